@@ -1,0 +1,38 @@
+/* audit: the canonical form and hash of one audit-log row. Each row's hash is
+ * SHA-256 over a length-prefixed encoding of its fields and the previous row's
+ * hash, so changing, removing or reordering any row breaks every hash after it.
+ * The genesis row (seq 1) has an all-zero previous hash and carries the kiosk id.
+ * db/ stores the rows; this module only computes and compares. */
+#ifndef CORE_AUDIT_H
+#define CORE_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUDIT_HASH_LEN 32
+
+typedef struct audit_row {
+	int64_t seq;          /* 1, 2, 3 ... without gaps */
+	int64_t at_ms;        /* UTC, milliseconds since the epoch */
+	const char *actor;    /* staff id, or "system" */
+	const char *action;   /* e.g. "case.open", "staff.add", "genesis" */
+	const char *case_no;  /* "" when not about a case */
+	const char *detail;   /* canonical JSON-ish text of what changed */
+	uint8_t prev[AUDIT_HASH_LEN];
+} audit_row;
+
+typedef struct audit_hasher audit_hasher;
+
+/* A reusable hasher (keeps the digest context across rows: verify is a hot loop). */
+audit_hasher *audit_hasher_new(void);
+void audit_hasher_free(audit_hasher *h);
+/* hash = SHA-256(canonical(row)). Returns 0, -1 on a crypto failure. */
+int audit_hash(audit_hasher *h, const audit_row *row, uint8_t out[AUDIT_HASH_LEN]);
+
+/* Lower-case hex of a hash into buf (>= 65 bytes). */
+const char *audit_hex(const uint8_t h[AUDIT_HASH_LEN], char *buf);
+/* Parse 64 hex digits; false on anything else. */
+bool audit_unhex(const char *hex, uint8_t out[AUDIT_HASH_LEN]);
+
+#endif

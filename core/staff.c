@@ -1,0 +1,33 @@
+#include "core/staff.h"
+
+#include <string.h>
+
+static const char *const role_names[] = {
+#define X(e, name, key) name,
+	STAFF_ROLES(X)
+#undef X
+};
+
+static const char *const role_keys[] = {
+#define X(e, name, key) key,
+	STAFF_ROLES(X)
+#undef X
+};
+
+int staff_role_from_name(const char *s)
+{
+	for (int i = 0; s && i < ROLE_COUNT; i++)
+		if (strcmp(s, role_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *staff_role_name(staff_role r)
+{
+	return (unsigned)r < ROLE_COUNT ? role_names[r] : "?";
+}
+
+const char *staff_role_key(staff_role r)
+{
+	return (unsigned)r < ROLE_COUNT ? role_keys[r] : "?";
+}

@@ -1,0 +1,84 @@
+/* db: the kiosk's SQLite store, the only place that holds SQL. db_open() opens
+ * (or creates) the file with WAL, synchronous=FULL, foreign keys and a busy
+ * timeout, and brings the schema to DB_SCHEMA_VERSION by numbered migrations
+ * (PRAGMA user_version); an older file is upgraded in place, a newer one or a
+ * file that is not SQLite is refused before anything is written. Every change
+ * is written with the audit row that describes it in one BEGIN IMMEDIATE
+ * transaction. A kdb is owned by its opener and released with db_close(). */
+#ifndef DB_DB_H
+#define DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/audit.h"
+#include "core/err.h"
+
+#define DB_SCHEMA_VERSION 2
+
+typedef struct kdb kdb;
+
+typedef enum db_open_mode {
+	DB_OPEN_EXISTING, /* the file must exist; it is migrated if older */
+	DB_OPEN_CREATE,   /* created (with its directory) if missing */
+} db_open_mode;
+
+/* kiosk_id goes into the genesis audit row of a new file; for an existing
+ * file it is read back (db_kiosk_id) and may be NULL. */
+kdb *db_open(const char *path, const char *kiosk_id, db_open_mode mode, kerr *err);
+/* For migration tests: create or open a file but migrate only up to version. */
+kdb *db_open_version(const char *path, const char *kiosk_id, int version, kerr *err);
+void db_close(kdb *db);
+
+int db_schema_version(kdb *db);
+const char *db_kiosk_id(const kdb *db);
+const char *db_path(const kdb *db);
+
+/* Explicit transactions for bulk work (bench, demo seeding). Repository
+ * functions called inside one join it instead of opening their own. */
+int db_tx_begin(kdb *db, kerr *err);
+int db_tx_commit(kdb *db, kerr *err);
+void db_tx_rollback(kdb *db);
+
+/* Online backup (sqlite3_backup) of the whole database into dest, which must
+ * not exist yet. Returns 0 or -1 with err. */
+int db_backup(kdb *db, const char *dest, kerr *err);
+
+/* PRAGMA integrity_check: 0 "ok", 1 with the first problem in err, -1 error. */
+int db_integrity_check(kdb *db, kerr *err);
+
+/* ---- audit log ---- */
+
+/* Append one audit row (its own transaction unless one is open). */
+int db_audit_append(kdb *db, const char *actor, const char *action,
+		    const char *case_no, const char *detail, kerr *err);
+
+typedef struct audit_verify_result {
+	int64_t rows;                  /* rows walked */
+	uint8_t head[AUDIT_HASH_LEN];  /* hash of the last row */
+	int64_t head_seq;
+	int64_t bad_seq;               /* first row at fault, 0 when none */
+	char problem[320];             /* what is wrong there, in words */
+} audit_verify_result;
+
+/* Walk the whole chain: seq without gaps from 1, genesis row with the kiosk id,
+ * each prev equal to the previous hash, each hash recomputed, and the last row
+ * equal to the recorded head (catches a truncated tail). Returns 0 intact,
+ * 1 tampered (bad_seq, problem), -1 on error (err). */
+int db_audit_verify(kdb *db, audit_verify_result *res, kerr *err);
+
+/* One audit row as stored, for timelines and tests. */
+typedef struct audit_entry {
+	int64_t seq;
+	int64_t at_ms;
+	char actor[40];
+	char action[48];
+	char case_no[48];
+	char detail[512];
+} audit_entry;
+
+/* Audit rows of one case in order; *out owned by the caller (free()). */
+int db_audit_for_case(kdb *db, const char *case_no, audit_entry **out, size_t *n, kerr *err);
+
+#endif

@@ -1,0 +1,66 @@
+/* form: the customer and agent form, loaded from kiosk-config/forms.ini: which
+ * fields a case asks for, in what order, their labels, and the validator bound
+ * to each field type. form_check_field() is what the screen calls as the clerk
+ * types; it renders the reason in the clerk's language. form_load() returns an
+ * owned spec; form_free() releases it. */
+#ifndef FORMS_FORM_H
+#define FORMS_FORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/strings.h"
+#include "core/validate.h"
+
+#define FIELD_TYPES(X)                                                  \
+	X(FT_TEXT,        "text")        /* free text, max_chars */       \
+	X(FT_USCC,        "uscc")        /* validate_uscc */              \
+	X(FT_ORGCODE,     "orgcode")     /* validate_orgcode */           \
+	X(FT_RESIDENT_ID, "resident_id") /* validate_resident_id */       \
+	X(FT_MOBILE,      "mobile")      /* validate_mobile */            \
+	X(FT_DATE,        "date")        /* YYYY-MM-DD, a real date */    \
+	X(FT_INT,         "int")         /* whole number in [min, max] */ \
+	X(FT_CHOICE,      "choice")      /* one of choices */
+
+typedef enum field_type {
+#define X(e, name) e,
+	FIELD_TYPES(X)
+#undef X
+	FT_COUNT
+} field_type;
+
+int field_type_from_name(const char *s);
+const char *field_type_name(field_type t);
+
+typedef struct field_spec {
+	char *id;                 /* "unit_name", "uscc", "agent_mobile" ... */
+	char *label[LANG_COUNT];
+	field_type type;
+	bool required;
+	int max_chars;            /* characters, not bytes (FT_TEXT) */
+	long min, max;            /* FT_INT */
+	char **choices;           /* FT_CHOICE ids */
+	size_t n_choices;
+} field_spec;
+
+typedef struct form_spec {
+	char *id;                 /* "case" */
+	field_spec *fields;
+	size_t n_fields;
+} form_spec;
+
+/* Load <dir>/forms.ini. err names file:line on failure. */
+form_spec *form_load(const char *dir, kerr *err);
+void form_free(form_spec *f);
+const field_spec *form_field(const form_spec *f, const char *id);
+
+/* Check one typed value. On success returns true and, when norm is given,
+ * writes the normalised value (upper-cased USCC, bare mobile). On failure
+ * returns false and writes the reason in the clerk's language into msg, naming
+ * the field and the position at fault. today_ymd is YYYYMMDD for dates. */
+bool form_check_field(const field_spec *fs, const char *value, int today_ymd,
+		      const strings *str, lang lg, char *norm, size_t norm_n,
+		      char *msg, size_t msg_n);
+
+#endif
