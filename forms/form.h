@@ -33,6 +33,26 @@ typedef enum field_type {
 int field_type_from_name(const char *s);
 const char *field_type_name(field_type t);
 
+/* What form_check_field() says beyond the validators' reasons (VAL_REASONS), as
+ * UI string keys. Parameters: {field} {len} {want_len} {pos} {got} {min} {max}
+ * {choices}. */
+#define FIELD_MESSAGES(X)                                                             \
+	X(FM_TOO_LONG,     "field.too_long")     /* {len} characters, at most {want_len} */ \
+	X(FM_BAD_UTF8,     "field.bad_utf8")     /* broken character at {pos} */          \
+	X(FM_BAD_DATE,     "field.bad_date")     /* {got} is not a real YYYY-MM-DD */     \
+	X(FM_NOT_INT,      "field.not_int")      /* {got} is not a whole number */        \
+	X(FM_OUT_OF_RANGE, "field.out_of_range") /* {got} outside {min}..{max} */         \
+	X(FM_NOT_CHOICE,   "field.not_choice")   /* {got} is not one of {choices} */
+
+typedef enum field_message {
+#define X(e, key) e,
+	FIELD_MESSAGES(X)
+#undef X
+	FM_COUNT
+} field_message;
+
+const char *field_message_key(field_message m);
+
 typedef struct field_spec {
 	char *id;                 /* "unit_name", "uscc", "agent_mobile" ... */
 	char *label[LANG_COUNT];

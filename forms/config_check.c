@@ -1,0 +1,160 @@
+#include "forms/config_check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/casefsm.h"
+#include "core/catalog.h"
+#include "core/config.h"
+#include "core/rules.h"
+#include "core/staff.h"
+#include "core/validate.h"
+#include "forms/checklist.h"
+#include "forms/form.h"
+
+/* Every key the code looks up, straight from its tables, so a new reason or
+ * step cannot ship without its text. */
+static const char *const required_keys[] = {
+#define K2(e, key) key,
+#define K3(e, name, key) key,
+	VAL_REASONS(K2)
+	RULE_VERDICTS(K2)
+	CASE_STEPS(K3)
+	CASE_STATUSES(K3)
+	CASE_DECISIONS(K3)
+	MATERIAL_MARKS(K3)
+	CHECKLIST_VERDICTS(K3)
+	STAFF_ROLES(K3)
+	FIELD_MESSAGES(K2)
+#undef K2
+#undef K3
+	/* pinhash_acceptable()'s reason keys (core/pinhash.h has no table) */
+	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple",
+#define KIND(e, name) "kind." name,
+#define FEE(e, name) "fee." name,
+#define TOKEN(e, name) "token." name,
+#define FORM(e, name) "form." name,
+#define SEAL(e, name) "seal." name,
+#define VALIDITY(e, name) "validity." name,
+	SERVICE_KINDS(KIND)
+	FEE_ITEMS(FEE)
+	TOKEN_OPS(TOKEN)
+	MATERIAL_FORMS(FORM)
+	SEAL_RULES(SEAL)
+	VALIDITY_RULES(VALIDITY)
+#undef KIND
+#undef FEE
+#undef TOKEN
+#undef FORM
+#undef SEAL
+#undef VALIDITY
+	NULL
+};
+
+const char *const *config_required_string_keys(void)
+{
+	return required_keys;
+}
+
+/* The party fields the case record stores (db/case_repo.h case_rec). */
+static const struct {
+	const char *id;
+	field_type type;
+} case_fields[] = {
+	{ "unit_name", FT_TEXT },
+	{ "uscc", FT_USCC },
+	{ "agent_name", FT_TEXT },
+	{ "agent_id_no", FT_RESIDENT_ID },
+	{ "agent_mobile", FT_MOBILE },
+};
+
+static int missing_keys(const char *dir, lang l, const strings *s, const strings *other,
+			kerr *err)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/strings/%s.ini", dir, lang_name(l));
+	char list[480];
+	size_t used = 0, n = 0;
+	list[0] = '\0';
+	for (const char *const *k = required_keys; *k; k++) {
+		if (strings_get(s, *k))
+			continue;
+		if (used < sizeof list - 40) {
+			int w = snprintf(list + used, sizeof list - used, "%s%s", n ? ", " : "", *k);
+			if (w > 0)
+				used += (size_t)w;
+		}
+		n++;
+	}
+	if (n)
+		return kerr_set(err, path, "missing %zu string key%s the code uses: %s%s; add "
+				"them to [strings]", n, n == 1 ? "" : "s", list,
+				used >= sizeof list - 40 ? ", ..." : "");
+	/* the two languages must hold the same keys, or a screen shows "[key]" in one */
+	for (size_t i = 0; i < strings_count(other); i++) {
+		const char *k = strings_key(other, i);
+		if (!strings_get(s, k))
+			return kerr_set(err, path, "missing string key '%s', which the other "
+					"language has; add its translation", k);
+	}
+	return 0;
+}
+
+int config_check_dir(const char *dir, config_summary *out, kerr *err)
+{
+	config_summary sum;
+	memset(&sum, 0, sizeof sum);
+	kiosk_config *kc = NULL;
+	catalog *cat = NULL;
+	form_spec *form = NULL;
+	strings *str[LANG_COUNT] = { NULL };
+	int rc = -1;
+
+	if (!dir || !dir[0]) {
+		kerr_set(err, NULL, "no config directory given");
+		return -1;
+	}
+	if (!(kc = config_load(dir, err)) || !(cat = catalog_load(dir, err)) ||
+	    !(form = form_load(dir, err)))
+		goto out;
+	for (int l = 0; l < LANG_COUNT; l++)
+		if (!(str[l] = strings_load(dir, (lang)l, err)))
+			goto out;
+	for (int l = 0; l < LANG_COUNT; l++)
+		if (missing_keys(dir, (lang)l, str[l], str[(l + 1) % LANG_COUNT], err) < 0)
+			goto out;
+	for (size_t i = 0; i < sizeof case_fields / sizeof case_fields[0]; i++) {
+		const field_spec *f = form_field(form, case_fields[i].id);
+		char path[1024];
+		snprintf(path, sizeof path, "%s/forms.ini", dir);
+		if (!f) {
+			kerr_set(err, path, "no [field %s]; every case records it, add the "
+				 "section", case_fields[i].id);
+			goto out;
+		}
+		if (f->type != case_fields[i].type) {
+			kerr_set(err, path, "[field %s] has type = %s; the case stores it as "
+				 "type %s", f->id, field_type_name(f->type),
+				 field_type_name(case_fields[i].type));
+			goto out;
+		}
+	}
+	sum.platforms = cat->n_platforms;
+	sum.services = cat->n_services;
+	sum.materials = cat->n_materials;
+	for (size_t i = 0; i < cat->n_platforms; i++)
+		sum.holders += cat->platforms[i].n_holders;
+	sum.fields = form->n_fields;
+	for (int l = 0; l < LANG_COUNT; l++)
+		sum.strings[l] = strings_count(str[l]);
+	if (out)
+		*out = sum;
+	rc = 0;
+out:
+	for (int l = 0; l < LANG_COUNT; l++)
+		strings_free(str[l]);
+	form_free(form);
+	catalog_free(cat);
+	config_free(kc);
+	return rc;
+}
