@@ -17,6 +17,11 @@
 
 #define DB_SCHEMA_VERSION 2
 
+/* A kiosk id is 1-24 of [A-Za-z0-9_-]: it starts every case number
+ * (<kiosk>-<YYYYMMDD>-<NNNN>), which must fit a WeChat Pay out_trade_no. */
+#define DB_KIOSK_ID_MAX 24
+bool db_kiosk_id_valid(const char *kiosk_id);
+
 typedef struct kdb kdb;
 
 typedef enum db_open_mode {

@@ -1,0 +1,266 @@
+/* migrate: the schema, as numbered migrations. Each runs in its own
+ * BEGIN IMMEDIATE transaction that also sets PRAGMA user_version and appends a
+ * "schema.migrate" audit row, so a file is always at exactly one version and
+ * a crash mid-migration leaves the previous one. A migration's SQL never
+ * changes once shipped: a new table or column is a new migration (and a line
+ * in docs/schema.md). Enum CHECK lists spell out the *_name() values of
+ * core/ (casefsm.h, staff.h); test_migrate checks they agree. */
+#include "db/db_internal.h"
+
+#include <stdio.h>
+
+#include "core/clock.h"
+
+/* v1: the kiosk's identity, staff, cases with their steps and material
+ * decisions, and the hash-chained audit log with its head. */
+static const char v1_sql[] =
+	"CREATE TABLE meta ("
+	" key   TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL"
+	") STRICT;"
+	"CREATE TRIGGER meta_kiosk_id_no_update BEFORE UPDATE ON meta WHEN OLD.key = 'kiosk_id'"
+	" BEGIN SELECT RAISE(ABORT, 'the kiosk id of a database never changes'); END;"
+	"CREATE TRIGGER meta_kiosk_id_no_delete BEFORE DELETE ON meta WHEN OLD.key = 'kiosk_id'"
+	" BEGIN SELECT RAISE(ABORT, 'the kiosk id of a database never changes'); END;"
+
+	"CREATE TABLE staff ("
+	" id              TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 32),"
+	" name            TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 32),"
+	" role            TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor', 'trainer')),"
+	" pin_hash        TEXT NOT NULL CHECK (length(pin_hash) > 0),"
+	" failures        INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),"
+	" locked_until_ms INTEGER NOT NULL DEFAULT 0 CHECK (locked_until_ms >= 0),"
+	" active          INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+	" created_ms      INTEGER NOT NULL,"
+	" updated_ms      INTEGER NOT NULL"
+	") STRICT;"
+
+	"CREATE TABLE cases ("
+	" id               INTEGER PRIMARY KEY,"
+	" case_no          TEXT NOT NULL UNIQUE CHECK (length(case_no) BETWEEN 1 AND 39),"
+	" kiosk_id         TEXT NOT NULL,"
+	" day              INTEGER NOT NULL,"
+	" day_seq          INTEGER NOT NULL CHECK (day_seq BETWEEN 1 AND 9999),"
+	" service_id       TEXT NOT NULL CHECK (length(service_id) BETWEEN 1 AND 39),"
+	" clerk_id         TEXT NOT NULL REFERENCES staff(id),"
+	" status           TEXT NOT NULL DEFAULT 'open' CHECK (status IN"
+	"  ('open', 'accepted', 'rongque', 'refused', 'completed', 'cancelled')),"
+	" last_step        TEXT NOT NULL DEFAULT 'none' CHECK (last_step IN ('none',"
+	"  'details', 'materials', 'decision', 'approval', 'token', 'payment', 'slip')),"
+	" decision         TEXT NOT NULL DEFAULT 'none' CHECK (decision IN"
+	"  ('none', 'accept', 'rongque', 'refuse')),"
+	" finished         INTEGER NOT NULL DEFAULT 0 CHECK (finished IN (0, 1)),"
+	" unit_name        TEXT NOT NULL DEFAULT '' CHECK (length(CAST(unit_name AS BLOB)) <= 255),"
+	" uscc             TEXT NOT NULL DEFAULT '' CHECK (length(CAST(uscc AS BLOB)) <= 18),"
+	" agent_name       TEXT NOT NULL DEFAULT '' CHECK (length(CAST(agent_name AS BLOB)) <= 96),"
+	" agent_id_no      TEXT NOT NULL DEFAULT '' CHECK (length(CAST(agent_id_no AS BLOB)) <= 18),"
+	" agent_mobile     TEXT NOT NULL DEFAULT '' CHECK (length(CAST(agent_mobile AS BLOB)) <= 11),"
+	" holder           TEXT NOT NULL DEFAULT '' CHECK (length(CAST(holder AS BLOB)) <= 16),"
+	" years            INTEGER NOT NULL DEFAULT 0 CHECK (years BETWEEN 0 AND 99),"
+	" seals            INTEGER NOT NULL DEFAULT 0 CHECK (seals BETWEEN 0 AND 99),"
+	" fee_fen          INTEGER NOT NULL DEFAULT 0 CHECK (fee_fen >= 0),"
+	" rongque_deadline INTEGER,"
+	" created_ms       INTEGER NOT NULL,"
+	" updated_ms       INTEGER NOT NULL,"
+	" UNIQUE (kiosk_id, day, day_seq),"
+	" CHECK ((decision = 'rongque') = (rongque_deadline IS NOT NULL))"
+	") STRICT;"
+	"CREATE INDEX cases_unfinished_by_clerk ON cases(clerk_id, finished, created_ms);"
+
+	"CREATE TABLE case_steps ("
+	" id      INTEGER PRIMARY KEY,"
+	" case_id INTEGER NOT NULL REFERENCES cases(id),"
+	" step    TEXT NOT NULL CHECK (step IN"
+	"  ('details', 'materials', 'decision', 'approval', 'token', 'payment', 'slip')),"
+	" actor   TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 39),"
+	" at_ms   INTEGER NOT NULL,"
+	" detail  TEXT NOT NULL DEFAULT '',"
+	" UNIQUE (case_id, step)"
+	") STRICT;"
+
+	"CREATE TABLE material_decisions ("
+	" case_id     INTEGER NOT NULL REFERENCES cases(id),"
+	" material_id TEXT NOT NULL CHECK (length(material_id) BETWEEN 1 AND 63),"
+	" mark        TEXT NOT NULL CHECK (mark IN ('received', 'missing', 'defective')),"
+	" reason      TEXT NOT NULL DEFAULT '',"
+	" essential   INTEGER NOT NULL CHECK (essential IN (0, 1)),"
+	" PRIMARY KEY (case_id, material_id),"
+	" CHECK ((mark = 'defective') = (reason <> ''))"
+	") STRICT;"
+
+	"CREATE TABLE audit ("
+	" seq     INTEGER PRIMARY KEY CHECK (seq >= 1),"
+	" at_ms   INTEGER NOT NULL,"
+	" actor   TEXT NOT NULL CHECK (length(CAST(actor AS BLOB)) BETWEEN 1 AND 39),"
+	" action  TEXT NOT NULL CHECK (length(CAST(action AS BLOB)) BETWEEN 1 AND 47),"
+	" case_no TEXT NOT NULL DEFAULT '' CHECK (length(CAST(case_no AS BLOB)) <= 47),"
+	" detail  TEXT NOT NULL DEFAULT '',"
+	" prev    BLOB NOT NULL CHECK (length(prev) = 32),"
+	" hash    BLOB NOT NULL CHECK (length(hash) = 32)"
+	") STRICT;"
+	"CREATE INDEX audit_by_case ON audit(case_no) WHERE case_no <> '';"
+	"CREATE TABLE audit_head ("
+	" id   INTEGER PRIMARY KEY CHECK (id = 1),"
+	" seq  INTEGER NOT NULL CHECK (seq >= 0),"
+	" hash BLOB NOT NULL CHECK (length(hash) = 32)"
+	") STRICT;"
+	/* The database itself keeps the log append-only and the chain linked;
+	 * audit_verify() catches what is done with these triggers dropped. */
+	"CREATE TRIGGER audit_insert_at_head BEFORE INSERT ON audit"
+	" WHEN NEW.seq IS NOT (SELECT seq + 1 FROM audit_head WHERE id = 1)"
+	"  OR NEW.prev IS NOT (SELECT hash FROM audit_head WHERE id = 1)"
+	" BEGIN SELECT RAISE(ABORT, 'audit rows are only appended after the head'); END;"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be changed'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be deleted'); END;"
+	"CREATE TRIGGER audit_head_advance AFTER INSERT ON audit"
+	" BEGIN UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1; END;"
+	"CREATE TRIGGER audit_head_single BEFORE INSERT ON audit_head"
+	" WHEN (SELECT count(*) FROM audit_head) > 0"
+	" BEGIN SELECT RAISE(ABORT, 'the audit head is a single row'); END;"
+	"CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head"
+	" BEGIN SELECT RAISE(ABORT, 'the audit head cannot be deleted'); END;"
+	"CREATE TRIGGER audit_head_only_advances BEFORE UPDATE ON audit_head"
+	" WHEN NEW.id IS NOT OLD.id OR NEW.seq IS NOT OLD.seq + 1"
+	"  OR NEW.hash IS NOT (SELECT hash FROM audit WHERE seq = NEW.seq)"
+	" BEGIN SELECT RAISE(ABORT, 'the audit head only moves to the row just appended'); END;"
+	"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, zeroblob(32));";
+
+/* v2: the keys (tokens) with their lifecycle, payments, and the indexes the
+ * daily report reads through. */
+static const char v2_sql[] =
+	"CREATE TABLE tokens ("
+	" id                 INTEGER PRIMARY KEY,"
+	" serial             TEXT NOT NULL UNIQUE CHECK (length(serial) BETWEEN 1 AND 64),"
+	" state              TEXT NOT NULL DEFAULT 'UNFORMATTED' CHECK (state IN ('UNFORMATTED',"
+	"  'FORMATTED', 'ACTIVE', 'SUSPENDED', 'DAMAGED', 'PERM_LOST', 'TERMINATED')),"
+	" reason             TEXT NOT NULL DEFAULT '',"
+	" unit_name          TEXT NOT NULL DEFAULT '' CHECK (length(CAST(unit_name AS BLOB)) <= 255),"
+	" uscc               TEXT NOT NULL DEFAULT '' CHECK (length(CAST(uscc AS BLOB)) <= 18),"
+	" cert_serial        TEXT NOT NULL DEFAULT '' CHECK (length(cert_serial) <= 64),"
+	" cert_not_before_ms INTEGER,"
+	" cert_not_after_ms  INTEGER,"
+	" seal_not_after_ms  INTEGER,"
+	" case_id            INTEGER REFERENCES cases(id),"
+	" created_ms         INTEGER NOT NULL,"
+	" updated_ms         INTEGER NOT NULL,"
+	" CHECK (cert_not_before_ms IS NULL OR cert_not_after_ms IS NULL"
+	"  OR cert_not_before_ms <= cert_not_after_ms)"
+	") STRICT;"
+	"CREATE INDEX tokens_by_uscc ON tokens(uscc) WHERE uscc <> '';"
+	"CREATE TABLE token_events ("
+	" id         INTEGER PRIMARY KEY,"
+	" token_id   INTEGER NOT NULL REFERENCES tokens(id),"
+	" case_id    INTEGER REFERENCES cases(id),"
+	" from_state TEXT CHECK (from_state IS NULL OR from_state IN ('UNFORMATTED', 'FORMATTED',"
+	"  'ACTIVE', 'SUSPENDED', 'DAMAGED', 'PERM_LOST', 'TERMINATED')),"
+	" to_state   TEXT NOT NULL CHECK (to_state IN ('UNFORMATTED', 'FORMATTED', 'ACTIVE',"
+	"  'SUSPENDED', 'DAMAGED', 'PERM_LOST', 'TERMINATED')),"
+	" reason     TEXT NOT NULL DEFAULT '',"
+	" actor      TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 39),"
+	" at_ms      INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX token_events_by_token ON token_events(token_id, id);"
+	"CREATE TABLE payments ("
+	" id             INTEGER PRIMARY KEY,"
+	" case_id        INTEGER NOT NULL REFERENCES cases(id),"
+	" out_trade_no   TEXT NOT NULL UNIQUE CHECK (length(out_trade_no) BETWEEN 6 AND 32),"
+	" amount_fen     INTEGER NOT NULL CHECK (amount_fen >= 0),"
+	" state          TEXT NOT NULL CHECK (state IN ('NOTPAY', 'USERPAYING', 'SUCCESS',"
+	"  'PAYERROR', 'CLOSED', 'REVOKED', 'REFUND')),"
+	" transaction_id TEXT NOT NULL DEFAULT '' CHECK (length(transaction_id) <= 39),"
+	" verified       INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1)),"
+	" created_ms     INTEGER NOT NULL,"
+	" updated_ms     INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX payments_by_case ON payments(case_id, updated_ms);"
+	"CREATE INDEX cases_by_created ON cases(created_ms);";
+
+typedef struct migration {
+	int version;
+	const char *sql;
+} migration;
+
+static const migration migrations[] = {
+	{ 1, v1_sql },
+	{ 2, v2_sql },
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+static int v1_identity(kdb *db, const char *kiosk_id, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, "INSERT INTO meta (key, value) VALUES (?1, ?2)", err);
+	if (!st)
+		return -1;
+	char created[24];
+	snprintf(created, sizeof created, "%lld", (long long)clock_now_ms());
+	const char *kv[][2] = { { "kiosk_id", kiosk_id }, { "created_ms", created } };
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, kv[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kv[i][1], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			dbi_sqlerr(db, err, "writing the kiosk id");
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	char appid[64];
+	snprintf(appid, sizeof appid, "PRAGMA application_id = %d", DBI_APPLICATION_ID);
+	if (dbi_exec(db, appid, err))
+		return -1;
+	/* The genesis row: seq 1, all-zero prev, the kiosk id as its detail. */
+	return dbi_audit_append(db, "system", "genesis", "", kiosk_id, err);
+}
+
+static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *err)
+{
+	if (dbi_op_begin(db, err))
+		return -1;
+	/* Re-read under the write lock: another process may have migrated. */
+	int cur = dbi_user_version(db, err);
+	if (cur < 0)
+		goto fail;
+	if (cur >= m->version)
+		return dbi_op_commit(db, err);
+	if (cur != m->version - 1) {
+		kerr_set(err, db->path, "schema version %d cannot be migrated to %d", cur,
+			 m->version);
+		goto fail;
+	}
+	if (m->version == 1 && !kiosk_id) {
+		kerr_set(err, db->path, "a new database needs a kiosk id");
+		goto fail;
+	}
+	if (sqlite3_exec(db->h, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
+		char what[64];
+		snprintf(what, sizeof what, "migrating to schema version %d", m->version);
+		dbi_sqlerr(db, err, what);
+		goto fail;
+	}
+	if (m->version == 1 && v1_identity(db, kiosk_id, err))
+		goto fail;
+	char detail[32], pragma[48];
+	snprintf(detail, sizeof detail, "to %d", m->version);
+	if (dbi_audit_append(db, "system", "schema.migrate", "", detail, err))
+		goto fail;
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+	if (dbi_exec(db, pragma, err))
+		goto fail;
+	return dbi_op_commit(db, err);
+fail:
+	dbi_op_rollback(db);
+	return -1;
+}
+
+int dbi_migrate(kdb *db, int from, int to, const char *kiosk_id, kerr *err)
+{
+	for (int v = from + 1; v <= to; v++)
+		if (migrate_one(db, &migrations[v - 1], kiosk_id, err))
+			return -1;
+	return 0;
+}

@@ -1,0 +1,354 @@
+/* Migrations on real files: from nothing to the current version (every table,
+ * audit rows "to 1", "to 2"); a version-1 file with staff, a case and its
+ * steps upgraded in place with its data and audit chain kept; a migration that
+ * fails leaves the file at its previous version with nothing of it written;
+ * the enum CHECK lists in the schema agree with the X-macro names of core/
+ * and refuse anything else; no downgrade. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/casefsm.h"
+#include "core/clock.h"
+#include "core/staff.h"
+#include "db/case_repo.h"
+#include "db/db.h"
+#include "db/staff_repo.h"
+#include "tests/unit/testutil.h"
+
+#define T0 1709251200000LL /* 2024-03-01 08:00 +08:00 */
+
+typedef struct fx {
+	char dir[256];
+	char path[320];
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	if (!f || !tu_mkdtemp(f->dir, sizeof f->dir))
+		return -1;
+	tu_path(f->path, sizeof f->path, f->dir, "kiosk.db");
+	clock_set_fixed(T0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	tu_rmrf(f->dir);
+	free(f);
+	clock_set_fixed(0);
+	return 0;
+}
+
+static long long raw_int(const char *path, const char *sql)
+{
+	sqlite3 *h = NULL;
+	long long v = -999;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		else
+			fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(h));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return v;
+}
+
+static int raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *h = NULL;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+	sqlite3_close(h);
+	return rc;
+}
+
+static long long has_table(const char *path, const char *name)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'index', 'trigger')"
+		 " AND name = '%s'",
+		 name);
+	return raw_int(path, sql);
+}
+
+static const char *const v1_objects[] = {
+	"meta",	      "staff",	    "cases",	 "case_steps",		     "material_decisions",
+	"audit",      "audit_head", "audit_no_update", "audit_no_delete", "audit_head_no_delete",
+	"audit_head_advance", "audit_insert_at_head", "audit_by_case",
+};
+static const char *const v2_objects[] = {
+	"tokens", "token_events", "payments", "payments_by_case", "cases_by_created",
+};
+
+static void test_from_empty(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
+	assert_non_null(db);
+	db_close(db);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
+	for (size_t i = 0; i < sizeof v1_objects / sizeof v1_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v1_objects[i]), 1);
+	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
+	assert_int_equal(raw_int(f->path, "SELECT group_concat(action || ':' || detail, '|') = "
+					  "'genesis:K01|schema.migrate:to 1|schema.migrate:to 2'"
+					  " FROM (SELECT * FROM audit ORDER BY seq)"),
+			 1);
+}
+
+/* Make a v1 file holding a clerk, a case with two steps and their audit rows. */
+static void make_v1_with_data(fx *f, audit_verify_result *res)
+{
+	kerr err = { 0 };
+	kdb *db = db_open_version(f->path, "K01", 1, &err);
+	assert_non_null(db);
+	assert_int_equal(db_schema_version(db), 1);
+	assert_int_equal(has_table(f->path, "payments"), 0);
+	assert_int_equal(has_table(f->path, "tokens"), 0);
+	assert_int_equal(db_staff_add(db, "system", "clerk1", "张三", ROLE_CLERK, "135790", &err), 0);
+
+	material m = { .id = "app_form" };
+	service_material sm = { &m, true };
+	service svc = { .id = "zc.renew", .kind = SVC_RENEW, .materials = &sm, .n_materials = 1 };
+	case_rec c;
+	assert_int_equal(db_case_open(db, &svc, "clerk1", &c, &err), 0);
+	assert_string_equal(c.case_no, "K01-20240301-0001");
+	case_rec d = { 0 };
+	snprintf(d.unit_name, sizeof d.unit_name, "四川测试有限公司");
+	snprintf(d.uscc, sizeof d.uscc, "91310115MA1K3BTP2B");
+	d.fee_fen = 30000;
+	case_step_data sd = { .details = &d };
+	assert_int_equal(db_case_step(db, &svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), 0);
+	material_decision md = { "app_form", "received", "", 1 };
+	sd = (case_step_data){ .materials = &md, .n_materials = 1 };
+	assert_int_equal(db_case_step(db, &svc, "clerk1", c.case_no, STEP_MATERIALS, &sd, &err), 0);
+	assert_int_equal(db_audit_verify(db, res, &err), 0);
+	db_close(db);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
+}
+
+static void test_from_v1_with_data(void **state)
+{
+	fx *f = *state;
+	audit_verify_result v1;
+	make_v1_with_data(f, &v1);
+	/* a v1 file reopened at v1 stays v1 */
+	kerr err = { 0 };
+	kdb *db = db_open_version(f->path, NULL, 1, &err);
+	assert_non_null(db);
+	assert_int_equal(db_schema_version(db), 1);
+	db_close(db);
+
+	clock_set_fixed(T0 + 3600 * 1000);
+	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
+	assert_non_null(db);
+	assert_int_equal(db_schema_version(db), 2);
+	assert_string_equal(db_kiosk_id(db), "K01");
+	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
+
+	/* the data is still there */
+	staff_rec s;
+	assert_int_equal(db_staff_get(db, "clerk1", &s, &err), 0);
+	assert_string_equal(s.name, "张三");
+	case_rec c;
+	assert_int_equal(db_case_get(db, "K01-20240301-0001", &c, &err), 0);
+	assert_string_equal(c.unit_name, "四川测试有限公司");
+	assert_int_equal(c.fee_fen, 30000);
+	assert_int_equal(c.last_step, STEP_MATERIALS);
+	material_decision *m = NULL;
+	size_t n = 0;
+	assert_int_equal(db_case_materials(db, c.case_no, &m, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(m[0].mark, "received");
+	db_material_decisions_free(m, n);
+
+	/* the chain goes on from the v1 head: one more row, "to 2" */
+	audit_verify_result v2;
+	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
+	assert_int_equal(v2.rows, v1.rows + 1);
+	assert_int_equal(raw_int(f->path, "SELECT action = 'schema.migrate' AND detail = 'to 2'"
+					  " AND actor = 'system' FROM audit ORDER BY seq DESC LIMIT 1"),
+			 1);
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE seq = %lld AND at_ms = %lld",
+		 (long long)v2.rows, T0 + 3600 * 1000LL);
+	assert_int_equal(raw_int(f->path, sql), 1);
+
+	/* and the new tables work: a payment for the old case */
+	assert_int_equal(raw_exec(f->path, "INSERT INTO payments (case_id, out_trade_no, amount_fen,"
+					   " state, created_ms, updated_ms) VALUES (1, 'K01202403010001',"
+					   " 30000, 'NOTPAY', 0, 0)"),
+			 SQLITE_OK);
+	db_close(db);
+	/* opened again: nothing more to migrate, no new audit row */
+	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
+	assert_non_null(db);
+	audit_verify_result again;
+	assert_int_equal(db_audit_verify(db, &again, &err), 0);
+	assert_int_equal(again.rows, v2.rows);
+	/* asking for v1 of a v2 file does not downgrade */
+	db_close(db);
+	db = db_open_version(f->path, NULL, 1, &err);
+	assert_non_null(db);
+	assert_int_equal(db_schema_version(db), 2);
+	db_close(db);
+}
+
+static void test_failed_migration_keeps_previous(void **state)
+{
+	fx *f = *state;
+	audit_verify_result v1;
+	make_v1_with_data(f, &v1);
+	/* Something in the way of migration 2: its CREATE TABLE payments fails
+	 * after its tokens and token_events tables were already created. */
+	assert_int_equal(raw_exec(f->path, "CREATE TABLE payments (x)"), SQLITE_OK);
+	kerr err = { 0 };
+	assert_null(db_open(f->path, NULL, DB_OPEN_EXISTING, &err));
+	assert_non_null(strstr(err.msg, "payments"));
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(has_table(f->path, "tokens"), 0);
+	assert_int_equal(has_table(f->path, "token_events"), 0);
+	char sql[100];
+	snprintf(sql, sizeof sql, "SELECT count(*) = %lld FROM audit", (long long)v1.rows);
+	assert_int_equal(raw_int(f->path, sql), 1);
+	/* cleared, it migrates */
+	assert_int_equal(raw_exec(f->path, "DROP TABLE payments"), SQLITE_OK);
+	kdb *db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
+	assert_non_null(db);
+	assert_int_equal(db_schema_version(db), 2);
+	audit_verify_result v2;
+	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
+	assert_int_equal(v2.rows, v1.rows + 1);
+	db_close(db);
+}
+
+/* Every *_name() value of core/ is accepted by the CHECKs; others are not. */
+static void test_enum_checks_match_core(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
+	assert_non_null(db);
+	assert_int_equal(db_staff_add(db, "system", "c1", "C", ROLE_CLERK, "135790", &err), 0);
+	db_close(db);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	char sql[512];
+	int n = 0;
+#define TRY(expect, ...)                                                         \
+	do {                                                                     \
+		snprintf(sql, sizeof sql, __VA_ARGS__);                          \
+		int rc_ = sqlite3_exec(h, sql, NULL, NULL, NULL);                \
+		if ((rc_ == SQLITE_OK) != (expect))                              \
+			fail_msg("%s -> %s", sql, sqlite3_errmsg(h));            \
+	} while (0)
+	for (int r = 0; r < ROLE_COUNT; r++)
+		TRY(true,
+		    "INSERT INTO staff (id, name, role, pin_hash, created_ms, updated_ms)"
+		    " VALUES ('r%d', 'n', '%s', 'h', 0, 0)",
+		    r, staff_role_name((staff_role)r));
+	TRY(false, "INSERT INTO staff (id, name, role, pin_hash, created_ms, updated_ms)"
+		   " VALUES ('rx', 'n', 'admin', 'h', 0, 0)");
+	for (int s = 0; s < CS_COUNT; s++)
+		for (int st = -1; st < STEP_COUNT; st++)
+			for (int d = 0; d < DEC_COUNT; d++) {
+				n++;
+				TRY(true,
+				    "INSERT INTO cases (case_no, kiosk_id, day, day_seq, service_id,"
+				    " clerk_id, status, last_step, decision, rongque_deadline,"
+				    " created_ms, updated_ms) VALUES ('X-%d', 'K01', 1, %d, 's', 'c1',"
+				    " '%s', '%s', '%s', %s, 0, 0)",
+				    n, n, case_status_name((case_status)s),
+				    case_step_name((case_step)st),
+				    case_decision_name((case_decision)d),
+				    d == DEC_RONGQUE ? "19800" : "NULL");
+			}
+	const char *bad[][3] = { { "'closed'", "'none'", "'none'" },
+				 { "'open'", "'done'", "'none'" },
+				 { "'open'", "'none'", "'maybe'" } };
+	for (int i = 0; i < 3; i++)
+		TRY(false,
+		    "INSERT INTO cases (case_no, kiosk_id, day, day_seq, service_id, clerk_id,"
+		    " status, last_step, decision, created_ms, updated_ms) VALUES ('Y-%d', 'K01',"
+		    " 2, %d, 's', 'c1', %s, %s, %s, 0, 0)",
+		    i, i + 1, bad[i][0], bad[i][1], bad[i][2]);
+	/* 容缺 needs its deadline, and only 容缺 has one */
+	TRY(false, "INSERT INTO cases (case_no, kiosk_id, day, day_seq, service_id, clerk_id,"
+		   " decision, created_ms, updated_ms) VALUES ('Z-1', 'K01', 3, 1, 's', 'c1',"
+		   " 'rongque', 0, 0)");
+	TRY(false, "INSERT INTO cases (case_no, kiosk_id, day, day_seq, service_id, clerk_id,"
+		   " rongque_deadline, created_ms, updated_ms) VALUES ('Z-2', 'K01', 3, 2, 's',"
+		   " 'c1', 19800, 0, 0)");
+	/* a clerk that does not exist: foreign key (on for this connection) */
+	TRY(true, "PRAGMA foreign_keys = ON");
+	TRY(false, "INSERT INTO cases (case_no, kiosk_id, day, day_seq, service_id, clerk_id,"
+		   " created_ms, updated_ms) VALUES ('Z-3', 'K01', 3, 3, 's', 'nobody', 0, 0)");
+	for (int st = 0; st < STEP_COUNT; st++)
+		TRY(true,
+		    "INSERT INTO case_steps (case_id, step, actor, at_ms) VALUES (1, '%s', 'c1', 0)",
+		    case_step_name((case_step)st));
+	TRY(false, "INSERT INTO case_steps (case_id, step, actor, at_ms) VALUES (1, 'none', 'c1', 0)");
+	TRY(false, "INSERT INTO case_steps (case_id, step, actor, at_ms) VALUES (1, 'slip', 'c1', 0)");
+	TRY(false, "INSERT INTO material_decisions VALUES (1, 'm', 'lost', '', 0)");
+	TRY(false, "INSERT INTO material_decisions VALUES (1, 'm', 'defective', '', 0)");
+	TRY(false, "INSERT INTO material_decisions VALUES (1, 'm', 'missing', 'why', 0)");
+	TRY(true, "INSERT INTO material_decisions VALUES (1, 'm', 'defective', '章不清', 1)");
+	TRY(false, "INSERT INTO material_decisions VALUES (1, 'm', 'received', '', 1)");
+	TRY(false, "INSERT INTO payments (case_id, out_trade_no, amount_fen, state, created_ms,"
+		   " updated_ms) VALUES (1, 'ABCDEF1', -1, 'NOTPAY', 0, 0)");
+	TRY(false, "INSERT INTO payments (case_id, out_trade_no, amount_fen, state, created_ms,"
+		   " updated_ms) VALUES (1, 'ABCDEF1', 100, 'PAID', 0, 0)");
+	TRY(false, "INSERT INTO payments (case_id, out_trade_no, amount_fen, state, created_ms,"
+		   " updated_ms) VALUES (1, 'ABCDEF1', 1.5, 'NOTPAY', 0, 0)");
+	TRY(true, "INSERT INTO payments (case_id, out_trade_no, amount_fen, state, created_ms,"
+		  " updated_ms) VALUES (1, 'ABCDEF1', 0, 'NOTPAY', 0, 0)");
+	TRY(false, "INSERT INTO payments (case_id, out_trade_no, amount_fen, state, created_ms,"
+		   " updated_ms) VALUES (1, 'ABCDEF1', 100, 'NOTPAY', 0, 0)"); /* unique */
+	const char *token_states[] = { "UNFORMATTED", "FORMATTED", "ACTIVE",	 "SUSPENDED",
+				       "DAMAGED",     "PERM_LOST", "TERMINATED" };
+	for (int i = 0; i < 7; i++)
+		TRY(true,
+		    "INSERT INTO tokens (serial, state, created_ms, updated_ms)"
+		    " VALUES ('SN%d', '%s', 0, 0)",
+		    i, token_states[i]);
+	TRY(false, "INSERT INTO tokens (serial, state, created_ms, updated_ms)"
+		   " VALUES ('SNX', 'LOST', 0, 0)");
+	TRY(false, "INSERT INTO tokens (serial, state, created_ms, updated_ms)"
+		   " VALUES ('SN0', 'ACTIVE', 0, 0)"); /* unique serial */
+	TRY(true, "INSERT INTO token_events (token_id, from_state, to_state, actor, at_ms)"
+		  " VALUES (1, 'UNFORMATTED', 'FORMATTED', 'c1', 0)");
+	TRY(false, "INSERT INTO token_events (token_id, from_state, to_state, actor, at_ms)"
+		   " VALUES (99, 'UNFORMATTED', 'FORMATTED', 'c1', 0)"); /* no token 99 */
+#undef TRY
+	sqlite3_close(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_from_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_from_v1_with_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_migration_keeps_previous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enum_checks_match_core, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
