@@ -1,0 +1,33 @@
+#!/bin/sh
+# make bench: runs the benchmarks and writes their figures to docs/performance.md.
+set -e
+BUILD=${BUILD:-build}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+echo "== audit verify over 1,000,000 rows"
+"$BUILD/tests/bench_audit" 1000000 | tee -a "$out"
+echo "== report daily on a year of cases"
+"$BUILD/tests/bench_report" 365 100 | tee -a "$out"
+v() { sed -n "s/^$1=//p" "$out"; }
+verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == ">=") ? (a >= b) : (a < b); print ok ? "met" : "NOT MET" }'; }
+cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)
+cat > docs/performance.md <<MD
+# Performance
+
+Written by \`make bench\` (tests/bench/run.sh); do not edit by hand. Last run
+$(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, ${cpu:-unknown CPU}, compiler flags of the default build.
+
+| what | target | measured | |
+|---|---|---|---|
+| \`audit verify\`, $(v audit_rows) rows (median of 3 runs) | ≥ 300,000 rows/s | $(v audit_verify_rows_per_s) rows/s ($(v audit_verify_median_s) s; best $(v audit_verify_best_s) s) | $(verdict "$(v audit_verify_rows_per_s)" ">=" 300000) |
+| peak RSS of the audit benchmark (fill + verify) | — | $(v audit_rss_kib) KiB | |
+| \`report daily\`, one day of $(v report_cases_per_day) cases in a year of $(v report_cases_total) cases, $(v report_audit_rows) audit rows (median of 50) | < 20 ms | $(v report_daily_median_ms) ms (worst $(v report_daily_max_ms) ms) | $(verdict "$(v report_daily_max_ms)" "<" 20) |
+| peak RSS of the report benchmark (fill + reports) | — | $(v report_rss_kib) KiB | |
+
+How the data is made: \`bench_audit\` appends the rows through \`db_audit_append()\`
+in transactions of 20,000 ($(v audit_fill_s) s); \`bench_report\` carries every case
+through its steps with \`db_case_step()\` and \`db_payment_record()\`, a day per
+transaction ($(v report_fill_s) s). Both use real files under /tmp with the
+kiosk's pragmas (WAL, synchronous=FULL).
+MD
+echo "figures written to docs/performance.md"
