@@ -5,6 +5,7 @@
  * or table at fault. No curses here: this is a plain command-line front end. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,10 @@ static kdb *open_db(const args *a, db_open_mode mode, kerr *err)
 	if (!cfg)
 		return NULL;
 	const char *path = opt(a, "db") ? opt(a, "db") : cfg->db_file;
-	kdb *db = db_open(path, cfg->kiosk_id, mode, err);
+	/* The kiosk id matters only when a file is created: an operator may well
+	 * inspect another kiosk's file or a backup of it. */
+	bool exists = access(path, F_OK) == 0;
+	kdb *db = db_open(path, exists ? NULL : cfg->kiosk_id, mode, err);
 	config_free(cfg);
 	return db;
 }

@@ -63,6 +63,8 @@ int main(int argc, char **argv)
 	printf("audit_verify_median_s=%.3f\n", runs[1]);
 	printf("audit_verify_rows_per_s=%.0f\n", (double)res.rows / runs[1]);
 	printf("audit_rss_kib=%ld\n", bench_rss_kib());
+	if (getenv("BENCH_KEEP") && rename(path, getenv("BENCH_KEEP")) != 0)
+		perror("BENCH_KEEP");
 	bench_rmdir(dir);
 	return 0;
 fail:

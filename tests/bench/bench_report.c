@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "db/payment_repo.h"
 #include "db/report.h"
+#include "db/staff_repo.h"
 #include "tests/bench/bench_common.h"
 
 static int run_case(kdb *db, const catalog *cat, const service *svc, int n, kerr *err)
@@ -50,7 +51,7 @@ static int run_case(kdb *db, const catalog *cat, const service *svc, int n, kerr
 		if (st == STEP_PAYMENT) {
 			payment_rec p = { 0 };
 			snprintf(p.case_no, sizeof p.case_no, "%s", c.case_no);
-			snprintf(p.out_trade_no, sizeof p.out_trade_no, "%s", c.case_no);
+			snprintf(p.out_trade_no, sizeof p.out_trade_no, "%.32s", c.case_no);
 			p.amount_fen = c.fee_fen;
 			snprintf(p.state, sizeof p.state, "SUCCESS");
 			snprintf(p.transaction_id, sizeof p.transaction_id, "42000%027d", n);
@@ -79,7 +80,7 @@ int main(int argc, char **argv)
 	char path[512];
 	snprintf(path, sizeof path, "%s/year.db", dir);
 	kdb *db = db_open(path, "BENCH-01", DB_OPEN_CREATE, &err);
-	if (!db)
+	if (!db || db_staff_add(db, "bench", "c001", "张三", ROLE_CLERK, "864209", &err) != 0)
 		goto fail;
 	long first = civil_from_ymd(2025, 11, 21);
 	double t0 = bench_now();
@@ -127,6 +128,8 @@ int main(int argc, char **argv)
 	printf("report_rss_kib=%ld\n", bench_rss_kib());
 	db_close(db);
 	catalog_free(cat);
+	if (getenv("BENCH_KEEP") && rename(path, getenv("BENCH_KEEP")) != 0)
+		perror("BENCH_KEEP");
 	bench_rmdir(dir);
 	return 0;
 fail:
