@@ -1,6 +1,6 @@
 #include "core/casefsm.h"
 
-#include <string.h>
+#include "core/names.h"
 
 #define NAMES(X_TABLE, T)                                      \
 	static const char *const T##_names[] = { X_TABLE(NAME_OF) }; \
@@ -16,10 +16,7 @@ NAMES(CASE_DECISIONS, decision)
 
 static int find(const char *const *names, int n, const char *s)
 {
-	for (int i = 0; s && i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
+	return names_index(names, n, s);
 }
 
 const char *case_step_name(case_step s)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/kini.h"
+#include "core/names.h"
 
 /* ---- name <-> enum ---- */
 
@@ -19,17 +20,12 @@ static const char *const token_names[] = { TOKEN_OPS(NAME2) NULL };
 
 static int from_name(const char *const *names, int count, const char *s)
 {
-	if (!s)
-		return -1;
-	for (int i = 0; i < count; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
+	return names_index(names, count, s);
 }
 
 static const char *to_name(const char *const *names, int count, int v)
 {
-	return v >= 0 && v < count ? names[v] : "?";
+	return names_at(names, count, v, "?");
 }
 
 int service_kind_from_name(const char *s) { return from_name(kind_names, SVC_KIND_COUNT, s); }

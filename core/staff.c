@@ -1,6 +1,6 @@
 #include "core/staff.h"
 
-#include <string.h>
+#include "core/names.h"
 
 static const char *const role_names[] = {
 #define X(e, name, key) name,
@@ -16,10 +16,7 @@ static const char *const role_keys[] = {
 
 int staff_role_from_name(const char *s)
 {
-	for (int i = 0; s && i < ROLE_COUNT; i++)
-		if (strcmp(s, role_names[i]) == 0)
-			return i;
-	return -1;
+	return names_index(role_names, ROLE_COUNT, s);
 }
 
 const char *staff_role_name(staff_role r)

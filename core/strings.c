@@ -6,17 +6,13 @@
 #include <string.h>
 
 #include "core/kini.h"
+#include "core/names.h"
 
 static const char *const lang_names[LANG_COUNT] = { "zh_CN", "en" };
 
 int lang_from_name(const char *name)
 {
-	if (!name)
-		return -1;
-	for (int i = 0; i < LANG_COUNT; i++)
-		if (strcmp(name, lang_names[i]) == 0)
-			return i;
-	return -1;
+	return names_index(lang_names, LANG_COUNT, name);
 }
 
 const char *lang_name(lang l)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/kini.h"
+#include "core/names.h"
 
 static const char *const mark_names[] = {
 #define X(e, name, key) name,
@@ -38,12 +39,7 @@ const char *material_mark_key(material_mark m)
 
 int material_mark_from_name(const char *s)
 {
-	if (!s)
-		return -1;
-	for (int i = 0; i < MARK_COUNT; i++)
-		if (strcmp(mark_names[i], s) == 0)
-			return i;
-	return -1;
+	return names_index(mark_names, MARK_COUNT, s);
 }
 
 const char *checklist_verdict_name(checklist_verdict v)

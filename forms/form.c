@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/kini.h"
+#include "core/names.h"
 
 #define NAME2(e, name) name,
 static const char *const type_names[] = { FIELD_TYPES(NAME2) NULL };
@@ -13,12 +14,7 @@ static const char *const message_keys[] = { FIELD_MESSAGES(NAME2) NULL };
 
 int field_type_from_name(const char *s)
 {
-	if (!s)
-		return -1;
-	for (int i = 0; i < FT_COUNT; i++)
-		if (strcmp(type_names[i], s) == 0)
-			return i;
-	return -1;
+	return names_index(type_names, FT_COUNT, s);
 }
 
 const char *field_type_name(field_type t)
