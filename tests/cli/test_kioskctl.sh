@@ -72,12 +72,26 @@ expect "audit verify intact" 0 "^OK [0-9]+ rows, head [0-9a-f]{64}" $K audit ver
 head=$($K audit verify --db "$DB" | sed -n 's/.*head //p')
 expect "audit verify against the head" 0 "^OK" $K audit verify --db "$DB" --head "$head"
 expect "audit verify bad --head" 2 "64 hex" $K audit verify --db "$DB" --head xyz
-cp "$DB" "$T/tampered.db"
-# the tamperer drops every trigger on the audit table first
-sqlite3 "$T/tampered.db" "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='audit'" |
-	while read -r t; do sqlite3 "$T/tampered.db" "DROP TRIGGER \"$t\""; done
-sqlite3 "$T/tampered.db" "UPDATE audit SET actor='mallory' WHERE seq=2;"
-expect "audit verify catches a modified row" 1 "TAMPERED at row 2" $K audit verify --db "$T/tampered.db"
+# tamper NAME SQL: a copy of the database with every trigger dropped (as a
+# tamperer would) and SQL applied.
+tamper() {
+	cp "$DB" "$T/$1.db"
+	for t in $(sqlite3 "$T/$1.db" "SELECT name FROM sqlite_master WHERE type='trigger'"); do
+		sqlite3 "$T/$1.db" "DROP TRIGGER \"$t\""
+	done
+	sqlite3 "$T/$1.db" "$2"
+}
+rows=$(sqlite3 "$DB" "SELECT count(*) FROM audit")
+tamper modified "UPDATE audit SET actor='mallory' WHERE seq=2;"
+expect "audit verify catches a modified row" 1 "TAMPERED at row 2" $K audit verify --db "$T/modified.db"
+tamper deleted "DELETE FROM audit WHERE seq=3;"
+expect "audit verify catches a deleted row" 1 "TAMPERED at row [34]" $K audit verify --db "$T/deleted.db"
+tamper reordered "UPDATE audit SET seq=1000 WHERE seq=2; UPDATE audit SET seq=2 WHERE seq=3; UPDATE audit SET seq=3 WHERE seq=1000;"
+expect "audit verify catches reordered rows" 1 "TAMPERED at row [23]" $K audit verify --db "$T/reordered.db"
+tamper truncated "DELETE FROM audit WHERE seq=$rows;"
+expect "audit verify catches a truncated tail" 1 "TAMPERED" $K audit verify --db "$T/truncated.db"
+tamper cut "DELETE FROM audit WHERE seq=$rows; UPDATE audit_head SET seq=seq-1, hash=(SELECT hash FROM audit WHERE seq=$rows-1);"
+expect "a tail cut with its head rewritten is caught by --head" 1 "not the expected" $K audit verify --db "$T/cut.db" --head "$head"
 cp "$DB" "$T/updated.db"
 refuses "audit triggers refuse UPDATE" "append-only" sqlite3 "$T/updated.db" "UPDATE audit SET actor='x' WHERE seq=1;"
 refuses "audit triggers refuse DELETE" "append-only" sqlite3 "$T/updated.db" "DELETE FROM audit WHERE seq=1;"
