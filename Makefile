@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) -I. -MMD -MP \
            -DKIOSK_CONFIG_DIR='"$(abspath kiosk-config)"'
-LDLIBS  := -linih -lsqlite3 -lcrypto
+LDLIBS  := -linih -lsqlite3 -lcrypto -lqrencode
 CURSES  := -lncursesw
 CMOCKA  := -lcmocka
 

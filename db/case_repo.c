@@ -730,17 +730,17 @@ oom:
 	return kerr_set(err, case_no, "out of memory reading the materials");
 }
 
-int db_case_list_open(kdb *db, const char *clerk_id, case_rec **out, size_t *n, kerr *err)
+/* Run a case query whose parameters are all text, collecting every row. */
+static int case_list(kdb *db, const char *sql, const char *const *params, int n_params,
+		     case_rec **out, size_t *n, kerr *err)
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = dbi_stmt(db,
-				    "SELECT " CASE_COLS " FROM cases WHERE clerk_id = ?1 AND"
-				    " finished = 0 ORDER BY created_ms DESC, id DESC",
-				    err);
+	sqlite3_stmt *st = dbi_stmt(db, sql, err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, clerk_id ? clerk_id : "", -1, SQLITE_STATIC);
+	for (int i = 0; i < n_params; i++)
+		sqlite3_bind_text(st, i + 1, params[i] ? params[i] : "", -1, SQLITE_STATIC);
 	case_rec *v = NULL;
 	size_t len = 0, cap = 0;
 	int rc;
@@ -761,9 +761,41 @@ int db_case_list_open(kdb *db, const char *clerk_id, case_rec **out, size_t *n, 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		free(v);
-		return dbi_sqlerr(db, err, "listing open cases");
+		return dbi_sqlerr(db, err, "listing cases");
 	}
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+int db_case_list_open(kdb *db, const char *clerk_id, case_rec **out, size_t *n, kerr *err)
+{
+	const char *p[] = { clerk_id };
+	return case_list(db,
+			 "SELECT " CASE_COLS " FROM cases WHERE clerk_id = ?1 AND"
+			 " finished = 0 ORDER BY created_ms DESC, id DESC",
+			 p, 1, out, n, err);
+}
+
+int db_case_list_day(kdb *db, const char *clerk_id, long civil_day, case_rec **out, size_t *n,
+		     kerr *err)
+{
+	char from[24], to[24];
+	snprintf(from, sizeof from, "%lld", (long long)clock_day_start_ms(civil_day));
+	snprintf(to, sizeof to, "%lld", (long long)clock_day_start_ms(civil_day + 1));
+	const char *p[] = { clerk_id, from, to };
+	return case_list(db,
+			 "SELECT " CASE_COLS " FROM cases WHERE clerk_id = ?1 AND"
+			 " created_ms >= CAST(?2 AS INTEGER) AND created_ms < CAST(?3 AS INTEGER)"
+			 " ORDER BY created_ms DESC, id DESC",
+			 p, 3, out, n, err);
+}
+
+int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err)
+{
+	const char *p[] = { query };
+	return case_list(db,
+			 "SELECT " CASE_COLS " FROM cases WHERE case_no = ?1 OR uscc = upper(?1)"
+			 " ORDER BY created_ms DESC, id DESC LIMIT 50",
+			 p, 1, out, n, err);
 }

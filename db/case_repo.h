@@ -73,5 +73,10 @@ void db_material_decisions_free(material_decision *m, size_t n);
 
 /* Open (unfinished) cases of a clerk, newest first, for resuming; *out owned (free()). */
 int db_case_list_open(kdb *db, const char *clerk_id, case_rec **out, size_t *n, kerr *err);
+/* Cases a clerk opened on a civil day, newest first; *out owned (free()). */
+int db_case_list_day(kdb *db, const char *clerk_id, long civil_day, case_rec **out, size_t *n,
+		     kerr *err);
+/* Cases whose number or USCC is query (at most 50, newest first); *out owned (free()). */
+int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err);
 
 #endif

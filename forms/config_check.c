@@ -6,11 +6,14 @@
 #include "core/casefsm.h"
 #include "core/catalog.h"
 #include "core/config.h"
+#include "core/pay.h"
 #include "core/rules.h"
 #include "core/staff.h"
+#include "core/token.h"
 #include "core/validate.h"
 #include "forms/checklist.h"
 #include "forms/form.h"
+#include "forms/slip.h"
 
 /* Every key the code looks up, straight from its tables, so a new reason or
  * step cannot ship without its text. */
@@ -26,6 +29,9 @@ static const char *const required_keys[] = {
 	CHECKLIST_VERDICTS(K3)
 	STAFF_ROLES(K3)
 	FIELD_MESSAGES(K2)
+	TOKEN_STATUSES(K3)
+	PAY_STATES(K3)
+	PAY_RESULTS(K3)
 #undef K2
 #undef K3
 	/* pinhash_acceptable()'s reason keys (core/pinhash.h has no table) */
@@ -76,16 +82,19 @@ static int missing_keys(const char *dir, lang l, const strings *s, const strings
 	char list[480];
 	size_t used = 0, n = 0;
 	list[0] = '\0';
-	for (const char *const *k = required_keys; *k; k++) {
-		if (strings_get(s, *k))
-			continue;
-		if (used < sizeof list - 40) {
-			int w = snprintf(list + used, sizeof list - used, "%s%s", n ? ", " : "", *k);
-			if (w > 0)
-				used += (size_t)w;
+	/* The code's tables, and the words the slip and the notice print. */
+	const char *const *tables[] = { required_keys, slip_string_keys() };
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+		for (const char *const *k = tables[t]; *k; k++) {
+			if (strings_get(s, *k))
+				continue;
+			if (used < sizeof list - 40) {
+				int w = snprintf(list + used, sizeof list - used, "%s%s", n ? ", " : "", *k);
+				if (w > 0)
+					used += (size_t)w;
+			}
+			n++;
 		}
-		n++;
-	}
 	if (n)
 		return kerr_set(err, path, "missing %zu string key%s the code uses: %s%s; add "
 				"them to [strings]", n, n == 1 ? "" : "s", list,

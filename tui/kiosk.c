@@ -1,28 +1,251 @@
-/* kiosk: the full-screen program at the counter. This first version does the
- * start-up every later screen relies on: it loads and cross-checks the
- * configuration, opens (or creates) the database with its audit chain, and
- * shows the catalogue of services on an ncursesw screen. The clerk's case
- * screens (login, home, case workflow) are built on this in tui/ next.
- * Options: --config DIR, --data-dir DIR, --demo (trainer mode: a separate
- * data directory, never the real database), --check (start-up checks only). */
+/* kiosk: the full-screen program at the counter. main() loads and checks the
+ * configuration, opens the database and the devices (the demo key and payment
+ * in demo mode), then runs the loop: draw, take one key (from the terminal or
+ * the script), dispatch it to the screen or the action table. The loop is the
+ * only place that waits, so a script key is taken only when the program is idle.
+ * Options: --config DIR, --data-dir DIR, --demo, --check. */
 #include <curses.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "core/catalog.h"
-#include "core/config.h"
-#include "core/strings.h"
-#include "db/db.h"
+#include "core/clock.h"
+#include "core/rules.h"
 #include "forms/config_check.h"
+#include "tui/dump.h"
+#include "tui/term.h"
+#include "tui/ui.h"
 
-typedef struct kiosk_opts {
-	const char *config_dir;
-	const char *data_dir;
-	int demo;
-	int check_only;
-} kiosk_opts;
+const action_def actions[ACT_COUNT] = {
+#define X(e, key, label, skey, where, footer) { key, label, skey, where, footer },
+	ACTIONS(X)
+#undef X
+};
+
+static const char *const screen_keys[SCR_COUNT] = {
+#define X(e, key) key,
+	SCREENS(X)
+#undef X
+};
+
+const char *screen_title_key(screen_id s)
+{
+	return (unsigned)s < SCR_COUNT ? screen_keys[s] : "screen.unknown";
+}
+
+action_id action_for_key(screen_id s, const key_event *ev)
+{
+	if (!ev->func)
+		return ACT_NONE;
+	for (int i = 0; i < ACT_COUNT; i++)
+		if (actions[i].key == ev->code && (actions[i].where & ON(s)))
+			return (action_id)i;
+	return ACT_NONE;
+}
+
+const char *app_str(const app *a, const char *key)
+{
+	const char *s = strings_get(a->str, key);
+	return s ? s : key;
+}
+
+const char *app_render(const app *a, const char *key, const str_var *vars, char *buf, size_t n)
+{
+	return strings_render(a->str, key, vars, buf, n);
+}
+
+void app_flash(app *a, const char *text)
+{
+	snprintf(a->flash, sizeof a->flash, "%s", text);
+}
+
+void app_flash_err(app *a, const kerr *err)
+{
+	kerr_text(err, a->flash, sizeof a->flash);
+}
+
+int app_today_ymd(void)
+{
+	int y, m, d;
+	civil_to_ymd(clock_today(), &y, &m, &d);
+	return y * 10000 + m * 100 + d;
+}
+
+void app_go(app *a, screen_id s)
+{
+	a->screen = s;
+	if (screens[s]->enter)
+		screens[s]->enter(a);
+}
+
+void app_ask(app *a, const char *question, void (*on_yes)(app *a))
+{
+	a->asking = true;
+	snprintf(a->question, sizeof a->question, "%s", question);
+	a->on_yes = on_yes;
+}
+
+/* ---- leaving, locking ---- */
+
+static void do_quit(app *a)
+{
+	kerr err = { 0 };
+	if (a->signed_in)
+		db_staff_logout(a->db, a->user.id, &err);
+	a->quit = true;
+}
+
+static void lock_now(app *a)
+{
+	if (!a->signed_in || a->screen == SCR_LOCK)
+		return;
+	a->lock_from = a->screen == SCR_HELP ? a->help_from : a->screen;
+	kerr err = { 0 };
+	db_audit_append(a->db, a->user.id, "staff.lock", a->cs ? a->cs->rec.case_no : "",
+			"idle or F9", &err);
+	app_go(a, SCR_LOCK);
+}
+
+static void handle_key(app *a, const key_event *ev)
+{
+	a->flash[0] = '\0';
+	if (a->asking) {
+		if (key_is(ev, KEY_ENTER) || key_is_char(ev, L'y') || key_is_char(ev, L'Y')) {
+			a->asking = false;
+			a->on_yes(a);
+		} else if (key_is(ev, K_ESC) || key_is_char(ev, L'n') || key_is_char(ev, L'N')) {
+			a->asking = false;
+		}
+		return;
+	}
+	if (key_is(ev, KEY_RESIZE))
+		return;
+	const screen_ops *s = screens[a->screen];
+	if (s->key && s->key(a, ev))
+		return;
+	action_id act = action_for_key(a->screen, ev);
+	if (act == ACT_NONE) {
+		/* Ctrl-C, Ctrl-Z, Ctrl-\ arrive as characters in raw mode: say how to leave. */
+		if (!ev->func && (ev->ch == KEY_CTRL('c') || ev->ch == KEY_CTRL('z') ||
+				  ev->ch == KEY_CTRL('\\')))
+			app_flash(a, app_str(a, "ui.how_to_leave"));
+		return;
+	}
+	if (s->act && s->act(a, act))
+		return;
+	switch (act) {
+	case ACT_HELP:
+		a->help_from = a->screen;
+		app_go(a, SCR_HELP);
+		break;
+	case ACT_QUIT:
+		app_ask(a, app_str(a, a->cs ? "ui.ask_quit_case" : "ui.ask_quit"), do_quit);
+		break;
+	case ACT_LOCK:
+		lock_now(a);
+		break;
+	default:
+		break;
+	}
+}
+
+static void draw(app *a)
+{
+	erase();
+	if (term_too_small()) {
+		char buf[256];
+		str_var v[] = { { "cols", NULL }, { "rows", NULL }, { NULL, NULL } };
+		char c[16], r[16];
+		snprintf(c, sizeof c, "%d", TERM_MIN_COLS);
+		snprintf(r, sizeof r, "%d", TERM_MIN_ROWS);
+		v[0].value = c;
+		v[1].value = r;
+		draw_wrapped(0, 0, COLS, LINES, app_render(a, "ui.too_small", v, buf, sizeof buf));
+	} else {
+		screens[a->screen]->draw(a);
+		draw_frame(a);
+	}
+	refresh();
+}
+
+static void check_idle(app *a)
+{
+	int64_t idle_ms = (int64_t)a->cfg->idle_lock_minutes * 60000;
+	if (a->signed_in && idle_ms > 0 && clock_now_ms() - a->last_key_ms >= idle_ms)
+		lock_now(a);
+}
+
+static int run(app *a)
+{
+	int rc = 0;
+	a->last_key_ms = clock_now_ms();
+	app_go(a, SCR_LOGIN);
+	while (!a->quit && !term_stop_requested()) {
+		draw(a);
+		key_event ev;
+		input_result r = input_next(a->in, 1000, &ev);
+		switch (r) {
+		case IN_KEY:
+			a->last_key_ms = clock_now_ms();
+			handle_key(a, &ev);
+			break;
+		case IN_TIMEOUT:
+			check_idle(a);
+			if (screens[a->screen]->act)
+				screens[a->screen]->act(a, ACT_NONE); /* a tick: polling */
+			break;
+		case IN_DUMP: {
+			const char *p = input_dump_path(a->in);
+			FILE *f = p ? fopen(p, "a") : stdout;
+			if (f) {
+				dump_screen(f);
+				if (p)
+					fclose(f);
+			}
+			break;
+		}
+		case IN_RESIZE: {
+			int rows, cols;
+			input_resize_to(a->in, &rows, &cols);
+			term_resize(rows, cols);
+			break;
+		}
+		case IN_IDLE:
+			a->last_key_ms -= (int64_t)input_idle_minutes(a->in) * 60000;
+			check_idle(a);
+			break;
+		case IN_END:
+			a->quit = true;
+			break;
+		case IN_ERROR:
+			term_close();
+			fprintf(stderr, "kiosk: script: %s\n", input_error(a->in));
+			return 2;
+		}
+	}
+	return rc;
+}
+
+/* Every screen and action names UI strings: check them at start-up so a gap in
+ * a translation is found here, not on a clerk's screen. */
+static int check_ui_strings(const app *a, kerr *err)
+{
+	for (int i = 0; i < SCR_COUNT; i++)
+		if (!strings_get(a->str, screen_keys[i]))
+			return kerr_set(err, lang_name(a->lg), "UI string '%s' is missing from strings/%s.ini",
+					screen_keys[i], lang_name(a->lg));
+	for (int i = 0; i < ACT_COUNT; i++) {
+		char help[96];
+		snprintf(help, sizeof help, "%s.help", actions[i].str_key);
+		if (!strings_get(a->str, actions[i].str_key) || !strings_get(a->str, help))
+			return kerr_set(err, lang_name(a->lg),
+					"UI string '%s' or '%s' is missing from strings/%s.ini",
+					actions[i].str_key, help, lang_name(a->lg));
+	}
+	return 0;
+}
 
 static int usage(void)
 {
@@ -30,112 +253,84 @@ static int usage(void)
 	return 2;
 }
 
-static int parse(int argc, char **argv, kiosk_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--demo") == 0)
-			o->demo = 1;
-		else if (strcmp(argv[i], "--check") == 0)
-			o->check_only = 1;
-		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			o->config_dir = argv[++i];
-		else if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
-			o->data_dir = argv[++i];
-		else
-			return -1;
-	}
-	return 0;
-}
-
-static void show_catalog(const catalog *cat, const kiosk_config *cfg, const strings *str,
-			 const char *db_path)
-{
-	lang lg = cfg->language;
-	initscr();
-	cbreak();
-	noecho();
-	keypad(stdscr, TRUE);
-	curs_set(0);
-	for (;;) {
-		erase();
-		int row = 0;
-		attron(A_REVERSE);
-		mvhline(row, 0, ' ', COLS);
-		mvprintw(row++, 1, "%s  %s %d  %s", cfg->site, strings_get(str, "app.window") ?
-			 strings_get(str, "app.window") : "window", cfg->window, cfg->kiosk_id);
-		attroff(A_REVERSE);
-		row++;
-		for (size_t p = 0; p < cat->n_platforms && row < LINES - 2; p++) {
-			const platform *pl = &cat->platforms[p];
-			attron(A_BOLD);
-			mvprintw(row++, 1, "%s", pl->name[lg]);
-			attroff(A_BOLD);
-			for (size_t s = 0; s < cat->n_services && row < LINES - 2; s++)
-				if (cat->services[s].platform == pl)
-					mvprintw(row++, 3, "%-16s %s", cat->services[s].id,
-						 cat->services[s].label[lg]);
-			row++;
-		}
-		attron(A_REVERSE);
-		mvhline(LINES - 1, 0, ' ', COLS);
-		mvprintw(LINES - 1, 1, "%s   q: %s", db_path,
-			 strings_get(str, "app.quit") ? strings_get(str, "app.quit") : "quit");
-		attroff(A_REVERSE);
-		refresh();
-		int ch = getch();
-		if (ch == 'q' || ch == 'Q')
-			break;
-	}
-	endwin();
-}
-
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	kiosk_opts o;
-	if (parse(argc, argv, &o) != 0)
-		return usage();
-	const char *dir = config_default_dir(o.config_dir);
+	const char *config_dir = NULL, *data_dir = NULL;
+	bool demo = false, check_only = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--demo") == 0)
+			demo = true;
+		else if (strcmp(argv[i], "--check") == 0)
+			check_only = true;
+		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config_dir = argv[++i];
+		else if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
+			data_dir = argv[++i];
+		else
+			return usage();
+	}
+	const char *dir = config_default_dir(config_dir);
 	kerr err = { 0 };
 	char msg[1024];
 	config_summary sum;
-	if (config_check_dir(dir, &sum, &err) != 0) {
-		fprintf(stderr, "kiosk: configuration: %s\n", kerr_text(&err, msg, sizeof msg));
-		return 2;
-	}
-	kiosk_config *cfg = config_load(dir, &err);
-	catalog *cat = cfg ? catalog_load(dir, &err) : NULL;
-	strings *str = cat ? strings_load(dir, cfg->language, &err) : NULL;
-	if (!str) {
-		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));
-		catalog_free(cat);
-		config_free(cfg);
-		return 2;
-	}
+	app a;
+	memset(&a, 0, sizeof a);
+	a.login_pin.secret = true;
+	a.demo = demo;
+	int rc = 2;
+	if (config_check_dir(dir, &sum, &err) != 0 || !(a.cfg = config_load(dir, &err)) ||
+	    !(a.cat = catalog_load(dir, &err)) || !(a.form = form_load(dir, &err)))
+		goto out;
+	a.lg = a.cfg->language;
+	if (!(a.str = strings_load(dir, a.lg, &err)) || check_ui_strings(&a, &err) != 0)
+		goto out;
 	/* Demo mode never touches the real database: its own directory and file. */
-	char db_path[1024];
-	const char *data = o.data_dir ? o.data_dir : cfg->data_dir;
-	if (o.demo)
-		snprintf(db_path, sizeof db_path, "%s%s/demo.db", data, o.data_dir ? "" : "/demo");
-	else if (o.data_dir)
-		snprintf(db_path, sizeof db_path, "%s/kiosk.db", data);
+	a.data_dir = data_dir ? data_dir : a.cfg->data_dir;
+	if (demo)
+		snprintf(a.db_path, sizeof a.db_path, "%s%s/demo.db", a.data_dir, data_dir ? "" : "/demo");
+	else if (data_dir)
+		snprintf(a.db_path, sizeof a.db_path, "%s/kiosk.db", data_dir);
 	else
-		snprintf(db_path, sizeof db_path, "%s", cfg->db_file);
-	kdb *db = db_open(db_path, cfg->kiosk_id, DB_OPEN_CREATE, &err);
-	int rc = 0;
-	if (!db) {
-		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));
-		rc = 2;
-	} else if (o.check_only) {
-		printf("kiosk %s ready: config %s, database %s (schema %d)%s\n", cfg->kiosk_id, dir,
-		       db_path, db_schema_version(db), o.demo ? ", demo mode" : "");
-	} else {
-		show_catalog(cat, cfg, str, db_path);
+		snprintf(a.db_path, sizeof a.db_path, "%s", a.cfg->db_file);
+	if (!(a.db = db_open(a.db_path, a.cfg->kiosk_id, DB_OPEN_CREATE, &err)))
+		goto out;
+	if (demo && demo_prepare(&a, dir, &err) != 0)
+		goto out;
+	if (!demo && strcmp(a.cfg->payment.mode, "demo") == 0 && !(a.pay = pay_demo_new(&err)))
+		goto out;
+	if (check_only) {
+		printf("kiosk %s ready: config %s, database %s (schema %d)%s\n", a.cfg->kiosk_id, dir,
+		       a.db_path, db_schema_version(a.db), demo ? ", demo mode" : "");
+		rc = 0;
+		goto out;
 	}
-	db_close(db);
-	strings_free(str);
-	catalog_free(cat);
-	config_free(cfg);
+	const char *script = getenv("KIOSK_SCRIPT");
+	a.in = input_new(script && *script ? script : NULL);
+	if (!a.in) {
+		kerr_set(&err, script, "cannot read the key script");
+		goto out;
+	}
+	if (term_open(input_is_script(a.in)) != 0) {
+		kerr_set(&err, NULL, "cannot start the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
+		goto out;
+	}
+	rc = run(&a);
+	term_close();
+out:
+	if (rc == 2 && (err.msg[0] || err.where[0]))
+		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));
+	case_end(&a);
+	free(a.cases);
+	input_free(a.in);
+	if (a.tok)
+		token_dev_free(a.tok);
+	if (a.pay)
+		pay_dev_free(a.pay);
+	db_close(a.db);
+	form_free(a.form);
+	strings_free(a.str);
+	catalog_free(a.cat);
+	config_free(a.cfg);
 	return rc;
 }

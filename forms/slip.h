@@ -1,0 +1,84 @@
+/* slip: the two papers the counter prints, rendered as UTF-8 text for a narrow
+ * receipt printer (SLIP_WIDTH display columns, CJK counted as 2): the 受理回执
+ * (acceptance slip, for 受理 and 容缺受理) and the 一次性告知单 (one-time notice
+ * of everything missing or defective, 行政许可法 Art. 32, for 不予受理). Every
+ * word comes from kiosk-config/strings ("slip.*", "notice.*") and the catalog's
+ * labels; the agent's ID number and mobile are printed masked. A slip_data only
+ * borrows its pointers; the rendered text is malloc'd and the caller frees it. */
+#ifndef FORMS_SLIP_H
+#define FORMS_SLIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/casefsm.h"
+#include "core/catalog.h"
+#include "core/err.h"
+#include "core/fees.h"
+#include "core/strings.h"
+#include "forms/checklist.h"
+
+/* Most display columns on a line (receipt printers are narrow). */
+#define SLIP_WIDTH 40
+
+/* The customer's side of the case, as stored (normalised) values. */
+typedef struct slip_party {
+	const char *unit_name;
+	const char *uscc;
+	const char *agent_name;
+	const char *agent_id_no;   /* printed masked: 1101**********0078 */
+	const char *agent_mobile;  /* bare 11 digits; printed masked: 138****8000 */
+} slip_party;
+
+typedef struct slip_data {
+	const strings *str;        /* the clerk's language */
+	lang lang;                 /* which catalog labels to print; same language as str */
+	const char *site;          /* kiosk_config.site */
+	int window;                /* kiosk_config.window */
+	bool demo;                 /* trainer mode: a DEMO banner at the top and the bottom */
+
+	const service *svc;        /* required */
+	const char *case_no;       /* required */
+	slip_party party;
+	case_decision decision;    /* receipt: DEC_ACCEPT or DEC_RONGQUE; the notice ignores it */
+	/* Missing and defective materials (checklist_result.notice). The receipt
+	 * prints the service's other materials as received; under 容缺受理 these
+	 * are the items to supplement. The notice lists every one of them. */
+	const notice_item *notice;
+	size_t n_notice;
+	long rongque_deadline;     /* civil day (core/rules.h) of the promised supplement */
+	const fee_quote *fee;      /* NULL or no lines: nothing charged */
+	const char *transaction_id;/* payment transaction id; NULL or "" when none */
+	/* Further reasons for a refusal, already rendered in the clerk's language
+	 * (e.g. strings_render of a rule verdict); the notice prints each one. */
+	const char *const *reasons;
+	size_t n_reasons;
+	const char *clerk_id;      /* required */
+	int64_t at_ms;             /* UTC ms of issue, printed in Asia/Shanghai; 0 = now */
+} slip_data;
+
+/* The 受理回执. Returns a malloc'd NUL-terminated text (lines end in '\n'), or
+ * NULL with err: missing required field, DEC_REFUSE or DEC_NONE (a refused case
+ * gets the notice), 容缺 where the service does not allow it, a missing essential
+ * material, accepted with materials missing, 容缺 without a deadline on or after
+ * the day of issue. */
+char *slip_render_receipt(const slip_data *d, kerr *err);
+
+/* The 一次性告知单. Returns a malloc'd text, or NULL with err: missing required
+ * field, or nothing to tell (no notice item and no reason). */
+char *slip_render_notice(const slip_data *d, kerr *err);
+
+/* s with all but the first keep_head and last keep_tail characters replaced by
+ * '*' (one per character), into buf; a value too short to hide anything is
+ * masked entirely. NULL prints as "". Returns buf. */
+const char *slip_mask(const char *s, size_t keep_head, size_t keep_tail, char *buf, size_t n);
+
+/* Display columns of a UTF-8 string as a receipt printer or terminal shows it:
+ * East Asian wide and full-width characters 2, combining marks 0, others 1. */
+int slip_text_width(const char *s);
+
+/* Every string key the two papers use, NULL-terminated (for config check). */
+const char *const *slip_string_keys(void);
+
+#endif

@@ -1,0 +1,131 @@
+#!/bin/sh
+# Script-mode screen tests: the demo kiosk carried through each service from
+# login to slip, refusal with its one-time notice, 容缺受理, invalid
+# identifiers with their reasons, and renewal outside its window. Each run is a
+# headless kiosk reading a key script; the dumped screens and the demo
+# database are checked. Service positions in the picker: rs new 0, renew 1,
+# change 2, reissue 3, revoke 4, bind 5, unlock 6; zc new 7, renew 8, change 9,
+# reissue 10, revoke 11, unlock 12, seal upgrade 13, seal renew 14.
+. tests/cli/screens.sh
+
+# finish NAME SERVICE_LABEL: the slip shows, the case is 办结 and recorded once
+# per step, and the audit chain verifies.
+finish() {
+	seen "$1" "$1: slip printed" "受理回执"
+	seen "$1" "$1: slip names the service" "$2"
+	equal "$1: case completed" "$(sql "$1" "SELECT status || '/' || last_step FROM cases")" "completed/slip"
+	equal "$1: each step once" "$(sql "$1" "SELECT count(*) - count(DISTINCT step) FROM case_steps")" "0"
+	expect "$1: audit chain verifies" 0 "^OK" "$KIOSKCTL" audit verify --db "$T/$1.d/demo.db"
+	truth "$1: slip file saved" sh -c "ls $T/$1.d/slips/2026-11-21/*-slip.txt"
+}
+
+# 人社 new: blank key personalised, paid
+{ login; pick 0; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter\ndump\nkey Enter Enter\n'
+  keyin 6; printf 'key Enter\ndump\nkey Enter\ndump\nkey F5\ndump\n'; } > "$T/rs_new.keys"
+run rs_new
+seen rs_new "rs.new: decision offers 受理" "▶ 受理"
+seen rs_new "rs.new: asks before writing the key" "即将写入客户的 USB Key"
+seen rs_new "rs.new: fee shown" "应收 300.00 元"
+finish rs_new "证书新办"
+
+# 人社 renew inside the window (key expires in 30 days)
+{ login; pick 1; party 绵阳涪城示例建设工程有限公司 91510700MA62Q8TU37; keyin 2
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter Enter\nkey F5\ndump\n'; } > "$T/rs_renew.keys"
+run rs_renew
+finish rs_renew "证书更新"
+equal "rs.renew: validity extended by a year" "$(sql rs_renew "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE '%2026-11-21..2027-12-21%'")" "1"
+
+# 政采 change: the key carries the unit's former name; same key, validity kept
+{ login; pick 9; party 成都高新示例软件集团有限公司 91510104MA6DJ9QG4K; keyin 8
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter Enter\ndump\n'; } > "$T/zc_change.keys"
+run zc_change
+finish zc_change "证书及印章变更"
+equal "zc.change: validity kept" "$(sql zc_change "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE '%certificate 2026-05-20..2027-05-20%'")" "1"
+
+# 政采 reissue: key lost, expiry typed from the records, new blank key, 50 元
+{ login; pick 10; party 成都锦城示例科技有限公司 91510100MA61XY3K4K
+  printf 'key Enter\ntype 2027-09-17\nkey Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  keyin 6; printf 'key Enter Enter\nkey F5\ndump\n'; } > "$T/zc_reissue.keys"
+run zc_reissue
+equal "zc.reissue: 50 元 charged" "$(sql zc_reissue "SELECT fee_fen FROM cases")" "5000"
+finish zc_reissue "证书及印章补办"
+
+# 政采 revoke: supervisor approval; the clerk cannot approve it
+{ login; pick 11; party 成都锦城示例科技有限公司 91510100MA61XY3K4K
+  printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\ndump\n'
+  printf 'type demo01\nkey Enter\ntype 246810\nkey Enter\ndump\n'
+  printf 'key Tab\nkey Home\nkey Delete Delete Delete Delete Delete Delete\ntype demosup\nkey Enter\ntype 975310\nkey Enter\ndump\nkey Enter Enter\ndump\n'; } > "$T/zc_revoke.keys"
+run zc_revoke
+seen zc_revoke "zc.revoke: waits for the supervisor" "须值班主管审批"
+seen zc_revoke "zc.revoke: self-approval refused" "不能由本人审批"
+finish zc_revoke "证书及印章吊销"
+equal "zc.revoke: approved by the supervisor" "$(sql zc_revoke "SELECT detail FROM case_steps WHERE step='approval'")" "approved by demosup"
+
+# 人社 bind: the key is read, nothing written, no fee
+{ login; pick 5; party 成都锦城示例科技有限公司 91510100MA61XY3K4K; keyin 1
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter\ndump\n'; } > "$T/rs_bind.keys"
+run rs_bind
+finish rs_bind "证书绑定"
+
+# 政采 PIN unlock: the locked key's PIN reset to the initial one
+{ login; pick 12; party 成都金牛示例物流有限公司 91510100MA6AHR3W43; keyin 7
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter Enter\ndump\n'; } > "$T/zc_unlock.keys"
+run zc_unlock
+finish zc_unlock "密码解锁"
+
+# 政采 seal upgrade with 200 days left: free
+{ login; pick 13; party 成都武侯示例人力资源有限公司 91510100MA68K2PF12; keyin 5
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter Enter\ndump\n'; } > "$T/zc_seal_upgrade.keys"
+run zc_seal_upgrade
+finish zc_seal_upgrade "印章升级"
+
+# 政采 seal renew: paid by WeChat scan
+{ login; pick 14; party 成都锦城示例科技有限公司 91510100MA61XY3K4K; keyin 1
+  printf 'key Enter Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter Enter\ndump\nkey F5\ndump\n'; } > "$T/zc_seal_renew.keys"
+run zc_seal_renew
+seen zc_seal_renew "zc.seal_renew: QR code shown" "▀▀▀▀▀▀▀"
+finish zc_seal_renew "印章续期"
+
+# Refusal: the form original missing and the ID copy unstamped → one-time notice
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F6 F5 F7\ntype 未加盖单位公章（鲜章）\nkey Enter\nkey Enter\ndump\nkey Enter Enter\ndump\nkey Down Down Down Down Down Down Down Down Down Down\ndump\n'; } > "$T/refuse.keys"
+run refuse
+seen refuse "refusal: decision preselects 不予受理" "▶ 不予受理"
+seen refuse "refusal: notice printed" "一次性告知单"
+seen refuse "refusal: notice lists the missing form" "企业机构数字证书及印章业务申请表"
+seen refuse "refusal: notice lists the defect with its reason" "未加盖单位公章"
+equal "refusal: case refused" "$(sql refuse "SELECT status || '/' || last_step FROM cases")" "refused/slip"
+truth "refusal: notice file saved" sh -c "ls $T/refuse.d/slips/2026-11-21/*-notice.txt"
+
+# 容缺受理: only the licence copy missing on a new certificate
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F6 F5\nkey Enter\ndump\nkey Enter Enter\n'
+  keyin 6; printf 'key Enter Enter\nkey F5\ndump\nkey Down Down Down Down Down Down Down Down Down Down\ndump\n'; } > "$T/rongque.keys"
+run rongque
+seen rongque "容缺: decision preselects 容缺受理" "▶ 容缺受理"
+seen rongque "容缺: deadline shown" "补交期限：2026-12-21"
+equal "容缺: case stays 容缺受理 after the slip" "$(sql rongque "SELECT status || '/' || last_step FROM cases")" "rongque/slip"
+seen rongque "容缺: slip lists what is to follow" "单位证照复印件"
+
+# Invalid identifiers: the reason beside the field, in words
+{ login; pick 7; printf 'type 成都测试科技有限公司\nkey Enter\ntype 91110000600037341N\nkey Enter\ndump\n'
+  printf 'type 张三\nkey Enter\ntype 110102199102300078\nkey Enter\ndump\ntype 12800138000\nkey Enter\ndump\n'; } > "$T/invalid.keys"
+run invalid
+seen invalid "invalid USCC: check character named" "第18位校验码应为“L”，现为“N”"
+seen invalid "invalid ID: impossible birth date named" "身份证"
+seen invalid "invalid mobile: reason given" "手机号码第2位"
+equal "invalid: nothing recorded past opening" "$(sql invalid "SELECT count(*) FROM case_steps")" "0"
+
+# Renewal outside its window: refused with the reason (key 0001 has 300 days)
+{ login; pick 1; party 成都锦城示例科技有限公司 91510100MA61XY3K4K; keyin 1
+  printf 'key Enter Enter Enter Enter\ndump\n'; } > "$T/early.keys"
+run early
+seen early "renewal too early: reason with the opening date" "更新自2027-07-19起方可办理"
+equal "renewal too early: no step recorded" "$(sql early "SELECT count(*) FROM case_steps")" "0"
+
+# The key's unit differs from the application: caught at the counter
+{ login; pick 1; party 绵阳某某公司 91510700MA62Q8TU37; keyin 2
+  printf 'key Enter Enter Enter Enter\ndump\n'; } > "$T/mismatch.keys"
+run mismatch
+seen mismatch "unit on the key differs: 所属机构与key信息不一致" "所属机构与key信息不一致"
