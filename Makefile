@@ -21,7 +21,7 @@ CMOCKA  := -lcmocka
 DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-dev \
                 libinih-dev libcmocka-dev libcjson-dev libcurl4-openssl-dev \
                 libqrencode-dev libpcsclite-dev pcscd sqlite3 clang \
-                libclang-rt-14-dev tmux zbar-tools valgrind
+                libclang-rt-14-dev tmux zbar-tools valgrind time
 
 LIB_SRC   := $(wildcard core/*.c forms/*.c db/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -30,6 +30,8 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_RUN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%-replay)
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/%)
 
@@ -60,6 +62,11 @@ $(BUILD)/tests/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(LDLIBS) $(LDFLAGS)
 
+# Small programs the shell tests use (no library needed).
+$(BUILD)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(BUILD)/tests/bench_%: tests/bench/bench_%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(LDFLAGS)
@@ -78,7 +85,7 @@ deps:
 test: deps
 	$(MAKE) --no-print-directory check
 
-check: all $(UNIT_BIN) $(FUZZ_RUN)
+check: all $(UNIT_BIN) $(FUZZ_RUN) $(TOOL_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
 asan: deps

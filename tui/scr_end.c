@@ -221,6 +221,8 @@ static void make_order(app *a)
 	cs->step_failed = false;
 	cs->step_msg[0] = '\0';
 	record_payment(a);
+	/* What the customer was shown to scan, for the supervisor and reconciliation. */
+	db_audit_append(a->db, a->user.id, "payment.qr", cs->rec.case_no, cs->order.code_url, &err);
 }
 
 static void payment_enter(app *a)

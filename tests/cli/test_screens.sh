@@ -129,3 +129,13 @@ equal "renewal too early: no step recorded" "$(sql early "SELECT count(*) FROM c
   printf 'key Enter Enter Enter Enter\ndump\n'; } > "$T/mismatch.keys"
 run mismatch
 seen mismatch "unit on the key differs: 所属机构与key信息不一致" "所属机构与key信息不一致"
+
+# The QR code on the payment screen decodes (zbarimg) to the order's code URL.
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\n'
+  keyin 6; printf 'key Enter Enter\ndump\n'; } > "$T/qr.keys"
+run qr
+"$PWD/$BUILD/tests/tools/dump2pbm" "$T/qr.out" > "$T/qr.pbm" 2>"$T/qr.pbm.err"
+decoded=$(zbarimg -q --raw "$T/qr.pbm" 2>/dev/null)
+equal "QR on screen decodes to the order's code URL" "$decoded" "$(sql qr "SELECT detail FROM audit WHERE action = 'payment.qr'")"
+truth "QR code URL is a WeChat Native one" sh -c "echo '$decoded' | grep -q '^weixin://wxpay/bizpayurl?pr='"
