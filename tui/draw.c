@@ -110,31 +110,46 @@ void draw_field(int y, int x, int width, const edit_field *f, bool focused)
 	}
 }
 
+static int footer_item(app *a, int y, int x, const action_def *d, bool draw)
+{
+	const char *label = app_str(a, d->str_key);
+	int need = text_cols(d->key_label) + 1 + text_cols(label) + 2;
+	if (!draw)
+		return need;
+	attron(A_BOLD);
+	x += draw_text(y, x, d->key_label, COLS - x);
+	attroff(A_BOLD);
+	draw_text(y, x + 1, label, COLS - x - 1);
+	return need;
+}
+
+/* The keys that work here, from the action table. When they do not all fit,
+ * the way out (F10) still shows, at the right. */
 static void footer(app *a)
 {
 	int y = LINES - 1;
 	attron(term_attr(ST_FOOTER));
 	mvhline(y, 0, ' ', COLS);
 	int x = 1;
-	screen_id on = a->asking ? SCR_COUNT : a->screen;
 	if (a->asking) {
 		char buf[160];
-		x += draw_text(y, x, app_render(a, "ui.confirm_keys", NULL, buf, sizeof buf), COLS - 2);
+		draw_text(y, x, app_render(a, "ui.confirm_keys", NULL, buf, sizeof buf), COLS - 2);
+		attroff(term_attr(ST_FOOTER));
+		return;
 	}
-	for (int i = 0; on != SCR_COUNT && i < ACT_COUNT; i++) {
+	const action_def *quit = (actions[ACT_QUIT].where & ON(a->screen)) ? &actions[ACT_QUIT] : NULL;
+	int reserve = quit ? footer_item(a, y, 0, quit, false) : 0;
+	for (int i = 0; i < ACT_COUNT; i++) {
 		const action_def *d = &actions[i];
-		if (!d->footer || !(d->where & ON(on)))
+		if (!d->footer || !(d->where & ON(a->screen)) || d == quit)
 			continue;
-		const char *label = app_str(a, d->str_key);
-		int need = text_cols(d->key_label) + 1 + text_cols(label) + 2;
-		if (x + need >= COLS)
+		int need = footer_item(a, y, x, d, false);
+		if (x + need + reserve >= COLS)
 			break;
-		attron(A_BOLD);
-		x += draw_text(y, x, d->key_label, COLS - x);
-		attroff(A_BOLD);
-		x += 1;
-		x += draw_text(y, x, label, COLS - x) + 2;
+		x += footer_item(a, y, x, d, true);
 	}
+	if (quit)
+		footer_item(a, y, x, quit, true);
 	attroff(term_attr(ST_FOOTER));
 }
 

@@ -102,6 +102,7 @@ static void lock_now(app *a)
 	if (!a->signed_in || a->screen == SCR_LOCK)
 		return;
 	a->lock_from = a->screen == SCR_HELP ? a->help_from : a->screen;
+	a->asking = false; /* a question left open is asked again by its key */
 	kerr err = { 0 };
 	db_audit_append(a->db, a->user.id, "staff.lock", a->cs ? a->cs->rec.case_no : "",
 			"idle or F9", &err);
@@ -297,8 +298,8 @@ int main(int argc, char **argv)
 		goto out;
 	if (demo && demo_prepare(&a, dir, &err) != 0)
 		goto out;
-	if (!demo && strcmp(a.cfg->payment.mode, "demo") == 0 && !(a.pay = pay_demo_new(&err)))
-		goto out;
+	/* Outside demo mode there is no simulated key or payment: until the PC/SC
+	 * driver and the WeChat Pay client are configured, those steps say so. */
 	if (check_only) {
 		printf("kiosk %s ready: config %s, database %s (schema %d)%s\n", a.cfg->kiosk_id, dir,
 		       a.db_path, db_schema_version(a.db), demo ? ", demo mode" : "");

@@ -343,8 +343,11 @@ static bool payment_act(app *a, action_id act)
 	case_ctx *cs = a->cs;
 	kerr err = { 0 };
 	switch (act) {
-	case ACT_NONE: /* a tick */
-		poll(a);
+	case ACT_NONE: /* a tick: ask the gateway every poll_seconds */
+		if (clock_now_ms() - cs->last_poll_ms >= (int64_t)a->cfg->payment.poll_seconds * 1000) {
+			cs->last_poll_ms = clock_now_ms();
+			poll(a);
+		}
 		return true;
 	case ACT_NEXT:
 		if (!cs->order_made)

@@ -25,6 +25,20 @@ static const struct {
 #undef X
 };
 
+/* Many terminals send xterm's function-key codes whatever TERM says (a vt100
+ * entry knows only F1-F4): teach curses the codes its entry lacks, so F5-F12
+ * are not read as Esc followed by junk. */
+static void define_xterm_keys(void)
+{
+	static const char *const codes[] = {
+		"\033OP", "\033OQ", "\033OR", "\033OS", "\033[15~", "\033[17~",
+		"\033[18~", "\033[19~", "\033[20~", "\033[21~", "\033[23~", "\033[24~",
+	};
+	for (int i = 0; i < 12; i++)
+		if (key_defined(codes[i]) == 0)
+			define_key(codes[i], KEY_F(i + 1));
+}
+
 int term_open(bool script)
 {
 	setlocale(LC_ALL, "");
@@ -48,6 +62,7 @@ int term_open(bool script)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	define_xterm_keys();
 	set_escdelay(25);
 	curs_set(0);
 	colour = has_colors() && start_color() == OK;

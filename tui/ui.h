@@ -140,6 +140,7 @@ typedef struct case_ctx {
 	pay_order order;
 	bool order_made;
 	int pay_attempt;
+	int64_t last_poll_ms;             /* the gateway is asked every poll_seconds */
 	char slip_text_path[1024];
 	char *slip_text;
 	int slip_scroll;
