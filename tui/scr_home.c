@@ -52,7 +52,7 @@ static void home_draw(app *a)
 		y++;
 	}
 	if (a->n_cases == 0) {
-		draw_text(y, 2, app_str(a, "home.no_cases"), COLS - 4);
+		draw_text(y, 2, app_str(a, a->home_msg[0] ? "home.none_found" : "home.no_cases"), COLS - 4);
 		return;
 	}
 	attron(A_UNDERLINE);

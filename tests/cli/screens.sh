@@ -29,6 +29,13 @@ run() {
 	rm -rf "$T/$1.d"
 	KIOSK_SCRIPT="$T/$1.keys" timeout 20 "$KIOSK" --demo --data-dir "$T/$1.d" >"$T/$1.out" 2>"$T/$1.err"
 	echo $? >"$T/$1.rc"
+	# A clean exit with nothing on stderr (sanitizer reports and leaks land there).
+	if [ "$(cat "$T/$1.rc")" = 0 ] && [ ! -s "$T/$1.err" ]; then
+		echo "PASS $1: kiosk exited cleanly"
+	else
+		echo "FAIL $1: kiosk exit $(cat "$T/$1.rc")"
+		sed 's/^/    ! /' "$T/$1.err" | head -20
+	fi
 }
 
 # seen NAME TEST PATTERN: some dump of run NAME holds PATTERN (grep -E).

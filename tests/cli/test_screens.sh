@@ -139,3 +139,34 @@ run qr
 decoded=$(zbarimg -q --raw "$T/qr.pbm" 2>/dev/null)
 equal "QR on screen decodes to the order's code URL" "$decoded" "$(sql qr "SELECT detail FROM audit WHERE action = 'payment.qr'")"
 truth "QR code URL is a WeChat Native one" sh -c "echo '$decoded' | grep -q '^weixin://wxpay/bizpayurl?pr='"
+
+# English when language = en; slips go to the configured print command.
+cp -r kiosk-config "$T/cfg_en"
+sed -i 's/^language *=.*/language = en/' "$T/cfg_en/kiosk.ini"
+sed -i "s|^command *=.*|command = cat > $T/printed.txt|" "$T/cfg_en/kiosk.ini"
+{ login; pick 0; party "Chengdu Test Co" 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter\ndump\nkey Enter Enter\n'
+  keyin 6; printf 'key Enter Enter\nkey F5\ndump\n'; } > "$T/english.keys"
+rm -rf "$T/english.d"
+KIOSK_SCRIPT="$T/english.keys" timeout 20 "$KIOSK" --demo --config "$T/cfg_en" --data-dir "$T/english.d" >"$T/english.out" 2>"$T/english.err"
+seen english "English: screens in English" "Today's cases|Decision"
+seen english "English: slip in English" "Acceptance slip|ACCEPT|Case"
+truth "print command received the slip" grep -q "SCCA-CD-01-20261121-0001" "$T/printed.txt"
+
+# Five wrong PINs lock the staff id; the right PIN is then refused too.
+{ login demo01 111111; printf 'type 111111\nkey Enter\n%.0s' 1 2 3; printf 'dump\ntype 111111\nkey Enter\ndump\ntype 246810\nkey Enter\ndump\n'; } > "$T/lockout.keys"
+run lockout
+seen lockout "login: tries left counted down" "还可尝试 1 次"
+seen lockout "login: fifth failure locks the id" "已锁定，至"
+unseen lockout "login: locked id cannot sign in" "培训学员，您好"
+equal "login: five wrong PINs audited" "$(sql lockout "SELECT count(*) FROM audit WHERE action = 'staff.login_failed' AND detail LIKE '%wrong PIN%'")" "5"
+equal "login: the lock audited once" "$(sql lockout "SELECT count(*) FROM audit WHERE action = 'staff.locked'")" "1"
+
+# Find a case by the unit's USCC from home.
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf 'key Enter Enter Enter Enter\nkey Esc\nkey F3\ntype 91310115ma1k3btp2b\nkey Enter\ndump\nkey Enter\ndump\n'; } > "$T/find.keys"
+run find
+seen find "find by USCC lists the case" "▶ SCCA-CD-01-20261121-0001"
+seen find "Enter resumes it at the materials" "单位证照复印件"
+{ login; printf 'key F3\ntype 91310115MA1K3BTP2X\nkey Enter\ndump\n'; } > "$T/notfound.keys"
+run notfound
+seen notfound "find: nothing found says so" "没有找到相符的业务"
