@@ -170,3 +170,26 @@ seen find "Enter resumes it at the materials" "单位证照复印件"
 { login; printf 'key F3\ntype 91310115MA1K3BTP2X\nkey Enter\ndump\n'; } > "$T/notfound.keys"
 run notfound
 seen notfound "find: nothing found says so" "没有找到相符的业务"
+
+# Seal upgrade with 40 days left (key 0004): renew first.
+{ login; pick 13; party 成都青羊示例咨询服务有限公司 91510100MA6B4E8N71; keyin 4
+  printf 'key Enter Enter Enter Enter\ndump\n'; } > "$T/seal_short.keys"
+run seal_short
+seen seal_short "seal upgrade under 60 days: renew first" "少于60天，请先办理证书更新"
+equal "seal upgrade under 60 days: no step recorded" "$(sql seal_short "SELECT count(*) FROM case_steps")" "0"
+
+# Change and bind need the key: without it the case does not go on.
+for svc in 2 5; do
+	{ login; pick $svc; party 成都锦城示例科技有限公司 91510100MA61XY3K4K
+	  printf 'key Enter Enter Enter Enter\ndump\n'; } > "$T/nokey$svc.keys"
+	run nokey$svc
+	seen nokey$svc "service $svc without the key: asked for it" "此业务须携带数字证书 USB Key"
+	equal "service $svc without the key: no step recorded" "$(sql nokey$svc "SELECT count(*) FROM case_steps")" "0"
+done
+
+# An expired certificate asked to be renewed: offered as a new case (key 0003).
+{ login; pick 1; party 成都天府示例商贸有限公司 91510100MA6C7D2A75; keyin 3
+  printf 'key Enter Enter Enter\ndump\nkey Enter\ndump\n'; } > "$T/expired.keys"
+run expired
+seen expired "expired renewal: handled as new" "按新办办理"
+equal "expired renewal: renew case cancelled, new case opened" "$(sql expired "SELECT group_concat(service_id || ':' || status, ' ') FROM cases")" "rs.renew:cancelled rs.new:open"
