@@ -12,15 +12,16 @@ BUILD   ?= build
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Werror
 CFLAGS  ?= -O2 -g
-override CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) -I. -MMD -MP \
+override CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) -I. -I/usr/include/PCSC -MMD -MP \
            -DKIOSK_CONFIG_DIR='"$(abspath kiosk-config)"'
-LDLIBS  := -linih -lsqlite3 -lcrypto -lqrencode
+LDLIBS  := -linih -lsqlite3 -lcrypto -lqrencode -lcurl -lcjson -lpcsclite
 CURSES  := -lncursesw
 CMOCKA  := -lcmocka
 
 DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-dev \
                 libinih-dev libcmocka-dev libcjson-dev libcurl4-openssl-dev \
                 libqrencode-dev libpcsclite-dev pcscd sqlite3 clang \
+                libmicrohttpd-dev vsmartcard-vpcd pcsc-tools opensc \
                 libclang-rt-14-dev tmux zbar-tools valgrind time
 
 LIB_SRC   := $(wildcard core/*.c forms/*.c db/*.c)
@@ -30,6 +31,8 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_RUN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%-replay)
+SIM_SRC   := $(wildcard tests/sim/*.c)
+SIM_BIN   := $(SIM_SRC:tests/sim/%.c=$(BUILD)/tests/sim/%)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
@@ -62,6 +65,11 @@ $(BUILD)/tests/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(LDLIBS) $(LDFLAGS)
 
+# Simulators at the farthest edge: the card behind vpcd, the payment gateway.
+$(BUILD)/tests/sim/%: tests/sim/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lmicrohttpd $(LDFLAGS)
+
 # Small programs the shell tests use (no library needed).
 $(BUILD)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
@@ -85,7 +93,7 @@ deps:
 test: deps
 	$(MAKE) --no-print-directory check
 
-check: all $(UNIT_BIN) $(FUZZ_RUN) $(TOOL_BIN)
+check: all $(UNIT_BIN) $(FUZZ_RUN) $(TOOL_BIN) $(SIM_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
 asan: deps
@@ -98,7 +106,7 @@ fuzz: deps
 	@mkdir -p $(BUILD)/fuzz
 	@set -e; for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
-	  clang -std=c17 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+	  clang -std=c17 -D_GNU_SOURCE -I. -I/usr/include/PCSC -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -DKIOSK_CONFIG_DIR='"$(abspath kiosk-config)"' -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) $(LDLIBS); \
 	  mkdir -p $(BUILD)/fuzz/$$n.corpus; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
@@ -106,7 +114,7 @@ fuzz: deps
 	    $(BUILD)/fuzz/$$n.corpus tests/fuzz/corpus/$$n; \
 	done
 
-bench: deps all $(BENCH_BIN)
+bench: deps all $(BENCH_BIN) $(SIM_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 DEMO_DIR ?= $(HOME)/.local/share/kiosk-demo
