@@ -1,6 +1,7 @@
 /* db: opening the store (refuse before writing), pragmas, the statement cache,
  * operation transactions, backup and integrity check. The schema itself lives
  * in migrate.c, the audit chain in audit_log.c. */
+#include "core/utf8.h"
 #include "db/db_internal.h"
 
 #include <errno.h>
@@ -99,19 +100,7 @@ sqlite3_stmt *dbi_stmt(kdb *db, const char *sql, kerr *err)
 
 void dbi_copy(char *dst, size_t n, const char *src)
 {
-	if (n == 0)
-		return;
-	if (!src)
-		src = "";
-	size_t len = strlen(src);
-	if (len >= n) {
-		len = n - 1;
-		/* back off over UTF-8 continuation bytes so no character is cut */
-		while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
-			len--;
-	}
-	memcpy(dst, src, len);
-	dst[len] = '\0';
+	utf8_copy(dst, n, src);
 }
 
 long dbi_utf8_chars(const char *s)

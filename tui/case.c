@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/rules.h"
+#include "core/utf8.h"
 #include "tui/term.h"
 #include "tui/ui.h"
 
@@ -382,20 +383,6 @@ static bool details_key(app *a, const key_event *ev)
 	return false;
 }
 
-/* Copy src into dst, cut on a UTF-8 character boundary if it must be cut
- * (the form's max_chars keeps real values well inside the columns). */
-static void set_text(char *dst, size_t n, const char *src)
-{
-	size_t len = strlen(src);
-	if (len >= n) {
-		len = n - 1;
-		while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
-			len--;
-	}
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
 /* Copy the typed values into the case record. */
 static void fill_record(app *a, case_ctx *cs)
 {
@@ -409,15 +396,15 @@ static void fill_record(app *a, case_ctx *cs)
 		const char *v = form_check_field(fs, val, app_today_ymd(), a->str, a->lg, norm, sizeof norm,
 						 msg, sizeof msg) && norm[0] ? norm : val;
 		if (strcmp(fs->id, "unit_name") == 0)
-			set_text(r->unit_name, sizeof r->unit_name, v);
+			utf8_copy(r->unit_name, sizeof r->unit_name, v);
 		else if (strcmp(fs->id, "uscc") == 0)
-			set_text(r->uscc, sizeof r->uscc, v);
+			utf8_copy(r->uscc, sizeof r->uscc, v);
 		else if (strcmp(fs->id, "agent_name") == 0)
-			set_text(r->agent_name, sizeof r->agent_name, v);
+			utf8_copy(r->agent_name, sizeof r->agent_name, v);
 		else if (strcmp(fs->id, "agent_id_no") == 0)
-			set_text(r->agent_id_no, sizeof r->agent_id_no, v);
+			utf8_copy(r->agent_id_no, sizeof r->agent_id_no, v);
 		else if (strcmp(fs->id, "agent_mobile") == 0)
-			set_text(r->agent_mobile, sizeof r->agent_mobile, v);
+			utf8_copy(r->agent_mobile, sizeof r->agent_mobile, v);
 	}
 	const platform *p = cs->svc->platform;
 	bool h = charges_holder(cs->svc);

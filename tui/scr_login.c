@@ -84,6 +84,21 @@ static bool try_login(app *a, staff_rec *who)
 	return false;
 }
 
+/* Tab and Enter move from the id to the PIN; true when Enter on the PIN asks
+ * for the sign-in to be tried. */
+static bool form_step(app *a, action_id act)
+{
+	if (act == ACT_FIELD) {
+		a->login_focus = !a->login_focus;
+		return false;
+	}
+	if (act == ACT_NEXT && a->login_focus == 0) {
+		a->login_focus = 1;
+		return false;
+	}
+	return act == ACT_NEXT;
+}
+
 static bool login_key(app *a, const key_event *ev)
 {
 	return edit_key(a->login_focus == 0 ? &a->login_id : &a->login_pin, ev);
@@ -91,16 +106,10 @@ static bool login_key(app *a, const key_event *ev)
 
 static bool login_act(app *a, action_id act)
 {
-	if (act == ACT_FIELD) {
-		a->login_focus = !a->login_focus;
-		return true;
-	}
-	if (act != ACT_NEXT)
+	if (act != ACT_NEXT && act != ACT_FIELD)
 		return false;
-	if (a->login_focus == 0) {
-		a->login_focus = 1;
+	if (!form_step(a, act))
 		return true;
-	}
 	staff_rec who;
 	if (try_login(a, &who)) {
 		a->user = who;
@@ -131,18 +140,12 @@ static void lock_draw(app *a)
 
 static bool lock_act(app *a, action_id act)
 {
-	if (act == ACT_FIELD) {
-		a->login_focus = !a->login_focus;
-		return true;
-	}
 	if (act == ACT_LOCK || act == ACT_QUIT)
 		return true; /* a locked session is left only by unlocking it */
-	if (act != ACT_NEXT)
+	if (act != ACT_NEXT && act != ACT_FIELD)
 		return false;
-	if (a->login_focus == 0) {
-		a->login_focus = 1;
+	if (!form_step(a, act))
 		return true;
-	}
 	staff_rec who;
 	if (!try_login(a, &who))
 		return true;
