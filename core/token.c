@@ -2,6 +2,9 @@
  * wrappers that apply them before calling the driver (see token.h). */
 #include "core/token.h"
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +92,18 @@ static bool hex_string(const char *s, size_t max)
 	return true;
 }
 
+bool token_cert_serial_valid(const char *s)
+{
+	return s && hex_string(s, TOKEN_CERT_SERIAL_MAX);
+}
+
+bool token_uscc_valid(const char *uscc)
+{
+	val_result r;
+	/* the key holds the normalised form: a lower-case USCC is refused here */
+	return uscc && validate_uscc(uscc, &r) && strcmp(r.norm, uscc) == 0;
+}
+
 bool token_cert_valid(const token_cert *c)
 {
 	if (!c || !c->unit_name || !c->uscc || !c->cert_serial)
@@ -96,11 +111,7 @@ bool token_cert_valid(const token_cert *c)
 	size_t un = strlen(c->unit_name);
 	if (un < 1 || un > TOKEN_UNIT_MAX || !kini_utf8_valid(c->unit_name, un, NULL))
 		return false;
-	val_result r;
-	/* the key holds the normalised form: a lower-case USCC is refused here */
-	if (!validate_uscc(c->uscc, &r) || strcmp(r.norm, c->uscc) != 0)
-		return false;
-	if (!hex_string(c->cert_serial, TOKEN_CERT_SERIAL_MAX))
+	if (!token_uscc_valid(c->uscc) || !token_cert_serial_valid(c->cert_serial))
 		return false;
 	if (c->not_before < 0 || c->not_after < c->not_before)
 		return false;
@@ -204,6 +215,118 @@ token_status token_erase(token_dev *dev)
 	if (!OP(dev, erase))
 		return TOK_NOT_SUPPORTED;
 	return dev->ops->erase(dev->ctx);
+}
+
+token_status token_read_cert(token_dev *dev, unsigned char **der, size_t *der_len)
+{
+	if (!der || !der_len)
+		return TOK_INVALID;
+	*der = NULL;
+	*der_len = 0;
+	if (!OP(dev, read_cert))
+		return TOK_NOT_SUPPORTED;
+	token_status st = dev->ops->read_cert(dev->ctx, der, der_len);
+	if (st != TOK_OK) {
+		free(*der);
+		*der = NULL;
+		*der_len = 0;
+	}
+	return st;
+}
+
+token_status token_read_pubkey(token_dev *dev, unsigned char **spki, size_t *spki_len)
+{
+	if (!spki || !spki_len)
+		return TOK_INVALID;
+	*spki = NULL;
+	*spki_len = 0;
+	if (!OP(dev, read_pubkey))
+		return TOK_NOT_SUPPORTED;
+	token_status st = dev->ops->read_pubkey(dev->ctx, spki, spki_len);
+	if (st != TOK_OK) {
+		free(*spki);
+		*spki = NULL;
+		*spki_len = 0;
+	}
+	return st;
+}
+
+token_status token_sign(token_dev *dev, const char *pin, const unsigned char *data, size_t len,
+			unsigned char *sig, size_t *sig_len, int *tries_left)
+{
+	if (tries_left)
+		*tries_left = -1;
+	if (sig_len)
+		*sig_len = 0;
+	if (!OP(dev, sign))
+		return TOK_NOT_SUPPORTED;
+	if (!pin || strlen(pin) > 64 || !data || len < 1 || len > TOKEN_CHALLENGE_MAX || !sig ||
+	    !sig_len)
+		return TOK_INVALID;
+	return dev->ops->sign(dev->ctx, pin, data, len, sig, sig_len, tries_left);
+}
+
+token_status token_final_check(token_dev *dev, const char *pin, int *tries_left, kerr *err)
+{
+	if (tries_left)
+		*tries_left = -1;
+	unsigned char *der = NULL, *spki = NULL;
+	size_t der_len = 0, spki_len = 0;
+	X509 *x = NULL;
+	EVP_PKEY *card = NULL;
+	EVP_MD_CTX *md = NULL;
+	token_status st = token_read_cert(dev, &der, &der_len);
+	if (st != TOK_OK) {
+		kerr_set(err, "key", "reading the certificate back: %s", token_status_name(st));
+		goto out;
+	}
+	const unsigned char *p = der;
+	x = d2i_X509(NULL, &p, (long)der_len);
+	EVP_PKEY *cert_key = x ? X509_get0_pubkey(x) : NULL;
+	if (!cert_key || p != der + der_len) {
+		kerr_set(err, "key", "the certificate on the key is not a DER X.509 certificate");
+		st = TOK_CHECK_FAILED;
+		goto out;
+	}
+	st = token_read_pubkey(dev, &spki, &spki_len);
+	if (st != TOK_OK) {
+		kerr_set(err, "key", "reading the key's public key: %s", token_status_name(st));
+		goto out;
+	}
+	p = spki;
+	card = d2i_PUBKEY(NULL, &p, (long)spki_len);
+	if (!card || EVP_PKEY_eq(card, cert_key) != 1) {
+		kerr_set(err, "key", "the certificate on the key is not for the key's own key pair");
+		st = TOK_CHECK_FAILED;
+		goto out;
+	}
+	if (!pin)
+		goto out;
+	unsigned char challenge[32], sig[TOKEN_SIG_MAX];
+	size_t sig_len = 0;
+	if (RAND_bytes(challenge, sizeof challenge) != 1) {
+		kerr_set(err, "key", "no random bytes for the challenge");
+		st = TOK_IO_ERROR;
+		goto out;
+	}
+	st = token_sign(dev, pin, challenge, sizeof challenge, sig, &sig_len, tries_left);
+	if (st != TOK_OK) {
+		kerr_set(err, "key", "signing the challenge: %s", token_status_name(st));
+		goto out;
+	}
+	md = EVP_MD_CTX_new();
+	if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, cert_key) != 1 ||
+	    EVP_DigestVerify(md, sig, sig_len, challenge, sizeof challenge) != 1) {
+		kerr_set(err, "key", "the key's signature does not verify with its certificate");
+		st = TOK_CHECK_FAILED;
+	}
+out:
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(card);
+	X509_free(x);
+	free(der);
+	free(spki);
+	return st;
 }
 
 const char *token_dev_name(const token_dev *dev)

@@ -35,7 +35,8 @@
 	X(TOK_NO_CERT,          "no_cert",          "token.status.no_cert")          \
 	X(TOK_INVALID,          "invalid",          "token.status.invalid")          \
 	X(TOK_NOT_SUPPORTED,    "not_supported",    "token.status.not_supported")    \
-	X(TOK_IO_ERROR,         "io_error",         "token.status.io_error")
+	X(TOK_IO_ERROR,         "io_error",         "token.status.io_error")         \
+	X(TOK_CHECK_FAILED,     "check_failed",     "token.status.check_failed")
 
 typedef enum token_status {
 #define X(e, name, key) e,
@@ -117,6 +118,20 @@ typedef struct token_ops {
 	/* application erased: the key is blank again (a blank key: TOK_OK) */
 	token_status (*erase)(void *ctx);
 	void (*free)(void *ctx);
+	/* ---- what a real key adds (NULL in implementations without them) ---- */
+	/* the certificate as written (DER) into a malloc'd *der the caller frees;
+	 * TOK_NO_CERT when the key holds none, TOK_CHECK_FAILED when what is
+	 * stored does not match the info record's hash */
+	token_status (*read_cert)(void *ctx, unsigned char **der, size_t *der_len);
+	/* the public key of the key pair made on the key, as a DER
+	 * SubjectPublicKeyInfo in a malloc'd *spki (for issuing the certificate) */
+	token_status (*read_pubkey)(void *ctx, unsigned char **spki, size_t *spki_len);
+	/* user PIN checked as in verify_pin, then data (1..TOKEN_CHALLENGE_MAX
+	 * bytes) signed with the on-card private key; sig (TOKEN_SIG_MAX bytes)
+	 * gets the signature in X.509 form (DER ECDSA-Sig-Value for EC keys),
+	 * SHA-256 over data */
+	token_status (*sign)(void *ctx, const char *pin, const unsigned char *data, size_t len,
+			     unsigned char *sig, size_t *sig_len, int *tries_left);
 } token_ops;
 
 typedef struct token_dev {
@@ -138,6 +153,21 @@ token_status token_change_pin(token_dev *dev, const char *old_pin, const char *n
 			      int *tries_left);
 token_status token_reset_pin(token_dev *dev, const char *new_pin);
 token_status token_erase(token_dev *dev);
+/* Wrappers of the real key's operations (TOK_NOT_SUPPORTED without them).
+ * *der / *spki are set to NULL first and owned by the caller (free()). */
+#define TOKEN_CHALLENGE_MAX 128
+#define TOKEN_SIG_MAX       512
+token_status token_read_cert(token_dev *dev, unsigned char **der, size_t *der_len);
+token_status token_read_pubkey(token_dev *dev, unsigned char **spki, size_t *spki_len);
+token_status token_sign(token_dev *dev, const char *pin, const unsigned char *data, size_t len,
+			unsigned char *sig, size_t *sig_len, int *tries_left);
+/* The final check after writing: the key's certificate is read back and
+ * parsed, and its public key must be the key pair's. With a PIN, a random
+ * 32-byte challenge is signed on the key (the PIN counted as in verify_pin)
+ * and the signature verified with the certificate's public key; with pin NULL
+ * only the public keys are compared (no PIN needed). TOK_CHECK_FAILED when
+ * anything does not match; err (may be NULL) says what, for the log. */
+token_status token_final_check(token_dev *dev, const char *pin, int *tries_left, kerr *err);
 /* The implementation's name ("demo"), "" for NULL. */
 const char *token_dev_name(const token_dev *dev);
 /* Releases ctx through ops->free and the token_dev itself. NULL is fine. */
@@ -147,6 +177,8 @@ void token_dev_free(token_dev *dev);
 void token_info_clear(token_info *i);
 bool token_pin_acceptable(const char *pin);     /* 6-16 of [0-9A-Za-z] */
 bool token_serial_valid(const char *serial);    /* 1-32 of [A-Za-z0-9_-] */
+bool token_cert_serial_valid(const char *s);    /* 1-64 hex digits */
+bool token_uscc_valid(const char *uscc);        /* a valid USCC, already in capitals */
 bool token_cert_valid(const token_cert *c);
 
 /* ---- the demo key (core/token_demo.c) ----
@@ -186,5 +218,45 @@ int token_demo_fail_next(token_dev *dev, token_status st, kerr *err);
 /* Copy up to max keys in file order into out (may be NULL when max is 0);
  * returns how many keys the set has, or -1 with err. */
 long token_demo_list(const token_dev *dev, token_demo_entry *out, size_t max, kerr *err);
+
+/* ---- the real key through PC/SC (core/token_pcsc.c, the only file that
+ * includes winscard.h) ----
+ * token_pcsc_new() makes a token_dev for one reader: reader_name "" takes the
+ * first reader pcscd lists (kiosk.ini reader). admin_master_secret_file holds
+ * the master secret from which every key's admin PIN is derived (HMAC-SHA256
+ * with the key serial, docs/token-profile.md): 32 or more bytes, raw or as hex
+ * text, readable by the owner only. NULL or "" makes a read-only device whose
+ * writes, PIN resets and erasing answer TOK_NOT_SUPPORTED. Nothing talks to
+ * pcscd until the first operation, so the kiosk starts without a reader; an
+ * operation then answers TOK_NO_READER. Returns NULL with err for a bad
+ * secret file. Every operation holds a PC/SC transaction; a key pulled
+ * during a write is left as before or as after (two copies of the info
+ * record, the certificate written to the slot not in use and the record
+ * last), and calling the operation again when the key is back finishes it. */
+token_dev *token_pcsc_new(const char *reader_name, const char *admin_master_secret_file,
+			  kerr *err);
+/* Wait up to timeout_ms (0: just look) until a key is in the reader
+ * (want_present) or out of it; *present says how it is at the end (so a
+ * timeout leaves it != want_present). TOK_NO_READER without pcscd or the
+ * reader; TOK_NOT_SUPPORTED for a device that is not the PC/SC one. */
+token_status token_pcsc_wait(token_dev *dev, int timeout_ms, bool want_present, bool *present);
+/* The reader in use ("" before the first operation found one). */
+const char *token_pcsc_reader(const token_dev *dev);
+/* What went wrong in the last failed operation, in English for the log
+ * (the PC/SC call or the command and its status word); "" when none. */
+const char *token_pcsc_detail(const token_dev *dev);
+/* Command APDUs sent since the device was made (the benchmark's count). */
+unsigned long token_pcsc_apdu_count(const token_dev *dev);
+
+/* One reader pcscd knows, for kioskctl token list. */
+typedef struct token_reader {
+	char name[128];
+	bool present;          /* a card is in it */
+	bool exclusive;        /* another program holds it exclusively */
+	char atr[2 * 33 + 1];  /* hex, "" without a card */
+} token_reader;
+/* Up to max readers into out; *n is how many pcscd has. 0, or -1 with err
+ * when there is no PC/SC service (pcscd not running). */
+int token_pcsc_list(token_reader *out, size_t max, size_t *n, kerr *err);
 
 #endif

@@ -177,6 +177,46 @@ static const char v2_sql[] =
 	"CREATE INDEX payments_by_case ON payments(case_id, updated_ms);"
 	"CREATE INDEX cases_by_created ON cases(created_ms);";
 
+/* v3: the certificates issued onto keys (revoked ones stay, marked) and the
+ * keys' bindings to a unit and agent (bind service). */
+static const char v3_sql[] =
+	"CREATE TABLE certs ("
+	" id            INTEGER PRIMARY KEY,"
+	" serial        TEXT NOT NULL UNIQUE CHECK (length(serial) BETWEEN 1 AND 64),"
+	" token_id      INTEGER NOT NULL REFERENCES tokens(id),"
+	" case_id       INTEGER REFERENCES cases(id),"
+	" unit_name     TEXT NOT NULL CHECK (length(CAST(unit_name AS BLOB)) BETWEEN 1 AND 255),"
+	" uscc          TEXT NOT NULL CHECK (length(uscc) = 18),"
+	" not_before    INTEGER NOT NULL CHECK (not_before >= 0),"
+	" not_after     INTEGER NOT NULL,"
+	" status        TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked')),"
+	" revoke_reason TEXT NOT NULL DEFAULT '',"
+	" revoked_ms    INTEGER,"
+	" der           BLOB,"
+	" created_ms    INTEGER NOT NULL,"
+	" CHECK (not_before <= not_after),"
+	" CHECK ((status = 'revoked') = (revoked_ms IS NOT NULL)),"
+	" CHECK ((status = 'revoked') = (revoke_reason <> ''))"
+	") STRICT;"
+	"CREATE INDEX certs_by_token ON certs(token_id, id);"
+	"CREATE INDEX certs_by_uscc ON certs(uscc, status);"
+	"CREATE TRIGGER certs_revoked_final BEFORE UPDATE ON certs WHEN OLD.status = 'revoked'"
+	" BEGIN SELECT RAISE(ABORT, 'a revoked certificate stays revoked'); END;"
+	"CREATE TABLE token_bindings ("
+	" id          INTEGER PRIMARY KEY,"
+	" token_id    INTEGER NOT NULL REFERENCES tokens(id),"
+	" case_id     INTEGER REFERENCES cases(id),"
+	" uscc        TEXT NOT NULL CHECK (length(uscc) = 18),"
+	" unit_name   TEXT NOT NULL CHECK (length(CAST(unit_name AS BLOB)) BETWEEN 1 AND 255),"
+	" agent_name  TEXT NOT NULL DEFAULT '' CHECK (length(CAST(agent_name AS BLOB)) <= 96),"
+	" agent_id_no TEXT NOT NULL DEFAULT '' CHECK (length(agent_id_no) <= 18),"
+	" bound_ms    INTEGER NOT NULL,"
+	" unbound_ms  INTEGER,"
+	" CHECK (unbound_ms IS NULL OR unbound_ms >= bound_ms)"
+	") STRICT;"
+	"CREATE UNIQUE INDEX token_bindings_current ON token_bindings(token_id)"
+	" WHERE unbound_ms IS NULL;";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -185,6 +225,7 @@ typedef struct migration {
 static const migration migrations[] = {
 	{ 1, v1_sql },
 	{ 2, v2_sql },
+	{ 3, v3_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,

@@ -1,5 +1,5 @@
 /* Migrations on real files: from nothing to the current version (every table,
- * audit rows "to 1", "to 2"); a version-1 file with staff, a case and its
+ * audit rows "to 1", "to 2", "to 3"); a version-1 file with staff, a case and its
  * steps upgraded in place with its data and audit chain kept; a migration that
  * fails leaves the file at its previous version with nothing of it written;
  * the enum CHECK lists in the schema agree with the X-macro names of core/
@@ -95,6 +95,10 @@ static const char *const v1_objects[] = {
 static const char *const v2_objects[] = {
 	"tokens", "token_events", "payments", "payments_by_case", "cases_by_created",
 };
+static const char *const v3_objects[] = {
+	"certs", "certs_by_token", "certs_by_uscc", "certs_revoked_final", "token_bindings",
+	"token_bindings_current",
+};
 
 static void test_from_empty(void **state)
 {
@@ -103,13 +107,16 @@ static void test_from_empty(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	db_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 3);
 	for (size_t i = 0; i < sizeof v1_objects / sizeof v1_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v1_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
+	for (size_t i = 0; i < sizeof v3_objects / sizeof v3_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v3_objects[i]), 1);
 	assert_int_equal(raw_int(f->path, "SELECT group_concat(action || ':' || detail, '|') = "
-					  "'genesis:K01|schema.migrate:to 1|schema.migrate:to 2'"
+					  "'genesis:K01|schema.migrate:to 1|schema.migrate:to 2|"
+					  "schema.migrate:to 3'"
 					  " FROM (SELECT * FROM audit ORDER BY seq)"),
 			 1);
 }
@@ -160,10 +167,12 @@ static void test_from_v1_with_data(void **state)
 	clock_set_fixed(T0 + 3600 * 1000);
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 2);
+	assert_int_equal(db_schema_version(db), 3);
 	assert_string_equal(db_kiosk_id(db), "K01");
 	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
+	for (size_t i = 0; i < sizeof v3_objects / sizeof v3_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v3_objects[i]), 1);
 
 	/* the data is still there */
 	staff_rec s;
@@ -181,12 +190,13 @@ static void test_from_v1_with_data(void **state)
 	assert_string_equal(m[0].mark, "received");
 	db_material_decisions_free(m, n);
 
-	/* the chain goes on from the v1 head: one more row, "to 2" */
+	/* the chain goes on from the v1 head: two more rows, "to 2" and "to 3" */
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 1);
-	assert_int_equal(raw_int(f->path, "SELECT action = 'schema.migrate' AND detail = 'to 2'"
-					  " AND actor = 'system' FROM audit ORDER BY seq DESC LIMIT 1"),
+	assert_int_equal(v2.rows, v1.rows + 2);
+	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3' FROM"
+					  " (SELECT detail FROM audit WHERE action = 'schema.migrate'"
+					  " AND actor = 'system' AND seq > 3 ORDER BY seq)"),
 			 1);
 	char sql[200];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE seq = %lld AND at_ms = %lld",
@@ -205,11 +215,11 @@ static void test_from_v1_with_data(void **state)
 	audit_verify_result again;
 	assert_int_equal(db_audit_verify(db, &again, &err), 0);
 	assert_int_equal(again.rows, v2.rows);
-	/* asking for v1 of a v2 file does not downgrade */
+	/* asking for v1 of a v3 file does not downgrade */
 	db_close(db);
 	db = db_open_version(f->path, NULL, 1, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 2);
+	assert_int_equal(db_schema_version(db), 3);
 	db_close(db);
 }
 
@@ -234,10 +244,10 @@ static void test_failed_migration_keeps_previous(void **state)
 	assert_int_equal(raw_exec(f->path, "DROP TABLE payments"), SQLITE_OK);
 	kdb *db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 2);
+	assert_int_equal(db_schema_version(db), 3);
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 1);
+	assert_int_equal(v2.rows, v1.rows + 2);
 	db_close(db);
 }
 
@@ -338,6 +348,29 @@ static void test_enum_checks_match_core(void **state)
 		  " VALUES (1, 'UNFORMATTED', 'FORMATTED', 'c1', 0)");
 	TRY(false, "INSERT INTO token_events (token_id, from_state, to_state, actor, at_ms)"
 		   " VALUES (99, 'UNFORMATTED', 'FORMATTED', 'c1', 0)"); /* no token 99 */
+	/* v3: a certificate is valid or revoked, revoked with a time and a reason */
+	TRY(true, "INSERT INTO certs (serial, token_id, unit_name, uscc, not_before, not_after,"
+		  " created_ms) VALUES ('A1', 1, 'u', '91310115MA1K3BTP2B', 1, 2, 0)");
+	TRY(false, "INSERT INTO certs (serial, token_id, unit_name, uscc, not_before, not_after,"
+		   " status, created_ms) VALUES ('A2', 1, 'u', '91310115MA1K3BTP2B', 1, 2,"
+		   " 'revoked', 0)");
+	TRY(false, "INSERT INTO certs (serial, token_id, unit_name, uscc, not_before, not_after,"
+		   " status, created_ms) VALUES ('A2', 1, 'u', '91310115MA1K3BTP2B', 1, 2,"
+		   " 'expired', 0)");
+	TRY(false, "INSERT INTO certs (serial, token_id, unit_name, uscc, not_before, not_after,"
+		   " created_ms) VALUES ('A2', 1, 'u', '91310115MA1K3BTP2B', 3, 2, 0)");
+	TRY(false, "INSERT INTO certs (serial, token_id, unit_name, uscc, not_before, not_after,"
+		   " created_ms) VALUES ('A1', 1, 'u', '91310115MA1K3BTP2B', 1, 2, 0)"); /* unique */
+	TRY(true, "UPDATE certs SET status = 'revoked', revoked_ms = 5, revoke_reason = 'lost'"
+		  " WHERE serial = 'A1'");
+	TRY(false, "UPDATE certs SET status = 'valid', revoked_ms = NULL, revoke_reason = ''"
+		   " WHERE serial = 'A1'");
+	TRY(true, "INSERT INTO token_bindings (token_id, uscc, unit_name, bound_ms)"
+		  " VALUES (1, '91310115MA1K3BTP2B', 'u', 10)");
+	TRY(false, "INSERT INTO token_bindings (token_id, uscc, unit_name, bound_ms)"
+		   " VALUES (1, '91310115MA1K3BTP2B', 'u', 11)"); /* one current binding */
+	TRY(false, "INSERT INTO token_bindings (token_id, uscc, unit_name, bound_ms, unbound_ms)"
+		   " VALUES (1, '91310115MA1K3BTP2B', 'u', 11, 10)");
 #undef TRY
 	sqlite3_close(h);
 }

@@ -1,0 +1,39 @@
+# Shell helpers for whatever needs the real PC/SC stack (tests/cli/test_pcsc.sh,
+# tests/bench/bench_token.sh): source it, then
+#   pcsc_up KIOSKCTL   use the pcscd that answers with the vpcd readers, else
+#                      start one (pcscd --foreground --auto-exit) and wait for
+#                      them; 0 ready, 1 with a message on stderr
+#   pcsc_down          stop the pcscd that pcsc_up started (nothing otherwise)
+# CI runs as root without systemd, so pcscd is started directly.
+PCSC_READER0='Virtual PCD 00 00'
+PCSC_STARTED=
+
+pcsc_readers_up() { "$1" token list 2>/dev/null | grep -q "^$PCSC_READER0:"; }
+
+pcsc_up() {
+	pcsc_readers_up "$1" && return 0
+	if "$1" token list >/dev/null 2>&1; then
+		echo "a running pcscd has no '$PCSC_READER0' reader: install vsmartcard-vpcd and restart pcscd" >&2
+		return 1
+	fi
+	command -v pcscd >/dev/null 2>&1 || { echo "pcscd is not installed (make deps)" >&2; return 1; }
+	pcscd --foreground --auto-exit >/dev/null 2>&1 &
+	PCSC_STARTED=$!
+	i=0
+	while ! pcsc_readers_up "$1"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "pcscd started but shows no '$PCSC_READER0' reader after 10 s" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+pcsc_down() {
+	if [ -n "$PCSC_STARTED" ]; then
+		kill "$PCSC_STARTED" 2>/dev/null
+		wait "$PCSC_STARTED" 2>/dev/null
+		PCSC_STARTED=
+	fi
+}

@@ -1,0 +1,388 @@
+/* core/token_life and db/token_repo on a real database: the whitelist itself;
+ * a blank key's life (registered, personalised, enrolled, renewed, changed
+ * with the old certificate revoked, sealed, lost with its certificate
+ * revoked), each move with its event and audit row and the chain intact;
+ * moves outside the whitelist refused with nothing written; revocation and
+ * reuse of an erased key; adoption of a key issued elsewhere, binding and PIN
+ * reset; a move inside the case's own transaction rolled back with it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/rules.h"
+#include "core/staff.h"
+#include "core/token_life.h"
+#include "db/case_repo.h"
+#include "db/db.h"
+#include "db/staff_repo.h"
+#include "db/token_repo.h"
+#include "tests/unit/testutil.h"
+
+#define T0 1763712000000LL /* 2025-11-21 16:00 +08:00 */
+#define UNIT "四川测试科技有限公司"
+#define USCC "91310115MA1K3BTP2B"
+#define USCC2 "91110000600037341L"
+
+typedef struct fx {
+	char dir[256];
+	char path[320];
+	kdb *db;
+	char case_no[40];
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	if (!f || !tu_mkdtemp(f->dir, sizeof f->dir))
+		return -1;
+	clock_set_fixed(T0);
+	tu_path(f->path, sizeof f->path, f->dir, "kiosk.db");
+	kerr err = { 0 };
+	f->db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
+	if (!f->db || db_staff_add(f->db, "system", "clerk1", "张三", ROLE_CLERK, "135790", &err))
+		return -1;
+	static material m = { .id = "app_form" };
+	static service_material sm = { &m, true };
+	static service svc = { .id = "zc.new", .kind = SVC_NEW, .materials = &sm, .n_materials = 1 };
+	case_rec c;
+	if (db_case_open(f->db, &svc, "clerk1", &c, &err))
+		return -1;
+	snprintf(f->case_no, sizeof f->case_no, "%s", c.case_no);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	db_close(f->db);
+	tu_rmrf(f->dir);
+	free(f);
+	clock_set_fixed(0);
+	return 0;
+}
+
+static long long count(fx *f, const char *sql)
+{
+	sqlite3 *h = NULL;
+	long long v = -1;
+	if (sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return v;
+}
+
+static void chain_ok(fx *f)
+{
+	audit_verify_result r;
+	kerr err = { 0 };
+	assert_int_equal(db_audit_verify(f->db, &r, &err), 0);
+}
+
+static cert_new cert(const char *serial, const char *unit, const char *uscc, long nb, long na)
+{
+	return (cert_new){ serial, unit, uscc, nb, na, (const unsigned char *)"\x30\x00", 2 };
+}
+
+static void test_whitelist(void **state)
+{
+	(void)state;
+	for (int s = 0; s < TS_COUNT; s++)
+		assert_int_equal(token_state_from_name(token_state_name((token_state)s)), s);
+	for (int r = 0; r < TR_COUNT; r++)
+		assert_int_equal(token_reason_from_name(token_reason_name((token_reason)r)), r);
+	assert_int_equal(token_state_from_name("LOST"), -1);
+	assert_string_equal(token_state_name(TS_PERM_LOST), "PERM_LOST");
+	assert_string_equal(token_state_key(TS_ACTIVE), "token.state.active");
+	assert_string_equal(token_reason_key(TR_LOST), "token.reason.lost");
+#define X(f, t, r) assert_true(token_life_allowed(f, t, r));
+	TOKEN_TRANSITIONS(X)
+#undef X
+	assert_false(token_life_allowed(TS_UNFORMATTED, TS_ACTIVE, TR_ENROLLED));
+	assert_false(token_life_allowed(TS_ACTIVE, TS_UNFORMATTED, TR_ERASED));
+	assert_false(token_life_allowed(TS_ACTIVE, TS_PERM_LOST, TR_BROKEN));
+	assert_false(token_life_allowed(TS_PERM_LOST, TS_ACTIVE, TR_RELEASED));
+	assert_true(token_life_final(TS_PERM_LOST));
+	assert_true(token_life_final(TS_DAMAGED));
+	assert_false(token_life_final(TS_TERMINATED));
+	assert_false(token_life_final(TS_ACTIVE));
+	assert_true(token_life_entry(TS_UNFORMATTED, TR_REGISTERED));
+	assert_true(token_life_entry(TS_ACTIVE, TR_ADOPTED));
+	assert_false(token_life_entry(TS_FORMATTED, TR_PERSONALISED));
+}
+
+static void test_blank_key_life(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	token_rec t;
+	const char *k = "SC-0001";
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 1);
+	assert_int_equal(db_token_transition(f->db, "clerk1", f->case_no, k, TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 0);
+	assert_int_equal(t.state, TS_FORMATTED);
+	assert_string_equal(t.case_no, f->case_no);
+	assert_int_equal(t.cert_not_after, -1);
+	long nb = clock_today(), na = civil_add_years(nb, 1);
+	cert_new c1 = cert("AA01", UNIT, USCC, nb, na);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", f->case_no, k, &c1, TR_ENROLLED, &err), 0);
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 0);
+	assert_int_equal(t.state, TS_ACTIVE);
+	assert_string_equal(t.cert_serial, "AA01");
+	assert_string_equal(t.unit_name, UNIT);
+	assert_int_equal(t.cert_not_before, nb);
+	assert_int_equal(t.cert_not_after, na);
+	/* renewal: a new certificate, the old one stays valid until it ends */
+	cert_new c2 = cert("AA02", UNIT, USCC, nb, civil_add_years(na, 1));
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, k, &c2, TR_RENEWED, &err), 0);
+	cert_rec cr;
+	assert_int_equal(db_cert_get(f->db, "AA01", &cr, &err), 0);
+	assert_false(cr.revoked);
+	assert_string_equal(cr.key_serial, k);
+	assert_string_equal(cr.case_no, f->case_no);
+	/* change: same key, new subject, the earlier certificates superseded */
+	cert_new c3 = cert("AA03", "四川测试科技股份有限公司", USCC, nb, civil_add_years(na, 1));
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, k, &c3, TR_REENROLLED, &err), 0);
+	assert_int_equal(db_cert_get(f->db, "AA01", &cr, &err), 0);
+	assert_true(cr.revoked);
+	assert_string_equal(cr.revoke_reason, "superseded");
+	assert_int_equal(db_cert_get(f->db, "AA02", &cr, &err), 0);
+	assert_true(cr.revoked);
+	assert_int_equal(db_cert_get(f->db, "AA03", &cr, &err), 0);
+	assert_false(cr.revoked);
+	assert_string_equal(cr.unit_name, "四川测试科技股份有限公司");
+	assert_int_equal(db_cert_get(f->db, "FFFF", &cr, &err), 1);
+	assert_int_equal(db_token_set_seal(f->db, "clerk1", NULL, k, na, &err), 0);
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 0);
+	assert_int_equal(t.seal_not_after, na);
+	/* lost: PERM_LOST, its certificate revoked */
+	assert_int_equal(db_token_retire(f->db, "clerk1", NULL, k, TR_LOST, "客户遗失", &err), 0);
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 0);
+	assert_int_equal(t.state, TS_PERM_LOST);
+	assert_int_equal(db_cert_get(f->db, "AA03", &cr, &err), 0);
+	assert_true(cr.revoked);
+	assert_string_equal(cr.revoke_reason, "lost");
+
+	token_event *ev = NULL;
+	size_t n = 0;
+	assert_int_equal(db_token_events(f->db, k, &ev, &n, &err), 0);
+	assert_int_equal(n, 6);
+	static const struct {
+		int from;
+		token_state to;
+		const char *why;
+	} want[] = { { -1, TS_UNFORMATTED, "registered" },
+		     { TS_UNFORMATTED, TS_FORMATTED, "personalised" },
+		     { TS_FORMATTED, TS_ACTIVE, "enrolled" },
+		     { TS_ACTIVE, TS_ACTIVE, "renewed" },
+		     { TS_ACTIVE, TS_ACTIVE, "reenrolled" },
+		     { TS_ACTIVE, TS_PERM_LOST, "lost" } };
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(ev[i].from, want[i].from);
+		assert_int_equal(ev[i].to, want[i].to);
+		assert_string_equal(ev[i].reason, want[i].why);
+		assert_string_equal(ev[i].actor, "clerk1");
+	}
+	assert_string_equal(ev[0].case_no, f->case_no);
+	assert_string_equal(ev[3].case_no, "");
+	free(ev);
+	assert_int_equal(count(f, "SELECT group_concat(action, ' ') = 'token.personalised"
+				  " token.enrolled token.renewed token.reenrolled token.seal token.lost'"
+				  " FROM (SELECT action FROM audit WHERE action LIKE 'token.%' ORDER BY seq)"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.lost' AND"
+				  " detail LIKE '%\"revoked\":[\"AA03\"]%' AND detail LIKE '%客户遗失%'"),
+			 1);
+	chain_ok(f);
+}
+
+static void test_refused_moves(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	long nb = clock_today(), na = nb + 365;
+	cert_new c = cert("BB01", UNIT, USCC, nb, na);
+	/* a key never personalised here is not enrolled */
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, "SC-X", &c, TR_ENROLLED, &err), -1);
+	assert_non_null(strstr(err.msg, "not known"));
+	assert_int_equal(db_token_transition(f->db, "clerk1", NULL, "SC-1", TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	long long audit_rows = count(f, "SELECT count(*) FROM audit");
+	/* FORMATTED cannot be renewed, lost cannot be "broken" into ACTIVE, ... */
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, "SC-1", &c, TR_RENEWED, &err), -1);
+	assert_non_null(strstr(err.msg, "FORMATTED"));
+	assert_string_equal(err.where, "SC-1");
+	assert_int_equal(db_token_transition(f->db, "clerk1", NULL, "SC-1", TS_ACTIVE, TR_RELEASED,
+					     NULL, &err), -1);
+	assert_int_equal(db_token_transition(f->db, "clerk1", NULL, "SC-1", TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), -1);
+	assert_int_equal(db_token_set_seal(f->db, "clerk1", NULL, "SC-1", na, &err), -1);
+	assert_int_equal(db_token_bind(f->db, "clerk1", NULL, "SC-1", USCC, UNIT, "", "", &err), -1);
+	/* bad arguments never reach the database */
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, "SC-1", &c, TR_LOST, &err), -1);
+	cert_new bad = cert("BB02", UNIT, "91310115MA1K3BTP2C", nb, na);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, "SC-1", &bad, TR_ENROLLED, &err), -1);
+	assert_string_equal(err.where, "uscc");
+	bad = cert("XYZ", UNIT, USCC, nb, na);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, "SC-1", &bad, TR_ENROLLED, &err), -1);
+	bad = cert("BB02", UNIT, USCC, na, nb);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, "SC-1", &bad, TR_ENROLLED, &err), -1);
+	assert_int_equal(db_token_transition(f->db, "clerk1", NULL, "bad serial", TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), -1);
+	assert_int_equal(db_token_transition(f->db, "", NULL, "SC-2", TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), -1);
+	assert_int_equal(db_token_transition(f->db, "clerk1", "K01-20991231-0001", "SC-2",
+					     TS_FORMATTED, TR_PERSONALISED, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "no such case"));
+	assert_int_equal(db_token_retire(f->db, "clerk1", NULL, "SC-1", TR_ENROLLED, NULL, &err), -1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), audit_rows);
+	assert_int_equal(count(f, "SELECT count(*) FROM tokens"), 1);
+	/* a certificate serial is recorded once */
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, "SC-1", &c, TR_ENROLLED, &err), 0);
+	assert_int_equal(db_token_transition(f->db, "clerk1", NULL, "SC-3", TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, "SC-3", &c, TR_ENROLLED, &err), -1);
+	assert_non_null(strstr(err.msg, "already recorded"));
+	token_rec t;
+	assert_int_equal(db_token_get(f->db, "SC-3", &t, &err), 0);
+	assert_int_equal(t.state, TS_FORMATTED);
+	/* a lost key stays lost */
+	assert_int_equal(db_token_retire(f->db, "clerk1", NULL, "SC-1", TR_BROKEN, NULL, &err), 0);
+	assert_int_equal(db_token_get(f->db, "SC-1", &t, &err), 0);
+	assert_int_equal(t.state, TS_DAMAGED);
+	assert_int_equal(db_token_retire(f->db, "clerk1", NULL, "SC-1", TR_REVOKED, NULL, &err), -1);
+	assert_int_equal(db_token_pin_reset(f->db, "clerk1", NULL, "SC-1", &err), -1);
+	chain_ok(f);
+}
+
+static void test_revoke_and_reuse(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	long nb = clock_today(), na = nb + 365;
+	cert_new c = cert("CC01", UNIT, USCC, nb, na);
+	const char *k = "SC-R";
+	assert_int_equal(db_token_transition(f->db, "clerk1", NULL, k, TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, k, &c, TR_ENROLLED, &err), 0);
+	assert_int_equal(db_token_retire(f->db, "clerk1", f->case_no, k, TR_REVOKED, NULL, &err), 0);
+	token_rec t;
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 0);
+	assert_int_equal(t.state, TS_TERMINATED);
+	cert_rec cr;
+	assert_int_equal(db_cert_get(f->db, "CC01", &cr, &err), 0);
+	assert_true(cr.revoked);
+	assert_true(cr.revoked_ms > 0);
+	/* the key, erased, is blank again and can be personalised for someone else */
+	assert_int_equal(db_token_transition(f->db, "clerk1", f->case_no, k, TS_UNFORMATTED,
+					     TR_ERASED, NULL, &err), 0);
+	assert_int_equal(db_token_transition(f->db, "clerk1", NULL, k, TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	cert_new c2 = cert("CC02", "另一家公司", USCC2, nb, na);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, k, &c2, TR_ENROLLED, &err), 0);
+	/* the revoked certificate stays revoked, also against a direct update */
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "UPDATE certs SET status = 'valid', revoked_ms = NULL,"
+					     " revoke_reason = '' WHERE serial = 'CC01'",
+					  NULL, NULL, NULL),
+			     SQLITE_OK);
+	sqlite3_close(h);
+	token_rec *v = NULL;
+	size_t n = 0;
+	assert_int_equal(db_token_by_uscc(f->db, USCC, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(db_token_by_uscc(f->db, USCC2, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].serial, k);
+	free(v);
+	chain_ok(f);
+}
+
+static void test_adopt_bind_unlock(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	token_binding b;
+	const char *k = "ELSEWHERE-9";
+	assert_int_equal(db_token_binding(f->db, k, &b, &err), 1);
+	/* a key issued elsewhere is adopted as ACTIVE when it is first bound */
+	assert_int_equal(db_token_bind(f->db, "clerk1", f->case_no, k, USCC, UNIT, "李四",
+				       "110102199101010078", &err), 0);
+	token_rec t;
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 0);
+	assert_int_equal(t.state, TS_ACTIVE);
+	assert_string_equal(t.reason, "adopted");
+	assert_int_equal(db_token_binding(f->db, k, &b, &err), 0);
+	assert_string_equal(b.agent_name, "李四");
+	assert_string_equal(b.case_no, f->case_no);
+	/* a new agent: the old binding ends, one binding is current */
+	clock_set_fixed(T0 + 60000);
+	assert_int_equal(db_token_bind(f->db, "clerk1", NULL, k, USCC, UNIT, "王五", "", &err), 0);
+	assert_int_equal(db_token_binding(f->db, k, &b, &err), 0);
+	assert_string_equal(b.agent_name, "王五");
+	assert_int_equal(count(f, "SELECT count(*) FROM token_bindings"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM token_bindings WHERE unbound_ms IS NULL"), 1);
+	assert_int_equal(db_token_bind(f->db, "clerk1", NULL, k, "9131", UNIT, "", "", &err), -1);
+	/* PIN reset: audited, no move */
+	assert_int_equal(db_token_pin_reset(f->db, "clerk1", f->case_no, k, &err), 0);
+	assert_int_equal(db_token_pin_reset(f->db, "clerk1", NULL, "NEW-ONE", &err), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.pin_reset'"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM token_events"), 2); /* two adoptions */
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.bind' AND"
+				  " detail LIKE '%\"entered\":\"adopted\"%'"),
+			 1);
+	chain_ok(f);
+}
+
+static void test_inside_case_transaction(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	long long audit_rows = count(f, "SELECT count(*) FROM audit");
+	assert_int_equal(db_tx_begin(f->db, &err), 0);
+	assert_int_equal(db_token_transition(f->db, "clerk1", f->case_no, "SC-T", TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	/* a failing call inside leaves the earlier one in place ... */
+	assert_int_equal(db_token_set_seal(f->db, "clerk1", NULL, "SC-T", 20000, &err), -1);
+	token_rec t;
+	assert_int_equal(db_token_get(f->db, "SC-T", &t, &err), 0);
+	/* ... and the whole transaction goes when the case's step fails */
+	db_tx_rollback(f->db);
+	assert_int_equal(db_token_get(f->db, "SC-T", &t, &err), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), audit_rows);
+	assert_int_equal(db_tx_begin(f->db, &err), 0);
+	assert_int_equal(db_token_transition(f->db, "clerk1", f->case_no, "SC-T", TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	assert_int_equal(db_tx_commit(f->db, &err), 0);
+	assert_int_equal(db_token_get(f->db, "SC-T", &t, &err), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), audit_rows + 1);
+	chain_ok(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_whitelist),
+		cmocka_unit_test_setup_teardown(test_blank_key_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_moves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_and_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_bind_unlock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inside_case_transaction, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
