@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "core/casefsm.h"
+#include "core/cert.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/pay.h"
 #include "core/rules.h"
 #include "core/staff.h"
 #include "core/token.h"
+#include "core/token_life.h"
 #include "core/validate.h"
 #include "forms/checklist.h"
 #include "forms/form.h"
@@ -30,6 +32,9 @@ static const char *const required_keys[] = {
 	STAFF_ROLES(K3)
 	FIELD_MESSAGES(K2)
 	TOKEN_STATUSES(K3)
+	TOKEN_STATES(K3)
+	TOKEN_REASONS(K3)
+	CERT_MATCHES(K3)
 	PAY_STATES(K3)
 	PAY_RESULTS(K3)
 #undef K2
