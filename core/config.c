@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/kini.h"
+#include "core/wxsign.h"
 
 #ifndef KIOSK_CONFIG_DIR
 #define KIOSK_CONFIG_DIR "kiosk-config"
@@ -232,6 +234,21 @@ static int check_payment(ctx *x, const kini_section *s, kiosk_config *c, const c
 	if (get_int(x, s, "order_expiry_minutes", 15, 1, 1440, &p->order_expiry_minutes) < 0 ||
 	    get_int(x, s, "poll_seconds", 3, 1, 60, &p->poll_seconds) < 0)
 		return -1;
+	return 0;
+}
+
+int config_payment_files_check(const kiosk_payment_cfg *p, kerr *err)
+{
+	if (!p || !p->mode || strcmp(p->mode, "wechat") != 0)
+		return 0;
+	if (wx_secret_file_check(p->private_key_file, "private_key_file", err) != 0 ||
+	    wx_secret_file_check(p->apiv3_key_file, "apiv3_key_file", err) != 0)
+		return -1;
+	struct stat sb;
+	if (!p->platform_keys_dir || stat(p->platform_keys_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return kerr_set(err, p->platform_keys_dir ? p->platform_keys_dir : "",
+				"platform_keys_dir: not a directory; put the WeChat Pay platform "
+				"certificates (<serial>.pem) or public key (PUB_KEY_ID_….pem) in one");
 	return 0;
 }
 

@@ -43,6 +43,13 @@ typedef struct kiosk_config {
 kiosk_config *config_load(const char *dir, kerr *err);
 void config_free(kiosk_config *c);
 
+/* In wechat mode, the payment files a running kiosk needs: private_key_file
+ * and apiv3_key_file regular files that group and others cannot read (the
+ * fix, chmod 600, is in the message), platform_keys_dir a directory. 0 (also
+ * in demo mode), or -1 with err naming the setting and the file. Contents are
+ * not read here. */
+int config_payment_files_check(const kiosk_payment_cfg *p, kerr *err);
+
 /* The config directory to use: explicit if given, else $KIOSK_CONFIG, else the
  * one compiled in (the source tree's kiosk-config). */
 const char *config_default_dir(const char *explicit_dir);

@@ -33,6 +33,32 @@ static const char *const result_keys[] = {
 #undef X
 };
 
+static const char *const refund_names[] = {
+#define X(e, word, key) word,
+	PAY_REFUND_STATES(X)
+#undef X
+};
+static const char *const refund_keys[] = {
+#define X(e, word, key) key,
+	PAY_REFUND_STATES(X)
+#undef X
+};
+
+const char *pay_refund_state_name(pay_refund_state s)
+{
+	return names_at(refund_names, PAY_REFUND_STATE_COUNT, (int)s, "?");
+}
+
+const char *pay_refund_state_key(pay_refund_state s)
+{
+	return names_at(refund_keys, PAY_REFUND_STATE_COUNT, (int)s, "pay.refund.abnormal");
+}
+
+int pay_refund_state_from_name(const char *s)
+{
+	return names_index(refund_names, PAY_REFUND_STATE_COUNT, s);
+}
+
 const char *pay_state_name(pay_state s)
 {
 	return names_at(state_names, PAY_STATE_COUNT, (int)s, "?");
@@ -239,6 +265,72 @@ pay_result pay_close(pay_dev *dev, const char *out_trade_no, kerr *err)
 	if (check_no(out_trade_no, err) != PR_OK)
 		return PR_INVALID;
 	return dev->ops->close(dev->ctx, out_trade_no, err);
+}
+
+/* ---- refunds ---- */
+
+bool pay_refund_no_valid(const char *s)
+{
+	if (!s)
+		return false;
+	size_t n = strlen(s);
+	if (n < 1 || n > PAY_REFUND_NO_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!case_char(s[i]) && s[i] != '|' && s[i] != '*' && s[i] != '@')
+			return false;
+	return true;
+}
+
+int pay_refund_no(const char *out_trade_no, int n, char out[PAY_REFUND_NO_MAX + 1])
+{
+	if (out)
+		out[0] = '\0';
+	if (!out || !pay_trade_no_valid(out_trade_no) || n < 1 || n > 99)
+		return -1;
+	snprintf(out, PAY_REFUND_NO_MAX + 1, "%s-R%d", out_trade_no, n);
+	return 0;
+}
+
+pay_result pay_refund_order(pay_dev *dev, pay_refund *r, kerr *err)
+{
+	if (!r) {
+		kerr_set(err, NULL, "no refund to ask for");
+		return PR_INVALID;
+	}
+	r->refund_id[0] = '\0';
+	r->state = PAY_REFUND_PROCESSING;
+	r->verified = false;
+	if (!dev || !dev->ops || !dev->ops->refund)
+		return unsupported(dev, "refund orders", err);
+	if (check_no(r->out_trade_no, err) != PR_OK)
+		return PR_INVALID;
+	if (!memchr(r->out_refund_no, '\0', sizeof r->out_refund_no) ||
+	    !pay_refund_no_valid(r->out_refund_no)) {
+		kerr_set(err, "out_refund_no", "not a WeChat Pay refund number (1-64 of 0-9 A-Z a-z "
+			 "_ - | * @); make it with pay_refund_no()");
+		return PR_INVALID;
+	}
+	if (r->total_fen < 1 || r->total_fen > PAY_AMOUNT_MAX || r->refund_fen < 1 ||
+	    r->refund_fen > r->total_fen) {
+		kerr_set(err, "refund_fen", "a refund of %lld fen of an order of %lld fen: it must be "
+			 "1 fen to the order's amount", (long long)r->refund_fen,
+			 (long long)r->total_fen);
+		return PR_INVALID;
+	}
+	size_t rl = strnlen(r->reason, sizeof r->reason);
+	if (rl > PAY_REFUND_REASON_MAX || !kini_utf8_valid(r->reason, rl, NULL)) {
+		kerr_set(err, "reason", "a refund reason is at most %d bytes of UTF-8",
+			 PAY_REFUND_REASON_MAX);
+		return PR_INVALID;
+	}
+	pay_result res = dev->ops->refund(dev->ctx, r, err);
+	if (res != PR_OK) {
+		r->refund_id[0] = '\0';
+		r->state = PAY_REFUND_PROCESSING;
+		r->verified = false;
+	}
+	return res;
 }
 
 const char *pay_dev_name(const pay_dev *dev)

@@ -1,20 +1,22 @@
 /* pay: taking the case's fee as a WeChat Pay Native order, behind an
  * operations table so that demo mode, tests and the real WeChat Pay v3 client
  * are interchangeable. A pay_dev is owned by whoever made it (pay_demo_new(),
- * later the WeChat client's constructor) and released with pay_dev_free(). The
- * caller owns every pay_order; a device never keeps a pointer into one.
- * Two closed sets of words: pay_state, the order's state in WeChat's words
- * ("pay.state.<name>" strings), and pay_result, how a call to the gateway went
+ * pay_wechat_new()) and released with pay_dev_free(). The caller owns every
+ * pay_order and pay_refund; a device never keeps a pointer into one.
+ * Closed sets of words: pay_state, the order's state in WeChat's words
+ * ("pay.state.<name>" strings), pay_result, how a call to the gateway went
  * ("pay.result.<name>" strings, what the clerk sees; the kerr alongside holds
- * the detail in English for the log). An order counts as paid only when a
- * query says SUCCESS with verified set. Call through the wrappers, which check
- * the arguments once for every implementation. */
+ * the detail in English for the log), and pay_refund_state for refunds. An
+ * order counts as paid only when a query says SUCCESS with verified set. Call
+ * through the wrappers, which check the arguments once for every
+ * implementation. */
 #ifndef CORE_PAY_H
 #define CORE_PAY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/err.h"
 
 /* An order's state: enum, WeChat's trade_state word, UI string key.
@@ -55,7 +57,8 @@ bool pay_state_pending(pay_state s);
 	X(PR_CLOSED,        "closed",        "pay.result.closed")        /* the order is closed */ \
 	X(PR_NOT_FOUND,     "not_found",     "pay.result.not_found")     /* no such order */ \
 	X(PR_INVALID,       "invalid",       "pay.result.invalid")       /* bad request: not sent */ \
-	X(PR_NOT_SUPPORTED, "not_supported", "pay.result.not_supported")
+	X(PR_NOT_SUPPORTED, "not_supported", "pay.result.not_supported")                  \
+	X(PR_REFUSED,       "refused",       "pay.result.refused")       /* gateway said no: settings, rules */
 
 typedef enum pay_result {
 #define X(e, name, key) e,
@@ -97,12 +100,16 @@ typedef struct pay_order {
  *   PR_OK with state PAY_NOTFOUND.
  * close: PR_OK once closed (also when it already was); PR_PAID for a paid
  *   order, PR_NOT_FOUND for an unknown one. */
+struct pay_refund;
+
 typedef struct pay_ops {
 	const char *name;                                   /* "demo", "wechat" */
 	pay_result (*create)(void *ctx, pay_order *o, kerr *err);
 	pay_result (*query)(void *ctx, const char *out_trade_no, pay_order *out, kerr *err);
 	pay_result (*close)(void *ctx, const char *out_trade_no, kerr *err);
 	void (*free)(void *ctx);
+	/* Optional (NULL: PR_NOT_SUPPORTED); see pay_refund_order(). */
+	pay_result (*refund)(void *ctx, struct pay_refund *r, kerr *err);
 } pay_ops;
 
 typedef struct pay_dev {
@@ -138,6 +145,95 @@ bool pay_trade_no_valid(const char *s);
  * attempt it cannot take. */
 #define PAY_ATTEMPT_MAX 999
 int pay_trade_no(const char *case_no, int attempt, char out[PAY_TRADE_NO_MAX + 1]);
+
+/* ---- refunds ----
+ * A paid case cancelled by a supervisor gets its money back through a refund
+ * of its order. out_refund_no is derived like the trade number (so a retry
+ * never refunds twice): pay_refund_no(). The refund's state in WeChat's
+ * words, with UI strings "pay.refund.<lower-case word>". */
+#define PAY_REFUND_STATES(X)                                                     \
+	X(PAY_REFUND_PROCESSING, "PROCESSING", "pay.refund.processing") /* on its way */ \
+	X(PAY_REFUND_SUCCESS,    "SUCCESS",    "pay.refund.success")                 \
+	X(PAY_REFUND_CLOSED,     "CLOSED",     "pay.refund.closed")                  \
+	X(PAY_REFUND_ABNORMAL,   "ABNORMAL",   "pay.refund.abnormal")  /* the customer's card refused it */
+
+typedef enum pay_refund_state {
+#define X(e, word, key) e,
+	PAY_REFUND_STATES(X)
+#undef X
+	PAY_REFUND_STATE_COUNT
+} pay_refund_state;
+
+const char *pay_refund_state_name(pay_refund_state s);
+const char *pay_refund_state_key(pay_refund_state s);
+int pay_refund_state_from_name(const char *s);
+
+#define PAY_REFUND_NO_MAX     64
+#define PAY_REFUND_REASON_MAX 80   /* bytes; shown to the customer */
+
+typedef struct pay_refund {
+	/* in */
+	char out_trade_no[PAY_TRADE_NO_MAX + 1];   /* the paid order */
+	char out_refund_no[PAY_REFUND_NO_MAX + 1]; /* from pay_refund_no() */
+	int64_t total_fen;                         /* the order's amount */
+	int64_t refund_fen;                        /* 1..total_fen */
+	char reason[PAY_REFUND_REASON_MAX + 1];    /* optional */
+	/* out */
+	char refund_id[40];                        /* WeChat's */
+	pay_refund_state state;
+	bool verified;                             /* from a verified answer */
+} pay_refund;
+
+/* Is s an out_refund_no: 1-64 of [0-9A-Za-z_-|*@]? */
+bool pay_refund_no_valid(const char *s);
+/* The n-th refund number of an order (1 <= n <= 99): "<out_trade_no>-R<n>". */
+int pay_refund_no(const char *out_trade_no, int n, char out[PAY_REFUND_NO_MAX + 1]);
+/* Ask for a refund. Checked first (PR_INVALID): both numbers, 1 <= refund_fen
+ * <= total_fen <= PAY_AMOUNT_MAX, a reason of at most 80 bytes of UTF-8.
+ * Clears the outputs. PR_OK: state and refund_id as the gateway has them;
+ * the same out_refund_no again gives the same refund. PR_NOT_FOUND: no such
+ * order; PR_REFUSED: not paid, amount too large, no balance (err says). */
+pay_result pay_refund_order(pay_dev *dev, pay_refund *r, kerr *err);
+
+/* ---- the WeChat Pay v3 client (core/pay_wechat.c) ----
+ * Native orders over HTTPS (libcurl), requests signed and answers verified
+ * as in core/wxsign.h, JSON by cJSON. Plain http only to 127.0.0.0/8, [::1]
+ * or localhost (the simulator). Network faults, 5xx and 429 are retried with
+ * the same body (and so the same out_trade_no): by default 3 tries of at most
+ * 2 s, 150 ms then 450 ms apart, 4 s in all. An answer that cannot be
+ * verified is PR_UNVERIFIED and nothing in it is used. Timestamps come from
+ * clock_now_ms(). docs/payment.md has the detail. */
+
+/* From [payment]: appid, mchid, merchant_serial, private_key_file (mode 600),
+ * platform_keys_dir, apiv3_key_file (mode 600, checked only), notify_url,
+ * base_url. NULL with err naming the setting or file and what to do. */
+pay_dev *pay_wechat_new(const kiosk_payment_cfg *cfg, kerr *err);
+/* Tune the retries: tries 1-10, timeout_ms per try 100-60000, backoff_ms
+ * before the 2nd try 0-10000 (then tripled). -1 with err if dev is not the
+ * WeChat client or a value is out of range. */
+int pay_wechat_set_limits(pay_dev *dev, int tries, long timeout_ms, long backoff_ms, kerr *err);
+
+/* Which call an answer belongs to. */
+typedef enum pay_wx_call {
+	PAY_WX_CREATE,
+	PAY_WX_QUERY,
+	PAY_WX_CLOSE,
+	PAY_WX_REFUND,
+} pay_wx_call;
+
+/* Read the body of a verified answer (what the client does after the
+ * signature check; on its own for the fuzz harness). out_trade_no is the
+ * number asked about (an answer about another is PR_GATEWAY). A 2xx answer
+ * fills o (create: code_url, state; query: out_trade_no, state, amount,
+ * transaction_id, paid_ms) or rf (refund: refund_id, state); o and rf may be
+ * NULL where the call or the status has nothing to fill (PR_INVALID if one
+ * is needed). A query's ORDER_NOT_EXIST is PR_OK with PAY_NOTFOUND. Other
+ * error bodies {code, message} give their pay_result (docs/payment.md) with
+ * err holding "CODE: message" (the message cleaned to UTF-8 without control
+ * characters). Nothing is written to o or rf unless the answer is good.
+ * Never reads beyond len; body need not be NUL-terminated. */
+pay_result pay_wechat_parse(pay_wx_call call, long http_status, const char *body, size_t len,
+			    const char *out_trade_no, pay_order *o, pay_refund *rf, kerr *err);
 
 /* ---- the demo gateway (core/pay_demo.c) ----
  * Orders kept in memory (a restarted demo knows none: the screens re-create

@@ -37,6 +37,7 @@ static const char *const required_keys[] = {
 	CERT_MATCHES(K3)
 	PAY_STATES(K3)
 	PAY_RESULTS(K3)
+	PAY_REFUND_STATES(K3)
 #undef K2
 #undef K3
 	/* pinhash_acceptable()'s reason keys (core/pinhash.h has no table) */

@@ -298,8 +298,12 @@ int main(int argc, char **argv)
 		goto out;
 	if (demo && demo_prepare(&a, dir, &err) != 0)
 		goto out;
-	/* Outside demo mode there is no simulated key or payment: until the PC/SC
-	 * driver and the WeChat Pay client are configured, those steps say so. */
+	/* Outside demo mode: the WeChat Pay client when configured. The PC/SC key
+	 * driver exists (core/token_pcsc.c) but the token step does not drive it
+	 * yet, so a real kiosk's token step says no reader is available. */
+	if (!demo && strcmp(a.cfg->payment.mode, "wechat") == 0 &&
+	    (config_payment_files_check(&a.cfg->payment, &err) != 0 || !(a.pay = pay_wechat_new(&a.cfg->payment, &err))))
+		goto out;
 	if (check_only) {
 		printf("kiosk %s ready: config %s, database %s (schema %d)%s\n", a.cfg->kiosk_id, dir,
 		       a.db_path, db_schema_version(a.db), demo ? ", demo mode" : "");

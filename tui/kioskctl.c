@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/catalog.h"
+#include "core/cert.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/fees.h"
@@ -20,6 +21,7 @@
 #include "core/rules.h"
 #include "core/staff.h"
 #include "core/strings.h"
+#include "core/token.h"
 #include "core/validate.h"
 #include "db/db.h"
 #include "db/report.h"
@@ -428,11 +430,12 @@ static void print_report_csv(const daily_report *r)
 	printf("case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,paid_yuan,pay_state,flags,created\n");
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
-		char fee[32], paid[32], at[32], flags[64];
-		snprintf(flags, sizeof flags, "%s%s%s",
-			 c->flag_unverified_paid ? "unverified-paid" : "",
-			 c->flag_unverified_paid && c->flag_underpaid ? " " : "",
-			 c->flag_underpaid ? "underpaid" : "");
+		char fee[32], paid[32], at[32], flags[96];
+		snprintf(flags, sizeof flags, "%s%s%s%s",
+			 c->flag_unverified_paid ? " unverified-paid" : "",
+			 c->flag_underpaid ? " underpaid" : "",
+			 c->flag_no_verified_success ? " no-verified-success" : "",
+			 c->flag_overpaid ? " overpaid" : "");
 		csv_field(stdout, c->case_no, 0);
 		csv_field(stdout, c->service_id, 0);
 		csv_field(stdout, c->clerk_id, 0);
@@ -443,7 +446,7 @@ static void print_report_csv(const daily_report *r)
 		csv_field(stdout, fees_format_yuan(c->fee_fen, fee, sizeof fee), 0);
 		csv_field(stdout, fees_format_yuan(c->paid_fen, paid, sizeof paid), 0);
 		csv_field(stdout, c->pay_state, 0);
-		csv_field(stdout, flags, 0);
+		csv_field(stdout, flags[0] ? flags + 1 : flags, 0);
 		csv_field(stdout, clock_format_local(c->created_ms, at, sizeof at), 1);
 	}
 }
@@ -470,13 +473,28 @@ static void print_report_text(const daily_report *r, const char *date, const cha
 		       "clerk", "status", "step", "fee", "paid", "payment", "flags");
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
-		printf("%-22s %-16s %-10s %-10s %-10s %10s %10s %-8s %s%s\n", c->case_no,
+		printf("%-22s %-16s %-10s %-10s %-10s %10s %10s %-8s %s%s%s%s\n", c->case_no,
 		       c->service_id, c->clerk_id, case_status_name(c->status),
 		       case_step_name(c->last_step), fees_format_yuan(c->fee_fen, due, sizeof due),
 		       fees_format_yuan(c->paid_fen, paid, sizeof paid),
 		       c->pay_state[0] ? c->pay_state : "-",
 		       c->flag_unverified_paid ? "PAID-UNVERIFIED " : "",
-		       c->flag_underpaid ? "UNDERPAID" : "");
+		       c->flag_underpaid ? "UNDERPAID " : "",
+		       c->flag_no_verified_success ? "NO-VERIFIED-SUCCESS " : "",
+		       c->flag_overpaid ? "OVERPAID" : "");
+	}
+	/* Reconciliation: every WeChat Pay order of these cases, with its case. */
+	printf("payments: %zu, flagged %ld\n", r->n_payments, r->n_flagged_payments);
+	if (r->n_payments)
+		printf("%-22s %-32s %10s %-10s %-8s %-28s %-10s %s\n", "case", "out_trade_no",
+		       "amount", "state", "verified", "transaction", "case is", "flags");
+	for (size_t i = 0; i < r->n_payments; i++) {
+		const report_payment *p = &r->payments[i];
+		printf("%-22s %-32s %10s %-10s %-8s %-28s %-10s %s\n", p->case_no, p->out_trade_no,
+		       fees_format_yuan(p->amount_fen, due, sizeof due), p->state,
+		       p->verified ? "yes" : "NO", p->transaction_id[0] ? p->transaction_id : "-",
+		       case_status_name(p->case_status),
+		       p->flag_no_case ? "SUCCESS-WITHOUT-CASE" : "");
 	}
 }
 
@@ -530,6 +548,115 @@ static int cmd_db(const args *a)
 	return EXIT_OK;
 }
 
+/* ---- token list / info ---- */
+
+static int cmd_token_list(void)
+{
+	token_reader r[16];
+	size_t n = 0;
+	kerr err = { 0 };
+	if (token_pcsc_list(r, 16, &n, &err) != 0)
+		return fail_env(&err);
+	if (n == 0) {
+		fprintf(stderr, "kioskctl: pcscd runs but knows no reader: plug the reader in (or "
+				"install its driver) and try again\n");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < n && i < 16; i++) {
+		printf("%s: %s", r[i].name, r[i].present ? "key present" : "no key");
+		if (r[i].present && r[i].atr[0])
+			printf(" (ATR %s)", r[i].atr);
+		if (r[i].exclusive)
+			printf(", in use by another program");
+		printf("\n");
+	}
+	return EXIT_OK;
+}
+
+/* What the key in the reader holds, read-only (no admin secret needed). */
+static int cmd_token_info(const args *a)
+{
+	kerr err = { 0 };
+	const char *reader = opt(a, "reader");
+	kiosk_config *cfg = NULL;
+	if (!reader) {
+		cfg = load_config(a, &err);
+		if (!cfg)
+			return fail_env(&err);
+		reader = cfg->reader ? cfg->reader : "";
+	}
+	token_dev *dev = token_pcsc_new(reader, NULL, &err);
+	if (!dev) {
+		config_free(cfg);
+		return fail_env(&err);
+	}
+	int rc = EXIT_OK;
+	token_info k;
+	token_status st = token_read_info(dev, &k);
+	if (st != TOK_OK) {
+		fprintf(stderr, "kioskctl: reader '%s': %s%s%s\n",
+			token_pcsc_reader(dev)[0] ? token_pcsc_reader(dev) : reader,
+			token_status_name(st), token_pcsc_detail(dev)[0] ? ": " : "",
+			token_pcsc_detail(dev));
+		rc = st == TOK_WRONG_CARD || st == TOK_CHECK_FAILED ? EXIT_FINDING : EXIT_USAGE;
+		goto out;
+	}
+	char d1[16], d2[16];
+	printf("reader: %s\nkey: %s\n", token_pcsc_reader(dev), k.serial);
+	if (!k.personalised) {
+		printf("personalised: no (a blank key)\n");
+		goto out;
+	}
+	printf("personalised: yes\nPIN: %d of %d tries left%s\n", k.pin_tries_left,
+	       k.pin_tries_max, k.blocked ? " (locked: PIN unlock service)" : "");
+	if (!token_info_has_cert(&k)) {
+		printf("certificate: none written yet\n");
+		goto out;
+	}
+	printf("holder: %s (%s)\n", k.unit_name, k.uscc);
+	printf("seal: %s\n", k.seal_not_after >= 0 ? civil_format(k.seal_not_after, d1, sizeof d1)
+						   : "none");
+	unsigned char *der = NULL;
+	size_t len = 0;
+	st = token_read_cert(dev, &der, &len);
+	cert_info ci;
+	if (st != TOK_OK || cert_parse(der, len, &ci, &err) != 0) {
+		printf("certificate: cannot be read (%s%s%s)\n",
+		       st != TOK_OK ? token_status_name(st) : err.msg,
+		       st != TOK_OK && token_pcsc_detail(dev)[0] ? ": " : "",
+		       st != TOK_OK ? token_pcsc_detail(dev) : "");
+		free(der);
+		rc = EXIT_FINDING;
+		goto out;
+	}
+	free(der);
+	long left = rules_days_left(clock_today(), ci.not_after);
+	printf("certificate: %s\n  subject: %s\n  issuer: %s\n", ci.serial, ci.subject, ci.issuer);
+	printf("  valid: %s to %s (%ld days %s)\n", civil_format(ci.not_before, d1, sizeof d1),
+	       civil_format(ci.not_after, d2, sizeof d2), left < 0 ? -left : left,
+	       left < 0 ? "ago: expired" : "left");
+	if (strcmp(ci.serial, k.cert_serial) != 0 || ci.not_after != k.not_after ||
+	    cert_compare(&ci, k.unit_name, k.uscc) != CERT_MATCH) {
+		printf("warning: the key's info record and its certificate disagree\n");
+		rc = EXIT_FINDING;
+	}
+out:
+	token_dev_free(dev);
+	config_free(cfg);
+	return rc;
+}
+
+static int cmd_token(const args *a)
+{
+	bool list = a->n_words == 2 && strcmp(a->words[1], "list") == 0;
+	bool info = a->n_words == 2 && strcmp(a->words[1], "info") == 0;
+	if (!list && !info)
+		return usage_error("%s", "usage: kioskctl token list | kioskctl token info [--reader NAME]");
+	if (check_opts(a, list ? "config" : "config reader"))
+		return EXIT_USAGE;
+	return list ? cmd_token_list() : cmd_token_info(a);
+}
+
 static int cmd_help(const args *a);
 
 /* The commands, declared once: usage and help come from here. */
@@ -548,6 +675,8 @@ static int cmd_help(const args *a);
 	  "the day's cases, counts and money")                                              \
 	X("db",       cmd_db,       "db backup FILE",                                        \
 	  "online backup of the database into a new file")                                   \
+	X("token",    cmd_token,    "token list | token info [--reader NAME]",               \
+	  "the key readers and whether a key is in them; what the key holds (read only)")   \
 	X("help",     cmd_help,     "help", "this list")
 
 static const struct command {

@@ -1,0 +1,885 @@
+/* paysim: a WeChat Pay API v3 gateway on loopback, for tests and the
+ * benchmark (docs/payment.md, "The simulator"). It behaves like the real one
+ * where the kiosk can tell: every request's Authorization is checked (scheme,
+ * mchid, the merchant certificate's serial and validity, the SHA256withRSA
+ * signature over METHOD\nURL\nTS\nNONCE\nBODY\n with the URL exactly as sent,
+ * a timestamp within 300 s), orders are kept (NOTPAY -> SUCCESS / CLOSED ->
+ * REFUND), an identical create gives the same order and code_url and a
+ * changed one OUT_TRADE_NO_USED, and every answer, 204 and errors included,
+ * is signed with the platform key and carries the Wechatpay-* headers.
+ *
+ * Scenario knobs, as flags at start or later by POST /sim/config (JSON with
+ * the same names, underscores for dashes): pay-after N (the order is paid at
+ * its N-th query), expire-after N (closed unpaid at its N-th query),
+ * fail-5xx N (the next N API calls are done but answered 500 SYSTEM_ERROR),
+ * slow-ms M with slow-count N (the next N answers wait M ms), skew S (answers
+ * are timestamped S seconds off), bad-signature N, wrong-serial N, signtest N
+ * (the next N answers carry a broken signature, an unknown serial, or
+ * WeChat's WECHATPAY/SIGNTEST/ probe). Control, unsigned and unauthenticated
+ * (loopback only): POST /sim/pay/{no}, POST /sim/expire/{no},
+ * POST /sim/config, GET /sim/stats, GET /sim/order/{no}.
+ *
+ * Listens on 127.0.0.1 (port 0 = any free port), prints the port on a line of
+ * its own when ready, and exits 0 on SIGTERM or SIGINT (also sent to it when
+ * the process that started it ends). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+#include <openssl/rand.h>
+
+#include "core/clock.h"
+#include "core/pay.h"
+#include "core/wxsign.h"
+
+#define BODY_MAX (64 * 1024)
+
+typedef enum { ST_NOTPAY, ST_SUCCESS, ST_CLOSED, ST_REFUND } ostate;
+static const char *const ostate_word[] = { "NOTPAY", "SUCCESS", "CLOSED", "REFUND" };
+static const char *const ostate_desc[] = { "订单未支付", "支付成功", "订单已关闭", "转入退款" };
+
+typedef struct order {
+	char no[PAY_TRADE_NO_MAX + 1];
+	char appid[33];
+	char description[PAY_DESCRIPTION_MAX + 1];
+	int64_t total;
+	int64_t expire_s;
+	char code_url[64];
+	ostate state;
+	char tx[40];
+	int64_t paid_s;
+	int queries;
+	int64_t refunded;
+} order;
+
+typedef struct refund {
+	char no[PAY_REFUND_NO_MAX + 1];
+	char order_no[PAY_TRADE_NO_MAX + 1];
+	int64_t amount;
+	char id[40];
+	int64_t created_s;
+	int asked;
+} refund;
+
+typedef struct knobs {
+	int pay_after, expire_after;
+	int fail_5xx;
+	int slow_ms, slow_count;
+	int skew;
+	int bad_signature, wrong_serial, signtest;
+} knobs;
+
+static struct {
+	pthread_mutex_t mu;
+	char mchid[33];
+	char appid[33];
+	wx_keyring *merchant;         /* the merchant's certificate */
+	EVP_PKEY *platform;           /* signs every answer */
+	char platform_serial[WX_SERIAL_MAX + 1];
+	knobs k;
+	order *orders;
+	size_t n_orders, cap_orders;
+	refund *refunds;
+	size_t n_refunds, cap_refunds;
+	long creates, create_calls, queries, closes, refund_calls, auth_failures;
+	unsigned long seq;
+} S = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+typedef struct req {
+	char *uri;       /* as sent: path and query */
+	char *body;
+	size_t len, cap;
+	bool started, too_big;
+} req;
+
+typedef struct reply {
+	unsigned status;
+	char *body;      /* malloc'd, may be NULL for none */
+	bool raw;        /* control endpoints: not signed */
+	int slow_ms;
+} reply;
+
+/* ---- small helpers ---- */
+
+/* The kiosk's clock (core/clock.h), so a test that pins $KIOSK_NOW for the
+ * kiosk and starts the simulator in the same environment keeps both agreed. */
+static int64_t now_s(void)
+{
+	return clock_now_ms() / 1000;
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static char *print_json(cJSON *j)
+{
+	char *s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return s;
+}
+
+static reply err_reply(unsigned status, const char *code, const char *message)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "code", code);
+	cJSON_AddStringToObject(j, "message", message);
+	return (reply){ status, print_json(j), false, 0 };
+}
+
+static void rand_alnum(char *out, size_t n)
+{
+	static const char a[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	unsigned char b[64];
+	if (n > sizeof b)
+		n = sizeof b;
+	if (RAND_bytes(b, (int)n) != 1)
+		memset(b, 7, n);
+	for (size_t i = 0; i + 1 < n; i++)
+		out[i] = a[b[i] % 62];
+	out[n - 1] = '\0';
+}
+
+/* Shanghai wall time as RFC 3339, written independently of the client. */
+static void rfc3339(int64_t t, char out[32])
+{
+	time_t s = (time_t)(t + 8 * 3600);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+}
+
+/* 2026-11-21T10:34:56+08:00 (or Z, or another offset) -> epoch seconds, -1. */
+static int64_t parse_time(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!p)
+		return -1;
+	int64_t t = (int64_t)timegm(&tm);
+	if (*p == 'Z' && p[1] == '\0')
+		return t;
+	int h, m;
+	char sign;
+	if (sscanf(p, "%c%2d:%2d", &sign, &h, &m) != 3 || (sign != '+' && sign != '-') ||
+	    strlen(p) != 6)
+		return -1;
+	return t - (sign == '+' ? 1 : -1) * (h * 3600 + m * 60);
+}
+
+static order *find_order(const char *no)
+{
+	for (size_t i = 0; i < S.n_orders; i++)
+		if (strcmp(S.orders[i].no, no) == 0)
+			return &S.orders[i];
+	return NULL;
+}
+
+static refund *find_refund(const char *no)
+{
+	for (size_t i = 0; i < S.n_refunds; i++)
+		if (strcmp(S.refunds[i].no, no) == 0)
+			return &S.refunds[i];
+	return NULL;
+}
+
+static void pay(order *o)
+{
+	if (o->state != ST_NOTPAY)
+		return;
+	o->state = ST_SUCCESS;
+	o->paid_s = now_s();
+	snprintf(o->tx, sizeof o->tx, "4200000%014lld%06lu", (long long)o->paid_s, ++S.seq % 1000000);
+}
+
+/* Unpaid after time_expire: closed, as the gateway does. */
+static void expire(order *o)
+{
+	if (o->state == ST_NOTPAY && now_s() >= o->expire_s)
+		o->state = ST_CLOSED;
+}
+
+/* ---- the API ---- */
+
+static const char *jstr(const cJSON *j, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int64_t jint(const cJSON *j, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k);
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
+		return -1;
+	return (int64_t)v->valuedouble;
+}
+
+static reply order_json(const order *o)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "appid", o->appid);
+	cJSON_AddStringToObject(j, "mchid", S.mchid);
+	cJSON_AddStringToObject(j, "out_trade_no", o->no);
+	if (o->tx[0])
+		cJSON_AddStringToObject(j, "transaction_id", o->tx);
+	cJSON_AddStringToObject(j, "trade_type", "NATIVE");
+	cJSON_AddStringToObject(j, "trade_state", ostate_word[o->state]);
+	cJSON_AddStringToObject(j, "trade_state_desc", ostate_desc[o->state]);
+	cJSON_AddStringToObject(j, "attach", "");
+	if (o->paid_s) {
+		char t[32];
+		rfc3339(o->paid_s, t);
+		cJSON_AddStringToObject(j, "bank_type", "OTHERS");
+		cJSON_AddStringToObject(j, "success_time", t);
+		cJSON *payer = cJSON_AddObjectToObject(j, "payer");
+		cJSON_AddStringToObject(payer, "openid", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o");
+	}
+	cJSON *a = cJSON_AddObjectToObject(j, "amount");
+	cJSON_AddNumberToObject(a, "total", (double)o->total);
+	if (o->paid_s)
+		cJSON_AddNumberToObject(a, "payer_total", (double)o->total);
+	cJSON_AddStringToObject(a, "currency", "CNY");
+	cJSON_AddStringToObject(a, "payer_currency", "CNY");
+	return (reply){ 200, print_json(j), false, 0 };
+}
+
+static reply api_create(const cJSON *j)
+{
+	S.create_calls++;
+	const char *appid = jstr(j, "appid"), *mchid = jstr(j, "mchid");
+	const char *desc = jstr(j, "description"), *no = jstr(j, "out_trade_no");
+	const char *te = jstr(j, "time_expire"), *notify = jstr(j, "notify_url");
+	const cJSON *amount = cJSON_GetObjectItemCaseSensitive(j, "amount");
+	int64_t total = cJSON_IsObject(amount) ? jint(amount, "total") : -1;
+	const char *cur = cJSON_IsObject(amount) ? jstr(amount, "currency") : NULL;
+	if (!appid || !mchid || !desc || !no || !notify || total < 0)
+		return err_reply(400, "PARAM_ERROR", "缺少参数：appid、mchid、description、"
+				 "out_trade_no、notify_url、amount.total 均为必填");
+	if (strcmp(mchid, S.mchid) != 0 || strcmp(appid, S.appid) != 0)
+		return err_reply(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配");
+	size_t dl = strlen(desc);
+	if (dl == 0 || dl > PAY_DESCRIPTION_MAX)
+		return err_reply(400, "PARAM_ERROR", "description 长度应为1-127字节");
+	if (!pay_trade_no_valid(no))
+		return err_reply(400, "PARAM_ERROR", "out_trade_no 格式错误");
+	if (strncmp(notify, "https://", 8) != 0)
+		return err_reply(400, "PARAM_ERROR", "notify_url 必须为 https 地址");
+	if (total < 1 || total > INT32_MAX)
+		return err_reply(400, "PARAM_ERROR", "amount.total 应为正整数（分）");
+	if (cur && strcmp(cur, "CNY") != 0)
+		return err_reply(400, "PARAM_ERROR", "currency 仅支持 CNY");
+	int64_t exp = te ? parse_time(te) : now_s() + 2 * 3600;
+	if (exp < 0)
+		return err_reply(400, "PARAM_ERROR", "time_expire 格式错误，应为 rfc3339 格式");
+	if (exp <= now_s())
+		return err_reply(400, "PARAM_ERROR", "time_expire 已过期");
+	order *o = find_order(no);
+	if (o) {
+		expire(o);
+		if (strcmp(o->appid, appid) != 0 || strcmp(o->description, desc) != 0 ||
+		    o->total != total)
+			return err_reply(400, "OUT_TRADE_NO_USED", "商户订单号重复");
+		if (o->state == ST_SUCCESS || o->state == ST_REFUND)
+			return err_reply(400, "ORDERPAID", "该订单已支付");
+		if (o->state == ST_CLOSED) /* WeChat never takes a closed number again */
+			return err_reply(400, "OUT_TRADE_NO_USED", "商户订单号重复");
+	} else {
+		if (S.n_orders == S.cap_orders) {
+			size_t cap = S.cap_orders ? S.cap_orders * 2 : 64;
+			order *no_ = realloc(S.orders, cap * sizeof *no_);
+			if (!no_)
+				return err_reply(500, "SYSTEM_ERROR", "系统错误");
+			S.orders = no_;
+			S.cap_orders = cap;
+		}
+		o = &S.orders[S.n_orders++];
+		memset(o, 0, sizeof *o);
+		copy(o->no, sizeof o->no, no);
+		copy(o->appid, sizeof o->appid, appid);
+		copy(o->description, sizeof o->description, desc);
+		o->total = total;
+		o->expire_s = exp;
+		char code[10];
+		rand_alnum(code, sizeof code);
+		snprintf(o->code_url, sizeof o->code_url, "%s%s", PAY_CODE_URL_PREFIX, code);
+		S.creates++;
+	}
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "code_url", o->code_url);
+	return (reply){ 200, print_json(r), false, 0 };
+}
+
+static reply api_query(const char *no, const char *mchid)
+{
+	S.queries++;
+	if (!mchid || strcmp(mchid, S.mchid) != 0)
+		return err_reply(400, "PARAM_ERROR", "mchid 与请求不符");
+	order *o = find_order(no);
+	if (!o)
+		return err_reply(404, "ORDER_NOT_EXIST", "订单不存在");
+	o->queries++;
+	expire(o);
+	if (o->state == ST_NOTPAY && S.k.pay_after > 0 && o->queries >= S.k.pay_after)
+		pay(o);
+	if (o->state == ST_NOTPAY && S.k.expire_after > 0 && o->queries >= S.k.expire_after)
+		o->state = ST_CLOSED;
+	return order_json(o);
+}
+
+static reply api_close(const char *no, const cJSON *j)
+{
+	S.closes++;
+	const char *mchid = j ? jstr(j, "mchid") : NULL;
+	if (!mchid || strcmp(mchid, S.mchid) != 0)
+		return err_reply(400, "PARAM_ERROR", "mchid 与请求不符");
+	order *o = find_order(no);
+	if (!o)
+		return err_reply(404, "ORDER_NOT_EXIST", "订单不存在");
+	expire(o);
+	if (o->state == ST_SUCCESS || o->state == ST_REFUND)
+		return err_reply(400, "ORDERPAID", "订单已支付");
+	o->state = ST_CLOSED;
+	return (reply){ 204, NULL, false, 0 };
+}
+
+static reply refund_json(const refund *r, const order *o)
+{
+	cJSON *j = cJSON_CreateObject();
+	char t[32];
+	rfc3339(r->created_s, t);
+	cJSON_AddStringToObject(j, "refund_id", r->id);
+	cJSON_AddStringToObject(j, "out_refund_no", r->no);
+	cJSON_AddStringToObject(j, "transaction_id", o->tx);
+	cJSON_AddStringToObject(j, "out_trade_no", o->no);
+	cJSON_AddStringToObject(j, "channel", "ORIGINAL");
+	cJSON_AddStringToObject(j, "user_received_account", "支付用户零钱");
+	cJSON_AddStringToObject(j, "create_time", t);
+	/* The first answer says PROCESSING; asked again, it is done. */
+	cJSON_AddStringToObject(j, "status", r->asked > 1 ? "SUCCESS" : "PROCESSING");
+	if (r->asked > 1)
+		cJSON_AddStringToObject(j, "success_time", t);
+	cJSON *a = cJSON_AddObjectToObject(j, "amount");
+	cJSON_AddNumberToObject(a, "total", (double)o->total);
+	cJSON_AddNumberToObject(a, "refund", (double)r->amount);
+	cJSON_AddNumberToObject(a, "payer_total", (double)o->total);
+	cJSON_AddNumberToObject(a, "payer_refund", (double)r->amount);
+	cJSON_AddStringToObject(a, "currency", "CNY");
+	return (reply){ 200, print_json(j), false, 0 };
+}
+
+static reply api_refund(const cJSON *j)
+{
+	S.refund_calls++;
+	const char *no = jstr(j, "out_trade_no"), *rno = jstr(j, "out_refund_no");
+	const cJSON *amount = cJSON_GetObjectItemCaseSensitive(j, "amount");
+	int64_t amt = cJSON_IsObject(amount) ? jint(amount, "refund") : -1;
+	int64_t total = cJSON_IsObject(amount) ? jint(amount, "total") : -1;
+	if (!no || !rno || !pay_refund_no_valid(rno) || amt < 1 || total < 1)
+		return err_reply(400, "PARAM_ERROR", "缺少参数：out_trade_no、out_refund_no、"
+				 "amount.refund、amount.total 均为必填");
+	order *o = find_order(no);
+	if (!o)
+		return err_reply(404, "RESOURCE_NOT_EXISTS", "订单不存在");
+	refund *r = find_refund(rno);
+	if (r) {
+		if (strcmp(r->order_no, no) != 0 || r->amount != amt)
+			return err_reply(400, "INVALID_REQUEST", "退款单号已用于另一笔退款");
+		r->asked++;
+		return refund_json(r, o);
+	}
+	if (o->state != ST_SUCCESS && o->state != ST_REFUND)
+		return err_reply(400, "INVALID_REQUEST", "订单未支付，不能退款");
+	if (total != o->total)
+		return err_reply(400, "PARAM_ERROR", "订单金额与原订单不一致");
+	if (amt > o->total - o->refunded)
+		return err_reply(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额");
+	if (S.n_refunds == S.cap_refunds) {
+		size_t cap = S.cap_refunds ? S.cap_refunds * 2 : 16;
+		refund *nr = realloc(S.refunds, cap * sizeof *nr);
+		if (!nr)
+			return err_reply(500, "SYSTEM_ERROR", "系统错误");
+		S.refunds = nr;
+		S.cap_refunds = cap;
+	}
+	r = &S.refunds[S.n_refunds++];
+	memset(r, 0, sizeof *r);
+	copy(r->no, sizeof r->no, rno);
+	copy(r->order_no, sizeof r->order_no, no);
+	r->amount = amt;
+	r->created_s = now_s();
+	r->asked = 1;
+	snprintf(r->id, sizeof r->id, "50000000%016lu", ++S.seq);
+	o->refunded += amt;
+	if (o->refunded == o->total)
+		o->state = ST_REFUND;
+	return refund_json(r, o);
+}
+
+/* ---- control ---- */
+
+static reply raw_json(unsigned status, cJSON *j)
+{
+	return (reply){ status, print_json(j), true, 0 };
+}
+
+static reply ctl_message(unsigned status, const char *msg)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, status < 300 ? "ok" : "error", msg);
+	return raw_json(status, j);
+}
+
+static int set_knobs(const cJSON *j)
+{
+	struct {
+		const char *name;
+		int *v;
+	} f[] = { { "pay_after", &S.k.pay_after },         { "expire_after", &S.k.expire_after },
+		  { "fail_5xx", &S.k.fail_5xx },           { "slow_ms", &S.k.slow_ms },
+		  { "slow_count", &S.k.slow_count },       { "skew", &S.k.skew },
+		  { "bad_signature", &S.k.bad_signature }, { "wrong_serial", &S.k.wrong_serial },
+		  { "signtest", &S.k.signtest } };
+	const cJSON *it;
+	cJSON_ArrayForEach(it, j)
+	{
+		size_t i;
+		for (i = 0; i < sizeof f / sizeof f[0]; i++)
+			if (it->string && strcmp(it->string, f[i].name) == 0)
+				break;
+		if (i == sizeof f / sizeof f[0] || !cJSON_IsNumber(it))
+			return -1;
+		*f[i].v = (int)it->valuedouble;
+	}
+	return 0;
+}
+
+static reply control(const char *method, const char *url, const cJSON *j)
+{
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/sim/stats") == 0) {
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddNumberToObject(r, "orders", (double)S.creates);
+		cJSON_AddNumberToObject(r, "create_calls", (double)S.create_calls);
+		cJSON_AddNumberToObject(r, "queries", (double)S.queries);
+		cJSON_AddNumberToObject(r, "closes", (double)S.closes);
+		cJSON_AddNumberToObject(r, "refunds", (double)S.n_refunds);
+		cJSON_AddNumberToObject(r, "refund_calls", (double)S.refund_calls);
+		cJSON_AddNumberToObject(r, "auth_failures", (double)S.auth_failures);
+		return raw_json(200, r);
+	}
+	if (strcmp(method, "GET") == 0 && strncmp(url, "/sim/order/", 11) == 0) {
+		order *o = find_order(url + 11);
+		if (!o)
+			return ctl_message(404, "no such order");
+		expire(o);
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "out_trade_no", o->no);
+		cJSON_AddStringToObject(r, "state", ostate_word[o->state]);
+		cJSON_AddStringToObject(r, "code_url", o->code_url);
+		cJSON_AddStringToObject(r, "description", o->description);
+		cJSON_AddNumberToObject(r, "total", (double)o->total);
+		cJSON_AddNumberToObject(r, "queries", o->queries);
+		cJSON_AddNumberToObject(r, "expire", (double)o->expire_s);
+		cJSON_AddNumberToObject(r, "refunded", (double)o->refunded);
+		return raw_json(200, r);
+	}
+	if (strcmp(method, "POST") != 0)
+		return ctl_message(405, "control calls are POST, or GET /sim/stats and /sim/order/{no}");
+	if (strncmp(url, "/sim/pay/", 9) == 0 || strncmp(url, "/sim/expire/", 12) == 0) {
+		bool paying = url[5] == 'p';
+		order *o = find_order(url + (paying ? 9 : 12));
+		if (!o)
+			return ctl_message(404, "no such order");
+		expire(o);
+		if (paying) {
+			if (o->state != ST_NOTPAY && o->state != ST_SUCCESS)
+				return ctl_message(409, "the order is closed or refunded; it cannot be paid");
+			pay(o);
+		} else {
+			if (o->state == ST_NOTPAY)
+				o->state = ST_CLOSED;
+			o->expire_s = now_s();
+		}
+		return ctl_message(200, ostate_word[o->state]);
+	}
+	if (strcmp(url, "/sim/config") == 0) {
+		if (!cJSON_IsObject(j) || set_knobs(j) != 0)
+			return ctl_message(400, "a JSON object of knobs: pay_after, expire_after, "
+					   "fail_5xx, slow_ms, slow_count, skew, bad_signature, "
+					   "wrong_serial, signtest (numbers)");
+		return ctl_message(200, "set");
+	}
+	return ctl_message(404, "unknown control call");
+}
+
+/* ---- requests ---- */
+
+static reply check_auth(struct MHD_Connection *c, const char *method, const req *r)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	wx_auth a;
+	kerr err = { { 0 }, { 0 } };
+	reply bad = { 0, NULL, false, 0 };
+	if (wx_auth_parse(h, &a, &err) != 0) {
+		bad = err_reply(401, "SIGN_ERROR", "Authorization 格式错误");
+	} else if (strcmp(a.mchid, S.mchid) != 0) {
+		bad = err_reply(401, "SIGN_ERROR", "商户号与证书不匹配");
+	} else {
+		long long ts = strtoll(a.timestamp, NULL, 10);
+		EVP_PKEY *k = wx_keyring_find(S.merchant, a.serial, now_s() * 1000, &err);
+		size_t ml = 0;
+		char *msg = wx_request_message(method, r->uri, ts, a.nonce, r->body ? r->body : "", &ml);
+		if (llabs(ts - (long long)now_s()) > WX_CLOCK_TOLERANCE_S)
+			bad = err_reply(401, "SIGN_ERROR", "Authorization 时间戳与服务器时间相差过大");
+		else if (!k)
+			bad = err_reply(401, "SIGN_ERROR", "商户证书序列号有误");
+		else if (!msg || wx_verify(k, msg, ml, a.signature, &err) != 0)
+			bad = err_reply(401, "SIGN_ERROR", "签名错误");
+		free(msg);
+	}
+	if (bad.status)
+		S.auth_failures++;
+	return bad;
+}
+
+static reply api(struct MHD_Connection *c, const char *method, const char *url, const req *r)
+{
+	reply bad = check_auth(c, method, r);
+	if (bad.status)
+		return bad;
+	cJSON *j = r->len ? cJSON_ParseWithLength(r->body, r->len) : NULL;
+	if (r->len && !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return err_reply(400, "PARAM_ERROR", "请求体不是JSON对象");
+	}
+	static const char prefix[] = "/v3/pay/transactions/out-trade-no/";
+	size_t pl = sizeof prefix - 1;
+	reply out;
+	if (strcmp(method, "POST") == 0 && strcmp(url, "/v3/pay/transactions/native") == 0 && j) {
+		out = api_create(j);
+	} else if (strcmp(method, "GET") == 0 && strncmp(url, prefix, pl) == 0 &&
+		   !strchr(url + pl, '/')) {
+		out = api_query(url + pl, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+								       "mchid"));
+	} else if (strcmp(method, "POST") == 0 && strncmp(url, prefix, pl) == 0 &&
+		   strlen(url + pl) > 6 && strcmp(url + strlen(url) - 6, "/close") == 0) {
+		char no[PAY_TRADE_NO_MAX + 8];
+		snprintf(no, sizeof no, "%.*s", (int)(strlen(url + pl) - 6), url + pl);
+		out = api_close(no, j);
+	} else if (strcmp(method, "POST") == 0 && strcmp(url, "/v3/refund/domestic/refunds") == 0 &&
+		   j) {
+		out = api_refund(j);
+	} else {
+		out = err_reply(404, "NOT_FOUND", "请求的资源不存在");
+	}
+	cJSON_Delete(j);
+	/* Knobs that change the answer, not the work. */
+	if (S.k.fail_5xx > 0) {
+		S.k.fail_5xx--;
+		free(out.body);
+		out = err_reply(500, "SYSTEM_ERROR", "系统错误");
+	}
+	if (S.k.slow_count > 0) {
+		S.k.slow_count--;
+		out.slow_ms = S.k.slow_ms;
+	}
+	return out;
+}
+
+/* Sign an answer and send it. */
+static enum MHD_Result send_reply(struct MHD_Connection *c, reply *out)
+{
+	const char *body = out->body ? out->body : "";
+	size_t len = strlen(body);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp) {
+		free(out->body);
+		return MHD_NO;
+	}
+	if (len)
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+	if (!out->raw) {
+		char ts[24], nonce[WX_NONCE_LEN + 1], sig[WX_SIG_B64_MAX + 32], rid[40];
+		char serial[WX_SERIAL_MAX + 1];
+		pthread_mutex_lock(&S.mu);
+		int skew = S.k.skew;
+		bool bad = S.k.bad_signature > 0, wrong = S.k.wrong_serial > 0, probe = S.k.signtest > 0;
+		if (bad)
+			S.k.bad_signature--;
+		if (wrong)
+			S.k.wrong_serial--;
+		if (probe)
+			S.k.signtest--;
+		copy(serial, sizeof serial, wrong ? "7D5C1E0A9F3B2C4D5E6F708192A3B4C5D6E7F809" :
+						    S.platform_serial);
+		snprintf(rid, sizeof rid, "08%014lu", ++S.seq);
+		pthread_mutex_unlock(&S.mu);
+		snprintf(ts, sizeof ts, "%lld", (long long)(now_s() + skew));
+		wx_nonce(nonce);
+		size_t ml = 0;
+		char *msg = wx_response_message(ts, nonce, body, len, &ml);
+		kerr err = { { 0 }, { 0 } };
+		if (!msg || wx_sign(S.platform, msg, ml, sig, sizeof sig, &err) != 0)
+			snprintf(sig, sizeof sig, "unsigned");
+		free(msg);
+		if (bad)
+			sig[0] = sig[0] == 'A' ? 'B' : 'A'; /* still base64, no longer valid */
+		if (probe) {
+			char tail[24];
+			rand_alnum(tail, sizeof tail);
+			snprintf(sig, sizeof sig, "%s%s", WX_SIGNTEST_PREFIX, tail);
+		}
+		MHD_add_response_header(resp, "Wechatpay-Timestamp", ts);
+		MHD_add_response_header(resp, "Wechatpay-Nonce", nonce);
+		MHD_add_response_header(resp, "Wechatpay-Signature", sig);
+		MHD_add_response_header(resp, "Wechatpay-Serial", serial);
+		MHD_add_response_header(resp, "Wechatpay-Signature-Type", WX_AUTH_SCHEME);
+		MHD_add_response_header(resp, "Request-ID", rid);
+	}
+	if (out->slow_ms > 0) {
+		struct timespec d = { out->slow_ms / 1000, (out->slow_ms % 1000) * 1000000L };
+		nanosleep(&d, NULL);
+	}
+	enum MHD_Result rc = MHD_queue_response(c, out->status, resp);
+	MHD_destroy_response(resp);
+	free(out->body);
+	return rc;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	req *r = calloc(1, sizeof *r);
+	if (r)
+		r->uri = strdup(uri ? uri : "");
+	return r;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	req *r = *con_cls;
+	if (r) {
+		free(r->uri);
+		free(r->body);
+		free(r);
+		*con_cls = NULL;
+	}
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	req *r = *con_cls;
+	if (!r || !r->uri)
+		return MHD_NO;
+	if (!r->started) {
+		r->started = true;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (r->len + *upload_size > BODY_MAX) {
+			r->too_big = true;
+		} else {
+			if (r->len + *upload_size + 1 > r->cap) {
+				size_t cap = (r->len + *upload_size + 1) * 2;
+				char *nb = realloc(r->body, cap);
+				if (!nb)
+					return MHD_NO;
+				r->body = nb;
+				r->cap = cap;
+			}
+			memcpy(r->body + r->len, upload, *upload_size);
+			r->len += *upload_size;
+			r->body[r->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	reply out;
+	pthread_mutex_lock(&S.mu);
+	if (r->too_big) {
+		out = err_reply(413, "PARAM_ERROR", "请求体过大");
+	} else if (strncmp(url, "/sim/", 5) == 0) {
+		cJSON *j = r->len ? cJSON_ParseWithLength(r->body, r->len) : NULL;
+		out = control(method, url, j);
+		cJSON_Delete(j);
+	} else {
+		out = api(c, method, url, r);
+	}
+	pthread_mutex_unlock(&S.mu);
+	return send_reply(c, &out);
+}
+
+/* ---- start ---- */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: paysim --mchid M --appid A --merchant-cert FILE --platform-key FILE\n"
+		"              (--platform-cert FILE | --platform-serial S) [--port N]\n"
+		"              [--pay-after N] [--expire-after N] [--fail-5xx N] [--slow-ms M]\n"
+		"              [--slow-count N] [--skew S] [--bad-signature N] [--wrong-serial N]\n"
+		"              [--signtest N]\n");
+	exit(2);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(BODY_MAX + 1);
+	size_t n = buf ? fread(buf, 1, BODY_MAX, f) : 0;
+	fclose(f);
+	if (!buf || n == 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static int int_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || v < -1000000 || v > 1000000)
+		usage();
+	return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+	const char *merchant_cert = NULL, *platform_key = NULL, *platform_cert = NULL;
+	const char *platform_serial = NULL;
+	int port = 0;
+	struct {
+		const char *flag;
+		int *v;
+	} knob_flags[] = { { "--pay-after", &S.k.pay_after },   { "--expire-after", &S.k.expire_after },
+			   { "--fail-5xx", &S.k.fail_5xx },     { "--slow-ms", &S.k.slow_ms },
+			   { "--slow-count", &S.k.slow_count }, { "--skew", &S.k.skew },
+			   { "--bad-signature", &S.k.bad_signature },
+			   { "--wrong-serial", &S.k.wrong_serial }, { "--signtest", &S.k.signtest },
+			   { "--port", &port } };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (i + 1 >= argc)
+			usage();
+		const char *v = argv[++i];
+		bool done = false;
+		for (size_t k = 0; k < sizeof knob_flags / sizeof knob_flags[0]; k++) {
+			if (strcmp(a, knob_flags[k].flag) == 0) {
+				*knob_flags[k].v = int_arg(v);
+				done = true;
+			}
+		}
+		if (done)
+			continue;
+		if (strcmp(a, "--mchid") == 0)
+			copy(S.mchid, sizeof S.mchid, v);
+		else if (strcmp(a, "--appid") == 0)
+			copy(S.appid, sizeof S.appid, v);
+		else if (strcmp(a, "--merchant-cert") == 0)
+			merchant_cert = v;
+		else if (strcmp(a, "--platform-key") == 0)
+			platform_key = v;
+		else if (strcmp(a, "--platform-cert") == 0)
+			platform_cert = v;
+		else if (strcmp(a, "--platform-serial") == 0)
+			platform_serial = v;
+		else
+			usage();
+	}
+	if (!S.mchid[0] || !S.appid[0] || !merchant_cert || !platform_key ||
+	    (!platform_cert && !platform_serial) || port < 0 || port > 65535)
+		usage();
+
+	kerr err = { { 0 }, { 0 } };
+	size_t len = 0;
+	char *pem = slurp(merchant_cert, &len);
+	S.merchant = wx_keyring_new();
+	if (!pem || !S.merchant || wx_keyring_add_pem(S.merchant, NULL, pem, len, &err) != 0) {
+		fprintf(stderr, "paysim: %s: %s\n", merchant_cert, err.msg[0] ? err.msg : "unreadable");
+		return 2;
+	}
+	free(pem);
+	if (!(S.platform = wx_private_key_load(platform_key, "--platform-key", &err))) {
+		fprintf(stderr, "paysim: %s: %s\n", err.where, err.msg);
+		return 2;
+	}
+	if (platform_serial) {
+		copy(S.platform_serial, sizeof S.platform_serial, platform_serial);
+	} else {
+		pem = slurp(platform_cert, &len);
+		if (!pem || wx_cert_serial(pem, len, S.platform_serial, &err) != 0) {
+			fprintf(stderr, "paysim: %s: %s\n", platform_cert,
+				err.msg[0] ? err.msg : "unreadable");
+			return 2;
+		}
+		free(pem);
+	}
+
+	/* Signals go to the main thread only: block them before any thread starts. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* A test that dies mid-way takes its simulator with it. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+		(uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "paysim: cannot listen on 127.0.0.1:%d\n", port);
+		return 2;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	printf("%u\n", info ? (unsigned)info->port : (unsigned)port);
+	fflush(stdout);
+
+	int sig = 0;
+	while (sigwait(&set, &sig) != 0)
+		;
+	MHD_stop_daemon(d);
+	EVP_PKEY_free(S.platform);
+	wx_keyring_free(S.merchant);
+	free(S.orders);
+	free(S.refunds);
+	return 0;
+}
