@@ -73,13 +73,6 @@ int db_case_get(kdb *db, const char *case_no, case_rec *out, kerr *err)
 	return read_case(db, case_no ? case_no : "", out, err);
 }
 
-static int step_sql(kdb *db, sqlite3_stmt *st, const char *what, kerr *err)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : dbi_sqlerr(db, err, what);
-}
-
 int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *out, kerr *err)
 {
 	if (!svc || !svc->id || !*svc->id || strlen(svc->id) >= sizeof out->service_id)
@@ -146,7 +139,7 @@ int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *ou
 	sqlite3_bind_text(st, 5, svc->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, clerk_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, now);
-	if (step_sql(db, st, "opening the case", err))
+	if (dbi_step_done(db, st, "opening the case", err))
 		goto fail;
 	int64_t id = sqlite3_last_insert_rowid(db->h);
 
@@ -353,7 +346,7 @@ static int write_materials(kdb *db, int64_t case_id, const service *svc,
 		sqlite3_bind_text(st, 3, md->mark, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, md->reason ? md->reason : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 5, svc->materials[i].essential ? 1 : 0);
-		if (step_sql(db, st, "recording the materials", err))
+		if (dbi_step_done(db, st, "recording the materials", err))
 			return -1;
 	}
 	return 0;
@@ -541,7 +534,7 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 		sqlite3_bind_int(st, 8, x->years);
 		sqlite3_bind_int(st, 9, x->seals);
 		sqlite3_bind_int64(st, 10, x->fee_fen);
-		if (step_sql(db, st, "recording the details", err))
+		if (dbi_step_done(db, st, "recording the details", err))
 			goto fail;
 		break;
 	}
@@ -562,7 +555,7 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 			sqlite3_bind_int64(st, 3, data->rongque_deadline);
 		else
 			sqlite3_bind_null(st, 3);
-		if (step_sql(db, st, "recording the decision", err))
+		if (dbi_step_done(db, st, "recording the decision", err))
 			goto fail;
 		c.decision = data->decision;
 		break;
@@ -580,7 +573,7 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
-	if (step_sql(db, st, "recording the step", err))
+	if (dbi_step_done(db, st, "recording the step", err))
 		goto fail;
 
 	case_status status = case_status_after(step, c.decision, c.status);
@@ -596,7 +589,7 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 	sqlite3_bind_text(st, 3, case_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, finished);
 	sqlite3_bind_int64(st, 5, now);
-	if (step_sql(db, st, "advancing the case", err))
+	if (dbi_step_done(db, st, "advancing the case", err))
 		goto fail;
 
 	char action[48];
@@ -653,7 +646,7 @@ int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *
 		goto fail;
 	sqlite3_bind_int64(st, 1, c.id);
 	sqlite3_bind_int64(st, 2, clock_now_ms());
-	if (step_sql(db, st, "cancelling the case", err))
+	if (dbi_step_done(db, st, "cancelling the case", err))
 		goto fail;
 	dbuf_add(&d, "{");
 	dbuf_kv(&d, "reason", reason);

@@ -98,6 +98,13 @@ sqlite3_stmt *dbi_stmt(kdb *db, const char *sql, kerr *err)
 	return st;
 }
 
+int dbi_step_done(kdb *db, sqlite3_stmt *st, const char *what, kerr *err)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : dbi_sqlerr(db, err, what);
+}
+
 void dbi_copy(char *dst, size_t n, const char *src)
 {
 	utf8_copy(dst, n, src);

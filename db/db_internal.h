@@ -44,6 +44,9 @@ sqlite3_stmt *dbi_stmt(kdb *db, const char *sql, kerr *err);
 int dbi_exec(kdb *db, const char *sql, kerr *err);
 /* Fill err from the connection's last error: "while <what>". Returns -1. */
 int dbi_sqlerr(kdb *db, kerr *err, const char *what);
+/* Step a statement that returns no rows and reset it: 0, or -1 with err
+ * saying what was being done. */
+int dbi_step_done(kdb *db, sqlite3_stmt *st, const char *what, kerr *err);
 
 /* One repository operation: BEGIN IMMEDIATE when no transaction is open,
  * otherwise a SAVEPOINT inside the caller's db_tx_begin() transaction, so a

@@ -72,13 +72,6 @@ int db_token_get(kdb *db, const char *serial, token_rec *out, kerr *err)
 	return read_token(db, serial ? serial : "", out, err);
 }
 
-static int step_done(kdb *db, sqlite3_stmt *st, const char *what, kerr *err)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : dbi_sqlerr(db, err, what);
-}
-
 static void bind_case(sqlite3_stmt *st, int i, int64_t case_id)
 {
 	if (case_id > 0)
@@ -127,7 +120,7 @@ static int add_event(kdb *db, int64_t token_id, int64_t case_id, int from, token
 	sqlite3_bind_text(st, 5, token_reason_name(why), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, now);
-	return step_done(db, st, "recording the key's move", err);
+	return dbi_step_done(db, st, "recording the key's move", err);
 }
 
 /* A key the database does not know enters in state `to` for `why` (one of
@@ -147,7 +140,7 @@ static int enter(kdb *db, const char *actor, int64_t case_id, const char *serial
 	sqlite3_bind_text(st, 3, token_reason_name(why), -1, SQLITE_STATIC);
 	bind_case(st, 4, case_id);
 	sqlite3_bind_int64(st, 5, now);
-	if (step_done(db, st, "registering the key", err))
+	if (dbi_step_done(db, st, "registering the key", err))
 		return -1;
 	int64_t id = sqlite3_last_insert_rowid(db->h);
 	if (add_event(db, id, case_id, -1, to, why, actor, now, err))
@@ -202,7 +195,7 @@ static int move(kdb *db, const char *actor, int64_t case_id, token_rec *cur, tok
 	sqlite3_bind_text(st, 3, reason_text, -1, SQLITE_STATIC);
 	bind_case(st, 4, case_id);
 	sqlite3_bind_int64(st, 5, now);
-	if (step_done(db, st, "moving the key", err))
+	if (dbi_step_done(db, st, "moving the key", err))
 		return -1;
 	if (add_event(db, cur->id, case_id, (int)cur->state, to, why, actor, now, err))
 		return -1;
@@ -244,7 +237,7 @@ static int revoke_certs(kdb *db, int64_t token_id, const char *keep_serial, cons
 	sqlite3_bind_text(st, 2, keep_serial ? keep_serial : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, clock_now_ms());
-	return step_done(db, st, "revoking the key's certificates", err);
+	return dbi_step_done(db, st, "revoking the key's certificates", err);
 }
 
 static bool text_ok(const char *s, size_t max_bytes, bool required)
@@ -395,7 +388,7 @@ int db_token_enroll(kdb *db, const char *actor, const char *case_no, const char 
 	else
 		sqlite3_bind_null(st, 8);
 	sqlite3_bind_int64(st, 9, now);
-	if (step_done(db, st, "recording the certificate", err))
+	if (dbi_step_done(db, st, "recording the certificate", err))
 		goto fail;
 	st = dbi_stmt(db,
 		      "UPDATE tokens SET unit_name = ?2, uscc = ?3, cert_serial = ?4,"
@@ -409,7 +402,7 @@ int db_token_enroll(kdb *db, const char *actor, const char *case_no, const char 
 	sqlite3_bind_text(st, 4, c->serial, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, clock_day_start_ms(c->not_before));
 	sqlite3_bind_int64(st, 6, clock_day_start_ms(c->not_after + 1) - 1);
-	if (step_done(db, st, "recording the key's certificate", err))
+	if (dbi_step_done(db, st, "recording the key's certificate", err))
 		goto fail;
 	char action[48];
 	snprintf(action, sizeof action, "token.%s", token_reason_name(why));
@@ -465,7 +458,7 @@ int db_token_set_seal(kdb *db, const char *actor, const char *case_no, const cha
 	sqlite3_bind_int64(st, 2, clock_day_start_ms(seal_not_after + 1) - 1);
 	bind_case(st, 3, case_id);
 	sqlite3_bind_int64(st, 4, clock_now_ms());
-	if (step_done(db, st, "recording the seal", err))
+	if (dbi_step_done(db, st, "recording the seal", err))
 		goto fail;
 	detail_start(&d, serial, entered);
 	char day[16];
@@ -556,7 +549,7 @@ int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *s
 		goto fail;
 	sqlite3_bind_int64(st, 1, cur.id);
 	sqlite3_bind_int64(st, 2, now);
-	if (step_done(db, st, "ending the previous binding", err))
+	if (dbi_step_done(db, st, "ending the previous binding", err))
 		goto fail;
 	st = dbi_stmt(db,
 		      "INSERT INTO token_bindings (token_id, case_id, uscc, unit_name, agent_name,"
@@ -571,7 +564,7 @@ int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *s
 	sqlite3_bind_text(st, 5, agent_name ? agent_name : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, agent_id_no ? agent_id_no : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, now);
-	if (step_done(db, st, "binding the key", err))
+	if (dbi_step_done(db, st, "binding the key", err))
 		goto fail;
 	detail_start(&d, serial, entered);
 	dbuf_kv(&d, "uscc", uscc);
