@@ -193,3 +193,13 @@ done
 run expired
 seen expired "expired renewal: handled as new" "按新办办理"
 equal "expired renewal: renew case cancelled, new case opened" "$(sql expired "SELECT group_concat(service_id || ':' || status, ' ') FROM cases")" "rs.renew:cancelled rs.new:open"
+
+# Idle lock in script mode: the clerk's own PIN unlocks; a supervisor may take over.
+{ login; printf 'idle 10\ndump\ntype 000000\nkey Enter\ndump\ntype 246810\nkey Enter\ndump\n'
+  printf 'key F9\nkey Tab\nkey Home\nkey Delete Delete Delete Delete Delete Delete\ntype demosup\nkey Enter\ntype 975310\nkey Enter\ndump\n'; } > "$T/idle.keys"
+run idle
+seen idle "idle lock: screen locked after the idle time" "屏幕已锁定（培训学员，工号 demo01）"
+seen idle "idle lock: wrong PIN refused" "PIN 不正确"
+seen idle "idle lock: own PIN unlocks" "培训学员，您好"
+seen idle "idle lock: a supervisor takes over" "经办 demosup"
+equal "idle lock: takeover audited" "$(sql idle "SELECT count(*) FROM audit WHERE action = 'staff.takeover'")" "1"
