@@ -44,7 +44,7 @@ static void format_and_round_trip(void **state)
 	char h[PINHASH_MAX];
 	assert_int_equal(pinhash_make("246813", h), 0);
 	/* scrypt$N$r$p$ salt (16 bytes) $ hash (32 bytes), lower-case hex */
-	const char *prefix = "scrypt$4096$8$8$";
+	const char *prefix = "scrypt$2048$8$16$";
 	assert_memory_equal(h, prefix, strlen(prefix));
 	const char *salt = h + strlen(prefix);
 	assert_true(all_hex(salt, 32));
@@ -181,7 +181,7 @@ static void stored_string_tampering(void **state)
 	(void)state;
 	char h[PINHASH_MAX], t[PINHASH_MAX];
 	assert_int_equal(pinhash_make("735190", h), 0);
-	size_t salt_at = strlen("scrypt$4096$8$8$");
+	size_t salt_at = strlen("scrypt$2048$8$16$");
 	/* flip one hex digit in the salt, then in the hash */
 	size_t where[] = { salt_at, salt_at + 31, salt_at + 33, strlen(h) - 1 };
 	for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
