@@ -215,7 +215,9 @@ static const char v3_sql[] =
 	" CHECK (unbound_ms IS NULL OR unbound_ms >= bound_ms)"
 	") STRICT;"
 	"CREATE UNIQUE INDEX token_bindings_current ON token_bindings(token_id)"
-	" WHERE unbound_ms IS NULL;";
+	" WHERE unbound_ms IS NULL;"
+	/* home's look-up of a case by the unit's USCC (db_case_find) */
+	"CREATE INDEX cases_by_uscc ON cases(uscc);";
 
 typedef struct migration {
 	int version;
