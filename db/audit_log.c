@@ -261,6 +261,17 @@ int db_audit_verify(kdb *db, audit_verify_result *res, kerr *err)
 	return rc;
 }
 
+static void audit_entry_fill(sqlite3_stmt *st, void *p)
+{
+	audit_entry *e = p;
+	e->seq = sqlite3_column_int64(st, 0);
+	e->at_ms = sqlite3_column_int64(st, 1);
+	dbi_copy(e->actor, sizeof e->actor, (const char *)sqlite3_column_text(st, 2));
+	dbi_copy(e->action, sizeof e->action, (const char *)sqlite3_column_text(st, 3));
+	dbi_copy(e->case_no, sizeof e->case_no, (const char *)sqlite3_column_text(st, 4));
+	dbi_copy(e->detail, sizeof e->detail, (const char *)sqlite3_column_text(st, 5));
+}
+
 int db_audit_for_case(kdb *db, const char *case_no, audit_entry **out, size_t *n, kerr *err)
 {
 	*out = NULL;
@@ -274,35 +285,9 @@ int db_audit_for_case(kdb *db, const char *case_no, audit_entry **out, size_t *n
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
-	audit_entry *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			audit_entry *nv = realloc(v, nc * sizeof *nv);
-			if (!nv) {
-				free(v);
-				sqlite3_reset(st);
-				return kerr_set(err, db->path, "out of memory reading the audit log");
-			}
-			v = nv;
-			cap = nc;
-		}
-		audit_entry *e = &v[len++];
-		e->seq = sqlite3_column_int64(st, 0);
-		e->at_ms = sqlite3_column_int64(st, 1);
-		dbi_copy(e->actor, sizeof e->actor, (const char *)sqlite3_column_text(st, 2));
-		dbi_copy(e->action, sizeof e->action, (const char *)sqlite3_column_text(st, 3));
-		dbi_copy(e->case_no, sizeof e->case_no, (const char *)sqlite3_column_text(st, 4));
-		dbi_copy(e->detail, sizeof e->detail, (const char *)sqlite3_column_text(st, 5));
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return dbi_sqlerr(db, err, "reading the audit log");
-	}
+	void *v = NULL;
+	int rc = dbi_collect(db, st, sizeof(audit_entry), audit_entry_fill, &v, n,
+			   "reading the audit log", err);
 	*out = v;
-	*n = len;
-	return 0;
+	return rc;
 }

@@ -724,6 +724,11 @@ oom:
 }
 
 /* Run a case query whose parameters are all text, collecting every row. */
+static void case_fill(sqlite3_stmt *st, void *p)
+{
+	case_from_row(st, p);
+}
+
 static int case_list(kdb *db, const char *sql, const char *const *params, int n_params,
 		     case_rec **out, size_t *n, kerr *err)
 {
@@ -734,31 +739,11 @@ static int case_list(kdb *db, const char *sql, const char *const *params, int n_
 		return -1;
 	for (int i = 0; i < n_params; i++)
 		sqlite3_bind_text(st, i + 1, params[i] ? params[i] : "", -1, SQLITE_STATIC);
-	case_rec *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			case_rec *nv = realloc(v, nc * sizeof *nv);
-			if (!nv) {
-				sqlite3_reset(st);
-				free(v);
-				return kerr_set(err, "cases", "out of memory listing cases");
-			}
-			v = nv;
-			cap = nc;
-		}
-		case_from_row(st, &v[len++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return dbi_sqlerr(db, err, "listing cases");
-	}
+	void *v = NULL;
+	int rc = dbi_collect(db, st, sizeof(case_rec), case_fill, &v, n, "listing cases",
+			   err);
 	*out = v;
-	*n = len;
-	return 0;
+	return rc;
 }
 
 int db_case_list_open(kdb *db, const char *clerk_id, case_rec **out, size_t *n, kerr *err)

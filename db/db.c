@@ -105,6 +105,40 @@ int dbi_step_done(kdb *db, sqlite3_stmt *st, const char *what, kerr *err)
 	return rc == SQLITE_DONE ? 0 : dbi_sqlerr(db, err, what);
 }
 
+int dbi_collect(kdb *db, sqlite3_stmt *st, size_t size, void (*fill)(sqlite3_stmt *, void *),
+		void **out, size_t *n, const char *what, kerr *err)
+{
+	*out = NULL;
+	*n = 0;
+	char *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			char *nv = realloc(v, nc * size);
+			if (!nv) {
+				sqlite3_reset(st);
+				free(v);
+				return kerr_set(err, db->path, "out of memory %s", what);
+			}
+			v = nv;
+			cap = nc;
+		}
+		memset(v + len * size, 0, size);
+		fill(st, v + len * size);
+		len++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return dbi_sqlerr(db, err, what);
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
 void dbi_copy(char *dst, size_t n, const char *src)
 {
 	utf8_copy(dst, n, src);

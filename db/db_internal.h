@@ -47,6 +47,11 @@ int dbi_sqlerr(kdb *db, kerr *err, const char *what);
 /* Step a statement that returns no rows and reset it: 0, or -1 with err
  * saying what was being done. */
 int dbi_step_done(kdb *db, sqlite3_stmt *st, const char *what, kerr *err);
+/* Step a bound statement to its end, filling one element of `size` bytes per
+ * row with fill(); *out is a malloc'd array of *n elements (NULL when none).
+ * The statement is reset. 0, or -1 with err saying what was being read. */
+int dbi_collect(kdb *db, sqlite3_stmt *st, size_t size, void (*fill)(sqlite3_stmt *, void *),
+		void **out, size_t *n, const char *what, kerr *err);
 
 /* One repository operation: BEGIN IMMEDIATE when no transaction is open,
  * otherwise a SAVEPOINT inside the caller's db_tx_begin() transaction, so a

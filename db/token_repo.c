@@ -638,6 +638,21 @@ fail:
 	return -1;
 }
 
+static void token_event_fill(sqlite3_stmt *st, void *p)
+{
+	token_event *e = p;
+	e->id = sqlite3_column_int64(st, 0);
+	e->from = sqlite3_column_type(st, 1) == SQLITE_NULL
+			  ? -1
+			  : token_state_from_name(col_text(st, 1));
+	int to = token_state_from_name(col_text(st, 2));
+	e->to = to < 0 ? TS_UNFORMATTED : (token_state)to;
+	dbi_copy(e->reason, sizeof e->reason, col_text(st, 3));
+	dbi_copy(e->actor, sizeof e->actor, col_text(st, 4));
+	dbi_copy(e->case_no, sizeof e->case_no, col_text(st, 5));
+	e->at_ms = sqlite3_column_int64(st, 6);
+}
+
 int db_token_events(kdb *db, const char *serial, token_event **out, size_t *n, kerr *err)
 {
 	*out = NULL;
@@ -651,42 +666,11 @@ int db_token_events(kdb *db, const char *serial, token_event **out, size_t *n, k
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, serial ? serial : "", -1, SQLITE_STATIC);
-	token_event *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			token_event *nv = realloc(v, nc * sizeof *nv);
-			if (!nv) {
-				sqlite3_reset(st);
-				free(v);
-				return kerr_set(err, serial, "out of memory reading the key's moves");
-			}
-			v = nv;
-			cap = nc;
-		}
-		token_event *e = &v[len++];
-		memset(e, 0, sizeof *e);
-		e->id = sqlite3_column_int64(st, 0);
-		e->from = sqlite3_column_type(st, 1) == SQLITE_NULL
-				  ? -1
-				  : token_state_from_name(col_text(st, 1));
-		int to = token_state_from_name(col_text(st, 2));
-		e->to = to < 0 ? TS_UNFORMATTED : (token_state)to;
-		dbi_copy(e->reason, sizeof e->reason, col_text(st, 3));
-		dbi_copy(e->actor, sizeof e->actor, col_text(st, 4));
-		dbi_copy(e->case_no, sizeof e->case_no, col_text(st, 5));
-		e->at_ms = sqlite3_column_int64(st, 6);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return dbi_sqlerr(db, err, "reading the key's moves");
-	}
+	void *v = NULL;
+	int rc = dbi_collect(db, st, sizeof(token_event), token_event_fill, &v, n,
+			   "reading the key's moves", err);
 	*out = v;
-	*n = len;
-	return 0;
+	return rc;
 }
 
 int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err)
@@ -724,6 +708,11 @@ int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err)
 	return dbi_sqlerr(db, err, "reading a certificate");
 }
 
+static void token_fill(sqlite3_stmt *st, void *p)
+{
+	token_from_row(st, p);
+}
+
 int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr *err)
 {
 	*out = NULL;
@@ -736,29 +725,9 @@ int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, uscc ? uscc : "", -1, SQLITE_STATIC);
-	token_rec *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t nc = cap ? cap * 2 : 4;
-			token_rec *nv = realloc(v, nc * sizeof *nv);
-			if (!nv) {
-				sqlite3_reset(st);
-				free(v);
-				return kerr_set(err, uscc, "out of memory listing keys");
-			}
-			v = nv;
-			cap = nc;
-		}
-		token_from_row(st, &v[len++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return dbi_sqlerr(db, err, "listing the unit's keys");
-	}
+	void *v = NULL;
+	int rc = dbi_collect(db, st, sizeof(token_rec), token_fill, &v, n,
+			   "listing the unit's keys", err);
 	*out = v;
-	*n = len;
-	return 0;
+	return rc;
 }
