@@ -49,11 +49,11 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/kiosk: $(BUILD)/tui/kiosk.o $(filter-out $(BUILD)/tui/kioskctl.o,$(patsubst %.c,$(BUILD)/%.o,$(wildcard tui/*.c))) $(LIB)
+$(BUILD)/kiosk: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tui/*.c)) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(CURSES) $(LDFLAGS)
 
-$(BUILD)/kioskctl: $(BUILD)/tui/kioskctl.o $(LIB)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(LDFLAGS)
+$(BUILD)/kioskctl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c)) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(LDFLAGS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)

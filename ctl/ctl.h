@@ -1,0 +1,46 @@
+/* kioskctl, the operator's command line, is split by command: kioskctl.c holds
+ * the command table, main() and the small commands; cmd_*.c hold the larger
+ * ones. This header is what they share: the parsed arguments, exit codes, and
+ * the helpers that report usage and environment errors and open the
+ * configuration and database the same way for every command. No curses here. */
+#ifndef CTL_CTL_H
+#define CTL_CTL_H
+
+#include "core/config.h"
+#include "core/err.h"
+#include "db/db.h"
+
+enum { EXIT_OK = 0, EXIT_FINDING = 1, EXIT_USAGE = 2 };
+
+/* Parsed command line: positional words and --name value options. */
+#define MAX_WORDS 8
+#define MAX_OPTS 12
+typedef struct args {
+	const char *words[MAX_WORDS];
+	int n_words;
+	const char *opt_name[MAX_OPTS];
+	const char *opt_value[MAX_OPTS]; /* "" for a flag */
+	int n_opts;
+} args;
+
+/* True for an option that takes no value (--csv, --anchors, ...). */
+int ctl_is_flag(const char *name);
+/* The value of --name, "" for a given flag, NULL when absent. */
+const char *opt(const args *a, const char *name);
+/* Print "kioskctl: <message>" and the help hint; returns EXIT_USAGE. */
+__attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
+/* Print the error; returns EXIT_USAGE. */
+int fail_env(const kerr *err);
+/* EXIT_USAGE (with a message) when an option is not in the space-separated list. */
+int check_opts(const args *a, const char *allowed);
+/* The configuration from --config, else the default directory. Caller frees. */
+kiosk_config *load_config(const args *a, kerr *err);
+/* The database named by --db, else the configured one. Caller closes. */
+kdb *open_db(const args *a, db_open_mode mode, kerr *err);
+
+/* Commands living in their own files. */
+int cmd_audit(const args *a);
+int cmd_report(const args *a);
+int cmd_day(const args *a);
+
+#endif
