@@ -15,7 +15,7 @@
 #include "core/audit.h"
 #include "core/err.h"
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /* A kiosk id is 1-24 of [A-Za-z0-9_-]: it starts every case number
  * (<kiosk>-<YYYYMMDD>-<NNNN>), which must fit a WeChat Pay out_trade_no. */

@@ -219,6 +219,60 @@ static const char v3_sql[] =
 	/* home's look-up of a case by the unit's USCC (db_case_find) */
 	"CREATE INDEX cases_by_uscc ON cases(uscc);";
 
+/* v4: what the supervisor and the trainer add. Day anchors (the signed head of
+ * the audit chain at each day close; append-only), refunds of paid cases that a
+ * supervisor cancelled (maker-checker: requested by one person, approved by
+ * another), and the trainer's scores (kept in the demo database). */
+static const char v4_sql[] =
+	"CREATE TABLE day_anchors ("
+	" day        INTEGER PRIMARY KEY,"
+	" kiosk_id   TEXT NOT NULL CHECK (length(kiosk_id) BETWEEN 1 AND 24),"
+	" last_seq   INTEGER NOT NULL CHECK (last_seq >= 1),"
+	" head_hash  BLOB NOT NULL CHECK (length(head_hash) = 32),"
+	" counts     TEXT NOT NULL DEFAULT '',"
+	" message    TEXT NOT NULL CHECK (length(message) BETWEEN 1 AND 4096),"
+	" signature  BLOB NOT NULL CHECK (length(signature) BETWEEN 1 AND 1024),"
+	" key_id     TEXT NOT NULL CHECK (length(key_id) = 64),"
+	" closed_by  TEXT NOT NULL CHECK (length(closed_by) BETWEEN 1 AND 32),"
+	" closed_ms  INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TRIGGER day_anchors_no_update BEFORE UPDATE ON day_anchors"
+	" BEGIN SELECT RAISE(ABORT, 'a day anchor is never changed'); END;"
+	"CREATE TRIGGER day_anchors_no_delete BEFORE DELETE ON day_anchors"
+	" BEGIN SELECT RAISE(ABORT, 'a day anchor is never removed'); END;"
+	"CREATE TABLE refunds ("
+	" id            INTEGER PRIMARY KEY,"
+	" case_id       INTEGER NOT NULL REFERENCES cases(id),"
+	" payment_id    INTEGER NOT NULL REFERENCES payments(id),"
+	" out_refund_no TEXT NOT NULL UNIQUE CHECK (length(out_refund_no) BETWEEN 1 AND 64),"
+	" amount_fen    INTEGER NOT NULL CHECK (amount_fen > 0),"
+	" reason        TEXT NOT NULL CHECK (length(CAST(reason AS BLOB)) BETWEEN 1 AND 240),"
+	" requested_by  TEXT NOT NULL CHECK (length(requested_by) BETWEEN 1 AND 32),"
+	" approved_by   TEXT NOT NULL CHECK (length(approved_by) BETWEEN 1 AND 32),"
+	" state         TEXT NOT NULL CHECK (state IN ('PENDING', 'PROCESSING', 'SUCCESS',"
+	"  'CLOSED', 'ABNORMAL')),"
+	" refund_id     TEXT NOT NULL DEFAULT '' CHECK (length(refund_id) <= 64),"
+	" created_ms    INTEGER NOT NULL,"
+	" updated_ms    INTEGER NOT NULL,"
+	" CHECK (approved_by <> requested_by)"
+	") STRICT;"
+	"CREATE INDEX refunds_by_case ON refunds(case_id);"
+	"CREATE TABLE training_results ("
+	" id          INTEGER PRIMARY KEY,"
+	" session_no  TEXT NOT NULL CHECK (length(session_no) BETWEEN 1 AND 40),"
+	" trainee     TEXT NOT NULL CHECK (length(trainee) BETWEEN 1 AND 32),"
+	" scenario_id TEXT NOT NULL CHECK (length(scenario_id) BETWEEN 1 AND 40),"
+	" case_no     TEXT NOT NULL DEFAULT '',"
+	" expected    TEXT NOT NULL,"
+	" decided     TEXT NOT NULL,"
+	" correct     INTEGER NOT NULL CHECK (correct IN (0, 1)),"
+	" missed      TEXT NOT NULL DEFAULT '',"
+	" at_ms       INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX training_by_session ON training_results(session_no, id);"
+	/* the supervisor's day view reads token events by time */
+	"CREATE INDEX token_events_by_time ON token_events(at_ms);";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -228,6 +282,7 @@ static const migration migrations[] = {
 	{ 1, v1_sql },
 	{ 2, v2_sql },
 	{ 3, v3_sql },
+	{ 4, v4_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,

@@ -99,6 +99,10 @@ static const char *const v3_objects[] = {
 	"certs", "certs_by_token", "certs_by_uscc", "certs_revoked_final", "token_bindings",
 	"token_bindings_current",
 };
+static const char *const v4_objects[] = {
+	"day_anchors", "day_anchors_no_update", "day_anchors_no_delete", "refunds",
+	"refunds_by_case", "training_results", "training_by_session", "token_events_by_time",
+};
 
 static void test_from_empty(void **state)
 {
@@ -107,16 +111,18 @@ static void test_from_empty(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	db_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 4);
 	for (size_t i = 0; i < sizeof v1_objects / sizeof v1_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v1_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v3_objects / sizeof v3_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v3_objects[i]), 1);
+	for (size_t i = 0; i < sizeof v4_objects / sizeof v4_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v4_objects[i]), 1);
 	assert_int_equal(raw_int(f->path, "SELECT group_concat(action || ':' || detail, '|') = "
 					  "'genesis:K01|schema.migrate:to 1|schema.migrate:to 2|"
-					  "schema.migrate:to 3'"
+					  "schema.migrate:to 3|schema.migrate:to 4'"
 					  " FROM (SELECT * FROM audit ORDER BY seq)"),
 			 1);
 }
@@ -167,12 +173,14 @@ static void test_from_v1_with_data(void **state)
 	clock_set_fixed(T0 + 3600 * 1000);
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 3);
+	assert_int_equal(db_schema_version(db), 4);
 	assert_string_equal(db_kiosk_id(db), "K01");
 	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v3_objects / sizeof v3_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v3_objects[i]), 1);
+	for (size_t i = 0; i < sizeof v4_objects / sizeof v4_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v4_objects[i]), 1);
 
 	/* the data is still there */
 	staff_rec s;
@@ -190,11 +198,11 @@ static void test_from_v1_with_data(void **state)
 	assert_string_equal(m[0].mark, "received");
 	db_material_decisions_free(m, n);
 
-	/* the chain goes on from the v1 head: two more rows, "to 2" and "to 3" */
+	/* the chain goes on from the v1 head: three more rows, "to 2" to "to 4" */
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 2);
-	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3' FROM"
+	assert_int_equal(v2.rows, v1.rows + 3);
+	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3|to 4' FROM"
 					  " (SELECT detail FROM audit WHERE action = 'schema.migrate'"
 					  " AND actor = 'system' AND seq > 3 ORDER BY seq)"),
 			 1);
@@ -219,7 +227,7 @@ static void test_from_v1_with_data(void **state)
 	db_close(db);
 	db = db_open_version(f->path, NULL, 1, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 3);
+	assert_int_equal(db_schema_version(db), 4);
 	db_close(db);
 }
 
@@ -244,10 +252,10 @@ static void test_failed_migration_keeps_previous(void **state)
 	assert_int_equal(raw_exec(f->path, "DROP TABLE payments"), SQLITE_OK);
 	kdb *db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 3);
+	assert_int_equal(db_schema_version(db), 4);
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 2);
+	assert_int_equal(v2.rows, v1.rows + 3);
 	db_close(db);
 }
 
