@@ -10,48 +10,6 @@
 #include "ctl/ctl.h"
 #include "db/report.h"
 
-static void csv_field(FILE *f, const char *s, int last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
-}
-
-static void print_report_csv(const daily_report *r)
-{
-	printf("case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,paid_yuan,pay_state,flags,created\n");
-	for (size_t i = 0; i < r->n_cases; i++) {
-		const report_case *c = &r->cases[i];
-		char fee[32], paid[32], at[32], flags[96];
-		snprintf(flags, sizeof flags, "%s%s%s%s",
-			 c->flag_unverified_paid ? " unverified-paid" : "",
-			 c->flag_underpaid ? " underpaid" : "",
-			 c->flag_no_verified_success ? " no-verified-success" : "",
-			 c->flag_overpaid ? " overpaid" : "");
-		csv_field(stdout, c->case_no, 0);
-		csv_field(stdout, c->service_id, 0);
-		csv_field(stdout, c->clerk_id, 0);
-		csv_field(stdout, case_status_name(c->status), 0);
-		csv_field(stdout, case_step_name(c->last_step), 0);
-		csv_field(stdout, c->unit_name, 0);
-		csv_field(stdout, c->uscc, 0);
-		csv_field(stdout, fees_format_yuan(c->fee_fen, fee, sizeof fee), 0);
-		csv_field(stdout, fees_format_yuan(c->paid_fen, paid, sizeof paid), 0);
-		csv_field(stdout, c->pay_state, 0);
-		csv_field(stdout, flags[0] ? flags + 1 : flags, 0);
-		csv_field(stdout, clock_format_local(c->created_ms, at, sizeof at), 1);
-	}
-}
-
 static void print_report_text(const daily_report *r, const char *date, const char *kiosk)
 {
 	char due[32], paid[32];
@@ -121,7 +79,7 @@ int cmd_report(const args *a)
 		return fail_env(&err);
 	}
 	if (opt(a, "csv"))
-		print_report_csv(&r);
+		report_write_csv(stdout, &r);
 	else
 		print_report_text(&r, opt(a, "date"), db_kiosk_id(db));
 	daily_report_free(&r);

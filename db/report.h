@@ -9,6 +9,7 @@
 #define DB_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "core/casefsm.h"
@@ -73,5 +74,8 @@ typedef struct daily_report {
 
 int db_report_daily(kdb *db, long civil_day, daily_report *out, kerr *err);
 void daily_report_free(daily_report *r);
+
+/* The report's cases as CSV with a header line; -1 on a write error. */
+int report_write_csv(FILE *f, const daily_report *r);
 
 #endif
