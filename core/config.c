@@ -39,6 +39,8 @@ void config_free(kiosk_config *c)
 	free(c->data_dir);
 	free(c->db_file);
 	free(c->reader);
+	free(c->token_admin_secret_file);
+	free(c->ca_dir);
 	free(c->print_command);
 	kiosk_payment_cfg *p = &c->payment;
 	free(p->mode);
@@ -110,7 +112,7 @@ static char *resolve_path(const char *v, const char *base, const char *file, int
 
 static const char *const kiosk_keys[] = {
 	"kiosk_id", "site", "window", "data_dir", "db_file", "language", "reader",
-	"idle_lock_minutes", NULL
+	"token_admin_secret_file", "ca_dir", "idle_lock_minutes", NULL
 };
 static const char *const login_keys[] = { "max_failures", "lock_minutes", NULL };
 static const char *const print_keys[] = { "command", NULL };
@@ -378,6 +380,21 @@ kiosk_config *config_load(const char *dir, kerr *err)
 	}
 	free(raw);
 	c->language = (lang)lg;
+	if (get_str(&x, sk, "token_admin_secret_file", "", &raw, &line) < 0)
+		goto fail;
+	c->token_admin_secret_file = resolve_path(raw, c->config_dir, d->path, line,
+						  "token_admin_secret_file", err);
+	free(raw);
+	if (!c->token_admin_secret_file || get_str(&x, sk, "ca_dir", "", &raw, &line) < 0)
+		goto fail;
+	c->ca_dir = raw[0] ? resolve_path(raw, c->data_dir, d->path, line, "ca_dir", err)
+			   : join(c->data_dir, "ca");
+	free(raw);
+	if (!c->ca_dir) {
+		if (!err->msg[0])
+			kerr_setf(err, d->path, 0, "out of memory");
+		goto fail;
+	}
 	if (get_str(&x, sk, "reader", "", &c->reader, NULL) < 0 ||
 	    get_int(&x, sk, "idle_lock_minutes", 5, 1, 240, &c->idle_lock_minutes) < 0 ||
 	    get_int(&x, sl, "max_failures", 5, 1, 20, &c->login_max_failures) < 0 ||

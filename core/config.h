@@ -31,6 +31,8 @@ typedef struct kiosk_config {
 	char *db_file;            /* database path (default <data_dir>/kiosk.db) */
 	lang language;
 	char *reader;             /* PC/SC reader name, "" for the first one found */
+	char *token_admin_secret_file; /* master secret of the keys' admin PINs; "" = keys read only */
+	char *ca_dir;             /* the local CA's directory (default <data_dir>/ca) */
 	int idle_lock_minutes;
 	int login_max_failures;
 	int login_lock_minutes;

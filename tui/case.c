@@ -70,6 +70,7 @@ void case_end(app *a)
 		return;
 	checklist_free(a->cs->cl);
 	free(a->cs->slip_text);
+	free(a->cs->old_keys);
 	free(a->cs);
 	a->cs = NULL;
 }

@@ -137,11 +137,11 @@ static void footer(app *a)
 		attroff(term_attr(ST_FOOTER));
 		return;
 	}
-	const action_def *quit = (actions[ACT_QUIT].where & ON(a->screen)) ? &actions[ACT_QUIT] : NULL;
+	const action_def *quit = action_offered(a, ACT_QUIT) ? &actions[ACT_QUIT] : NULL;
 	int reserve = quit ? footer_item(a, y, 0, quit, false) : 0;
 	for (int i = 0; i < ACT_COUNT; i++) {
 		const action_def *d = &actions[i];
-		if (!d->footer || !(d->where & ON(a->screen)) || d == quit)
+		if (!action_offered(a, (action_id)i) || d == quit)
 			continue;
 		int need = footer_item(a, y, x, d, false);
 		if (x + need + reserve >= COLS)
@@ -151,6 +151,22 @@ static void footer(app *a)
 	if (quit)
 		footer_item(a, y, x, quit, true);
 	attroff(term_attr(ST_FOOTER));
+}
+
+/* The reader and the key, live (app_watch_key looked before this draw). */
+void draw_key_state(const app *a, char *buf, size_t n)
+{
+	const char *r = "";
+	if (!a->tok || a->reader_st == TOK_NO_READER) {
+		snprintf(buf, n, "%s %s", app_str(a, "ui.key"), app_str(a, "ui.reader_none"));
+	} else if (!a->key_seen) {
+		snprintf(buf, n, "%s%s %s", r, app_str(a, "ui.key"), app_str(a, "ui.key_absent"));
+	} else if (a->key_st != TOK_OK) {
+		snprintf(buf, n, "%s%s %s", r, app_str(a, "ui.key"), app_str(a, "ui.key_unreadable"));
+	} else {
+		snprintf(buf, n, "%s%s %s %s", r, app_str(a, "ui.key"), a->key_info.serial,
+			 app_str(a, a->key_info.personalised ? "ui.key_present" : "ui.key_blank"));
+	}
 }
 
 void draw_frame(app *a)
@@ -176,19 +192,19 @@ void draw_frame(app *a)
 	/* Status line: who, the case number, the key's state, the time. */
 	attron(term_attr(ST_STATUS));
 	mvhline(1, 0, ' ', COLS);
-	char when[32];
-	clock_format_local(clock_now_ms(), when, sizeof when);
+	/* MM-DD HH:MM: the year and seconds give way to the key's state */
+	char full[32], when[16];
+	clock_format_local(clock_now_ms(), full, sizeof full);
+	snprintf(when, sizeof when, "%.5s %.5s", full + 5, full + 11);
 	char status[512];
 	const char *who = a->signed_in ? a->user.id : "-";
 	const char *case_no = a->cs ? a->cs->rec.case_no : "";
-	bool present = false;
-	if (a->tok)
-		token_present(a->tok, &present);
-	snprintf(status, sizeof status, "%s %s  %s %s  %s %s", app_str(a, "ui.clerk"), who,
-		 app_str(a, "ui.case"), case_no[0] ? case_no : "-", app_str(a, "ui.key"),
-		 app_str(a, present ? "ui.key_present" : "ui.key_absent"));
-	draw_text(1, 1, status, COLS - 22);
-	draw_text(1, COLS - 20, when, 19);
+	char key[160];
+	draw_key_state(a, key, sizeof key);
+	snprintf(status, sizeof status, "%s %s  %s %s  %s", app_str(a, "ui.clerk"), who,
+		 app_str(a, "ui.case"), case_no[0] ? case_no : "-", key);
+	draw_text(1, 1, status, COLS - 14);
+	draw_text(1, COLS - 12, when, 11);
 	attroff(term_attr(ST_STATUS));
 
 	/* Message line above the footer. */

@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_PENDING 512
+
+#define SCRIPT_TICK_MS 250
 
 struct input {
 	FILE *script;
@@ -16,6 +19,7 @@ struct input {
 	char dump_path[512];
 	bool dump_to_file;
 	int idle_minutes;
+	int wait_ticks;          /* script "wait": ticks still to pass */
 	int rows, cols;
 	char error[640];
 };
@@ -184,6 +188,13 @@ static input_result script_next(input *in)
 				return script_error(in, "resize wants ROWS COLS, got", p + 7);
 			return IN_RESIZE;
 		}
+		if (strncmp(p, "wait ", 5) == 0) {
+			int secs = atoi(p + 5);
+			if (secs <= 0 || secs > 600)
+				return script_error(in, "wait wants 1-600 seconds, got", p + 5);
+			in->wait_ticks = secs * (1000 / SCRIPT_TICK_MS);
+			return IN_TIMEOUT;
+		}
 		if (strncmp(p, "idle ", 5) == 0) {
 			in->idle_minutes = atoi(p + 5);
 			if (in->idle_minutes <= 0)
@@ -226,6 +237,13 @@ static void normalise(key_event *ev)
 input_result input_next(input *in, int timeout_ms, key_event *ev)
 {
 	if (in->script) {
+		/* wait N: real time passes in ticks, as between a clerk's keys */
+		if (in->wait_ticks > 0) {
+			struct timespec ts = { 0, SCRIPT_TICK_MS * 1000000L };
+			nanosleep(&ts, NULL);
+			in->wait_ticks--;
+			return IN_TIMEOUT;
+		}
 		if (in->next_pending == in->n_pending) {
 			in->next_pending = in->n_pending = 0;
 			input_result r = script_next(in);

@@ -8,6 +8,7 @@
  *   dump [FILE]      append the screen as UTF-8 text to FILE ($KIOSK_DUMP or stdout)
  *   resize ROWS COLS resize the headless terminal
  *   idle MINUTES     let that much idle time pass (idle lock)
+ *   wait SECONDS     let real time pass, in ticks (polling, a key coming back)
  *   # ...            a comment; blank lines are ignored
  * An input owns its script file; input_free() closes it. */
 #ifndef TUI_INPUT_H

@@ -20,7 +20,7 @@
 #include "tui/ui.h"
 
 const action_def actions[ACT_COUNT] = {
-#define X(e, key, label, skey, where, footer) { key, label, skey, where, footer },
+#define X(e, key, label, skey, where, when) { key, label, skey, where, when },
 	ACTIONS(X)
 #undef X
 };
@@ -36,12 +36,25 @@ const char *screen_title_key(screen_id s)
 	return (unsigned)s < SCR_COUNT ? screen_keys[s] : "screen.unknown";
 }
 
-action_id action_for_key(screen_id s, const key_event *ev)
+bool action_offered(const app *a, action_id id)
+{
+	const action_def *d = &actions[id];
+	if (!(d->where & ON(a->screen)))
+		return false;
+	if ((d->when == A_DEMO && !a->demo) || (d->when == A_REAL && a->demo))
+		return false;
+	/* lost or broken is asked of a reissue only */
+	if (id == ACT_OLD_REASON)
+		return a->cs && a->cs->svc->kind == SVC_REISSUE;
+	return true;
+}
+
+action_id action_for_key(const app *a, const key_event *ev)
 {
 	if (!ev->func)
 		return ACT_NONE;
 	for (int i = 0; i < ACT_COUNT; i++)
-		if (actions[i].key == ev->code && (actions[i].where & ON(s)))
+		if (actions[i].key == ev->code && action_offered(a, (action_id)i))
 			return (action_id)i;
 	return ACT_NONE;
 }
@@ -117,6 +130,7 @@ static void handle_key(app *a, const key_event *ev)
 		if (key_is(ev, KEY_ENTER) || key_is_char(ev, L'y') || key_is_char(ev, L'Y')) {
 			a->asking = false;
 			a->on_yes(a);
+			a->key_dirty = true;  /* it may have written the key */
 		} else if (key_is(ev, K_ESC) || key_is_char(ev, L'n') || key_is_char(ev, L'N')) {
 			a->asking = false;
 		}
@@ -127,7 +141,7 @@ static void handle_key(app *a, const key_event *ev)
 	const screen_ops *s = screens[a->screen];
 	if (s->key && s->key(a, ev))
 		return;
-	action_id act = action_for_key(a->screen, ev);
+	action_id act = action_for_key(a, ev);
 	if (act == ACT_NONE) {
 		/* Ctrl-C, Ctrl-Z, Ctrl-\ arrive as characters in raw mode: say how to leave. */
 		if (!ev->func && (ev->ch == KEY_CTRL('c') || ev->ch == KEY_CTRL('z') ||
@@ -135,6 +149,9 @@ static void handle_key(app *a, const key_event *ev)
 			app_flash(a, app_str(a, "ui.how_to_leave"));
 		return;
 	}
+	/* the key may have been written or (demo) put in or out: look again */
+	if (act == ACT_NEXT || act == ACT_KEY_IN || act == ACT_KEY_OUT)
+		a->key_dirty = true;
 	if (s->act && s->act(a, act))
 		return;
 	switch (act) {
@@ -153,7 +170,23 @@ static void handle_key(app *a, const key_event *ev)
 	}
 }
 
-static void draw(app *a)
+void app_watch_key(app *a)
+{
+	if (!a->tok)
+		return;
+	bool present = false;
+	a->reader_st = token_present(a->tok, &present);
+	if (present == a->key_seen && !a->key_dirty)
+		return;
+	a->key_seen = present;
+	a->key_dirty = false;
+	if (present)
+		a->key_st = token_read_info(a->tok, &a->key_info);
+	else
+		memset(&a->key_info, 0, sizeof a->key_info);
+}
+
+void app_redraw(app *a)
 {
 	erase();
 	if (term_too_small()) {
@@ -185,7 +218,8 @@ static int run(app *a)
 	a->last_key_ms = clock_now_ms();
 	app_go(a, SCR_LOGIN);
 	while (!a->quit && !term_stop_requested()) {
-		draw(a);
+		app_watch_key(a);
+		app_redraw(a);
 		key_event ev;
 		input_result r = input_next(a->in, 1000, &ev);
 		switch (r) {
@@ -246,6 +280,10 @@ static int check_ui_strings(const app *a, kerr *err)
 					"UI string '%s' or '%s' is missing from strings/%s.ini",
 					actions[i].str_key, help, lang_name(a->lg));
 	}
+	for (int i = 0; i < TSR_COUNT; i++)
+		if (!strings_get(a->str, tokstep_refusal_key((tokstep_refusal)i)))
+			return kerr_set(err, lang_name(a->lg), "UI string '%s' is missing from strings/%s.ini",
+					tokstep_refusal_key((tokstep_refusal)i), lang_name(a->lg));
 	return 0;
 }
 
@@ -303,9 +341,14 @@ int main(int argc, char **argv)
 		goto out;
 	if (demo && demo_prepare(&a, dir, &err) != 0)
 		goto out;
-	/* Outside demo mode: the WeChat Pay client when configured. The PC/SC key
-	 * driver exists (core/token_pcsc.c) but the token step does not drive it
-	 * yet, so a real kiosk's token step says no reader is available. */
+	/* Outside demo mode: the customer's key through PC/SC (nothing talks to
+	 * pcscd until the first look, so the kiosk starts without a reader), the
+	 * local CA, and the WeChat Pay client when configured. */
+	char ca_dir[1100];
+	snprintf(ca_dir, sizeof ca_dir, "%s%s", data_dir ? data_dir : a.cfg->ca_dir, data_dir ? "/ca" : "");
+	if (!demo && (!(a.tok = token_pcsc_new(a.cfg->reader, a.cfg->token_admin_secret_file, &err)) ||
+		      !(a.ca = issuer_local_new(ca_dir, &err))))
+		goto out;
 	if (!demo && strcmp(a.cfg->payment.mode, "wechat") == 0 &&
 	    (config_payment_files_check(&a.cfg->payment, &err) != 0 || !(a.pay = pay_wechat_new(&a.cfg->payment, &err))))
 		goto out;
@@ -335,6 +378,8 @@ out:
 	input_free(a.in);
 	if (a.tok)
 		token_dev_free(a.tok);
+	if (a.ca)
+		issuer_free(a.ca);
 	if (a.pay)
 		pay_dev_free(a.pay);
 	db_close(a.db);

@@ -27,8 +27,43 @@ static bool op_writes(token_op op)
 
 static void token_enter(app *a)
 {
-	a->cs->token_op_ix = 0;
-	a->cs->step_msg[0] = '\0';
+	case_ctx *cs = a->cs;
+	cs->token_op_ix = 0;
+	cs->step_msg[0] = '\0';
+	cs->token_resume = false;
+	cs->confirm_serial[0] = '\0';
+	if (!a->demo)
+		tokstep_load_old_keys(a);
+	a->key_dirty = true;
+}
+
+/* Reissue and revocation: the unit's keys on record, the one picked marked,
+ * and for a reissue whether it was lost or broken. */
+static int draw_old_keys(app *a, int y)
+{
+	case_ctx *cs = a->cs;
+	if (a->demo || (cs->svc->kind != SVC_REISSUE && cs->svc->kind != SVC_REVOKE))
+		return y;
+	if (!cs->n_old_keys) {
+		draw_wrapped(y, 4, COLS - 8, 2, app_str(a, "tokstep.old_none"));
+		return y + 2;
+	}
+	draw_text(y++, 4, app_str(a, cs->n_old_keys > 1 ? "tokstep.old_pick" : "tokstep.old_one"), COLS - 8);
+	for (size_t i = 0; i < cs->n_old_keys && y < LINES - 8; i++, y++) {
+		const token_rec *k = &cs->old_keys[i];
+		char na[16], line[512];
+		snprintf(line, sizeof line, "%s %s  %s  %s  %s", i == cs->old_sel ? "▶" : " ", k->serial,
+			 k->cert_serial, k->cert_not_after >= 0 ? civil_format(k->cert_not_after, na, sizeof na) : "-",
+			 app_str(a, token_state_key(k->state)));
+		if (i == cs->old_sel)
+			attron(term_attr(ST_SELECT));
+		draw_text(y, 6, line, COLS - 10);
+		if (i == cs->old_sel)
+			attroff(term_attr(ST_SELECT));
+	}
+	if (cs->svc->kind == SVC_REISSUE)
+		draw_text(y++, 6, app_str(a, cs->old_broken ? "tokstep.old_broken" : "tokstep.old_lost"), COLS - 10);
+	return y + 1;
 }
 
 static void token_draw(app *a)
@@ -47,17 +82,22 @@ static void token_draw(app *a)
 		draw_text(y, 7, app_str(a, name), COLS - 10);
 	}
 	y++;
-	bool present = false;
-	if (a->tok)
-		token_present(a->tok, &present);
-	token_info k;
-	if (present && token_read_info(a->tok, &k) == TOK_OK) {
-		char na[16], buf[512];
-		str_var v[] = { { "serial", k.serial }, { "unit", k.unit_name[0] ? k.unit_name : "-" },
-				{ "uscc", k.uscc[0] ? k.uscc : "-" },
-				{ "expiry", k.not_after >= 0 ? civil_format(k.not_after, na, sizeof na) : "-" },
-				{ "seal", "-" }, { NULL, NULL } };
-		draw_wrapped(y, 4, COLS - 8, 2, app_render(a, "details.key_info", v, buf, sizeof buf));
+	y = draw_old_keys(a, y);
+	const token_info *k = &a->key_info;
+	if (a->key_seen && a->key_st == TOK_OK) {
+		char na[16], sa[16], buf[512];
+		str_var v[] = { { "serial", k->serial }, { "unit", k->unit_name[0] ? k->unit_name : "-" },
+				{ "uscc", k->uscc[0] ? k->uscc : "-" },
+				{ "expiry", k->not_after >= 0 ? civil_format(k->not_after, na, sizeof na) : "-" },
+				{ "seal", k->seal_not_after >= 0 ? civil_format(k->seal_not_after, sa, sizeof sa) : "-" },
+				{ NULL, NULL } };
+		draw_wrapped(y, 4, COLS - 8, 2,
+			     k->personalised ? app_render(a, "details.key_info", v, buf, sizeof buf)
+					     : app_render(a, "tokstep.key_blank", v, buf, sizeof buf));
+	} else if (a->key_seen) {
+		draw_wrapped(y, 4, COLS - 8, 2, app_str(a, token_status_key(a->key_st)));
+	} else if (!a->demo && a->reader_st == TOK_NO_READER) {
+		draw_wrapped(y, 4, COLS - 8, 2, app_str(a, "token.status.no_reader"));
 	} else {
 		draw_text(y, 4, app_str(a, a->demo ? "details.insert_key_demo" : "details.insert_key"), COLS - 8);
 	}
@@ -160,9 +200,63 @@ static void run_ops(app *a)
 		case_goto_next(a);
 }
 
+static void run_real(app *a)
+{
+	if (tokstep_run(a))
+		case_goto_next(a);
+}
+
+/* A real kiosk: confirm the key that is in the reader, then run. */
+static bool token_act_real(app *a, action_id act)
+{
+	case_ctx *cs = a->cs;
+	if (act == ACT_NONE) {
+		/* the key came back after being pulled mid-write: finish */
+		if (cs->token_resume && a->key_seen && a->key_st == TOK_OK &&
+		    (!cs->confirm_serial[0] || strcmp(a->key_info.serial, cs->confirm_serial) == 0))
+			run_real(a);
+		return true;
+	}
+	if (act == ACT_OLD_REASON) {
+		if (cs->svc->kind == SVC_REISSUE)
+			cs->old_broken = !cs->old_broken;
+		return true;
+	}
+	if (act != ACT_NEXT)
+		return case_common_act(a, act);
+	cs->step_failed = false;
+	cs->step_msg[0] = '\0';
+	snprintf(cs->confirm_serial, sizeof cs->confirm_serial, "%s",
+		 a->key_seen && a->key_st == TOK_OK ? a->key_info.serial : "");
+	bool writes = false;
+	for (size_t i = 0; i < cs->svc->n_token_ops; i++)
+		writes |= op_writes(cs->svc->token_ops[i]);
+	if (writes)
+		app_ask(a, app_str(a, "token.ask_write"), run_real);
+	else
+		run_real(a);
+	return true;
+}
+
+static bool token_key(app *a, const key_event *ev)
+{
+	case_ctx *cs = a->cs;
+	if (a->demo || cs->n_old_keys < 2)
+		return false;
+	if (key_is(ev, KEY_UP) && cs->old_sel > 0)
+		cs->old_sel--;
+	else if (key_is(ev, KEY_DOWN) && cs->old_sel + 1 < cs->n_old_keys)
+		cs->old_sel++;
+	else
+		return false;
+	return true;
+}
+
 static bool token_act(app *a, action_id act)
 {
 	case_ctx *cs = a->cs;
+	if (!a->demo)
+		return token_act_real(a, act);
 	if (act == ACT_NONE)
 		return true;
 	if (act != ACT_NEXT)
@@ -496,7 +590,7 @@ static bool slip_act(app *a, action_id act)
 	}
 }
 
-const screen_ops scr_token = { SCR_TOKEN, token_enter, token_draw, NULL, token_act };
+const screen_ops scr_token = { SCR_TOKEN, token_enter, token_draw, token_key, token_act };
 const screen_ops scr_payment = { SCR_PAYMENT, payment_enter, payment_draw, NULL, payment_act };
 const screen_ops scr_slip = { SCR_SLIP, slip_enter, slip_draw, slip_key, slip_act };
 

@@ -16,10 +16,12 @@
 #include "core/fees.h"
 #include "core/pay.h"
 #include "core/strings.h"
+#include "core/issuer.h"
 #include "core/token.h"
 #include "db/case_repo.h"
 #include "db/db.h"
 #include "db/staff_repo.h"
+#include "db/token_repo.h"
 #include "forms/checklist.h"
 #include "forms/form.h"
 #include "tui/input.h"
@@ -52,8 +54,12 @@ typedef enum screen_id {
 #define ON_SIGNED_IN (ON(SCR_HOME) | ON(SCR_SERVICE) | ON_CASE | ON(SCR_SLIP))
 #define ON_ALL 0xffffffffu
 
+/* When an action is offered: always, only in demo (trainer) mode, only on a
+ * real kiosk. */
+enum { A_ALL = 1, A_DEMO = 2, A_REAL = 3 };
+
 /* Actions: id, key, key label, UI string key (label; "<key>.help" is its help
- * line), screens where it applies, shown in the footer. */
+ * line), screens where it applies, when it is offered (A_*). */
 #define ACTIONS(X)                                                                          \
 	X(ACT_HELP,      KEY_F(1),  "F1",    "act.help",      ON_ALL & ~ON(SCR_HELP), 1)      \
 	X(ACT_BACK,      K_ESC,     "Esc",   "act.back",      ON_ALL & ~(ON(SCR_LOGIN) | ON(SCR_HOME) | ON(SCR_LOCK)), 1) \
@@ -64,9 +70,10 @@ typedef enum screen_id {
 	X(ACT_RECEIVED,  KEY_F(5),  "F5",    "act.received",  ON(SCR_MATERIALS), 1)           \
 	X(ACT_MISSING,   KEY_F(6),  "F6",    "act.missing",   ON(SCR_MATERIALS), 1)           \
 	X(ACT_DEFECTIVE, KEY_F(7),  "F7",    "act.defective", ON(SCR_MATERIALS), 1)           \
-	X(ACT_KEY_IN,    KEY_F(5),  "F5",    "act.key_in",    ON(SCR_DETAILS) | ON(SCR_TOKEN), 1) \
-	X(ACT_KEY_OUT,   KEY_F(6),  "F6",    "act.key_out",   ON(SCR_DETAILS) | ON(SCR_TOKEN), 1) \
-	X(ACT_PAID,      KEY_F(5),  "F5",    "act.paid",      ON(SCR_PAYMENT), 1)             \
+	X(ACT_KEY_IN,    KEY_F(5),  "F5",    "act.key_in",    ON(SCR_DETAILS) | ON(SCR_TOKEN), A_DEMO) \
+	X(ACT_KEY_OUT,   KEY_F(6),  "F6",    "act.key_out",   ON(SCR_DETAILS) | ON(SCR_TOKEN), A_DEMO) \
+	X(ACT_OLD_REASON, KEY_F(7), "F7",    "act.old_reason", ON(SCR_TOKEN), A_REAL)              \
+	X(ACT_PAID,      KEY_F(5),  "F5",    "act.paid",      ON(SCR_PAYMENT), A_DEMO)             \
 	X(ACT_PAY_AGAIN, KEY_F(6),  "F6",    "act.pay_again", ON(SCR_PAYMENT), 1)             \
 	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP), 1)                \
 	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, 1)                      \
@@ -81,17 +88,21 @@ typedef enum action_id {
 	ACT_NONE = -1
 } action_id;
 
+typedef struct app app;
+
 typedef struct action_def {
 	int key;
 	const char *key_label;
 	const char *str_key;
 	unsigned where;
-	bool footer;
+	int when;                 /* A_ALL, A_DEMO, A_REAL */
 } action_def;
 
 extern const action_def actions[ACT_COUNT];
-/* The action bound to a key on a screen, or ACT_NONE. */
-action_id action_for_key(screen_id s, const key_event *ev);
+/* The action bound to a key on the current screen, or ACT_NONE. */
+action_id action_for_key(const app *a, const key_event *ev);
+/* Whether an action is offered now (screen, mode, the case's service). */
+bool action_offered(const app *a, action_id id);
 const char *screen_title_key(screen_id s);
 
 /* A line-editing field (wide characters, so Chinese edits by character). */
@@ -146,7 +157,14 @@ typedef struct case_ctx {
 	int slip_scroll;
 	char step_msg[1024];               /* result or error of the last step */
 	bool step_failed;
-	int token_op_ix;                  /* next token operation to run */
+	int token_op_ix;                  /* next token operation to run (demo) */
+	char confirm_serial[TOKEN_SERIAL_MAX + 1]; /* the key the clerk agreed to write */
+	bool token_resume;                /* a key pulled mid-write: finish when it is back */
+	char replaced_cert[TOKEN_CERT_SERIAL_MAX + 1]; /* renewed / changed away */
+	token_rec *old_keys;              /* the unit's keys on record (reissue, revoke) */
+	size_t n_old_keys;
+	size_t old_sel;
+	bool old_broken;                  /* reissue: broken (DAMAGED), else lost */
 	edit_field approver, approver_pin;
 	int approval_focus;
 } case_ctx;
@@ -171,7 +189,15 @@ struct app {
 	lang lg;
 	kdb *db;
 	token_dev *tok;
+	issuer *ca;               /* outside demo: the certificates' issuer */
 	pay_dev *pay;
+	/* The reader and key as last seen (app_watch_key), for the status line
+	 * and the token screen: read once when a key arrives, not on every draw. */
+	token_status reader_st;   /* TOK_OK, or why the reader cannot be used */
+	bool key_seen;            /* a key was in the reader at the last look */
+	bool key_dirty;           /* something was written: read the key again */
+	token_status key_st;      /* how reading the key went */
+	token_info key_info;
 	bool demo;
 	const char *data_dir;
 	char db_path[1024];
@@ -223,8 +249,39 @@ int app_today_ymd(void);
 int draw_text(int y, int x, const char *utf8, int max_cols);
 int text_cols(const char *utf8);
 void draw_frame(app *a);               /* title, status line, footer */
+/* "[reader] Key <serial> present" etc. into buf. */
+void draw_key_state(const app *a, char *buf, size_t n);
 void draw_field(int y, int x, int width, const edit_field *f, bool focused);
 void draw_wrapped(int y, int x, int width, int max_rows, const char *utf8);
+
+/* The token step of a real kiosk (tui/tokstep.c): why it can refuse. */
+#define TOKSTEP_REFUSALS(X)                                  \
+	X(TSR_KEY_IN_USE,        "tokstep.key_in_use")        \
+	X(TSR_NOT_OUR_CA,        "tokstep.not_our_ca")        \
+	X(TSR_NOTHING_CHANGED,   "tokstep.nothing_changed")   \
+	X(TSR_OTHER_KEY,         "tokstep.other_key")         \
+	X(TSR_NO_KEY_ON_RECORD,  "tokstep.no_key_on_record")  \
+	X(TSR_ISSUER,            "tokstep.issuer_failed")     \
+	X(TSR_STORE,             "tokstep.store_failed")
+
+typedef enum tokstep_refusal {
+#define X(e, key) e,
+	TOKSTEP_REFUSALS(X)
+#undef X
+	TSR_COUNT
+} tokstep_refusal;
+
+const char *tokstep_refusal_key(tokstep_refusal r);
+/* Run the service's key part and record it with the case's token step in one
+ * transaction. False with cs->step_msg saying why (cs->token_resume when the
+ * key was pulled: run again when it is back). */
+bool tokstep_run(app *a);
+/* The unit's keys on record into cs->old_keys (reissue, revoke). */
+void tokstep_load_old_keys(app *a);
+/* Look at the reader (cheap); read the key when it arrived or changed. */
+void app_watch_key(app *a);
+/* Draw the whole screen now (progress during a long operation). */
+void app_redraw(app *a);
 
 /* Trainer mode: demo staff, the simulated key and payment (tui/demo.c). */
 int demo_prepare(app *a, const char *config_dir, kerr *err);

@@ -95,7 +95,7 @@ shows main "80x24: the screen is back at the minimum" "$FIELD"
 tm resize-window -t main -x 100 -y 30
 shows main "100x30: the screen is restored with the name" "$FIELD"
 hides main "100x30: no too-small text left" "终端窗口太小"
-shows main "100x30: the status line spans the width" "经办 demo01 .{60,}[0-9]{2}:[0-9]{2}:[0-9]{2}"
+shows main "100x30: the status line spans the width" "经办 demo01 .{60,}[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}"
 
 # ---- Ctrl-C, Ctrl-Z, Ctrl-\ do not leave ----
 for k in C-c C-z 'C-\'; do

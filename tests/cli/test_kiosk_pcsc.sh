@@ -1,0 +1,133 @@
+#!/bin/sh
+# The kiosk itself (not demo) with the customer's key through the real PC/SC
+# stack: pcscd + vpcd, tests/sim/cardsim as the key. Script mode drives the
+# clerk's screens; the key, the database, the CA's files and kioskctl are
+# checked from outside. A pcscd is started when none answers and stopped at
+# the end.
+. tests/cli/screens.sh
+SIM="$PWD/$BUILD/tests/sim/cardsim"
+R0='Virtual PCD 00 00'
+UNIT='成都测试科技有限公司'
+UNIT2='成都测试科技股份有限公司'
+USCC=91310115MA1K3BTP2B
+sim_pids=
+. tests/sim/pcsc_env.sh
+
+cleanup() {
+	for p in $sim_pids; do kill "$p" 2>/dev/null; done
+	for p in $sim_pids; do wait "$p" 2>/dev/null; done
+	pcsc_down
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+command -v pcscd >/dev/null 2>&1 || { echo "FAIL kiosk pcsc: pcscd is not installed (make deps)"; exit 1; }
+[ -x "$SIM" ] || { echo "FAIL kiosk pcsc: build $SIM first (make check builds it)"; exit 1; }
+pcsc_up "$KIOSKCTL" 2>"$T/pcsc_up.err" || { echo "FAIL kiosk pcsc: $(cat "$T/pcsc_up.err")"; exit 1; }
+
+# A real kiosk's configuration: the keys' admin secret set, data in $T/d.
+cp -r kiosk-config "$T/cfg"
+head -c 32 /dev/urandom >"$T/secret"
+chmod 600 "$T/secret"
+sed -i "s|^token_admin_secret_file =.*|token_admin_secret_file = $T/secret|" "$T/cfg/kiosk.ini"
+DB="$T/d/kiosk.db"
+K="$KIOSKCTL --config $T/cfg --db $DB"
+echo 246810 | $K staff add --id clerk1 --name 王五 --role clerk >/dev/null
+echo 975310 | $K staff add --id sup1 --name 赵六 --role supervisor >/dev/null
+
+start_sim() {  # NAME SERIAL [cardsim options]
+	name=$1 serial=$2
+	shift 2
+	"$SIM" --state "$T/$name.state" --serial "$serial" --log "$T/$name.log" "$@" &
+	sim_pids="$sim_pids $!"
+	eval "pid_$name=$!"
+	i=0
+	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$R0: key present"; do
+		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
+}
+stop_sim() {
+	eval "p=\$pid_$1"
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	i=0
+	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$R0: no key"; do
+		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
+}
+# krun NAME [KIOSK_NOW]: the real kiosk on $T/NAME.keys
+krun() {
+	KIOSK_NOW=${2:-$KIOSK_NOW} KIOSK_SCRIPT="$T/$1.keys" timeout 60 "$KIOSK" --config "$T/cfg" \
+		--data-dir "$T/d" >"$T/$1.out" 2>"$T/$1.err"
+	rc=$?
+	if [ $rc = 0 ] && [ ! -s "$T/$1.err" ]; then
+		echo "PASS $1: kiosk exited cleanly"
+	else
+		echo "FAIL $1: kiosk exit $rc"
+		sed 's/^/    ! /' "$T/$1.err" | head -20
+	fi
+}
+q() { sqlite3 "$DB" "$1"; }
+clerk() { login clerk1 246810; }
+
+# ---- 政采 new certificate on a blank key ----
+start_sim k1 SC-K-0001
+{ clerk; pick 7; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\ndump\nkey Enter\ndump\nkey Enter\ndump\n'; } >"$T/new.keys"
+krun new
+seen new "new: the status line shows the blank key" "Key SC-K-0001 空白"
+seen new "new: asks before writing" "即将写入客户的 USB Key"
+seen new "new: on to the payment after writing" "1号窗口  收费"
+equal "new: token step recorded" "$(q "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE 'key SC-K-0001; personalised; certificate %; checked: signature verified'")" 1
+equal "new: key ACTIVE in the lifecycle" "$(q "SELECT state FROM tokens WHERE serial='SC-K-0001'")" ACTIVE
+equal "new: lifecycle went UNFORMATTED, FORMATTED, ACTIVE" \
+	"$(q "SELECT group_concat(ifnull(from_state,'-') || '>' || to_state, ' ') FROM token_events e JOIN tokens t ON t.id=e.token_id WHERE t.serial='SC-K-0001'")" \
+	"->UNFORMATTED UNFORMATTED>FORMATTED FORMATTED>ACTIVE"
+equal "new: certificate recorded for the case" "$(q "SELECT count(*) FROM certs c JOIN cases k ON k.id=c.case_id WHERE c.uscc='$USCC' AND c.status='valid'")" 1
+expect "new: the key holds the unit's certificate (kioskctl token info)" 0 "$UNIT" "$KIOSKCTL" token info --reader "$R0"
+q "SELECT hex(der) FROM certs" | xxd -r -p >"$T/new.der"
+truth "new: the certificate verifies against the kiosk's CA (openssl)" sh -c \
+	"openssl x509 -inform der -in '$T/new.der' -out '$T/new.pem' && openssl verify -CAfile '$T/d/ca/ca.crt' '$T/new.pem'"
+expect "new: audit chain intact" 0 "^OK" $K audit verify
+
+# ---- renewal inside the window, 11 months on; the key's unit must match ----
+LATER=2027-10-21T10:00:00+08:00
+{ clerk; pick 8; party "$UNIT2" $USCC
+  printf 'key Enter Enter Enter Enter\ndump\n'; } >"$T/renew_mismatch.keys"
+krun renew_mismatch $LATER
+seen renew_mismatch "renew: a unit name differing from the key is caught" "所属机构与key信息不一致"
+equal "renew mismatch: no token step" "$(q "SELECT count(*) FROM case_steps s JOIN cases c ON c.id=s.case_id WHERE c.service_id='zc.renew' AND s.step='token'")" 0
+
+{ clerk; pick 8; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\ndump\nkey Enter\nkey Enter\ndump\n'; } >"$T/renew.keys"
+krun renew $LATER
+equal "renew: certificate renewed on the same key" "$(q "SELECT count(*) FROM token_events WHERE reason='renewed'")" 1
+equal "renew: expiry extended by the years asked" "$(q "SELECT date(max(not_after) * 86400, 'unixepoch') FROM certs")" 2028-11-21
+expect "renew: the key reads the new expiry" 0 "2028-11-21" "$KIOSKCTL" token info --reader "$R0"
+
+# ---- a key pulled in the middle of writing: it finishes when it is back ----
+stop_sim k1
+start_sim k2 SC-K-0002 --tear-after 300 --reinsert-ms 1500
+{ clerk; pick 7; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\nkey Enter\ndump\nwait 6\ndump\n'; } >"$T/pulled.keys"
+krun pulled
+seen pulled "pulled: the clerk is told to put the key back" "写入过程中 Key 被拔出"
+equal "pulled: the step finished once the key was back" "$(q "SELECT count(*) FROM case_steps s, tokens t WHERE s.step='token' AND s.detail LIKE 'key SC-K-0002;%' AND t.serial='SC-K-0002' AND t.state='ACTIVE'")" 1
+expect "pulled: the key is consistent and its certificate checks" 0 "valid: " "$KIOSKCTL" token info --reader "$R0"
+stop_sim k2
+
+# ---- a key already holding a certificate is not a blank key ----
+start_sim k1 SC-K-0001
+{ clerk; pick 7; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\nkey Enter\ndump\n'; } >"$T/inuse.keys"
+krun inuse
+seen inuse "in use: a key with a certificate is refused for a new one" "已有证书"
+stop_sim k1
+
+# ---- no key in the reader ----
+{ clerk; pick 7; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\nkey Enter\ndump\n'; } >"$T/nokey.keys"
+krun nokey
+seen nokey "no key: says what to do" "读卡器中没有 USB Key"
+seen nokey "no key: the status line says so" "Key 未插入"
+expect "all: audit chain intact" 0 "^OK" $K audit verify
