@@ -22,7 +22,7 @@ DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-
                 libinih-dev libcmocka-dev libcjson-dev libcurl4-openssl-dev \
                 libqrencode-dev libpcsclite-dev pcscd sqlite3 clang \
                 libmicrohttpd-dev vsmartcard-vpcd pcsc-tools opensc \
-                libclang-rt-14-dev tmux zbar-tools valgrind time openssl
+                libclang-rt-14-dev tmux zbar-tools valgrind time openssl curl
 
 LIB_SRC   := $(wildcard core/*.c forms/*.c db/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -218,35 +218,71 @@ fail:
 	return -1;
 }
 
+static void payment_row(sqlite3_stmt *st, payment_rec *out)
+{
+	memset(out, 0, sizeof *out);
+	dbi_copy(out->case_no, sizeof out->case_no, (const char *)sqlite3_column_text(st, 0));
+	dbi_copy(out->out_trade_no, sizeof out->out_trade_no, (const char *)sqlite3_column_text(st, 1));
+	out->amount_fen = sqlite3_column_int64(st, 2);
+	dbi_copy(out->state, sizeof out->state, (const char *)sqlite3_column_text(st, 3));
+	dbi_copy(out->transaction_id, sizeof out->transaction_id,
+		 (const char *)sqlite3_column_text(st, 4));
+	out->verified = sqlite3_column_int(st, 5) != 0;
+	out->created_ms = sqlite3_column_int64(st, 6);
+	out->updated_ms = sqlite3_column_int64(st, 7);
+}
+
+#define PAYMENT_COLUMNS                                                              \
+	"SELECT c.case_no, p.out_trade_no, p.amount_fen, p.state, p.transaction_id,"  \
+	" p.verified, p.created_ms, p.updated_ms FROM payments p JOIN cases c ON c.id = p.case_id"
+
 int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *err)
 {
-	sqlite3_stmt *st = dbi_stmt(db,
-				    "SELECT c.case_no, p.out_trade_no, p.amount_fen, p.state,"
-				    " p.transaction_id, p.verified, p.created_ms, p.updated_ms"
-				    " FROM payments p JOIN cases c ON c.id = p.case_id"
-				    " WHERE p.out_trade_no = ?1",
-				    err);
+	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE p.out_trade_no = ?1", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, out_trade_no ? out_trade_no : "", -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof *out);
-		dbi_copy(out->case_no, sizeof out->case_no, (const char *)sqlite3_column_text(st, 0));
-		dbi_copy(out->out_trade_no, sizeof out->out_trade_no,
-			 (const char *)sqlite3_column_text(st, 1));
-		out->amount_fen = sqlite3_column_int64(st, 2);
-		dbi_copy(out->state, sizeof out->state, (const char *)sqlite3_column_text(st, 3));
-		dbi_copy(out->transaction_id, sizeof out->transaction_id,
-			 (const char *)sqlite3_column_text(st, 4));
-		out->verified = sqlite3_column_int(st, 5) != 0;
-		out->created_ms = sqlite3_column_int64(st, 6);
-		out->updated_ms = sqlite3_column_int64(st, 7);
-	}
+	if (rc == SQLITE_ROW)
+		payment_row(st, out);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
 		return 1;
 	return dbi_sqlerr(db, err, "reading a payment");
+}
+
+int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code_url, size_t n,
+		      kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE c.case_no = ?1"
+				    " ORDER BY p.created_ms DESC, p.id DESC LIMIT 1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		payment_row(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "reading the case's payment");
+	if (!code_url || !n)
+		return 0;
+	code_url[0] = '\0';
+	/* what the customer was shown: the last payment.qr row of the case */
+	st = dbi_stmt(db, "SELECT detail FROM audit WHERE case_no = ?1 AND action = 'payment.qr'"
+		      " ORDER BY seq DESC LIMIT 1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		dbi_copy(code_url, n, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the case's payment code");
+	return 0;
 }

@@ -6,6 +6,7 @@
 #define DB_PAYMENT_REPO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -26,5 +27,10 @@ typedef struct payment_rec {
 int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *err);
 /* 0 found, 1 none, -1 error. */
 int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *err);
+/* The case's most recent order, and (code_url may be NULL) the code_url it
+ * showed, from the case's last payment.qr audit row ("" if none): a kiosk
+ * restarted at the payment step resumes that order. 0, 1 none, -1 error. */
+int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code_url, size_t n,
+		      kerr *err);
 
 #endif

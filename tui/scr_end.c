@@ -319,6 +319,53 @@ static void make_order(app *a)
 	db_audit_append(a->db, a->user.id, "payment.qr", cs->rec.case_no, cs->order.code_url, &err);
 }
 
+/* A case resumed at the payment step (the kiosk was restarted, or the clerk
+ * came back to it): the order it already made, never a second one. An open
+ * order comes back with the code the customer was shown, and the gateway is
+ * asked at once (its answer counts); a closed one makes room for the next
+ * attempt. True when an open order was taken up. */
+static pay_result poll(app *a);
+static bool resume_order(app *a)
+{
+	case_ctx *cs = a->cs;
+	payment_rec p;
+	char code_url[sizeof cs->order.code_url];
+	kerr err = { 0 };
+	if (db_payment_latest(a->db, cs->rec.case_no, &p, code_url, sizeof code_url, &err) != 0)
+		return false;
+	int attempt = 0;
+	for (int k = 1; k <= 99 && !attempt; k++) {
+		char no[PAY_TRADE_NO_MAX + 1];
+		if (pay_trade_no(cs->rec.case_no, k, no) == 0 && strcmp(no, p.out_trade_no) == 0)
+			attempt = k;
+	}
+	if (!attempt)
+		return false;
+	cs->pay_attempt = attempt;
+	int st = pay_state_from_name(p.state);
+	if (st == PAY_CLOSED || st == PAY_REVOKED || st == PAY_PAYERROR || st < 0) {
+		cs->pay_attempt = attempt + 1;
+		return false;
+	}
+	memset(&cs->order, 0, sizeof cs->order);
+	snprintf(cs->order.out_trade_no, sizeof cs->order.out_trade_no, "%s", p.out_trade_no);
+	snprintf(cs->order.code_url, sizeof cs->order.code_url, "%s", code_url);
+	snprintf(cs->order.description, sizeof cs->order.description, "%s", cs->svc->label[LANG_ZH]);
+	cs->order.amount_fen = p.amount_fen;
+	cs->order.state = (pay_state)st;
+	/* the countdown: from when the order was recorded (within a second of
+	 * the time_expire the gateway was given) */
+	cs->order.expire_ms = p.created_ms + (int64_t)a->cfg->payment.order_expiry_minutes * 60000;
+	cs->order_made = true;
+	/* the gateway never had it (the demo gateway forgets on restart; a create
+	 * that was recorded but not sent): the same number is created now */
+	if (poll(a) == PR_NOT_FOUND) {
+		cs->order_made = false;
+		make_order(a);
+	}
+	return true;
+}
+
 static void payment_enter(app *a)
 {
 	case_ctx *cs = a->cs;
@@ -328,7 +375,7 @@ static void payment_enter(app *a)
 			case_goto_next(a);
 		return;
 	}
-	if (!cs->order_made) {
+	if (!cs->order_made && !resume_order(a)) {
 		if (cs->pay_attempt < 1)
 			cs->pay_attempt = 1;
 		make_order(a);
@@ -336,11 +383,11 @@ static void payment_enter(app *a)
 }
 
 /* Ask the gateway; the query's answer is what counts. */
-static void poll(app *a)
+static pay_result poll(app *a)
 {
 	case_ctx *cs = a->cs;
 	if (!cs->order_made || !a->pay)
-		return;
+		return PR_NOT_SUPPORTED;
 	pay_order o;
 	kerr err = { 0 };
 	pay_state before = cs->order.state;
@@ -348,8 +395,21 @@ static void poll(app *a)
 	if (r != PR_OK) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s %s", app_str(a, pay_result_key(r)), err.msg);
 		cs->step_failed = true;
-		return;
+		return r;
 	}
+	/* no such order at the gateway: the order in hand stays as it is */
+	if (o.state == PAY_NOTFOUND) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", app_str(a, pay_result_key(PR_NOT_FOUND)));
+		cs->step_failed = true;
+		return PR_NOT_FOUND;
+	}
+	/* a query does not repeat the code or the expiry: keep what the create gave */
+	if (!o.code_url[0])
+		snprintf(o.code_url, sizeof o.code_url, "%s", cs->order.code_url);
+	if (!o.expire_ms)
+		o.expire_ms = cs->order.expire_ms;
+	if (!o.description[0])
+		snprintf(o.description, sizeof o.description, "%s", cs->order.description);
 	cs->order = o;
 	if (o.state != before)
 		record_payment(a);
@@ -360,6 +420,7 @@ static void poll(app *a)
 		if (case_commit(a, STEP_PAYMENT, detail))
 			case_goto_next(a);
 	}
+	return PR_OK;
 }
 
 static void payment_draw(app *a)

@@ -17,6 +17,7 @@ cleanup() {
 	for p in $sim_pids; do kill "$p" 2>/dev/null; done
 	for p in $sim_pids; do wait "$p" 2>/dev/null; done
 	pcsc_down
+	[ -n "$KEEP" ] && cp -r "$T" "$KEEP"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -44,6 +45,10 @@ start_sim() {  # NAME SERIAL [cardsim options]
 	i=0
 	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$R0: key present"; do
 		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
+	# and it answers (pcscd may still be settling after the last key left)
+	until "$KIOSKCTL" token info --reader "$R0" >/dev/null 2>&1 || [ $? = 1 ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
 	done
 }
 stop_sim() {
@@ -131,3 +136,63 @@ krun nokey
 seen nokey "no key: says what to do" "读卡器中没有 USB Key"
 seen nokey "no key: the status line says so" "Key 未插入"
 expect "all: audit chain intact" 0 "^OK" $K audit verify
+
+# ---- WeChat Pay against paysim: kill -9 while waiting for the customer,
+# restart, the same order is resumed and paid once ----
+WX="$T/wx"
+mkdir -p "$WX/platform"
+(cd "$WX" &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout merchant_key.pem -out merchant_cert.pem \
+		-subj /CN=1900000001 -set_serial 0x5157F09EFDC096DE15EBE81A47057A7232F1B8E1 &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout platform_key.pem -out platform_cert.pem \
+		-subj '/CN=Tenpay test' -set_serial 0x3775B6A45ACD1F8D5EDFCF89E1C0E4D9E1E2F3A4 &&
+	cp platform_cert.pem platform/3775B6A45ACD1F8D5EDFCF89E1C0E4D9E1E2F3A4.pem &&
+	printf k8Xv2mQ9pL4sT7wZ1nB6cR3yH5jF0dGa >apiv3.key &&
+	chmod 600 merchant_key.pem platform_key.pem apiv3.key) >/dev/null 2>&1
+KIOSK_NOW= "$PWD/$BUILD/tests/sim/paysim" --mchid 1900000001 --appid wx8888888888888888 \
+	--merchant-cert "$WX/merchant_cert.pem" --platform-key "$WX/platform_key.pem" \
+	--platform-cert "$WX/platform_cert.pem" >"$T/paysim.port" 2>"$T/paysim.err" &
+sim_pids="$sim_pids $!"
+i=0
+until [ -s "$T/paysim.port" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+PORT=$(head -n 1 "$T/paysim.port")
+SIMURL="http://127.0.0.1:$PORT"
+cp -r "$T/cfg" "$T/cfgwx"
+sed -i -e "s|^mode = demo|mode = wechat|" -e "s|^base_url =.*|base_url = $SIMURL|" \
+	-e "s|^appid =.*|appid = wx8888888888888888|" -e "s|^mchid =.*|mchid = 1900000001|" \
+	-e "s|^merchant_serial =.*|merchant_serial = 5157F09EFDC096DE15EBE81A47057A7232F1B8E1|" \
+	-e "s|^private_key_file =.*|private_key_file = $WX/merchant_key.pem|" \
+	-e "s|^platform_keys_dir =.*|platform_keys_dir = $WX/platform|" \
+	-e "s|^apiv3_key_file =.*|apiv3_key_file = $WX/apiv3.key|" \
+	-e "s|^notify_url =.*|notify_url = https://kiosk.example.com/wxpay/notify|" "$T/cfgwx/kiosk.ini"
+sed -i "s/^poll_seconds =.*/poll_seconds = 1/" "$T/cfgwx/kiosk.ini"
+# real time from here: the gateway checks signatures' timestamps (±300 s)
+truth "wechat: the kiosk starts against the simulator" env KIOSK_NOW= "$KIOSK" --config "$T/cfgwx" --data-dir "$T/d" --check
+
+start_sim k3 SC-K-0003
+{ clerk; pick 7; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\nkey Enter\n'
+  printf 'wait 2\ndump %s\nwait 120\n' "$T/wx1.out"; } >"$T/wx1.keys"
+KIOSK_NOW= KIOSK_SCRIPT="$T/wx1.keys" "$KIOSK" --config "$T/cfgwx" --data-dir "$T/d" >/dev/null 2>"$T/wx1.err" &
+kpid=$!
+i=0
+until [ -s "$T/wx1.out" ] || [ $i -gt 300 ]; do i=$((i + 1)); sleep 0.1; done
+kill -9 $kpid 2>/dev/null
+wait $kpid 2>/dev/null
+case_wx=$(q "SELECT case_no FROM cases WHERE id = (SELECT max(id) FROM cases)")
+trade=$(q "SELECT p.out_trade_no FROM payments p JOIN cases c ON c.id=p.case_id WHERE c.case_no='$case_wx'")
+seen wx1 "wechat: the order's code on screen" "等待客户扫码付款"
+"$PWD/$BUILD/tests/tools/dump2pbm" "$T/wx1.out" >"$T/wx1.pbm" 2>/dev/null
+equal "wechat: the QR on screen decodes to the gateway's code_url" "$(zbarimg -q --raw "$T/wx1.pbm" 2>/dev/null)" \
+	"$(curl -s "$SIMURL/sim/order/$trade" | sed -n 's/.*"code_url" *: *"\([^"]*\)".*/\1/p')"
+equal "wechat: killed while unpaid: one order, NOTPAY" "$(q "SELECT count(*) || ' ' || state FROM payments p JOIN cases c ON c.id=p.case_id WHERE c.case_no='$case_wx'")" "1 NOTPAY"
+# the customer pays while the kiosk is down
+curl -s -X POST "$SIMURL/sim/pay/$trade" >/dev/null
+{ clerk; printf 'key Enter\nwait 2\ndump\n'; } >"$T/wx2.keys"
+KIOSK_NOW= KIOSK_SCRIPT="$T/wx2.keys" timeout 60 "$KIOSK" --config "$T/cfgwx" --data-dir "$T/d" >"$T/wx2.out" 2>"$T/wx2.err"
+seen wx2 "wechat: resumed, the payment is found and the slip follows" "受理回执"
+equal "wechat: paid once: one order, SUCCESS, verified" "$(q "SELECT count(*) || ' ' || state || ' ' || verified FROM payments p JOIN cases c ON c.id=p.case_id WHERE c.case_no='$case_wx'")" "1 SUCCESS 1"
+equal "wechat: the gateway has one order for the case" "$(curl -s "$SIMURL/sim/stats" | sed -n 's/.*"orders" *: *\([0-9]*\).*/\1/p')" 1
+equal "wechat: the payment step recorded once" "$(q "SELECT count(*) FROM case_steps s JOIN cases c ON c.id=s.case_id WHERE c.case_no='$case_wx' AND s.step='payment'")" 1
+expect "wechat: audit chain intact after kill -9" 0 "^OK" $K audit verify
+stop_sim k3
