@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/pay.h"
 #include "core/rules.h"
+#include "core/scenario.h"
 #include "core/staff.h"
 #include "core/token.h"
 #include "core/token_life.h"
@@ -138,6 +139,9 @@ int config_check_dir(const char *dir, config_summary *out, kerr *err)
 	for (int l = 0; l < LANG_COUNT; l++)
 		if (missing_keys(dir, (lang)l, str[l], str[(l + 1) % LANG_COUNT], err) < 0)
 			goto out;
+	/* the trainer's scenarios, played through the catalog, keys and rules */
+	if (scenario_check(dir, cat, err) < 0)
+		goto out;
 	for (size_t i = 0; i < sizeof case_fields / sizeof case_fields[0]; i++) {
 		const field_spec *f = form_field(form, case_fields[i].id);
 		char path[1024];
