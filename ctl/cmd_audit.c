@@ -1,21 +1,165 @@
 /* kioskctl audit: walk the audit hash chain (and, with --anchors, check it
- * against every recorded day anchor). */
+ * against every recorded day anchor and any exported anchor files kept
+ * elsewhere, so a log cut back or rewritten consistently is still caught;
+ * docs/day-close.md). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/anchor.h"
 #include "core/audit.h"
+#include "core/kioskkey.h"
+#include "core/rules.h"
 #include "ctl/ctl.h"
+#include "db/anchor_repo.h"
 #include "db/db.h"
+
+#define AUDIT_USAGE                                                                      \
+	"usage: kioskctl audit verify [--db FILE] [--head HASH]\n"                           \
+	"       kioskctl audit verify --anchors [--anchor-file F ...] [--key FILE | --pubkey FILE]" \
+	" [--db FILE] [--head HASH]"
+
+/* The public key to check signatures with: --pubkey, else the .pub.pem beside
+ * --key or the configured <data_dir>/kiosk-key.pem. NULL when there is none
+ * (*missing set, why in err) or on an error (*missing clear). */
+static kioskkey *load_pub(const args *a, bool *missing, kerr *err)
+{
+	*missing = false;
+	char key[4096], pub[4200];
+	if (opt(a, "pubkey")) {
+		snprintf(pub, sizeof pub, "%s", opt(a, "pubkey"));
+	} else {
+		if (opt(a, "key")) {
+			snprintf(key, sizeof key, "%s", opt(a, "key"));
+		} else {
+			kiosk_config *cfg = load_config(a, err);
+			if (!cfg)
+				return NULL;
+			int rc = kioskkey_default_path(cfg->data_dir, key, sizeof key, err);
+			config_free(cfg);
+			if (rc)
+				return NULL;
+		}
+		if (kioskkey_pub_path(key, pub, sizeof pub, err))
+			return NULL;
+	}
+	if (access(pub, F_OK) != 0 && errno == ENOENT) {
+		*missing = true;
+		kerr_set(err, pub, "no kiosk public key here (the first day close writes it beside "
+			 "kiosk-key.pem): give it with --pubkey FILE");
+		return NULL;
+	}
+	return kioskkey_load_public(pub, err);
+}
+
+static int verify_anchors(const args *a, const uint8_t *want)
+{
+	kerr err = { 0 };
+	/* Every --anchor-file, parsed before anything else is opened. */
+	anchor_rec *files = NULL;
+	const char *names[MAX_OPTS];
+	size_t n_files = 0;
+	int rc = EXIT_USAGE;
+	kdb *db = NULL;
+	kioskkey *pub = NULL;
+	for (int i = 0; i < a->n_opts; i++) {
+		if (strcmp(a->opt_name[i], "anchor-file") != 0)
+			continue;
+		if (!files && !(files = calloc(MAX_OPTS, sizeof *files))) {
+			fprintf(stderr, "kioskctl: out of memory\n");
+			goto out;
+		}
+		names[n_files] = a->opt_value[i];
+		if (anchor_file_read(a->opt_value[i], &files[n_files], &err)) {
+			fail_env(&err);
+			goto out;
+		}
+		n_files++;
+	}
+	bool missing;
+	kerr kerr_pub = { 0 };
+	pub = load_pub(a, &missing, &kerr_pub);
+	if (!pub && !missing) {
+		fail_env(&kerr_pub);
+		goto out;
+	}
+	db = open_db(a, DB_OPEN_EXISTING, &err);
+	if (!db) {
+		fail_env(&err);
+		goto out;
+	}
+	anchor_verify_result *res = calloc(1, sizeof *res);
+	if (!res) {
+		fprintf(stderr, "kioskctl: out of memory\n");
+		goto out;
+	}
+	int r = db_audit_verify_anchors(db, pub, files, n_files, res, &err);
+	if (r < 0) {
+		/* without a public key the cause is the missing key file */
+		fail_env(!pub ? &kerr_pub : &err);
+		free(res);
+		goto out;
+	}
+	char hex[2 * AUDIT_HASH_LEN + 1];
+	rc = EXIT_OK;
+	if (res->chain_rc) {
+		printf("TAMPERED at row %lld: %s\n", (long long)res->chain.bad_seq,
+		       res->chain.problem);
+		rc = EXIT_FINDING;
+	} else if (want && memcmp(want, res->chain.head, AUDIT_HASH_LEN) != 0) {
+		printf("TAMPERED: head is %s at row %lld, not the expected %s\n",
+		       audit_hex(res->chain.head, hex), (long long)res->chain.head_seq,
+		       opt(a, "head"));
+		rc = EXIT_FINDING;
+	} else {
+		printf("OK %lld rows, head %s\n", (long long)res->chain.rows,
+		       audit_hex(res->chain.head, hex));
+	}
+	for (size_t i = 0; i < res->n_findings; i++) {
+		const anchor_finding *f = &res->findings[i];
+		char date[16];
+		civil_format(f->day, date, sizeof date);
+		if (f->file >= 0)
+			printf("ANCHOR %s (file %s): %s\n", date, names[f->file], f->problem);
+		else
+			printf("ANCHOR %s: %s\n", date, f->problem);
+	}
+	if (res->n_more)
+		printf("... and %ld more anchors at fault\n", res->n_more);
+	if (res->n_findings) {
+		rc = EXIT_FINDING;
+	} else {
+		printf("anchors OK: %ld closed days, %ld anchor files", res->n_anchors,
+		       res->n_files);
+		if (pub && res->n_anchors + res->n_files > 0)
+			printf(", signed by kiosk key %s", kioskkey_id(pub));
+		printf("\n");
+	}
+	free(res);
+out:
+	if (db)
+		db_close(db);
+	kioskkey_free(pub);
+	free(files);
+	return rc;
+}
 
 int cmd_audit(const args *a)
 {
 	if (a->n_words != 2 || strcmp(a->words[1], "verify") != 0)
-		return usage_error("%s", "usage: kioskctl audit verify [--db FILE] [--head HASH]");
-	if (check_opts(a, "config db head"))
+		return usage_error("%s", AUDIT_USAGE);
+	if (check_opts(a, "config db head anchors anchor-file key pubkey"))
 		return EXIT_USAGE;
+	bool anchors = opt(a, "anchors") || opt(a, "anchor-file");
+	if (!anchors && (opt(a, "key") || opt(a, "pubkey")))
+		return usage_error("%s", "--key and --pubkey go with --anchors");
 	uint8_t want[AUDIT_HASH_LEN];
 	if (opt(a, "head") && !audit_unhex(opt(a, "head"), want))
 		return usage_error("--head '%s' is not 64 hex digits", opt(a, "head"));
+	if (anchors)
+		return verify_anchors(a, opt(a, "head") ? want : NULL);
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
@@ -39,4 +183,3 @@ int cmd_audit(const args *a)
 	printf("OK %lld rows, head %s\n", (long long)res.rows, audit_hex(res.head, hex));
 	return EXIT_OK;
 }
-

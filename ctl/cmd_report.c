@@ -1,22 +1,138 @@
-/* kioskctl report: the day's cases, counts and money (text or CSV), matching
- * the supervisor's day view. */
+/* kioskctl report: the supervisor's day view as text or CSV (`report daily`,
+ * with the same filters as the screen), a span of days summed (`report
+ * range`), and one case's timeline (`report case`). The data comes from
+ * db/dayview.h, db/report.h and db/timeline.h; this file only checks the
+ * options and prints. Operator text is English; material labels come from the
+ * catalog in the configured language. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/casefsm.h"
+#include "core/catalog.h"
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/fees.h"
 #include "core/rules.h"
 #include "ctl/ctl.h"
+#include "db/case_repo.h"
+#include "db/dayview.h"
 #include "db/report.h"
+#include "db/staff_repo.h"
+#include "db/timeline.h"
 
-static void print_report_text(const daily_report *r, const char *date, const char *kiosk)
+#define USAGE_DAILY                                                                    \
+	"kioskctl report daily --date YYYY-MM-DD [--csv] [--clerk ID] [--service ID]" \
+	" [--outcome NAME[,NAME...]] [--search TEXT]"
+#define USAGE_RANGE "kioskctl report range --from YYYY-MM-DD --to YYYY-MM-DD [--csv]"
+#define USAGE_CASE "kioskctl report case CASE_NO"
+
+static int usage(void)
 {
-	char due[32], paid[32];
+	return usage_error("usage: %s\n       %s\n       %s", USAGE_DAILY, USAGE_RANGE,
+			   USAGE_CASE);
+}
+
+/* --name YYYY-MM-DD into *day; EXIT_USAGE with a message if absent or wrong. */
+static int date_opt(const args *a, const char *name, const char *cmd, long *day)
+{
+	const char *v = opt(a, name);
+	if (!v || !*v)
+		return usage_error("report %s needs --%s YYYY-MM-DD", cmd, name);
+	if (!civil_parse(v, day))
+		return usage_error("--%s '%s' is not a real date in the form YYYY-MM-DD", name, v);
+	return EXIT_OK;
+}
+
+/* A filter value: plain text, 1 to max bytes. */
+static int text_opt(const args *a, const char *name, size_t max, const char **out)
+{
+	const char *v = opt(a, name);
+	*out = NULL;
+	if (!v)
+		return EXIT_OK;
+	if (!*v)
+		return usage_error("--%s needs a value", name);
+	if (strlen(v) > max)
+		return usage_error("--%s is longer than %zu bytes", name, max);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return usage_error("--%s holds a control character", name);
+	*out = v;
+	return EXIT_OK;
+}
+
+/* --outcome completed,refused into a bit set. */
+static int outcome_opt(const char *v, unsigned *bits)
+{
+	*bits = 0;
+	char buf[256];
+	if (!*v || strlen(v) >= sizeof buf)
+		return usage_error("--outcome needs one or more of the outcome names, comma-separated");
+	memcpy(buf, v, strlen(v) + 1);
+	char *save = NULL;
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		int o = case_outcome_from_name(w);
+		if (o < 0) {
+			char names[160] = "";
+			for (int i = 0; i < OUTCOME_COUNT; i++) {
+				strcat(names, i ? ", " : "");
+				strcat(names, case_outcome_name((case_outcome)i));
+			}
+			return usage_error("--outcome '%s' is not an outcome: use %s", w, names);
+		}
+		*bits |= 1u << o;
+	}
+	if (!*bits)
+		return usage_error("--outcome needs one or more of the outcome names, comma-separated");
+	return EXIT_OK;
+}
+
+static const char *flag_word(const char *name, char *buf, size_t n)
+{
+	size_t i = 0;
+	for (; name[i] && i + 1 < n; i++)
+		buf[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 'a' + 'A' : name[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+static const char *material_label(const catalog *cat, lang lg, const char *id)
+{
+	const material *m = cat ? catalog_material(cat, id) : NULL;
+	return m && m->label[lg] ? m->label[lg] : "?";
+}
+
+static void print_dayview(const dayview *v, const char *date, const char *kiosk,
+			  const report_filter *f, const catalog *cat, lang lg)
+{
+	const daily_report *r = &v->r;
+	char due[32], paid[32], day[16];
 	printf("Daily report %s, kiosk %s: %zu cases\n", date, kiosk, r->n_cases);
+	if (f->clerk_id || f->service_id || f->outcomes || f->search) {
+		printf("filter:");
+		if (f->clerk_id)
+			printf(" clerk %s", f->clerk_id);
+		if (f->service_id)
+			printf(" service %s", f->service_id);
+		if (f->outcomes) {
+			printf(" outcome");
+			for (int o = 0, first = 1; o < OUTCOME_COUNT; o++)
+				if (f->outcomes & (1u << o)) {
+					printf("%s%s", first ? " " : ",", case_outcome_name((case_outcome)o));
+					first = 0;
+				}
+		}
+		if (f->search)
+			printf(" search \"%s\"", f->search);
+		printf("\n");
+	}
 	printf("status:");
 	for (int s = 0; s < CS_COUNT; s++)
 		printf(" %s %ld", case_status_name((case_status)s), r->by_status[s]);
+	printf("\noutcome:");
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		printf(" %s %ld", case_outcome_name((case_outcome)o), r->by_outcome[o]);
 	printf("\nfees due %s yuan, paid (verified) %s yuan, flagged %ld\n",
 	       fees_format_yuan(r->due_fen, due, sizeof due),
 	       fees_format_yuan(r->paid_fen, paid, sizeof paid), r->n_flagged);
@@ -28,13 +144,14 @@ static void print_report_text(const daily_report *r, const char *date, const cha
 		printf(" %s %ld", r->by_clerk[i].key, r->by_clerk[i].n);
 	printf("\n");
 	if (r->n_cases)
-		printf("%-22s %-16s %-10s %-10s %-10s %10s %10s %-8s %s\n", "case", "service",
-		       "clerk", "status", "step", "fee", "paid", "payment", "flags");
+		printf("%-24s %-16s %-10s %-10s %-11s %-10s %10s %10s %-8s %s\n", "case", "service",
+		       "clerk", "status", "outcome", "step", "fee", "paid", "payment", "flags");
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
-		printf("%-22s %-16s %-10s %-10s %-10s %10s %10s %-8s %s%s%s%s\n", c->case_no,
+		printf("%-24s %-16s %-10s %-10s %-11s %-10s %10s %10s %-8s %s%s%s%s\n", c->case_no,
 		       c->service_id, c->clerk_id, case_status_name(c->status),
-		       case_step_name(c->last_step), fees_format_yuan(c->fee_fen, due, sizeof due),
+		       case_outcome_name(c->outcome), case_step_name(c->last_step),
+		       fees_format_yuan(c->fee_fen, due, sizeof due),
 		       fees_format_yuan(c->paid_fen, paid, sizeof paid),
 		       c->pay_state[0] ? c->pay_state : "-",
 		       c->flag_unverified_paid ? "PAID-UNVERIFIED " : "",
@@ -45,45 +162,245 @@ static void print_report_text(const daily_report *r, const char *date, const cha
 	/* Reconciliation: every WeChat Pay order of these cases, with its case. */
 	printf("payments: %zu, flagged %ld\n", r->n_payments, r->n_flagged_payments);
 	if (r->n_payments)
-		printf("%-22s %-32s %10s %-10s %-8s %-28s %-10s %s\n", "case", "out_trade_no",
+		printf("%-24s %-32s %10s %-10s %-8s %-28s %-10s %s\n", "case", "out_trade_no",
 		       "amount", "state", "verified", "transaction", "case is", "flags");
 	for (size_t i = 0; i < r->n_payments; i++) {
 		const report_payment *p = &r->payments[i];
-		printf("%-22s %-32s %10s %-10s %-8s %-28s %-10s %s\n", p->case_no, p->out_trade_no,
+		printf("%-24s %-32s %10s %-10s %-8s %-28s %-10s %s\n", p->case_no, p->out_trade_no,
 		       fees_format_yuan(p->amount_fen, due, sizeof due), p->state,
 		       p->verified ? "yes" : "NO", p->transaction_id[0] ? p->transaction_id : "-",
 		       case_status_name(p->case_status),
 		       p->flag_no_case ? "SUCCESS-WITHOUT-CASE" : "");
 	}
+	printf("mismatches: %zu\n", r->n_mismatches);
+	for (size_t i = 0; i < r->n_mismatches; i++) {
+		const report_mismatch *m = &r->mismatches[i];
+		char w[40];
+		printf("  %-24s %-24s fee %s paid %s", m->case_no,
+		       flag_word(report_flag_name(m->flag), w, sizeof w),
+		       fees_format_yuan(m->fee_fen, due, sizeof due),
+		       fees_format_yuan(m->paid_fen, paid, sizeof paid));
+		if (m->out_trade_no[0])
+			printf(" order %s of %s", m->out_trade_no,
+			       fees_format_yuan(m->amount_fen, due, sizeof due));
+		printf("\n");
+	}
+	printf("rongque: %ld still owed, %ld overdue (today %s)\n", r->n_rongque,
+	       r->n_rongque_overdue, civil_format(r->today, day, sizeof day));
+	for (size_t i = 0; i < r->n_cases; i++) {
+		const report_case *c = &r->cases[i];
+		if (c->status != CS_RONGQUE)
+			continue;
+		printf("  %-24s deadline %s%s  %s\n", c->case_no,
+		       civil_format(c->rongque_deadline, day, sizeof day),
+		       c->rongque_overdue ? " OVERDUE" : "", c->unit_name);
+	}
+	printf("refusals: %zu\n", v->n_refusals);
+	for (size_t i = 0; i < v->n_refusals; i++) {
+		const dayview_refusal *x = &v->refusals[i];
+		printf("  %-24s %s  %s\n", x->case_no,
+		       x->notice_printed ? "notice printed" : "NOTICE NOT PRINTED",
+		       r->cases[x->row].unit_name);
+		for (size_t k = 0; k < x->n_notice; k++) {
+			const dayview_notice *n = &x->notice[k];
+			printf("    - %s (%s) %s%s%s%s\n", n->material_id,
+			       material_label(cat, lg, n->material_id), n->mark,
+			       n->essential ? ", essential" : "", n->reason[0] ? ": " : "", n->reason);
+		}
+	}
+	printf("key events: %zu\n", v->n_keys);
+	for (size_t i = 0; i < v->n_keys; i++) {
+		const dayview_key_event *k = &v->keys[i];
+		char at[32];
+		printf("  %s %-20s %-11s -> %-11s %-13s %-10s %s\n",
+		       clock_format_local(k->at_ms, at, sizeof at), k->serial,
+		       k->from < 0 ? "(new)" : token_state_name((token_state)k->from),
+		       token_state_name(k->to), k->reason, k->actor,
+		       k->case_no[0] ? k->case_no : "-");
+	}
 }
 
-int cmd_report(const args *a)
+static int report_daily(const args *a)
 {
-	if (a->n_words != 2 || strcmp(a->words[1], "daily") != 0)
-		return usage_error("%s", "usage: kioskctl report daily --date YYYY-MM-DD [--csv] [--db FILE]");
-	if (check_opts(a, "config db date csv"))
+	if (a->n_words != 2)
+		return usage_error("usage: %s", USAGE_DAILY);
+	if (check_opts(a, "config db date csv clerk service outcome search"))
 		return EXIT_USAGE;
 	long day;
-	if (!opt(a, "date"))
-		return usage_error("%s", "report daily needs --date YYYY-MM-DD");
-	if (!civil_parse(opt(a, "date"), &day))
-		return usage_error("--date '%s' is not a real date in the form YYYY-MM-DD", opt(a, "date"));
+	if (date_opt(a, "date", "daily", &day))
+		return EXIT_USAGE;
+	report_filter f = { 0 };
+	if (text_opt(a, "clerk", 32, &f.clerk_id) || text_opt(a, "service", 39, &f.service_id) ||
+	    text_opt(a, "search", 96, &f.search))
+		return EXIT_USAGE;
+	if (opt(a, "outcome") && outcome_opt(opt(a, "outcome"), &f.outcomes))
+		return EXIT_USAGE;
+
+	kerr err = { 0 };
+	kiosk_config *cfg = load_config(a, &err);
+	if (!cfg)
+		return fail_env(&err);
+	lang lg = cfg->language;
+	config_free(cfg);
+	catalog *cat = catalog_load(config_default_dir(opt(a, "config")), &err);
+	if (!cat)
+		return fail_env(&err);
+	if (f.service_id && !catalog_service(cat, f.service_id)) {
+		char ids[512] = "";
+		for (size_t i = 0; i < cat->n_services && strlen(ids) + 48 < sizeof ids; i++) {
+			strcat(ids, i ? ", " : "");
+			strncat(ids, cat->services[i].id, 40);
+		}
+		catalog_free(cat);
+		return usage_error("--service '%s' is not a service of the catalog: use one of %s",
+				   f.service_id, ids);
+	}
+	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
+	if (!db) {
+		catalog_free(cat);
+		return fail_env(&err);
+	}
+	int rc = EXIT_OK;
+	if (f.clerk_id) {
+		staff_rec s;
+		int found = db_staff_get(db, f.clerk_id, &s, &err);
+		if (found < 0)
+			rc = fail_env(&err);
+		else if (found == 1)
+			rc = usage_error("--clerk '%s': no member of staff has this id in %s",
+					 f.clerk_id, db_path(db));
+	}
+	dayview v;
+	if (rc == EXIT_OK && db_dayview(db, day, &f, &v, &err) != 0)
+		rc = fail_env(&err);
+	if (rc == EXIT_OK) {
+		if (opt(a, "csv")) {
+			if (report_write_csv(stdout, &v.r) != 0 || fflush(stdout) != 0) {
+				fprintf(stderr, "kioskctl: writing the CSV to standard output failed\n");
+				rc = EXIT_USAGE;
+			}
+		} else {
+			print_dayview(&v, opt(a, "date"), db_kiosk_id(db), &f, cat, lg);
+		}
+		dayview_free(&v);
+	}
+	db_close(db);
+	catalog_free(cat);
+	return rc;
+}
+
+static void print_range(const range_report *r, const char *kiosk)
+{
+	char from[16], to[16], due[32], paid[32];
+	printf("Range report %s to %s, kiosk %s: %zu days, %ld cases\n",
+	       civil_format(r->from_day, from, sizeof from), civil_format(r->to_day, to, sizeof to),
+	       kiosk, r->n_days, r->total.cases);
+	printf("%-10s %6s", "day", "cases");
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		printf(" %11s", case_outcome_name((case_outcome)o));
+	printf(" %12s %12s %10s\n", "due", "paid", "mismatches");
+	for (size_t i = 0; i <= r->n_days; i++) {
+		const range_day *d = i < r->n_days ? &r->days[i] : &r->total;
+		printf("%-10s %6ld", i < r->n_days ? civil_format(d->day, from, sizeof from) : "total",
+		       d->cases);
+		for (int o = 0; o < OUTCOME_COUNT; o++)
+			printf(" %11ld", d->by_outcome[o]);
+		printf(" %12s %12s %10ld\n", fees_format_yuan(d->due_fen, due, sizeof due),
+		       fees_format_yuan(d->paid_fen, paid, sizeof paid), d->mismatches);
+	}
+}
+
+static int report_range(const args *a)
+{
+	if (a->n_words != 2)
+		return usage_error("usage: %s", USAGE_RANGE);
+	if (check_opts(a, "config db from to csv"))
+		return EXIT_USAGE;
+	long from, to;
+	if (date_opt(a, "from", "range", &from) || date_opt(a, "to", "range", &to))
+		return EXIT_USAGE;
+	if (to < from)
+		return usage_error("--to %s comes before --from %s: give the earlier date first",
+				   opt(a, "to"), opt(a, "from"));
+	if (to - from + 1 > REPORT_RANGE_MAX_DAYS)
+		return usage_error("--from %s --to %s spans %ld days; at most %d at a time",
+				   opt(a, "from"), opt(a, "to"), to - from + 1, REPORT_RANGE_MAX_DAYS);
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
-	daily_report r;
-	int rc = db_report_daily(db, day, &r, &err);
-	if (rc != 0) {
-		db_close(db);
-		return fail_env(&err);
+	range_report r;
+	int rc = EXIT_OK;
+	if (db_report_range(db, from, to, &r, &err) != 0) {
+		rc = fail_env(&err);
+	} else {
+		if (opt(a, "csv")) {
+			if (report_write_range_csv(stdout, &r) != 0 || fflush(stdout) != 0) {
+				fprintf(stderr, "kioskctl: writing the CSV to standard output failed\n");
+				rc = EXIT_USAGE;
+			}
+		} else {
+			print_range(&r, db_kiosk_id(db));
+		}
+		range_report_free(&r);
 	}
-	if (opt(a, "csv"))
-		report_write_csv(stdout, &r);
-	else
-		print_report_text(&r, opt(a, "date"), db_kiosk_id(db));
-	daily_report_free(&r);
 	db_close(db);
-	return EXIT_OK;
+	return rc;
 }
 
+static int report_timeline(const args *a)
+{
+	if (a->n_words != 3)
+		return usage_error("usage: %s", USAGE_CASE);
+	if (check_opts(a, "config db"))
+		return EXIT_USAGE;
+	const char *case_no = a->words[2];
+	if (!*case_no || strlen(case_no) > 39)
+		return usage_error("'%s' is not a case number (like K01-20240301-0001)", case_no);
+	kerr err = { 0 };
+	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
+	if (!db)
+		return fail_env(&err);
+	timeline_entry *t = NULL;
+	size_t n = 0;
+	int found = db_case_timeline(db, case_no, &t, &n, &err);
+	int rc = EXIT_OK;
+	if (found < 0) {
+		rc = fail_env(&err);
+	} else if (found == 1) {
+		fprintf(stderr, "kioskctl: no case %s in %s\n", case_no, db_path(db));
+		rc = EXIT_FINDING;
+	} else {
+		case_rec c;
+		char fee[32];
+		if (db_case_get(db, case_no, &c, &err) == 0)
+			printf("Case %s: %s by %s, %s at step %s; %s (%s), agent %s; fee %s yuan\n",
+			       case_no, c.service_id, c.clerk_id, case_status_name(c.status),
+			       case_step_name(c.last_step), c.unit_name[0] ? c.unit_name : "-",
+			       c.uscc[0] ? c.uscc : "-", c.agent_name[0] ? c.agent_name : "-",
+			       fees_format_yuan(c.fee_fen, fee, sizeof fee));
+		printf("timeline: %zu entries\n", n);
+		for (size_t i = 0; i < n; i++) {
+			char at[32];
+			printf("%s  %-8s %-10s %s\n", clock_format_local(t[i].at_ms, at, sizeof at),
+			       timeline_kind_name(t[i].kind), t[i].actor[0] ? t[i].actor : "-",
+			       t[i].text);
+		}
+	}
+	free(t);
+	db_close(db);
+	return rc;
+}
+
+int cmd_report(const args *a)
+{
+	if (a->n_words < 2)
+		return usage();
+	if (strcmp(a->words[1], "daily") == 0)
+		return report_daily(a);
+	if (strcmp(a->words[1], "range") == 0)
+		return report_range(a);
+	if (strcmp(a->words[1], "case") == 0)
+		return report_timeline(a);
+	return usage();
+}

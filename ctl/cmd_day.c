@@ -1,0 +1,247 @@
+/* kioskctl day: the supervisor's day close. `day close` checks the
+ * supervisor's PIN, closes the day (db_day_close: chain verified, `day.close`
+ * audit row, anchor signed with the kiosk key), prints the day's summary and
+ * exports day-YYYYMMDD.csv and day-YYYYMMDD.anchor; `day show` prints a
+ * closed day's anchor; `day export` writes the two files again for a closed
+ * day. docs/day-close.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/anchor.h"
+#include "core/clock.h"
+#include "core/fees.h"
+#include "core/kioskkey.h"
+#include "core/rules.h"
+#include "ctl/ctl.h"
+#include "db/anchor_repo.h"
+#include "db/day_export.h"
+#include "db/report.h"
+#include "db/staff_repo.h"
+
+#define DAY_USAGE                                                                          \
+	"usage: kioskctl day close --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR] [--key FILE]\n" \
+	"       kioskctl day show --date YYYY-MM-DD\n"                                          \
+	"       kioskctl day export --date YYYY-MM-DD [--out DIR]\n"                            \
+	"  (--config DIR, --db FILE; the PIN is read from the terminal or one line of stdin)"
+
+/* One line of PIN: from the terminal without echo, or from stdin. */
+static int read_pin_once(const char *who, char *pin, size_t n)
+{
+	if (!isatty(STDIN_FILENO)) {
+		if (!fgets(pin, (int)n, stdin))
+			return -1;
+		pin[strcspn(pin, "\r\n")] = '\0';
+		return 0;
+	}
+	struct termios old, quiet;
+	if (tcgetattr(STDIN_FILENO, &old) != 0)
+		return -1;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	fprintf(stderr, "PIN of %s: ", who);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	int rc = fgets(pin, (int)n, stdin) ? 0 : -1;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fprintf(stderr, "\n");
+	if (rc == 0)
+		pin[strcspn(pin, "\r\n")] = '\0';
+	return rc;
+}
+
+/* The two files, their paths printed. */
+static int export_day(kdb *db, const anchor_rec *a, const char *dir, kerr *err)
+{
+	char csv[4200], anchor[4200];
+	if (day_export(db, a, dir, csv, anchor, sizeof csv, err))
+		return -1;
+	printf("wrote %s\nwrote %s\n", csv, anchor);
+	return 0;
+}
+
+static void print_anchor(const anchor_rec *a)
+{
+	char date[16], at[32], hx[2 * AUDIT_HASH_LEN + 1], due[32], paid[32];
+	civil_format(a->day, date, sizeof date);
+	printf("Day %s, kiosk %s: closed by %s at %s\n", date, a->kiosk_id, a->closed_by,
+	       clock_format_local(a->closed_ms, at, sizeof at));
+	printf("cases %lld:", (long long)a->counts[AC_CASES]);
+	for (int i = AC_CASES + 1; i < AC_COUNT; i++)
+		if (i != AC_DUE_FEN && i != AC_PAID_FEN)
+			printf(" %s %lld", anchor_count_name((anchor_count)i), (long long)a->counts[i]);
+	printf("\nfees due %s yuan, paid (verified) %s yuan\n",
+	       fees_format_yuan(a->counts[AC_DUE_FEN], due, sizeof due),
+	       fees_format_yuan(a->counts[AC_PAID_FEN], paid, sizeof paid));
+	printf("anchor: audit row %lld, head %s\n", (long long)a->last_seq, audit_hex(a->head, hx));
+	printf("signed with kiosk key %s\n", a->key_id);
+	printf("message: %s\n", a->message);
+}
+
+/* The closes directory: --out, else <data_dir>/closes. */
+static int out_dir(const args *a, const kiosk_config *cfg, char *buf, size_t n, kerr *err)
+{
+	const char *o = opt(a, "out");
+	if (o && !*o)
+		return kerr_set(err, "--out", "an empty directory name");
+	if (snprintf(buf, n, "%s%s", o ? o : cfg->data_dir, o ? "" : "/closes") >= (int)n)
+		return kerr_set(err, o ? o : cfg->data_dir, "the path is too long");
+	return 0;
+}
+
+static int parse_date(const args *a, long *day)
+{
+	if (!opt(a, "date"))
+		return usage_error("%s", "the day is needed: --date YYYY-MM-DD");
+	if (!civil_parse(opt(a, "date"), day))
+		return usage_error("--date '%s' is not a real date in the form YYYY-MM-DD",
+				   opt(a, "date"));
+	return 0;
+}
+
+static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
+{
+	const char *who = opt(a, "by");
+	if (!who || !*who)
+		return usage_error("%s", "day close needs --by SUPERVISOR_ID");
+	kerr err = { 0 };
+	char key_path[4096], dir[4096];
+	if (opt(a, "key"))
+		snprintf(key_path, sizeof key_path, "%s", opt(a, "key"));
+	else if (kioskkey_default_path(cfg->data_dir, key_path, sizeof key_path, &err))
+		return fail_env(&err);
+	if (out_dir(a, cfg, dir, sizeof dir, &err))
+		return fail_env(&err);
+	/* A missing key is made, but never in place of the one earlier days were
+	 * signed with: their anchors would stop verifying. */
+	if (access(key_path, F_OK) != 0) {
+		anchor_rec *list = NULL;
+		size_t n = 0;
+		if (db_anchor_list(db, &list, &n, &err))
+			return fail_env(&err);
+		free(list);
+		if (n > 0) {
+			fprintf(stderr, "kioskctl: %s: the kiosk key is missing, but %zu days were "
+				"closed with it: restore kiosk-key.pem from the backup (or give it "
+				"with --key FILE); nothing was closed\n", key_path, n);
+			return EXIT_USAGE;
+		}
+	}
+
+	char pin[64];
+	if (read_pin_once(who, pin, sizeof pin) != 0) {
+		fprintf(stderr, "kioskctl: no PIN given on the terminal or stdin; nothing was "
+			"closed\n");
+		return EXIT_USAGE;
+	}
+	staff_rec st;
+	int left = 0;
+	login_result lr = db_staff_login(db, who, pin, cfg->login_max_failures,
+					 cfg->login_lock_minutes, &st, &left, &err);
+	explicit_bzero(pin, sizeof pin);
+	switch (lr) {
+	case LOGIN_OK:
+		break;
+	case LOGIN_BAD_PIN:
+		fprintf(stderr, "kioskctl: wrong PIN for %s (%d tries left before the lock); "
+			"nothing was closed\n", who, left);
+		return EXIT_USAGE;
+	case LOGIN_LOCKED: {
+		char until[32];
+		fprintf(stderr, "kioskctl: %s is locked until %s after wrong PINs; nothing was "
+			"closed\n", who, clock_format_local(st.locked_until_ms, until, sizeof until));
+		return EXIT_USAGE;
+	}
+	case LOGIN_UNKNOWN:
+		fprintf(stderr, "kioskctl: no active staff member '%s'; a day is closed by a "
+			"supervisor\n", who);
+		return EXIT_USAGE;
+	default:
+		return fail_env(&err);
+	}
+
+	int rc = EXIT_OK;
+	kioskkey *key = kioskkey_load_or_create(key_path, &err);
+	anchor_rec anc;
+	if (!key) {
+		rc = fail_env(&err);
+	} else {
+		int r = db_day_close(db, day, who, key, &anc, &err);
+		if (r != 0) {
+			char buf[1024];
+			fprintf(stderr, "kioskctl: %s; nothing was closed\n",
+				kerr_text(&err, buf, sizeof buf));
+			rc = r > 0 ? EXIT_FINDING : EXIT_USAGE;
+		}
+	}
+	kioskkey_free(key);
+	kerr lerr = { 0 };
+	db_staff_logout(db, who, &lerr);
+	if (rc != EXIT_OK)
+		return rc;
+
+	print_anchor(&anc);
+	if (export_day(db, &anc, dir, &err)) {
+		char buf[1024], date[16];
+		fprintf(stderr, "kioskctl: the day is closed, but its export failed: %s; write it "
+			"again with kioskctl day export --date %s --out DIR\n",
+			kerr_text(&err, buf, sizeof buf), civil_format(day, date, sizeof date));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int cmd_day(const args *a)
+{
+	const char *sub = a->n_words == 2 ? a->words[1] : "";
+	bool do_close = strcmp(sub, "close") == 0, show = strcmp(sub, "show") == 0,
+	     do_export = strcmp(sub, "export") == 0;
+	if (!do_close && !show && !do_export)
+		return usage_error("%s", DAY_USAGE);
+	if (check_opts(a, do_close ? "config db date by out key"
+			  : show ? "config db date"
+				 : "config db date out"))
+		return EXIT_USAGE;
+	long day;
+	if (parse_date(a, &day))
+		return EXIT_USAGE;
+	kerr err = { 0 };
+	kiosk_config *cfg = load_config(a, &err);
+	if (!cfg)
+		return fail_env(&err);
+	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
+	if (!db) {
+		config_free(cfg);
+		return fail_env(&err);
+	}
+	int rc;
+	if (do_close) {
+		rc = day_close(a, cfg, db, day);
+	} else {
+		anchor_rec anc;
+		int r = db_anchor_get(db, day, &anc, &err);
+		char date[16];
+		civil_format(day, date, sizeof date);
+		if (r < 0) {
+			rc = fail_env(&err);
+		} else if (r == 1) {
+			printf("%s is not closed\n", date);
+			rc = EXIT_FINDING;
+		} else if (show) {
+			print_anchor(&anc);
+			rc = EXIT_OK;
+		} else {
+			char dir[4096];
+			rc = out_dir(a, cfg, dir, sizeof dir, &err) || export_day(db, &anc, dir, &err)
+				     ? fail_env(&err)
+				     : EXIT_OK;
+		}
+	}
+	db_close(db);
+	config_free(cfg);
+	return rc;
+}
