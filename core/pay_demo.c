@@ -12,9 +12,17 @@
 #include "core/clock.h"
 #include "core/rules.h"
 
+/* An order refunded, and by which refund number. */
+typedef struct demo_refund_rec {
+	char trade[PAY_TRADE_NO_MAX + 1];
+	char no[PAY_REFUND_NO_MAX + 1];
+} demo_refund_rec;
+
 typedef struct demo_pay {
 	pay_order *orders;
 	size_t n, cap;
+	demo_refund_rec *refunds;
+	size_t n_refunds;
 	pay_result fail;       /* fault for the next call, PR_OK none */
 } demo_pay;
 
@@ -203,7 +211,61 @@ static void demo_free(void *ctx)
 	if (!d)
 		return;
 	free(d->orders);
+	free(d->refunds);
 	free(d);
+}
+
+/* A refund of a paid order: the whole amount goes back at once (the demo
+ * has no bank to wait for); the same refund number again gives the same
+ * refund. */
+static pay_result demo_refund(void *ctx, struct pay_refund *r, kerr *err)
+{
+	demo_pay *d = ctx;
+	pay_result res = take_fault(d, "refund order", err);
+	if (res != PR_OK)
+		return res;
+	pay_order *o = find(d, r->out_trade_no);
+	if (!o) {
+		kerr_set(err, r->out_trade_no, "ORDER_NOT_EXIST: no such order (the demo gateway "
+			 "forgets its orders when the kiosk restarts)");
+		return PR_NOT_FOUND;
+	}
+	if (o->state != PAY_SUCCESS && o->state != PAY_REFUND) {
+		kerr_set(err, r->out_trade_no, "NOT_ENOUGH: the order is %s, not paid",
+			 pay_state_name(o->state));
+		return PR_REFUSED;
+	}
+	if (r->total_fen != o->amount_fen) {
+		kerr_set(err, r->out_trade_no, "PARAM_ERROR: the order's amount is %lld fen",
+			 (long long)o->amount_fen);
+		return PR_REFUSED;
+	}
+	/* the whole amount is refunded once: another refund number finds no balance */
+	demo_refund_rec *had = NULL;
+	for (size_t i = 0; i < d->n_refunds; i++)
+		if (strcmp(d->refunds[i].trade, o->out_trade_no) == 0)
+			had = &d->refunds[i];
+	if (had && strcmp(had->no, r->out_refund_no) != 0) {
+		kerr_set(err, r->out_trade_no, "NOT_ENOUGH: the order was refunded already (%s)",
+			 had->no);
+		return PR_REFUSED;
+	}
+	if (!had) {
+		demo_refund_rec *nv = realloc(d->refunds, (d->n_refunds + 1) * sizeof *nv);
+		if (!nv) {
+			kerr_set(err, NULL, "out of memory");
+			return PR_GATEWAY;
+		}
+		d->refunds = nv;
+		had = &d->refunds[d->n_refunds++];
+		copy_str(had->trade, sizeof had->trade, o->out_trade_no);
+		copy_str(had->no, sizeof had->no, r->out_refund_no);
+	}
+	o->state = PAY_REFUND;
+	snprintf(r->refund_id, sizeof r->refund_id, "50300%.30s", o->transaction_id + 10);
+	r->state = PAY_REFUND_SUCCESS;
+	r->verified = true;
+	return PR_OK;
 }
 
 static const pay_ops demo_ops = {
@@ -211,6 +273,7 @@ static const pay_ops demo_ops = {
 	.create = demo_create,
 	.query = demo_query,
 	.close = demo_close,
+	.refund = demo_refund,
 	.free = demo_free,
 };
 

@@ -141,9 +141,10 @@ int printout_save(const char *data_dir, const char *case_no, const char *kind,
 	if (!name_ok(case_no))
 		return kerr_set(err, "printout", "case number '%.80s' cannot name a file: use "
 				"1-64 of A-Z a-z 0-9 - _", case_no ? case_no : "(null)");
-	if (!kind || (strcmp(kind, "slip") != 0 && strcmp(kind, "notice") != 0))
-		return kerr_set(err, case_no, "paper kind '%.40s' is unknown: use \"slip\" or "
-				"\"notice\"", kind ? kind : "(null)");
+	if (!kind || (strcmp(kind, "slip") != 0 && strcmp(kind, "notice") != 0 &&
+		      strcmp(kind, "summary") != 0))
+		return kerr_set(err, case_no, "paper kind '%.40s' is unknown: use \"slip\", "
+				"\"notice\" or \"summary\"", kind ? kind : "(null)");
 	if (!text)
 		return kerr_set(err, case_no, "no text to save");
 

@@ -105,6 +105,22 @@ int dbi_step_done(kdb *db, sqlite3_stmt *st, const char *what, kerr *err)
 	return rc == SQLITE_DONE ? 0 : dbi_sqlerr(db, err, what);
 }
 
+int dbi_one(kdb *db, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), void *out,
+	    const char *what, kerr *err)
+{
+	if (!st)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		fill(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	return dbi_sqlerr(db, err, what);
+}
+
 int dbi_collect(kdb *db, sqlite3_stmt *st, size_t size, void (*fill)(sqlite3_stmt *, void *),
 		void **out, size_t *n, const char *what, kerr *err)
 {

@@ -53,6 +53,12 @@ int dbi_step_done(kdb *db, sqlite3_stmt *st, const char *what, kerr *err);
 int dbi_collect(kdb *db, sqlite3_stmt *st, size_t size, void (*fill)(sqlite3_stmt *, void *),
 		void **out, size_t *n, const char *what, kerr *err);
 
+/* Step a bound statement for at most one row, filled into out by fill();
+ * the statement is reset. 0 a row, 1 none, -1 with err (NULL st: -1, the
+ * error already set by dbi_stmt). */
+int dbi_one(kdb *db, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), void *out,
+	    const char *what, kerr *err);
+
 /* One repository operation: BEGIN IMMEDIATE when no transaction is open,
  * otherwise a SAVEPOINT inside the caller's db_tx_begin() transaction, so a
  * failing operation leaves nothing behind either way. Every op_begin is

@@ -218,8 +218,9 @@ fail:
 	return -1;
 }
 
-static void payment_row(sqlite3_stmt *st, payment_rec *out)
+static void payment_row(sqlite3_stmt *st, void *rec)
 {
+	payment_rec *out = rec;
 	memset(out, 0, sizeof *out);
 	dbi_copy(out->case_no, sizeof out->case_no, (const char *)sqlite3_column_text(st, 0));
 	dbi_copy(out->out_trade_no, sizeof out->out_trade_no, (const char *)sqlite3_column_text(st, 1));
@@ -239,18 +240,9 @@ static void payment_row(sqlite3_stmt *st, payment_rec *out)
 int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *err)
 {
 	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE p.out_trade_no = ?1", err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, out_trade_no ? out_trade_no : "", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		payment_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return dbi_sqlerr(db, err, "reading a payment");
+	if (st)
+		sqlite3_bind_text(st, 1, out_trade_no ? out_trade_no : "", -1, SQLITE_STATIC);
+	return dbi_one(db, st, payment_row, out, "reading a payment", err);
 }
 
 int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code_url, size_t n,
@@ -258,17 +250,11 @@ int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code
 {
 	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE c.case_no = ?1"
 				    " ORDER BY p.created_ms DESC, p.id DESC LIMIT 1", err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		payment_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 1;
-	if (rc != SQLITE_ROW)
-		return dbi_sqlerr(db, err, "reading the case's payment");
+	if (st)
+		sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	int rc = dbi_one(db, st, payment_row, out, "reading the case's payment", err);
+	if (rc != 0)
+		return rc;
 	if (!code_url || !n)
 		return 0;
 	code_url[0] = '\0';

@@ -541,8 +541,13 @@ bool case_common_act(app *a, action_id act)
 {
 	switch (act) {
 	case ACT_CANCEL:
+		if (train_on_cancel(a))
+			return true;
 		app_ask(a, app_str(a, "case.ask_cancel"), cancel_case);
 		return true;
+	case ACT_T_GATEWAY:
+	case ACT_T_PIN_LOCK:
+		return train_control(a, act);
 	case ACT_BACK:
 		/* Nothing typed is lost: the case stays in memory (and its committed
 		 * steps in the database) and Enter on it at home comes back here. */

@@ -139,14 +139,28 @@ static void footer(app *a)
 	}
 	const action_def *quit = action_offered(a, ACT_QUIT) ? &actions[ACT_QUIT] : NULL;
 	int reserve = quit ? footer_item(a, y, 0, quit, false) : 0;
-	for (int i = 0; i < ACT_COUNT; i++) {
-		const action_def *d = &actions[i];
-		if (!action_offered(a, (action_id)i) || d == quit)
-			continue;
-		int need = footer_item(a, y, x, d, false);
-		if (x + need + reserve >= COLS)
-			break;
-		x += footer_item(a, y, x, d, true);
+	/* In table order when all fit; on a busy screen F1 first, then the keys
+	 * of this screen, then the general ones where they still fit */
+	int total = reserve;
+	for (int i = 0; i < ACT_COUNT; i++)
+		if (action_offered(a, (action_id)i) && &actions[i] != quit && !(actions[i].when & A_NOFOOT))
+			total += footer_item(a, y, 0, &actions[i], false);
+	bool busy = x + total >= COLS;
+	for (int pass = busy ? 0 : 3; pass < 4; pass++) {
+		for (int i = 0; i < ACT_COUNT; i++) {
+			const action_def *d = &actions[i];
+			if (!action_offered(a, (action_id)i) || d == quit || (d->when & A_NOFOOT))
+				continue;
+			bool help = i == ACT_HELP;
+			bool specific = __builtin_popcount(d->where) <= 2;
+			if (pass < 3 && ((pass == 0) != help || (pass == 1 && !specific) ||
+					 (pass == 2 && specific)))
+				continue;
+			int need = footer_item(a, y, x, d, false);
+			if (x + need + reserve >= COLS)
+				continue;
+			x += footer_item(a, y, x, d, true);
+		}
 	}
 	if (quit)
 		footer_item(a, y, x, quit, true);
@@ -185,6 +199,8 @@ void draw_frame(app *a)
 	int x = 1;
 	if (a->demo) {
 		x += draw_text(0, x, app_str(a, "ui.demo_banner"), COLS - 2) + 2;
+		if (train_banner(a)[0])
+			x += draw_text(0, x, train_banner(a), COLS - x - 1) + 2;
 	}
 	draw_text(0, x, title, COLS - x - 1);
 	attroff(term_attr(a->demo ? ST_DEMO : ST_TITLE));

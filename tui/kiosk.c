@@ -38,15 +38,28 @@ const char *screen_title_key(screen_id s)
 
 bool action_offered(const app *a, action_id id)
 {
+	return action_offered_on(a, id, a->screen);
+}
+
+bool action_offered_on(const app *a, action_id id, screen_id s)
+{
 	const action_def *d = &actions[id];
-	if (!(d->where & ON(a->screen)))
+	if (!(d->where & ON(s)))
 		return false;
-	if ((d->when == A_DEMO && !a->demo) || (d->when == A_REAL && a->demo))
+	int when = d->when & A_WHEN;
+	if ((when == A_DEMO && !a->demo) || (when == A_REAL && a->demo))
 		return false;
-	/* lost or broken is asked of a reissue only */
-	if (id == ACT_OLD_REASON)
+	switch (id) {
+	case ACT_OLD_REASON: /* lost or broken is asked of a reissue only */
 		return a->cs && a->cs->svc->kind == SVC_REISSUE;
-	return true;
+	case ACT_SUPERVISE:  /* the day view and day close are the supervisor's */
+		return a->signed_in && a->user.role == ROLE_SUPERVISOR;
+	case ACT_T_GATEWAY:
+	case ACT_T_PIN_LOCK: /* the trainer's controls, while a scenario is played */
+		return train_banner(a)[0] != '\0';
+	default:
+		return true;
+	}
 }
 
 action_id action_for_key(const app *a, const key_event *ev)
@@ -329,10 +342,13 @@ int main(int argc, char **argv)
 	a.lg = a.cfg->language;
 	if (!(a.str = strings_load(dir, a.lg, &err)) || check_ui_strings(&a, &err) != 0)
 		goto out;
-	/* Demo mode never touches the real database: its own directory and file. */
-	a.data_dir = data_dir ? data_dir : a.cfg->data_dir;
+	/* Demo mode never touches the real data: its own directory (database,
+	 * slips, the kiosk key) under the configured one. */
+	char demo_dir[900];
+	snprintf(demo_dir, sizeof demo_dir, "%.890s/demo", a.cfg->data_dir);
+	a.data_dir = data_dir ? data_dir : demo ? demo_dir : a.cfg->data_dir;
 	if (demo)
-		snprintf(a.db_path, sizeof a.db_path, "%s%s/demo.db", a.data_dir, data_dir ? "" : "/demo");
+		snprintf(a.db_path, sizeof a.db_path, "%.900s/demo.db", a.data_dir);
 	else if (data_dir)
 		snprintf(a.db_path, sizeof a.db_path, "%s/kiosk.db", data_dir);
 	else
@@ -374,6 +390,8 @@ out:
 	if (rc == 2 && (err.msg[0] || err.where[0]))
 		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));
 	case_end(&a);
+	super_free(&a);
+	train_free(&a);
 	free(a.cases);
 	input_free(a.in);
 	if (a.tok)

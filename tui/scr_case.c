@@ -227,13 +227,28 @@ static bool decision_key(app *a, const key_event *ev)
 static void decide(app *a)
 {
 	case_ctx *cs = a->cs;
+	/* 不予受理 comes with a one-time notice of what is missing or defective:
+	 * with every material in order there is nothing to tell the customer */
+	if (choices[cs->dec_sel] == DEC_REFUSE) {
+		checklist_result r;
+		checklist_evaluate(cs->cl, &r);
+		size_t n = r.n_notice;
+		checklist_result_free(&r);
+		if (n == 0) {
+			snprintf(cs->step_msg, sizeof cs->step_msg, "%s", app_str(a, "decision.refuse_nothing"));
+			cs->step_failed = true;
+			return;
+		}
+	}
 	cs->decision = choices[cs->dec_sel];
 	if (cs->decision != DEC_RONGQUE)
 		cs->rongque_deadline = -1;
-	if (case_commit(a, STEP_DECISION, ""))
+	if (case_commit(a, STEP_DECISION, "")) {
+		train_on_decision(a); /* a scenario being played is scored here */
 		case_goto_next(a);
-	else
+	} else {
 		cs->decision = DEC_NONE;
+	}
 }
 
 static bool decision_act(app *a, action_id act)

@@ -656,7 +656,8 @@ const screen_ops scr_payment = { SCR_PAYMENT, payment_enter, payment_draw, NULL,
 const screen_ops scr_slip = { SCR_SLIP, slip_enter, slip_draw, slip_key, slip_act };
 
 extern const screen_ops scr_login, scr_home, scr_service, scr_details, scr_materials,
-	scr_decision, scr_approval, scr_lock, scr_help;
+	scr_decision, scr_approval, scr_lock, scr_help, scr_day, scr_timeline, scr_refund, scr_train, scr_stop,
+	scr_score;
 
 const screen_ops *const screens[SCR_COUNT] = {
 	[SCR_LOGIN] = &scr_login,         [SCR_HOME] = &scr_home,
@@ -664,5 +665,9 @@ const screen_ops *const screens[SCR_COUNT] = {
 	[SCR_MATERIALS] = &scr_materials, [SCR_DECISION] = &scr_decision,
 	[SCR_APPROVAL] = &scr_approval,   [SCR_TOKEN] = &scr_token,
 	[SCR_PAYMENT] = &scr_payment,     [SCR_SLIP] = &scr_slip,
+	[SCR_DAY] = &scr_day,             [SCR_TIMELINE] = &scr_timeline,
+	[SCR_REFUND] = &scr_refund,
+	[SCR_TRAIN] = &scr_train,         [SCR_STOP] = &scr_stop,
+	[SCR_SCORE] = &scr_score,
 	[SCR_LOCK] = &scr_lock,           [SCR_HELP] = &scr_help,
 };

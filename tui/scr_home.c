@@ -127,6 +127,16 @@ static bool home_act(app *a, action_id act)
 		a->finding = true;
 		edit_clear(&a->find);
 		return true;
+	case ACT_SUPERVISE:
+		app_go(a, SCR_DAY);
+		return true;
+	case ACT_TRAIN:
+		app_go(a, SCR_TRAIN);
+		return true;
+	case ACT_REFUND:
+		if (a->n_cases)
+			refund_start(a, a->cases[a->home_sel].case_no);
+		return true;
 	case ACT_NEXT:
 		if (a->n_cases == 0)
 			return true;
@@ -150,11 +160,12 @@ static bool home_act(app *a, action_id act)
 
 static int service_sel;
 
+/* The list starts at the top every time: the same keys always reach the
+ * same service (the clerk's hands learn them; scripts rely on it). */
 static void service_enter(app *a)
 {
 	(void)a;
-	if (service_sel < 0)
-		service_sel = 0;
+	service_sel = 0;
 }
 
 static void service_draw(app *a)

@@ -179,15 +179,15 @@ static void help_draw(app *a)
 	y++;
 	for (int i = 0; i < ACT_COUNT && y < LINES - 3; i++) {
 		const action_def *d = &actions[i];
-		if (!(d->where & ON(a->help_from)))
+		if (!action_offered_on(a, (action_id)i, a->help_from))
 			continue;
 		char help[96];
 		snprintf(help, sizeof help, "%s.help", d->str_key);
 		attron(term_attr(ST_KEY));
-		draw_text(y, 2, d->key_label, 6);
+		draw_text(y, 2, d->key_label, 8);
 		attroff(term_attr(ST_KEY));
-		draw_text(y, 9, app_str(a, d->str_key), 14);
-		draw_text(y, 24, app_str(a, help), COLS - 26);
+		draw_text(y, 11, app_str(a, d->str_key), 14);
+		draw_text(y, 26, app_str(a, help), COLS - 28);
 		y++;
 	}
 	y++;

@@ -38,6 +38,12 @@
 	X(SCR_TOKEN,     "screen.token")             \
 	X(SCR_PAYMENT,   "screen.payment")           \
 	X(SCR_SLIP,      "screen.slip")              \
+	X(SCR_DAY,       "screen.day")               \
+	X(SCR_TIMELINE,  "screen.timeline")          \
+	X(SCR_REFUND,    "screen.refund")            \
+	X(SCR_TRAIN,     "screen.train")             \
+	X(SCR_STOP,      "screen.stop")              \
+	X(SCR_SCORE,     "screen.score")             \
 	X(SCR_LOCK,      "screen.lock")              \
 	X(SCR_HELP,      "screen.help")
 
@@ -51,12 +57,14 @@ typedef enum screen_id {
 #define ON(s) (1u << (s))
 #define ON_CASE (ON(SCR_DETAILS) | ON(SCR_MATERIALS) | ON(SCR_DECISION) | ON(SCR_APPROVAL) | \
 		 ON(SCR_TOKEN) | ON(SCR_PAYMENT))
-#define ON_SIGNED_IN (ON(SCR_HOME) | ON(SCR_SERVICE) | ON_CASE | ON(SCR_SLIP))
+#define ON_SIGNED_IN (ON(SCR_HOME) | ON(SCR_SERVICE) | ON_CASE | ON(SCR_SLIP) | ON(SCR_DAY) | \
+		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE))
 #define ON_ALL 0xffffffffu
 
 /* When an action is offered: always, only in demo (trainer) mode, only on a
- * real kiosk. */
-enum { A_ALL = 1, A_DEMO = 2, A_REAL = 3 };
+ * real kiosk (A_WHEN masks these); A_NOFOOT: offered, listed by F1 help, but
+ * left out of the footer (its partner's label names both keys). */
+enum { A_ALL = 1, A_DEMO = 2, A_REAL = 3, A_WHEN = 3, A_NOFOOT = 8 };
 
 /* Actions: id, key, key label, UI string key (label; "<key>.help" is its help
  * line), screens where it applies, when it is offered (A_*). */
@@ -64,9 +72,19 @@ enum { A_ALL = 1, A_DEMO = 2, A_REAL = 3 };
 	X(ACT_HELP,      KEY_F(1),  "F1",    "act.help",      ON_ALL & ~ON(SCR_HELP), 1)      \
 	X(ACT_BACK,      K_ESC,     "Esc",   "act.back",      ON_ALL & ~(ON(SCR_LOGIN) | ON(SCR_HOME) | ON(SCR_LOCK)), 1) \
 	X(ACT_NEXT,      KEY_ENTER, "Enter", "act.next",      ON_ALL & ~ON(SCR_HELP), 1)      \
-	X(ACT_FIELD,     K_TAB,     "Tab",   "act.field",     ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL), 1) \
+	X(ACT_FIELD,     K_TAB,     "Tab",   "act.field",     ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND), 1) \
+	X(ACT_TAB,       K_TAB,     "Tab",   "act.tab",       ON(SCR_DAY), A_ALL | A_NOFOOT)  \
 	X(ACT_NEW_CASE,  KEY_F(2),  "F2",    "act.new_case",  ON(SCR_HOME), 1)                \
-	X(ACT_FIND,      KEY_F(3),  "F3",    "act.find",      ON(SCR_HOME), 1)                \
+	X(ACT_FIND,      KEY_F(3),  "F3",    "act.find",      ON(SCR_HOME) | ON(SCR_DAY), 1)  \
+	X(ACT_SUPERVISE, KEY_F(4),  "F4",    "act.supervise", ON(SCR_HOME), A_ALL)            \
+	X(ACT_TRAIN,     KEY_F(6),  "F6",    "act.train",     ON(SCR_HOME), A_DEMO)           \
+	X(ACT_DAY_CLOSE, KEY_F(12), "F12",   "act.day_close", ON(SCR_DAY), A_ALL)             \
+	X(ACT_PREV_DAY,  KEY_PPAGE, "PgUp/Dn", "act.prev_day", ON(SCR_DAY), A_ALL)            \
+	X(ACT_NEXT_DAY,  KEY_NPAGE, "PgDn",  "act.next_day",  ON(SCR_DAY), A_ALL | A_NOFOOT)  \
+	X(ACT_F_CLERK,   KEY_F(5),  "F5",    "act.f_clerk",   ON(SCR_DAY), A_ALL)             \
+	X(ACT_F_SERVICE, KEY_F(6),  "F6",    "act.f_service", ON(SCR_DAY), A_ALL)             \
+	X(ACT_F_OUTCOME, KEY_F(7),  "F7",    "act.f_outcome", ON(SCR_DAY), A_ALL)             \
+	X(ACT_END_TRAIN, KEY_F(7),  "F7",    "act.end_train", ON(SCR_TRAIN), A_DEMO)          \
 	X(ACT_RECEIVED,  KEY_F(5),  "F5",    "act.received",  ON(SCR_MATERIALS), 1)           \
 	X(ACT_MISSING,   KEY_F(6),  "F6",    "act.missing",   ON(SCR_MATERIALS), 1)           \
 	X(ACT_DEFECTIVE, KEY_F(7),  "F7",    "act.defective", ON(SCR_MATERIALS), 1)           \
@@ -77,6 +95,9 @@ enum { A_ALL = 1, A_DEMO = 2, A_REAL = 3 };
 	X(ACT_PAY_AGAIN, KEY_F(6),  "F6",    "act.pay_again", ON(SCR_PAYMENT), 1)             \
 	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP), 1)                \
 	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, 1)                      \
+	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME), A_ALL)             \
+	X(ACT_T_GATEWAY, KEY_F(11), "F11",   "act.t_gateway", ON_CASE, A_DEMO)                 \
+	X(ACT_T_PIN_LOCK, KEY_F(12), "F12",  "act.t_pin_lock", ON_CASE, A_DEMO)                \
 	X(ACT_LOCK,      KEY_F(9),  "F9",    "act.lock",      ON_SIGNED_IN, 1)                 \
 	X(ACT_QUIT,      KEY_F(10), "F10",   "act.quit",      ON_ALL & ~ON(SCR_HELP), 1)
 
@@ -103,6 +124,8 @@ extern const action_def actions[ACT_COUNT];
 action_id action_for_key(const app *a, const key_event *ev);
 /* Whether an action is offered now (screen, mode, the case's service). */
 bool action_offered(const app *a, action_id id);
+/* The same for screen s (F1 help lists what its screen offers). */
+bool action_offered_on(const app *a, action_id id, screen_id s);
 const char *screen_title_key(screen_id s);
 
 /* A line-editing field (wide characters, so Chinese edits by character). */
@@ -232,6 +255,12 @@ struct app {
 	void (*on_yes)(app *a);
 
 	char flash[512];          /* one-line message in the status line */
+
+	/* the supervisor's day view and timeline (tui/scr_super.c owns it) */
+	struct day_ctx *day;
+	/* the trainer's session: scenarios, the one being played, the score
+	 * sheet (tui/scr_train.c owns it; NULL outside demo mode) */
+	struct train_ctx *train;
 };
 
 /* Screens */
@@ -282,6 +311,28 @@ void tokstep_load_old_keys(app *a);
 void app_watch_key(app *a);
 /* Draw the whole screen now (progress during a long operation). */
 void app_redraw(app *a);
+
+/* ---- supervisor (tui/scr_super.c) ---- */
+void super_free(app *a);
+/* F8 at home on a case: cancel it and refund its verified payment, once a
+ * supervisor (not the case's clerk, not the one asking) approves with id and
+ * PIN on the approval screen. */
+void refund_start(app *a, const char *case_no);
+
+/* ---- trainer (tui/scr_train.c), demo mode only ----
+ * The hooks the case screens call while a scenario is being played; each
+ * does nothing when no scenario is (a->train NULL or idle). */
+/* The decision was committed: score the play (accept / rongque / refuse). */
+void train_on_decision(app *a);
+/* F8 during a scenario: ask why the service stops (SCR_STOP) instead of the
+ * plain cancel; true when taken. */
+bool train_on_cancel(app *a);
+/* The trainer's controls during a scenario: ACT_T_GATEWAY (the gateway
+ * fails), ACT_T_PIN_LOCK (the key's PIN is locked); true when taken. */
+bool train_control(app *a, action_id act);
+/* The scenario being played, for the title line ("" when none). */
+const char *train_banner(const app *a);
+void train_free(app *a);
 
 /* Trainer mode: demo staff, the simulated key and payment (tui/demo.c). */
 int demo_prepare(app *a, const char *config_dir, kerr *err);

@@ -26,6 +26,7 @@
 #include "db/report.h"
 #include "db/staff_repo.h"
 #include "tests/unit/testutil.h"
+#include "tests/unit/testcase.h"
 
 typedef struct fx {
 	char dir[256];
@@ -79,46 +80,7 @@ static int teardown(void **state)
 
 static void step_to(fx *f, const char *case_no, case_step last, int64_t fee)
 {
-	kerr err = { 0 };
-	case_rec c;
-	for (;;) {
-		assert_int_equal(db_case_get(f->db, case_no, &c, &err), 0);
-		case_step next = case_next_step(f->svc, c.last_step, c.decision);
-		if (next == STEP_NONE || (c.last_step == last && last != STEP_NONE))
-			break;
-		case_rec d;
-		material_decision md[32];
-		case_step_data sd = { .detail = "{\"test\":1}" };
-		if (next == STEP_DETAILS) {
-			memset(&d, 0, sizeof d);
-			snprintf(d.unit_name, sizeof d.unit_name, "四川测试有限公司");
-			snprintf(d.uscc, sizeof d.uscc, "91310115MA1K3BTP2B");
-			snprintf(d.agent_name, sizeof d.agent_name, "李四");
-			snprintf(d.agent_id_no, sizeof d.agent_id_no, "110102199101010078");
-			snprintf(d.agent_mobile, sizeof d.agent_mobile, "13800138000");
-			snprintf(d.holder, sizeof d.holder, "unit");
-			d.years = 1;
-			d.seals = 1;
-			d.fee_fen = fee;
-			sd.details = &d;
-		} else if (next == STEP_MATERIALS) {
-			assert_true(f->svc->n_materials <= 32);
-			for (size_t i = 0; i < f->svc->n_materials; i++) {
-				md[i].material_id = f->svc->materials[i].material->id;
-				md[i].mark = "received";
-				md[i].reason = "";
-				md[i].essential = f->svc->materials[i].essential;
-			}
-			sd.materials = md;
-			sd.n_materials = f->svc->n_materials;
-		} else if (next == STEP_DECISION) {
-			sd.decision = DEC_ACCEPT;
-		}
-		if (db_case_step(f->db, f->svc, "clerk1", case_no, next, &sd, &err))
-			fail_msg("step %s of %s: %s", case_step_name(next), case_no, err.msg);
-		if (next == last)
-			break;
-	}
+	tu_case_step_to(f->db, f->svc, "clerk1", case_no, last, fee);
 }
 
 static void open_case(fx *f, case_rec *c)

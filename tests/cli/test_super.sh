@@ -1,0 +1,136 @@
+#!/bin/sh
+# The supervisor at the kiosk (demo mode, script mode): a clerk cannot reach
+# the supervisor's screens; a revocation waits for a supervisor and refuses
+# self-approval; the day view's counts and money equal direct SQL counts on a
+# day seeded through the clerk's screens; the filters; a case's timeline; the
+# day close through the kiosk, then a truncated audit table is reported by
+# `kioskctl audit verify --anchors`; a paid case cancelled and refunded with
+# a supervisor's approval (maker-checker), never by the one asking.
+. tests/cli/screens.sh
+D="$T/day.d"
+
+# krun NAME: the demo kiosk on $T/NAME.keys, all runs on the same data dir.
+krun() {
+	KIOSK_SCRIPT="$T/$1.keys" timeout 30 "$KIOSK" --demo --data-dir "$D" >"$T/$1.out" 2>"$T/$1.err"
+	rc=$?
+	if [ $rc = 0 ] && [ ! -s "$T/$1.err" ]; then echo "PASS $1: kiosk exited cleanly"; else
+		echo "FAIL $1: kiosk exit $rc"; sed 's/^/    ! /' "$T/$1.err" | head; fi
+}
+q() { sqlite3 "$D/demo.db" "$1"; }
+# shown NAME TEST LABEL N: the dump of NAME has "LABEL N" (a count cell).
+shown() {
+	if grep -q -- "$3 $4\( \|\$\)" "$T/$1.out"; then echo "PASS $2"; else
+		echo "FAIL $2: no '$3 $4' on screen"; grep -- "$3" "$T/$1.out" | head -3 | sed 's/^/    | /'; fi
+}
+
+# ---- the day, seeded by two clerks through the screens ----
+# (a run per new certificate: each run starts the demo keys afresh, with its
+# one blank key)
+NEW='key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\n'
+{ login # completed and paid (政采 new, 400 元)
+  pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf "$NEW"; keyin 6
+  printf 'key Enter Enter\nkey F5\nkey Enter\n'
+  # refused: the form without its fresh seal
+  pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F6 F5 F7\ntype 未加盖单位公章\nkey Enter\nkey Enter\nkey Enter Enter\nkey Enter\n'
+  # cancelled at the materials
+  pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F8\nkey Enter\n'
+  # stopped before a decision (its details recorded, then left)
+  pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf 'key Enter Enter Enter Enter\nkey Esc\n'; } >"$T/seed1.keys"
+krun seed1
+{ login # 容缺受理: the licence copy to follow
+  pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F6 F5\nkey Enter\nkey Enter Enter\n'; keyin 6
+  printf 'key Enter Enter\nkey F5\nkey Enter\n'; } >"$T/seed2.keys"
+krun seed2
+{ login demo02 135790
+  pick 7; party 成都锦城示例科技有限公司 91510100MA61XY3K4K; printf "$NEW"; keyin 6
+  printf 'key Enter Enter\nkey F5\nkey Enter\n'; } >"$T/seed3.keys"
+krun seed3
+equal "seed: six cases by two clerks" "$(q "SELECT count(*) || ' ' || count(DISTINCT clerk_id) FROM cases")" "6 2"
+equal "seed: every outcome but 已受理未办结" "$(q "SELECT group_concat(status, ' ') FROM (SELECT DISTINCT status FROM cases ORDER BY status)")" \
+	"cancelled completed open refused rongque"
+
+# ---- a clerk cannot reach the supervisor's screens ----
+{ login; printf 'key F4\ndump\nkey F1\ndump\n'; } >"$T/clerk.keys"
+krun clerk
+unseen clerk "clerk: F4 does not open the day view" "当日业务（主管）"
+seen clerk "clerk: still at home" "1号窗口  今日业务"
+unseen clerk "clerk: F1 help does not offer F4" "主管 +当日业务"
+
+# ---- the day view against SQL ----
+{ login demosup 975310; printf 'key F4\ndump\nkey F5\ndump\n'; } >"$T/view.keys"
+krun view
+seen view "supervisor: F4 opens the day view" "1号窗口  当日业务"
+shown view "day view: cases = SQL" "业务" "$(q "SELECT count(*) FROM cases")"
+for o in "已办结:completed" "已受理未办结:accepted" "容缺受理:rongque" "不予受理:refused" "已撤销:cancelled" "未作决定即中断:open"; do
+	label=${o%%:*} st=${o#*:}
+	shown view "day view: $label = SQL" "$label" "$(q "SELECT count(*) FROM cases WHERE status = '$st'")"
+done
+due=$(q "SELECT printf('%.2f', sum(fee_fen) / 100.0) FROM cases WHERE status IN ('accepted', 'rongque', 'completed')")
+paid=$(q "SELECT printf('%.2f', ifnull(sum(amount_fen), 0) / 100.0) FROM payments WHERE state = 'SUCCESS' AND verified = 1")
+seen view "day view: fees due = SQL ($due)" "应收 $due 元"
+seen view "day view: paid (verified) = SQL ($paid)" "已收（验签）$paid 元"
+shown view "day view: refusals = SQL" "不予受理" "$(q "SELECT count(*) FROM cases WHERE status = 'refused'")"
+shown view "day view: 容缺 owed = SQL" "容缺待补" "$(q "SELECT count(*) FROM cases WHERE status = 'rongque'")"
+seen view "day view: by clerk" "demo01 5 +demo02 1"
+seen view "filter: F5 shows one clerk" "经办人：demo01"
+shown view "filter: demo01's cases = SQL" "业务" "$(q "SELECT count(*) FROM cases WHERE clerk_id = 'demo01'")"
+
+# ---- a case's timeline, the search, the parts ----
+first=$(q "SELECT case_no FROM cases ORDER BY id LIMIT 1")
+{ login demosup 975310; printf 'key F4\nkey Tab\ndump\nkey Enter\ndump\nkey Esc\nkey Right Right Right\ndump\nkey F3\ntype %s\nkey Enter\ndump\n' "$(q "SELECT uscc FROM cases WHERE clerk_id = 'demo02'")"; } >"$T/parts.keys"
+krun parts
+seen parts "cases part: every case listed" "$(q "SELECT case_no FROM cases ORDER BY id DESC LIMIT 1")"
+seen parts "timeline: the case's steps in order" "步骤 demo01 +details"
+seen parts "timeline: its payment" "收费 demo01 +order $first"
+seen parts "timeline: its audit rows" "审计 demo01 +#[0-9]+ case.open"
+seen parts "search by USCC: one case" "查找：91510100MA61XY3K4K"
+seen parts "refusals part: the notice with its reason" "未加盖单位公章"
+
+# ---- day close at the kiosk, then the log cut back ----
+{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey F12\ndump\n'; } >"$T/close.keys"
+krun close
+seen close "day close: asks first" "日结 2026-11-21？"
+seen close "day close: done, files named" "已日结。已导出：.*day-20261121.csv"
+seen close "day close: a second close is refused" "当日已日结"
+truth "day close: CSV and anchor exported" test -s "$D/closes/day-20261121.csv" -a -s "$D/closes/day-20261121.anchor"
+truth "day close: summary saved for printing" sh -c "ls '$D'/slips/*/day-20261121-summary.txt"
+expect "day close: audit verify --anchors OK" 0 "anchors OK: 1 closed" "$KIOSKCTL" audit verify --anchors \
+	--db "$D/demo.db" --key "$D/kiosk-key.pem"
+cp "$D/demo.db" "$T/cut.db"
+sqlite3 "$T/cut.db" "DROP TRIGGER audit_no_delete; DROP TRIGGER audit_head_only_advances;
+	DELETE FROM audit WHERE seq > (SELECT last_seq FROM day_anchors) - 2;
+	UPDATE audit_head SET seq = (SELECT max(seq) FROM audit), hash = (SELECT hash FROM audit WHERE seq = (SELECT max(seq) FROM audit));"
+expect "truncated log: audit verify alone passes (the cut is clean)" 0 "^OK" "$KIOSKCTL" audit verify --db "$T/cut.db"
+expect "truncated log: --anchors reports it" 1 "log truncated" "$KIOSKCTL" audit verify --anchors \
+	--db "$T/cut.db" --key "$D/kiosk-key.pem"
+
+# ---- revocation: waits for a supervisor, refuses self-approval ----
+{ login; pick 11; party 成都锦城示例科技有限公司 91510100MA61XY3K4K
+  printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\ndump\n'
+  printf 'type demo01\nkey Enter\ntype 246810\nkey Enter\ndump\n'; } >"$T/revoke.keys"
+krun revoke
+seen revoke "revoke: waits for the supervisor" "须值班主管审批|主管审批"
+seen revoke "revoke: self-approval refused" "不能由本人审批"
+equal "revoke: no approval recorded" "$(q "SELECT count(*) FROM case_steps WHERE step = 'approval'")" 0
+
+# ---- a paid case cancelled and refunded: maker-checker ----
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf "$NEW"; keyin 6
+  printf 'key Enter Enter\nkey F5\nkey Enter\n'
+  # at home the newest case is first: F8 asks for a supervisor
+  printf 'key F8\ndump\ntype 客户申请撤销\nkey Enter\ntype demo01\nkey Enter\ntype 246810\nkey Enter\ndump\n'
+  printf 'key Home\nkey Delete Delete Delete Delete Delete Delete\ntype demosup\nkey Tab\ntype 975310\nkey Enter\ndump\n'; } >"$T/refund.keys"
+krun refund
+rcase=$(q "SELECT case_no FROM cases ORDER BY id DESC LIMIT 1")
+seen refund "refund: asks for a supervisor's approval" "撤销业务 $rcase 并退还已收费用"
+seen refund "refund: a clerk cannot approve" "该工号不是值班主管"
+seen refund "refund: approved and sent" "已发起退款 400.00 元"
+equal "refund: recorded, approved by the supervisor" "$(q "SELECT requested_by || ' ' || approved_by || ' ' || state FROM refunds")" "demo01 demosup SUCCESS"
+equal "refund: the case cancelled" "$(q "SELECT status FROM cases WHERE case_no = '$rcase'")" cancelled
+equal "refund: the order is REFUND" "$(q "SELECT state FROM payments p JOIN cases c ON c.id = p.case_id WHERE c.case_no = '$rcase'")" REFUND
+expect "refund: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/demo.db"
+{ login; printf 'key F8\ndump\n'; } >"$T/refund2.keys"
+krun refund2
+seen refund2 "refund: a second refund is refused" "该业务已退款"
