@@ -137,6 +137,58 @@ seen nokey "no key: says what to do" "读卡器中没有 USB Key"
 seen nokey "no key: the status line says so" "Key 未插入"
 expect "all: audit chain intact" 0 "^OK" $K audit verify
 
+# ---- the other services' key parts, each through the kiosk ----
+DRV="$PWD/$BUILD/tests/sim/tokdrive"
+tok() { sqlite3 "$DB" "SELECT state FROM tokens WHERE serial = '$1'"; }
+MATS='key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+
+# change: the unit's name changed, same key, a new certificate with the new name
+start_sim k1 SC-K-0001
+{ clerk; pick 9; party "$UNIT2" $USCC; printf "$MATS"; printf 'dump\nkey Enter\nkey Enter\ndump\n'; } >"$T/change.keys"
+krun change $LATER
+equal "change: re-enrolled on the same key" "$(q "SELECT count(*) FROM token_events WHERE reason = 'reenrolled'")" 1
+expect "change: the key holds the new name" 0 "$UNIT2" "$KIOSKCTL" token info --reader "$R0"
+equal "change: the old certificate superseded" "$(q "SELECT count(*) FROM certs WHERE status = 'revoked' AND revoke_reason = 'superseded'")" 2
+
+# PIN unlock: six wrong PINs lock the key; the kiosk resets it to the initial PIN
+for i in 1 2 3 4 5 6; do $DRV verify 000000 >/dev/null 2>&1; done
+expect "unlock: the key is locked" 1 "status=blocked" $DRV verify 12345678
+{ clerk; pick 12; party "$UNIT2" $USCC; printf "$MATS"; printf 'key Enter\nkey Enter\ndump\n'; } >"$T/unlock.keys"
+krun unlock $LATER
+equal "unlock: the reset recorded" "$(q "SELECT count(*) FROM audit WHERE action = 'token.pin_reset'")" 1
+expect "unlock: the initial PIN works again" 0 "status=ok" $DRV verify 12345678
+stop_sim k1
+
+# reissue: key SC-K-0001 broken, a new blank key; the old validity is kept
+start_sim k4 SC-K-0004
+{ clerk; pick 10; party "$UNIT2" $USCC; printf 'key Enter\ntype 2028-11-21\nkey Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  printf 'dump\nkey F7\ndump\nkey Enter\nkey Enter\ndump\n'; } >"$T/reissue.keys"
+krun reissue $LATER
+seen reissue "reissue: the unit's keys on record listed" "SC-K-0001"
+seen reissue "reissue: F7 marks the old key broken" "旧 Key：损坏"
+equal "reissue: the old key DAMAGED" "$(tok SC-K-0001)" DAMAGED
+equal "reissue: the new key ACTIVE" "$(tok SC-K-0004)" ACTIVE
+equal "reissue: the old key's validity kept" "$(q "SELECT date(c.not_after * 86400, 'unixepoch') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0004'")" 2028-11-21
+equal "reissue: the old certificate revoked as broken" "$(q "SELECT count(*) FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0001' AND c.status = 'revoked' AND c.revoke_reason = 'broken'")" 1
+
+# bind (人社): the key is read and bound to the unit and agent, nothing written
+{ clerk; pick 5; party "$UNIT2" $USCC; printf "$MATS"; printf 'key Enter\ndump\n'; } >"$T/bind.keys"
+krun bind $LATER
+equal "bind: the binding recorded" "$(q "SELECT t.serial || ' ' || b.agent_name FROM token_bindings b JOIN tokens t ON t.id = b.token_id WHERE b.unbound_ms IS NULL")" "SC-K-0004 张三"
+stop_sim k4
+
+# revoke: the supervisor approves; the key brought is erased
+start_sim k2 SC-K-0002
+{ clerk; pick 11; party "$UNIT" $USCC; printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  printf 'type sup1\nkey Enter\ntype 975310\nkey Enter\n'
+  printf 'dump\nkey Enter\nkey Enter\ndump\n'; } >"$T/revoke.keys"
+krun revoke $LATER
+equal "revoke: approved by the supervisor" "$(q "SELECT detail FROM case_steps WHERE step = 'approval'")" "approved by sup1"
+equal "revoke: the key went TERMINATED, then blank" "$(q "SELECT group_concat(to_state, ' ') FROM (SELECT e.to_state FROM token_events e JOIN tokens t ON t.id = e.token_id WHERE t.serial = 'SC-K-0002' ORDER BY e.id DESC LIMIT 2)")" "UNFORMATTED TERMINATED"
+expect "revoke: the key reads blank" 0 "blank" "$KIOSKCTL" token info --reader "$R0"
+expect "services: audit chain intact" 0 "^OK" $K audit verify
+stop_sim k2
+
 # ---- WeChat Pay against paysim: kill -9 while waiting for the customer,
 # restart, the same order is resumed and paid once ----
 WX="$T/wx"
