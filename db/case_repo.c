@@ -100,6 +100,25 @@ int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *ou
 
 	int64_t now = clock_now_ms();
 	long day = clock_local_day(now);
+	/* a closed day takes no new case: its anchor has signed its counts */
+	st = dbi_stmt(db, "SELECT closed_by FROM day_anchors WHERE day = ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, day);
+	rc = sqlite3_step(st);
+	char closer[33] = "";
+	if (rc == SQLITE_ROW)
+		dbi_copy(closer, sizeof closer, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		kerr_set(err, "case", "the day is closed (by %s): no new case can be opened today",
+			 closer);
+		goto fail;
+	}
+	if (rc != SQLITE_DONE) {
+		dbi_sqlerr(db, err, "looking for the day's close");
+		goto fail;
+	}
 	st = dbi_stmt(db,
 		      "SELECT COALESCE(MAX(day_seq), 0) FROM cases WHERE kiosk_id = ?1 AND day = ?2",
 		      err);

@@ -36,7 +36,8 @@ typedef struct case_rec {
 	int64_t updated_ms;
 } case_rec;
 
-/* Open a case for svc by clerk; fills out (case_no assigned per kiosk and day). */
+/* Open a case for svc by clerk; fills out (case_no assigned per kiosk and day).
+ * Refused once the supervisor has closed the day (day_anchors). */
 int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *out, kerr *err);
 
 typedef struct material_decision {

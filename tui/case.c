@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/rules.h"
 #include "core/utf8.h"
+#include "db/anchor_repo.h"
 #include "tui/term.h"
 #include "tui/ui.h"
 
@@ -91,6 +92,16 @@ void case_goto_next(app *a)
 
 void case_start(app *a, const service *svc)
 {
+	/* after the supervisor's day close, no new case (said in the clerk's words;
+	 * db_case_open refuses it too) */
+	anchor_rec closed;
+	kerr cerr = { 0 };
+	if (db_anchor_get(a->db, clock_today(), &closed, &cerr) == 0) {
+		str_var v[] = { { "by", closed.closed_by }, { NULL, NULL } };
+		char buf[256];
+		app_flash(a, app_render(a, "case.day_closed", v, buf, sizeof buf));
+		return;
+	}
 	case_end(a);
 	case_ctx *cs = ctx_new(a, svc);
 	kerr err = { 0 };

@@ -89,24 +89,6 @@ seen parts "timeline: its audit rows" "审计 demo01 +#[0-9]+ case.open"
 seen parts "search by USCC: one case" "查找：91510100MA61XY3K4K"
 seen parts "refusals part: the notice with its reason" "未加盖单位公章"
 
-# ---- day close at the kiosk, then the log cut back ----
-{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey F12\ndump\n'; } >"$T/close.keys"
-krun close
-seen close "day close: asks first" "日结 2026-11-21？"
-seen close "day close: done, files named" "已日结。已导出：.*day-20261121.csv"
-seen close "day close: a second close is refused" "当日已日结"
-truth "day close: CSV and anchor exported" test -s "$D/closes/day-20261121.csv" -a -s "$D/closes/day-20261121.anchor"
-truth "day close: summary saved for printing" sh -c "ls '$D'/slips/*/day-20261121-summary.txt"
-expect "day close: audit verify --anchors OK" 0 "anchors OK: 1 closed" "$KIOSKCTL" audit verify --anchors \
-	--db "$D/demo.db" --key "$D/kiosk-key.pem"
-cp "$D/demo.db" "$T/cut.db"
-sqlite3 "$T/cut.db" "DROP TRIGGER audit_no_delete; DROP TRIGGER audit_head_only_advances;
-	DELETE FROM audit WHERE seq > (SELECT last_seq FROM day_anchors) - 2;
-	UPDATE audit_head SET seq = (SELECT max(seq) FROM audit), hash = (SELECT hash FROM audit WHERE seq = (SELECT max(seq) FROM audit));"
-expect "truncated log: audit verify alone passes (the cut is clean)" 0 "^OK" "$KIOSKCTL" audit verify --db "$T/cut.db"
-expect "truncated log: --anchors reports it" 1 "log truncated" "$KIOSKCTL" audit verify --anchors \
-	--db "$T/cut.db" --key "$D/kiosk-key.pem"
-
 # ---- revocation: waits for a supervisor, refuses self-approval ----
 { login; pick 11; party 成都锦城示例科技有限公司 91510100MA61XY3K4K
   printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\ndump\n'
@@ -134,3 +116,24 @@ expect "refund: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/de
 { login; printf 'key F8\ndump\n'; } >"$T/refund2.keys"
 krun refund2
 seen refund2 "refund: a second refund is refused" "该业务已退款"
+
+# ---- day close at the kiosk, then the log cut back ----
+{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey F12\ndump\n'; } >"$T/close.keys"
+krun close
+seen close "day close: asks first" "日结 2026-11-21？"
+seen close "day close: done, files named" "已日结。已导出：.*day-20261121.csv"
+seen close "day close: a second close is refused" "当日已日结"
+{ login; pick 7; printf 'dump\n'; } >"$T/after.keys"
+krun after
+seen after "after the close: no new case" "今日已由 demosup 日结"
+truth "day close: CSV and anchor exported" test -s "$D/closes/day-20261121.csv" -a -s "$D/closes/day-20261121.anchor"
+truth "day close: summary saved for printing" sh -c "ls '$D'/slips/*/day-20261121-summary.txt"
+expect "day close: audit verify --anchors OK" 0 "anchors OK: 1 closed" "$KIOSKCTL" audit verify --anchors \
+	--db "$D/demo.db" --key "$D/kiosk-key.pem"
+cp "$D/demo.db" "$T/cut.db"
+sqlite3 "$T/cut.db" "DROP TRIGGER audit_no_delete; DROP TRIGGER audit_head_only_advances;
+	DELETE FROM audit WHERE seq > (SELECT last_seq FROM day_anchors) - 2;
+	UPDATE audit_head SET seq = (SELECT max(seq) FROM audit), hash = (SELECT hash FROM audit WHERE seq = (SELECT max(seq) FROM audit));"
+expect "truncated log: audit verify alone passes (the cut is clean)" 0 "^OK" "$KIOSKCTL" audit verify --db "$T/cut.db"
+expect "truncated log: --anchors reports it" 1 "log truncated" "$KIOSKCTL" audit verify --anchors \
+	--db "$T/cut.db" --key "$D/kiosk-key.pem"

@@ -274,6 +274,26 @@ static void refused(fx *f, long day, const char *who, const kioskkey *key, int w
 	assert_int_equal(scalar(f, "SELECT count(*) FROM day_anchors"), anchors);
 }
 
+/* A closed day takes no new case; the next day does. */
+static void test_no_case_after_close(void **state)
+{
+	fx *f = *state;
+	anchor_rec a;
+	close_ok(f, DAY0, &a);
+	const service *svc = catalog_service(f->cat, "zc.new");
+	assert_non_null(svc);
+	long long cases = scalar(f, "SELECT count(*) FROM cases");
+	kerr err = { 0 };
+	case_rec c;
+	assert_int_equal(db_case_open(f->db, svc, "clerk1", &c, &err), -1);
+	assert_non_null(strstr(err.msg, "the day is closed (by sup1)"));
+	assert_int_equal(scalar(f, "SELECT count(*) FROM cases"), cases);
+	clock_set_fixed(T0 + 86400000LL);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(db_case_open(f->db, svc, "clerk1", &c, &err), 0);
+	clock_set_fixed(T0);
+}
+
 static void test_close_refusals(void **state)
 {
 	fx *f = *state;
@@ -578,6 +598,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_close_signs_the_head_and_counts),
 		T(test_close_refusals),
+		T(test_no_case_after_close),
 		T(test_close_refused_on_tampered_chain),
 		T(test_close_refused_when_an_anchor_disagrees),
 		T(test_truncated_log_reported),
