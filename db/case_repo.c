@@ -100,8 +100,11 @@ int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *ou
 
 	int64_t now = clock_now_ms();
 	long day = clock_local_day(now);
-	/* a closed day takes no new case: its anchor has signed its counts */
-	st = dbi_stmt(db, "SELECT closed_by FROM day_anchors WHERE day = ?1", err);
+	/* a closed day takes no new case: its anchor has signed its counts
+	 * (day anchors exist from schema v4 on) */
+	st = db_schema_version(db) >= 4
+		     ? dbi_stmt(db, "SELECT closed_by FROM day_anchors WHERE day = ?1", err)
+		     : dbi_stmt(db, "SELECT '' WHERE 0 AND ?1", err);
 	if (!st)
 		goto fail;
 	sqlite3_bind_int64(st, 1, day);

@@ -69,6 +69,7 @@ void case_end(app *a)
 {
 	if (!a->cs)
 		return;
+	payment_poll_wait(a);
 	checklist_free(a->cs->cl);
 	free(a->cs->slip_text);
 	free(a->cs->old_keys);

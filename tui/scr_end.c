@@ -5,6 +5,8 @@
  * (受理回执, or the 一次性告知单 after a refusal), saved under the data
  * directory and sent to the print command. */
 #include <curses.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +296,7 @@ static void make_order(app *a)
 {
 	case_ctx *cs = a->cs;
 	kerr err = { 0 };
+	payment_poll_wait(a);
 	memset(&cs->order, 0, sizeof cs->order);
 	if (!a->pay) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", app_str(a, "pay.result.not_supported"));
@@ -383,44 +386,126 @@ static void payment_enter(app *a)
 }
 
 /* Ask the gateway; the query's answer is what counts. */
-static pay_result poll(app *a)
+/* Take the gateway's answer to a query: the query's answer is what counts. */
+static pay_result apply_query(app *a, pay_result r, pay_order *o, const kerr *err)
 {
 	case_ctx *cs = a->cs;
-	if (!cs->order_made || !a->pay)
-		return PR_NOT_SUPPORTED;
-	pay_order o;
-	kerr err = { 0 };
 	pay_state before = cs->order.state;
-	pay_result r = pay_query(a->pay, cs->order.out_trade_no, &o, &err);
 	if (r != PR_OK) {
-		snprintf(cs->step_msg, sizeof cs->step_msg, "%s %s", app_str(a, pay_result_key(r)), err.msg);
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s %s", app_str(a, pay_result_key(r)), err->msg);
 		cs->step_failed = true;
 		return r;
 	}
 	/* no such order at the gateway: the order in hand stays as it is */
-	if (o.state == PAY_NOTFOUND) {
+	if (o->state == PAY_NOTFOUND) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", app_str(a, pay_result_key(PR_NOT_FOUND)));
 		cs->step_failed = true;
 		return PR_NOT_FOUND;
 	}
+	cs->step_failed = false;
+	cs->step_msg[0] = '\0';
 	/* a query does not repeat the code or the expiry: keep what the create gave */
-	if (!o.code_url[0])
-		snprintf(o.code_url, sizeof o.code_url, "%s", cs->order.code_url);
-	if (!o.expire_ms)
-		o.expire_ms = cs->order.expire_ms;
-	if (!o.description[0])
-		snprintf(o.description, sizeof o.description, "%s", cs->order.description);
-	cs->order = o;
-	if (o.state != before)
+	if (!o->code_url[0])
+		snprintf(o->code_url, sizeof o->code_url, "%s", cs->order.code_url);
+	if (!o->expire_ms)
+		o->expire_ms = cs->order.expire_ms;
+	if (!o->description[0])
+		snprintf(o->description, sizeof o->description, "%s", cs->order.description);
+	cs->order = *o;
+	if (o->state != before)
 		record_payment(a);
-	if (o.state == PAY_SUCCESS && o.verified) {
+	if (o->state == PAY_SUCCESS && o->verified) {
 		char detail[96];
-		snprintf(detail, sizeof detail, "paid %lld fen, transaction %s", (long long)o.amount_fen,
-			 o.transaction_id);
+		snprintf(detail, sizeof detail, "paid %lld fen, transaction %s", (long long)o->amount_fen,
+			 o->transaction_id);
 		if (case_commit(a, STEP_PAYMENT, detail))
 			case_goto_next(a);
 	}
 	return PR_OK;
+}
+
+/* The periodic query runs on a thread of its own, so a slow gateway (up to
+ * the client's timeouts and retries) never freezes the screen; its answer is
+ * taken on the main thread at the next tick. The device is used by one
+ * thread at a time: every other gateway call first waits for the query in
+ * flight (poll_wait). */
+struct poll_job {
+	pthread_t th;
+	atomic_bool done;
+	pay_dev *dev;
+	char no[PAY_TRADE_NO_MAX + 1];
+	pay_order out;
+	pay_result r;
+	kerr err;
+};
+
+static void *poll_thread(void *arg)
+{
+	struct poll_job *j = arg;
+	j->r = pay_query(j->dev, j->no, &j->out, &j->err);
+	atomic_store(&j->done, true);
+	return NULL;
+}
+
+/* Wait for the query in flight, if any; its answer is dropped when the case
+ * has moved on (discard), else taken. */
+static void poll_finish(app *a, bool discard)
+{
+	case_ctx *cs = a->cs;
+	struct poll_job *j = cs ? cs->poll_job : NULL;
+	if (!j)
+		return;
+	pthread_join(j->th, NULL);
+	cs->poll_job = NULL;
+	if (!discard && cs->order_made && strcmp(j->no, cs->order.out_trade_no) == 0)
+		apply_query(a, j->r, &j->out, &j->err);
+	free(j);
+}
+
+void payment_poll_wait(app *a)
+{
+	poll_finish(a, true);
+}
+
+/* Ask the gateway now and wait for the answer. */
+static pay_result poll(app *a)
+{
+	case_ctx *cs = a->cs;
+	poll_finish(a, true);
+	if (!cs->order_made || !a->pay)
+		return PR_NOT_SUPPORTED;
+	pay_order o;
+	kerr err = { 0 };
+	pay_result r = pay_query(a->pay, cs->order.out_trade_no, &o, &err);
+	return apply_query(a, r, &o, &err);
+}
+
+/* The tick: take an answer that arrived; start a query when one is due. */
+static void poll_tick(app *a)
+{
+	case_ctx *cs = a->cs;
+	if (cs->poll_job && atomic_load(&cs->poll_job->done)) {
+		poll_finish(a, false);
+		return;
+	}
+	if (cs->poll_job || !cs->order_made || !a->pay ||
+	    clock_now_ms() - cs->last_poll_ms < (int64_t)a->cfg->payment.poll_seconds * 1000)
+		return;
+	cs->last_poll_ms = clock_now_ms();
+	struct poll_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		poll(a);
+		return;
+	}
+	atomic_init(&j->done, false);
+	j->dev = a->pay;
+	snprintf(j->no, sizeof j->no, "%s", cs->order.out_trade_no);
+	if (pthread_create(&j->th, NULL, poll_thread, j) != 0) {
+		free(j);
+		poll(a); /* no thread: ask in line */
+		return;
+	}
+	cs->poll_job = j;
 }
 
 static void payment_draw(app *a)
@@ -481,6 +566,7 @@ static void close_and_cancel(app *a)
 {
 	case_ctx *cs = a->cs;
 	kerr err = { 0 };
+	payment_poll_wait(a);
 	if (cs->order_made && a->pay && pay_close(a->pay, cs->order.out_trade_no, &err) == PR_OK) {
 		cs->order.state = PAY_CLOSED;
 		record_payment(a);
@@ -498,11 +584,8 @@ static bool payment_act(app *a, action_id act)
 	case_ctx *cs = a->cs;
 	kerr err = { 0 };
 	switch (act) {
-	case ACT_NONE: /* a tick: ask the gateway every poll_seconds */
-		if (clock_now_ms() - cs->last_poll_ms >= (int64_t)a->cfg->payment.poll_seconds * 1000) {
-			cs->last_poll_ms = clock_now_ms();
-			poll(a);
-		}
+	case ACT_NONE: /* a tick: ask the gateway every poll_seconds, in the background */
+		poll_tick(a);
 		return true;
 	case ACT_NEXT:
 		if (!cs->order_made)
@@ -512,6 +595,7 @@ static bool payment_act(app *a, action_id act)
 		return true;
 	case ACT_PAID:
 		/* Trainer mode: the customer scans and pays. */
+		payment_poll_wait(a);
 		if (a->demo && cs->order_made)
 			pay_demo_settle(a->pay, cs->order.out_trade_no, &err);
 		poll(a);

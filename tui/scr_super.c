@@ -713,6 +713,7 @@ void refund_start(app *a, const char *case_no)
 static void refund_send(app *a, const refund_rec *r)
 {
 	struct day_ctx *d = ctx(a);
+	payment_poll_wait(a); /* a case left at its payment may have a query in flight */
 	kerr err = { 0 };
 	char buf[1024];
 	if (!a->pay) {

@@ -262,6 +262,7 @@ bool train_control(app *a, action_id act)
 	char buf[512];
 	switch (act) {
 	case ACT_T_GATEWAY:
+		payment_poll_wait(a); /* the gateway is used by one thread at a time */
 		if (pay_demo_fail_next(a->pay, PR_GATEWAY, &err) != 0)
 			app_flash_err(a, &err);
 		else
@@ -335,6 +336,7 @@ static int devices_for(app *a, const scenario *sc, kerr *err)
 		pay_dev_free(pay);
 		return -1;
 	}
+	payment_poll_wait(a); /* no query may be using the old gateway */
 	if (a->tok)
 		token_dev_free(a->tok);
 	if (a->pay)

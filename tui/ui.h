@@ -175,6 +175,7 @@ typedef struct case_ctx {
 	bool order_made;
 	int pay_attempt;
 	int64_t last_poll_ms;             /* the gateway is asked every poll_seconds */
+	struct poll_job *poll_job;        /* the query in flight (tui/scr_end.c), NULL none */
 	char slip_text_path[1024];
 	char *slip_text;
 	int slip_scroll;
@@ -309,6 +310,9 @@ bool tokstep_run(app *a);
 void tokstep_load_old_keys(app *a);
 /* Look at the reader (cheap); read the key when it arrived or changed. */
 void app_watch_key(app *a);
+/* Wait for the payment query in flight, dropping its answer (before the
+ * case is left, freed, or the gateway is used for anything else). */
+void payment_poll_wait(app *a);
 /* Draw the whole screen now (progress during a long operation). */
 void app_redraw(app *a);
 
