@@ -71,6 +71,13 @@ static int draw_old_keys(app *a, int y)
 static void token_draw(app *a)
 {
 	case_ctx *cs = a->cs;
+	/* which reader the key is read through (a counter may have two) */
+	const char *reader = a->demo ? "" : token_pcsc_reader(a->tok);
+	if (reader[0]) {
+		char buf[256];
+		str_var v[] = { { "reader", reader }, { NULL, NULL } };
+		draw_text(LINES - 3, 2, app_render(a, "tokstep.reader", v, buf, sizeof buf), COLS - 4);
+	}
 	attron(A_BOLD);
 	draw_text(3, 2, cs->svc->label[a->lg], COLS - 4);
 	attroff(A_BOLD);
