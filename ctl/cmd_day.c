@@ -30,30 +30,6 @@
 	"       kioskctl day export --date YYYY-MM-DD [--out DIR]\n"                            \
 	"  (--config DIR, --db FILE; the PIN is read from the terminal or one line of stdin)"
 
-/* One line of PIN: from the terminal without echo, or from stdin. */
-static int read_pin_once(const char *who, char *pin, size_t n)
-{
-	if (!isatty(STDIN_FILENO)) {
-		if (!fgets(pin, (int)n, stdin))
-			return -1;
-		pin[strcspn(pin, "\r\n")] = '\0';
-		return 0;
-	}
-	struct termios old, quiet;
-	if (tcgetattr(STDIN_FILENO, &old) != 0)
-		return -1;
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	fprintf(stderr, "PIN of %s: ", who);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	int rc = fgets(pin, (int)n, stdin) ? 0 : -1;
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-	fprintf(stderr, "\n");
-	if (rc == 0)
-		pin[strcspn(pin, "\r\n")] = '\0';
-	return rc;
-}
-
 /* The two files, their paths printed. */
 static int export_day(kdb *db, const anchor_rec *a, const char *dir, kerr *err)
 {
@@ -132,37 +108,8 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 		}
 	}
 
-	char pin[64];
-	if (read_pin_once(who, pin, sizeof pin) != 0) {
-		fprintf(stderr, "kioskctl: no PIN given on the terminal or stdin; nothing was "
-			"closed\n");
+	if (ctl_supervisor(a, db, "closing a day") != EXIT_OK)
 		return EXIT_USAGE;
-	}
-	staff_rec st;
-	int left = 0;
-	login_result lr = db_staff_login(db, who, pin, cfg->login_max_failures,
-					 cfg->login_lock_minutes, &st, &left, &err);
-	explicit_bzero(pin, sizeof pin);
-	switch (lr) {
-	case LOGIN_OK:
-		break;
-	case LOGIN_BAD_PIN:
-		fprintf(stderr, "kioskctl: wrong PIN for %s (%d tries left before the lock); "
-			"nothing was closed\n", who, left);
-		return EXIT_USAGE;
-	case LOGIN_LOCKED: {
-		char until[32];
-		fprintf(stderr, "kioskctl: %s is locked until %s after wrong PINs; nothing was "
-			"closed\n", who, clock_format_local(st.locked_until_ms, until, sizeof until));
-		return EXIT_USAGE;
-	}
-	case LOGIN_UNKNOWN:
-		fprintf(stderr, "kioskctl: no active staff member '%s'; a day is closed by a "
-			"supervisor\n", who);
-		return EXIT_USAGE;
-	default:
-		return fail_env(&err);
-	}
 
 	int rc = EXIT_OK;
 	kioskkey *key = kioskkey_load_or_create(key_path, &err);
@@ -203,8 +150,8 @@ int cmd_day(const args *a)
 	if (!do_close && !show && !do_export)
 		return usage_error("%s", DAY_USAGE);
 	if (check_opts(a, do_close ? "config db date by out key"
-			  : show ? "config db date"
-				 : "config db date out"))
+			  : show ? "config db date by"
+				 : "config db date by out"))
 		return EXIT_USAGE;
 	long day;
 	if (parse_date(a, &day))
@@ -221,6 +168,8 @@ int cmd_day(const args *a)
 	int rc;
 	if (do_close) {
 		rc = day_close(a, cfg, db, day);
+	} else if (ctl_supervisor(a, db, show ? "showing a day's anchor" : "exporting a day") != EXIT_OK) {
+		rc = EXIT_USAGE;
 	} else {
 		anchor_rec anc;
 		int r = db_anchor_get(db, day, &anc, &err);

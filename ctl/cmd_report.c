@@ -224,7 +224,7 @@ static int report_daily(const args *a)
 {
 	if (a->n_words != 2)
 		return usage_error("usage: %s", USAGE_DAILY);
-	if (check_opts(a, "config db date csv clerk service outcome search"))
+	if (check_opts(a, "config db date csv clerk service outcome search by"))
 		return EXIT_USAGE;
 	long day;
 	if (date_opt(a, "date", "daily", &day))
@@ -259,6 +259,11 @@ static int report_daily(const args *a)
 	if (!db) {
 		catalog_free(cat);
 		return fail_env(&err);
+	}
+	if (ctl_supervisor(a, db, "the day's report") != EXIT_OK) {
+		catalog_free(cat);
+		db_close(db);
+		return EXIT_USAGE;
 	}
 	int rc = EXIT_OK;
 	if (f.clerk_id) {
@@ -314,7 +319,7 @@ static int report_range(const args *a)
 {
 	if (a->n_words != 2)
 		return usage_error("usage: %s", USAGE_RANGE);
-	if (check_opts(a, "config db from to csv"))
+	if (check_opts(a, "config db from to csv by"))
 		return EXIT_USAGE;
 	long from, to;
 	if (date_opt(a, "from", "range", &from) || date_opt(a, "to", "range", &to))
@@ -329,6 +334,10 @@ static int report_range(const args *a)
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
+	if (ctl_supervisor(a, db, "the range report") != EXIT_OK) {
+		db_close(db);
+		return EXIT_USAGE;
+	}
 	range_report r;
 	int rc = EXIT_OK;
 	if (db_report_range(db, from, to, &r, &err) != 0) {
@@ -352,7 +361,7 @@ static int report_timeline(const args *a)
 {
 	if (a->n_words != 3)
 		return usage_error("usage: %s", USAGE_CASE);
-	if (check_opts(a, "config db"))
+	if (check_opts(a, "config db by"))
 		return EXIT_USAGE;
 	const char *case_no = a->words[2];
 	if (!*case_no || strlen(case_no) > 39)
@@ -361,6 +370,10 @@ static int report_timeline(const args *a)
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
+	if (ctl_supervisor(a, db, "a case's timeline") != EXIT_OK) {
+		db_close(db);
+		return EXIT_USAGE;
+	}
 	timeline_entry *t = NULL;
 	size_t n = 0;
 	int found = db_case_timeline(db, case_no, &t, &n, &err);

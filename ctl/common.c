@@ -6,7 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <termios.h>
+
+#include "core/clock.h"
+#include "core/staff.h"
 #include "ctl/ctl.h"
+#include "db/staff_repo.h"
 
 /* Options that take no value. */
 int ctl_is_flag(const char *name)
@@ -80,3 +85,80 @@ kdb *open_db(const args *a, db_open_mode mode, kerr *err)
 	return db;
 }
 
+
+/* One line of PIN: from the terminal without echo, or from stdin. */
+static int read_pin_once(const char *who, char *pin, size_t n)
+{
+	if (!isatty(STDIN_FILENO)) {
+		if (!fgets(pin, (int)n, stdin))
+			return -1;
+		pin[strcspn(pin, "\r\n")] = '\0';
+		return 0;
+	}
+	struct termios old, quiet;
+	if (tcgetattr(STDIN_FILENO, &old) != 0)
+		return -1;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	fprintf(stderr, "PIN of %s: ", who);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	int rc = fgets(pin, (int)n, stdin) ? 0 : -1;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fprintf(stderr, "\n");
+	if (rc == 0)
+		pin[strcspn(pin, "\r\n")] = '\0';
+	return rc;
+}
+
+/* The acts that are a supervisor's (the day view's figures, the day close):
+ * --by ID and that supervisor's PIN, from the terminal or one line of stdin,
+ * checked like a login at the kiosk (wrong PINs count towards the lock). */
+int ctl_supervisor(const args *a, kdb *db, const char *act)
+{
+	const char *who = opt(a, "by");
+	if (!who || !*who) {
+		fprintf(stderr, "kioskctl: %s is a supervisor's: give --by SUPERVISOR_ID (the PIN "
+			"is read from the terminal or stdin)\n", act);
+		return EXIT_USAGE;
+	}
+	kerr err = { 0 };
+	kiosk_config *cfg = load_config(a, &err);
+	if (!cfg)
+		return fail_env(&err);
+	int max_failures = cfg->login_max_failures, lock_minutes = cfg->login_lock_minutes;
+	config_free(cfg);
+	char pin[64];
+	if (read_pin_once(who, pin, sizeof pin) != 0) {
+		fprintf(stderr, "kioskctl: no PIN given on the terminal or stdin; nothing was done\n");
+		return EXIT_USAGE;
+	}
+	staff_rec st;
+	int left = 0;
+	login_result lr = db_staff_login(db, who, pin, max_failures, lock_minutes, &st, &left, &err);
+	explicit_bzero(pin, sizeof pin);
+	switch (lr) {
+	case LOGIN_OK:
+		break;
+	case LOGIN_BAD_PIN:
+		fprintf(stderr, "kioskctl: wrong PIN for %s (%d tries left before the lock); "
+			"nothing was done\n", who, left);
+		return EXIT_USAGE;
+	case LOGIN_LOCKED: {
+		char until[32];
+		fprintf(stderr, "kioskctl: %s is locked until %s after wrong PINs; nothing was "
+			"done\n", who, clock_format_local(st.locked_until_ms, until, sizeof until));
+		return EXIT_USAGE;
+	}
+	case LOGIN_UNKNOWN:
+		fprintf(stderr, "kioskctl: no active staff member '%s'\n", who);
+		return EXIT_USAGE;
+	default:
+		return fail_env(&err);
+	}
+	if (st.role != ROLE_SUPERVISOR) {
+		fprintf(stderr, "kioskctl: %s is a %s; %s is a supervisor's\n", who,
+			staff_role_name(st.role), act);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}

@@ -38,6 +38,10 @@ kiosk_config *load_config(const args *a, kerr *err);
 /* The database named by --db, else the configured one. Caller closes. */
 kdb *open_db(const args *a, db_open_mode mode, kerr *err);
 
+/* A supervisor's act: --by ID and the PIN (terminal or stdin), checked like a
+ * login; EXIT_OK, else EXIT_USAGE with the reason printed. */
+int ctl_supervisor(const args *a, kdb *db, const char *act);
+
 /* Commands living in their own files. */
 int cmd_audit(const args *a);
 int cmd_report(const args *a);

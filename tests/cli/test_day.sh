@@ -27,10 +27,10 @@ expect "day close impossible date" 2 "not a real date" $K day close --date 2026-
 expect "day close unknown option" 2 "unknown option --csv" $K day close --date 2026-11-21 --by s001 --csv
 expect "day close without a PIN" 2 "no PIN" sh -c "$K day close --date 2026-11-21 --by s001 < /dev/null"
 expect "wrong PIN refused" 2 "wrong PIN for s001" sh -c "echo 999999 | $K day close --date 2026-11-21 --by s001"
-expect "a clerk cannot close the day" 2 "only a supervisor can close the day" sh -c "echo 246810 | $K day close --date 2026-11-21 --by c001"
+expect "a clerk cannot close the day" 2 "c001 is a clerk; closing a day is a supervisor.s" sh -c "echo 246810 | $K day close --date 2026-11-21 --by c001"
 expect "unknown staff id" 2 "no active staff member 'x9'" sh -c "echo 135790 | $K day close --date 2026-11-21 --by x9"
 expect "a day in the future refused" 2 "2026-11-22 is in the future" sh -c "echo 135790 | $K day close --date 2026-11-22 --by s001"
-expect "not closed yet" 1 "2026-11-21 is not closed" $K day show --date 2026-11-21
+expect "not closed yet" 1 "2026-11-21 is not closed" sh -c "echo 135790 | $K day show --date 2026-11-21 --by s001"
 truth "no export yet" test ! -e "$D/closes"
 
 # the close
@@ -47,8 +47,8 @@ truth "CSV holds the report header" grep -q '^case_no,service,clerk,status' "$D/
 truth "anchor file has three lines" test "$(wc -l < "$A")" = 3
 truth "no temporary files left" sh -c "! ls -A '$D/closes' '$D' | grep -q '^\\.'"
 expect "a second close refused" 2 "2026-11-21 is already closed \(by s001" sh -c "echo 135790 | $K day close --date 2026-11-21 --by s001"
-expect "day show" 0 "anchor: audit row [0-9]+, head [0-9a-f]{64}" $K day show --date 2026-11-21
-expect "day show of an open day" 1 "2026-11-20 is not closed" $K day show --date 2026-11-20
+expect "day show" 0 "anchor: audit row [0-9]+, head [0-9a-f]{64}" sh -c "echo 135790 | $K day show --date 2026-11-21 --by s001"
+expect "day show of an open day" 1 "2026-11-20 is not closed" sh -c "echo 135790 | $K day show --date 2026-11-20 --by s001"
 
 # the exported anchor checks out with openssl and the public key alone
 head -n 1 "$A" | tr -d '\n' > "$T/msg"
@@ -111,6 +111,6 @@ expect "another key cannot close over earlier anchors" 1 "not with this kiosk's 
 expect "close an earlier day into --out" 0 "wrote $T/out2/day-20261120.anchor" sh -c "echo 135790 | $K day close --date 2026-11-20 --by s001 --out $T/out2"
 truth "--out directory made with mode 700" test "$(mode "$T/out2")" = 700
 expect "both anchors verify" 0 "anchors OK: 2 closed days, 2 anchor files" $K audit verify --anchors --anchor-file "$A" --anchor-file "$T/out2/day-20261120.anchor"
-expect "day export" 0 "wrote $T/again/day-20261121.anchor" $K day export --date 2026-11-21 --out "$T/again"
+expect "day export" 0 "wrote $T/again/day-20261121.anchor" sh -c "echo 135790 | $K day export --date 2026-11-21 --out $T/again --by s001"
 same "the exported anchor is the one written at the close" "$A" "$T/again/day-20261121.anchor"
-expect "day export of an open day" 1 "not closed" $K day export --date 2026-11-19 --out "$T/again"
+expect "day export of an open day" 1 "not closed" sh -c "echo 135790 | $K day export --date 2026-11-19 --out $T/again --by s001"

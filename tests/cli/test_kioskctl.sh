@@ -110,8 +110,9 @@ expect "missing database refused" 2 "missing.db" $K audit verify --db "$T/missin
 truth "missing database not created" test ! -e "$T/missing.db"
 
 # report daily
-expect "report daily" 0 "Daily report 2026-11-21" $K report daily --date 2026-11-21 --db "$DB"
-expect "report daily csv header" 0 "^case_no,service,clerk,status" $K report daily --date 2026-11-21 --csv --db "$DB"
+expect "report daily" 0 "Daily report 2026-11-21" sh -c "echo 135790 | $K report daily --date 2026-11-21 --db $DB --by s001"
+expect "report daily csv header" 0 "^case_no,service,clerk,status" sh -c "echo 135790 | $K report daily --date 2026-11-21 --csv --db $DB --by s001"
+expect "report daily is a supervisor's" 2 "c001 is a clerk" sh -c "echo 246810 | $K report daily --date 2026-11-21 --db $DB --by c001"
 expect "report impossible date" 2 "not a real date" $K report daily --date 2026-02-30 --db "$DB"
 expect "report without date" 2 "needs --date" $K report daily --db "$DB"
 

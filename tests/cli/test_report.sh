@@ -11,6 +11,9 @@ DB="$T/kiosk.db"
 
 echo 246810 | $K staff add --id c001 --name 张三 --role clerk --db "$DB" >/dev/null 2>&1
 echo 246810 | $K staff add --id c002 --name 李四 --role clerk --db "$DB" >/dev/null 2>&1
+echo 975310 | $K staff add --id s001 --name 王主管 --role supervisor --db "$DB" >/dev/null 2>&1
+# the reports are a supervisor's: --by and the PIN on stdin
+sup() { echo 975310 | "$KIOSKCTL" "$@" --by s001; }
 
 # 2024-03-01 00:00 Asia/Shanghai, civil day 19783; read "today" as 2024-03-10.
 D0=1709222400000
@@ -65,88 +68,94 @@ EOF
 
 # report daily: text
 expect "daily text names the day" 0 "^Daily report 2024-03-01, kiosk SCCA-CD-01: 5 cases" \
-	$K report daily --date 2024-03-01 --db "$DB"
+	sup report daily --date 2024-03-01 --db "$DB"
 expect "daily text outcome counts" 0 \
 	"^outcome: completed 1 accepted 0 rongque 1 refused 1 cancelled 1 interrupted 1$" \
-	$K report daily --date 2024-03-01 --db "$DB"
+	sup report daily --date 2024-03-01 --db "$DB"
 expect "daily text money" 0 "^fees due 600.00 yuan, paid \(verified\) 600.00 yuan, flagged 0$" \
-	$K report daily --date 2024-03-01 --db "$DB"
+	sup report daily --date 2024-03-01 --db "$DB"
 expect "daily text rongque overdue" 0 "$N-0002 +deadline 2024-03-03 OVERDUE" \
-	$K report daily --date 2024-03-01 --db "$DB"
+	sup report daily --date 2024-03-01 --db "$DB"
 expect "daily text refusal notice" 0 "app_form \(.*\) missing, essential" \
-	$K report daily --date 2024-03-01 --db "$DB"
+	sup report daily --date 2024-03-01 --db "$DB"
 expect "daily text defect reason" 0 "agent_id_copy \(.*\) defective: 复印件模糊" \
-	$K report daily --date 2024-03-01 --db "$DB"
+	sup report daily --date 2024-03-01 --db "$DB"
 expect "daily text key moves" 0 "SC-0001 +FORMATTED +-> ACTIVE +enrolled +c001 +$N-0001" \
-	$K report daily --date 2024-03-01 --db "$DB"
+	sup report daily --date 2024-03-01 --db "$DB"
 expect "daily text another day" 0 "kiosk SCCA-CD-01: 1 cases" \
-	$K report daily --date 2024-03-02 --db "$DB"
+	sup report daily --date 2024-03-02 --db "$DB"
 
 # report daily --csv: the same rows, the outcome and deadline columns at the end
-$K report daily --date 2024-03-01 --csv --db "$DB" > "$T/day.csv" 2>&1
+sup report daily --date 2024-03-01 --csv --db "$DB" > "$T/day.csv" 2>&1
 truth "csv header" test "$(head -n 1 "$T/day.csv")" = \
 	"case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,paid_yuan,pay_state,flags,created,outcome,agent_name,rongque_deadline,rongque_overdue"
 truth "csv one line per case" test "$(wc -l < "$T/day.csv")" -eq 6
 truth "csv rongque line" grep -q "^$N-0002,zc.new,c001,rongque,slip,.*,rongque,钱二,2024-03-03,overdue$" "$T/day.csv"
 truth "csv open case is interrupted" grep -q "^$N-0004,.*,interrupted,李四,,$" "$T/day.csv"
 for o in completed rongque refused cancelled interrupted; do
-	n_text=$($K report daily --date 2024-03-01 --db "$DB" | sed -n "s/^outcome:.* $o \([0-9]*\).*/\1/p")
+	n_text=$(sup report daily --date 2024-03-01 --db "$DB" | sed -n "s/^outcome:.* $o \([0-9]*\).*/\1/p")
 	n_csv=$(cut -d, -f13 "$T/day.csv" | grep -c "^$o$")
 	truth "csv matches the view: $o" test "$n_text" = "$n_csv"
 done
 
 # filters
-expect "filter by clerk" 0 "kiosk SCCA-CD-01: 2 cases" $K report daily --date 2024-03-01 --clerk c002 --db "$DB"
-expect "filter shown" 0 "^filter: clerk c002$" $K report daily --date 2024-03-01 --clerk c002 --db "$DB"
-expect "filter by service" 0 "1 cases" $K report daily --date 2024-03-01 --service zc.renew --db "$DB"
-expect "filter by outcome" 0 "2 cases" $K report daily --date 2024-03-01 --outcome refused,cancelled --db "$DB"
-expect "search by agent" 0 "1 cases" $K report daily --date 2024-03-01 --search 赵 --db "$DB"
-expect "search by USCC prefix" 0 "3 cases" $K report daily --date 2024-03-01 --search 911100 --db "$DB"
-expect "search by case number" 0 "1 cases" $K report daily --date 2024-03-01 --search "$N-0003" --db "$DB"
-expect "search is not a pattern" 0 "0 cases" $K report daily --date 2024-03-01 --search "%" --db "$DB"
-$K report daily --date 2024-03-01 --csv --outcome interrupted --db "$DB" > "$T/int.csv" 2>&1
+expect "filter by clerk" 0 "kiosk SCCA-CD-01: 2 cases" sup report daily --date 2024-03-01 --clerk c002 --db "$DB"
+expect "filter shown" 0 "^filter: clerk c002$" sup report daily --date 2024-03-01 --clerk c002 --db "$DB"
+expect "filter by service" 0 "1 cases" sup report daily --date 2024-03-01 --service zc.renew --db "$DB"
+expect "filter by outcome" 0 "2 cases" sup report daily --date 2024-03-01 --outcome refused,cancelled --db "$DB"
+expect "search by agent" 0 "1 cases" sup report daily --date 2024-03-01 --search 赵 --db "$DB"
+expect "search by USCC prefix" 0 "3 cases" sup report daily --date 2024-03-01 --search 911100 --db "$DB"
+expect "search by case number" 0 "1 cases" sup report daily --date 2024-03-01 --search "$N-0003" --db "$DB"
+expect "search is not a pattern" 0 "0 cases" sup report daily --date 2024-03-01 --search "%" --db "$DB"
+sup report daily --date 2024-03-01 --csv --outcome interrupted --db "$DB" > "$T/int.csv" 2>&1
 truth "csv filtered" test "$(wc -l < "$T/int.csv")" -eq 2
 truth "csv filtered row" grep -q "^$N-0004," "$T/int.csv"
 
 # bad option values: a clear message, exit 2
-expect "unknown clerk" 2 "no member of staff has this id" $K report daily --date 2024-03-01 --clerk nobody --db "$DB"
-expect "unknown service" 2 "not a service of the catalog" $K report daily --date 2024-03-01 --service zc.nope --db "$DB"
+expect "unknown clerk" 2 "no member of staff has this id" sup report daily --date 2024-03-01 --clerk nobody --db "$DB"
+expect "unknown service" 2 "not a service of the catalog" sup report daily --date 2024-03-01 --service zc.nope --db "$DB"
 expect "unknown outcome lists them" 2 "completed, accepted, rongque, refused, cancelled, interrupted" \
-	$K report daily --date 2024-03-01 --outcome done --db "$DB"
-expect "empty search" 2 "needs a value" $K report daily --date 2024-03-01 --search "" --db "$DB"
-expect "impossible date" 2 "not a real date" $K report daily --date 2024-02-30 --db "$DB"
-expect "date in another form" 2 "not a real date" $K report daily --date 01/03/2024 --db "$DB"
-expect "no date" 2 "needs --date" $K report daily --db "$DB"
-expect "unknown option" 2 "unknown option --bogus" $K report daily --date 2024-03-01 --bogus 1 --db "$DB"
-expect "no subcommand" 2 "report range" $K report
-expect "unknown subcommand" 2 "report daily" $K report weekly --date 2024-03-01
-expect "missing database" 2 "missing.db" $K report daily --date 2024-03-01 --db "$T/missing.db"
+	sup report daily --date 2024-03-01 --outcome done --db "$DB"
+expect "empty search" 2 "needs a value" sup report daily --date 2024-03-01 --search "" --db "$DB"
+expect "impossible date" 2 "not a real date" sup report daily --date 2024-02-30 --db "$DB"
+expect "date in another form" 2 "not a real date" sup report daily --date 01/03/2024 --db "$DB"
+expect "no date" 2 "needs --date" sup report daily --db "$DB"
+expect "unknown option" 2 "unknown option --bogus" sup report daily --date 2024-03-01 --bogus 1 --db "$DB"
+expect "no subcommand" 2 "report range" sup report
+expect "unknown subcommand" 2 "report daily" sup report weekly --date 2024-03-01
+expect "missing database" 2 "missing.db" sup report daily --date 2024-03-01 --db "$T/missing.db"
 
 # report range: a month
 expect "range text" 0 "^Range report 2024-03-01 to 2024-03-31, kiosk SCCA-CD-01: 31 days, 6 cases" \
-	$K report range --from 2024-03-01 --to 2024-03-31 --db "$DB"
+	sup report range --from 2024-03-01 --to 2024-03-31 --db "$DB"
 expect "range day line" 0 "^2024-03-01 +5 +1 +0 +1 +1 +1 +1 +600.00 +600.00 +0$" \
-	$K report range --from 2024-03-01 --to 2024-03-31 --db "$DB"
-expect "range total line" 0 "^total +6 +2 " $K report range --from 2024-03-01 --to 2024-03-31 --db "$DB"
-$K report range --from 2024-03-01 --to 2024-03-31 --csv --db "$DB" > "$T/range.csv" 2>&1
+	sup report range --from 2024-03-01 --to 2024-03-31 --db "$DB"
+expect "range total line" 0 "^total +6 +2 " sup report range --from 2024-03-01 --to 2024-03-31 --db "$DB"
+sup report range --from 2024-03-01 --to 2024-03-31 --csv --db "$DB" > "$T/range.csv" 2>&1
 truth "range csv header" test "$(head -n 1 "$T/range.csv")" = \
 	"day,cases,completed,accepted,rongque,refused,cancelled,interrupted,due_yuan,paid_yuan,mismatches"
 truth "range csv a line per day and the total" test "$(wc -l < "$T/range.csv")" -eq 33
 truth "range csv total" grep -q "^total,6,2,0,1,1,1,1,600.00,600.00,0$" "$T/range.csv"
-expect "range reversed" 2 "comes before" $K report range --from 2024-03-31 --to 2024-03-01 --db "$DB"
-expect "range too long" 2 "367 days" $K report range --from 2024-01-01 --to 2025-01-01 --db "$DB"
-expect "range a leap year" 0 "366 days" $K report range --from 2024-01-01 --to 2024-12-31 --db "$DB"
-expect "range bad date" 2 "not a real date" $K report range --from 2024-13-01 --to 2024-12-31 --db "$DB"
-expect "range needs --to" 2 "needs --to" $K report range --from 2024-03-01 --db "$DB"
+expect "range reversed" 2 "comes before" sup report range --from 2024-03-31 --to 2024-03-01 --db "$DB"
+expect "range too long" 2 "367 days" sup report range --from 2024-01-01 --to 2025-01-01 --db "$DB"
+expect "range a leap year" 0 "366 days" sup report range --from 2024-01-01 --to 2024-12-31 --db "$DB"
+expect "range bad date" 2 "not a real date" sup report range --from 2024-13-01 --to 2024-12-31 --db "$DB"
+expect "range needs --to" 2 "needs --to" sup report range --from 2024-03-01 --db "$DB"
 
 # report case: the timeline
-expect "case timeline header" 0 "^Case $N-0001: zc.new by c001, completed at step slip" $K report case "$N-0001" --db "$DB"
-expect "case timeline step" 0 "^2024-03-01 09:01:00  step +c001 +details" $K report case "$N-0001" --db "$DB"
-expect "case timeline key" 0 "key +c001 +key SC-0001 UNFORMATTED -> FORMATTED \(personalised\)" $K report case "$N-0001" --db "$DB"
-expect "case timeline payment" 0 "payment .*order $N-0001: SUCCESS, verified" $K report case "$N-0001" --db "$DB"
-expect "case timeline materials" 0 "material +c002 +agent_id_copy defective: 复印件模糊" $K report case "$N-0003" --db "$DB"
-$K report case "$N-0001" --db "$DB" | sed -n 's/^\(.\{19\}\).*/\1/p' | tail -n +3 > "$T/times"
+expect "case timeline header" 0 "^Case $N-0001: zc.new by c001, completed at step slip" sup report case "$N-0001" --db "$DB"
+expect "case timeline step" 0 "^2024-03-01 09:01:00  step +c001 +details" sup report case "$N-0001" --db "$DB"
+expect "case timeline key" 0 "key +c001 +key SC-0001 UNFORMATTED -> FORMATTED \(personalised\)" sup report case "$N-0001" --db "$DB"
+expect "case timeline payment" 0 "payment .*order $N-0001: SUCCESS, verified" sup report case "$N-0001" --db "$DB"
+expect "case timeline materials" 0 "material +c002 +agent_id_copy defective: 复印件模糊" sup report case "$N-0003" --db "$DB"
+sup report case "$N-0001" --db "$DB" | sed -n 's/^\(.\{19\}\).*/\1/p' | tail -n +3 > "$T/times"
 truth "case timeline in time order" sh -c "sort -c '$T/times'"
-expect "case unknown" 1 "no case $N-0099" $K report case "$N-0099" --db "$DB"
-expect "case needs its number" 2 "report case CASE_NO" $K report case --db "$DB"
-expect "case number too long" 2 "not a case number" $K report case "$N-00000000000000000000000001" --db "$DB"
+expect "case unknown" 1 "no case $N-0099" sup report case "$N-0099" --db "$DB"
+expect "case needs its number" 2 "report case CASE_NO" sup report case --db "$DB"
+expect "case number too long" 2 "not a case number" sup report case "$N-00000000000000000000000001" --db "$DB"
+
+# ---- the reports are a supervisor's ----
+expect "report without --by refused" 2 "supervisor's: give --by" "$KIOSKCTL" report daily --date 2024-03-01 --db "$DB"
+expect "report by a clerk refused" 2 "c001 is a clerk" sh -c "echo 246810 | '$KIOSKCTL' report daily --date 2024-03-01 --db '$DB' --by c001"
+expect "report with a wrong PIN refused" 2 "wrong PIN for s001" sh -c "echo 000000 | '$KIOSKCTL' report range --from 2024-03-01 --to 2024-03-02 --db '$DB' --by s001"
+expect "timeline by a clerk refused" 2 "is a clerk" sh -c "echo 246810 | '$KIOSKCTL' report case $N-0001 --db '$DB' --by c001"

@@ -59,7 +59,8 @@ static int setup(void **state)
 	if (!f->svc)
 		return -1;
 	f->db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
-	if (!f->db || db_staff_add(f->db, "system", "clerk1", "张三", ROLE_CLERK, "864209", &err)) {
+	if (!f->db || db_staff_add(f->db, "system", "clerk1", "张三", ROLE_CLERK, "864209", &err) ||
+	    db_staff_add(f->db, "system", "sup1", "主管", ROLE_SUPERVISOR, "975310", &err)) {
 		fprintf(stderr, "db: %s\n", err.msg);
 		return -1;
 	}
@@ -333,8 +334,9 @@ static void kioskctl_prints_it(void **state)
 	f->db = NULL;
 	char bin[1024], cmd[2600];
 	assert_non_null(tu_bin_dir(bin, sizeof bin));
-	snprintf(cmd, sizeof cmd, "'%.1000s/../kioskctl' report daily --date 2024-03-01 --db '%s' 2>&1",
-		 bin, f->path);
+	/* the report is a supervisor's: --by and the PIN on stdin */
+	snprintf(cmd, sizeof cmd, "echo 975310 | '%.1000s/../kioskctl' report daily --date 2024-03-01 "
+		 "--db '%s' --by sup1 2>&1", bin, f->path);
 	char *out = run(cmd);
 	assert_non_null(strstr(out, "payments: 9, flagged 2"));
 	assert_true(line_with(out, x.b.case_no, "NO-VERIFIED-SUCCESS"));
@@ -354,8 +356,8 @@ static void kioskctl_prints_it(void **state)
 	assert_false(line_with(out, x.a.case_no, "WITHOUT"));
 	assert_false(line_with(out, x.k.case_no, "WITHOUT"));
 	free(out);
-	snprintf(cmd, sizeof cmd, "'%.1000s/../kioskctl' report daily --date 2024-03-01 --csv --db '%s' 2>&1",
-		 bin, f->path);
+	snprintf(cmd, sizeof cmd, "echo 975310 | '%.1000s/../kioskctl' report daily --date 2024-03-01 "
+		 "--csv --db '%s' --by sup1 2>&1", bin, f->path);
 	out = run(cmd);
 	assert_true(line_with(out, x.b.case_no, ",unverified-paid no-verified-success,"));
 	assert_true(line_with(out, x.h.case_no, ",overpaid,"));
