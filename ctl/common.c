@@ -85,9 +85,9 @@ kdb *open_db(const args *a, db_open_mode mode, kerr *err)
 	return db;
 }
 
-
-/* One line of PIN: from the terminal without echo, or from stdin. */
-static int read_pin_once(const char *who, char *pin, size_t n)
+/* One line of PIN: from the terminal without echo (after prompt), or from
+ * stdin. 0, or -1 when none came. */
+int ctl_read_pin(const char *prompt, char *pin, size_t n)
 {
 	if (!isatty(STDIN_FILENO)) {
 		if (!fgets(pin, (int)n, stdin))
@@ -100,7 +100,7 @@ static int read_pin_once(const char *who, char *pin, size_t n)
 		return -1;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	fprintf(stderr, "PIN of %s: ", who);
+	fprintf(stderr, "%s", prompt);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	int rc = fgets(pin, (int)n, stdin) ? 0 : -1;
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
@@ -127,8 +127,9 @@ int ctl_supervisor(const args *a, kdb *db, const char *act)
 		return fail_env(&err);
 	int max_failures = cfg->login_max_failures, lock_minutes = cfg->login_lock_minutes;
 	config_free(cfg);
-	char pin[64];
-	if (read_pin_once(who, pin, sizeof pin) != 0) {
+	char pin[64], prompt[80];
+	snprintf(prompt, sizeof prompt, "PIN of %.40s: ", who);
+	if (ctl_read_pin(prompt, pin, sizeof pin) != 0) {
 		fprintf(stderr, "kioskctl: no PIN given on the terminal or stdin; nothing was done\n");
 		return EXIT_USAGE;
 	}

@@ -38,6 +38,9 @@ kiosk_config *load_config(const args *a, kerr *err);
 /* The database named by --db, else the configured one. Caller closes. */
 kdb *open_db(const args *a, db_open_mode mode, kerr *err);
 
+/* One line of PIN: from the terminal without echo (after prompt), or from
+ * stdin; 0, or -1 when none came. */
+int ctl_read_pin(const char *prompt, char *pin, size_t n);
 /* A supervisor's act: --by ID and the PIN (terminal or stdin), checked like a
  * login; EXIT_OK, else EXIT_USAGE with the reason printed. */
 int ctl_supervisor(const args *a, kdb *db, const char *act);

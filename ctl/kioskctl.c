@@ -214,34 +214,16 @@ out:
 
 /* ---- staff add ---- */
 
-/* Read a PIN: from the terminal without echo (asked twice), or one line of stdin. */
+/* Read a new PIN: on a terminal asked twice (0, -2 when they differ), else
+ * one line of stdin; -1 when none came. */
 static int read_pin(char *pin, size_t n)
 {
-	if (!isatty(STDIN_FILENO)) {
-		if (!fgets(pin, (int)n, stdin))
-			return -1;
-		pin[strcspn(pin, "\r\n")] = '\0';
-		return 0;
-	}
-	struct termios old, quiet;
-	if (tcgetattr(STDIN_FILENO, &old) != 0)
+	if (ctl_read_pin("PIN: ", pin, n) != 0)
 		return -1;
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	if (!isatty(STDIN_FILENO))
+		return 0;
 	char again[64];
-	int rc = -1;
-	fprintf(stderr, "PIN: ");
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	if (fgets(pin, (int)n, stdin)) {
-		fprintf(stderr, "\nPIN again: ");
-		if (fgets(again, sizeof again, stdin)) {
-			pin[strcspn(pin, "\r\n")] = '\0';
-			again[strcspn(again, "\r\n")] = '\0';
-			rc = strcmp(pin, again) == 0 ? 0 : -2;
-		}
-	}
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-	fprintf(stderr, "\n");
+	int rc = ctl_read_pin("PIN again: ", again, sizeof again) == 0 && strcmp(pin, again) == 0 ? 0 : -2;
 	explicit_bzero(again, sizeof again);
 	return rc;
 }
