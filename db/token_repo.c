@@ -638,6 +638,64 @@ fail:
 	return -1;
 }
 
+/* The write-ahead note of a certificate about to be written onto a key. */
+static const char *issue_detail(dbuf *d, const char *serial, const char *cert_serial, kerr *err)
+{
+	dbuf_add(d, "{");
+	dbuf_kv(d, "serial", serial);
+	dbuf_kv(d, "cert", cert_serial);
+	dbuf_add(d, "}");
+	return dbuf_done(d, err);
+}
+
+int db_token_issue_note(kdb *db, const char *actor, const char *case_no, const char *serial,
+			const char *cert_serial, kerr *err)
+{
+	if (common_args(actor, serial, case_no, err))
+		return -1;
+	if (!cert_serial || !*cert_serial)
+		return kerr_set(err, serial, "no certificate serial to note");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	const char *detail = issue_detail(&d, serial, cert_serial, err);
+	if (!detail || dbi_audit_append(db, actor, "token.issued", case_no, detail, err)) {
+		dbuf_free(&d);
+		dbi_op_rollback(db);
+		return -1;
+	}
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+}
+
+int db_token_issue_pending(kdb *db, const char *case_no, const char *serial,
+			   const char *cert_serial, kerr *err)
+{
+	dbuf d = { 0 };
+	const char *detail = issue_detail(&d, serial ? serial : "", cert_serial ? cert_serial : "", err);
+	if (!detail)
+		return -1;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT EXISTS (SELECT 1 FROM audit WHERE case_no = ?1 AND"
+				    "  action = 'token.issued' AND detail = ?2)"
+				    " AND NOT EXISTS (SELECT 1 FROM certs WHERE serial = ?3)",
+				    err);
+	if (!st) {
+		dbuf_free(&d);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, cert_serial ? cert_serial : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int pending = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	dbuf_free(&d);
+	if (rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "looking for the certificate's note");
+	return pending ? 1 : 0;
+}
+
 static void token_event_fill(sqlite3_stmt *st, void *p)
 {
 	token_event *e = p;

@@ -111,6 +111,16 @@ int db_token_binding(kdb *db, const char *serial, token_binding *out, kerr *err)
 int db_token_pin_reset(kdb *db, const char *actor, const char *case_no, const char *serial,
 		       kerr *err);
 
+/* Write-ahead note: cert_serial is about to be written onto key serial for
+ * case_no (audit row "token.issued", its own transaction). A run that finds
+ * that certificate on the key later knows it wrote it, whatever the dates. */
+int db_token_issue_note(kdb *db, const char *actor, const char *case_no, const char *serial,
+			const char *cert_serial, kerr *err);
+/* 1 when case_no noted cert_serial for key serial and no certs row records it
+ * yet (written, not recorded: a pulled key, a crash); 0 not; -1 error. */
+int db_token_issue_pending(kdb *db, const char *case_no, const char *serial,
+			   const char *cert_serial, kerr *err);
+
 /* The key's moves, oldest first. */
 int db_token_events(kdb *db, const char *serial, token_event **out, size_t *n, kerr *err);
 /* A certificate by serial: 0 found, 1 unknown, -1 error. */

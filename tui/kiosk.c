@@ -128,6 +128,11 @@ static void lock_now(app *a)
 {
 	if (!a->signed_in || a->screen == SCR_LOCK)
 		return;
+	/* help opened on the lock screen: still locked, back to it as it was */
+	if (a->screen == SCR_HELP && a->help_from == SCR_LOCK) {
+		a->screen = SCR_LOCK;
+		return;
+	}
 	a->lock_from = a->screen == SCR_HELP ? a->help_from : a->screen;
 	a->asking = false; /* a question left open is asked again by its key */
 	kerr err = { 0 };

@@ -574,10 +574,28 @@ static void close_and_cancel(app *a)
 	case_ctx *cs = a->cs;
 	kerr err = { 0 };
 	payment_poll_wait(a);
-	if (cs->order_made && a->pay && pay_close(a->pay, cs->order.out_trade_no, &err) == PR_OK) {
-		cs->order.state = PAY_CLOSED;
-		record_payment(a);
+	if (cs->order_made && a->pay) {
+		pay_result r = pay_close(a->pay, cs->order.out_trade_no, &err);
+		if (r == PR_PAID) {
+			/* the customer paid in the meantime: record it, do not cancel
+			 * (a paid case is cancelled by refund, with a supervisor) */
+			poll(a);
+			app_flash(a, app_str(a, "pay.paid_meanwhile"));
+			return;
+		}
+		if (r != PR_OK && r != PR_NOT_FOUND && r != PR_CLOSED) {
+			/* the order may still be payable: keep the case and say so */
+			snprintf(cs->step_msg, sizeof cs->step_msg, "%s %s", app_str(a, pay_result_key(r)),
+				 err.msg);
+			cs->step_failed = true;
+			return;
+		}
+		if (r == PR_OK || r == PR_CLOSED) {
+			cs->order.state = PAY_CLOSED;
+			record_payment(a);
+		}
 	}
+	memset(&err, 0, sizeof err);
 	if (db_case_cancel(a->db, a->user.id, cs->rec.case_no, "cancelled at payment", &err) != 0) {
 		app_flash_err(a, &err);
 		return;

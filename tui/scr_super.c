@@ -683,13 +683,17 @@ void refund_start(app *a, const char *case_no)
 		app_flash_err(a, &err);
 		return;
 	}
-	if (rc == 0 && strcmp(had.state, "PENDING") != 0) {
+	/* approved and not yet final (no answer, or PROCESSING): asked again with
+	 * the same refund number, which never refunds twice */
+	bool open_refund = rc == 0 && (strcmp(had.state, "PENDING") == 0 ||
+				       strcmp(had.state, "PROCESSING") == 0);
+	if (rc == 0 && !open_refund) {
 		str_var v[] = { { "state", had.state }, { NULL, NULL } };
 		char buf[512];
 		app_flash(a, app_render(a, "refund.already", v, buf, sizeof buf));
 		return;
 	}
-	bool pending = rc == 0;
+	bool pending = open_refund;
 	if (!pending && (db_payment_latest(a->db, case_no, &p, NULL, 0, &err) != 0 ||
 			 strcmp(p.state, "SUCCESS") != 0 || !p.verified)) {
 		app_flash(a, app_str(a, "refund.not_paid"));

@@ -46,6 +46,8 @@ typedef struct run {
 	cert_info ci;          /* the key's certificate, when read */
 	bool have_ci;
 	issued_cert ic;        /* issued in this run (zeroed otherwise) */
+	unsigned char *der;    /* the key's certificate as last read (owned) */
+	size_t der_len;
 	char detail[1024];
 } run;
 
@@ -108,10 +110,16 @@ static void progress(run *r, const char *what)
 	app_redraw(r->a);
 }
 
+static bool same_key(run *r);
+
+/* Every read of the key checks it is still the one the clerk agreed to: the
+ * driver reconnects to whatever key is in the reader. */
 static bool read_info(run *r)
 {
 	token_status st = token_read_info(r->a->tok, &r->ki);
-	return st == TOK_OK || fail_status(r, st, -1);
+	if (st != TOK_OK)
+		return fail_status(r, st, -1);
+	return same_key(r);
 }
 
 /* The key's certificate, parsed and checked to be ours. */
@@ -128,27 +136,27 @@ static bool read_cert(run *r)
 		free(der);
 		return refuse(r, TSR_NOT_OUR_CA, NULL);
 	}
-	free(der);
-	if (!ok)
+	if (!ok) {
+		free(der);
 		return refuse_err(r, TSR_NOT_OUR_CA, &err);
+	}
+	free(r->der);
+	r->der = der;
+	r->der_len = len;
 	r->have_ci = true;
 	return true;
 }
 
 /* The key's certificate was written by an earlier run of this step that did
- * not get to record it (see the head of the file). */
+ * not get to record it: this case noted it before writing (write-ahead,
+ * db_token_issue_note) and no certs row records it yet. Dates play no part,
+ * so a kept validity (change, reissue) and a run across midnight resume. */
 static bool unrecorded_ours(run *r)
 {
-	if (!r->have_ci || cert_compare(&r->ci, r->cs->rec.unit_name, r->cs->rec.uscc) != CERT_MATCH ||
-	    r->ci.not_before < clock_today())
+	if (!r->have_ci || cert_compare(&r->ci, r->cs->rec.unit_name, r->cs->rec.uscc) != CERT_MATCH)
 		return false;
 	kerr err = { 0 };
-	cert_rec c;
-	if (db_cert_get(r->a->db, r->ci.serial, &c, &err) != 1)
-		return false;           /* recorded (or unreadable): not a leftover */
-	token_rec k;
-	int known = db_token_get(r->a->db, r->ki.serial, &k, &err);
-	return known == 1 || (known == 0 && strcmp(k.cert_serial, r->ci.serial) != 0);
+	return db_token_issue_pending(r->a->db, r->cs->rec.case_no, r->ki.serial, r->ci.serial, &err) == 1;
 }
 
 /* Issue a certificate for the key's own key pair and write it. */
@@ -166,6 +174,10 @@ static bool issue_and_write(run *r, long nb, long na)
 	free(spki);
 	if (rc != 0)
 		return refuse_err(r, TSR_ISSUER, &err);
+	/* noted before the key is touched: a rerun recognises it on the key */
+	if (db_token_issue_note(r->a->db, r->a->user.id, r->cs->rec.case_no, r->ki.serial, r->ic.serial,
+				&err) != 0)
+		return refuse_err(r, TSR_STORE, &err);
 	progress(r, "write_cert");
 	token_cert tc = issued_token_cert(&r->ic, r->cs->rec.unit_name, r->cs->rec.uscc);
 	st = token_write_cert(r->a->tok, &tc);
@@ -243,7 +255,8 @@ static bool key_part(run *r)
 	const service *svc = cs->svc;
 	bool present = false;
 	token_present(a->tok, &present);
-	if (svc->kind == SVC_REVOKE && !present) {
+	/* a key agreed to and gone since is not "the key not brought" */
+	if (svc->kind == SVC_REVOKE && !present && !cs->confirm_serial[0]) {
 		if (!old_serial(cs)[0])
 			return refuse(r, TSR_NO_KEY_ON_RECORD, NULL);
 		note(r, "key ", old_serial(cs), " not brought");
@@ -252,7 +265,7 @@ static bool key_part(run *r)
 	if (!present)
 		return fail_status(r, TOK_NO_KEY, -1);
 	progress(r, "read");
-	if (!read_info(r) || !same_key(r))
+	if (!read_info(r))
 		return false;
 	note(r, "key ", r->ki.serial, "");
 	switch (svc->kind) {
@@ -265,7 +278,7 @@ static bool key_part(run *r)
 			str_var v[] = { { "serial", r->ki.serial }, { NULL, NULL } };
 			return refuse(r, TSR_KEY_IN_USE, v);
 		}
-		long nb = clock_today(), na = clock_today();
+		long nb, na;
 		if (old_serial(cs)[0] && db_token_get(a->db, old_serial(cs), &old, &err) == 0 &&
 		    old.cert_not_after >= 0) {
 			nb = old.cert_not_before;
@@ -273,18 +286,35 @@ static bool key_part(run *r)
 		} else if (cs->old_not_after >= 0) {
 			nb = cs->old_not_before >= 0 ? cs->old_not_before : cs->old_not_after;
 			na = cs->old_not_after;
+		} else {
+			/* the validity is kept: never guess it (a case resumed after a
+			 * restart no longer has the expiry typed on its details) */
+			return refuse(r, TSR_OLD_VALIDITY, NULL);
 		}
 		return key_new(r, nb, na);
 	}
 	case SVC_REVOKE: {
-		/* only this unit's key is erased */
-		if (token_info_has_cert(&r->ki)) {
-			if (!read_cert(r))
-				return false;
-			cert_match m = cert_compare(&r->ci, cs->rec.unit_name, cs->rec.uscc);
-			if (m != CERT_MATCH)
-				return refuse_match(r, m);
+		/* only this unit's key is erased: a key brought must hold its
+		 * certificate (a blank key is the wrong key, not a revocation) */
+		if (!token_info_has_cert(&r->ki)) {
+			/* ...unless this unit's key on record, erased by an earlier
+			 * run that did not get to record it: the records follow now */
+			token_rec k;
+			kerr err = { 0 };
+			if (db_token_get(a->db, r->ki.serial, &k, &err) == 0 &&
+			    (k.state == TS_ACTIVE || k.state == TS_SUSPENDED) &&
+			    strcmp(k.uscc, cs->rec.uscc) == 0) {
+				note(r, "found erased, recorded now", "", "");
+				return true;
+			}
+			str_var v[] = { { "serial", r->ki.serial }, { NULL, NULL } };
+			return refuse(r, TSR_NO_CERT_ON_KEY, v);
 		}
+		if (!read_cert(r))
+			return false;
+		cert_match m = cert_compare(&r->ci, cs->rec.unit_name, cs->rec.uscc);
+		if (m != CERT_MATCH)
+			return refuse_match(r, m);
 		progress(r, "erase");
 		token_status st = token_erase(a->tok);
 		if (st != TOK_OK)
@@ -392,7 +422,7 @@ static int record(run *r, kerr *err)
 					NULL, err) != 0)
 			return -1;
 		cert_new cn = { r->ci.serial, cs->rec.unit_name, cs->rec.uscc, r->ci.not_before,
-				r->ci.not_after, r->ic.der, r->ic.der_len };
+				r->ci.not_after, r->der, r->der_len };
 		if (db_token_enroll(a->db, who, case_no, serial, &cn, TR_ENROLLED, err) != 0)
 			return -1;
 		if (svc->kind == SVC_REISSUE && old_serial(cs)[0] &&
@@ -404,7 +434,7 @@ static int record(run *r, kerr *err)
 	case SVC_RENEW:
 	case SVC_CHANGE: {
 		cert_new cn = { r->ci.serial, cs->rec.unit_name, cs->rec.uscc, r->ci.not_before,
-				r->ci.not_after, r->ic.der, r->ic.der_len };
+				r->ci.not_after, r->der, r->der_len };
 		if (db_token_enroll(a->db, who, case_no, serial, &cn,
 				    svc->kind == SVC_RENEW ? TR_RENEWED : TR_REENROLLED, err) != 0)
 			return -1;
@@ -449,6 +479,51 @@ static void revoke_at_ca(run *r, const char *old_cert_serial)
 		app_flash_err(r->a, &err);
 }
 
+/* The certificate the CA must list as revoked once the records are in: the
+ * revoked key's (as read from it, else as recorded), the lost or broken
+ * key's, the one a change replaced. A renewal revokes nothing: the database
+ * keeps the renewed key's earlier certificate valid to its own expiry, and
+ * so does the CA. */
+static void old_cert_of(run *r, char *out, size_t n)
+{
+	case_ctx *cs = r->cs;
+	token_rec k;
+	kerr err = { 0 };
+	out[0] = '\0';
+	switch (cs->svc->kind) {
+	case SVC_REVOKE:
+		if (r->have_ci)
+			snprintf(out, n, "%s", r->ci.serial);
+		else if (db_token_get(r->a->db, r->ki.serial[0] ? r->ki.serial : old_serial(cs), &k,
+				      &err) == 0)
+			snprintf(out, n, "%s", k.cert_serial);
+		break;
+	case SVC_REISSUE:
+		if (old_serial(cs)[0] && db_token_get(r->a->db, old_serial(cs), &k, &err) == 0)
+			snprintf(out, n, "%s", k.cert_serial);
+		break;
+	case SVC_CHANGE:
+		/* this run's replaced certificate, or (a resumed run) the one the
+		 * database still holds for the key */
+		if (cs->replaced_cert[0])
+			snprintf(out, n, "%s", cs->replaced_cert);
+		else if (db_token_get(r->a->db, r->ki.serial, &k, &err) == 0 &&
+			 strcmp(k.cert_serial, r->ci.serial) != 0)
+			snprintf(out, n, "%s", k.cert_serial);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool run_done(run *r, bool ok)
+{
+	issued_cert_clear(&r->ic);
+	free(r->der);
+	r->der = NULL;
+	return ok;
+}
+
 bool tokstep_run(app *a)
 {
 	case_ctx *cs = a->cs;
@@ -457,43 +532,33 @@ bool tokstep_run(app *a)
 	cs->replaced_cert[0] = '\0';
 	if (!a->tok || !a->ca)
 		return fail_status(&r, TOK_NO_READER, -1);
-	bool ok = key_part(&r) && seal_part(&r) && check_part(&r);
-	if (!ok) {
-		issued_cert_clear(&r.ic);
-		return false;
-	}
-	/* the old key's certificate, before the records retire it */
-	char old_cert[TOKEN_CERT_SERIAL_MAX + 1] = "";
-	token_rec old;
+	if (!key_part(&r) || !seal_part(&r) || !check_part(&r))
+		return run_done(&r, false);
+	/* the key is still the one agreed to, right before its records */
+	if (r.ki.serial[0] && !read_info(&r))
+		return run_done(&r, false);
+	char old_cert[TOKEN_CERT_SERIAL_MAX + 1];
+	old_cert_of(&r, old_cert, sizeof old_cert);
 	kerr err = { 0 };
-	const char *gone = cs->svc->kind == SVC_REVOKE && !r.ki.serial[0] ? old_serial(cs)
-			   : cs->svc->kind == SVC_REVOKE ? r.ki.serial
-			   : cs->svc->kind == SVC_REISSUE ? old_serial(cs) : "";
-	if (gone[0] && db_token_get(a->db, gone, &old, &err) == 0)
-		snprintf(old_cert, sizeof old_cert, "%s", old.cert_serial);
-	else if (cs->replaced_cert[0])
-		snprintf(old_cert, sizeof old_cert, "%s", cs->replaced_cert);
 	progress(&r, "record");
 	if (db_tx_begin(a->db, &err) != 0 || record(&r, &err) != 0) {
 		db_tx_rollback(a->db);
-		issued_cert_clear(&r.ic);
-		return refuse_err(&r, TSR_STORE, &err);
+		refuse_err(&r, TSR_STORE, &err);
+		return run_done(&r, false);
 	}
 	if (!case_commit(a, STEP_TOKEN, r.detail[0] ? r.detail : "done")) {
 		db_tx_rollback(a->db);
-		issued_cert_clear(&r.ic);
-		return false;
+		return run_done(&r, false);
 	}
 	if (db_tx_commit(a->db, &err) != 0) {
 		db_tx_rollback(a->db);
-		issued_cert_clear(&r.ic);
-		return refuse_err(&r, TSR_STORE, &err);
+		refuse_err(&r, TSR_STORE, &err);
+		return run_done(&r, false);
 	}
 	revoke_at_ca(&r, old_cert);
-	issued_cert_clear(&r.ic);
 	cs->step_failed = false;
 	cs->step_msg[0] = '\0';
-	return true;
+	return run_done(&r, true);
 }
 
 /* The unit's keys on record, for a reissue or a revocation. */

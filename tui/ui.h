@@ -291,6 +291,8 @@ void draw_wrapped(int y, int x, int width, int max_rows, const char *utf8);
 	X(TSR_NOTHING_CHANGED,   "tokstep.nothing_changed")   \
 	X(TSR_OTHER_KEY,         "tokstep.other_key")         \
 	X(TSR_NO_KEY_ON_RECORD,  "tokstep.no_key_on_record")  \
+	X(TSR_NO_CERT_ON_KEY,    "tokstep.no_cert_on_key")    \
+	X(TSR_OLD_VALIDITY,      "tokstep.old_validity")      \
 	X(TSR_ISSUER,            "tokstep.issuer_failed")     \
 	X(TSR_STORE,             "tokstep.store_failed")
 

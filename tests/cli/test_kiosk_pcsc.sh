@@ -177,6 +177,36 @@ krun bind $LATER
 equal "bind: the binding recorded" "$(q "SELECT t.serial || ' ' || b.agent_name FROM token_bindings b JOIN tokens t ON t.id = b.token_id WHERE b.unbound_ms IS NULL")" "SC-K-0004 张三"
 stop_sim k4
 
+# a change whose key is pulled while its certificate is written: the kept
+# validity does not stop the rerun from recognising what it wrote
+start_sim k4 SC-K-0004 --tear-after 200 --reinsert-ms 1500
+{ clerk; pick 9; party "$UNIT" $USCC; printf "$MATS"; printf 'key Enter\nkey Enter\ndump\nwait 6\ndump\n'; } >"$T/change_pulled.keys"
+krun change_pulled $LATER
+seen change_pulled "change pulled: the clerk is told to put the key back" "写入过程中 Key 被拔出"
+equal "change pulled: finished once, one certificate noted and recorded" \
+	"$(q "SELECT count(*) FROM case_steps s JOIN cases c ON c.id = s.case_id WHERE c.service_id = 'zc.change' AND s.step = 'token' AND s.detail LIKE 'key SC-K-0004;%'")" 1
+equal "change pulled: the key's certificate is the recorded one" \
+	"$(q "SELECT t.cert_serial = (SELECT serial FROM certs WHERE token_id = t.id ORDER BY id DESC LIMIT 1) FROM tokens t WHERE t.serial = 'SC-K-0004'")" 1
+expect "change pulled: the key holds the unit's name again" 0 "$UNIT" "$KIOSKCTL" token info --reader "$R0"
+equal "change pulled: validity kept" "$(q "SELECT date(c.not_after * 86400, 'unixepoch') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0004' ORDER BY c.id DESC LIMIT 1")" 2028-11-21
+stop_sim k4
+
+# a change whose final check fails after the certificate is written (the key
+# answers 6F00 to its second GENERATE KEY, the public key read back): nothing
+# is recorded; Enter again finds the certificate it wrote and records it,
+# without issuing another
+start_sim k4 SC-K-0004 --sw-ins 47:6F00:2
+certs_before=$(q "SELECT count(*) FROM audit WHERE action = 'token.issued'")
+{ clerk; pick 9; party "$UNIT2" $USCC; printf "$MATS"; printf 'key Enter\nkey Enter\ndump\nkey Enter\nkey Enter\ndump\n'; } >"$T/change_check.keys"
+krun change_check $LATER
+seen change_check "check failed: explained" "与 Key 通信失败"
+seen change_check "check failed, Enter again: on to the slip" "受理回执"
+equal "check failed: one certificate issued, not two" "$(( $(q "SELECT count(*) FROM audit WHERE action = 'token.issued'") - certs_before ))" 1
+equal "check failed: the rerun recorded what it found" \
+	"$(q "SELECT count(*) FROM case_steps WHERE step = 'token' AND detail LIKE 'key SC-K-0004; certificate % found written, recorded now;%'")" 1
+expect "check failed: the key holds the new name" 0 "$UNIT2" "$KIOSKCTL" token info --reader "$R0"
+stop_sim k4
+
 # revoke: the supervisor approves; the key brought is erased
 start_sim k2 SC-K-0002
 { clerk; pick 11; party "$UNIT" $USCC; printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'

@@ -25,6 +25,8 @@
  *                    M ms (no more tearing).
  *   --sw N:XXXX      answer the Nth command APDU (from 1, over the process's
  *                    life) with status word XXXX without doing it (repeatable)
+ *   --sw-ins II:XXXX[:K]  answer the K-th (default first) command APDU with
+ *                    instruction byte II (hex) with status word XXXX instead
  *   --delay-ms D     answer every command APDU D ms late
  *   --no-extended    no extended lengths (ATR says so; such APDUs get 6700)
  *   --log FILE       one line per writing command: "W <ins> <start> <weight>"
@@ -105,9 +107,12 @@ static struct opts {
 		uint16_t sw;
 	} sw[16];
 	int n_sw;
+	int sw_ins;        /* --sw-ins: this INS (-1 none) ... */
+	uint16_t sw_ins_sw; /* ... answered with this status word ... */
+	long sw_ins_k;     /* ... the k-th time it comes */
 	bool verbose;
 } O = { .host = "127.0.0.1", .port = 35963, .tear_after = -1, .reinsert_ms = -1,
-	.user_tries = 6, .admin_tries = 10 };
+	.user_tries = 6, .admin_tries = 10, .sw_ins = -1 };
 
 static card C;
 static session S;
@@ -780,6 +785,11 @@ static void process(const uint8_t *cmd, size_t n, out *o, bool *torn)
 			sw = O.sw[i].sw;
 			goto answer;
 		}
+	if (O.sw_ins >= 0 && n >= 2 && cmd[1] == O.sw_ins && --O.sw_ins_k == 0) {
+		O.sw_ins = -1;
+		sw = O.sw_ins_sw;
+		goto answer;
+	}
 	if (iso_apdu_decode(cmd, n, &a) != 0) {
 		sw = ISO_SW_WRONG_LENGTH;
 		goto answer;
@@ -1022,7 +1032,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: cardsim --state FILE [--serial S] [--port 35963] [--host 127.0.0.1]\n"
-		"               [--tear-after N [--reinsert-ms M]] [--sw N:XXXX]... [--delay-ms D]\n"
+		"               [--tear-after N [--reinsert-ms M]] [--sw N:XXXX]... [--sw-ins II:XXXX[:K]]\n"
+		"               [--delay-ms D]\n"
 		"               [--no-extended] [--user-tries 6] [--admin-tries 10] [--log FILE] [-v]\n");
 	exit(2);
 }
@@ -1082,6 +1093,15 @@ int main(int argc, char **argv)
 				usage();
 			O.sw[O.n_sw].n = n;
 			O.sw[O.n_sw++].sw = (uint16_t)sw;
+		} else if (!strcmp(a, "--sw-ins")) {
+			unsigned ins = 0, sw = 0;
+			long k = 1;
+			int got = sscanf(v, "%2x:%4x:%ld", &ins, &sw, &k);
+			if (got < 2 || k < 1)
+				usage();
+			O.sw_ins = (int)ins;
+			O.sw_ins_sw = (uint16_t)sw;
+			O.sw_ins_k = k;
 		} else
 			usage();
 	}
