@@ -203,3 +203,9 @@ seen idle "idle lock: wrong PIN refused" "PIN 不正确"
 seen idle "idle lock: own PIN unlocks" "培训学员，您好"
 seen idle "idle lock: a supervisor takes over" "经办 demosup"
 equal "idle lock: takeover audited" "$(sql idle "SELECT count(*) FROM audit WHERE action = 'staff.takeover'")" "1"
+
+# F1 on the lock screen, then the idle lock again: the PIN still unlocks
+# (once trapped the kiosk on the lock screen)
+{ login; printf 'key F9\nkey F1\nidle 30\ntype 246810\nkey Enter\ndump\n'; } > "$T/lockhelp.keys"
+run lockhelp
+seen lockhelp "lock + help + idle: unlocked back to home" "1号窗口  今日业务"
