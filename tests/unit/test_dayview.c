@@ -32,6 +32,7 @@
 #include "db/timeline.h"
 #include "db/token_repo.h"
 #include "tests/unit/testutil.h"
+#include "tests/unit/testdb.h"
 
 #define PIN "864209"
 #define MIN_MS (60 * 1000LL)
@@ -124,17 +125,8 @@ static int setup(void **state)
 		fprintf(stderr, "the shipped catalog lacks a service this test needs\n");
 		return -1;
 	}
-	kdb *tpl = db_open(template_path, NULL, DB_OPEN_EXISTING, &err);
-	if (!tpl)
+	if (tu_db_copy(template_path, f->path, NULL, &f->db, &f->raw))
 		return -1;
-	int rc = db_backup(tpl, f->path, &err);
-	db_close(tpl);
-	if (rc)
-		return -1;
-	f->db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
-	if (!f->db || sqlite3_open_v2(f->path, &f->raw, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_busy_timeout(f->raw, 5000);
 	*state = f;
 	return 0;
 }

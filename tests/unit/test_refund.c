@@ -39,6 +39,7 @@
 #include "db/refund_repo.h"
 #include "db/staff_repo.h"
 #include "tests/unit/testutil.h"
+#include "tests/unit/testdb.h"
 #include "tests/unit/testcase.h"
 
 #define PIN_CLERK "864209"
@@ -174,17 +175,8 @@ static int setup(void **state)
 		    !s->approval_required)
 			f->svc = s;
 	}
-	kdb *tpl = db_open(template_path, NULL, DB_OPEN_EXISTING, &err);
-	if (!f->svc || !tpl)
+	if (!f->svc || tu_db_copy(template_path, f->path, "K01", &f->db, &f->raw))
 		return -1;
-	int rc = db_backup(tpl, f->path, &err);
-	db_close(tpl);
-	if (rc)
-		return -1;
-	f->db = db_open(f->path, "K01", DB_OPEN_EXISTING, &err);
-	if (!f->db || sqlite3_open_v2(f->path, &f->raw, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_busy_timeout(f->raw, 5000);
 	*state = f;
 	open_case(f, "c1", "SUCCESS", true, &f->paid);
 	return 0;

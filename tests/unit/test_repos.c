@@ -30,6 +30,7 @@
 #include "db/report.h"
 #include "db/staff_repo.h"
 #include "tests/unit/testutil.h"
+#include "tests/unit/testdb.h"
 
 /* 2024-03-01 08:00 +08:00; civil day 19783 */
 #define T0 1709251200000LL
@@ -117,19 +118,8 @@ static int setup(void **state)
 		fprintf(stderr, "the shipped catalog lacks a service this test needs\n");
 		return -1;
 	}
-	kdb *tpl = db_open(template_path, NULL, DB_OPEN_EXISTING, &err);
-	if (!tpl)
+	if (tu_db_copy(template_path, f->path, "K01", &f->db, &f->raw))
 		return -1;
-	int rc = db_backup(tpl, f->path, &err);
-	db_close(tpl);
-	if (rc)
-		return -1;
-	f->db = db_open(f->path, "K01", DB_OPEN_EXISTING, &err);
-	if (!f->db)
-		return -1;
-	if (sqlite3_open_v2(f->path, &f->raw, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_busy_timeout(f->raw, 5000);
 	*state = f;
 	return 0;
 }
