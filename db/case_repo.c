@@ -50,22 +50,18 @@ static void case_from_row(sqlite3_stmt *st, case_rec *c)
 	c->updated_ms = sqlite3_column_int64(st, 18);
 }
 
+static void case_fill(sqlite3_stmt *st, void *p)
+{
+	case_from_row(st, p);
+}
+
 /* 0 found, 1 none, -1 error. */
 static int read_case(kdb *db, const char *case_no, case_rec *out, kerr *err)
 {
 	sqlite3_stmt *st = dbi_stmt(db, "SELECT " CASE_COLS " FROM cases WHERE case_no = ?1", err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		case_from_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return dbi_sqlerr(db, err, "reading a case");
+	if (st)
+		sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
+	return dbi_one(db, st, case_fill, out, "reading a case", err);
 }
 
 int db_case_get(kdb *db, const char *case_no, case_rec *out, kerr *err)
@@ -746,11 +742,6 @@ oom:
 }
 
 /* Run a case query whose parameters are all text, collecting every row. */
-static void case_fill(sqlite3_stmt *st, void *p)
-{
-	case_from_row(st, p);
-}
-
 static int case_list(kdb *db, const char *sql, const char *const *params, int n_params,
 		     case_rec **out, size_t *n, kerr *err)
 {

@@ -49,22 +49,18 @@ static void token_from_row(sqlite3_stmt *st, token_rec *t)
 	t->updated_ms = sqlite3_column_int64(st, 12);
 }
 
+static void token_fill(sqlite3_stmt *st, void *p)
+{
+	token_from_row(st, p);
+}
+
 /* 0 found, 1 none, -1 error. */
 static int read_token(kdb *db, const char *serial, token_rec *out, kerr *err)
 {
 	sqlite3_stmt *st = dbi_stmt(db, "SELECT " TOKEN_COLS " WHERE t.serial = ?1", err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		token_from_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return dbi_sqlerr(db, err, "reading a key");
+	if (st)
+		sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+	return dbi_one(db, st, token_fill, out, "reading a key", err);
 }
 
 int db_token_get(kdb *db, const char *serial, token_rec *out, kerr *err)
@@ -581,6 +577,17 @@ fail:
 	return -1;
 }
 
+static void binding_fill(sqlite3_stmt *st, void *p)
+{
+	token_binding *out = p;
+	dbi_copy(out->uscc, sizeof out->uscc, col_text(st, 0));
+	dbi_copy(out->unit_name, sizeof out->unit_name, col_text(st, 1));
+	dbi_copy(out->agent_name, sizeof out->agent_name, col_text(st, 2));
+	dbi_copy(out->agent_id_no, sizeof out->agent_id_no, col_text(st, 3));
+	dbi_copy(out->case_no, sizeof out->case_no, col_text(st, 4));
+	out->bound_ms = sqlite3_column_int64(st, 5);
+}
+
 int db_token_binding(kdb *db, const char *serial, token_binding *out, kerr *err)
 {
 	memset(out, 0, sizeof *out);
@@ -590,24 +597,9 @@ int db_token_binding(kdb *db, const char *serial, token_binding *out, kerr *err)
 				    " JOIN tokens t ON t.id = b.token_id LEFT JOIN cases c ON c.id ="
 				    " b.case_id WHERE t.serial = ?1 AND b.unbound_ms IS NULL",
 				    err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, serial ? serial : "", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		dbi_copy(out->uscc, sizeof out->uscc, col_text(st, 0));
-		dbi_copy(out->unit_name, sizeof out->unit_name, col_text(st, 1));
-		dbi_copy(out->agent_name, sizeof out->agent_name, col_text(st, 2));
-		dbi_copy(out->agent_id_no, sizeof out->agent_id_no, col_text(st, 3));
-		dbi_copy(out->case_no, sizeof out->case_no, col_text(st, 4));
-		out->bound_ms = sqlite3_column_int64(st, 5);
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return dbi_sqlerr(db, err, "reading the key's binding");
+	if (st)
+		sqlite3_bind_text(st, 1, serial ? serial : "", -1, SQLITE_STATIC);
+	return dbi_one(db, st, binding_fill, out, "reading the key's binding", err);
 }
 
 int db_token_pin_reset(kdb *db, const char *actor, const char *case_no, const char *serial,
@@ -731,6 +723,22 @@ int db_token_events(kdb *db, const char *serial, token_event **out, size_t *n, k
 	return rc;
 }
 
+static void cert_fill(sqlite3_stmt *st, void *p)
+{
+	cert_rec *out = p;
+	dbi_copy(out->serial, sizeof out->serial, col_text(st, 0));
+	dbi_copy(out->key_serial, sizeof out->key_serial, col_text(st, 1));
+	dbi_copy(out->unit_name, sizeof out->unit_name, col_text(st, 2));
+	dbi_copy(out->uscc, sizeof out->uscc, col_text(st, 3));
+	out->not_before = (long)sqlite3_column_int64(st, 4);
+	out->not_after = (long)sqlite3_column_int64(st, 5);
+	out->revoked = strcmp(col_text(st, 6), "revoked") == 0;
+	dbi_copy(out->revoke_reason, sizeof out->revoke_reason, col_text(st, 7));
+	out->revoked_ms = sqlite3_column_int64(st, 8);
+	dbi_copy(out->case_no, sizeof out->case_no, col_text(st, 9));
+	out->created_ms = sqlite3_column_int64(st, 10);
+}
+
 int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err)
 {
 	memset(out, 0, sizeof *out);
@@ -741,34 +749,9 @@ int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err)
 				    " ON t.id = x.token_id LEFT JOIN cases c ON c.id = x.case_id"
 				    " WHERE x.serial = ?1",
 				    err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, cert_serial ? cert_serial : "", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		dbi_copy(out->serial, sizeof out->serial, col_text(st, 0));
-		dbi_copy(out->key_serial, sizeof out->key_serial, col_text(st, 1));
-		dbi_copy(out->unit_name, sizeof out->unit_name, col_text(st, 2));
-		dbi_copy(out->uscc, sizeof out->uscc, col_text(st, 3));
-		out->not_before = (long)sqlite3_column_int64(st, 4);
-		out->not_after = (long)sqlite3_column_int64(st, 5);
-		out->revoked = strcmp(col_text(st, 6), "revoked") == 0;
-		dbi_copy(out->revoke_reason, sizeof out->revoke_reason, col_text(st, 7));
-		out->revoked_ms = sqlite3_column_int64(st, 8);
-		dbi_copy(out->case_no, sizeof out->case_no, col_text(st, 9));
-		out->created_ms = sqlite3_column_int64(st, 10);
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return dbi_sqlerr(db, err, "reading a certificate");
-}
-
-static void token_fill(sqlite3_stmt *st, void *p)
-{
-	token_from_row(st, p);
+	if (st)
+		sqlite3_bind_text(st, 1, cert_serial ? cert_serial : "", -1, SQLITE_STATIC);
+	return dbi_one(db, st, cert_fill, out, "reading a certificate", err);
 }
 
 int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr *err)
