@@ -24,7 +24,7 @@ DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-
                 libmicrohttpd-dev vsmartcard-vpcd pcsc-tools opensc \
                 libclang-rt-14-dev tmux zbar-tools valgrind time openssl curl
 
-LIB_SRC   := $(wildcard core/*.c forms/*.c db/*.c)
+LIB_SRC   := $(sort $(shell find core forms db -name "*.c"))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libkiosk.a
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -49,7 +49,7 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/kiosk: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tui/*.c)) $(LIB)
+$(BUILD)/kiosk: $(patsubst %.c,$(BUILD)/%.o,$(shell find tui -name "*.c")) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(CURSES) $(LDFLAGS)
 
 $(BUILD)/kioskctl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c)) $(LIB)

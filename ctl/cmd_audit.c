@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/anchor.h"
-#include "core/audit.h"
-#include "core/kioskkey.h"
-#include "core/rules.h"
+#include "core/audit/anchor.h"
+#include "core/audit/audit.h"
+#include "core/audit/kioskkey.h"
+#include "core/base/civil.h"
 #include "ctl/ctl.h"
-#include "db/anchor_repo.h"
+#include "db/repo/anchor_repo.h"
 #include "db/db.h"
 
 #define AUDIT_USAGE                                                                      \

@@ -13,16 +13,16 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "core/anchor.h"
-#include "core/clock.h"
-#include "core/fees.h"
-#include "core/kioskkey.h"
-#include "core/rules.h"
+#include "core/audit/anchor.h"
+#include "core/base/clock.h"
+#include "core/case/fees.h"
+#include "core/audit/kioskkey.h"
+#include "core/base/civil.h"
 #include "ctl/ctl.h"
-#include "db/anchor_repo.h"
-#include "db/day_export.h"
-#include "db/report.h"
-#include "db/staff_repo.h"
+#include "db/repo/anchor_repo.h"
+#include "db/report/day_export.h"
+#include "db/report/report.h"
+#include "db/repo/staff_repo.h"
 
 #define DAY_USAGE                                                                          \
 	"usage: kioskctl day close --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR] [--key FILE]\n" \

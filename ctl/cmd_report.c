@@ -8,18 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/casefsm.h"
-#include "core/catalog.h"
-#include "core/clock.h"
-#include "core/config.h"
-#include "core/fees.h"
-#include "core/rules.h"
+#include "core/case/casefsm.h"
+#include "core/case/catalog.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/case/fees.h"
+#include "core/base/civil.h"
 #include "ctl/ctl.h"
-#include "db/case_repo.h"
-#include "db/dayview.h"
-#include "db/report.h"
-#include "db/staff_repo.h"
-#include "db/timeline.h"
+#include "db/repo/case_repo.h"
+#include "db/report/dayview.h"
+#include "db/report/report.h"
+#include "db/repo/staff_repo.h"
+#include "db/report/timeline.h"
 
 #define USAGE_DAILY                                                                    \
 	"kioskctl report daily --date YYYY-MM-DD [--csv] [--clerk ID] [--service ID]" \

@@ -8,10 +8,10 @@
 
 #include <termios.h>
 
-#include "core/clock.h"
-#include "core/staff.h"
+#include "core/base/clock.h"
+#include "core/case/staff.h"
 #include "ctl/ctl.h"
-#include "db/staff_repo.h"
+#include "db/repo/staff_repo.h"
 
 /* Options that take no value. */
 int ctl_is_flag(const char *name)

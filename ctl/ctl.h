@@ -6,8 +6,8 @@
 #ifndef CTL_CTL_H
 #define CTL_CTL_H
 
-#include "core/config.h"
-#include "core/err.h"
+#include "core/base/config.h"
+#include "core/base/err.h"
 #include "db/db.h"
 
 enum { EXIT_OK = 0, EXIT_FINDING = 1, EXIT_USAGE = 2 };

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "core/base/clock.h"
 
 int dbi_audit_append(kdb *db, const char *actor, const char *action, const char *case_no,
 		     const char *detail, kerr *err)

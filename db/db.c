@@ -1,7 +1,7 @@
 /* db: opening the store (refuse before writing), pragmas, the statement cache,
  * operation transactions, backup and integrity check. The schema itself lives
  * in migrate.c, the audit chain in audit_log.c. */
-#include "core/utf8.h"
+#include "core/base/utf8.h"
 #include "db/db_internal.h"
 
 #include <errno.h>

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/audit.h"
-#include "core/err.h"
+#include "core/audit/audit.h"
+#include "core/base/err.h"
 
 #define DB_SCHEMA_VERSION 4
 

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/audit.h"
-#include "core/err.h"
+#include "core/audit/audit.h"
+#include "core/base/err.h"
 #include "db/db.h"
 
 /* PRAGMA application_id of a kiosk database ("KIOS"): tells our file from

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "core/clock.h"
+#include "core/base/clock.h"
 
 /* v1: the kiosk's identity, staff, cases with their steps and material
  * decisions, and the hash-chained audit log with its head. */

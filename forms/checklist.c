@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/kini.h"
-#include "core/names.h"
+#include "core/base/kini.h"
+#include "core/base/names.h"
 
 static const char *const mark_names[] = {
 #define X(e, name, key) name,

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/catalog.h"
+#include "core/case/catalog.h"
 
 #define MATERIAL_MARKS(X)                                       \
 	X(MARK_UNSET,     "unset",     "mark.unset")            \

@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
-#include "core/err.h"
-#include "core/strings.h"
+#include "core/base/err.h"
+#include "core/base/strings.h"
 
 typedef struct config_summary {
 	size_t platforms;

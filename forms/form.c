@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/kini.h"
-#include "core/names.h"
+#include "core/base/kini.h"
+#include "core/base/names.h"
 
 #define NAME2(e, name) name,
 static const char *const type_names[] = { FIELD_TYPES(NAME2) NULL };

@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/err.h"
-#include "core/strings.h"
-#include "core/validate.h"
+#include "core/base/err.h"
+#include "core/base/strings.h"
+#include "core/case/validate.h"
 
 #define FIELD_TYPES(X)                                                  \
 	X(FT_TEXT,        "text")        /* free text, max_chars */       \

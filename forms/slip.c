@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/rules.h"
+#include "core/base/clock.h"
+#include "core/base/civil.h"
 
 /* ---- UTF-8 and display width ---- */
 

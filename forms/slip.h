@@ -12,11 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/casefsm.h"
-#include "core/catalog.h"
-#include "core/err.h"
-#include "core/fees.h"
-#include "core/strings.h"
+#include "core/case/casefsm.h"
+#include "core/case/catalog.h"
+#include "core/base/err.h"
+#include "core/case/fees.h"
+#include "core/base/strings.h"
 #include "forms/checklist.h"
 
 /* Most display columns on a line (receipt printers are narrow). */

@@ -2,7 +2,7 @@
  * Builds the log through the same db_audit_append() the kiosk uses, in bulk
  * transactions, then walks it with db_audit_verify() three times and reports the
  * best and the median. Prints key=value lines for tests/bench/run.sh. */
-#include "core/clock.h"
+#include "core/base/clock.h"
 #include "db/db.h"
 #include "tests/bench/bench_common.h"
 

@@ -7,9 +7,9 @@
  * Usage: bench_pay [orders] [polls]   (defaults 50 and 200) */
 #include "tests/bench/bench_common.h"
 
-#include "core/clock.h"
-#include "core/pay.h"
-#include "core/qr.h"
+#include "core/base/clock.h"
+#include "core/pay/pay.h"
+#include "core/print/qr.h"
 #include "tests/unit/testutil.h"
 
 static double cpu_s(void)

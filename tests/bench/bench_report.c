@@ -3,15 +3,15 @@
  * audit rows) — target under 20 ms. The year is written through the same
  * repository functions the kiosk uses, a day per transaction. Reports the
  * median and worst of 50 reports on different days, and peak RSS. */
-#include "core/catalog.h"
-#include "core/clock.h"
-#include "core/fees.h"
-#include "core/rules.h"
-#include "db/case_repo.h"
+#include "core/case/catalog.h"
+#include "core/base/clock.h"
+#include "core/case/fees.h"
+#include "core/base/civil.h"
+#include "db/repo/case_repo.h"
 #include "db/db.h"
-#include "db/payment_repo.h"
-#include "db/report.h"
-#include "db/staff_repo.h"
+#include "db/repo/payment_repo.h"
+#include "db/report/report.h"
+#include "db/repo/staff_repo.h"
 #include "tests/bench/bench_common.h"
 
 static int run_case(kdb *db, const catalog *cat, const service *svc, int n, kerr *err)

@@ -12,9 +12,9 @@
  * Prints key=value lines for tests/bench/run.sh. */
 #include <sys/stat.h>
 
-#include "core/clock.h"
-#include "core/issuer.h"
-#include "core/token.h"
+#include "core/base/clock.h"
+#include "core/token/issuer.h"
+#include "core/token/token.h"
 #include "tests/bench/bench_common.h"
 
 #define UNIT "四川省测试科技有限公司"

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/anchor.h"
-#include "core/kini.h"
+#include "core/audit/anchor.h"
+#include "core/base/kini.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/iso7816.h"
-#include "core/token_profile.h"
+#include "core/token/iso7816.h"
+#include "core/token/token_profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/kini.h"
-#include "core/pay.h"
-#include "core/wxsign.h"
+#include "core/base/kini.h"
+#include "core/pay/pay.h"
+#include "core/pay/wxsign.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/catalog.h"
-#include "core/scenario.h"
-#include "core/score.h"
+#include "core/case/catalog.h"
+#include "core/train/scenario.h"
+#include "core/train/score.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

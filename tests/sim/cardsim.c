@@ -55,8 +55,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/iso7816.h"
-#include "core/token_profile.h"
+#include "core/token/iso7816.h"
+#include "core/token/token_profile.h"
 
 #define MAX_EF 8
 #define CHAIN_MAX 8192

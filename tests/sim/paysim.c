@@ -41,9 +41,9 @@
 #include <microhttpd.h>
 #include <openssl/rand.h>
 
-#include "core/clock.h"
-#include "core/pay.h"
-#include "core/wxsign.h"
+#include "core/base/clock.h"
+#include "core/pay/pay.h"
+#include "core/pay/wxsign.h"
 
 #define BODY_MAX (64 * 1024)
 

@@ -23,16 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/catalog.h"
-#include "core/cert.h"
-#include "core/clock.h"
-#include "core/config.h"
-#include "core/issuer.h"
-#include "core/rules.h"
-#include "core/token.h"
-#include "core/token_life.h"
+#include "core/base/civil.h"
+#include "core/case/catalog.h"
+#include "core/token/cert.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/token/issuer.h"
+#include "core/case/rules.h"
+#include "core/token/token.h"
+#include "core/token/token_life.h"
 #include "db/db.h"
-#include "db/token_repo.h"
+#include "db/repo/token_repo.h"
 
 static struct {
 	const char *reader, *secret, *ca, *db, *case_no, *actor, *config;

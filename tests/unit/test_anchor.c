@@ -19,10 +19,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/anchor.h"
-#include "core/casefsm.h"
-#include "core/kioskkey.h"
-#include "core/rules.h"
+#include "core/audit/anchor.h"
+#include "core/case/casefsm.h"
+#include "core/audit/kioskkey.h"
+#include "core/base/civil.h"
 #include "tests/unit/testutil.h"
 
 #define HEAD_HEX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/clock.h"
+#include "core/base/clock.h"
 #include "db/db.h"
 #include "tests/unit/testutil.h"
 

@@ -17,7 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "core/audit.h"
+#include "core/audit/audit.h"
 
 #define DETAIL "{\"service\":\"renew\",\"unit\":\"四川测试有限公司\"}"
 

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#include "core/casefsm.h"
-#include "core/catalog.h"
+#include "core/case/casefsm.h"
+#include "core/case/catalog.h"
 
 static catalog *cat;
 

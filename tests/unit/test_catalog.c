@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/catalog.h"
+#include "core/case/catalog.h"
 #include "tests/unit/testutil.h"
 
 static catalog *load_shipped(void)

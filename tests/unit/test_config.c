@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/config.h"
+#include "core/base/config.h"
 #include "tests/unit/testutil.h"
 
 static char saved_home[1024];

@@ -18,14 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/anchor.h"
-#include "core/catalog.h"
-#include "core/clock.h"
-#include "core/kioskkey.h"
-#include "db/anchor_repo.h"
-#include "db/case_repo.h"
+#include "core/audit/anchor.h"
+#include "core/case/catalog.h"
+#include "core/base/clock.h"
+#include "core/audit/kioskkey.h"
+#include "db/repo/anchor_repo.h"
+#include "db/repo/case_repo.h"
 #include "db/db.h"
-#include "db/staff_repo.h"
+#include "db/repo/staff_repo.h"
 #include "tests/unit/testutil.h"
 
 /* 2024-03-01 08:00 +08:00; civil day 19783 */

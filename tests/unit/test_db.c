@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/clock.h"
+#include "core/base/clock.h"
 #include "db/db.h"
 #include "db/db_internal.h" /* the connection, to read its per-connection pragmas */
-#include "db/staff_repo.h"
+#include "db/repo/staff_repo.h"
 #include "tests/unit/testutil.h"
 
 #define T0 1709251200000LL /* 2024-03-01 08:00 +08:00 */

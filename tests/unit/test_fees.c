@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#include "core/catalog.h"
-#include "core/fees.h"
+#include "core/case/catalog.h"
+#include "core/case/fees.h"
 
 static catalog *cat;
 

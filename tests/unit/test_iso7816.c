@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "core/iso7816.h"
+#include "core/token/iso7816.h"
 
 static size_t hex(const char *h, uint8_t *out, size_t cap)
 {

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/cert.h"
-#include "core/clock.h"
-#include "core/issuer.h"
-#include "core/rules.h"
+#include "core/token/cert.h"
+#include "core/base/clock.h"
+#include "core/token/issuer.h"
+#include "core/base/civil.h"
 #include "tests/unit/testutil.h"
 
 #define UNIT "四川测试科技有限公司"

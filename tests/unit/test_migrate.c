@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/casefsm.h"
-#include "core/clock.h"
-#include "core/staff.h"
-#include "db/case_repo.h"
+#include "core/case/casefsm.h"
+#include "core/base/clock.h"
+#include "core/case/staff.h"
+#include "db/repo/case_repo.h"
 #include "db/db.h"
-#include "db/staff_repo.h"
+#include "db/repo/staff_repo.h"
 #include "tests/unit/testutil.h"
 
 #define T0 1709251200000LL /* 2024-03-01 08:00 +08:00 */

@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/clock.h"
-#include "core/pay.h"
-#include "core/rules.h"
-#include "core/strings.h"
+#include "core/base/clock.h"
+#include "core/pay/pay.h"
+#include "core/base/civil.h"
+#include "core/base/strings.h"
 #include "tests/unit/testutil.h"
 
 static int64_t now;

@@ -20,9 +20,9 @@
 #include <curl/curl.h>
 #include <time.h>
 
-#include "core/clock.h"
-#include "core/pay.h"
-#include "core/wxsign.h"
+#include "core/base/clock.h"
+#include "core/pay/pay.h"
+#include "core/pay/wxsign.h"
 #include "tests/unit/testutil.h"
 
 static char dir[512];
@@ -748,23 +748,23 @@ static void config_files_check(void **state)
 	(void)state;
 	kerr err = { { 0 }, { 0 } };
 	kiosk_payment_cfg c = cfg_for(sim.url);
-	assert_int_equal(config_payment_files_check(&c, &err), 0);
+	assert_int_equal(pay_wechat_files_check(&c, &err), 0);
 	assert_int_equal(chmod(c.private_key_file, 0604), 0);
-	assert_int_equal(config_payment_files_check(&c, &err), -1);
+	assert_int_equal(pay_wechat_files_check(&c, &err), -1);
 	assert_non_null(strstr(err.msg, "chmod 600"));
 	assert_non_null(strstr(err.msg, c.private_key_file));
 	assert_int_equal(chmod(c.private_key_file, 0600), 0);
 	c.platform_keys_dir = c.private_key_file;
-	assert_int_equal(config_payment_files_check(&c, &err), -1);
+	assert_int_equal(pay_wechat_files_check(&c, &err), -1);
 	assert_non_null(strstr(err.msg, "platform_keys_dir: not a directory"));
 	c = cfg_for(sim.url);
 	c.apiv3_key_file = "/nonexistent/apiv3.key";
-	assert_int_equal(config_payment_files_check(&c, &err), -1);
+	assert_int_equal(pay_wechat_files_check(&c, &err), -1);
 	assert_string_equal(err.where, "/nonexistent/apiv3.key");
 	/* demo mode needs no files */
 	c.mode = "demo";
-	assert_int_equal(config_payment_files_check(&c, &err), 0);
-	assert_int_equal(config_payment_files_check(NULL, &err), 0);
+	assert_int_equal(pay_wechat_files_check(&c, &err), 0);
+	assert_int_equal(pay_wechat_files_check(NULL, &err), 0);
 }
 
 int main(void)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/pinhash.h"
+#include "core/audit/pinhash.h"
 
 /* RFC 7914 section 12, third vector: P="pleaseletmein", S="SodiumChloride",
  * N=16384, r=8, p=1, dkLen=64. */

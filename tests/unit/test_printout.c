@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/clock.h"
-#include "core/printout.h"
-#include "core/rules.h"
+#include "core/base/clock.h"
+#include "core/print/printout.h"
+#include "core/base/civil.h"
 #include "tests/unit/testutil.h"
 
 #define DAY "2024-03-01"

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/qr.h"
+#include "core/print/qr.h"
 #include "tests/unit/testutil.h"
 
 #define UPPER "\xE2\x96\x80" /* ▀ */

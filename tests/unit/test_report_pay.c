@@ -15,16 +15,16 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
-#include "core/casefsm.h"
-#include "core/catalog.h"
-#include "core/clock.h"
-#include "core/rules.h"
-#include "db/case_repo.h"
+#include "core/case/casefsm.h"
+#include "core/case/catalog.h"
+#include "core/base/clock.h"
+#include "core/base/civil.h"
+#include "db/repo/case_repo.h"
 #include "db/db.h"
 #include "db/db_internal.h" /* the report's cached statements, for their scan counters */
-#include "db/payment_repo.h"
-#include "db/report.h"
-#include "db/staff_repo.h"
+#include "db/repo/payment_repo.h"
+#include "db/report/report.h"
+#include "db/repo/staff_repo.h"
 #include "tests/unit/testutil.h"
 #include "tests/unit/testcase.h"
 

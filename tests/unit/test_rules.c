@@ -6,9 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/catalog.h"
-#include "core/clock.h"
-#include "core/rules.h"
+#include "core/base/civil.h"
+#include "core/case/catalog.h"
+#include "core/base/clock.h"
+#include "core/case/rules.h"
 
 static catalog *cat;
 static long today;

@@ -16,14 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/catalog.h"
-#include "core/clock.h"
-#include "core/rules.h"
-#include "core/scenario.h"
-#include "core/score.h"
-#include "core/strings.h"
-#include "core/token.h"
-#include "core/validate.h"
+#include "core/base/civil.h"
+#include "core/case/catalog.h"
+#include "core/base/clock.h"
+#include "core/case/rules.h"
+#include "core/train/scenario.h"
+#include "core/train/score.h"
+#include "core/base/strings.h"
+#include "core/token/token.h"
+#include "core/case/validate.h"
 #include "forms/checklist.h"
 #include "forms/form.h"
 #include "tests/unit/testutil.h"

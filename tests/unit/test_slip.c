@@ -9,8 +9,8 @@
 #include <wchar.h>
 #include <cmocka.h>
 
-#include "core/clock.h"
-#include "core/rules.h"
+#include "core/base/clock.h"
+#include "core/base/civil.h"
 #include "forms/slip.h"
 #include "tests/unit/testutil.h"
 

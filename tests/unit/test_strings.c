@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/strings.h"
+#include "core/base/strings.h"
 #include "tests/unit/testutil.h"
 
 static void lang_names(void **state)

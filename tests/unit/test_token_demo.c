@@ -9,11 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/clock.h"
-#include "core/rules.h"
-#include "core/strings.h"
-#include "core/token.h"
-#include "core/validate.h"
+#include "core/base/clock.h"
+#include "core/base/civil.h"
+#include "core/base/strings.h"
+#include "core/token/token.h"
+#include "core/case/validate.h"
 #include "tests/unit/testutil.h"
 
 #define SHIPPED KIOSK_CONFIG_DIR "/demo/keys.ini"

@@ -15,14 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/rules.h"
-#include "core/staff.h"
-#include "core/token_life.h"
-#include "db/case_repo.h"
+#include "core/base/clock.h"
+#include "core/base/civil.h"
+#include "core/case/staff.h"
+#include "core/token/token_life.h"
+#include "db/repo/case_repo.h"
 #include "db/db.h"
-#include "db/staff_repo.h"
-#include "db/token_repo.h"
+#include "db/repo/staff_repo.h"
+#include "db/repo/token_repo.h"
 #include "tests/unit/testutil.h"
 
 #define T0 1763712000000LL /* 2025-11-21 16:00 +08:00 */

@@ -11,9 +11,9 @@
 
 #include <string.h>
 
-#include "core/iso7816.h"
-#include "core/rules.h"
-#include "core/token_profile.h"
+#include "core/token/iso7816.h"
+#include "core/base/civil.h"
+#include "core/token/token_profile.h"
 
 static tp_record sample(void)
 {

@@ -15,14 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/catalog.h"
-#include "core/clock.h"
-#include "core/scenario.h"
-#include "core/score.h"
-#include "db/case_repo.h"
+#include "core/case/catalog.h"
+#include "core/base/clock.h"
+#include "core/train/scenario.h"
+#include "core/train/score.h"
+#include "db/repo/case_repo.h"
 #include "db/db.h"
-#include "db/staff_repo.h"
-#include "db/training_repo.h"
+#include "db/repo/staff_repo.h"
+#include "db/repo/training_repo.h"
 #include "tests/unit/testutil.h"
 
 /* 2024-03-01 08:00 +08:00; civil day 19783 */

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/validate.h"
+#include "core/case/validate.h"
 
 #define TODAY 20261121
 

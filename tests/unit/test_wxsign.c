@@ -15,7 +15,7 @@
 
 #include <openssl/pem.h>
 
-#include "core/wxsign.h"
+#include "core/pay/wxsign.h"
 #include "tests/unit/testutil.h"
 
 static char dir[512];

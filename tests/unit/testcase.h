@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/catalog.h"
-#include "db/case_repo.h"
+#include "core/case/catalog.h"
+#include "db/repo/case_repo.h"
 
 /* Steps of case_no by actor up to and including `last` (STEP_NONE: to the
  * end); the details carry a fixed unit, agent and fee_fen. */

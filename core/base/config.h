@@ -1,0 +1,53 @@
+/* config: the kiosk's own settings from kiosk-config/kiosk.ini (site, window,
+ * data directory, language, reader, idle lock, login lock, printing, payment).
+ * config_load() returns an owned struct; config_free() releases it. Secrets
+ * (key files) are paths only; their contents are never held here. */
+#ifndef CORE_CONFIG_H
+#define CORE_CONFIG_H
+
+#include "core/base/err.h"
+#include "core/base/strings.h"
+
+typedef struct kiosk_payment_cfg {
+	char *mode;               /* "wechat" or "demo" */
+	char *base_url;           /* gateway, e.g. https://api.mch.weixin.qq.com */
+	char *appid;
+	char *mchid;
+	char *merchant_serial;    /* serial of the merchant API certificate */
+	char *private_key_file;   /* merchant private key (PEM), must not be readable by others */
+	char *platform_keys_dir;  /* platform certificates / PUB_KEY_ID_* public keys */
+	char *apiv3_key_file;     /* APIv3 key, for decrypting notifications */
+	char *notify_url;
+	int order_expiry_minutes;
+	int poll_seconds;
+} kiosk_payment_cfg;
+
+typedef struct kiosk_config {
+	char *config_dir;         /* the directory this was loaded from */
+	char *kiosk_id;           /* ties audit chain and case numbers to this kiosk */
+	char *site;               /* e.g. 四川CA 成都高新服务窗口 */
+	int window;               /* counter window number */
+	char *data_dir;           /* database, slips, CA files; ~ and relative paths resolved */
+	char *db_file;            /* database path (default <data_dir>/kiosk.db) */
+	lang language;
+	char *reader;             /* PC/SC reader name, "" for the first one found */
+	char *token_admin_secret_file; /* master secret of the keys' admin PINs; "" = keys read only */
+	char *ca_dir;             /* the local CA's directory (default <data_dir>/ca) */
+	int idle_lock_minutes;
+	int login_max_failures;
+	int login_lock_minutes;
+	char *print_command;      /* slips are piped to it; "" means files only */
+	kiosk_payment_cfg payment;
+} kiosk_config;
+
+/* Load <dir>/kiosk.ini. An unknown key, a bad number or a missing required key
+ * is an error naming the file and line. */
+kiosk_config *config_load(const char *dir, kerr *err);
+void config_free(kiosk_config *c);
+
+
+/* The config directory to use: explicit if given, else $KIOSK_CONFIG, else the
+ * one compiled in (the source tree's kiosk-config). */
+const char *config_default_dir(const char *explicit_dir);
+
+#endif

@@ -1,0 +1,262 @@
+/* token: the customer's USB key as the screens see it, behind an operations
+ * table so that demo mode, tests and the real PC/SC driver are interchangeable.
+ * A token_dev is one reader slot with at most one key in it; it is owned by
+ * whoever made it (token_demo_new(), later the PC/SC driver's constructor) and
+ * released with token_dev_free(). Every operation returns a token_status, a
+ * closed set of outcomes each with clerk-facing text ("token.status.<name>" in
+ * kiosk-config/strings/) saying what happened and what to do next. Call the
+ * operations through the wrappers below, not through dev->ops: the wrappers
+ * check the arguments once for every implementation (PIN format, certificate
+ * fields) and clear the outputs, so a driver only does the key's part.
+ * Writes are authorised by the driver itself (the real one with the key's
+ * admin PIN, HMAC-derived from the serial); verify_pin checks the customer's
+ * PIN. Nothing here remembers which key was read: before a write, read the
+ * key again and compare token_info.serial with the one the clerk confirmed. */
+#ifndef CORE_TOKEN_H
+#define CORE_TOKEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/base/err.h"
+
+/* Outcomes of a key operation: enum, name, UI string key. {tries} is filled
+ * for wrong_pin. */
+#define TOKEN_STATUSES(X)                                                           \
+	X(TOK_OK,               "ok",               "token.status.ok")               \
+	X(TOK_NO_READER,        "no_reader",        "token.status.no_reader")        \
+	X(TOK_NO_KEY,           "no_key",           "token.status.no_key")           \
+	X(TOK_REMOVED,          "removed",          "token.status.removed")          \
+	X(TOK_WRONG_PIN,        "wrong_pin",        "token.status.wrong_pin")        \
+	X(TOK_BLOCKED,          "blocked",          "token.status.blocked")          \
+	X(TOK_PIN_FORMAT,       "pin_format",       "token.status.pin_format")       \
+	X(TOK_WRONG_CARD,       "wrong_card",       "token.status.wrong_card")       \
+	X(TOK_NOT_PERSONALISED, "not_personalised", "token.status.not_personalised") \
+	X(TOK_NO_CERT,          "no_cert",          "token.status.no_cert")          \
+	X(TOK_INVALID,          "invalid",          "token.status.invalid")          \
+	X(TOK_NOT_SUPPORTED,    "not_supported",    "token.status.not_supported")    \
+	X(TOK_IO_ERROR,         "io_error",         "token.status.io_error")         \
+	X(TOK_CHECK_FAILED,     "check_failed",     "token.status.check_failed")
+
+typedef enum token_status {
+#define X(e, name, key) e,
+	TOKEN_STATUSES(X)
+#undef X
+	TOK_STATUS_COUNT
+} token_status;
+
+const char *token_status_name(token_status s);
+const char *token_status_key(token_status s);
+int token_status_from_name(const char *s);
+
+/* Sizes of what a key holds (bytes, without the NUL). */
+#define TOKEN_SERIAL_MAX      32   /* key serial: 1-32 of [A-Za-z0-9_-] */
+#define TOKEN_UNIT_MAX        300  /* unit name, UTF-8 (about 100 Chinese characters) */
+#define TOKEN_CERT_SERIAL_MAX 64   /* certificate serial, hex */
+#define TOKEN_PIN_MIN         6    /* a new user PIN: 6-16 of [0-9A-Za-z] */
+#define TOKEN_PIN_MAX         16
+
+/* What a key holds, as read. A blank (not personalised) key has only its
+ * serial; a personalised key may still have no certificate (not_after -1). */
+typedef struct token_info {
+	char serial[TOKEN_SERIAL_MAX + 1];
+	bool personalised;
+	char unit_name[TOKEN_UNIT_MAX + 1];        /* "" when no certificate */
+	char uscc[19];                             /* "" when no certificate */
+	char cert_serial[TOKEN_CERT_SERIAL_MAX + 1];
+	long not_before, not_after;                /* civil days, -1 none */
+	long seal_not_after;                       /* civil day, -1 no seal */
+	int pin_tries_left;                        /* -1 on a blank key (no PIN) */
+	int pin_tries_max;                         /* -1 on a blank key */
+	bool blocked;                              /* user PIN locked: reset_pin */
+} token_info;
+
+static inline bool token_info_has_cert(const token_info *i)
+{
+	return i->not_after >= 0;
+}
+
+/* What write_cert writes. Strings are borrowed for the call. der is the
+ * certificate itself (the real driver writes it to the certificate EF); it may
+ * be NULL with der_len 0 in demo mode. The wrapper checks: unit_name 1..
+ * TOKEN_UNIT_MAX bytes of valid UTF-8, uscc a valid USCC, cert_serial 1..
+ * TOKEN_CERT_SERIAL_MAX hex digits, 0 <= not_before <= not_after. */
+typedef struct token_cert {
+	const char *unit_name;
+	const char *uscc;
+	const char *cert_serial;
+	long not_before, not_after;                /* civil days */
+	const unsigned char *der;
+	size_t der_len;
+} token_cert;
+
+/* One implementation. ctx is the implementation's own state, owned by the
+ * token_dev and released by free(). Each operation works on the key now in the
+ * slot: TOK_NO_KEY when there is none, TOK_REMOVED when it is pulled out
+ * during the operation (a write is then left as before or as after, never
+ * half done). present() reports TOK_OK with *present false for an empty slot.
+ * tries_left (may be NULL) gets the user PIN tries left after the attempt. */
+typedef struct token_ops {
+	const char *name;                          /* "demo", "pcsc" */
+	token_status (*present)(void *ctx, bool *present);
+	token_status (*read_info)(void *ctx, token_info *out);
+	/* blank key: application, files, PINs (user PIN = initial_pin), key pair.
+	 * A personalised key: TOK_WRONG_CARD. */
+	token_status (*personalise)(void *ctx, const char *initial_pin);
+	/* certificate and info; the seal is left as it is */
+	token_status (*write_cert)(void *ctx, const token_cert *c);
+	/* seal validity; needs a certificate on the key (TOK_NO_CERT) */
+	token_status (*write_seal)(void *ctx, long seal_not_after);
+	/* right: TOK_OK, tries back to max; wrong: TOK_WRONG_PIN, one try less,
+	 * TOK_BLOCKED when none is left (and on a key already blocked) */
+	token_status (*verify_pin)(void *ctx, const char *pin, int *tries_left);
+	/* old PIN counted as in verify_pin; the new one set only when it is right */
+	token_status (*change_pin)(void *ctx, const char *old_pin, const char *new_pin,
+				   int *tries_left);
+	/* with the admin PIN: user PIN = new_pin, tries back to max, unblocked */
+	token_status (*reset_pin)(void *ctx, const char *new_pin);
+	/* application erased: the key is blank again (a blank key: TOK_OK) */
+	token_status (*erase)(void *ctx);
+	void (*free)(void *ctx);
+	/* ---- what a real key adds (NULL in implementations without them) ---- */
+	/* the certificate as written (DER) into a malloc'd *der the caller frees;
+	 * TOK_NO_CERT when the key holds none, TOK_CHECK_FAILED when what is
+	 * stored does not match the info record's hash */
+	token_status (*read_cert)(void *ctx, unsigned char **der, size_t *der_len);
+	/* the public key of the key pair made on the key, as a DER
+	 * SubjectPublicKeyInfo in a malloc'd *spki (for issuing the certificate) */
+	token_status (*read_pubkey)(void *ctx, unsigned char **spki, size_t *spki_len);
+	/* user PIN checked as in verify_pin, then data (1..TOKEN_CHALLENGE_MAX
+	 * bytes) signed with the on-card private key; sig (TOKEN_SIG_MAX bytes)
+	 * gets the signature in X.509 form (DER ECDSA-Sig-Value for EC keys),
+	 * SHA-256 over data */
+	token_status (*sign)(void *ctx, const char *pin, const unsigned char *data, size_t len,
+			     unsigned char *sig, size_t *sig_len, int *tries_left);
+} token_ops;
+
+typedef struct token_dev {
+	const token_ops *ops;
+	void *ctx;
+} token_dev;
+
+/* Wrappers. A NULL dev, or an operation the implementation leaves NULL,
+ * gives TOK_NOT_SUPPORTED; a malformed argument gives TOK_INVALID (a new PIN
+ * not of 6-16 of [0-9A-Za-z]: TOK_PIN_FORMAT) without calling the driver.
+ * Outputs are cleared first (info: strings "", days and tries -1). */
+token_status token_present(token_dev *dev, bool *present);
+token_status token_read_info(token_dev *dev, token_info *out);
+token_status token_personalise(token_dev *dev, const char *initial_pin);
+token_status token_write_cert(token_dev *dev, const token_cert *c);
+token_status token_write_seal(token_dev *dev, long seal_not_after);
+token_status token_verify_pin(token_dev *dev, const char *pin, int *tries_left);
+token_status token_change_pin(token_dev *dev, const char *old_pin, const char *new_pin,
+			      int *tries_left);
+token_status token_reset_pin(token_dev *dev, const char *new_pin);
+token_status token_erase(token_dev *dev);
+/* Wrappers of the real key's operations (TOK_NOT_SUPPORTED without them).
+ * *der / *spki are set to NULL first and owned by the caller (free()). */
+#define TOKEN_CHALLENGE_MAX 128
+#define TOKEN_SIG_MAX       512
+token_status token_read_cert(token_dev *dev, unsigned char **der, size_t *der_len);
+token_status token_read_pubkey(token_dev *dev, unsigned char **spki, size_t *spki_len);
+token_status token_sign(token_dev *dev, const char *pin, const unsigned char *data, size_t len,
+			unsigned char *sig, size_t *sig_len, int *tries_left);
+/* The final check after writing: the key's certificate is read back and
+ * parsed, and its public key must be the key pair's. With a PIN, a random
+ * 32-byte challenge is signed on the key (the PIN counted as in verify_pin)
+ * and the signature verified with the certificate's public key; with pin NULL
+ * only the public keys are compared (no PIN needed). TOK_CHECK_FAILED when
+ * anything does not match; err (may be NULL) says what, for the log. */
+token_status token_final_check(token_dev *dev, const char *pin, int *tries_left, kerr *err);
+/* The implementation's name ("demo"), "" for NULL. */
+const char *token_dev_name(const token_dev *dev);
+/* Releases ctx through ops->free and the token_dev itself. NULL is fine. */
+void token_dev_free(token_dev *dev);
+
+/* Shared checks (used by the wrappers; drivers and forms may use them too). */
+void token_info_clear(token_info *i);
+bool token_pin_acceptable(const char *pin);     /* 6-16 of [0-9A-Za-z] */
+bool token_serial_valid(const char *serial);    /* 1-32 of [A-Za-z0-9_-] */
+bool token_cert_serial_valid(const char *s);    /* 1-64 hex digits */
+bool token_uscc_valid(const char *uscc);        /* a valid USCC, already in capitals */
+bool token_cert_valid(const token_cert *c);
+
+/* ---- the demo key (core/token_demo.c) ----
+ * An in-process simulated key reader for trainer mode and tests. It loads a
+ * set of keys from keys_file (kiosk-config/demo/keys.ini, format in
+ * docs/devices.md) and starts with the slot empty; the trainer puts one key at
+ * a time into the slot. Keys behave like real ones (PIN counter, blocking,
+ * blank keys, personalisation), and writes change the key in memory only:
+ * demo mode keeps no files, so a restarted demo starts from keys.ini again.
+ * Relative dates in keys.ini ("+30d") count from clock_today() at load time.
+ * Returns NULL with err naming file:line on any fault. */
+#define TOKEN_DEMO_TRIES_DEFAULT 6   /* pin_tries_max when keys.ini does not say */
+
+token_dev *token_demo_new(const char *keys_file, kerr *err);
+
+/* One key of the demo set, for the trainer's picker. */
+typedef struct token_demo_entry {
+	char serial[TOKEN_SERIAL_MAX + 1];
+	char unit_name[TOKEN_UNIT_MAX + 1];        /* "" for a blank key */
+	char note[TOKEN_UNIT_MAX + 1];             /* the scenario it is for; may be "" */
+	bool personalised;
+	bool in_slot;
+} token_demo_entry;
+
+/* Trainer controls. Each returns 0, or -1 with err (dev not a demo device,
+ * unknown serial, empty slot). */
+/* Put the key with this serial in the slot (a key already there is pulled first). */
+int token_demo_insert(token_dev *dev, const char *serial, kerr *err);
+/* Empty the slot (no key: fine). */
+int token_demo_pull(token_dev *dev, kerr *err);
+/* Lock the user PIN of the key in the slot (tries 0), as after too many wrong PINs. */
+int token_demo_lock_pin(token_dev *dev, kerr *err);
+/* The next operation (any but present) fails with st and changes nothing;
+ * TOK_REMOVED also empties the slot, as a key pulled mid-write. st must not be
+ * TOK_OK. */
+int token_demo_fail_next(token_dev *dev, token_status st, kerr *err);
+/* Copy up to max keys in file order into out (may be NULL when max is 0);
+ * returns how many keys the set has, or -1 with err. */
+long token_demo_list(const token_dev *dev, token_demo_entry *out, size_t max, kerr *err);
+
+/* ---- the real key through PC/SC (core/token_pcsc.c, the only file that
+ * includes winscard.h) ----
+ * token_pcsc_new() makes a token_dev for one reader: reader_name "" takes the
+ * first reader pcscd lists (kiosk.ini reader). admin_master_secret_file holds
+ * the master secret from which every key's admin PIN is derived (HMAC-SHA256
+ * with the key serial, docs/token-profile.md): 32 or more bytes, raw or as hex
+ * text, readable by the owner only. NULL or "" makes a read-only device whose
+ * writes, PIN resets and erasing answer TOK_NOT_SUPPORTED. Nothing talks to
+ * pcscd until the first operation, so the kiosk starts without a reader; an
+ * operation then answers TOK_NO_READER. Returns NULL with err for a bad
+ * secret file. Every operation holds a PC/SC transaction; a key pulled
+ * during a write is left as before or as after (two copies of the info
+ * record, the certificate written to the slot not in use and the record
+ * last), and calling the operation again when the key is back finishes it. */
+token_dev *token_pcsc_new(const char *reader_name, const char *admin_master_secret_file,
+			  kerr *err);
+/* Wait up to timeout_ms (0: just look) until a key is in the reader
+ * (want_present) or out of it; *present says how it is at the end (so a
+ * timeout leaves it != want_present). TOK_NO_READER without pcscd or the
+ * reader; TOK_NOT_SUPPORTED for a device that is not the PC/SC one. */
+token_status token_pcsc_wait(token_dev *dev, int timeout_ms, bool want_present, bool *present);
+/* The reader in use ("" before the first operation found one). */
+const char *token_pcsc_reader(const token_dev *dev);
+/* What went wrong in the last failed operation, in English for the log
+ * (the PC/SC call or the command and its status word); "" when none. */
+const char *token_pcsc_detail(const token_dev *dev);
+/* Command APDUs sent since the device was made (the benchmark's count). */
+unsigned long token_pcsc_apdu_count(const token_dev *dev);
+
+/* One reader pcscd knows, for kioskctl token list. */
+typedef struct token_reader {
+	char name[128];
+	bool present;          /* a card is in it */
+	bool exclusive;        /* another program holds it exclusively */
+	char atr[2 * 33 + 1];  /* hex, "" without a card */
+} token_reader;
+/* Up to max readers into out; *n is how many pcscd has. 0, or -1 with err
+ * when there is no PC/SC service (pcscd not running). */
+int token_pcsc_list(token_reader *out, size_t max, size_t *n, kerr *err);
+
+#endif

@@ -1,0 +1,792 @@
+/* case_repo: opening cases, recording their steps, cancelling, reading back.
+ * A step is checked against casefsm *inside* the write transaction, on the
+ * case's last_step and decision as stored, so two screens or a replay after a
+ * crash cannot both record it. Step details are written as canonical text
+ * (JSON with keys in a fixed order, materials in the service's order) which
+ * is both the case_steps.detail and the audit row's detail. */
+#include "db/repo/case_repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/clock.h"
+#include "core/base/civil.h"
+#include "db/db_internal.h"
+
+#define CASE_COLS                                                                      \
+	"id, case_no, service_id, clerk_id, status, last_step, decision, unit_name, uscc," \
+	" agent_name, agent_id_no, agent_mobile, holder, years, seals, fee_fen,"          \
+	" rongque_deadline, created_ms, updated_ms"
+
+static void case_from_row(sqlite3_stmt *st, case_rec *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = sqlite3_column_int64(st, 0);
+	dbi_copy(c->case_no, sizeof c->case_no, (const char *)sqlite3_column_text(st, 1));
+	dbi_copy(c->service_id, sizeof c->service_id, (const char *)sqlite3_column_text(st, 2));
+	dbi_copy(c->clerk_id, sizeof c->clerk_id, (const char *)sqlite3_column_text(st, 3));
+	int v = case_status_from_name((const char *)sqlite3_column_text(st, 4));
+	c->status = v < 0 ? CS_OPEN : (case_status)v;
+	const char *ls = (const char *)sqlite3_column_text(st, 5);
+	v = (ls && strcmp(ls, "none") != 0) ? case_step_from_name(ls) : -1;
+	c->last_step = v < 0 ? STEP_NONE : (case_step)v;
+	v = case_decision_from_name((const char *)sqlite3_column_text(st, 6));
+	c->decision = v < 0 ? DEC_NONE : (case_decision)v;
+	dbi_copy(c->unit_name, sizeof c->unit_name, (const char *)sqlite3_column_text(st, 7));
+	dbi_copy(c->uscc, sizeof c->uscc, (const char *)sqlite3_column_text(st, 8));
+	dbi_copy(c->agent_name, sizeof c->agent_name, (const char *)sqlite3_column_text(st, 9));
+	dbi_copy(c->agent_id_no, sizeof c->agent_id_no, (const char *)sqlite3_column_text(st, 10));
+	dbi_copy(c->agent_mobile, sizeof c->agent_mobile,
+		 (const char *)sqlite3_column_text(st, 11));
+	dbi_copy(c->holder, sizeof c->holder, (const char *)sqlite3_column_text(st, 12));
+	c->years = sqlite3_column_int(st, 13);
+	c->seals = sqlite3_column_int(st, 14);
+	c->fee_fen = sqlite3_column_int64(st, 15);
+	c->rongque_deadline = sqlite3_column_type(st, 16) == SQLITE_NULL
+				      ? -1
+				      : (long)sqlite3_column_int64(st, 16);
+	c->created_ms = sqlite3_column_int64(st, 17);
+	c->updated_ms = sqlite3_column_int64(st, 18);
+}
+
+static void case_fill(sqlite3_stmt *st, void *p)
+{
+	case_from_row(st, p);
+}
+
+/* 0 found, 1 none, -1 error. */
+static int read_case(kdb *db, const char *case_no, case_rec *out, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT " CASE_COLS " FROM cases WHERE case_no = ?1", err);
+	if (st)
+		sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
+	return dbi_one(db, st, case_fill, out, "reading a case", err);
+}
+
+int db_case_get(kdb *db, const char *case_no, case_rec *out, kerr *err)
+{
+	return read_case(db, case_no ? case_no : "", out, err);
+}
+
+int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *out, kerr *err)
+{
+	if (!svc || !svc->id || !*svc->id || strlen(svc->id) >= sizeof out->service_id)
+		return kerr_set(err, "case", "opening a case needs a service from the catalog");
+	if (!clerk_id || !*clerk_id)
+		return kerr_set(err, "case", "opening a case needs the clerk's id");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT active FROM staff WHERE id = ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, clerk_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int active = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		dbi_sqlerr(db, err, "looking up the clerk");
+		goto fail;
+	}
+	if (!active) {
+		kerr_set(err, "case", "no active staff member '%s' to open the case", clerk_id);
+		goto fail;
+	}
+
+	int64_t now = clock_now_ms();
+	long day = clock_local_day(now);
+	/* a closed day takes no new case: its anchor has signed its counts
+	 * (day anchors exist from schema v4 on) */
+	st = db_schema_version(db) >= 4
+		     ? dbi_stmt(db, "SELECT closed_by FROM day_anchors WHERE day = ?1", err)
+		     : dbi_stmt(db, "SELECT '' WHERE 0 AND ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, day);
+	rc = sqlite3_step(st);
+	char closer[33] = "";
+	if (rc == SQLITE_ROW)
+		dbi_copy(closer, sizeof closer, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		kerr_set(err, "case", "the day is closed (by %s): no new case can be opened today",
+			 closer);
+		goto fail;
+	}
+	if (rc != SQLITE_DONE) {
+		dbi_sqlerr(db, err, "looking for the day's close");
+		goto fail;
+	}
+	st = dbi_stmt(db,
+		      "SELECT COALESCE(MAX(day_seq), 0) FROM cases WHERE kiosk_id = ?1 AND day = ?2",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, db->kiosk_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, day);
+	rc = sqlite3_step(st);
+	long n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) + 1 : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		dbi_sqlerr(db, err, "numbering the case");
+		goto fail;
+	}
+	if (n > 9999) {
+		kerr_set(err, "case", "this kiosk has opened 9999 cases today, the most a day can "
+				      "number; continue tomorrow or at another kiosk");
+		goto fail;
+	}
+	int y, m, dd;
+	civil_to_ymd(day, &y, &m, &dd);
+	/* kiosk id <= 24, so <kiosk>-YYYYMMDD-NNNN fits case_rec.case_no[40] */
+	char case_no[96];
+	snprintf(case_no, sizeof case_no, "%s-%04d%02d%02d-%04d", db->kiosk_id, y % 10000, m, dd,
+		 (int)n);
+
+	st = dbi_stmt(db,
+		      "INSERT INTO cases (case_no, kiosk_id, day, day_seq, service_id, clerk_id,"
+		      " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, db->kiosk_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, day);
+	sqlite3_bind_int64(st, 4, n);
+	sqlite3_bind_text(st, 5, svc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, clerk_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	if (dbi_step_done(db, st, "opening the case", err))
+		goto fail;
+	int64_t id = sqlite3_last_insert_rowid(db->h);
+
+	dbuf_add(&d, "{");
+	dbuf_kv(&d, "service", svc->id);
+	dbuf_kv(&d, "clerk", clerk_id);
+	dbuf_add(&d, "}");
+	const char *detail = dbuf_done(&d, err);
+	if (!detail || dbi_audit_append(db, clerk_id, "case.open", case_no, detail, err))
+		goto fail;
+	dbuf_free(&d);
+	if (dbi_op_commit(db, err))
+		return -1;
+	if (out) {
+		memset(out, 0, sizeof *out);
+		out->id = id;
+		dbi_copy(out->case_no, sizeof out->case_no, case_no);
+		dbi_copy(out->service_id, sizeof out->service_id, svc->id);
+		dbi_copy(out->clerk_id, sizeof out->clerk_id, clerk_id);
+		out->status = CS_OPEN;
+		out->last_step = STEP_NONE;
+		out->decision = DEC_NONE;
+		out->rongque_deadline = -1;
+		out->created_ms = out->updated_ms = now;
+	}
+	return 0;
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+/* ---- step input checks and canonical detail text ---- */
+
+/* A fixed-size field of the caller's case_rec: terminated within its array. */
+static bool field_ok(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+static int check_details(const service *svc, const case_rec *c, kerr *err)
+{
+	if (!c)
+		return kerr_set(err, "details", "the details step needs the party details");
+	struct {
+		const char *name;
+		const char *v;
+		size_t size;
+		bool text; /* may hold any UTF-8 text (names) */
+	} f[] = {
+		{ "unit_name", c->unit_name, sizeof c->unit_name, true },
+		{ "uscc", c->uscc, sizeof c->uscc, false },
+		{ "agent_name", c->agent_name, sizeof c->agent_name, true },
+		{ "agent_id_no", c->agent_id_no, sizeof c->agent_id_no, false },
+		{ "agent_mobile", c->agent_mobile, sizeof c->agent_mobile, false },
+		{ "holder", c->holder, sizeof c->holder, false },
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		if (!field_ok(f[i].v, f[i].size))
+			return kerr_set(err, f[i].name, "is longer than %zu bytes", f[i].size - 1);
+		if (dbi_utf8_chars(f[i].v) < 0)
+			return kerr_set(err, f[i].name,
+					"holds a control character or bytes that are not UTF-8 text");
+		if (!f[i].text)
+			for (const char *p = f[i].v; *p; p++)
+				if ((unsigned char)*p >= 0x80 || *p == ' ')
+					return kerr_set(err, f[i].name,
+							"may hold only letters, digits and "
+							"punctuation (no spaces)");
+	}
+	if (c->years < 0 || c->years > 99 || c->seals < 0 || c->seals > 99)
+		return kerr_set(err, "details", "years (%d) and seals (%d) must be 0 to 99",
+				c->years, c->seals);
+	if (c->fee_fen < 0)
+		return kerr_set(err, "fee_fen", "the fee cannot be negative (%lld)",
+				(long long)c->fee_fen);
+	if (c->holder[0] && svc->platform) {
+		bool found = false;
+		for (size_t i = 0; i < svc->platform->n_holders; i++)
+			if (svc->platform->holders[i].id &&
+			    strcmp(svc->platform->holders[i].id, c->holder) == 0)
+				found = true;
+		if (!found)
+			return kerr_set(err, "holder", "holder type '%s' is not one of platform %s's",
+					c->holder, svc->platform->id ? svc->platform->id : "?");
+	}
+	return 0;
+}
+
+static void detail_details(dbuf *d, const case_rec *c)
+{
+	dbuf_kv(d, "unit_name", c->unit_name);
+	dbuf_kv(d, "uscc", c->uscc);
+	dbuf_kv(d, "agent_name", c->agent_name);
+	dbuf_kv(d, "agent_id_no", c->agent_id_no);
+	dbuf_kv(d, "agent_mobile", c->agent_mobile);
+	dbuf_kv(d, "holder", c->holder);
+	dbuf_ki(d, "years", c->years);
+	dbuf_ki(d, "seals", c->seals);
+	dbuf_ki(d, "fee_fen", c->fee_fen);
+}
+
+static const char *const marks[] = { "received", "missing", "defective" };
+
+static int mark_index(const char *m)
+{
+	for (int i = 0; i < 3; i++)
+		if (m && strcmp(m, marks[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* The caller's decisions in the service's order (order[i] indexes data). */
+static int check_materials(const service *svc, const case_step_data *data, size_t *order,
+			   kerr *err)
+{
+	if (data->n_materials && !data->materials)
+		return kerr_set(err, "materials", "no material decisions given");
+	if (data->n_materials != svc->n_materials)
+		return kerr_set(err, "materials",
+				"service %s has %zu materials but %zu were marked: mark every "
+				"material once",
+				svc->id, svc->n_materials, data->n_materials);
+	for (size_t i = 0; i < svc->n_materials; i++) {
+		const material *m = svc->materials[i].material;
+		if (!m || !m->id)
+			return kerr_set(err, "materials", "service %s has a material without id",
+					svc->id);
+		size_t hits = 0;
+		for (size_t j = 0; j < data->n_materials; j++) {
+			const char *id = data->materials[j].material_id;
+			if (id && strcmp(id, m->id) == 0) {
+				order[i] = j;
+				hits++;
+			}
+		}
+		if (hits != 1)
+			return kerr_set(err, m->id,
+					hits ? "is marked %zu times: mark it once"
+					     : "is not marked (%zu marks): mark every material of the "
+					       "service",
+					hits);
+		const material_decision *md = &data->materials[order[i]];
+		int mk = mark_index(md->mark);
+		if (mk < 0)
+			return kerr_set(err, m->id,
+					"mark '%s' is not one of received, missing, defective",
+					md->mark ? md->mark : "");
+		const char *reason = md->reason ? md->reason : "";
+		if (mk == 2 && !*reason)
+			return kerr_set(err, m->id,
+					"is marked defective without a reason: say what is wrong "
+					"with it (it goes on the one-time notice)");
+		if (mk != 2 && *reason)
+			return kerr_set(err, m->id, "a reason is only given for a defective material");
+		if (dbi_utf8_chars(reason) < 0)
+			return kerr_set(err, m->id,
+					"the reason holds a control character or is not UTF-8 text");
+		if ((md->essential != 0) != svc->materials[i].essential)
+			return kerr_set(err, m->id,
+					"is marked %sessential but the catalog says it is %sessential",
+					md->essential ? "" : "not ", svc->materials[i].essential ? "" : "not ");
+	}
+	return 0;
+}
+
+static void detail_materials(dbuf *d, const service *svc, const case_step_data *data,
+			     const size_t *order)
+{
+	for (int mk = 0; mk < 3; mk++) {
+		dbuf_add(d, d->len > 1 ? "," : "");
+		dbuf_json(d, marks[mk]);
+		dbuf_add(d, mk == 2 ? ":{" : ":[");
+		for (size_t i = 0; i < svc->n_materials; i++) {
+			const material_decision *md = &data->materials[order[i]];
+			if (mark_index(md->mark) != mk)
+				continue;
+			if (mk == 2) {
+				dbuf_kv(d, md->material_id, md->reason);
+			} else {
+				if (d->p[d->len - 1] != '[')
+					dbuf_add(d, ",");
+				dbuf_json(d, md->material_id);
+			}
+		}
+		dbuf_add(d, mk == 2 ? "}" : "]");
+	}
+}
+
+static int write_materials(kdb *db, int64_t case_id, const service *svc,
+			   const case_step_data *data, const size_t *order, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "INSERT INTO material_decisions (case_id, material_id, mark,"
+				    " reason, essential) VALUES (?1, ?2, ?3, ?4, ?5)",
+				    err);
+	if (!st)
+		return -1;
+	for (size_t i = 0; i < svc->n_materials; i++) {
+		const material_decision *md = &data->materials[order[i]];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, case_id);
+		sqlite3_bind_text(st, 2, md->material_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, md->mark, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, md->reason ? md->reason : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, svc->materials[i].essential ? 1 : 0);
+		if (dbi_step_done(db, st, "recording the materials", err))
+			return -1;
+	}
+	return 0;
+}
+
+/* The decision must fit the materials recorded for the case. */
+static int check_decision(kdb *db, const service *svc, int64_t case_id,
+			  const case_step_data *data, kerr *err)
+{
+	case_decision dec = data->decision;
+	if (!case_decision_allowed(svc, dec))
+		return kerr_set(err, "decision", "decision '%s' is not possible for service %s",
+				case_decision_name(dec), svc->id);
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT material_id, mark, essential FROM material_decisions"
+				    " WHERE case_id = ?1 ORDER BY rowid",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	long bad = 0;
+	char essential_bad[64] = "";
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(st, 1), "received") == 0)
+			continue;
+		bad++;
+		if (sqlite3_column_int(st, 2) && !essential_bad[0])
+			dbi_copy(essential_bad, sizeof essential_bad,
+				 (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the materials");
+	if (dec == DEC_ACCEPT && bad > 0)
+		return kerr_set(err, "decision",
+				"受理 needs every material received, but %ld are missing or "
+				"defective: take 容缺受理 or 不予受理 with the one-time notice",
+				bad);
+	if (dec == DEC_RONGQUE) {
+		if (bad == 0)
+			return kerr_set(err, "decision",
+					"nothing is missing, so there is nothing to accept 容缺: "
+					"accept the case (受理)");
+		if (essential_bad[0])
+			return kerr_set(err, "decision",
+					"essential material %s is missing or defective: 容缺受理 is "
+					"not possible, refuse with the one-time notice",
+					essential_bad);
+		if (data->rongque_deadline < clock_today())
+			return kerr_set(err, "rongque_deadline",
+					"the deadline to supplement the material must be today or "
+					"later");
+	}
+	return 0;
+}
+
+int db_case_step(kdb *db, const service *svc, const char *actor, const char *case_no,
+		 case_step step, const case_step_data *data, kerr *err)
+{
+	if (!svc || !svc->id)
+		return kerr_set(err, "case", "recording a step needs the case's service");
+	if (!actor || !*actor)
+		return kerr_set(err, "case", "recording a step needs the acting staff id");
+	if (!case_no || !*case_no)
+		return kerr_set(err, "case", "no case number given");
+	if ((unsigned)step >= STEP_COUNT)
+		return kerr_set(err, case_no, "unknown step %d", (int)step);
+	static const case_step_data none = { 0 };
+	if (!data)
+		data = &none;
+	size_t *order = NULL;
+	dbuf d = { 0 };
+
+	/* Input checks first: they need no database. */
+	if (step == STEP_DETAILS && check_details(svc, data->details, err))
+		return -1;
+	if (step == STEP_MATERIALS) {
+		order = calloc(svc->n_materials ? svc->n_materials : 1, sizeof *order);
+		if (!order)
+			return kerr_set(err, case_no, "out of memory");
+		if (check_materials(svc, data, order, err)) {
+			free(order);
+			return -1;
+		}
+	}
+	/* The canonical text of what is recorded. */
+	switch (step) {
+	case STEP_DETAILS:
+		dbuf_add(&d, "{");
+		detail_details(&d, data->details);
+		break;
+	case STEP_MATERIALS:
+		dbuf_add(&d, "{");
+		detail_materials(&d, svc, data, order);
+		break;
+	case STEP_DECISION: {
+		dbuf_add(&d, "{");
+		dbuf_kv(&d, "decision", case_decision_name(data->decision));
+		if (data->decision == DEC_RONGQUE) {
+			char day[16];
+			dbuf_kv(&d, "deadline", civil_format(data->rongque_deadline, day, sizeof day));
+		}
+		break;
+	}
+	default:
+		dbuf_add(&d, data->detail ? data->detail : "");
+		break;
+	}
+	if (step == STEP_DETAILS || step == STEP_MATERIALS || step == STEP_DECISION) {
+		if (data->detail && *data->detail)
+			dbuf_kv(&d, "note", data->detail);
+		dbuf_add(&d, "}");
+	}
+	const char *detail = dbuf_done(&d, err);
+	if (!detail) {
+		free(order);
+		dbuf_free(&d);
+		return -1;
+	}
+
+	if (dbi_op_begin(db, err)) {
+		free(order);
+		dbuf_free(&d);
+		return -1;
+	}
+	case_rec c;
+	int rc = read_case(db, case_no, &c, err);
+	if (rc < 0)
+		goto fail;
+	if (rc == 1) {
+		kerr_set(err, case_no, "no such case");
+		goto fail;
+	}
+	if (strcmp(c.service_id, svc->id) != 0) {
+		kerr_set(err, case_no, "the case is for service %s, not %s", c.service_id, svc->id);
+		goto fail;
+	}
+	if (c.status == CS_CANCELLED) {
+		kerr_set(err, case_no, "the case was cancelled: open a new one");
+		goto fail;
+	}
+	case_step next = case_next_step(svc, c.last_step, c.decision);
+	if (next == STEP_NONE) {
+		kerr_set(err, case_no, "the case is finished (%s): nothing more can be recorded",
+			 case_status_name(c.status));
+		goto fail;
+	}
+	if (!case_step_allowed(svc, c.last_step, c.decision, step)) {
+		bool done = false;
+		sqlite3_stmt *st = dbi_stmt(db,
+					    "SELECT 1 FROM case_steps WHERE case_id = ?1 AND step = ?2",
+					    err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, c.id);
+		sqlite3_bind_text(st, 2, case_step_name(step), -1, SQLITE_STATIC);
+		done = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		kerr_set(err, case_no,
+			 done ? "step %s is already recorded; the case is at step %s (next: %s)"
+			      : "step %s is not the next step: the case is at step %s (next: %s)",
+			 case_step_name(step), case_step_name(c.last_step), case_step_name(next));
+		goto fail;
+	}
+	int64_t now = clock_now_ms();
+	sqlite3_stmt *st;
+	switch (step) {
+	case STEP_DETAILS: {
+		const case_rec *x = data->details;
+		st = dbi_stmt(db,
+			      "UPDATE cases SET unit_name = ?2, uscc = ?3, agent_name = ?4,"
+			      " agent_id_no = ?5, agent_mobile = ?6, holder = ?7, years = ?8,"
+			      " seals = ?9, fee_fen = ?10 WHERE id = ?1",
+			      err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, c.id);
+		sqlite3_bind_text(st, 2, x->unit_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, x->uscc, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, x->agent_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, x->agent_id_no, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, x->agent_mobile, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, x->holder, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 8, x->years);
+		sqlite3_bind_int(st, 9, x->seals);
+		sqlite3_bind_int64(st, 10, x->fee_fen);
+		if (dbi_step_done(db, st, "recording the details", err))
+			goto fail;
+		break;
+	}
+	case STEP_MATERIALS:
+		if (write_materials(db, c.id, svc, data, order, err))
+			goto fail;
+		break;
+	case STEP_DECISION:
+		if (check_decision(db, svc, c.id, data, err))
+			goto fail;
+		st = dbi_stmt(db, "UPDATE cases SET decision = ?2, rongque_deadline = ?3 WHERE id = ?1",
+			      err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, c.id);
+		sqlite3_bind_text(st, 2, case_decision_name(data->decision), -1, SQLITE_STATIC);
+		if (data->decision == DEC_RONGQUE)
+			sqlite3_bind_int64(st, 3, data->rongque_deadline);
+		else
+			sqlite3_bind_null(st, 3);
+		if (dbi_step_done(db, st, "recording the decision", err))
+			goto fail;
+		c.decision = data->decision;
+		break;
+	default:
+		break;
+	}
+	st = dbi_stmt(db,
+		      "INSERT INTO case_steps (case_id, step, actor, at_ms, detail)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5)",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, c.id);
+	sqlite3_bind_text(st, 2, case_step_name(step), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
+	if (dbi_step_done(db, st, "recording the step", err))
+		goto fail;
+
+	case_status status = case_status_after(step, c.decision, c.status);
+	bool finished = case_next_step(svc, step, c.decision) == STEP_NONE;
+	st = dbi_stmt(db,
+		      "UPDATE cases SET last_step = ?2, status = ?3, finished = ?4, updated_ms = ?5"
+		      " WHERE id = ?1",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, c.id);
+	sqlite3_bind_text(st, 2, case_step_name(step), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, case_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, finished);
+	sqlite3_bind_int64(st, 5, now);
+	if (dbi_step_done(db, st, "advancing the case", err))
+		goto fail;
+
+	char action[48];
+	snprintf(action, sizeof action, "case.%s", case_step_name(step));
+	if (dbi_audit_append(db, actor, action, case_no, detail, err))
+		goto fail;
+	free(order);
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	free(order);
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *reason,
+		   kerr *err)
+{
+	if (!actor || !*actor)
+		return kerr_set(err, "case", "cancelling needs the acting staff id");
+	if (!case_no || !*case_no)
+		return kerr_set(err, "case", "no case number given");
+	if (!reason || !*reason || dbi_utf8_chars(reason) < 0)
+		return kerr_set(err, case_no, "say why the case is cancelled (plain text)");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	case_rec c;
+	int rc = read_case(db, case_no, &c, err);
+	if (rc < 0)
+		goto fail;
+	if (rc == 1) {
+		kerr_set(err, case_no, "no such case");
+		goto fail;
+	}
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT finished FROM cases WHERE id = ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, c.id);
+	rc = sqlite3_step(st);
+	int finished = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
+	sqlite3_reset(st);
+	if (finished) {
+		kerr_set(err, case_no, "the case is already finished (%s) and cannot be cancelled",
+			 case_status_name(c.status));
+		goto fail;
+	}
+	st = dbi_stmt(db,
+		      "UPDATE cases SET status = 'cancelled', finished = 1, updated_ms = ?2"
+		      " WHERE id = ?1",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, c.id);
+	sqlite3_bind_int64(st, 2, clock_now_ms());
+	if (dbi_step_done(db, st, "cancelling the case", err))
+		goto fail;
+	dbuf_add(&d, "{");
+	dbuf_kv(&d, "reason", reason);
+	dbuf_kv(&d, "after_step", case_step_name(c.last_step));
+	dbuf_add(&d, "}");
+	const char *detail = dbuf_done(&d, err);
+	if (!detail || dbi_audit_append(db, actor, "case.cancel", case_no, detail, err))
+		goto fail;
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+void db_material_decisions_free(material_decision *m, size_t n)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((char *)m[i].material_id);
+		free((char *)m[i].mark);
+		free((char *)m[i].reason);
+	}
+	free(m);
+}
+
+int db_case_materials(kdb *db, const char *case_no, material_decision **out, size_t *n,
+		      kerr *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT m.material_id, m.mark, m.reason, m.essential"
+				    " FROM material_decisions m JOIN cases c ON c.id = m.case_id"
+				    " WHERE c.case_no = ?1 ORDER BY m.rowid",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	material_decision *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			material_decision *nv = realloc(v, nc * sizeof *nv);
+			if (!nv)
+				goto oom;
+			v = nv;
+			cap = nc;
+		}
+		material_decision *md = &v[len];
+		md->material_id = strdup((const char *)sqlite3_column_text(st, 0));
+		md->mark = strdup((const char *)sqlite3_column_text(st, 1));
+		md->reason = strdup((const char *)sqlite3_column_text(st, 2));
+		md->essential = sqlite3_column_int(st, 3);
+		len++;
+		if (!md->material_id || !md->mark || !md->reason)
+			goto oom;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_material_decisions_free(v, len);
+		return dbi_sqlerr(db, err, "reading the materials");
+	}
+	*out = v;
+	*n = len;
+	return 0;
+oom:
+	sqlite3_reset(st);
+	db_material_decisions_free(v, len);
+	return kerr_set(err, case_no, "out of memory reading the materials");
+}
+
+/* Run a case query whose parameters are all text, collecting every row. */
+static int case_list(kdb *db, const char *sql, const char *const *params, int n_params,
+		     case_rec **out, size_t *n, kerr *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = dbi_stmt(db, sql, err);
+	if (!st)
+		return -1;
+	for (int i = 0; i < n_params; i++)
+		sqlite3_bind_text(st, i + 1, params[i] ? params[i] : "", -1, SQLITE_STATIC);
+	void *v = NULL;
+	int rc = dbi_collect(db, st, sizeof(case_rec), case_fill, &v, n, "listing cases",
+			   err);
+	*out = v;
+	return rc;
+}
+
+int db_case_list_open(kdb *db, const char *clerk_id, case_rec **out, size_t *n, kerr *err)
+{
+	const char *p[] = { clerk_id };
+	return case_list(db,
+			 "SELECT " CASE_COLS " FROM cases WHERE clerk_id = ?1 AND"
+			 " finished = 0 ORDER BY created_ms DESC, id DESC",
+			 p, 1, out, n, err);
+}
+
+int db_case_list_day(kdb *db, const char *clerk_id, long civil_day, case_rec **out, size_t *n,
+		     kerr *err)
+{
+	char from[24], to[24];
+	snprintf(from, sizeof from, "%lld", (long long)clock_day_start_ms(civil_day));
+	snprintf(to, sizeof to, "%lld", (long long)clock_day_start_ms(civil_day + 1));
+	const char *p[] = { clerk_id, from, to };
+	return case_list(db,
+			 "SELECT " CASE_COLS " FROM cases WHERE clerk_id = ?1 AND"
+			 " created_ms >= CAST(?2 AS INTEGER) AND created_ms < CAST(?3 AS INTEGER)"
+			 " ORDER BY created_ms DESC, id DESC",
+			 p, 3, out, n, err);
+}
+
+int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err)
+{
+	const char *p[] = { query };
+	return case_list(db,
+			 "SELECT " CASE_COLS " FROM cases WHERE case_no = ?1 OR uscc = upper(?1)"
+			 " ORDER BY created_ms DESC, id DESC LIMIT 50",
+			 p, 1, out, n, err);
+}

@@ -1,0 +1,83 @@
+/* case_repo: cases and their steps. db_case_step() is the one way a case moves:
+ * inside one transaction it checks with casefsm that the step is the next legal
+ * one (so a replay after a crash cannot record it twice), writes the step's rows
+ * (details, material decisions, decision, free-form detail for token, payment
+ * and slip), advances the case and appends the audit row. */
+#ifndef DB_CASE_REPO_H
+#define DB_CASE_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/case/casefsm.h"
+#include "core/case/catalog.h"
+#include "core/base/err.h"
+#include "db/db.h"
+
+typedef struct case_rec {
+	int64_t id;
+	char case_no[40];          /* <kiosk>-<YYYYMMDD>-<NNNN> */
+	char service_id[40];
+	char clerk_id[33];
+	case_status status;
+	case_step last_step;       /* STEP_NONE right after opening */
+	case_decision decision;
+	char unit_name[256];
+	char uscc[19];
+	char agent_name[97];
+	char agent_id_no[19];
+	char agent_mobile[12];
+	char holder[17];           /* holder type id, "" if none */
+	int years;
+	int seals;
+	int64_t fee_fen;
+	long rongque_deadline;     /* civil day, -1 if none */
+	int64_t created_ms;
+	int64_t updated_ms;
+} case_rec;
+
+/* Open a case for svc by clerk; fills out (case_no assigned per kiosk and day).
+ * Refused once the supervisor has closed the day (day_anchors). */
+int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *out, kerr *err);
+
+typedef struct material_decision {
+	const char *material_id;
+	const char *mark;         /* "received", "missing", "defective" */
+	const char *reason;       /* "" unless defective */
+	int essential;
+} material_decision;
+
+/* What a step brings; only the part for that step is read. */
+typedef struct case_step_data {
+	const case_rec *details;             /* STEP_DETAILS: party fields, holder, years, seals, fee */
+	const material_decision *materials;  /* STEP_MATERIALS */
+	size_t n_materials;
+	case_decision decision;              /* STEP_DECISION */
+	long rongque_deadline;               /* STEP_DECISION with DEC_RONGQUE */
+	const char *detail;                  /* free text stored on the step and in the audit row */
+} case_step_data;
+
+/* Complete `step` of case_no as actor. -1 with err when the step is not the
+ * next legal one, the case is finished, or the store fails; nothing written. */
+int db_case_step(kdb *db, const service *svc, const char *actor, const char *case_no,
+		 case_step step, const case_step_data *data, kerr *err);
+/* Cancel an open case (the reason is audited). */
+int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *reason, kerr *err);
+
+/* 0 found, 1 no such case, -1 error. */
+int db_case_get(kdb *db, const char *case_no, case_rec *out, kerr *err);
+
+/* Material decisions recorded for a case; *out owned by the caller, free each
+ * string with db_material_decisions_free(). */
+int db_case_materials(kdb *db, const char *case_no, material_decision **out, size_t *n, kerr *err);
+void db_material_decisions_free(material_decision *m, size_t n);
+
+/* Open (unfinished) cases of a clerk, newest first, for resuming; *out owned (free()). */
+int db_case_list_open(kdb *db, const char *clerk_id, case_rec **out, size_t *n, kerr *err);
+/* Cases a clerk opened on a civil day, newest first; *out owned (free()). */
+int db_case_list_day(kdb *db, const char *clerk_id, long civil_day, case_rec **out, size_t *n,
+		     kerr *err);
+/* Cases whose number or USCC is query (at most 50, newest first); *out owned (free()). */
+int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err);
+
+#endif

@@ -1,0 +1,274 @@
+/* payment_repo: one row per WeChat Pay order. Recording the same state again
+ * (every poll) changes nothing and writes no audit row; a real change is
+ * written with its audit row. The rules kept here are the ones money needs:
+ * an order's amount and case never change, a paid order only goes on to
+ * REFUND, a closed, revoked or refunded order is final, a transaction id once
+ * known never changes, and a verified state is never downgraded to an
+ * unverified one. */
+#include "db/repo/payment_repo.h"
+
+#include <string.h>
+
+#include "core/base/clock.h"
+#include "db/db_internal.h"
+
+static const char *const pay_states[] = { "NOTPAY", "USERPAYING", "SUCCESS", "PAYERROR",
+					  "CLOSED", "REVOKED",   "REFUND" };
+
+static bool pay_state_valid(const char *s)
+{
+	for (size_t i = 0; i < sizeof pay_states / sizeof pay_states[0]; i++)
+		if (strcmp(s, pay_states[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_final(const char *s)
+{
+	return strcmp(s, "CLOSED") == 0 || strcmp(s, "REVOKED") == 0 || strcmp(s, "REFUND") == 0;
+}
+
+/* WeChat Pay: out_trade_no is 6-32 of [0-9A-Za-z_-|*]. */
+static bool trade_no_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 6 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '|' || c == '*'))
+			return false;
+	}
+	return true;
+}
+
+static bool plain_id(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *err)
+{
+	if (!actor || !*actor)
+		return kerr_set(err, "payment", "recording a payment needs the acting staff id");
+	if (!p || !memchr(p->case_no, '\0', sizeof p->case_no) || !p->case_no[0])
+		return kerr_set(err, "payment", "a payment needs its case number");
+	if (!memchr(p->out_trade_no, '\0', sizeof p->out_trade_no) ||
+	    !trade_no_valid(p->out_trade_no))
+		return kerr_set(err, "out_trade_no",
+				"must be 6 to 32 of letters, digits, '_', '-', '|' or '*'");
+	if (p->amount_fen < 0)
+		return kerr_set(err, "amount_fen", "a payment cannot be negative (%lld)",
+				(long long)p->amount_fen);
+	if (!memchr(p->state, '\0', sizeof p->state) || !pay_state_valid(p->state))
+		return kerr_set(err, "state",
+				"'%.15s' is not a WeChat Pay trade state (NOTPAY, USERPAYING, "
+				"SUCCESS, PAYERROR, CLOSED, REVOKED, REFUND)",
+				p->state);
+	if (!memchr(p->transaction_id, '\0', sizeof p->transaction_id) ||
+	    !plain_id(p->transaction_id, sizeof p->transaction_id - 1))
+		return kerr_set(err, "transaction_id", "must be printable ASCII without spaces");
+
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT id FROM cases WHERE case_no = ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, p->case_no, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t case_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		kerr_set(err, p->case_no, "no such case for payment %s", p->out_trade_no);
+		goto fail;
+	}
+	if (rc != SQLITE_ROW) {
+		dbi_sqlerr(db, err, "looking up the case");
+		goto fail;
+	}
+
+	st = dbi_stmt(db,
+		      "SELECT case_id, amount_fen, state, transaction_id, verified FROM payments"
+		      " WHERE out_trade_no = ?1",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, p->out_trade_no, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	bool exists = rc == SQLITE_ROW;
+	int64_t old_case = 0, old_amount = 0;
+	char old_state[16] = "", old_tx[40] = "";
+	bool old_verified = false;
+	if (exists) {
+		old_case = sqlite3_column_int64(st, 0);
+		old_amount = sqlite3_column_int64(st, 1);
+		dbi_copy(old_state, sizeof old_state, (const char *)sqlite3_column_text(st, 2));
+		dbi_copy(old_tx, sizeof old_tx, (const char *)sqlite3_column_text(st, 3));
+		old_verified = sqlite3_column_int(st, 4) != 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		dbi_sqlerr(db, err, "looking up the payment");
+		goto fail;
+	}
+	int64_t now = clock_now_ms();
+	const char *action;
+	if (!exists) {
+		st = dbi_stmt(db,
+			      "INSERT INTO payments (case_id, out_trade_no, amount_fen, state,"
+			      " transaction_id, verified, created_ms, updated_ms)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+			      err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, case_id);
+		sqlite3_bind_text(st, 2, p->out_trade_no, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, p->amount_fen);
+		sqlite3_bind_text(st, 4, p->state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, p->transaction_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 6, p->verified ? 1 : 0);
+		sqlite3_bind_int64(st, 7, now);
+		action = "payment.create";
+	} else {
+		if (old_case != case_id) {
+			kerr_set(err, p->out_trade_no, "this order belongs to another case, not %s",
+				 p->case_no);
+			goto fail;
+		}
+		if (old_amount != p->amount_fen) {
+			kerr_set(err, p->out_trade_no,
+				 "the order is for %lld fen; an order's amount never changes (%lld "
+				 "given)",
+				 (long long)old_amount, (long long)p->amount_fen);
+			goto fail;
+		}
+		bool same_state = strcmp(old_state, p->state) == 0;
+		if (same_state && strcmp(old_tx, p->transaction_id) == 0 &&
+		    old_verified == p->verified) {
+			/* A poll that brought nothing new. */
+			return dbi_op_commit(db, err);
+		}
+		if (!same_state && is_final(old_state)) {
+			kerr_set(err, p->out_trade_no, "the order is %s, which is final; it cannot become %s",
+				 old_state, p->state);
+			goto fail;
+		}
+		if (!same_state && strcmp(old_state, "SUCCESS") == 0 &&
+		    strcmp(p->state, "REFUND") != 0) {
+			kerr_set(err, p->out_trade_no, "a paid order only goes on to REFUND, not %s",
+				 p->state);
+			goto fail;
+		}
+		if (old_tx[0] && strcmp(old_tx, p->transaction_id) != 0) {
+			kerr_set(err, p->out_trade_no,
+				 "the WeChat transaction id is %s and cannot change to '%s'", old_tx,
+				 p->transaction_id);
+			goto fail;
+		}
+		if (same_state && old_verified && !p->verified) {
+			kerr_set(err, p->out_trade_no,
+				 "the state %s was verified; an unverified report cannot replace it",
+				 old_state);
+			goto fail;
+		}
+		st = dbi_stmt(db,
+			      "UPDATE payments SET state = ?2, transaction_id = ?3, verified = ?4,"
+			      " updated_ms = ?5 WHERE out_trade_no = ?1",
+			      err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_text(st, 1, p->out_trade_no, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, p->state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, p->transaction_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, p->verified ? 1 : 0);
+		sqlite3_bind_int64(st, 5, now);
+		action = "payment.update";
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		dbi_sqlerr(db, err, "recording the payment");
+		goto fail;
+	}
+	dbuf_add(&d, "{");
+	dbuf_kv(&d, "out_trade_no", p->out_trade_no);
+	dbuf_ki(&d, "amount_fen", p->amount_fen);
+	if (exists)
+		dbuf_kv(&d, "from", old_state);
+	dbuf_kv(&d, "state", p->state);
+	dbuf_kv(&d, "transaction_id", p->transaction_id);
+	dbuf_ki(&d, "verified", p->verified ? 1 : 0);
+	dbuf_add(&d, "}");
+	const char *detail = dbuf_done(&d, err);
+	if (!detail || dbi_audit_append(db, actor, action, p->case_no, detail, err))
+		goto fail;
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+static void payment_row(sqlite3_stmt *st, void *rec)
+{
+	payment_rec *out = rec;
+	memset(out, 0, sizeof *out);
+	dbi_copy(out->case_no, sizeof out->case_no, (const char *)sqlite3_column_text(st, 0));
+	dbi_copy(out->out_trade_no, sizeof out->out_trade_no, (const char *)sqlite3_column_text(st, 1));
+	out->amount_fen = sqlite3_column_int64(st, 2);
+	dbi_copy(out->state, sizeof out->state, (const char *)sqlite3_column_text(st, 3));
+	dbi_copy(out->transaction_id, sizeof out->transaction_id,
+		 (const char *)sqlite3_column_text(st, 4));
+	out->verified = sqlite3_column_int(st, 5) != 0;
+	out->created_ms = sqlite3_column_int64(st, 6);
+	out->updated_ms = sqlite3_column_int64(st, 7);
+}
+
+#define PAYMENT_COLUMNS                                                              \
+	"SELECT c.case_no, p.out_trade_no, p.amount_fen, p.state, p.transaction_id,"  \
+	" p.verified, p.created_ms, p.updated_ms FROM payments p JOIN cases c ON c.id = p.case_id"
+
+int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE p.out_trade_no = ?1", err);
+	if (st)
+		sqlite3_bind_text(st, 1, out_trade_no ? out_trade_no : "", -1, SQLITE_STATIC);
+	return dbi_one(db, st, payment_row, out, "reading a payment", err);
+}
+
+int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code_url, size_t n,
+		      kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE c.case_no = ?1"
+				    " ORDER BY p.created_ms DESC, p.id DESC LIMIT 1", err);
+	if (st)
+		sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	int rc = dbi_one(db, st, payment_row, out, "reading the case's payment", err);
+	if (rc != 0)
+		return rc;
+	if (!code_url || !n)
+		return 0;
+	code_url[0] = '\0';
+	/* what the customer was shown: the last payment.qr row of the case */
+	st = dbi_stmt(db, "SELECT detail FROM audit WHERE case_no = ?1 AND action = 'payment.qr'"
+		      " ORDER BY seq DESC LIMIT 1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		dbi_copy(code_url, n, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the case's payment code");
+	return 0;
+}

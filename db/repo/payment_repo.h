@@ -1,0 +1,36 @@
+/* payment_repo: the payments table, one row per WeChat Pay order
+ * (out_trade_no unique, derived from the case number so a retry never makes a
+ * second order). State changes are audited. `verified` is set only from a
+ * response whose signature was checked. */
+#ifndef DB_PAYMENT_REPO_H
+#define DB_PAYMENT_REPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/err.h"
+#include "db/db.h"
+
+typedef struct payment_rec {
+	char case_no[40];
+	char out_trade_no[33];
+	int64_t amount_fen;
+	char state[16];           /* NOTPAY, SUCCESS, CLOSED, REFUND, PAYERROR ... */
+	char transaction_id[40];  /* WeChat's id once paid, "" before */
+	bool verified;            /* state came from a verified gateway response */
+	int64_t created_ms;
+	int64_t updated_ms;
+} payment_rec;
+
+/* Insert the order or update its state (same out_trade_no). Audited. */
+int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *err);
+/* 0 found, 1 none, -1 error. */
+int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *err);
+/* The case's most recent order, and (code_url may be NULL) the code_url it
+ * showed, from the case's last payment.qr audit row ("" if none): a kiosk
+ * restarted at the payment step resumes that order. 0, 1 none, -1 error. */
+int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code_url, size_t n,
+		      kerr *err);
+
+#endif

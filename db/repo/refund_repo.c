@@ -1,0 +1,246 @@
+/* refund_repo: the refunds table (schema v4), maker-checker. See the header. */
+#include "db/repo/refund_repo.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/base/clock.h"
+#include "core/pay/pay.h"
+#include "db/db_internal.h"
+#include "db/repo/staff_repo.h"
+
+#define REFUND_COLUMNS                                                                  \
+	"SELECT c.case_no, p.out_trade_no, r.out_refund_no, r.amount_fen, r.reason,"   \
+	" r.requested_by, r.approved_by, r.state, r.refund_id, r.created_ms, r.updated_ms" \
+	" FROM refunds r JOIN cases c ON c.id = r.case_id JOIN payments p ON p.id = r.payment_id"
+
+static void refund_row(sqlite3_stmt *st, refund_rec *out)
+{
+	memset(out, 0, sizeof *out);
+	const int text[] = { 0, 1, 2, 4, 5, 6, 7, 8 };
+	char *dst[] = { out->case_no, out->out_trade_no, out->out_refund_no, out->reason,
+			out->requested_by, out->approved_by, out->state, out->refund_id };
+	size_t n[] = { sizeof out->case_no, sizeof out->out_trade_no, sizeof out->out_refund_no,
+		       sizeof out->reason, sizeof out->requested_by, sizeof out->approved_by,
+		       sizeof out->state, sizeof out->refund_id };
+	for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+		dbi_copy(dst[i], n[i], (const char *)sqlite3_column_text(st, text[i]));
+	out->amount_fen = sqlite3_column_int64(st, 3);
+	out->created_ms = sqlite3_column_int64(st, 9);
+	out->updated_ms = sqlite3_column_int64(st, 10);
+}
+
+static void refund_fill(sqlite3_stmt *st, void *out)
+{
+	refund_row(st, out);
+}
+
+/* st is one of the two literal statements below (the statement cache is
+ * keyed by the SQL's address). */
+static int one_refund(kdb *db, sqlite3_stmt *st, const char *value, refund_rec *out, kerr *err)
+{
+	if (st)
+		sqlite3_bind_text(st, 1, value ? value : "", -1, SQLITE_STATIC);
+	return dbi_one(db, st, refund_fill, out, "reading a refund", err);
+}
+
+int db_refund_of_case(kdb *db, const char *case_no, refund_rec *out, kerr *err)
+{
+	return one_refund(db, dbi_stmt(db, REFUND_COLUMNS " WHERE c.case_no = ?1 ORDER BY r.id DESC LIMIT 1",
+				       err), case_no, out, err);
+}
+
+/* Who may approve: an active supervisor, not the one asking, not the clerk of
+ * the case (nobody approves their own case). */
+static int check_approver(kdb *db, const char *approved_by, const char *requested_by,
+			  const char *clerk_id, kerr *err)
+{
+	staff_rec s;
+	int rc = db_staff_get(db, approved_by, &s, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !s.active || s.role != ROLE_SUPERVISOR)
+		return kerr_set(err, approved_by, "only an active supervisor can approve a refund");
+	if (strcmp(approved_by, requested_by) == 0 || strcmp(approved_by, clerk_id) == 0)
+		return kerr_set(err, approved_by, "nobody approves their own case: another "
+				"supervisor must approve this refund");
+	return 0;
+}
+
+int db_refund_approve(kdb *db, const char *case_no, const char *requested_by,
+		      const char *approved_by, const char *reason, refund_rec *out, kerr *err)
+{
+	if (!case_no || !*case_no || !requested_by || !*requested_by || !approved_by || !*approved_by)
+		return kerr_set(err, "refund", "a refund needs the case, who asks and who approves");
+	/* the gateway takes at most 80 bytes of reason (about 26 Chinese characters) */
+	long chars = reason ? dbi_utf8_chars(reason) : -1;
+	if (chars < 1 || strlen(reason) > PAY_REFUND_REASON_MAX || strspn(reason, " ") == strlen(reason))
+		return kerr_set(err, "reason", "say why the case is refunded: 1 to %d bytes of plain "
+				"text (about 26 Chinese characters)", PAY_REFUND_REASON_MAX);
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT c.id, c.clerk_id, c.status, p.id, p.out_trade_no, p.amount_fen"
+				    " FROM cases c LEFT JOIN payments p ON p.case_id = c.id"
+				    "  AND p.state = 'SUCCESS' AND p.verified = 1"
+				    " WHERE c.case_no = ?1 ORDER BY p.updated_ms DESC LIMIT 1",
+				    err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			kerr_set(err, case_no, "no such case");
+		else
+			dbi_sqlerr(db, err, "reading the case to refund");
+		goto fail;
+	}
+	int64_t case_id = sqlite3_column_int64(st, 0);
+	char clerk[33], status[16], trade[33];
+	dbi_copy(clerk, sizeof clerk, (const char *)sqlite3_column_text(st, 1));
+	dbi_copy(status, sizeof status, (const char *)sqlite3_column_text(st, 2));
+	bool paid = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	int64_t pay_id = sqlite3_column_int64(st, 3);
+	dbi_copy(trade, sizeof trade, (const char *)sqlite3_column_text(st, 4));
+	int64_t amount = sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+	if (strcmp(status, "cancelled") == 0) {
+		kerr_set(err, case_no, "the case is already cancelled");
+		goto fail;
+	}
+	if (!paid) {
+		kerr_set(err, case_no, "the case has no verified payment: there is nothing to refund");
+		goto fail;
+	}
+	refund_rec had;
+	rc = db_refund_of_case(db, case_no, &had, err);
+	if (rc < 0)
+		goto fail;
+	if (rc == 0) {
+		kerr_set(err, case_no, "the case already has a refund (%s)", had.out_refund_no);
+		goto fail;
+	}
+	if (check_approver(db, approved_by, requested_by, clerk, err))
+		goto fail;
+	char no[PAY_REFUND_NO_MAX + 1];
+	if (pay_refund_no(trade, 1, no) != 0) {
+		kerr_set(err, trade, "no refund number can be made from this order number");
+		goto fail;
+	}
+	int64_t now = clock_now_ms();
+	st = dbi_stmt(db,
+		      "INSERT INTO refunds (case_id, payment_id, out_refund_no, amount_fen, reason,"
+		      " requested_by, approved_by, state, created_ms, updated_ms)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'PENDING', ?8, ?8)",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, pay_id);
+	sqlite3_bind_text(st, 3, no, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, amount);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, requested_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, approved_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, now);
+	if (dbi_step_done(db, st, "recording the refund", err))
+		goto fail;
+	st = dbi_stmt(db, "UPDATE cases SET status = 'cancelled', finished = 1, updated_ms = ?2"
+		      " WHERE id = ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, now);
+	if (dbi_step_done(db, st, "cancelling the refunded case", err))
+		goto fail;
+	dbuf_add(&d, "{");
+	dbuf_kv(&d, "out_refund_no", no);
+	dbuf_kv(&d, "out_trade_no", trade);
+	dbuf_ki(&d, "amount_fen", amount);
+	dbuf_kv(&d, "reason", reason);
+	dbuf_kv(&d, "requested_by", requested_by);
+	dbuf_kv(&d, "approved_by", approved_by);
+	dbuf_add(&d, "}");
+	const char *detail = dbuf_done(&d, err);
+	if (!detail || dbi_audit_append(db, approved_by, "refund.approve", case_no, detail, err) ||
+	    dbi_audit_append(db, requested_by, "case.cancel", case_no, detail, err))
+		goto fail;
+	dbuf_free(&d);
+	if (dbi_op_commit(db, err))
+		return -1;
+	return db_refund_of_case(db, case_no, out, err) == 0 ? 0 : -1;
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+int db_refund_update(kdb *db, const char *actor, const char *out_refund_no, const char *state,
+		     const char *refund_id, kerr *err)
+{
+	if (pay_refund_state_from_name(state) < 0)
+		return kerr_set(err, state, "not a refund state: PROCESSING, SUCCESS, CLOSED or ABNORMAL");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	refund_rec r;
+	int rc = one_refund(db, dbi_stmt(db, REFUND_COLUMNS " WHERE r.out_refund_no = ?1", err),
+			    out_refund_no, &r, err);
+	if (rc != 0) {
+		if (rc == 1)
+			kerr_set(err, out_refund_no, "no such refund");
+		goto fail;
+	}
+	/* SUCCESS and CLOSED are final; ABNORMAL may still be closed */
+	bool final = strcmp(r.state, "SUCCESS") == 0 || strcmp(r.state, "CLOSED") == 0;
+	if (final && strcmp(r.state, state) != 0) {
+		kerr_set(err, out_refund_no, "the refund is %s already and cannot become %s", r.state,
+			 state);
+		goto fail;
+	}
+	if (strcmp(r.state, "ABNORMAL") == 0 && strcmp(state, "CLOSED") != 0 &&
+	    strcmp(state, "ABNORMAL") != 0) {
+		kerr_set(err, out_refund_no, "an ABNORMAL refund can only be CLOSED, not %s", state);
+		goto fail;
+	}
+	sqlite3_stmt *st = dbi_stmt(db, "UPDATE refunds SET state = ?2, refund_id = ?3, updated_ms = ?4"
+				    " WHERE out_refund_no = ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, out_refund_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, refund_id && *refund_id ? refund_id : r.refund_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, clock_now_ms());
+	if (dbi_step_done(db, st, "recording the refund's state", err))
+		goto fail;
+	/* the money went back: the order is refunded, not a payment of the case */
+	if (strcmp(state, "SUCCESS") == 0) {
+		st = dbi_stmt(db, "UPDATE payments SET state = 'REFUND', updated_ms = ?2"
+			      " WHERE out_trade_no = ?1", err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_text(st, 1, r.out_trade_no, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, clock_now_ms());
+		if (dbi_step_done(db, st, "marking the order refunded", err))
+			goto fail;
+	}
+	dbuf_add(&d, "{");
+	dbuf_kv(&d, "out_refund_no", out_refund_no);
+	dbuf_kv(&d, "from", r.state);
+	dbuf_kv(&d, "state", state);
+	dbuf_kv(&d, "refund_id", refund_id ? refund_id : "");
+	dbuf_add(&d, "}");
+	const char *detail = dbuf_done(&d, err);
+	if (!detail || dbi_audit_append(db, actor, "refund.state", r.case_no, detail, err))
+		goto fail;
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}

@@ -1,0 +1,774 @@
+/* token_repo: keys, their moves, certificates and bindings (token_repo.h).
+ * Every public call runs as one operation (dbi_op_begin): checks on the rows
+ * as stored, the writes, one audit row. */
+#include "db/repo/token_repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/clock.h"
+#include "core/base/civil.h"
+#include "db/db_internal.h"
+
+#define TOKEN_COLS                                                                          \
+	"t.id, t.serial, t.state, t.reason, t.unit_name, t.uscc, t.cert_serial,"           \
+	" t.cert_not_before_ms, t.cert_not_after_ms, t.seal_not_after_ms,"                 \
+	" COALESCE(c.case_no, ''), t.created_ms, t.updated_ms"                               \
+	" FROM tokens t LEFT JOIN cases c ON c.id = t.case_id"
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s ? s : "";
+}
+
+static long col_day(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return -1;
+	return clock_local_day(sqlite3_column_int64(st, i));
+}
+
+static void token_from_row(sqlite3_stmt *st, token_rec *t)
+{
+	memset(t, 0, sizeof *t);
+	t->id = sqlite3_column_int64(st, 0);
+	dbi_copy(t->serial, sizeof t->serial, col_text(st, 1));
+	int s = token_state_from_name(col_text(st, 2));
+	t->state = s < 0 ? TS_UNFORMATTED : (token_state)s;
+	dbi_copy(t->reason, sizeof t->reason, col_text(st, 3));
+	dbi_copy(t->unit_name, sizeof t->unit_name, col_text(st, 4));
+	dbi_copy(t->uscc, sizeof t->uscc, col_text(st, 5));
+	dbi_copy(t->cert_serial, sizeof t->cert_serial, col_text(st, 6));
+	t->cert_not_before = col_day(st, 7);
+	t->cert_not_after = col_day(st, 8);
+	t->seal_not_after = col_day(st, 9);
+	dbi_copy(t->case_no, sizeof t->case_no, col_text(st, 10));
+	t->created_ms = sqlite3_column_int64(st, 11);
+	t->updated_ms = sqlite3_column_int64(st, 12);
+}
+
+static void token_fill(sqlite3_stmt *st, void *p)
+{
+	token_from_row(st, p);
+}
+
+/* 0 found, 1 none, -1 error. */
+static int read_token(kdb *db, const char *serial, token_rec *out, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT " TOKEN_COLS " WHERE t.serial = ?1", err);
+	if (st)
+		sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+	return dbi_one(db, st, token_fill, out, "reading a key", err);
+}
+
+int db_token_get(kdb *db, const char *serial, token_rec *out, kerr *err)
+{
+	return read_token(db, serial ? serial : "", out, err);
+}
+
+static void bind_case(sqlite3_stmt *st, int i, int64_t case_id)
+{
+	if (case_id > 0)
+		sqlite3_bind_int64(st, i, case_id);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* The case's row id (0 when case_no is NULL or ""); -1 with err if unknown. */
+static int case_id_of(kdb *db, const char *case_no, int64_t *id, kerr *err)
+{
+	*id = 0;
+	if (!case_no || !*case_no)
+		return 0;
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT id FROM cases WHERE case_no = ?1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return kerr_set(err, case_no, "no such case");
+	return dbi_sqlerr(db, err, "looking up the case");
+}
+
+static int add_event(kdb *db, int64_t token_id, int64_t case_id, int from, token_state to,
+		     token_reason why, const char *actor, int64_t now, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "INSERT INTO token_events (token_id, case_id, from_state, to_state,"
+				    " reason, actor, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, token_id);
+	bind_case(st, 2, case_id);
+	if (from < 0)
+		sqlite3_bind_null(st, 3);
+	else
+		sqlite3_bind_text(st, 3, token_state_name((token_state)from), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, token_state_name(to), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, token_reason_name(why), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	return dbi_step_done(db, st, "recording the key's move", err);
+}
+
+/* A key the database does not know enters in state `to` for `why` (one of
+ * TOKEN_ENTRIES). */
+static int enter(kdb *db, const char *actor, int64_t case_id, const char *serial, token_state to,
+		 token_reason why, token_rec *cur, kerr *err)
+{
+	int64_t now = clock_now_ms();
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "INSERT INTO tokens (serial, state, reason, case_id, created_ms,"
+				    " updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, token_state_name(to), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, token_reason_name(why), -1, SQLITE_STATIC);
+	bind_case(st, 4, case_id);
+	sqlite3_bind_int64(st, 5, now);
+	if (dbi_step_done(db, st, "registering the key", err))
+		return -1;
+	int64_t id = sqlite3_last_insert_rowid(db->h);
+	if (add_event(db, id, case_id, -1, to, why, actor, now, err))
+		return -1;
+	return read_token(db, serial, cur, err) == 0 ? 0 : -1;
+}
+
+/* The key as stored; an unknown one enters by the entry from which the move
+ * (to, why) is allowed, or exactly as (to, why). *entered names the entry
+ * reason used, NULL when the key was known. */
+static int known(kdb *db, const char *actor, int64_t case_id, const char *serial, token_state to,
+		 token_reason why, token_rec *cur, const char **entered, kerr *err)
+{
+	*entered = NULL;
+	int rc = read_token(db, serial, cur, err);
+	if (rc <= 0)
+		return rc;
+	for (int s = 0; s < TS_COUNT; s++)
+		for (int r = 0; r < TR_COUNT; r++) {
+			if (!token_life_entry((token_state)s, (token_reason)r))
+				continue;
+			bool as_is = s == (int)to && r == (int)why;
+			if (!as_is && !token_life_allowed((token_state)s, to, why))
+				continue;
+			*entered = token_reason_name((token_reason)r);
+			if (enter(db, actor, case_id, serial, (token_state)s, (token_reason)r, cur, err))
+				return -1;
+			return as_is ? 2 : 0;
+		}
+	return kerr_set(err, serial, "key %s is not known to this kiosk, and a key it does not "
+			"know cannot be %s; use a key registered here", serial,
+			token_reason_name(why));
+}
+
+/* Move a known key; checked against the whitelist. */
+static int move(kdb *db, const char *actor, int64_t case_id, token_rec *cur, token_state to,
+		token_reason why, const char *reason_text, kerr *err)
+{
+	if (!token_life_allowed(cur->state, to, why))
+		return kerr_set(err, cur->serial, "key %s is %s: it cannot become %s for '%s'",
+				cur->serial, token_state_name(cur->state), token_state_name(to),
+				token_reason_name(why));
+	int64_t now = clock_now_ms();
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "UPDATE tokens SET state = ?2, reason = ?3, case_id = COALESCE(?4,"
+				    " case_id), updated_ms = ?5 WHERE id = ?1",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, cur->id);
+	sqlite3_bind_text(st, 2, token_state_name(to), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason_text, -1, SQLITE_STATIC);
+	bind_case(st, 4, case_id);
+	sqlite3_bind_int64(st, 5, now);
+	if (dbi_step_done(db, st, "moving the key", err))
+		return -1;
+	if (add_event(db, cur->id, case_id, (int)cur->state, to, why, actor, now, err))
+		return -1;
+	cur->state = to;
+	return 0;
+}
+
+/* Revoke the key's valid certificates (all but keep_serial), listing their
+ * serials into d as "revoked":[...]. */
+static int revoke_certs(kdb *db, int64_t token_id, const char *keep_serial, const char *reason,
+			dbuf *d, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT serial FROM certs WHERE token_id = ?1 AND status = 'valid'"
+				    " AND serial <> ?2 ORDER BY id",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, token_id);
+	sqlite3_bind_text(st, 2, keep_serial ? keep_serial : "", -1, SQLITE_STATIC);
+	dbuf_add(d, ",\"revoked\":[");
+	int rc, n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++)
+			dbuf_add(d, ",");
+		dbuf_json(d, col_text(st, 0));
+	}
+	sqlite3_reset(st);
+	dbuf_add(d, "]");
+	if (rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the key's certificates");
+	st = dbi_stmt(db,
+		      "UPDATE certs SET status = 'revoked', revoke_reason = ?3, revoked_ms = ?4"
+		      " WHERE token_id = ?1 AND status = 'valid' AND serial <> ?2",
+		      err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, token_id);
+	sqlite3_bind_text(st, 2, keep_serial ? keep_serial : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, clock_now_ms());
+	return dbi_step_done(db, st, "revoking the key's certificates", err);
+}
+
+static bool text_ok(const char *s, size_t max_bytes, bool required)
+{
+	if (!s)
+		return !required;
+	size_t n = strlen(s);
+	return n <= max_bytes && (!required || n > 0) && dbi_utf8_chars(s) >= 0;
+}
+
+/* Checks shared by every call; -1 with err. */
+static int common_args(const char *actor, const char *serial, const char *case_no, kerr *err)
+{
+	if (!actor || !*actor || strlen(actor) > 39)
+		return kerr_set(err, "token", "recording a key needs the acting staff id");
+	if (!token_serial_valid(serial))
+		return kerr_set(err, "serial", "a key serial is 1-%d of A-Z a-z 0-9 _ -",
+				TOKEN_SERIAL_MAX);
+	if (case_no && strlen(case_no) > 39)
+		return kerr_set(err, "case_no", "too long for a case number");
+	return 0;
+}
+
+/* The audit row of a call: {"serial":..,"from":..,"to":..} plus extra. */
+static int audit(kdb *db, const char *actor, const char *case_no, const char *action, dbuf *d,
+		 kerr *err)
+{
+	dbuf_add(d, "}");
+	const char *detail = dbuf_done(d, err);
+	return detail ? dbi_audit_append(db, actor, action, case_no, detail, err) : -1;
+}
+
+static void detail_start(dbuf *d, const char *serial, const char *entered)
+{
+	dbuf_add(d, "{");
+	dbuf_kv(d, "serial", serial);
+	if (entered)
+		dbuf_kv(d, "entered", entered);
+}
+
+int db_token_transition(kdb *db, const char *actor, const char *case_no, const char *serial,
+			token_state to, token_reason why, const char *note, kerr *err)
+{
+	if (common_args(actor, serial, case_no, err))
+		return -1;
+	if ((unsigned)to >= TS_COUNT || (unsigned)why >= TR_COUNT)
+		return kerr_set(err, serial, "unknown key state or reason");
+	if (!text_ok(note, 255, false))
+		return kerr_set(err, "note", "the note must be plain text up to 255 bytes");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	int64_t case_id;
+	token_rec cur;
+	const char *entered;
+	if (case_id_of(db, case_no, &case_id, err))
+		goto fail;
+	int rc = known(db, actor, case_id, serial, to, why, &cur, &entered, err);
+	if (rc < 0)
+		goto fail;
+	detail_start(&d, serial, entered);
+	dbuf_kv(&d, "from", rc == 2 ? "" : token_state_name(cur.state));
+	if (rc != 2 && move(db, actor, case_id, &cur, to, why, token_reason_name(why), err))
+		goto fail;
+	dbuf_kv(&d, "to", token_state_name(to));
+	if (note && *note)
+		dbuf_kv(&d, "note", note);
+	char action[48];
+	snprintf(action, sizeof action, "token.%s", token_reason_name(why));
+	if (audit(db, actor, case_no, action, &d, err))
+		goto fail;
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+int db_token_enroll(kdb *db, const char *actor, const char *case_no, const char *serial,
+		    const cert_new *c, token_reason why, kerr *err)
+{
+	if (common_args(actor, serial, case_no, err))
+		return -1;
+	if (why != TR_ENROLLED && why != TR_RENEWED && why != TR_REENROLLED)
+		return kerr_set(err, serial, "a certificate is enrolled, renewed or re-enrolled, "
+				"not '%s'", token_reason_name(why));
+	if (!c || !token_cert_serial_valid(c->serial))
+		return kerr_set(err, "cert_serial", "a certificate serial is 1-%d hex digits",
+				TOKEN_CERT_SERIAL_MAX);
+	if (!text_ok(c->unit_name, 255, true))
+		return kerr_set(err, "unit_name", "the unit name must be 1-255 bytes of text");
+	if (!token_uscc_valid(c->uscc))
+		return kerr_set(err, "uscc", "not a valid USCC in capitals");
+	if (c->not_before < 0 || c->not_after < c->not_before)
+		return kerr_set(err, "validity", "not-before must not be after not-after");
+	if ((c->der == NULL) != (c->der_len == 0))
+		return kerr_set(err, "der", "the certificate bytes and their length disagree");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	int64_t case_id;
+	token_rec cur;
+	const char *entered;
+	if (case_id_of(db, case_no, &case_id, err))
+		goto fail;
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT 1 FROM certs WHERE serial = ?1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, c->serial, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		kerr_set(err, c->serial, "certificate %s is already recorded", c->serial);
+		goto fail;
+	}
+	if ((rc = known(db, actor, case_id, serial, TS_ACTIVE, why, &cur, &entered, err)) < 0)
+		goto fail;
+	detail_start(&d, serial, entered);
+	dbuf_kv(&d, "from", token_state_name(cur.state));
+	if (move(db, actor, case_id, &cur, TS_ACTIVE, why, token_reason_name(why), err))
+		goto fail;
+	dbuf_kv(&d, "to", token_state_name(TS_ACTIVE));
+	dbuf_kv(&d, "cert", c->serial);
+	dbuf_kv(&d, "unit_name", c->unit_name);
+	dbuf_kv(&d, "uscc", c->uscc);
+	char d1[16], d2[16];
+	dbuf_kv(&d, "not_before", civil_format(c->not_before, d1, sizeof d1));
+	dbuf_kv(&d, "not_after", civil_format(c->not_after, d2, sizeof d2));
+	if (why == TR_REENROLLED && revoke_certs(db, cur.id, NULL, "superseded", &d, err))
+		goto fail;
+	int64_t now = clock_now_ms();
+	st = dbi_stmt(db,
+		      "INSERT INTO certs (serial, token_id, case_id, unit_name, uscc, not_before,"
+		      " not_after, der, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_text(st, 1, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cur.id);
+	bind_case(st, 3, case_id);
+	sqlite3_bind_text(st, 4, c->unit_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->uscc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, c->not_before);
+	sqlite3_bind_int64(st, 7, c->not_after);
+	if (c->der)
+		sqlite3_bind_blob(st, 8, c->der, (int)c->der_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_int64(st, 9, now);
+	if (dbi_step_done(db, st, "recording the certificate", err))
+		goto fail;
+	st = dbi_stmt(db,
+		      "UPDATE tokens SET unit_name = ?2, uscc = ?3, cert_serial = ?4,"
+		      " cert_not_before_ms = ?5, cert_not_after_ms = ?6 WHERE id = ?1",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, cur.id);
+	sqlite3_bind_text(st, 2, c->unit_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->uscc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, clock_day_start_ms(c->not_before));
+	sqlite3_bind_int64(st, 6, clock_day_start_ms(c->not_after + 1) - 1);
+	if (dbi_step_done(db, st, "recording the key's certificate", err))
+		goto fail;
+	char action[48];
+	snprintf(action, sizeof action, "token.%s", token_reason_name(why));
+	if (audit(db, actor, case_no, action, &d, err))
+		goto fail;
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+/* A known key in one of the states allowed for a call that moves nothing;
+ * an unknown one is adopted as ACTIVE. */
+static int usable(kdb *db, const char *actor, int64_t case_id, const char *serial,
+		  unsigned states, token_rec *cur, const char **entered, const char *what,
+		  kerr *err)
+{
+	int rc = known(db, actor, case_id, serial, TS_ACTIVE, TR_ADOPTED, cur, entered, err);
+	if (rc < 0)
+		return -1;
+	if (!(states & (1u << cur->state)))
+		return kerr_set(err, serial, "key %s is %s: %s", serial, token_state_name(cur->state),
+				what);
+	return 0;
+}
+
+int db_token_set_seal(kdb *db, const char *actor, const char *case_no, const char *serial,
+		      long seal_not_after, kerr *err)
+{
+	if (common_args(actor, serial, case_no, err))
+		return -1;
+	if (seal_not_after < 0)
+		return kerr_set(err, "seal_not_after", "the seal validity is a day");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	int64_t case_id;
+	token_rec cur;
+	const char *entered;
+	if (case_id_of(db, case_no, &case_id, err) ||
+	    usable(db, actor, case_id, serial, 1u << TS_ACTIVE, &cur, &entered,
+		   "only an active key with a certificate gets a seal", err))
+		goto fail;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "UPDATE tokens SET seal_not_after_ms = ?2, case_id = COALESCE(?3,"
+				    " case_id), updated_ms = ?4 WHERE id = ?1",
+				    err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, cur.id);
+	sqlite3_bind_int64(st, 2, clock_day_start_ms(seal_not_after + 1) - 1);
+	bind_case(st, 3, case_id);
+	sqlite3_bind_int64(st, 4, clock_now_ms());
+	if (dbi_step_done(db, st, "recording the seal", err))
+		goto fail;
+	detail_start(&d, serial, entered);
+	char day[16];
+	dbuf_kv(&d, "seal_not_after", civil_format(seal_not_after, day, sizeof day));
+	if (audit(db, actor, case_no, "token.seal", &d, err))
+		goto fail;
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+int db_token_retire(kdb *db, const char *actor, const char *case_no, const char *serial,
+		    token_reason why, const char *note, kerr *err)
+{
+	if (common_args(actor, serial, case_no, err))
+		return -1;
+	token_state to = why == TR_LOST ? TS_PERM_LOST : why == TR_BROKEN ? TS_DAMAGED
+			 : why == TR_REVOKED ? TS_TERMINATED : TS_COUNT;
+	if (to == TS_COUNT)
+		return kerr_set(err, serial, "a key is retired as lost, broken or revoked, not '%s'",
+				token_reason_name(why));
+	if (!text_ok(note, 255, false))
+		return kerr_set(err, "note", "the note must be plain text up to 255 bytes");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	int64_t case_id;
+	token_rec cur;
+	const char *entered;
+	if (case_id_of(db, case_no, &case_id, err))
+		goto fail;
+	int rc = known(db, actor, case_id, serial, to, why, &cur, &entered, err);
+	if (rc < 0)
+		goto fail;
+	detail_start(&d, serial, entered);
+	dbuf_kv(&d, "from", token_state_name(cur.state));
+	if (move(db, actor, case_id, &cur, to, why, token_reason_name(why), err))
+		goto fail;
+	dbuf_kv(&d, "to", token_state_name(to));
+	if (revoke_certs(db, cur.id, NULL, token_reason_name(why), &d, err))
+		goto fail;
+	if (note && *note)
+		dbuf_kv(&d, "note", note);
+	char action[48];
+	snprintf(action, sizeof action, "token.%s", token_reason_name(why));
+	if (audit(db, actor, case_no, action, &d, err))
+		goto fail;
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *serial,
+		  const char *uscc, const char *unit_name, const char *agent_name,
+		  const char *agent_id_no, kerr *err)
+{
+	if (common_args(actor, serial, case_no, err))
+		return -1;
+	if (!token_uscc_valid(uscc))
+		return kerr_set(err, "uscc", "not a valid USCC in capitals");
+	if (!text_ok(unit_name, 255, true))
+		return kerr_set(err, "unit_name", "the unit name must be 1-255 bytes of text");
+	if (!text_ok(agent_name, 96, false) || !text_ok(agent_id_no, 18, false))
+		return kerr_set(err, "agent", "the agent's name (up to 96 bytes) and ID number (up "
+				"to 18) must be plain text");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	int64_t case_id;
+	token_rec cur;
+	const char *entered;
+	if (case_id_of(db, case_no, &case_id, err) ||
+	    usable(db, actor, case_id, serial, 1u << TS_ACTIVE, &cur, &entered,
+		   "only an active key is bound", err))
+		goto fail;
+	int64_t now = clock_now_ms();
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "UPDATE token_bindings SET unbound_ms = ?2 WHERE token_id = ?1"
+				    " AND unbound_ms IS NULL",
+				    err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, cur.id);
+	sqlite3_bind_int64(st, 2, now);
+	if (dbi_step_done(db, st, "ending the previous binding", err))
+		goto fail;
+	st = dbi_stmt(db,
+		      "INSERT INTO token_bindings (token_id, case_id, uscc, unit_name, agent_name,"
+		      " agent_id_no, bound_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		      err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, cur.id);
+	bind_case(st, 2, case_id);
+	sqlite3_bind_text(st, 3, uscc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, unit_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, agent_name ? agent_name : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, agent_id_no ? agent_id_no : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	if (dbi_step_done(db, st, "binding the key", err))
+		goto fail;
+	detail_start(&d, serial, entered);
+	dbuf_kv(&d, "uscc", uscc);
+	dbuf_kv(&d, "unit_name", unit_name);
+	dbuf_kv(&d, "agent_name", agent_name ? agent_name : "");
+	dbuf_kv(&d, "agent_id_no", agent_id_no ? agent_id_no : "");
+	if (audit(db, actor, case_no, "token.bind", &d, err))
+		goto fail;
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+static void binding_fill(sqlite3_stmt *st, void *p)
+{
+	token_binding *out = p;
+	dbi_copy(out->uscc, sizeof out->uscc, col_text(st, 0));
+	dbi_copy(out->unit_name, sizeof out->unit_name, col_text(st, 1));
+	dbi_copy(out->agent_name, sizeof out->agent_name, col_text(st, 2));
+	dbi_copy(out->agent_id_no, sizeof out->agent_id_no, col_text(st, 3));
+	dbi_copy(out->case_no, sizeof out->case_no, col_text(st, 4));
+	out->bound_ms = sqlite3_column_int64(st, 5);
+}
+
+int db_token_binding(kdb *db, const char *serial, token_binding *out, kerr *err)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT b.uscc, b.unit_name, b.agent_name, b.agent_id_no,"
+				    " COALESCE(c.case_no, ''), b.bound_ms FROM token_bindings b"
+				    " JOIN tokens t ON t.id = b.token_id LEFT JOIN cases c ON c.id ="
+				    " b.case_id WHERE t.serial = ?1 AND b.unbound_ms IS NULL",
+				    err);
+	if (st)
+		sqlite3_bind_text(st, 1, serial ? serial : "", -1, SQLITE_STATIC);
+	return dbi_one(db, st, binding_fill, out, "reading the key's binding", err);
+}
+
+int db_token_pin_reset(kdb *db, const char *actor, const char *case_no, const char *serial,
+		       kerr *err)
+{
+	if (common_args(actor, serial, case_no, err))
+		return -1;
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	int64_t case_id;
+	token_rec cur;
+	const char *entered;
+	if (case_id_of(db, case_no, &case_id, err) ||
+	    usable(db, actor, case_id, serial,
+		   1u << TS_FORMATTED | 1u << TS_ACTIVE | 1u << TS_SUSPENDED, &cur, &entered,
+		   "a key out of use gets no PIN reset", err))
+		goto fail;
+	detail_start(&d, serial, entered);
+	dbuf_kv(&d, "state", token_state_name(cur.state));
+	if (audit(db, actor, case_no, "token.pin_reset", &d, err))
+		goto fail;
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
+/* The write-ahead note of a certificate about to be written onto a key. */
+static const char *issue_detail(dbuf *d, const char *serial, const char *cert_serial, kerr *err)
+{
+	dbuf_add(d, "{");
+	dbuf_kv(d, "serial", serial);
+	dbuf_kv(d, "cert", cert_serial);
+	dbuf_add(d, "}");
+	return dbuf_done(d, err);
+}
+
+int db_token_issue_note(kdb *db, const char *actor, const char *case_no, const char *serial,
+			const char *cert_serial, kerr *err)
+{
+	if (common_args(actor, serial, case_no, err))
+		return -1;
+	if (!cert_serial || !*cert_serial)
+		return kerr_set(err, serial, "no certificate serial to note");
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	const char *detail = issue_detail(&d, serial, cert_serial, err);
+	if (!detail || dbi_audit_append(db, actor, "token.issued", case_no, detail, err)) {
+		dbuf_free(&d);
+		dbi_op_rollback(db);
+		return -1;
+	}
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+}
+
+int db_token_issue_pending(kdb *db, const char *case_no, const char *serial,
+			   const char *cert_serial, kerr *err)
+{
+	dbuf d = { 0 };
+	const char *detail = issue_detail(&d, serial ? serial : "", cert_serial ? cert_serial : "", err);
+	if (!detail)
+		return -1;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT EXISTS (SELECT 1 FROM audit WHERE case_no = ?1 AND"
+				    "  action = 'token.issued' AND detail = ?2)"
+				    " AND NOT EXISTS (SELECT 1 FROM certs WHERE serial = ?3)",
+				    err);
+	if (!st) {
+		dbuf_free(&d);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, cert_serial ? cert_serial : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int pending = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	dbuf_free(&d);
+	if (rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "looking for the certificate's note");
+	return pending ? 1 : 0;
+}
+
+static void token_event_fill(sqlite3_stmt *st, void *p)
+{
+	token_event *e = p;
+	e->id = sqlite3_column_int64(st, 0);
+	e->from = sqlite3_column_type(st, 1) == SQLITE_NULL
+			  ? -1
+			  : token_state_from_name(col_text(st, 1));
+	int to = token_state_from_name(col_text(st, 2));
+	e->to = to < 0 ? TS_UNFORMATTED : (token_state)to;
+	dbi_copy(e->reason, sizeof e->reason, col_text(st, 3));
+	dbi_copy(e->actor, sizeof e->actor, col_text(st, 4));
+	dbi_copy(e->case_no, sizeof e->case_no, col_text(st, 5));
+	e->at_ms = sqlite3_column_int64(st, 6);
+}
+
+int db_token_events(kdb *db, const char *serial, token_event **out, size_t *n, kerr *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT e.id, e.from_state, e.to_state, e.reason, e.actor,"
+				    " COALESCE(c.case_no, ''), e.at_ms FROM token_events e JOIN tokens"
+				    " t ON t.id = e.token_id LEFT JOIN cases c ON c.id = e.case_id"
+				    " WHERE t.serial = ?1 ORDER BY e.id",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, serial ? serial : "", -1, SQLITE_STATIC);
+	void *v = NULL;
+	int rc = dbi_collect(db, st, sizeof(token_event), token_event_fill, &v, n,
+			   "reading the key's moves", err);
+	*out = v;
+	return rc;
+}
+
+static void cert_fill(sqlite3_stmt *st, void *p)
+{
+	cert_rec *out = p;
+	dbi_copy(out->serial, sizeof out->serial, col_text(st, 0));
+	dbi_copy(out->key_serial, sizeof out->key_serial, col_text(st, 1));
+	dbi_copy(out->unit_name, sizeof out->unit_name, col_text(st, 2));
+	dbi_copy(out->uscc, sizeof out->uscc, col_text(st, 3));
+	out->not_before = (long)sqlite3_column_int64(st, 4);
+	out->not_after = (long)sqlite3_column_int64(st, 5);
+	out->revoked = strcmp(col_text(st, 6), "revoked") == 0;
+	dbi_copy(out->revoke_reason, sizeof out->revoke_reason, col_text(st, 7));
+	out->revoked_ms = sqlite3_column_int64(st, 8);
+	dbi_copy(out->case_no, sizeof out->case_no, col_text(st, 9));
+	out->created_ms = sqlite3_column_int64(st, 10);
+}
+
+int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT x.serial, t.serial, x.unit_name, x.uscc, x.not_before,"
+				    " x.not_after, x.status, x.revoke_reason, COALESCE(x.revoked_ms, 0),"
+				    " COALESCE(c.case_no, ''), x.created_ms FROM certs x JOIN tokens t"
+				    " ON t.id = x.token_id LEFT JOIN cases c ON c.id = x.case_id"
+				    " WHERE x.serial = ?1",
+				    err);
+	if (st)
+		sqlite3_bind_text(st, 1, cert_serial ? cert_serial : "", -1, SQLITE_STATIC);
+	return dbi_one(db, st, cert_fill, out, "reading a certificate", err);
+}
+
+int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT " TOKEN_COLS " WHERE t.id IN (SELECT token_id FROM certs"
+				    " WHERE uscc = ?1 AND status = 'valid')"
+				    " ORDER BY t.updated_ms DESC, t.id DESC",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, uscc ? uscc : "", -1, SQLITE_STATIC);
+	void *v = NULL;
+	int rc = dbi_collect(db, st, sizeof(token_rec), token_fill, &v, n,
+			   "listing the unit's keys", err);
+	*out = v;
+	return rc;
+}

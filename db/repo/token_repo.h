@@ -1,0 +1,132 @@
+/* token_repo: the customer keys this kiosk has handled, their lifecycle
+ * (core/token_life.h), the certificates written onto them and their bindings
+ * to a unit and agent. Every call is one repository operation: the key's row,
+ * its token_events row for a move, the certificate rows and the one audit row
+ * ("token.<reason>", "token.bind", "token.seal", "token.pin_reset") commit
+ * together, and inside a caller's db_tx_begin() they commit with the case's
+ * token step. A move is checked against the whitelist on the state as stored;
+ * a key the database does not know enters by one of TOKEN_ENTRIES (a blank
+ * key registered, a key issued elsewhere adopted as ACTIVE). The records
+ * filled here are plain values owned by the caller; lists are malloc'd
+ * (free()). case_no may be NULL or "" when no case is involved. */
+#ifndef DB_TOKEN_REPO_H
+#define DB_TOKEN_REPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/err.h"
+#include "core/token/token.h"
+#include "core/token/token_life.h"
+#include "db/db.h"
+
+typedef struct token_rec {
+	int64_t id;
+	char serial[TOKEN_SERIAL_MAX + 1];
+	token_state state;
+	char reason[48];                            /* the last move's reason name */
+	char unit_name[256];                        /* holder of the current certificate */
+	char uscc[19];
+	char cert_serial[TOKEN_CERT_SERIAL_MAX + 1];/* "" none */
+	long cert_not_before, cert_not_after;       /* civil days, -1 none */
+	long seal_not_after;                        /* civil day, -1 none */
+	char case_no[40];                           /* the last case that moved it */
+	int64_t created_ms, updated_ms;
+} token_rec;
+
+typedef struct token_event {
+	int64_t id;
+	int from;                                   /* token_state, -1 on entry */
+	token_state to;
+	char reason[48];
+	char actor[40];
+	char case_no[40];
+	int64_t at_ms;
+} token_event;
+
+typedef struct cert_rec {
+	char serial[TOKEN_CERT_SERIAL_MAX + 1];
+	char key_serial[TOKEN_SERIAL_MAX + 1];
+	char unit_name[256];
+	char uscc[19];
+	long not_before, not_after;                 /* civil days */
+	bool revoked;
+	char revoke_reason[48];
+	int64_t revoked_ms;                         /* 0 when valid */
+	char case_no[40];
+	int64_t created_ms;
+} cert_rec;
+
+typedef struct token_binding {
+	char uscc[19];
+	char unit_name[256];
+	char agent_name[97];
+	char agent_id_no[19];
+	char case_no[40];
+	int64_t bound_ms;
+} token_binding;
+
+/* A certificate written onto a key (borrowed for the call). */
+typedef struct cert_new {
+	const char *serial;                         /* hex */
+	const char *unit_name, *uscc;
+	long not_before, not_after;                 /* civil days */
+	const unsigned char *der;                   /* may be NULL */
+	size_t der_len;
+} cert_new;
+
+/* 0 found, 1 unknown key, -1 error. */
+int db_token_get(kdb *db, const char *serial, token_rec *out, kerr *err);
+
+/* Move a key to `to` for `why` (whitelist), with its event and audit row. */
+int db_token_transition(kdb *db, const char *actor, const char *case_no, const char *serial,
+			token_state to, token_reason why, const char *note, kerr *err);
+
+/* A certificate written onto a key: the certs row, the key's certificate
+ * columns and its move: FORMATTED -> ACTIVE (TR_ENROLLED), ACTIVE -> ACTIVE
+ * (TR_RENEWED; TR_REENROLLED for a change, which revokes the key's previous
+ * certificates as "superseded"). A certificate serial seen before is refused. */
+int db_token_enroll(kdb *db, const char *actor, const char *case_no, const char *serial,
+		    const cert_new *c, token_reason why, kerr *err);
+
+/* Seal validity written onto an ACTIVE key (no move). */
+int db_token_set_seal(kdb *db, const char *actor, const char *case_no, const char *serial,
+		      long seal_not_after, kerr *err);
+
+/* Take a key out of use: TR_LOST (PERM_LOST), TR_BROKEN (DAMAGED) or
+ * TR_REVOKED (TERMINATED); every valid certificate of the key is revoked with
+ * that reason. The revoked serials are listed in the audit row. */
+int db_token_retire(kdb *db, const char *actor, const char *case_no, const char *serial,
+		    token_reason why, const char *note, kerr *err);
+
+/* Bind an ACTIVE key to a unit and agent; the key's previous binding ends. */
+int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *serial,
+		  const char *uscc, const char *unit_name, const char *agent_name,
+		  const char *agent_id_no, kerr *err);
+/* The key's current binding: 0 bound, 1 none, -1 error. */
+int db_token_binding(kdb *db, const char *serial, token_binding *out, kerr *err);
+
+/* The user PIN reset with the admin PIN (PIN unlock): audited, no move. */
+int db_token_pin_reset(kdb *db, const char *actor, const char *case_no, const char *serial,
+		       kerr *err);
+
+/* Write-ahead note: cert_serial is about to be written onto key serial for
+ * case_no (audit row "token.issued", its own transaction). A run that finds
+ * that certificate on the key later knows it wrote it, whatever the dates. */
+int db_token_issue_note(kdb *db, const char *actor, const char *case_no, const char *serial,
+			const char *cert_serial, kerr *err);
+/* 1 when case_no noted cert_serial for key serial and no certs row records it
+ * yet (written, not recorded: a pulled key, a crash); 0 not; -1 error. */
+int db_token_issue_pending(kdb *db, const char *case_no, const char *serial,
+			   const char *cert_serial, kerr *err);
+
+/* The key's moves, oldest first. */
+int db_token_events(kdb *db, const char *serial, token_event **out, size_t *n, kerr *err);
+/* A certificate by serial: 0 found, 1 unknown, -1 error. */
+int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err);
+/* Keys holding a valid certificate for a USCC (a reissue or revocation whose
+ * key was not brought), most recently changed first. */
+int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr *err);
+
+#endif

@@ -1,0 +1,92 @@
+/* The day's report as CSV (RFC 4180 quoting), the one writer shared by
+ * `kioskctl report daily --csv` (the day view's rows, filtered or not) and the
+ * day-close export; and the range report as CSV. No SQL here: it only formats
+ * what db_report_daily(), db_report_filtered() or db_report_range() filled.
+ * Columns are only ever added at the end, so a reader by position keeps
+ * working; docs/reports.md lists them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/base/clock.h"
+#include "core/case/fees.h"
+#include "core/base/civil.h"
+#include "db/report/report.h"
+
+static void csv_field(FILE *f, const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+int report_write_csv(FILE *f, const daily_report *r)
+{
+	fprintf(f, "case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,paid_yuan,"
+		   "pay_state,flags,created,outcome,agent_name,rongque_deadline,rongque_overdue\n");
+	for (size_t i = 0; i < r->n_cases; i++) {
+		const report_case *c = &r->cases[i];
+		char fee[32], paid[32], at[32], flags[96], deadline[16] = "";
+		const int set[] = { [RF_UNVERIFIED_PAID] = c->flag_unverified_paid,
+				    [RF_UNDERPAID] = c->flag_underpaid,
+				    [RF_NO_VERIFIED_SUCCESS] = c->flag_no_verified_success,
+				    [RF_OVERPAID] = c->flag_overpaid };
+		size_t len = 0;
+		flags[0] = '\0';
+		for (size_t k = 0; k < sizeof set / sizeof set[0]; k++)
+			if (set[k] && len < sizeof flags)
+				len += (size_t)snprintf(flags + len, sizeof flags - len, " %s",
+							report_flag_name((report_flag)k));
+		csv_field(f, c->case_no, 0);
+		csv_field(f, c->service_id, 0);
+		csv_field(f, c->clerk_id, 0);
+		csv_field(f, case_status_name(c->status), 0);
+		csv_field(f, case_step_name(c->last_step), 0);
+		csv_field(f, c->unit_name, 0);
+		csv_field(f, c->uscc, 0);
+		csv_field(f, fees_format_yuan(c->fee_fen, fee, sizeof fee), 0);
+		csv_field(f, fees_format_yuan(c->paid_fen, paid, sizeof paid), 0);
+		csv_field(f, c->pay_state, 0);
+		csv_field(f, flags[0] ? flags + 1 : flags, 0);
+		csv_field(f, clock_format_local(c->created_ms, at, sizeof at), 0);
+		csv_field(f, case_outcome_name(c->outcome), 0);
+		csv_field(f, c->agent_name, 0);
+		if (c->rongque_deadline >= 0)
+			civil_format(c->rongque_deadline, deadline, sizeof deadline);
+		csv_field(f, deadline, 0);
+		csv_field(f, c->rongque_overdue ? "overdue" : "", 1);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+static void range_line(FILE *f, const char *day, const range_day *d)
+{
+	char due[32], paid[32];
+	fprintf(f, "%s,%ld", day, d->cases);
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		fprintf(f, ",%ld", d->by_outcome[o]);
+	fprintf(f, ",%s,%s,%ld\n", fees_format_yuan(d->due_fen, due, sizeof due),
+		fees_format_yuan(d->paid_fen, paid, sizeof paid), d->mismatches);
+}
+
+int report_write_range_csv(FILE *f, const range_report *r)
+{
+	fputs("day,cases", f);
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		fprintf(f, ",%s", case_outcome_name((case_outcome)o));
+	fputs(",due_yuan,paid_yuan,mismatches\n", f);
+	for (size_t i = 0; i < r->n_days; i++) {
+		char day[16];
+		range_line(f, civil_format(r->days[i].day, day, sizeof day), &r->days[i]);
+	}
+	range_line(f, "total", &r->total);
+	return ferror(f) ? -1 : 0;
+}

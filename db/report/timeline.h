@@ -1,0 +1,54 @@
+/* timeline: everything recorded about one case, in the order it happened, for
+ * the supervisor's case timeline and `kioskctl report case`: its steps, the
+ * mark of each material (recorded with the materials step), the moves of the
+ * keys it touched, the certificates issued for it (and their revocation), its
+ * payment orders and refunds, and every audit row carrying its number. Each
+ * entry says when, who, what kind, and one line of text. db_case_timeline()
+ * returns a malloc'd array the caller releases with free(). */
+#ifndef DB_TIMELINE_H
+#define DB_TIMELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/err.h"
+#include "db/db.h"
+
+/* Entry kinds, in the order entries of the same millisecond are listed (a
+ * step before the rows written with it, the audit row that describes them
+ * last): enum, name, UI string key. */
+#define TIMELINE_KINDS(X)                                       \
+	X(TL_STEP,     "step",     "timeline.step")     /* case_steps */          \
+	X(TL_MATERIAL, "material", "timeline.material") /* material_decisions */  \
+	X(TL_KEY,      "key",      "timeline.key")      /* token_events */        \
+	X(TL_CERT,     "cert",     "timeline.cert")     /* certs issued, revoked */ \
+	X(TL_PAYMENT,  "payment",  "timeline.payment")  /* payments */            \
+	X(TL_REFUND,   "refund",   "timeline.refund")   /* refunds */             \
+	X(TL_AUDIT,    "audit",    "timeline.audit")    /* audit rows of the case */
+
+typedef enum timeline_kind {
+#define X(e, name, key) e,
+	TIMELINE_KINDS(X)
+#undef X
+	TL_COUNT
+} timeline_kind;
+
+const char *timeline_kind_name(timeline_kind k);
+const char *timeline_kind_key(timeline_kind k);
+
+typedef struct timeline_entry {
+	int64_t at_ms;
+	timeline_kind kind;
+	int64_t row;               /* the row's id in its table (audit: seq) */
+	int part;                  /* 0, or 1 for a row's second entry (an order's
+				    * state, a certificate's revocation, a refund's state) */
+	char actor[40];            /* staff id or "system"; "" when the row keeps none */
+	char text[600];            /* one line, no control characters */
+} timeline_entry;
+
+/* The case's entries by time, then kind, then row and part. 0 with *out
+ * (malloc'd, NULL when empty) and *n; 1 when there is no such case (nothing
+ * allocated); -1 with err. */
+int db_case_timeline(kdb *db, const char *case_no, timeline_entry **out, size_t *n, kerr *err);
+
+#endif

@@ -1,0 +1,60 @@
+/* demo: what trainer mode adds at start-up: the demo staff (kiosk-config/
+ * demo/staff.ini) in the demo database, the simulated key with its demo keys
+ * (demo/keys.ini) and the simulated payment. The real database is never
+ * opened in demo mode; main() gives the demo its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/base/kini.h"
+#include "core/case/staff.h"
+#include "tui/app/app.h"
+
+static int add_staff(app *a, const char *dir, kerr *err)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/demo/staff.ini", dir);
+	kini_doc *d = kini_load(path, err);
+	if (!d)
+		return -1;
+	static const char *const keys[] = { "name", "role", "pin", NULL };
+	int rc = 0;
+	for (size_t i = 0; i < d->n_sections && rc == 0; i++) {
+		const kini_section *s = &d->sections[i];
+		const kini_entry *name, *role, *pin;
+		if (strcmp(s->type, "staff") != 0 || !s->arg[0]) {
+			rc = kerr_setf(err, d->path, s->line, "expected [staff ID], not [%s]", s->name);
+			break;
+		}
+		if (kini_check_keys(d, s, keys, err) || !(name = kini_require(d, s, "name", err)) ||
+		    !(role = kini_require(d, s, "role", err)) || !(pin = kini_require(d, s, "pin", err))) {
+			rc = -1;
+			break;
+		}
+		int r = staff_role_from_name(role->value);
+		if (r < 0) {
+			rc = kerr_setf(err, d->path, role->line, "role must be clerk, supervisor or trainer");
+			break;
+		}
+		staff_rec existing;
+		int got = db_staff_get(a->db, s->arg, &existing, err);
+		if (got < 0)
+			rc = -1;
+		else if (got == 1)
+			rc = db_staff_add(a->db, "demo", s->arg, name->value, (staff_role)r, pin->value, err);
+	}
+	kini_free(d);
+	return rc;
+}
+
+int demo_prepare(app *a, const char *config_dir, kerr *err)
+{
+	if (add_staff(a, config_dir, err) != 0)
+		return -1;
+	char keys[1024];
+	snprintf(keys, sizeof keys, "%s/demo/keys.ini", config_dir);
+	if (!(a->tok = token_demo_new(keys, err)))
+		return -1;
+	if (!(a->pay = pay_demo_new(err)))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,578 @@
+/* tokstep: the token step of a real kiosk (not demo). The service's part on
+ * the customer's key, after core/token (the PC/SC driver), core/issuer (the
+ * local OpenSSL CA) and core/cert, with the key's lifecycle recorded by
+ * db/token_repo in ONE transaction together with the case's token step, so
+ * the database never says more or less than the key holds.
+ *
+ * Key first, records last: a key cannot be rolled back, the database can. A
+ * key pulled mid-write is left as before or as after (the driver's ordering);
+ * running the step again finishes it: a blank or half-personalised key is
+ * personalised, a prepared key gets its certificate, and a certificate that
+ * this kiosk issued but has not recorded yet (the write finished, the
+ * commit did not: pulled key, crash, restart) is recognised and recorded
+ * instead of being issued twice. How it is recognised: issued by our CA,
+ * for this case's unit, not before today, and not the certificate the
+ * database holds for the key (docs/devices.md).
+ *
+ * The demo keeps the op-by-op simulation in scr_end.c: the demo key has no
+ * key pair to certify. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/civil.h"
+#include "core/token/cert.h"
+#include "core/base/clock.h"
+#include "core/token/issuer.h"
+#include "core/case/rules.h"
+#include "db/repo/token_repo.h"
+#include "tui/app/app.h"
+
+static const char *const refusal_keys[TSR_COUNT] = {
+#define X(e, key) key,
+	TOKSTEP_REFUSALS(X)
+#undef X
+};
+
+const char *tokstep_refusal_key(tokstep_refusal r)
+{
+	return (unsigned)r < TSR_COUNT ? refusal_keys[r] : "tokstep.store_failed";
+}
+
+/* The run's state: what was read, what was issued, the text for the step. */
+typedef struct run {
+	app *a;
+	case_ctx *cs;
+	token_info ki;
+	cert_info ci;          /* the key's certificate, when read */
+	bool have_ci;
+	issued_cert ic;        /* issued in this run (zeroed otherwise) */
+	unsigned char *der;    /* the key's certificate as last read (owned) */
+	size_t der_len;
+	char detail[1024];
+} run;
+
+static bool fail_status(run *r, token_status st, int tries)
+{
+	char buf[700], t[16];
+	snprintf(t, sizeof t, "%d", tries);
+	str_var v[] = { { "tries", t }, { NULL, NULL } };
+	app_render(r->a, token_status_key(st), v, buf, sizeof buf);
+	const char *det = r->a->tok ? token_pcsc_detail(r->a->tok) : "";
+	snprintf(r->cs->step_msg, sizeof r->cs->step_msg, "%s%s%.300s%s", buf, det[0] ? " (" : "",
+		 det, det[0] ? ")" : "");
+	r->cs->step_failed = true;
+	/* a key pulled mid-write: finish when it is back (the tick looks) */
+	r->cs->token_resume = st == TOK_REMOVED;
+	if (st == TOK_REMOVED)
+		snprintf(r->cs->step_msg, sizeof r->cs->step_msg, "%s", app_str(r->a, "tokstep.resume_wait"));
+	return false;
+}
+
+static bool refuse(run *r, tokstep_refusal why, const str_var *v)
+{
+	app_render(r->a, tokstep_refusal_key(why), v, r->cs->step_msg, sizeof r->cs->step_msg);
+	r->cs->step_failed = true;
+	return false;
+}
+
+static bool refuse_err(run *r, tokstep_refusal why, const kerr *err)
+{
+	char d[600];
+	str_var v[] = { { "detail", kerr_text(err, d, sizeof d) }, { NULL, NULL } };
+	return refuse(r, why, v);
+}
+
+/* 所属机构与key信息不一致: the key's certificate is not the case's unit. */
+static bool refuse_match(run *r, cert_match m)
+{
+	str_var v[] = { { "cert_unit", r->ci.unit_name }, { "cert_uscc", r->ci.uscc },
+			{ "case_unit", r->cs->rec.unit_name }, { "case_uscc", r->cs->rec.uscc },
+			{ NULL, NULL } };
+	app_render(r->a, cert_match_key(m), v, r->cs->step_msg, sizeof r->cs->step_msg);
+	r->cs->step_failed = true;
+	return false;
+}
+
+/* Append "what arg rest" to the step's detail (the audit row's text). */
+static void note(run *r, const char *what, const char *arg, const char *rest)
+{
+	size_t len = strlen(r->detail);
+	snprintf(r->detail + len, sizeof r->detail - len, "%s%s%s%s", len ? "; " : "", what, arg, rest);
+}
+
+/* Say what is being done, on screen now (the key takes its time). */
+static void progress(run *r, const char *what)
+{
+	char key[64];
+	snprintf(key, sizeof key, "tokstep.progress.%s", what);
+	snprintf(r->cs->step_msg, sizeof r->cs->step_msg, "%s", app_str(r->a, key));
+	r->cs->step_failed = false;
+	app_redraw(r->a);
+}
+
+static bool same_key(run *r);
+
+/* Every read of the key checks it is still the one the clerk agreed to: the
+ * driver reconnects to whatever key is in the reader. */
+static bool read_info(run *r)
+{
+	token_status st = token_read_info(r->a->tok, &r->ki);
+	if (st != TOK_OK)
+		return fail_status(r, st, -1);
+	return same_key(r);
+}
+
+/* The key's certificate, parsed and checked to be ours. */
+static bool read_cert(run *r)
+{
+	unsigned char *der = NULL;
+	size_t len = 0;
+	token_status st = token_read_cert(r->a->tok, &der, &len);
+	if (st != TOK_OK)
+		return fail_status(r, st, -1);
+	kerr err = { 0 };
+	bool ok = cert_parse(der, len, &r->ci, &err) == 0;
+	if (ok && issuer_verify(r->a->ca, der, len, &err) != 0) {
+		free(der);
+		return refuse(r, TSR_NOT_OUR_CA, NULL);
+	}
+	if (!ok) {
+		free(der);
+		return refuse_err(r, TSR_NOT_OUR_CA, &err);
+	}
+	free(r->der);
+	r->der = der;
+	r->der_len = len;
+	r->have_ci = true;
+	return true;
+}
+
+/* The key's certificate was written by an earlier run of this step that did
+ * not get to record it: this case noted it before writing (write-ahead,
+ * db_token_issue_note) and no certs row records it yet. Dates play no part,
+ * so a kept validity (change, reissue) and a run across midnight resume. */
+static bool unrecorded_ours(run *r)
+{
+	if (!r->have_ci || cert_compare(&r->ci, r->cs->rec.unit_name, r->cs->rec.uscc) != CERT_MATCH)
+		return false;
+	kerr err = { 0 };
+	return db_token_issue_pending(r->a->db, r->cs->rec.case_no, r->ki.serial, r->ci.serial, &err) == 1;
+}
+
+/* Issue a certificate for the key's own key pair and write it. */
+static bool issue_and_write(run *r, long nb, long na)
+{
+	unsigned char *spki = NULL;
+	size_t spki_len = 0;
+	token_status st = token_read_pubkey(r->a->tok, &spki, &spki_len);
+	if (st != TOK_OK)
+		return fail_status(r, st, -1);
+	progress(r, "issue");
+	kerr err = { 0 };
+	issue_request rq = { spki, spki_len, r->cs->rec.unit_name, r->cs->rec.uscc, nb, na };
+	int rc = issuer_issue(r->a->ca, &rq, &r->ic, &err);
+	free(spki);
+	if (rc != 0)
+		return refuse_err(r, TSR_ISSUER, &err);
+	/* noted before the key is touched: a rerun recognises it on the key */
+	if (db_token_issue_note(r->a->db, r->a->user.id, r->cs->rec.case_no, r->ki.serial, r->ic.serial,
+				&err) != 0)
+		return refuse_err(r, TSR_STORE, &err);
+	progress(r, "write_cert");
+	token_cert tc = issued_token_cert(&r->ic, r->cs->rec.unit_name, r->cs->rec.uscc);
+	st = token_write_cert(r->a->tok, &tc);
+	if (st != TOK_OK)
+		return fail_status(r, st, -1);
+	/* what is now on the key is what gets recorded */
+	if (!read_cert(r))
+		return false;
+	char v[64], d1[16], d2[16];
+	snprintf(v, sizeof v, " %s..%s", civil_format(r->ci.not_before, d1, sizeof d1),
+		 civil_format(r->ci.not_after, d2, sizeof d2));
+	note(r, "certificate ", r->ci.serial, v);
+	return true;
+}
+
+static bool needs_op(const service *svc, token_op op)
+{
+	for (size_t i = 0; i < svc->n_token_ops; i++)
+		if (svc->token_ops[i] == op)
+			return true;
+	return false;
+}
+
+/* The key in the reader is the one the clerk confirmed. */
+static bool same_key(run *r)
+{
+	if (!r->cs->confirm_serial[0] || strcmp(r->cs->confirm_serial, r->ki.serial) == 0)
+		return true;
+	str_var v[] = { { "serial", r->ki.serial }, { "confirmed", r->cs->confirm_serial },
+			{ NULL, NULL } };
+	return refuse(r, TSR_OTHER_KEY, v);
+}
+
+/* A new certificate on a blank (or prepared, or resumed) key: new, reissue. */
+static bool key_new(run *r, long old_nb, long old_na)
+{
+	const app *a = r->a;
+	if (!r->ki.personalised) {
+		progress(r, "personalise");
+		token_status st = token_personalise(a->tok, a->cat->rules.initial_pin);
+		if (st != TOK_OK)
+			return fail_status(r, st, -1);
+		if (!read_info(r))
+			return false;
+		note(r, "personalised", "", "");
+	}
+	if (token_info_has_cert(&r->ki)) {
+		if (!read_cert(r))
+			return false;
+		if (!unrecorded_ours(r)) {
+			str_var v[] = { { "serial", r->ki.serial }, { NULL, NULL } };
+			return refuse(r, TSR_KEY_IN_USE, v);
+		}
+		note(r, "certificate ", r->ci.serial, " found written, recorded now");
+		return true;
+	}
+	long nb, na;
+	rules_new_validity(r->cs->svc, clock_today(), old_nb, old_na,
+			   r->cs->rec.years > 0 ? r->cs->rec.years : 1, &nb, &na);
+	return issue_and_write(r, nb, na);
+}
+
+/* The old key of a reissue or of a revocation without the key: the one the
+ * clerk picked among the unit's keys on record, "" when there is none. */
+static const char *old_serial(const case_ctx *cs)
+{
+	return cs->n_old_keys && cs->old_sel < cs->n_old_keys ? cs->old_keys[cs->old_sel].serial : "";
+}
+
+/* The key side of the service. On success r->detail says what was done. */
+static bool key_part(run *r)
+{
+	app *a = r->a;
+	case_ctx *cs = r->cs;
+	const service *svc = cs->svc;
+	bool present = false;
+	token_present(a->tok, &present);
+	/* a key agreed to and gone since is not "the key not brought" */
+	if (svc->kind == SVC_REVOKE && !present && !cs->confirm_serial[0]) {
+		if (!old_serial(cs)[0])
+			return refuse(r, TSR_NO_KEY_ON_RECORD, NULL);
+		note(r, "key ", old_serial(cs), " not brought");
+		return true;
+	}
+	if (!present)
+		return fail_status(r, TOK_NO_KEY, -1);
+	progress(r, "read");
+	if (!read_info(r))
+		return false;
+	note(r, "key ", r->ki.serial, "");
+	switch (svc->kind) {
+	case SVC_NEW:
+		return key_new(r, clock_today(), clock_today());
+	case SVC_REISSUE: {
+		token_rec old;
+		kerr err = { 0 };
+		if (old_serial(cs)[0] && strcmp(old_serial(cs), r->ki.serial) == 0) {
+			str_var v[] = { { "serial", r->ki.serial }, { NULL, NULL } };
+			return refuse(r, TSR_KEY_IN_USE, v);
+		}
+		long nb, na;
+		if (old_serial(cs)[0] && db_token_get(a->db, old_serial(cs), &old, &err) == 0 &&
+		    old.cert_not_after >= 0) {
+			nb = old.cert_not_before;
+			na = old.cert_not_after;
+		} else if (cs->old_not_after >= 0) {
+			nb = cs->old_not_before >= 0 ? cs->old_not_before : cs->old_not_after;
+			na = cs->old_not_after;
+		} else {
+			/* the validity is kept: never guess it (a case resumed after a
+			 * restart no longer has the expiry typed on its details) */
+			return refuse(r, TSR_OLD_VALIDITY, NULL);
+		}
+		return key_new(r, nb, na);
+	}
+	case SVC_REVOKE: {
+		/* only this unit's key is erased: a key brought must hold its
+		 * certificate (a blank key is the wrong key, not a revocation) */
+		if (!token_info_has_cert(&r->ki)) {
+			/* ...unless this unit's key on record, erased by an earlier
+			 * run that did not get to record it: the records follow now */
+			token_rec k;
+			kerr err = { 0 };
+			if (db_token_get(a->db, r->ki.serial, &k, &err) == 0 &&
+			    (k.state == TS_ACTIVE || k.state == TS_SUSPENDED) &&
+			    strcmp(k.uscc, cs->rec.uscc) == 0) {
+				note(r, "found erased, recorded now", "", "");
+				return true;
+			}
+			str_var v[] = { { "serial", r->ki.serial }, { NULL, NULL } };
+			return refuse(r, TSR_NO_CERT_ON_KEY, v);
+		}
+		if (!read_cert(r))
+			return false;
+		cert_match m = cert_compare(&r->ci, cs->rec.unit_name, cs->rec.uscc);
+		if (m != CERT_MATCH)
+			return refuse_match(r, m);
+		progress(r, "erase");
+		token_status st = token_erase(a->tok);
+		if (st != TOK_OK)
+			return fail_status(r, st, -1);
+		note(r, "erased", "", "");
+		return true;
+	}
+	default:
+		break;
+	}
+	/* the customer's own key: it must be this unit's (所属机构与key信息不一致) */
+	if (!r->ki.personalised)
+		return fail_status(r, TOK_NOT_PERSONALISED, -1);
+	if (!read_cert(r))
+		return false;
+	cert_match m = cert_compare(&r->ci, cs->rec.unit_name, cs->rec.uscc);
+	bool resumed = svc->kind == SVC_RENEW && m == CERT_MATCH && unrecorded_ours(r);
+	/* a change keeps one of the two (the name or the code changed); both
+	 * different is another unit's key */
+	if (svc->kind == SVC_CHANGE && m == CERT_MATCH && !unrecorded_ours(r))
+		return refuse(r, TSR_NOTHING_CHANGED, NULL);
+	if ((svc->kind != SVC_CHANGE && m != CERT_MATCH) ||
+	    (svc->kind == SVC_CHANGE && m == CERT_BOTH_DIFFER))
+		return refuse_match(r, m);
+	if (svc->kind == SVC_CHANGE && m == CERT_MATCH)
+		resumed = true;  /* the changed certificate is on the key already */
+	switch (svc->kind) {
+	case SVC_RENEW:
+	case SVC_CHANGE: {
+		if (resumed) {
+			note(r, "certificate ", r->ci.serial, " found written, recorded now");
+			break;
+		}
+		snprintf(cs->replaced_cert, sizeof cs->replaced_cert, "%s", r->ci.serial);
+		long nb, na;
+		rules_new_validity(svc, clock_today(), r->ci.not_before, r->ci.not_after,
+				   cs->rec.years > 0 ? cs->rec.years : 1, &nb, &na);
+		if (!issue_and_write(r, nb, na))
+			return false;
+		break;
+	}
+	case SVC_UNLOCK: {
+		progress(r, "reset_pin");
+		token_status st = token_reset_pin(a->tok, a->cat->rules.initial_pin);
+		if (st != TOK_OK)
+			return fail_status(r, st, -1);
+		note(r, "PIN reset to the initial PIN", "", "");
+		break;
+	}
+	default:  /* bind, seal upgrade and renewal: the certificate stays */
+		break;
+	}
+	return true;
+}
+
+/* The seal follows the certificate where the service writes one. */
+static bool seal_part(run *r)
+{
+	if (!needs_op(r->cs->svc, TOP_WRITE_SEAL))
+		return true;
+	progress(r, "write_seal");
+	if (!read_info(r))
+		return false;
+	token_status st = token_write_seal(r->a->tok, r->ki.not_after);
+	if (st != TOK_OK)
+		return fail_status(r, st, -1);
+	return read_info(r);
+}
+
+/* The final check: the certificate belongs to the key pair, and a key whose
+ * PIN is known (a new key, a reset one) signs a random challenge. */
+static bool check_part(run *r)
+{
+	const service *svc = r->cs->svc;
+	if (svc->kind == SVC_REVOKE || svc->kind == SVC_BIND)
+		return true;
+	progress(r, "check");
+	bool pin_known = svc->kind == SVC_NEW || svc->kind == SVC_REISSUE || svc->kind == SVC_UNLOCK;
+	int tries = -1;
+	kerr err = { 0 };
+	token_status st = token_final_check(r->a->tok, pin_known ? r->a->cat->rules.initial_pin : NULL,
+					    &tries, &err);
+	if (st != TOK_OK)
+		return fail_status(r, st, tries);
+	note(r, pin_known ? "checked: signature verified" : "checked: key pair matches", "", "");
+	return true;
+}
+
+/* The database side, inside the caller's transaction. */
+static int record(run *r, kerr *err)
+{
+	app *a = r->a;
+	case_ctx *cs = r->cs;
+	const char *who = a->user.id, *case_no = cs->rec.case_no, *serial = r->ki.serial;
+	const service *svc = cs->svc;
+	token_rec k;
+	int known = serial[0] ? db_token_get(a->db, serial, &k, err) : 1;
+	if (known < 0)
+		return -1;
+	switch (svc->kind) {
+	case SVC_NEW:
+	case SVC_REISSUE: {
+		if ((known == 1 || k.state == TS_UNFORMATTED) &&
+		    db_token_transition(a->db, who, case_no, serial, TS_FORMATTED, TR_PERSONALISED,
+					NULL, err) != 0)
+			return -1;
+		cert_new cn = { r->ci.serial, cs->rec.unit_name, cs->rec.uscc, r->ci.not_before,
+				r->ci.not_after, r->der, r->der_len };
+		if (db_token_enroll(a->db, who, case_no, serial, &cn, TR_ENROLLED, err) != 0)
+			return -1;
+		if (svc->kind == SVC_REISSUE && old_serial(cs)[0] &&
+		    db_token_retire(a->db, who, case_no, old_serial(cs),
+				    cs->old_broken ? TR_BROKEN : TR_LOST, NULL, err) != 0)
+			return -1;
+		break;
+	}
+	case SVC_RENEW:
+	case SVC_CHANGE: {
+		cert_new cn = { r->ci.serial, cs->rec.unit_name, cs->rec.uscc, r->ci.not_before,
+				r->ci.not_after, r->der, r->der_len };
+		if (db_token_enroll(a->db, who, case_no, serial, &cn,
+				    svc->kind == SVC_RENEW ? TR_RENEWED : TR_REENROLLED, err) != 0)
+			return -1;
+		break;
+	}
+	case SVC_BIND:
+		if (db_token_bind(a->db, who, case_no, serial, cs->rec.uscc, cs->rec.unit_name,
+				  cs->rec.agent_name, cs->rec.agent_id_no, err) != 0)
+			return -1;
+		break;
+	case SVC_UNLOCK:
+		if (db_token_pin_reset(a->db, who, case_no, serial, err) != 0)
+			return -1;
+		break;
+	case SVC_REVOKE: {
+		const char *gone = serial[0] ? serial : old_serial(cs);
+		if (db_token_retire(a->db, who, case_no, gone, TR_REVOKED, NULL, err) != 0)
+			return -1;
+		if (serial[0] && db_token_transition(a->db, who, case_no, serial, TS_UNFORMATTED,
+						     TR_ERASED, NULL, err) != 0)
+			return -1;
+		break;
+	}
+	default:
+		break;
+	}
+	if (needs_op(svc, TOP_WRITE_SEAL) &&
+	    db_token_set_seal(a->db, who, case_no, serial, r->ki.seal_not_after, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* The certificates the CA must list as revoked: after the commit, because
+ * the database is the record and revoking twice is harmless. */
+static void revoke_at_ca(run *r, const char *old_cert_serial)
+{
+	kerr err = { 0 };
+	const char *why = r->cs->svc->kind == SVC_REVOKE ? "revoked"
+			  : r->cs->svc->kind == SVC_REISSUE ? (r->cs->old_broken ? "broken" : "lost")
+							    : "superseded";
+	if (old_cert_serial[0] && issuer_revoke(r->a->ca, old_cert_serial, why, &err) != 0)
+		app_flash_err(r->a, &err);
+}
+
+/* The certificate the CA must list as revoked once the records are in: the
+ * revoked key's (as read from it, else as recorded), the lost or broken
+ * key's, the one a change replaced. A renewal revokes nothing: the database
+ * keeps the renewed key's earlier certificate valid to its own expiry, and
+ * so does the CA. */
+static void old_cert_of(run *r, char *out, size_t n)
+{
+	case_ctx *cs = r->cs;
+	token_rec k;
+	kerr err = { 0 };
+	out[0] = '\0';
+	switch (cs->svc->kind) {
+	case SVC_REVOKE:
+		if (r->have_ci)
+			snprintf(out, n, "%s", r->ci.serial);
+		else if (db_token_get(r->a->db, r->ki.serial[0] ? r->ki.serial : old_serial(cs), &k,
+				      &err) == 0)
+			snprintf(out, n, "%s", k.cert_serial);
+		break;
+	case SVC_REISSUE:
+		if (old_serial(cs)[0] && db_token_get(r->a->db, old_serial(cs), &k, &err) == 0)
+			snprintf(out, n, "%s", k.cert_serial);
+		break;
+	case SVC_CHANGE:
+		/* this run's replaced certificate, or (a resumed run) the one the
+		 * database still holds for the key */
+		if (cs->replaced_cert[0])
+			snprintf(out, n, "%s", cs->replaced_cert);
+		else if (db_token_get(r->a->db, r->ki.serial, &k, &err) == 0 &&
+			 strcmp(k.cert_serial, r->ci.serial) != 0)
+			snprintf(out, n, "%s", k.cert_serial);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool run_done(run *r, bool ok)
+{
+	issued_cert_clear(&r->ic);
+	free(r->der);
+	r->der = NULL;
+	return ok;
+}
+
+bool tokstep_run(app *a)
+{
+	case_ctx *cs = a->cs;
+	run r = { .a = a, .cs = cs };
+	cs->token_resume = false;
+	cs->replaced_cert[0] = '\0';
+	if (!a->tok || !a->ca)
+		return fail_status(&r, TOK_NO_READER, -1);
+	if (!key_part(&r) || !seal_part(&r) || !check_part(&r))
+		return run_done(&r, false);
+	/* the key is still the one agreed to, right before its records */
+	if (r.ki.serial[0] && !read_info(&r))
+		return run_done(&r, false);
+	char old_cert[TOKEN_CERT_SERIAL_MAX + 1];
+	old_cert_of(&r, old_cert, sizeof old_cert);
+	kerr err = { 0 };
+	progress(&r, "record");
+	if (db_tx_begin(a->db, &err) != 0 || record(&r, &err) != 0) {
+		db_tx_rollback(a->db);
+		refuse_err(&r, TSR_STORE, &err);
+		return run_done(&r, false);
+	}
+	if (!case_commit(a, STEP_TOKEN, r.detail[0] ? r.detail : "done")) {
+		db_tx_rollback(a->db);
+		return run_done(&r, false);
+	}
+	if (db_tx_commit(a->db, &err) != 0) {
+		db_tx_rollback(a->db);
+		refuse_err(&r, TSR_STORE, &err);
+		return run_done(&r, false);
+	}
+	revoke_at_ca(&r, old_cert);
+	cs->step_failed = false;
+	cs->step_msg[0] = '\0';
+	return run_done(&r, true);
+}
+
+/* The unit's keys on record, for a reissue or a revocation. */
+void tokstep_load_old_keys(app *a)
+{
+	case_ctx *cs = a->cs;
+	free(cs->old_keys);
+	cs->old_keys = NULL;
+	cs->n_old_keys = 0;
+	cs->old_sel = 0;
+	if (cs->svc->kind != SVC_REISSUE && cs->svc->kind != SVC_REVOKE)
+		return;
+	kerr err = { 0 };
+	if (db_token_by_uscc(a->db, cs->rec.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0)
+		app_flash_err(a, &err);
+}

@@ -1,0 +1,858 @@
+/* The supervisor's screens: the day view (any date: counts by outcome,
+ * service and clerk, fees due against verified payments with every mismatch,
+ * 容缺 cases with their deadline, refusals with their notices, the keys whose
+ * lifecycle moved; filters by clerk, service and outcome, search by case
+ * number, USCC or agent), one case's timeline, the day close (audit chain
+ * verified, anchor signed with the kiosk key, summary printed, CSV and anchor
+ * exported), and the refund of a paid case with a supervisor's approval
+ * (maker-checker). The day view and the day close are offered to supervisors
+ * only (action_offered); the refund screen is reached from home by anyone
+ * and approved by a supervisor who is neither the one asking nor the case's
+ * clerk. The figures come from db/dayview, the same as kioskctl report. */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/clock.h"
+#include "core/audit/kioskkey.h"
+#include "core/print/printout.h"
+#include "core/base/civil.h"
+#include "db/repo/anchor_repo.h"
+#include "db/report/day_export.h"
+#include "db/report/dayview.h"
+#include "db/repo/payment_repo.h"
+#include "db/repo/refund_repo.h"
+#include "db/report/timeline.h"
+#include "tui/term/term.h"
+#include "tui/app/app.h"
+
+/* The day view's parts, one at a time (Tab): id, UI string key. */
+#define DAY_TABS(X)                               \
+	X(TAB_SUMMARY,    "day.tab.summary")      \
+	X(TAB_CASES,      "day.tab.cases")        \
+	X(TAB_MISMATCHES, "day.tab.mismatches")   \
+	X(TAB_RONGQUE,    "day.tab.rongque")      \
+	X(TAB_REFUSALS,   "day.tab.refusals")     \
+	X(TAB_KEYS,       "day.tab.keys")
+
+typedef enum day_tab {
+#define X(e, key) e,
+	DAY_TABS(X)
+#undef X
+	TAB_COUNT
+} day_tab;
+
+static const char *const tab_keys[TAB_COUNT] = {
+#define X(e, key) key,
+	DAY_TABS(X)
+#undef X
+};
+
+#define LIST_MAX 64
+
+struct day_ctx {
+	long day;
+	dayview v;
+	bool loaded;
+	day_tab tab;
+	int sel;
+	/* filters: indexes into the unfiltered day's clerks and services, -1 all */
+	char clerks[LIST_MAX][40];
+	int n_clerks, clerk_ix;
+	char services[LIST_MAX][40];
+	int n_services, service_ix;
+	int outcome;                  /* -1 all */
+	char search[128];
+	edit_field find;
+	bool finding;
+	bool closed;                  /* the day has its anchor */
+	anchor_rec anchor;
+	char msg[1024];
+	bool msg_err;
+	/* the timeline */
+	char tl_case[40];
+	timeline_entry *tl;
+	size_t n_tl;
+	int tl_top;
+	/* the refund */
+	char rf_case[40];
+	edit_field rf_reason, rf_id, rf_pin;
+	int rf_focus;
+	bool rf_done;
+	char rf_msg[1024];
+	bool rf_err;
+};
+
+static struct day_ctx *ctx(app *a)
+{
+	if (!a->day) {
+		a->day = calloc(1, sizeof *a->day);
+		if (a->day) {
+			a->day->day = clock_today();
+			a->day->clerk_ix = a->day->service_ix = a->day->outcome = -1;
+		}
+	}
+	return a->day;
+}
+
+void super_free(app *a)
+{
+	if (!a->day)
+		return;
+	if (a->day->loaded)
+		dayview_free(&a->day->v);
+	free(a->day->tl);
+	free(a->day);
+	a->day = NULL;
+}
+
+static void say(struct day_ctx *d, bool is_err, const char *text)
+{
+	snprintf(d->msg, sizeof d->msg, "%s", text);
+	d->msg_err = is_err;
+}
+
+static void say_err(struct day_ctx *d, const kerr *err)
+{
+	char buf[1024];
+	say(d, true, kerr_text(err, buf, sizeof buf));
+}
+
+/* The clerks and services of the whole day, for the filters to step through. */
+static void load_choices(app *a, struct day_ctx *d)
+{
+	dayview all;
+	kerr err = { 0 };
+	d->n_clerks = d->n_services = 0;
+	if (db_dayview(a->db, d->day, NULL, &all, &err) != 0)
+		return;
+	for (size_t i = 0; i < all.r.n_by_clerk && d->n_clerks < LIST_MAX; i++)
+		snprintf(d->clerks[d->n_clerks++], sizeof d->clerks[0], "%s", all.r.by_clerk[i].key);
+	for (size_t i = 0; i < all.r.n_by_service && d->n_services < LIST_MAX; i++)
+		snprintf(d->services[d->n_services++], sizeof d->services[0], "%s", all.r.by_service[i].key);
+	dayview_free(&all);
+}
+
+static void load(app *a, struct day_ctx *d)
+{
+	if (d->loaded)
+		dayview_free(&d->v);
+	d->loaded = false;
+	report_filter f = { 0 };
+	f.clerk_id = d->clerk_ix >= 0 && d->clerk_ix < d->n_clerks ? d->clerks[d->clerk_ix] : NULL;
+	f.service_id = d->service_ix >= 0 && d->service_ix < d->n_services ? d->services[d->service_ix] : NULL;
+	f.outcomes = d->outcome >= 0 ? 1u << d->outcome : 0;
+	f.search = d->search[0] ? d->search : NULL;
+	kerr err = { 0 };
+	if (db_dayview(a->db, d->day, &f, &d->v, &err) != 0) {
+		say_err(d, &err);
+		return;
+	}
+	d->loaded = true;
+	d->closed = db_anchor_get(a->db, d->day, &d->anchor, &err) == 0;
+	d->sel = 0;
+}
+
+static void day_enter(app *a)
+{
+	struct day_ctx *d = ctx(a);
+	if (!d)
+		return;
+	d->finding = false;
+	load_choices(a, d);
+	load(a, d);
+}
+
+static const char *service_label(const app *a, const char *id)
+{
+	const service *s = catalog_service(a->cat, id);
+	return s ? s->label[a->lg] : id;
+}
+
+static const char *yuan(int64_t fen, char *buf, size_t n)
+{
+	return fees_format_yuan(fen, buf, n);
+}
+
+/* How many rows the current tab lists, and the case number of row i. */
+static size_t tab_rows(const struct day_ctx *d)
+{
+	const daily_report *r = &d->v.r;
+	switch (d->tab) {
+	case TAB_CASES:
+		return r->n_cases;
+	case TAB_MISMATCHES:
+		return r->n_mismatches;
+	case TAB_RONGQUE: {
+		size_t n = 0;
+		for (size_t i = 0; i < r->n_cases; i++)
+			n += r->cases[i].status == CS_RONGQUE;
+		return n;
+	}
+	case TAB_REFUSALS:
+		return d->v.n_refusals;
+	case TAB_KEYS:
+		return d->v.n_keys;
+	default:
+		return 0;
+	}
+}
+
+static const report_case *rongque_row(const struct day_ctx *d, size_t k)
+{
+	for (size_t i = 0; i < d->v.r.n_cases; i++)
+		if (d->v.r.cases[i].status == CS_RONGQUE && k-- == 0)
+			return &d->v.r.cases[i];
+	return NULL;
+}
+
+static const char *row_case(const struct day_ctx *d, size_t i)
+{
+	const daily_report *r = &d->v.r;
+	switch (d->tab) {
+	case TAB_CASES:
+		return i < r->n_cases ? r->cases[i].case_no : "";
+	case TAB_MISMATCHES:
+		return i < r->n_mismatches ? r->mismatches[i].case_no : "";
+	case TAB_RONGQUE: {
+		const report_case *c = rongque_row(d, i);
+		return c ? c->case_no : "";
+	}
+	case TAB_REFUSALS:
+		return i < d->v.n_refusals ? d->v.refusals[i].case_no : "";
+	case TAB_KEYS:
+		return i < d->v.n_keys ? d->v.keys[i].case_no : "";
+	default:
+		return "";
+	}
+}
+
+/* One line per row of the current tab. */
+static void row_text(const app *a, const struct day_ctx *d, size_t i, char *buf, size_t n)
+{
+	const daily_report *r = &d->v.r;
+	char f1[32], f2[32], when[32], dl[16];
+	switch (d->tab) {
+	case TAB_CASES: {
+		const report_case *c = &r->cases[i];
+		clock_format_local(c->created_ms, when, sizeof when);
+		bool flagged = c->flag_unverified_paid || c->flag_underpaid ||
+			       c->flag_no_verified_success || c->flag_overpaid;
+		snprintf(buf, n, "%-24s %.5s %-8.8s %-10s %s/%s%s %s", c->case_no, when + 11, c->clerk_id,
+			 app_str(a, case_outcome_key(c->outcome)), yuan(c->fee_fen, f1, sizeof f1),
+			 yuan(c->paid_fen, f2, sizeof f2), flagged ? " !" : "",
+			 service_label(a, c->service_id));
+		break;
+	}
+	case TAB_MISMATCHES: {
+		const report_mismatch *m = &r->mismatches[i];
+		snprintf(buf, n, "%-24s %s  %s/%s%s%s", m->case_no, app_str(a, report_flag_key(m->flag)),
+			 yuan(m->fee_fen, f1, sizeof f1), yuan(m->paid_fen, f2, sizeof f2),
+			 m->out_trade_no[0] ? "  " : "", m->out_trade_no);
+		break;
+	}
+	case TAB_RONGQUE: {
+		const report_case *c = rongque_row(d, i);
+		snprintf(buf, n, "%-24s %s %s  %s", c->case_no,
+			 c->rongque_deadline >= 0 ? civil_format(c->rongque_deadline, dl, sizeof dl) : "-",
+			 c->rongque_overdue ? app_str(a, "day.overdue") : "", c->unit_name);
+		break;
+	}
+	case TAB_REFUSALS: {
+		const dayview_refusal *f = &d->v.refusals[i];
+		char items[16];
+		snprintf(items, sizeof items, "%zu", f->n_notice);
+		str_var v[] = { { "n", items }, { NULL, NULL } };
+		char what[256];
+		snprintf(buf, n, "%-24s %s  %s", f->case_no,
+			 app_str(a, f->notice_printed ? "day.notice_printed" : "day.notice_not_printed"),
+			 app_render(a, "day.notice_items", v, what, sizeof what));
+		break;
+	}
+	case TAB_KEYS: {
+		const dayview_key_event *k = &d->v.keys[i];
+		clock_format_local(k->at_ms, when, sizeof when);
+		snprintf(buf, n, "%.5s %-14s %s → %s  %s %s", when + 11, k->serial,
+			 k->from >= 0 ? app_str(a, token_state_key((token_state)k->from)) : "-",
+			 app_str(a, token_state_key(k->to)), k->actor, k->case_no);
+		break;
+	}
+	default:
+		buf[0] = '\0';
+	}
+}
+
+/* Counts in cells of a fixed width, so a label and its number are never
+ * split across lines (script-mode tests read them back). */
+static int draw_cells(int y, const char *const *label, const long *n, int count)
+{
+	const int cell = 26, per = (COLS - 4) / cell > 0 ? (COLS - 4) / cell : 1;
+	for (int i = 0; i < count; i++) {
+		char buf[160];
+		snprintf(buf, sizeof buf, "%s %ld", label[i], n[i]);
+		draw_text(y + i / per, 2 + (i % per) * cell, buf, cell - 1);
+	}
+	return y + (count + per - 1) / per;
+}
+
+static int draw_summary(app *a, const struct day_ctx *d, int y)
+{
+	const daily_report *r = &d->v.r;
+	char buf[1024], f1[32], f2[32];
+	const char *lab[OUTCOME_COUNT + 1];
+	long n[OUTCOME_COUNT + 1];
+	lab[0] = app_str(a, "day.cases");
+	n[0] = (long)r->n_cases;
+	for (int o = 0; o < OUTCOME_COUNT; o++) {
+		lab[o + 1] = app_str(a, case_outcome_key((case_outcome)o));
+		n[o + 1] = r->by_outcome[o];
+	}
+	y = draw_cells(y, lab, n, OUTCOME_COUNT + 1) + 1;
+	str_var v[] = { { "due", yuan(r->due_fen, f1, sizeof f1) }, { "paid", yuan(r->paid_fen, f2, sizeof f2) },
+			{ NULL, NULL } };
+	draw_text(y++, 2, app_render(a, "day.money", v, buf, sizeof buf), COLS - 4);
+	const char *lab2[] = { app_str(a, "day.tab.mismatches"), app_str(a, "day.rongque_owed"),
+			       app_str(a, "day.rongque_overdue"), app_str(a, "day.tab.refusals"),
+			       app_str(a, "day.tab.keys") };
+	long n2[] = { (long)r->n_mismatches, r->n_rongque, r->n_rongque_overdue, (long)d->v.n_refusals,
+		      (long)d->v.n_keys };
+	if (r->n_mismatches || r->n_rongque_overdue)
+		attron(term_attr(ST_ERROR));
+	y = draw_cells(y, lab2, n2, 5) + 1;
+	if (r->n_mismatches || r->n_rongque_overdue)
+		attroff(term_attr(ST_ERROR));
+	size_t len = (size_t)snprintf(buf, sizeof buf, "%s", app_str(a, "day.by_service"));
+	for (size_t i = 0; i < r->n_by_service && len < sizeof buf; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "  %s %ld",
+					service_label(a, r->by_service[i].key), r->by_service[i].n);
+	draw_wrapped(y, 2, COLS - 4, 3, buf);
+	y += 3;
+	len = (size_t)snprintf(buf, sizeof buf, "%s", app_str(a, "day.by_clerk"));
+	for (size_t i = 0; i < r->n_by_clerk && len < sizeof buf; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "  %s %ld", r->by_clerk[i].key,
+					r->by_clerk[i].n);
+	draw_wrapped(y, 2, COLS - 4, 2, buf);
+	y += 2;
+	if (d->closed) {
+		char hx[2 * AUDIT_HASH_LEN + 1], at[32];
+		char seq[24];
+		snprintf(seq, sizeof seq, "%lld", (long long)d->anchor.last_seq);
+		str_var w[] = { { "by", d->anchor.closed_by },
+				{ "at", clock_format_local(d->anchor.closed_ms, at, sizeof at) },
+				{ "seq", seq }, { "head", audit_hex(d->anchor.head, hx) }, { NULL, NULL } };
+		attron(term_attr(ST_OK));
+		draw_wrapped(y, 2, COLS - 4, 3, app_render(a, "day.closed", w, buf, sizeof buf));
+		attroff(term_attr(ST_OK));
+	} else {
+		draw_text(y, 2, app_str(a, "day.not_closed"), COLS - 4);
+	}
+	return y;
+}
+
+/* The selected refusal's one-time notice, a line per material. */
+static void draw_notice(const app *a, const struct day_ctx *d, int y)
+{
+	if (d->sel < 0 || (size_t)d->sel >= d->v.n_refusals)
+		return;
+	const dayview_refusal *f = &d->v.refusals[d->sel];
+	for (size_t k = 0; k < f->n_notice && y < LINES - 3; k++, y++) {
+		const material *m = catalog_material(a->cat, f->notice[k].material_id);
+		char line[700];
+		snprintf(line, sizeof line, "  • %s：%s%s%s", m ? m->label[a->lg] : f->notice[k].material_id,
+			 app_str(a, strcmp(f->notice[k].mark, "missing") == 0 ? "mark.missing" : "mark.defective"),
+			 f->notice[k].reason[0] ? " — " : "", f->notice[k].reason);
+		draw_text(y, 2, line, COLS - 4);
+	}
+}
+
+static void day_draw(app *a)
+{
+	struct day_ctx *d = ctx(a);
+	if (!d)
+		return;
+	char date[16], buf[1024];
+	civil_format(d->day, date, sizeof date);
+	str_var v[] = { { "date", date },
+			{ "clerk", d->clerk_ix >= 0 ? d->clerks[d->clerk_ix] : app_str(a, "day.all") },
+			{ "service", d->service_ix >= 0 ? service_label(a, d->services[d->service_ix]) : app_str(a, "day.all") },
+			{ "outcome", d->outcome >= 0 ? app_str(a, case_outcome_key((case_outcome)d->outcome)) : app_str(a, "day.all") },
+			{ "search", d->search[0] ? d->search : "-" }, { NULL, NULL } };
+	attron(A_BOLD);
+	draw_wrapped(2, 2, COLS - 4, 2, app_render(a, "day.heading", v, buf, sizeof buf));
+	attroff(A_BOLD);
+	int x = 2;
+	for (int t = 0; t < TAB_COUNT; t++) {
+		char label[96];
+		snprintf(label, sizeof label, t == (int)d->tab ? "[%s]" : " %s ", app_str(a, tab_keys[t]));
+		if (t == (int)d->tab)
+			attron(A_BOLD);
+		x += draw_text(4, x, label, COLS - x - 1) + 1;
+		if (t == (int)d->tab)
+			attroff(A_BOLD);
+	}
+	int y = 6;
+	if (d->finding) {
+		draw_text(y, 2, app_str(a, "day.find_prompt"), 30);
+		draw_field(y, 32, 30, &d->find, true);
+		y += 2;
+	}
+	if (d->loaded) {
+		if (d->tab == TAB_SUMMARY) {
+			draw_summary(a, d, y);
+		} else {
+			size_t n = tab_rows(d);
+			if (!n)
+				draw_text(y, 2, app_str(a, "day.none"), COLS - 4);
+			int rows = LINES - 3 - y;
+			int top = d->sel >= rows ? d->sel - rows + 1 : 0;
+			for (int i = top; i < (int)n && y < LINES - 3; i++, y++) {
+				char line[1200];
+				row_text(a, d, (size_t)i, line, sizeof line);
+				bool sel = i == d->sel;
+				if (sel)
+					attron(term_attr(ST_SELECT));
+				mvhline(y, 1, ' ', COLS - 2);
+				draw_text(y, 0, sel ? "▶" : " ", 1);
+				draw_text(y, 2, line, COLS - 4);
+				if (sel)
+					attroff(term_attr(ST_SELECT));
+			}
+			if (d->tab == TAB_REFUSALS && n)
+				draw_notice(a, d, y + 1);
+		}
+	}
+	if (d->msg[0]) {
+		attron(term_attr(d->msg_err ? ST_ERROR : ST_OK));
+		draw_wrapped(LINES - 3, 2, COLS - 4, 1, d->msg);
+		attroff(term_attr(d->msg_err ? ST_ERROR : ST_OK));
+	}
+}
+
+static bool day_key(app *a, const key_event *ev)
+{
+	struct day_ctx *d = ctx(a);
+	if (!d)
+		return false;
+	if (d->finding) {
+		if (key_is(ev, K_ESC)) {
+			d->finding = false;
+			return true;
+		}
+		if (key_is(ev, KEY_ENTER)) {
+			edit_get(&d->find, d->search, sizeof d->search);
+			d->finding = false;
+			d->tab = TAB_CASES;
+			load(a, d);
+			return true;
+		}
+		return edit_key(&d->find, ev);
+	}
+	size_t n = tab_rows(d);
+	if (key_is(ev, KEY_UP) && d->sel > 0) {
+		d->sel--;
+		return true;
+	}
+	if (key_is(ev, KEY_DOWN) && d->sel + 1 < (int)n) {
+		d->sel++;
+		return true;
+	}
+	if (key_is(ev, KEY_LEFT) || key_is(ev, KEY_RIGHT)) {
+		d->tab = (day_tab)((d->tab + (key_is(ev, KEY_LEFT) ? TAB_COUNT - 1 : 1)) % TAB_COUNT);
+		d->sel = 0;
+		return true;
+	}
+	return false;
+}
+
+/* ---- day close ---- */
+
+/* The day's summary as text: saved with the slips and sent to the printer. */
+static char *summary_text(app *a, const struct day_ctx *d, const char *csv, const char *anchor)
+{
+	const daily_report *r = &d->v.r;
+	char date[16], f1[32], f2[32], hx[2 * AUDIT_HASH_LEN + 1];
+	civil_format(d->day, date, sizeof date);
+	size_t cap = 16384, len = 0;
+	char *t = malloc(cap);
+	if (!t)
+		return NULL;
+	len += (size_t)snprintf(t + len, cap - len, "%s\n%s  %s\n\n", app_str(a, "day.summary_title"),
+				a->cfg->site, date);
+	for (int o = 0; o < OUTCOME_COUNT && len < cap; o++)
+		len += (size_t)snprintf(t + len, cap - len, "%-20s %ld\n",
+					app_str(a, case_outcome_key((case_outcome)o)), r->by_outcome[o]);
+	if (len < cap)
+		len += (size_t)snprintf(t + len, cap - len, "\n%s %s / %s\n%s %zu\n",
+					app_str(a, "day.due_paid"), yuan(r->due_fen, f1, sizeof f1),
+					yuan(r->paid_fen, f2, sizeof f2), app_str(a, "day.tab.mismatches"),
+					r->n_mismatches);
+	if (len < cap)
+		len += (size_t)snprintf(t + len, cap - len, "\n%s %lld %s\n%s %s\n%s\n%s\n",
+					app_str(a, "day.anchor"), (long long)d->anchor.last_seq,
+					audit_hex(d->anchor.head, hx), app_str(a, "day.closed_by"),
+					d->anchor.closed_by, csv, anchor);
+	return t;
+}
+
+static void close_day(app *a)
+{
+	struct day_ctx *d = ctx(a);
+	kerr err = { 0 };
+	char key_path[1100];
+	snprintf(key_path, sizeof key_path, "%s/kiosk-key.pem", a->data_dir);
+	kioskkey *key = kioskkey_load_or_create(key_path, &err);
+	if (!key) {
+		say_err(d, &err);
+		return;
+	}
+	anchor_rec anc;
+	int rc = db_day_close(a->db, d->day, a->user.id, key, &anc, &err);
+	kioskkey_free(key);
+	if (rc != 0) {
+		say_err(d, &err);
+		return;
+	}
+	load(a, d);
+	char dir[1100], csv[4200], anc_path[4200];
+	snprintf(dir, sizeof dir, "%s/closes", a->data_dir);
+	if (day_export(a->db, &anc, dir, csv, anc_path, sizeof csv, &err) != 0) {
+		say_err(d, &err);
+		return;
+	}
+	char *text = summary_text(a, d, csv, anc_path);
+	char day_name[24], slip[1200];
+	int yy, mm, dd;
+	civil_to_ymd(d->day, &yy, &mm, &dd);
+	snprintf(day_name, sizeof day_name, "day-%04d%02d%02d", yy, mm, dd);
+	if (text && printout_save(a->data_dir, day_name, "summary", text, slip, sizeof slip, &err) == 0 &&
+	    a->cfg->print_command[0])
+		printout_send(a->cfg->print_command, slip, &err);
+	free(text);
+	str_var v[] = { { "csv", csv }, { "anchor", anc_path }, { NULL, NULL } };
+	char buf[1024];
+	say(d, err.msg[0] != '\0', err.msg[0] ? kerr_text(&err, buf, sizeof buf)
+					      : app_render(a, "day.closed_now", v, buf, sizeof buf));
+}
+
+static bool day_act(app *a, action_id act)
+{
+	struct day_ctx *d = ctx(a);
+	if (!d)
+		return false;
+	switch (act) {
+	case ACT_NONE:
+		return true;
+	case ACT_BACK:
+		app_go(a, SCR_HOME);
+		return true;
+	case ACT_PREV_DAY:
+	case ACT_NEXT_DAY:
+		if (act == ACT_NEXT_DAY && d->day >= clock_today())
+			return true;
+		d->day += act == ACT_NEXT_DAY ? 1 : -1;
+		d->clerk_ix = d->service_ix = -1;
+		d->msg[0] = '\0';
+		load_choices(a, d);
+		load(a, d);
+		return true;
+	case ACT_TAB:
+		d->tab = (day_tab)((d->tab + 1) % TAB_COUNT);
+		d->sel = 0;
+		return true;
+	case ACT_F_CLERK:
+		d->clerk_ix = d->clerk_ix + 1 < d->n_clerks ? d->clerk_ix + 1 : -1;
+		load(a, d);
+		return true;
+	case ACT_F_SERVICE:
+		d->service_ix = d->service_ix + 1 < d->n_services ? d->service_ix + 1 : -1;
+		load(a, d);
+		return true;
+	case ACT_F_OUTCOME:
+		d->outcome = d->outcome + 1 < OUTCOME_COUNT ? d->outcome + 1 : -1;
+		load(a, d);
+		return true;
+	case ACT_FIND:
+		d->finding = true;
+		edit_set(&d->find, d->search);
+		return true;
+	case ACT_NEXT: {
+		const char *no = row_case(d, (size_t)d->sel);
+		if (d->tab == TAB_SUMMARY || !no[0])
+			return true;
+		snprintf(d->tl_case, sizeof d->tl_case, "%s", no);
+		app_go(a, SCR_TIMELINE);
+		return true;
+	}
+	case ACT_DAY_CLOSE: {
+		if (d->closed) {
+			say(d, true, app_str(a, "day.already_closed"));
+			return true;
+		}
+		char date[16], q[512];
+		str_var v[] = { { "date", civil_format(d->day, date, sizeof date) }, { NULL, NULL } };
+		app_ask(a, app_render(a, "day.ask_close", v, q, sizeof q), close_day);
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* ---- the timeline ---- */
+
+static void timeline_enter(app *a)
+{
+	struct day_ctx *d = ctx(a);
+	if (!d)
+		return;
+	free(d->tl);
+	d->tl = NULL;
+	d->n_tl = 0;
+	d->tl_top = 0;
+	kerr err = { 0 };
+	if (db_case_timeline(a->db, d->tl_case, &d->tl, &d->n_tl, &err) < 0)
+		say_err(d, &err);
+}
+
+static void timeline_draw(app *a)
+{
+	struct day_ctx *d = ctx(a);
+	if (!d)
+		return;
+	char buf[256];
+	str_var v[] = { { "case", d->tl_case }, { NULL, NULL } };
+	attron(A_BOLD);
+	draw_text(2, 2, app_render(a, "timeline.heading", v, buf, sizeof buf), COLS - 4);
+	attroff(A_BOLD);
+	int y = 4;
+	for (size_t i = (size_t)d->tl_top; i < d->n_tl && y < LINES - 3; i++, y++) {
+		const timeline_entry *e = &d->tl[i];
+		char when[32], line[900];
+		clock_format_local(e->at_ms, when, sizeof when);
+		snprintf(line, sizeof line, "%.8s %-6s %-8.8s %s", when + 11,
+			 app_str(a, timeline_kind_key(e->kind)), e->actor[0] ? e->actor : "-", e->text);
+		draw_text(y, 2, line, COLS - 4);
+	}
+	if (!d->n_tl)
+		draw_text(y, 2, app_str(a, "day.none"), COLS - 4);
+}
+
+static bool timeline_key(app *a, const key_event *ev)
+{
+	struct day_ctx *d = ctx(a);
+	int page = LINES - 8 > 1 ? LINES - 8 : 1;
+	if (key_is(ev, KEY_DOWN) || key_is(ev, KEY_NPAGE)) {
+		d->tl_top += key_is(ev, KEY_NPAGE) ? page : 1;
+		if (d->tl_top > (int)d->n_tl - 1)
+			d->tl_top = d->n_tl ? (int)d->n_tl - 1 : 0;
+		return true;
+	}
+	if (key_is(ev, KEY_UP) || key_is(ev, KEY_PPAGE)) {
+		d->tl_top -= key_is(ev, KEY_PPAGE) ? page : 1;
+		if (d->tl_top < 0)
+			d->tl_top = 0;
+		return true;
+	}
+	return false;
+}
+
+static bool timeline_act(app *a, action_id act)
+{
+	if (act == ACT_BACK || act == ACT_NEXT) {
+		app_go(a, SCR_DAY);
+		return true;
+	}
+	return act == ACT_NONE;
+}
+
+/* ---- refund (maker-checker) ---- */
+
+static void refund_send(app *a, const refund_rec *r);
+
+void refund_start(app *a, const char *case_no)
+{
+	struct day_ctx *d = ctx(a);
+	if (!d)
+		return;
+	payment_rec p;
+	refund_rec had;
+	kerr err = { 0 };
+	int rc = db_refund_of_case(a->db, case_no, &had, &err);
+	if (rc < 0) {
+		app_flash_err(a, &err);
+		return;
+	}
+	/* approved and not yet final (no answer, or PROCESSING): asked again with
+	 * the same refund number, which never refunds twice */
+	bool open_refund = rc == 0 && (strcmp(had.state, "PENDING") == 0 ||
+				       strcmp(had.state, "PROCESSING") == 0);
+	if (rc == 0 && !open_refund) {
+		str_var v[] = { { "state", had.state }, { NULL, NULL } };
+		char buf[512];
+		app_flash(a, app_render(a, "refund.already", v, buf, sizeof buf));
+		return;
+	}
+	bool pending = open_refund;
+	if (!pending && (db_payment_latest(a->db, case_no, &p, NULL, 0, &err) != 0 ||
+			 strcmp(p.state, "SUCCESS") != 0 || !p.verified)) {
+		app_flash(a, app_str(a, "refund.not_paid"));
+		return;
+	}
+	snprintf(d->rf_case, sizeof d->rf_case, "%s", case_no);
+	edit_clear(&d->rf_reason);
+	edit_clear(&d->rf_id);
+	edit_clear(&d->rf_pin);
+	d->rf_pin.secret = true;
+	d->rf_focus = 0;
+	d->rf_done = false;
+	d->rf_msg[0] = '\0';
+	d->rf_err = false;
+	app_go(a, SCR_REFUND);
+	if (pending) /* approved before, the gateway did not answer: send it again */
+		refund_send(a, &had);
+}
+
+/* Ask the gateway for the approved refund and record its answer. */
+static void refund_send(app *a, const refund_rec *r)
+{
+	struct day_ctx *d = ctx(a);
+	payment_poll_wait(a); /* a case left at its payment may have a query in flight */
+	kerr err = { 0 };
+	char buf[1024];
+	if (!a->pay) {
+		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", app_str(a, "pay.result.not_supported"));
+		d->rf_err = true;
+		return;
+	}
+	pay_refund q;
+	memset(&q, 0, sizeof q);
+	snprintf(q.out_trade_no, sizeof q.out_trade_no, "%s", r->out_trade_no);
+	snprintf(q.out_refund_no, sizeof q.out_refund_no, "%s", r->out_refund_no);
+	q.total_fen = q.refund_fen = r->amount_fen;
+	/* db_refund_approve kept it within PAY_REFUND_REASON_MAX bytes */
+	memcpy(q.reason, r->reason, strnlen(r->reason, sizeof q.reason - 1));
+	pay_result pr = pay_refund_order(a->pay, &q, &err);
+	if (pr != PR_OK) {
+		snprintf(d->rf_msg, sizeof d->rf_msg, "%s %s %s", app_str(a, "refund.pending"),
+			 app_str(a, pay_result_key(pr)), err.msg);
+		d->rf_err = true;
+		return;
+	}
+	if (db_refund_update(a->db, a->user.id, r->out_refund_no, pay_refund_state_name(q.state),
+			     q.refund_id, &err) != 0) {
+		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", kerr_text(&err, buf, sizeof buf));
+		d->rf_err = true;
+		return;
+	}
+	char amount[32];
+	str_var v[] = { { "amount", yuan(r->amount_fen, amount, sizeof amount) },
+			{ "state", app_str(a, pay_refund_state_key(q.state)) }, { "no", r->out_refund_no },
+			{ NULL, NULL } };
+	app_render(a, "refund.sent", v, d->rf_msg, sizeof d->rf_msg);
+	d->rf_err = false;
+	d->rf_done = true;
+}
+
+static void refund_enter(app *a)
+{
+	(void)a;
+}
+
+static void refund_draw(app *a)
+{
+	struct day_ctx *d = ctx(a);
+	char buf[512];
+	str_var v[] = { { "case", d->rf_case }, { NULL, NULL } };
+	draw_wrapped(3, 2, COLS - 4, 3, app_render(a, "refund.heading", v, buf, sizeof buf));
+	draw_text(7, 2, app_str(a, "refund.reason"), 20);
+	draw_field(7, 24, 40, &d->rf_reason, d->rf_focus == 0 && !d->rf_done);
+	draw_text(9, 2, app_str(a, "refund.supervisor_id"), 20);
+	draw_field(9, 24, 24, &d->rf_id, d->rf_focus == 1 && !d->rf_done);
+	draw_text(11, 2, app_str(a, "refund.pin"), 20);
+	draw_field(11, 24, 24, &d->rf_pin, d->rf_focus == 2 && !d->rf_done);
+	if (d->rf_msg[0]) {
+		attron(term_attr(d->rf_err ? ST_ERROR : ST_OK));
+		draw_wrapped(14, 2, COLS - 4, 4, d->rf_msg);
+		attroff(term_attr(d->rf_err ? ST_ERROR : ST_OK));
+	}
+}
+
+static bool refund_key(app *a, const key_event *ev)
+{
+	struct day_ctx *d = ctx(a);
+	if (d->rf_done)
+		return false;
+	edit_field *f = d->rf_focus == 0 ? &d->rf_reason : d->rf_focus == 1 ? &d->rf_id : &d->rf_pin;
+	return edit_key(f, ev);
+}
+
+static void refund_approve(app *a)
+{
+	struct day_ctx *d = ctx(a);
+	char reason[256], id[64], pin[64], buf[1024];
+	edit_get(&d->rf_reason, reason, sizeof reason);
+	edit_get(&d->rf_id, id, sizeof id);
+	edit_get(&d->rf_pin, pin, sizeof pin);
+	edit_clear(&d->rf_pin);
+	kerr err = { 0 };
+	staff_rec who;
+	login_result lr = db_staff_login(a->db, id, pin, a->cfg->login_max_failures,
+					 a->cfg->login_lock_minutes, &who, NULL, &err);
+	if (lr != LOGIN_OK) {
+		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", app_str(a, "approval.failed"));
+		d->rf_err = true;
+		d->rf_focus = 1;
+		return;
+	}
+	/* said in the clerk's words; the store refuses these too */
+	case_rec c;
+	if (who.role != ROLE_SUPERVISOR || strcmp(who.id, a->user.id) == 0 ||
+	    (db_case_get(a->db, d->rf_case, &c, &err) == 0 && strcmp(who.id, c.clerk_id) == 0)) {
+		snprintf(d->rf_msg, sizeof d->rf_msg, "%s",
+			 app_str(a, who.role != ROLE_SUPERVISOR ? "approval.not_supervisor" : "approval.self"));
+		d->rf_err = true;
+		d->rf_focus = 1;
+		return;
+	}
+	refund_rec r;
+	if (db_refund_approve(a->db, d->rf_case, a->user.id, who.id, reason, &r, &err) != 0) {
+		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", kerr_text(&err, buf, sizeof buf));
+		d->rf_err = true;
+		return;
+	}
+	refund_send(a, &r);
+}
+
+static bool refund_act(app *a, action_id act)
+{
+	struct day_ctx *d = ctx(a);
+	switch (act) {
+	case ACT_NONE:
+		return true;
+	case ACT_BACK:
+		app_go(a, SCR_HOME);
+		return true;
+	case ACT_FIELD:
+		if (!d->rf_done)
+			d->rf_focus = (d->rf_focus + 1) % 3;
+		return true;
+	case ACT_NEXT:
+		if (d->rf_done) {
+			app_go(a, SCR_HOME);
+			return true;
+		}
+		if (d->rf_focus < 2) {
+			d->rf_focus++;
+			return true;
+		}
+		refund_approve(a);
+		return true;
+	default:
+		return false;
+	}
+}
+
+const screen_ops scr_day = { SCR_DAY, day_enter, day_draw, day_key, day_act };
+const screen_ops scr_timeline = { SCR_TIMELINE, timeline_enter, timeline_draw, timeline_key, timeline_act };
+const screen_ops scr_refund = { SCR_REFUND, refund_enter, refund_draw, refund_key, refund_act };
