@@ -1,31 +1,26 @@
-/* kiosk: the full-screen program at the counter. main() loads and checks the
- * configuration, opens the database and the devices (the demo key and payment
- * in demo mode), then runs the loop: draw, take one key (from the terminal or
- * the script), dispatch it to the screen or the action table. The loop is the
- * only place that waits, so a script key is taken only when the program is idle.
- * Options: --config DIR, --data-dir DIR, --demo, --check. */
+/* app: the loop and what it offers the screens. The loop draws, takes one
+ * key (from the terminal or the script), and dispatches it to the screen or
+ * the action table; it is the only place that waits, so a script key is taken
+ * only when the program is idle. Screens change through app_go/app_return,
+ * which give each screen its private state and take it back. */
 #include <curses.h>
-#include <locale.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/base/clock.h"
-#include "core/base/civil.h"
-#include "forms/config_check.h"
 #include "tui/term/dump.h"
 #include "tui/term/term.h"
 #include "tui/app/app.h"
 
 const action_def actions[ACT_COUNT] = {
-#define X(e, key, label, skey, where, when) { key, label, skey, where, when },
+#define X(e, key, label, skey, where, need) { key, label, skey, where, need },
 	ACTIONS(X)
 #undef X
 };
 
-static const char *const screen_keys[SCR_COUNT] = {
+const char *const screen_keys[SCR_COUNT] = {
 #define X(e, key) key,
 	SCREENS(X)
 #undef X
@@ -46,20 +41,21 @@ bool action_offered_on(const app *a, action_id id, screen_id s)
 	const action_def *d = &actions[id];
 	if (!(d->where & ON(s)))
 		return false;
-	int when = d->when & A_WHEN;
-	if ((when == A_DEMO && !a->demo) || (when == A_REAL && a->demo))
+	unsigned need = d->need;
+	if ((need & NEED_DEMO) && !a->k.demo)
 		return false;
-	switch (id) {
-	case ACT_OLD_REASON: /* lost or broken is asked of a reissue only */
-		return a->cs && a->cs->svc->kind == SVC_REISSUE;
-	case ACT_SUPERVISE:  /* the day view and day close are the supervisor's */
-		return a->signed_in && a->user.role == ROLE_SUPERVISOR;
-	case ACT_T_GATEWAY:
-	case ACT_T_PIN_LOCK: /* the trainer's controls, while a scenario is played */
-		return train_banner(a)[0] != '\0';
-	default:
-		return true;
-	}
+	if ((need & NEED_REAL) && a->k.demo)
+		return false;
+	/* the day view and day close are the supervisor's */
+	if ((need & NEED_SUPERVISOR) && !(a->k.signed_in && a->k.user.role == ROLE_SUPERVISOR))
+		return false;
+	/* lost or broken is asked of a reissue only */
+	if ((need & NEED_REISSUE) && !(a->cs && a->cs->svc->kind == SVC_REISSUE))
+		return false;
+	/* the trainer's controls, while a scenario is played */
+	if ((need & NEED_SCENARIO) && train_banner(a)[0] == '\0')
+		return false;
+	return true;
 }
 
 action_id action_for_key(const app *a, const key_event *ev)
@@ -74,13 +70,12 @@ action_id action_for_key(const app *a, const key_event *ev)
 
 const char *app_str(const app *a, const char *key)
 {
-	const char *s = strings_get(a->str, key);
-	return s ? s : key;
+	return counter_str(&a->k, key);
 }
 
 const char *app_render(const app *a, const char *key, const str_var *vars, char *buf, size_t n)
 {
-	return strings_render(a->str, key, vars, buf, n);
+	return counter_render(&a->k, key, vars, buf, n);
 }
 
 void app_flash(app *a, const char *text)
@@ -93,18 +88,63 @@ void app_flash_err(app *a, const kerr *err)
 	kerr_text(err, a->flash, sizeof a->flash);
 }
 
-int app_today_ymd(void)
+/* Help and the lock are shown over a screen, which keeps its state under them. */
+static bool is_overlay(screen_id s)
 {
-	int y, m, d;
-	civil_to_ymd(clock_today(), &y, &m, &d);
-	return y * 10000 + m * 100 + d;
+	return s == SCR_HELP || s == SCR_LOCK;
+}
+
+static void release(app *a, screen_id s)
+{
+	const screen_ops *o = screens[s];
+	if (!a->priv[s])
+		return;
+	if (o->leave)
+		o->leave(a);
+	free(a->priv[s]);
+	a->priv[s] = NULL;
+}
+
+/* The screen being left gives its state back, unless it keeps it or only an
+ * overlay comes over it. */
+static void leave(app *a, screen_id from, screen_id to)
+{
+	/* help comes over any screen, the lock over any but an overlay */
+	if (from == to || screens[from]->keep || to == SCR_HELP || (to == SCR_LOCK && !is_overlay(from)))
+		return;
+	screen_id cur = a->screen;
+	a->screen = from; /* leave() hooks see their own screen */
+	release(a, from);
+	a->screen = cur;
 }
 
 void app_go(app *a, screen_id s)
 {
+	leave(a, a->screen, s);
 	a->screen = s;
+	if (screens[s]->private_size && !a->priv[s])
+		a->priv[s] = calloc(1, screens[s]->private_size);
 	if (screens[s]->enter)
 		screens[s]->enter(a);
+}
+
+void app_return(app *a, screen_id s)
+{
+	leave(a, a->screen, s);
+	a->screen = s;
+}
+
+void *app_private(app *a)
+{
+	return a->priv[a->screen];
+}
+
+void app_release_all(app *a)
+{
+	for (int s = 0; s < SCR_COUNT; s++) {
+		a->screen = (screen_id)s;
+		release(a, (screen_id)s);
+	}
 }
 
 void app_ask(app *a, const char *question, void (*on_yes)(app *a))
@@ -118,26 +158,24 @@ void app_ask(app *a, const char *question, void (*on_yes)(app *a))
 
 static void do_quit(app *a)
 {
-	kerr err = { 0 };
-	if (a->signed_in)
-		db_staff_logout(a->db, a->user.id, &err);
+	session_logout(&a->k);
 	a->quit = true;
 }
 
 static void lock_now(app *a)
 {
-	if (!a->signed_in || a->screen == SCR_LOCK)
+	if (!a->k.signed_in || a->screen == SCR_LOCK)
 		return;
 	/* help opened on the lock screen: still locked, back to it as it was */
 	if (a->screen == SCR_HELP && a->help_from == SCR_LOCK) {
-		a->screen = SCR_LOCK;
+		app_return(a, SCR_LOCK);
 		return;
 	}
 	a->lock_from = a->screen == SCR_HELP ? a->help_from : a->screen;
+	if (a->screen == SCR_HELP)
+		app_return(a, a->help_from);
 	a->asking = false; /* a question left open is asked again by its key */
-	kerr err = { 0 };
-	db_audit_append(a->db, a->user.id, "staff.lock", a->cs ? a->cs->rec.case_no : "",
-			"idle or F9", &err);
+	session_lock(&a->k, a->cs ? a->cs->rec.case_no : "");
 	app_go(a, SCR_LOCK);
 }
 
@@ -190,16 +228,16 @@ static void handle_key(app *a, const key_event *ev)
 
 void app_watch_key(app *a)
 {
-	if (!a->tok)
+	if (!a->k.tok)
 		return;
 	bool present = false;
-	a->reader_st = token_present(a->tok, &present);
+	a->reader_st = token_present(a->k.tok, &present);
 	if (present == a->key_seen && !a->key_dirty)
 		return;
 	a->key_seen = present;
 	a->key_dirty = false;
 	if (present)
-		a->key_st = token_read_info(a->tok, &a->key_info);
+		a->key_st = token_read_info(a->k.tok, &a->key_info);
 	else
 		memset(&a->key_info, 0, sizeof a->key_info);
 }
@@ -225,12 +263,12 @@ void app_redraw(app *a)
 
 static void check_idle(app *a)
 {
-	int64_t idle_ms = (int64_t)a->cfg->idle_lock_minutes * 60000;
-	if (a->signed_in && idle_ms > 0 && clock_now_ms() - a->last_key_ms >= idle_ms)
+	int64_t idle_ms = (int64_t)a->k.cfg->idle_lock_minutes * 60000;
+	if (a->k.signed_in && idle_ms > 0 && clock_now_ms() - a->last_key_ms >= idle_ms)
 		lock_now(a);
 }
 
-static int run(app *a)
+int app_run(app *a)
 {
 	int rc = 0;
 	a->last_key_ms = clock_now_ms();
@@ -282,133 +320,3 @@ static int run(app *a)
 	return rc;
 }
 
-/* Every screen and action names UI strings: check them at start-up so a gap in
- * a translation is found here, not on a clerk's screen. */
-static int check_ui_strings(const app *a, kerr *err)
-{
-	for (int i = 0; i < SCR_COUNT; i++)
-		if (!strings_get(a->str, screen_keys[i]))
-			return kerr_set(err, lang_name(a->lg), "UI string '%s' is missing from strings/%s.ini",
-					screen_keys[i], lang_name(a->lg));
-	for (int i = 0; i < ACT_COUNT; i++) {
-		char help[96];
-		snprintf(help, sizeof help, "%s.help", actions[i].str_key);
-		if (!strings_get(a->str, actions[i].str_key) || !strings_get(a->str, help))
-			return kerr_set(err, lang_name(a->lg),
-					"UI string '%s' or '%s' is missing from strings/%s.ini",
-					actions[i].str_key, help, lang_name(a->lg));
-	}
-	for (int i = 0; i < TSR_COUNT; i++)
-		if (!strings_get(a->str, tokstep_refusal_key((tokstep_refusal)i)))
-			return kerr_set(err, lang_name(a->lg), "UI string '%s' is missing from strings/%s.ini",
-					tokstep_refusal_key((tokstep_refusal)i), lang_name(a->lg));
-	return 0;
-}
-
-static int usage(void)
-{
-	fprintf(stderr, "usage: kiosk [--config DIR] [--data-dir DIR] [--demo] [--check]\n");
-	return 2;
-}
-
-int main(int argc, char **argv)
-{
-	/* A fixed mmap threshold: large short-lived buffers (the 4 MiB of a PIN's
-	 * scrypt) go back to the system when freed instead of staying in the heap,
-	 * which keeps a kiosk that runs all day inside its memory budget. */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-	setlocale(LC_ALL, "");
-	const char *config_dir = NULL, *data_dir = NULL;
-	bool demo = false, check_only = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--demo") == 0)
-			demo = true;
-		else if (strcmp(argv[i], "--check") == 0)
-			check_only = true;
-		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			config_dir = argv[++i];
-		else if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
-			data_dir = argv[++i];
-		else
-			return usage();
-	}
-	const char *dir = config_default_dir(config_dir);
-	kerr err = { 0 };
-	char msg[1024];
-	config_summary sum;
-	app a;
-	memset(&a, 0, sizeof a);
-	a.login_pin.secret = true;
-	a.demo = demo;
-	int rc = 2;
-	if (config_check_dir(dir, &sum, &err) != 0 || !(a.cfg = config_load(dir, &err)) ||
-	    !(a.cat = catalog_load(dir, &err)) || !(a.form = form_load(dir, &err)))
-		goto out;
-	a.lg = a.cfg->language;
-	if (!(a.str = strings_load(dir, a.lg, &err)) || check_ui_strings(&a, &err) != 0)
-		goto out;
-	/* Demo mode never touches the real data: its own directory (database,
-	 * slips, the kiosk key) under the configured one. */
-	char demo_dir[900];
-	snprintf(demo_dir, sizeof demo_dir, "%.890s/demo", a.cfg->data_dir);
-	a.data_dir = data_dir ? data_dir : demo ? demo_dir : a.cfg->data_dir;
-	if (demo)
-		snprintf(a.db_path, sizeof a.db_path, "%.900s/demo.db", a.data_dir);
-	else if (data_dir)
-		snprintf(a.db_path, sizeof a.db_path, "%s/kiosk.db", data_dir);
-	else
-		snprintf(a.db_path, sizeof a.db_path, "%s", a.cfg->db_file);
-	if (!(a.db = db_open(a.db_path, a.cfg->kiosk_id, DB_OPEN_CREATE, &err)))
-		goto out;
-	if (demo && demo_prepare(&a, dir, &err) != 0)
-		goto out;
-	/* Outside demo mode: the customer's key through PC/SC (nothing talks to
-	 * pcscd until the first look, so the kiosk starts without a reader), the
-	 * local CA, and the WeChat Pay client when configured. */
-	char ca_dir[1100];
-	snprintf(ca_dir, sizeof ca_dir, "%s%s", data_dir ? data_dir : a.cfg->ca_dir, data_dir ? "/ca" : "");
-	if (!demo && (!(a.tok = token_pcsc_new(a.cfg->reader, a.cfg->token_admin_secret_file, &err)) ||
-		      !(a.ca = issuer_local_new(ca_dir, &err))))
-		goto out;
-	if (!demo && strcmp(a.cfg->payment.mode, "wechat") == 0 &&
-	    (pay_wechat_files_check(&a.cfg->payment, &err) != 0 || !(a.pay = pay_wechat_new(&a.cfg->payment, &err))))
-		goto out;
-	if (check_only) {
-		printf("kiosk %s ready: config %s, database %s (schema %d)%s\n", a.cfg->kiosk_id, dir,
-		       a.db_path, db_schema_version(a.db), demo ? ", demo mode" : "");
-		rc = 0;
-		goto out;
-	}
-	const char *script = getenv("KIOSK_SCRIPT");
-	a.in = input_new(script && *script ? script : NULL);
-	if (!a.in) {
-		kerr_set(&err, script, "cannot read the key script");
-		goto out;
-	}
-	if (term_open(input_is_script(a.in)) != 0) {
-		kerr_set(&err, NULL, "cannot start the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
-		goto out;
-	}
-	rc = run(&a);
-	term_close();
-out:
-	if (rc == 2 && (err.msg[0] || err.where[0]))
-		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));
-	case_end(&a);
-	super_free(&a);
-	train_free(&a);
-	free(a.cases);
-	input_free(a.in);
-	if (a.tok)
-		token_dev_free(a.tok);
-	if (a.ca)
-		issuer_free(a.ca);
-	if (a.pay)
-		pay_dev_free(a.pay);
-	db_close(a.db);
-	form_free(a.form);
-	strings_free(a.str);
-	catalog_free(a.cat);
-	config_free(a.cfg);
-	return rc;
-}

@@ -1,15 +1,12 @@
-/* demo: what trainer mode adds at start-up: the demo staff (kiosk-config/
- * demo/staff.ini) in the demo database, the simulated key with its demo keys
- * (demo/keys.ini) and the simulated payment. The real database is never
- * opened in demo mode; main() gives the demo its own file. */
+#include "tui/flow/demo.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #include "core/base/kini.h"
 #include "core/case/staff.h"
-#include "tui/app/app.h"
 
-static int add_staff(app *a, const char *dir, kerr *err)
+static int add_staff(counter *k, const char *dir, kerr *err)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/demo/staff.ini", dir);
@@ -36,25 +33,25 @@ static int add_staff(app *a, const char *dir, kerr *err)
 			break;
 		}
 		staff_rec existing;
-		int got = db_staff_get(a->db, s->arg, &existing, err);
+		int got = db_staff_get(k->db, s->arg, &existing, err);
 		if (got < 0)
 			rc = -1;
 		else if (got == 1)
-			rc = db_staff_add(a->db, "demo", s->arg, name->value, (staff_role)r, pin->value, err);
+			rc = db_staff_add(k->db, "demo", s->arg, name->value, (staff_role)r, pin->value, err);
 	}
 	kini_free(d);
 	return rc;
 }
 
-int demo_prepare(app *a, const char *config_dir, kerr *err)
+int demo_prepare(counter *k, const char *config_dir, kerr *err)
 {
-	if (add_staff(a, config_dir, err) != 0)
+	if (add_staff(k, config_dir, err) != 0)
 		return -1;
 	char keys[1024];
 	snprintf(keys, sizeof keys, "%s/demo/keys.ini", config_dir);
-	if (!(a->tok = token_demo_new(keys, err)))
+	if (!(k->tok = token_demo_new(keys, err)))
 		return -1;
-	if (!(a->pay = pay_demo_new(err)))
+	if (!(k->pay = pay_demo_new(err)))
 		return -1;
 	return 0;
 }

@@ -14,8 +14,8 @@
  * for this case's unit, not before today, and not the certificate the
  * database holds for the key (docs/devices.md).
  *
- * The demo keeps the op-by-op simulation in scr_end.c: the demo key has no
- * key pair to certify. */
+ * The demo keeps the op-by-op simulation in token_flow.c: the demo key has
+ * no key pair to certify. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,23 +26,12 @@
 #include "core/token/issuer.h"
 #include "core/case/rules.h"
 #include "db/repo/token_repo.h"
-#include "tui/app/app.h"
-
-static const char *const refusal_keys[TSR_COUNT] = {
-#define X(e, key) key,
-	TOKSTEP_REFUSALS(X)
-#undef X
-};
-
-const char *tokstep_refusal_key(tokstep_refusal r)
-{
-	return (unsigned)r < TSR_COUNT ? refusal_keys[r] : "tokstep.store_failed";
-}
+#include "tui/flow/token_flow.h"
 
 /* The run's state: what was read, what was issued, the text for the step. */
 typedef struct run {
-	app *a;
-	case_ctx *cs;
+	counter *k;
+	case_flow *cs;
 	token_info ki;
 	cert_info ci;          /* the key's certificate, when read */
 	bool have_ci;
@@ -57,21 +46,21 @@ static bool fail_status(run *r, token_status st, int tries)
 	char buf[700], t[16];
 	snprintf(t, sizeof t, "%d", tries);
 	str_var v[] = { { "tries", t }, { NULL, NULL } };
-	app_render(r->a, token_status_key(st), v, buf, sizeof buf);
-	const char *det = r->a->tok ? token_pcsc_detail(r->a->tok) : "";
+	counter_render(r->k, token_status_key(st), v, buf, sizeof buf);
+	const char *det = r->k->tok ? token_pcsc_detail(r->k->tok) : "";
 	snprintf(r->cs->step_msg, sizeof r->cs->step_msg, "%s%s%.300s%s", buf, det[0] ? " (" : "",
 		 det, det[0] ? ")" : "");
 	r->cs->step_failed = true;
 	/* a key pulled mid-write: finish when it is back (the tick looks) */
 	r->cs->token_resume = st == TOK_REMOVED;
 	if (st == TOK_REMOVED)
-		snprintf(r->cs->step_msg, sizeof r->cs->step_msg, "%s", app_str(r->a, "tokstep.resume_wait"));
+		snprintf(r->cs->step_msg, sizeof r->cs->step_msg, "%s", counter_str(r->k, "tokstep.resume_wait"));
 	return false;
 }
 
 static bool refuse(run *r, tokstep_refusal why, const str_var *v)
 {
-	app_render(r->a, tokstep_refusal_key(why), v, r->cs->step_msg, sizeof r->cs->step_msg);
+	counter_render(r->k, tokstep_refusal_key(why), v, r->cs->step_msg, sizeof r->cs->step_msg);
 	r->cs->step_failed = true;
 	return false;
 }
@@ -89,7 +78,7 @@ static bool refuse_match(run *r, cert_match m)
 	str_var v[] = { { "cert_unit", r->ci.unit_name }, { "cert_uscc", r->ci.uscc },
 			{ "case_unit", r->cs->rec.unit_name }, { "case_uscc", r->cs->rec.uscc },
 			{ NULL, NULL } };
-	app_render(r->a, cert_match_key(m), v, r->cs->step_msg, sizeof r->cs->step_msg);
+	counter_render(r->k, cert_match_key(m), v, r->cs->step_msg, sizeof r->cs->step_msg);
 	r->cs->step_failed = true;
 	return false;
 }
@@ -106,9 +95,9 @@ static void progress(run *r, const char *what)
 {
 	char key[64];
 	snprintf(key, sizeof key, "tokstep.progress.%s", what);
-	snprintf(r->cs->step_msg, sizeof r->cs->step_msg, "%s", app_str(r->a, key));
+	snprintf(r->cs->step_msg, sizeof r->cs->step_msg, "%s", counter_str(r->k, key));
 	r->cs->step_failed = false;
-	app_redraw(r->a);
+	counter_progress(r->k);
 }
 
 static bool same_key(run *r);
@@ -117,7 +106,7 @@ static bool same_key(run *r);
  * driver reconnects to whatever key is in the reader. */
 static bool read_info(run *r)
 {
-	token_status st = token_read_info(r->a->tok, &r->ki);
+	token_status st = token_read_info(r->k->tok, &r->ki);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
 	return same_key(r);
@@ -128,12 +117,12 @@ static bool read_cert(run *r)
 {
 	unsigned char *der = NULL;
 	size_t len = 0;
-	token_status st = token_read_cert(r->a->tok, &der, &len);
+	token_status st = token_read_cert(r->k->tok, &der, &len);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
 	kerr err = { 0 };
 	bool ok = cert_parse(der, len, &r->ci, &err) == 0;
-	if (ok && issuer_verify(r->a->ca, der, len, &err) != 0) {
+	if (ok && issuer_verify(r->k->ca, der, len, &err) != 0) {
 		free(der);
 		return refuse(r, TSR_NOT_OUR_CA, NULL);
 	}
@@ -157,7 +146,7 @@ static bool unrecorded_ours(run *r)
 	if (!r->have_ci || cert_compare(&r->ci, r->cs->rec.unit_name, r->cs->rec.uscc) != CERT_MATCH)
 		return false;
 	kerr err = { 0 };
-	return db_token_issue_pending(r->a->db, r->cs->rec.case_no, r->ki.serial, r->ci.serial, &err) == 1;
+	return db_token_issue_pending(r->k->db, r->cs->rec.case_no, r->ki.serial, r->ci.serial, &err) == 1;
 }
 
 /* Issue a certificate for the key's own key pair and write it. */
@@ -165,23 +154,23 @@ static bool issue_and_write(run *r, long nb, long na)
 {
 	unsigned char *spki = NULL;
 	size_t spki_len = 0;
-	token_status st = token_read_pubkey(r->a->tok, &spki, &spki_len);
+	token_status st = token_read_pubkey(r->k->tok, &spki, &spki_len);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
 	progress(r, "issue");
 	kerr err = { 0 };
 	issue_request rq = { spki, spki_len, r->cs->rec.unit_name, r->cs->rec.uscc, nb, na };
-	int rc = issuer_issue(r->a->ca, &rq, &r->ic, &err);
+	int rc = issuer_issue(r->k->ca, &rq, &r->ic, &err);
 	free(spki);
 	if (rc != 0)
 		return refuse_err(r, TSR_ISSUER, &err);
 	/* noted before the key is touched: a rerun recognises it on the key */
-	if (db_token_issue_note(r->a->db, r->a->user.id, r->cs->rec.case_no, r->ki.serial, r->ic.serial,
+	if (db_token_issue_note(r->k->db, r->k->user.id, r->cs->rec.case_no, r->ki.serial, r->ic.serial,
 				&err) != 0)
 		return refuse_err(r, TSR_STORE, &err);
 	progress(r, "write_cert");
 	token_cert tc = issued_token_cert(&r->ic, r->cs->rec.unit_name, r->cs->rec.uscc);
-	st = token_write_cert(r->a->tok, &tc);
+	st = token_write_cert(r->k->tok, &tc);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
 	/* what is now on the key is what gets recorded */
@@ -215,10 +204,10 @@ static bool same_key(run *r)
 /* A new certificate on a blank (or prepared, or resumed) key: new, reissue. */
 static bool key_new(run *r, long old_nb, long old_na)
 {
-	const app *a = r->a;
+	const counter *ctr = r->k;
 	if (!r->ki.personalised) {
 		progress(r, "personalise");
-		token_status st = token_personalise(a->tok, a->cat->rules.initial_pin);
+		token_status st = token_personalise(ctr->tok, ctr->cat->rules.initial_pin);
 		if (st != TOK_OK)
 			return fail_status(r, st, -1);
 		if (!read_info(r))
@@ -243,7 +232,7 @@ static bool key_new(run *r, long old_nb, long old_na)
 
 /* The old key of a reissue or of a revocation without the key: the one the
  * clerk picked among the unit's keys on record, "" when there is none. */
-static const char *old_serial(const case_ctx *cs)
+static const char *old_serial(const case_flow *cs)
 {
 	return cs->n_old_keys && cs->old_sel < cs->n_old_keys ? cs->old_keys[cs->old_sel].serial : "";
 }
@@ -251,11 +240,11 @@ static const char *old_serial(const case_ctx *cs)
 /* The key side of the service. On success r->detail says what was done. */
 static bool key_part(run *r)
 {
-	app *a = r->a;
-	case_ctx *cs = r->cs;
+	counter *ctr = r->k;
+	case_flow *cs = r->cs;
 	const service *svc = cs->svc;
 	bool present = false;
-	token_present(a->tok, &present);
+	token_present(ctr->tok, &present);
 	/* a key agreed to and gone since is not "the key not brought" */
 	if (svc->kind == SVC_REVOKE && !present && !cs->confirm_serial[0]) {
 		if (!old_serial(cs)[0])
@@ -280,7 +269,7 @@ static bool key_part(run *r)
 			return refuse(r, TSR_KEY_IN_USE, v);
 		}
 		long nb, na;
-		if (old_serial(cs)[0] && db_token_get(a->db, old_serial(cs), &old, &err) == 0 &&
+		if (old_serial(cs)[0] && db_token_get(ctr->db, old_serial(cs), &old, &err) == 0 &&
 		    old.cert_not_after >= 0) {
 			nb = old.cert_not_before;
 			na = old.cert_not_after;
@@ -302,7 +291,7 @@ static bool key_part(run *r)
 			 * run that did not get to record it: the records follow now */
 			token_rec k;
 			kerr err = { 0 };
-			if (db_token_get(a->db, r->ki.serial, &k, &err) == 0 &&
+			if (db_token_get(ctr->db, r->ki.serial, &k, &err) == 0 &&
 			    (k.state == TS_ACTIVE || k.state == TS_SUSPENDED) &&
 			    strcmp(k.uscc, cs->rec.uscc) == 0) {
 				note(r, "found erased, recorded now", "", "");
@@ -317,7 +306,7 @@ static bool key_part(run *r)
 		if (m != CERT_MATCH)
 			return refuse_match(r, m);
 		progress(r, "erase");
-		token_status st = token_erase(a->tok);
+		token_status st = token_erase(ctr->tok);
 		if (st != TOK_OK)
 			return fail_status(r, st, -1);
 		note(r, "erased", "", "");
@@ -359,7 +348,7 @@ static bool key_part(run *r)
 	}
 	case SVC_UNLOCK: {
 		progress(r, "reset_pin");
-		token_status st = token_reset_pin(a->tok, a->cat->rules.initial_pin);
+		token_status st = token_reset_pin(ctr->tok, ctr->cat->rules.initial_pin);
 		if (st != TOK_OK)
 			return fail_status(r, st, -1);
 		note(r, "PIN reset to the initial PIN", "", "");
@@ -379,7 +368,7 @@ static bool seal_part(run *r)
 	progress(r, "write_seal");
 	if (!read_info(r))
 		return false;
-	token_status st = token_write_seal(r->a->tok, r->ki.not_after);
+	token_status st = token_write_seal(r->k->tok, r->ki.not_after);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
 	return read_info(r);
@@ -396,7 +385,7 @@ static bool check_part(run *r)
 	bool pin_known = svc->kind == SVC_NEW || svc->kind == SVC_REISSUE || svc->kind == SVC_UNLOCK;
 	int tries = -1;
 	kerr err = { 0 };
-	token_status st = token_final_check(r->a->tok, pin_known ? r->a->cat->rules.initial_pin : NULL,
+	token_status st = token_final_check(r->k->tok, pin_known ? r->k->cat->rules.initial_pin : NULL,
 					    &tries, &err);
 	if (st != TOK_OK)
 		return fail_status(r, st, tries);
@@ -407,27 +396,27 @@ static bool check_part(run *r)
 /* The database side, inside the caller's transaction. */
 static int record(run *r, kerr *err)
 {
-	app *a = r->a;
-	case_ctx *cs = r->cs;
-	const char *who = a->user.id, *case_no = cs->rec.case_no, *serial = r->ki.serial;
+	counter *ctr = r->k;
+	case_flow *cs = r->cs;
+	const char *who = ctr->user.id, *case_no = cs->rec.case_no, *serial = r->ki.serial;
 	const service *svc = cs->svc;
 	token_rec k;
-	int known = serial[0] ? db_token_get(a->db, serial, &k, err) : 1;
+	int known = serial[0] ? db_token_get(ctr->db, serial, &k, err) : 1;
 	if (known < 0)
 		return -1;
 	switch (svc->kind) {
 	case SVC_NEW:
 	case SVC_REISSUE: {
 		if ((known == 1 || k.state == TS_UNFORMATTED) &&
-		    db_token_transition(a->db, who, case_no, serial, TS_FORMATTED, TR_PERSONALISED,
+		    db_token_transition(ctr->db, who, case_no, serial, TS_FORMATTED, TR_PERSONALISED,
 					NULL, err) != 0)
 			return -1;
 		cert_new cn = { r->ci.serial, cs->rec.unit_name, cs->rec.uscc, r->ci.not_before,
 				r->ci.not_after, r->der, r->der_len };
-		if (db_token_enroll(a->db, who, case_no, serial, &cn, TR_ENROLLED, err) != 0)
+		if (db_token_enroll(ctr->db, who, case_no, serial, &cn, TR_ENROLLED, err) != 0)
 			return -1;
 		if (svc->kind == SVC_REISSUE && old_serial(cs)[0] &&
-		    db_token_retire(a->db, who, case_no, old_serial(cs),
+		    db_token_retire(ctr->db, who, case_no, old_serial(cs),
 				    cs->old_broken ? TR_BROKEN : TR_LOST, NULL, err) != 0)
 			return -1;
 		break;
@@ -436,25 +425,25 @@ static int record(run *r, kerr *err)
 	case SVC_CHANGE: {
 		cert_new cn = { r->ci.serial, cs->rec.unit_name, cs->rec.uscc, r->ci.not_before,
 				r->ci.not_after, r->der, r->der_len };
-		if (db_token_enroll(a->db, who, case_no, serial, &cn,
+		if (db_token_enroll(ctr->db, who, case_no, serial, &cn,
 				    svc->kind == SVC_RENEW ? TR_RENEWED : TR_REENROLLED, err) != 0)
 			return -1;
 		break;
 	}
 	case SVC_BIND:
-		if (db_token_bind(a->db, who, case_no, serial, cs->rec.uscc, cs->rec.unit_name,
+		if (db_token_bind(ctr->db, who, case_no, serial, cs->rec.uscc, cs->rec.unit_name,
 				  cs->rec.agent_name, cs->rec.agent_id_no, err) != 0)
 			return -1;
 		break;
 	case SVC_UNLOCK:
-		if (db_token_pin_reset(a->db, who, case_no, serial, err) != 0)
+		if (db_token_pin_reset(ctr->db, who, case_no, serial, err) != 0)
 			return -1;
 		break;
 	case SVC_REVOKE: {
 		const char *gone = serial[0] ? serial : old_serial(cs);
-		if (db_token_retire(a->db, who, case_no, gone, TR_REVOKED, NULL, err) != 0)
+		if (db_token_retire(ctr->db, who, case_no, gone, TR_REVOKED, NULL, err) != 0)
 			return -1;
-		if (serial[0] && db_token_transition(a->db, who, case_no, serial, TS_UNFORMATTED,
+		if (serial[0] && db_token_transition(ctr->db, who, case_no, serial, TS_UNFORMATTED,
 						     TR_ERASED, NULL, err) != 0)
 			return -1;
 		break;
@@ -463,7 +452,7 @@ static int record(run *r, kerr *err)
 		break;
 	}
 	if (needs_op(svc, TOP_WRITE_SEAL) &&
-	    db_token_set_seal(a->db, who, case_no, serial, r->ki.seal_not_after, err) != 0)
+	    db_token_set_seal(ctr->db, who, case_no, serial, r->ki.seal_not_after, err) != 0)
 		return -1;
 	return 0;
 }
@@ -476,8 +465,8 @@ static void revoke_at_ca(run *r, const char *old_cert_serial)
 	const char *why = r->cs->svc->kind == SVC_REVOKE ? "revoked"
 			  : r->cs->svc->kind == SVC_REISSUE ? (r->cs->old_broken ? "broken" : "lost")
 							    : "superseded";
-	if (old_cert_serial[0] && issuer_revoke(r->a->ca, old_cert_serial, why, &err) != 0)
-		app_flash_err(r->a, &err);
+	if (old_cert_serial[0] && issuer_revoke(r->k->ca, old_cert_serial, why, &err) != 0)
+		counter_say_err(r->k, &err);
 }
 
 /* The certificate the CA must list as revoked once the records are in: the
@@ -487,7 +476,7 @@ static void revoke_at_ca(run *r, const char *old_cert_serial)
  * so does the CA. */
 static void old_cert_of(run *r, char *out, size_t n)
 {
-	case_ctx *cs = r->cs;
+	case_flow *cs = r->cs;
 	token_rec k;
 	kerr err = { 0 };
 	out[0] = '\0';
@@ -495,12 +484,12 @@ static void old_cert_of(run *r, char *out, size_t n)
 	case SVC_REVOKE:
 		if (r->have_ci)
 			snprintf(out, n, "%s", r->ci.serial);
-		else if (db_token_get(r->a->db, r->ki.serial[0] ? r->ki.serial : old_serial(cs), &k,
+		else if (db_token_get(r->k->db, r->ki.serial[0] ? r->ki.serial : old_serial(cs), &k,
 				      &err) == 0)
 			snprintf(out, n, "%s", k.cert_serial);
 		break;
 	case SVC_REISSUE:
-		if (old_serial(cs)[0] && db_token_get(r->a->db, old_serial(cs), &k, &err) == 0)
+		if (old_serial(cs)[0] && db_token_get(r->k->db, old_serial(cs), &k, &err) == 0)
 			snprintf(out, n, "%s", k.cert_serial);
 		break;
 	case SVC_CHANGE:
@@ -508,7 +497,7 @@ static void old_cert_of(run *r, char *out, size_t n)
 		 * database still holds for the key */
 		if (cs->replaced_cert[0])
 			snprintf(out, n, "%s", cs->replaced_cert);
-		else if (db_token_get(r->a->db, r->ki.serial, &k, &err) == 0 &&
+		else if (db_token_get(r->k->db, r->ki.serial, &k, &err) == 0 &&
 			 strcmp(k.cert_serial, r->ci.serial) != 0)
 			snprintf(out, n, "%s", k.cert_serial);
 		break;
@@ -525,13 +514,12 @@ static bool run_done(run *r, bool ok)
 	return ok;
 }
 
-bool tokstep_run(app *a)
+bool tokstep_run(counter *k, case_flow *cs)
 {
-	case_ctx *cs = a->cs;
-	run r = { .a = a, .cs = cs };
+	run r = { .k = k, .cs = cs };
 	cs->token_resume = false;
 	cs->replaced_cert[0] = '\0';
-	if (!a->tok || !a->ca)
+	if (!k->tok || !k->ca)
 		return fail_status(&r, TOK_NO_READER, -1);
 	if (!key_part(&r) || !seal_part(&r) || !check_part(&r))
 		return run_done(&r, false);
@@ -542,17 +530,17 @@ bool tokstep_run(app *a)
 	old_cert_of(&r, old_cert, sizeof old_cert);
 	kerr err = { 0 };
 	progress(&r, "record");
-	if (db_tx_begin(a->db, &err) != 0 || record(&r, &err) != 0) {
-		db_tx_rollback(a->db);
+	if (db_tx_begin(k->db, &err) != 0 || record(&r, &err) != 0) {
+		db_tx_rollback(k->db);
 		refuse_err(&r, TSR_STORE, &err);
 		return run_done(&r, false);
 	}
-	if (!case_commit(a, STEP_TOKEN, r.detail[0] ? r.detail : "done")) {
-		db_tx_rollback(a->db);
+	if (!case_flow_commit(k, cs, STEP_TOKEN, r.detail[0] ? r.detail : "done")) {
+		db_tx_rollback(k->db);
 		return run_done(&r, false);
 	}
-	if (db_tx_commit(a->db, &err) != 0) {
-		db_tx_rollback(a->db);
+	if (db_tx_commit(k->db, &err) != 0) {
+		db_tx_rollback(k->db);
 		refuse_err(&r, TSR_STORE, &err);
 		return run_done(&r, false);
 	}
@@ -563,9 +551,8 @@ bool tokstep_run(app *a)
 }
 
 /* The unit's keys on record, for a reissue or a revocation. */
-void tokstep_load_old_keys(app *a)
+void tokstep_load_old_keys(counter *k, case_flow *cs)
 {
-	case_ctx *cs = a->cs;
 	free(cs->old_keys);
 	cs->old_keys = NULL;
 	cs->n_old_keys = 0;
@@ -573,6 +560,6 @@ void tokstep_load_old_keys(app *a)
 	if (cs->svc->kind != SVC_REISSUE && cs->svc->kind != SVC_REVOKE)
 		return;
 	kerr err = { 0 };
-	if (db_token_by_uscc(a->db, cs->rec.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0)
-		app_flash_err(a, &err);
+	if (db_token_by_uscc(k->db, cs->rec.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0)
+		counter_say_err(k, &err);
 }

@@ -9,61 +9,82 @@
 #include "tui/term/term.h"
 #include "tui/app/app.h"
 
+/* Home keeps its state for the session: the row picked stays picked when a
+ * case is left and taken up again. */
+typedef struct home_state {
+	case_rec *cases;
+	size_t n_cases;
+	int sel;
+	bool finding;
+	edit_field find;
+	char msg[512];
+} home_state;
+
+static void home_leave(app *a)
+{
+	home_state *h = app_private(a);
+	free(h->cases);
+	h->cases = NULL;
+}
+
 static void load_today(app *a)
 {
-	free(a->cases);
-	a->cases = NULL;
-	a->n_cases = 0;
+	home_state *h = app_private(a);
+	free(h->cases);
+	h->cases = NULL;
+	h->n_cases = 0;
 	kerr err = { 0 };
-	if (db_case_list_day(a->db, a->user.id, clock_today(), &a->cases, &a->n_cases, &err) != 0)
+	if (db_case_list_day(a->k.db, a->k.user.id, clock_today(), &h->cases, &h->n_cases, &err) != 0)
 		app_flash_err(a, &err);
-	if (a->home_sel >= (int)a->n_cases)
-		a->home_sel = a->n_cases ? (int)a->n_cases - 1 : 0;
+	if (h->sel >= (int)h->n_cases)
+		h->sel = h->n_cases ? (int)h->n_cases - 1 : 0;
 }
 
 static void home_enter(app *a)
 {
-	a->finding = false;
-	a->home_msg[0] = '\0';
+	home_state *h = app_private(a);
+	h->finding = false;
+	h->msg[0] = '\0';
 	load_today(a);
 }
 
 static const char *service_label(const app *a, const char *service_id)
 {
-	const service *s = catalog_service(a->cat, service_id);
-	return s ? s->label[a->lg] : service_id;
+	const service *s = catalog_service(a->k.cat, service_id);
+	return s ? s->label[a->k.lg] : service_id;
 }
 
 static void home_draw(app *a)
 {
+	home_state *h = app_private(a);
 	char buf[512];
-	str_var v[] = { { "name", a->user.name }, { NULL, NULL } };
+	str_var v[] = { { "name", a->k.user.name }, { NULL, NULL } };
 	attron(A_BOLD);
 	draw_text(3, 2, app_render(a, "home.hello", v, buf, sizeof buf), COLS - 4);
 	attroff(A_BOLD);
 	int y = 5;
-	if (a->finding) {
+	if (h->finding) {
 		draw_text(y, 2, app_str(a, "home.find_prompt"), 30);
-		draw_field(y, 32, 30, &a->find, true);
+		draw_field(y, 32, 30, &h->find, true);
 		y += 2;
 	}
-	if (a->home_msg[0]) {
-		draw_text(y++, 2, a->home_msg, COLS - 4);
+	if (h->msg[0]) {
+		draw_text(y++, 2, h->msg, COLS - 4);
 		y++;
 	}
-	if (a->n_cases == 0) {
-		draw_text(y, 2, app_str(a, a->home_msg[0] ? "home.none_found" : "home.no_cases"), COLS - 4);
+	if (h->n_cases == 0) {
+		draw_text(y, 2, app_str(a, h->msg[0] ? "home.none_found" : "home.no_cases"), COLS - 4);
 		return;
 	}
 	attron(A_UNDERLINE);
 	draw_text(y, 2, app_str(a, "home.columns"), COLS - 4);
 	attroff(A_UNDERLINE);
 	y++;
-	for (size_t i = 0; i < a->n_cases && y < LINES - 3; i++, y++) {
-		const case_rec *c = &a->cases[i];
+	for (size_t i = 0; i < h->n_cases && y < LINES - 3; i++, y++) {
+		const case_rec *c = &h->cases[i];
 		char when[32];
 		clock_format_local(c->created_ms, when, sizeof when);
-		bool sel = (int)i == a->home_sel;
+		bool sel = (int)i == h->sel;
 		if (sel)
 			attron(term_attr(ST_SELECT));
 		mvhline(y, 1, ' ', COLS - 2);
@@ -72,7 +93,7 @@ static void home_draw(app *a)
 		draw_text(y, 29, when + 11, 5);
 		draw_text(y, 36, app_str(a, case_status_key(c->status)), 10);
 		/* an unfinished case shows the step it waits at */
-		const service *svc = catalog_service(a->cat, c->service_id);
+		const service *svc = catalog_service(a->k.cat, c->service_id);
 		case_step next = svc ? case_next_step(svc, c->last_step, c->decision) : STEP_NONE;
 		draw_text(y, 47, next == STEP_NONE ? "" : app_str(a, case_step_key(next)), 10);
 		draw_text(y, 58, service_label(a, c->service_id), COLS - 60);
@@ -83,35 +104,36 @@ static void home_draw(app *a)
 
 static bool home_key(app *a, const key_event *ev)
 {
-	if (a->finding) {
+	home_state *h = app_private(a);
+	if (h->finding) {
 		if (key_is(ev, K_ESC)) {
-			a->finding = false;
+			h->finding = false;
 			load_today(a);
-			a->home_msg[0] = '\0';
+			h->msg[0] = '\0';
 			return true;
 		}
 		if (key_is(ev, KEY_ENTER)) {
 			char q[128];
-			edit_get(&a->find, q, sizeof q);
-			free(a->cases);
-			a->cases = NULL;
+			edit_get(&h->find, q, sizeof q);
+			free(h->cases);
+			h->cases = NULL;
 			kerr err = { 0 };
-			if (db_case_find(a->db, q, &a->cases, &a->n_cases, &err) != 0)
+			if (db_case_find(a->k.db, q, &h->cases, &h->n_cases, &err) != 0)
 				app_flash_err(a, &err);
 			str_var v[] = { { "query", q }, { NULL, NULL } };
-			app_render(a, "home.found", v, a->home_msg, sizeof a->home_msg);
-			a->finding = false;
-			a->home_sel = 0;
+			app_render(a, "home.found", v, h->msg, sizeof h->msg);
+			h->finding = false;
+			h->sel = 0;
 			return true;
 		}
-		return edit_key(&a->find, ev);
+		return edit_key(&h->find, ev);
 	}
-	if (key_is(ev, KEY_UP) && a->home_sel > 0) {
-		a->home_sel--;
+	if (key_is(ev, KEY_UP) && h->sel > 0) {
+		h->sel--;
 		return true;
 	}
-	if (key_is(ev, KEY_DOWN) && a->home_sel + 1 < (int)a->n_cases) {
-		a->home_sel++;
+	if (key_is(ev, KEY_DOWN) && h->sel + 1 < (int)h->n_cases) {
+		h->sel++;
 		return true;
 	}
 	return false;
@@ -119,13 +141,14 @@ static bool home_key(app *a, const key_event *ev)
 
 static bool home_act(app *a, action_id act)
 {
+	home_state *h = app_private(a);
 	switch (act) {
 	case ACT_NEW_CASE:
 		app_go(a, SCR_SERVICE);
 		return true;
 	case ACT_FIND:
-		a->finding = true;
-		edit_clear(&a->find);
+		h->finding = true;
+		edit_clear(&h->find);
 		return true;
 	case ACT_SUPERVISE:
 		app_go(a, SCR_DAY);
@@ -134,22 +157,22 @@ static bool home_act(app *a, action_id act)
 		app_go(a, SCR_TRAIN);
 		return true;
 	case ACT_REFUND:
-		if (a->n_cases)
-			refund_start(a, a->cases[a->home_sel].case_no);
+		if (h->n_cases)
+			refund_start(a, h->cases[h->sel].case_no);
 		return true;
 	case ACT_NEXT:
-		if (a->n_cases == 0)
+		if (h->n_cases == 0)
 			return true;
-		if (a->cases[a->home_sel].last_step == STEP_SLIP ||
-		    a->cases[a->home_sel].status == CS_CANCELLED) {
+		if (h->cases[h->sel].last_step == STEP_SLIP ||
+		    h->cases[h->sel].status == CS_CANCELLED) {
 			app_flash(a, app_str(a, "home.case_finished"));
 			return true;
 		}
-		if (strcmp(a->cases[a->home_sel].clerk_id, a->user.id) != 0) {
+		if (strcmp(h->cases[h->sel].clerk_id, a->k.user.id) != 0) {
 			app_flash(a, app_str(a, "home.not_yours"));
 			return true;
 		}
-		case_resume(a, a->cases[a->home_sel].case_no);
+		case_resume(a, h->cases[h->sel].case_no);
 		return true;
 	default:
 		return false;
@@ -158,38 +181,36 @@ static bool home_act(app *a, action_id act)
 
 /* ---- the service picker ---- */
 
-static int service_sel;
-
-/* The list starts at the top every time: the same keys always reach the
- * same service (the clerk's hands learn them; scripts rely on it). */
-static void service_enter(app *a)
-{
-	(void)a;
-	service_sel = 0;
-}
+/* The list starts at the top every time (the state is new on every
+ * entry): the same keys always reach the same service (the clerk's hands
+ * learn them; scripts rely on it). */
+typedef struct service_state {
+	int sel;
+} service_state;
 
 static void service_draw(app *a)
 {
+	service_state *st = app_private(a);
 	int y = 3;
 	size_t ix = 0;
-	for (size_t p = 0; p < a->cat->n_platforms; p++) {
-		const platform *pl = &a->cat->platforms[p];
+	for (size_t p = 0; p < a->k.cat->n_platforms; p++) {
+		const platform *pl = &a->k.cat->platforms[p];
 		attron(A_BOLD);
-		draw_text(y++, 2, pl->name[a->lg], COLS - 4);
+		draw_text(y++, 2, pl->name[a->k.lg], COLS - 4);
 		attroff(A_BOLD);
-		for (size_t s = 0; s < a->cat->n_services; s++) {
-			const service *svc = &a->cat->services[s];
+		for (size_t s = 0; s < a->k.cat->n_services; s++) {
+			const service *svc = &a->k.cat->services[s];
 			if (svc->platform != pl)
 				continue;
-			bool sel = (int)s == service_sel;
+			bool sel = (int)s == st->sel;
 			if (y < LINES - 4) {
 				if (sel)
 					attron(term_attr(ST_SELECT));
 				mvhline(y, 3, ' ', COLS - 6);
 				draw_text(y, 2, sel ? "▶" : " ", 1);
-				draw_text(y, 4, svc->label[a->lg], 22);
-				if (svc->help[a->lg])
-					draw_text(y, 28, svc->help[a->lg], COLS - 31);
+				draw_text(y, 4, svc->label[a->k.lg], 22);
+				if (svc->help[a->k.lg])
+					draw_text(y, 28, svc->help[a->k.lg], COLS - 31);
 				if (sel)
 					attroff(term_attr(ST_SELECT));
 			}
@@ -201,13 +222,14 @@ static void service_draw(app *a)
 
 static bool service_key(app *a, const key_event *ev)
 {
-	int n = (int)a->cat->n_services;
+	service_state *st = app_private(a);
+	int n = (int)a->k.cat->n_services;
 	if (key_is(ev, KEY_UP)) {
-		service_sel = (service_sel + n - 1) % n;
+		st->sel = (st->sel + n - 1) % n;
 		return true;
 	}
 	if (key_is(ev, KEY_DOWN)) {
-		service_sel = (service_sel + 1) % n;
+		st->sel = (st->sel + 1) % n;
 		return true;
 	}
 	return false;
@@ -215,16 +237,17 @@ static bool service_key(app *a, const key_event *ev)
 
 static bool service_act(app *a, action_id act)
 {
+	service_state *st = app_private(a);
 	if (act == ACT_BACK) {
 		app_go(a, SCR_HOME);
 		return true;
 	}
 	if (act == ACT_NEXT) {
-		case_start(a, &a->cat->services[service_sel]);
+		case_start(a, &a->k.cat->services[st->sel]);
 		return true;
 	}
 	return false;
 }
 
-const screen_ops scr_home = { SCR_HOME, home_enter, home_draw, home_key, home_act };
-const screen_ops scr_service = { SCR_SERVICE, service_enter, service_draw, service_key, service_act };
+const screen_ops scr_home = { SCR_HOME, sizeof(home_state), true, home_enter, home_leave, home_draw, home_key, home_act };
+const screen_ops scr_service = { SCR_SERVICE, sizeof(service_state), false, NULL, NULL, service_draw, service_key, service_act };

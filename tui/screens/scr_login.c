@@ -5,33 +5,41 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/base/clock.h"
 #include "tui/term/term.h"
 #include "tui/app/app.h"
 
 /* ---- login ---- */
 
+/* The sign-in form, the same on the login and the lock screen. */
+typedef struct login_state {
+	edit_field id, pin;
+	int focus;
+	char msg[512];
+} login_state;
+
 static void login_enter(app *a)
 {
-	edit_clear(&a->login_id);
-	edit_clear(&a->login_pin);
-	a->login_pin.secret = true;
-	a->login_focus = 0;
+	login_state *st = app_private(a);
+	edit_clear(&st->id);
+	edit_clear(&st->pin);
+	st->pin.secret = true;
+	st->focus = 0;
 }
 
 static void draw_login_form(app *a, int y, const char *heading)
 {
+	login_state *st = app_private(a);
 	int x = 4;
 	attron(A_BOLD);
 	draw_text(y, x, heading, COLS - 8);
 	attroff(A_BOLD);
 	draw_text(y + 2, x, app_str(a, "login.id"), 20);
-	draw_field(y + 2, x + 20, 24, &a->login_id, a->login_focus == 0);
+	draw_field(y + 2, x + 20, 24, &st->id, st->focus == 0);
 	draw_text(y + 4, x, app_str(a, "login.pin"), 20);
-	draw_field(y + 4, x + 20, 24, &a->login_pin, a->login_focus == 1);
-	if (a->login_msg[0]) {
+	draw_field(y + 4, x + 20, 24, &st->pin, st->focus == 1);
+	if (st->msg[0]) {
 		attron(term_attr(ST_ERROR));
-		draw_wrapped(y + 6, x, COLS - 8, 3, a->login_msg);
+		draw_wrapped(y + 6, x, COLS - 8, 3, st->msg);
 		attroff(term_attr(ST_ERROR));
 	}
 }
@@ -41,59 +49,33 @@ static void login_draw(app *a)
 	draw_login_form(a, 4, app_str(a, "login.heading"));
 }
 
-static void say(app *a, const char *key, const char *name, const char *value)
-{
-	str_var v[] = { { name, value }, { NULL, NULL } };
-	app_render(a, key, v, a->login_msg, sizeof a->login_msg);
-}
-
-/* Check id and PIN; on success the user is signed in. Returns true on success. */
+/* Check id and PIN; true with *who when they are right. */
 static bool try_login(app *a, staff_rec *who)
 {
+	login_state *st = app_private(a);
 	char id[64], pin[64];
-	edit_get(&a->login_id, id, sizeof id);
-	edit_get(&a->login_pin, pin, sizeof pin);
-	edit_clear(&a->login_pin);
-	a->login_focus = 1;
-	int left = 0;
-	kerr err = { 0 };
-	login_result r = db_staff_login(a->db, id, pin, a->cfg->login_max_failures,
-					a->cfg->login_lock_minutes, who, &left, &err);
-	memset(pin, 0, sizeof pin);
-	char n[16], when[32];
-	switch (r) {
-	case LOGIN_OK:
-		a->login_msg[0] = '\0';
-		return true;
-	case LOGIN_BAD_PIN:
-		snprintf(n, sizeof n, "%d", left);
-		say(a, "login.bad_pin", "left", n);
-		break;
-	case LOGIN_LOCKED:
-		clock_format_local(who->locked_until_ms, when, sizeof when);
-		say(a, "login.locked", "until", when);
-		break;
-	case LOGIN_UNKNOWN:
-		say(a, "login.unknown", "id", id);
-		a->login_focus = 0;
-		break;
-	case LOGIN_ERROR:
-		kerr_text(&err, a->login_msg, sizeof a->login_msg);
-		break;
-	}
-	return false;
+	edit_get(&st->id, id, sizeof id);
+	edit_get(&st->pin, pin, sizeof pin);
+	edit_clear(&st->pin);
+	st->focus = 1;
+	bool unknown;
+	bool ok = session_check(&a->k, id, pin, who, st->msg, sizeof st->msg, &unknown);
+	if (unknown)
+		st->focus = 0;
+	return ok;
 }
 
 /* Tab and Enter move from the id to the PIN; true when Enter on the PIN asks
  * for the sign-in to be tried. */
 static bool form_step(app *a, action_id act)
 {
+	login_state *st = app_private(a);
 	if (act == ACT_FIELD) {
-		a->login_focus = !a->login_focus;
+		st->focus = !st->focus;
 		return false;
 	}
-	if (act == ACT_NEXT && a->login_focus == 0) {
-		a->login_focus = 1;
+	if (act == ACT_NEXT && st->focus == 0) {
+		st->focus = 1;
 		return false;
 	}
 	return act == ACT_NEXT;
@@ -101,7 +83,8 @@ static bool form_step(app *a, action_id act)
 
 static bool login_key(app *a, const key_event *ev)
 {
-	return edit_key(a->login_focus == 0 ? &a->login_id : &a->login_pin, ev);
+	login_state *st = app_private(a);
+	return edit_key(st->focus == 0 ? &st->id : &st->pin, ev);
 }
 
 static bool login_act(app *a, action_id act)
@@ -112,8 +95,8 @@ static bool login_act(app *a, action_id act)
 		return true;
 	staff_rec who;
 	if (try_login(a, &who)) {
-		a->user = who;
-		a->signed_in = true;
+		a->k.user = who;
+		a->k.signed_in = true;
 		app_go(a, SCR_HOME);
 	}
 	return true;
@@ -123,17 +106,18 @@ static bool login_act(app *a, action_id act)
 
 static void lock_enter(app *a)
 {
-	edit_set(&a->login_id, a->user.id);
-	edit_clear(&a->login_pin);
-	a->login_pin.secret = true;
-	a->login_focus = 1;
-	a->login_msg[0] = '\0';
+	login_state *st = app_private(a);
+	edit_set(&st->id, a->k.user.id);
+	edit_clear(&st->pin);
+	st->pin.secret = true;
+	st->focus = 1;
+	st->msg[0] = '\0';
 }
 
 static void lock_draw(app *a)
 {
 	char buf[256];
-	str_var v[] = { { "name", a->user.name }, { "id", a->user.id }, { NULL, NULL } };
+	str_var v[] = { { "name", a->k.user.name }, { "id", a->k.user.id }, { NULL, NULL } };
 	draw_login_form(a, 4, app_render(a, "lock.heading", v, buf, sizeof buf));
 	draw_wrapped(14, 4, COLS - 8, 3, app_str(a, "lock.takeover"));
 }
@@ -149,22 +133,9 @@ static bool lock_act(app *a, action_id act)
 	staff_rec who;
 	if (!try_login(a, &who))
 		return true;
-	kerr err = { 0 };
-	if (strcmp(who.id, a->user.id) != 0) {
-		/* Only a supervisor may take over another's locked session. */
-		if (who.role != ROLE_SUPERVISOR) {
-			db_staff_logout(a->db, who.id, &err);
-			say(a, "lock.not_supervisor", "id", who.id);
-			return true;
-		}
-		char detail[128];
-		snprintf(detail, sizeof detail, "took over from %s", a->user.id);
-		db_audit_append(a->db, who.id, "staff.takeover", a->cs ? a->cs->rec.case_no : "",
-				detail, &err);
-		a->user = who;
-	}
-	db_audit_append(a->db, a->user.id, "staff.unlock", "", "", &err);
-	a->screen = a->lock_from;
+	login_state *st = app_private(a);
+	if (session_unlock(&a->k, &who, a->cs ? a->cs->rec.case_no : "", st->msg, sizeof st->msg))
+		app_return(a, a->lock_from);
 	return true;
 }
 
@@ -198,10 +169,10 @@ static void help_draw(app *a)
 static bool help_key(app *a, const key_event *ev)
 {
 	(void)ev;
-	a->screen = a->help_from; /* any key returns */
+	app_return(a, a->help_from); /* any key returns */
 	return true;
 }
 
-const screen_ops scr_login = { SCR_LOGIN, login_enter, login_draw, login_key, login_act };
-const screen_ops scr_lock = { SCR_LOCK, lock_enter, lock_draw, login_key, lock_act };
-const screen_ops scr_help = { SCR_HELP, NULL, help_draw, help_key, NULL };
+const screen_ops scr_login = { SCR_LOGIN, sizeof(login_state), false, login_enter, NULL, login_draw, login_key, login_act };
+const screen_ops scr_lock = { SCR_LOCK, sizeof(login_state), false, lock_enter, NULL, lock_draw, login_key, lock_act };
+const screen_ops scr_help = { SCR_HELP, 0, false, NULL, NULL, help_draw, help_key, NULL };

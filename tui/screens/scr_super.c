@@ -125,7 +125,7 @@ static void load_choices(app *a, struct day_ctx *d)
 	dayview all;
 	kerr err = { 0 };
 	d->n_clerks = d->n_services = 0;
-	if (db_dayview(a->db, d->day, NULL, &all, &err) != 0)
+	if (db_dayview(a->k.db, d->day, NULL, &all, &err) != 0)
 		return;
 	for (size_t i = 0; i < all.r.n_by_clerk && d->n_clerks < LIST_MAX; i++)
 		snprintf(d->clerks[d->n_clerks++], sizeof d->clerks[0], "%s", all.r.by_clerk[i].key);
@@ -145,12 +145,12 @@ static void load(app *a, struct day_ctx *d)
 	f.outcomes = d->outcome >= 0 ? 1u << d->outcome : 0;
 	f.search = d->search[0] ? d->search : NULL;
 	kerr err = { 0 };
-	if (db_dayview(a->db, d->day, &f, &d->v, &err) != 0) {
+	if (db_dayview(a->k.db, d->day, &f, &d->v, &err) != 0) {
 		say_err(d, &err);
 		return;
 	}
 	d->loaded = true;
-	d->closed = db_anchor_get(a->db, d->day, &d->anchor, &err) == 0;
+	d->closed = db_anchor_get(a->k.db, d->day, &d->anchor, &err) == 0;
 	d->sel = 0;
 }
 
@@ -166,8 +166,8 @@ static void day_enter(app *a)
 
 static const char *service_label(const app *a, const char *id)
 {
-	const service *s = catalog_service(a->cat, id);
-	return s ? s->label[a->lg] : id;
+	const service *s = catalog_service(a->k.cat, id);
+	return s ? s->label[a->k.lg] : id;
 }
 
 static const char *yuan(int64_t fen, char *buf, size_t n)
@@ -357,9 +357,9 @@ static void draw_notice(const app *a, const struct day_ctx *d, int y)
 		return;
 	const dayview_refusal *f = &d->v.refusals[d->sel];
 	for (size_t k = 0; k < f->n_notice && y < LINES - 3; k++, y++) {
-		const material *m = catalog_material(a->cat, f->notice[k].material_id);
+		const material *m = catalog_material(a->k.cat, f->notice[k].material_id);
 		char line[700];
-		snprintf(line, sizeof line, "  • %s：%s%s%s", m ? m->label[a->lg] : f->notice[k].material_id,
+		snprintf(line, sizeof line, "  • %s：%s%s%s", m ? m->label[a->k.lg] : f->notice[k].material_id,
 			 app_str(a, strcmp(f->notice[k].mark, "missing") == 0 ? "mark.missing" : "mark.defective"),
 			 f->notice[k].reason[0] ? " — " : "", f->notice[k].reason);
 		draw_text(y, 2, line, COLS - 4);
@@ -478,7 +478,7 @@ static char *summary_text(app *a, const struct day_ctx *d, const char *csv, cons
 	if (!t)
 		return NULL;
 	len += (size_t)snprintf(t + len, cap - len, "%s\n%s  %s\n\n", app_str(a, "day.summary_title"),
-				a->cfg->site, date);
+				a->k.cfg->site, date);
 	for (int o = 0; o < OUTCOME_COUNT && len < cap; o++)
 		len += (size_t)snprintf(t + len, cap - len, "%-20s %ld\n",
 					app_str(a, case_outcome_key((case_outcome)o)), r->by_outcome[o]);
@@ -500,14 +500,14 @@ static void close_day(app *a)
 	struct day_ctx *d = ctx(a);
 	kerr err = { 0 };
 	char key_path[1100];
-	snprintf(key_path, sizeof key_path, "%s/kiosk-key.pem", a->data_dir);
+	snprintf(key_path, sizeof key_path, "%s/kiosk-key.pem", a->k.data_dir);
 	kioskkey *key = kioskkey_load_or_create(key_path, &err);
 	if (!key) {
 		say_err(d, &err);
 		return;
 	}
 	anchor_rec anc;
-	int rc = db_day_close(a->db, d->day, a->user.id, key, &anc, &err);
+	int rc = db_day_close(a->k.db, d->day, a->k.user.id, key, &anc, &err);
 	kioskkey_free(key);
 	if (rc != 0) {
 		say_err(d, &err);
@@ -515,8 +515,8 @@ static void close_day(app *a)
 	}
 	load(a, d);
 	char dir[1100], csv[4200], anc_path[4200];
-	snprintf(dir, sizeof dir, "%s/closes", a->data_dir);
-	if (day_export(a->db, &anc, dir, csv, anc_path, sizeof csv, &err) != 0) {
+	snprintf(dir, sizeof dir, "%s/closes", a->k.data_dir);
+	if (day_export(a->k.db, &anc, dir, csv, anc_path, sizeof csv, &err) != 0) {
 		say_err(d, &err);
 		return;
 	}
@@ -525,9 +525,9 @@ static void close_day(app *a)
 	int yy, mm, dd;
 	civil_to_ymd(d->day, &yy, &mm, &dd);
 	snprintf(day_name, sizeof day_name, "day-%04d%02d%02d", yy, mm, dd);
-	if (text && printout_save(a->data_dir, day_name, "summary", text, slip, sizeof slip, &err) == 0 &&
-	    a->cfg->print_command[0])
-		printout_send(a->cfg->print_command, slip, &err);
+	if (text && printout_save(a->k.data_dir, day_name, "summary", text, slip, sizeof slip, &err) == 0 &&
+	    a->k.cfg->print_command[0])
+		printout_send(a->k.cfg->print_command, slip, &err);
 	free(text);
 	str_var v[] = { { "csv", csv }, { "anchor", anc_path }, { NULL, NULL } };
 	char buf[1024];
@@ -611,7 +611,7 @@ static void timeline_enter(app *a)
 	d->n_tl = 0;
 	d->tl_top = 0;
 	kerr err = { 0 };
-	if (db_case_timeline(a->db, d->tl_case, &d->tl, &d->n_tl, &err) < 0)
+	if (db_case_timeline(a->k.db, d->tl_case, &d->tl, &d->n_tl, &err) < 0)
 		say_err(d, &err);
 }
 
@@ -678,7 +678,7 @@ void refund_start(app *a, const char *case_no)
 	payment_rec p;
 	refund_rec had;
 	kerr err = { 0 };
-	int rc = db_refund_of_case(a->db, case_no, &had, &err);
+	int rc = db_refund_of_case(a->k.db, case_no, &had, &err);
 	if (rc < 0) {
 		app_flash_err(a, &err);
 		return;
@@ -694,7 +694,7 @@ void refund_start(app *a, const char *case_no)
 		return;
 	}
 	bool pending = open_refund;
-	if (!pending && (db_payment_latest(a->db, case_no, &p, NULL, 0, &err) != 0 ||
+	if (!pending && (db_payment_latest(a->k.db, case_no, &p, NULL, 0, &err) != 0 ||
 			 strcmp(p.state, "SUCCESS") != 0 || !p.verified)) {
 		app_flash(a, app_str(a, "refund.not_paid"));
 		return;
@@ -717,10 +717,10 @@ void refund_start(app *a, const char *case_no)
 static void refund_send(app *a, const refund_rec *r)
 {
 	struct day_ctx *d = ctx(a);
-	payment_poll_wait(a); /* a case left at its payment may have a query in flight */
+	case_pay_wait(a); /* a case left at its payment may have a query in flight */
 	kerr err = { 0 };
 	char buf[1024];
-	if (!a->pay) {
+	if (!a->k.pay) {
 		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", app_str(a, "pay.result.not_supported"));
 		d->rf_err = true;
 		return;
@@ -732,14 +732,14 @@ static void refund_send(app *a, const refund_rec *r)
 	q.total_fen = q.refund_fen = r->amount_fen;
 	/* db_refund_approve kept it within PAY_REFUND_REASON_MAX bytes */
 	memcpy(q.reason, r->reason, strnlen(r->reason, sizeof q.reason - 1));
-	pay_result pr = pay_refund_order(a->pay, &q, &err);
+	pay_result pr = pay_refund_order(a->k.pay, &q, &err);
 	if (pr != PR_OK) {
 		snprintf(d->rf_msg, sizeof d->rf_msg, "%s %s %s", app_str(a, "refund.pending"),
 			 app_str(a, pay_result_key(pr)), err.msg);
 		d->rf_err = true;
 		return;
 	}
-	if (db_refund_update(a->db, a->user.id, r->out_refund_no, pay_refund_state_name(q.state),
+	if (db_refund_update(a->k.db, a->k.user.id, r->out_refund_no, pay_refund_state_name(q.state),
 			     q.refund_id, &err) != 0) {
 		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", kerr_text(&err, buf, sizeof buf));
 		d->rf_err = true;
@@ -797,8 +797,8 @@ static void refund_approve(app *a)
 	edit_clear(&d->rf_pin);
 	kerr err = { 0 };
 	staff_rec who;
-	login_result lr = db_staff_login(a->db, id, pin, a->cfg->login_max_failures,
-					 a->cfg->login_lock_minutes, &who, NULL, &err);
+	login_result lr = db_staff_login(a->k.db, id, pin, a->k.cfg->login_max_failures,
+					 a->k.cfg->login_lock_minutes, &who, NULL, &err);
 	if (lr != LOGIN_OK) {
 		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", app_str(a, "approval.failed"));
 		d->rf_err = true;
@@ -807,8 +807,8 @@ static void refund_approve(app *a)
 	}
 	/* said in the clerk's words; the store refuses these too */
 	case_rec c;
-	if (who.role != ROLE_SUPERVISOR || strcmp(who.id, a->user.id) == 0 ||
-	    (db_case_get(a->db, d->rf_case, &c, &err) == 0 && strcmp(who.id, c.clerk_id) == 0)) {
+	if (who.role != ROLE_SUPERVISOR || strcmp(who.id, a->k.user.id) == 0 ||
+	    (db_case_get(a->k.db, d->rf_case, &c, &err) == 0 && strcmp(who.id, c.clerk_id) == 0)) {
 		snprintf(d->rf_msg, sizeof d->rf_msg, "%s",
 			 app_str(a, who.role != ROLE_SUPERVISOR ? "approval.not_supervisor" : "approval.self"));
 		d->rf_err = true;
@@ -816,7 +816,7 @@ static void refund_approve(app *a)
 		return;
 	}
 	refund_rec r;
-	if (db_refund_approve(a->db, d->rf_case, a->user.id, who.id, reason, &r, &err) != 0) {
+	if (db_refund_approve(a->k.db, d->rf_case, a->k.user.id, who.id, reason, &r, &err) != 0) {
 		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", kerr_text(&err, buf, sizeof buf));
 		d->rf_err = true;
 		return;
@@ -853,6 +853,6 @@ static bool refund_act(app *a, action_id act)
 	}
 }
 
-const screen_ops scr_day = { SCR_DAY, day_enter, day_draw, day_key, day_act };
-const screen_ops scr_timeline = { SCR_TIMELINE, timeline_enter, timeline_draw, timeline_key, timeline_act };
-const screen_ops scr_refund = { SCR_REFUND, refund_enter, refund_draw, refund_key, refund_act };
+const screen_ops scr_day = { SCR_DAY, 0, false, day_enter, NULL, day_draw, day_key, day_act };
+const screen_ops scr_timeline = { SCR_TIMELINE, 0, false, timeline_enter, NULL, timeline_draw, timeline_key, timeline_act };
+const screen_ops scr_refund = { SCR_REFUND, 0, false, refund_enter, NULL, refund_draw, refund_key, refund_act };

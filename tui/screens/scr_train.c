@@ -58,7 +58,7 @@ struct train_ctx {
 
 static const char *msg(const app *a, const char *key)
 {
-	const char *t = a->train ? scenario_message(a->train->set, key, a->lg) : NULL;
+	const char *t = a->train ? scenario_message(a->train->set, key, a->k.lg) : NULL;
 	return t ? t : key;
 }
 
@@ -83,7 +83,7 @@ static void load_rows(app *a)
 	t->rows = NULL;
 	t->n_rows = 0;
 	kerr err = { 0 };
-	if (db_training_session(a->db, t->session_no, &t->rows, &t->n_rows, &err) != 0)
+	if (db_training_session(a->k.db, t->session_no, &t->rows, &t->n_rows, &err) != 0)
 		app_flash_err(a, &err);
 }
 
@@ -122,8 +122,8 @@ static bool session_open(app *a)
 	if (!t)
 		return false;
 	t->playing = -1;
-	if (!(t->set = scenario_set_load(a->cfg->config_dir, a->cat, &err)) ||
-	    db_training_next_session(a->db, clock_today(), t->session_no, sizeof t->session_no, &err) != 0) {
+	if (!(t->set = scenario_set_load(a->k.cfg->config_dir, a->k.cat, &err)) ||
+	    db_training_next_session(a->k.db, clock_today(), t->session_no, sizeof t->session_no, &err) != 0) {
 		app_flash_err(a, &err);
 		ctx_free(t);
 		return false;
@@ -133,7 +133,7 @@ static bool session_open(app *a)
 		ctx_free(t);
 		return false;
 	}
-	snprintf(t->trainee, sizeof t->trainee, "%s", a->user.id);
+	snprintf(t->trainee, sizeof t->trainee, "%s", a->k.user.id);
 	a->train = t;
 	return true;
 }
@@ -181,7 +181,7 @@ static int record(app *a, trainee_outcome o, stop_reason r)
 	kerr err = { 0 };
 	training_result row;
 	memset(&row, 0, sizeof row);
-	if (score_play(t->set, sc, &play, a->lg, &res, &err) != 0)
+	if (score_play(t->set, sc, &play, a->k.lg, &res, &err) != 0)
 		goto fail;
 	snprintf(row.session_no, sizeof row.session_no, "%s", t->session_no);
 	snprintf(row.trainee, sizeof row.trainee, "%s", t->trainee);
@@ -191,7 +191,7 @@ static int record(app *a, trainee_outcome o, stop_reason r)
 	snprintf(row.decided, sizeof row.decided, "%s", res.decided);
 	row.correct = res.correct;
 	snprintf(row.missed, sizeof row.missed, "%s", res.missed);
-	if (db_training_record(a->db, &row, &err) != 0)
+	if (db_training_record(a->k.db, &row, &err) != 0)
 		goto fail;
 	t->scored = true;
 	load_rows(a);
@@ -213,7 +213,7 @@ static void sync(app *a)
 		return;
 	case_rec r;
 	kerr err = { 0 };
-	if (db_case_get(a->db, t->case_no, &r, &err) != 0 || r.status != CS_CANCELLED)
+	if (db_case_get(a->k.db, t->case_no, &r, &err) != 0 || r.status != CS_CANCELLED)
 		return;
 	if (replaced_as_new(a)) {
 		record(a, OUT_STOP, STOP_RENEW_AS_NEW);
@@ -256,31 +256,31 @@ const char *train_banner(const app *a)
 
 bool train_control(app *a, action_id act)
 {
-	if (!a->demo || !train_banner(a)[0])
+	if (!a->k.demo || !train_banner(a)[0])
 		return false;
 	kerr err = { 0 };
 	char buf[512];
 	switch (act) {
 	case ACT_T_GATEWAY:
-		payment_poll_wait(a); /* the gateway is used by one thread at a time */
-		if (pay_demo_fail_next(a->pay, PR_GATEWAY, &err) != 0)
+		case_pay_wait(a); /* the gateway is used by one thread at a time */
+		if (pay_demo_fail_next(a->k.pay, PR_GATEWAY, &err) != 0)
 			app_flash_err(a, &err);
 		else
 			app_flash(a, app_str(a, "train.ctl_gateway"));
 		return true;
 	case ACT_T_PIN_LOCK: {
 		token_info k;
-		if (!a->tok || token_read_info(a->tok, &k) != TOK_OK) {
+		if (!a->k.tok || token_read_info(a->k.tok, &k) != TOK_OK) {
 			app_flash(a, app_str(a, "train.ctl_no_key"));
 			return true;
 		}
-		if (token_demo_lock_pin(a->tok, &err) != 0) {
+		if (token_demo_lock_pin(a->k.tok, &err) != 0) {
 			app_flash_err(a, &err);
 			return true;
 		}
 		a->key_dirty = true;
 		if (a->cs && a->cs->key_read && strcmp(a->cs->key.serial, k.serial) == 0)
-			token_read_info(a->tok, &a->cs->key);
+			token_read_info(a->k.tok, &a->cs->key);
 		str_var v[] = { { "serial", k.serial }, { NULL, NULL } };
 		app_flash(a, app_render(a, "train.ctl_pin_locked", v, buf, sizeof buf));
 		return true;
@@ -297,7 +297,7 @@ static void blank_key(const app *a, char *buf, size_t n)
 {
 	token_demo_entry keys[32];
 	kerr err = { 0 };
-	long k = token_demo_list(a->tok, keys, 32, &err);
+	long k = token_demo_list(a->k.tok, keys, 32, &err);
 	buf[0] = '\0';
 	for (long i = 0; i < k && i < 32; i++)
 		if (!keys[i].personalised) {
@@ -321,7 +321,7 @@ static bool personalises(const service *s)
 static int devices_for(app *a, const scenario *sc, kerr *err)
 {
 	char keys[1100];
-	snprintf(keys, sizeof keys, "%s/demo/keys.ini", a->cfg->config_dir);
+	snprintf(keys, sizeof keys, "%s/demo/keys.ini", a->k.cfg->config_dir);
 	token_dev *tok = token_demo_new(keys, err);
 	if (!tok)
 		return -1;
@@ -336,13 +336,13 @@ static int devices_for(app *a, const scenario *sc, kerr *err)
 		pay_dev_free(pay);
 		return -1;
 	}
-	payment_poll_wait(a); /* no query may be using the old gateway */
-	if (a->tok)
-		token_dev_free(a->tok);
-	if (a->pay)
-		pay_dev_free(a->pay);
-	a->tok = tok;
-	a->pay = pay;
+	case_pay_wait(a); /* no query may be using the old gateway */
+	if (a->k.tok)
+		token_dev_free(a->k.tok);
+	if (a->k.pay)
+		pay_dev_free(a->k.pay);
+	a->k.tok = tok;
+	a->k.pay = pay;
 	a->key_seen = false;
 	a->key_dirty = true;
 	return 0;
@@ -370,12 +370,12 @@ static void start(app *a, size_t ix)
 	char n[16], total[16];
 	snprintf(n, sizeof n, "%zu", ix + 1);
 	snprintf(total, sizeof total, "%zu", scenario_count(t->set));
-	str_var v[] = { { "n", n }, { "total", total }, { "title", sc->title[a->lg] }, { NULL, NULL } };
+	str_var v[] = { { "n", n }, { "total", total }, { "title", sc->title[a->k.lg] }, { NULL, NULL } };
 	app_render(a, "train.banner", v, t->banner, sizeof t->banner);
 	/* The customer hands the key over: it is read as the case opens, as the
 	 * details screen reads a key already in the reader. */
 	token_info k;
-	if (sc->key && a->cs->svc->key_required && token_read_info(a->tok, &k) == TOK_OK) {
+	if (sc->key && a->cs->svc->key_required && token_read_info(a->k.tok, &k) == TOK_OK) {
 		a->cs->key = k;
 		a->cs->key_read = true;
 		a->cs->old_not_after = k.not_after;
@@ -383,14 +383,14 @@ static void start(app *a, size_t ix)
 	}
 	char detail[sizeof t->session_no + SCENARIO_ID_MAX + 32];
 	snprintf(detail, sizeof detail, "session %s, scenario %s", t->session_no, sc->id);
-	db_audit_append(a->db, a->user.id, "training.start", t->case_no, detail, &err);
+	db_audit_append(a->k.db, a->k.user.id, "training.start", t->case_no, detail, &err);
 }
 
 /* ---- the list of scenarios ---- */
 
 static void train_enter(app *a)
 {
-	if (!a->demo || !session_open(a)) {
+	if (!a->k.demo || !session_open(a)) {
 		app_go(a, SCR_HOME);
 		return;
 	}
@@ -478,14 +478,14 @@ static void brief_text(const app *a, const scenario *sc, char *buf, size_t n)
 {
 	char line[2048];
 	buf[0] = '\0';
-	str_var v[] = { { "brief", sc->brief[a->lg] }, { NULL, NULL } };
+	str_var v[] = { { "brief", sc->brief[a->k.lg] }, { NULL, NULL } };
 	add(buf, n, app_render(a, "train.says", v, line, sizeof line));
 	add(buf, n, "\n");
 	char list[1024] = "";
 	for (size_t i = 0; i < sc->n_materials; i++) {
 		const scenario_material *m = &sc->materials[i];
 		char item[512];
-		str_var mv[] = { { "material", m->sm->material->label[a->lg] },
+		str_var mv[] = { { "material", m->sm->material->label[a->k.lg] },
 				 { "brought", msg(a, brought_state_key(m->brought)) }, { NULL, NULL } };
 		if (i)
 			add(list, sizeof list, " · ");
@@ -500,10 +500,10 @@ static void brief_text(const app *a, const scenario *sc, char *buf, size_t n)
 	const char *vals[] = { sc->unit_name, sc->uscc, sc->agent_name, sc->agent_id_no, sc->agent_mobile };
 	char item[5][512];
 	int k = 0;
-	for (size_t i = 0; i < a->form->n_fields; i++)
+	for (size_t i = 0; i < a->k.form->n_fields; i++)
 		for (int j = 0; j < 5 && k < 5; j++)
-			if (strcmp(a->form->fields[i].id, ids[j]) == 0)
-				snprintf(item[k++], sizeof item[0], "%s %s", a->form->fields[i].label[a->lg], vals[j]);
+			if (strcmp(a->k.form->fields[i].id, ids[j]) == 0)
+				snprintf(item[k++], sizeof item[0], "%s %s", a->k.form->fields[i].label[a->k.lg], vals[j]);
 	for (int i = 0; i < k; i++) {
 		add(buf, n, "\n  ");
 		add(buf, n, item[i]);
@@ -531,7 +531,7 @@ static void key_text(const app *a, const scenario *sc, char *buf, size_t n)
 static void result_text(const app *a, const training_result *r, char *buf, size_t n)
 {
 	char dec[256], line[512];
-	score_word_text(a->train->set, r->decided, a->lg, dec, sizeof dec);
+	score_word_text(a->train->set, r->decided, a->k.lg, dec, sizeof dec);
 	str_var v[] = { { "decided", dec }, { "case", r->case_no }, { NULL, NULL } };
 	app_render(a, r->correct ? "train.result_right" : "train.result_wrong", v, line, sizeof line);
 	buf[0] = '\0';
@@ -555,7 +555,7 @@ static void train_draw(app *a)
 	snprintf(played, sizeof played, "%zu", t->n_rows);
 	snprintf(total, sizeof total, "%zu", n);
 	snprintf(rs, sizeof rs, "%ld", right);
-	str_var hv[] = { { "session", t->session_no }, { "name", a->user.name }, { "id", t->trainee },
+	str_var hv[] = { { "session", t->session_no }, { "name", a->k.user.name }, { "id", t->trainee },
 			 { "played", played }, { "total", total }, { "right", rs }, { NULL, NULL } };
 	attron(A_BOLD);
 	draw_text(3, 2, app_render(a, "train.session", hv, buf, sizeof buf), COLS - 4);
@@ -586,7 +586,7 @@ static void train_draw(app *a)
 		bool sel = i == t->sel;
 		const char *mark = in_play(t, i) ? "…" : ri ? (ri->correct ? "✓" : "✗") : " ";
 		char line[512];
-		snprintf(line, sizeof line, "%s %2zu. %s", mark, i + 1, si->title[a->lg]);
+		snprintf(line, sizeof line, "%s %2zu. %s", mark, i + 1, si->title[a->k.lg]);
 		if (sel)
 			attron(term_attr(ST_SELECT));
 		mvhline(y, 1, ' ', COLS - 2);
@@ -602,7 +602,7 @@ static void train_draw(app *a)
 
 	y++;
 	char line[1024];
-	snprintf(line, sizeof line, "%s — %s", sc->svc->label[a->lg], sc->svc->platform->name[a->lg]);
+	snprintf(line, sizeof line, "%s — %s", sc->svc->label[a->k.lg], sc->svc->platform->name[a->k.lg]);
 	attron(A_BOLD);
 	draw_text(y++, 2, line, COLS - 4);
 	attroff(A_BOLD);
@@ -646,8 +646,8 @@ static void end_abandoning(app *a)
 	if (record(a, OUT_CANCEL, STOP_NONE) != 0)
 		return;
 	case_rec r;
-	if (db_case_get(a->db, t->case_no, &r, &err) == 0 && r.status == CS_OPEN &&
-	    db_case_cancel(a->db, a->user.id, t->case_no, "training session ended before the case was finished", &err) != 0)
+	if (db_case_get(a->k.db, t->case_no, &r, &err) == 0 && r.status == CS_OPEN &&
+	    db_case_cancel(a->k.db, a->k.user.id, t->case_no, "training session ended before the case was finished", &err) != 0)
 		app_flash_err(a, &err);
 	if (in_hand)
 		case_end(a);
@@ -667,7 +667,7 @@ static bool train_act(app *a, action_id act)
 		sync(a);
 		if (t->playing >= 0 && !t->scored) {
 			char q[512];
-			str_var v[] = { { "title", played_scenario(a)->title[a->lg] }, { NULL, NULL } };
+			str_var v[] = { { "title", played_scenario(a)->title[a->k.lg] }, { NULL, NULL } };
 			app_ask(a, app_render(a, "train.ask_end_unfinished", v, q, sizeof q), end_abandoning);
 			return true;
 		}
@@ -777,7 +777,7 @@ static void do_stop(app *a)
 	else
 		snprintf(why, sizeof why, "training: stopped, %s (%s)", stop_reason_name(r), choice_label(a, i));
 	kerr err = { 0 };
-	if (db_case_cancel(a->db, a->user.id, t->case_no, why, &err) != 0)
+	if (db_case_cancel(a->k.db, a->k.user.id, t->case_no, why, &err) != 0)
 		app_flash_err(a, &err);
 	case_end(a);
 	t->sel = (size_t)t->playing;
@@ -833,10 +833,10 @@ static void score_enter(app *a)
 	for (size_t i = 0; i < t->n_rows; i++) {
 		const training_result *r = &t->rows[i];
 		const scenario *sc = scenario_find(t->set, r->scenario_id);
-		snprintf(buf, sizeof buf, "%s %s", r->correct ? "✓" : "✗", sc ? sc->title[a->lg] : r->scenario_id);
+		snprintf(buf, sizeof buf, "%s %s", r->correct ? "✓" : "✗", sc ? sc->title[a->k.lg] : r->scenario_id);
 		sheet_add(t, 2, true, buf);
-		str_var v[] = { { "expected", score_word_text(t->set, r->expected, a->lg, exp, sizeof exp) },
-				{ "decided", score_word_text(t->set, r->decided, a->lg, dec, sizeof dec) },
+		str_var v[] = { { "expected", score_word_text(t->set, r->expected, a->k.lg, exp, sizeof exp) },
+				{ "decided", score_word_text(t->set, r->decided, a->k.lg, dec, sizeof dec) },
 				{ "case", r->case_no }, { NULL, NULL } };
 		sheet_add(t, 6, false, app_render(a, "train.score_expected", v, buf, sizeof buf));
 		/* what was missed, one item a line */
@@ -852,7 +852,7 @@ static void score_enter(app *a)
 	training_session *ss = NULL;
 	size_t ns = 0;
 	kerr err = { 0 };
-	if (db_training_sessions(a->db, &ss, &ns, &err) != 0) {
+	if (db_training_sessions(a->k.db, &ss, &ns, &err) != 0) {
 		app_flash_err(a, &err);
 		return;
 	}
@@ -903,7 +903,7 @@ static void score_draw(app *a)
 	snprintf(rs, sizeof rs, "%ld", right);
 	snprintf(played, sizeof played, "%zu", t->n_rows);
 	snprintf(total, sizeof total, "%zu", scenario_count(t->set));
-	str_var v[] = { { "session", t->session_no }, { "name", a->user.name }, { "id", t->trainee },
+	str_var v[] = { { "session", t->session_no }, { "name", a->k.user.name }, { "id", t->trainee },
 			{ "right", rs }, { "played", played }, { "total", total }, { NULL, NULL } };
 	attron(A_BOLD);
 	draw_text(3, 2, app_render(a, "train.score_heading", v, buf, sizeof buf), COLS - 4);
@@ -949,6 +949,6 @@ static bool score_act(app *a, action_id act)
 	return true;
 }
 
-const screen_ops scr_train = { SCR_TRAIN, train_enter, train_draw, train_key, train_act };
-const screen_ops scr_stop = { SCR_STOP, stop_enter, stop_draw, stop_key, stop_act };
-const screen_ops scr_score = { SCR_SCORE, score_enter, score_draw, score_key, score_act };
+const screen_ops scr_train = { SCR_TRAIN, 0, false, train_enter, NULL, train_draw, train_key, train_act };
+const screen_ops scr_stop = { SCR_STOP, 0, false, stop_enter, NULL, stop_draw, stop_key, stop_act };
+const screen_ops scr_score = { SCR_SCORE, 0, false, score_enter, NULL, score_draw, score_key, score_act };

@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "tui/app/app.h"
+#include "tui/term/edit.h"
 
 void edit_clear(edit_field *f)
 {

@@ -1,0 +1,157 @@
+/* kiosk: the full-screen program at the counter. main() loads and checks the
+ * configuration, opens the database and the devices (the demo key and payment
+ * in demo mode), puts them in the counter, and runs the loop (app.c).
+ * Options: --config DIR, --data-dir DIR, --demo, --check. */
+#include <locale.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forms/config_check.h"
+#include "tui/app/app.h"
+#include "tui/term/term.h"
+
+/* The counter speaks through the status line and shows progress by a redraw. */
+static void say(void *ui, const char *text)
+{
+	app_flash(ui, text);
+}
+
+static void progress(void *ui)
+{
+	app_redraw(ui);
+}
+
+/* Every screen and action names UI strings: check them at start-up so a gap in
+ * a translation is found here, not on a clerk's screen. */
+static int check_ui_strings(const app *a, kerr *err)
+{
+	for (int i = 0; i < SCR_COUNT; i++)
+		if (!strings_get(a->k.str, screen_title_key((screen_id)i)))
+			return kerr_set(err, lang_name(a->k.lg), "UI string '%s' is missing from strings/%s.ini",
+					screen_title_key((screen_id)i), lang_name(a->k.lg));
+	for (int i = 0; i < ACT_COUNT; i++) {
+		char help[96];
+		snprintf(help, sizeof help, "%s.help", actions[i].str_key);
+		if (!strings_get(a->k.str, actions[i].str_key) || !strings_get(a->k.str, help))
+			return kerr_set(err, lang_name(a->k.lg),
+					"UI string '%s' or '%s' is missing from strings/%s.ini",
+					actions[i].str_key, help, lang_name(a->k.lg));
+	}
+	for (int i = 0; i < TSR_COUNT; i++)
+		if (!strings_get(a->k.str, tokstep_refusal_key((tokstep_refusal)i)))
+			return kerr_set(err, lang_name(a->k.lg), "UI string '%s' is missing from strings/%s.ini",
+					tokstep_refusal_key((tokstep_refusal)i), lang_name(a->k.lg));
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: kiosk [--config DIR] [--data-dir DIR] [--demo] [--check]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	/* A fixed mmap threshold: large short-lived buffers (the 4 MiB of a PIN's
+	 * scrypt) go back to the system when freed instead of staying in the heap,
+	 * which keeps a kiosk that runs all day inside its memory budget. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	setlocale(LC_ALL, "");
+	const char *config_dir = NULL, *data_dir = NULL;
+	bool demo = false, check_only = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--demo") == 0)
+			demo = true;
+		else if (strcmp(argv[i], "--check") == 0)
+			check_only = true;
+		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config_dir = argv[++i];
+		else if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
+			data_dir = argv[++i];
+		else
+			return usage();
+	}
+	const char *dir = config_default_dir(config_dir);
+	kerr err = { 0 };
+	char msg[1024];
+	config_summary sum;
+	app a;
+	memset(&a, 0, sizeof a);
+	a.k.demo = demo;
+	a.k.say = say;
+	a.k.progress = progress;
+	a.k.ui = &a;
+	int rc = 2;
+	if (config_check_dir(dir, &sum, &err) != 0 || !(a.k.cfg = config_load(dir, &err)) ||
+	    !(a.k.cat = catalog_load(dir, &err)) || !(a.k.form = form_load(dir, &err)))
+		goto out;
+	a.k.lg = a.k.cfg->language;
+	if (!(a.k.str = strings_load(dir, a.k.lg, &err)) || check_ui_strings(&a, &err) != 0)
+		goto out;
+	/* Demo mode never touches the real data: its own directory (database,
+	 * slips, the kiosk key) under the configured one. */
+	char demo_dir[900];
+	snprintf(demo_dir, sizeof demo_dir, "%.890s/demo", a.k.cfg->data_dir);
+	a.k.data_dir = data_dir ? data_dir : demo ? demo_dir : a.k.cfg->data_dir;
+	if (demo)
+		snprintf(a.db_path, sizeof a.db_path, "%.900s/demo.db", a.k.data_dir);
+	else if (data_dir)
+		snprintf(a.db_path, sizeof a.db_path, "%s/kiosk.db", data_dir);
+	else
+		snprintf(a.db_path, sizeof a.db_path, "%s", a.k.cfg->db_file);
+	if (!(a.k.db = db_open(a.db_path, a.k.cfg->kiosk_id, DB_OPEN_CREATE, &err)))
+		goto out;
+	if (demo && demo_prepare(&a.k, dir, &err) != 0)
+		goto out;
+	/* Outside demo mode: the customer's key through PC/SC (nothing talks to
+	 * pcscd until the first look, so the kiosk starts without a reader), the
+	 * local CA, and the WeChat Pay client when configured. */
+	char ca_dir[1100];
+	snprintf(ca_dir, sizeof ca_dir, "%s%s", data_dir ? data_dir : a.k.cfg->ca_dir, data_dir ? "/ca" : "");
+	if (!demo && (!(a.k.tok = token_pcsc_new(a.k.cfg->reader, a.k.cfg->token_admin_secret_file, &err)) ||
+		      !(a.k.ca = issuer_local_new(ca_dir, &err))))
+		goto out;
+	if (!demo && strcmp(a.k.cfg->payment.mode, "wechat") == 0 &&
+	    (pay_wechat_files_check(&a.k.cfg->payment, &err) != 0 || !(a.k.pay = pay_wechat_new(&a.k.cfg->payment, &err))))
+		goto out;
+	if (check_only) {
+		printf("kiosk %s ready: config %s, database %s (schema %d)%s\n", a.k.cfg->kiosk_id, dir,
+		       a.db_path, db_schema_version(a.k.db), demo ? ", demo mode" : "");
+		rc = 0;
+		goto out;
+	}
+	const char *script = getenv("KIOSK_SCRIPT");
+	a.in = input_new(script && *script ? script : NULL);
+	if (!a.in) {
+		kerr_set(&err, script, "cannot read the key script");
+		goto out;
+	}
+	if (term_open(input_is_script(a.in)) != 0) {
+		kerr_set(&err, NULL, "cannot start the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
+		goto out;
+	}
+	rc = app_run(&a);
+	term_close();
+out:
+	if (rc == 2 && (err.msg[0] || err.where[0]))
+		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));
+	case_end(&a);
+	app_release_all(&a);
+	super_free(&a);
+	train_free(&a);
+	input_free(a.in);
+	if (a.k.tok)
+		token_dev_free(a.k.tok);
+	if (a.k.ca)
+		issuer_free(a.k.ca);
+	if (a.k.pay)
+		pay_dev_free(a.k.pay);
+	db_close(a.k.db);
+	form_free(a.k.form);
+	strings_free(a.k.str);
+	catalog_free(a.k.cat);
+	config_free(a.k.cfg);
+	return rc;
+}

@@ -1,0 +1,499 @@
+#include "tui/flow/case_flow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/civil.h"
+#include "core/base/clock.h"
+#include "core/base/utf8.h"
+#include "db/repo/anchor_repo.h"
+
+static bool charges_holder(const service *s)
+{
+	return service_charges(s, FEE_OPENING) || service_charges(s, FEE_ANNUAL) ||
+	       service_charges(s, FEE_SEAL);
+}
+
+/* The fields of the details step for this service. */
+static void layout_fields(const counter *k, case_flow *cs)
+{
+	int n = 0;
+	for (size_t i = 0; i < k->form->n_fields && n < CASE_FIELDS; i++)
+		cs->kinds[n++] = CF_FORM;
+	/* A lost key cannot be read: the clerk types the expiry from the CA's records. */
+	if (!cs->svc->key_required && cs->svc->validity == VALIDITY_KEEP)
+		cs->kinds[n++] = CF_OLD_EXPIRY;
+	if (charges_holder(cs->svc)) {
+		cs->kinds[n++] = CF_HOLDER;
+		cs->kinds[n++] = CF_YEARS;
+		if (cs->svc->platform->has_seals && service_charges(cs->svc, FEE_SEAL))
+			cs->kinds[n++] = CF_SEALS;
+	}
+	cs->n_fields = n;
+}
+
+static case_flow *flow_new(const counter *k, const service *svc)
+{
+	case_flow *cs = calloc(1, sizeof *cs);
+	if (!cs)
+		return NULL;
+	cs->svc = svc;
+	cs->years = k->cat->rules.years_min;
+	cs->seals = svc->platform->has_seals && service_charges(svc, FEE_SEAL) ? 1 : 0;
+	cs->old_not_after = cs->old_not_before = -1;
+	cs->rongque_deadline = -1;
+	cs->cl = checklist_new(svc);
+	layout_fields(k, cs);
+	for (int i = 0; i < cs->n_fields; i++)
+		if (cs->kinds[i] == CF_SEALS)
+			snprintf(cs->text[i], sizeof cs->text[i], "1");
+	return cs;
+}
+
+void case_flow_free(case_flow *cs)
+{
+	if (!cs)
+		return;
+	checklist_free(cs->cl);
+	free(cs->slip_text);
+	free(cs->old_keys);
+	free(cs);
+}
+
+case_step case_flow_next(const case_flow *cs)
+{
+	return case_next_step(cs->svc, cs->rec.last_step, cs->rec.decision);
+}
+
+case_flow *case_flow_open(counter *k, const service *svc)
+{
+	/* after the supervisor's day close, no new case (said in the clerk's words;
+	 * db_case_open refuses it too) */
+	anchor_rec closed;
+	kerr cerr = { 0 };
+	if (db_anchor_get(k->db, clock_today(), &closed, &cerr) == 0) {
+		str_var v[] = { { "by", closed.closed_by }, { NULL, NULL } };
+		char buf[256];
+		counter_say(k, counter_render(k, "case.day_closed", v, buf, sizeof buf));
+		return NULL;
+	}
+	case_flow *cs = flow_new(k, svc);
+	kerr err = { 0 };
+	if (!cs || db_case_open(k->db, svc, k->user.id, &cs->rec, &err) != 0) {
+		case_flow_free(cs);
+		counter_say_err(k, &err);
+		return NULL;
+	}
+	return cs;
+}
+
+case_flow *case_flow_resume(counter *k, const char *case_no)
+{
+	kerr err = { 0 };
+	case_rec rec;
+	if (db_case_get(k->db, case_no, &rec, &err) != 0) {
+		counter_say_err(k, &err);
+		return NULL;
+	}
+	const service *svc = catalog_service(k->cat, rec.service_id);
+	if (!svc) {
+		kerr_set(&err, rec.service_id, "this case's service is no longer in the catalogue");
+		counter_say_err(k, &err);
+		return NULL;
+	}
+	case_flow *cs = flow_new(k, svc);
+	if (!cs)
+		return NULL;
+	cs->rec = rec;
+	/* Put back what earlier steps recorded, so the later steps have it. */
+	const char *vals[] = { rec.unit_name, rec.uscc, rec.agent_name, rec.agent_id_no, rec.agent_mobile };
+	for (int i = 0; i < cs->n_fields && i < (int)k->form->n_fields; i++) {
+		const char *id = k->form->fields[i].id;
+		static const char *const ids[] = { "unit_name", "uscc", "agent_name", "agent_id_no", "agent_mobile" };
+		for (int f = 0; f < 5; f++)
+			if (strcmp(id, ids[f]) == 0)
+				utf8_copy(cs->text[i], sizeof cs->text[i], vals[f]);
+	}
+	cs->years = rec.years > 0 ? rec.years : cs->years;
+	cs->seals = rec.seals;
+	const platform *p = svc->platform;
+	for (size_t h = 0; h < p->n_holders; h++)
+		if (strcmp(p->holders[h].id, rec.holder) == 0)
+			cs->holder_ix = h;
+	if (charges_holder(svc) && rec.last_step >= STEP_DETAILS) {
+		fee_request fr = { p->n_holders ? &p->holders[cs->holder_ix] : NULL, cs->years, cs->seals };
+		fees_quote(k->cat, svc, &fr, &cs->quote, &err);
+	} else if (svc->fee_items) {
+		fee_request fr = { NULL, 0, 0 };
+		fees_quote(k->cat, svc, &fr, &cs->quote, &err);
+	}
+	material_decision *md = NULL;
+	size_t n = 0;
+	if (db_case_materials(k->db, case_no, &md, &n, &err) == 0) {
+		for (size_t i = 0; i < n; i++)
+			checklist_mark(cs->cl, md[i].material_id, material_mark_from_name(md[i].mark),
+				       md[i].reason, &err);
+		db_material_decisions_free(md, n);
+	}
+	cs->decision = rec.decision;
+	cs->rongque_deadline = rec.rongque_deadline;
+	char detail[160];
+	snprintf(detail, sizeof detail, "resumed at %s", case_step_name(case_flow_next(cs)));
+	db_audit_append(k->db, k->user.id, "case.resume", case_no, detail, &err);
+	return cs;
+}
+
+bool case_flow_commit(counter *k, case_flow *cs, case_step step, const char *detail)
+{
+	material_decision md[32];
+	size_t n = 0;
+	for (size_t i = 0; i < cs->cl->n_items && n < 32; i++, n++) {
+		const checklist_item *it = &cs->cl->items[i];
+		md[n] = (material_decision){ it->sm->material->id, material_mark_name(it->mark),
+					     it->reason, it->sm->essential };
+	}
+	case_step_data d = { .details = &cs->rec, .materials = md, .n_materials = n,
+			     .decision = cs->decision, .rongque_deadline = cs->rongque_deadline,
+			     .detail = detail ? detail : "" };
+	kerr err = { 0 };
+	if (db_case_step(k->db, cs->svc, k->user.id, cs->rec.case_no, step, &d, &err) != 0 ||
+	    db_case_get(k->db, cs->rec.case_no, &cs->rec, &err) != 0) {
+		kerr_text(&err, cs->step_msg, sizeof cs->step_msg);
+		cs->step_failed = true;
+		return false;
+	}
+	return true;
+}
+
+flow_outcome case_flow_cancel(counter *k, case_flow *cs, const char *why)
+{
+	kerr err = { 0 };
+	if (!why)
+		why = cs->rule_msg[0] ? cs->rule_msg : "cancelled by the clerk";
+	if (db_case_cancel(k->db, k->user.id, cs->rec.case_no, why, &err) != 0) {
+		counter_say_err(k, &err);
+		return FLOW_FAILED;
+	}
+	return FLOW_HOME;
+}
+
+/* ---- details ---- */
+
+bool case_field_check(counter *k, case_flow *cs, int i)
+{
+	char norm[128];
+	const char *val = cs->text[i];
+	cs->field_msg[i][0] = '\0';
+	switch (cs->kinds[i]) {
+	case CF_FORM:
+		return form_check_field(&k->form->fields[i], val, counter_today_ymd(), k->str, k->lg, norm,
+					sizeof norm, cs->field_msg[i], sizeof cs->field_msg[i]);
+	case CF_OLD_EXPIRY: {
+		long d;
+		if (!civil_parse(val, &d)) {
+			counter_render(k, "details.bad_date", NULL, cs->field_msg[i], sizeof cs->field_msg[i]);
+			return false;
+		}
+		cs->old_not_after = d;
+		cs->old_not_before = civil_add_years(d, -1);
+		return true;
+	}
+	case CF_SEALS: {
+		char *end;
+		long v = strtol(val, &end, 10);
+		if (!val[0] || *end || v < 0 || v > 99) {
+			counter_render(k, "details.bad_seals", NULL, cs->field_msg[i], sizeof cs->field_msg[i]);
+			return false;
+		}
+		cs->seals = (int)v;
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+/* Characters (code points) of a UTF-8 text. */
+static long chars_of(const char *s)
+{
+	long n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+bool case_field_check_now(const counter *k, const case_flow *cs, int i)
+{
+	/* A complete value is checked at once, a partial one when the clerk
+	 * leaves the field (counted in characters, as typed). */
+	long len = chars_of(cs->text[i]);
+	bool form = cs->kinds[i] == CF_FORM;
+	return len == 0 || (form && k->form->fields[i].type == FT_TEXT) || cs->kinds[i] == CF_SEALS ||
+	       len >= 18 || (form && k->form->fields[i].type == FT_MOBILE && len >= 11);
+}
+
+void case_requote(counter *k, case_flow *cs)
+{
+	kerr err = { 0 };
+	const platform *p = cs->svc->platform;
+	fee_request fr = { charges_holder(cs->svc) && p->n_holders ? &p->holders[cs->holder_ix] : NULL,
+			   cs->years, cs->seals };
+	if (cs->svc->fee_items && fees_quote(k->cat, cs->svc, &fr, &cs->quote, &err) != 0)
+		memset(&cs->quote, 0, sizeof cs->quote);
+}
+
+void case_field_cycle(counter *k, case_flow *cs, int i, int dir)
+{
+	if (cs->kinds[i] == CF_HOLDER) {
+		size_t n = cs->svc->platform->n_holders;
+		cs->holder_ix = (size_t)(((int)cs->holder_ix + dir + (int)n) % (int)n);
+	} else if (cs->kinds[i] == CF_YEARS) {
+		int lo = k->cat->rules.years_min, hi = k->cat->rules.years_max;
+		cs->years += dir;
+		if (cs->years > hi)
+			cs->years = lo;
+		if (cs->years < lo)
+			cs->years = hi;
+	}
+	case_requote(k, cs);
+}
+
+/* Copy the typed values into the case record. */
+static void fill_record(counter *k, case_flow *cs)
+{
+	case_rec *r = &cs->rec;
+	for (int i = 0; i < cs->n_fields; i++) {
+		if (cs->kinds[i] != CF_FORM)
+			continue;
+		char norm[128], msg[64];
+		const char *val = cs->text[i];
+		const field_spec *fs = &k->form->fields[i];
+		const char *v = form_check_field(fs, val, counter_today_ymd(), k->str, k->lg, norm, sizeof norm,
+						 msg, sizeof msg) && norm[0] ? norm : val;
+		if (strcmp(fs->id, "unit_name") == 0)
+			utf8_copy(r->unit_name, sizeof r->unit_name, v);
+		else if (strcmp(fs->id, "uscc") == 0)
+			utf8_copy(r->uscc, sizeof r->uscc, v);
+		else if (strcmp(fs->id, "agent_name") == 0)
+			utf8_copy(r->agent_name, sizeof r->agent_name, v);
+		else if (strcmp(fs->id, "agent_id_no") == 0)
+			utf8_copy(r->agent_id_no, sizeof r->agent_id_no, v);
+		else if (strcmp(fs->id, "agent_mobile") == 0)
+			utf8_copy(r->agent_mobile, sizeof r->agent_mobile, v);
+	}
+	const platform *p = cs->svc->platform;
+	bool h = charges_holder(cs->svc);
+	snprintf(r->holder, sizeof r->holder, "%s", h && p->n_holders ? p->holders[cs->holder_ix].id : "");
+	r->years = h ? cs->years : 0;
+	r->seals = h ? cs->seals : 0;
+	case_requote(k, cs);
+	r->fee_fen = cs->quote.total_fen;
+}
+
+void case_read_key(counter *k, case_flow *cs)
+{
+	cs->key_read = false;
+	cs->rule_msg[0] = '\0';
+	if (!k->tok) {
+		counter_say(k, counter_str(k, "token.status.no_reader"));
+		return;
+	}
+	token_status st = token_read_info(k->tok, &cs->key);
+	if (st != TOK_OK) {
+		counter_say(k, counter_str(k, token_status_key(st)));
+		return;
+	}
+	cs->key_read = true;
+	cs->old_not_after = cs->key.not_after;
+	cs->old_not_before = cs->key.not_before;
+}
+
+/* The guides' rules for this case, now that the certificate's expiry is known. */
+static rule_verdict apply_rules(counter *k, case_flow *cs)
+{
+	long na = cs->old_not_after >= 0 ? cs->old_not_after : clock_today() + 36500;
+	rule_verdict v = rules_check(k->cat, cs->svc, clock_today(), na, cs->key_read);
+	char days[24], open[16], exp[16], minv[16], win[16];
+	snprintf(days, sizeof days, "%ld", rules_days_left(clock_today(), na));
+	snprintf(minv, sizeof minv, "%d", k->cat->rules.seal_upgrade_min_days);
+	snprintf(win, sizeof win, "%d", k->cat->rules.renew_window_days);
+	civil_format(na - k->cat->rules.renew_window_days, open, sizeof open);
+	civil_format(na, exp, sizeof exp);
+	str_var vars[] = { { "days", days }, { "open", open }, { "expiry", exp }, { "min", minv },
+			   { "window", win }, { NULL, NULL } };
+	cs->rule_msg[0] = '\0';
+	if (v != RULE_OK)
+		counter_render(k, rule_verdict_key(v), vars, cs->rule_msg, sizeof cs->rule_msg);
+	return v;
+}
+
+flow_outcome case_details_submit(counter *k, case_flow *cs, int *first_bad)
+{
+	*first_bad = -1;
+	for (int i = 0; i < cs->n_fields; i++)
+		if (!case_field_check(k, cs, i) && *first_bad < 0)
+			*first_bad = i;
+	if (*first_bad >= 0)
+		return FLOW_FAILED;
+	fill_record(k, cs);
+	if (cs->svc->key_required) {
+		if (!cs->key_read)
+			case_read_key(k, cs);
+		if (!cs->key_read) {
+			snprintf(cs->rule_msg, sizeof cs->rule_msg, "%s", counter_str(k, "rule.key_required"));
+			return FLOW_FAILED;
+		}
+		/* 当前用户所属机构与key信息不一致: caught at the counter. */
+		if (token_info_has_cert(&cs->key) && cs->svc->kind != SVC_CHANGE &&
+		    (strcmp(cs->key.uscc, cs->rec.uscc) != 0 || strcmp(cs->key.unit_name, cs->rec.unit_name) != 0)) {
+			str_var v[] = { { "unit", cs->key.unit_name }, { "uscc", cs->key.uscc }, { NULL, NULL } };
+			counter_render(k, "details.key_mismatch", v, cs->rule_msg, sizeof cs->rule_msg);
+			return FLOW_FAILED;
+		}
+	}
+	rule_verdict v = apply_rules(k, cs);
+	if (v == RULE_RENEW_AS_NEW)
+		return FLOW_ASK_AS_NEW;
+	if (v != RULE_OK)
+		return FLOW_FAILED; /* the reason is on screen; F8 closes the case with it */
+	char detail[256] = "";
+	if (cs->key_read) {
+		char na[16];
+		snprintf(detail, sizeof detail, "key %s, certificate until %s", cs->key.serial,
+			 cs->key.not_after >= 0 ? civil_format(cs->key.not_after, na, sizeof na) : "-");
+	}
+	return case_flow_commit(k, cs, STEP_DETAILS, detail) ? FLOW_NEXT : FLOW_FAILED;
+}
+
+case_flow *case_flow_as_new(counter *k, case_flow *old)
+{
+	const service *nw = catalog_service_of(k->cat, old->svc->platform, SVC_NEW);
+	if (!nw)
+		return NULL;
+	kerr err = { 0 };
+	db_case_cancel(k->db, k->user.id, old->rec.case_no, "certificate expired: handled as a new certificate", &err);
+	case_flow *cs = case_flow_open(k, nw);
+	if (!cs)
+		return NULL;
+	for (int i = 0; i < (int)k->form->n_fields; i++)
+		memcpy(cs->text[i], old->text[i], sizeof cs->text[i]);
+	return cs;
+}
+
+/* ---- materials ---- */
+
+bool case_mark(counter *k, case_flow *cs, size_t i, material_mark m, const char *reason)
+{
+	kerr err = { 0 };
+	const checklist_item *it = &cs->cl->items[i];
+	if (checklist_mark(cs->cl, it->sm->material->id, m, reason, &err) != 0) {
+		counter_say_err(k, &err);
+		return false;
+	}
+	return true;
+}
+
+flow_outcome case_materials_submit(counter *k, case_flow *cs)
+{
+	checklist_result r;
+	checklist_evaluate(cs->cl, &r);
+	size_t unset = r.n_unset;
+	checklist_result_free(&r);
+	if (unset) {
+		char n[24], buf[256];
+		snprintf(n, sizeof n, "%zu", unset);
+		str_var v[] = { { "n", n }, { NULL, NULL } };
+		counter_say(k, counter_render(k, "materials.unset", v, buf, sizeof buf));
+		return FLOW_STAY;
+	}
+	return case_flow_commit(k, cs, STEP_MATERIALS, "") ? FLOW_NEXT : FLOW_FAILED;
+}
+
+/* ---- decision and approval ---- */
+
+case_decision case_decision_start(counter *k, case_flow *cs)
+{
+	cs->rongque_deadline = clock_today() + k->cat->rules.rongque_max_days;
+	return case_decision_suggested(cs);
+}
+
+bool case_decision_open(const case_flow *cs, case_decision d)
+{
+	checklist_result r;
+	checklist_evaluate(cs->cl, &r);
+	checklist_verdict v = r.verdict;
+	checklist_result_free(&r);
+	switch (d) {
+	case DEC_ACCEPT:
+		return v == CL_COMPLETE;
+	case DEC_RONGQUE:
+		return v == CL_RONGQUE && cs->svc->rongque_allowed;
+	case DEC_REFUSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+case_decision case_decision_suggested(const case_flow *cs)
+{
+	checklist_result r;
+	checklist_evaluate(cs->cl, &r);
+	case_decision d = r.verdict == CL_COMPLETE ? DEC_ACCEPT : r.verdict == CL_RONGQUE ? DEC_RONGQUE
+											  : DEC_REFUSE;
+	checklist_result_free(&r);
+	return d;
+}
+
+flow_outcome case_decide(counter *k, case_flow *cs, case_decision d)
+{
+	/* 不予受理 comes with a one-time notice of what is missing or defective:
+	 * with every material in order there is nothing to tell the customer */
+	if (d == DEC_REFUSE) {
+		checklist_result r;
+		checklist_evaluate(cs->cl, &r);
+		size_t n = r.n_notice;
+		checklist_result_free(&r);
+		if (n == 0) {
+			snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "decision.refuse_nothing"));
+			cs->step_failed = true;
+			return FLOW_FAILED;
+		}
+	}
+	cs->decision = d;
+	if (cs->decision != DEC_RONGQUE)
+		cs->rongque_deadline = -1;
+	if (!case_flow_commit(k, cs, STEP_DECISION, "")) {
+		cs->decision = DEC_NONE;
+		return FLOW_FAILED;
+	}
+	return FLOW_NEXT;
+}
+
+flow_outcome case_approve(counter *k, case_flow *cs, const char *id, char *pin)
+{
+	if (strcmp(id, k->user.id) == 0 || strcmp(id, cs->rec.clerk_id) == 0) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.self"));
+		memset(pin, 0, strlen(pin));
+		return FLOW_FAILED;
+	}
+	staff_rec who;
+	int left = 0;
+	kerr err = { 0 };
+	login_result r = db_staff_login(k->db, id, pin, k->cfg->login_max_failures,
+					k->cfg->login_lock_minutes, &who, &left, &err);
+	memset(pin, 0, strlen(pin));
+	if (r != LOGIN_OK) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.failed"));
+		return FLOW_FAILED;
+	}
+	db_staff_logout(k->db, who.id, &err);
+	if (who.role != ROLE_SUPERVISOR) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.not_supervisor"));
+		return FLOW_FAILED;
+	}
+	char detail[96];
+	snprintf(detail, sizeof detail, "approved by %s", who.id);
+	return case_flow_commit(k, cs, STEP_APPROVAL, detail) ? FLOW_NEXT : FLOW_FAILED;
+}

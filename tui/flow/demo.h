@@ -1,0 +1,13 @@
+/* demo: what trainer mode adds at start-up: the demo staff (kiosk-config/
+ * demo/staff.ini) in the demo database, the simulated key with its demo keys
+ * (demo/keys.ini) and the simulated payment, put into the counter (which
+ * then owns the devices). The real database is never opened in demo mode:
+ * main() gives the demo its own file. */
+#ifndef TUI_FLOW_DEMO_H
+#define TUI_FLOW_DEMO_H
+
+#include "tui/flow/counter.h"
+
+int demo_prepare(counter *k, const char *config_dir, kerr *err);
+
+#endif

@@ -1,0 +1,33 @@
+/* tui/flow: what the counter does, without a screen. No curses here: a flow
+ * takes the counter's parts (counter.h), acts on the store and the devices,
+ * and returns an outcome (flow_outcome) that the screen turns into
+ * navigation; what it has to say it leaves in the case (step_msg) or says
+ * through the counter. Flows are unit-tested with the demo devices and a
+ * real database file (tests/unit/test_flow_*.c).
+ *
+ * | file            | holds                                                    | public |
+ * |-----------------|----------------------------------------------------------|--------|
+ * | flow.h          | this table; includes every public header below           | yes    |
+ * | counter.[ch]    | the counter's parts, its strings, say and progress        | yes    |
+ * | case_flow.[ch]  | the case: open, resume, commit, details, decision, approval, cancel | yes |
+ * | token_flow.[ch] | the token step: demo op by op, or the real key part      | yes    |
+ * | tokstep.c       | the real key part through PC/SC and the issuer, one transaction | (token_flow.h) |
+ * | pay_flow.[ch]   | the payment: order, resume, polling thread, cancel       | yes    |
+ * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
+ * | session.[ch]    | sign-in, idle lock, unlock and takeover, sign-out        | yes    |
+ * | demo.[ch]       | trainer mode's staff, demo key and demo gateway          | yes    |
+ *
+ * Layering: flow → core, forms, db; nothing here includes tui/app,
+ * tui/screens or tui/term (checked by tests/cli/test_layering.sh). */
+#ifndef TUI_FLOW_FLOW_H
+#define TUI_FLOW_FLOW_H
+
+#include "tui/flow/case_flow.h"
+#include "tui/flow/counter.h"
+#include "tui/flow/demo.h"
+#include "tui/flow/pay_flow.h"
+#include "tui/flow/session.h"
+#include "tui/flow/slip_flow.h"
+#include "tui/flow/token_flow.h"
+
+#endif

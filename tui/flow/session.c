@@ -1,0 +1,78 @@
+#include "tui/flow/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/base/clock.h"
+
+static void say(const counter *k, const char *key, const char *name, const char *value, char *msg,
+		size_t n)
+{
+	str_var v[] = { { name, value }, { NULL, NULL } };
+	counter_render(k, key, v, msg, n);
+}
+
+bool session_check(counter *k, const char *id, char *pin, staff_rec *who, char *msg, size_t n,
+		   bool *unknown)
+{
+	int left = 0;
+	kerr err = { 0 };
+	*unknown = false;
+	login_result r = db_staff_login(k->db, id, pin, k->cfg->login_max_failures,
+					k->cfg->login_lock_minutes, who, &left, &err);
+	memset(pin, 0, strlen(pin));
+	char num[16], when[32];
+	switch (r) {
+	case LOGIN_OK:
+		msg[0] = '\0';
+		return true;
+	case LOGIN_BAD_PIN:
+		snprintf(num, sizeof num, "%d", left);
+		say(k, "login.bad_pin", "left", num, msg, n);
+		break;
+	case LOGIN_LOCKED:
+		clock_format_local(who->locked_until_ms, when, sizeof when);
+		say(k, "login.locked", "until", when, msg, n);
+		break;
+	case LOGIN_UNKNOWN:
+		say(k, "login.unknown", "id", id, msg, n);
+		*unknown = true;
+		break;
+	case LOGIN_ERROR:
+		kerr_text(&err, msg, n);
+		break;
+	}
+	return false;
+}
+
+void session_lock(counter *k, const char *case_no)
+{
+	kerr err = { 0 };
+	db_audit_append(k->db, k->user.id, "staff.lock", case_no, "idle or F9", &err);
+}
+
+bool session_unlock(counter *k, const staff_rec *who, const char *case_no, char *msg, size_t n)
+{
+	kerr err = { 0 };
+	if (strcmp(who->id, k->user.id) != 0) {
+		/* Only a supervisor may take over another's locked session. */
+		if (who->role != ROLE_SUPERVISOR) {
+			db_staff_logout(k->db, who->id, &err);
+			say(k, "lock.not_supervisor", "id", who->id, msg, n);
+			return false;
+		}
+		char detail[128];
+		snprintf(detail, sizeof detail, "took over from %s", k->user.id);
+		db_audit_append(k->db, who->id, "staff.takeover", case_no, detail, &err);
+		k->user = *who;
+	}
+	db_audit_append(k->db, k->user.id, "staff.unlock", "", "", &err);
+	return true;
+}
+
+void session_logout(counter *k)
+{
+	kerr err = { 0 };
+	if (k->signed_in)
+		db_staff_logout(k->db, k->user.id, &err);
+}

@@ -1,0 +1,18 @@
+/* slip_flow: the case's last paper. The 受理回执 (or the 一次性告知单 after a
+ * refusal) is rendered from the case, saved under the data directory, sent
+ * to the print command, and the slip step committed with the file's path. */
+#ifndef TUI_FLOW_SLIP_FLOW_H
+#define TUI_FLOW_SLIP_FLOW_H
+
+#include "tui/flow/case_flow.h"
+
+/* Render, save, print and commit; the text stays in cs->slip_text. Does
+ * nothing when the text is already made. A failure is left in cs->step_msg. */
+void slip_flow_make(counter *k, case_flow *cs);
+/* Send the saved slip to the printer again (said when there is none). */
+void slip_flow_print(counter *k, case_flow *cs);
+/* Enter or Esc on the slip: FLOW_HOME when it is recorded; else it is made
+ * again (FLOW_STAY) rather than lost. */
+flow_outcome slip_flow_done(counter *k, case_flow *cs);
+
+#endif

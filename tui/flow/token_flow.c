@@ -1,0 +1,153 @@
+#include "tui/flow/token_flow.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/base/civil.h"
+#include "core/base/clock.h"
+
+static const char *const refusal_keys[TSR_COUNT] = {
+#define X(e, key) key,
+	TOKSTEP_REFUSALS(X)
+#undef X
+};
+
+const char *tokstep_refusal_key(tokstep_refusal r)
+{
+	return (unsigned)r < TSR_COUNT ? refusal_keys[r] : "tokstep.store_failed";
+}
+
+static bool op_writes(token_op op)
+{
+	return op != TOP_READ && op != TOP_REVOKE_OLD;
+}
+
+void token_flow_enter(counter *k, case_flow *cs)
+{
+	cs->token_op_ix = 0;
+	cs->step_msg[0] = '\0';
+	cs->token_resume = false;
+	cs->confirm_serial[0] = '\0';
+	if (!k->demo)
+		tokstep_load_old_keys(k, cs);
+}
+
+bool token_flow_writes(const counter *k, const case_flow *cs)
+{
+	/* the demo runs op by op and asks about what is left; a real run is whole */
+	size_t from = k->demo ? (size_t)cs->token_op_ix : 0;
+	bool writes = false;
+	for (size_t i = from; i < cs->svc->n_token_ops; i++)
+		writes |= op_writes(cs->svc->token_ops[i]);
+	return writes;
+}
+
+void token_flow_confirm(case_flow *cs, const char *serial)
+{
+	cs->step_failed = false;
+	cs->step_msg[0] = '\0';
+	snprintf(cs->confirm_serial, sizeof cs->confirm_serial, "%s", serial);
+}
+
+bool token_flow_resume_due(const case_flow *cs, const char *serial)
+{
+	return cs->token_resume && (!cs->confirm_serial[0] || strcmp(serial, cs->confirm_serial) == 0);
+}
+
+/* ---- the demo key, op by op ---- */
+
+static token_status run_op(counter *k, case_flow *cs, token_op op, char *note, size_t n)
+{
+	bool present = false;
+	if (k->tok)
+		token_present(k->tok, &present);
+	note[0] = '\0';
+	switch (op) {
+	case TOP_REVOKE_OLD:
+		snprintf(note, n, "old certificate revoked");
+		return TOK_OK;
+	case TOP_ERASE:
+		if (!present) {
+			snprintf(note, n, "key not brought: nothing erased");
+			return TOK_OK;
+		}
+		return token_erase(k->tok);
+	default:
+		break;
+	}
+	if (!k->tok)
+		return TOK_NO_READER;
+	if (!present)
+		return TOK_NO_KEY;
+	switch (op) {
+	case TOP_READ: {
+		token_info ki;
+		token_status st = token_read_info(k->tok, &ki);
+		if (st == TOK_OK)
+			snprintf(note, n, "read key %s", ki.serial);
+		return st;
+	}
+	case TOP_PERSONALISE:
+		return token_personalise(k->tok, k->cat->rules.initial_pin);
+	case TOP_WRITE_CERT: {
+		long nb, na;
+		long today = clock_today();
+		rules_new_validity(cs->svc, today, cs->old_not_before >= 0 ? cs->old_not_before : today,
+				   cs->old_not_after >= 0 ? cs->old_not_after : today, cs->rec.years > 0 ? cs->rec.years : 1,
+				   &nb, &na);
+		/* The demo key has no issuer behind it: the serial is the case
+		 * number in hex, unique and the same on a retry. */
+		char serial[TOKEN_CERT_SERIAL_MAX + 1];
+		size_t o = 0;
+		for (const char *p = cs->rec.case_no; *p && o + 2 < sizeof serial; p++, o += 2)
+			snprintf(serial + o, 3, "%02x", (unsigned char)*p);
+		serial[o] = '\0';
+		token_cert c = { cs->rec.unit_name, cs->rec.uscc, serial, nb, na, NULL, 0 };
+		token_status st = token_write_cert(k->tok, &c);
+		char d1[16], d2[16];
+		if (st == TOK_OK)
+			snprintf(note, n, "certificate %s..%s", civil_format(nb, d1, sizeof d1),
+				 civil_format(na, d2, sizeof d2));
+		cs->old_not_after = na;
+		cs->old_not_before = nb;
+		return st;
+	}
+	case TOP_WRITE_SEAL: {
+		token_info ki;
+		token_status st = token_read_info(k->tok, &ki);
+		if (st != TOK_OK)
+			return st;
+		return token_write_seal(k->tok, ki.not_after);
+	}
+	case TOP_RESET_PIN:
+		return token_reset_pin(k->tok, k->cat->rules.initial_pin);
+	default:
+		return TOK_NOT_SUPPORTED;
+	}
+}
+
+static flow_outcome run_demo(counter *k, case_flow *cs)
+{
+	char detail[1024] = "", note[160];
+	while (cs->token_op_ix < (int)cs->svc->n_token_ops) {
+		token_op op = cs->svc->token_ops[cs->token_op_ix];
+		token_status st = run_op(k, cs, op, note, sizeof note);
+		if (st != TOK_OK) {
+			snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, token_status_key(st)));
+			cs->step_failed = true;
+			return FLOW_FAILED;
+		}
+		size_t len = strlen(detail);
+		snprintf(detail + len, sizeof detail - len, "%s%s%s%s", len ? "; " : "", token_op_name(op),
+			 note[0] ? ": " : "", note);
+		cs->token_op_ix++;
+	}
+	return case_flow_commit(k, cs, STEP_TOKEN, detail) ? FLOW_NEXT : FLOW_FAILED;
+}
+
+flow_outcome token_flow_run(counter *k, case_flow *cs)
+{
+	if (k->demo)
+		return run_demo(k, cs);
+	return tokstep_run(k, cs) ? FLOW_NEXT : FLOW_FAILED;
+}

@@ -1,0 +1,53 @@
+/* token_flow: the token step without a screen. A real kiosk runs the
+ * service's key part through the PC/SC driver and the issuer, recorded with
+ * the case's step in one transaction (tui/flow/tokstep.c); trainer mode runs
+ * the service's operations one by one on the demo key. */
+#ifndef TUI_FLOW_TOKEN_FLOW_H
+#define TUI_FLOW_TOKEN_FLOW_H
+
+#include <stdbool.h>
+
+#include "tui/flow/case_flow.h"
+
+/* Why the real token step can refuse: id, UI string key. */
+#define TOKSTEP_REFUSALS(X)                                  \
+	X(TSR_KEY_IN_USE,        "tokstep.key_in_use")        \
+	X(TSR_NOT_OUR_CA,        "tokstep.not_our_ca")        \
+	X(TSR_NOTHING_CHANGED,   "tokstep.nothing_changed")   \
+	X(TSR_OTHER_KEY,         "tokstep.other_key")         \
+	X(TSR_NO_KEY_ON_RECORD,  "tokstep.no_key_on_record")  \
+	X(TSR_NO_CERT_ON_KEY,    "tokstep.no_cert_on_key")    \
+	X(TSR_OLD_VALIDITY,      "tokstep.old_validity")      \
+	X(TSR_ISSUER,            "tokstep.issuer_failed")     \
+	X(TSR_STORE,             "tokstep.store_failed")
+
+typedef enum tokstep_refusal {
+#define X(e, key) e,
+	TOKSTEP_REFUSALS(X)
+#undef X
+	TSR_COUNT
+} tokstep_refusal;
+
+const char *tokstep_refusal_key(tokstep_refusal r);
+
+/* The step is shown: nothing run yet; the unit's keys on record loaded (a
+ * real reissue or revocation picks the old key among them). */
+void token_flow_enter(counter *k, case_flow *cs);
+/* Whether what is left to run writes the key (the clerk is asked first). */
+bool token_flow_writes(const counter *k, const case_flow *cs);
+/* Enter: the key the clerk agreed to (serial, "" none in the reader) is
+ * remembered and the step's message cleared. */
+void token_flow_confirm(case_flow *cs, const char *serial);
+/* Run what is left: FLOW_NEXT when the step is committed, else FLOW_FAILED
+ * with cs->step_msg (cs->token_resume: the key was pulled, run again when
+ * it is back). */
+flow_outcome token_flow_run(counter *k, case_flow *cs);
+/* A key in the reader (serial) after a pull mid-write: whether to run again. */
+bool token_flow_resume_due(const case_flow *cs, const char *serial);
+
+/* The real key part (tui/flow/tokstep.c): true when committed. */
+bool tokstep_run(counter *k, case_flow *cs);
+/* The unit's keys on record into cs->old_keys (reissue, revoke). */
+void tokstep_load_old_keys(counter *k, case_flow *cs);
+
+#endif

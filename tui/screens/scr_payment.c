@@ -1,0 +1,101 @@
+/* The payment screen: the fee with its breakdown, the WeChat Pay QR code, the
+ * order's countdown and state; the demo payment is settled by the trainer
+ * with F5 (tui/flow/pay_flow.c does the work). */
+#include <curses.h>
+#include <stdio.h>
+
+#include "core/base/clock.h"
+#include "core/print/qr.h"
+#include "tui/app/app.h"
+#include "tui/term/term.h"
+
+static void payment_enter(app *a)
+{
+	case_react(a, pay_flow_enter(&a->k, a->cs));
+}
+
+static void payment_draw(app *a)
+{
+	case_flow *cs = a->cs;
+	if (!cs->order_made) {
+		if (cs->step_msg[0]) {
+			attron(term_attr(ST_ERROR));
+			draw_wrapped(4, 2, COLS - 4, 3, cs->step_msg);
+			attroff(term_attr(ST_ERROR));
+		}
+		return;
+	}
+	kerr err = { 0 };
+	qr_art *q = qr_render(cs->order.code_url, &err);
+	int x = 2;
+	if (q) {
+		attron(term_attr(ST_QR));
+		for (int i = 0; i < q->rows && 2 + i < LINES - 2; i++)
+			draw_text(2 + i, x, q->lines[i], q->width);
+		attroff(term_attr(ST_QR));
+		x += q->width + 2;
+		qr_art_free(q);
+	}
+	char yuan[32], buf[256];
+	int y = 3;
+	str_var v[] = { { "amount", fees_format_yuan(cs->order.amount_fen, yuan, sizeof yuan) }, { NULL, NULL } };
+	attron(A_BOLD);
+	draw_text(y++, x, app_render(a, "pay.amount", v, buf, sizeof buf), COLS - x - 1);
+	attroff(A_BOLD);
+	for (int i = 0; i < cs->quote.n_lines; i++, y++) {
+		const fee_line *l = &cs->quote.lines[i];
+		char fee[64], u[32], t[32];
+		snprintf(fee, sizeof fee, "fee.%s", fee_item_name(l->item));
+		snprintf(buf, sizeof buf, "%s %s×%d = %s%s", app_str(a, fee),
+			 fees_format_yuan(l->unit_fen, u, sizeof u), l->qty,
+			 fees_format_yuan(l->total_fen, t, sizeof t), l->waived ? " *" : "");
+		draw_text(y, x, buf, COLS - x - 1);
+	}
+	y++;
+	draw_text(y++, x, app_str(a, pay_state_key(cs->order.state)), COLS - x - 1);
+	int64_t left = cs->order.expire_ms - clock_now_ms();
+	if (left < 0)
+		left = 0;
+	char mmss[48];
+	snprintf(mmss, sizeof mmss, "%02lld:%02lld", (long long)(left / 60000), (long long)(left / 1000 % 60));
+	str_var tv[] = { { "left", mmss }, { NULL, NULL } };
+	draw_text(y++, x, app_render(a, "pay.expires_in", tv, buf, sizeof buf), COLS - x - 1);
+	draw_text(y++, x, cs->order.out_trade_no, COLS - x - 1);
+	if (cs->step_msg[0]) {
+		attron(term_attr(ST_ERROR));
+		draw_wrapped(y + 1, x, COLS - x - 1, 3, cs->step_msg);
+		attroff(term_attr(ST_ERROR));
+	}
+}
+
+static void close_and_cancel(app *a)
+{
+	flow_outcome out = pay_flow_cancel(&a->k, a->cs);
+	case_react(a, out);
+}
+
+static bool payment_act(app *a, action_id act)
+{
+	case_flow *cs = a->cs;
+	switch (act) {
+	case ACT_NONE: /* a tick: ask the gateway every poll_seconds, in the background */
+		case_react(a, pay_flow_tick(&a->k, cs));
+		return true;
+	case ACT_NEXT:
+		case_react(a, cs->order_made ? pay_flow_poll(&a->k, cs) : pay_flow_create(&a->k, cs));
+		return true;
+	case ACT_PAID:
+		case_react(a, pay_flow_settle_demo(&a->k, cs));
+		return true;
+	case ACT_PAY_AGAIN:
+		case_react(a, pay_flow_again(&a->k, cs));
+		return true;
+	case ACT_CANCEL:
+		app_ask(a, app_str(a, "pay.ask_cancel"), close_and_cancel);
+		return true;
+	default:
+		return case_common_act(a, act);
+	}
+}
+
+const screen_ops scr_payment = { SCR_PAYMENT, 0, false, payment_enter, NULL, payment_draw, NULL, payment_act };
