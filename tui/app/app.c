@@ -53,7 +53,7 @@ bool action_offered_on(const app *a, action_id id, screen_id s)
 	if ((need & NEED_REISSUE) && !(a->cs && a->cs->svc->kind == SVC_REISSUE))
 		return false;
 	/* the trainer's controls, while a scenario is played */
-	if ((need & NEED_SCENARIO) && train_banner(a)[0] == '\0')
+	if ((need & NEED_SCENARIO) && (!a->banner || a->banner(a)[0] == '\0'))
 		return false;
 	return true;
 }

@@ -182,6 +182,9 @@ struct app {
 	/* the trainer's session: scenarios, the one being played, the score
 	 * sheet (tui/screens/scr_train.c owns it; NULL outside demo mode) */
 	struct train_ctx *train;
+	/* The scenario being played, for the title line and the trainer's
+	 * controls ("" when none): set by main() to the trainer screens'. */
+	const char *(*banner)(const app *a);
 };
 
 /* Screens */
@@ -212,42 +215,5 @@ void draw_key_state(const app *a, char *buf, size_t n);
 void app_watch_key(app *a);
 /* Draw the whole screen now (progress during a long operation). */
 void app_redraw(app *a);
-
-/* ---- supervisor (tui/scr_super.c) ---- */
-void super_free(app *a);
-/* F8 at home on a case: cancel it and refund its verified payment, once a
- * supervisor (not the case's clerk, not the one asking) approves with id and
- * PIN on the approval screen. */
-void refund_start(app *a, const char *case_no);
-
-/* ---- trainer (tui/scr_train.c), demo mode only ----
- * The hooks the case screens call while a scenario is being played; each
- * does nothing when no scenario is (a->train NULL or idle). */
-/* The decision was committed: score the play (accept / rongque / refuse). */
-void train_on_decision(app *a);
-/* F8 during a scenario: ask why the service stops (SCR_STOP) instead of the
- * plain cancel; true when taken. */
-bool train_on_cancel(app *a);
-/* The trainer's controls during a scenario: ACT_T_GATEWAY (the gateway
- * fails), ACT_T_PIN_LOCK (the key's PIN is locked); true when taken. */
-bool train_control(app *a, action_id act);
-/* The scenario being played, for the title line ("" when none). */
-const char *train_banner(const app *a);
-void train_free(app *a);
-
-
-/* The case in progress (tui/screens/case.c): start one, take one up, end
- * it, go to its next step, and turn a flow's outcome into navigation. */
-void case_start(app *a, const service *svc);
-int case_resume(app *a, const char *case_no);
-void case_end(app *a);
-void case_goto_next(app *a);
-/* Wait for the case's payment query in flight, if any (the gateway is used
- * by one thread at a time). */
-void case_pay_wait(app *a);
-/* FLOW_NEXT: the next step; FLOW_HOME: the case ends, home; else stay. */
-void case_react(app *a, flow_outcome out);
-/* F8 cancel, Esc home (case kept), demo key in/out: shared by the case screens. */
-bool case_common_act(app *a, action_id act);
 
 #endif

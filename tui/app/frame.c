@@ -99,8 +99,8 @@ void draw_frame(app *a)
 	int x = 1;
 	if (a->k.demo) {
 		x += draw_text(0, x, app_str(a, "ui.demo_banner"), COLS - 2) + 2;
-		if (train_banner(a)[0])
-			x += draw_text(0, x, train_banner(a), COLS - x - 1) + 2;
+		if (a->banner && a->banner(a)[0])
+			x += draw_text(0, x, a->banner(a), COLS - x - 1) + 2;
 	}
 	draw_text(0, x, title, COLS - x - 1);
 	attroff(term_attr(a->k.demo ? ST_DEMO : ST_TITLE));

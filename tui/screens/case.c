@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/base/civil.h"
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 #include "tui/term/term.h"
 
 static const screen_id step_screen[STEP_COUNT] = {

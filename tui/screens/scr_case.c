@@ -8,7 +8,7 @@
 
 #include "core/base/civil.h"
 #include "tui/term/term.h"
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 
 /* ---- materials ---- */
 

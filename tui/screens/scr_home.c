@@ -7,7 +7,7 @@
 
 #include "core/base/clock.h"
 #include "tui/term/term.h"
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 
 /* Home keeps its state for the session: the row picked stays picked when a
  * case is left and taken up again. */

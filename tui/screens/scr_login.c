@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tui/term/term.h"
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 
 /* ---- login ---- */
 

@@ -6,7 +6,7 @@
 
 #include "core/base/clock.h"
 #include "core/print/qr.h"
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 #include "tui/term/term.h"
 
 static void payment_enter(app *a)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 #include "tui/term/term.h"
 
 typedef struct slip_state {

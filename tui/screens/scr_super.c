@@ -25,7 +25,7 @@
 #include "db/repo/refund_repo.h"
 #include "db/report/timeline.h"
 #include "tui/term/term.h"
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 
 /* The day view's parts, one at a time (Tab): id, UI string key. */
 #define DAY_TABS(X)                               \

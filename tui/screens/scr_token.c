@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/base/civil.h"
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 #include "tui/term/term.h"
 
 static void token_enter(app *a)

@@ -21,7 +21,7 @@
 #include "core/base/utf8.h"
 #include "db/repo/training_repo.h"
 #include "tui/term/term.h"
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 
 /* One line of the score sheet: indented text, wrapped when drawn. */
 typedef struct sheet_line {

@@ -1,6 +1,6 @@
 /* screens: the table of every screen's ops, indexed by screen id (the loop
  * in tui/app reaches the screens only through it). */
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 
 extern const screen_ops scr_token, scr_payment, scr_slip;
 extern const screen_ops scr_login, scr_home, scr_service, scr_details, scr_materials,

@@ -1,6 +1,7 @@
 /* kiosk: the full-screen program at the counter. main() loads and checks the
  * configuration, opens the database and the devices (the demo key and payment
- * in demo mode), puts them in the counter, and runs the loop (app.c).
+ * in demo mode), puts them in the counter, and runs the loop (tui/app).
+ * It sits above the four parts of tui/: it alone knows both the app and the screens.
  * Options: --config DIR, --data-dir DIR, --demo, --check. */
 #include <locale.h>
 #include <malloc.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 
 #include "forms/config_check.h"
-#include "tui/app/app.h"
+#include "tui/screens/screens.h"
 #include "tui/term/term.h"
 
 /* The counter speaks through the status line and shows progress by a redraw. */
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 	a.k.say = say;
 	a.k.progress = progress;
 	a.k.ui = &a;
+	a.banner = train_banner;
 	int rc = 2;
 	if (config_check_dir(dir, &sum, &err) != 0 || !(a.k.cfg = config_load(dir, &err)) ||
 	    !(a.k.cat = catalog_load(dir, &err)) || !(a.k.form = form_load(dir, &err)))

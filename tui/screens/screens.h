@@ -1,0 +1,60 @@
+/* tui/screens: one ops table per screen, each owning its private state
+ * (tui/app/app.h says how), and what the screens share.
+ *
+ * | file            | screens                                                  |
+ * |-----------------|----------------------------------------------------------|
+ * | screens.[ch]    | this table; the table of every screen's ops (screens[])  |
+ * | scr_login.c     | login, the idle lock (unlock, takeover), F1 help         |
+ * | scr_home.c      | home (today's cases, find, resume), the service picker   |
+ * | case.c          | the case at the app's level (start, resume, react), details |
+ * | scr_case.c      | materials, decision, approval                            |
+ * | scr_token.c     | the token step                                           |
+ * | scr_payment.c   | the payment (QR, countdown, state)                       |
+ * | scr_slip.c      | the slip or the notice                                   |
+ * | scr_super.c     | the supervisor's day view, timeline, day close, refund   |
+ * | scr_train.c     | the trainer's scenarios, stop reasons, score sheet       |
+ *
+ * screens.h is the only header; main() (tui/kiosk.c) includes it. */
+#ifndef TUI_SCREENS_SCREENS_H
+#define TUI_SCREENS_SCREENS_H
+
+#include "tui/app/app.h"
+
+/* ---- supervisor (tui/screens/scr_super.c) ---- */
+void super_free(app *a);
+/* F8 at home on a case: cancel it and refund its verified payment, once a
+ * supervisor (not the case's clerk, not the one asking) approves with id and
+ * PIN on the approval screen. */
+void refund_start(app *a, const char *case_no);
+
+/* ---- trainer (tui/screens/scr_train.c), demo mode only ----
+ * The hooks the case screens call while a scenario is being played; each
+ * does nothing when no scenario is (a->train NULL or idle). */
+/* The decision was committed: score the play (accept / rongque / refuse). */
+void train_on_decision(app *a);
+/* F8 during a scenario: ask why the service stops (SCR_STOP) instead of the
+ * plain cancel; true when taken. */
+bool train_on_cancel(app *a);
+/* The trainer's controls during a scenario: ACT_T_GATEWAY (the gateway
+ * fails), ACT_T_PIN_LOCK (the key's PIN is locked); true when taken. */
+bool train_control(app *a, action_id act);
+/* The scenario being played, for the title line ("" when none). */
+const char *train_banner(const app *a);
+void train_free(app *a);
+
+
+/* The case in progress (tui/screens/case.c): start one, take one up, end
+ * it, go to its next step, and turn a flow's outcome into navigation. */
+void case_start(app *a, const service *svc);
+int case_resume(app *a, const char *case_no);
+void case_end(app *a);
+void case_goto_next(app *a);
+/* Wait for the case's payment query in flight, if any (the gateway is used
+ * by one thread at a time). */
+void case_pay_wait(app *a);
+/* FLOW_NEXT: the next step; FLOW_HOME: the case ends, home; else stay. */
+void case_react(app *a, flow_outcome out);
+/* F8 cancel, Esc home (case kept), demo key in/out: shared by the case screens. */
+bool case_common_act(app *a, action_id act);
+
+#endif
