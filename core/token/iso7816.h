@@ -1,4 +1,4 @@
-/* iso7816: the ISO/IEC 7816-4 layer under the token driver, as pure functions
+/* iso7816: the ISO/IEC 7816-4 layer under the card drivers, as pure functions
  * over byte buffers (no PC/SC, no I/O), so that they can be unit-tested and
  * fuzzed and the card simulator can share the decoding. It builds command
  * APDUs (short, extended, or split by command chaining), decodes them (for the
