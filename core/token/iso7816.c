@@ -149,95 +149,78 @@ int iso_resp_parse(const uint8_t *buf, size_t n, iso_resp *out)
 	return 0;
 }
 
+/* ---- status words ----
+ * The one table of what a status word means: the token status the clerk is
+ * told, the tries it carries and the English text for the log. Rows match
+ * when (sw & mask) == row.sw; the three ranges (61xx, 63Cx, 6Cxx) share no
+ * status word with an exact row, so the order does not matter. */
+#define EXACT 0xFFFFu
+#define TRIES_NONE (-1)
+#define TRIES_SW2  (-2) /* the counter is SW2's low digit */
+
+static const struct sw_row {
+	uint16_t sw, mask;
+	token_status st;
+	int tries;
+	const char *text;
+} sw_table[] = {
+	{ 0x9000, EXACT,   TOK_OK,               TRIES_NONE, "success" },
+	{ 0x6100, 0xFF00u, TOK_OK,               TRIES_NONE, "more response bytes available" },
+	{ 0x6282, EXACT,   TOK_OK,               TRIES_NONE, "end of file reached before Le bytes" },
+	{ 0x6283, EXACT,   TOK_NOT_PERSONALISED, TRIES_NONE, "selected file deactivated" },
+	{ 0x6300, EXACT,   TOK_WRONG_PIN,        TRIES_NONE, "verification failed" },
+	{ 0x63C0, 0xFFF0u, TOK_WRONG_PIN,        TRIES_SW2,
+	  "verification failed (tries left in the low digit)" },
+	{ 0x6400, EXACT,   TOK_IO_ERROR,         TRIES_NONE, "execution error, memory unchanged" },
+	{ 0x6581, EXACT,   TOK_IO_ERROR,         TRIES_NONE, "memory failure" },
+	{ 0x6700, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "wrong length" },
+	{ 0x6881, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "logical channel not supported" },
+	{ 0x6882, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "secure messaging not supported" },
+	{ 0x6884, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "command chaining not supported" },
+	{ 0x6981, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "command incompatible with file structure" },
+	{ 0x6982, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "security status not satisfied" },
+	{ 0x6983, EXACT,   TOK_BLOCKED,          0,          "authentication method blocked" },
+	{ 0x6984, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "reference data not usable" },
+	{ 0x6985, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "conditions of use not satisfied" },
+	{ 0x6986, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "command not allowed (no current EF)" },
+	{ 0x6A80, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "incorrect data field" },
+	{ 0x6A81, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "function not supported" },
+	{ 0x6A82, EXACT,   TOK_NOT_PERSONALISED, TRIES_NONE, "file or application not found" },
+	{ 0x6A84, EXACT,   TOK_IO_ERROR,         TRIES_NONE, "not enough memory space in the file" },
+	{ 0x6A86, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "incorrect P1-P2" },
+	{ 0x6A88, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "referenced data not found" },
+	{ 0x6A89, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "file already exists" },
+	{ 0x6B00, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "wrong parameters (offset outside the EF)" },
+	{ 0x6C00, 0xFF00u, TOK_IO_ERROR,         TRIES_NONE, "wrong Le (the right one in SW2)" },
+	{ 0x6D00, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "instruction not supported" },
+	{ 0x6E00, EXACT,   TOK_WRONG_CARD,       TRIES_NONE, "class not supported" },
+	{ 0x6F00, EXACT,   TOK_IO_ERROR,         TRIES_NONE, "no precise diagnosis" },
+};
+
+static const struct sw_row *sw_find(uint16_t sw)
+{
+	for (size_t i = 0; i < sizeof sw_table / sizeof sw_table[0]; i++)
+		if ((sw & sw_table[i].mask) == sw_table[i].sw)
+			return &sw_table[i];
+	return NULL;
+}
+
 token_status iso_sw_status(uint16_t sw, int *tries_left)
 {
+	const struct sw_row *row = sw_find(sw);
+	int tries = !row ? TRIES_NONE : row->tries == TRIES_SW2 ? (sw & 0x0F) : row->tries;
 	if (tries_left)
-		*tries_left = -1;
-	if (sw == ISO_SW_OK || sw == ISO_SW_EOF_WARNING || (sw & 0xFF00u) == 0x6100u)
-		return TOK_OK;
-	if (iso_sw_is_tries(sw)) {
-		int left = sw & 0x0F;
-		if (tries_left)
-			*tries_left = left;
-		return left == 0 ? TOK_BLOCKED : TOK_WRONG_PIN;
-	}
-	switch (sw) {
-	case ISO_SW_BLOCKED:
-		if (tries_left)
-			*tries_left = 0;
-		return TOK_BLOCKED;
-	case 0x6300: /* verification failed, no counter given */
-		return TOK_WRONG_PIN;
-	case ISO_SW_NOT_FOUND:
-	case 0x6283: /* selected file deactivated */
-		return TOK_NOT_PERSONALISED;
-	case ISO_SW_SECURITY:
-	case ISO_SW_CONDITIONS:
-	case 0x6984: /* reference data not usable */
-	case ISO_SW_FILE_EXISTS:
-	case ISO_SW_WRONG_LENGTH:
-	case ISO_SW_WRONG_DATA:
-	case ISO_SW_FUNC_NOT_SUP:
-	case ISO_SW_WRONG_P1P2:
-	case ISO_SW_DATA_NOT_FOUND:
-	case ISO_SW_OFFSET:
-	case ISO_SW_INS:
-	case ISO_SW_CLA:
-	case 0x6881: /* logical channel not supported */
-	case 0x6882: /* secure messaging not supported */
-	case 0x6884: /* command chaining not supported */
-	case 0x6981: /* command incompatible with file structure */
-	case 0x6986: /* command not allowed (no current EF) */
-		return TOK_WRONG_CARD;
-	default:
-		return TOK_IO_ERROR;
-	}
+		*tries_left = tries;
+	if (!row)
+		return TOK_IO_ERROR; /* a fault on the key we cannot name */
+	/* a counter at zero: the PIN is blocked, not merely wrong */
+	return row->st == TOK_WRONG_PIN && tries == 0 ? TOK_BLOCKED : row->st;
 }
 
 const char *iso_sw_text(uint16_t sw)
 {
-	if (iso_sw_is_tries(sw))
-		return "verification failed (tries left in the low digit)";
-	if ((sw & 0xFF00u) == 0x6100u)
-		return "more response bytes available";
-	if ((sw & 0xFF00u) == 0x6C00u)
-		return "wrong Le (the right one in SW2)";
-	static const struct {
-		uint16_t sw;
-		const char *text;
-	} t[] = {
-		{ 0x9000, "success" },
-		{ 0x6282, "end of file reached before Le bytes" },
-		{ 0x6283, "selected file deactivated" },
-		{ 0x6300, "verification failed" },
-		{ 0x6400, "execution error, memory unchanged" },
-		{ 0x6581, "memory failure" },
-		{ 0x6700, "wrong length" },
-		{ 0x6881, "logical channel not supported" },
-		{ 0x6882, "secure messaging not supported" },
-		{ 0x6884, "command chaining not supported" },
-		{ 0x6981, "command incompatible with file structure" },
-		{ 0x6982, "security status not satisfied" },
-		{ 0x6983, "authentication method blocked" },
-		{ 0x6984, "reference data not usable" },
-		{ 0x6985, "conditions of use not satisfied" },
-		{ 0x6986, "command not allowed (no current EF)" },
-		{ 0x6A80, "incorrect data field" },
-		{ 0x6A81, "function not supported" },
-		{ 0x6A82, "file or application not found" },
-		{ 0x6A84, "not enough memory space in the file" },
-		{ 0x6A86, "incorrect P1-P2" },
-		{ 0x6A88, "referenced data not found" },
-		{ 0x6A89, "file already exists" },
-		{ 0x6B00, "wrong parameters (offset outside the EF)" },
-		{ 0x6D00, "instruction not supported" },
-		{ 0x6E00, "class not supported" },
-		{ 0x6F00, "no precise diagnosis" },
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (t[i].sw == sw)
-			return t[i].text;
-	return "unknown status word";
+	const struct sw_row *row = sw_find(sw);
+	return row ? row->text : "unknown status word";
 }
 
 /* ---- BER-TLV ---- */

@@ -1,4 +1,4 @@
-/* iso7816: the ISO/IEC 7816-4 layer under the token driver, as pure functions
+/* iso7816: the ISO/IEC 7816-4 layer under the card drivers, as pure functions
  * over byte buffers (no PC/SC, no I/O), so that they can be unit-tested and
  * fuzzed and the card simulator can share the decoding. It builds command
  * APDUs (short, extended, or split by command chaining), decodes them (for the
@@ -101,14 +101,16 @@ static inline bool iso_sw_is_tries(uint16_t sw)
 	return (sw & 0xFFF0u) == 0x63C0u;
 }
 
-/* What a status word means for the clerk. 9000 and the 6282 warning are
- * TOK_OK; 63Cx is TOK_WRONG_PIN with x tries (63C0: TOK_BLOCKED), 6983
+/* What a status word means for the clerk, from the one status-word table in
+ * iso7816.c (which also holds iso_sw_text's texts). 9000 and the 6282
+ * warning are TOK_OK; 63Cx is TOK_WRONG_PIN with x tries (63C0: TOK_BLOCKED), 6983
  * TOK_BLOCKED with 0 tries; 6A82 (no such file or application) is
  * TOK_NOT_PERSONALISED; a card that refuses the profile's commands or our
  * authorisation (6982, 6985, 6A89, 6D00, 6E00, ...) is TOK_WRONG_CARD; memory
  * and unknown errors TOK_IO_ERROR. *tries_left (may be NULL) is set for 63Cx
- * and 6983, else -1. Callers override the meaning where the context differs
- * (a wrong admin PIN is the wrong card, not the customer's mistake). */
+ * and 6983, else -1. A card driver overrides the meaning where a command's
+ * context differs (a wrong admin PIN is the wrong card, not the customer's
+ * mistake) with a few rows of its own (core/token/card.h, card_sw). */
 token_status iso_sw_status(uint16_t sw, int *tries_left);
 /* A short English text for a status word, for logs ("file or application not
  * found"); never NULL. */

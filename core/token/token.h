@@ -1,9 +1,46 @@
-/* token: the customer's USB key as the screens see it, behind an operations
+/* core/token: the customer's USB key, from the screens' ops table down to
+ * the APDUs, and the certificates on it. This is the folder's main header.
+ *
+ *   file                     holds                                  header
+ *   token.h, token.c         the key's ops table (token_dev), its   public
+ *                            statuses, the checks and wrappers
+ *                            every driver shares; the constructors
+ *   token_demo.c             the demo key (trainer mode, tests)     (token.h)
+ *   reader.h, reader_pcsc.c  the PC/SC reader transport: connect,   private
+ *                            transaction, one whole command (GET
+ *                            RESPONSE, 6Cxx); token_pcsc_list. The
+ *                            only file of the product with winscard.h
+ *   card.h, card.c           what the card drivers share: ISO       private
+ *                            7816-4 commands through the reader,
+ *                            status words checked through one
+ *                            table; token_pcsc_wait and the other
+ *                            PC/SC extras
+ *   card_kiosk.c             the card driver of the kiosk's own     (token.h)
+ *                            application: token_pcsc_new
+ *   iso7816.h, iso7816.c     ISO 7816-4 as pure functions: APDUs,   private*
+ *                            the status word table, BER-TLV, FCP,
+ *                            ATR
+ *   token_profile.h, .c      the on-key layout: AID, files, info    private*
+ *                            record, key status object, PINs
+ *   token_life.h, .c         the key's lifecycle: states, reasons,  public
+ *                            the allowed moves
+ *   cert.h, cert.c           a key's X.509 certificate parsed and   public
+ *                            compared with the case
+ *   issuer.h, issuer.c       the issuer ops table; the local        public
+ *                            OpenSSL CA
+ *
+ * Public headers are for the rest of the program (core's other folders,
+ * forms, db, tui, ctl); private ones are included only inside core/token.
+ * "(token.h)": no header of its own, its functions are declared here.
+ * private*: tests/ includes these two as well: the card simulator implements
+ * the same profile, and the unit and fuzz tests check them.
+ *
+ * token: the customer's USB key as the screens see it, behind an operations
  * table so that demo mode, tests and the real PC/SC driver are interchangeable.
  * A token_dev is one reader slot with at most one key in it; it is owned by
- * whoever made it (token_demo_new(), later the PC/SC driver's constructor) and
- * released with token_dev_free(). Every operation returns a token_status, a
- * closed set of outcomes each with clerk-facing text ("token.status.<name>" in
+ * whoever made it (token_demo_new(), token_pcsc_new()) and released with
+ * token_dev_free(). Every operation returns a token_status, a closed set of
+ * outcomes each with clerk-facing text ("token.status.<name>" in
  * kiosk-config/strings/) saying what happened and what to do next. Call the
  * operations through the wrappers below, not through dev->ops: the wrappers
  * check the arguments once for every implementation (PIN format, certificate
@@ -181,7 +218,7 @@ bool token_cert_serial_valid(const char *s);    /* 1-64 hex digits */
 bool token_uscc_valid(const char *uscc);        /* a valid USCC, already in capitals */
 bool token_cert_valid(const token_cert *c);
 
-/* ---- the demo key (core/token_demo.c) ----
+/* ---- the demo key (core/token/token_demo.c) ----
  * An in-process simulated key reader for trainer mode and tests. It loads a
  * set of keys from keys_file (kiosk-config/demo/keys.ini, format in
  * docs/devices.md) and starts with the slot empty; the trainer puts one key at
@@ -219,8 +256,10 @@ int token_demo_fail_next(token_dev *dev, token_status st, kerr *err);
  * returns how many keys the set has, or -1 with err. */
 long token_demo_list(const token_dev *dev, token_demo_entry *out, size_t max, kerr *err);
 
-/* ---- the real key through PC/SC (core/token_pcsc.c, the only file that
- * includes winscard.h) ----
+/* ---- the real key through PC/SC ----
+ * The card driver of the kiosk's application (core/token/card_kiosk.c) over
+ * the reader transport (core/token/reader_pcsc.c, the only file that
+ * includes winscard.h); docs/token-profile.md.
  * token_pcsc_new() makes a token_dev for one reader: reader_name "" takes the
  * first reader pcscd lists (kiosk.ini reader). admin_master_secret_file holds
  * the master secret from which every key's admin PIN is derived (HMAC-SHA256

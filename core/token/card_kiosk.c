@@ -1,0 +1,736 @@
+/* card_kiosk: the card driver of the kiosk's own application on the
+ * customer's key, the token profile (core/token/token_profile.h,
+ * docs/token-profile.md), implementing the token ops table (token.h) and
+ * token_pcsc_new(). It starts from the shared ISO 7816-4 commands
+ * (core/token/card.h) over the PC/SC reader (core/token/reader.h) and writes
+ * only the profile's own steps: the key status object, the info records, the
+ * admin PIN, personalisation and the on-card key pair.
+ *
+ * Writes are ordered so that a key pulled at any moment reads as before or as
+ * after: a certificate goes into the certificate EF the current info record
+ * does not use, then the new record (sequence + 1, with the certificate's
+ * hash and a checksum over itself) into the info EF that does not hold the
+ * current one. A torn record fails its checksum and the previous one stays
+ * current; running the operation again finishes it. Personalisation builds
+ * the application in the initialisation life cycle state and activates it
+ * last; an interrupted one is resumed. */
+#include "core/token/card.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/token/token_profile.h"
+
+#define MASTER_MIN 32
+#define MASTER_MAX 128
+
+/* The device's state. Owned by its token_dev, released by kiosk_free(). */
+typedef struct kiosk {
+	card card;             /* first: card_of() finds the reader through it */
+	uint8_t master[MASTER_MAX];
+	size_t master_len;
+	char pending[TOKEN_SERIAL_MAX + 1]; /* personalisation begun on this key */
+} kiosk;
+
+/* ---- the profile's steps ---- */
+
+/* GET DATA 0101: serial, life cycle, PIN counters. A key that does not answer
+ * it is not one of ours: no such object, or a PIN's state where a data object
+ * was asked for, is the wrong card. */
+static const card_sw status_do_sw[] = {
+	{ ISO_SW_NOT_FOUND, CARD_SW_EXACT, TOK_WRONG_CARD },
+	{ 0x6283, CARD_SW_EXACT, TOK_WRONG_CARD },  /* deactivated */
+	{ 0x6300, CARD_SW_EXACT, TOK_WRONG_CARD },
+	{ 0x63C0, 0xFFF0u, TOK_WRONG_CARD },
+	{ ISO_SW_BLOCKED, CARD_SW_EXACT, TOK_WRONG_CARD },
+	{ 0 },
+};
+
+static token_status get_status(kiosk *k, tp_status *s)
+{
+	iso_apdu a = CARD_APDU(ISO_INS_GET_DATA, TP_DO_STATUS >> 8, TP_DO_STATUS & 0xFF, NULL, 0,
+			       256);
+	iso_resp r;
+	token_status st = card_run(&k->card, &a, &r, "GET DATA (key status)", status_do_sw);
+	if (st != TOK_OK)
+		return st;
+	if (tp_status_decode(r.data, r.len, s) != 0) {
+		reader_note(k->card.rd,
+			    "GET DATA (key status): not this profile's key status object");
+		return TOK_WRONG_CARD;
+	}
+	return TOK_OK;
+}
+
+static token_status select_app(kiosk *k, iso_fcp *f)
+{
+	return card_select_aid(&k->card, tp_aid, TP_AID_LEN, f);
+}
+
+/* The user PIN as the card takes it: the FF-padded block, or (too long to be
+ * right) the bytes as they are, which the key counts as a wrong PIN. */
+static size_t pin_data(const char *pin, uint8_t *out)
+{
+	if (tp_pin_block(pin, out))
+		return TP_PIN_BLOCK;
+	size_t n = strlen(pin);
+	memcpy(out, pin, n);
+	return n;
+}
+
+static token_status verify_user(kiosk *k, const char *pin, int max, int *tries_left)
+{
+	uint8_t d[64];
+	size_t n = pin_data(pin, d);
+	iso_apdu a = CARD_APDU(ISO_INS_VERIFY, 0x00, TP_PIN_USER, d, n, 0);
+	iso_resp r;
+	token_status st = card_transmit(&k->card, &a, &r);
+	OPENSSL_cleanse(d, sizeof d);
+	return st != TOK_OK ? st : card_pin_result(&k->card, r.sw, max, tries_left, "user PIN");
+}
+
+static bool have_master(kiosk *k)
+{
+	if (k->master_len)
+		return true;
+	reader_note(k->card.rd,
+		    "no admin master secret configured: this device can only read keys");
+	return false;
+}
+
+/* The admin PIN opens writes. A key that refuses ours was personalised with
+ * another master secret: not this CA's key for this kiosk. */
+static token_status verify_admin(kiosk *k, const char *serial)
+{
+	uint8_t pin[TP_ADMIN_LEN];
+	if (tp_admin_pin(k->master, k->master_len, serial, pin) != 0)
+		return TOK_INVALID;
+	iso_apdu a = CARD_APDU(ISO_INS_VERIFY, 0x00, TP_PIN_ADMIN, pin, sizeof pin, 0);
+	iso_resp r;
+	token_status st = card_transmit(&k->card, &a, &r);
+	OPENSSL_cleanse(pin, sizeof pin);
+	if (st != TOK_OK)
+		return st;
+	if (r.sw == ISO_SW_OK)
+		return TOK_OK;
+	reader_note(k->card.rd, "admin PIN of key %s refused (%04X %s): the key was personalised "
+		    "with another master secret", serial, r.sw, iso_sw_text(r.sw));
+	return TOK_WRONG_CARD;
+}
+
+/* What the key holds: status, application selected, both info records. */
+typedef struct held {
+	tp_status st;
+	tp_record rec[2];
+	bool ok[2];
+	int cur; /* 0 none, 1 A, 2 B */
+} held;
+
+static token_status load(kiosk *k, held *h, bool need_app)
+{
+	memset(h, 0, sizeof *h);
+	token_status st = get_status(k, &h->st);
+	if (st != TOK_OK)
+		return st;
+	if (!iso_lcs_operational(h->st.lcs))
+		return need_app ? TOK_NOT_PERSONALISED : TOK_OK;
+	if ((st = select_app(k, NULL)) != TOK_OK)
+		return st;
+	static const int sfi[2] = { TP_SFI_INFO_A, TP_SFI_INFO_B };
+	for (int i = 0; i < 2; i++) {
+		uint8_t buf[TP_INFO_SIZE];
+		size_t got;
+		if ((st = card_read_binary(&k->card, sfi[i], sizeof buf, buf, &got)) != TOK_OK)
+			return st;
+		h->ok[i] = tp_record_decode(buf, got, &h->rec[i]) == 0 &&
+			   strcmp(h->rec[i].serial, h->st.serial) == 0;
+	}
+	h->cur = tp_record_pick(&h->rec[0], h->ok[0], &h->rec[1], h->ok[1]);
+	return TOK_OK;
+}
+
+/* ---- operations ---- */
+
+static token_status kiosk_read_info(void *ctx, token_info *out)
+{
+	kiosk *k = ctx;
+	token_status st = reader_begin(k->card.rd);
+	if (st != TOK_OK)
+		return st;
+	held h;
+	st = load(k, &h, false);
+	if (st == TOK_OK) {
+		snprintf(out->serial, sizeof out->serial, "%s", h.st.serial);
+		out->personalised = iso_lcs_operational(h.st.lcs);
+		if (out->personalised) {
+			out->pin_tries_max = h.st.user_max;
+			out->pin_tries_left = h.st.user_left;
+			out->blocked = h.st.user_left == 0;
+			if (h.cur)
+				tp_record_to_info(&h.rec[h.cur - 1], out);
+		}
+	}
+	return reader_end(k->card.rd, st);
+}
+
+/* An EF of the application. One that exists was made by a personalisation
+ * that was interrupted: this one resumes it. */
+static const card_sw ef_exists_sw[] = {
+	{ ISO_SW_FILE_EXISTS, CARD_SW_EXACT, TOK_OK },
+	{ 0 },
+};
+
+static token_status create_ef(kiosk *k, uint16_t fid, int sfi, size_t size)
+{
+	uint8_t in[32], fcp[40];
+	iso_buf b, w;
+	iso_buf_init(&b, in, sizeof in);
+	uint8_t sz[2] = { (uint8_t)(size >> 8), (uint8_t)size };
+	uint8_t fdb = ISO_FDB_TRANSPARENT, id[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
+	uint8_t s = (uint8_t)(sfi << 3);
+	iso_buf_tlv(&b, 0x80, sz, 2);
+	iso_buf_tlv(&b, 0x82, &fdb, 1);
+	iso_buf_tlv(&b, 0x83, id, 2);
+	iso_buf_tlv(&b, 0x88, &s, 1);
+	iso_buf_init(&w, fcp, sizeof fcp);
+	iso_buf_tlv(&w, 0x62, in, b.len);
+	iso_apdu a = CARD_APDU(ISO_INS_CREATE_FILE, 0, 0, fcp, w.len, 0);
+	iso_resp r;
+	token_status st = card_transmit(&k->card, &a, &r);
+	if (st != TOK_OK)
+		return st;
+	char what[32];
+	snprintf(what, sizeof what, "CREATE FILE %04X", fid);
+	return card_check_sw(&k->card, r.sw, ef_exists_sw, what);
+}
+
+static token_status kiosk_personalise(void *ctx, const char *initial_pin)
+{
+	kiosk *k = ctx;
+	if (!have_master(k))
+		return TOK_NOT_SUPPORTED;
+	token_status st = reader_begin(k->card.rd);
+	if (st != TOK_OK)
+		return st;
+	tp_status s;
+	uint8_t pin[TP_PIN_BLOCK], admin[TP_ADMIN_LEN];
+	if ((st = get_status(k, &s)) != TOK_OK)
+		goto out;
+	if (iso_lcs_operational(s.lcs)) {
+		/* done before the answer to its last command got back to us */
+		if (strcmp(k->pending, s.serial) == 0) {
+			k->pending[0] = '\0';
+			goto out;
+		}
+		reader_note(k->card.rd, "key %s is already personalised", s.serial);
+		st = TOK_WRONG_CARD;
+		goto out;
+	}
+	snprintf(k->pending, sizeof k->pending, "%s", s.serial);
+	if (s.lcs == 0x00) {
+		uint8_t in[32], fcp[40];
+		iso_buf b, w;
+		iso_buf_init(&b, in, sizeof in);
+		uint8_t fdb = ISO_FDB_DF, id[2] = { TP_DF_FID >> 8, TP_DF_FID & 0xFF };
+		iso_buf_tlv(&b, 0x82, &fdb, 1);
+		iso_buf_tlv(&b, 0x83, id, 2);
+		iso_buf_tlv(&b, 0x84, tp_aid, TP_AID_LEN);
+		iso_buf_init(&w, fcp, sizeof fcp);
+		iso_buf_tlv(&w, 0x62, in, b.len);
+		iso_apdu a = CARD_APDU(ISO_INS_CREATE_FILE, 0, 0, fcp, w.len, 0);
+		st = card_run(&k->card, &a, NULL, "CREATE FILE (application)", NULL);
+		if (st != TOK_OK)
+			goto out;
+	} else if ((st = select_app(k, NULL)) != TOK_OK) {
+		goto out;
+	}
+	static const struct {
+		uint16_t fid;
+		int sfi;
+		size_t size;
+	} efs[] = { { TP_EF_INFO_A, TP_SFI_INFO_A, TP_INFO_SIZE },
+		    { TP_EF_INFO_B, TP_SFI_INFO_B, TP_INFO_SIZE },
+		    { TP_EF_CERT_A, TP_SFI_CERT_A, TP_CERT_SIZE },
+		    { TP_EF_CERT_B, TP_SFI_CERT_B, TP_CERT_SIZE } };
+	for (size_t i = 0; i < sizeof efs / sizeof efs[0]; i++)
+		if ((st = create_ef(k, efs[i].fid, efs[i].sfi, efs[i].size)) != TOK_OK)
+			goto out;
+	tp_pin_block(initial_pin, pin);
+	iso_apdu a = CARD_APDU(ISO_INS_CHANGE_REF, 0x01, TP_PIN_USER, pin, sizeof pin, 0);
+	st = card_run(&k->card, &a, NULL, "CHANGE REFERENCE DATA (user PIN)", NULL);
+	if (st != TOK_OK)
+		goto out;
+	if (tp_admin_pin(k->master, k->master_len, s.serial, admin) != 0) {
+		st = TOK_INVALID;
+		goto out;
+	}
+	a = CARD_APDU(ISO_INS_CHANGE_REF, 0x01, TP_PIN_ADMIN, admin, sizeof admin, 0);
+	st = card_run(&k->card, &a, NULL, "CHANGE REFERENCE DATA (admin PIN)", NULL);
+	if (st != TOK_OK)
+		goto out;
+	static const uint8_t crt[] = { 0xB6, 0x03, 0x84, 0x01, TP_KEY_REF };
+	a = CARD_APDU(ISO_INS_GENERATE_KEY, 0x80, 0x00, crt, sizeof crt, 256);
+	st = card_run(&k->card, &a, NULL, "GENERATE ASYMMETRIC KEY PAIR", NULL);
+	if (st != TOK_OK)
+		goto out;
+	/* the commit: the application becomes operational */
+	a = CARD_APDU(ISO_INS_ACTIVATE_FILE, 0x04, 0x00, tp_aid, TP_AID_LEN, 0);
+	if ((st = card_run(&k->card, &a, NULL, "ACTIVATE FILE", NULL)) != TOK_OK)
+		goto out;
+	k->pending[0] = '\0';
+out:
+	OPENSSL_cleanse(pin, sizeof pin);
+	OPENSSL_cleanse(admin, sizeof admin);
+	return reader_end(k->card.rd, st);
+}
+
+/* Write a new info record (and before it, when der is given, the
+ * certificate) into the copies the current record does not use. */
+static token_status write_record(kiosk *k, const held *h, tp_record *n, const uint8_t *der,
+				 size_t der_len)
+{
+	const tp_record *cur = h->cur ? &h->rec[h->cur - 1] : NULL;
+	n->seq = cur ? cur->seq + 1 : 1;
+	int info_sfi = h->cur == 1 ? TP_SFI_INFO_B : TP_SFI_INFO_A;
+	snprintf(n->serial, sizeof n->serial, "%s", h->st.serial);
+	if (der) {
+		n->cert_slot = cur && cur->cert_slot == 1 ? 2 : 1;
+		n->cert_len = der_len;
+		unsigned int hl = 0;
+		if (EVP_Digest(der, der_len, n->cert_hash, &hl, EVP_sha256(), NULL) != 1)
+			return TOK_IO_ERROR;
+	}
+	uint8_t rec[TP_RECORD_MAX];
+	size_t len = tp_record_encode(n, rec, sizeof rec);
+	if (!len) {
+		reader_note(k->card.rd, "the info record does not encode (a field out of range)");
+		return TOK_INVALID;
+	}
+	token_status st = verify_admin(k, h->st.serial);
+	if (st == TOK_OK && der)
+		st = card_update_binary(&k->card, n->cert_slot == 1 ? TP_SFI_CERT_A : TP_SFI_CERT_B,
+					der, der_len);
+	if (st == TOK_OK)
+		st = card_update_binary(&k->card, info_sfi, rec, len);
+	if (st == TOK_OK)
+		card_logout(&k->card, TP_PIN_ADMIN);
+	return st;
+}
+
+static token_status kiosk_write_cert(void *ctx, const token_cert *c)
+{
+	kiosk *k = ctx;
+	if (!c->der || c->der_len > TP_CERT_SIZE) {
+		reader_note(k->card.rd, "the certificate to write is missing or over %d bytes",
+			    TP_CERT_SIZE);
+		return TOK_INVALID;
+	}
+	if (!have_master(k))
+		return TOK_NOT_SUPPORTED;
+	token_status st = reader_begin(k->card.rd);
+	if (st != TOK_OK)
+		return st;
+	held h;
+	if ((st = load(k, &h, true)) == TOK_OK) {
+		tp_record n = { 0 };
+		snprintf(n.unit_name, sizeof n.unit_name, "%s", c->unit_name);
+		snprintf(n.uscc, sizeof n.uscc, "%s", c->uscc);
+		snprintf(n.cert_serial, sizeof n.cert_serial, "%s", c->cert_serial);
+		n.not_before = c->not_before;
+		n.not_after = c->not_after;
+		n.seal_not_after = h.cur ? h.rec[h.cur - 1].seal_not_after : -1;
+		st = write_record(k, &h, &n, c->der, c->der_len);
+	}
+	return reader_end(k->card.rd, st);
+}
+
+static token_status kiosk_write_seal(void *ctx, long seal_not_after)
+{
+	kiosk *k = ctx;
+	if (!have_master(k))
+		return TOK_NOT_SUPPORTED;
+	token_status st = reader_begin(k->card.rd);
+	if (st != TOK_OK)
+		return st;
+	held h;
+	if ((st = load(k, &h, true)) == TOK_OK) {
+		if (!h.cur) {
+			st = TOK_NO_CERT;
+		} else {
+			tp_record n = h.rec[h.cur - 1];
+			n.seal_not_after = seal_not_after;
+			st = write_record(k, &h, &n, NULL, 0);
+		}
+	}
+	return reader_end(k->card.rd, st);
+}
+
+/* Status and the application selected, for the PIN operations. */
+static token_status pin_begin(kiosk *k, tp_status *s)
+{
+	token_status st = reader_begin(k->card.rd);
+	if (st != TOK_OK)
+		return st;
+	if ((st = get_status(k, s)) == TOK_OK) {
+		if (!iso_lcs_operational(s->lcs))
+			st = TOK_NOT_PERSONALISED;
+		else
+			st = select_app(k, NULL);
+	}
+	return st;
+}
+
+static token_status kiosk_verify_pin(void *ctx, const char *pin, int *tries_left)
+{
+	kiosk *k = ctx;
+	tp_status s;
+	token_status st = pin_begin(k, &s);
+	if (st == TOK_OK) {
+		st = verify_user(k, pin, s.user_max, tries_left);
+		if (st == TOK_OK)
+			card_logout(&k->card, TP_PIN_USER);
+	}
+	return reader_end(k->card.rd, st);
+}
+
+static token_status kiosk_change_pin(void *ctx, const char *old_pin, const char *new_pin,
+				     int *tries_left)
+{
+	kiosk *k = ctx;
+	tp_status s;
+	token_status st = pin_begin(k, &s);
+	if (st != TOK_OK)
+		return reader_end(k->card.rd, st);
+	uint8_t d[2 * TP_PIN_BLOCK];
+	if (!tp_pin_block(old_pin, d)) {
+		/* cannot be the PIN: let the key count it */
+		st = verify_user(k, old_pin, s.user_max, tries_left);
+		return reader_end(k->card.rd, st);
+	}
+	tp_pin_block(new_pin, d + TP_PIN_BLOCK);
+	iso_apdu a = CARD_APDU(ISO_INS_CHANGE_REF, 0x00, TP_PIN_USER, d, sizeof d, 0);
+	iso_resp r;
+	st = card_transmit(&k->card, &a, &r);
+	OPENSSL_cleanse(d, sizeof d);
+	if (st == TOK_OK)
+		st = card_pin_result(&k->card, r.sw, s.user_max, tries_left, "user PIN");
+	if (st == TOK_OK)
+		card_logout(&k->card, TP_PIN_USER);
+	return reader_end(k->card.rd, st);
+}
+
+/* RESET RETRY COUNTER proves the admin PIN: a key that counts it wrong (or
+ * has blocked it) was personalised with another master secret, which is the
+ * wrong card, not the customer's mistake. */
+static const card_sw admin_pin_sw[] = {
+	{ 0x63C0, 0xFFF0u, TOK_WRONG_CARD },
+	{ ISO_SW_BLOCKED, CARD_SW_EXACT, TOK_WRONG_CARD },
+	{ 0 },
+};
+
+static token_status kiosk_reset_pin(void *ctx, const char *new_pin)
+{
+	kiosk *k = ctx;
+	if (!have_master(k))
+		return TOK_NOT_SUPPORTED;
+	tp_status s;
+	token_status st = pin_begin(k, &s);
+	if (st != TOK_OK)
+		return reader_end(k->card.rd, st);
+	uint8_t d[TP_ADMIN_LEN + TP_PIN_BLOCK];
+	if (tp_admin_pin(k->master, k->master_len, s.serial, d) != 0)
+		return reader_end(k->card.rd, TOK_INVALID);
+	tp_pin_block(new_pin, d + TP_ADMIN_LEN);
+	iso_apdu a = CARD_APDU(ISO_INS_RESET_RETRY, 0x00, TP_PIN_USER, d, sizeof d, 0);
+	iso_resp r;
+	st = card_transmit(&k->card, &a, &r);
+	OPENSSL_cleanse(d, sizeof d);
+	if (st == TOK_OK) {
+		char what[80];
+		snprintf(what, sizeof what, "RESET RETRY COUNTER on key %s", s.serial);
+		st = card_check_sw(&k->card, r.sw, admin_pin_sw, what);
+	}
+	return reader_end(k->card.rd, st);
+}
+
+static token_status kiosk_erase(void *ctx)
+{
+	kiosk *k = ctx;
+	token_status st = reader_begin(k->card.rd);
+	if (st != TOK_OK)
+		return st;
+	tp_status s;
+	if ((st = get_status(k, &s)) != TOK_OK || s.lcs == 0x00)
+		return reader_end(k->card.rd, st);
+	if (iso_lcs_operational(s.lcs) && !have_master(k))
+		return reader_end(k->card.rd, TOK_NOT_SUPPORTED);
+	if ((st = select_app(k, NULL)) == TOK_OK && iso_lcs_operational(s.lcs))
+		st = verify_admin(k, s.serial);
+	if (st == TOK_OK) {
+		iso_apdu a = CARD_APDU(ISO_INS_DELETE_FILE, 0x04, 0x00, tp_aid, TP_AID_LEN, 0);
+		st = card_run(&k->card, &a, NULL, "DELETE FILE (application)", NULL);
+	}
+	return reader_end(k->card.rd, st);
+}
+
+static token_status kiosk_read_cert(void *ctx, unsigned char **der, size_t *der_len)
+{
+	kiosk *k = ctx;
+	token_status st = reader_begin(k->card.rd);
+	if (st != TOK_OK)
+		return st;
+	held h;
+	if ((st = load(k, &h, true)) != TOK_OK)
+		return reader_end(k->card.rd, st);
+	if (!h.cur)
+		return reader_end(k->card.rd, TOK_NO_CERT);
+	const tp_record *r = &h.rec[h.cur - 1];
+	unsigned char *buf = malloc(r->cert_len);
+	size_t got = 0;
+	if (!buf)
+		return reader_end(k->card.rd, TOK_IO_ERROR);
+	st = card_read_binary(&k->card, r->cert_slot == 1 ? TP_SFI_CERT_A : TP_SFI_CERT_B,
+			      r->cert_len, buf, &got);
+	uint8_t hash[32];
+	unsigned int hl = 0;
+	if (st == TOK_OK && (got != r->cert_len ||
+			     EVP_Digest(buf, got, hash, &hl, EVP_sha256(), NULL) != 1 ||
+			     memcmp(hash, r->cert_hash, 32) != 0)) {
+		reader_note(k->card.rd, "the certificate on key %s does not match its info record",
+			    h.st.serial);
+		st = TOK_CHECK_FAILED;
+	}
+	if (st != TOK_OK) {
+		free(buf);
+		return reader_end(k->card.rd, st);
+	}
+	*der = buf;
+	*der_len = got;
+	return reader_end(k->card.rd, TOK_OK);
+}
+
+/* 7F49 { 86 04||X||Y } -> DER SubjectPublicKeyInfo of a P-256 key. */
+static token_status spki_from_do(kiosk *k, const iso_resp *r, unsigned char **spki, size_t *len)
+{
+	iso_tlv top, pt;
+	if (iso_tlv_parse(r->data, r->len, &top) != 0 || top.tag != 0x7F49 ||
+	    iso_tlv_find(top.value, top.len, 0x86, &pt) != 1 || pt.len != 65 ||
+	    pt.value[0] != 0x04) {
+		reader_note(k->card.rd, "the public key object is not an uncompressed P-256 point");
+		return TOK_WRONG_CARD;
+	}
+	token_status st = TOK_IO_ERROR;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	EVP_PKEY *key = NULL;
+	if (bld && kc &&
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt.value, pt.len) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) && EVP_PKEY_fromdata_init(kc) == 1 &&
+	    EVP_PKEY_fromdata(kc, &key, EVP_PKEY_PUBLIC_KEY, params) == 1) {
+		unsigned char *out = NULL;
+		int n = i2d_PUBKEY(key, &out);
+		if (n > 0) {
+			/* hand back memory the caller frees with free() */
+			*spki = malloc((size_t)n);
+			if (*spki) {
+				memcpy(*spki, out, (size_t)n);
+				*len = (size_t)n;
+				st = TOK_OK;
+			}
+		}
+		OPENSSL_free(out);
+	} else {
+		reader_note(k->card.rd, "the key's public point is not on P-256");
+		st = TOK_WRONG_CARD;
+	}
+	EVP_PKEY_free(key);
+	EVP_PKEY_CTX_free(kc);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return st;
+}
+
+/* Reading the public key of a key pair not made yet: a key whose
+ * personalisation stopped before GENERATE ASYMMETRIC KEY PAIR. */
+static const card_sw no_key_pair_sw[] = {
+	{ ISO_SW_DATA_NOT_FOUND, CARD_SW_EXACT, TOK_NOT_PERSONALISED },
+	{ 0 },
+};
+
+static token_status kiosk_read_pubkey(void *ctx, unsigned char **spki, size_t *spki_len)
+{
+	kiosk *k = ctx;
+	token_status st = reader_begin(k->card.rd);
+	if (st != TOK_OK)
+		return st;
+	iso_fcp f;
+	if ((st = select_app(k, &f)) != TOK_OK)
+		return reader_end(k->card.rd, st);
+	iso_apdu a = CARD_APDU(ISO_INS_GENERATE_KEY, 0x81, 0x00, NULL, 0, 256);
+	iso_resp r;
+	st = card_run(&k->card, &a, &r, "GENERATE ASYMMETRIC KEY PAIR (read public key)",
+		      no_key_pair_sw);
+	if (st == TOK_OK)
+		st = spki_from_do(k, &r, spki, spki_len);
+	return reader_end(k->card.rd, st);
+}
+
+static token_status kiosk_sign(void *ctx, const char *pin, const unsigned char *data,
+			       size_t len, unsigned char *sig, size_t *sig_len, int *tries_left)
+{
+	kiosk *k = ctx;
+	tp_status s;
+	token_status st = pin_begin(k, &s);
+	if (st == TOK_OK)
+		st = verify_user(k, pin, s.user_max, tries_left);
+	if (st != TOK_OK)
+		return reader_end(k->card.rd, st);
+	iso_apdu a = CARD_APDU(ISO_INS_INTERNAL_AUTH, 0x00, 0x00, data, len, 256);
+	iso_resp r;
+	st = card_run(&k->card, &a, &r, "INTERNAL AUTHENTICATE", NULL);
+	/* the answer is in the reader's buffer, which the logout reuses */
+	uint8_t raw[TP_SIG_RAW_LEN];
+	size_t raw_len = st == TOK_OK ? r.len : 0;
+	if (raw_len == TP_SIG_RAW_LEN)
+		memcpy(raw, r.data, raw_len);
+	card_logout(&k->card, TP_PIN_USER);
+	if (st == TOK_OK && raw_len != TP_SIG_RAW_LEN) {
+		reader_note(k->card.rd, "INTERNAL AUTHENTICATE: %zu bytes, not r || s", raw_len);
+		st = TOK_WRONG_CARD;
+	}
+	if (st != TOK_OK)
+		return reader_end(k->card.rd, st);
+	/* r || s -> the DER ECDSA-Sig-Value X.509 verifiers take */
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *br = BN_bin2bn(raw, 32, NULL), *bs = BN_bin2bn(raw + 32, 32, NULL);
+	if (!es || !br || !bs || ECDSA_SIG_set0(es, br, bs) != 1) {
+		BN_free(br);
+		BN_free(bs);
+		ECDSA_SIG_free(es);
+		return reader_end(k->card.rd, TOK_IO_ERROR);
+	}
+	int n = i2d_ECDSA_SIG(es, NULL);
+	unsigned char *q = sig;
+	if (n <= 0 || n > TOKEN_SIG_MAX || i2d_ECDSA_SIG(es, &q) != n)
+		st = TOK_IO_ERROR;
+	else
+		*sig_len = (size_t)n;
+	ECDSA_SIG_free(es);
+	return reader_end(k->card.rd, st);
+}
+
+static void kiosk_free(void *ctx)
+{
+	kiosk *k = ctx;
+	if (!k)
+		return;
+	reader_free(k->card.rd);
+	OPENSSL_cleanse(k->master, sizeof k->master);
+	free(k);
+}
+
+/* token_dev_name() says how the key is reached: "pcsc" for every card driver */
+const token_ops card_kiosk_ops = {
+	.name = "pcsc",
+	.present = card_present,
+	.read_info = kiosk_read_info,
+	.personalise = kiosk_personalise,
+	.write_cert = kiosk_write_cert,
+	.write_seal = kiosk_write_seal,
+	.verify_pin = kiosk_verify_pin,
+	.change_pin = kiosk_change_pin,
+	.reset_pin = kiosk_reset_pin,
+	.erase = kiosk_erase,
+	.free = kiosk_free,
+	.read_cert = kiosk_read_cert,
+	.read_pubkey = kiosk_read_pubkey,
+	.sign = kiosk_sign,
+};
+
+/* ---- construction ---- */
+
+/* The master secret: owner-only file, raw bytes or hex text, 32..128 bytes. */
+static int load_master(kiosk *k, const char *path, kerr *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kerr_set(err, path, "cannot open the admin master secret: %s", strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return kerr_set(err, path, "the admin master secret is not a regular file");
+	}
+	if (sb.st_mode & 077) {
+		close(fd);
+		return kerr_set(err, path, "the admin master secret is readable by others "
+				"(mode %03o): chmod 600 it", (unsigned)(sb.st_mode & 0777));
+	}
+	uint8_t buf[2 * MASTER_MAX + 8];
+	ssize_t n = read(fd, buf, sizeof buf);
+	close(fd);
+	if (n < 0 || (size_t)n == sizeof buf) {
+		OPENSSL_cleanse(buf, sizeof buf);
+		return kerr_set(err, path, "the admin master secret must be %d to %d bytes (or "
+				"twice as many hex digits)", MASTER_MIN, MASTER_MAX);
+	}
+	size_t len = (size_t)n;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	char hex[2 * MASTER_MAX + 8];
+	memcpy(hex, buf, len);
+	hex[len] = '\0';
+	long h = iso_unhex(hex, k->master, sizeof k->master);
+	if (h >= MASTER_MIN && len == 2 * (size_t)h) {
+		k->master_len = (size_t)h;
+	} else if ((size_t)n >= MASTER_MIN && (size_t)n <= MASTER_MAX) {
+		memcpy(k->master, buf, (size_t)n);
+		k->master_len = (size_t)n;
+	}
+	OPENSSL_cleanse(buf, sizeof buf);
+	OPENSSL_cleanse(hex, sizeof hex);
+	if (!k->master_len)
+		return kerr_set(err, path, "the admin master secret must be %d to %d bytes (or "
+				"twice as many hex digits)", MASTER_MIN, MASTER_MAX);
+	return 0;
+}
+
+token_dev *token_pcsc_new(const char *reader_name, const char *admin_master_secret_file,
+			  kerr *err)
+{
+	reader *rd = reader_new(reader_name, err);
+	if (!rd)
+		return NULL;
+	token_dev *dev = calloc(1, sizeof *dev);
+	kiosk *k = calloc(1, sizeof *k);
+	if (!dev || !k) {
+		free(dev);
+		free(k);
+		reader_free(rd);
+		kerr_set(err, NULL, "out of memory");
+		return NULL;
+	}
+	k->card.rd = rd;
+	if (admin_master_secret_file && *admin_master_secret_file &&
+	    load_master(k, admin_master_secret_file, err) != 0) {
+		kiosk_free(k);
+		free(dev);
+		return NULL;
+	}
+	dev->ops = &card_kiosk_ops;
+	dev->ctx = k;
+	return dev;
+}
