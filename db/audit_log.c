@@ -2,7 +2,7 @@
  * a row is core/audit.c's audit_hash() over (seq, at_ms, actor, action,
  * case_no, detail, prev); the chain's head (seq, hash) is kept in audit_head
  * by a trigger, so a truncated tail is visible. */
-#include "db/db_internal.h"
+#include "db/store.h"
 
 #include <stdarg.h>
 #include <stdio.h>

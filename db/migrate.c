@@ -5,7 +5,7 @@
  * changes once shipped: a new table or column is a new migration (and a line
  * in docs/schema.md). Enum CHECK lists spell out the *_name() values of
  * core/ (casefsm.h, staff.h); test_migrate checks they agree. */
-#include "db/db_internal.h"
+#include "db/store.h"
 
 #include <stdio.h>
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/base/clock.h"
-#include "db/db_internal.h"
+#include "db/store.h"
 
 static const char *const pay_states[] = { "NOTPAY", "USERPAYING", "SUCCESS", "PAYERROR",
 					  "CLOSED", "REVOKED",   "REFUND" };

@@ -7,7 +7,7 @@
 
 #include "core/base/clock.h"
 #include "core/pay/pay.h"
-#include "db/db_internal.h"
+#include "db/store.h"
 #include "db/repo/staff_repo.h"
 
 #define REFUND_COLUMNS                                                                  \

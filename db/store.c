@@ -1,8 +1,8 @@
-/* db: opening the store (refuse before writing), pragmas, the statement cache,
+/* store: opening the store (refuse before writing), pragmas, the statement cache,
  * operation transactions, backup and integrity check. The schema itself lives
  * in migrate.c, the audit chain in audit_log.c. */
 #include "core/base/utf8.h"
-#include "db/db_internal.h"
+#include "db/store.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
-/* db_internal: what the db/ source files share and nobody else sees: the kdb
+/* store: what the db/ source files share and nobody else sees: the kdb
  * struct, the prepared-statement cache, the operation transactions every
  * repository function runs in, the in-transaction audit append and a small
  * text builder for the canonical audit details. Only the db/ sources include this
  * (it is the one header that pulls in sqlite3.h). */
-#ifndef DB_DB_INTERNAL_H
-#define DB_DB_INTERNAL_H
+#ifndef DB_STORE_H
+#define DB_STORE_H
 
 #include <sqlite3.h>
 #include <stdbool.h>
