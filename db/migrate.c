@@ -5,11 +5,13 @@
  * changes once shipped: a new table or column is a new migration (and a line
  * in docs/schema.md). Enum CHECK lists spell out the *_name() values of
  * core/ (casefsm.h, staff.h); test_migrate checks they agree. */
-#include "db/store.h"
+#include "db/migrate.h"
 
 #include <stdio.h>
 
 #include "core/base/clock.h"
+#include "db/audit_log.h"
+#include "db/store.h"
 
 /* v1: the kiosk's identity, staff, cases with their steps and material
  * decisions, and the hash-chained audit log with its head. */
@@ -313,6 +315,22 @@ static int v1_identity(kdb *db, const char *kiosk_id, kerr *err)
 		return -1;
 	/* The genesis row: seq 1, all-zero prev, the kiosk id as its detail. */
 	return dbi_audit_append(db, "system", "genesis", "", kiosk_id, err);
+}
+
+int dbi_user_version(kdb *db, kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
+		dbi_sqlerr(db, err, "reading the schema version");
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		dbi_sqlerr(db, err, "reading the schema version");
+	sqlite3_finalize(st);
+	return v;
 }
 
 static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *err)

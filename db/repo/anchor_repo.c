@@ -17,6 +17,7 @@
 #include "core/base/clock.h"
 #include "core/base/civil.h"
 #include "core/case/staff.h"
+#include "db/audit_log.h"
 #include "db/store.h"
 #include "db/report/report.h"
 #include "db/repo/staff_repo.h"

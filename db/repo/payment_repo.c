@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/base/clock.h"
+#include "db/audit_log.h"
 #include "db/store.h"
 
 static const char *const pay_states[] = { "NOTPAY", "USERPAYING", "SUCCESS", "PAYERROR",

@@ -7,6 +7,7 @@
 
 #include "core/base/clock.h"
 #include "core/pay/pay.h"
+#include "db/audit_log.h"
 #include "db/store.h"
 #include "db/repo/staff_repo.h"
 

@@ -9,6 +9,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/civil.h"
+#include "db/audit_log.h"
 #include "db/store.h"
 
 #define TOKEN_COLS                                                                          \

@@ -8,6 +8,7 @@
 #include "core/base/clock.h"
 #include "core/base/kini.h"
 #include "core/base/civil.h"
+#include "db/audit_log.h"
 #include "db/store.h"
 
 /* A fixed-size text field of the record is terminated and holds 1..max
