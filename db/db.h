@@ -49,7 +49,7 @@
 #include "core/base/err.h"
 
 /* The schema this program writes: the number of migrations in migrate.c. */
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 typedef struct kdb kdb;
 

@@ -275,6 +275,25 @@ static const char v4_sql[] =
 	/* the supervisor's day view reads token events by time */
 	"CREATE INDEX token_events_by_time ON token_events(at_ms);";
 
+/* v5: the code_url of a WeChat Pay order, kept with the order so a kiosk
+ * restarted at the payment step shows the customer the same QR code (until v4
+ * it was read back from the case's last payment.qr audit row). The rows of an
+ * older file are filled from the audit log exactly as db_payment_latest() of
+ * v4 found it: a case's newest order (by created_ms, then id) takes the detail
+ * of the case's last payment.qr row; older orders were never given one and
+ * stay NULL, as does a detail too long for the column (none was ever written:
+ * the gateway's code_url fits 511 bytes). */
+static const char v5_sql[] =
+	"ALTER TABLE payments ADD COLUMN code_url TEXT"
+	" CHECK (code_url IS NULL OR length(CAST(code_url AS BLOB)) BETWEEN 1 AND 511);"
+	"UPDATE payments SET code_url = ("
+	" SELECT CASE WHEN length(CAST(a.detail AS BLOB)) BETWEEN 1 AND 511 THEN a.detail END"
+	"  FROM audit a WHERE a.case_no = (SELECT case_no FROM cases WHERE id = payments.case_id)"
+	"  AND a.case_no <> '' AND a.action = 'payment.qr'" /* <> '': through audit_by_case */
+	"  ORDER BY a.seq DESC LIMIT 1)"
+	" WHERE id = (SELECT p.id FROM payments p WHERE p.case_id = payments.case_id"
+	"  ORDER BY p.created_ms DESC, p.id DESC LIMIT 1);";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -285,6 +304,7 @@ static const migration migrations[] = {
 	{ 2, v2_sql },
 	{ 3, v3_sql },
 	{ 4, v4_sql },
+	{ 5, v5_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,

@@ -7,7 +7,8 @@
  *                       db_case_step() is the one way a case moves
  *   token_repo.h/.c     the customer keys, their lifecycle events,
  *                       certificates and bindings
- *   payment_repo.h/.c   WeChat Pay orders, one row per out_trade_no
+ *   payment_repo.h/.c   WeChat Pay orders, one row per out_trade_no, with the
+ *                       code_url the customer was shown
  *   refund_repo.h/.c    refunds of paid cases (maker-checker)
  *   anchor_repo.h/.c    the supervisor's day close and the signed day anchors
  *   training_repo.h/.c  the trainer's score sheet (demo database)
