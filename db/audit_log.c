@@ -1,8 +1,8 @@
 /* audit_log: appending to and verifying the hash-chained audit log. The hash of
- * a row is core/audit.c's audit_hash() over (seq, at_ms, actor, action,
+ * a row is core/audit/audit.c's audit_hash() over (seq, at_ms, actor, action,
  * case_no, detail, prev); the chain's head (seq, hash) is kept in audit_head
- * by a trigger, so a truncated tail is visible. */
-#include "db/db_internal.h"
+ * by a trigger, so a truncated tail is visible. Sits on the store only. */
+#include "db/audit_log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/base/clock.h"
+#include "db/store.h"
 
 int dbi_audit_append(kdb *db, const char *actor, const char *action, const char *case_no,
 		     const char *detail, kerr *err)

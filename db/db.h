@@ -1,10 +1,43 @@
-/* db: the kiosk's SQLite store, the only place that holds SQL. db_open() opens
- * (or creates) the file with WAL, synchronous=FULL, foreign keys and a busy
- * timeout, and brings the schema to DB_SCHEMA_VERSION by numbered migrations
- * (PRAGMA user_version); an older file is upgraded in place, a newer one or a
- * file that is not SQLite is refused before anything is written. Every change
- * is written with the audit row that describes it in one BEGIN IMMEDIATE
- * transaction. A kdb is owned by its opener and released with db_close(). */
+/* db: the kiosk's SQLite store, the only place that holds SQL. This is the
+ * folder's main header, and the public API of its top level.
+ *
+ *   file           header              what it holds
+ *   store.c        store.h (private)   the kdb, statement cache, step helpers,
+ *                                      errors in words, audit-detail text
+ *                                      builder, operation transactions; below:
+ *                                      db_path(), db_tx_*()
+ *   audit_log.c    audit_log.h         the hash-chained audit log: the append
+ *                  (private)           inside a transaction; below: db_audit_*()
+ *   migrate.c      migrate.h (private) the schema as numbered migrations,
+ *                                      user_version, application_id
+ *   open.c         (none; below)       db_open() / db_close(), backup, integrity
+ *                                      check, schema version, kiosk id
+ *   repo/          repo/repo.h         one repository per table family (staff,
+ *                                      cases, keys, payments, refunds, day
+ *                                      anchors, training)
+ *   report/        report/reports.h    the day's figures, day view, timeline,
+ *                                      day export
+ *
+ * This header belongs to no one file: it declares the public functions of
+ * store.c, audit_log.c and open.c (each under its file's name below) and
+ * includes nothing of db/, so every file may include it without a circle.
+ * Public: this header, and the headers that repo/repo.h and report/reports.h
+ * list. store.h, audit_log.h and migrate.h are private to db/ and its
+ * subfolders (store.h is the one header that pulls in sqlite3.h).
+ * Dependencies point one way. At the top level:
+ *   store <- audit_log <- migrate <- open
+ * Between folders: repo/ -> report/, and both -> the top level (this header,
+ * store.h; repo/ also audit_log.h). A repository may read a report (the day
+ * close signs the day's counts); nothing in report/ includes repo/, and
+ * nothing at the top level includes either.
+ *
+ * db_open() opens (or creates) the file with WAL, synchronous=FULL, foreign
+ * keys and a busy timeout, and brings the schema to DB_SCHEMA_VERSION by
+ * numbered migrations (PRAGMA user_version); an older file is upgraded in
+ * place, a newer one or a file that is not SQLite is refused before anything
+ * is written. Every change is written with the audit row that describes it in
+ * one BEGIN IMMEDIATE transaction. A kdb is owned by its opener and released
+ * with db_close(). docs/schema.md describes the file. */
 #ifndef DB_DB_H
 #define DB_DB_H
 
@@ -15,14 +48,17 @@
 #include "core/audit/audit.h"
 #include "core/base/err.h"
 
-#define DB_SCHEMA_VERSION 4
+/* The schema this program writes: the number of migrations in migrate.c. */
+#define DB_SCHEMA_VERSION 5
+
+typedef struct kdb kdb;
+
+/* ---- open.c ---- */
 
 /* A kiosk id is 1-24 of [A-Za-z0-9_-]: it starts every case number
  * (<kiosk>-<YYYYMMDD>-<NNNN>), which must fit a WeChat Pay out_trade_no. */
 #define DB_KIOSK_ID_MAX 24
 bool db_kiosk_id_valid(const char *kiosk_id);
-
-typedef struct kdb kdb;
 
 typedef enum db_open_mode {
 	DB_OPEN_EXISTING, /* the file must exist; it is migrated if older */
@@ -38,13 +74,6 @@ void db_close(kdb *db);
 
 int db_schema_version(kdb *db);
 const char *db_kiosk_id(const kdb *db);
-const char *db_path(const kdb *db);
-
-/* Explicit transactions for bulk work (bench, demo seeding). Repository
- * functions called inside one join it instead of opening their own. */
-int db_tx_begin(kdb *db, kerr *err);
-int db_tx_commit(kdb *db, kerr *err);
-void db_tx_rollback(kdb *db);
 
 /* Online backup (sqlite3_backup) of the whole database into dest, which must
  * not exist yet. Returns 0 or -1 with err. */
@@ -53,7 +82,18 @@ int db_backup(kdb *db, const char *dest, kerr *err);
 /* PRAGMA integrity_check: 0 "ok", 1 with the first problem in err, -1 error. */
 int db_integrity_check(kdb *db, kerr *err);
 
-/* ---- audit log ---- */
+/* ---- store.c ---- */
+
+/* The file the kdb was opened on (as given), for messages. */
+const char *db_path(const kdb *db);
+
+/* Explicit transactions for bulk work (bench, demo seeding). Repository
+ * functions called inside one join it instead of opening their own. */
+int db_tx_begin(kdb *db, kerr *err);
+int db_tx_commit(kdb *db, kerr *err);
+void db_tx_rollback(kdb *db);
+
+/* ---- audit_log.c ---- */
 
 /* Append one audit row (its own transaction unless one is open). */
 int db_audit_append(kdb *db, const char *actor, const char *action,

@@ -5,11 +5,13 @@
  * changes once shipped: a new table or column is a new migration (and a line
  * in docs/schema.md). Enum CHECK lists spell out the *_name() values of
  * core/ (casefsm.h, staff.h); test_migrate checks they agree. */
-#include "db/db_internal.h"
+#include "db/migrate.h"
 
 #include <stdio.h>
 
 #include "core/base/clock.h"
+#include "db/audit_log.h"
+#include "db/store.h"
 
 /* v1: the kiosk's identity, staff, cases with their steps and material
  * decisions, and the hash-chained audit log with its head. */
@@ -273,6 +275,25 @@ static const char v4_sql[] =
 	/* the supervisor's day view reads token events by time */
 	"CREATE INDEX token_events_by_time ON token_events(at_ms);";
 
+/* v5: the code_url of a WeChat Pay order, kept with the order so a kiosk
+ * restarted at the payment step shows the customer the same QR code (until v4
+ * it was read back from the case's last payment.qr audit row). The rows of an
+ * older file are filled from the audit log exactly as db_payment_latest() of
+ * v4 found it: a case's newest order (by created_ms, then id) takes the detail
+ * of the case's last payment.qr row; older orders were never given one and
+ * stay NULL, as does a detail too long for the column (none was ever written:
+ * the gateway's code_url fits 511 bytes). */
+static const char v5_sql[] =
+	"ALTER TABLE payments ADD COLUMN code_url TEXT"
+	" CHECK (code_url IS NULL OR length(CAST(code_url AS BLOB)) BETWEEN 1 AND 511);"
+	"UPDATE payments SET code_url = ("
+	" SELECT CASE WHEN length(CAST(a.detail AS BLOB)) BETWEEN 1 AND 511 THEN a.detail END"
+	"  FROM audit a WHERE a.case_no = (SELECT case_no FROM cases WHERE id = payments.case_id)"
+	"  AND a.case_no <> '' AND a.action = 'payment.qr'" /* <> '': through audit_by_case */
+	"  ORDER BY a.seq DESC LIMIT 1)"
+	" WHERE id = (SELECT p.id FROM payments p WHERE p.case_id = payments.case_id"
+	"  ORDER BY p.created_ms DESC, p.id DESC LIMIT 1);";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -283,6 +304,7 @@ static const migration migrations[] = {
 	{ 2, v2_sql },
 	{ 3, v3_sql },
 	{ 4, v4_sql },
+	{ 5, v5_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,
@@ -313,6 +335,22 @@ static int v1_identity(kdb *db, const char *kiosk_id, kerr *err)
 		return -1;
 	/* The genesis row: seq 1, all-zero prev, the kiosk id as its detail. */
 	return dbi_audit_append(db, "system", "genesis", "", kiosk_id, err);
+}
+
+int dbi_user_version(kdb *db, kerr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
+		dbi_sqlerr(db, err, "reading the schema version");
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		dbi_sqlerr(db, err, "reading the schema version");
+	sqlite3_finalize(st);
+	return v;
 }
 
 static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *err)

@@ -17,7 +17,8 @@
 #include "core/base/clock.h"
 #include "core/base/civil.h"
 #include "core/case/staff.h"
-#include "db/db_internal.h"
+#include "db/audit_log.h"
+#include "db/store.h"
 #include "db/report/report.h"
 #include "db/repo/staff_repo.h"
 

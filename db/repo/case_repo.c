@@ -12,7 +12,8 @@
 
 #include "core/base/clock.h"
 #include "core/base/civil.h"
-#include "db/db_internal.h"
+#include "db/audit_log.h"
+#include "db/store.h"
 
 #define CASE_COLS                                                                      \
 	"id, case_no, service_id, clerk_id, status, last_step, decision, unit_name, uscc," \

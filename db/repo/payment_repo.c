@@ -4,13 +4,15 @@
  * an order's amount and case never change, a paid order only goes on to
  * REFUND, a closed, revoked or refunded order is final, a transaction id once
  * known never changes, and a verified state is never downgraded to an
- * unverified one. */
+ * unverified one. A code_url is written when one is given (a record without
+ * one keeps the stored one) and goes into the audit detail when it changes. */
 #include "db/repo/payment_repo.h"
 
 #include <string.h>
 
 #include "core/base/clock.h"
-#include "db/db_internal.h"
+#include "db/audit_log.h"
+#include "db/store.h"
 
 static const char *const pay_states[] = { "NOTPAY", "USERPAYING", "SUCCESS", "PAYERROR",
 					  "CLOSED", "REVOKED",   "REFUND" };
@@ -75,6 +77,9 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 	if (!memchr(p->transaction_id, '\0', sizeof p->transaction_id) ||
 	    !plain_id(p->transaction_id, sizeof p->transaction_id - 1))
 		return kerr_set(err, "transaction_id", "must be printable ASCII without spaces");
+	if (!memchr(p->code_url, '\0', sizeof p->code_url) ||
+	    !plain_id(p->code_url, sizeof p->code_url - 1))
+		return kerr_set(err, "code_url", "must be printable ASCII without spaces");
 
 	if (dbi_op_begin(db, err))
 		return -1;
@@ -96,8 +101,8 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 	}
 
 	st = dbi_stmt(db,
-		      "SELECT case_id, amount_fen, state, transaction_id, verified FROM payments"
-		      " WHERE out_trade_no = ?1",
+		      "SELECT case_id, amount_fen, state, transaction_id, verified, code_url"
+		      " FROM payments WHERE out_trade_no = ?1",
 		      err);
 	if (!st)
 		goto fail;
@@ -105,7 +110,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 	rc = sqlite3_step(st);
 	bool exists = rc == SQLITE_ROW;
 	int64_t old_case = 0, old_amount = 0;
-	char old_state[16] = "", old_tx[40] = "";
+	char old_state[16] = "", old_tx[40] = "", old_url[sizeof p->code_url] = "";
 	bool old_verified = false;
 	if (exists) {
 		old_case = sqlite3_column_int64(st, 0);
@@ -113,6 +118,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		dbi_copy(old_state, sizeof old_state, (const char *)sqlite3_column_text(st, 2));
 		dbi_copy(old_tx, sizeof old_tx, (const char *)sqlite3_column_text(st, 3));
 		old_verified = sqlite3_column_int(st, 4) != 0;
+		dbi_copy(old_url, sizeof old_url, (const char *)sqlite3_column_text(st, 5));
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -120,12 +126,14 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		goto fail;
 	}
 	int64_t now = clock_now_ms();
+	/* a code_url this record brings: stored, and said in the audit detail */
+	bool new_url = p->code_url[0] && strcmp(old_url, p->code_url) != 0;
 	const char *action;
 	if (!exists) {
 		st = dbi_stmt(db,
 			      "INSERT INTO payments (case_id, out_trade_no, amount_fen, state,"
-			      " transaction_id, verified, created_ms, updated_ms)"
-			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+			      " transaction_id, verified, created_ms, updated_ms, code_url)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, NULLIF(?8, ''))",
 			      err);
 		if (!st)
 			goto fail;
@@ -136,6 +144,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		sqlite3_bind_text(st, 5, p->transaction_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 6, p->verified ? 1 : 0);
 		sqlite3_bind_int64(st, 7, now);
+		sqlite3_bind_text(st, 8, p->code_url, -1, SQLITE_STATIC);
 		action = "payment.create";
 	} else {
 		if (old_case != case_id) {
@@ -152,7 +161,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		}
 		bool same_state = strcmp(old_state, p->state) == 0;
 		if (same_state && strcmp(old_tx, p->transaction_id) == 0 &&
-		    old_verified == p->verified) {
+		    old_verified == p->verified && !new_url) {
 			/* A poll that brought nothing new. */
 			return dbi_op_commit(db, err);
 		}
@@ -181,7 +190,8 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		}
 		st = dbi_stmt(db,
 			      "UPDATE payments SET state = ?2, transaction_id = ?3, verified = ?4,"
-			      " updated_ms = ?5 WHERE out_trade_no = ?1",
+			      " updated_ms = ?5, code_url = coalesce(NULLIF(?6, ''), code_url)"
+			      " WHERE out_trade_no = ?1",
 			      err);
 		if (!st)
 			goto fail;
@@ -190,6 +200,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		sqlite3_bind_text(st, 3, p->transaction_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, p->verified ? 1 : 0);
 		sqlite3_bind_int64(st, 5, now);
+		sqlite3_bind_text(st, 6, p->code_url, -1, SQLITE_STATIC);
 		action = "payment.update";
 	}
 	rc = sqlite3_step(st);
@@ -206,6 +217,8 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 	dbuf_kv(&d, "state", p->state);
 	dbuf_kv(&d, "transaction_id", p->transaction_id);
 	dbuf_ki(&d, "verified", p->verified ? 1 : 0);
+	if (new_url)
+		dbuf_kv(&d, "code_url", p->code_url);
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
 	if (!detail || dbi_audit_append(db, actor, action, p->case_no, detail, err))
@@ -231,11 +244,13 @@ static void payment_row(sqlite3_stmt *st, void *rec)
 	out->verified = sqlite3_column_int(st, 5) != 0;
 	out->created_ms = sqlite3_column_int64(st, 6);
 	out->updated_ms = sqlite3_column_int64(st, 7);
+	dbi_copy(out->code_url, sizeof out->code_url, (const char *)sqlite3_column_text(st, 8));
 }
 
 #define PAYMENT_COLUMNS                                                              \
 	"SELECT c.case_no, p.out_trade_no, p.amount_fen, p.state, p.transaction_id,"  \
-	" p.verified, p.created_ms, p.updated_ms FROM payments p JOIN cases c ON c.id = p.case_id"
+	" p.verified, p.created_ms, p.updated_ms, p.code_url"                         \
+	" FROM payments p JOIN cases c ON c.id = p.case_id"
 
 int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *err)
 {
@@ -253,22 +268,7 @@ int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code
 	if (st)
 		sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
 	int rc = dbi_one(db, st, payment_row, out, "reading the case's payment", err);
-	if (rc != 0)
-		return rc;
-	if (!code_url || !n)
-		return 0;
-	code_url[0] = '\0';
-	/* what the customer was shown: the last payment.qr row of the case */
-	st = dbi_stmt(db, "SELECT detail FROM audit WHERE case_no = ?1 AND action = 'payment.qr'"
-		      " ORDER BY seq DESC LIMIT 1", err);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		dbi_copy(code_url, n, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return dbi_sqlerr(db, err, "reading the case's payment code");
-	return 0;
+	if (rc == 0 && code_url && n)
+		dbi_copy(code_url, n, out->code_url);
+	return rc;
 }

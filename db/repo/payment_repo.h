@@ -1,7 +1,9 @@
 /* payment_repo: the payments table, one row per WeChat Pay order
  * (out_trade_no unique, derived from the case number so a retry never makes a
  * second order). State changes are audited. `verified` is set only from a
- * response whose signature was checked. */
+ * response whose signature was checked. The order's code_url (what the
+ * customer scans) is kept with it (schema v5), so a kiosk restarted at the
+ * payment step shows the same QR code. */
 #ifndef DB_PAYMENT_REPO_H
 #define DB_PAYMENT_REPO_H
 
@@ -21,15 +23,18 @@ typedef struct payment_rec {
 	bool verified;            /* state came from a verified gateway response */
 	int64_t created_ms;
 	int64_t updated_ms;
+	char code_url[512];       /* the QR code's text from the gateway, "" if none */
 } payment_rec;
 
-/* Insert the order or update its state (same out_trade_no). Audited. */
+/* Insert the order or update its state (same out_trade_no). Audited. A
+ * non-empty code_url (printable ASCII, no spaces) is stored; an empty one
+ * keeps what is stored, so a poll need not carry it. */
 int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *err);
 /* 0 found, 1 none, -1 error. */
 int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *err);
-/* The case's most recent order, and (code_url may be NULL) the code_url it
- * showed, from the case's last payment.qr audit row ("" if none): a kiosk
- * restarted at the payment step resumes that order. 0, 1 none, -1 error. */
+/* The case's most recent order, with its stored code_url ("" if none): a
+ * kiosk restarted at the payment step resumes that order. code_url[n] (may
+ * be NULL) receives a copy of out->code_url. 0, 1 none, -1 error. */
 int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code_url, size_t n,
 		      kerr *err);
 

@@ -7,7 +7,8 @@
 
 #include "core/base/clock.h"
 #include "core/pay/pay.h"
-#include "db/db_internal.h"
+#include "db/audit_log.h"
+#include "db/store.h"
 #include "db/repo/staff_repo.h"
 
 #define REFUND_COLUMNS                                                                  \

@@ -7,7 +7,8 @@
 
 #include "core/base/clock.h"
 #include "core/audit/pinhash.h"
-#include "db/db_internal.h"
+#include "db/audit_log.h"
+#include "db/store.h"
 
 static bool staff_id_valid(const char *id)
 {

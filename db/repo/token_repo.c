@@ -9,7 +9,8 @@
 
 #include "core/base/clock.h"
 #include "core/base/civil.h"
-#include "db/db_internal.h"
+#include "db/audit_log.h"
+#include "db/store.h"
 
 #define TOKEN_COLS                                                                          \
 	"t.id, t.serial, t.state, t.reason, t.unit_name, t.uscc, t.cert_serial,"           \

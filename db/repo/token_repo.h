@@ -1,5 +1,5 @@
 /* token_repo: the customer keys this kiosk has handled, their lifecycle
- * (core/token_life.h), the certificates written onto them and their bindings
+ * (core/token/token_life.h), the certificates written onto them and their bindings
  * to a unit and agent. Every call is one repository operation: the key's row,
  * its token_events row for a move, the certificate rows and the one audit row
  * ("token.<reason>", "token.bind", "token.seal", "token.pin_reset") commit

@@ -8,7 +8,8 @@
 #include "core/base/clock.h"
 #include "core/base/kini.h"
 #include "core/base/civil.h"
-#include "db/db_internal.h"
+#include "db/audit_log.h"
+#include "db/store.h"
 
 /* A fixed-size text field of the record is terminated and holds 1..max
  * characters (0.. when may_be_empty) without control characters. */

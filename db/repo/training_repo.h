@@ -1,8 +1,8 @@
 /* training_repo: the trainer's score sheet, table training_results (schema v4),
  * written only in the demo database. One row per scenario played: the
  * session, the trainee, the scenario, the demo case, the expected and the
- * trainee's outcome as score words (core/score.h: "refuse", "stop:key_missing"),
- * right or wrong and what was missed. Each row is written with its audit row
+ * trainee's outcome as score words (core/train/score.h: "refuse",
+ * "stop:key_missing"), right or wrong and what was missed. Each row is written with its audit row
  * (training.result) in one transaction. Lists are owned by the caller (free()). */
 #ifndef DB_TRAINING_REPO_H
 #define DB_TRAINING_REPO_H

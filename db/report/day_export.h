@@ -1,5 +1,5 @@
 /* day_export: write a closed day's CSV and signed anchor files (see
- * db/day_export.c). */
+ * db/report/day_export.c). */
 #ifndef DB_DAY_EXPORT_H
 #define DB_DAY_EXPORT_H
 

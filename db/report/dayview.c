@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/base/clock.h"
-#include "db/db_internal.h"
+#include "db/store.h"
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {

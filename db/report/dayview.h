@@ -1,5 +1,5 @@
 /* dayview: what the supervisor's day view shows for one civil day, read in
- * one snapshot: the day's cases as the daily report has them (db/report.h;
+ * one snapshot: the day's cases as the daily report has them (db/report/report.h;
  * filtered by clerk, service, outcome and a search text, with counts by
  * status, outcome, service and clerk over the rows shown, fees due against
  * verified payments and every mismatch), the 容缺 cases with their deadline

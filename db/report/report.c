@@ -26,7 +26,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/names.h"
-#include "db/db_internal.h"
+#include "db/store.h"
 
 /* ---- the word tables ---- */
 

@@ -5,7 +5,7 @@
  * every payment order of those cases with its case, flagging cases marked paid
  * without a verified SUCCESS and SUCCESS orders that no case took as its
  * payment. db_report_filtered() is the same report over the cases a
- * report_filter lets through (the day view, db/dayview.h, is built on it);
+ * report_filter lets through (the day view, db/report/dayview.h, is built on it);
  * db_report_range() sums the days of a span. The outcome of a case and the
  * mismatch kinds are the closed sets below. daily_report_free() and
  * range_report_free() release what the db_report_*() calls fill.

@@ -16,7 +16,7 @@
 #include "core/case/fees.h"
 #include "core/base/names.h"
 #include "core/base/civil.h"
-#include "db/db_internal.h"
+#include "db/store.h"
 
 static const char *const kind_names[] = {
 #define X(e, name, key) name,

@@ -22,7 +22,8 @@
 
 #include "core/base/clock.h"
 #include "db/db.h"
-#include "db/db_internal.h" /* the connection, to read its per-connection pragmas */
+#include "db/migrate.h"
+#include "db/store.h" /* the connection, to read its per-connection pragmas */
 #include "db/repo/staff_repo.h"
 #include "tests/unit/testutil.h"
 

@@ -1,6 +1,8 @@
 /* Migrations on real files: from nothing to the current version (every table,
- * audit rows "to 1", "to 2", "to 3"); a version-1 file with staff, a case and its
- * steps upgraded in place with its data and audit chain kept; a migration that
+ * audit rows "to 1" ... "to 5"); a version-1 file with staff, a case and its
+ * steps upgraded in place with its data and audit chain kept; a version-4 file
+ * whose payments get their code_url from the payment.qr audit rows as the
+ * kiosk used to find it; a migration that
  * fails leaves the file at its previous version with nothing of it written;
  * the enum CHECK lists in the schema agree with the X-macro names of core/
  * and refuse anything else; no downgrade. */
@@ -20,6 +22,7 @@
 #include "core/case/staff.h"
 #include "db/repo/case_repo.h"
 #include "db/db.h"
+#include "db/repo/payment_repo.h"
 #include "db/repo/staff_repo.h"
 #include "tests/unit/testutil.h"
 
@@ -111,7 +114,7 @@ static void test_from_empty(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	db_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 5);
 	for (size_t i = 0; i < sizeof v1_objects / sizeof v1_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v1_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
@@ -120,9 +123,12 @@ static void test_from_empty(void **state)
 		assert_int_equal(has_table(f->path, v3_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v4_objects / sizeof v4_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v4_objects[i]), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_table_info('payments')"
+					  " WHERE name = 'code_url' AND type = 'TEXT' AND \"notnull\" = 0"),
+			 1);
 	assert_int_equal(raw_int(f->path, "SELECT group_concat(action || ':' || detail, '|') = "
 					  "'genesis:K01|schema.migrate:to 1|schema.migrate:to 2|"
-					  "schema.migrate:to 3|schema.migrate:to 4'"
+					  "schema.migrate:to 3|schema.migrate:to 4|schema.migrate:to 5'"
 					  " FROM (SELECT * FROM audit ORDER BY seq)"),
 			 1);
 }
@@ -173,7 +179,7 @@ static void test_from_v1_with_data(void **state)
 	clock_set_fixed(T0 + 3600 * 1000);
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 4);
+	assert_int_equal(db_schema_version(db), 5);
 	assert_string_equal(db_kiosk_id(db), "K01");
 	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
@@ -198,11 +204,11 @@ static void test_from_v1_with_data(void **state)
 	assert_string_equal(m[0].mark, "received");
 	db_material_decisions_free(m, n);
 
-	/* the chain goes on from the v1 head: three more rows, "to 2" to "to 4" */
+	/* the chain goes on from the v1 head: four more rows, "to 2" to "to 5" */
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 3);
-	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3|to 4' FROM"
+	assert_int_equal(v2.rows, v1.rows + 4);
+	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3|to 4|to 5' FROM"
 					  " (SELECT detail FROM audit WHERE action = 'schema.migrate'"
 					  " AND actor = 'system' AND seq > 3 ORDER BY seq)"),
 			 1);
@@ -223,11 +229,11 @@ static void test_from_v1_with_data(void **state)
 	audit_verify_result again;
 	assert_int_equal(db_audit_verify(db, &again, &err), 0);
 	assert_int_equal(again.rows, v2.rows);
-	/* asking for v1 of a v3 file does not downgrade */
+	/* asking for v1 of a v5 file does not downgrade */
 	db_close(db);
 	db = db_open_version(f->path, NULL, 1, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 4);
+	assert_int_equal(db_schema_version(db), 5);
 	db_close(db);
 }
 
@@ -252,10 +258,76 @@ static void test_failed_migration_keeps_previous(void **state)
 	assert_int_equal(raw_exec(f->path, "DROP TABLE payments"), SQLITE_OK);
 	kdb *db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 4);
+	assert_int_equal(db_schema_version(db), 5);
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 3);
+	assert_int_equal(v2.rows, v1.rows + 4);
+	db_close(db);
+}
+
+/* A v4 file, where the code_url a case's order showed lived only in the
+ * case's payment.qr audit rows: migration 5 gives the case's newest order the
+ * last one, as db_payment_latest() of v4 found it, so the kiosk resumes the
+ * same; older orders and a case without a payment.qr row get none. */
+static void test_v4_payment_code_url(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	kdb *db = db_open_version(f->path, "K01", 4, &err);
+	assert_non_null(db);
+	assert_int_equal(db_schema_version(db), 4);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_table_info('payments')"
+					  " WHERE name = 'code_url'"),
+			 0);
+	assert_int_equal(db_staff_add(db, "system", "clerk1", "张三", ROLE_CLERK, "135790", &err), 0);
+	material m = { .id = "app_form" };
+	service_material sm = { &m, true };
+	service svc = { .id = "zc.renew", .kind = SVC_RENEW, .materials = &sm, .n_materials = 1 };
+	case_rec a, b;
+	assert_int_equal(db_case_open(db, &svc, "clerk1", &a, &err), 0);
+	assert_int_equal(db_case_open(db, &svc, "clerk1", &b, &err), 0);
+	/* what v4's kiosk wrote: the order row, then its payment.qr row; case a
+	 * had a first order closed and a second one made */
+	assert_int_equal(raw_exec(f->path, "INSERT INTO payments (case_id, out_trade_no, amount_fen,"
+					   " state, created_ms, updated_ms) VALUES"
+					   " (1, 'K01202403010001', 30000, 'CLOSED', 100, 300),"
+					   " (1, 'K01202403010001_2', 30000, 'NOTPAY', 200, 200),"
+					   " (2, 'K01202403010002', 30000, 'NOTPAY', 150, 150)"),
+			 SQLITE_OK);
+	const char *first = "weixin://wxpay/bizpayurl?pr=first0001";
+	const char *second = "weixin://wxpay/bizpayurl?pr=second002";
+	assert_int_equal(db_audit_append(db, "clerk1", "payment.qr", a.case_no, first, &err), 0);
+	assert_int_equal(db_audit_append(db, "clerk1", "payment.qr", a.case_no, second, &err), 0);
+	audit_verify_result v4;
+	assert_int_equal(db_audit_verify(db, &v4, &err), 0);
+	db_close(db);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 4);
+
+	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
+	assert_non_null(db);
+	assert_int_equal(db_schema_version(db), 5);
+	payment_rec p;
+	char url[512] = "";
+	assert_int_equal(db_payment_latest(db, a.case_no, &p, url, sizeof url, &err), 0);
+	assert_string_equal(p.out_trade_no, "K01202403010001_2");
+	assert_string_equal(p.code_url, second);
+	assert_string_equal(url, second);
+	assert_int_equal(db_payment_get(db, "K01202403010001", &p, &err), 0);
+	assert_string_equal(p.code_url, "");
+	assert_int_equal(db_payment_latest(db, b.case_no, &p, url, sizeof url, &err), 0);
+	assert_string_equal(p.code_url, "");
+	assert_string_equal(url, "");
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM payments WHERE code_url IS NULL"), 2);
+
+	/* the chain goes on: one row, "to 5", and the payment.qr rows stay */
+	audit_verify_result v5;
+	assert_int_equal(db_audit_verify(db, &v5, &err), 0);
+	assert_int_equal(v5.rows, v4.rows + 1);
+	assert_int_equal(raw_int(f->path, "SELECT action = 'schema.migrate' AND actor = 'system' AND"
+					  " detail = 'to 5' FROM audit ORDER BY seq DESC LIMIT 1"),
+			 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM audit WHERE action = 'payment.qr'"),
+			 2);
 	db_close(db);
 }
 
@@ -389,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_from_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_from_v1_with_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_keeps_previous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v4_payment_code_url, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enum_checks_match_core, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,7 @@
 #include "core/base/civil.h"
 #include "db/repo/case_repo.h"
 #include "db/db.h"
-#include "db/db_internal.h" /* the report's cached statements, for their scan counters */
+#include "db/store.h" /* the report's cached statements, for their scan counters */
 #include "db/repo/payment_repo.h"
 #include "db/report/report.h"
 #include "db/repo/staff_repo.h"

@@ -4,7 +4,8 @@
  * order / repeated / after the end refused with nothing written, the step and
  * its audit row rolled back together, material and decision rules, refusal,
  * 容缺, approval, cancel, the open list), every catalog service walked to its
- * end, payments (create, poll, pay, refund, what money forbids), the daily
+ * end, payments (create, poll, pay, refund, what money forbids, the code_url
+ * kept across records that do not carry it), the daily
  * report against direct SQL, and the report on a year of data (no full scan)
  * without a full scan. */
 #include <setjmp.h>
@@ -25,7 +26,7 @@
 #include "core/base/civil.h"
 #include "db/repo/case_repo.h"
 #include "db/db.h"
-#include "db/db_internal.h" /* the report's cached statement, for its scan counters */
+#include "db/store.h" /* the report's cached statement, for its scan counters */
 #include "db/repo/payment_repo.h"
 #include "db/report/report.h"
 #include "db/repo/staff_repo.h"
@@ -1179,6 +1180,71 @@ static void test_payments(void **state)
 	assert_int_equal(db_audit_verify(f->db, &res, &err), 0);
 }
 
+/* The order's code_url is kept with it: a later record without one (a poll,
+ * the payment) keeps it, and the case's latest order gives it back. */
+static void test_payment_code_url(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	case_rec c;
+	open_case(f, f->svc_rq, "clerk1", &c);
+	const char *no = "K0120240301000101", *url = "weixin://wxpay/bizpayurl?pr=Ab3dE5gH7";
+	payment_rec p = pay(c.case_no, no, 40000, "NOTPAY", "", false);
+	snprintf(p.code_url, sizeof p.code_url, "%s", url);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	payment_rec g;
+	assert_int_equal(db_payment_get(f->db, no, &g, &err), 0);
+	assert_string_equal(g.code_url, url);
+	char buf[1024];
+	q_text(f, buf, sizeof buf,
+	       "SELECT detail FROM audit WHERE action = 'payment.create' ORDER BY seq DESC LIMIT 1");
+	assert_string_equal(buf, "{\"out_trade_no\":\"K0120240301000101\",\"amount_fen\":40000,"
+				 "\"state\":\"NOTPAY\",\"transaction_id\":\"\",\"verified\":0,"
+				 "\"code_url\":\"weixin://wxpay/bizpayurl?pr=Ab3dE5gH7\"}");
+
+	/* a poll without the code_url brings nothing new: nothing written */
+	char *before = snapshot(f);
+	clock_set_fixed(T0 + 1000);
+	p = pay(c.case_no, no, 40000, "NOTPAY", "", false);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	assert_unchanged(f, before);
+
+	/* paid, recorded without the code_url: the stored one stays */
+	clock_set_fixed(T0 + 2000);
+	p = pay(c.case_no, no, 40000, "SUCCESS", "4200000000202403010001", true);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	char url_out[512] = "left over";
+	assert_int_equal(db_payment_latest(f->db, c.case_no, &g, url_out, sizeof url_out, &err), 0);
+	assert_string_equal(g.out_trade_no, no);
+	assert_string_equal(g.state, "SUCCESS");
+	assert_string_equal(g.code_url, url);
+	assert_string_equal(url_out, url);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM payments WHERE code_url = '%s'", url), 1);
+	q_text(f, buf, sizeof buf,
+	       "SELECT detail FROM audit WHERE action = 'payment.update' ORDER BY seq DESC LIMIT 1");
+	assert_null(strstr(buf, "code_url"));
+
+	/* a code_url is text the gateway sent: no spaces or control characters */
+	before = snapshot(f);
+	p = pay(c.case_no, "K0120240301000102", 40000, "NOTPAY", "", false);
+	snprintf(p.code_url, sizeof p.code_url, "weixin://wxpay/bizpayurl?pr=a b");
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), -1);
+	assert_string_equal(err.where, "code_url");
+	assert_unchanged(f, before);
+
+	/* the case's next order has its own, or none */
+	clock_set_fixed(T0 + 3000);
+	p = pay(c.case_no, "K0120240301000102", 40000, "NOTPAY", "", false);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	assert_int_equal(db_payment_latest(f->db, c.case_no, &g, url_out, sizeof url_out, &err), 0);
+	assert_string_equal(g.out_trade_no, "K0120240301000102");
+	assert_string_equal(g.code_url, "");
+	assert_string_equal(url_out, "");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM payments WHERE code_url IS NULL"), 1);
+	audit_verify_result res;
+	assert_int_equal(db_audit_verify(f->db, &res, &err), 0);
+}
+
 /* ---- daily report ---- */
 
 static void record_pay(fx *f, const char *case_no, int n, int64_t fen, const char *st, bool ver)
@@ -1445,6 +1511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_catalog_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_payment_code_url, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daily_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_year, setup, teardown),
 	};

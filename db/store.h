@@ -1,10 +1,13 @@
-/* db_internal: what the db/ source files share and nobody else sees: the kdb
- * struct, the prepared-statement cache, the operation transactions every
- * repository function runs in, the in-transaction audit append and a small
- * text builder for the canonical audit details. Only the db/ sources include this
- * (it is the one header that pulls in sqlite3.h). */
-#ifndef DB_DB_INTERNAL_H
-#define DB_DB_INTERNAL_H
+/* store: the low level every db/ file works through, private to db/ (the one
+ * header that pulls in sqlite3.h; nothing outside db/ includes it, tests
+ * aside). It holds the kdb struct and its lifetime (dbi_new/dbi_free; opening
+ * a file is open.c's), the prepared-statement cache and the step helpers, the
+ * operation transactions every repository function runs in (and the public
+ * db_tx_*() of db.h), SQLite errors in the clerk's words, and a small text
+ * builder for the canonical audit details. It depends on nothing else in db/
+ * but db.h's types: the audit log, the migrations and the opener sit above. */
+#ifndef DB_STORE_H
+#define DB_STORE_H
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -14,10 +17,6 @@
 #include "core/audit/audit.h"
 #include "core/base/err.h"
 #include "db/db.h"
-
-/* PRAGMA application_id of a kiosk database ("KIOS"): tells our file from
- * another program's SQLite file that happens to have user_version 0. */
-#define DBI_APPLICATION_ID 0x4B494F53
 
 typedef struct dbi_cached {
 	const char *sql; /* a string literal: the cache compares pointers */
@@ -35,6 +34,12 @@ struct kdb {
 	dbi_cached *cache;
 	size_t n_cache, cap_cache;
 };
+
+/* A kdb for path with nothing open yet (h NULL, no hasher): the opener fills
+ * it in. NULL when out of memory. dbi_free() releases whatever it holds: the
+ * cached statements, the connection, the hasher; NULL is ignored. */
+kdb *dbi_new(const char *path);
+void dbi_free(kdb *db);
 
 /* A cached statement for a literal SQL text, reset and with its bindings
  * cleared. NULL with err on a prepare failure. Callers sqlite3_reset() it
@@ -66,17 +71,6 @@ int dbi_one(kdb *db, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), voi
 int dbi_op_begin(kdb *db, kerr *err);
 int dbi_op_commit(kdb *db, kerr *err);
 void dbi_op_rollback(kdb *db);
-
-/* Bring the schema from version `from` to `to`, one transaction per
- * migration (migrate.c). kiosk_id is needed when from == 0. */
-int dbi_migrate(kdb *db, int from, int to, const char *kiosk_id, kerr *err);
-/* user_version as stored, or -1 with err. */
-int dbi_user_version(kdb *db, kerr *err);
-
-/* Append an audit row inside the current operation (the caller's
- * transaction): reads the head, hashes, inserts. case_no may be NULL. */
-int dbi_audit_append(kdb *db, const char *actor, const char *action, const char *case_no,
-		     const char *detail, kerr *err);
 
 /* Copy src into dst[n], cutting at a UTF-8 character boundary if too long. */
 void dbi_copy(char *dst, size_t n, const char *src);

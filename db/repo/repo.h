@@ -1,0 +1,33 @@
+/* repo: the repositories, one per table family. This is the folder's main
+ * header; including it includes them all.
+ *
+ *   file                what it holds
+ *   staff_repo.h/.c     staff: PIN hashes, login, failures, lock, logout
+ *   case_repo.h/.c      cases, their steps and material decisions;
+ *                       db_case_step() is the one way a case moves
+ *   token_repo.h/.c     the customer keys, their lifecycle events,
+ *                       certificates and bindings
+ *   payment_repo.h/.c   WeChat Pay orders, one row per out_trade_no, with the
+ *                       code_url the customer was shown
+ *   refund_repo.h/.c    refunds of paid cases (maker-checker)
+ *   anchor_repo.h/.c    the supervisor's day close and the signed day anchors
+ *   training_repo.h/.c  the trainer's score sheet (demo database)
+ *
+ * Public: every header here (each .h beside its .c). The .c files work
+ * through db/store.h and db/audit_log.h: each change and its audit row commit
+ * in one operation. Dependencies point one way: repo/ uses db/ (store,
+ * audit_log, db.h) and report/ (anchor_repo signs the day's counts that
+ * db_report_daily() reads); nothing in report/ or at db/'s top level includes
+ * repo/. Inside: anchor_repo and refund_repo read staff_repo. */
+#ifndef DB_REPO_REPO_H
+#define DB_REPO_REPO_H
+
+#include "db/repo/anchor_repo.h"
+#include "db/repo/case_repo.h"
+#include "db/repo/payment_repo.h"
+#include "db/repo/refund_repo.h"
+#include "db/repo/staff_repo.h"
+#include "db/repo/token_repo.h"
+#include "db/repo/training_repo.h"
+
+#endif
