@@ -17,6 +17,8 @@ static void record_payment(counter *k, case_flow *cs)
 	p.amount_fen = cs->order.amount_fen;
 	snprintf(p.state, sizeof p.state, "%s", pay_state_name(cs->order.state));
 	snprintf(p.transaction_id, sizeof p.transaction_id, "%s", cs->order.transaction_id);
+	/* the code the customer scans is kept with the order (a resume shows it again) */
+	snprintf(p.code_url, sizeof p.code_url, "%s", cs->order.code_url);
 	p.verified = cs->order.verified;
 	kerr err = { 0 };
 	if (db_payment_record(k->db, k->user.id, &p, &err) != 0)
