@@ -361,12 +361,12 @@ static void order(fx *f, const char *case_no, const char *suffix, int64_t fen, c
 	snprintf(p.case_no, sizeof p.case_no, "%s", case_no);
 	snprintf(p.out_trade_no, sizeof p.out_trade_no, "%s%s", case_no, suffix);
 	p.amount_fen = fen;
-	snprintf(p.state, sizeof p.state, "NOTPAY");
+	p.state = PAY_NOTPAY;
 	kerr err = { 0 };
 	tick(f);
 	if (db_payment_record(f->db, "clerk1", &p, &err))
 		fail_msg("%s", err.msg);
-	snprintf(p.state, sizeof p.state, "%s", state);
+	p.state = (pay_state)pay_state_from_name(state);
 	snprintf(p.transaction_id, sizeof p.transaction_id, "4200%s", case_no + strlen(case_no) - 4);
 	p.verified = verified;
 	tick(f);

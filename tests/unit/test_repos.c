@@ -716,7 +716,7 @@ static void test_step_rolled_back_with_audit(void **state)
 	marks_for(svc, md, (size_t)-1, MARK_RECEIVED, NULL);
 	sd = (case_step_data){ .materials = md, .n_materials = svc->n_materials };
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_MATERIALS, &sd, &err), -1);
-	payment_rec p = { .amount_fen = 500, .state = "NOTPAY" };
+	payment_rec p = { .amount_fen = 500, .state = PAY_NOTPAY };
 	snprintf(p.case_no, sizeof p.case_no, "%s", c.case_no);
 	snprintf(p.out_trade_no, sizeof p.out_trade_no, "K0120240301000101");
 	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), -1);
@@ -1074,7 +1074,7 @@ static payment_rec pay(const char *case_no, const char *no, int64_t fen, const c
 	snprintf(p.case_no, sizeof p.case_no, "%s", case_no);
 	snprintf(p.out_trade_no, sizeof p.out_trade_no, "%s", no);
 	p.amount_fen = fen;
-	snprintf(p.state, sizeof p.state, "%s", st);
+	p.state = (pay_state)pay_state_from_name(st);
 	snprintf(p.transaction_id, sizeof p.transaction_id, "%s", tx);
 	p.verified = verified;
 	return p;
@@ -1094,7 +1094,7 @@ static void test_payments(void **state)
 	assert_int_equal(db_payment_get(f->db, no, &g, &err), 0);
 	assert_string_equal(g.case_no, c.case_no);
 	assert_int_equal(g.amount_fen, 40000);
-	assert_string_equal(g.state, "NOTPAY");
+	assert_int_equal(g.state, PAY_NOTPAY);
 	assert_false(g.verified);
 	assert_int_equal(g.created_ms, T0);
 	assert_int_equal(db_payment_get(f->db, "nope123", &g, &err), 1);
@@ -1120,7 +1120,9 @@ static void test_payments(void **state)
 	assert_int_equal(db_payment_record(f->db, "clerk1", &bad, &err), -1);
 	bad = pay(c.case_no, "K0120240301000102", -1, "NOTPAY", "", false);
 	assert_int_equal(db_payment_record(f->db, "clerk1", &bad, &err), -1);
-	bad = pay(c.case_no, "K0120240301000102", 100, "PAID", "", false);
+	bad = pay(c.case_no, "K0120240301000102", 100, "PAID", "", false); /* not a state */
+	assert_int_equal(db_payment_record(f->db, "clerk1", &bad, &err), -1);
+	bad = pay(c.case_no, "K0120240301000102", 100, "NOTFOUND", "", false); /* an answer */
 	assert_int_equal(db_payment_record(f->db, "clerk1", &bad, &err), -1);
 	bad = pay(c.case_no, "K0120240301000102", 100, "NOTPAY", "a b", false);
 	assert_int_equal(db_payment_record(f->db, "", &p, &err), -1);
@@ -1133,7 +1135,7 @@ static void test_payments(void **state)
 	p.verified = true;
 	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
 	assert_int_equal(db_payment_get(f->db, no, &g, &err), 0);
-	assert_string_equal(g.state, "SUCCESS");
+	assert_int_equal(g.state, PAY_SUCCESS);
 	assert_true(g.verified);
 	assert_string_equal(g.transaction_id, "4200000000202403010001");
 	assert_int_equal(g.updated_ms, T0 + 2000);
