@@ -166,7 +166,7 @@ int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *ou
 	dbuf_kv(&d, "clerk", clerk_id);
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	if (!detail || dbi_audit_append(db, clerk_id, "case.open", case_no, detail, err))
+	if (!detail || dbi_audit_append(db, clerk_id, AUD_CASE_OPEN, case_no, detail, err))
 		goto fail;
 	dbuf_free(&d);
 	if (dbi_op_commit(db, err))
@@ -608,9 +608,7 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 	if (dbi_step_done(db, st, "advancing the case", err))
 		goto fail;
 
-	char action[48];
-	snprintf(action, sizeof action, "case.%s", case_step_name(step));
-	if (dbi_audit_append(db, actor, action, case_no, detail, err))
+	if (dbi_audit_append(db, actor, audit_action_of_step(step), case_no, detail, err))
 		goto fail;
 	free(order);
 	dbuf_free(&d);
@@ -669,7 +667,7 @@ int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *
 	dbuf_kv(&d, "after_step", case_step_name(c.last_step));
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	if (!detail || dbi_audit_append(db, actor, "case.cancel", case_no, detail, err))
+	if (!detail || dbi_audit_append(db, actor, AUD_CASE_CANCEL, case_no, detail, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);

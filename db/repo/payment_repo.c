@@ -130,7 +130,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		goto fail;
 	}
 	int64_t now = clock_now_ms();
-	const char *action;
+	audit_action action;
 	if (!exists) {
 		st = dbi_stmt(db,
 			      "INSERT INTO payments (case_id, out_trade_no, amount_fen, state,"
@@ -146,7 +146,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		sqlite3_bind_text(st, 5, p->transaction_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 6, p->verified ? 1 : 0);
 		sqlite3_bind_int64(st, 7, now);
-		action = "payment.create";
+		action = AUD_PAYMENT_CREATE;
 	} else {
 		if (old_case != case_id) {
 			kerr_set(err, p->out_trade_no, "this order belongs to another case, not %s",
@@ -199,7 +199,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		sqlite3_bind_text(st, 3, p->transaction_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, p->verified ? 1 : 0);
 		sqlite3_bind_int64(st, 5, now);
-		action = "payment.update";
+		action = AUD_PAYMENT_UPDATE;
 	}
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -278,11 +278,12 @@ int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code
 		return 0;
 	code_url[0] = '\0';
 	/* what the customer was shown: the last payment.qr row of the case */
-	st = dbi_stmt(db, "SELECT detail FROM audit WHERE case_no = ?1 AND action = 'payment.qr'"
+	st = dbi_stmt(db, "SELECT detail FROM audit WHERE case_no = ?1 AND action = ?2"
 		      " ORDER BY seq DESC LIMIT 1", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, audit_action_name(AUD_PAYMENT_QR), -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		dbi_copy(code_url, n, (const char *)sqlite3_column_text(st, 0));

@@ -174,8 +174,8 @@ int db_refund_approve(kdb *db, const char *case_no, const char *requested_by,
 	dbuf_kv(&d, "approved_by", approved_by);
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	if (!detail || dbi_audit_append(db, approved_by, "refund.approve", case_no, detail, err) ||
-	    dbi_audit_append(db, requested_by, "case.cancel", case_no, detail, err))
+	if (!detail || dbi_audit_append(db, approved_by, AUD_REFUND_APPROVE, case_no, detail, err) ||
+	    dbi_audit_append(db, requested_by, AUD_CASE_CANCEL, case_no, detail, err))
 		goto fail;
 	dbuf_free(&d);
 	if (dbi_op_commit(db, err))
@@ -245,7 +245,7 @@ int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 	dbuf_kv(&d, "refund_id", refund_id ? refund_id : "");
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	if (!detail || dbi_audit_append(db, actor, "refund.state", r.case_no, detail, err))
+	if (!detail || dbi_audit_append(db, actor, AUD_REFUND_STATE, r.case_no, detail, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
