@@ -204,7 +204,7 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 		for (size_t k = 0; k < x->n_notice; k++) {
 			const dayview_notice *n = &x->notice[k];
 			printf("    - %s (%s) %s%s%s%s\n", n->material_id,
-			       material_label(cat, lg, n->material_id), n->mark,
+			       material_label(cat, lg, n->material_id), material_mark_name(n->mark),
 			       n->essential ? ", essential" : "", n->reason[0] ? ": " : "", n->reason);
 		}
 	}

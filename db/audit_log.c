@@ -12,8 +12,9 @@
 #include "core/base/clock.h"
 #include "db/store.h"
 
-int dbi_audit_append(kdb *db, const char *actor, const char *action, const char *case_no,
-		     const char *detail, kerr *err)
+/* The row itself, with the action as a word (inside the caller's operation). */
+static int append_word(kdb *db, const char *actor, const char *action, const char *case_no,
+		       const char *detail, kerr *err)
 {
 	if (!actor || !*actor || !action || !*action)
 		return kerr_set(err, db->path, "an audit row needs an actor and an action");
@@ -62,12 +63,33 @@ int dbi_audit_append(kdb *db, const char *actor, const char *action, const char 
 	return 0;
 }
 
-int db_audit_append(kdb *db, const char *actor, const char *action, const char *case_no,
+int dbi_audit_append(kdb *db, const char *actor, audit_action action, const char *case_no,
+		     const char *detail, kerr *err)
+{
+	if ((unsigned)action >= AUD_COUNT)
+		return kerr_set(err, db->path, "audit action %d is not one of the table's "
+				"(core/audit/actions.h)", (int)action);
+	return append_word(db, actor, audit_action_name(action), case_no, detail, err);
+}
+
+int db_audit_append(kdb *db, const char *actor, audit_action action, const char *case_no,
 		    const char *detail, kerr *err)
 {
 	if (dbi_op_begin(db, err))
 		return -1;
 	if (dbi_audit_append(db, actor, action, case_no, detail, err)) {
+		dbi_op_rollback(db);
+		return -1;
+	}
+	return dbi_op_commit(db, err);
+}
+
+int dbi_audit_append_raw(kdb *db, const char *actor, const char *action, const char *case_no,
+			 const char *detail, kerr *err)
+{
+	if (dbi_op_begin(db, err))
+		return -1;
+	if (append_word(db, actor, action, case_no, detail, err)) {
 		dbi_op_rollback(db);
 		return -1;
 	}
@@ -195,7 +217,8 @@ static int verify_walk(kdb *db, audit_verify_result *res, kerr *err)
 					  (long long)seq);
 			break;
 		}
-		if (seq == 1 && (strcmp(row.action, "genesis") != 0 || strcmp(row.actor, "system") != 0)) {
+		if (seq == 1 && (strcmp(row.action, audit_action_name(AUD_GENESIS)) != 0 ||
+				 strcmp(row.actor, "system") != 0)) {
 			result = tampered(res, 1,
 					  "row 1 is not a genesis row (action '%.40s', actor '%.40s')",
 					  row.action, row.actor);

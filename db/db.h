@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/audit/actions.h"
 #include "core/audit/audit.h"
 #include "core/base/err.h"
 
@@ -95,8 +96,9 @@ void db_tx_rollback(kdb *db);
 
 /* ---- audit_log.c ---- */
 
-/* Append one audit row (its own transaction unless one is open). */
-int db_audit_append(kdb *db, const char *actor, const char *action,
+/* Append one audit row (its own transaction unless one is open). The action
+ * is one of the table's (core/audit/actions.h); -1 with err for any other. */
+int db_audit_append(kdb *db, const char *actor, audit_action action,
 		    const char *case_no, const char *detail, kerr *err);
 
 typedef struct audit_verify_result {
@@ -113,7 +115,8 @@ typedef struct audit_verify_result {
  * 1 tampered (bad_seq, problem), -1 on error (err). */
 int db_audit_verify(kdb *db, audit_verify_result *res, kerr *err);
 
-/* One audit row as stored, for timelines and tests. */
+/* One audit row as stored, for timelines and tests (action: the stored word,
+ * audit_action_from_name() gives the enum). */
 typedef struct audit_entry {
 	int64_t seq;
 	int64_t at_ms;

@@ -334,7 +334,7 @@ static int v1_identity(kdb *db, const char *kiosk_id, kerr *err)
 	if (dbi_exec(db, appid, err))
 		return -1;
 	/* The genesis row: seq 1, all-zero prev, the kiosk id as its detail. */
-	return dbi_audit_append(db, "system", "genesis", "", kiosk_id, err);
+	return dbi_audit_append(db, "system", AUD_GENESIS, "", kiosk_id, err);
 }
 
 int dbi_user_version(kdb *db, kerr *err)
@@ -382,7 +382,7 @@ static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *
 		goto fail;
 	char detail[32], pragma[48];
 	snprintf(detail, sizeof detail, "to %d", m->version);
-	if (dbi_audit_append(db, "system", "schema.migrate", "", detail, err))
+	if (dbi_audit_append(db, "system", AUD_SCHEMA_MIGRATE, "", detail, err))
 		goto fail;
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
 	if (dbi_exec(db, pragma, err))

@@ -4,18 +4,7 @@
 #include <string.h>
 
 #include "core/base/kini.h"
-#include "core/base/names.h"
 
-static const char *const mark_names[] = {
-#define X(e, name, key) name,
-	MATERIAL_MARKS(X)
-#undef X
-};
-static const char *const mark_keys[] = {
-#define X(e, name, key) key,
-	MATERIAL_MARKS(X)
-#undef X
-};
 static const char *const verdict_names[] = {
 #define X(e, name, key) name,
 	CHECKLIST_VERDICTS(X)
@@ -26,21 +15,6 @@ static const char *const verdict_keys[] = {
 	CHECKLIST_VERDICTS(X)
 #undef X
 };
-
-const char *material_mark_name(material_mark m)
-{
-	return (unsigned)m < MARK_COUNT ? mark_names[m] : "?";
-}
-
-const char *material_mark_key(material_mark m)
-{
-	return (unsigned)m < MARK_COUNT ? mark_keys[m] : "mark.unknown";
-}
-
-int material_mark_from_name(const char *s)
-{
-	return names_index(mark_names, MARK_COUNT, s);
-}
 
 const char *checklist_verdict_name(checklist_verdict v)
 {

@@ -12,23 +12,7 @@
 #include <stddef.h>
 
 #include "core/case/catalog.h"
-
-#define MATERIAL_MARKS(X)                                       \
-	X(MARK_UNSET,     "unset",     "mark.unset")            \
-	X(MARK_RECEIVED,  "received",  "mark.received")         \
-	X(MARK_MISSING,   "missing",   "mark.missing")          \
-	X(MARK_DEFECTIVE, "defective", "mark.defective")
-
-typedef enum material_mark {
-#define X(e, name, key) e,
-	MATERIAL_MARKS(X)
-#undef X
-	MARK_COUNT
-} material_mark;
-
-const char *material_mark_name(material_mark m);
-const char *material_mark_key(material_mark m);
-int material_mark_from_name(const char *s);
+#include "core/case/marks.h" /* material_mark: the clerk's mark of one material */
 
 typedef struct checklist_item {
 	const service_material *sm;

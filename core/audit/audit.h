@@ -16,7 +16,7 @@ typedef struct audit_row {
 	int64_t seq;          /* 1, 2, 3 ... without gaps */
 	int64_t at_ms;        /* UTC, milliseconds since the epoch */
 	const char *actor;    /* staff id, or "system" */
-	const char *action;   /* e.g. "case.open", "staff.add", "genesis" */
+	const char *action;   /* the word of an audit_action (core/audit/actions.h): "case.open" */
 	const char *case_no;  /* "" when not about a case */
 	const char *detail;   /* canonical JSON-ish text of what changed */
 	uint8_t prev[AUDIT_HASH_LEN];

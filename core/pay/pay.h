@@ -150,8 +150,11 @@ int pay_trade_no(const char *case_no, int attempt, char out[PAY_TRADE_NO_MAX + 1
  * A paid case cancelled by a supervisor gets its money back through a refund
  * of its order. out_refund_no is derived like the trade number (so a retry
  * never refunds twice): pay_refund_no(). The refund's state in WeChat's
- * words, with UI strings "pay.refund.<lower-case word>". */
+ * words, with UI strings "pay.refund.<lower-case word>". PENDING is the
+ * kiosk's own word, not the gateway's: a refund the supervisor approved that
+ * has no answer yet (what db/ records first); no gateway answer carries it. */
 #define PAY_REFUND_STATES(X)                                                     \
+	X(PAY_REFUND_PENDING,    "PENDING",    "pay.refund.pending")    /* approved, not answered */ \
 	X(PAY_REFUND_PROCESSING, "PROCESSING", "pay.refund.processing") /* on its way */ \
 	X(PAY_REFUND_SUCCESS,    "SUCCESS",    "pay.refund.success")                 \
 	X(PAY_REFUND_CLOSED,     "CLOSED",     "pay.refund.closed")                  \

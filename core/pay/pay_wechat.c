@@ -325,7 +325,7 @@ static pay_result parse_refund(const cJSON *j, const char *no, pay_refund *rf, k
 		return gateway_fault(err, no, PAY_WX_REFUND, "is about another refund");
 	if (!id || !printable_id(id, sizeof rf->refund_id - 1))
 		return gateway_fault(err, no, PAY_WX_REFUND, "has no usable refund_id");
-	if (st < 0)
+	if (st < 0 || st == PAY_REFUND_PENDING) /* PENDING is the kiosk's word only */
 		return gateway_fault(err, no, PAY_WX_REFUND, "has an unknown refund status");
 	const char *otn = jstr(j, "out_trade_no");
 	if (otn && no && strcmp(otn, no) != 0)

@@ -17,7 +17,7 @@
 #include "core/base/strings.h"
 
 /* One checklist mark as the trainee recorded it. mark is a checklist mark
- * name (material_mark_name() in forms/checklist.h: "received", "missing",
+ * name (material_mark_name() in core/case/marks.h: "received", "missing",
  * "defective"); NULL or "unset" is a material left unmarked. */
 typedef struct score_mark {
 	const char *material_id;

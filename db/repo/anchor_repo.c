@@ -288,7 +288,7 @@ static int check_anchor(kdb *db, const kioskkey *pub, const anchor_rec *a, int f
 		free(row.detail);
 		return -1;
 	}
-	if (strcmp(row.action, "day.close") != 0 || !row.plain_case)
+	if (strcmp(row.action, audit_action_name(AUD_DAY_CLOSE)) != 0 || !row.plain_case)
 		add_finding(res, day, seq, file, "row %lld, named by the anchor of %s, is not a "
 			    "day close (action '%s')", (long long)seq, date, row.action);
 	else if (strcmp(row.detail, want) != 0)
@@ -521,7 +521,7 @@ int db_day_close(kdb *db, long day, const char *supervisor_id, const kioskkey *k
 	    anchor_counts_format(a.counts, a.counts_text, sizeof a.counts_text, err))
 		goto fail;
 	detail = close_detail(day, a.counts_text, a.key_id, err);
-	if (!detail || dbi_audit_append(db, supervisor_id, "day.close", "", detail, err) ||
+	if (!detail || dbi_audit_append(db, supervisor_id, AUD_DAY_CLOSE, "", detail, err) ||
 	    read_head(db, &a, err))
 		goto fail;
 	if (anchor_message_format(a.kiosk_id, a.day, a.last_seq, a.head, a.counts_text,

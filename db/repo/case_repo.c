@@ -167,7 +167,7 @@ int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *ou
 	dbuf_kv(&d, "clerk", clerk_id);
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	if (!detail || dbi_audit_append(db, clerk_id, "case.open", case_no, detail, err))
+	if (!detail || dbi_audit_append(db, clerk_id, AUD_CASE_OPEN, case_no, detail, err))
 		goto fail;
 	dbuf_free(&d);
 	if (dbi_op_commit(db, err))
@@ -261,14 +261,10 @@ static void detail_details(dbuf *d, const case_rec *c)
 	dbuf_ki(d, "fee_fen", c->fee_fen);
 }
 
-static const char *const marks[] = { "received", "missing", "defective" };
-
-static int mark_index(const char *m)
+/* The marks a decision can store: MARK_UNSET is a material not yet marked. */
+static bool mark_storable(material_mark m)
 {
-	for (int i = 0; i < 3; i++)
-		if (m && strcmp(m, marks[i]) == 0)
-			return i;
-	return -1;
+	return m == MARK_RECEIVED || m == MARK_MISSING || m == MARK_DEFECTIVE;
 }
 
 /* The caller's decisions in the service's order (order[i] indexes data). */
@@ -302,17 +298,17 @@ static int check_materials(const service *svc, const case_step_data *data, size_
 					       "service",
 					hits);
 		const material_decision *md = &data->materials[order[i]];
-		int mk = mark_index(md->mark);
-		if (mk < 0)
+		material_mark mk = md->mark;
+		if (!mark_storable(mk))
 			return kerr_set(err, m->id,
 					"mark '%s' is not one of received, missing, defective",
-					md->mark ? md->mark : "");
+					material_mark_name(mk));
 		const char *reason = md->reason ? md->reason : "";
-		if (mk == 2 && !*reason)
+		if (mk == MARK_DEFECTIVE && !*reason)
 			return kerr_set(err, m->id,
 					"is marked defective without a reason: say what is wrong "
 					"with it (it goes on the one-time notice)");
-		if (mk != 2 && *reason)
+		if (mk != MARK_DEFECTIVE && *reason)
 			return kerr_set(err, m->id, "a reason is only given for a defective material");
 		if (dbi_utf8_chars(reason) < 0)
 			return kerr_set(err, m->id,
@@ -328,15 +324,17 @@ static int check_materials(const service *svc, const case_step_data *data, size_
 static void detail_materials(dbuf *d, const service *svc, const case_step_data *data,
 			     const size_t *order)
 {
-	for (int mk = 0; mk < 3; mk++) {
+	const material_mark in_order[] = { MARK_RECEIVED, MARK_MISSING, MARK_DEFECTIVE };
+	for (size_t k = 0; k < sizeof in_order / sizeof *in_order; k++) {
+		material_mark mk = in_order[k];
 		dbuf_add(d, d->len > 1 ? "," : "");
-		dbuf_json(d, marks[mk]);
-		dbuf_add(d, mk == 2 ? ":{" : ":[");
+		dbuf_json(d, material_mark_name(mk));
+		dbuf_add(d, mk == MARK_DEFECTIVE ? ":{" : ":[");
 		for (size_t i = 0; i < svc->n_materials; i++) {
 			const material_decision *md = &data->materials[order[i]];
-			if (mark_index(md->mark) != mk)
+			if (md->mark != mk)
 				continue;
-			if (mk == 2) {
+			if (mk == MARK_DEFECTIVE) {
 				dbuf_kv(d, md->material_id, md->reason);
 			} else {
 				if (d->p[d->len - 1] != '[')
@@ -344,7 +342,7 @@ static void detail_materials(dbuf *d, const service *svc, const case_step_data *
 				dbuf_json(d, md->material_id);
 			}
 		}
-		dbuf_add(d, mk == 2 ? "}" : "]");
+		dbuf_add(d, mk == MARK_DEFECTIVE ? "}" : "]");
 	}
 }
 
@@ -362,7 +360,7 @@ static int write_materials(kdb *db, int64_t case_id, const service *svc,
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, case_id);
 		sqlite3_bind_text(st, 2, md->material_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, md->mark, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, material_mark_name(md->mark), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, md->reason ? md->reason : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 5, svc->materials[i].essential ? 1 : 0);
 		if (dbi_step_done(db, st, "recording the materials", err))
@@ -390,7 +388,7 @@ static int check_decision(kdb *db, const service *svc, int64_t case_id,
 	char essential_bad[64] = "";
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(st, 1), "received") == 0)
+		if (material_mark_from_name((const char *)sqlite3_column_text(st, 1)) == MARK_RECEIVED)
 			continue;
 		bad++;
 		if (sqlite3_column_int(st, 2) && !essential_bad[0])
@@ -611,9 +609,7 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 	if (dbi_step_done(db, st, "advancing the case", err))
 		goto fail;
 
-	char action[48];
-	snprintf(action, sizeof action, "case.%s", case_step_name(step));
-	if (dbi_audit_append(db, actor, action, case_no, detail, err))
+	if (dbi_audit_append(db, actor, audit_action_of_step(step), case_no, detail, err))
 		goto fail;
 	free(order);
 	dbuf_free(&d);
@@ -672,7 +668,7 @@ int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *
 	dbuf_kv(&d, "after_step", case_step_name(c.last_step));
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	if (!detail || dbi_audit_append(db, actor, "case.cancel", case_no, detail, err))
+	if (!detail || dbi_audit_append(db, actor, AUD_CASE_CANCEL, case_no, detail, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
@@ -688,7 +684,6 @@ void db_material_decisions_free(material_decision *m, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		free((char *)m[i].material_id);
-		free((char *)m[i].mark);
 		free((char *)m[i].reason);
 	}
 	free(m);
@@ -720,12 +715,22 @@ int db_case_materials(kdb *db, const char *case_no, material_decision **out, siz
 			cap = nc;
 		}
 		material_decision *md = &v[len];
+		const char *word = (const char *)sqlite3_column_text(st, 1);
+		int mark = material_mark_from_name(word);
+		if (mark < 0 || !mark_storable((material_mark)mark)) {
+			/* the schema's CHECK keeps other words out: the file was changed */
+			kerr_set(err, case_no, "a stored material mark '%.16s' is not received, "
+				 "missing or defective: run kioskctl audit verify", word ? word : "");
+			sqlite3_reset(st);
+			db_material_decisions_free(v, len);
+			return -1;
+		}
 		md->material_id = strdup((const char *)sqlite3_column_text(st, 0));
-		md->mark = strdup((const char *)sqlite3_column_text(st, 1));
+		md->mark = (material_mark)mark;
 		md->reason = strdup((const char *)sqlite3_column_text(st, 2));
 		md->essential = sqlite3_column_int(st, 3);
 		len++;
-		if (!md->material_id || !md->mark || !md->reason)
+		if (!md->material_id || !md->reason)
 			goto oom;
 	}
 	sqlite3_reset(st);

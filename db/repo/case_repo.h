@@ -11,6 +11,7 @@
 
 #include "core/case/casefsm.h"
 #include "core/case/catalog.h"
+#include "core/case/marks.h"
 #include "core/base/err.h"
 #include "db/db.h"
 
@@ -42,7 +43,7 @@ int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *ou
 
 typedef struct material_decision {
 	const char *material_id;
-	const char *mark;         /* "received", "missing", "defective" */
+	material_mark mark;       /* received, missing or defective (never MARK_UNSET) */
 	const char *reason;       /* "" unless defective */
 	int essential;
 } material_decision;
@@ -67,8 +68,8 @@ int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *
 /* 0 found, 1 no such case, -1 error. */
 int db_case_get(kdb *db, const char *case_no, case_rec *out, kerr *err);
 
-/* Material decisions recorded for a case; *out owned by the caller, free each
- * string with db_material_decisions_free(). */
+/* Material decisions recorded for a case; *out owned by the caller, free it
+ * and its strings with db_material_decisions_free(). */
 int db_case_materials(kdb *db, const char *case_no, material_decision **out, size_t *n, kerr *err);
 void db_material_decisions_free(material_decision *m, size_t n);
 

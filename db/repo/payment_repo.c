@@ -14,20 +14,24 @@
 #include "db/audit_log.h"
 #include "db/store.h"
 
-static const char *const pay_states[] = { "NOTPAY", "USERPAYING", "SUCCESS", "PAYERROR",
-					  "CLOSED", "REVOKED",   "REFUND" };
-
-static bool pay_state_valid(const char *s)
+/* The states a payments row holds (the schema's CHECK lists their words):
+ * WeChat's trade states, not PAY_NOTFOUND, which is an answer, not a state. */
+static bool state_storable(pay_state s)
 {
-	for (size_t i = 0; i < sizeof pay_states / sizeof pay_states[0]; i++)
-		if (strcmp(s, pay_states[i]) == 0)
-			return true;
-	return false;
+	return (unsigned)s < PAY_STATE_COUNT && s != PAY_NOTFOUND;
 }
 
-static bool is_final(const char *s)
+static bool is_final(pay_state s)
 {
-	return strcmp(s, "CLOSED") == 0 || strcmp(s, "REVOKED") == 0 || strcmp(s, "REFUND") == 0;
+	return s == PAY_CLOSED || s == PAY_REVOKED || s == PAY_REFUND;
+}
+
+/* A stored state word as the enum; PAY_STATE_COUNT for a word outside the
+ * table (only possible past the schema's CHECK: the file was changed). */
+static pay_state stored_state(const char *word)
+{
+	int v = pay_state_from_name(word);
+	return v < 0 || !state_storable((pay_state)v) ? PAY_STATE_COUNT : (pay_state)v;
 }
 
 /* WeChat Pay: out_trade_no is 6-32 of [0-9A-Za-z_-|*]. */
@@ -69,11 +73,11 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 	if (p->amount_fen < 0)
 		return kerr_set(err, "amount_fen", "a payment cannot be negative (%lld)",
 				(long long)p->amount_fen);
-	if (!memchr(p->state, '\0', sizeof p->state) || !pay_state_valid(p->state))
+	if (!state_storable(p->state))
 		return kerr_set(err, "state",
-				"'%.15s' is not a WeChat Pay trade state (NOTPAY, USERPAYING, "
+				"'%s' is not a WeChat Pay trade state (NOTPAY, USERPAYING, "
 				"SUCCESS, PAYERROR, CLOSED, REVOKED, REFUND)",
-				p->state);
+				pay_state_name(p->state));
 	if (!memchr(p->transaction_id, '\0', sizeof p->transaction_id) ||
 	    !plain_id(p->transaction_id, sizeof p->transaction_id - 1))
 		return kerr_set(err, "transaction_id", "must be printable ASCII without spaces");
@@ -110,12 +114,13 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 	rc = sqlite3_step(st);
 	bool exists = rc == SQLITE_ROW;
 	int64_t old_case = 0, old_amount = 0;
-	char old_state[16] = "", old_tx[40] = "", old_url[sizeof p->code_url] = "";
+	pay_state old_state = PAY_STATE_COUNT;
+	char old_tx[40] = "", old_url[sizeof p->code_url] = "";
 	bool old_verified = false;
 	if (exists) {
 		old_case = sqlite3_column_int64(st, 0);
 		old_amount = sqlite3_column_int64(st, 1);
-		dbi_copy(old_state, sizeof old_state, (const char *)sqlite3_column_text(st, 2));
+		old_state = stored_state((const char *)sqlite3_column_text(st, 2));
 		dbi_copy(old_tx, sizeof old_tx, (const char *)sqlite3_column_text(st, 3));
 		old_verified = sqlite3_column_int(st, 4) != 0;
 		dbi_copy(old_url, sizeof old_url, (const char *)sqlite3_column_text(st, 5));
@@ -125,10 +130,15 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		dbi_sqlerr(db, err, "looking up the payment");
 		goto fail;
 	}
+	if (exists && old_state == PAY_STATE_COUNT) {
+		kerr_set(err, p->out_trade_no, "the stored state of this order is not a trade "
+			 "state: run kioskctl audit verify");
+		goto fail;
+	}
 	int64_t now = clock_now_ms();
 	/* a code_url this record brings: stored, and said in the audit detail */
 	bool new_url = p->code_url[0] && strcmp(old_url, p->code_url) != 0;
-	const char *action;
+	audit_action action;
 	if (!exists) {
 		st = dbi_stmt(db,
 			      "INSERT INTO payments (case_id, out_trade_no, amount_fen, state,"
@@ -140,12 +150,12 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		sqlite3_bind_int64(st, 1, case_id);
 		sqlite3_bind_text(st, 2, p->out_trade_no, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, p->amount_fen);
-		sqlite3_bind_text(st, 4, p->state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, pay_state_name(p->state), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, p->transaction_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 6, p->verified ? 1 : 0);
 		sqlite3_bind_int64(st, 7, now);
 		sqlite3_bind_text(st, 8, p->code_url, -1, SQLITE_STATIC);
-		action = "payment.create";
+		action = AUD_PAYMENT_CREATE;
 	} else {
 		if (old_case != case_id) {
 			kerr_set(err, p->out_trade_no, "this order belongs to another case, not %s",
@@ -159,7 +169,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 				 (long long)old_amount, (long long)p->amount_fen);
 			goto fail;
 		}
-		bool same_state = strcmp(old_state, p->state) == 0;
+		bool same_state = old_state == p->state;
 		if (same_state && strcmp(old_tx, p->transaction_id) == 0 &&
 		    old_verified == p->verified && !new_url) {
 			/* A poll that brought nothing new. */
@@ -167,13 +177,12 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		}
 		if (!same_state && is_final(old_state)) {
 			kerr_set(err, p->out_trade_no, "the order is %s, which is final; it cannot become %s",
-				 old_state, p->state);
+				 pay_state_name(old_state), pay_state_name(p->state));
 			goto fail;
 		}
-		if (!same_state && strcmp(old_state, "SUCCESS") == 0 &&
-		    strcmp(p->state, "REFUND") != 0) {
+		if (!same_state && old_state == PAY_SUCCESS && p->state != PAY_REFUND) {
 			kerr_set(err, p->out_trade_no, "a paid order only goes on to REFUND, not %s",
-				 p->state);
+				 pay_state_name(p->state));
 			goto fail;
 		}
 		if (old_tx[0] && strcmp(old_tx, p->transaction_id) != 0) {
@@ -185,7 +194,7 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		if (same_state && old_verified && !p->verified) {
 			kerr_set(err, p->out_trade_no,
 				 "the state %s was verified; an unverified report cannot replace it",
-				 old_state);
+				 pay_state_name(old_state));
 			goto fail;
 		}
 		st = dbi_stmt(db,
@@ -196,12 +205,12 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 		if (!st)
 			goto fail;
 		sqlite3_bind_text(st, 1, p->out_trade_no, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, p->state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, pay_state_name(p->state), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, p->transaction_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, p->verified ? 1 : 0);
 		sqlite3_bind_int64(st, 5, now);
 		sqlite3_bind_text(st, 6, p->code_url, -1, SQLITE_STATIC);
-		action = "payment.update";
+		action = AUD_PAYMENT_UPDATE;
 	}
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -213,8 +222,8 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 	dbuf_kv(&d, "out_trade_no", p->out_trade_no);
 	dbuf_ki(&d, "amount_fen", p->amount_fen);
 	if (exists)
-		dbuf_kv(&d, "from", old_state);
-	dbuf_kv(&d, "state", p->state);
+		dbuf_kv(&d, "from", pay_state_name(old_state));
+	dbuf_kv(&d, "state", pay_state_name(p->state));
 	dbuf_kv(&d, "transaction_id", p->transaction_id);
 	dbuf_ki(&d, "verified", p->verified ? 1 : 0);
 	if (new_url)
@@ -238,13 +247,22 @@ static void payment_row(sqlite3_stmt *st, void *rec)
 	dbi_copy(out->case_no, sizeof out->case_no, (const char *)sqlite3_column_text(st, 0));
 	dbi_copy(out->out_trade_no, sizeof out->out_trade_no, (const char *)sqlite3_column_text(st, 1));
 	out->amount_fen = sqlite3_column_int64(st, 2);
-	dbi_copy(out->state, sizeof out->state, (const char *)sqlite3_column_text(st, 3));
+	out->state = stored_state((const char *)sqlite3_column_text(st, 3));
 	dbi_copy(out->transaction_id, sizeof out->transaction_id,
 		 (const char *)sqlite3_column_text(st, 4));
 	out->verified = sqlite3_column_int(st, 5) != 0;
 	out->created_ms = sqlite3_column_int64(st, 6);
 	out->updated_ms = sqlite3_column_int64(st, 7);
 	dbi_copy(out->code_url, sizeof out->code_url, (const char *)sqlite3_column_text(st, 8));
+}
+
+/* dbi_one's result, or -1 when the row read holds no trade state. */
+static int state_checked(int rc, const payment_rec *out, kerr *err)
+{
+	if (rc == 0 && out->state == PAY_STATE_COUNT)
+		return kerr_set(err, out->out_trade_no, "the stored state of this order is not a "
+				"trade state: run kioskctl audit verify");
+	return rc;
 }
 
 #define PAYMENT_COLUMNS                                                              \
@@ -257,7 +275,7 @@ int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *er
 	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE p.out_trade_no = ?1", err);
 	if (st)
 		sqlite3_bind_text(st, 1, out_trade_no ? out_trade_no : "", -1, SQLITE_STATIC);
-	return dbi_one(db, st, payment_row, out, "reading a payment", err);
+	return state_checked(dbi_one(db, st, payment_row, out, "reading a payment", err), out, err);
 }
 
 int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code_url, size_t n,
@@ -267,7 +285,8 @@ int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code
 				    " ORDER BY p.created_ms DESC, p.id DESC LIMIT 1", err);
 	if (st)
 		sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
-	int rc = dbi_one(db, st, payment_row, out, "reading the case's payment", err);
+	int rc = state_checked(dbi_one(db, st, payment_row, out, "reading the case's payment", err),
+			       out, err);
 	if (rc == 0 && code_url && n)
 		dbi_copy(code_url, n, out->code_url);
 	return rc;

@@ -12,13 +12,14 @@
 #include <stdint.h>
 
 #include "core/base/err.h"
+#include "core/pay/pay.h"
 #include "db/db.h"
 
 typedef struct payment_rec {
 	char case_no[40];
 	char out_trade_no[33];
 	int64_t amount_fen;
-	char state[16];           /* NOTPAY, SUCCESS, CLOSED, REFUND, PAYERROR ... */
+	pay_state state;          /* WeChat's trade state; never PAY_NOTFOUND (not a state) */
 	char transaction_id[40];  /* WeChat's id once paid, "" before */
 	bool verified;            /* state came from a verified gateway response */
 	int64_t created_ms;

@@ -19,14 +19,18 @@
 static void refund_row(sqlite3_stmt *st, refund_rec *out)
 {
 	memset(out, 0, sizeof *out);
-	const int text[] = { 0, 1, 2, 4, 5, 6, 7, 8 };
+	const int text[] = { 0, 1, 2, 4, 5, 6, 8 };
 	char *dst[] = { out->case_no, out->out_trade_no, out->out_refund_no, out->reason,
-			out->requested_by, out->approved_by, out->state, out->refund_id };
+			out->requested_by, out->approved_by, out->refund_id };
 	size_t n[] = { sizeof out->case_no, sizeof out->out_trade_no, sizeof out->out_refund_no,
 		       sizeof out->reason, sizeof out->requested_by, sizeof out->approved_by,
-		       sizeof out->state, sizeof out->refund_id };
+		       sizeof out->refund_id };
 	for (size_t i = 0; i < sizeof text / sizeof *text; i++)
 		dbi_copy(dst[i], n[i], (const char *)sqlite3_column_text(st, text[i]));
+	/* the stored word; a word outside the table (only past the schema's CHECK)
+	 * reads as PAY_REFUND_STATE_COUNT and one_refund() refuses it */
+	int state = pay_refund_state_from_name((const char *)sqlite3_column_text(st, 7));
+	out->state = state < 0 ? PAY_REFUND_STATE_COUNT : (pay_refund_state)state;
 	out->amount_fen = sqlite3_column_int64(st, 3);
 	out->created_ms = sqlite3_column_int64(st, 9);
 	out->updated_ms = sqlite3_column_int64(st, 10);
@@ -43,7 +47,11 @@ static int one_refund(kdb *db, sqlite3_stmt *st, const char *value, refund_rec *
 {
 	if (st)
 		sqlite3_bind_text(st, 1, value ? value : "", -1, SQLITE_STATIC);
-	return dbi_one(db, st, refund_fill, out, "reading a refund", err);
+	int rc = dbi_one(db, st, refund_fill, out, "reading a refund", err);
+	if (rc == 0 && out->state == PAY_REFUND_STATE_COUNT)
+		return kerr_set(err, out->out_refund_no, "the stored state of this refund is not a "
+				"refund state: run kioskctl audit verify");
+	return rc;
 }
 
 int db_refund_of_case(kdb *db, const char *case_no, refund_rec *out, kerr *err)
@@ -167,8 +175,8 @@ int db_refund_approve(kdb *db, const char *case_no, const char *requested_by,
 	dbuf_kv(&d, "approved_by", approved_by);
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	if (!detail || dbi_audit_append(db, approved_by, "refund.approve", case_no, detail, err) ||
-	    dbi_audit_append(db, requested_by, "case.cancel", case_no, detail, err))
+	if (!detail || dbi_audit_append(db, approved_by, AUD_REFUND_APPROVE, case_no, detail, err) ||
+	    dbi_audit_append(db, requested_by, AUD_CASE_CANCEL, case_no, detail, err))
 		goto fail;
 	dbuf_free(&d);
 	if (dbi_op_commit(db, err))
@@ -180,11 +188,12 @@ fail:
 	return -1;
 }
 
-int db_refund_update(kdb *db, const char *actor, const char *out_refund_no, const char *state,
-		     const char *refund_id, kerr *err)
+int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
+		     pay_refund_state state, const char *refund_id, kerr *err)
 {
-	if (pay_refund_state_from_name(state) < 0)
-		return kerr_set(err, state, "not a refund state: PROCESSING, SUCCESS, CLOSED or ABNORMAL");
+	if ((unsigned)state >= PAY_REFUND_STATE_COUNT || state == PAY_REFUND_PENDING)
+		return kerr_set(err, pay_refund_state_name(state),
+				"not a refund state: PROCESSING, SUCCESS, CLOSED or ABNORMAL");
 	if (dbi_op_begin(db, err))
 		return -1;
 	dbuf d = { 0 };
@@ -197,15 +206,16 @@ int db_refund_update(kdb *db, const char *actor, const char *out_refund_no, cons
 		goto fail;
 	}
 	/* SUCCESS and CLOSED are final; ABNORMAL may still be closed */
-	bool final = strcmp(r.state, "SUCCESS") == 0 || strcmp(r.state, "CLOSED") == 0;
-	if (final && strcmp(r.state, state) != 0) {
-		kerr_set(err, out_refund_no, "the refund is %s already and cannot become %s", r.state,
-			 state);
+	bool final = r.state == PAY_REFUND_SUCCESS || r.state == PAY_REFUND_CLOSED;
+	if (final && r.state != state) {
+		kerr_set(err, out_refund_no, "the refund is %s already and cannot become %s",
+			 pay_refund_state_name(r.state), pay_refund_state_name(state));
 		goto fail;
 	}
-	if (strcmp(r.state, "ABNORMAL") == 0 && strcmp(state, "CLOSED") != 0 &&
-	    strcmp(state, "ABNORMAL") != 0) {
-		kerr_set(err, out_refund_no, "an ABNORMAL refund can only be CLOSED, not %s", state);
+	if (r.state == PAY_REFUND_ABNORMAL && state != PAY_REFUND_CLOSED &&
+	    state != PAY_REFUND_ABNORMAL) {
+		kerr_set(err, out_refund_no, "an ABNORMAL refund can only be CLOSED, not %s",
+			 pay_refund_state_name(state));
 		goto fail;
 	}
 	sqlite3_stmt *st = dbi_stmt(db, "UPDATE refunds SET state = ?2, refund_id = ?3, updated_ms = ?4"
@@ -213,13 +223,13 @@ int db_refund_update(kdb *db, const char *actor, const char *out_refund_no, cons
 	if (!st)
 		goto fail;
 	sqlite3_bind_text(st, 1, out_refund_no, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pay_refund_state_name(state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, refund_id && *refund_id ? refund_id : r.refund_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, clock_now_ms());
 	if (dbi_step_done(db, st, "recording the refund's state", err))
 		goto fail;
 	/* the money went back: the order is refunded, not a payment of the case */
-	if (strcmp(state, "SUCCESS") == 0) {
+	if (state == PAY_REFUND_SUCCESS) {
 		st = dbi_stmt(db, "UPDATE payments SET state = 'REFUND', updated_ms = ?2"
 			      " WHERE out_trade_no = ?1", err);
 		if (!st)
@@ -231,12 +241,12 @@ int db_refund_update(kdb *db, const char *actor, const char *out_refund_no, cons
 	}
 	dbuf_add(&d, "{");
 	dbuf_kv(&d, "out_refund_no", out_refund_no);
-	dbuf_kv(&d, "from", r.state);
-	dbuf_kv(&d, "state", state);
+	dbuf_kv(&d, "from", pay_refund_state_name(r.state));
+	dbuf_kv(&d, "state", pay_refund_state_name(state));
 	dbuf_kv(&d, "refund_id", refund_id ? refund_id : "");
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	if (!detail || dbi_audit_append(db, actor, "refund.state", r.case_no, detail, err))
+	if (!detail || dbi_audit_append(db, actor, AUD_REFUND_STATE, r.case_no, detail, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/base/err.h"
+#include "core/pay/pay.h"
 #include "db/db.h"
 
 typedef struct refund_rec {
@@ -22,7 +23,7 @@ typedef struct refund_rec {
 	char reason[241];
 	char requested_by[33];
 	char approved_by[33];
-	char state[12];            /* PENDING (approved, not yet answered), PROCESSING, SUCCESS, CLOSED, ABNORMAL */
+	pay_refund_state state;    /* PENDING (approved, not yet answered), PROCESSING, SUCCESS, CLOSED, ABNORMAL */
 	char refund_id[65];        /* the gateway's, once known */
 	int64_t created_ms, updated_ms;
 } refund_rec;
@@ -34,10 +35,11 @@ typedef struct refund_rec {
  * reason. 0 with *out, or -1 with err. */
 int db_refund_approve(kdb *db, const char *case_no, const char *requested_by,
 		      const char *approved_by, const char *reason, refund_rec *out, kerr *err);
-/* The gateway's answer: state PROCESSING, SUCCESS, CLOSED or ABNORMAL, and its
- * refund id. On SUCCESS the order's payment row becomes REFUND. Audited. */
-int db_refund_update(kdb *db, const char *actor, const char *out_refund_no, const char *state,
-		     const char *refund_id, kerr *err);
+/* The gateway's answer: state PROCESSING, SUCCESS, CLOSED or ABNORMAL (never
+ * PENDING), and its refund id. On SUCCESS the order's payment row becomes
+ * REFUND. Audited. */
+int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
+		     pay_refund_state state, const char *refund_id, kerr *err);
 /* The case's refund: 0 found, 1 none, -1 error. */
 int db_refund_of_case(kdb *db, const char *case_no, refund_rec *out, kerr *err);
 

@@ -112,7 +112,7 @@ int db_staff_add(kdb *db, const char *actor, const char *id, const char *name,
 	dbuf_kv(&d, "role", staff_role_name(role));
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	rc = detail ? dbi_audit_append(db, actor, "staff.add", "", detail, err) : -1;
+	rc = detail ? dbi_audit_append(db, actor, AUD_STAFF_ADD, "", detail, err) : -1;
 	dbuf_free(&d);
 	if (rc)
 		goto fail;
@@ -188,7 +188,7 @@ static int update_login_state(kdb *db, const char *id, int failures, int64_t loc
 }
 
 /* Append one audit row whose detail is built by the caller in d (freed here). */
-static int audit_dbuf(kdb *db, const char *actor, const char *action, dbuf *d, kerr *err)
+static int audit_dbuf(kdb *db, const char *actor, audit_action action, dbuf *d, kerr *err)
 {
 	const char *detail = dbuf_done(d, err);
 	int rc = detail ? dbi_audit_append(db, actor, action, "", detail, err) : -1;
@@ -231,7 +231,7 @@ login_result db_staff_login(kdb *db, const char *id, const char *pin, int max_fa
 		dbuf_kv(&d, "id", loggable_id(id));
 		dbuf_kv(&d, "reason", rc == 1 ? "unknown id" : "inactive");
 		dbuf_add(&d, "}");
-		if (audit_dbuf(db, "system", "staff.login_failed", &d, err))
+		if (audit_dbuf(db, "system", AUD_STAFF_LOGIN_FAILED, &d, err))
 			goto fail;
 		result = LOGIN_UNKNOWN;
 		goto commit;
@@ -243,7 +243,7 @@ login_result db_staff_login(kdb *db, const char *id, const char *pin, int max_fa
 		dbuf_kv(&d, "reason", "locked");
 		dbuf_ki(&d, "locked_until_ms", row.rec.locked_until_ms);
 		dbuf_add(&d, "}");
-		if (audit_dbuf(db, row.rec.id, "staff.login_failed", &d, err))
+		if (audit_dbuf(db, row.rec.id, AUD_STAFF_LOGIN_FAILED, &d, err))
 			goto fail;
 		result = LOGIN_LOCKED;
 		goto commit;
@@ -258,7 +258,7 @@ login_result db_staff_login(kdb *db, const char *id, const char *pin, int max_fa
 		dbuf_add(&d, "{");
 		dbuf_kv(&d, "role", staff_role_name(row.rec.role));
 		dbuf_add(&d, "}");
-		if (audit_dbuf(db, row.rec.id, "staff.login", &d, err))
+		if (audit_dbuf(db, row.rec.id, AUD_STAFF_LOGIN, &d, err))
 			goto fail;
 		out->failures = 0;
 		out->locked_until_ms = 0;
@@ -274,14 +274,14 @@ login_result db_staff_login(kdb *db, const char *id, const char *pin, int max_fa
 	dbuf_kv(&d, "reason", "wrong PIN");
 	dbuf_ki(&d, "failures", failures);
 	dbuf_add(&d, "}");
-	if (audit_dbuf(db, row.rec.id, "staff.login_failed", &d, err))
+	if (audit_dbuf(db, row.rec.id, AUD_STAFF_LOGIN_FAILED, &d, err))
 		goto fail;
 	if (until) {
 		dbuf_add(&d, "{");
 		dbuf_ki(&d, "failures", failures);
 		dbuf_ki(&d, "locked_until_ms", until);
 		dbuf_add(&d, "}");
-		if (audit_dbuf(db, row.rec.id, "staff.locked", &d, err))
+		if (audit_dbuf(db, row.rec.id, AUD_STAFF_LOCKED, &d, err))
 			goto fail;
 	}
 	out->failures = failures;
@@ -309,7 +309,7 @@ int db_staff_logout(kdb *db, const char *id, kerr *err)
 	memset(row.pin_hash, 0, sizeof row.pin_hash);
 	if (rc == 1)
 		kerr_set(err, "staff id", "no staff member '%s'", id ? id : "");
-	if (rc != 0 || dbi_audit_append(db, row.rec.id, "staff.logout", "", "", err)) {
+	if (rc != 0 || dbi_audit_append(db, row.rec.id, AUD_STAFF_LOGOUT, "", "", err)) {
 		dbi_op_rollback(db);
 		return -1;
 	}

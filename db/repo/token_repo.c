@@ -259,7 +259,7 @@ static int common_args(const char *actor, const char *serial, const char *case_n
 }
 
 /* The audit row of a call: {"serial":..,"from":..,"to":..} plus extra. */
-static int audit(kdb *db, const char *actor, const char *case_no, const char *action, dbuf *d,
+static int audit(kdb *db, const char *actor, const char *case_no, audit_action action, dbuf *d,
 		 kerr *err)
 {
 	dbuf_add(d, "}");
@@ -302,9 +302,7 @@ int db_token_transition(kdb *db, const char *actor, const char *case_no, const c
 	dbuf_kv(&d, "to", token_state_name(to));
 	if (note && *note)
 		dbuf_kv(&d, "note", note);
-	char action[48];
-	snprintf(action, sizeof action, "token.%s", token_reason_name(why));
-	if (audit(db, actor, case_no, action, &d, err))
+	if (audit(db, actor, case_no, audit_action_of_reason(why), &d, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
@@ -401,9 +399,7 @@ int db_token_enroll(kdb *db, const char *actor, const char *case_no, const char 
 	sqlite3_bind_int64(st, 6, clock_day_start_ms(c->not_after + 1) - 1);
 	if (dbi_step_done(db, st, "recording the key's certificate", err))
 		goto fail;
-	char action[48];
-	snprintf(action, sizeof action, "token.%s", token_reason_name(why));
-	if (audit(db, actor, case_no, action, &d, err))
+	if (audit(db, actor, case_no, audit_action_of_reason(why), &d, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
@@ -460,7 +456,7 @@ int db_token_set_seal(kdb *db, const char *actor, const char *case_no, const cha
 	detail_start(&d, serial, entered);
 	char day[16];
 	dbuf_kv(&d, "seal_not_after", civil_format(seal_not_after, day, sizeof day));
-	if (audit(db, actor, case_no, "token.seal", &d, err))
+	if (audit(db, actor, case_no, AUD_TOKEN_SEAL, &d, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
@@ -502,9 +498,7 @@ int db_token_retire(kdb *db, const char *actor, const char *case_no, const char 
 		goto fail;
 	if (note && *note)
 		dbuf_kv(&d, "note", note);
-	char action[48];
-	snprintf(action, sizeof action, "token.%s", token_reason_name(why));
-	if (audit(db, actor, case_no, action, &d, err))
+	if (audit(db, actor, case_no, audit_action_of_reason(why), &d, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
@@ -568,7 +562,7 @@ int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *s
 	dbuf_kv(&d, "unit_name", unit_name);
 	dbuf_kv(&d, "agent_name", agent_name ? agent_name : "");
 	dbuf_kv(&d, "agent_id_no", agent_id_no ? agent_id_no : "");
-	if (audit(db, actor, case_no, "token.bind", &d, err))
+	if (audit(db, actor, case_no, AUD_TOKEN_BIND, &d, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
@@ -621,7 +615,7 @@ int db_token_pin_reset(kdb *db, const char *actor, const char *case_no, const ch
 		goto fail;
 	detail_start(&d, serial, entered);
 	dbuf_kv(&d, "state", token_state_name(cur.state));
-	if (audit(db, actor, case_no, "token.pin_reset", &d, err))
+	if (audit(db, actor, case_no, AUD_TOKEN_PIN_RESET, &d, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
@@ -652,7 +646,7 @@ int db_token_issue_note(kdb *db, const char *actor, const char *case_no, const c
 		return -1;
 	dbuf d = { 0 };
 	const char *detail = issue_detail(&d, serial, cert_serial, err);
-	if (!detail || dbi_audit_append(db, actor, "token.issued", case_no, detail, err)) {
+	if (!detail || dbi_audit_append(db, actor, AUD_TOKEN_ISSUED, case_no, detail, err)) {
 		dbuf_free(&d);
 		dbi_op_rollback(db);
 		return -1;
@@ -670,7 +664,7 @@ int db_token_issue_pending(kdb *db, const char *case_no, const char *serial,
 		return -1;
 	sqlite3_stmt *st = dbi_stmt(db,
 				    "SELECT EXISTS (SELECT 1 FROM audit WHERE case_no = ?1 AND"
-				    "  action = 'token.issued' AND detail = ?2)"
+				    "  action = ?4 AND detail = ?2)"
 				    " AND NOT EXISTS (SELECT 1 FROM certs WHERE serial = ?3)",
 				    err);
 	if (!st) {
@@ -680,6 +674,7 @@ int db_token_issue_pending(kdb *db, const char *case_no, const char *serial,
 	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, detail, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, cert_serial ? cert_serial : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, audit_action_name(AUD_TOKEN_ISSUED), -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	int pending = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	sqlite3_reset(st);

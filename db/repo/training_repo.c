@@ -155,7 +155,7 @@ int db_training_record(kdb *db, const training_result *r, kerr *err)
 	dbuf_ki(&d, "correct", r->correct ? 1 : 0);
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	int rc = detail ? dbi_audit_append(db, r->trainee, "training.result", r->case_no, detail,
+	int rc = detail ? dbi_audit_append(db, r->trainee, AUD_TRAINING_RESULT, r->case_no, detail,
 					   err)
 			: -1;
 	dbuf_free(&d);

@@ -111,7 +111,15 @@ static int read_refusals(kdb *db, long civil_day, dayview *out, kerr *err)
 		dayview_notice *n = &ref->notice[ref->n_notice++];
 		memset(n, 0, sizeof *n);
 		dbi_copy(n->material_id, sizeof n->material_id, col_text(st, 1));
-		dbi_copy(n->mark, sizeof n->mark, col_text(st, 2));
+		int mark = material_mark_from_name(col_text(st, 2));
+		if (mark != MARK_MISSING && mark != MARK_DEFECTIVE) {
+			/* the schema's CHECK keeps other words out: the file was changed */
+			kerr_set(err, ref->case_no, "a stored material mark '%.16s' is not missing or "
+				 "defective: run kioskctl audit verify", col_text(st, 2));
+			sqlite3_reset(st);
+			return -1;
+		}
+		n->mark = (material_mark)mark;
 		dbi_copy(n->reason, sizeof n->reason, col_text(st, 3));
 		n->essential = sqlite3_column_int(st, 4) != 0;
 	}

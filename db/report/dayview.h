@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/base/err.h"
+#include "core/case/marks.h"
 #include "core/token/token_life.h"
 #include "db/db.h"
 #include "db/report/report.h"
@@ -26,7 +27,7 @@ typedef report_filter dayview_filter;
 /* One line of a one-time notice (一次性告知单). */
 typedef struct dayview_notice {
 	char material_id[64];      /* catalog material id: the screen shows its label */
-	char mark[12];             /* "missing" or "defective" */
+	material_mark mark;        /* MARK_MISSING or MARK_DEFECTIVE */
 	char reason[256];          /* what is wrong with a defective one, "" if missing */
 	bool essential;
 } dayview_notice;

@@ -230,25 +230,29 @@ static int by_time(const void *a, const void *b)
 }
 
 /* One source: its statement, bound to the case id (?1) and, where it uses
- * ?2, the case number. */
+ * them, the case number (?2) and the words of the audit actions it matches
+ * (?3, ?4: acts[0], acts[1]), so that the words come from the table. */
 typedef struct source {
 	const char *sql;
 	int (*row)(tl *, sqlite3_stmt *);
 	const char *what;
+	audit_action acts[2];
 } source;
+
+#define NO_ACTS { AUD_COUNT, AUD_COUNT } /* a statement without ?3 */
 
 static const source sources[] = {
 	{ "SELECT id, step, actor, at_ms, detail FROM case_steps WHERE case_id = ?1",
-	  step_row, "reading the case's steps" },
+	  step_row, "reading the case's steps", NO_ACTS },
 	{ "SELECT m.rowid, m.material_id, m.mark, m.reason, m.essential,"
 	  " COALESCE(s.at_ms, 0), COALESCE(s.actor, '')"
 	  " FROM material_decisions m LEFT JOIN case_steps s"
 	  "  ON s.case_id = m.case_id AND s.step = 'materials'"
 	  " WHERE m.case_id = ?1",
-	  material_row, "reading the case's materials" },
+	  material_row, "reading the case's materials", NO_ACTS },
 	{ "SELECT e.id, t.serial, e.from_state, e.to_state, e.reason, e.actor, e.at_ms"
 	  " FROM token_events e JOIN tokens t ON t.id = e.token_id WHERE e.case_id = ?1",
-	  key_row, "reading the case's key moves" },
+	  key_row, "reading the case's key moves", NO_ACTS },
 	{ "SELECT x.id, x.serial, t.serial, x.unit_name, x.uscc, x.not_before, x.not_after,"
 	  " x.status, x.revoke_reason, x.revoked_ms, x.created_ms,"
 	  " COALESCE((SELECT e.actor FROM token_events e WHERE e.token_id = x.token_id"
@@ -256,26 +260,26 @@ static const source sources[] = {
 	  " COALESCE((SELECT e.actor FROM token_events e WHERE e.token_id = x.token_id"
 	  "  AND e.at_ms <= x.revoked_ms ORDER BY e.id DESC LIMIT 1), '')"
 	  " FROM certs x JOIN tokens t ON t.id = x.token_id WHERE x.case_id = ?1",
-	  cert_row, "reading the case's certificates" },
+	  cert_row, "reading the case's certificates", NO_ACTS },
 	{ "SELECT p.id, p.out_trade_no, p.amount_fen, p.state, p.transaction_id, p.verified,"
 	  " p.created_ms, p.updated_ms,"
 	  " COALESCE((SELECT a.actor FROM audit a WHERE a.case_no = ?2 AND a.case_no <> ''"
-	  "  AND a.action = 'payment.create'"
+	  "  AND a.action = ?3"
 	  "  AND instr(a.detail, '\"out_trade_no\":\"' || p.out_trade_no || '\"') > 0"
 	  "  ORDER BY a.seq LIMIT 1), ''),"
 	  " COALESCE((SELECT a.actor FROM audit a WHERE a.case_no = ?2 AND a.case_no <> ''"
-	  "  AND a.action IN ('payment.create', 'payment.update')"
+	  "  AND a.action IN (?3, ?4)"
 	  "  AND instr(a.detail, '\"out_trade_no\":\"' || p.out_trade_no || '\"') > 0"
 	  "  ORDER BY a.seq DESC LIMIT 1), '')"
 	  " FROM payments p WHERE p.case_id = ?1",
-	  payment_row, "reading the case's payments" },
+	  payment_row, "reading the case's payments", { AUD_PAYMENT_CREATE, AUD_PAYMENT_UPDATE } },
 	{ "SELECT r.id, r.out_refund_no, r.amount_fen, r.reason, r.requested_by, r.approved_by,"
 	  " r.state, r.refund_id, r.created_ms, r.updated_ms, COALESCE(p.out_trade_no, '')"
 	  " FROM refunds r LEFT JOIN payments p ON p.id = r.payment_id WHERE r.case_id = ?1",
-	  refund_row, "reading the case's refunds" },
+	  refund_row, "reading the case's refunds", NO_ACTS },
 	{ "SELECT seq, at_ms, actor, action, detail FROM audit"
 	  " WHERE case_no = ?2 AND case_no <> '' ORDER BY seq",
-	  audit_entry_row, "reading the case's audit rows" },
+	  audit_entry_row, "reading the case's audit rows", NO_ACTS },
 };
 
 int db_case_timeline(kdb *db, const char *case_no, timeline_entry **out, size_t *n, kerr *err)
@@ -318,6 +322,9 @@ int db_case_timeline(kdb *db, const char *case_no, timeline_entry **out, size_t 
 			sqlite3_bind_int64(st, 1, case_id);
 		if (sqlite3_bind_parameter_count(st) >= 2)
 			sqlite3_bind_text(st, 2, case_no, -1, SQLITE_STATIC);
+		for (int k = 0; k < 2 && sqlite3_bind_parameter_count(st) >= 3 + k; k++)
+			sqlite3_bind_text(st, 3 + k, audit_action_name(sources[i].acts[k]), -1,
+					  SQLITE_STATIC);
 		rc = tl_each(&t, st, sources[i].row, sources[i].what);
 	}
 done:

@@ -31,7 +31,8 @@ int main(int argc, char **argv)
 				 "step=%ld service=zc.new unit=某某科技有限公司 uscc=91310115MA1K3BTP2B fee=40000",
 				 have % 7);
 			clock_set_fixed(at + have);
-			if (db_audit_append(db, "c001", "case.step", case_no, detail, &err) != 0)
+			if (db_audit_append(db, "c001", audit_action_of_step(STEP_DETAILS), case_no, detail,
+					    &err) != 0)
 				goto fail;
 		}
 		if (db_tx_commit(db, &err) != 0)

@@ -36,7 +36,7 @@ static int run_case(kdb *db, const catalog *cat, const service *svc, int n, kerr
 	c.fee_fen = q.total_fen;
 	material_decision md[16];
 	for (size_t i = 0; i < svc->n_materials && i < 16; i++)
-		md[i] = (material_decision){ svc->materials[i].material->id, "received", "",
+		md[i] = (material_decision){ svc->materials[i].material->id, MARK_RECEIVED, "",
 					     svc->materials[i].essential };
 	/* Every tenth case is refused, to give the report a mix. */
 	case_decision dec = n % 10 == 9 ? DEC_REFUSE : DEC_ACCEPT;
@@ -53,7 +53,7 @@ static int run_case(kdb *db, const catalog *cat, const service *svc, int n, kerr
 			snprintf(p.case_no, sizeof p.case_no, "%s", c.case_no);
 			snprintf(p.out_trade_no, sizeof p.out_trade_no, "%.32s", c.case_no);
 			p.amount_fen = c.fee_fen;
-			snprintf(p.state, sizeof p.state, "SUCCESS");
+			p.state = PAY_SUCCESS;
 			snprintf(p.transaction_id, sizeof p.transaction_id, "42000%027d", n);
 			p.verified = true;
 			if (db_payment_record(db, "c001", &p, err) != 0)

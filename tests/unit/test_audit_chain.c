@@ -19,6 +19,7 @@
 
 #include "core/base/clock.h"
 #include "db/db.h"
+#include "db/db_internal.h" /* dbi_audit_append_raw: rows of the test's own words */
 #include "tests/unit/testutil.h"
 
 #define T0 1709251200000LL /* 2024-03-01 08:00 +08:00 */
@@ -49,7 +50,7 @@ static int setup(void **state)
 		clock_set_fixed(T0 + i * 1000);
 		snprintf(detail, sizeof detail, "{\"n\":%d,\"unit\":\"四川测试\"}", i);
 		snprintf(case_no, sizeof case_no, "K01-20240301-%04d", i % 3 + 1);
-		if (db_audit_append(f->db, i % 2 ? "clerk1" : "system", "test.row",
+		if (dbi_audit_append_raw(f->db, i % 2 ? "clerk1" : "system", "test.row",
 				    i % 4 ? case_no : NULL, detail, &err))
 			return -1;
 	}
@@ -142,7 +143,7 @@ static void test_intact_chain(void **state)
 	sqlite3_finalize(st);
 	/* one more append keeps it intact and moves the head */
 	kerr err = { 0 };
-	assert_int_equal(db_audit_append(f->db, "system", "test.more", NULL, "", &err), 0);
+	assert_int_equal(dbi_audit_append_raw(f->db, "system", "test.more", NULL, "", &err), 0);
 	audit_verify_result res2;
 	assert_int_equal(verify(f, &res2), 0);
 	assert_int_equal(res2.rows, N_ROWS + 1);
@@ -303,14 +304,21 @@ static void test_append_refusals(void **state)
 	kerr err = { 0 };
 	audit_verify_result before, after;
 	assert_int_equal(verify(f, &before), 0);
-	assert_int_equal(db_audit_append(f->db, "", "x", NULL, "", &err), -1);
-	assert_int_equal(db_audit_append(f->db, "system", "", NULL, "", &err), -1);
-	assert_int_equal(db_audit_append(f->db, NULL, "x", NULL, "", &err), -1);
+	/* the words themselves, as the raw append takes them */
+	assert_int_equal(dbi_audit_append_raw(f->db, "", "x", NULL, "", &err), -1);
+	assert_int_equal(dbi_audit_append_raw(f->db, "system", "", NULL, "", &err), -1);
+	assert_int_equal(dbi_audit_append_raw(f->db, NULL, "x", NULL, "", &err), -1);
 	char longer[80];
 	memset(longer, 'a', sizeof longer - 1);
 	longer[sizeof longer - 1] = '\0';
-	assert_int_equal(db_audit_append(f->db, "system", longer, NULL, "", &err), -1);
-	assert_int_equal(db_audit_append(f->db, longer, "x", NULL, "", &err), -1);
+	assert_int_equal(dbi_audit_append_raw(f->db, "system", longer, NULL, "", &err), -1);
+	assert_int_equal(dbi_audit_append_raw(f->db, longer, "x", NULL, "", &err), -1);
+	/* through the table: no actor, or an action that is not one of it */
+	assert_int_equal(db_audit_append(f->db, "", AUD_CASE_OPEN, NULL, "", &err), -1);
+	assert_int_equal(db_audit_append(f->db, NULL, AUD_CASE_OPEN, NULL, "", &err), -1);
+	assert_int_equal(db_audit_append(f->db, longer, AUD_CASE_OPEN, NULL, "", &err), -1);
+	assert_int_equal(db_audit_append(f->db, "system", AUD_COUNT, NULL, "", &err), -1);
+	assert_int_equal(db_audit_append(f->db, "system", (audit_action)-1, NULL, "", &err), -1);
 	assert_int_equal(verify(f, &after), 0);
 	assert_int_equal(after.rows, before.rows);
 }
@@ -343,7 +351,7 @@ static void test_for_case(void **state)
 	char big[1200] = "";
 	for (int i = 0; i < 300; i++)
 		strcat(big, "中");
-	assert_int_equal(db_audit_append(f->db, "system", "test.big", "K01-20240301-0099", big, &err),
+	assert_int_equal(dbi_audit_append_raw(f->db, "system", "test.big", "K01-20240301-0099", big, &err),
 			 0);
 	assert_int_equal(db_audit_for_case(f->db, "K01-20240301-0099", &e, &n, &err), 0);
 	assert_int_equal(n, 1);
@@ -370,8 +378,8 @@ static void test_long_chain(void **state)
 			 "{\"unit_name\":\"四川测试有限公司\",\"uscc\":\"91510100MA6CA12345\","
 			 "\"n\":%ld}",
 			 i);
-		if (db_audit_append(f->db, "clerk01", "case.details", "K01-20240301-0042", detail,
-				    &err))
+		if (db_audit_append(f->db, "clerk01", audit_action_of_step(STEP_DETAILS),
+				    "K01-20240301-0042", detail, &err))
 			fail_msg("append %ld: %s", i, err.msg);
 	}
 	assert_int_equal(db_tx_commit(f->db, &err), 0);

@@ -3,7 +3,8 @@
  * (Python hashlib) as constants, so the module and the test cannot share a
  * mistake; every field changes the hash; NULL equals ""; length prefixes keep
  * field boundaries; the reused context carries nothing between rows; no
- * allocation of our own per row; hex round trip and bad hex. */
+ * allocation of our own per row; hex round trip and bad hex. And the action
+ * words (core/audit/actions.h), pinned: they are inside every stored hash. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "core/audit/actions.h"
 #include "core/audit/audit.h"
 
 #define DETAIL "{\"service\":\"renew\",\"unit\":\"四川测试有限公司\"}"
@@ -334,6 +336,51 @@ static void no_allocation_per_row(void **state)
 	assert_true(n_allocs - before <= ROWS);
 }
 
+/* Every action's word, in the table's order, as rows already stored spell
+ * them: a change here is a change of stored data, never a rename. */
+static void action_words_pinned(void **state)
+{
+	(void)state;
+	static const char *const words[] = {
+		"genesis", "schema.migrate", "staff.add", "staff.login", "staff.login_failed",
+		"staff.locked", "staff.logout", "staff.lock", "staff.unlock", "staff.takeover",
+		"case.open", "case.resume", "case.cancel", "payment.create", "payment.update",
+		"payment.qr", "refund.approve", "refund.state", "token.seal", "token.bind",
+		"token.pin_reset", "token.issued", "day.close", "training.start",
+		"training.result",
+		"case.details", "case.materials", "case.decision", "case.approval", "case.token",
+		"case.payment", "case.slip",
+		"token.registered", "token.adopted", "token.personalised", "token.enrolled",
+		"token.renewed", "token.reenrolled", "token.on_hold", "token.released",
+		"token.lost", "token.broken", "token.revoked", "token.erased",
+	};
+	assert_int_equal(sizeof words / sizeof *words, AUD_COUNT);
+	for (int a = 0; a < AUD_COUNT; a++) {
+		assert_string_equal(audit_action_name((audit_action)a), words[a]);
+		assert_int_equal(audit_action_from_name(words[a]), a); /* and each word once */
+	}
+	assert_string_equal(audit_action_name(AUD_COUNT), "?");
+	assert_string_equal(audit_action_name((audit_action)-1), "?");
+	assert_int_equal(audit_action_from_name("test.row"), -1);
+	assert_int_equal(audit_action_from_name(""), -1);
+	assert_int_equal(audit_action_from_name(NULL), -1);
+	/* the generated families follow their own tables */
+	char want[64];
+	for (int s = 0; s < STEP_COUNT; s++) {
+		snprintf(want, sizeof want, "case.%s", case_step_name((case_step)s));
+		assert_string_equal(audit_action_name(audit_action_of_step((case_step)s)), want);
+	}
+	for (int r = 0; r < TR_COUNT; r++) {
+		snprintf(want, sizeof want, "token.%s", token_reason_name((token_reason)r));
+		assert_string_equal(audit_action_name(audit_action_of_reason((token_reason)r)), want);
+	}
+	assert_int_equal(audit_action_of_step(STEP_NONE), AUD_COUNT);
+	assert_int_equal(audit_action_of_step(STEP_COUNT), AUD_COUNT);
+	assert_int_equal(audit_action_of_reason(TR_COUNT), AUD_COUNT);
+	assert_int_equal(audit_action_of_step(STEP_SLIP), AUD_CASE_STEP_SLIP);
+	assert_int_equal(audit_action_of_reason(TR_ENROLLED), AUD_TOKEN_TR_ENROLLED);
+}
+
 int main(void)
 {
 	/* Must come before OpenSSL allocates anything. */
@@ -348,6 +395,7 @@ int main(void)
 		cmocka_unit_test(hex_round_trip),
 		cmocka_unit_test(bad_hex_rejected),
 		cmocka_unit_test(no_allocation_per_row),
+		cmocka_unit_test(action_words_pinned),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

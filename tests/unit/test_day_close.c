@@ -238,7 +238,7 @@ static void test_close_signs_the_head_and_counts(void **state)
 	assert_int_equal(verify(f, NULL, 0, &res), 0);
 	assert_int_equal(res.n_anchors, 1);
 	assert_int_equal(res.n_findings, 0);
-	assert_int_equal(db_audit_append(f->db, "sup1", "staff.logout", "", "", &err), 0);
+	assert_int_equal(db_audit_append(f->db, "sup1", AUD_STAFF_LOGOUT, "", "", &err), 0);
 	assert_int_equal(verify(f, NULL, 0, &res), 0);
 
 	/* an earlier day, with no cases, closed later: both anchors verify */
@@ -376,7 +376,7 @@ static void test_truncated_log_reported(void **state)
 	anchor_rec a;
 	close_ok(f, DAY0, &a);
 	kerr err = { 0 };
-	assert_int_equal(db_audit_append(f->db, "sup1", "staff.logout", "", "", &err), 0);
+	assert_int_equal(db_audit_append(f->db, "sup1", AUD_STAFF_LOGOUT, "", "", &err), 0);
 	truncate_from(f, a.last_seq - 1, true);
 
 	/* the chain alone is consistent: only the anchor shows the cut */
@@ -418,8 +418,8 @@ static void test_rewritten_log_reported(void **state)
 	truncate_from(f, a.last_seq, true);
 	kerr err = { 0 };
 	clock_set_fixed(T0 + 1);
-	assert_int_equal(db_audit_append(f->db, "sup1", "day.close", "", "{}", &err), 0);
-	assert_int_equal(db_audit_append(f->db, "sup1", "staff.logout", "", "", &err), 0);
+	assert_int_equal(db_audit_append(f->db, "sup1", AUD_DAY_CLOSE, "", "{}", &err), 0);
+	assert_int_equal(db_audit_append(f->db, "sup1", AUD_STAFF_LOGOUT, "", "", &err), 0);
 	audit_verify_result vr;
 	assert_int_equal(db_audit_verify(f->db, &vr, &err), 0);
 	anchor_verify_result res;

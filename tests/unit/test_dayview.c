@@ -323,17 +323,17 @@ static void advance(fx *f, const plan *p, const char *case_no, case_step last)
 			bool missed = false, defected = false;
 			for (size_t i = 0; i < p->svc->n_materials; i++) {
 				const service_material *sm = &p->svc->materials[i];
-				md[i] = (material_decision){ sm->material->id, "received", "",
+				md[i] = (material_decision){ sm->material->id, MARK_RECEIVED, "",
 							     sm->essential };
 				if (p->dec == DEC_RONGQUE && !sm->essential && !missed) {
-					md[i].mark = "missing";
+					md[i].mark = MARK_MISSING;
 					missed = true;
 				}
 				if (p->dec == DEC_REFUSE && sm->essential && !missed) {
-					md[i].mark = "missing";
+					md[i].mark = MARK_MISSING;
 					missed = true;
 				} else if (p->dec == DEC_REFUSE && !sm->essential && !defected) {
-					md[i].mark = "defective";
+					md[i].mark = MARK_DEFECTIVE;
 					md[i].reason = "公章印迹模糊";
 					defected = true;
 				}
@@ -361,12 +361,12 @@ static void order(fx *f, const char *case_no, const char *suffix, int64_t fen, c
 	snprintf(p.case_no, sizeof p.case_no, "%s", case_no);
 	snprintf(p.out_trade_no, sizeof p.out_trade_no, "%s%s", case_no, suffix);
 	p.amount_fen = fen;
-	snprintf(p.state, sizeof p.state, "NOTPAY");
+	p.state = PAY_NOTPAY;
 	kerr err = { 0 };
 	tick(f);
 	if (db_payment_record(f->db, "clerk1", &p, &err))
 		fail_msg("%s", err.msg);
-	snprintf(p.state, sizeof p.state, "%s", state);
+	p.state = (pay_state)pay_state_from_name(state);
 	snprintf(p.transaction_id, sizeof p.transaction_id, "4200%s", case_no + strlen(case_no) - 4);
 	p.verified = verified;
 	tick(f);
@@ -635,9 +635,9 @@ static void test_day_counts(void **state)
 	assert_string_equal(r->cases[v.refusals[1].row].case_no, s->r2.case_no);
 	assert_int_equal(v.refusals[0].n_notice, 2);
 	const dayview_notice *n0 = &v.refusals[0].notice[0], *n1 = &v.refusals[0].notice[1];
-	bool one_missing = (strcmp(n0->mark, "missing") == 0) + (strcmp(n1->mark, "missing") == 0) == 1;
+	bool one_missing = (n0->mark == MARK_MISSING) + (n1->mark == MARK_MISSING) == 1;
 	assert_true(one_missing);
-	const dayview_notice *def = strcmp(n0->mark, "defective") == 0 ? n0 : n1;
+	const dayview_notice *def = n0->mark == MARK_DEFECTIVE ? n0 : n1;
 	const dayview_notice *mis = def == n0 ? n1 : n0;
 	assert_string_equal(def->reason, "公章印迹模糊");
 	assert_false(def->essential);

@@ -175,7 +175,7 @@ static void test_no_uri(void **state)
 	kerr err = { 0 };
 	kdb *db = db_open("file:k.db?mode=memory", "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
-	assert_int_equal(db_audit_append(db, "system", "test.row", NULL, "x", &err), 0);
+	assert_int_equal(dbi_audit_append_raw(db, "system", "test.row", NULL, "x", &err), 0);
 	assert_int_equal(db_backup(db, "file:b.db?vfs=nonesuch", &err), 0);
 	db_close(db);
 	bool a = tu_exists("file:k.db?mode=memory"), b = tu_exists("file:b.db?vfs=nonesuch");
@@ -349,15 +349,15 @@ static void test_explicit_transaction(void **state)
 	/* rolled back: nothing stays */
 	assert_int_equal(db_tx_begin(db, &err), 0);
 	assert_int_equal(db_tx_begin(db, &err), -1); /* no nesting */
-	assert_int_equal(db_audit_append(db, "system", "test.one", NULL, "a", &err), 0);
-	assert_int_equal(db_audit_append(db, "system", "test.two", NULL, "b", &err), 0);
+	assert_int_equal(dbi_audit_append_raw(db, "system", "test.one", NULL, "a", &err), 0);
+	assert_int_equal(dbi_audit_append_raw(db, "system", "test.two", NULL, "b", &err), 0);
 	db_tx_rollback(db);
 	assert_int_equal(head_seq(db), h0);
 
 	/* committed: both rows */
 	assert_int_equal(db_tx_begin(db, &err), 0);
-	assert_int_equal(db_audit_append(db, "system", "test.one", NULL, "a", &err), 0);
-	assert_int_equal(db_audit_append(db, "system", "test.two", NULL, "b", &err), 0);
+	assert_int_equal(dbi_audit_append_raw(db, "system", "test.one", NULL, "a", &err), 0);
+	assert_int_equal(dbi_audit_append_raw(db, "system", "test.two", NULL, "b", &err), 0);
 	assert_int_equal(db_tx_commit(db, &err), 0);
 	assert_int_equal(head_seq(db), h0 + 2);
 	assert_int_equal(db_tx_commit(db, &err), -1); /* none open */
@@ -368,7 +368,7 @@ static void test_explicit_transaction(void **state)
 	assert_int_equal(db_staff_add(db, "system", "alice", "Alice 2", ROLE_CLERK, "246810", &err),
 			 -1);
 	assert_non_null(strstr(err.msg, "already exists"));
-	assert_int_equal(db_audit_append(db, "", "x", NULL, "", &err), -1); /* no actor */
+	assert_int_equal(dbi_audit_append_raw(db, "", "x", NULL, "", &err), -1); /* no actor */
 	assert_int_equal(db_tx_commit(db, &err), 0);
 	staff_rec s;
 	assert_int_equal(db_staff_get(db, "alice", &s, &err), 0);
@@ -377,7 +377,7 @@ static void test_explicit_transaction(void **state)
 
 	/* closing with a transaction open rolls it back */
 	assert_int_equal(db_tx_begin(db, &err), 0);
-	assert_int_equal(db_audit_append(db, "system", "test.lost", NULL, "", &err), 0);
+	assert_int_equal(dbi_audit_append_raw(db, "system", "test.lost", NULL, "", &err), 0);
 	db_close(db);
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
@@ -394,7 +394,7 @@ static void test_backup(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	for (int i = 0; i < 50; i++)
-		assert_int_equal(db_audit_append(db, "system", "test.row", NULL, "x", &err), 0);
+		assert_int_equal(dbi_audit_append_raw(db, "system", "test.row", NULL, "x", &err), 0);
 	audit_verify_result a, b;
 	assert_int_equal(db_audit_verify(db, &a, &err), 0);
 
@@ -444,7 +444,7 @@ static void test_integrity_check_finds_damage(void **state)
 	memset(detail, 'd', sizeof detail - 1);
 	detail[sizeof detail - 1] = '\0';
 	for (int i = 0; i < 400; i++)
-		assert_int_equal(db_audit_append(db, "system", "test.row", NULL, detail, &err), 0);
+		assert_int_equal(dbi_audit_append_raw(db, "system", "test.row", NULL, detail, &err), 0);
 	assert_int_equal(db_tx_commit(db, &err), 0);
 	long long pages = conn_int(db, "PRAGMA page_count");
 	long long psize = conn_int(db, "PRAGMA page_size");

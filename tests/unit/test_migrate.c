@@ -156,7 +156,7 @@ static void make_v1_with_data(fx *f, audit_verify_result *res)
 	d.fee_fen = 30000;
 	case_step_data sd = { .details = &d };
 	assert_int_equal(db_case_step(db, &svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), 0);
-	material_decision md = { "app_form", "received", "", 1 };
+	material_decision md = { "app_form", MARK_RECEIVED, "", 1 };
 	sd = (case_step_data){ .materials = &md, .n_materials = 1 };
 	assert_int_equal(db_case_step(db, &svc, "clerk1", c.case_no, STEP_MATERIALS, &sd, &err), 0);
 	assert_int_equal(db_audit_verify(db, res, &err), 0);
@@ -201,7 +201,7 @@ static void test_from_v1_with_data(void **state)
 	size_t n = 0;
 	assert_int_equal(db_case_materials(db, c.case_no, &m, &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_string_equal(m[0].mark, "received");
+	assert_int_equal(m[0].mark, MARK_RECEIVED);
 	db_material_decisions_free(m, n);
 
 	/* the chain goes on from the v1 head: four more rows, "to 2" to "to 5" */

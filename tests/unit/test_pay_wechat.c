@@ -767,6 +767,35 @@ static void config_files_check(void **state)
 	assert_int_equal(pay_wechat_files_check(NULL, &err), 0);
 }
 
+/* PENDING is the kiosk's word for an approved refund with no answer yet
+ * (pay.h); an answer that says it is not one of the gateway's. */
+static void refund_status_pending_refused(void **state)
+{
+	(void)state;
+	const char *no = "K0120240301000101";
+	char body[256];
+	const char *words[] = { "PROCESSING", "PENDING" };
+	for (size_t i = 0; i < 2; i++) {
+		pay_refund rf;
+		memset(&rf, 0, sizeof rf);
+		snprintf(rf.out_refund_no, sizeof rf.out_refund_no, "%s-R1", no);
+		int n = snprintf(body, sizeof body,
+				 "{\"out_refund_no\":\"%s-R1\",\"refund_id\":\"503001\","
+				 "\"status\":\"%s\",\"out_trade_no\":\"%s\"}",
+				 no, words[i], no);
+		kerr err = { 0 };
+		pay_result r = pay_wechat_parse(PAY_WX_REFUND, 200, body, (size_t)n, no, NULL, &rf,
+						&err);
+		if (i == 0) {
+			assert_int_equal(r, PR_OK);
+			assert_int_equal(rf.state, PAY_REFUND_PROCESSING);
+		} else {
+			assert_int_equal(r, PR_GATEWAY);
+			assert_non_null(strstr(err.msg, "unknown refund status"));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -785,6 +814,7 @@ int main(void)
 		cmocka_unit_test_setup(platform_public_key_id, knobs_off),
 		cmocka_unit_test_setup(constructor_refusals, knobs_off),
 		cmocka_unit_test_setup(config_files_check, knobs_off),
+		cmocka_unit_test(refund_status_pending_refused),
 	};
 	return cmocka_run_group_tests(tests, start, stop);
 }

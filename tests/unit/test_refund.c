@@ -126,13 +126,13 @@ static void order(fx *f, const char *case_no, int attempt, int64_t fen, const ch
 	if (pay_trade_no(case_no, attempt, p.out_trade_no) != 0)
 		fail_msg("no trade number for %s attempt %d", case_no, attempt);
 	p.amount_fen = fen;
-	snprintf(p.state, sizeof p.state, "NOTPAY");
+	p.state = PAY_NOTPAY;
 	kerr err = { 0 };
 	if (db_payment_record(f->db, "c1", &p, &err))
 		fail_msg("order %s: %s", p.out_trade_no, err.msg);
 	if (strcmp(state, "NOTPAY") == 0)
 		return;
-	snprintf(p.state, sizeof p.state, "%s", state);
+	p.state = (pay_state)pay_state_from_name(state);
 	if (strcmp(state, "SUCCESS") == 0)
 		snprintf(p.transaction_id, sizeof p.transaction_id, "4200000001202403010%d%s",
 			 attempt, case_no + strlen(case_no) - 4);
@@ -286,7 +286,7 @@ static void approve_refused(fx *f, const char *case_no, const char *requested_by
 }
 
 static void update_refused(fx *f, const char *case_no, const char *actor, const char *no,
-			   const char *state, const char *refund_id, const char *what)
+			   pay_refund_state state, const char *refund_id, const char *what)
 {
 	snap a, b;
 	take(f, case_no, &a);
@@ -344,7 +344,7 @@ static void test_approve_records_refund_and_cancels(void **state)
 	assert_string_equal(r.reason, "客户要求退款");
 	assert_string_equal(r.requested_by, "c1");
 	assert_string_equal(r.approved_by, "s1");
-	assert_string_equal(r.state, "PENDING");
+	assert_int_equal(r.state, PAY_REFUND_PENDING);
 	assert_string_equal(r.refund_id, "");
 	assert_int_equal(r.created_ms, t0() + 60000);
 	assert_int_equal(r.updated_ms, t0() + 60000);
@@ -368,7 +368,7 @@ static void test_approve_records_refund_and_cancels(void **state)
 	assert_int_equal(c.updated_ms, t0() + 60000);
 	payment_rec p;
 	assert_int_equal(db_payment_get(f->db, trade, &p, &err), 0);
-	assert_string_equal(p.state, "SUCCESS");
+	assert_int_equal(p.state, PAY_SUCCESS);
 	assert_true(p.verified);
 
 	/* two audit rows, in this order, with the same detail */
@@ -433,7 +433,7 @@ static void test_approve_refused_approvers(void **state)
 	 * the other supervisor can */
 	approve_refused(f, no, "s2", "s2", "客户要求退款", "supervisor approves own request");
 	approve_ok(f, no, "s2", "s1", "客户要求退款", &r);
-	assert_string_equal(r.state, "PENDING");
+	assert_int_equal(r.state, PAY_REFUND_PENDING);
 	chain_intact(f);
 }
 
@@ -571,24 +571,24 @@ static void test_update_processing_then_success(void **state)
 	kerr err = { 0 };
 
 	clock_set_fixed(t0() + 120000);
-	if (db_refund_update(f->db, "s1", r.out_refund_no, "PROCESSING", "50300000012024030100001",
+	if (db_refund_update(f->db, "s1", r.out_refund_no, PAY_REFUND_PROCESSING, "50300000012024030100001",
 			     &err))
 		fail_msg("PROCESSING: %s", err.msg);
 	refund_rec g;
 	assert_int_equal(db_refund_of_case(f->db, no, &g, &err), 0);
-	assert_string_equal(g.state, "PROCESSING");
+	assert_int_equal(g.state, PAY_REFUND_PROCESSING);
 	assert_string_equal(g.refund_id, "50300000012024030100001");
 	assert_int_equal(g.updated_ms, t0() + 120000);
 	assert_int_equal(g.created_ms, r.created_ms);
 	payment_rec p;
 	assert_int_equal(db_payment_get(f->db, r.out_trade_no, &p, &err), 0);
-	assert_string_equal(p.state, "SUCCESS"); /* not yet back */
+	assert_int_equal(p.state, PAY_SUCCESS); /* not yet back */
 
 	clock_set_fixed(t0() + 180000);
-	if (db_refund_update(f->db, "s1", r.out_refund_no, "SUCCESS", "", &err))
+	if (db_refund_update(f->db, "s1", r.out_refund_no, PAY_REFUND_SUCCESS, "", &err))
 		fail_msg("SUCCESS: %s", err.msg);
 	assert_int_equal(db_refund_of_case(f->db, no, &g, &err), 0);
-	assert_string_equal(g.state, "SUCCESS");
+	assert_int_equal(g.state, PAY_REFUND_SUCCESS);
 	assert_string_equal(g.refund_id, "50300000012024030100001"); /* kept */
 	assert_int_equal(g.updated_ms, t0() + 180000);
 	char s[96];
@@ -596,7 +596,7 @@ static void test_update_processing_then_success(void **state)
 	     r.out_refund_no, s, sizeof s);
 	assert_string_equal(s, "SUCCESS/50300000012024030100001");
 	assert_int_equal(db_payment_get(f->db, r.out_trade_no, &p, &err), 0);
-	assert_string_equal(p.state, "REFUND");
+	assert_int_equal(p.state, PAY_REFUND);
 	assert_int_equal(p.amount_fen, FEE);
 
 	/* two refund.state rows, from -> to */
@@ -621,15 +621,15 @@ static void test_update_closed_keeps_the_order_paid(void **state)
 	refund_rec r;
 	approve_ok(f, f->paid.case_no, "c1", "s1", "客户要求退款", &r);
 	kerr err = { 0 };
-	assert_int_equal(db_refund_update(f->db, "s1", r.out_refund_no, "ABNORMAL", "503001", &err), 0);
-	assert_int_equal(db_refund_update(f->db, "s1", r.out_refund_no, "CLOSED", NULL, &err), 0);
+	assert_int_equal(db_refund_update(f->db, "s1", r.out_refund_no, PAY_REFUND_ABNORMAL, "503001", &err), 0);
+	assert_int_equal(db_refund_update(f->db, "s1", r.out_refund_no, PAY_REFUND_CLOSED, NULL, &err), 0);
 	refund_rec g;
 	assert_int_equal(db_refund_of_case(f->db, f->paid.case_no, &g, &err), 0);
-	assert_string_equal(g.state, "CLOSED");
+	assert_int_equal(g.state, PAY_REFUND_CLOSED);
 	assert_string_equal(g.refund_id, "503001");
 	payment_rec p;
 	assert_int_equal(db_payment_get(f->db, r.out_trade_no, &p, &err), 0);
-	assert_string_equal(p.state, "SUCCESS");
+	assert_int_equal(p.state, PAY_SUCCESS);
 	chain_intact(f);
 }
 
@@ -639,27 +639,33 @@ static void test_update_refused(void **state)
 	const char *no = f->paid.case_no;
 	refund_rec r;
 	approve_ok(f, no, "c1", "s1", "客户要求退款", &r);
+	/* words that are no gateway answer: none but PENDING is in the table, and
+	 * the store refuses PENDING and any value outside the table */
 	const char *bad[] = { "PENDING", "success", "REFUND", "NOTPAY", "", "SUCCESS ", NULL };
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char what[64];
 		snprintf(what, sizeof what, "state word '%s'", bad[i] ? bad[i] : "(null)");
-		update_refused(f, no, "s1", r.out_refund_no, bad[i], "5030001", what);
+		int st = pay_refund_state_from_name(bad[i]);
+		assert_int_equal(st, i == 0 ? PAY_REFUND_PENDING : -1);
+		update_refused(f, no, "s1", r.out_refund_no, (pay_refund_state)st, "5030001", what);
 	}
-	update_refused(f, no, "s1", "K01-20240301-0999-R1", "SUCCESS", "5030001",
+	update_refused(f, no, "s1", r.out_refund_no, PAY_REFUND_STATE_COUNT, "5030001",
+		       "state past the table");
+	update_refused(f, no, "s1", "K01-20240301-0999-R1", PAY_REFUND_SUCCESS, "5030001",
 		       "unknown refund number");
-	update_refused(f, no, "s1", "K01-20240301-0001-R2", "SUCCESS", "5030001",
+	update_refused(f, no, "s1", "K01-20240301-0001-R2", PAY_REFUND_SUCCESS, "5030001",
 		       "another attempt's number");
-	update_refused(f, no, "s1", "", "SUCCESS", "5030001", "empty refund number");
-	update_refused(f, no, "s1", NULL, "SUCCESS", "5030001", "NULL refund number");
-	update_refused(f, no, "", r.out_refund_no, "SUCCESS", "5030001", "no actor");
+	update_refused(f, no, "s1", "", PAY_REFUND_SUCCESS, "5030001", "empty refund number");
+	update_refused(f, no, "s1", NULL, PAY_REFUND_SUCCESS, "5030001", "NULL refund number");
+	update_refused(f, no, "", r.out_refund_no, PAY_REFUND_SUCCESS, "5030001", "no actor");
 	char long_id[80];
 	memset(long_id, '7', 65);
 	long_id[65] = '\0';
-	update_refused(f, no, "s1", r.out_refund_no, "SUCCESS", long_id, "refund id over 64");
+	update_refused(f, no, "s1", r.out_refund_no, PAY_REFUND_SUCCESS, long_id, "refund id over 64");
 	refund_rec g;
 	kerr err = { 0 };
 	assert_int_equal(db_refund_of_case(f->db, no, &g, &err), 0);
-	assert_string_equal(g.state, "PENDING");
+	assert_int_equal(g.state, PAY_REFUND_PENDING);
 	chain_intact(f);
 }
 
@@ -716,7 +722,7 @@ __attribute__((noinline)) static int of_case_deeper(kdb *db, const char *case_no
 	return rc + room[pad] - 1;
 }
 
-__attribute__((noinline)) static int update_deeper(kdb *db, const char *no, const char *state,
+__attribute__((noinline)) static int update_deeper(kdb *db, const char *no, pay_refund_state state,
 						   size_t pad, kerr *err)
 {
 	volatile char room[pad + 1];
@@ -741,11 +747,11 @@ static void test_update_found_after_lookups_at_any_depth(void **state)
 		assert_string_equal(g.out_refund_no, r.out_refund_no);
 	}
 	for (size_t pad = SWEEP_MAX / 4; pad <= SWEEP_MAX / 2; pad += 512) {
-		if (update_deeper(f->db, r.out_refund_no, "PROCESSING", pad, &err) != 0)
+		if (update_deeper(f->db, r.out_refund_no, PAY_REFUND_PROCESSING, pad, &err) != 0)
 			fail_msg("update with %zu bytes more stack: %s", pad, err.msg);
 	}
 	assert_int_equal(db_refund_of_case(f->db, f->paid.case_no, &g, &err), 0);
-	assert_string_equal(g.state, "PROCESSING");
+	assert_int_equal(g.state, PAY_REFUND_PROCESSING);
 }
 
 static void test_lookup_found_after_updates_at_any_depth(void **state)
@@ -755,7 +761,7 @@ static void test_lookup_found_after_updates_at_any_depth(void **state)
 	kerr err = { 0 };
 	approve_ok(f, f->paid.case_no, "c1", "s1", "客户要求退款", &r);
 	for (size_t pad = 0; pad <= SWEEP_MAX; pad += SWEEP_STEP)
-		assert_int_equal(update_deeper(f->db, "K01-20240301-0999-R1", "SUCCESS", pad, &err),
+		assert_int_equal(update_deeper(f->db, "K01-20240301-0999-R1", PAY_REFUND_SUCCESS, pad, &err),
 				 -1);
 	for (size_t pad = SWEEP_MAX / 4; pad <= SWEEP_MAX / 2; pad += 512) {
 		memset(&g, 0, sizeof g);
@@ -1023,16 +1029,16 @@ static void test_approve_send_record(void **state)
 	assert_true(strlen(r.reason) <= PAY_REFUND_REASON_MAX);
 	memcpy(q.reason, r.reason, strlen(r.reason) + 1);
 	assert_int_equal(pay_refund_order(dev, &q, &err), PR_OK);
-	if (db_refund_update(f->db, "c1", r.out_refund_no, pay_refund_state_name(q.state),
+	if (db_refund_update(f->db, "c1", r.out_refund_no, q.state,
 			     q.refund_id, &err))
 		fail_msg("record: %s", err.msg);
 	refund_rec g;
 	assert_int_equal(db_refund_of_case(f->db, f->paid.case_no, &g, &err), 0);
-	assert_string_equal(g.state, "SUCCESS");
+	assert_int_equal(g.state, PAY_REFUND_SUCCESS);
 	assert_string_equal(g.refund_id, q.refund_id);
 	payment_rec p;
 	assert_int_equal(db_payment_get(f->db, trade, &p, &err), 0);
-	assert_string_equal(p.state, "REFUND");
+	assert_int_equal(p.state, PAY_REFUND);
 	assert_int_equal(demo_state(dev, trade), PAY_REFUND);
 	pay_dev_free(dev);
 	chain_intact(f);

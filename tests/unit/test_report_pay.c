@@ -103,7 +103,7 @@ static void order(fx *f, const char *case_no, int attempt, int64_t fen, const ch
 	if (attempt == 1)
 		snprintf(p.out_trade_no, sizeof p.out_trade_no, "%s", case_no);
 	p.amount_fen = fen;
-	snprintf(p.state, sizeof p.state, "NOTPAY");
+	p.state = PAY_NOTPAY;
 	kerr err = { 0 };
 	if (db_payment_record(f->db, "clerk1", &p, &err))
 		fail_msg("%s", err.msg);
@@ -111,14 +111,14 @@ static void order(fx *f, const char *case_no, int attempt, int64_t fen, const ch
 		return;
 	bool paid = strcmp(state, "SUCCESS") == 0 || strcmp(state, "REFUND") == 0;
 	if (strcmp(state, "REFUND") == 0) {
-		snprintf(p.state, sizeof p.state, "SUCCESS");
+		p.state = PAY_SUCCESS;
 		snprintf(p.transaction_id, sizeof p.transaction_id, "42000000012024030%d%s", attempt,
 			 case_no + strlen(case_no) - 4);
 		p.verified = verified;
 		if (db_payment_record(f->db, "clerk1", &p, &err))
 			fail_msg("%s", err.msg);
 	}
-	snprintf(p.state, sizeof p.state, "%s", state);
+	p.state = (pay_state)pay_state_from_name(state);
 	if (paid)
 		snprintf(p.transaction_id, sizeof p.transaction_id, "42000000012024030%d%s", attempt,
 			 case_no + strlen(case_no) - 4);

@@ -398,12 +398,12 @@ static case_rec party(int64_t fee)
 }
 
 /* All received, except material `bad` (index into svc) marked as given. */
-static void marks_for(const service *svc, material_decision *md, size_t bad, const char *mark,
+static void marks_for(const service *svc, material_decision *md, size_t bad, material_mark mark,
 		      const char *reason)
 {
 	for (size_t i = 0; i < svc->n_materials; i++) {
 		md[i].material_id = svc->materials[i].material->id;
-		md[i].mark = "received";
+		md[i].mark = MARK_RECEIVED;
 		md[i].reason = "";
 		md[i].essential = svc->materials[i].essential;
 		if (i == bad) {
@@ -443,7 +443,7 @@ static void to_decision(fx *f, const service *svc, const char *case_no, int64_t 
 	case_step_data sd = { .details = &d };
 	step_ok(f, svc, case_no, STEP_DETAILS, &sd);
 	material_decision md[16];
-	marks_for(svc, md, (size_t)-1, NULL, NULL);
+	marks_for(svc, md, (size_t)-1, MARK_RECEIVED, NULL);
 	sd = (case_step_data){ .materials = md, .n_materials = svc->n_materials };
 	step_ok(f, svc, case_no, STEP_MATERIALS, &sd);
 	sd = (case_step_data){ .decision = dec };
@@ -556,7 +556,7 @@ static void test_case_full_path(void **state)
 
 	/* materials given in reverse order are stored in the service's order */
 	material_decision md[16], rev[16];
-	marks_for(svc, md, (size_t)-1, NULL, NULL);
+	marks_for(svc, md, (size_t)-1, MARK_RECEIVED, NULL);
 	for (size_t i = 0; i < svc->n_materials; i++)
 		rev[i] = md[svc->n_materials - 1 - i];
 	sd = (case_step_data){ .materials = rev, .n_materials = svc->n_materials };
@@ -568,7 +568,7 @@ static void test_case_full_path(void **state)
 	char want[1024] = "{\"received\":[";
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(got[i].material_id, svc->materials[i].material->id);
-		assert_string_equal(got[i].mark, "received");
+		assert_int_equal(got[i].mark, MARK_RECEIVED);
 		assert_string_equal(got[i].reason, "");
 		assert_int_equal(got[i].essential, svc->materials[i].essential);
 		strcat(want, i ? ",\"" : "\"");
@@ -714,10 +714,10 @@ static void test_step_rolled_back_with_audit(void **state)
 			 SQLITE_OK);
 	before = snapshot(f);
 	material_decision md[16];
-	marks_for(svc, md, (size_t)-1, NULL, NULL);
+	marks_for(svc, md, (size_t)-1, MARK_RECEIVED, NULL);
 	sd = (case_step_data){ .materials = md, .n_materials = svc->n_materials };
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_MATERIALS, &sd, &err), -1);
-	payment_rec p = { .amount_fen = 500, .state = "NOTPAY" };
+	payment_rec p = { .amount_fen = 500, .state = PAY_NOTPAY };
 	snprintf(p.case_no, sizeof p.case_no, "%s", c.case_no);
 	snprintf(p.out_trade_no, sizeof p.out_trade_no, "K0120240301000101");
 	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), -1);
@@ -811,29 +811,31 @@ static void test_materials_checks(void **state)
 		if (!strstr(err.msg, words))                                          \
 			fail_msg("'%s' lacks '%s'", err.msg, words);                  \
 	} while (0)
-	marks_for(svc, md, (size_t)-1, NULL, NULL);
+	marks_for(svc, md, (size_t)-1, MARK_RECEIVED, NULL);
 	REFUSED(n - 1, "mark every material");
 	md[n - 1] = md[0];
 	REFUSED(n, "mark it once");
-	marks_for(svc, md, non, "lost", "");
+	marks_for(svc, md, non, (material_mark)9, "");
 	REFUSED(n, "not one of received, missing, defective");
-	marks_for(svc, md, non, "defective", "");
+	marks_for(svc, md, non, MARK_UNSET, "");
+	REFUSED(n, "not one of received, missing, defective");
+	marks_for(svc, md, non, MARK_DEFECTIVE, "");
 	REFUSED(n, "without a reason");
-	marks_for(svc, md, non, "missing", "forgot");
+	marks_for(svc, md, non, MARK_MISSING, "forgot");
 	REFUSED(n, "only given for a defective");
-	marks_for(svc, md, non, "received", "");
+	marks_for(svc, md, non, MARK_RECEIVED, "");
 	md[non].essential = 1;
 	REFUSED(n, "catalog");
-	marks_for(svc, md, (size_t)-1, NULL, NULL);
+	marks_for(svc, md, (size_t)-1, MARK_RECEIVED, NULL);
 	md[ess].material_id = "no_such_material";
 	REFUSED(n, "is not marked");
-	marks_for(svc, md, (size_t)-1, NULL, NULL);
+	marks_for(svc, md, (size_t)-1, MARK_RECEIVED, NULL);
 	sd = (case_step_data){ .materials = NULL, .n_materials = n };
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_MATERIALS, &sd, &err), -1);
 #undef REFUSED
 	assert_unchanged(f, before);
 
-	marks_for(svc, md, non, "defective", "盖章不清晰");
+	marks_for(svc, md, non, MARK_DEFECTIVE, "盖章不清晰");
 	sd = (case_step_data){ .materials = md, .n_materials = n };
 	step_ok(f, svc, c.case_no, STEP_MATERIALS, &sd);
 	char buf[1024];
@@ -856,7 +858,7 @@ static void test_refusal_path(void **state)
 	step_ok(f, svc, c.case_no, STEP_DETAILS, &sd);
 	size_t ess = first_material(svc, true);
 	material_decision md[16];
-	marks_for(svc, md, ess, "missing", "");
+	marks_for(svc, md, ess, MARK_MISSING, "");
 	sd = (case_step_data){ .materials = md, .n_materials = svc->n_materials };
 	step_ok(f, svc, c.case_no, STEP_MATERIALS, &sd);
 
@@ -910,7 +912,7 @@ static void test_rongque_path(void **state)
 	step_ok(f, svc, c.case_no, STEP_DETAILS, &sd);
 	size_t non = first_material(svc, false);
 	material_decision md[16];
-	marks_for(svc, md, non, "missing", "");
+	marks_for(svc, md, non, MARK_MISSING, "");
 	sd = (case_step_data){ .materials = md, .n_materials = svc->n_materials };
 	step_ok(f, svc, c.case_no, STEP_MATERIALS, &sd);
 
@@ -943,7 +945,7 @@ static void test_rongque_path(void **state)
 	open_case(f, nr, "clerk1", &c);
 	sd = (case_step_data){ .details = &d };
 	step_ok(f, nr, c.case_no, STEP_DETAILS, &sd);
-	marks_for(nr, md, first_material(nr, false), "missing", "");
+	marks_for(nr, md, first_material(nr, false), MARK_MISSING, "");
 	sd = (case_step_data){ .materials = md, .n_materials = nr->n_materials };
 	step_ok(f, nr, c.case_no, STEP_MATERIALS, &sd);
 	sd = (case_step_data){ .decision = DEC_RONGQUE, .rongque_deadline = deadline };
@@ -993,7 +995,7 @@ static void test_approval_and_cancel(void **state)
 	before = snapshot(f);
 	assert_int_equal(db_case_cancel(f->db, "clerk1", c.case_no, "again", &err), -1);
 	material_decision md[16];
-	marks_for(svc, md, (size_t)-1, NULL, NULL);
+	marks_for(svc, md, (size_t)-1, MARK_RECEIVED, NULL);
 	sd = (case_step_data){ .materials = md, .n_materials = svc->n_materials };
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_MATERIALS, &sd, &err), -1);
 	assert_non_null(strstr(err.msg, "cancelled"));
@@ -1073,7 +1075,7 @@ static payment_rec pay(const char *case_no, const char *no, int64_t fen, const c
 	snprintf(p.case_no, sizeof p.case_no, "%s", case_no);
 	snprintf(p.out_trade_no, sizeof p.out_trade_no, "%s", no);
 	p.amount_fen = fen;
-	snprintf(p.state, sizeof p.state, "%s", st);
+	p.state = (pay_state)pay_state_from_name(st);
 	snprintf(p.transaction_id, sizeof p.transaction_id, "%s", tx);
 	p.verified = verified;
 	return p;
@@ -1093,7 +1095,7 @@ static void test_payments(void **state)
 	assert_int_equal(db_payment_get(f->db, no, &g, &err), 0);
 	assert_string_equal(g.case_no, c.case_no);
 	assert_int_equal(g.amount_fen, 40000);
-	assert_string_equal(g.state, "NOTPAY");
+	assert_int_equal(g.state, PAY_NOTPAY);
 	assert_false(g.verified);
 	assert_int_equal(g.created_ms, T0);
 	assert_int_equal(db_payment_get(f->db, "nope123", &g, &err), 1);
@@ -1119,7 +1121,9 @@ static void test_payments(void **state)
 	assert_int_equal(db_payment_record(f->db, "clerk1", &bad, &err), -1);
 	bad = pay(c.case_no, "K0120240301000102", -1, "NOTPAY", "", false);
 	assert_int_equal(db_payment_record(f->db, "clerk1", &bad, &err), -1);
-	bad = pay(c.case_no, "K0120240301000102", 100, "PAID", "", false);
+	bad = pay(c.case_no, "K0120240301000102", 100, "PAID", "", false); /* not a state */
+	assert_int_equal(db_payment_record(f->db, "clerk1", &bad, &err), -1);
+	bad = pay(c.case_no, "K0120240301000102", 100, "NOTFOUND", "", false); /* an answer */
 	assert_int_equal(db_payment_record(f->db, "clerk1", &bad, &err), -1);
 	bad = pay(c.case_no, "K0120240301000102", 100, "NOTPAY", "a b", false);
 	assert_int_equal(db_payment_record(f->db, "", &p, &err), -1);
@@ -1132,7 +1136,7 @@ static void test_payments(void **state)
 	p.verified = true;
 	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
 	assert_int_equal(db_payment_get(f->db, no, &g, &err), 0);
-	assert_string_equal(g.state, "SUCCESS");
+	assert_int_equal(g.state, PAY_SUCCESS);
 	assert_true(g.verified);
 	assert_string_equal(g.transaction_id, "4200000000202403010001");
 	assert_int_equal(g.updated_ms, T0 + 2000);

@@ -43,7 +43,7 @@ static inline void tu_case_step_to(kdb *db, const service *svc, const char *acto
 			assert_true(svc->n_materials <= 32);
 			for (size_t i = 0; i < svc->n_materials; i++) {
 				md[i].material_id = svc->materials[i].material->id;
-				md[i].mark = "received";
+				md[i].mark = MARK_RECEIVED;
 				md[i].reason = "";
 				md[i].essential = svc->materials[i].essential;
 			}

@@ -132,7 +132,7 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 	size_t n = 0;
 	if (db_case_materials(k->db, case_no, &md, &n, &err) == 0) {
 		for (size_t i = 0; i < n; i++)
-			checklist_mark(cs->cl, md[i].material_id, material_mark_from_name(md[i].mark),
+			checklist_mark(cs->cl, md[i].material_id, md[i].mark,
 				       md[i].reason, &err);
 		db_material_decisions_free(md, n);
 	}
@@ -140,7 +140,7 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 	cs->rongque_deadline = rec.rongque_deadline;
 	char detail[160];
 	snprintf(detail, sizeof detail, "resumed at %s", case_step_name(case_flow_next(cs)));
-	db_audit_append(k->db, k->user.id, "case.resume", case_no, detail, &err);
+	db_audit_append(k->db, k->user.id, AUD_CASE_RESUME, case_no, detail, &err);
 	return cs;
 }
 
@@ -150,7 +150,7 @@ bool case_flow_commit(counter *k, case_flow *cs, case_step step, const char *det
 	size_t n = 0;
 	for (size_t i = 0; i < cs->cl->n_items && n < 32; i++, n++) {
 		const checklist_item *it = &cs->cl->items[i];
-		md[n] = (material_decision){ it->sm->material->id, material_mark_name(it->mark),
+		md[n] = (material_decision){ it->sm->material->id, it->mark,
 					     it->reason, it->sm->essential };
 	}
 	case_step_data d = { .details = &cs->rec, .materials = md, .n_materials = n,

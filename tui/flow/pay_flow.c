@@ -15,7 +15,7 @@ static void record_payment(counter *k, case_flow *cs)
 	snprintf(p.case_no, sizeof p.case_no, "%s", cs->rec.case_no);
 	snprintf(p.out_trade_no, sizeof p.out_trade_no, "%s", cs->order.out_trade_no);
 	p.amount_fen = cs->order.amount_fen;
-	snprintf(p.state, sizeof p.state, "%s", pay_state_name(cs->order.state));
+	p.state = cs->order.state;
 	snprintf(p.transaction_id, sizeof p.transaction_id, "%s", cs->order.transaction_id);
 	/* the code the customer scans is kept with the order (a resume shows it again) */
 	snprintf(p.code_url, sizeof p.code_url, "%s", cs->order.code_url);
@@ -56,7 +56,7 @@ flow_outcome pay_flow_create(counter *k, case_flow *cs)
 	cs->step_msg[0] = '\0';
 	record_payment(k, cs);
 	/* What the customer was shown to scan, for the supervisor and reconciliation. */
-	db_audit_append(k->db, k->user.id, "payment.qr", cs->rec.case_no, cs->order.code_url, &err);
+	db_audit_append(k->db, k->user.id, AUD_PAYMENT_QR, cs->rec.case_no, cs->order.code_url, &err);
 	return FLOW_STAY;
 }
 
@@ -202,7 +202,7 @@ static flow_outcome resume_order(counter *k, case_flow *cs, bool *taken)
 	if (!attempt)
 		return FLOW_STAY;
 	cs->pay_attempt = attempt;
-	int st = pay_state_from_name(p.state);
+	int st = (int)p.state;
 	if (st == PAY_CLOSED || st == PAY_REVOKED || st == PAY_PAYERROR || st < 0) {
 		cs->pay_attempt = attempt + 1;
 		return FLOW_STAY;

@@ -48,7 +48,7 @@ bool session_check(counter *k, const char *id, char *pin, staff_rec *who, char *
 void session_lock(counter *k, const char *case_no)
 {
 	kerr err = { 0 };
-	db_audit_append(k->db, k->user.id, "staff.lock", case_no, "idle or F9", &err);
+	db_audit_append(k->db, k->user.id, AUD_STAFF_LOCK, case_no, "idle or F9", &err);
 }
 
 bool session_unlock(counter *k, const staff_rec *who, const char *case_no, char *msg, size_t n)
@@ -63,10 +63,10 @@ bool session_unlock(counter *k, const staff_rec *who, const char *case_no, char 
 		}
 		char detail[128];
 		snprintf(detail, sizeof detail, "took over from %s", k->user.id);
-		db_audit_append(k->db, who->id, "staff.takeover", case_no, detail, &err);
+		db_audit_append(k->db, who->id, AUD_STAFF_TAKEOVER, case_no, detail, &err);
 		k->user = *who;
 	}
-	db_audit_append(k->db, k->user.id, "staff.unlock", "", "", &err);
+	db_audit_append(k->db, k->user.id, AUD_STAFF_UNLOCK, "", "", &err);
 	return true;
 }
 

@@ -360,7 +360,7 @@ static void draw_notice(const app *a, const struct day_ctx *d, int y)
 		const material *m = catalog_material(a->k.cat, f->notice[k].material_id);
 		char line[700];
 		snprintf(line, sizeof line, "  • %s：%s%s%s", m ? m->label[a->k.lg] : f->notice[k].material_id,
-			 app_str(a, strcmp(f->notice[k].mark, "missing") == 0 ? "mark.missing" : "mark.defective"),
+			 app_str(a, f->notice[k].mark == MARK_MISSING ? "mark.missing" : "mark.defective"),
 			 f->notice[k].reason[0] ? " — " : "", f->notice[k].reason);
 		draw_text(y, 2, line, COLS - 4);
 	}
@@ -685,17 +685,17 @@ void refund_start(app *a, const char *case_no)
 	}
 	/* approved and not yet final (no answer, or PROCESSING): asked again with
 	 * the same refund number, which never refunds twice */
-	bool open_refund = rc == 0 && (strcmp(had.state, "PENDING") == 0 ||
-				       strcmp(had.state, "PROCESSING") == 0);
+	bool open_refund = rc == 0 && (had.state == PAY_REFUND_PENDING ||
+				       had.state == PAY_REFUND_PROCESSING);
 	if (rc == 0 && !open_refund) {
-		str_var v[] = { { "state", had.state }, { NULL, NULL } };
+		str_var v[] = { { "state", pay_refund_state_name(had.state) }, { NULL, NULL } };
 		char buf[512];
 		app_flash(a, app_render(a, "refund.already", v, buf, sizeof buf));
 		return;
 	}
 	bool pending = open_refund;
 	if (!pending && (db_payment_latest(a->k.db, case_no, &p, NULL, 0, &err) != 0 ||
-			 strcmp(p.state, "SUCCESS") != 0 || !p.verified)) {
+			 p.state != PAY_SUCCESS || !p.verified)) {
 		app_flash(a, app_str(a, "refund.not_paid"));
 		return;
 	}
@@ -739,7 +739,7 @@ static void refund_send(app *a, const refund_rec *r)
 		d->rf_err = true;
 		return;
 	}
-	if (db_refund_update(a->k.db, a->k.user.id, r->out_refund_no, pay_refund_state_name(q.state),
+	if (db_refund_update(a->k.db, a->k.user.id, r->out_refund_no, q.state,
 			     q.refund_id, &err) != 0) {
 		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", kerr_text(&err, buf, sizeof buf));
 		d->rf_err = true;

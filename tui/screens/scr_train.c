@@ -383,7 +383,7 @@ static void start(app *a, size_t ix)
 	}
 	char detail[sizeof t->session_no + SCENARIO_ID_MAX + 32];
 	snprintf(detail, sizeof detail, "session %s, scenario %s", t->session_no, sc->id);
-	db_audit_append(a->k.db, a->k.user.id, "training.start", t->case_no, detail, &err);
+	db_audit_append(a->k.db, a->k.user.id, AUD_TRAINING_START, t->case_no, detail, &err);
 }
 
 /* ---- the list of scenarios ---- */
