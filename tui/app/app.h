@@ -177,8 +177,9 @@ struct app {
 
 	char flash[512];          /* one-line message in the status line */
 
-	/* the supervisor's day view and timeline (tui/screens/scr_super.c owns it) */
-	struct day_ctx *day;
+	/* The case the screen being entered is about (the timeline, the
+	 * refund): set by the screen that goes there. */
+	char go_case[40];
 	/* the trainer's session: scenarios, the one being played, the score
 	 * sheet (tui/screens/scr_train.c owns it; NULL outside demo mode) */
 	struct train_ctx *train;
