@@ -19,7 +19,7 @@
 
 #include "core/base/clock.h"
 #include "db/db.h"
-#include "db/db_internal.h" /* dbi_audit_append_raw: rows of the test's own words */
+#include "db/store.h" /* dbi_audit_append_raw: rows of the test's own words */
 #include "tests/unit/testutil.h"
 
 #define T0 1709251200000LL /* 2024-03-01 08:00 +08:00 */

@@ -7,8 +7,8 @@
  * demo gateway; the trainee types the application from the brief. The play is
  * scored once, when the trainee decides (受理 / 容缺受理 / 不予受理) or stops the
  * service with a reason, and the row goes to the demo database
- * (db/training_repo.h); the case then goes on to the key, the payment and the
- * slip as any other. Scoring and the words of the sheet: core/score.h,
+ * (db/repo/training_repo.h); the case then goes on to the key, the payment and the
+ * slip as any other. Scoring and the words of the sheet: core/train/score.h,
  * docs/trainer-scenarios.md; how a trainer runs a session:
  * docs/trainer-guide.md. The session itself is tui/flow/train_flow.c;
  * app->train is owned here (train_free()). */
