@@ -1,7 +1,7 @@
 /* kioskctl report: the supervisor's day view as text or CSV (`report daily`,
  * with the same filters as the screen), a span of days summed (`report
  * range`), and one case's timeline (`report case`). The data comes from
- * db/dayview.h, db/report.h and db/timeline.h; this file only checks the
+ * db/report/dayview.h, db/report/report.h and db/report/timeline.h; this file only checks the
  * options and prints. Operator text is English; material labels come from the
  * catalog in the configured language. */
 #include <stdio.h>

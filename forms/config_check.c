@@ -41,7 +41,7 @@ static const char *const required_keys[] = {
 	PAY_REFUND_STATES(K3)
 #undef K2
 #undef K3
-	/* pinhash_acceptable()'s reason keys (core/pinhash.h has no table) */
+	/* pinhash_acceptable()'s reason keys (core/audit/pinhash.h has no table) */
 	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple",
 #define KIND(e, name) "kind." name,
 #define FEE(e, name) "fee." name,
@@ -69,7 +69,7 @@ const char *const *config_required_string_keys(void)
 	return required_keys;
 }
 
-/* The party fields the case record stores (db/case_repo.h case_rec). */
+/* The party fields the case record stores (db/repo/case_repo.h case_rec). */
 static const struct {
 	const char *id;
 	field_type type;

@@ -47,7 +47,7 @@ typedef struct slip_data {
 	 * are the items to supplement. The notice lists every one of them. */
 	const notice_item *notice;
 	size_t n_notice;
-	long rongque_deadline;     /* civil day (core/rules.h) of the promised supplement */
+	long rongque_deadline;     /* civil day (core/case/rules.h) of the promised supplement */
 	const fee_quote *fee;      /* NULL or no lines: nothing charged */
 	const char *transaction_id;/* payment transaction id; NULL or "" when none */
 	/* Further reasons for a refusal, already rendered in the clerk's language

@@ -141,7 +141,6 @@ out:
 		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));
 	case_end(&a);
 	app_release_all(&a);
-	super_free(&a);
 	train_free(&a);
 	input_free(a.in);
 	if (a.k.tok)

@@ -12,7 +12,7 @@
  * parse then format gives back the same bytes, and bad input is a kerr naming
  * the line and field, never a crash. It owns no memory: an anchor_rec is a
  * plain value filled by the caller's functions. Storing anchors is db/'s job
- * (db/anchor_repo.h); the key is core/kioskkey.h's. */
+ * (db/repo/anchor_repo.h); the key is core/audit/kioskkey.h's. */
 #ifndef CORE_ANCHOR_H
 #define CORE_ANCHOR_H
 

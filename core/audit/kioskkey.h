@@ -1,5 +1,5 @@
 /* kioskkey: the kiosk's own signing key, an Ed25519 key (OpenSSL EVP) that
- * signs the supervisor's day anchors (core/anchor.h, docs/day-close.md). The
+ * signs the supervisor's day anchors (core/audit/anchor.h, docs/day-close.md). The
  * private key lives in <data_dir>/kiosk-key.pem (PKCS#8 PEM, mode 0600, made
  * on first use and never replaced); its public half is kept beside it in
  * <data_dir>/kiosk-key.pub.pem so an auditor can check an exported anchor

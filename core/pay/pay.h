@@ -198,9 +198,9 @@ int pay_refund_no(const char *out_trade_no, int n, char out[PAY_REFUND_NO_MAX + 
  * order; PR_REFUSED: not paid, amount too large, no balance (err says). */
 pay_result pay_refund_order(pay_dev *dev, pay_refund *r, kerr *err);
 
-/* ---- the WeChat Pay v3 client (core/pay_wechat.c) ----
+/* ---- the WeChat Pay v3 client (core/pay/pay_wechat.c) ----
  * Native orders over HTTPS (libcurl), requests signed and answers verified
- * as in core/wxsign.h, JSON by cJSON. Plain http only to 127.0.0.0/8, [::1]
+ * as in core/pay/wxsign.h, JSON by cJSON. Plain http only to 127.0.0.0/8, [::1]
  * or localhost (the simulator). Network faults, 5xx and 429 are retried with
  * the same body (and so the same out_trade_no): by default 3 tries of at most
  * 2 s, 150 ms then 450 ms apart, 4 s in all. An answer that cannot be
@@ -245,7 +245,7 @@ pay_result pay_wechat_parse(pay_wx_call call, long http_status, const char *body
  * not read here. */
 int pay_wechat_files_check(const kiosk_payment_cfg *p, kerr *err);
 
-/* ---- the demo gateway (core/pay_demo.c) ----
+/* ---- the demo gateway (core/pay/pay_demo.c) ----
  * Orders kept in memory (a restarted demo knows none: the screens re-create
  * the same number, which gives a fresh order). Every answer counts as
  * verified. Orders stay NOTPAY until the trainer settles them, or CLOSED once

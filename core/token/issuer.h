@@ -5,7 +5,7 @@
  * first use (tests and the demo give it their own directory). An issuer is
  * owned by whoever made it and released with issuer_free(); issued_cert owns
  * its DER (issued_cert_clear()). The validity to ask for comes from
- * rules_new_validity() (core/rules.h): new 1 or 2 years, renewal extended,
+ * rules_new_validity() (core/case/rules.h): new 1 or 2 years, renewal extended,
  * change and reissue the old certificate's. */
 #ifndef CORE_ISSUER_H
 #define CORE_ISSUER_H

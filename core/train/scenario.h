@@ -5,7 +5,7 @@
  * the service, the customer's fields, the demo key (kiosk-config/demo/keys.ini)
  * or none, each material as brought, and the outcome a careful clerk reaches.
  * The loader checks every scenario against the catalog, the demo keys, the
- * identifier validators and the rules (core/rules.h), so an expected outcome
+ * identifier validators and the rules (core/case/rules.h), so an expected outcome
  * that the situation does not lead to is refused with file:line. The words the
  * score sheet uses (outcomes, stop reasons, how a material was brought, the
  * "what was missed" templates) are in the file's [messages] section in both
@@ -42,7 +42,7 @@ typedef enum trainee_outcome {
 } trainee_outcome;
 
 /* Why the service cannot be done, for OUT_STOP: enum, name, [messages] key,
- * and the rule verdict (core/rules.h) that says so on the details screen
+ * and the rule verdict (core/case/rules.h) that says so on the details screen
  * (RULE_OK for the reasons no rule gives). STOP_NONE goes with every other
  * outcome. */
 #define STOP_REASONS(X)                                                                      \

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Trainer mode (kiosk --demo, tui/scr_train.c) in script mode: every scenario
+# Trainer mode (kiosk --demo, tui/screens/scr_train.c) in script mode: every scenario
 # of kiosk-config/demo/scenarios.ini played right and played wrong, each play's
 # score checked in the demo database (training_results) and on the score
 # sheet; the trainer's controls (gateway failure, PIN lock); resuming,
@@ -21,7 +21,7 @@ svc() { ini_get "[service $1]" "$2" "$SVC"; }
 IDS=$(awk '/^\[scenario / { s = $2; sub(/\]$/, "", s); print s }' "$SCN")
 N=$(echo "$IDS" | wc -l)
 
-# The stop screen lists STOP_REASONS (core/scenario.h) without "none", then
+# The stop screen lists STOP_REASONS (core/train/scenario.h) without "none", then
 # abandoning.
 REASONS="key_mismatch outside_window expired_renew_as_new seal_too_short cert_expired key_missing pin_locked uscc_invalid"
 reason_ix() { i=0; for r in $REASONS; do [ "$r" = "$1" ] && echo $i && return; i=$((i + 1)); done; echo 99; }

@@ -1,4 +1,4 @@
-/* Fuzz harness for the day anchor parsers (core/anchor.h): the exported
+/* Fuzz harness for the day anchor parsers (core/audit/anchor.h): the exported
  * anchor file, the signed message line and the counts text, all fed the same
  * bytes. The invariants a caller relies on are checked with abort():
  *   - err strings terminated and valid UTF-8 (they reach the operator);

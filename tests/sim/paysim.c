@@ -114,7 +114,7 @@ typedef struct reply {
 
 /* ---- small helpers ---- */
 
-/* The kiosk's clock (core/clock.h), so a test that pins $KIOSK_NOW for the
+/* The kiosk's clock (core/base/clock.h), so a test that pins $KIOSK_NOW for the
  * kiosk and starts the simulator in the same environment keeps both agreed. */
 static int64_t now_s(void)
 {

@@ -1,4 +1,4 @@
-/* test_refund: refunds of paid cases (db/refund_repo.h, maker-checker) on a
+/* test_refund: refunds of paid cases (db/repo/refund_repo.h, maker-checker) on a
  * real database file written through the repositories, and the demo
  * gateway's refund (pay_refund_order() on pay_demo_new()).
  * Approval: s1 approves what c1 asks -> a PENDING refunds row numbered

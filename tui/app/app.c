@@ -120,6 +120,7 @@ static void leave(app *a, screen_id from, screen_id to)
 
 void app_go(app *a, screen_id s)
 {
+	a->came_from = a->screen;
 	leave(a, a->screen, s);
 	a->screen = s;
 	if (screens[s]->private_size && !a->priv[s])
@@ -137,6 +138,14 @@ void app_return(app *a, screen_id s)
 void *app_private(app *a)
 {
 	return a->priv[a->screen];
+}
+
+void app_release(app *a, screen_id s)
+{
+	screen_id cur = a->screen;
+	a->screen = s; /* leave() hooks see their own screen */
+	release(a, s);
+	a->screen = cur;
 }
 
 void app_release_all(app *a)

@@ -164,6 +164,7 @@ struct app {
 	screen_id screen;
 	screen_id help_from;      /* the screen F1 was pressed on */
 	screen_id lock_from;
+	screen_id came_from;      /* the screen left by the last app_go */
 	void *priv[SCR_COUNT];    /* each screen's private state while it lives */
 	int64_t last_key_ms;
 	bool quit;
@@ -177,11 +178,12 @@ struct app {
 
 	char flash[512];          /* one-line message in the status line */
 
-	/* the supervisor's day view and timeline (tui/screens/scr_super.c owns it) */
-	struct day_ctx *day;
-	/* the trainer's session: scenarios, the one being played, the score
-	 * sheet (tui/screens/scr_train.c owns it; NULL outside demo mode) */
-	struct train_ctx *train;
+	/* The case the screen being entered is about (the timeline, the
+	 * refund): set by the screen that goes there. */
+	char go_case[40];
+	/* the trainer's session: scenarios, the one being played, the results
+	 * (tui/screens/scr_train.c owns it; NULL outside a session) */
+	train_session *train;
 	/* The scenario being played, for the title line and the trainer's
 	 * controls ("" when none): set by main() to the trainer screens'. */
 	const char *(*banner)(const app *a);
@@ -196,6 +198,9 @@ void app_go(app *a, screen_id s);
 void app_return(app *a, screen_id s);
 /* The current screen's private state (private_size bytes, zeroed on first enter). */
 void *app_private(app *a);
+/* Screen s's private state released now (a kept one at the end of what it
+ * was kept for). */
+void app_release(app *a, screen_id s);
 /* Every screen's private state released (the program ends). */
 void app_release_all(app *a);
 /* The loop: until F10 (confirmed), the script's end or SIGTERM; 0, or 2 on a script error. */

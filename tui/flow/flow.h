@@ -13,6 +13,8 @@
  * | token_flow.[ch] | the token step: demo op by op, or the real key part      | yes    |
  * | tokstep.c       | the real key part through PC/SC and the issuer, one transaction | (token_flow.h) |
  * | pay_flow.[ch]   | the payment: order, resume, polling thread, cancel       | yes    |
+ * | refund_flow.[ch]| a paid case refunded: check, supervisor's approval, send  | yes    |
+ * | train_flow.[ch] | the trainer's session: scenarios, a play's start, scoring, stop | yes |
  * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
  * | session.[ch]    | sign-in, idle lock, unlock and takeover, sign-out        | yes    |
  * | demo.[ch]       | trainer mode's staff, demo key and demo gateway          | yes    |
@@ -26,8 +28,10 @@
 #include "tui/flow/counter.h"
 #include "tui/flow/demo.h"
 #include "tui/flow/pay_flow.h"
+#include "tui/flow/refund_flow.h"
 #include "tui/flow/session.h"
 #include "tui/flow/slip_flow.h"
 #include "tui/flow/token_flow.h"
+#include "tui/flow/train_flow.h"
 
 #endif

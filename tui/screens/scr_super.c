@@ -21,8 +21,6 @@
 #include "db/repo/anchor_repo.h"
 #include "db/report/day_export.h"
 #include "db/report/dayview.h"
-#include "db/repo/payment_repo.h"
-#include "db/repo/refund_repo.h"
 #include "db/report/timeline.h"
 #include "tui/term/term.h"
 #include "tui/screens/screens.h"
@@ -51,7 +49,7 @@ static const char *const tab_keys[TAB_COUNT] = {
 
 #define LIST_MAX 64
 
-struct day_ctx {
+typedef struct day_state {
 	long day;
 	dayview v;
 	bool loaded;
@@ -70,57 +68,44 @@ struct day_ctx {
 	anchor_rec anchor;
 	char msg[1024];
 	bool msg_err;
-	/* the timeline */
-	char tl_case[40];
-	timeline_entry *tl;
-	size_t n_tl;
-	int tl_top;
-	/* the refund */
-	char rf_case[40];
-	edit_field rf_reason, rf_id, rf_pin;
-	int rf_focus;
-	bool rf_done;
-	char rf_msg[1024];
-	bool rf_err;
-};
+	bool started;                 /* day, filters set on the first entry */
+} day_state;
 
-static struct day_ctx *ctx(app *a)
+/* The day view keeps its date and filters for the session (keep): back from
+ * a case's timeline it is as it was left. */
+static day_state *ctx(app *a)
 {
-	if (!a->day) {
-		a->day = calloc(1, sizeof *a->day);
-		if (a->day) {
-			a->day->day = clock_today();
-			a->day->clerk_ix = a->day->service_ix = a->day->outcome = -1;
-		}
+	day_state *d = app_private(a);
+	if (d && !d->started) {
+		d->started = true;
+		d->day = clock_today();
+		d->clerk_ix = d->service_ix = d->outcome = -1;
 	}
-	return a->day;
+	return d;
 }
 
-void super_free(app *a)
+static void day_leave(app *a)
 {
-	if (!a->day)
-		return;
-	if (a->day->loaded)
-		dayview_free(&a->day->v);
-	free(a->day->tl);
-	free(a->day);
-	a->day = NULL;
+	day_state *d = app_private(a);
+	if (d->loaded)
+		dayview_free(&d->v);
+	d->loaded = false;
 }
 
-static void say(struct day_ctx *d, bool is_err, const char *text)
+static void say(day_state *d, bool is_err, const char *text)
 {
 	snprintf(d->msg, sizeof d->msg, "%s", text);
 	d->msg_err = is_err;
 }
 
-static void say_err(struct day_ctx *d, const kerr *err)
+static void say_err(day_state *d, const kerr *err)
 {
 	char buf[1024];
 	say(d, true, kerr_text(err, buf, sizeof buf));
 }
 
 /* The clerks and services of the whole day, for the filters to step through. */
-static void load_choices(app *a, struct day_ctx *d)
+static void load_choices(app *a, day_state *d)
 {
 	dayview all;
 	kerr err = { 0 };
@@ -134,7 +119,7 @@ static void load_choices(app *a, struct day_ctx *d)
 	dayview_free(&all);
 }
 
-static void load(app *a, struct day_ctx *d)
+static void load(app *a, day_state *d)
 {
 	if (d->loaded)
 		dayview_free(&d->v);
@@ -156,7 +141,7 @@ static void load(app *a, struct day_ctx *d)
 
 static void day_enter(app *a)
 {
-	struct day_ctx *d = ctx(a);
+	day_state *d = ctx(a);
 	if (!d)
 		return;
 	d->finding = false;
@@ -176,7 +161,7 @@ static const char *yuan(int64_t fen, char *buf, size_t n)
 }
 
 /* How many rows the current tab lists, and the case number of row i. */
-static size_t tab_rows(const struct day_ctx *d)
+static size_t tab_rows(const day_state *d)
 {
 	const daily_report *r = &d->v.r;
 	switch (d->tab) {
@@ -199,7 +184,7 @@ static size_t tab_rows(const struct day_ctx *d)
 	}
 }
 
-static const report_case *rongque_row(const struct day_ctx *d, size_t k)
+static const report_case *rongque_row(const day_state *d, size_t k)
 {
 	for (size_t i = 0; i < d->v.r.n_cases; i++)
 		if (d->v.r.cases[i].status == CS_RONGQUE && k-- == 0)
@@ -207,7 +192,7 @@ static const report_case *rongque_row(const struct day_ctx *d, size_t k)
 	return NULL;
 }
 
-static const char *row_case(const struct day_ctx *d, size_t i)
+static const char *row_case(const day_state *d, size_t i)
 {
 	const daily_report *r = &d->v.r;
 	switch (d->tab) {
@@ -229,7 +214,7 @@ static const char *row_case(const struct day_ctx *d, size_t i)
 }
 
 /* One line per row of the current tab. */
-static void row_text(const app *a, const struct day_ctx *d, size_t i, char *buf, size_t n)
+static void row_text(const app *a, const day_state *d, size_t i, char *buf, size_t n)
 {
 	const daily_report *r = &d->v.r;
 	char f1[32], f2[32], when[32], dl[16];
@@ -296,7 +281,7 @@ static int draw_cells(int y, const char *const *label, const long *n, int count)
 	return y + (count + per - 1) / per;
 }
 
-static int draw_summary(app *a, const struct day_ctx *d, int y)
+static int draw_summary(app *a, const day_state *d, int y)
 {
 	const daily_report *r = &d->v.r;
 	char buf[1024], f1[32], f2[32];
@@ -351,7 +336,7 @@ static int draw_summary(app *a, const struct day_ctx *d, int y)
 }
 
 /* The selected refusal's one-time notice, a line per material. */
-static void draw_notice(const app *a, const struct day_ctx *d, int y)
+static void draw_notice(const app *a, const day_state *d, int y)
 {
 	if (d->sel < 0 || (size_t)d->sel >= d->v.n_refusals)
 		return;
@@ -368,7 +353,7 @@ static void draw_notice(const app *a, const struct day_ctx *d, int y)
 
 static void day_draw(app *a)
 {
-	struct day_ctx *d = ctx(a);
+	day_state *d = ctx(a);
 	if (!d)
 		return;
 	char date[16], buf[1024];
@@ -431,7 +416,7 @@ static void day_draw(app *a)
 
 static bool day_key(app *a, const key_event *ev)
 {
-	struct day_ctx *d = ctx(a);
+	day_state *d = ctx(a);
 	if (!d)
 		return false;
 	if (d->finding) {
@@ -468,7 +453,7 @@ static bool day_key(app *a, const key_event *ev)
 /* ---- day close ---- */
 
 /* The day's summary as text: saved with the slips and sent to the printer. */
-static char *summary_text(app *a, const struct day_ctx *d, const char *csv, const char *anchor)
+static char *summary_text(app *a, const day_state *d, const char *csv, const char *anchor)
 {
 	const daily_report *r = &d->v.r;
 	char date[16], f1[32], f2[32], hx[2 * AUDIT_HASH_LEN + 1];
@@ -497,7 +482,7 @@ static char *summary_text(app *a, const struct day_ctx *d, const char *csv, cons
 
 static void close_day(app *a)
 {
-	struct day_ctx *d = ctx(a);
+	day_state *d = ctx(a);
 	kerr err = { 0 };
 	char key_path[1100];
 	snprintf(key_path, sizeof key_path, "%s/kiosk-key.pem", a->k.data_dir);
@@ -537,7 +522,7 @@ static void close_day(app *a)
 
 static bool day_act(app *a, action_id act)
 {
-	struct day_ctx *d = ctx(a);
+	day_state *d = ctx(a);
 	if (!d)
 		return false;
 	switch (act) {
@@ -580,7 +565,7 @@ static bool day_act(app *a, action_id act)
 		const char *no = row_case(d, (size_t)d->sel);
 		if (d->tab == TAB_SUMMARY || !no[0])
 			return true;
-		snprintf(d->tl_case, sizeof d->tl_case, "%s", no);
+		snprintf(a->go_case, sizeof a->go_case, "%s", no);
 		app_go(a, SCR_TIMELINE);
 		return true;
 	}
@@ -601,57 +586,64 @@ static bool day_act(app *a, action_id act)
 
 /* ---- the timeline ---- */
 
+typedef struct timeline_state {
+	char case_no[40];
+	timeline_entry *tl;
+	size_t n;
+	int top;
+} timeline_state;
+
 static void timeline_enter(app *a)
 {
-	struct day_ctx *d = ctx(a);
-	if (!d)
-		return;
-	free(d->tl);
-	d->tl = NULL;
-	d->n_tl = 0;
-	d->tl_top = 0;
+	timeline_state *t = app_private(a);
+	snprintf(t->case_no, sizeof t->case_no, "%s", a->go_case);
 	kerr err = { 0 };
-	if (db_case_timeline(a->k.db, d->tl_case, &d->tl, &d->n_tl, &err) < 0)
-		say_err(d, &err);
+	if (db_case_timeline(a->k.db, t->case_no, &t->tl, &t->n, &err) < 0)
+		app_flash_err(a, &err);
+}
+
+static void timeline_leave(app *a)
+{
+	timeline_state *t = app_private(a);
+	free(t->tl);
+	t->tl = NULL;
 }
 
 static void timeline_draw(app *a)
 {
-	struct day_ctx *d = ctx(a);
-	if (!d)
-		return;
+	const timeline_state *t = app_private(a);
 	char buf[256];
-	str_var v[] = { { "case", d->tl_case }, { NULL, NULL } };
+	str_var v[] = { { "case", t->case_no }, { NULL, NULL } };
 	attron(A_BOLD);
 	draw_text(2, 2, app_render(a, "timeline.heading", v, buf, sizeof buf), COLS - 4);
 	attroff(A_BOLD);
 	int y = 4;
-	for (size_t i = (size_t)d->tl_top; i < d->n_tl && y < LINES - 3; i++, y++) {
-		const timeline_entry *e = &d->tl[i];
+	for (size_t i = (size_t)t->top; i < t->n && y < LINES - 3; i++, y++) {
+		const timeline_entry *e = &t->tl[i];
 		char when[32], line[900];
 		clock_format_local(e->at_ms, when, sizeof when);
 		snprintf(line, sizeof line, "%.8s %-6s %-8.8s %s", when + 11,
 			 app_str(a, timeline_kind_key(e->kind)), e->actor[0] ? e->actor : "-", e->text);
 		draw_text(y, 2, line, COLS - 4);
 	}
-	if (!d->n_tl)
+	if (!t->n)
 		draw_text(y, 2, app_str(a, "day.none"), COLS - 4);
 }
 
 static bool timeline_key(app *a, const key_event *ev)
 {
-	struct day_ctx *d = ctx(a);
+	timeline_state *t = app_private(a);
 	int page = LINES - 8 > 1 ? LINES - 8 : 1;
 	if (key_is(ev, KEY_DOWN) || key_is(ev, KEY_NPAGE)) {
-		d->tl_top += key_is(ev, KEY_NPAGE) ? page : 1;
-		if (d->tl_top > (int)d->n_tl - 1)
-			d->tl_top = d->n_tl ? (int)d->n_tl - 1 : 0;
+		t->top += key_is(ev, KEY_NPAGE) ? page : 1;
+		if (t->top > (int)t->n - 1)
+			t->top = t->n ? (int)t->n - 1 : 0;
 		return true;
 	}
 	if (key_is(ev, KEY_UP) || key_is(ev, KEY_PPAGE)) {
-		d->tl_top -= key_is(ev, KEY_PPAGE) ? page : 1;
-		if (d->tl_top < 0)
-			d->tl_top = 0;
+		t->top -= key_is(ev, KEY_PPAGE) ? page : 1;
+		if (t->top < 0)
+			t->top = 0;
 		return true;
 	}
 	return false;
@@ -668,165 +660,95 @@ static bool timeline_act(app *a, action_id act)
 
 /* ---- refund (maker-checker) ---- */
 
-static void refund_send(app *a, const refund_rec *r);
+typedef struct refund_state {
+	char case_no[40];
+	edit_field reason, id, pin;
+	int focus;
+	bool done;
+	char msg[1024];
+	bool err;
+} refund_state;
+
+/* Ask the gateway for the approved refund and show its answer. */
+static void send(app *a, const refund_rec *r)
+{
+	refund_state *st = app_private(a);
+	case_pay_wait(a); /* a case left at its payment may have a query in flight */
+	flow_outcome out = refund_flow_send(&a->k, r, st->msg, sizeof st->msg);
+	st->err = out != FLOW_NEXT;
+	st->done = out == FLOW_NEXT;
+}
 
 void refund_start(app *a, const char *case_no)
 {
-	struct day_ctx *d = ctx(a);
-	if (!d)
-		return;
-	payment_rec p;
 	refund_rec had;
-	kerr err = { 0 };
-	int rc = db_refund_of_case(a->k.db, case_no, &had, &err);
-	if (rc < 0) {
-		app_flash_err(a, &err);
+	bool pending;
+	if (refund_flow_check(&a->k, case_no, &had, &pending) != FLOW_NEXT)
 		return;
-	}
-	/* approved and not yet final (no answer, or PROCESSING): asked again with
-	 * the same refund number, which never refunds twice */
-	bool open_refund = rc == 0 && (had.state == PAY_REFUND_PENDING ||
-				       had.state == PAY_REFUND_PROCESSING);
-	if (rc == 0 && !open_refund) {
-		str_var v[] = { { "state", pay_refund_state_name(had.state) }, { NULL, NULL } };
-		char buf[512];
-		app_flash(a, app_render(a, "refund.already", v, buf, sizeof buf));
-		return;
-	}
-	bool pending = open_refund;
-	if (!pending && (db_payment_latest(a->k.db, case_no, &p, NULL, 0, &err) != 0 ||
-			 p.state != PAY_SUCCESS || !p.verified)) {
-		app_flash(a, app_str(a, "refund.not_paid"));
-		return;
-	}
-	snprintf(d->rf_case, sizeof d->rf_case, "%s", case_no);
-	edit_clear(&d->rf_reason);
-	edit_clear(&d->rf_id);
-	edit_clear(&d->rf_pin);
-	d->rf_pin.secret = true;
-	d->rf_focus = 0;
-	d->rf_done = false;
-	d->rf_msg[0] = '\0';
-	d->rf_err = false;
+	snprintf(a->go_case, sizeof a->go_case, "%s", case_no);
 	app_go(a, SCR_REFUND);
 	if (pending) /* approved before, the gateway did not answer: send it again */
-		refund_send(a, &had);
-}
-
-/* Ask the gateway for the approved refund and record its answer. */
-static void refund_send(app *a, const refund_rec *r)
-{
-	struct day_ctx *d = ctx(a);
-	case_pay_wait(a); /* a case left at its payment may have a query in flight */
-	kerr err = { 0 };
-	char buf[1024];
-	if (!a->k.pay) {
-		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", app_str(a, "pay.result.not_supported"));
-		d->rf_err = true;
-		return;
-	}
-	pay_refund q;
-	memset(&q, 0, sizeof q);
-	snprintf(q.out_trade_no, sizeof q.out_trade_no, "%s", r->out_trade_no);
-	snprintf(q.out_refund_no, sizeof q.out_refund_no, "%s", r->out_refund_no);
-	q.total_fen = q.refund_fen = r->amount_fen;
-	/* db_refund_approve kept it within PAY_REFUND_REASON_MAX bytes */
-	memcpy(q.reason, r->reason, strnlen(r->reason, sizeof q.reason - 1));
-	pay_result pr = pay_refund_order(a->k.pay, &q, &err);
-	if (pr != PR_OK) {
-		snprintf(d->rf_msg, sizeof d->rf_msg, "%s %s %s", app_str(a, "refund.pending"),
-			 app_str(a, pay_result_key(pr)), err.msg);
-		d->rf_err = true;
-		return;
-	}
-	if (db_refund_update(a->k.db, a->k.user.id, r->out_refund_no, q.state,
-			     q.refund_id, &err) != 0) {
-		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", kerr_text(&err, buf, sizeof buf));
-		d->rf_err = true;
-		return;
-	}
-	char amount[32];
-	str_var v[] = { { "amount", yuan(r->amount_fen, amount, sizeof amount) },
-			{ "state", app_str(a, pay_refund_state_key(q.state)) }, { "no", r->out_refund_no },
-			{ NULL, NULL } };
-	app_render(a, "refund.sent", v, d->rf_msg, sizeof d->rf_msg);
-	d->rf_err = false;
-	d->rf_done = true;
+		send(a, &had);
 }
 
 static void refund_enter(app *a)
 {
-	(void)a;
+	refund_state *st = app_private(a);
+	snprintf(st->case_no, sizeof st->case_no, "%s", a->go_case);
+	st->pin.secret = true;
 }
 
 static void refund_draw(app *a)
 {
-	struct day_ctx *d = ctx(a);
+	refund_state *st = app_private(a);
 	char buf[512];
-	str_var v[] = { { "case", d->rf_case }, { NULL, NULL } };
+	str_var v[] = { { "case", st->case_no }, { NULL, NULL } };
 	draw_wrapped(3, 2, COLS - 4, 3, app_render(a, "refund.heading", v, buf, sizeof buf));
 	draw_text(7, 2, app_str(a, "refund.reason"), 20);
-	draw_field(7, 24, 40, &d->rf_reason, d->rf_focus == 0 && !d->rf_done);
+	draw_field(7, 24, 40, &st->reason, st->focus == 0 && !st->done);
 	draw_text(9, 2, app_str(a, "refund.supervisor_id"), 20);
-	draw_field(9, 24, 24, &d->rf_id, d->rf_focus == 1 && !d->rf_done);
+	draw_field(9, 24, 24, &st->id, st->focus == 1 && !st->done);
 	draw_text(11, 2, app_str(a, "refund.pin"), 20);
-	draw_field(11, 24, 24, &d->rf_pin, d->rf_focus == 2 && !d->rf_done);
-	if (d->rf_msg[0]) {
-		attron(term_attr(d->rf_err ? ST_ERROR : ST_OK));
-		draw_wrapped(14, 2, COLS - 4, 4, d->rf_msg);
-		attroff(term_attr(d->rf_err ? ST_ERROR : ST_OK));
+	draw_field(11, 24, 24, &st->pin, st->focus == 2 && !st->done);
+	if (st->msg[0]) {
+		attron(term_attr(st->err ? ST_ERROR : ST_OK));
+		draw_wrapped(14, 2, COLS - 4, 4, st->msg);
+		attroff(term_attr(st->err ? ST_ERROR : ST_OK));
 	}
 }
 
 static bool refund_key(app *a, const key_event *ev)
 {
-	struct day_ctx *d = ctx(a);
-	if (d->rf_done)
+	refund_state *st = app_private(a);
+	if (st->done)
 		return false;
-	edit_field *f = d->rf_focus == 0 ? &d->rf_reason : d->rf_focus == 1 ? &d->rf_id : &d->rf_pin;
+	edit_field *f = st->focus == 0 ? &st->reason : st->focus == 1 ? &st->id : &st->pin;
 	return edit_key(f, ev);
 }
 
 static void refund_approve(app *a)
 {
-	struct day_ctx *d = ctx(a);
-	char reason[256], id[64], pin[64], buf[1024];
-	edit_get(&d->rf_reason, reason, sizeof reason);
-	edit_get(&d->rf_id, id, sizeof id);
-	edit_get(&d->rf_pin, pin, sizeof pin);
-	edit_clear(&d->rf_pin);
-	kerr err = { 0 };
-	staff_rec who;
-	login_result lr = db_staff_login(a->k.db, id, pin, a->k.cfg->login_max_failures,
-					 a->k.cfg->login_lock_minutes, &who, NULL, &err);
-	if (lr != LOGIN_OK) {
-		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", app_str(a, "approval.failed"));
-		d->rf_err = true;
-		d->rf_focus = 1;
-		return;
-	}
-	/* said in the clerk's words; the store refuses these too */
-	case_rec c;
-	if (who.role != ROLE_SUPERVISOR || strcmp(who.id, a->k.user.id) == 0 ||
-	    (db_case_get(a->k.db, d->rf_case, &c, &err) == 0 && strcmp(who.id, c.clerk_id) == 0)) {
-		snprintf(d->rf_msg, sizeof d->rf_msg, "%s",
-			 app_str(a, who.role != ROLE_SUPERVISOR ? "approval.not_supervisor" : "approval.self"));
-		d->rf_err = true;
-		d->rf_focus = 1;
-		return;
-	}
+	refund_state *st = app_private(a);
+	char reason[256], id[64], pin[64];
+	edit_get(&st->reason, reason, sizeof reason);
+	edit_get(&st->id, id, sizeof id);
+	edit_get(&st->pin, pin, sizeof pin);
+	edit_clear(&st->pin);
 	refund_rec r;
-	if (db_refund_approve(a->k.db, d->rf_case, a->k.user.id, who.id, reason, &r, &err) != 0) {
-		snprintf(d->rf_msg, sizeof d->rf_msg, "%s", kerr_text(&err, buf, sizeof buf));
-		d->rf_err = true;
+	bool again;
+	if (refund_flow_approve(&a->k, st->case_no, reason, id, pin, &r, st->msg, sizeof st->msg, &again) !=
+	    FLOW_NEXT) {
+		st->err = true;
+		if (again)
+			st->focus = 1;
 		return;
 	}
-	refund_send(a, &r);
+	send(a, &r);
 }
 
 static bool refund_act(app *a, action_id act)
 {
-	struct day_ctx *d = ctx(a);
+	refund_state *st = app_private(a);
 	switch (act) {
 	case ACT_NONE:
 		return true;
@@ -834,16 +756,16 @@ static bool refund_act(app *a, action_id act)
 		app_go(a, SCR_HOME);
 		return true;
 	case ACT_FIELD:
-		if (!d->rf_done)
-			d->rf_focus = (d->rf_focus + 1) % 3;
+		if (!st->done)
+			st->focus = (st->focus + 1) % 3;
 		return true;
 	case ACT_NEXT:
-		if (d->rf_done) {
+		if (st->done) {
 			app_go(a, SCR_HOME);
 			return true;
 		}
-		if (d->rf_focus < 2) {
-			d->rf_focus++;
+		if (st->focus < 2) {
+			st->focus++;
 			return true;
 		}
 		refund_approve(a);
@@ -853,6 +775,8 @@ static bool refund_act(app *a, action_id act)
 	}
 }
 
-const screen_ops scr_day = { SCR_DAY, 0, false, day_enter, NULL, day_draw, day_key, day_act };
-const screen_ops scr_timeline = { SCR_TIMELINE, 0, false, timeline_enter, NULL, timeline_draw, timeline_key, timeline_act };
-const screen_ops scr_refund = { SCR_REFUND, 0, false, refund_enter, NULL, refund_draw, refund_key, refund_act };
+const screen_ops scr_day = { SCR_DAY, sizeof(day_state), true, day_enter, day_leave, day_draw, day_key, day_act };
+const screen_ops scr_timeline = { SCR_TIMELINE, sizeof(timeline_state), false, timeline_enter, timeline_leave,
+				   timeline_draw, timeline_key, timeline_act };
+const screen_ops scr_refund = { SCR_REFUND, sizeof(refund_state), false, refund_enter, NULL, refund_draw,
+				 refund_key, refund_act };

@@ -21,7 +21,6 @@
 #include "tui/app/app.h"
 
 /* ---- supervisor (tui/screens/scr_super.c) ---- */
-void super_free(app *a);
 /* F8 at home on a case: cancel it and refund its verified payment, once a
  * supervisor (not the case's clerk, not the one asking) approves with id and
  * PIN on the approval screen. */
