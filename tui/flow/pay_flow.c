@@ -202,8 +202,8 @@ static flow_outcome resume_order(counter *k, case_flow *cs, bool *taken)
 	if (!attempt)
 		return FLOW_STAY;
 	cs->pay_attempt = attempt;
-	int st = (int)p.state;
-	if (st == PAY_CLOSED || st == PAY_REVOKED || st == PAY_PAYERROR || st < 0) {
+	pay_state st = p.state;
+	if (st == PAY_CLOSED || st == PAY_REVOKED || st == PAY_PAYERROR) {
 		cs->pay_attempt = attempt + 1;
 		return FLOW_STAY;
 	}
@@ -213,7 +213,7 @@ static flow_outcome resume_order(counter *k, case_flow *cs, bool *taken)
 	snprintf(cs->order.code_url, sizeof cs->order.code_url, "%s", code_url);
 	snprintf(cs->order.description, sizeof cs->order.description, "%s", cs->svc->label[LANG_ZH]);
 	cs->order.amount_fen = p.amount_fen;
-	cs->order.state = (pay_state)st;
+	cs->order.state = st;
 	/* the countdown: from when the order was recorded (within a second of
 	 * the time_expire the gateway was given) */
 	cs->order.expire_ms = p.created_ms + (int64_t)k->cfg->payment.order_expiry_minutes * 60000;
