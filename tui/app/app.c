@@ -1,8 +1,10 @@
 /* app: the loop and what it offers the screens. The loop draws, takes one
  * key (from the terminal or the script), and dispatches it to the screen or
  * the action table; it is the only place that waits, so a script key is taken
- * only when the program is idle. Screens change through app_go/app_return,
- * which give each screen its private state and take it back. */
+ * only when the program is idle. Only the loop changes screens: a handler
+ * asks for one (app_go, app_return) and the loop goes there before it draws,
+ * giving each screen its private state and taking it back (after htop's
+ * reactions: flows act, screens draw, the loop navigates). */
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,19 +122,35 @@ static void leave(app *a, screen_id from, screen_id to)
 
 void app_go(app *a, screen_id s)
 {
-	a->came_from = a->screen;
-	leave(a, a->screen, s);
-	a->screen = s;
-	if (screens[s]->private_size && !a->priv[s])
-		a->priv[s] = calloc(1, screens[s]->private_size);
-	if (screens[s]->enter)
-		screens[s]->enter(a);
+	a->go_to = s;
+	a->going = GO_ENTER;
 }
 
 void app_return(app *a, screen_id s)
 {
-	leave(a, a->screen, s);
-	a->screen = s;
+	a->go_to = s;
+	a->going = GO_RETURN;
+}
+
+/* Go where the handlers asked; a screen's enter may ask again (a step with
+ * nothing to do moves on), so until none does. The last request wins. */
+static void navigate(app *a)
+{
+	for (int hops = 0; a->going != GO_STAY && hops < 2 * SCR_COUNT; hops++) {
+		screen_id s = a->go_to;
+		bool enter = a->going == GO_ENTER;
+		a->going = GO_STAY;
+		if (enter)
+			a->came_from = a->screen;
+		leave(a, a->screen, s);
+		a->screen = s;
+		if (!enter)
+			continue;
+		if (screens[s]->private_size && !a->priv[s])
+			a->priv[s] = calloc(1, screens[s]->private_size);
+		if (screens[s]->enter)
+			screens[s]->enter(a);
+	}
 }
 
 void *app_private(app *a)
@@ -281,8 +299,10 @@ int app_run(app *a)
 {
 	int rc = 0;
 	a->last_key_ms = clock_now_ms();
+	a->screen = SCR_LOGIN;
 	app_go(a, SCR_LOGIN);
 	while (!a->quit && !term_stop_requested()) {
+		navigate(a);
 		app_watch_key(a);
 		app_redraw(a);
 		key_event ev;

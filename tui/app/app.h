@@ -166,6 +166,8 @@ struct app {
 	screen_id lock_from;
 	screen_id came_from;      /* the screen left by the last app_go */
 	void *priv[SCR_COUNT];    /* each screen's private state while it lives */
+	screen_id go_to;          /* where a handler asked to go (the loop goes) */
+	enum { GO_STAY, GO_ENTER, GO_RETURN } going;
 	int64_t last_key_ms;
 	bool quit;
 
@@ -191,10 +193,11 @@ struct app {
 
 /* Screens */
 extern const screen_ops *const screens[SCR_COUNT];
-/* Go to screen s: the screen left frees its private state (unless it keeps
- * it, or s is an overlay), s gets its own and is entered. */
+/* Ask the loop to go to screen s: the screen left frees its private state
+ * (unless it keeps it, or s is an overlay), s gets its own and is entered.
+ * Nothing changes until the handler returns; the last request wins. */
 void app_go(app *a, screen_id s);
-/* Back from an overlay (help, lock) to s as it was: not entered again. */
+/* The same, back from an overlay (help, lock) to s as it was: not entered again. */
 void app_return(app *a, screen_id s);
 /* The current screen's private state (private_size bytes, zeroed on first enter). */
 void *app_private(app *a);

@@ -687,8 +687,6 @@ void refund_start(app *a, const char *case_no)
 		return;
 	snprintf(a->go_case, sizeof a->go_case, "%s", case_no);
 	app_go(a, SCR_REFUND);
-	if (pending) /* approved before, the gateway did not answer: send it again */
-		send(a, &had);
 }
 
 static void refund_enter(app *a)
@@ -696,6 +694,11 @@ static void refund_enter(app *a)
 	refund_state *st = app_private(a);
 	snprintf(st->case_no, sizeof st->case_no, "%s", a->go_case);
 	st->pin.secret = true;
+	refund_rec had;
+	bool pending;
+	/* approved before, the gateway did not answer: send it again */
+	if (refund_flow_check(&a->k, st->case_no, &had, &pending) == FLOW_NEXT && pending)
+		send(a, &had);
 }
 
 static void refund_draw(app *a)
