@@ -22,6 +22,7 @@
 
 #include "core/base/clock.h"
 #include "db/db.h"
+#include "db/audit_log.h" /* dbi_audit_append_raw: a row of the test's own word */
 #include "db/migrate.h"
 #include "db/store.h" /* the connection, to read its per-connection pragmas */
 #include "db/repo/staff_repo.h"

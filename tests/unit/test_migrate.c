@@ -296,8 +296,8 @@ static void test_v4_payment_code_url(void **state)
 			 SQLITE_OK);
 	const char *first = "weixin://wxpay/bizpayurl?pr=first0001";
 	const char *second = "weixin://wxpay/bizpayurl?pr=second002";
-	assert_int_equal(db_audit_append(db, "clerk1", "payment.qr", a.case_no, first, &err), 0);
-	assert_int_equal(db_audit_append(db, "clerk1", "payment.qr", a.case_no, second, &err), 0);
+	assert_int_equal(db_audit_append(db, "clerk1", AUD_PAYMENT_QR, a.case_no, first, &err), 0);
+	assert_int_equal(db_audit_append(db, "clerk1", AUD_PAYMENT_QR, a.case_no, second, &err), 0);
 	audit_verify_result v4;
 	assert_int_equal(db_audit_verify(db, &v4, &err), 0);
 	db_close(db);
