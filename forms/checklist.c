@@ -16,16 +16,6 @@ static const char *const mark_keys[] = {
 	MATERIAL_MARKS(X)
 #undef X
 };
-static const char *const verdict_names[] = {
-#define X(e, name, key) name,
-	CHECKLIST_VERDICTS(X)
-#undef X
-};
-static const char *const verdict_keys[] = {
-#define X(e, name, key) key,
-	CHECKLIST_VERDICTS(X)
-#undef X
-};
 
 const char *material_mark_name(material_mark m)
 {
@@ -42,15 +32,7 @@ int material_mark_from_name(const char *s)
 	return names_index(mark_names, MARK_COUNT, s);
 }
 
-const char *checklist_verdict_name(checklist_verdict v)
-{
-	return (unsigned)v < CL_COUNT ? verdict_names[v] : "?";
-}
-
-const char *checklist_verdict_key(checklist_verdict v)
-{
-	return (unsigned)v < CL_COUNT ? verdict_keys[v] : "checklist.unknown";
-}
+ENUM_DEFINE_WORD_KEY(checklist_verdict, CHECKLIST_VERDICTS, "?", "checklist.unknown")
 
 checklist *checklist_new(const service *svc)
 {

@@ -21,26 +21,22 @@
 /* Every key the code looks up, straight from its tables, so a new reason or
  * step cannot ship without its text. */
 static const char *const required_keys[] = {
-#define K2(e, key) key,
-#define K3(e, name, key) key,
-	VAL_REASONS(K2)
-	RULE_VERDICTS(K2)
-	CASE_STEPS(K3)
-	CASE_STATUSES(K3)
-	CASE_DECISIONS(K3)
-	MATERIAL_MARKS(K3)
-	CHECKLIST_VERDICTS(K3)
-	STAFF_ROLES(K3)
-	FIELD_MESSAGES(K2)
-	TOKEN_STATUSES(K3)
-	TOKEN_STATES(K3)
-	TOKEN_REASONS(K3)
-	CERT_MATCHES(K3)
-	PAY_STATES(K3)
-	PAY_RESULTS(K3)
-	PAY_REFUND_STATES(K3)
-#undef K2
-#undef K3
+	VAL_REASONS(ENUM_COL2)
+	RULE_VERDICTS(ENUM_COL2)
+	CASE_STEPS(ENUM_COL3)
+	CASE_STATUSES(ENUM_COL3)
+	CASE_DECISIONS(ENUM_COL3)
+	MATERIAL_MARKS(ENUM_COL3)
+	CHECKLIST_VERDICTS(ENUM_COL3)
+	STAFF_ROLES(ENUM_COL3)
+	FIELD_MESSAGES(ENUM_COL2)
+	TOKEN_STATUSES(ENUM_COL3)
+	TOKEN_STATES(ENUM_COL3)
+	TOKEN_REASONS(ENUM_COL3)
+	CERT_MATCHES(ENUM_COL3)
+	PAY_STATES(ENUM_COL3)
+	PAY_RESULTS(ENUM_COL3)
+	PAY_REFUND_STATES(ENUM_COL3)
 	/* pinhash_acceptable()'s reason keys (core/pinhash.h has no table) */
 	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple",
 #define KIND(e, name) "kind." name,
