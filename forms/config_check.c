@@ -6,6 +6,7 @@
 #include "core/case/casefsm.h"
 #include "core/token/cert.h"
 #include "core/case/catalog.h"
+#include "core/case/party.h"
 #include "core/base/config.h"
 #include "core/pay/pay.h"
 #include "core/case/rules.h"
@@ -65,17 +66,34 @@ const char *const *config_required_string_keys(void)
 	return required_keys;
 }
 
-/* The party fields the case record stores (db/case_repo.h case_rec). */
-static const struct {
-	const char *id;
-	field_type type;
-} case_fields[] = {
-	{ "unit_name", FT_TEXT },
-	{ "uscc", FT_USCC },
-	{ "agent_name", FT_TEXT },
-	{ "agent_id_no", FT_RESIDENT_ID },
-	{ "agent_mobile", FT_MOBILE },
-};
+/* forms.ini against the party's table (core/case/party.h): every party field
+ * has its [field <id>] of the type the case stores, and a text field's
+ * max_chars fit its array even in 4-byte characters, so that what the clerk
+ * may type is never cut when the case keeps it. */
+static int party_fields_check(const char *dir, const form_spec *form, kerr *err)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/forms.ini", dir);
+	for (int i = 0; i < PF_COUNT; i++) {
+		party_field pf = (party_field)i;
+		const field_spec *f = form_field(form, party_field_name(pf));
+		if (!f)
+			return kerr_set(err, path, "no [field %s]; every case records it, add "
+					"the section", party_field_name(pf));
+		int want = field_type_from_name(party_field_type(pf));
+		if ((int)f->type != want)
+			return kerr_set(err, path, "[field %s] has type = %s; the case stores it "
+					"as type %s", f->id, field_type_name(f->type),
+					party_field_type(pf));
+		size_t room = party_field_size(pf) - 1;
+		if (f->type == FT_TEXT && (size_t)f->max_chars * 4 > room)
+			return kerr_set(err, path, "[field %s] has max_chars = %d; the case "
+					"keeps %zu bytes, which hold at most %zu characters of "
+					"4 bytes: make it at most %zu", f->id, f->max_chars, room,
+					room / 4, room / 4);
+	}
+	return 0;
+}
 
 static int missing_keys(const char *dir, lang l, const strings *s, const strings *other,
 			kerr *err)
@@ -138,22 +156,8 @@ int config_check_dir(const char *dir, config_summary *out, kerr *err)
 	/* the trainer's scenarios, played through the catalog, keys and rules */
 	if (scenario_check(dir, cat, err) < 0)
 		goto out;
-	for (size_t i = 0; i < sizeof case_fields / sizeof case_fields[0]; i++) {
-		const field_spec *f = form_field(form, case_fields[i].id);
-		char path[1024];
-		snprintf(path, sizeof path, "%s/forms.ini", dir);
-		if (!f) {
-			kerr_set(err, path, "no [field %s]; every case records it, add the "
-				 "section", case_fields[i].id);
-			goto out;
-		}
-		if (f->type != case_fields[i].type) {
-			kerr_set(err, path, "[field %s] has type = %s; the case stores it as "
-				 "type %s", f->id, field_type_name(f->type),
-				 field_type_name(case_fields[i].type));
-			goto out;
-		}
-	}
+	if (party_fields_check(dir, form, err) < 0)
+		goto out;
 	sum.platforms = cat->n_platforms;
 	sum.services = cat->n_services;
 	sum.materials = cat->n_materials;
