@@ -1,3 +1,24 @@
+/* core/pay: the case's fee taken as a WeChat Pay Native order. Screens and
+ * flows see only the payment ops table of pay.h; behind it either the demo
+ * gateway of trainer mode and tests or the WeChat Pay API v3 client, which
+ * signs its requests and verifies every answer with wxsign before it trusts a
+ * state. Money is integer 分; an order counts as paid only when a verified
+ * query says SUCCESS.
+ *
+ *   files          header   what they hold
+ *   pay.[ch]       public   this table; the ops table and its checking
+ *                           wrappers, states and results (word tables),
+ *                           trade and refund numbers, the clients' constructors
+ *   pay_demo.c     -        pay_demo_new(): the simulated gateway (pay.h)
+ *   pay_wechat.c   -        pay_wechat_new(): the v3 client over libcurl and
+ *                           cJSON, its answers parsed on their own (pay.h)
+ *   wxsign.[ch]    private  v3 request signatures, answer verification,
+ *                           secret files, the platform keys' keyring; only
+ *                           pay_wechat.c uses it (and its tests, the fuzz
+ *                           harness, the payment simulator)
+ *
+ * pay.h is the folder's public header; wxsign.h is private to it. */
+
 /* pay: taking the case's fee as a WeChat Pay Native order, behind an
  * operations table so that demo mode, tests and the real WeChat Pay v3 client
  * are interchangeable. A pay_dev is owned by whoever made it (pay_demo_new(),
