@@ -389,8 +389,10 @@ static int report_timeline(const args *a)
 		if (db_case_get(db, case_no, &c, &err) == 0)
 			printf("Case %s: %s by %s, %s at step %s; %s (%s), agent %s; fee %s yuan\n",
 			       case_no, c.service_id, c.clerk_id, case_status_name(c.status),
-			       case_step_name(c.last_step), c.unit_name[0] ? c.unit_name : "-",
-			       c.uscc[0] ? c.uscc : "-", c.agent_name[0] ? c.agent_name : "-",
+			       case_step_name(c.last_step),
+			       c.party.unit_name[0] ? c.party.unit_name : "-",
+			       c.party.uscc[0] ? c.party.uscc : "-",
+			       c.party.agent_name[0] ? c.party.agent_name : "-",
 			       fees_format_yuan(c.fee_fen, fee, sizeof fee));
 		printf("timeline: %zu entries\n", n);
 		for (size_t i = 0; i < n; i++) {

@@ -5,26 +5,7 @@
 
 #include "core/base/kini.h"
 
-static const char *const verdict_names[] = {
-#define X(e, name, key) name,
-	CHECKLIST_VERDICTS(X)
-#undef X
-};
-static const char *const verdict_keys[] = {
-#define X(e, name, key) key,
-	CHECKLIST_VERDICTS(X)
-#undef X
-};
-
-const char *checklist_verdict_name(checklist_verdict v)
-{
-	return (unsigned)v < CL_COUNT ? verdict_names[v] : "?";
-}
-
-const char *checklist_verdict_key(checklist_verdict v)
-{
-	return (unsigned)v < CL_COUNT ? verdict_keys[v] : "checklist.unknown";
-}
+ENUM_DEFINE_WORD_KEY(checklist_verdict, CHECKLIST_VERDICTS, "?", "checklist.unknown")
 
 checklist *checklist_new(const service *svc)
 {

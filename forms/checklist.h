@@ -32,15 +32,9 @@ typedef struct checklist {
 	X(CL_RONGQUE,    "rongque",    "checklist.rongque")    /* 容缺受理 possible */ \
 	X(CL_REFUSE,     "refuse",     "checklist.refuse")     /* 不予受理 + 一次性告知单 */
 
-typedef enum checklist_verdict {
-#define X(e, name, key) e,
-	CHECKLIST_VERDICTS(X)
-#undef X
-	CL_COUNT
-} checklist_verdict;
-
-const char *checklist_verdict_name(checklist_verdict v);
-const char *checklist_verdict_key(checklist_verdict v);
+/* checklist_verdict_name(), _key() ("?", "checklist.unknown" out of range),
+ * _from_name() (core/base/names.h). */
+ENUM_DECLARE_WORD_KEY(checklist_verdict, CHECKLIST_VERDICTS, CL_COUNT);
 
 /* One entry of the one-time notice: the material and what is wrong with it. */
 typedef struct notice_item {

@@ -6,6 +6,7 @@
 #include "core/case/casefsm.h"
 #include "core/token/cert.h"
 #include "core/case/catalog.h"
+#include "core/case/party.h"
 #include "core/base/config.h"
 #include "core/pay/pay.h"
 #include "core/case/rules.h"
@@ -21,26 +22,22 @@
 /* Every key the code looks up, straight from its tables, so a new reason or
  * step cannot ship without its text. */
 static const char *const required_keys[] = {
-#define K2(e, key) key,
-#define K3(e, name, key) key,
-	VAL_REASONS(K2)
-	RULE_VERDICTS(K2)
-	CASE_STEPS(K3)
-	CASE_STATUSES(K3)
-	CASE_DECISIONS(K3)
-	MATERIAL_MARKS(K3)
-	CHECKLIST_VERDICTS(K3)
-	STAFF_ROLES(K3)
-	FIELD_MESSAGES(K2)
-	TOKEN_STATUSES(K3)
-	TOKEN_STATES(K3)
-	TOKEN_REASONS(K3)
-	CERT_MATCHES(K3)
-	PAY_STATES(K3)
-	PAY_RESULTS(K3)
-	PAY_REFUND_STATES(K3)
-#undef K2
-#undef K3
+	VAL_REASONS(ENUM_COL2)
+	RULE_VERDICTS(ENUM_COL2)
+	CASE_STEPS(ENUM_COL3)
+	CASE_STATUSES(ENUM_COL3)
+	CASE_DECISIONS(ENUM_COL3)
+	MATERIAL_MARKS(ENUM_COL3)
+	CHECKLIST_VERDICTS(ENUM_COL3)
+	STAFF_ROLES(ENUM_COL3)
+	FIELD_MESSAGES(ENUM_COL2)
+	TOKEN_STATUSES(ENUM_COL3)
+	TOKEN_STATES(ENUM_COL3)
+	TOKEN_REASONS(ENUM_COL3)
+	CERT_MATCHES(ENUM_COL3)
+	PAY_STATES(ENUM_COL3)
+	PAY_RESULTS(ENUM_COL3)
+	PAY_REFUND_STATES(ENUM_COL3)
 	/* pinhash_acceptable()'s reason keys (core/audit/pinhash.h has no table) */
 	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple",
 #define KIND(e, name) "kind." name,
@@ -69,17 +66,34 @@ const char *const *config_required_string_keys(void)
 	return required_keys;
 }
 
-/* The party fields the case record stores (db/repo/case_repo.h case_rec). */
-static const struct {
-	const char *id;
-	field_type type;
-} case_fields[] = {
-	{ "unit_name", FT_TEXT },
-	{ "uscc", FT_USCC },
-	{ "agent_name", FT_TEXT },
-	{ "agent_id_no", FT_RESIDENT_ID },
-	{ "agent_mobile", FT_MOBILE },
-};
+/* forms.ini against the party's table (core/case/party.h): every party field
+ * has its [field <id>] of the type the case stores, and a text field's
+ * max_chars fit its array even in 4-byte characters, so that what the clerk
+ * may type is never cut when the case keeps it. */
+static int party_fields_check(const char *dir, const form_spec *form, kerr *err)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/forms.ini", dir);
+	for (int i = 0; i < PF_COUNT; i++) {
+		party_field pf = (party_field)i;
+		const field_spec *f = form_field(form, party_field_name(pf));
+		if (!f)
+			return kerr_set(err, path, "no [field %s]; every case records it, add "
+					"the section", party_field_name(pf));
+		int want = field_type_from_name(party_field_type(pf));
+		if ((int)f->type != want)
+			return kerr_set(err, path, "[field %s] has type = %s; the case stores it "
+					"as type %s", f->id, field_type_name(f->type),
+					party_field_type(pf));
+		size_t room = party_field_size(pf) - 1;
+		if (f->type == FT_TEXT && (size_t)f->max_chars * 4 > room)
+			return kerr_set(err, path, "[field %s] has max_chars = %d; the case "
+					"keeps %zu bytes, which hold at most %zu characters of "
+					"4 bytes: make it at most %zu", f->id, f->max_chars, room,
+					room / 4, room / 4);
+	}
+	return 0;
+}
 
 static int missing_keys(const char *dir, lang l, const strings *s, const strings *other,
 			kerr *err)
@@ -142,22 +156,8 @@ int config_check_dir(const char *dir, config_summary *out, kerr *err)
 	/* the trainer's scenarios, played through the catalog, keys and rules */
 	if (scenario_check(dir, cat, err) < 0)
 		goto out;
-	for (size_t i = 0; i < sizeof case_fields / sizeof case_fields[0]; i++) {
-		const field_spec *f = form_field(form, case_fields[i].id);
-		char path[1024];
-		snprintf(path, sizeof path, "%s/forms.ini", dir);
-		if (!f) {
-			kerr_set(err, path, "no [field %s]; every case records it, add the "
-				 "section", case_fields[i].id);
-			goto out;
-		}
-		if (f->type != case_fields[i].type) {
-			kerr_set(err, path, "[field %s] has type = %s; the case stores it as "
-				 "type %s", f->id, field_type_name(f->type),
-				 field_type_name(case_fields[i].type));
-			goto out;
-		}
-	}
+	if (party_fields_check(dir, form, err) < 0)
+		goto out;
 	sum.platforms = cat->n_platforms;
 	sum.services = cat->n_services;
 	sum.materials = cat->n_materials;

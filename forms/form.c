@@ -7,25 +7,8 @@
 #include "core/base/kini.h"
 #include "core/base/names.h"
 
-#define NAME2(e, name) name,
-static const char *const type_names[] = { FIELD_TYPES(NAME2) NULL };
-static const char *const message_keys[] = { FIELD_MESSAGES(NAME2) NULL };
-#undef NAME2
-
-int field_type_from_name(const char *s)
-{
-	return names_index(type_names, FT_COUNT, s);
-}
-
-const char *field_type_name(field_type t)
-{
-	return (unsigned)t < FT_COUNT ? type_names[t] : "?";
-}
-
-const char *field_message_key(field_message m)
-{
-	return (unsigned)m < FM_COUNT ? message_keys[m] : "field.unknown";
-}
+ENUM_DEFINE_WORD(field_type, FIELD_TYPES, "?")
+ENUM_DEFINE_KEY(field_message, FIELD_MESSAGES, "field.unknown")
 
 /* ---- loading ---- */
 
@@ -127,7 +110,7 @@ static int load_field(const kini_doc *d, const kini_section *s, field_spec *f, k
 		return kerr_setf(err, d->path, e->line, "required = '%s' is not allowed; use one "
 				 "of: yes, no", e->value);
 
-	const char *tn = type_names[t];
+	const char *tn = field_type_name(f->type);
 	if (key_for_type(d, s, "max_chars", f->type == FT_TEXT, tn, err) < 0 ||
 	    key_for_type(d, s, "min", f->type == FT_INT, tn, err) < 0 ||
 	    key_for_type(d, s, "max", f->type == FT_INT, tn, err) < 0 ||

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "core/base/err.h"
+#include "core/base/names.h"
 #include "core/base/strings.h"
 #include "core/case/validate.h"
 
@@ -23,15 +24,8 @@
 	X(FT_INT,         "int")         /* whole number in [min, max] */ \
 	X(FT_CHOICE,      "choice")      /* one of choices */
 
-typedef enum field_type {
-#define X(e, name) e,
-	FIELD_TYPES(X)
-#undef X
-	FT_COUNT
-} field_type;
-
-int field_type_from_name(const char *s);
-const char *field_type_name(field_type t);
+/* field_type_name(): the forms.ini word ("?" out of range); _from_name(). */
+ENUM_DECLARE_WORD(field_type, FIELD_TYPES, FT_COUNT);
 
 /* What form_check_field() says beyond the validators' reasons (VAL_REASONS), as
  * UI string keys. Parameters: {field} {len} {want_len} {pos} {got} {min} {max}
@@ -44,14 +38,8 @@ const char *field_type_name(field_type t);
 	X(FM_OUT_OF_RANGE, "field.out_of_range") /* {got} outside {min}..{max} */         \
 	X(FM_NOT_CHOICE,   "field.not_choice")   /* {got} is not one of {choices} */
 
-typedef enum field_message {
-#define X(e, key) e,
-	FIELD_MESSAGES(X)
-#undef X
-	FM_COUNT
-} field_message;
-
-const char *field_message_key(field_message m);
+/* field_message_key(): "field.unknown" out of range. */
+ENUM_DECLARE_KEY(field_message, FIELD_MESSAGES, FM_COUNT);
 
 typedef struct field_spec {
 	char *id;                 /* "unit_name", "uscc", "agent_mobile" ... */

@@ -430,22 +430,33 @@ static void header(writer *w, const char *title_key)
 	say(w, "slip.service", "service", d->svc->label[d->lang]);
 }
 
+/* How the papers print each party field, by core/case/party.h's table: the
+ * label's string key and its variable, whether it is masked (and how much of
+ * it stays visible), and whether the notice prints it too. */
+static const struct party_line {
+	const char *key, *var;
+	bool masked;
+	size_t keep_head, keep_tail;
+	bool on_notice;
+} party_lines[PF_COUNT] = {
+	[PF_UNIT_NAME] = { "slip.unit", "unit", false, 0, 0, true },
+	[PF_USCC] = { "slip.uscc", "uscc", false, 0, 0, true },
+	[PF_AGENT_NAME] = { "slip.agent", "name", false, 0, 0, true },
+	[PF_AGENT_ID_NO] = { "slip.agent_id", "id", true, 4, 4, false },
+	[PF_AGENT_MOBILE] = { "slip.mobile", "mobile", true, 3, 4, false },
+};
+
 static void party(writer *w, bool full)
 {
-	const slip_party *p = &w->d->party;
 	char mask[128];
-	if (p->unit_name && *p->unit_name)
-		say(w, "slip.unit", "unit", p->unit_name);
-	if (p->uscc && *p->uscc)
-		say(w, "slip.uscc", "uscc", p->uscc);
-	if (p->agent_name && *p->agent_name)
-		say(w, "slip.agent", "name", p->agent_name);
-	if (!full)
-		return;
-	if (p->agent_id_no && *p->agent_id_no)
-		say(w, "slip.agent_id", "id", slip_mask(p->agent_id_no, 4, 4, mask, sizeof mask));
-	if (p->agent_mobile && *p->agent_mobile)
-		say(w, "slip.mobile", "mobile", slip_mask(p->agent_mobile, 3, 4, mask, sizeof mask));
+	for (int i = 0; i < PF_COUNT; i++) {
+		const struct party_line *l = &party_lines[i];
+		const char *v = party_get(&w->d->party, (party_field)i);
+		if (!*v || (!full && !l->on_notice))
+			continue;
+		say(w, l->key, l->var,
+		    l->masked ? slip_mask(v, l->keep_head, l->keep_tail, mask, sizeof mask) : v);
+	}
 }
 
 static void footer(writer *w)
@@ -581,7 +592,7 @@ char *slip_render_receipt(const slip_data *d, kerr *err)
 	writer w;
 	memset(&w, 0, sizeof w);
 	w.d = d;
-	const slip_party *p = &d->party;
+	const case_party *p = &d->party;
 	char date[16] = "";
 	if (d->decision == DEC_RONGQUE)
 		civil_format(d->rongque_deadline, date, sizeof date);

@@ -4,7 +4,7 @@
  * of everything missing or defective, 行政许可法 Art. 32, for 不予受理). Every
  * word comes from kiosk-config/strings ("slip.*", "notice.*") and the catalog's
  * labels; the agent's ID number and mobile are printed masked. A slip_data only
- * borrows its pointers; the rendered text is malloc'd and the caller frees it. */
+ * borrows its pointers (the party it holds by value); the rendered text is malloc'd and the caller frees it. */
 #ifndef FORMS_SLIP_H
 #define FORMS_SLIP_H
 
@@ -16,20 +16,12 @@
 #include "core/case/catalog.h"
 #include "core/base/err.h"
 #include "core/case/fees.h"
+#include "core/case/party.h"
 #include "core/base/strings.h"
 #include "forms/checklist.h"
 
 /* Most display columns on a line (receipt printers are narrow). */
 #define SLIP_WIDTH 40
-
-/* The customer's side of the case, as stored (normalised) values. */
-typedef struct slip_party {
-	const char *unit_name;
-	const char *uscc;
-	const char *agent_name;
-	const char *agent_id_no;   /* printed masked: 1101**********0078 */
-	const char *agent_mobile;  /* bare 11 digits; printed masked: 138****8000 */
-} slip_party;
 
 typedef struct slip_data {
 	const strings *str;        /* the clerk's language */
@@ -40,7 +32,9 @@ typedef struct slip_data {
 
 	const service *svc;        /* required */
 	const char *case_no;       /* required */
-	slip_party party;
+	case_party party;          /* as stored (normalised); a copy, e.g. case_rec.party.
+				    * The agent's ID number and mobile are printed masked:
+				    * 1101**********0078, 138****8000; empty fields not at all */
 	case_decision decision;    /* receipt: DEC_ACCEPT or DEC_RONGQUE; the notice ignores it */
 	/* Missing and defective materials (checklist_result.notice). The receipt
 	 * prints the service's other materials as received; under 容缺受理 these

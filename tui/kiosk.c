@@ -29,9 +29,9 @@ static void progress(void *ui)
 static int check_ui_strings(const app *a, kerr *err)
 {
 	for (int i = 0; i < SCR_COUNT; i++)
-		if (!strings_get(a->k.str, screen_title_key((screen_id)i)))
+		if (!strings_get(a->k.str, screen_id_key((screen_id)i)))
 			return kerr_set(err, lang_name(a->k.lg), "UI string '%s' is missing from strings/%s.ini",
-					screen_title_key((screen_id)i), lang_name(a->k.lg));
+					screen_id_key((screen_id)i), lang_name(a->k.lg));
 	for (int i = 0; i < ACT_COUNT; i++) {
 		char help[96];
 		snprintf(help, sizeof help, "%s.help", actions[i].str_key);

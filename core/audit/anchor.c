@@ -14,16 +14,7 @@
 
 #include "core/base/civil.h"
 
-static const char *const count_names[AC_COUNT] = {
-#define X(e, name) name,
-	ANCHOR_COUNTS(X)
-#undef X
-};
-
-const char *anchor_count_name(anchor_count c)
-{
-	return (unsigned)c < AC_COUNT ? count_names[c] : "?";
-}
+ENUM_DEFINE_WORD(anchor_count, ANCHOR_COUNTS, "?")
 
 static bool kiosk_id_ok(const char *s, size_t n)
 {
@@ -98,9 +89,9 @@ int anchor_counts_format(const int64_t counts[AC_COUNT], char *buf, size_t n, ke
 	for (int i = 0; i < AC_COUNT; i++) {
 		if (counts[i] < 0)
 			return kerr_set(err, "anchor counts", "count %s is negative (%lld)",
-					count_names[i], (long long)counts[i]);
-		int w = snprintf(buf + used, n - used, "%s%s=%lld", i ? "," : "", count_names[i],
-				 (long long)counts[i]);
+					anchor_count_words[i], (long long)counts[i]);
+		int w = snprintf(buf + used, n - used, "%s%s=%lld", i ? "," : "",
+				 anchor_count_words[i], (long long)counts[i]);
 		if (w < 0 || (size_t)w >= n - used)
 			return kerr_set(err, "anchor counts", "the counts do not fit %zu bytes", n);
 		used += (size_t)w;
@@ -118,7 +109,7 @@ static int counts_parse_n(const char *s, size_t n, int64_t counts[AC_COUNT], con
 {
 	size_t pos = 0;
 	for (int i = 0; i < AC_COUNT; i++) {
-		const char *name = count_names[i];
+		const char *name = anchor_count_words[i];
 		size_t nl = strlen(name);
 		if (i > 0) {
 			if (pos >= n || s[pos] != ',')

@@ -22,6 +22,7 @@
 
 #include "core/audit/audit.h"
 #include "core/base/err.h"
+#include "core/base/names.h"
 #include "core/audit/kioskkey.h"
 
 /* The counts a v1 anchor signs, in their signed order. Changing this list
@@ -37,14 +38,8 @@
 	X(AC_DUE_FEN,   "due_fen")   /* fees due, 分 (db_report_daily) */         \
 	X(AC_PAID_FEN,  "paid_fen")  /* verified payments, 分 */
 
-typedef enum anchor_count {
-#define X(e, name) e,
-	ANCHOR_COUNTS(X)
-#undef X
-	AC_COUNT
-} anchor_count;
-
-const char *anchor_count_name(anchor_count c);
+/* anchor_count_name(): the word signed ("?" out of range); _from_name(). */
+ENUM_DECLARE_WORD(anchor_count, ANCHOR_COUNTS, AC_COUNT);
 
 #define ANCHOR_PREFIX      "kiosk-anchor v1"
 #define ANCHOR_KIOSK_MAX   24

@@ -1,3 +1,19 @@
+/* core/audit: what makes the record tamper-evident. Every business row is
+ * written with an audit row (db/ stores them) whose hash chains it to the row
+ * before; the supervisor closes a day by signing an anchor that pins the
+ * chain's head and the day's counts with the kiosk's own key; staff PINs are
+ * kept only as salted hashes. Pure computation and files under the data
+ * directory: no SQL here.
+ *
+ *   files          header  what they hold
+ *   audit.[ch]     public  this table; an audit row's canonical form and hash
+ *   anchor.[ch]    public  the signed day anchor as text: counts (word
+ *                          table), format, parse, sign, verify
+ *   kioskkey.[ch]  public  the kiosk's Ed25519 key in the data directory
+ *   pinhash.[ch]   public  staff PINs as scrypt hashes; which PINs are accepted
+ *
+ * Every header here is public. The folder depends on core/base only. */
+
 /* audit: the canonical form and hash of one audit-log row. Each row's hash is
  * SHA-256 over a length-prefixed encoding of its fields and the previous row's
  * hash, so changing, removing or reordering any row breaks every hash after it.

@@ -8,17 +8,7 @@
 #include "core/base/kini.h"
 #include "core/base/names.h"
 
-static const char *const lang_names[LANG_COUNT] = { "zh_CN", "en" };
-
-int lang_from_name(const char *name)
-{
-	return names_index(lang_names, LANG_COUNT, name);
-}
-
-const char *lang_name(lang l)
-{
-	return (unsigned)l < LANG_COUNT ? lang_names[l] : "?";
-}
+ENUM_DEFINE_WORD(lang, LANGS, "?")
 
 typedef struct str_ent {
 	char *key;
@@ -67,7 +57,7 @@ strings *strings_load(const char *config_dir, lang l, kerr *err)
 		return NULL;
 	}
 	char path[1024];
-	if (snprintf(path, sizeof path, "%s/strings/%s.ini", config_dir, lang_names[l]) >=
+	if (snprintf(path, sizeof path, "%s/strings/%s.ini", config_dir, lang_name(l)) >=
 	    (int)sizeof path) {
 		kerr_set(err, config_dir, "config directory path is too long");
 		return NULL;

@@ -8,12 +8,16 @@
 #include <stddef.h>
 
 #include "core/base/err.h"
+#include "core/base/names.h"
 
-typedef enum lang { LANG_ZH, LANG_EN, LANG_COUNT } lang;
+/* The languages of the UI, the first the default: enum, the name of its
+ * strings file. lang_name() ("?" out of range) and lang_from_name() (-1 for
+ * an unknown name) come from core/base/names.h. */
+#define LANGS(X)              \
+	X(LANG_ZH, "zh_CN")   \
+	X(LANG_EN, "en")
 
-/* "zh_CN" / "en" <-> lang; returns -1 for an unknown name. */
-int lang_from_name(const char *name);
-const char *lang_name(lang l);
+ENUM_DECLARE_WORD(lang, LANGS, LANG_COUNT);
 
 typedef struct strings strings;
 

@@ -2,59 +2,9 @@
 
 #include "core/base/names.h"
 
-#define NAMES(X_TABLE, T)                                      \
-	static const char *const T##_names[] = { X_TABLE(NAME_OF) }; \
-	static const char *const T##_keys[] = { X_TABLE(KEY_OF) };
-#define NAME_OF(e, name, key) name,
-#define KEY_OF(e, name, key) key,
-NAMES(CASE_STEPS, step)
-NAMES(CASE_STATUSES, status)
-NAMES(CASE_DECISIONS, decision)
-#undef NAME_OF
-#undef KEY_OF
-#undef NAMES
-
-static int find(const char *const *names, int n, const char *s)
-{
-	return names_index(names, n, s);
-}
-
-const char *case_step_name(case_step s)
-{
-	return (unsigned)s < STEP_COUNT ? step_names[s] : "none";
-}
-const char *case_step_key(case_step s)
-{
-	return (unsigned)s < STEP_COUNT ? step_keys[s] : "step.none";
-}
-int case_step_from_name(const char *s)
-{
-	return find(step_names, STEP_COUNT, s);
-}
-const char *case_status_name(case_status s)
-{
-	return (unsigned)s < CS_COUNT ? status_names[s] : "?";
-}
-const char *case_status_key(case_status s)
-{
-	return (unsigned)s < CS_COUNT ? status_keys[s] : "?";
-}
-int case_status_from_name(const char *s)
-{
-	return find(status_names, CS_COUNT, s);
-}
-const char *case_decision_name(case_decision d)
-{
-	return (unsigned)d < DEC_COUNT ? decision_names[d] : "?";
-}
-const char *case_decision_key(case_decision d)
-{
-	return (unsigned)d < DEC_COUNT ? decision_keys[d] : "?";
-}
-int case_decision_from_name(const char *s)
-{
-	return find(decision_names, DEC_COUNT, s);
-}
+ENUM_DEFINE_WORD_KEY(case_step, CASE_STEPS, "none", "step.none")
+ENUM_DEFINE_WORD_KEY(case_status, CASE_STATUSES, "?", "?")
+ENUM_DEFINE_WORD_KEY(case_decision, CASE_DECISIONS, "?", "?")
 
 bool case_step_applies(const service *svc, case_step step)
 {

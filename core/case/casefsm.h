@@ -8,9 +8,14 @@
 
 #include <stdbool.h>
 
+#include "core/base/names.h"
 #include "core/case/catalog.h"
 
-/* Steps in order; name is what the database stores, key the UI string. */
+/* Each table comes with <type>_name() (the word the database stores),
+ * <type>_key() (the UI string) and <type>_from_name() (-1 unknown), from
+ * core/base/names.h. Out of range: "?", except a step's "none" / "step.none". */
+
+/* Steps in order. */
 #define CASE_STEPS(X)                                           \
 	X(STEP_DETAILS,   "details",   "step.details")   /* unit and agent */ \
 	X(STEP_MATERIALS, "materials", "step.materials") /* checklist */       \
@@ -20,13 +25,7 @@
 	X(STEP_PAYMENT,   "payment",   "step.payment")   /* fee */             \
 	X(STEP_SLIP,      "slip",      "step.slip")      /* 受理回执 / 一次性告知单 */
 
-typedef enum case_step {
-#define X(e, name, key) e,
-	CASE_STEPS(X)
-#undef X
-	STEP_COUNT,
-	STEP_NONE = -1
-} case_step;
+ENUM_DECLARE_WORD_KEY(case_step, CASE_STEPS, STEP_COUNT, STEP_NONE = -1);
 
 /* Where a case stands; the outcome words of the counter. */
 #define CASE_STATUSES(X)                                           \
@@ -37,12 +36,7 @@ typedef enum case_step {
 	X(CS_COMPLETED, "completed", "status.completed") /* 办结 */      \
 	X(CS_CANCELLED, "cancelled", "status.cancelled") /* 已撤销 */
 
-typedef enum case_status {
-#define X(e, name, key) e,
-	CASE_STATUSES(X)
-#undef X
-	CS_COUNT
-} case_status;
+ENUM_DECLARE_WORD_KEY(case_status, CASE_STATUSES, CS_COUNT);
 
 #define CASE_DECISIONS(X)                                         \
 	X(DEC_NONE,    "none",    "decision.none")                    \
@@ -50,22 +44,7 @@ typedef enum case_status {
 	X(DEC_RONGQUE, "rongque", "decision.rongque") /* 容缺受理 */  \
 	X(DEC_REFUSE,  "refuse",  "decision.refuse")  /* 不予受理 */
 
-typedef enum case_decision {
-#define X(e, name, key) e,
-	CASE_DECISIONS(X)
-#undef X
-	DEC_COUNT
-} case_decision;
-
-const char *case_step_name(case_step s);
-const char *case_step_key(case_step s);
-int case_step_from_name(const char *s);
-const char *case_status_name(case_status s);
-const char *case_status_key(case_status s);
-int case_status_from_name(const char *s);
-const char *case_decision_name(case_decision d);
-const char *case_decision_key(case_decision d);
-int case_decision_from_name(const char *s);
+ENUM_DECLARE_WORD_KEY(case_decision, CASE_DECISIONS, DEC_COUNT);
 
 /* Does svc have this step at all? */
 bool case_step_applies(const service *svc, case_step step);

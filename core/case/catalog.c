@@ -9,37 +9,12 @@
 
 /* ---- name <-> enum ---- */
 
-#define NAME2(e, name) name,
-static const char *const kind_names[] = { SERVICE_KINDS(NAME2) NULL };
-static const char *const form_names[] = { MATERIAL_FORMS(NAME2) NULL };
-static const char *const seal_names[] = { SEAL_RULES(NAME2) NULL };
-static const char *const validity_names[] = { VALIDITY_RULES(NAME2) NULL };
-static const char *const fee_names[] = { FEE_ITEMS(NAME2) NULL };
-static const char *const token_names[] = { TOKEN_OPS(NAME2) NULL };
-#undef NAME2
-
-static int from_name(const char *const *names, int count, const char *s)
-{
-	return names_index(names, count, s);
-}
-
-static const char *to_name(const char *const *names, int count, int v)
-{
-	return names_at(names, count, v, "?");
-}
-
-int service_kind_from_name(const char *s) { return from_name(kind_names, SVC_KIND_COUNT, s); }
-const char *service_kind_name(service_kind k) { return to_name(kind_names, SVC_KIND_COUNT, (int)k); }
-int material_form_from_name(const char *s) { return from_name(form_names, MAT_FORM_COUNT, s); }
-const char *material_form_name(material_form f) { return to_name(form_names, MAT_FORM_COUNT, (int)f); }
-int seal_rule_from_name(const char *s) { return from_name(seal_names, SEAL_RULE_COUNT, s); }
-const char *seal_rule_name(seal_rule r) { return to_name(seal_names, SEAL_RULE_COUNT, (int)r); }
-int validity_rule_from_name(const char *s) { return from_name(validity_names, VALIDITY_RULE_COUNT, s); }
-const char *validity_rule_name(validity_rule r) { return to_name(validity_names, VALIDITY_RULE_COUNT, (int)r); }
-int fee_item_from_name(const char *s) { return from_name(fee_names, FEE_ITEM_COUNT, s); }
-const char *fee_item_name(fee_item f) { return to_name(fee_names, FEE_ITEM_COUNT, (int)f); }
-int token_op_from_name(const char *s) { return from_name(token_names, TOKEN_OP_COUNT, s); }
-const char *token_op_name(token_op o) { return to_name(token_names, TOKEN_OP_COUNT, (int)o); }
+ENUM_DEFINE_WORD(service_kind, SERVICE_KINDS, "?")
+ENUM_DEFINE_WORD(material_form, MATERIAL_FORMS, "?")
+ENUM_DEFINE_WORD(seal_rule, SEAL_RULES, "?")
+ENUM_DEFINE_WORD(validity_rule, VALIDITY_RULES, "?")
+ENUM_DEFINE_WORD(fee_item, FEE_ITEMS, "?")
+ENUM_DEFINE_WORD(token_op, TOKEN_OPS, "?")
 
 /* ---- lookups ---- */
 
@@ -136,12 +111,12 @@ void catalog_free(catalog *c)
 
 /* ---- helpers for loading ---- */
 
-static void join_names(const char *const *names, char *buf, size_t n)
+static void join_names(const char *const *names, int count, char *buf, size_t n)
 {
 	size_t used = 0;
 	buf[0] = '\0';
-	for (const char *const *p = names; *p && used < n; p++) {
-		int w = snprintf(buf + used, n - used, "%s%s", p == names ? "" : ", ", *p);
+	for (int i = 0; i < count && used < n; i++) {
+		int w = snprintf(buf + used, n - used, "%s%s", i ? ", " : "", names[i]);
 		if (w < 0)
 			break;
 		used += (size_t)w;
@@ -219,10 +194,10 @@ static int read_enum(const kini_doc *d, const kini_section *s, const char *key,
 	const kini_entry *e = kini_require(d, s, key, err);
 	if (!e)
 		return -1;
-	int v = from_name(names, count, e->value);
+	int v = names_index(names, count, e->value);
 	if (v < 0) {
 		char list[256];
-		join_names(names, list, sizeof list);
+		join_names(names, count, list, sizeof list);
 		return kerr_setf(err, d->path, e->line, "%s = '%s' is not allowed; use one "
 				 "of: %s", key, e->value, list);
 	}
@@ -297,13 +272,13 @@ static int read_enum_list(const kini_doc *d, const kini_section *s, const char *
 	char **items;
 	size_t n;
 	char list[256];
-	join_names(names, list, sizeof list);
+	join_names(names, count, list, sizeof list);
 	if (kini_split_list(e->value, &items, &n) < 0)
 		return kerr_setf(err, d->path, e->line, "%s: empty item in the list; write "
 				 "words separated by commas, from: %s", key, list);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		int v = from_name(names, count, items[i]);
+		int v = names_index(names, count, items[i]);
 		if (v < 0) {
 			rc = kerr_setf(err, d->path, e->line, "%s: '%s' is not allowed; use "
 				       "words from: %s", key, items[i], list);
@@ -359,8 +334,8 @@ static int load_materials(catalog *c, const kini_doc *d, kerr *err)
 		int form, seal;
 		if (read_texts(d, s, "label", true, m->label, err) < 0 ||
 		    read_texts(d, s, "note", false, m->note, err) < 0 ||
-		    read_enum(d, s, "form", form_names, MAT_FORM_COUNT, &form, err) < 0 ||
-		    read_enum(d, s, "seal", seal_names, SEAL_RULE_COUNT, &seal, err) < 0)
+		    read_enum(d, s, "form", material_form_words, MAT_FORM_COUNT, &form, err) < 0 ||
+		    read_enum(d, s, "seal", seal_rule_words, SEAL_RULE_COUNT, &seal, err) < 0)
 			return -1;
 		m->form = (material_form)form;
 		m->seal = (seal_rule)seal;
@@ -466,8 +441,8 @@ static int load_service(catalog *c, const kini_doc *d, const kini_section *s,
 	char kind_part[64];
 	snprintf(kind_part, sizeof kind_part, "%s", dot + 1);
 	char list[256];
-	join_names(kind_names, list, sizeof list);
-	int kind = from_name(kind_names, SVC_KIND_COUNT, kind_part);
+	join_names(service_kind_words, SVC_KIND_COUNT, list, sizeof list);
+	int kind = service_kind_from_name(kind_part);
 	if (kind < 0)
 		return kerr_setf(err, d->path, s->line, "[%s]: unknown service kind '%s'; "
 				 "use one of: %s", s->name, dot + 1, list);
@@ -493,7 +468,7 @@ static int load_service(catalog *c, const kini_doc *d, const kini_section *s,
 	const kini_entry *e = kini_require(d, s, "kind", err);
 	if (!e)
 		return -1;
-	if (from_name(kind_names, SVC_KIND_COUNT, e->value) < 0)
+	if (service_kind_from_name(e->value) < 0)
 		return kerr_setf(err, d->path, e->line, "kind = '%s' is not allowed; use one "
 				 "of: %s", e->value, list);
 	if (strcmp(e->value, kind_part) != 0)
@@ -507,17 +482,17 @@ static int load_service(catalog *c, const kini_doc *d, const kini_section *s,
 	    read_bool(d, s, "approval", &sv->approval_required, err) < 0)
 		return -1;
 	int v;
-	if (read_enum(d, s, "validity", validity_names, VALIDITY_RULE_COUNT, &v, err) < 0)
+	if (read_enum(d, s, "validity", validity_rule_words, VALIDITY_RULE_COUNT, &v, err) < 0)
 		return -1;
 	sv->validity = (validity_rule)v;
 
 	int items[(int)FEE_ITEM_COUNT + (int)TOKEN_OP_COUNT];
 	size_t n;
-	if (read_enum_list(d, s, "fees", fee_names, FEE_ITEM_COUNT, items, &n, err) < 0)
+	if (read_enum_list(d, s, "fees", fee_item_words, FEE_ITEM_COUNT, items, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		sv->fee_items |= 1u << items[i];
-	if (read_enum_list(d, s, "token", token_names, TOKEN_OP_COUNT, items, &n, err) < 0)
+	if (read_enum_list(d, s, "token", token_op_words, TOKEN_OP_COUNT, items, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		sv->token_ops[i] = (token_op)items[i];

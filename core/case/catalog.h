@@ -12,7 +12,12 @@
 #include <stdint.h>
 
 #include "core/base/err.h"
+#include "core/base/names.h"
 #include "core/base/strings.h"
+
+/* Each table below comes with its lookups (core/base/names.h): <type>_name(),
+ * the word the config uses ("?" out of range), and <type>_from_name(), -1 for
+ * an unknown word. */
 
 /* The kinds of service the counter handles; a service in the config names one. */
 #define SERVICE_KINDS(X)                 \
@@ -26,12 +31,7 @@
 	X(SVC_SEAL_UPGRADE, "seal_upgrade")  \
 	X(SVC_SEAL_RENEW,   "seal_renew")
 
-typedef enum service_kind {
-#define X(e, name) e,
-	SERVICE_KINDS(X)
-#undef X
-	SVC_KIND_COUNT
-} service_kind;
+ENUM_DECLARE_WORD(service_kind, SERVICE_KINDS, SVC_KIND_COUNT);
 
 /* How the customer must bring a material. */
 #define MATERIAL_FORMS(X)                         \
@@ -40,23 +40,13 @@ typedef enum service_kind {
 	X(MAT_ORIGINAL_OR_COPY, "original_or_copy") \
 	X(MAT_DEVICE,           "device") /* the USB key itself */
 
-typedef enum material_form {
-#define X(e, name) e,
-	MATERIAL_FORMS(X)
-#undef X
-	MAT_FORM_COUNT
-} material_form;
+ENUM_DECLARE_WORD(material_form, MATERIAL_FORMS, MAT_FORM_COUNT);
 
 #define SEAL_RULES(X)          \
 	X(SEAL_NONE,  "none")  \
 	X(SEAL_FRESH, "fresh") /* stamped with the unit's fresh seal (鲜章) */
 
-typedef enum seal_rule {
-#define X(e, name) e,
-	SEAL_RULES(X)
-#undef X
-	SEAL_RULE_COUNT
-} seal_rule;
+ENUM_DECLARE_WORD(seal_rule, SEAL_RULES, SEAL_RULE_COUNT);
 
 /* What happens to the certificate's validity. */
 #define VALIDITY_RULES(X)              \
@@ -66,12 +56,7 @@ typedef enum seal_rule {
 	X(VALIDITY_KEEP,   "keep")   /* the old certificate's validity (有效期不变) */  \
 	X(VALIDITY_SEAL,   "seal")   /* seal validity set to the certificate's */
 
-typedef enum validity_rule {
-#define X(e, name) e,
-	VALIDITY_RULES(X)
-#undef X
-	VALIDITY_RULE_COUNT
-} validity_rule;
+ENUM_DECLARE_WORD(validity_rule, VALIDITY_RULES, VALIDITY_RULE_COUNT);
 
 /* Fee items a service charges; amounts come from the holder type. */
 #define FEE_ITEMS(X)                  \
@@ -80,12 +65,7 @@ typedef enum validity_rule {
 	X(FEE_SEAL,    "seal")    /* per seal per year */                                \
 	X(FEE_REISSUE, "reissue") /* per key reissued */
 
-typedef enum fee_item {
-#define X(e, name) e,
-	FEE_ITEMS(X)
-#undef X
-	FEE_ITEM_COUNT
-} fee_item;
+ENUM_DECLARE_WORD(fee_item, FEE_ITEMS, FEE_ITEM_COUNT);
 
 /* Operations on the customer's key a service performs, in order. */
 #define TOKEN_OPS(X)                                  \
@@ -97,26 +77,7 @@ typedef enum fee_item {
 	X(TOP_ERASE,       "erase")       /* application erased (if key brought) */ \
 	X(TOP_REVOKE_OLD,  "revoke_old")  /* previous certificate revoked */
 
-typedef enum token_op {
-#define X(e, name) e,
-	TOKEN_OPS(X)
-#undef X
-	TOKEN_OP_COUNT
-} token_op;
-
-/* Name <-> enum for each table above; -1 for an unknown name. */
-int service_kind_from_name(const char *s);
-const char *service_kind_name(service_kind k);
-int material_form_from_name(const char *s);
-const char *material_form_name(material_form f);
-int seal_rule_from_name(const char *s);
-const char *seal_rule_name(seal_rule r);
-int validity_rule_from_name(const char *s);
-const char *validity_rule_name(validity_rule r);
-int fee_item_from_name(const char *s);
-const char *fee_item_name(fee_item f);
-int token_op_from_name(const char *s);
-const char *token_op_name(token_op o);
+ENUM_DECLARE_WORD(token_op, TOKEN_OPS, TOKEN_OP_COUNT);
 
 typedef struct material {
 	char *id;                 /* "app_form" */

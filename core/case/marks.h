@@ -7,21 +7,16 @@
 #ifndef CORE_CASE_MARKS_H
 #define CORE_CASE_MARKS_H
 
+#include "core/base/names.h"
+
 #define MATERIAL_MARKS(X)                                       \
 	X(MARK_UNSET,     "unset",     "mark.unset")            \
 	X(MARK_RECEIVED,  "received",  "mark.received")         \
 	X(MARK_MISSING,   "missing",   "mark.missing")          \
 	X(MARK_DEFECTIVE, "defective", "mark.defective")
 
-typedef enum material_mark {
-#define X(e, name, key) e,
-	MATERIAL_MARKS(X)
-#undef X
-	MARK_COUNT
-} material_mark;
-
-const char *material_mark_name(material_mark m);   /* "?" out of range */
-const char *material_mark_key(material_mark m);    /* "mark.unknown" out of range */
-int material_mark_from_name(const char *s);        /* -1 unknown or NULL */
+/* material_mark_name() ("?" out of range), _key() ("mark.unknown"),
+ * _from_name() (-1 unknown or NULL) */
+ENUM_DECLARE_WORD_KEY(material_mark, MATERIAL_MARKS, MARK_COUNT);
 
 #endif

@@ -5,16 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const verdict_keys[] = {
-#define X(e, key) key,
-	RULE_VERDICTS(X)
-#undef X
-};
-
-const char *rule_verdict_key(rule_verdict v)
-{
-	return (unsigned)v < RULE_VERDICT_COUNT ? verdict_keys[v] : "rule.unknown";
-}
+ENUM_DEFINE_KEY(rule_verdict, RULE_VERDICTS, "rule.unknown")
 
 long rules_days_left(long today, long not_after)
 {

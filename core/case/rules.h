@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "core/case/catalog.h"
+#include "core/base/names.h"
 
 
 #define RULE_VERDICTS(X)                                                          \
@@ -19,14 +20,8 @@
 	X(RULE_EXPIRED,        "rule.expired")        /* certificate expired {expiry} */ \
 	X(RULE_KEY_REQUIRED,   "rule.key_required")   /* this service needs the key */
 
-typedef enum rule_verdict {
-#define X(e, key) e,
-	RULE_VERDICTS(X)
-#undef X
-	RULE_VERDICT_COUNT
-} rule_verdict;
-
-const char *rule_verdict_key(rule_verdict v);
+/* rule_verdict_key(): the UI string, "rule.unknown" out of range. */
+ENUM_DECLARE_KEY(rule_verdict, RULE_VERDICTS, RULE_VERDICT_COUNT);
 
 /* Days of validity left: expiry day minus today (0 on the expiry day, negative after). */
 long rules_days_left(long today, long not_after);

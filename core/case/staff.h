@@ -4,20 +4,15 @@
 #ifndef CORE_STAFF_H
 #define CORE_STAFF_H
 
+#include "core/base/names.h"
+
 #define STAFF_ROLES(X)                                             \
 	X(ROLE_CLERK,      "clerk",      "role.clerk")      /* 窗口经办 */ \
 	X(ROLE_SUPERVISOR, "supervisor", "role.supervisor") /* 值班主管 */ \
 	X(ROLE_TRAINER,    "trainer",    "role.trainer")    /* 培训师 */
 
-typedef enum staff_role {
-#define X(e, name, key) e,
-	STAFF_ROLES(X)
-#undef X
-	ROLE_COUNT
-} staff_role;
-
-int staff_role_from_name(const char *s);
-const char *staff_role_name(staff_role r);
-const char *staff_role_key(staff_role r);
+/* staff_role_name() is the word stored, _key() the UI string ("?" out of
+ * range), _from_name() -1 for an unknown word (core/base/names.h). */
+ENUM_DECLARE_WORD_KEY(staff_role, STAFF_ROLES, ROLE_COUNT);
 
 #endif

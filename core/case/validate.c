@@ -21,17 +21,9 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *val_reason_key(val_reason r)
-{
-	static const char *const keys[] = {
-#define X(name, key) [name] = key,
-		VAL_REASONS(X)
-#undef X
-	};
-	if ((unsigned)r >= VAL_REASON_COUNT)
-		return "val.unknown";
-	return keys[r];
-}
+#include "core/base/names.h"
+
+ENUM_DEFINE_KEY(val_reason, VAL_REASONS, "val.unknown")
 
 /* ---- characters -------------------------------------------------------- */
 

@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include "core/base/names.h"
+
 /* Reason codes, declared once: enum name and the UI string key that explains it.
  * String parameters available to every message: {field} {len} {want_len} {pos}
  * {got} {want} {date}. */
@@ -23,12 +25,9 @@
 	X(VAL_FUTURE_DATE, "val.future_date") /* date of birth {date} after today */ \
 	X(VAL_MOBILE,      "val.mobile")      /* not 1[3-9] + 9 digits after cleanup */
 
-typedef enum val_reason {
-#define X(name, key) name,
-	VAL_REASONS(X)
-#undef X
-	VAL_REASON_COUNT
-} val_reason;
+/* val_reason_key(): UI string key of a reason ("val.check"), "val.unknown"
+ * out of range. */
+ENUM_DECLARE_KEY(val_reason, VAL_REASONS, VAL_REASON_COUNT);
 
 typedef struct val_result {
 	val_reason reason;
@@ -40,9 +39,6 @@ typedef struct val_result {
 	char date[11];    /* YYYY-MM-DD for date reasons */
 	char norm[24];    /* normalised value on success (upper-cased, mobile stripped) */
 } val_result;
-
-/* UI string key of a reason ("val.check"). */
-const char *val_reason_key(val_reason r);
 
 /* Unified social credit code: 18 of 0-9 A-H J-N P-R T U W-Y, check at 18, and
  * the organisation code in positions 9-17 carries its own valid check. Lower

@@ -12,86 +12,13 @@
 #include "core/base/kini.h"
 #include "core/base/names.h"
 
-static const char *const state_names[] = {
-#define X(e, word, key) word,
-	PAY_STATES(X)
-#undef X
-};
-static const char *const state_keys[] = {
-#define X(e, word, key) key,
-	PAY_STATES(X)
-#undef X
-};
-static const char *const result_names[] = {
-#define X(e, name, key) name,
-	PAY_RESULTS(X)
-#undef X
-};
-static const char *const result_keys[] = {
-#define X(e, name, key) key,
-	PAY_RESULTS(X)
-#undef X
-};
-
-static const char *const refund_names[] = {
-#define X(e, word, key) word,
-	PAY_REFUND_STATES(X)
-#undef X
-};
-static const char *const refund_keys[] = {
-#define X(e, word, key) key,
-	PAY_REFUND_STATES(X)
-#undef X
-};
-
-const char *pay_refund_state_name(pay_refund_state s)
-{
-	return names_at(refund_names, PAY_REFUND_STATE_COUNT, (int)s, "?");
-}
-
-const char *pay_refund_state_key(pay_refund_state s)
-{
-	return names_at(refund_keys, PAY_REFUND_STATE_COUNT, (int)s, "pay.refund.abnormal");
-}
-
-int pay_refund_state_from_name(const char *s)
-{
-	return names_index(refund_names, PAY_REFUND_STATE_COUNT, s);
-}
-
-const char *pay_state_name(pay_state s)
-{
-	return names_at(state_names, PAY_STATE_COUNT, (int)s, "?");
-}
-
-const char *pay_state_key(pay_state s)
-{
-	return names_at(state_keys, PAY_STATE_COUNT, (int)s, "pay.state.notfound");
-}
-
-int pay_state_from_name(const char *s)
-{
-	return names_index(state_names, PAY_STATE_COUNT, s);
-}
+ENUM_DEFINE_WORD_KEY(pay_state, PAY_STATES, "?", "pay.state.notfound")
+ENUM_DEFINE_WORD_KEY(pay_result, PAY_RESULTS, "?", "pay.result.gateway")
+ENUM_DEFINE_WORD_KEY(pay_refund_state, PAY_REFUND_STATES, "?", "pay.refund.abnormal")
 
 bool pay_state_pending(pay_state s)
 {
 	return s == PAY_NOTPAY || s == PAY_USERPAYING;
-}
-
-const char *pay_result_name(pay_result r)
-{
-	return names_at(result_names, PR_COUNT, (int)r, "?");
-}
-
-const char *pay_result_key(pay_result r)
-{
-	return names_at(result_keys, PR_COUNT, (int)r, "pay.result.gateway");
-}
-
-int pay_result_from_name(const char *s)
-{
-	return names_index(result_names, PR_COUNT, s);
 }
 
 /* ---- trade numbers ---- */

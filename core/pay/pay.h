@@ -1,3 +1,24 @@
+/* core/pay: the case's fee taken as a WeChat Pay Native order. Screens and
+ * flows see only the payment ops table of pay.h; behind it either the demo
+ * gateway of trainer mode and tests or the WeChat Pay API v3 client, which
+ * signs its requests and verifies every answer with wxsign before it trusts a
+ * state. Money is integer 分; an order counts as paid only when a verified
+ * query says SUCCESS.
+ *
+ *   files          header   what they hold
+ *   pay.[ch]       public   this table; the ops table and its checking
+ *                           wrappers, states and results (word tables),
+ *                           trade and refund numbers, the clients' constructors
+ *   pay_demo.c     -        pay_demo_new(): the simulated gateway (pay.h)
+ *   pay_wechat.c   -        pay_wechat_new(): the v3 client over libcurl and
+ *                           cJSON, its answers parsed on their own (pay.h)
+ *   wxsign.[ch]    private  v3 request signatures, answer verification,
+ *                           secret files, the platform keys' keyring; only
+ *                           pay_wechat.c uses it (and its tests, the fuzz
+ *                           harness, the payment simulator)
+ *
+ * pay.h is the folder's public header; wxsign.h is private to it. */
+
 /* pay: taking the case's fee as a WeChat Pay Native order, behind an
  * operations table so that demo mode, tests and the real WeChat Pay v3 client
  * are interchangeable. A pay_dev is owned by whoever made it (pay_demo_new(),
@@ -18,6 +39,11 @@
 
 #include "core/base/config.h"
 #include "core/base/err.h"
+#include "core/base/names.h"
+
+/* Each table comes with <type>_name() (its word), <type>_key() (its UI
+ * string) and <type>_from_name() (-1 unknown) from core/base/names.h; out of
+ * range the name is "?" and the key that of NOTFOUND, GATEWAY or ABNORMAL. */
 
 /* An order's state: enum, WeChat's trade_state word, UI string key.
  * NOTFOUND is not a trade_state: it stands for the gateway's ORDER_NOT_EXIST
@@ -32,16 +58,8 @@
 	X(PAY_PAYERROR,   "PAYERROR",   "pay.state.payerror")   /* the bank refused */ \
 	X(PAY_NOTFOUND,   "NOTFOUND",   "pay.state.notfound")
 
-typedef enum pay_state {
-#define X(e, word, key) e,
-	PAY_STATES(X)
-#undef X
-	PAY_STATE_COUNT
-} pay_state;
+ENUM_DECLARE_WORD_KEY(pay_state, PAY_STATES, PAY_STATE_COUNT);
 
-const char *pay_state_name(pay_state s);   /* WeChat's word, "NOTPAY" */
-const char *pay_state_key(pay_state s);
-int pay_state_from_name(const char *s);
 /* Can this state still change without the kiosk doing anything (NOTPAY,
  * USERPAYING)? False: polling stops and the screen acts on the state. */
 bool pay_state_pending(pay_state s);
@@ -60,16 +78,7 @@ bool pay_state_pending(pay_state s);
 	X(PR_NOT_SUPPORTED, "not_supported", "pay.result.not_supported")                  \
 	X(PR_REFUSED,       "refused",       "pay.result.refused")       /* gateway said no: settings, rules */
 
-typedef enum pay_result {
-#define X(e, name, key) e,
-	PAY_RESULTS(X)
-#undef X
-	PR_COUNT
-} pay_result;
-
-const char *pay_result_name(pay_result r);
-const char *pay_result_key(pay_result r);
-int pay_result_from_name(const char *s);
+ENUM_DECLARE_WORD_KEY(pay_result, PAY_RESULTS, PR_COUNT);
 
 #define PAY_TRADE_NO_MIN    6
 #define PAY_TRADE_NO_MAX    32
@@ -160,16 +169,8 @@ int pay_trade_no(const char *case_no, int attempt, char out[PAY_TRADE_NO_MAX + 1
 	X(PAY_REFUND_CLOSED,     "CLOSED",     "pay.refund.closed")                  \
 	X(PAY_REFUND_ABNORMAL,   "ABNORMAL",   "pay.refund.abnormal")  /* the customer's card refused it */
 
-typedef enum pay_refund_state {
-#define X(e, word, key) e,
-	PAY_REFUND_STATES(X)
-#undef X
-	PAY_REFUND_STATE_COUNT
-} pay_refund_state;
+ENUM_DECLARE_WORD_KEY(pay_refund_state, PAY_REFUND_STATES, PAY_REFUND_STATE_COUNT);
 
-const char *pay_refund_state_name(pay_refund_state s);
-const char *pay_refund_state_key(pay_refund_state s);
-int pay_refund_state_from_name(const char *s);
 
 #define PAY_REFUND_NO_MAX     64
 #define PAY_REFUND_REASON_MAX 80   /* bytes; shown to the customer */
@@ -216,13 +217,15 @@ pay_dev *pay_wechat_new(const kiosk_payment_cfg *cfg, kerr *err);
  * WeChat client or a value is out of range. */
 int pay_wechat_set_limits(pay_dev *dev, int tries, long timeout_ms, long backoff_ms, kerr *err);
 
-/* Which call an answer belongs to. */
-typedef enum pay_wx_call {
-	PAY_WX_CREATE,
-	PAY_WX_QUERY,
-	PAY_WX_CLOSE,
-	PAY_WX_REFUND,
-} pay_wx_call;
+/* Which call an answer belongs to: enum, the words the client's messages
+ * name it by (pay_wx_call_name(), "refund" out of range). */
+#define PAY_WX_CALLS(X)                        \
+	X(PAY_WX_CREATE, "create order")       \
+	X(PAY_WX_QUERY,  "query order")        \
+	X(PAY_WX_CLOSE,  "close order")        \
+	X(PAY_WX_REFUND, "refund")
+
+ENUM_DECLARE_WORD(pay_wx_call, PAY_WX_CALLS, PAY_WX_CALL_COUNT);
 
 /* Read the body of a verified answer (what the client does after the
  * signature check; on its own for the fuzz harness). out_trade_no is the

@@ -57,19 +57,7 @@ static void copy_str(char *dst, size_t n, const char *src)
 
 /* ---- answers: parsing (on its own for the fuzz harness) ---- */
 
-static const char *call_verb(pay_wx_call call)
-{
-	switch (call) {
-	case PAY_WX_CREATE:
-		return "create order";
-	case PAY_WX_QUERY:
-		return "query order";
-	case PAY_WX_CLOSE:
-		return "close order";
-	default:
-		return "refund";
-	}
-}
+ENUM_DEFINE_WORD(pay_wx_call, PAY_WX_CALLS, "refund")
 
 /* WeChat's message, safe to show: valid UTF-8 without control characters,
  * cut at a character boundary. */
@@ -242,7 +230,7 @@ static pay_result error_body(pay_wx_call call, long status, const cJSON *j, cons
 	const char *msg = j ? jstr(j, "message") : NULL;
 	if (!code || !printable_id(code, 64)) {
 		kerr_set(err, no, "%s: WeChat Pay answered HTTP %ld without an error code",
-			 call_verb(call), status);
+			 pay_wx_call_name(call), status);
 		return status >= 500 ? PR_GATEWAY : PR_REFUSED;
 	}
 	char text[MESSAGE_SHOWN + 1] = "";
@@ -254,14 +242,15 @@ static pay_result error_body(pay_wx_call call, long status, const cJSON *j, cons
 		copy_str(o->out_trade_no, sizeof o->out_trade_no, no ? no : "");
 		return PR_OK;
 	}
-	kerr_set(err, no, "%s: WeChat Pay answered HTTP %ld %s: %s%s", call_verb(call), status,
-		 code, text[0] ? text : "(no message)", code_hint(code));
+	kerr_set(err, no, "%s: WeChat Pay answered HTTP %ld %s: %s%s", pay_wx_call_name(call),
+		 status, code, text[0] ? text : "(no message)", code_hint(code));
 	return r;
 }
 
 static pay_result gateway_fault(kerr *err, const char *no, pay_wx_call call, const char *what)
 {
-	kerr_set(err, no, "%s: the gateway's answer %s; it was not used", call_verb(call), what);
+	kerr_set(err, no, "%s: the gateway's answer %s; it was not used", pay_wx_call_name(call),
+		 what);
 	return PR_GATEWAY;
 }
 
@@ -373,7 +362,7 @@ pay_result pay_wechat_parse(pay_wx_call call, long status, const char *body, siz
 		r = error_body(call, status, cJSON_IsObject(j) ? j : NULL, no, o, err);
 	} else {
 		kerr_set(err, no, "%s: WeChat Pay answered HTTP %ld, which is not an answer of "
-			 "the API", call_verb(call), status);
+			 "the API", pay_wx_call_name(call), status);
 		r = PR_GATEWAY;
 	}
 	cJSON_Delete(j);
@@ -488,7 +477,7 @@ static pay_result exchange(wx_pay *w, const char *method, const char *path_q, co
 	if (!url || !signed_url) {
 		free(url);
 		free(signed_url);
-		kerr_set(err, no, "%s: out of memory", call_verb(call));
+		kerr_set(err, no, "%s: out of memory", pay_wx_call_name(call));
 		return PR_NETWORK;
 	}
 	snprintf(url, ul, "%s%s", w->base, path_q);
@@ -517,7 +506,8 @@ static pay_result exchange(wx_pay *w, const char *method, const char *path_q, co
 				     (long long)(clock_now_ms() / 1000), nonce, auth + al,
 				     sizeof auth - al, err) != 0) {
 			if (!err || !err->msg[0])
-				kerr_set(err, no, "%s: could not sign the request", call_verb(call));
+				kerr_set(err, no, "%s: could not sign the request",
+					 pay_wx_call_name(call));
 			r = PR_INVALID;
 			goto out;
 		}
@@ -532,7 +522,7 @@ static pay_result exchange(wx_pay *w, const char *method, const char *path_q, co
 			if (!tmp) {
 				curl_slist_free_all(hdr);
 				OPENSSL_cleanse(auth, sizeof auth);
-				kerr_set(err, no, "%s: out of memory", call_verb(call));
+				kerr_set(err, no, "%s: out of memory", pay_wx_call_name(call));
 				r = PR_NETWORK;
 				goto out;
 			}
@@ -560,7 +550,7 @@ static pay_result exchange(wx_pay *w, const char *method, const char *path_q, co
 		OPENSSL_cleanse(auth, sizeof auth);
 		if (h->too_big) {
 			kerr_set(err, no, "%s: the answer is over %d bytes, which no gateway answer is",
-				 call_verb(call), BODY_MAX);
+				 pay_wx_call_name(call), BODY_MAX);
 			r = PR_GATEWAY;
 			goto out;
 		}
@@ -580,12 +570,12 @@ static pay_result exchange(wx_pay *w, const char *method, const char *path_q, co
 	}
 	if (r == PR_NETWORK)
 		kerr_set(err, no, "%s: no answer from WeChat Pay at %s after %d %s (%s); try again, "
-			 "the order number stays the same", call_verb(call), w->base, tries_done,
-			 tries_done == 1 ? "try" : "tries", why[0] ? why : "out of time");
+			 "the order number stays the same", pay_wx_call_name(call), w->base,
+			 tries_done, tries_done == 1 ? "try" : "tries", why[0] ? why : "out of time");
 	else
 		kerr_set(err, no, "%s: WeChat Pay was busy (%s) after %d %s; try again in a moment, "
-			 "the order number stays the same", call_verb(call), why, tries_done,
-			 tries_done == 1 ? "try" : "tries");
+			 "the order number stays the same", pay_wx_call_name(call), why,
+			 tries_done, tries_done == 1 ? "try" : "tries");
 out:
 	free(url);
 	free(signed_url);
@@ -635,8 +625,8 @@ static pay_result answer(wx_pay *w, pay_result got, wx_http *h, pay_wx_call call
 		 * nothing unverified may put words on the clerk's screen. */
 		bool rid = id_text(h->request_id, 64, false);
 		kerr_set(err, no, "%s: the answer (HTTP %ld%s%s) failed verification: %s%s%s; it is "
-			 "not trusted and nothing in it was used", call_verb(call), h->status,
-			 rid ? ", Request-ID " : "", rid ? h->request_id : "", verr.where,
+			 "not trusted and nothing in it was used", pay_wx_call_name(call),
+			 h->status, rid ? ", Request-ID " : "", rid ? h->request_id : "", verr.where,
 			 verr.where[0] ? ": " : "", verr.msg);
 		return PR_UNVERIFIED;
 	}

@@ -13,26 +13,7 @@
 #include "core/base/names.h"
 #include "core/case/validate.h"
 
-static const char *const match_names[] = {
-#define X(e, name, key) name,
-	CERT_MATCHES(X)
-#undef X
-};
-static const char *const match_keys[] = {
-#define X(e, name, key) key,
-	CERT_MATCHES(X)
-#undef X
-};
-
-const char *cert_match_name(cert_match m)
-{
-	return names_at(match_names, CERT_MATCH_COUNT, (int)m, "?");
-}
-
-const char *cert_match_key(cert_match m)
-{
-	return names_at(match_keys, CERT_MATCH_COUNT, (int)m, "cert.match.both_differ");
-}
+ENUM_DEFINE_WORD_KEY(cert_match, CERT_MATCHES, "?", "cert.match.both_differ")
 
 /* One subject attribute as UTF-8 into out; false when absent or too long. */
 static bool name_entry(const X509_NAME *n, int nid, char *out, size_t cap)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "core/base/err.h"
+#include "core/base/names.h"
 #include "core/token/token.h"
 
 typedef struct cert_info {
@@ -29,22 +30,16 @@ typedef struct cert_info {
 int cert_parse(const unsigned char *der, size_t len, cert_info *out, kerr *err);
 
 /* How the certificate compares with a case: enum, name, UI string key (the
- * strings take {cert_unit}, {cert_uscc}, {case_unit}, {case_uscc}). */
+ * strings take {cert_unit}, {cert_uscc}, {case_unit}, {case_uscc}), with
+ * cert_match_name(), _key() and _from_name() from core/base/names.h (out of
+ * range: "?" and both_differ's key). */
 #define CERT_MATCHES(X)                                                    \
 	X(CERT_MATCH,         "match",         "cert.match.match")         \
 	X(CERT_UNIT_DIFFERS,  "unit_differs",  "cert.match.unit_differs")  \
 	X(CERT_USCC_DIFFERS,  "uscc_differs",  "cert.match.uscc_differs")  \
 	X(CERT_BOTH_DIFFER,   "both_differ",   "cert.match.both_differ")
 
-typedef enum cert_match {
-#define X(e, name, key) e,
-	CERT_MATCHES(X)
-#undef X
-	CERT_MATCH_COUNT
-} cert_match;
-
-const char *cert_match_name(cert_match m);
-const char *cert_match_key(cert_match m);
+ENUM_DECLARE_WORD_KEY(cert_match, CERT_MATCHES, CERT_MATCH_COUNT);
 
 /* Compare with the case's unit name and USCC. Unit names are compared after
  * trimming spaces and folding full-width brackets and ASCII case (the

@@ -12,31 +12,7 @@
 #include "core/base/names.h"
 #include "core/case/validate.h"
 
-static const char *const status_names[] = {
-#define X(e, name, key) name,
-	TOKEN_STATUSES(X)
-#undef X
-};
-static const char *const status_keys[] = {
-#define X(e, name, key) key,
-	TOKEN_STATUSES(X)
-#undef X
-};
-
-const char *token_status_name(token_status s)
-{
-	return names_at(status_names, TOK_STATUS_COUNT, (int)s, "?");
-}
-
-const char *token_status_key(token_status s)
-{
-	return names_at(status_keys, TOK_STATUS_COUNT, (int)s, "token.status.io_error");
-}
-
-int token_status_from_name(const char *s)
-{
-	return names_index(status_names, TOK_STATUS_COUNT, s);
-}
+ENUM_DEFINE_WORD_KEY(token_status, TOKEN_STATUSES, "?", "token.status.io_error")
 
 void token_info_clear(token_info *i)
 {

@@ -56,9 +56,11 @@
 #include <stddef.h>
 
 #include "core/base/err.h"
+#include "core/base/names.h"
 
 /* Outcomes of a key operation: enum, name, UI string key. {tries} is filled
- * for wrong_pin. */
+ * for wrong_pin. token_status_name(), _key() and _from_name() come from
+ * core/base/names.h (out of range: "?" and io_error's key). */
 #define TOKEN_STATUSES(X)                                                           \
 	X(TOK_OK,               "ok",               "token.status.ok")               \
 	X(TOK_NO_READER,        "no_reader",        "token.status.no_reader")        \
@@ -75,16 +77,7 @@
 	X(TOK_IO_ERROR,         "io_error",         "token.status.io_error")         \
 	X(TOK_CHECK_FAILED,     "check_failed",     "token.status.check_failed")
 
-typedef enum token_status {
-#define X(e, name, key) e,
-	TOKEN_STATUSES(X)
-#undef X
-	TOK_STATUS_COUNT
-} token_status;
-
-const char *token_status_name(token_status s);
-const char *token_status_key(token_status s);
-int token_status_from_name(const char *s);
+ENUM_DECLARE_WORD_KEY(token_status, TOKEN_STATUSES, TOK_STATUS_COUNT);
 
 /* Sizes of what a key holds (bytes, without the NUL). */
 #define TOKEN_SERIAL_MAX      32   /* key serial: 1-32 of [A-Za-z0-9_-] */

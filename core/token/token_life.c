@@ -5,26 +5,8 @@
 
 #include "core/base/names.h"
 
-static const char *const state_names[] = {
-#define X(e, name, key) name,
-	TOKEN_STATES(X)
-#undef X
-};
-static const char *const state_keys[] = {
-#define X(e, name, key) key,
-	TOKEN_STATES(X)
-#undef X
-};
-static const char *const reason_names[] = {
-#define X(e, name, key) name,
-	TOKEN_REASONS(X)
-#undef X
-};
-static const char *const reason_keys[] = {
-#define X(e, name, key) key,
-	TOKEN_REASONS(X)
-#undef X
-};
+ENUM_DEFINE_WORD_KEY(token_state, TOKEN_STATES, "?", "token.state.unformatted")
+ENUM_DEFINE_WORD_KEY(token_reason, TOKEN_REASONS, "?", "token.reason.registered")
 
 static const struct move {
 	token_state from, to;
@@ -43,36 +25,6 @@ static const struct entry {
 	TOKEN_ENTRIES(X)
 #undef X
 };
-
-const char *token_state_name(token_state s)
-{
-	return names_at(state_names, TS_COUNT, (int)s, "?");
-}
-
-const char *token_state_key(token_state s)
-{
-	return names_at(state_keys, TS_COUNT, (int)s, "token.state.unformatted");
-}
-
-int token_state_from_name(const char *s)
-{
-	return names_index(state_names, TS_COUNT, s);
-}
-
-const char *token_reason_name(token_reason r)
-{
-	return names_at(reason_names, TR_COUNT, (int)r, "?");
-}
-
-const char *token_reason_key(token_reason r)
-{
-	return names_at(reason_keys, TR_COUNT, (int)r, "token.reason.registered");
-}
-
-int token_reason_from_name(const char *s)
-{
-	return names_index(reason_names, TR_COUNT, s);
-}
 
 bool token_life_allowed(token_state from, token_state to, token_reason why)
 {

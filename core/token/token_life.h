@@ -10,6 +10,12 @@
 
 #include <stdbool.h>
 
+#include "core/base/names.h"
+
+/* Each table comes with <type>_name(), <type>_key() and <type>_from_name()
+ * (-1 unknown), from core/base/names.h; out of range the name is "?" and
+ * the key that of UNFORMATTED or REGISTERED. */
+
 /* States: enum, name (as stored in tokens.state), UI string key. */
 #define TOKEN_STATES(X)                                                  \
 	X(TS_UNFORMATTED, "UNFORMATTED", "token.state.unformatted")      \
@@ -20,12 +26,7 @@
 	X(TS_PERM_LOST,   "PERM_LOST",   "token.state.perm_lost")        \
 	X(TS_TERMINATED,  "TERMINATED",  "token.state.terminated")
 
-typedef enum token_state {
-#define X(e, name, key) e,
-	TOKEN_STATES(X)
-#undef X
-	TS_COUNT
-} token_state;
+ENUM_DECLARE_WORD_KEY(token_state, TOKEN_STATES, TS_COUNT);
 
 /* Why a key moves: enum, name (as stored in token_events.reason), UI key. */
 #define TOKEN_REASONS(X)                                                       \
@@ -42,12 +43,7 @@ typedef enum token_state {
 	X(TR_REVOKED,      "revoked",      "token.reason.revoked")      /* revocation: terminated */   \
 	X(TR_ERASED,       "erased",       "token.reason.erased")       /* blank again, to be used again */
 
-typedef enum token_reason {
-#define X(e, name, key) e,
-	TOKEN_REASONS(X)
-#undef X
-	TR_COUNT
-} token_reason;
+ENUM_DECLARE_WORD_KEY(token_reason, TOKEN_REASONS, TR_COUNT);
 
 /* The whitelist: (from, to, reason). */
 #define TOKEN_TRANSITIONS(X)                            \
@@ -72,13 +68,6 @@ typedef enum token_reason {
 #define TOKEN_ENTRIES(X)                    \
 	X(TS_UNFORMATTED, TR_REGISTERED)   \
 	X(TS_ACTIVE,      TR_ADOPTED)
-
-const char *token_state_name(token_state s);
-const char *token_state_key(token_state s);
-int token_state_from_name(const char *s);      /* -1 unknown */
-const char *token_reason_name(token_reason r);
-const char *token_reason_key(token_reason r);
-int token_reason_from_name(const char *s);     /* -1 unknown */
 
 /* Whether (from, to, why) is in the whitelist. */
 bool token_life_allowed(token_state from, token_state to, token_reason why);

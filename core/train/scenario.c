@@ -20,81 +20,28 @@
 
 /* ---- the tables ---- */
 
-static const char *const outcome_names[] = {
-#define X(e, name, key) name,
-	TRAINEE_OUTCOMES(X)
-#undef X
-};
-static const char *const outcome_keys[] = {
-#define X(e, name, key) key,
-	TRAINEE_OUTCOMES(X)
-#undef X
-};
-static const char *const reason_names[] = {
-#define X(e, name, key, rule) name,
-	STOP_REASONS(X)
-#undef X
-};
-static const char *const reason_keys[] = {
-#define X(e, name, key, rule) key,
-	STOP_REASONS(X)
-#undef X
-};
-static const rule_verdict reason_rules[] = {
-#define X(e, name, key, rule) rule,
-	STOP_REASONS(X)
-#undef X
-};
-static const char *const brought_names[] = {
-#define X(e, name, mark, key) name,
-	BROUGHT_STATES(X)
-#undef X
-};
-static const char *const brought_marks[] = {
-#define X(e, name, mark, key) mark,
-	BROUGHT_STATES(X)
-#undef X
-};
-static const char *const brought_keys[] = {
-#define X(e, name, mark, key) key,
-	BROUGHT_STATES(X)
-#undef X
-};
-static const char *const smsg_keys[] = {
-#define X(e, key) key,
-	SCENARIO_MESSAGES(X)
-#undef X
-};
+ENUM_DEFINE_WORD_KEY(trainee_outcome, TRAINEE_OUTCOMES, "?", "outcome.unknown")
+ENUM_DEFINE_WORD_KEY(stop_reason, STOP_REASONS, "?", "stop.unknown")
+ENUM_DEFINE_WORD_KEY(brought_state, BROUGHT_STATES, "?", "brought.unknown")
+ENUM_DEFINE_KEY(scenario_msg, SCENARIO_MESSAGES, "missed.unknown")
+
+/* The columns of their own: a stop reason's rule, a brought state's mark. */
+#define RULE_OF(e, name, key, rule) rule,
+#define MARK_OF(e, name, key, mark) mark,
+static const rule_verdict reason_rules[] = { STOP_REASONS(RULE_OF) };
+static const char *const brought_marks[] = { BROUGHT_STATES(MARK_OF) };
+#undef RULE_OF
+#undef MARK_OF
 
 /* Every [messages] key, in one list: the set's texts are indexed by it. */
 static const char *const msg_keys[] = {
-#define K3(e, name, key) key,
-#define K4(e, name, x, key) key,
-#define KR(e, name, key, rule) key,
-#define K2(e, key) key,
-	TRAINEE_OUTCOMES(K3)
-	STOP_REASONS(KR)
-	BROUGHT_STATES(K4)
-	SCENARIO_MESSAGES(K2)
-#undef K3
-#undef K4
-#undef KR
-#undef K2
+	TRAINEE_OUTCOMES(ENUM_COL3)
+	STOP_REASONS(ENUM_COL3)
+	BROUGHT_STATES(ENUM_COL3)
+	SCENARIO_MESSAGES(ENUM_COL2)
 };
 #define N_MSG (sizeof msg_keys / sizeof msg_keys[0])
 
-const char *trainee_outcome_name(trainee_outcome o)
-{
-	return names_at(outcome_names, OUT_COUNT, (int)o, "?");
-}
-const char *trainee_outcome_key(trainee_outcome o)
-{
-	return names_at(outcome_keys, OUT_COUNT, (int)o, "outcome.unknown");
-}
-int trainee_outcome_from_name(const char *s)
-{
-	return names_index(outcome_names, OUT_COUNT, s);
-}
 int trainee_outcome_of_decision(case_decision d)
 {
 	switch (d) {
@@ -107,18 +54,6 @@ int trainee_outcome_of_decision(case_decision d)
 	default:
 		return -1;
 	}
-}
-const char *stop_reason_name(stop_reason r)
-{
-	return names_at(reason_names, STOP_COUNT, (int)r, "?");
-}
-const char *stop_reason_key(stop_reason r)
-{
-	return names_at(reason_keys, STOP_COUNT, (int)r, "stop.unknown");
-}
-int stop_reason_from_name(const char *s)
-{
-	return names_index(reason_names, STOP_COUNT, s);
 }
 rule_verdict stop_reason_rule(stop_reason r)
 {
@@ -133,25 +68,9 @@ stop_reason stop_reason_of_rule(rule_verdict v)
 			return (stop_reason)r;
 	return STOP_NONE;
 }
-const char *brought_state_name(brought_state b)
-{
-	return names_at(brought_names, BR_COUNT, (int)b, "?");
-}
-const char *brought_state_key(brought_state b)
-{
-	return names_at(brought_keys, BR_COUNT, (int)b, "brought.unknown");
-}
-int brought_state_from_name(const char *s)
-{
-	return names_index(brought_names, BR_COUNT, s);
-}
 const char *brought_state_mark(brought_state b)
 {
 	return names_at(brought_marks, BR_COUNT, (int)b, "unset");
-}
-const char *scenario_msg_key(scenario_msg m)
-{
-	return names_at(smsg_keys, SMSG_COUNT, (int)m, "missed.unknown");
 }
 
 /* ---- look-ups ---- */
@@ -516,7 +435,7 @@ static int read_materials(loader *L, const kini_section *s, scenario *sc)
 		int b = brought_state_from_name(e->value);
 		if (b < 0) {
 			char list[200];
-			join(brought_names, BR_COUNT, 0, list, sizeof list);
+			join(brought_state_words, BR_COUNT, 0, list, sizeof list);
 			return at(L, e->line, "%s = '%s' is not allowed; use one of: %s", key,
 				  e->value, list);
 		}
@@ -637,7 +556,7 @@ static int check_expected(loader *L, const kini_section *s, scenario *sc, const 
 		int r = stop_reason_from_name(re->value);
 		if (r <= STOP_NONE) {
 			char list[300];
-			join(reason_names, STOP_COUNT, 1, list, sizeof list);
+			join(stop_reason_words, STOP_COUNT, 1, list, sizeof list);
 			return at(L, re->line, "expected_reason = '%s' is not allowed; use one "
 				  "of: %s", re->value, list);
 		}

@@ -21,6 +21,7 @@
 #include "core/case/casefsm.h"
 #include "core/case/catalog.h"
 #include "core/base/err.h"
+#include "core/base/names.h"
 #include "core/case/rules.h"
 #include "core/base/strings.h"
 
@@ -34,12 +35,7 @@
 							service cannot be done (a reason) */ \
 	X(OUT_CANCEL,  "cancel",  "outcome.cancel")  /* abandoned */
 
-typedef enum trainee_outcome {
-#define X(e, name, key) e,
-	TRAINEE_OUTCOMES(X)
-#undef X
-	OUT_COUNT
-} trainee_outcome;
+ENUM_DECLARE_WORD_KEY(trainee_outcome, TRAINEE_OUTCOMES, OUT_COUNT);
 
 /* Why the service cannot be done, for OUT_STOP: enum, name, [messages] key,
  * and the rule verdict (core/case/rules.h) that says so on the details screen
@@ -56,31 +52,21 @@ typedef enum trainee_outcome {
 	X(STOP_PIN_LOCKED,     "pin_locked",           "stop.pin_locked",           RULE_OK)    \
 	X(STOP_USCC_INVALID,   "uscc_invalid",         "stop.uscc_invalid",         RULE_OK)
 
-typedef enum stop_reason {
-#define X(e, name, key, rule) e,
-	STOP_REASONS(X)
-#undef X
-	STOP_COUNT
-} stop_reason;
+ENUM_DECLARE_WORD_KEY(stop_reason, STOP_REASONS, STOP_COUNT);
 
-/* How the customer brought a material: enum, name (material.<id> = name), the
- * checklist mark a careful clerk records (forms/checklist.h names), [messages]
- * key (also the defect reason the clerk would write). */
+/* How the customer brought a material: enum, name (material.<id> = name),
+ * [messages] key (also the defect reason the clerk would write), the checklist
+ * mark a careful clerk records (forms/checklist.h names). */
 #define BROUGHT_STATES(X)                                                                \
-	X(BR_RECEIVED,   "received",   "received",  "brought.received")                  \
-	X(BR_MISSING,    "missing",    "missing",   "brought.missing")                   \
-	X(BR_COPY,       "copy",       "defective", "brought.copy")       /* the original is required */ \
-	X(BR_NO_SEAL,    "no_seal",    "defective", "brought.no_seal")    /* no fresh seal (鲜章) */ \
-	X(BR_EXPIRED,    "expired",    "defective", "brought.expired")    /* e.g. an expired ID card */ \
-	X(BR_ILLEGIBLE,  "illegible",  "defective", "brought.illegible")  /* e.g. the seal's code */ \
-	X(BR_INCOMPLETE, "incomplete", "defective", "brought.incomplete") /* form not filled in */
+	X(BR_RECEIVED,   "received",   "brought.received",   "received")                  \
+	X(BR_MISSING,    "missing",    "brought.missing",    "missing")                   \
+	X(BR_COPY,       "copy",       "brought.copy",       "defective") /* the original is required */ \
+	X(BR_NO_SEAL,    "no_seal",    "brought.no_seal",    "defective") /* no fresh seal (鲜章) */ \
+	X(BR_EXPIRED,    "expired",    "brought.expired",    "defective") /* e.g. an expired ID card */ \
+	X(BR_ILLEGIBLE,  "illegible",  "brought.illegible",  "defective") /* e.g. the seal's code */ \
+	X(BR_INCOMPLETE, "incomplete", "brought.incomplete", "defective") /* form not filled in */
 
-typedef enum brought_state {
-#define X(e, name, mark, key) e,
-	BROUGHT_STATES(X)
-#undef X
-	BR_COUNT
-} brought_state;
+ENUM_DECLARE_WORD_KEY(brought_state, BROUGHT_STATES, BR_COUNT);
 
 /* The fixed texts of the score sheet, [messages] keys with their {placeholders}. */
 #define SCENARIO_MESSAGES(X)                                                             \
@@ -94,32 +80,21 @@ typedef enum brought_state {
 	X(SMSG_MARK_MISSING,    "mark.missing")                                          \
 	X(SMSG_MARK_DEFECTIVE,  "mark.defective")
 
-typedef enum scenario_msg {
-#define X(e, key) e,
-	SCENARIO_MESSAGES(X)
-#undef X
-	SMSG_COUNT
-} scenario_msg;
+ENUM_DECLARE_KEY(scenario_msg, SCENARIO_MESSAGES, SMSG_COUNT);
 
-/* Name <-> enum and [messages] keys; -1 for an unknown name. */
-const char *trainee_outcome_name(trainee_outcome o);
-const char *trainee_outcome_key(trainee_outcome o);
-int trainee_outcome_from_name(const char *s);
+/* Each table above comes with <type>_name(), <type>_key() (its [messages]
+ * key) and <type>_from_name() (-1 for an unknown name), from core/base/names.h;
+ * out of range the name is "?" and the key "<prefix>.unknown"
+ * (scenario_msg_key(): "missed.unknown"). */
+
 /* The outcome of a case decision (DEC_NONE: -1). */
 int trainee_outcome_of_decision(case_decision d);
-const char *stop_reason_name(stop_reason r);
-const char *stop_reason_key(stop_reason r);
-int stop_reason_from_name(const char *s);
 /* The rule verdict that gives this reason (RULE_OK: none), and back
  * (RULE_OK -> STOP_NONE). */
 rule_verdict stop_reason_rule(stop_reason r);
 stop_reason stop_reason_of_rule(rule_verdict v);
-const char *brought_state_name(brought_state b);
-const char *brought_state_key(brought_state b);
-int brought_state_from_name(const char *s);
-/* The checklist mark name a careful clerk records for it. */
+/* The checklist mark name a careful clerk records for it ("unset" out of range). */
 const char *brought_state_mark(brought_state b);
-const char *scenario_msg_key(scenario_msg m);
 
 /* Sizes (bytes, without the NUL). */
 #define SCENARIO_ID_MAX    40   /* 1-40 of a-z 0-9 _ (training_results.scenario_id) */

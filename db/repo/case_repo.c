@@ -15,10 +15,22 @@
 #include "db/audit_log.h"
 #include "db/store.h"
 
-#define CASE_COLS                                                                      \
-	"id, case_no, service_id, clerk_id, status, last_step, decision, unit_name, uscc," \
-	" agent_name, agent_id_no, agent_mobile, holder, years, seals, fee_fen,"          \
+/* The party's columns come from its table (core/case/party.h), in its order. */
+#define PARTY_COL(e, word, col, size, type) ", " #col
+#define CASE_COLS                                                        \
+	"id, case_no, service_id, clerk_id, status, last_step, decision" \
+	PARTY_FIELDS(PARTY_COL) ", holder, years, seals, fee_fen,"       \
 	" rongque_deadline, created_ms, updated_ms"
+enum {
+	COL_PARTY = 7,                 /* the first party column */
+	COL_HOLDER = COL_PARTY + PF_COUNT,
+	COL_YEARS,
+	COL_SEALS,
+	COL_FEE,
+	COL_DEADLINE,
+	COL_CREATED,
+	COL_UPDATED,
+};
 
 static void case_from_row(sqlite3_stmt *st, case_rec *c)
 {
@@ -34,21 +46,18 @@ static void case_from_row(sqlite3_stmt *st, case_rec *c)
 	c->last_step = v < 0 ? STEP_NONE : (case_step)v;
 	v = case_decision_from_name((const char *)sqlite3_column_text(st, 6));
 	c->decision = v < 0 ? DEC_NONE : (case_decision)v;
-	dbi_copy(c->unit_name, sizeof c->unit_name, (const char *)sqlite3_column_text(st, 7));
-	dbi_copy(c->uscc, sizeof c->uscc, (const char *)sqlite3_column_text(st, 8));
-	dbi_copy(c->agent_name, sizeof c->agent_name, (const char *)sqlite3_column_text(st, 9));
-	dbi_copy(c->agent_id_no, sizeof c->agent_id_no, (const char *)sqlite3_column_text(st, 10));
-	dbi_copy(c->agent_mobile, sizeof c->agent_mobile,
-		 (const char *)sqlite3_column_text(st, 11));
-	dbi_copy(c->holder, sizeof c->holder, (const char *)sqlite3_column_text(st, 12));
-	c->years = sqlite3_column_int(st, 13);
-	c->seals = sqlite3_column_int(st, 14);
-	c->fee_fen = sqlite3_column_int64(st, 15);
-	c->rongque_deadline = sqlite3_column_type(st, 16) == SQLITE_NULL
+	for (int f = 0; f < PF_COUNT; f++)
+		party_set(&c->party, (party_field)f,
+			  (const char *)sqlite3_column_text(st, COL_PARTY + f));
+	dbi_copy(c->holder, sizeof c->holder, (const char *)sqlite3_column_text(st, COL_HOLDER));
+	c->years = sqlite3_column_int(st, COL_YEARS);
+	c->seals = sqlite3_column_int(st, COL_SEALS);
+	c->fee_fen = sqlite3_column_int64(st, COL_FEE);
+	c->rongque_deadline = sqlite3_column_type(st, COL_DEADLINE) == SQLITE_NULL
 				      ? -1
-				      : (long)sqlite3_column_int64(st, 16);
-	c->created_ms = sqlite3_column_int64(st, 17);
-	c->updated_ms = sqlite3_column_int64(st, 18);
+				      : (long)sqlite3_column_int64(st, COL_DEADLINE);
+	c->created_ms = sqlite3_column_int64(st, COL_CREATED);
+	c->updated_ms = sqlite3_column_int64(st, COL_UPDATED);
 }
 
 static void case_fill(sqlite3_stmt *st, void *p)
@@ -199,36 +208,36 @@ static bool field_ok(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
+/* One text field of the details: fits its array, UTF-8 without control
+ * characters, and when not free text (a name) only ASCII without spaces. */
+static int check_field(const char *name, const char *v, size_t size, bool text, kerr *err)
+{
+	if (!field_ok(v, size))
+		return kerr_set(err, name, "is longer than %zu bytes", size - 1);
+	if (dbi_utf8_chars(v) < 0)
+		return kerr_set(err, name,
+				"holds a control character or bytes that are not UTF-8 text");
+	if (!text)
+		for (const char *p = v; *p; p++)
+			if ((unsigned char)*p >= 0x80 || *p == ' ')
+				return kerr_set(err, name,
+						"may hold only letters, digits and "
+						"punctuation (no spaces)");
+	return 0;
+}
+
 static int check_details(const service *svc, const case_rec *c, kerr *err)
 {
 	if (!c)
 		return kerr_set(err, "details", "the details step needs the party details");
-	struct {
-		const char *name;
-		const char *v;
-		size_t size;
-		bool text; /* may hold any UTF-8 text (names) */
-	} f[] = {
-		{ "unit_name", c->unit_name, sizeof c->unit_name, true },
-		{ "uscc", c->uscc, sizeof c->uscc, false },
-		{ "agent_name", c->agent_name, sizeof c->agent_name, true },
-		{ "agent_id_no", c->agent_id_no, sizeof c->agent_id_no, false },
-		{ "agent_mobile", c->agent_mobile, sizeof c->agent_mobile, false },
-		{ "holder", c->holder, sizeof c->holder, false },
-	};
-	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-		if (!field_ok(f[i].v, f[i].size))
-			return kerr_set(err, f[i].name, "is longer than %zu bytes", f[i].size - 1);
-		if (dbi_utf8_chars(f[i].v) < 0)
-			return kerr_set(err, f[i].name,
-					"holds a control character or bytes that are not UTF-8 text");
-		if (!f[i].text)
-			for (const char *p = f[i].v; *p; p++)
-				if ((unsigned char)*p >= 0x80 || *p == ' ')
-					return kerr_set(err, f[i].name,
-							"may hold only letters, digits and "
-							"punctuation (no spaces)");
+	for (int i = 0; i < PF_COUNT; i++) {
+		party_field f = (party_field)i;
+		if (check_field(party_field_name(f), party_get(&c->party, f), party_field_size(f),
+				party_field_is_text(f), err) < 0)
+			return -1;
 	}
+	if (check_field("holder", c->holder, sizeof c->holder, false, err) < 0)
+		return -1;
 	if (c->years < 0 || c->years > 99 || c->seals < 0 || c->seals > 99)
 		return kerr_set(err, "details", "years (%d) and seals (%d) must be 0 to 99",
 				c->years, c->seals);
@@ -250,11 +259,8 @@ static int check_details(const service *svc, const case_rec *c, kerr *err)
 
 static void detail_details(dbuf *d, const case_rec *c)
 {
-	dbuf_kv(d, "unit_name", c->unit_name);
-	dbuf_kv(d, "uscc", c->uscc);
-	dbuf_kv(d, "agent_name", c->agent_name);
-	dbuf_kv(d, "agent_id_no", c->agent_id_no);
-	dbuf_kv(d, "agent_mobile", c->agent_mobile);
+	for (int f = 0; f < PF_COUNT; f++)
+		dbuf_kv(d, party_field_name((party_field)f), party_get(&c->party, (party_field)f));
 	dbuf_kv(d, "holder", c->holder);
 	dbuf_ki(d, "years", c->years);
 	dbuf_ki(d, "seals", c->seals);
@@ -534,23 +540,23 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 	switch (step) {
 	case STEP_DETAILS: {
 		const case_rec *x = data->details;
+#define PARTY_SET(e, word, col, size, type) #col " = ?, "
 		st = dbi_stmt(db,
-			      "UPDATE cases SET unit_name = ?2, uscc = ?3, agent_name = ?4,"
-			      " agent_id_no = ?5, agent_mobile = ?6, holder = ?7, years = ?8,"
-			      " seals = ?9, fee_fen = ?10 WHERE id = ?1",
+			      "UPDATE cases SET " PARTY_FIELDS(PARTY_SET) "holder = ?, years = ?,"
+			      " seals = ?, fee_fen = ? WHERE id = ?",
 			      err);
+#undef PARTY_SET
 		if (!st)
 			goto fail;
-		sqlite3_bind_int64(st, 1, c.id);
-		sqlite3_bind_text(st, 2, x->unit_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, x->uscc, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, x->agent_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, x->agent_id_no, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, x->agent_mobile, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, x->holder, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 8, x->years);
-		sqlite3_bind_int(st, 9, x->seals);
-		sqlite3_bind_int64(st, 10, x->fee_fen);
+		int i = 1;
+		for (int f = 0; f < PF_COUNT; f++)
+			sqlite3_bind_text(st, i++, party_get(&x->party, (party_field)f), -1,
+					  SQLITE_STATIC);
+		sqlite3_bind_text(st, i++, x->holder, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, i++, x->years);
+		sqlite3_bind_int(st, i++, x->seals);
+		sqlite3_bind_int64(st, i++, x->fee_fen);
+		sqlite3_bind_int64(st, i, c.id);
 		if (dbi_step_done(db, st, "recording the details", err))
 			goto fail;
 		break;

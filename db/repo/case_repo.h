@@ -12,6 +12,7 @@
 #include "core/case/casefsm.h"
 #include "core/case/catalog.h"
 #include "core/case/marks.h"
+#include "core/case/party.h"
 #include "core/base/err.h"
 #include "db/db.h"
 
@@ -23,11 +24,7 @@ typedef struct case_rec {
 	case_status status;
 	case_step last_step;       /* STEP_NONE right after opening */
 	case_decision decision;
-	char unit_name[256];
-	char uscc[19];
-	char agent_name[97];
-	char agent_id_no[19];
-	char agent_mobile[12];
+	case_party party;          /* unit and agent (core/case/party.h) */
 	char holder[17];           /* holder type id, "" if none */
 	int years;
 	int seals;

@@ -30,51 +30,8 @@
 
 /* ---- the word tables ---- */
 
-static const char *const outcome_names[] = {
-#define X(e, name, key) name,
-	CASE_OUTCOMES(X)
-#undef X
-};
-static const char *const outcome_keys[] = {
-#define X(e, name, key) key,
-	CASE_OUTCOMES(X)
-#undef X
-};
-static const char *const flag_names[] = {
-#define X(e, name, key) name,
-	REPORT_FLAGS(X)
-#undef X
-};
-static const char *const flag_keys[] = {
-#define X(e, name, key) key,
-	REPORT_FLAGS(X)
-#undef X
-};
-
-const char *case_outcome_name(case_outcome o)
-{
-	return names_at(outcome_names, OUTCOME_COUNT, (int)o, "?");
-}
-
-const char *case_outcome_key(case_outcome o)
-{
-	return names_at(outcome_keys, OUTCOME_COUNT, (int)o, "?");
-}
-
-int case_outcome_from_name(const char *s)
-{
-	return names_index(outcome_names, OUTCOME_COUNT, s);
-}
-
-const char *report_flag_name(report_flag f)
-{
-	return names_at(flag_names, RF_COUNT, (int)f, "?");
-}
-
-const char *report_flag_key(report_flag f)
-{
-	return names_at(flag_keys, RF_COUNT, (int)f, "?");
-}
+ENUM_DEFINE_WORD_KEY(case_outcome, CASE_OUTCOMES, "?", "?")
+ENUM_DEFINE_WORD_KEY(report_flag, REPORT_FLAGS, "?", "?")
 
 case_outcome case_outcome_of(case_status status, bool finished)
 {

@@ -20,6 +20,7 @@
 
 #include "core/case/casefsm.h"
 #include "core/base/err.h"
+#include "core/base/names.h"
 #include "db/db.h"
 
 /* How a case ended up, for the supervisor: enum, name, UI string key. A
@@ -42,16 +43,10 @@
 	X(OUTCOME_CANCELLED,   "cancelled",   "outcome.cancelled")   /* 已撤销 */   \
 	X(OUTCOME_INTERRUPTED, "interrupted", "outcome.interrupted") /* 未办完 */
 
-typedef enum case_outcome {
-#define X(e, name, key) e,
-	CASE_OUTCOMES(X)
-#undef X
-	OUTCOME_COUNT
-} case_outcome;
+/* case_outcome_name(), _key() ("?" out of range), _from_name() (-1 unknown),
+ * from core/base/names.h; the same for report_flag below. */
+ENUM_DECLARE_WORD_KEY(case_outcome, CASE_OUTCOMES, OUTCOME_COUNT);
 
-const char *case_outcome_name(case_outcome o);
-const char *case_outcome_key(case_outcome o);
-int case_outcome_from_name(const char *s);   /* -1 unknown */
 /* The outcome of a case with this status; finished: no step is left. */
 case_outcome case_outcome_of(case_status status, bool finished);
 
@@ -64,15 +59,8 @@ case_outcome case_outcome_of(case_status status, bool finished);
 	X(RF_OVERPAID,             "overpaid",             "mismatch.overpaid")             \
 	X(RF_SUCCESS_WITHOUT_CASE, "success-without-case", "mismatch.success_without_case")
 
-typedef enum report_flag {
-#define X(e, name, key) e,
-	REPORT_FLAGS(X)
-#undef X
-	RF_COUNT
-} report_flag;
+ENUM_DECLARE_WORD_KEY(report_flag, REPORT_FLAGS, RF_COUNT);
 
-const char *report_flag_name(report_flag f);
-const char *report_flag_key(report_flag f);
 
 typedef struct report_case {
 	char case_no[40];

@@ -18,26 +18,7 @@
 #include "core/base/civil.h"
 #include "db/store.h"
 
-static const char *const kind_names[] = {
-#define X(e, name, key) name,
-	TIMELINE_KINDS(X)
-#undef X
-};
-static const char *const kind_keys[] = {
-#define X(e, name, key) key,
-	TIMELINE_KINDS(X)
-#undef X
-};
-
-const char *timeline_kind_name(timeline_kind k)
-{
-	return names_at(kind_names, TL_COUNT, (int)k, "?");
-}
-
-const char *timeline_kind_key(timeline_kind k)
-{
-	return names_at(kind_keys, TL_COUNT, (int)k, "?");
-}
+ENUM_DEFINE_WORD_KEY(timeline_kind, TIMELINE_KINDS, "?", "?")
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {

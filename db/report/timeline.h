@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/base/err.h"
+#include "core/base/names.h"
 #include "db/db.h"
 
 /* Entry kinds, in the order entries of the same millisecond are listed (a
@@ -26,15 +27,8 @@
 	X(TL_REFUND,   "refund",   "timeline.refund")   /* refunds */             \
 	X(TL_AUDIT,    "audit",    "timeline.audit")    /* audit rows of the case */
 
-typedef enum timeline_kind {
-#define X(e, name, key) e,
-	TIMELINE_KINDS(X)
-#undef X
-	TL_COUNT
-} timeline_kind;
-
-const char *timeline_kind_name(timeline_kind k);
-const char *timeline_kind_key(timeline_kind k);
+/* timeline_kind_name(), _key() ("?" out of range), _from_name(). */
+ENUM_DECLARE_WORD_KEY(timeline_kind, TIMELINE_KINDS, TL_COUNT);
 
 typedef struct timeline_entry {
 	int64_t at_ms;

@@ -19,11 +19,11 @@ static int run_case(kdb *db, const catalog *cat, const service *svc, int n, kerr
 	case_rec c;
 	if (db_case_open(db, svc, "c001", &c, err) != 0)
 		return -1;
-	snprintf(c.unit_name, sizeof c.unit_name, "成都某某科技有限公司%d", n);
-	snprintf(c.uscc, sizeof c.uscc, "91310115MA1K3BTP2B");
-	snprintf(c.agent_name, sizeof c.agent_name, "张三");
-	snprintf(c.agent_id_no, sizeof c.agent_id_no, "110102199101010078");
-	snprintf(c.agent_mobile, sizeof c.agent_mobile, "13800138000");
+	snprintf(c.party.unit_name, sizeof c.party.unit_name, "成都某某科技有限公司%d", n);
+	party_set(&c.party, PF_USCC, "91310115MA1K3BTP2B");
+	party_set(&c.party, PF_AGENT_NAME, "张三");
+	party_set(&c.party, PF_AGENT_ID_NO, "110102199101010078");
+	party_set(&c.party, PF_AGENT_MOBILE, "13800138000");
 	c.years = 1;
 	c.seals = svc->platform->has_seals ? 1 : 0;
 	if (svc->platform->n_holders)

@@ -101,6 +101,10 @@ static void each_part_checked(void **state)
 		    "no [field agent_mobile]");
 	expect_fail("forms.ini", "type = uscc", "type = orgcode", "/forms.ini",
 		    "the case stores it as type uscc");
+	/* what the clerk may type must fit what the case keeps (255 bytes) */
+	expect_fail("forms.ini", "max_chars = 60", "max_chars = 64", "/forms.ini",
+		    "[field unit_name] has max_chars = 64; the case keeps 255 bytes, which hold "
+		    "at most 63 characters");
 	tu_path(path, sizeof path, KIOSK_CONFIG_DIR, "strings/en.ini");
 	snprintf(line, sizeof line, "/strings/en.ini:%d", tu_line_of(path, "[strings]"));
 	expect_fail("strings/en.ini", "[strings]", "[string]", line, "unknown section [string]");

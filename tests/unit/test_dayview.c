@@ -309,11 +309,11 @@ static void advance(fx *f, const plan *p, const char *case_no, case_step last)
 		case_step_data sd = { .detail = "{\"test\":1}" };
 		if (next == STEP_DETAILS) {
 			memset(&d, 0, sizeof d);
-			snprintf(d.unit_name, sizeof d.unit_name, "%s", p->unit);
-			snprintf(d.uscc, sizeof d.uscc, "%s", p->uscc);
-			snprintf(d.agent_name, sizeof d.agent_name, "%s", p->agent);
-			snprintf(d.agent_id_no, sizeof d.agent_id_no, "110102199101010078");
-			snprintf(d.agent_mobile, sizeof d.agent_mobile, "13800138000");
+			party_set(&d.party, PF_UNIT_NAME, p->unit);
+			party_set(&d.party, PF_USCC, p->uscc);
+			party_set(&d.party, PF_AGENT_NAME, p->agent);
+			party_set(&d.party, PF_AGENT_ID_NO, "110102199101010078");
+			party_set(&d.party, PF_AGENT_MOBILE, "13800138000");
 			d.years = 1;
 			d.seals = 1;
 			d.fee_fen = p->fee;

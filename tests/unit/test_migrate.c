@@ -151,8 +151,8 @@ static void make_v1_with_data(fx *f, audit_verify_result *res)
 	assert_int_equal(db_case_open(db, &svc, "clerk1", &c, &err), 0);
 	assert_string_equal(c.case_no, "K01-20240301-0001");
 	case_rec d = { 0 };
-	snprintf(d.unit_name, sizeof d.unit_name, "四川测试有限公司");
-	snprintf(d.uscc, sizeof d.uscc, "91310115MA1K3BTP2B");
+	party_set(&d.party, PF_UNIT_NAME, "四川测试有限公司");
+	party_set(&d.party, PF_USCC, "91310115MA1K3BTP2B");
 	d.fee_fen = 30000;
 	case_step_data sd = { .details = &d };
 	assert_int_equal(db_case_step(db, &svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), 0);
@@ -194,7 +194,7 @@ static void test_from_v1_with_data(void **state)
 	assert_string_equal(s.name, "张三");
 	case_rec c;
 	assert_int_equal(db_case_get(db, "K01-20240301-0001", &c, &err), 0);
-	assert_string_equal(c.unit_name, "四川测试有限公司");
+	assert_string_equal(c.party.unit_name, "四川测试有限公司");
 	assert_int_equal(c.fee_fen, 30000);
 	assert_int_equal(c.last_step, STEP_MATERIALS);
 	material_decision *m = NULL;

@@ -385,11 +385,11 @@ static case_rec party(int64_t fee)
 {
 	case_rec d;
 	memset(&d, 0, sizeof d);
-	snprintf(d.unit_name, sizeof d.unit_name, "四川测试有限公司");
-	snprintf(d.uscc, sizeof d.uscc, "91310115MA1K3BTP2B");
-	snprintf(d.agent_name, sizeof d.agent_name, "李四");
-	snprintf(d.agent_id_no, sizeof d.agent_id_no, "110102199101010078");
-	snprintf(d.agent_mobile, sizeof d.agent_mobile, "13800138000");
+	party_set(&d.party, PF_UNIT_NAME, "四川测试有限公司");
+	party_set(&d.party, PF_USCC, "91310115MA1K3BTP2B");
+	party_set(&d.party, PF_AGENT_NAME, "李四");
+	party_set(&d.party, PF_AGENT_ID_NO, "110102199101010078");
+	party_set(&d.party, PF_AGENT_MOBILE, "13800138000");
 	snprintf(d.holder, sizeof d.holder, "unit");
 	d.years = 1;
 	d.seals = 1;
@@ -535,11 +535,11 @@ static void test_case_full_path(void **state)
 	step_ok(f, svc, c.case_no, STEP_DETAILS, &sd);
 	case_rec g;
 	assert_int_equal(db_case_get(f->db, c.case_no, &g, &err), 0);
-	assert_string_equal(g.unit_name, "四川测试有限公司");
-	assert_string_equal(g.uscc, "91310115MA1K3BTP2B");
-	assert_string_equal(g.agent_name, "李四");
-	assert_string_equal(g.agent_id_no, "110102199101010078");
-	assert_string_equal(g.agent_mobile, "13800138000");
+	assert_string_equal(g.party.unit_name, "四川测试有限公司");
+	assert_string_equal(g.party.uscc, "91310115MA1K3BTP2B");
+	assert_string_equal(g.party.agent_name, "李四");
+	assert_string_equal(g.party.agent_id_no, "110102199101010078");
+	assert_string_equal(g.party.agent_mobile, "13800138000");
 	assert_string_equal(g.holder, "unit");
 	assert_int_equal(g.years, 1);
 	assert_int_equal(g.seals, 1);
@@ -766,20 +766,20 @@ static void test_details_checks(void **state)
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), -1);
 	assert_string_equal(err.where, "holder");
 	d = party(100);
-	memset(d.uscc, 'A', sizeof d.uscc); /* not terminated */
+	memset(d.party.uscc, 'A', sizeof d.party.uscc); /* not terminated */
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), -1);
 	assert_string_equal(err.where, "uscc");
 	d = party(100);
-	snprintf(d.unit_name, sizeof d.unit_name, "line\nbreak");
+	party_set(&d.party, PF_UNIT_NAME, "line\nbreak");
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), -1);
 	assert_string_equal(err.where, "unit_name");
 	d = party(100);
-	snprintf(d.agent_mobile, sizeof d.agent_mobile, "138 0013");
+	party_set(&d.party, PF_AGENT_MOBILE, "138 0013");
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), -1);
 	assert_unchanged(f, before);
 	/* quotes and backslashes are escaped in the canonical text */
 	d = party(100);
-	snprintf(d.unit_name, sizeof d.unit_name, "A \"B\" \\ C");
+	party_set(&d.party, PF_UNIT_NAME, "A \"B\" \\ C");
 	d.holder[0] = '\0';
 	step_ok(f, svc, c.case_no, STEP_DETAILS, &sd);
 	char buf[1024];

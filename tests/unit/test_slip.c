@@ -197,11 +197,11 @@ static slip_data base(fixture *f, lang l, const char *svc_id)
 	d.svc = catalog_service(f->cat, svc_id);
 	assert_non_null(d.svc);
 	d.case_no = CASE_NO;
-	d.party.unit_name = "成都示例科技有限公司";
-	d.party.uscc = "91310115MA1K3BTP2B";
-	d.party.agent_name = "张三";
-	d.party.agent_id_no = "110102199101010078";
-	d.party.agent_mobile = "13800138000";
+	party_set(&d.party, PF_UNIT_NAME, "成都示例科技有限公司");
+	party_set(&d.party, PF_USCC, "91310115MA1K3BTP2B");
+	party_set(&d.party, PF_AGENT_NAME, "张三");
+	party_set(&d.party, PF_AGENT_ID_NO, "110102199101010078");
+	party_set(&d.party, PF_AGENT_MOBILE, "13800138000");
 	d.decision = DEC_ACCEPT;
 	d.clerk_id = "C0012";
 	d.at_ms = f->at;
@@ -721,7 +721,7 @@ static void wrapping_keeps_lines_narrow(void **state)
 	static const char txn[] = "42000020240301123456789012345678901234567890ABCDEFGHIJ";
 	for (int l = 0; l < LANG_COUNT; l++) {
 		slip_data d = base(f, (lang)l, "zc.new");
-		d.party.unit_name = unit;
+		party_set(&d.party, PF_UNIT_NAME, unit);
 		d.transaction_id = txn;
 		d.site = "四川CA 成都高新区天府软件园综合服务大厅政务服务窗口";
 		d.window = 12;

@@ -29,11 +29,11 @@ static inline void tu_case_step_to(kdb *db, const service *svc, const char *acto
 		case_step_data sd = { .detail = "{\"test\":1}" };
 		if (next == STEP_DETAILS) {
 			memset(&d, 0, sizeof d);
-			snprintf(d.unit_name, sizeof d.unit_name, "四川测试有限公司");
-			snprintf(d.uscc, sizeof d.uscc, "91310115MA1K3BTP2B");
-			snprintf(d.agent_name, sizeof d.agent_name, "李四");
-			snprintf(d.agent_id_no, sizeof d.agent_id_no, "110102199101010078");
-			snprintf(d.agent_mobile, sizeof d.agent_mobile, "13800138000");
+			party_set(&d.party, PF_UNIT_NAME, "四川测试有限公司");
+			party_set(&d.party, PF_USCC, "91310115MA1K3BTP2B");
+			party_set(&d.party, PF_AGENT_NAME, "李四");
+			party_set(&d.party, PF_AGENT_ID_NO, "110102199101010078");
+			party_set(&d.party, PF_AGENT_MOBILE, "13800138000");
 			snprintf(d.holder, sizeof d.holder, "unit");
 			d.years = 1;
 			d.seals = 1;

@@ -22,16 +22,7 @@ const action_def actions[ACT_COUNT] = {
 #undef X
 };
 
-const char *const screen_keys[SCR_COUNT] = {
-#define X(e, key) key,
-	SCREENS(X)
-#undef X
-};
-
-const char *screen_title_key(screen_id s)
-{
-	return (unsigned)s < SCR_COUNT ? screen_keys[s] : "screen.unknown";
-}
+ENUM_DEFINE_KEY(screen_id, SCREENS, "screen.unknown")
 
 bool action_offered(const app *a, action_id id)
 {

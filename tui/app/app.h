@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <wchar.h>
 
+#include "core/base/names.h"
 #include "tui/flow/flow.h"
 #include "tui/term/draw.h"
 #include "tui/term/edit.h"
@@ -43,12 +44,8 @@
 	X(SCR_LOCK,      "screen.lock")              \
 	X(SCR_HELP,      "screen.help")
 
-typedef enum screen_id {
-#define X(e, key) e,
-	SCREENS(X)
-#undef X
-	SCR_COUNT
-} screen_id;
+/* screen_id_key(): the title's UI string key ("screen.unknown" out of range) */
+ENUM_DECLARE_KEY(screen_id, SCREENS, SCR_COUNT);
 
 #define ON(s) (1u << (s))
 #define ON_CASE (ON(SCR_DETAILS) | ON(SCR_MATERIALS) | ON(SCR_DECISION) | ON(SCR_APPROVAL) | \
@@ -132,7 +129,6 @@ action_id action_for_key(const app *a, const key_event *ev);
 bool action_offered(const app *a, action_id id);
 /* The same for screen s (F1 help lists what its screen offers). */
 bool action_offered_on(const app *a, action_id id, screen_id s);
-const char *screen_title_key(screen_id s);
 
 
 typedef struct screen_ops {

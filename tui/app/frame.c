@@ -94,7 +94,7 @@ void draw_frame(app *a)
 	snprintf(wn, sizeof wn, "%d", a->k.cfg->window);
 	v[0].value = wn;
 	snprintf(title, sizeof title, "%s  %s  %s%s", a->k.cfg->site,
-		 app_render(a, "ui.window_n", v, buf, sizeof buf), app_str(a, screen_title_key(a->screen)),
+		 app_render(a, "ui.window_n", v, buf, sizeof buf), app_str(a, screen_id_key(a->screen)),
 		 a->k.demo ? "" : "");
 	int x = 1;
 	if (a->k.demo) {

@@ -107,13 +107,10 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 		return NULL;
 	cs->rec = rec;
 	/* Put back what earlier steps recorded, so the later steps have it. */
-	const char *vals[] = { rec.unit_name, rec.uscc, rec.agent_name, rec.agent_id_no, rec.agent_mobile };
 	for (int i = 0; i < cs->n_fields && i < (int)k->form->n_fields; i++) {
-		const char *id = k->form->fields[i].id;
-		static const char *const ids[] = { "unit_name", "uscc", "agent_name", "agent_id_no", "agent_mobile" };
-		for (int f = 0; f < 5; f++)
-			if (strcmp(id, ids[f]) == 0)
-				utf8_copy(cs->text[i], sizeof cs->text[i], vals[f]);
+		int pf = party_field_from_name(k->form->fields[i].id);
+		if (pf >= 0)
+			utf8_copy(cs->text[i], sizeof cs->text[i], party_get(&rec.party, (party_field)pf));
 	}
 	cs->years = rec.years > 0 ? rec.years : cs->years;
 	cs->seals = rec.seals;
@@ -271,16 +268,9 @@ static void fill_record(counter *k, case_flow *cs)
 		const field_spec *fs = &k->form->fields[i];
 		const char *v = form_check_field(fs, val, counter_today_ymd(), k->str, k->lg, norm, sizeof norm,
 						 msg, sizeof msg) && norm[0] ? norm : val;
-		if (strcmp(fs->id, "unit_name") == 0)
-			utf8_copy(r->unit_name, sizeof r->unit_name, v);
-		else if (strcmp(fs->id, "uscc") == 0)
-			utf8_copy(r->uscc, sizeof r->uscc, v);
-		else if (strcmp(fs->id, "agent_name") == 0)
-			utf8_copy(r->agent_name, sizeof r->agent_name, v);
-		else if (strcmp(fs->id, "agent_id_no") == 0)
-			utf8_copy(r->agent_id_no, sizeof r->agent_id_no, v);
-		else if (strcmp(fs->id, "agent_mobile") == 0)
-			utf8_copy(r->agent_mobile, sizeof r->agent_mobile, v);
+		int pf = party_field_from_name(fs->id);
+		if (pf >= 0)
+			party_set(&r->party, (party_field)pf, v);
 	}
 	const platform *p = cs->svc->platform;
 	bool h = charges_holder(cs->svc);
@@ -346,7 +336,7 @@ flow_outcome case_details_submit(counter *k, case_flow *cs, int *first_bad)
 		}
 		/* 当前用户所属机构与key信息不一致: caught at the counter. */
 		if (token_info_has_cert(&cs->key) && cs->svc->kind != SVC_CHANGE &&
-		    (strcmp(cs->key.uscc, cs->rec.uscc) != 0 || strcmp(cs->key.unit_name, cs->rec.unit_name) != 0)) {
+		    (strcmp(cs->key.uscc, cs->rec.party.uscc) != 0 || strcmp(cs->key.unit_name, cs->rec.party.unit_name) != 0)) {
 			str_var v[] = { { "unit", cs->key.unit_name }, { "uscc", cs->key.uscc }, { NULL, NULL } };
 			counter_render(k, "details.key_mismatch", v, cs->rule_msg, sizeof cs->rule_msg);
 			return FLOW_FAILED;

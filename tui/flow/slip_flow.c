@@ -20,8 +20,7 @@ void slip_flow_make(counter *k, case_flow *cs)
 	d.demo = k->demo;
 	d.svc = cs->svc;
 	d.case_no = cs->rec.case_no;
-	d.party = (slip_party){ cs->rec.unit_name, cs->rec.uscc, cs->rec.agent_name, cs->rec.agent_id_no,
-				cs->rec.agent_mobile };
+	d.party = cs->rec.party;
 	d.decision = cs->rec.decision;
 	d.notice = r.notice;
 	d.n_notice = r.n_notice;

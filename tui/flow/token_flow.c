@@ -6,16 +6,7 @@
 #include "core/base/civil.h"
 #include "core/base/clock.h"
 
-static const char *const refusal_keys[TSR_COUNT] = {
-#define X(e, key) key,
-	TOKSTEP_REFUSALS(X)
-#undef X
-};
-
-const char *tokstep_refusal_key(tokstep_refusal r)
-{
-	return (unsigned)r < TSR_COUNT ? refusal_keys[r] : "tokstep.store_failed";
-}
+ENUM_DEFINE_KEY(tokstep_refusal, TOKSTEP_REFUSALS, "tokstep.store_failed")
 
 static bool op_writes(token_op op)
 {
@@ -102,7 +93,7 @@ static token_status run_op(counter *k, case_flow *cs, token_op op, char *note, s
 		for (const char *p = cs->rec.case_no; *p && o + 2 < sizeof serial; p++, o += 2)
 			snprintf(serial + o, 3, "%02x", (unsigned char)*p);
 		serial[o] = '\0';
-		token_cert c = { cs->rec.unit_name, cs->rec.uscc, serial, nb, na, NULL, 0 };
+		token_cert c = { cs->rec.party.unit_name, cs->rec.party.uscc, serial, nb, na, NULL, 0 };
 		token_status st = token_write_cert(k->tok, &c);
 		char d1[16], d2[16];
 		if (st == TOK_OK)

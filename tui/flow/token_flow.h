@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "core/base/names.h"
 #include "tui/flow/case_flow.h"
 
 /* Why the real token step can refuse: id, UI string key. */
@@ -21,14 +22,8 @@
 	X(TSR_ISSUER,            "tokstep.issuer_failed")     \
 	X(TSR_STORE,             "tokstep.store_failed")
 
-typedef enum tokstep_refusal {
-#define X(e, key) e,
-	TOKSTEP_REFUSALS(X)
-#undef X
-	TSR_COUNT
-} tokstep_refusal;
-
-const char *tokstep_refusal_key(tokstep_refusal r);
+/* tokstep_refusal_key() ("tokstep.store_failed" out of range) */
+ENUM_DECLARE_KEY(tokstep_refusal, TOKSTEP_REFUSALS, TSR_COUNT);
 
 /* The step is shown: nothing run yet; the unit's keys on record loaded (a
  * real reissue or revocation picks the old key among them). */

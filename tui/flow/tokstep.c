@@ -76,7 +76,7 @@ static bool refuse_err(run *r, tokstep_refusal why, const kerr *err)
 static bool refuse_match(run *r, cert_match m)
 {
 	str_var v[] = { { "cert_unit", r->ci.unit_name }, { "cert_uscc", r->ci.uscc },
-			{ "case_unit", r->cs->rec.unit_name }, { "case_uscc", r->cs->rec.uscc },
+			{ "case_unit", r->cs->rec.party.unit_name }, { "case_uscc", r->cs->rec.party.uscc },
 			{ NULL, NULL } };
 	counter_render(r->k, cert_match_key(m), v, r->cs->step_msg, sizeof r->cs->step_msg);
 	r->cs->step_failed = true;
@@ -143,7 +143,7 @@ static bool read_cert(run *r)
  * so a kept validity (change, reissue) and a run across midnight resume. */
 static bool unrecorded_ours(run *r)
 {
-	if (!r->have_ci || cert_compare(&r->ci, r->cs->rec.unit_name, r->cs->rec.uscc) != CERT_MATCH)
+	if (!r->have_ci || cert_compare(&r->ci, r->cs->rec.party.unit_name, r->cs->rec.party.uscc) != CERT_MATCH)
 		return false;
 	kerr err = { 0 };
 	return db_token_issue_pending(r->k->db, r->cs->rec.case_no, r->ki.serial, r->ci.serial, &err) == 1;
@@ -159,7 +159,7 @@ static bool issue_and_write(run *r, long nb, long na)
 		return fail_status(r, st, -1);
 	progress(r, "issue");
 	kerr err = { 0 };
-	issue_request rq = { spki, spki_len, r->cs->rec.unit_name, r->cs->rec.uscc, nb, na };
+	issue_request rq = { spki, spki_len, r->cs->rec.party.unit_name, r->cs->rec.party.uscc, nb, na };
 	int rc = issuer_issue(r->k->ca, &rq, &r->ic, &err);
 	free(spki);
 	if (rc != 0)
@@ -169,7 +169,7 @@ static bool issue_and_write(run *r, long nb, long na)
 				&err) != 0)
 		return refuse_err(r, TSR_STORE, &err);
 	progress(r, "write_cert");
-	token_cert tc = issued_token_cert(&r->ic, r->cs->rec.unit_name, r->cs->rec.uscc);
+	token_cert tc = issued_token_cert(&r->ic, r->cs->rec.party.unit_name, r->cs->rec.party.uscc);
 	st = token_write_cert(r->k->tok, &tc);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
@@ -293,7 +293,7 @@ static bool key_part(run *r)
 			kerr err = { 0 };
 			if (db_token_get(ctr->db, r->ki.serial, &k, &err) == 0 &&
 			    (k.state == TS_ACTIVE || k.state == TS_SUSPENDED) &&
-			    strcmp(k.uscc, cs->rec.uscc) == 0) {
+			    strcmp(k.uscc, cs->rec.party.uscc) == 0) {
 				note(r, "found erased, recorded now", "", "");
 				return true;
 			}
@@ -302,7 +302,7 @@ static bool key_part(run *r)
 		}
 		if (!read_cert(r))
 			return false;
-		cert_match m = cert_compare(&r->ci, cs->rec.unit_name, cs->rec.uscc);
+		cert_match m = cert_compare(&r->ci, cs->rec.party.unit_name, cs->rec.party.uscc);
 		if (m != CERT_MATCH)
 			return refuse_match(r, m);
 		progress(r, "erase");
@@ -320,7 +320,7 @@ static bool key_part(run *r)
 		return fail_status(r, TOK_NOT_PERSONALISED, -1);
 	if (!read_cert(r))
 		return false;
-	cert_match m = cert_compare(&r->ci, cs->rec.unit_name, cs->rec.uscc);
+	cert_match m = cert_compare(&r->ci, cs->rec.party.unit_name, cs->rec.party.uscc);
 	bool resumed = svc->kind == SVC_RENEW && m == CERT_MATCH && unrecorded_ours(r);
 	/* a change keeps one of the two (the name or the code changed); both
 	 * different is another unit's key */
@@ -411,7 +411,7 @@ static int record(run *r, kerr *err)
 		    db_token_transition(ctr->db, who, case_no, serial, TS_FORMATTED, TR_PERSONALISED,
 					NULL, err) != 0)
 			return -1;
-		cert_new cn = { r->ci.serial, cs->rec.unit_name, cs->rec.uscc, r->ci.not_before,
+		cert_new cn = { r->ci.serial, cs->rec.party.unit_name, cs->rec.party.uscc, r->ci.not_before,
 				r->ci.not_after, r->der, r->der_len };
 		if (db_token_enroll(ctr->db, who, case_no, serial, &cn, TR_ENROLLED, err) != 0)
 			return -1;
@@ -423,7 +423,7 @@ static int record(run *r, kerr *err)
 	}
 	case SVC_RENEW:
 	case SVC_CHANGE: {
-		cert_new cn = { r->ci.serial, cs->rec.unit_name, cs->rec.uscc, r->ci.not_before,
+		cert_new cn = { r->ci.serial, cs->rec.party.unit_name, cs->rec.party.uscc, r->ci.not_before,
 				r->ci.not_after, r->der, r->der_len };
 		if (db_token_enroll(ctr->db, who, case_no, serial, &cn,
 				    svc->kind == SVC_RENEW ? TR_RENEWED : TR_REENROLLED, err) != 0)
@@ -431,8 +431,8 @@ static int record(run *r, kerr *err)
 		break;
 	}
 	case SVC_BIND:
-		if (db_token_bind(ctr->db, who, case_no, serial, cs->rec.uscc, cs->rec.unit_name,
-				  cs->rec.agent_name, cs->rec.agent_id_no, err) != 0)
+		if (db_token_bind(ctr->db, who, case_no, serial, cs->rec.party.uscc, cs->rec.party.unit_name,
+				  cs->rec.party.agent_name, cs->rec.party.agent_id_no, err) != 0)
 			return -1;
 		break;
 	case SVC_UNLOCK:
@@ -560,6 +560,6 @@ void tokstep_load_old_keys(counter *k, case_flow *cs)
 	if (cs->svc->kind != SVC_REISSUE && cs->svc->kind != SVC_REVOKE)
 		return;
 	kerr err = { 0 };
-	if (db_token_by_uscc(k->db, cs->rec.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0)
+	if (db_token_by_uscc(k->db, cs->rec.party.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0)
 		counter_say_err(k, &err);
 }

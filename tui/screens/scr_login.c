@@ -145,7 +145,7 @@ static void help_draw(app *a)
 {
 	int y = 3;
 	attron(A_BOLD);
-	draw_text(y++, 2, app_str(a, screen_title_key(a->help_from)), COLS - 4);
+	draw_text(y++, 2, app_str(a, screen_id_key(a->help_from)), COLS - 4);
 	attroff(A_BOLD);
 	y++;
 	for (int i = 0; i < ACT_COUNT && y < LINES - 3; i++) {

@@ -34,18 +34,8 @@
 	X(TAB_REFUSALS,   "day.tab.refusals")     \
 	X(TAB_KEYS,       "day.tab.keys")
 
-typedef enum day_tab {
-#define X(e, key) e,
-	DAY_TABS(X)
-#undef X
-	TAB_COUNT
-} day_tab;
-
-static const char *const tab_keys[TAB_COUNT] = {
-#define X(e, key) key,
-	DAY_TABS(X)
-#undef X
-};
+ENUM_DECLARE_KEY(day_tab, DAY_TABS, TAB_COUNT);
+ENUM_DEFINE_KEY(day_tab, DAY_TABS, "day.tab.summary")
 
 #define LIST_MAX 64
 
@@ -369,7 +359,7 @@ static void day_draw(app *a)
 	int x = 2;
 	for (int t = 0; t < TAB_COUNT; t++) {
 		char label[96];
-		snprintf(label, sizeof label, t == (int)d->tab ? "[%s]" : " %s ", app_str(a, tab_keys[t]));
+		snprintf(label, sizeof label, t == (int)d->tab ? "[%s]" : " %s ", app_str(a, day_tab_key((day_tab)t)));
 		if (t == (int)d->tab)
 			attron(A_BOLD);
 		x += draw_text(4, x, label, COLS - x - 1) + 1;

@@ -1,0 +1,32 @@
+/* base: the plain tools every other folder of core/ (and forms/, db/, the
+ * front ends) stands on: errors that name where the fault is, the enum
+ * generator, UTF-8, the INI reader, the UI strings, the clock, the civil
+ * calendar and kiosk.ini. Nothing here knows the CA's domain (that is
+ * core/case) or a device; base includes nothing outside itself.
+ *
+ *   files         header  what they hold
+ *   base.h        public  this table; includes every header below
+ *   err.[ch]      public  kerr: where (file:line, table, field) and what to do
+ *   names.[ch]    public  ENUM_DECLARE_* / ENUM_DEFINE_*: an enum and its
+ *                         _name() / _key() / _from_name() from one X-table
+ *   utf8.[ch]     public  utf8_copy(): copy cut on a character boundary
+ *   kini.[ch]     public  one kiosk-config INI file with a line on every key
+ *   strings.[ch]  public  lang (LANGS), UI strings by key, {placeholders}
+ *   clock.[ch]    public  UTC milliseconds, the day in Asia/Shanghai, test clocks
+ *   civil.[ch]    public  civil days (days since 1970-01-01), no time zone
+ *   config.[ch]   public  kiosk.ini: site, window, data directory, devices
+ *
+ * Every header here is public: any layer may include it. */
+#ifndef CORE_BASE_H
+#define CORE_BASE_H
+
+#include "core/base/civil.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/base/err.h"
+#include "core/base/kini.h"
+#include "core/base/names.h"
+#include "core/base/strings.h"
+#include "core/base/utf8.h"
+
+#endif
