@@ -7,12 +7,16 @@
  *
  *   files          header  what they hold
  *   audit.[ch]     public  this table; an audit row's canonical form and hash
+ *   actions.[ch]   public  AUDIT_ACTIONS: every action word the log holds, with
+ *                          the per-step and per-reason ones generated
  *   anchor.[ch]    public  the signed day anchor as text: counts (word
  *                          table), format, parse, sign, verify
  *   kioskkey.[ch]  public  the kiosk's Ed25519 key in the data directory
  *   pinhash.[ch]   public  staff PINs as scrypt hashes; which PINs are accepted
  *
- * Every header here is public. The folder depends on core/base only. */
+ * Every header here is public. The folder depends on core/base, and the
+ * action words on the case's steps (core/case) and the key's reasons
+ * (core/token). */
 
 /* audit: the canonical form and hash of one audit-log row. Each row's hash is
  * SHA-256 over a length-prefixed encoding of its fields and the previous row's

@@ -11,6 +11,8 @@
  *   catalog.[ch]   public  services, materials, holder types, fee items, token
  *                          operations (and their word tables); catalog_load()
  *   casefsm.[ch]   public  steps, statuses, decisions; the next legal step
+ *   marks.[ch]     public  MATERIAL_MARKS: received, missing, defective (the
+ *                          store's words and the UI keys)
  *   party.[ch]     public  PARTY_FIELDS: unit and agent fields, case_party,
  *                          party_get() / party_set()
  *   rules.[ch]     public  renewal window, seal upgrade, validity of a new cert
@@ -25,6 +27,7 @@
 #include "core/case/casefsm.h"
 #include "core/case/catalog.h"
 #include "core/case/fees.h"
+#include "core/case/marks.h"
 #include "core/case/party.h"
 #include "core/case/rules.h"
 #include "core/case/staff.h"

@@ -1220,7 +1220,7 @@ static void test_payment_code_url(void **state)
 	char url_out[512] = "left over";
 	assert_int_equal(db_payment_latest(f->db, c.case_no, &g, url_out, sizeof url_out, &err), 0);
 	assert_string_equal(g.out_trade_no, no);
-	assert_string_equal(g.state, "SUCCESS");
+	assert_int_equal(g.state, PAY_SUCCESS);
 	assert_string_equal(g.code_url, url);
 	assert_string_equal(url_out, url);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM payments WHERE code_url = '%s'", url), 1);
