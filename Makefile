@@ -27,6 +27,9 @@ DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-
 LIB_SRC   := $(sort $(shell find core forms db -name "*.c"))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libkiosk.a
+FLOW_SRC  := $(sort $(shell find tui/flow -name "*.c"))
+FLOW_OBJ  := $(FLOW_SRC:%.c=$(BUILD)/%.o)
+FLOW_LIB  := $(BUILD)/libflow.a
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
@@ -58,6 +61,17 @@ $(BUILD)/kioskctl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c)) $(LIB)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(CMOCKA) $(LDFLAGS)
+
+# The flows of tui/flow (no curses) as an archive, for the tests that drive
+# them without a terminal: tests/unit/test_flow*.c link it before the library.
+# (The kiosk links the same objects directly.)
+$(FLOW_LIB): $(FLOW_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/test_flow%: tests/unit/test_flow%.c $(FLOW_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(FLOW_LIB) $(LIB) $(LDLIBS) -lpthread $(CMOCKA) $(LDFLAGS)
 
 # Fuzz harnesses are built twice: with a replay driver (plain cc, part of make test,
 # runs the seed corpus) and with libFuzzer (clang, make fuzz).

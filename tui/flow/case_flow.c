@@ -8,6 +8,7 @@
 #include "core/base/clock.h"
 #include "core/base/utf8.h"
 #include "db/repo/anchor_repo.h"
+#include "tui/flow/pay_flow.h"
 
 static bool charges_holder(const service *s)
 {
@@ -55,6 +56,8 @@ void case_flow_free(case_flow *cs)
 {
 	if (!cs)
 		return;
+	/* a payment query in flight uses the gateway and its job: join it first */
+	pay_flow_wait(cs);
 	checklist_free(cs->cl);
 	free(cs->slip_text);
 	free(cs->old_keys);
@@ -92,7 +95,10 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 {
 	kerr err = { 0 };
 	case_rec rec;
-	if (db_case_get(k->db, case_no, &rec, &err) != 0) {
+	int got = db_case_get(k->db, case_no, &rec, &err);
+	if (got != 0) {
+		if (got == 1) /* the store leaves err empty for a number it does not know */
+			kerr_set(&err, case_no, "no such case");
 		counter_say_err(k, &err);
 		return NULL;
 	}
