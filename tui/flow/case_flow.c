@@ -8,7 +8,7 @@
 #include "core/base/clock.h"
 #include "core/base/utf8.h"
 #include "db/repo/anchor_repo.h"
-#include "tui/flow/pay_flow.h"
+#include "tui/flow/poll_job.h"
 
 static bool charges_holder(const service *s)
 {
@@ -57,7 +57,7 @@ void case_flow_free(case_flow *cs)
 	if (!cs)
 		return;
 	/* a payment query in flight uses the gateway and its job: join it first */
-	pay_flow_wait(cs);
+	poll_job_drop(cs->poll_job);
 	checklist_free(cs->cl);
 	free(cs->slip_text);
 	free(cs->old_keys);

@@ -7,7 +7,7 @@
  * (db_case_step) before the next is shown. The screens draw a case_flow and
  * turn its outcomes into navigation. A case_flow is owned by its caller:
  * case_flow_open()/case_flow_resume() make one, case_flow_free() releases it
- * (waiting first for a payment query in flight). */
+ * (waiting first for a payment query in flight, whose answer is dropped). */
 #ifndef TUI_FLOW_CASE_FLOW_H
 #define TUI_FLOW_CASE_FLOW_H
 
@@ -61,7 +61,7 @@ typedef struct case_flow {
 	bool order_made;
 	int pay_attempt;
 	int64_t last_poll_ms;             /* the gateway is asked every poll_seconds */
-	struct poll_job *poll_job;        /* the query in flight, NULL none */
+	struct poll_job *poll_job;        /* the query in flight (poll_job.h), NULL none */
 	/* slip (tui/flow/slip_flow.c) */
 	char slip_text_path[1024];
 	char *slip_text;

@@ -12,6 +12,7 @@
  * | case_flow.[ch]  | the case: open, resume, commit, details, decision, approval, cancel | yes |
  * | token_flow.[ch] | the token step: demo op by op, or the real key part      | yes    |
  * | tokstep.c       | the real key part through PC/SC and the issuer, one transaction | (token_flow.h) |
+ * | poll_job.[ch]   | one payment query on a thread of its own                 | (pay_flow) |
  * | pay_flow.[ch]   | the payment: order, resume, polling thread, cancel       | yes    |
  * | refund_flow.[ch]| a paid case refunded: check, supervisor's approval, send  | yes    |
  * | train_flow.[ch] | the trainer's session: scenarios, a play's start, scoring, stop | yes |

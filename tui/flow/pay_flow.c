@@ -1,13 +1,12 @@
 #include "tui/flow/pay_flow.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/base/clock.h"
 #include "db/repo/payment_repo.h"
+#include "tui/flow/poll_job.h"
 
 static void record_payment(counter *k, case_flow *cs)
 {
@@ -98,40 +97,22 @@ static flow_outcome apply_query(counter *k, case_flow *cs, pay_result r, pay_ord
 	return FLOW_STAY;
 }
 
-/* The periodic query's thread and what it brings back. */
-struct poll_job {
-	pthread_t th;
-	atomic_bool done;
-	pay_dev *dev;
-	char no[PAY_TRADE_NO_MAX + 1];
-	pay_order out;
-	pay_result r;
-	kerr err;
-};
-
-static void *poll_thread(void *arg)
-{
-	struct poll_job *j = arg;
-	j->r = pay_query(j->dev, j->no, &j->out, &j->err);
-	atomic_store(&j->done, true);
-	return NULL;
-}
-
 /* Wait for the query in flight, if any; its answer is dropped (discard),
  * else taken. */
 static flow_outcome poll_finish(counter *k, case_flow *cs, bool discard)
 {
-	struct poll_job *j = cs ? cs->poll_job : NULL;
-	flow_outcome out = FLOW_STAY;
+	poll_job *j = cs ? cs->poll_job : NULL;
 	if (!j)
-		return out;
-	pthread_join(j->th, NULL);
+		return FLOW_STAY;
 	cs->poll_job = NULL;
-	pay_result r;
-	if (!discard && cs->order_made && strcmp(j->no, cs->order.out_trade_no) == 0)
-		out = apply_query(k, cs, j->r, &j->out, &j->err, &r);
-	free(j);
-	return out;
+	if (discard || !cs->order_made || strcmp(poll_job_trade_no(j), cs->order.out_trade_no) != 0) {
+		poll_job_drop(j);
+		return FLOW_STAY;
+	}
+	pay_order o;
+	kerr err = { 0 };
+	pay_result q = poll_job_take(j, &o, &err), r;
+	return apply_query(k, cs, q, &o, &err, &r);
 }
 
 void pay_flow_wait(case_flow *cs)
@@ -160,23 +141,15 @@ flow_outcome pay_flow_poll(counter *k, case_flow *cs)
 
 flow_outcome pay_flow_tick(counter *k, case_flow *cs)
 {
-	if (cs->poll_job && atomic_load(&cs->poll_job->done))
+	if (cs->poll_job && poll_job_done(cs->poll_job))
 		return poll_finish(k, cs, false);
 	if (cs->poll_job || !cs->order_made || !k->pay ||
 	    clock_now_ms() - cs->last_poll_ms < (int64_t)k->cfg->payment.poll_seconds * 1000)
 		return FLOW_STAY;
 	cs->last_poll_ms = clock_now_ms();
-	struct poll_job *j = calloc(1, sizeof *j);
-	if (!j)
-		return pay_flow_poll(k, cs);
-	atomic_init(&j->done, false);
-	j->dev = k->pay;
-	snprintf(j->no, sizeof j->no, "%s", cs->order.out_trade_no);
-	if (pthread_create(&j->th, NULL, poll_thread, j) != 0) {
-		free(j);
+	cs->poll_job = poll_job_start(k->pay, cs->order.out_trade_no);
+	if (!cs->poll_job)
 		return pay_flow_poll(k, cs); /* no thread: ask in line */
-	}
-	cs->poll_job = j;
 	return FLOW_STAY;
 }
 

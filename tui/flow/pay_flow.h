@@ -26,9 +26,10 @@ flow_outcome pay_flow_settle_demo(counter *k, case_flow *cs);
 /* A new order after the last one closed; FLOW_STAY with "still open" said
  * while the last one can be paid. */
 flow_outcome pay_flow_again(counter *k, case_flow *cs);
-/* Close the order, then cancel the case: FLOW_HOME; FLOW_STAY when the
- * customer paid meanwhile (recorded, said); FLOW_FAILED when the order may
- * still be payable (the case is kept). */
+/* Close the order, then cancel the case: FLOW_HOME. The customer paid
+ * meanwhile: the payment is recorded and said, and the case goes on
+ * (FLOW_NEXT once the payment step is committed, else FLOW_STAY);
+ * FLOW_FAILED when the order may still be payable (the case is kept). */
 flow_outcome pay_flow_cancel(counter *k, case_flow *cs);
 /* Wait for the query in flight, dropping its answer (before the case is
  * left, freed, or the gateway used for anything else). */
