@@ -1,3 +1,16 @@
+/* ctl: kioskctl, the operator's command line, a front end beside tui/ (it
+ * includes forms, core and db, never tui).
+ *
+ *   files          header  what they hold
+ *   ctl.h          private this table; what the commands share
+ *   kioskctl.c             the command table, main() and the small commands
+ *   common.c               arguments, exit codes, opening config and database,
+ *                          the supervisor's PIN check (--by)
+ *   cmd_audit.c            audit verify (--head, --anchors)
+ *   cmd_day.c              day close, show, export
+ *   cmd_report.c           report daily, range, case
+ */
+
 /* kioskctl, the operator's command line, is split by command: kioskctl.c holds
  * the command table, main() and the small commands; cmd_*.c hold the larger
  * ones. This header is what they share: the parsed arguments, exit codes, and

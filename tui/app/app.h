@@ -8,7 +8,15 @@
  * overlays: the screen under them keeps its state), unless the screen keeps
  * it for the session. The app owns the counter (tui/flow/counter.h: the
  * configuration, the store, the devices, who is signed in) and the case in
- * progress; flows get the counter, screens get the app. */
+ * progress; flows get the counter, screens get the app.
+ *
+ *   files          header  what they hold
+ *   app.h          public  this table; the screen and action tables, the app
+ *   app.c                  the loop, navigation and private states, actions
+ *                          offered (the NEED_* column), the key's live state
+ *   frame.c                the title, status and footer lines of every screen
+ *
+ * app.h is public to tui/screens and tui/kiosk.c. */
 #ifndef TUI_APP_APP_H
 #define TUI_APP_APP_H
 

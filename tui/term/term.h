@@ -1,3 +1,17 @@
+/* tui/term: the curses toolkit, knowing nothing of the app, the flows or
+ * the screens. Everything that touches the terminal is here or in tui/app
+ * and tui/screens (tests/cli/test_layering.sh checks it).
+ *
+ *   files          header  what they hold
+ *   term.[ch]      public  this table; the terminal: ncursesw, raw mode, colours
+ *                          with a monochrome fallback, signals, resizing
+ *   input.[ch]     public  keys from the terminal or from a key script
+ *   dump.[ch]      public  the screen as UTF-8 text (script mode)
+ *   edit.[ch]      public  a line-editing field of wide characters
+ *   draw.[ch]      public  text by display columns, wrapped paragraphs, fields
+ *
+ * Every header here is public to tui/. */
+
 /* term: the terminal under the kiosk. Opens ncursesw on the real terminal, or
  * on a headless one for script mode (output to /dev/null, the screen read back
  * by dump); raw mode so Ctrl-C, Ctrl-Z and Ctrl-\ arrive as keys instead of
