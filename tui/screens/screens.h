@@ -6,7 +6,8 @@
  * | screens.[ch]    | this table; the table of every screen's ops (screens[])  |
  * | scr_login.c     | login, the idle lock (unlock, takeover), F1 help         |
  * | scr_home.c      | home (today's cases, find, resume), the service picker   |
- * | case.c          | the case at the app's level (start, resume, react), details |
+ * | case.c          | the case at the app's level (start, resume, react), shared keys |
+ * | scr_details.c   | the details of the case (unit, agent, key, fee)          |
  * | scr_case.c      | materials, decision, approval                            |
  * | scr_token.c     | the token step                                           |
  * | scr_payment.c   | the payment (QR, countdown, state)                       |
