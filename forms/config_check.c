@@ -8,6 +8,7 @@
 #include "core/case/catalog.h"
 #include "core/case/party.h"
 #include "core/base/config.h"
+#include "core/base/hidden.h"
 #include "core/pay/pay.h"
 #include "core/case/rules.h"
 #include "core/train/scenario.h"
@@ -31,6 +32,7 @@ static const char *const required_keys[] = {
 	CHECKLIST_VERDICTS(ENUM_COL3)
 	STAFF_ROLES(ENUM_COL3)
 	FIELD_MESSAGES(ENUM_COL2)
+	HIDDEN_CHARS(ENUM_COL2)
 	TOKEN_STATUSES(ENUM_COL3)
 	TOKEN_STATES(ENUM_COL3)
 	TOKEN_REASONS(ENUM_COL3)

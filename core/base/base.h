@@ -1,7 +1,7 @@
 /* base: the plain tools every other folder of core/ (and forms/, db/, the
  * front ends) stands on: errors that name where the fault is, the enum
- * generator, UTF-8, the INI reader, the UI strings, the clock, the civil
- * calendar and kiosk.ini. Nothing here knows the CA's domain (that is
+ * generator, UTF-8 and the characters a name must not hold, the INI reader,
+ * the UI strings, the clock, the civil calendar and kiosk.ini. Nothing here knows the CA's domain (that is
  * core/case) or a device; base includes nothing outside itself.
  *
  *   files         header  what they hold
@@ -9,7 +9,10 @@
  *   err.[ch]      public  kerr: where (file:line, table, field) and what to do
  *   names.[ch]    public  ENUM_DECLARE_* / ENUM_DEFINE_*: an enum and its
  *                         _name() / _key() / _from_name() from one X-table
- *   utf8.[ch]     public  utf8_copy(): copy cut on a character boundary
+ *   utf8.[ch]     public  utf8_copy(): copy cut on a character boundary;
+ *                         utf8_next(): one well-formed character
+ *   hidden.[ch]   public  HIDDEN_CHARS: the characters a name must not hold
+ *                         (controls, bidi, zero-width, other format)
  *   kini.[ch]     public  one kiosk-config INI file with a line on every key
  *   strings.[ch]  public  lang (LANGS), UI strings by key, {placeholders}
  *   clock.[ch]    public  UTC milliseconds, the day in Asia/Shanghai, test clocks
@@ -24,6 +27,7 @@
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/base/err.h"
+#include "core/base/hidden.h"
 #include "core/base/kini.h"
 #include "core/base/names.h"
 #include "core/base/strings.h"

@@ -46,6 +46,8 @@ int db_staff_add(kdb *db, const char *actor, const char *id, const char *name,
 				"'%s' is not a valid staff id: use 1-32 letters, digits, '_', '.' "
 				"or '-'",
 				id ? id : "");
+	if (name && dbi_check_hidden("staff name", name, err))
+		return -1;
 	long chars = name ? dbi_utf8_chars(name) : -1;
 	if (chars < 1 || chars > 32 || strlen(name) > 96)
 		return kerr_set(err, "staff name",

@@ -229,6 +229,17 @@ static void test_staff_add_get(void **state)
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "a\tb", ROLE_CLERK, "123456", &err), -1);
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "\xff\xfe", ROLE_CLERK, "123456", &err),
 			 -1);
+	/* a name that shows as another is refused, the character named */
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "王\u202E五", ROLE_CLERK, "246810", &err),
+			 -1);
+	assert_string_equal(err.where, "staff name");
+	assert_non_null(strstr(err.msg, "U+202E RIGHT-TO-LEFT OVERRIDE at character 2"));
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "王五\u200B", ROLE_CLERK, "246810", &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "U+200B ZERO WIDTH SPACE at character 3"));
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "王\xC2\x85五", ROLE_CLERK, "246810", &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "U+0085 a control character"));
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_COUNT, "123456", &err), -1);
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "123", &err), -1);
 	assert_non_null(strstr(err.msg, "PIN"));
@@ -776,6 +787,25 @@ static void test_details_checks(void **state)
 	d = party(100);
 	party_set(&d.party, PF_AGENT_MOBILE, "138 0013");
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), -1);
+	/* bidi controls and zero-width characters never reach the store, whatever
+	 * path the details come by (the form refuses them first) */
+	static const struct {
+		party_field f;
+		const char *v, *said;
+	} hidden[] = {
+		{ PF_UNIT_NAME, "四川某某\u202E有限公司", "U+202E RIGHT-TO-LEFT OVERRIDE at character 5" },
+		{ PF_UNIT_NAME, "\uFEFF四川某某有限公司", "U+FEFF ZERO WIDTH NO-BREAK SPACE" },
+		{ PF_AGENT_NAME, "张\u200D三", "U+200D ZERO WIDTH JOINER at character 2" },
+		{ PF_AGENT_NAME, "张三\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE at character 3" },
+		{ PF_AGENT_NAME, "张\U000E0041三", "U+E0041 a tag character at character 2" },
+	};
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
+		d = party(100);
+		party_set(&d.party, hidden[i].f, hidden[i].v);
+		assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), -1);
+		assert_string_equal(err.where, party_field_name(hidden[i].f));
+		assert_non_null(strstr(err.msg, hidden[i].said));
+	}
 	assert_unchanged(f, before);
 	/* quotes and backslashes are escaped in the canonical text */
 	d = party(100);
