@@ -219,24 +219,31 @@ static void test_staff_add_get(void **state)
 	long_id[33] = '\0';
 	for (int i = 0; i < 33; i++)
 		strcat(long_name, "名");
-	assert_int_equal(db_staff_add(f->db, "system", "a b", "N", ROLE_CLERK, "123456", &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "a b", "N", ROLE_CLERK, PIN_CLERK, &err), -1);
 	assert_non_null(strstr(err.msg, "not a valid staff id"));
-	assert_int_equal(db_staff_add(f->db, "system", "", "N", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", long_id, "N", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", "", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", long_name, ROLE_CLERK, "123456", &err),
+	assert_int_equal(db_staff_add(f->db, "system", "", "N", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", long_id, "N", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "x1", long_name, ROLE_CLERK, PIN_CLERK, &err),
 			 -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", "a\tb", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", "\xff\xfe", ROLE_CLERK, "123456", &err),
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "a\tb", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "\xff\xfe", ROLE_CLERK, PIN_CLERK, &err),
 			 -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_COUNT, "123456", &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_COUNT, PIN_CLERK, &err), -1);
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "123", &err), -1);
 	assert_non_null(strstr(err.msg, "PIN"));
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "12ab56", &err), -1);
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, NULL, &err), -1);
-	assert_int_equal(db_staff_add(f->db, "", "x1", "N", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", "clerk1", "N", ROLE_CLERK, "123456", &err), -1);
+	assert_int_equal(db_staff_add(f->db, "", "x1", "N", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "clerk1", "N", ROLE_CLERK, PIN_CLERK, &err), -1);
 	assert_non_null(strstr(err.msg, "already exists"));
+	/* the PINs a guesser tries first */
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "123456", &err), -1);
+	assert_non_null(strstr(err.msg, "pin.sequence"));
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "654321", &err), -1);
+	assert_non_null(strstr(err.msg, "pin.sequence"));
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "121212", &err), -1);
+	assert_non_null(strstr(err.msg, "pin.repeated"));
 	assert_unchanged(f, before);
 
 	/* 32 characters of Chinese is a valid name */
