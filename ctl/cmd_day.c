@@ -108,8 +108,9 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 		}
 	}
 
-	if (ctl_supervisor(a, db, "closing a day") != EXIT_OK)
-		return EXIT_USAGE;
+	int sup = ctl_supervisor(a, db, "closing a day");
+	if (sup != EXIT_OK)
+		return sup;
 
 	int rc = EXIT_OK;
 	kioskkey *key = kioskkey_load_or_create(key_path, &err);
@@ -168,9 +169,8 @@ int cmd_day(const args *a)
 	int rc;
 	if (do_close) {
 		rc = day_close(a, cfg, db, day);
-	} else if (ctl_supervisor(a, db, show ? "showing a day's anchor" : "exporting a day") != EXIT_OK) {
-		rc = EXIT_USAGE;
-	} else {
+	} else if ((rc = ctl_supervisor(a, db, show ? "showing a day's anchor" : "exporting a day")) ==
+		   EXIT_OK) {
 		anchor_rec anc;
 		int r = db_anchor_get(db, day, &anc, &err);
 		char date[16];

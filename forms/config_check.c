@@ -41,7 +41,8 @@ static const char *const required_keys[] = {
 	PAY_RESULTS(ENUM_COL3)
 	PAY_REFUND_STATES(ENUM_COL3)
 	/* pinhash_acceptable()'s reason keys (core/audit/pinhash.h has no table) */
-	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple",
+	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple", "pin.sequence",
+	"pin.repeated",
 #define KIND(e, name) "kind." name,
 #define FEE(e, name) "fee." name,
 #define TOKEN(e, name) "token." name,

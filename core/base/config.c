@@ -112,7 +112,7 @@ static const char *const kiosk_keys[] = {
 	"kiosk_id", "site", "window", "data_dir", "db_file", "language", "reader",
 	"token_admin_secret_file", "ca_dir", "idle_lock_minutes", NULL
 };
-static const char *const login_keys[] = { "max_failures", "lock_minutes", NULL };
+static const char *const login_keys[] = { "max_failures", "max_wait_seconds", NULL };
 static const char *const print_keys[] = { "command", NULL };
 static const char *const payment_keys[] = {
 	"mode", "base_url", "appid", "mchid", "merchant_serial", "private_key_file",
@@ -278,6 +278,16 @@ kiosk_config *config_load(const char *dir, kerr *err)
 		} else if (strcmp(s->name, "login") == 0) {
 			sl = s;
 			keys = login_keys;
+			/* Said in words: a file from before the waits would otherwise
+			 * meet a bare "unknown key". */
+			const kini_entry *old = kini_find(s, "lock_minutes");
+			if (old) {
+				kerr_setf(err, d->path, old->line, "lock_minutes is no longer "
+					  "read: wrong PINs now make the id wait, a little longer "
+					  "each time up to max_wait_seconds (1-60); remove the line "
+					  "(docs/config.md)");
+				goto fail;
+			}
 		} else if (strcmp(s->name, "print") == 0) {
 			sp = s;
 			keys = print_keys;
@@ -381,7 +391,7 @@ kiosk_config *config_load(const char *dir, kerr *err)
 	if (get_str(&x, sk, "reader", "", &c->reader, NULL) < 0 ||
 	    get_int(&x, sk, "idle_lock_minutes", 5, 1, 240, &c->idle_lock_minutes) < 0 ||
 	    get_int(&x, sl, "max_failures", 5, 1, 20, &c->login_max_failures) < 0 ||
-	    get_int(&x, sl, "lock_minutes", 15, 1, 1440, &c->login_lock_minutes) < 0 ||
+	    get_int(&x, sl, "max_wait_seconds", 60, 1, 60, &c->login_max_wait_s) < 0 ||
 	    get_str(&x, sp, "command", "", &c->print_command, NULL) < 0 ||
 	    check_payment(&x, sy, c, c->config_dir) < 0)
 		goto fail;

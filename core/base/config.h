@@ -34,8 +34,8 @@ typedef struct kiosk_config {
 	char *token_admin_secret_file; /* master secret of the keys' admin PINs; "" = keys read only */
 	char *ca_dir;             /* the local CA's directory (default <data_dir>/ca) */
 	int idle_lock_minutes;
-	int login_max_failures;
-	int login_lock_minutes;
+	int login_max_failures;   /* wrong PINs in a row before the id must wait */
+	int login_max_wait_s;     /* the longest wait: 1, 2, 4 ... seconds up to this */
 	char *print_command;      /* slips are piped to it; "" means files only */
 	kiosk_payment_cfg payment;
 } kiosk_config;
