@@ -485,6 +485,9 @@ static int parse_args(int argc, char **argv, args *a)
 
 int main(int argc, char **argv)
 {
+	const char *clock_warning = clock_env_ignored();
+	if (clock_warning)
+		fprintf(stderr, "kioskctl: warning: %s\n", clock_warning);
 	args a;
 	if (parse_args(argc, argv, &a) != 0)
 		return EXIT_USAGE;

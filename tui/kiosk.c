@@ -2,13 +2,15 @@
  * configuration, opens the database and the devices (the demo key and payment
  * in demo mode), puts them in the counter, and runs the loop (tui/app).
  * It sits above the four parts of tui/: it alone knows both the app and the screens.
- * Options: --config DIR, --data-dir DIR, --demo, --check. */
+ * Options: --config DIR, --data-dir DIR, --demo, --check. Before anything, a
+ * release build says that $KIOSK_NOW is ignored (core/base/clock.h). */
 #include <locale.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/clock.h"
 #include "forms/config_check.h"
 #include "tui/screens/screens.h"
 #include "tui/term/term.h"
@@ -60,6 +62,9 @@ int main(int argc, char **argv)
 	 * which keeps a kiosk that runs all day inside its memory budget. */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	setlocale(LC_ALL, "");
+	const char *clock_warning = clock_env_ignored();
+	if (clock_warning)
+		fprintf(stderr, "kiosk: warning: %s\n", clock_warning);
 	const char *config_dir = NULL, *data_dir = NULL;
 	bool demo = false, check_only = false;
 	for (int i = 1; i < argc; i++) {

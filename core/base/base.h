@@ -13,6 +13,7 @@
  *   kini.[ch]     public  one kiosk-config INI file with a line on every key
  *   strings.[ch]  public  lang (LANGS), UI strings by key, {placeholders}
  *   clock.[ch]    public  UTC milliseconds, the day in Asia/Shanghai, test clocks
+ *                         ($KIOSK_NOW only in a test build)
  *   civil.[ch]    public  civil days (days since 1970-01-01), no time zone
  *   config.[ch]   public  kiosk.ini: site, window, data directory, devices
  *
