@@ -471,7 +471,7 @@ flow_outcome case_approve(counter *k, case_flow *cs, const char *id, char *pin)
 {
 	if (strcmp(id, k->user.id) == 0 || strcmp(id, cs->rec.clerk_id) == 0) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.self"));
-		memset(pin, 0, strlen(pin));
+		explicit_bzero(pin, strlen(pin));
 		return FLOW_FAILED;
 	}
 	staff_rec who;
@@ -479,7 +479,7 @@ flow_outcome case_approve(counter *k, case_flow *cs, const char *id, char *pin)
 	kerr err = { 0 };
 	login_result r = db_staff_login(k->db, id, pin, k->cfg->login_max_failures,
 					k->cfg->login_lock_minutes, &who, &left, &err);
-	memset(pin, 0, strlen(pin));
+	explicit_bzero(pin, strlen(pin));
 	if (r != LOGIN_OK) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.failed"));
 		return FLOW_FAILED;

@@ -42,7 +42,7 @@ flow_outcome refund_flow_approve(counter *k, const char *case_no, const char *re
 	*ask_again = false;
 	login_result lr = db_staff_login(k->db, id, pin, k->cfg->login_max_failures,
 					 k->cfg->login_lock_minutes, &who, NULL, &err);
-	memset(pin, 0, strlen(pin));
+	explicit_bzero(pin, strlen(pin));
 	if (lr != LOGIN_OK) {
 		snprintf(msg, n, "%s", counter_str(k, "approval.failed"));
 		*ask_again = true;
