@@ -9,6 +9,7 @@
 #include <termios.h>
 
 #include "core/base/clock.h"
+#include "core/base/protect.h"
 #include "core/case/staff.h"
 #include "ctl/ctl.h"
 #include "db/repo/staff_repo.h"
@@ -77,6 +78,13 @@ kdb *open_db(const args *a, db_open_mode mode, kerr *err)
 	if (!cfg)
 		return NULL;
 	const char *path = opt(a, "db") ? opt(a, "db") : cfg->db_file;
+	/* The configured data directory, when it exists, is made private as the
+	 * kiosk does; a file named with --db leaves its directory alone (that
+	 * may be anyone's, /tmp or a home directory). */
+	if (!opt(a, "db") && access(cfg->data_dir, F_OK) == 0 && protect_dir(cfg->data_dir, err)) {
+		config_free(cfg);
+		return NULL;
+	}
 	/* The kiosk id matters only when a file is created: an operator may well
 	 * inspect another kiosk's file or a backup of it. */
 	bool exists = access(path, F_OK) == 0;

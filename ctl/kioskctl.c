@@ -15,6 +15,7 @@
 #include "core/token/cert.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/base/protect.h"
 #include "core/case/fees.h"
 #include "core/case/rules.h"
 #include "core/base/strings.h"
@@ -420,6 +421,16 @@ static int parse_args(int argc, char **argv, args *a)
 
 int main(int argc, char **argv)
 {
+	/* No core dumps (the CA key, the kiosk key and PINs pass through here),
+	 * and stdin unbuffered so a PIN read from it leaves no copy in stdio's
+	 * buffer (ctl_read_pin wipes its own). */
+	kerr perr = { 0 };
+	if (protect_process(&perr) != 0)
+		return fail_env(&perr);
+	setvbuf(stdin, NULL, _IONBF, 0);
+	const char *clock_warning = clock_env_ignored();
+	if (clock_warning)
+		fprintf(stderr, "kioskctl: warning: %s\n", clock_warning);
 	args a;
 	if (parse_args(argc, argv, &a) != 0)
 		return EXIT_USAGE;

@@ -4,6 +4,8 @@
  * verifying. Buffers that held the secret are wiped. */
 #include "core/audit/kioskkey.h"
 
+#include "core/base/protect.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -209,27 +211,6 @@ static char *pem_of(EVP_PKEY *pkey, bool priv, size_t *len)
 	return out;
 }
 
-static int mkdirs(const char *dir, kerr *err)
-{
-	char p[4096];
-	if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
-		return kerr_set(err, dir, "the directory's path is too long");
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			return kerr_set(err, p, "cannot create the directory: %s", strerror(errno));
-		*s = '/';
-	}
-	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		return kerr_set(err, p, "cannot create the directory: %s", strerror(errno));
-	struct stat sb;
-	if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return kerr_set(err, p, "not a directory");
-	return 0;
-}
-
 static void dir_of(const char *path, char *dir, size_t n)
 {
 	const char *slash = strrchr(path, '/');
@@ -357,7 +338,7 @@ static int create_key(const char *path, kerr *err)
 {
 	char dir[4096];
 	dir_of(path, dir, sizeof dir);
-	if (mkdirs(dir, err))
+	if (protect_mkdirs(dir, err))
 		return -1;
 	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (!pkey)

@@ -1,7 +1,8 @@
 /* base: the plain tools every other folder of core/ (and forms/, db/, the
  * front ends) stands on: errors that name where the fault is, the enum
  * generator, UTF-8 and the characters a name must not hold, the INI reader,
- * the UI strings, the clock, the civil calendar and kiosk.ini. Nothing here knows the CA's domain (that is
+ * the UI strings, the clock, the civil calendar, kiosk.ini, and keeping files
+ * and memory private. Nothing here knows the CA's domain (that is
  * core/case) or a device; base includes nothing outside itself.
  *
  *   files         header  what they hold
@@ -16,6 +17,9 @@
  *   kini.[ch]     public  one kiosk-config INI file with a line on every key
  *   strings.[ch]  public  lang (LANGS), UI strings by key, {placeholders}
  *   clock.[ch]    public  UTC milliseconds, the day in Asia/Shanghai, test clocks
+ *                         ($KIOSK_NOW only in a test build)
+ *   protect.[ch]  public  private files (0600) and directories (0700), no core
+ *                         dumps
  *   civil.[ch]    public  civil days (days since 1970-01-01), no time zone
  *   config.[ch]   public  kiosk.ini: site, window, data directory, devices
  *
@@ -30,6 +34,7 @@
 #include "core/base/hidden.h"
 #include "core/base/kini.h"
 #include "core/base/names.h"
+#include "core/base/protect.h"
 #include "core/base/strings.h"
 #include "core/base/utf8.h"
 

@@ -24,12 +24,12 @@ cmd_ms() {
 }
 echo "== audit verify over 1,000,000 rows"
 BENCH_KEEP="$keep/audit.db" run "$BUILD/tests/bench_audit" 1000000
-echo "kioskctl_audit_verify_ms=$(cmd_ms "$BUILD/kioskctl" audit verify --db "$keep/audit.db")" | tee -a "$out"
+echo "kioskctl_audit_verify_ms=$(cmd_ms "$BUILD/test/kioskctl" audit verify --db "$keep/audit.db")" | tee -a "$out"
 rm -f "$keep/audit.db"*
 echo "== report daily on a year of cases"
 kiosk_id=$(sed -n 's/^kiosk_id *= *//p' kiosk-config/kiosk.ini)
 BENCH_KIOSK_ID="$kiosk_id" BENCH_KEEP="$keep/year.db" run "$BUILD/tests/bench_report" 365 100
-echo "kioskctl_report_daily_ms=$(cmd_ms sh -c "echo 975310 | '$BUILD/kioskctl' report daily --date 2026-05-21 --db '$keep/year.db' --by s001")" | tee -a "$out"
+echo "kioskctl_report_daily_ms=$(cmd_ms sh -c "echo 975310 | '$BUILD/test/kioskctl' report daily --date 2026-05-21 --db '$keep/year.db' --by s001")" | tee -a "$out"
 echo "== the kiosk: start-up on that database, keys, memory"
 mkdir -p "$keep/data"
 mv "$keep/year.db" "$keep/data/kiosk.db"

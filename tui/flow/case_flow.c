@@ -472,7 +472,7 @@ flow_outcome case_approve(counter *k, case_flow *cs, const char *id, char *pin)
 {
 	if (strcmp(id, k->user.id) == 0 || strcmp(id, cs->rec.clerk_id) == 0) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.self"));
-		memset(pin, 0, strlen(pin));
+		explicit_bzero(pin, strlen(pin));
 		return FLOW_FAILED;
 	}
 	staff_rec who;
@@ -481,7 +481,7 @@ flow_outcome case_approve(counter *k, case_flow *cs, const char *id, char *pin)
 	/* the role first: a clerk's id with a wrong PIN makes that clerk wait for nothing */
 	login_result r = db_staff_login_as(k->db, id, pin, ROLE_SUPERVISOR, k->cfg->login_max_failures,
 					   k->cfg->login_max_wait_s, &who, &left, &err);
-	memset(pin, 0, strlen(pin));
+	explicit_bzero(pin, strlen(pin));
 	if (r == LOGIN_WRONG_ROLE) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.not_supervisor"));
 		return FLOW_FAILED;

@@ -44,7 +44,7 @@ flow_outcome refund_flow_approve(counter *k, const char *case_no, const char *re
 	/* the role first: a clerk's id with a wrong PIN makes that clerk wait for nothing */
 	login_result lr = db_staff_login_as(k->db, id, pin, ROLE_SUPERVISOR, k->cfg->login_max_failures,
 					    k->cfg->login_max_wait_s, &who, NULL, &err);
-	memset(pin, 0, strlen(pin));
+	explicit_bzero(pin, strlen(pin));
 	if (lr != LOGIN_OK) {
 		if (lr == LOGIN_WRONG_ROLE)
 			snprintf(msg, n, "%s", counter_str(k, "approval.not_supervisor"));

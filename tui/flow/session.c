@@ -20,7 +20,7 @@ bool session_check(counter *k, const char *id, char *pin, staff_rec *who, char *
 	*unknown = false;
 	login_result r = db_staff_login(k->db, id, pin, k->cfg->login_max_failures,
 					k->cfg->login_max_wait_s, who, &left, &err);
-	memset(pin, 0, strlen(pin));
+	explicit_bzero(pin, strlen(pin));
 	char num[16];
 	switch (r) {
 	case LOGIN_OK:
