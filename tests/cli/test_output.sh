@@ -45,7 +45,7 @@ equal "middle dot and full-width accepted" \
 DB="$T/staff.db"
 expect "staff add refuses a zero-width space, named" 2 \
 	"staff name: holds U\+200B ZERO WIDTH SPACE at character 2" \
-	sh -c "echo 246810 | $K staff add --id c009 --name '王${ZWSP}五' --role clerk --db $DB"
+	sh -c "echo 246810 | $K staff add --id c009 --name '王${ZWSP}五' --role supervisor --db $DB"
 cp -r kiosk-config "$T/cfg"
 sed -i "s/^name = 培训学员二\$/name = 培训${RLO}学员二/" "$T/cfg/demo/staff.ini"
 printf 'dump\n' > "$T/staff.keys"
