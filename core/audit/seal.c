@@ -340,12 +340,20 @@ int seal_state_load(const char *path, seal_state *st, kerr *err)
 
 int seal_state_advance(const char *path, seal_state *st, kerr *err)
 {
+	return seal_state_advance_to(path, st, st->epoch + 1, err);
+}
+
+int seal_state_advance_to(const char *path, seal_state *st, int64_t epoch, kerr *err)
+{
+	if (epoch <= st->epoch)
+		return kerr_set(err, path, "the seal key only moves forward (epoch %lld to %lld)",
+				(long long)st->epoch, (long long)epoch);
 	seal_state next = *st;
-	if (seal_evolve(next.key, next.epoch)) {
-		seal_state_wipe(&next);
-		return kerr_set(err, path, "cannot evolve the seal key (OpenSSL)");
-	}
-	next.epoch++;
+	for (; next.epoch < epoch; next.epoch++)
+		if (seal_evolve(next.key, next.epoch)) {
+			seal_state_wipe(&next);
+			return kerr_set(err, path, "cannot evolve the seal key (OpenSSL)");
+		}
 	if (save(path, &next, true, err)) {
 		seal_state_wipe(&next);
 		return -1;

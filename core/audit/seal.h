@@ -87,6 +87,10 @@ int seal_state_load(const char *path, seal_state *st, kerr *err);
 /* Evolve st by one epoch and rewrite path atomically; on failure st and the
  * file keep the old epoch. */
 int seal_state_advance(const char *path, seal_state *st, kerr *err);
+/* The same up to epoch (> st->epoch; the epochs between are evolved in
+ * memory and the file is written once, so a kiosk off for weeks catches up
+ * with one fsync). */
+int seal_state_advance_to(const char *path, seal_state *st, int64_t epoch, kerr *err);
 void seal_state_wipe(seal_state *st);
 
 #endif
