@@ -206,6 +206,11 @@ int db_seal_run(kdb *db, const char *key_path, int64_t now_ms, bool current,
 	}
 	seal_state st;
 	int rc = -1;
+	if (access(key_path, F_OK) != 0) {
+		kerr_set(err, key_path, "the seal key is missing, but sealing is set up: nothing "
+			 "more can be sealed (docs/audit.md, \"Sealing\": a lost key)");
+		goto out;
+	}
 	if (seal_state_load(key_path, &st, err))
 		goto out;
 	if (st.p.t0_ms != setup.p.t0_ms || st.p.interval_ms != setup.p.interval_ms) {
