@@ -198,6 +198,11 @@ int ctl_seal_verify(const args *a)
 		       "when their epoch ends or at the day close; until then they are only as "
 		       "safe as the chain\n", (long long)res->sealed_to + 1,
 		       (long long)res->head_seq, (long long)res->tail_rows);
+	if (res->ended_unsealed > 0)
+		printf("note: %lld ended epoch%s after epoch %lld not sealed yet (the kiosk seals "
+		       "them at its next tick, or kioskctl audit seal)\n",
+		       (long long)res->ended_unsealed, res->ended_unsealed == 1 ? "" : "s",
+		       (long long)res->last_epoch);
 	free(res);
 	return r ? EXIT_FINDING : EXIT_OK;
 }

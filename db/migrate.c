@@ -300,8 +300,10 @@ static const char v5_sql[] =
  * checkpoint per row: audit rows first_seq..last_seq written during epoch,
  * the chain's hash at last_seq, and the HMAC tag made with that epoch's key.
  * Both are append-only like the audit log, and seals follow one another:
- * each starts right after the last and no epoch goes back. Sealing writes no
- * audit row (a row per seal would itself need sealing, every epoch). */
+ * each starts right after the last, and epochs go on one by one (every ended
+ * epoch is sealed, an empty one with no rows, so a removed epoch shows).
+ * Sealing writes no audit row (a row per seal would itself need sealing,
+ * every epoch). */
 static const char v6_sql[] =
 	"CREATE TABLE seal_setup ("
 	" id          INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -318,8 +320,8 @@ static const char v6_sql[] =
 	" id        INTEGER PRIMARY KEY,"
 	" epoch     INTEGER NOT NULL CHECK (epoch >= 0),"
 	" first_seq INTEGER NOT NULL CHECK (first_seq >= 1),"
-	" last_seq  INTEGER NOT NULL CHECK (last_seq >= first_seq),"
-	" row_count INTEGER NOT NULL CHECK (row_count >= 1),"
+	" last_seq  INTEGER NOT NULL CHECK (last_seq >= first_seq - 1),"
+	" row_count INTEGER NOT NULL CHECK (row_count >= 0),"
 	" head_hash BLOB NOT NULL CHECK (length(head_hash) = 32),"
 	" at_ms     INTEGER NOT NULL,"
 	" tag       BLOB NOT NULL CHECK (length(tag) = 32)"
@@ -327,8 +329,9 @@ static const char v6_sql[] =
 	"CREATE TRIGGER seals_in_order BEFORE INSERT ON seals"
 	" WHEN NEW.first_seq IS NOT (SELECT COALESCE(MAX(last_seq), 0) + 1 FROM seals)"
 	"  OR NEW.epoch < (SELECT COALESCE(MAX(epoch), 0) FROM seals)"
+	"  OR NEW.epoch > (SELECT COALESCE(MAX(epoch), -1) + 1 FROM seals)"
 	"  OR NEW.last_seq > (SELECT seq FROM audit_head WHERE id = 1)"
-	" BEGIN SELECT RAISE(ABORT, 'a seal starts after the last one and never goes back an epoch'); END;"
+	" BEGIN SELECT RAISE(ABORT, 'a seal starts after the last one, in the same epoch or the next'); END;"
 	"CREATE TRIGGER seals_no_update BEFORE UPDATE ON seals"
 	" BEGIN SELECT RAISE(ABORT, 'a seal is never changed'); END;"
 	"CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals"

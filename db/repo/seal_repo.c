@@ -146,39 +146,71 @@ fail:
 }
 
 /* Seal the unsealed rows written before limit_ms (a prefix: it stops at the
- * first row written at or after it) with key as epoch. *sealed_to set. */
+ * first row written at or after it) with key as epoch, inside the caller's
+ * operation. empty_ok: write the seal even with no rows (an ended epoch's).
+ * *sealed_to set. */
 static int seal_prefix(kdb *db, const uint8_t key[SEAL_KEY_LEN], int64_t epoch, int64_t limit_ms,
-		       int64_t *sealed_to, int *n_seals, kerr *err)
+		       bool empty_ok, int64_t *sealed_to, int *n_seals, kerr *err)
 {
-	if (dbi_op_begin(db, err))
-		return -1;
 	int64_t last = 0, head = 0, stop = 0;
 	bool has, has_stop;
 	if (one_int(db, "SELECT MAX(last_seq) FROM seals", 0, &last, &has, err) ||
 	    one_int(db, "SELECT seq FROM audit_head WHERE id = 1", 0, &head, &has, err))
-		goto fail;
+		return -1;
 	sqlite3_stmt *st = dbi_stmt(db, "SELECT MIN(seq) FROM audit WHERE seq > ?1 AND at_ms >= ?2",
 				    err);
 	if (!st)
-		goto fail;
+		return -1;
 	sqlite3_bind_int64(st, 1, last);
 	sqlite3_bind_int64(st, 2, limit_ms);
 	int rc = sqlite3_step(st);
 	has_stop = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
 	stop = has_stop ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		dbi_sqlerr(db, err, "reading the audit log");
-		goto fail;
-	}
+	if (rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "reading the audit log");
 	int64_t end = has_stop ? stop - 1 : head;
-	if (end > last) {
-		if (write_seal(db, key, epoch, last + 1, end, err))
-			goto fail;
+	if (end > last || empty_ok) {
+		if (write_seal(db, key, epoch, last + 1, end > last ? end : last, err))
+			return -1;
 		(*n_seals)++;
-		last = end;
+		last = end > last ? end : last;
 	}
 	*sealed_to = last;
+	return 0;
+}
+
+/* Seal every epoch from st's to now_e - 1 (each with its own key: rows
+ * written during it, or none), and with current also now_e's rows, in one
+ * operation; st is evolved in memory to max(now_e, st->epoch). Epochs that
+ * already have a seal after the key file's (a run that committed but crashed
+ * before rewriting the file) are only stepped over. */
+static int seal_epochs(kdb *db, seal_state *st, int64_t now_e, bool current,
+		       seal_run_result *res, kerr *err)
+{
+	if (dbi_op_begin(db, err))
+		return -1;
+	int64_t max_e;
+	bool any;
+	if (one_int(db, "SELECT MAX(epoch) FROM seals", 0, &max_e, &any, err))
+		goto fail;
+	for (; st->epoch < now_e; st->epoch++) {
+		int64_t end_ms = st->p.t0_ms + (st->epoch + 1) * st->p.interval_ms;
+		if ((!any || st->epoch >= max_e) &&
+		    seal_prefix(db, st->key, st->epoch, end_ms, !any || st->epoch > max_e,
+				&res->sealed_to, &res->seals, err))
+			goto fail;
+		if (seal_evolve(st->key, st->epoch)) {
+			kerr_set(err, "seal", "cannot evolve the seal key (OpenSSL)");
+			goto fail;
+		}
+	}
+	if (current) {
+		int64_t end_ms = st->p.t0_ms + (st->epoch + 1) * st->p.interval_ms;
+		if (seal_prefix(db, st->key, st->epoch, end_ms, false, &res->sealed_to, &res->seals,
+				err))
+			goto fail;
+	}
 	return dbi_op_commit(db, err);
 fail:
 	dbi_op_rollback(db);
@@ -220,36 +252,22 @@ int db_seal_run(kdb *db, const char *key_path, int64_t now_ms, bool current,
 	}
 	res->from_epoch = st.epoch;
 	int64_t now_e = seal_epoch_of(&st.p, now_ms);
-	while (st.epoch < now_e) {
-		int64_t end_ms = st.p.t0_ms + (st.epoch + 1) * st.p.interval_ms;
-		if (seal_prefix(db, st.key, st.epoch, end_ms, &res->sealed_to, &res->seals, err))
+	int64_t v;
+	bool has;
+	if (one_int(db, "SELECT MAX(last_seq) FROM seals", 0, &v, &has, err))
+		goto out;
+	res->sealed_to = v;
+	if (now_e > st.epoch || current) {
+		/* the seals first, in memory a copy of the key evolving with them;
+		 * the file is rewritten once they are committed (a crash between
+		 * leaves an older key file, which the next run steps forward) */
+		seal_state next = st;
+		int r2 = seal_epochs(db, &next, now_e, current, res, err);
+		if (r2 == 0 && next.epoch > st.epoch)
+			r2 = seal_state_advance_to(key_path, &st, next.epoch, err);
+		seal_state_wipe(&next);
+		if (r2)
 			goto out;
-		/* straight to the epoch of the next unsealed row (or now's) */
-		int64_t next_at, target = now_e;
-		bool has;
-		if (one_int(db, "SELECT at_ms FROM audit WHERE seq = ?1", res->sealed_to + 1, &next_at,
-			    &has, err))
-			goto out;
-		if (has) {
-			int64_t e = seal_epoch_of(&st.p, next_at);
-			if (e < target)
-				target = e;
-		}
-		if (target <= st.epoch)
-			target = st.epoch + 1;
-		if (seal_state_advance_to(key_path, &st, target, err))
-			goto out;
-	}
-	if (current) {
-		int64_t end_ms = st.p.t0_ms + (st.epoch + 1) * st.p.interval_ms;
-		if (seal_prefix(db, st.key, st.epoch, end_ms, &res->sealed_to, &res->seals, err))
-			goto out;
-	} else if (res->seals == 0) {
-		int64_t v;
-		bool has;
-		if (one_int(db, "SELECT MAX(last_seq) FROM seals", 0, &v, &has, err))
-			goto out;
-		res->sealed_to = v;
 	}
 	res->to_epoch = st.epoch;
 	rc = 0;
@@ -356,7 +374,23 @@ static int check_seals(kdb *db, const uint8_t *k0, seal_verify_result *res, kerr
 		if (i > 0 && s->epoch < prev_epoch)
 			finding(res, s->id, 0, "seal %lld goes back from epoch %lld to %lld",
 				(long long)s->id, (long long)prev_epoch, (long long)s->epoch);
-		if (s->last < s->first || s->count != s->last - s->first + 1)
+		/* every ended epoch is sealed, an empty one too: a gap is seals removed
+		 * (and the rows they covered re-dated and re-sealed later) */
+		if (i == 0 && s->epoch != 0)
+			finding(res, s->id, 0, "the first seal is of epoch %lld, not the set-up seal "
+				"of epoch 0: seals were removed", (long long)s->epoch);
+		else if (i > 0 && s->epoch > prev_epoch + 1) {
+			char gap[64];
+			if (s->epoch == prev_epoch + 2)
+				snprintf(gap, sizeof gap, "epoch %lld", (long long)prev_epoch + 1);
+			else
+				snprintf(gap, sizeof gap, "epochs %lld..%lld", (long long)prev_epoch + 1,
+					 (long long)s->epoch - 1);
+			finding(res, s->id, 0, "no seal for %s (seal %lld is of epoch %lld): every "
+				"ended epoch is sealed, so seals were removed", gap, (long long)s->id,
+				(long long)s->epoch);
+		}
+		if (s->last < s->first - 1 || s->count != s->last - s->first + 1)
 			finding(res, s->id, 0, "seal %lld says %lld rows for rows %lld..%lld",
 				(long long)s->id, (long long)s->count, (long long)s->first,
 				(long long)s->last);
@@ -490,6 +524,9 @@ static int verify_in(kdb *db, const uint8_t *k0, const seal_params *kp, seal_ver
 	if (check_seals(db, k0, res, err) || check_days(db, res, err))
 		return -1;
 	res->tail_rows = head > res->sealed_to ? head - res->sealed_to : 0;
+	int64_t now_e = res->p.interval_ms > 0 ? seal_epoch_of(&res->p, clock_now_ms()) : 0;
+	if (res->n_seals > 0 && now_e - 1 > res->last_epoch)
+		res->ended_unsealed = now_e - 1 - res->last_epoch;
 	return 0;
 }
 

@@ -46,6 +46,7 @@ export KIOSK_NOW=2026-11-21T10:30:00+08:00
 expect "a row in epoch 1" 0 "added" sh -c "echo 112358 | $K staff add --id c002 --name 王二 --role clerk"
 expect "verify shows the unsealed tail" 0 "note: rows [0-9]+\.\.[0-9]+ \([0-9]+\) are not sealed yet" $K audit verify --seal-key "$KEY"
 export KIOSK_NOW=2026-11-21T11:10:00+08:00
+expect "verify notes an ended epoch not sealed yet" 0 "note: 1 ended epoch after epoch 0 not sealed yet" $K audit verify --seal-key "$KEY"
 # two: the supervisor's logout after the set-up (epoch 0), and epoch 1
 expect "audit seal seals epochs 0 and 1" 0 "sealed: 2 new seals, rows up to [0-9]+, key at epoch 2" $K audit seal
 truth "the key file moved to epoch 2" grep -q '^epoch 2$' "$D/seal-key"

@@ -1,8 +1,9 @@
 /* Forward-secure sealing on a real database (db/repo/seal_repo, with the
  * key file of core/audit/seal): set-up by a supervisor only and only once;
- * the seals table and the set-up row append-only; every finished epoch's
- * rows sealed with that epoch's key before it evolves, a day close sealing
- * at once, a kiosk off for many epochs catching up. Then the forgeries, with
+ * the seals table and the set-up row append-only, epochs one by one; every
+ * finished epoch sealed with its own key before it evolves (an empty one
+ * too), a day close sealing at once, a kiosk off for many epochs catching up
+ * with the key file written once. Then the forgeries, with
  * raw SQL as a tamperer holding the kiosk would (triggers dropped, unkeyed
  * hashes recomputed, the current seal key read from its file):
  *   - a row of a sealed epoch changed and the whole chain rehashed: the seal
@@ -10,6 +11,8 @@
  *   - the same, and everything re-sealed with the current key (the class of
  *     CVE-2023-31439): fails, whether the forged seals claim the current
  *     epoch or the old ones;
+ *   - the same with every row from the changed one re-dated into the
+ *     current epoch and sealed there: the sealed epochs between are missing;
  *   - the seals deleted: the closed days without a seal are reported;
  *   - rows appended after the last seal: reported as the unsealed tail (a
  *     note), and once sealed, rows back-dated into a sealed epoch fail. */
@@ -289,6 +292,11 @@ static void test_tables_append_only(void **state)
 				     " head_hash, at_ms, tag) SELECT 1, last_seq + 1, last_seq + 1, 1,"
 				     " zeroblob(32), 0, zeroblob(32) FROM seals ORDER BY id DESC LIMIT 1"),
 			     SQLITE_OK);
+	/* ... or skips an epoch (the last is of epoch 2) */
+	assert_int_not_equal(raw_try(f, "INSERT INTO seals (epoch, first_seq, last_seq, row_count,"
+				     " head_hash, at_ms, tag) SELECT 4, last_seq + 1, last_seq + 1, 1,"
+				     " zeroblob(32), 0, zeroblob(32) FROM seals ORDER BY id DESC LIMIT 1"),
+			     SQLITE_OK);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM seals"), 3);
 	seal_verify_result r;
 	assert_int_equal(verify(f, true, &r), 0);
@@ -331,9 +339,23 @@ static void test_catch_up_after_many_epochs(void **state)
 	rows_at(f, T0 + 40 * HOUR + 1, 1);
 	seal_run_result rr;
 	run_at(f, T0 + 500 * HOUR, false, &rr);
-	assert_int_equal(rr.seals, 2);
+	/* every ended epoch sealed, 1 to 499, the empty ones with no rows */
+	assert_int_equal(rr.seals, 499);
 	assert_int_equal(rr.to_epoch, 500);
-	assert_int_equal(raw_int(f, "SELECT group_concat(epoch) = '0,1,40' FROM seals"), 1);
+	assert_int_equal(raw_int(f, "SELECT count(*) = 500 AND min(epoch) = 0 AND max(epoch) = 499"
+				    " FROM seals"), 1);
+	assert_int_equal(raw_int(f, "SELECT group_concat(epoch) = '0,1,40' FROM seals"
+				    " WHERE row_count > 0"), 1);
+	/* the key file is written once, at the end: k_500 */
+	seal_state st;
+	kerr err = { 0 };
+	uint8_t k[SEAL_KEY_LEN];
+	assert_int_equal(seal_state_load(f->seal_path, &st, &err), 0);
+	assert_int_equal(seal_derive(f->k0, 500, k), 0);
+	assert_memory_equal(st.key, k, SEAL_KEY_LEN);
+	/* a run in the same epoch writes nothing */
+	run_at(f, T0 + 500 * HOUR + 5, false, &rr);
+	assert_int_equal(rr.seals, 0);
 	seal_verify_result r;
 	assert_int_equal(verify(f, true, &r), 0);
 	assert_int_equal(r.tail_rows, 0);
@@ -493,8 +515,9 @@ static void test_forgery_resealed_with_current_key_fails(void **state)
 	 * epochs 0-2 as if written in epoch 3 */
 	assert_int_equal(verify(f, true, &r), 1);
 	dump(&r);
-	assert_int_equal(r.n_findings, 1);
+	assert_int_equal(r.n_findings, 2);
 	assert_true(has_finding(&r, "is sealed in epoch 3"));
+	assert_true(has_finding(&r, "not the set-up seal of epoch 0"));
 	assert_false(has_finding(&r, "tag"));
 	/* the structure alone catches this shape too (the epochs come from the
 	 * set-up row, which the attacker may also change: see the next test) */
@@ -518,6 +541,63 @@ static void test_forgery_resealed_claiming_old_epochs_fails(void **state)
 	assert_false(has_finding(&r, "key of epoch 3"));
 	/* without the verification key nothing is wrong to see */
 	assert_int_equal(verify(f, false, &r), 0);
+}
+
+/* The shrewdest forgery with the current key: the set-up seal kept, a row of
+ * epoch 1 changed, every row from it on re-dated into the current epoch 3
+ * (so each row lies in its seal's epoch), the chain rehashed, the later
+ * seals deleted and one seal of epoch 3 made with k_3. Tag and epochs pass;
+ * the epochs 1 and 2, which were sealed and cannot be sealed again, are
+ * missing. */
+static void test_forgery_redated_into_current_epoch_fails(void **state)
+{
+	fx *f = *state;
+	history(f);
+	int64_t from = raw_int(f, "SELECT MIN(first_seq) FROM seals WHERE epoch = 1");
+	char sql[200];
+	raw(f, "DROP TRIGGER IF EXISTS audit_no_update");
+	snprintf(sql, sizeof sql, "UPDATE audit SET detail = 'forged' WHERE seq = %lld;"
+		 " UPDATE audit SET at_ms = %lld WHERE seq >= %lld", (long long)from,
+		 (long long)(T0 + 3 * HOUR + 5000), (long long)from);
+	raw(f, sql);
+	rehash_chain(f);
+	kerr err = { 0 };
+	seal_state cur;
+	assert_int_equal(seal_state_load(f->seal_path, &cur, &err), 0);
+	raw(f, "DROP TRIGGER seals_no_delete; DROP TRIGGER seals_in_order;"
+	       " DELETE FROM seals WHERE epoch > 0");
+	int64_t head = raw_int(f, "SELECT seq FROM audit_head");
+	seal_record r = { .epoch = 3, .first_seq = from, .last_seq = head,
+			  .row_count = head - from + 1, .at_ms = T0 + 3 * HOUR + 9000,
+			  .kiosk_id = "K01" };
+	sqlite3_stmt *h = NULL;
+	assert_int_equal(sqlite3_prepare_v2(f->raw, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1",
+					    -1, &h, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(h), SQLITE_ROW);
+	memcpy(r.head, sqlite3_column_blob(h, 0), AUDIT_HASH_LEN);
+	sqlite3_finalize(h);
+	uint8_t tag[SEAL_TAG_LEN];
+	assert_int_equal(seal_tag(cur.key, &r, tag), 0);
+	seal_state_wipe(&cur);
+	sqlite3_stmt *ins = NULL;
+	assert_int_equal(sqlite3_prepare_v2(f->raw, "INSERT INTO seals (epoch, first_seq, last_seq,"
+					    " row_count, head_hash, at_ms, tag) VALUES (3, ?1, ?2, ?3,"
+					    " ?4, ?5, ?6)", -1, &ins, NULL), SQLITE_OK);
+	sqlite3_bind_int64(ins, 1, r.first_seq);
+	sqlite3_bind_int64(ins, 2, r.last_seq);
+	sqlite3_bind_int64(ins, 3, r.row_count);
+	sqlite3_bind_blob(ins, 4, r.head, AUDIT_HASH_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(ins, 5, r.at_ms);
+	sqlite3_bind_blob(ins, 6, tag, SEAL_TAG_LEN, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+	sqlite3_finalize(ins);
+	seal_verify_result res;
+	assert_int_equal(verify(f, true, &res), 1);
+	dump(&res);
+	assert_int_equal(res.n_findings, 1);
+	assert_true(has_finding(&res, "no seal for epochs 1..2 (seal 2 is of epoch 3)"));
+	/* the gap is plain without the key as well */
+	assert_int_equal(verify(f, false, &res), 1);
 }
 
 static void test_deleted_seals_report_closed_days(void **state)
@@ -592,6 +672,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_forgery_resealed_claiming_old_epochs_fails,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forgery_redated_into_current_epoch_fails, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_seals_report_closed_days, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rows_after_last_seal_are_the_tail, setup,
