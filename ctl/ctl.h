@@ -6,7 +6,8 @@
  *   kioskctl.c             the command table, main() and the small commands
  *   common.c               arguments, exit codes, opening config and database,
  *                          the supervisor's role and PIN check (--by)
- *   cmd_audit.c            audit verify (--head, --anchors)
+ *   cmd_audit.c            audit verify (--head, --anchors, --seal-key)
+ *   cmd_seal.c             audit seal-init, audit seal; the seals' verification
  *   cmd_day.c              day close, show, export
  *   cmd_report.c           report daily, range, case
  *   cmd_staff.c            staff add, list, unlock, reset-pin, disable, role
@@ -66,5 +67,14 @@ int cmd_audit(const args *a);
 int cmd_report(const args *a);
 int cmd_day(const args *a);
 int cmd_staff(const args *a);
+
+/* cmd_seal.c: audit seal-init (--by), audit seal, and verify --seal-key's
+ * half (ctl_seal_verify: EXIT_OK, EXIT_FINDING or EXIT_USAGE; prints nothing
+ * for a database never sealed without a key). ctl_seal_due() seals what is
+ * due (current: the current epoch's rows too, for the day close). */
+int ctl_seal_init(const args *a);
+int ctl_seal(const args *a);
+int ctl_seal_verify(const args *a);
+int ctl_seal_due(const kiosk_config *cfg, kdb *db, bool current);
 
 #endif

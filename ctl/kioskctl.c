@@ -352,8 +352,8 @@ static int cmd_help(const args *a);
 	  "quote the fee from the configured fee table")                                     \
 	X("staff",    cmd_staff,    "staff add --id ID --name NAME --role clerk|supervisor|trainer --by ID | staff list --by ID | staff unlock|reset-pin|disable STAFF_ID --by ID | staff role STAFF_ID ROLE --by ID", \
 	  "a supervisor's (--by and the PIN, then any new PIN, from the terminal or stdin lines): add, list, end a wait after wrong PINs, set a new PIN, disable, change a role; the first supervisor of an empty database is added without --by") \
-	X("audit",    cmd_audit,    "audit verify [--head HASH] [--anchors [--anchor-file F ...] [--key F | --pubkey F]]", \
-	  "walk the audit hash chain; exit 1 on any tampering")                              \
+	X("audit",    cmd_audit,    "audit verify [--head HASH] [--anchors [--anchor-file F ...] [--key F | --pubkey F]] [--seal-key KEY] | audit seal-init --by ID | audit seal", \
+	  "walk the audit hash chain and check the seals (their tags with the verification key); exit 1 on any tampering; set up forward-secure sealing once; seal the ended epochs") \
 	X("report",   cmd_report,   "report daily --date YYYY-MM-DD --by ID [--csv] [--clerk ID] [--service ID] [--outcome NAME[,NAME]] [--search TEXT] | report range --from YYYY-MM-DD --to YYYY-MM-DD --by ID [--csv] | report case CASE_NO --by ID", \
 	  "the day view (cases, outcomes, money and mismatches, 容缺, refusals, key moves); days summed; one case's timeline (a supervisor's: --by and the PIN)") \
 	X("day",      cmd_day,      "day close --date YYYY-MM-DD --by ID [--out DIR] [--key FILE] | day show|export --date D --by ID", \

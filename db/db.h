@@ -50,7 +50,7 @@
 #include "core/base/err.h"
 
 /* The schema this program writes: the number of migrations in migrate.c. */
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 
 typedef struct kdb kdb;
 

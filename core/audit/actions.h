@@ -48,7 +48,8 @@
 	X(AUD_TOKEN_ISSUED,       "token.issued")       /* a certificate written */   \
 	X(AUD_DAY_CLOSE,          "day.close")                                       \
 	X(AUD_TRAINING_START,     "training.start")                                  \
-	X(AUD_TRAINING_RESULT,    "training.result")
+	X(AUD_TRAINING_RESULT,    "training.result")                                 \
+	X(AUD_SEAL_INIT,          "seal.init")          /* sealing set up: t0, interval */
 
 typedef enum audit_action {
 #define X(e, word) e,

@@ -53,6 +53,7 @@ static void shipped_defaults(void **state)
 	assert_int_equal(c->login_max_failures, 5);
 	assert_int_equal(c->login_max_wait_s, 60);
 	assert_string_equal(c->print_command, "");
+	assert_int_equal(c->seal_interval_minutes, 15);
 	assert_string_equal(c->payment.mode, "demo");
 	assert_string_equal(c->payment.base_url, "https://api.mch.weixin.qq.com");
 	assert_string_equal(c->payment.appid, "CHANGE-ME");
@@ -234,6 +235,9 @@ static void errors_named_by_line(void **state)
 		   "mode = 'paypal' is not allowed; use one of: demo, wechat");
 	expect_bad(BASE "[payment]\npoll_seconds = 0\n", 6, "from 1 to 60");
 	expect_bad(BASE "[payment]\norder_expiry_minutes = 1.5\n", 6, "whole number");
+	expect_bad(BASE "[audit]\nseal_interval_minutes = 0\n", 6, "from 1 to 1440");
+	expect_bad(BASE "[audit]\nseal_interval_minutes = 1441\n", 6, "from 1 to 1440");
+	expect_bad(BASE "[audit]\nseal_interval = 5\n", 6, "unknown key 'seal_interval' in [audit]");
 }
 
 static void home_missing(void **state)

@@ -308,6 +308,7 @@ int app_run(app *a)
 			break;
 		case IN_TIMEOUT:
 			check_idle(a);
+			seal_flow_tick(&a->k, &a->seal); /* an ended epoch sealed */
 			if (screens[a->screen]->act)
 				screens[a->screen]->act(a, ACT_NONE); /* a tick: polling */
 			break;
