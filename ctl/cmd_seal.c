@@ -78,8 +78,11 @@ int ctl_seal_init(const args *a)
 			"no seal set-up: it belongs to another database; move it away first\n", path);
 		goto out;
 	}
-	if (ctl_supervisor(a, db, "setting up sealing") != EXIT_OK)
+	int sup = ctl_supervisor(a, db, "setting up sealing");
+	if (sup != EXIT_OK) {
+		rc = sup; /* 1 refused (role, PIN), 2 usage */
 		goto out;
+	}
 	uint8_t k0[SEAL_KEY_LEN];
 	r = seal_state_create(path, &p, k0, &err);
 	if (r != 0) {

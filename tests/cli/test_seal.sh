@@ -17,7 +17,7 @@ DB="$D/kiosk.db"
 mode() { stat -c %a "$1"; }
 
 expect "supervisor added" 0 "added" sh -c "echo 135790 | $K staff add --id s001 --name 李四 --role supervisor"
-expect "clerk added" 0 "added" sh -c "echo 246810 | $K staff add --id c001 --name 张三 --role clerk"
+expect "clerk added" 0 "added" sh -c "printf '135790\n246810\n' | $K staff add --id c001 --name 张三 --role clerk --by s001"
 expect "config check with [audit]" 0 "config OK" $K config check
 expect "verify before sealing says nothing of seals" 0 "^OK [0-9]+ rows" $K audit verify
 truth "no seal lines before sealing" sh -c "! grep -q -i seal '$T/out'"
@@ -25,8 +25,8 @@ expect "help lists seal-init" 0 "audit seal-init --by ID" $K help
 
 # set-up: a supervisor only
 expect "seal-init needs --by" 2 "needs --by" $K audit seal-init
-expect "a clerk cannot set sealing up" 2 "c001 is a clerk" sh -c "echo 246810 | $K audit seal-init --by c001"
-expect "wrong PIN refused" 2 "wrong PIN for s001" sh -c "echo 999999 | $K audit seal-init --by s001"
+expect "a clerk cannot set sealing up" 1 "c001 is a clerk" sh -c "echo 246810 | $K audit seal-init --by c001"
+expect "wrong PIN refused" 1 "wrong PIN for s001" sh -c "echo 999999 | $K audit seal-init --by s001"
 truth "nothing set up yet" test ! -e "$D/seal-key"
 expect "seal-init" 0 "sealing set up: the audit log is sealed every 60 minutes" sh -c "echo 135790 | $K audit seal-init --by s001"
 cp "$T/out" "$T/init.out"
@@ -43,7 +43,7 @@ expect "a malformed key is a usage error" 2 "not a verification key" $K audit ve
 
 # rows in the next hours, the epochs sealed as they end, a day close
 export KIOSK_NOW=2026-11-21T10:30:00+08:00
-expect "a row in epoch 1" 0 "added" sh -c "echo 112358 | $K staff add --id c002 --name 王二 --role clerk"
+expect "a row in epoch 1" 0 "added" sh -c "printf '135790\n112358\n' | $K staff add --id c002 --name 王二 --role clerk --by s001"
 expect "verify shows the unsealed tail" 0 "note: rows [0-9]+\.\.[0-9]+ \([0-9]+\) are not sealed yet" $K audit verify --seal-key "$KEY"
 export KIOSK_NOW=2026-11-21T11:10:00+08:00
 expect "verify notes an ended epoch not sealed yet" 0 "note: 1 ended epoch after epoch 0 not sealed yet" $K audit verify --seal-key "$KEY"
