@@ -211,82 +211,6 @@ static char *pem_of(EVP_PKEY *pkey, bool priv, size_t *len)
 	return out;
 }
 
-static void dir_of(const char *path, char *dir, size_t n)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, n, ".");
-	else if (slash == path)
-		snprintf(dir, n, "/");
-	else
-		snprintf(dir, n, "%.*s", (int)(slash - path), path);
-}
-
-static void fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Write data to path through a synced temporary file in the same directory.
- * replace: rename over an existing file; else the file is put in place only
- * if none exists (1 returned when one did, nothing changed). 0 written. */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode,
-			bool replace, kerr *err)
-{
-	char dir[4096], tmp[4200];
-	dir_of(path, dir, sizeof dir);
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof tmp)
-		return kerr_set(err, path, "the path is too long");
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return kerr_set(err, dir, "cannot create a file there: %s; check the directory's "
-				"owner and permissions", strerror(errno));
-	bool ok = fchmod(fd, mode) == 0;
-	for (size_t off = 0; ok && off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			ok = false;
-		else
-			off += (size_t)w;
-	}
-	ok = ok && fsync(fd) == 0;
-	int e = errno;
-	ok = close(fd) == 0 && ok;
-	if (!ok) {
-		unlink(tmp);
-		return kerr_set(err, path, "cannot write: %s; check the free space", strerror(e));
-	}
-	int rc = 0;
-	if (replace) {
-		if (rename(tmp, path) != 0) {
-			e = errno;
-			unlink(tmp);
-			return kerr_set(err, path, "cannot put the file in place: %s", strerror(e));
-		}
-	} else {
-		/* link() never replaces: a key made meanwhile by another process wins */
-		if (link(tmp, path) != 0) {
-			e = errno;
-			unlink(tmp);
-			if (e != EEXIST)
-				return kerr_set(err, path, "cannot put the key in place: %s",
-						strerror(e));
-			rc = 1;
-		} else {
-			unlink(tmp);
-		}
-	}
-	fsync_dir(dir);
-	return rc;
-}
-
 /* Make sure the public key file holds k's public key. */
 static int publish_public(const kioskkey *k, const char *key_path, kerr *err)
 {
@@ -302,7 +226,7 @@ static int publish_public(const kioskkey *k, const char *key_path, kerr *err)
 	char *old = read_key_file(pub, false, &have, &ignore);
 	int rc = 0;
 	if (!old || have != len || memcmp(old, pem, len) != 0)
-		rc = write_atomic(pub, pem, len, 0644, true, err) < 0 ? -1 : 0;
+		rc = protect_write(pub, pem, len, 0644, true, err) < 0 ? -1 : 0;
 	free(old);
 	free(pem);
 	return rc;
@@ -337,7 +261,7 @@ static kioskkey *load_private(const char *path, kerr *err)
 static int create_key(const char *path, kerr *err)
 {
 	char dir[4096];
-	dir_of(path, dir, sizeof dir);
+	protect_dir_of(path, dir, sizeof dir);
 	if (protect_mkdirs(dir, err))
 		return -1;
 	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
@@ -348,7 +272,7 @@ static int create_key(const char *path, kerr *err)
 	EVP_PKEY_free(pkey);
 	if (!pem)
 		return kerr_set(err, path, "cannot encode the new key (OpenSSL)");
-	int rc = write_atomic(path, pem, len, 0600, false, err);
+	int rc = protect_write(path, pem, len, 0600, false, err);
 	free_secret(pem, len);
 	return rc < 0 ? -1 : 0;
 }

@@ -2,6 +2,8 @@
  * key's text, and the key file (core/audit/seal.h). */
 #include "core/audit/seal.h"
 
+#include "core/base/protect.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -201,17 +203,6 @@ int seal_default_path(const char *data_dir, char *buf, size_t n, kerr *err)
 	return 0;
 }
 
-static void dir_of(const char *path, char *dir, size_t n)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, n, ".");
-	else if (slash == path)
-		snprintf(dir, n, "/");
-	else
-		snprintf(dir, n, "%.*s", (int)(slash - path), path);
-}
-
 /* The file's text for st into buf (cleansed by the caller). */
 static int state_text(const seal_state *st, char *buf, size_t n)
 {
@@ -224,61 +215,12 @@ static int state_text(const seal_state *st, char *buf, size_t n)
 	return w < 0 || (size_t)w >= n ? -1 : w;
 }
 
-/* Through a synced temporary file in the same directory; replace: rename
- * over the old file (its key is then gone from the directory), else link
- * (1 when a file is already there). The directory is synced after. */
-static int write_atomic(const char *path, const char *data, size_t len, bool replace, kerr *err)
-{
-	char dir[4096], tmp[4200];
-	dir_of(path, dir, sizeof dir);
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof tmp)
-		return kerr_set(err, path, "the path is too long");
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return kerr_set(err, dir, "cannot create a file there: %s; check the directory's "
-				"owner and permissions", strerror(errno));
-	bool ok = fchmod(fd, 0600) == 0;
-	for (size_t off = 0; ok && off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			ok = false;
-		else
-			off += (size_t)w;
-	}
-	ok = ok && fsync(fd) == 0;
-	int e = errno;
-	ok = close(fd) == 0 && ok;
-	if (!ok) {
-		unlink(tmp);
-		return kerr_set(err, path, "cannot write: %s; check the free space", strerror(e));
-	}
-	int rc = 0;
-	if (replace ? rename(tmp, path) != 0 : link(tmp, path) != 0) {
-		e = errno;
-		unlink(tmp);
-		if (replace || e != EEXIST)
-			return kerr_set(err, path, "cannot put the seal key in place: %s", strerror(e));
-		rc = 1;
-	} else if (!replace) {
-		unlink(tmp);
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return rc;
-}
-
 static int save(const char *path, const seal_state *st, bool replace, kerr *err)
 {
 	char text[512];
 	int len = state_text(st, text, sizeof text);
 	int rc = len < 0 ? kerr_set(err, path, "the seal state does not fit")
-			 : write_atomic(path, text, (size_t)len, replace, err);
+			 : protect_write(path, text, (size_t)len, 0600, replace, err);
 	OPENSSL_cleanse(text, sizeof text);
 	return rc;
 }

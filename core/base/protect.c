@@ -2,6 +2,8 @@
 #include "core/base/protect.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -95,4 +97,63 @@ int protect_file(const char *path, kerr *err)
 		return kerr_set(err, path, "cannot make the file private (it is %03o): %s",
 				(unsigned)(sb.st_mode & 0777), strerror(errno));
 	return 0;
+}
+
+void protect_dir_of(const char *path, char *dir, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, n, ".");
+	else if (slash == path)
+		snprintf(dir, n, "/");
+	else
+		snprintf(dir, n, "%.*s", (int)(slash - path), path);
+}
+
+int protect_write(const char *path, const void *data, size_t len, mode_t mode, bool replace,
+		  kerr *err)
+{
+	char dir[4096], tmp[4200];
+	protect_dir_of(path, dir, sizeof dir);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof tmp)
+		return kerr_set(err, path, "the path is too long");
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return kerr_set(err, dir, "cannot create a file there: %s; check the directory's "
+				"owner and permissions", strerror(errno));
+	bool ok = fchmod(fd, mode) == 0;
+	const char *p = data;
+	for (size_t off = 0; ok && off < len;) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			ok = false;
+		else
+			off += (size_t)w;
+	}
+	ok = ok && fsync(fd) == 0;
+	int e = errno;
+	ok = close(fd) == 0 && ok;
+	if (!ok) {
+		unlink(tmp);
+		return kerr_set(err, path, "cannot write: %s; check the free space", strerror(e));
+	}
+	int rc = 0;
+	if (replace ? rename(tmp, path) != 0 : link(tmp, path) != 0) {
+		e = errno;
+		unlink(tmp);
+		if (replace || e != EEXIST)
+			return kerr_set(err, path, "cannot put the file in place: %s", strerror(e));
+		rc = 1;
+	} else if (!replace) {
+		unlink(tmp);
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return rc;
 }

@@ -8,6 +8,8 @@
 #define CORE_PROTECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include "core/base/err.h"
 
@@ -31,5 +33,15 @@ int protect_dir(const char *dir, kerr *err);
  * and is ours, those bits are removed (the owner's stay, so a file made
  * read-only stays read-only). Missing: nothing to do. 0, or -1 with err. */
 int protect_file(const char *path, kerr *err);
+
+/* The directory part of path into dir[n] ("." when there is none). */
+void protect_dir_of(const char *path, char *dir, size_t n);
+/* Write data to path through a synced temporary file (mode) in the same
+ * directory, then sync the directory. replace: rename over an existing
+ * file (its old content is then gone from the directory); else link, which
+ * never replaces: 1 when a file was there already (another process won),
+ * nothing changed. 0 written, or -1 with err. */
+int protect_write(const char *path, const void *data, size_t len, mode_t mode, bool replace,
+		  kerr *err);
 
 #endif
