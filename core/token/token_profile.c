@@ -12,6 +12,10 @@
 #include "core/base/civil.h"
 
 const uint8_t tp_aid[TP_AID_LEN] = { TP_AID_BYTES };
+const uint8_t tp_piv_aid[TP_PIV_AID_LEN] = { TP_PIV_AID_BYTES };
+const uint8_t tp_piv_factory_mgm[TP_PIV_MGM_LEN] = {
+	1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8,
+};
 
 /* ---- status object ---- */
 
@@ -282,4 +286,60 @@ int tp_admin_pin(const uint8_t *master, size_t master_len, const char *serial,
 	memcpy(out, mac, TP_ADMIN_LEN);
 	OPENSSL_cleanse(mac, sizeof mac);
 	return 0;
+}
+
+/* HMAC-SHA256(master, label || serial) into mac[32]. */
+static int labelled_mac(const uint8_t *master, size_t master_len, const char *label,
+			const char *serial, uint8_t mac[32])
+{
+	if (!master || master_len == 0 || !token_serial_valid(serial))
+		return -1;
+	char msg[16 + TOKEN_SERIAL_MAX + 1];
+	int n = snprintf(msg, sizeof msg, "%s%s", label, serial);
+	unsigned int len = 0;
+	uint8_t out[EVP_MAX_MD_SIZE];
+	int ok = HMAC(EVP_sha256(), master, (int)master_len, (const uint8_t *)msg, (size_t)n, out,
+		      &len) != NULL && len == 32;
+	if (ok)
+		memcpy(mac, out, 32);
+	OPENSSL_cleanse(out, sizeof out);
+	return ok ? 0 : -1;
+}
+
+int tp_piv_mgm_key(const uint8_t *master, size_t master_len, const char *serial,
+		   uint8_t out[TP_PIV_MGM_LEN])
+{
+	uint8_t mac[32];
+	if (labelled_mac(master, master_len, "piv-mgm:", serial, mac) != 0)
+		return -1;
+	memcpy(out, mac, TP_PIV_MGM_LEN);
+	OPENSSL_cleanse(mac, sizeof mac);
+	return 0;
+}
+
+int tp_piv_puk(const uint8_t *master, size_t master_len, const char *serial, char out[9])
+{
+	uint8_t mac[32];
+	if (labelled_mac(master, master_len, "piv-puk:", serial, mac) != 0)
+		return -1;
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | mac[i];
+	/* 2^64 is 1.8e11 times 10^8: the remainder's bias is negligible */
+	snprintf(out, 9, "%08llu", (unsigned long long)(v % 100000000ULL));
+	OPENSSL_cleanse(mac, sizeof mac);
+	return 0;
+}
+
+bool tp_piv_pin_block(const char *pin, uint8_t out[TP_PIV_PIN_BLOCK])
+{
+	size_t n = pin ? strlen(pin) : 0;
+	if (n < 6 || n > TP_PIV_PIN_BLOCK)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (pin[i] < '0' || pin[i] > '9')
+			return false;
+	memset(out, 0xFF, TP_PIV_PIN_BLOCK);
+	memcpy(out, pin, n);
+	return true;
 }

@@ -106,6 +106,50 @@ bool tp_pin_block(const char *pin, uint8_t out[TP_PIN_BLOCK]);
 int tp_admin_pin(const uint8_t *master, size_t master_len, const char *serial,
 		 uint8_t out[TP_ADMIN_LEN]);
 
+/* ---- the PIV application beside ours (NIST SP 800-73-4, docs/token-profile.md
+ * "The PIV application") ---- */
+#define TP_PIV_AID_BYTES 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00
+#define TP_PIV_AID_LEN   11
+#define TP_PIV_AID_SHORT 5     /* the RID alone selects too (right-truncated AID) */
+extern const uint8_t tp_piv_aid[TP_PIV_AID_LEN];
+/* instructions PIV adds to ISO 7816-4 */
+#define TP_PIV_INS_GET_DATA  0xCB
+#define TP_PIV_INS_PUT_DATA  0xDB
+#define TP_PIV_INS_GEN_AUTH  0x87
+#define TP_PIV_INS_SET_MGM   0xFF   /* Yubico extension: set the management key */
+/* key references and algorithms (SP 800-78-4) */
+#define TP_PIV_PIN     0x80
+#define TP_PIV_PUK     0x81
+#define TP_PIV_MGM     0x9B
+#define TP_PIV_SLOT_AUTH 0x9A
+#define TP_PIV_SLOT_SIGN 0x9C
+#define TP_PIV_ALG_3DES  0x03
+#define TP_PIV_ALG_AES192 0x0A
+#define TP_PIV_ALG_P256  0x11
+/* data objects (GET / PUT DATA tag lists 5C) */
+#define TP_PIV_OBJ_CHUID     0x5FC102
+#define TP_PIV_OBJ_CERT_9A   0x5FC105
+#define TP_PIV_OBJ_CCC       0x5FC107
+#define TP_PIV_OBJ_CERT_9C   0x5FC10A
+#define TP_PIV_OBJ_DISCOVERY 0x7E
+#define TP_PIV_PIN_BLOCK 8      /* PIN and PUK: 6-8 bytes padded with FF to 8 */
+#define TP_PIV_MGM_LEN   24     /* AES-192 and 3DES keys alike */
+/* What every PIV key holds from its maker (a YubiKey's defaults): the
+ * management key (3DES 0102..08 three times), PIN 123456 and PUK 12345678. */
+extern const uint8_t tp_piv_factory_mgm[TP_PIV_MGM_LEN];
+#define TP_PIV_FACTORY_PIN "123456"
+#define TP_PIV_FACTORY_PUK "12345678"
+/* A key's own management key (AES-192) and PUK (8 digits), derived as the
+ * admin PIN is: HMAC-SHA256(master secret, label || key serial), with the
+ * labels "piv-mgm:" and "piv-puk:" so that no two secrets of a key are the
+ * same bytes. 0 ok, -1. */
+int tp_piv_mgm_key(const uint8_t *master, size_t master_len, const char *serial,
+		   uint8_t out[TP_PIV_MGM_LEN]);
+int tp_piv_puk(const uint8_t *master, size_t master_len, const char *serial, char out[9]);
+/* A PIN or PUK as PIV takes it: 6-8 bytes padded with FF to 8; false when
+ * it is not 6-8 digits (PIV cards take digits only, SP 800-73-4 part 2 2.4.3). */
+bool tp_piv_pin_block(const char *pin, uint8_t out[TP_PIV_PIN_BLOCK]);
+
 /* Dates on the card: civil day <-> "YYYYMMDD" (8 bytes, no NUL). */
 bool tp_date_encode(long day, char out[8]);
 bool tp_date_decode(const uint8_t *p, size_t n, long *day);

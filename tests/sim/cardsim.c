@@ -40,7 +40,9 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <poll.h>
 #include <signal.h>
@@ -139,6 +141,12 @@ static void logline(const char *fmt, ...)
 	fflush(logfp);
 }
 
+/* The PIV application's part of the state and the session (below). */
+static void piv_save(FILE *f);
+static bool piv_load_line(const char *line, uint8_t *buf, size_t cap, char *hex);
+static void piv_factory(void);
+static void piv_reset_session(void);
+
 /* ---- persistence ---- */
 
 static void hexout(FILE *f, const uint8_t *p, size_t n)
@@ -172,6 +180,7 @@ static void save(void)
 		hexout(f, C.efs[i].data, C.efs[i].size);
 		fputc('\n', f);
 	}
+	piv_save(f);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0)
 		die("cannot write the state file");
 	if (rename(tmp, O.state) != 0)
@@ -192,6 +201,7 @@ static void load(void)
 {
 	FILE *f = fopen(O.state, "r");
 	memset(&C, 0, sizeof C);
+	piv_factory();
 	C.user_max = C.user_left = O.user_tries;
 	C.admin_max = C.admin_left = O.admin_tries;
 	if (!f) {
@@ -213,6 +223,8 @@ static void load(void)
 		unsigned fid;
 		size_t size;
 		if (sscanf(line, "serial %32s", C.serial) == 1)
+			continue;
+		if (piv_load_line(line, buf, sizeof buf, hex))
 			continue;
 		if (sscanf(line, "app %d %d", &a, &b) == 2) {
 			C.app = a;
@@ -264,6 +276,7 @@ static void wipe_app(void)
 
 static void reset_session(void)
 {
+	piv_reset_session();
 	memset(&S, 0, sizeof S);
 	S.cur_ef = -1;
 	S.chain_ins = -1;
@@ -330,6 +343,570 @@ static size_t fcp_ef(const ef *e, uint8_t *o, size_t cap)
 	iso_buf_init(&w, o, cap);
 	iso_buf_tlv(&w, 0x62, in, b.len);
 	return w.len;
+}
+
+/* ---- the PIV application (NIST SP 800-73-4) ----
+ * Present from the factory, as on a YubiKey: management key 3DES 0102..08
+ * three times, PIN 123456 (3 tries), PUK 12345678 (3 tries), no key pairs, no
+ * objects. Selected by its AID (the version may be left off); while it is the
+ * current application, GET DATA (CB) by tag list, PUT DATA (DB), GENERATE
+ * (47) in slots 9A / 9C, GENERAL AUTHENTICATE (87: the management key's
+ * mutual authentication, signatures), VERIFY / CHANGE REFERENCE DATA / RESET
+ * RETRY COUNTER on the PIN (80) and PUK (81), and Yubico's SET MANAGEMENT KEY
+ * (FF) go here. Answers longer than Le (Le absent: 256) come in parts with
+ * 61xx and GET RESPONSE, as a card speaking short APDUs does. */
+
+#define PIV_MAX_OBJ 12
+#define PIV_OBJ_MAX 3072
+
+typedef struct piv_obj {
+	uint32_t tag;
+	size_t len;
+	uint8_t *data;   /* the content of 53 (or the whole 7E) */
+} piv_obj;
+
+/* What persists of the PIV application. */
+static struct piv_card {
+	uint8_t mgm_alg;
+	uint8_t mgm[TP_PIV_MGM_LEN];
+	uint8_t pin[TP_PIV_PIN_BLOCK], puk[TP_PIV_PIN_BLOCK];
+	int pin_max, pin_left, puk_max, puk_left;
+	EVP_PKEY *key9a, *key9c;
+	piv_obj obj[PIV_MAX_OBJ];
+	int n_obj;
+} P;
+
+/* What a reset or a change of application clears. */
+static struct piv_session {
+	bool selected;
+	bool pin_ok, mgm_ok;
+	uint8_t witness[16];    /* the mutual authentication under way */
+	size_t witness_len;
+	uint8_t pend[FILE_MAX + 512];  /* the rest of a long answer (GET RESPONSE) */
+	size_t pend_len, pend_off;
+} PS;
+
+static void piv_factory(void)
+{
+	for (int i = 0; i < P.n_obj; i++)
+		free(P.obj[i].data);
+	EVP_PKEY_free(P.key9a);
+	EVP_PKEY_free(P.key9c);
+	memset(&P, 0, sizeof P);
+	P.mgm_alg = TP_PIV_ALG_3DES;
+	memcpy(P.mgm, tp_piv_factory_mgm, TP_PIV_MGM_LEN);
+	tp_piv_pin_block(TP_PIV_FACTORY_PIN, P.pin);
+	tp_piv_pin_block(TP_PIV_FACTORY_PUK, P.puk);
+	P.pin_max = P.pin_left = 3;
+	P.puk_max = P.puk_left = 3;
+}
+
+static void piv_reset_session(void)
+{
+	memset(&PS, 0, sizeof PS);
+}
+
+static piv_obj *piv_find(uint32_t tag)
+{
+	for (int i = 0; i < P.n_obj; i++)
+		if (P.obj[i].tag == tag)
+			return &P.obj[i];
+	return NULL;
+}
+
+static void piv_save(FILE *f)
+{
+	fprintf(f, "pivmgm %02X ", P.mgm_alg);
+	hexout(f, P.mgm, TP_PIV_MGM_LEN);
+	fprintf(f, "\npivpin %d %d ", P.pin_max, P.pin_left);
+	hexout(f, P.pin, TP_PIV_PIN_BLOCK);
+	fprintf(f, "\npivpuk %d %d ", P.puk_max, P.puk_left);
+	hexout(f, P.puk, TP_PIV_PIN_BLOCK);
+	fputc('\n', f);
+	EVP_PKEY *keys[2] = { P.key9a, P.key9c };
+	for (int i = 0; i < 2; i++) {
+		if (!keys[i])
+			continue;
+		uint8_t *der = NULL;
+		int n = i2d_PrivateKey(keys[i], &der);
+		fprintf(f, "pivkey %s ", i ? "9C" : "9A");
+		hexout(f, der, n > 0 ? (size_t)n : 0);
+		fputc('\n', f);
+		OPENSSL_free(der);
+	}
+	for (int i = 0; i < P.n_obj; i++) {
+		fprintf(f, "pivobj %06X ", (unsigned)P.obj[i].tag);
+		hexout(f, P.obj[i].data, P.obj[i].len);
+		fputc('\n', f);
+	}
+}
+
+/* One line of the state file; false when it is not a PIV line. */
+static bool piv_load_line(const char *line, uint8_t *buf, size_t cap, char *hex)
+{
+	unsigned a;
+	int b, c;
+	char slot = 0;
+	if (sscanf(line, "pivmgm %x %8199s", &a, hex) == 2) {
+		P.mgm_alg = (uint8_t)a;
+		if (unhex_line(hex, P.mgm, TP_PIV_MGM_LEN) != TP_PIV_MGM_LEN)
+			die("state file: bad PIV management key");
+	} else if (sscanf(line, "pivpin %d %d %8199s", &b, &c, hex) == 3) {
+		P.pin_max = b;
+		P.pin_left = c;
+		unhex_line(hex, P.pin, TP_PIV_PIN_BLOCK);
+	} else if (sscanf(line, "pivpuk %d %d %8199s", &b, &c, hex) == 3) {
+		P.puk_max = b;
+		P.puk_left = c;
+		unhex_line(hex, P.puk, TP_PIV_PIN_BLOCK);
+	} else if (sscanf(line, "pivkey 9%c %8199s", &slot, hex) == 2) {
+		size_t n = unhex_line(hex, buf, cap);
+		const uint8_t *p = buf;
+		EVP_PKEY *k = d2i_AutoPrivateKey(NULL, &p, (long)n);
+		if (!k)
+			die("state file: bad PIV key");
+		*(slot == 'A' ? &P.key9a : &P.key9c) = k;
+	} else if (sscanf(line, "pivobj %x %8199s", &a, hex) == 2) {
+		if (P.n_obj == PIV_MAX_OBJ)
+			die("state file: too many PIV objects");
+		size_t n = unhex_line(hex, buf, cap);
+		piv_obj *o = &P.obj[P.n_obj++];
+		o->tag = a;
+		o->len = n;
+		o->data = malloc(n ? n : 1);
+		if (!o->data)
+			die("out of memory");
+		memcpy(o->data, buf, n);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The answer, or its first part when it is longer than the command asked
+ * for: 61xx says how much more GET RESPONSE gives. */
+static uint16_t piv_answer(const iso_apdu *a, out *o, const uint8_t *p, size_t n)
+{
+	size_t ne = a->ne ? a->ne : 256;
+	if (n <= ne)
+		return data_sw(o, p, n, ISO_SW_OK);
+	memcpy(PS.pend, p + ne, n - ne);
+	PS.pend_len = n - ne;
+	PS.pend_off = 0;
+	data_sw(o, p, ne, 0);
+	size_t rest = PS.pend_len > 255 ? 0 : PS.pend_len; /* 6100: 256 or more */
+	return (uint16_t)(0x6100 | rest);
+}
+
+static uint16_t piv_get_response(const iso_apdu *a, out *o)
+{
+	if (PS.pend_off >= PS.pend_len)
+		return ISO_SW_CONDITIONS;
+	if (a->p1 || a->p2)
+		return ISO_SW_WRONG_P1P2;
+	size_t left = PS.pend_len - PS.pend_off;
+	size_t ne = a->ne ? a->ne : 256;
+	size_t k = left < ne ? left : ne;
+	data_sw(o, PS.pend + PS.pend_off, k, 0);
+	PS.pend_off += k;
+	left -= k;
+	if (!left) {
+		PS.pend_len = PS.pend_off = 0;
+		return ISO_SW_OK;
+	}
+	return (uint16_t)(0x6100 | (left > 255 ? 0 : left));
+}
+
+/* The application property template SELECT answers (SP 800-73-4 part 1,
+ * 3.1.1): AID (PIX and version), its authority, label, algorithms. */
+static uint16_t piv_select(const iso_apdu *a, out *o)
+{
+	if (a->p2 != 0x00)
+		return ISO_SW_WRONG_P1P2;
+	PS.selected = true;
+	PS.pin_ok = PS.mgm_ok = false;
+	S.in_df = false;
+	S.cur_ef = -1;
+	S.user_ok = S.admin_ok = false;
+	uint8_t in[96], apt[128];
+	iso_buf b, w;
+	static const uint8_t alloc[] = { 0x4F, 0x05, 0xA0, 0x00, 0x00, 0x03, 0x08 };
+	static const uint8_t algs[] = { 0x80, 0x01, TP_PIV_ALG_3DES, 0x80, 0x01, TP_PIV_ALG_AES192,
+					0x80, 0x01, TP_PIV_ALG_P256, 0x06, 0x00 };
+	iso_buf_init(&b, in, sizeof in);
+	iso_buf_tlv(&b, 0x4F, tp_piv_aid + 5, TP_PIV_AID_LEN - 5);
+	iso_buf_tlv(&b, 0x79, alloc, sizeof alloc);
+	iso_buf_tlv(&b, 0x50, "cardsim PIV", 11);
+	iso_buf_tlv(&b, 0xAC, algs, sizeof algs);
+	iso_buf_init(&w, apt, sizeof apt);
+	iso_buf_tlv(&w, 0x61, in, b.len);
+	if (!a->ne)
+		return ISO_SW_OK;
+	return piv_answer(a, o, apt, w.len);
+}
+
+/* The tag a 5C list names (1 to 3 bytes). */
+static int piv_tag_list(const iso_apdu *a, uint32_t *tag, size_t *used)
+{
+	iso_tlv t;
+	if (iso_tlv_parse(a->data, a->nc, &t) != 0 || t.tag != 0x5C || t.len < 1 || t.len > 3)
+		return -1;
+	*tag = 0;
+	for (size_t i = 0; i < t.len; i++)
+		*tag = *tag << 8 | t.value[i];
+	*used = t.total;
+	return 0;
+}
+
+static uint16_t piv_get_data(const iso_apdu *a, out *o)
+{
+	if (a->p1 != 0x3F || a->p2 != 0xFF)
+		return ISO_SW_WRONG_P1P2;
+	uint32_t tag;
+	size_t used;
+	if (piv_tag_list(a, &tag, &used) != 0 || used != a->nc)
+		return ISO_SW_WRONG_DATA;
+	static uint8_t buf[PIV_OBJ_MAX + 16];
+	iso_buf w;
+	iso_buf_init(&w, buf, sizeof buf);
+	if (tag == TP_PIV_OBJ_DISCOVERY) {
+		/* 7E { AID, PIN usage policy: the PIV PIN only } */
+		uint8_t in[32];
+		iso_buf b;
+		static const uint8_t policy[] = { 0x40, 0x00 };
+		iso_buf_init(&b, in, sizeof in);
+		iso_buf_tlv(&b, 0x4F, tp_piv_aid, TP_PIV_AID_LEN);
+		iso_buf_tlv(&b, 0x5F2F, policy, sizeof policy);
+		iso_buf_tlv(&w, 0x7E, in, b.len);
+		return piv_answer(a, o, buf, w.len);
+	}
+	/* the PINs' data object may be read only after the PIN (SP 800-73-4
+	 * table 2: printed information, facial image, ... need the PIN) */
+	if (tag == 0x5FC109 && !PS.pin_ok)
+		return ISO_SW_SECURITY;
+	piv_obj *ob = piv_find(tag);
+	if ((tag & 0xFFFF00) != 0x5FC100 || !ob)
+		return ISO_SW_NOT_FOUND;
+	iso_buf_tlv(&w, 0x53, ob->data, ob->len);
+	return piv_answer(a, o, buf, w.len);
+}
+
+static uint16_t piv_put_data(const iso_apdu *a)
+{
+	if (a->p1 != 0x3F || a->p2 != 0xFF)
+		return ISO_SW_WRONG_P1P2;
+	if (!PS.mgm_ok)
+		return ISO_SW_SECURITY;
+	uint32_t tag;
+	size_t used;
+	iso_tlv v;
+	if (piv_tag_list(a, &tag, &used) != 0 || (tag & 0xFFFF00) != 0x5FC100 ||
+	    iso_tlv_parse(a->data + used, a->nc - used, &v) != 0 || v.tag != 0x53 ||
+	    used + v.total != a->nc)
+		return ISO_SW_WRONG_DATA;
+	if (v.len > PIV_OBJ_MAX)
+		return ISO_SW_NO_SPACE;
+	piv_obj *ob = piv_find(tag);
+	if (v.len == 0) { /* an empty object is no object */
+		if (ob) {
+			free(ob->data);
+			*ob = P.obj[--P.n_obj];
+		}
+		return ISO_SW_OK;
+	}
+	if (!ob) {
+		if (P.n_obj == PIV_MAX_OBJ)
+			return ISO_SW_NO_SPACE;
+		ob = &P.obj[P.n_obj++];
+		ob->tag = tag;
+		ob->data = NULL;
+	}
+	uint8_t *d = malloc(v.len);
+	if (!d)
+		return ISO_SW_MEMORY;
+	memcpy(d, v.value, v.len);
+	free(ob->data);
+	ob->data = d;
+	ob->len = v.len;
+	return ISO_SW_OK;
+}
+
+/* A PIN or PUK comparison; the counter goes down (and is saved) first. */
+static uint16_t piv_check(bool pin, const uint8_t *p, size_t n)
+{
+	int *left = pin ? &P.pin_left : &P.puk_left;
+	if (*left <= 0)
+		return ISO_SW_BLOCKED;
+	(*left)--;
+	save();
+	if (n == TP_PIV_PIN_BLOCK && memcmp(p, pin ? P.pin : P.puk, n) == 0) {
+		*left = pin ? P.pin_max : P.puk_max;
+		if (pin)
+			PS.pin_ok = true;
+		save();
+		return ISO_SW_OK;
+	}
+	if (pin)
+		PS.pin_ok = false;
+	return *left ? (uint16_t)(0x63C0 | *left) : ISO_SW_BLOCKED;
+}
+
+static uint16_t piv_verify(const iso_apdu *a)
+{
+	if (a->p2 != TP_PIV_PIN || (a->p1 != 0x00 && a->p1 != 0xFF))
+		return a->p2 == TP_PIV_PUK || a->p2 == 0x00 ? ISO_SW_WRONG_P1P2 : ISO_SW_DATA_NOT_FOUND;
+	if (a->p1 == 0xFF) {
+		if (a->nc)
+			return ISO_SW_WRONG_DATA;
+		PS.pin_ok = false;
+		return ISO_SW_OK;
+	}
+	if (a->nc == 0) {
+		if (PS.pin_ok)
+			return ISO_SW_OK;
+		return P.pin_left ? (uint16_t)(0x63C0 | P.pin_left) : ISO_SW_BLOCKED;
+	}
+	if (a->nc != TP_PIV_PIN_BLOCK)
+		return ISO_SW_WRONG_DATA;
+	return piv_check(true, a->data, a->nc);
+}
+
+/* A new PIN or PUK: 6-8 bytes padded with FF (digits for the PIN). */
+static bool piv_new_ok(const uint8_t *p, bool pin)
+{
+	size_t n = 0;
+	while (n < TP_PIV_PIN_BLOCK && p[n] != 0xFF)
+		n++;
+	for (size_t i = n; i < TP_PIV_PIN_BLOCK; i++)
+		if (p[i] != 0xFF)
+			return false;
+	for (size_t i = 0; pin && i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return n >= 6;
+}
+
+static uint16_t piv_change(const iso_apdu *a)
+{
+	if (a->p1 != 0x00 || (a->p2 != TP_PIV_PIN && a->p2 != TP_PIV_PUK))
+		return ISO_SW_WRONG_P1P2;
+	if (a->nc != 2 * TP_PIV_PIN_BLOCK)
+		return ISO_SW_WRONG_DATA;
+	bool pin = a->p2 == TP_PIV_PIN;
+	if (!piv_new_ok(a->data + TP_PIV_PIN_BLOCK, pin))
+		return ISO_SW_WRONG_DATA;
+	uint16_t sw = piv_check(pin, a->data, TP_PIV_PIN_BLOCK);
+	if (sw == ISO_SW_OK)
+		memcpy(pin ? P.pin : P.puk, a->data + TP_PIV_PIN_BLOCK, TP_PIV_PIN_BLOCK);
+	return sw;
+}
+
+static uint16_t piv_reset_retry(const iso_apdu *a)
+{
+	if (a->p1 != 0x00 || a->p2 != TP_PIV_PIN)
+		return ISO_SW_WRONG_P1P2;
+	if (a->nc != 2 * TP_PIV_PIN_BLOCK || !piv_new_ok(a->data + TP_PIV_PIN_BLOCK, true))
+		return ISO_SW_WRONG_DATA;
+	uint16_t sw = piv_check(false, a->data, TP_PIV_PIN_BLOCK);
+	if (sw != ISO_SW_OK)
+		return sw;
+	memcpy(P.pin, a->data + TP_PIV_PIN_BLOCK, TP_PIV_PIN_BLOCK);
+	P.pin_left = P.pin_max;
+	return ISO_SW_OK;
+}
+
+static const EVP_CIPHER *piv_cipher(uint8_t alg)
+{
+	return alg == TP_PIV_ALG_3DES ? EVP_des_ede3_ecb() : alg == TP_PIV_ALG_AES192 ?
+		EVP_aes_192_ecb() : NULL;
+}
+
+/* One block of the management key's cipher. */
+static bool piv_block(bool enc, const uint8_t *in, size_t n, uint8_t *outb)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l1 = 0, l2 = 0;
+	bool ok = c && EVP_CipherInit_ex(c, piv_cipher(P.mgm_alg), NULL, P.mgm, NULL, enc) == 1 &&
+		  EVP_CIPHER_CTX_set_padding(c, 0) == 1 &&
+		  EVP_CipherUpdate(c, outb, &l1, in, (int)n) == 1 &&
+		  EVP_CipherFinal_ex(c, outb + l1, &l2) == 1 && (size_t)(l1 + l2) == n;
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
+/* 7C { 82 DER ECDSA-Sig-Value } over the digest in 81, with the PIN verified. */
+static uint16_t piv_sign(const iso_apdu *a, out *o, const iso_tlv *dyn)
+{
+	EVP_PKEY *k = a->p2 == TP_PIV_SLOT_AUTH ? P.key9a : a->p2 == TP_PIV_SLOT_SIGN ? P.key9c : NULL;
+	if (a->p1 != TP_PIV_ALG_P256)
+		return ISO_SW_WRONG_P1P2;
+	if (!k)
+		return ISO_SW_NOT_FOUND;
+	iso_tlv resp, chal;
+	if (iso_tlv_find(dyn->value, dyn->len, 0x82, &resp) != 1 || resp.len != 0 ||
+	    iso_tlv_find(dyn->value, dyn->len, 0x81, &chal) != 1 || chal.len == 0 || chal.len > 64)
+		return ISO_SW_WRONG_DATA;
+	if (!PS.pin_ok)
+		return ISO_SW_SECURITY;
+	/* 9C is the digital signature key: its PIN counts for one signature */
+	if (a->p2 == TP_PIV_SLOT_SIGN)
+		PS.pin_ok = false;
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(k, NULL);
+	uint8_t sig[80];
+	size_t sl = sizeof sig;
+	int ok = pc && EVP_PKEY_sign_init(pc) == 1 &&
+		 EVP_PKEY_sign(pc, sig, &sl, chal.value, chal.len) == 1;
+	EVP_PKEY_CTX_free(pc);
+	if (!ok)
+		return ISO_SW_UNKNOWN;
+	uint8_t in[96], buf[100];
+	iso_buf b, w;
+	iso_buf_init(&b, in, sizeof in);
+	iso_buf_tlv(&b, 0x82, sig, sl);
+	iso_buf_init(&w, buf, sizeof buf);
+	iso_buf_tlv(&w, 0x7C, in, b.len);
+	return piv_answer(a, o, buf, w.len);
+}
+
+/* GENERAL AUTHENTICATE: the management key (9B) by mutual authentication
+ * (7C { 80 00 } for the witness, then 7C { 80 witness, 81 challenge }), or a
+ * signature with a slot's key. */
+static uint16_t piv_gen_auth(const iso_apdu *a, out *o)
+{
+	iso_tlv dyn;
+	if (iso_tlv_parse(a->data, a->nc, &dyn) != 0 || dyn.tag != 0x7C || dyn.total != a->nc)
+		return ISO_SW_WRONG_DATA;
+	if (a->p2 != TP_PIV_MGM)
+		return piv_sign(a, o, &dyn);
+	if (a->p1 != P.mgm_alg)
+		return ISO_SW_WRONG_P1P2;
+	size_t bs = (size_t)EVP_CIPHER_get_block_size(piv_cipher(P.mgm_alg));
+	iso_tlv wit, chal;
+	int hw = iso_tlv_find(dyn.value, dyn.len, 0x80, &wit);
+	int hc = iso_tlv_find(dyn.value, dyn.len, 0x81, &chal);
+	uint8_t in[48], buf[64], tmp[16];
+	iso_buf b, w;
+	iso_buf_init(&b, in, sizeof in);
+	iso_buf_init(&w, buf, sizeof buf);
+	if (hw == 1 && wit.len == 0 && hc != 1) {
+		/* step 1: a fresh witness, encrypted */
+		PS.mgm_ok = false;
+		RAND_bytes(PS.witness, (int)bs);
+		PS.witness_len = bs;
+		if (!piv_block(true, PS.witness, bs, tmp))
+			return ISO_SW_UNKNOWN;
+		iso_buf_tlv(&b, 0x80, tmp, bs);
+		iso_buf_tlv(&w, 0x7C, in, b.len);
+		return piv_answer(a, o, buf, w.len);
+	}
+	if (hw == 1 && hc == 1 && wit.len == bs && chal.len == bs) {
+		/* step 2: the witness decrypted proves the key; the host's
+		 * challenge encrypted proves the card's */
+		bool right = PS.witness_len == bs && CRYPTO_memcmp(wit.value, PS.witness, bs) == 0;
+		PS.witness_len = 0;
+		if (!right)
+			return ISO_SW_SECURITY;
+		if (!piv_block(true, chal.value, bs, tmp))
+			return ISO_SW_UNKNOWN;
+		PS.mgm_ok = true;
+		iso_buf_tlv(&b, 0x82, tmp, bs);
+		iso_buf_tlv(&w, 0x7C, in, b.len);
+		return piv_answer(a, o, buf, w.len);
+	}
+	PS.witness_len = 0;
+	return ISO_SW_WRONG_DATA;
+}
+
+static uint16_t piv_generate(const iso_apdu *a, out *o)
+{
+	if (a->p1 != 0x00 || (a->p2 != TP_PIV_SLOT_AUTH && a->p2 != TP_PIV_SLOT_SIGN &&
+			      a->p2 != 0x9D && a->p2 != 0x9E))
+		return ISO_SW_WRONG_P1P2;
+	if (a->p2 == 0x9D || a->p2 == 0x9E)
+		return ISO_SW_FUNC_NOT_SUP; /* only the two slots this key uses */
+	iso_tlv crt, alg;
+	if (iso_tlv_parse(a->data, a->nc, &crt) != 0 || crt.tag != 0xAC ||
+	    iso_tlv_find(crt.value, crt.len, 0x80, &alg) != 1 || alg.len != 1)
+		return ISO_SW_WRONG_DATA;
+	if (alg.value[0] != TP_PIV_ALG_P256)
+		return ISO_SW_WRONG_DATA; /* this key makes P-256 pairs only */
+	if (!PS.mgm_ok)
+		return ISO_SW_SECURITY;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (!k)
+		return ISO_SW_MEMORY;
+	EVP_PKEY **slot = a->p2 == TP_PIV_SLOT_AUTH ? &P.key9a : &P.key9c;
+	EVP_PKEY_free(*slot);
+	*slot = k;
+	uint8_t pt[65], in[80], buf[96];
+	size_t n = 0;
+	if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof pt,
+					    &n) != 1 || n != 65)
+		return ISO_SW_UNKNOWN;
+	iso_buf b, w;
+	iso_buf_init(&b, in, sizeof in);
+	iso_buf_tlv(&b, 0x86, pt, n);
+	iso_buf_init(&w, buf, sizeof buf);
+	iso_buf_tlv(&w, 0x7F49, in, b.len);
+	return piv_answer(a, o, buf, w.len);
+}
+
+/* Yubico's SET MANAGEMENT KEY: FF FF FF (or FE: touch), { alg, 9B, len, key }. */
+static uint16_t piv_set_mgm(const iso_apdu *a)
+{
+	if (a->p1 != 0xFF || (a->p2 != 0xFF && a->p2 != 0xFE))
+		return ISO_SW_WRONG_P1P2;
+	if (!PS.mgm_ok)
+		return ISO_SW_SECURITY;
+	if (a->nc != 3 + TP_PIV_MGM_LEN || a->data[1] != TP_PIV_MGM ||
+	    a->data[2] != TP_PIV_MGM_LEN || !piv_cipher(a->data[0]))
+		return ISO_SW_WRONG_DATA;
+	P.mgm_alg = a->data[0];
+	memcpy(P.mgm, a->data + 3, TP_PIV_MGM_LEN);
+	return ISO_SW_OK;
+}
+
+/* INS the PIV application answers while it is selected. */
+static bool piv_ins(uint8_t ins)
+{
+	switch (ins) {
+	case TP_PIV_INS_GET_DATA:
+	case TP_PIV_INS_PUT_DATA:
+	case TP_PIV_INS_GEN_AUTH:
+	case TP_PIV_INS_SET_MGM:
+	case ISO_INS_GENERATE_KEY:
+	case ISO_INS_VERIFY:
+	case ISO_INS_CHANGE_REF:
+	case ISO_INS_RESET_RETRY:
+	case ISO_INS_GET_RESPONSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static uint16_t piv_execute(const iso_apdu *a, out *o)
+{
+	if (a->ins != ISO_INS_GET_RESPONSE)
+		PS.pend_len = PS.pend_off = 0;
+	switch (a->ins) {
+	case TP_PIV_INS_GET_DATA: return piv_get_data(a, o);
+	case TP_PIV_INS_PUT_DATA: return piv_put_data(a);
+	case TP_PIV_INS_GEN_AUTH: return piv_gen_auth(a, o);
+	case TP_PIV_INS_SET_MGM: return piv_set_mgm(a);
+	case ISO_INS_GENERATE_KEY: return piv_generate(a, o);
+	case ISO_INS_VERIFY: return piv_verify(a);
+	case ISO_INS_CHANGE_REF: return piv_change(a);
+	case ISO_INS_RESET_RETRY: return piv_reset_retry(a);
+	case ISO_INS_GET_RESPONSE: return piv_get_response(a, o);
+	default: return ISO_SW_INS;
+	}
+}
+
+static bool is_piv_aid(const iso_apdu *a)
+{
+	return a->nc >= TP_PIV_AID_SHORT && a->nc <= TP_PIV_AID_LEN &&
+	       memcmp(a->data, tp_piv_aid, a->nc) == 0;
 }
 
 static uint16_t do_select(const iso_apdu *a, out *o)
@@ -746,7 +1323,10 @@ static bool is_write(const iso_apdu *a)
 	case ISO_INS_CHANGE_REF:
 		return true;
 	case ISO_INS_GENERATE_KEY:
-		return a->p1 == 0x80;
+		return a->p1 == 0x80 || PS.selected;
+	case TP_PIV_INS_PUT_DATA:
+	case TP_PIV_INS_SET_MGM:
+		return PS.selected;
 	default:
 		return false;
 	}
@@ -755,8 +1335,18 @@ static bool is_write(const iso_apdu *a)
 /* The whole (unchained) command; keep limits an UPDATE BINARY being torn. */
 static uint16_t execute(const iso_apdu *a, out *o, size_t keep)
 {
+	if (a->ins == ISO_INS_SELECT && a->p1 == 0x04 && is_piv_aid(a))
+		return piv_select(a, o);
+	if (PS.selected && piv_ins(a->ins))
+		return piv_execute(a, o);
 	switch (a->ins) {
-	case ISO_INS_SELECT: return do_select(a, o);
+	case ISO_INS_SELECT: {
+		/* the kiosk's application (or the MF) takes over from PIV */
+		uint16_t sw = do_select(a, o);
+		if (sw == ISO_SW_OK)
+			PS.selected = false;
+		return sw;
+	}
 	case ISO_INS_GET_DATA: return do_get_data(a, o);
 	case ISO_INS_READ_BINARY: return do_read(a, o);
 	case ISO_INS_UPDATE_BINARY: return do_update(a, keep);
