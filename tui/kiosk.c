@@ -134,6 +134,12 @@ int main(int argc, char **argv)
 	if (!demo && (!(a.k.tok = token_pcsc_new(a.k.cfg->reader, a.k.cfg->token_admin_secret_file, &err)) ||
 		      !(a.k.ca = issuer_local_new(ca_dir, &err))))
 		goto out;
+	/* the customer's key gets the PIV application beside the kiosk's, with
+	 * certificates from the same CA (a read-only device, without the keys'
+	 * master secret, writes nothing anyway) */
+	if (!demo && a.k.cfg->token_admin_secret_file && *a.k.cfg->token_admin_secret_file &&
+	    token_pcsc_add_piv(a.k.tok, a.k.ca, &err) != 0)
+		goto out;
 	if (!demo && strcmp(a.k.cfg->payment.mode, "wechat") == 0 &&
 	    (pay_wechat_files_check(&a.k.cfg->payment, &err) != 0 || !(a.k.pay = pay_wechat_new(&a.k.cfg->payment, &err))))
 		goto out;

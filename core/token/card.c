@@ -3,13 +3,25 @@
  * card.h). */
 #include "core/token/card.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Every card driver over the PC/SC reader; a second application's driver
  * adds its ops here. */
 static const token_ops *const card_drivers[] = {
 	&card_kiosk_ops,
+	&card_piv_ops,
+	&card_dual_ops,
 };
 
 card *card_of(const token_dev *dev)
@@ -152,6 +164,96 @@ token_status card_present(void *ctx, bool *present)
 {
 	card *c = ctx;
 	return reader_present(c->rd, present);
+}
+
+/* ---- what drivers share besides commands ---- */
+
+int card_master_load(const char *path, uint8_t out[CARD_MASTER_MAX], size_t *len_out, kerr *err)
+{
+	*len_out = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kerr_set(err, path, "cannot open the admin master secret: %s", strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return kerr_set(err, path, "the admin master secret is not a regular file");
+	}
+	if (sb.st_mode & 077) {
+		close(fd);
+		return kerr_set(err, path, "the admin master secret is readable by others "
+				"(mode %03o): chmod 600 it", (unsigned)(sb.st_mode & 0777));
+	}
+	uint8_t buf[2 * CARD_MASTER_MAX + 8];
+	ssize_t n = read(fd, buf, sizeof buf);
+	close(fd);
+	if (n < 0 || (size_t)n == sizeof buf) {
+		OPENSSL_cleanse(buf, sizeof buf);
+		return kerr_set(err, path, "the admin master secret must be %d to %d bytes (or "
+				"twice as many hex digits)", CARD_MASTER_MIN, CARD_MASTER_MAX);
+	}
+	size_t len = (size_t)n;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	char hex[2 * CARD_MASTER_MAX + 8];
+	memcpy(hex, buf, len);
+	hex[len] = '\0';
+	long h = iso_unhex(hex, out, CARD_MASTER_MAX);
+	if (h >= CARD_MASTER_MIN && len == 2 * (size_t)h) {
+		*len_out = (size_t)h;
+	} else if ((size_t)n >= CARD_MASTER_MIN && (size_t)n <= CARD_MASTER_MAX) {
+		memcpy(out, buf, (size_t)n);
+		*len_out = (size_t)n;
+	}
+	OPENSSL_cleanse(buf, sizeof buf);
+	OPENSSL_cleanse(hex, sizeof hex);
+	if (!*len_out)
+		return kerr_set(err, path, "the admin master secret must be %d to %d bytes (or "
+				"twice as many hex digits)", CARD_MASTER_MIN, CARD_MASTER_MAX);
+	return 0;
+}
+
+token_status card_spki_from_7f49(card *c, const uint8_t *p, size_t plen, unsigned char **spki,
+				 size_t *len)
+{
+	iso_tlv top, pt;
+	if (iso_tlv_parse(p, plen, &top) != 0 || top.tag != 0x7F49 ||
+	    iso_tlv_find(top.value, top.len, 0x86, &pt) != 1 || pt.len != 65 ||
+	    pt.value[0] != 0x04) {
+		reader_note(c->rd, "the public key object is not an uncompressed P-256 point");
+		return TOK_WRONG_CARD;
+	}
+	token_status st = TOK_IO_ERROR;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	EVP_PKEY *key = NULL;
+	if (bld && kc &&
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt.value, pt.len) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) && EVP_PKEY_fromdata_init(kc) == 1 &&
+	    EVP_PKEY_fromdata(kc, &key, EVP_PKEY_PUBLIC_KEY, params) == 1) {
+		unsigned char *out = NULL;
+		int n = i2d_PUBKEY(key, &out);
+		if (n > 0) {
+			/* hand back memory the caller frees with free() */
+			*spki = malloc((size_t)n);
+			if (*spki) {
+				memcpy(*spki, out, (size_t)n);
+				*len = (size_t)n;
+				st = TOK_OK;
+			}
+		}
+		OPENSSL_free(out);
+	} else {
+		reader_note(c->rd, "the key's public point is not on P-256");
+		st = TOK_WRONG_CARD;
+	}
+	EVP_PKEY_free(key);
+	EVP_PKEY_CTX_free(kc);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return st;
 }
 
 /* ---- the PC/SC extras (token.h) ---- */

@@ -11,7 +11,9 @@
  * A driver adds itself to card_drivers[] in card.c so that the PC/SC extras
  * (token_pcsc_wait, token_pcsc_reader, token_pcsc_detail,
  * token_pcsc_apdu_count in token.h) work on the devices it makes.
- * Drivers: card_kiosk.c, the kiosk's own application (docs/token-profile.md). */
+ * Drivers: card_kiosk.c, the kiosk's own application (docs/token-profile.md);
+ * card_piv.c, the PIV application (NIST SP 800-73-4) on the same key;
+ * card_dual.c, one device over both, so that every write does both. */
 #ifndef CORE_TOKEN_CARD_H
 #define CORE_TOKEN_CARD_H
 
@@ -31,6 +33,28 @@ typedef struct card {
 
 /* The card drivers over PC/SC, for card_of(). */
 extern const token_ops card_kiosk_ops;
+extern const token_ops card_piv_ops;
+extern const token_ops card_dual_ops;
+
+/* The keys' admin master secret (token_pcsc_new): an owner-only file, raw
+ * bytes or hex text, CARD_MASTER_MIN..CARD_MASTER_MAX bytes. */
+#define CARD_MASTER_MIN 32
+#define CARD_MASTER_MAX 128
+int card_master_load(const char *path, uint8_t out[CARD_MASTER_MAX], size_t *len, kerr *err);
+/* The master secret of a device card_kiosk.c made (len 0: read-only device). */
+const uint8_t *card_kiosk_master(const void *kiosk_ctx, size_t *len);
+
+struct issuer;
+/* A PIV driver's ctx (card_piv.c) over rd, which it frees only when
+ * own_reader. The master secret is copied; ca (may be NULL: no certificates
+ * are written) is borrowed and must outlive it. NULL when memory runs out. */
+void *card_piv_ctx_new(reader *rd, bool own_reader, const uint8_t *master, size_t master_len,
+		       struct issuer *ca);
+
+/* A public key object 7F49 { 86 04||X||Y } -> a malloc'd DER
+ * SubjectPublicKeyInfo of the P-256 key; TOK_WRONG_CARD when it is not one. */
+token_status card_spki_from_7f49(card *c, const uint8_t *p, size_t n, unsigned char **spki,
+				 size_t *len);
 
 /* The card of a device one of the card drivers made; NULL for any other
  * device (the demo key) and for NULL. */

@@ -33,13 +33,11 @@
 
 #include "core/token/token_profile.h"
 
-#define MASTER_MIN 32
-#define MASTER_MAX 128
 
 /* The device's state. Owned by its token_dev, released by kiosk_free(). */
 typedef struct kiosk {
 	card card;             /* first: card_of() finds the reader through it */
-	uint8_t master[MASTER_MAX];
+	uint8_t master[CARD_MASTER_MAX];
 	size_t master_len;
 	char pending[TOKEN_SERIAL_MAX + 1]; /* personalisation begun on this key */
 } kiosk;
@@ -521,49 +519,6 @@ static token_status kiosk_read_cert(void *ctx, unsigned char **der, size_t *der_
 	return reader_end(k->card.rd, TOK_OK);
 }
 
-/* 7F49 { 86 04||X||Y } -> DER SubjectPublicKeyInfo of a P-256 key. */
-static token_status spki_from_do(kiosk *k, const iso_resp *r, unsigned char **spki, size_t *len)
-{
-	iso_tlv top, pt;
-	if (iso_tlv_parse(r->data, r->len, &top) != 0 || top.tag != 0x7F49 ||
-	    iso_tlv_find(top.value, top.len, 0x86, &pt) != 1 || pt.len != 65 ||
-	    pt.value[0] != 0x04) {
-		reader_note(k->card.rd, "the public key object is not an uncompressed P-256 point");
-		return TOK_WRONG_CARD;
-	}
-	token_status st = TOK_IO_ERROR;
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	EVP_PKEY *key = NULL;
-	if (bld && kc &&
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt.value, pt.len) &&
-	    (params = OSSL_PARAM_BLD_to_param(bld)) && EVP_PKEY_fromdata_init(kc) == 1 &&
-	    EVP_PKEY_fromdata(kc, &key, EVP_PKEY_PUBLIC_KEY, params) == 1) {
-		unsigned char *out = NULL;
-		int n = i2d_PUBKEY(key, &out);
-		if (n > 0) {
-			/* hand back memory the caller frees with free() */
-			*spki = malloc((size_t)n);
-			if (*spki) {
-				memcpy(*spki, out, (size_t)n);
-				*len = (size_t)n;
-				st = TOK_OK;
-			}
-		}
-		OPENSSL_free(out);
-	} else {
-		reader_note(k->card.rd, "the key's public point is not on P-256");
-		st = TOK_WRONG_CARD;
-	}
-	EVP_PKEY_free(key);
-	EVP_PKEY_CTX_free(kc);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	return st;
-}
-
 /* Reading the public key of a key pair not made yet: a key whose
  * personalisation stopped before GENERATE ASYMMETRIC KEY PAIR. */
 static const card_sw no_key_pair_sw[] = {
@@ -585,7 +540,7 @@ static token_status kiosk_read_pubkey(void *ctx, unsigned char **spki, size_t *s
 	st = card_run(&k->card, &a, &r, "GENERATE ASYMMETRIC KEY PAIR (read public key)",
 		      no_key_pair_sw);
 	if (st == TOK_OK)
-		st = spki_from_do(k, &r, spki, spki_len);
+		st = card_spki_from_7f49(&k->card, r.data, r.len, spki, spki_len);
 	return reader_end(k->card.rd, st);
 }
 
@@ -663,49 +618,11 @@ const token_ops card_kiosk_ops = {
 
 /* ---- construction ---- */
 
-/* The master secret: owner-only file, raw bytes or hex text, 32..128 bytes. */
-static int load_master(kiosk *k, const char *path, kerr *err)
+const uint8_t *card_kiosk_master(const void *kiosk_ctx, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kerr_set(err, path, "cannot open the admin master secret: %s", strerror(errno));
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return kerr_set(err, path, "the admin master secret is not a regular file");
-	}
-	if (sb.st_mode & 077) {
-		close(fd);
-		return kerr_set(err, path, "the admin master secret is readable by others "
-				"(mode %03o): chmod 600 it", (unsigned)(sb.st_mode & 0777));
-	}
-	uint8_t buf[2 * MASTER_MAX + 8];
-	ssize_t n = read(fd, buf, sizeof buf);
-	close(fd);
-	if (n < 0 || (size_t)n == sizeof buf) {
-		OPENSSL_cleanse(buf, sizeof buf);
-		return kerr_set(err, path, "the admin master secret must be %d to %d bytes (or "
-				"twice as many hex digits)", MASTER_MIN, MASTER_MAX);
-	}
-	size_t len = (size_t)n;
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	char hex[2 * MASTER_MAX + 8];
-	memcpy(hex, buf, len);
-	hex[len] = '\0';
-	long h = iso_unhex(hex, k->master, sizeof k->master);
-	if (h >= MASTER_MIN && len == 2 * (size_t)h) {
-		k->master_len = (size_t)h;
-	} else if ((size_t)n >= MASTER_MIN && (size_t)n <= MASTER_MAX) {
-		memcpy(k->master, buf, (size_t)n);
-		k->master_len = (size_t)n;
-	}
-	OPENSSL_cleanse(buf, sizeof buf);
-	OPENSSL_cleanse(hex, sizeof hex);
-	if (!k->master_len)
-		return kerr_set(err, path, "the admin master secret must be %d to %d bytes (or "
-				"twice as many hex digits)", MASTER_MIN, MASTER_MAX);
-	return 0;
+	const kiosk *k = kiosk_ctx;
+	*len = k->master_len;
+	return k->master;
 }
 
 token_dev *token_pcsc_new(const char *reader_name, const char *admin_master_secret_file,
@@ -725,7 +642,7 @@ token_dev *token_pcsc_new(const char *reader_name, const char *admin_master_secr
 	}
 	k->card.rd = rd;
 	if (admin_master_secret_file && *admin_master_secret_file &&
-	    load_master(k, admin_master_secret_file, err) != 0) {
+	    card_master_load(admin_master_secret_file, k->master, &k->master_len, err) != 0) {
 		kiosk_free(k);
 		free(dev);
 		return NULL;

@@ -267,6 +267,22 @@ long token_demo_list(const token_dev *dev, token_demo_entry *out, size_t max, ke
  * last), and calling the operation again when the key is back finishes it. */
 token_dev *token_pcsc_new(const char *reader_name, const char *admin_master_secret_file,
 			  kerr *err);
+/* The PIV application too (NIST SP 800-73-4; core/token/card_piv.c, over
+ * both applications card_dual.c; docs/token-profile.md "The PIV
+ * application"): dev, made by token_pcsc_new() with a master secret, becomes a
+ * device whose personalisation, certificate writes, PIN resets and erasing do
+ * the key's PIV application as well, PIV first. Its slots 9A and 9C get key
+ * pairs made on the key and certificates from ca (borrowed: it must outlive
+ * dev) with the holder and validity of the kiosk's certificate. A key with no
+ * PIV application, or one this kiosk never personalised, is written as
+ * before. 0, or -1 with err (not such a device, no master secret). */
+struct issuer;
+int token_pcsc_add_piv(token_dev *dev, struct issuer *ca, kerr *err);
+/* A device for a key that has the PIV application only (a YubiKey 5, any
+ * PIV card): its serial is a YubiKey's serial number; no seal, no public key
+ * to read (write_cert makes and certifies the pairs itself through ca). */
+token_dev *token_pcsc_piv_new(const char *reader_name, const char *admin_master_secret_file,
+			      struct issuer *ca, kerr *err);
 /* Wait up to timeout_ms (0: just look) until a key is in the reader
  * (want_present) or out of it; *present says how it is at the end (so a
  * timeout leaves it != want_present). TOK_NO_READER without pcscd or the

@@ -1057,6 +1057,7 @@ static uint16_t do_create(const iso_apdu *a)
 		wipe_app();
 		C.app = true;
 		C.lcs = ISO_LCS_INIT;
+		PS.selected = false; /* the new DF is the current application */
 		S.in_df = true;
 		S.cur_ef = -1;
 		S.user_ok = S.admin_ok = false;
@@ -1092,6 +1093,7 @@ static uint16_t target_app(const iso_apdu *a)
 			return ISO_SW_NOT_FOUND;
 		if (!S.in_df)
 			S.user_ok = S.admin_ok = false;
+		PS.selected = false;
 		S.in_df = true;
 		S.cur_ef = -1;
 		return ISO_SW_OK;

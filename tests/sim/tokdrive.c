@@ -10,7 +10,8 @@
  *   options: --reader NAME (default: the first reader) --secret FILE (admin
  *            master secret) --ca DIR (local CA) --db FILE (lifecycle) --case
  *            CASE_NO --actor ID --resume SECONDS (a pulled key: wait for it to
- *            come back and run the operation again) --config DIR
+ *            come back and run the operation again) --config DIR --piv (the
+ *            key's PIV application too: token_pcsc_add_piv)
  *   list | wait in|out MS | info | personalise [PIN] | pubkey FILE | cert FILE
  *   write-cert --unit U --uscc C --from YYYY-MM-DD --to YYYY-MM-DD
  *   write-seal YYYY-MM-DD | verify PIN | change OLD NEW | reset [PIN] | erase
@@ -40,6 +41,7 @@ static struct {
 	const char *unit, *uscc, *from, *to, *agent_name, *agent_id, *old, *pin;
 	int years;
 	bool broken;
+	bool piv;       /* --piv: the key's PIV application too (needs --secret, --ca) */
 	long resume_ms;
 } O = { .reader = "", .actor = "tester", .years = 1 };
 
@@ -539,6 +541,10 @@ int main(int argc, char **argv)
 			O.broken = true;
 			continue;
 		}
+		if (!strcmp(k, "piv")) {
+			O.piv = true;
+			continue;
+		}
 		if (!v)
 			return usage();
 		i++;
@@ -567,6 +573,10 @@ int main(int argc, char **argv)
 		return env_fail(&err);
 	int rc = 2;
 	if (O.ca && !(ca = issuer_local_new(O.ca, &err))) {
+		rc = env_fail(&err);
+		goto out;
+	}
+	if (O.piv && token_pcsc_add_piv(dev, ca, &err) != 0) {
 		rc = env_fail(&err);
 		goto out;
 	}

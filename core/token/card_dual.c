@@ -1,0 +1,166 @@
+/* card_dual: one device over the two applications of the customer's key, the
+ * kiosk's own (card_kiosk.c) and PIV (card_piv.c), sharing one reader, so
+ * that every service that writes or erases the key does both
+ * (token_pcsc_add_piv). The kiosk's application is the key as the counter
+ * knows it: reading, the seal, the PIN checks, the signature and the final
+ * check are its alone. Writes do PIV first and the kiosk's application last,
+ * because the kiosk's write is the one the token step looks at to know
+ * whether it is done: a key pulled between the two reads as not written yet,
+ * and the step, run again, does both again (each is resumable on its own).
+ * A key without a PIV application, or whose PIV application this kiosk never
+ * personalised (an older key: the factory management key), gets the kiosk's
+ * part only. */
+#include "core/token/card.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Owned by its token_dev: the kiosk's ctx owns the reader, PIV's borrows it. */
+typedef struct dual {
+	card card;        /* first: card_of() finds the reader through it */
+	void *kiosk;
+	void *piv;
+} dual;
+
+/* PIV's answer that there is no PIV application of ours: go on without it. */
+static token_status piv_part(dual *d, token_status st)
+{
+	if (st == TOK_NOT_PERSONALISED) {
+		reader_note(d->card.rd, "no PIV application of this kiosk on the key: kiosk part only");
+		return TOK_OK;
+	}
+	return st;
+}
+
+static token_status dual_read_info(void *ctx, token_info *out)
+{
+	dual *d = ctx;
+	return card_kiosk_ops.read_info(d->kiosk, out);
+}
+
+static token_status dual_personalise(void *ctx, const char *initial_pin)
+{
+	dual *d = ctx;
+	token_info i;
+	token_info_clear(&i);
+	token_status st = card_kiosk_ops.read_info(d->kiosk, &i);
+	if (st != TOK_OK)
+		return st;
+	/* a personalised key is refused (or, just personalised by us and the
+	 * answer lost, recognised) by the kiosk's driver, before PIV is touched */
+	if (!i.personalised)
+		st = piv_part(d, card_piv_ops.personalise(d->piv, initial_pin));
+	return st == TOK_OK ? card_kiosk_ops.personalise(d->kiosk, initial_pin) : st;
+}
+
+static token_status dual_write_cert(void *ctx, const token_cert *c)
+{
+	dual *d = ctx;
+	token_status st = piv_part(d, card_piv_ops.write_cert(d->piv, c));
+	return st == TOK_OK ? card_kiosk_ops.write_cert(d->kiosk, c) : st;
+}
+
+static token_status dual_write_seal(void *ctx, long seal_not_after)
+{
+	dual *d = ctx;
+	return card_kiosk_ops.write_seal(d->kiosk, seal_not_after);
+}
+
+static token_status dual_verify_pin(void *ctx, const char *pin, int *tries_left)
+{
+	dual *d = ctx;
+	return card_kiosk_ops.verify_pin(d->kiosk, pin, tries_left);
+}
+
+/* The customer's own PIN change is the kiosk application's: PIV's PIN is
+ * the customer's to change with any PIV tool (6-8 digits). */
+static token_status dual_change_pin(void *ctx, const char *old_pin, const char *new_pin,
+				    int *tries_left)
+{
+	dual *d = ctx;
+	return card_kiosk_ops.change_pin(d->kiosk, old_pin, new_pin, tries_left);
+}
+
+static token_status dual_reset_pin(void *ctx, const char *new_pin)
+{
+	dual *d = ctx;
+	token_status st = piv_part(d, card_piv_ops.reset_pin(d->piv, new_pin));
+	return st == TOK_OK ? card_kiosk_ops.reset_pin(d->kiosk, new_pin) : st;
+}
+
+static token_status dual_erase(void *ctx)
+{
+	dual *d = ctx;
+	token_status st = piv_part(d, card_piv_ops.erase(d->piv));
+	return st == TOK_OK ? card_kiosk_ops.erase(d->kiosk) : st;
+}
+
+static token_status dual_read_cert(void *ctx, unsigned char **der, size_t *der_len)
+{
+	dual *d = ctx;
+	return card_kiosk_ops.read_cert(d->kiosk, der, der_len);
+}
+
+static token_status dual_read_pubkey(void *ctx, unsigned char **spki, size_t *spki_len)
+{
+	dual *d = ctx;
+	return card_kiosk_ops.read_pubkey(d->kiosk, spki, spki_len);
+}
+
+static token_status dual_sign(void *ctx, const char *pin, const unsigned char *data, size_t len,
+			      unsigned char *sig, size_t *sig_len, int *tries_left)
+{
+	dual *d = ctx;
+	return card_kiosk_ops.sign(d->kiosk, pin, data, len, sig, sig_len, tries_left);
+}
+
+static void dual_free(void *ctx)
+{
+	dual *d = ctx;
+	if (!d)
+		return;
+	card_piv_ops.free(d->piv);
+	card_kiosk_ops.free(d->kiosk);
+	free(d);
+}
+
+const token_ops card_dual_ops = {
+	.name = "pcsc",
+	.present = card_present,
+	.read_info = dual_read_info,
+	.personalise = dual_personalise,
+	.write_cert = dual_write_cert,
+	.write_seal = dual_write_seal,
+	.verify_pin = dual_verify_pin,
+	.change_pin = dual_change_pin,
+	.reset_pin = dual_reset_pin,
+	.erase = dual_erase,
+	.free = dual_free,
+	.read_cert = dual_read_cert,
+	.read_pubkey = dual_read_pubkey,
+	.sign = dual_sign,
+};
+
+int token_pcsc_add_piv(token_dev *dev, struct issuer *ca, kerr *err)
+{
+	if (!dev || dev->ops != &card_kiosk_ops)
+		return kerr_set(err, NULL, "PIV is added to a device token_pcsc_new made, once");
+	size_t mlen = 0;
+	const uint8_t *master = card_kiosk_master(dev->ctx, &mlen);
+	if (!mlen)
+		return kerr_set(err, NULL, "PIV needs the keys' admin master secret");
+	card *kc = dev->ctx;
+	dual *d = calloc(1, sizeof *d);
+	void *p = card_piv_ctx_new(kc->rd, false, master, mlen, ca);
+	if (!d || !p) {
+		free(d);
+		card_piv_ops.free(p);
+		return kerr_set(err, NULL, "out of memory");
+	}
+	d->card.rd = kc->rd;
+	d->kiosk = dev->ctx;
+	d->piv = p;
+	dev->ops = &card_dual_ops;
+	dev->ctx = d;
+	return 0;
+}
