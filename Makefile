@@ -32,7 +32,7 @@ CMOCKA  := -lcmocka
 DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-dev \
                 libinih-dev libcmocka-dev libcjson-dev libcurl4-openssl-dev \
                 libqrencode-dev libpcsclite-dev pcscd sqlite3 clang \
-                libmicrohttpd-dev vsmartcard-vpcd pcsc-tools opensc \
+                libmicrohttpd-dev vsmartcard-vpcd pcsc-tools opensc yubico-piv-tool \
                 libclang-rt-14-dev tmux zbar-tools valgrind time openssl curl
 
 LIB_SRC   := $(sort $(shell find core forms db -name "*.c"))

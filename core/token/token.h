@@ -17,11 +17,17 @@
  *                            PC/SC extras
  *   card_kiosk.c             the card driver of the kiosk's own     (token.h)
  *                            application: token_pcsc_new
+ *   card_piv.c               the card driver of the PIV appli-      (token.h)
+ *                            cation (SP 800-73-4): token_pcsc_piv_new
+ *   card_dual.c              one device over both applications:     (token.h)
+ *                            token_pcsc_add_piv
  *   iso7816.h, iso7816.c     ISO 7816-4 as pure functions: APDUs,   private*
  *                            the status word table, BER-TLV, FCP,
  *                            ATR
  *   token_profile.h, .c      the on-key layout: AID, files, info    private*
- *                            record, key status object, PINs
+ *                            record, key status object, PINs; the
+ *                            PIV application's AID, objects and
+ *                            derived management key and PUK
  *   token_life.h, .c         the key's lifecycle: states, reasons,  public
  *                            the allowed moves
  *   cert.h, cert.c           a key's X.509 certificate parsed and   public

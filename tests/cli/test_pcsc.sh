@@ -91,9 +91,11 @@ expect "kioskctl token info shows the certificate" 0 "valid: 2026-01-01 to 2027-
 	"$KIOSKCTL" token info --reader "$R0"
 
 # The info EF through pcscd by a client we did not write: SELECT the
-# application, then READ BINARY by SFI of both info EFs and GET DATA.
+# application, then READ BINARY by SFI of both info EFs and GET DATA. The key
+# also has a PIV application, which OpenSC's PIV driver would claim and
+# select again before each command: the default driver sends them as they are.
 uscc_hex=$(printf %s "$USCC" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
-opensc-tool -r "$R0" -s 00A4040C09F0534343414B455901 -s 00B0810000 -s 00B0820000 \
+opensc-tool -c default -r "$R0" -s 00A4040C09F0534343414B455901 -s 00B0810000 -s 00B0820000 \
 	-s 00CA010100 >"$T/opensc.out" 2>&1
 received=$(sed -n 's/^\(\([0-9A-F][0-9A-F] \)\{1,16\}\).*/\1/p' "$T/opensc.out" | tr -d ' \n')
 case "$received" in

@@ -222,6 +222,39 @@ static void test_pins(void **state)
 	assert_int_equal(tp_admin_pin(master, 0, "SC-TEST-0001", pin), -1);
 }
 
+/* The PIV application's secrets: labelled HMACs of the key serial, checked
+ * against the openssl command line (printf piv-mgm:SERIAL | openssl dgst
+ * -sha256 -mac HMAC -macopt hexkey:00..1f), distinct from the admin PIN. */
+static void test_piv_secrets(void **state)
+{
+	(void)state;
+	uint8_t master[32], mgm[TP_PIV_MGM_LEN], want[TP_PIV_MGM_LEN], admin[TP_ADMIN_LEN];
+	char puk[9];
+	for (int i = 0; i < 32; i++)
+		master[i] = (uint8_t)i;
+	assert_int_equal(tp_piv_mgm_key(master, sizeof master, "SC-TEST-0001", mgm), 0);
+	iso_unhex("9870b8316909f5aac468b9b3f5015cb8c3a63c552ee340da", want, sizeof want);
+	assert_memory_equal(mgm, want, TP_PIV_MGM_LEN);
+	assert_int_equal(tp_admin_pin(master, sizeof master, "SC-TEST-0001", admin), 0);
+	assert_memory_not_equal(mgm, admin, TP_ADMIN_LEN);
+	/* the first 8 bytes of the HMAC, big-endian, modulo 10^8 */
+	assert_int_equal(tp_piv_puk(master, sizeof master, "SC-TEST-0001", puk), 0);
+	assert_string_equal(puk, "35286365");
+	assert_int_equal(tp_piv_mgm_key(master, sizeof master, "bad serial", mgm), -1);
+	assert_int_equal(tp_piv_puk(master, 0, "SC-TEST-0001", puk), -1);
+
+	uint8_t b[TP_PIV_PIN_BLOCK];
+	assert_true(tp_piv_pin_block("12345678", b));
+	assert_memory_equal(b, "12345678", 8);
+	assert_true(tp_piv_pin_block("123456", b));
+	assert_int_equal(b[6], 0xFF);
+	assert_int_equal(b[7], 0xFF);
+	assert_false(tp_piv_pin_block("12345", b));
+	assert_false(tp_piv_pin_block("123456789", b));
+	assert_false(tp_piv_pin_block("1234567a", b));
+	assert_false(tp_piv_pin_block(NULL, b));
+}
+
 static void test_dates(void **state)
 {
 	(void)state;
@@ -244,7 +277,7 @@ int main(void)
 		cmocka_unit_test(test_record_round_trip), cmocka_unit_test(test_record_torn),
 		cmocka_unit_test(test_record_pick),       cmocka_unit_test(test_record_refused),
 		cmocka_unit_test(test_status),            cmocka_unit_test(test_pins),
-		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_dates),             cmocka_unit_test(test_piv_secrets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,208 @@
+#!/bin/sh
+# The PIV application the kiosk writes beside its own, read by middleware the
+# project did not write: the real kiosk through pcscd + vpcd with
+# tests/sim/cardsim as the key, then yubico-piv-tool and OpenSC's PKCS#11
+# module (pkcs11-tool) as a customer's computer would use them, and openssl
+# to check what they give. 新办 writes both applications; a PIN unlock at the
+# counter unblocks the PIV PIN too; a revocation with the key brought leaves
+# OpenSC no certificate. A key pulled while its PIV part is written finishes
+# when it is back. A pcscd is started when none answers and stopped at the end.
+. tests/cli/screens.sh
+SIM="$PWD/$BUILD/tests/sim/cardsim"
+R0='Virtual PCD 00 00'
+UNIT='成都派孚测试科技有限公司'
+USCC=91310115MA1K3BTP2B
+P11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+LATER=2027-10-21T10:00:00+08:00
+sim_pids=
+. tests/sim/pcsc_env.sh
+
+cleanup() {
+	for p in $sim_pids; do kill "$p" 2>/dev/null; done
+	for p in $sim_pids; do wait "$p" 2>/dev/null; done
+	pcsc_down
+	[ -n "$KEEP" ] && cp -r "$T" "$KEEP"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+for tool in pcscd yubico-piv-tool pkcs11-tool openssl; do
+	command -v $tool >/dev/null 2>&1 || { echo "FAIL piv: $tool is not installed (make deps)"; exit 1; }
+done
+[ -f "$P11" ] || { echo "FAIL piv: $P11 missing (make deps: opensc)"; exit 1; }
+[ -x "$SIM" ] || { echo "FAIL piv: build $SIM first (make check builds it)"; exit 1; }
+pcsc_up "$KIOSKCTL" 2>"$T/pcsc_up.err" || { echo "FAIL piv: $(cat "$T/pcsc_up.err")"; exit 1; }
+
+cp -r kiosk-config "$T/cfg"
+head -c 32 /dev/urandom >"$T/secret"
+chmod 600 "$T/secret"
+sed -i "s|^token_admin_secret_file =.*|token_admin_secret_file = $T/secret|" "$T/cfg/kiosk.ini"
+DB="$T/d/kiosk.db"
+K="$KIOSKCTL --config $T/cfg --db $DB"
+echo 975310 | $K staff add --id sup1 --name 赵六 --role supervisor >/dev/null
+printf '975310\n246810\n' | $K staff add --id clerk1 --name 王五 --role clerk --by sup1 >/dev/null
+
+start_sim() {  # NAME SERIAL [cardsim options]
+	name=$1 serial=$2
+	shift 2
+	"$SIM" --state "$T/$name.state" --serial "$serial" --log "$T/$name.log" "$@" &
+	sim_pids="$sim_pids $!"
+	eval "pid_$name=$!"
+	i=0
+	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$R0: key present"; do
+		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
+	until "$KIOSKCTL" token info --reader "$R0" >/dev/null 2>&1 || [ $? = 1 ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+	done
+}
+stop_sim() {
+	eval "p=\$pid_$1"
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	i=0
+	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$R0: no key"; do
+		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
+}
+krun() {  # NAME [KIOSK_NOW]
+	KIOSK_NOW=${2:-$KIOSK_NOW} KIOSK_SCRIPT="$T/$1.keys" timeout 60 "$KIOSK" --config "$T/cfg" \
+		--data-dir "$T/d" >"$T/$1.out" 2>"$T/$1.err"
+	rc=$?
+	if [ $rc = 0 ] && [ ! -s "$T/$1.err" ]; then
+		echo "PASS $1: kiosk exited cleanly"
+	else
+		echo "FAIL $1: kiosk exit $rc"
+		sed 's/^/    ! /' "$T/$1.err" | head -20
+	fi
+}
+q() { sqlite3 "$DB" "$1"; }
+clerk() { login clerk1 246810; }
+MATS='key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+# the middleware's views of the key in reader 0
+ykstatus() { yubico-piv-tool -r Virtual -a status >"$T/$1.yk" 2>&1; }
+p11objects() { pkcs11-tool --module "$P11" -O >"$T/$1.p11" 2>&1; }
+# p11sign NAME PIN: sign NAME.in with the PIV authentication key (9A) on the key
+p11sign() {
+	echo "signed at the counter: $1" >"$T/$1.in"
+	pkcs11-tool --module "$P11" -l -p "$2" -s --id 01 -m ECDSA-SHA256 --signature-format openssl \
+		-i "$T/$1.in" -o "$T/$1.sig" >"$T/$1.signlog" 2>&1
+}
+# the 9A certificate as OpenSC reads it, and its public key
+p11cert() {
+	pkcs11-tool --module "$P11" -r -y cert --id 01 -o "$T/$1.der" >/dev/null 2>&1 &&
+		openssl x509 -inform der -in "$T/$1.der" -out "$T/$1.pem" &&
+		openssl x509 -in "$T/$1.pem" -pubkey -noout >"$T/$1.pub"
+}
+
+# ---- 新办 at the kiosk: both applications written ----
+start_sim p1 SC-PIV-0001
+{ clerk; pick 7; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\ndump\nkey Enter\ndump\n'; } >"$T/new.keys"
+krun new
+equal "new: token step recorded" "$(q "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE 'key SC-PIV-0001; personalised; certificate %; checked: signature verified'")" 1
+# pulled and put back: what follows reads the key as it was saved
+stop_sim p1
+start_sim p1 SC-PIV-0001
+
+ykstatus new
+expect "new: yubico-piv-tool reads the key" 0 "" cat "$T/new.yk"
+truth "new: yubico-piv-tool shows the CHUID and CCC" sh -c "grep -q '^CHUID:	3019d4e7' '$T/new.yk' && grep -q '^CCC:	f015a0000001' '$T/new.yk'"
+truth "new: slot 9a holds an ECC P-256 certificate" grep -A1 '^Slot 9a:' "$T/new.yk"
+equal "new: slots 9a and 9c hold certificates" "$(grep -c '^Slot 9[ac]:' "$T/new.yk")" 2
+equal "new: both are P-256" "$(grep -c 'Algorithm:	ECCP256' "$T/new.yk")" 2
+# the tool prints the DN's UTF-8 bytes escaped (\xE6\x88...)
+esc=$(printf '%s' "$UNIT" | od -An -tx1 | tr -d ' \n' | tr a-f A-F | sed 's/../\\x&/g')
+equal "new: the subjects name the unit and its USCC" \
+	"$(grep -cF "O=$esc, CN=$esc/serialNumber=$USCC" "$T/new.yk")" 2
+equal "new: issued by the kiosk's CA" "$(grep -c 'Issuer DN:.*CN=SCCA Kiosk Local CA' "$T/new.yk")" 2
+expect "new: PIN tries as the factory set them" 0 "^PIN tries left:	3" cat "$T/new.yk"
+
+p11objects new
+equal "new: OpenSC lists the two certificates" "$(grep -c '^Certificate Object; type = X.509 cert' "$T/new.p11")" 2
+equal "new: OpenSC lists the two public keys" "$(grep -c '^Public Key Object; EC' "$T/new.p11")" 2
+truth "new: the certificates' subject shows the USCC" grep -q "serialNumber=$USCC" "$T/new.p11"
+pkcs11-tool --module "$P11" -l -p 12345678 -O >"$T/new_login.p11" 2>&1
+equal "new: after login OpenSC lists the two private keys" "$(grep -c '^Private Key Object; EC' "$T/new_login.p11")" 2
+
+p11sign new 12345678
+expect "new: pkcs11-tool signs with PIN 12345678" 0 "" cat "$T/new.signlog"
+truth "new: OpenSC reads the 9A certificate" p11cert new
+expect "new: OpenSC's certificate names the unit" 0 "O=$UNIT" \
+	openssl x509 -in "$T/new.pem" -noout -subject -nameopt utf8,sep_comma_plus
+expect "new: openssl verifies the signature with the certificate's key" 0 "Verified OK" \
+	openssl dgst -sha256 -verify "$T/new.pub" -signature "$T/new.sig" "$T/new.in"
+expect "new: the PIV certificate verifies against the kiosk's CA" 0 ": OK" \
+	openssl verify -no_check_time -CAfile "$T/d/ca/ca.crt" "$T/new.pem"
+truth "new: key usage as the kiosk's certificates" sh -c \
+	"openssl x509 -in '$T/new.pem' -noout -ext keyUsage | grep -q 'Digital Signature, Non Repudiation'"
+refuses "new: the factory PIN 123456 is not the PIN" "CKR_PIN_INCORRECT|error" \
+	pkcs11-tool --module "$P11" -l -p 123456 -O
+expect "new: the kiosk's application is still the key's (kioskctl)" 0 "$UNIT" "$KIOSKCTL" token info --reader "$R0"
+# the factory management key no longer opens the key; yubico-piv-tool
+# cannot write to it without the derived one
+refuses "new: the factory management key is refused" "uthenticat|Failed" \
+	yubico-piv-tool -r Virtual -a delete-certificate -s 9a
+ykstatus new_after
+equal "new: nothing was deleted by the refused tool" "$(grep -c '^Slot 9[ac]:' "$T/new_after.yk")" 2
+
+# ---- the customer locks the PIV PIN; the counter unlocks it ----
+for i in 1 2 3; do pkcs11-tool --module "$P11" -l -p 000000 -O >/dev/null 2>&1; done
+refuses "lock: three wrong PINs block the PIV PIN" "CKR_PIN_LOCKED|locked|blocked" \
+	pkcs11-tool --module "$P11" -l -p 12345678 -O
+{ clerk; pick 12; party "$UNIT" $USCC; printf "$MATS"; printf 'key Enter\nkey Enter\ndump\n'; } >"$T/unlock.keys"
+krun unlock $LATER
+equal "unlock: the reset recorded" "$(q "SELECT count(*) FROM audit WHERE action = 'token.pin_reset'")" 1
+ykstatus unlock
+expect "unlock: the PIV PIN has its tries back" 0 "^PIN tries left:	3" cat "$T/unlock.yk"
+p11sign unlock 12345678
+expect "unlock: pkcs11-tool logs in and signs with 12345678 again" 0 "" cat "$T/unlock.signlog"
+expect "unlock: openssl verifies that signature" 0 "Verified OK" \
+	openssl dgst -sha256 -verify "$T/new.pub" -signature "$T/unlock.sig" "$T/unlock.in"
+
+# ---- revocation with the key brought: no certificate left for OpenSC ----
+{ clerk; pick 11; party "$UNIT" $USCC; printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  printf 'type sup1\nkey Enter\ntype 975310\nkey Enter\n'
+  printf 'dump\nkey Enter\nkey Enter\ndump\n'; } >"$T/revoke.keys"
+krun revoke $LATER
+expect "revoke: the kiosk's application reads blank" 0 "blank" "$KIOSKCTL" token info --reader "$R0"
+p11objects revoke
+equal "revoke: OpenSC sees no certificate" "$(grep -c '^Certificate Object' "$T/revoke.p11")" 0
+ykstatus revoke
+equal "revoke: yubico-piv-tool sees no slot" "$(grep -c '^Slot 9' "$T/revoke.yk")" 0
+pkcs11-tool --module "$P11" -l -p 12345678 -O >"$T/revoke_login.p11" 2>&1
+equal "revoke: no private key listed after login" "$(grep -c '^Private Key Object' "$T/revoke_login.p11")" 0
+
+# ---- the same key again: a new certificate in both applications ----
+{ clerk; pick 7; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\ndump\nkey Enter\ndump\n'; } >"$T/again.keys"
+krun again $LATER
+ykstatus again
+equal "again: a revoked key takes a new 新办, PIV included" "$(grep -c '^Slot 9[ac]:' "$T/again.yk")" 2
+stop_sim p1
+
+# ---- a key pulled while its PIV part is written finishes when it is back ----
+# the write positions of a 新办 (cardsim --log "W ins start weight"): tear in
+# the middle of the CCC (PIV personalisation) and of the 9A certificate
+ccc=$(awk '/^W DB/ { w = $0; next } /^A 00DB3FFF..5C035FC107/ { split(w, f, " "); print f[3] + int(f[4] / 2); exit }' "$T/p1.log")
+c9a=$(awk '/^W DB/ { w = $0; next } /^A 00DB3FFF(..|0002..)5C035FC105/ { split(w, f, " "); print f[3] + int(f[4] / 2); exit }' "$T/p1.log")
+n=2
+for at in "$ccc" "$c9a"; do
+	tn=tear$n
+	if [ -z "$at" ]; then echo "FAIL $tn: no PIV write found in the log"; continue; fi
+	start_sim $tn SC-PIV-000$n --tear-after "$at" --reinsert-ms 1500
+	{ clerk; pick 7; party "$UNIT" $USCC
+	  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\nkey Enter\ndump\nwait 6\ndump\n'; } >"$T/$tn.keys"
+	krun $tn
+	seen $tn "$tn: torn at byte $at, the clerk is told to put the key back" "写入过程中 Key 被拔出"
+	equal "$tn: the step finished once the key was back" "$(q "SELECT count(*) FROM case_steps s, tokens t WHERE s.step='token' AND s.detail LIKE 'key SC-PIV-000$n;%' AND t.serial='SC-PIV-000$n' AND t.state='ACTIVE'")" 1
+	ykstatus $tn
+	equal "$tn: both PIV certificates there" "$(grep -c '^Slot 9[ac]:' "$T/$tn.yk")" 2
+	p11sign $tn 12345678
+	p11cert $tn
+	expect "$tn: the PIV key signs and the certificate there verifies it" 0 "Verified OK" \
+		openssl dgst -sha256 -verify "$T/$tn.pub" -signature "$T/$tn.sig" "$T/$tn.in"
+	stop_sim $tn
+	n=$((n + 1))
+done
+expect "piv: audit chain intact" 0 "^OK" $K audit verify
