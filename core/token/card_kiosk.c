@@ -16,23 +16,16 @@
  * last; an interrupted one is resumed. */
 #include "core/token/card.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/token/token_profile.h"
-
 
 /* The device's state. Owned by its token_dev, released by kiosk_free(). */
 typedef struct kiosk {

@@ -205,4 +205,25 @@ for at in "$ccc" "$c9a"; do
 	stop_sim $tn
 	n=$((n + 1))
 done
+# ---- a key with the PIV application only (a YubiKey, any PIV card): the
+# PIV driver alone (token_pcsc_piv_new, tokdrive --piv-only) ----
+DRVY="$PWD/$BUILD/tests/sim/tokdrive --secret $T/secret --ca $T/d/ca --piv-only"
+start_sim y1 SC-PIV-Y001
+expect "piv-only: personalised" 0 "status=ok" $DRVY personalise
+expect "piv-only: 9A and 9C made and certified for the unit" 0 "status=ok" \
+	$DRVY write-cert --unit "$UNIT" --uscc $USCC --from 2026-11-21 --to 2027-11-20
+expect "piv-only: the holder read back from the certificate in 9A" 0 "$USCC" $DRVY info
+ykstatus y1
+equal "piv-only: yubico-piv-tool sees both slots" "$(grep -c '^Slot 9[ac]:' "$T/y1.yk")" 2
+p11sign y1 12345678
+p11cert y1
+expect "piv-only: OpenSC signs, openssl verifies" 0 "Verified OK" \
+	openssl dgst -sha256 -verify "$T/y1.pub" -signature "$T/y1.sig" "$T/y1.in"
+expect "piv-only: a wrong PIN is counted" 1 "tries_left=2" $DRVY verify 000000
+expect "piv-only: the PUK resets the PIN" 0 "status=ok" $DRVY reset
+expect "piv-only: all tries back" 0 "^PIN tries left:	3" yubico-piv-tool -r Virtual -a status
+expect "piv-only: erased" 0 "status=ok" $DRVY erase
+p11objects y1e
+equal "piv-only: OpenSC sees no certificate after the erase" "$(grep -c '^Certificate Object' "$T/y1e.p11")" 0
+stop_sim y1
 expect "piv: audit chain intact" 0 "^OK" $K audit verify

@@ -11,7 +11,9 @@
  *            master secret) --ca DIR (local CA) --db FILE (lifecycle) --case
  *            CASE_NO --actor ID --resume SECONDS (a pulled key: wait for it to
  *            come back and run the operation again) --config DIR --piv (the
- *            key's PIV application too: token_pcsc_add_piv)
+ *            key's PIV application too: token_pcsc_add_piv) --piv-only (a
+ *            PIV key alone: token_pcsc_piv_new; write-cert takes the holder and
+ *            validity, the key makes and certifies its pairs)
  *   list | wait in|out MS | info | personalise [PIN] | pubkey FILE | cert FILE
  *   write-cert --unit U --uscc C --from YYYY-MM-DD --to YYYY-MM-DD
  *   write-seal YYYY-MM-DD | verify PIN | change OLD NEW | reset [PIN] | erase
@@ -42,6 +44,7 @@ static struct {
 	int years;
 	bool broken;
 	bool piv;       /* --piv: the key's PIV application too (needs --secret, --ca) */
+	bool piv_only;  /* --piv-only: the PIV application alone (token_pcsc_piv_new) */
 	long resume_ms;
 } O = { .reader = "", .actor = "tester", .years = 1 };
 
@@ -490,6 +493,12 @@ static int run(int argc, char **argv)
 		if (!ca || need(O.unit, "unit") || need(O.uscc, "uscc") || need(O.from, "from") ||
 		    need(O.to, "to"))
 			return usage();
+		if (O.piv_only) {
+			/* a PIV key certifies its own pairs: the holder and validity only */
+			token_cert tc = { O.unit, O.uscc, "00", day_arg(O.from), day_arg(O.to), NULL, 0 };
+			RETRY(st, token_write_cert(dev, &tc));
+			return report("status", st);
+		}
 		issued_cert ic = { 0 };
 		int rc = 0;
 		issue_and_write(O.unit, O.uscc, day_arg(O.from), day_arg(O.to), &ic, &rc);
@@ -545,6 +554,10 @@ int main(int argc, char **argv)
 			O.piv = true;
 			continue;
 		}
+		if (!strcmp(k, "piv-only")) {
+			O.piv_only = true;
+			continue;
+		}
 		if (!v)
 			return usage();
 		i++;
@@ -568,11 +581,12 @@ int main(int argc, char **argv)
 	if (n == 0)
 		return usage();
 	kerr err = { 0 };
-	dev = token_pcsc_new(O.reader, O.secret, &err);
-	if (!dev)
+	if (O.ca && !(ca = issuer_local_new(O.ca, &err)))
 		return env_fail(&err);
+	dev = O.piv_only ? token_pcsc_piv_new(O.reader, O.secret, ca, &err)
+			 : token_pcsc_new(O.reader, O.secret, &err);
 	int rc = 2;
-	if (O.ca && !(ca = issuer_local_new(O.ca, &err))) {
+	if (!dev) {
 		rc = env_fail(&err);
 		goto out;
 	}
