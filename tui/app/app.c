@@ -202,6 +202,13 @@ static void lock_now(app *a)
 
 static void handle_key(app *a, const key_event *ev)
 {
+	/* Too small to show the screen: the clerk cannot see what a key would
+	 * do (a case opened, another cancelled blind behind the notice), so no
+	 * key does anything until the window is big enough again. */
+	if (term_too_small()) {
+		a->keys_ignored = true; /* said on the notice */
+		return;
+	}
 	a->flash[0] = '\0';
 	if (a->asking) {
 		if (key_is(ev, KEY_ENTER) || key_is_char(ev, L'y') || key_is_char(ev, L'Y')) {
@@ -267,15 +274,21 @@ void app_redraw(app *a)
 {
 	erase();
 	if (term_too_small()) {
-		char buf[256];
+		char buf[512];
 		str_var v[] = { { "cols", NULL }, { "rows", NULL }, { NULL, NULL } };
 		char c[16], r[16];
 		snprintf(c, sizeof c, "%d", TERM_MIN_COLS);
 		snprintf(r, sizeof r, "%d", TERM_MIN_ROWS);
 		v[0].value = c;
 		v[1].value = r;
-		draw_wrapped(0, 0, COLS, LINES, app_render(a, "ui.too_small", v, buf, sizeof buf));
+		app_render(a, "ui.too_small", v, buf, sizeof buf);
+		if (a->keys_ignored) {
+			size_t len = strlen(buf);
+			snprintf(buf + len, sizeof buf - len, "\n%s", app_str(a, "ui.too_small_keys"));
+		}
+		draw_wrapped(0, 0, COLS, LINES, buf);
 	} else {
+		a->keys_ignored = false;
 		screens[a->screen]->draw(a);
 		draw_frame(a);
 	}

@@ -183,10 +183,12 @@ struct app {
 	void (*on_yes)(app *a);
 
 	char flash[512];          /* one-line message in the status line */
+	bool keys_ignored;        /* keys came while the terminal was too small */
 	seal_flow seal;           /* forward-secure sealing, at the tick */
 
 	/* The case the screen being entered is about (the timeline, the
-	 * refund): set by the screen that goes there. */
+	 * refund; home selects the case just left or ended): set by the
+	 * screen that goes there, taken by the one entered. */
 	char go_case[40];
 	/* the trainer's session: scenarios, the one being played, the results
 	 * (tui/screens/scr_train.c owns it; NULL outside a session) */

@@ -19,6 +19,9 @@ void case_end(app *a)
 {
 	if (!a->cs)
 		return;
+	/* home shows the case that just ended selected, whichever row it is on
+	 * now (new cases arrive at the top): F8 there is about this case */
+	snprintf(a->go_case, sizeof a->go_case, "%s", a->cs->rec.case_no);
 	pay_flow_wait(a->cs);
 	case_flow_free(a->cs);
 	a->cs = NULL;
@@ -100,6 +103,7 @@ bool case_common_act(app *a, action_id act)
 	case ACT_BACK:
 		/* Nothing typed is lost: the case stays in memory (and its committed
 		 * steps in the database) and Enter on it at home comes back here. */
+		snprintf(a->go_case, sizeof a->go_case, "%s", a->cs->rec.case_no);
 		app_go(a, SCR_HOME);
 		return true;
 	case ACT_KEY_IN:

@@ -46,6 +46,13 @@ static void home_enter(app *a)
 	h->finding = false;
 	h->msg[0] = '\0';
 	load_today(a);
+	/* The selection follows the case just left or ended, not the row index:
+	 * new cases arrive at the top, and the old index would land on another
+	 * case (F8 would then refund that one). */
+	for (size_t i = 0; a->go_case[0] && i < h->n_cases; i++)
+		if (strcmp(h->cases[i].case_no, a->go_case) == 0)
+			h->sel = (int)i;
+	a->go_case[0] = '\0';
 }
 
 static const char *service_label(const app *a, const char *service_id)
