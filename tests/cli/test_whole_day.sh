@@ -48,3 +48,52 @@ seen small "too small: back at 80x24 the case is as it was" "经办人手机号�
 unseen small "too small: nothing typed" "138-0013-8000X"
 equal "too small: the case not cancelled" "$(sql small "SELECT status FROM cases")" "open"
 equal "too small: no second case opened" "$(sql small "SELECT count(*) FROM cases")" "1"
+
+# ---- F8 asks why; the reason reaches the store, the timeline and the CSV ----
+# Case 1: 选错业务 with words added; case 2: "other" refused without words,
+# then given; case 3: withdrawn (F7) before any details are confirmed.
+MAT='key Enter Enter Enter Enter\n'
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf "$MAT"
+  printf 'key F8\ndump\nkey Down\ntype 客户改日再来\nkey Enter\ndump\n'
+  pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf "$MAT"
+  printf 'key F8\nkey Up\nkey Enter\ndump\ntype 客户临时离开\nkey Enter\n'
+  pick 7; printf 'dump\nkey F7\ndump\nkey Enter\ndump\n'; } >"$T/why.keys"
+run why
+seen why "cancel: F8 lists the configured reasons" "▶ 客户申请撤销"
+seen why "cancel: the list has the reasons of kiosk.ini" "其他原因（须填写说明）"
+seen why "cancel: a line for words under the list" "说明"
+seen why "cancel: back home, the cancelled case selected" "▶ SCCA-CD-01-20261121-0001 .*已撤销"
+seen why "cancel: 'other' without words refused" "请填写撤销原因的说明"
+n1=SCCA-CD-01-20261121-0001 n2=SCCA-CD-01-20261121-0002 n3=SCCA-CD-01-20261121-0003
+equal "cancel: the reason picked, with the words, in the audit row" \
+	"$(sql why "SELECT json_extract(detail, '\$.code') || '|' || json_extract(detail, '\$.reason') FROM audit WHERE action = 'case.cancel' AND case_no = '$n1'")" \
+	"wrong_service|选错业务：客户改日再来"
+equal "cancel: 'other' with its words" \
+	"$(sql why "SELECT json_extract(detail, '\$.code') || '|' || json_extract(detail, '\$.reason') FROM audit WHERE action = 'case.cancel' AND case_no = '$n2'")" \
+	"other|其他原因（须填写说明）：客户临时离开"
+seen why "withdraw: F7 offered before any details are confirmed" "F7 撤回"
+seen why "withdraw: asks first" "撤回本笔业务？"
+equal "withdraw: the case kept, recorded as withdrawn before any step" \
+	"$(sql why "SELECT c.status || '|' || c.last_step || '|' || json_extract(a.detail, '\$.code') || '|' || json_extract(a.detail, '\$.after_step') FROM cases c JOIN audit a ON a.case_no = c.case_no AND a.action = 'case.cancel' WHERE c.case_no = '$n3'")" \
+	"cancelled|none|withdrawn|none"
+expect "timeline: the cancel's reason" 0 "case.cancel .*选错业务：客户改日再来" \
+	sh -c "echo 975310 | '$KIOSKCTL' report case $n1 --by demosup --db '$T/why.d/demo.db'"
+echo 975310 | "$KIOSKCTL" report daily --date 2026-11-21 --csv --by demosup --db "$T/why.d/demo.db" >"$T/why.csv" 2>"$T/why.csv.err"
+truth "CSV: cancel_code and cancel_reason at the end of the header" grep -q "rongque_overdue,cancel_code,cancel_reason\$" "$T/why.csv"
+truth "CSV: the reason of case 1" grep -q "^$n1,.*,wrong_service,选错业务：客户改日再来\$" "$T/why.csv"
+truth "CSV: the withdrawn case" grep -q "^$n3,.*,withdrawn," "$T/why.csv"
+
+# The screen's timeline shows the reason too.
+{ login demosup 975310; printf 'key F4\nkey Tab\nkey Enter\ndump\n'; } >"$T/why_tl.keys"
+KIOSK_SCRIPT="$T/why_tl.keys" timeout 20 "$KIOSK" --demo --data-dir "$T/why.d" >"$T/why_tl.out" 2>&1
+seen why_tl "timeline screen: the cancel's reason" "case.cancel \{\"reason\":\"选错业务：客户改日再来"
+
+# config check: every reason has its words in every language; ids are checked.
+cp -R kiosk-config "$T/cfg_why"
+sed -i 's/^reasons = .*/reasons = customer_request no_words_here/' "$T/cfg_why/kiosk.ini"
+expect "config check: a reason without words refused (names it, the file, the key)" 1 \
+	"kiosk.ini:[0-9]+.*'no_words_here' has no words in strings/zh_CN.ini.*cancel.reason.no_words_here" \
+	"$KIOSKCTL" config check --config "$T/cfg_why"
+sed -i 's/^reasons = .*/reasons = customer_request Bad-Id/' "$T/cfg_why/kiosk.ini"
+expect "config check: a bad reason id refused" 1 "kiosk.ini:[0-9]+.*'Bad-Id' is not an id" \
+	"$KIOSKCTL" config check --config "$T/cfg_why"

@@ -46,6 +46,9 @@ bool action_offered_on(const app *a, action_id id, screen_id s)
 	/* lost or broken is asked of a reissue only */
 	if ((need & NEED_REISSUE) && !(a->cs && a->cs->svc->kind == SVC_REISSUE))
 		return false;
+	/* a service picked by mistake is withdrawn before anything is confirmed */
+	if ((need & NEED_FRESH) && !(a->cs && case_flow_withdrawable(a->cs)))
+		return false;
 	/* the trainer's controls, while a scenario is played */
 	if ((need & NEED_SCENARIO) && (!a->banner || a->banner(a)[0] == '\0'))
 		return false;
@@ -175,6 +178,39 @@ void app_ask(app *a, const char *question, void (*on_yes)(app *a))
 	a->on_yes = on_yes;
 }
 
+void app_choose(app *a, const char *title, const char *const *items, int n,
+		bool (*on_choose)(app *a, int ix, const char *text))
+{
+	a->choosing = true;
+	snprintf(a->choose_title, sizeof a->choose_title, "%s", title);
+	a->n_choose = n < APP_CHOICES_MAX ? n : APP_CHOICES_MAX;
+	for (int i = 0; i < a->n_choose; i++)
+		snprintf(a->choose_item[i], sizeof a->choose_item[i], "%s", items[i]);
+	a->choose_sel = 0;
+	edit_clear(&a->choose_text);
+	a->on_choose = on_choose;
+}
+
+/* A key while a choice is up: nothing else gets it. */
+static void choose_key(app *a, const key_event *ev)
+{
+	if (key_is(ev, K_ESC)) {
+		a->choosing = false;
+	} else if (key_is(ev, KEY_UP)) {
+		a->choose_sel = (a->choose_sel + a->n_choose - 1) % a->n_choose;
+	} else if (key_is(ev, KEY_DOWN)) {
+		a->choose_sel = (a->choose_sel + 1) % a->n_choose;
+	} else if (key_is(ev, KEY_ENTER)) {
+		char text[512];
+		edit_get(&a->choose_text, text, sizeof text);
+		a->choosing = false;
+		if (!a->on_choose(a, a->choose_sel, text))
+			a->choosing = true;
+	} else if (!key_is(ev, KEY_RESIZE)) {
+		edit_key(&a->choose_text, ev);
+	}
+}
+
 /* ---- leaving, locking ---- */
 
 static void do_quit(app *a)
@@ -196,6 +232,7 @@ static void lock_now(app *a)
 	if (a->screen == SCR_HELP)
 		app_return(a, a->help_from);
 	a->asking = false; /* a question left open is asked again by its key */
+	a->choosing = false;
 	session_lock(&a->k, a->cs ? a->cs->rec.case_no : "");
 	app_go(a, SCR_LOCK);
 }
@@ -210,6 +247,10 @@ static void handle_key(app *a, const key_event *ev)
 		return;
 	}
 	a->flash[0] = '\0';
+	if (a->choosing) {
+		choose_key(a, ev);
+		return;
+	}
 	if (a->asking) {
 		if (key_is(ev, KEY_ENTER) || key_is_char(ev, L'y') || key_is_char(ev, L'Y')) {
 			a->asking = false;

@@ -240,6 +240,11 @@ flow_outcome pay_flow_again(counter *k, case_flow *cs)
 
 flow_outcome pay_flow_cancel(counter *k, case_flow *cs)
 {
+	return pay_flow_cancel_why(k, cs, NULL, "cancelled at payment");
+}
+
+flow_outcome pay_flow_cancel_why(counter *k, case_flow *cs, const char *code, const char *why)
+{
 	kerr err = { 0 };
 	pay_flow_wait(cs);
 	if (cs->order_made && k->pay) {
@@ -261,5 +266,5 @@ flow_outcome pay_flow_cancel(counter *k, case_flow *cs)
 			record_payment(k, cs);
 		}
 	}
-	return case_flow_cancel(k, cs, "cancelled at payment");
+	return case_flow_cancel_coded(k, cs, code, why);
 }

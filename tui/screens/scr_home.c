@@ -101,7 +101,9 @@ static void home_draw(app *a)
 		draw_text(y, 36, app_str(a, case_status_key(c->status)), 10);
 		/* an unfinished case shows the step it waits at */
 		const service *svc = catalog_service(a->k.cat, c->service_id);
-		case_step next = svc ? case_next_step(svc, c->last_step, c->decision) : STEP_NONE;
+		/* a cancelled case waits at nothing, whatever step it stopped at */
+		case_step next = svc && c->status != CS_CANCELLED ? case_next_step(svc, c->last_step, c->decision)
+								   : STEP_NONE;
 		draw_text(y, 47, next == STEP_NONE ? "" : app_str(a, case_step_key(next)), 10);
 		draw_text(y, 58, service_label(a, c->service_id), COLS - 60);
 		if (sel)
