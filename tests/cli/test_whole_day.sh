@@ -97,3 +97,24 @@ expect "config check: a reason without words refused (names it, the file, the ke
 sed -i 's/^reasons = .*/reasons = customer_request Bad-Id/' "$T/cfg_why/kiosk.ini"
 expect "config check: a bad reason id refused" 1 "kiosk.ini:[0-9]+.*'Bad-Id' is not an id" \
 	"$KIOSKCTL" config check --config "$T/cfg_why"
+
+# ---- no question before the values are there; stale messages go ----
+# Enter at the token step with no key: no "write the key?" question, the
+# reason instead; a key put in then clears that reason.
+TOK='key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter\nkey Enter Enter\n'
+{ login; pick 0; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf "$TOK"; printf 'key Enter\ndump\n'; } >"$T/nokeyask.keys"
+run nokeyask
+unseen nokeyask "token step without a key: no write question" "即将写入客户的 USB Key"
+seen nokeyask "token step without a key: says there is none" "读卡器中没有 USB Key"
+{ login; pick 0; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf "$TOK"; printf 'key Enter\n'; keyin 6; printf 'dump\nkey Enter\ndump\n'; } >"$T/stale.keys"
+run stale
+unseen stale "a key put in: the message about no key is gone" "读卡器中没有 USB Key"
+seen stale "with the key in, the question comes" "即将写入客户的 USB Key"
+
+# ---- a long message wraps instead of being cut ----
+cp -R kiosk-config "$T/cfg_en"
+sed -i 's/^language *=.*/language = en/' "$T/cfg_en/kiosk.ini"
+{ login; pick 7; printf 'key Esc\nkey F8\ndump\n'; } >"$T/wrap.keys"
+rm -rf "$T/wrap.d"
+KIOSK_SCRIPT="$T/wrap.keys" timeout 20 "$KIOSK" --demo --config "$T/cfg_en" --data-dir "$T/wrap.d" >"$T/wrap.out" 2>"$T/wrap.err"
+seen wrap "long message: its end is on screen (wrapped)" "own screen with F8\)\."

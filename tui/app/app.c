@@ -237,6 +237,15 @@ static void lock_now(app *a)
 	app_go(a, SCR_LOCK);
 }
 
+/* The case's step message and the status line's flash are about the key
+ * that was there: cleared when it changes. */
+static void clear_key_messages(app *a)
+{
+	a->flash[0] = '\0';
+	a->cs->step_msg[0] = '\0';
+	a->cs->step_failed = false;
+}
+
 static void handle_key(app *a, const key_event *ev)
 {
 	/* Too small to show the screen: the clerk cannot see what a key would
@@ -277,6 +286,9 @@ static void handle_key(app *a, const key_event *ev)
 	/* the key may have been written or (demo) put in or out: look again */
 	if (act == ACT_NEXT || act == ACT_KEY_IN || act == ACT_KEY_OUT)
 		a->key_dirty = true;
+	/* what was said about the key before is stale once it changes */
+	if ((act == ACT_KEY_IN || act == ACT_KEY_OUT) && a->cs)
+		clear_key_messages(a);
 	if (s->act && s->act(a, act))
 		return;
 	switch (act) {
@@ -303,12 +315,19 @@ void app_watch_key(app *a)
 	a->reader_st = token_present(a->k.tok, &present);
 	if (present == a->key_seen && !a->key_dirty)
 		return;
+	/* A key put in, pulled or swapped by hand (not by a key just handled,
+	 * which said its own message): what was said about the old one goes. */
+	bool by_hand = !a->key_dirty;
+	char was[sizeof a->key_info.serial];
+	snprintf(was, sizeof was, "%s", a->key_info.serial);
 	a->key_seen = present;
 	a->key_dirty = false;
 	if (present)
 		a->key_st = token_read_info(a->k.tok, &a->key_info);
 	else
 		memset(&a->key_info, 0, sizeof a->key_info);
+	if (by_hand && strcmp(was, a->key_info.serial) != 0 && a->cs)
+		clear_key_messages(a);
 }
 
 void app_redraw(app *a)

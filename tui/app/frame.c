@@ -156,10 +156,16 @@ void draw_frame(app *a)
 	draw_text(1, COLS - 12, when, 11);
 	attroff(term_attr(ST_STATUS));
 
-	/* Message line above the footer. */
+	/* Message above the footer: a long one wraps upwards (up to three
+	 * lines, cleared whole first) rather than being cut off. */
 	if (a->flash[0]) {
+		int width = COLS - 2;
+		int rows = (text_cols(a->flash) + width - 1) / width;
+		rows = rows < 1 ? 1 : rows > 3 ? 3 : rows;
+		for (int r = 0; r < rows; r++)
+			mvhline(LINES - 1 - rows + r, 0, ' ', COLS);
 		attron(term_attr(ST_ERROR));
-		draw_text(LINES - 2, 1, a->flash, COLS - 2);
+		draw_wrapped(LINES - 1 - rows, 1, width, rows, a->flash);
 		attroff(term_attr(ST_ERROR));
 	}
 	if (a->asking) {
