@@ -265,14 +265,16 @@ static int report_cases(kdb *db, long civil_day, const report_filter *f, daily_r
 		" EXISTS (SELECT 1 FROM payments p WHERE p.case_id = c.id"
 		"   AND p.state IN ('SUCCESS', 'REFUND') AND p.verified = 1),"
 		" c.agent_name, c.decision, c.rongque_deadline,"
-		/* why it was cancelled: the last case.cancel audit row (a refund's too) */
-		" (SELECT json_extract(a.detail, '$.reason') FROM audit a"
-		"   WHERE a.case_no = c.case_no AND a.action = 'case.cancel' AND json_valid(a.detail)"
-		"   ORDER BY a.seq DESC LIMIT 1),"
-		" (SELECT COALESCE(json_extract(a.detail, '$.code'),"
+		/* why it was cancelled: the last case.cancel audit row (a refund's
+		 * too), looked up for cancelled cases only, through audit_by_case
+		 * (a partial index: case_no <> '' lets the planner use it) */
+		" CASE WHEN c.status = 'cancelled' THEN (SELECT json_extract(a.detail, '$.reason')"
+		"   FROM audit a WHERE a.case_no = c.case_no AND a.case_no <> ''"
+		"   AND a.action = 'case.cancel' AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1) END,"
+		" CASE WHEN c.status = 'cancelled' THEN (SELECT COALESCE(json_extract(a.detail, '$.code'),"
 		"   CASE WHEN json_extract(a.detail, '$.out_refund_no') IS NOT NULL THEN 'refund' END)"
-		"   FROM audit a WHERE a.case_no = c.case_no AND a.action = 'case.cancel'"
-		"   AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1)"
+		"   FROM audit a WHERE a.case_no = c.case_no AND a.case_no <> ''"
+		"   AND a.action = 'case.cancel' AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1) END"
 		" FROM cases c WHERE c.created_ms >= ?1 AND c.created_ms < ?2" FILTER_SQL
 		" ORDER BY c.created_ms, c.id",
 		err);
