@@ -136,6 +136,8 @@ bool case_common_act(app *a, action_id act)
 		case_ask_cancel(a);
 		return true;
 	case ACT_WITHDRAW:
+		if (train_on_cancel(a)) /* a scenario stops with the trainer's reasons */
+			return true;
 		if (!case_flow_withdrawable(a->cs)) {
 			app_flash(a, app_str(a, "withdraw.too_late"));
 			return true;
