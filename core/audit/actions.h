@@ -43,7 +43,9 @@
 	X(AUD_TOKEN_ISSUED,       "token.issued")       /* a certificate written */   \
 	X(AUD_DAY_CLOSE,          "day.close")                                       \
 	X(AUD_TRAINING_START,     "training.start")                                  \
-	X(AUD_TRAINING_RESULT,    "training.result")
+	X(AUD_TRAINING_RESULT,    "training.result")                                 \
+	X(AUD_LEDGER_BIND,        "ledger.bind")        /* rows bound to the chain */ \
+	X(AUD_LEDGER_SEAL,        "ledger.seal")        /* rows as found, at an upgrade */
 
 typedef enum audit_action {
 #define X(e, word) e,

@@ -429,11 +429,14 @@ static int log_checks(kdb *db, const kioskkey *key, kerr *err)
 	if (!v)
 		return kerr_set(err, db->path, "out of memory");
 	int rc = db_audit_verify(db, &v->chain, err);
-	if (rc > 0) {
+	if (rc > 0 && v->chain.bad_seq) {
 		kerr_set(err, "table audit", "the audit log is tampered at row %lld: %s; a day "
 			 "cannot be closed over it (run kioskctl audit verify)",
 			 (long long)v->chain.bad_seq, v->chain.problem);
-	} else if (rc == 0) {
+	} else if (rc >= 0) {
+		/* the chain is intact: an anchor's finding says more of a log cut
+		 * back than the rows it leaves unbound, so it goes first */
+		int rows = rc;
 		rc = check_all(db, key, NULL, 0, v, err);
 		if (rc == 0 && v->n_findings) {
 			kerr_set(err, "table day_anchors", "%s; a day cannot be closed while the log "
@@ -441,6 +444,13 @@ static int log_checks(kdb *db, const kioskkey *key, kerr *err)
 				 "--anchors; if the kiosk key was replaced, restore the one the "
 				 "earlier days were closed with)",
 				 v->findings[0].problem);
+			rc = 1;
+		} else if (rc == 0 && rows) {
+			char line[640], where[80];
+			snprintf(where, sizeof where, "table %s", v->chain.found[0].table);
+			kerr_set(err, where, "%s; a day cannot be closed over a row changed outside "
+				 "the kiosk (run kioskctl audit verify)",
+				 db_row_finding_text(&v->chain.found[0], line, sizeof line));
 			rc = 1;
 		}
 	}
