@@ -38,7 +38,8 @@ struct ledger {
 	int schema_cookie;       /* PRAGMA schema_version when last checked */
 	char schema_bad[320];    /* why writes are refused, "" when none */
 	char failed[320];        /* a write the hook could not note ("" none) */
-	rowenc enc, kenc;        /* scratch */
+	rowenc enc, kenc;        /* scratch of the binder */
+	rowenc henc, hkenc;      /* scratch of the pre-update hook */
 };
 
 bool dbi_ledger_on(const kdb *db)
@@ -190,15 +191,14 @@ static bool pu_key(sqlite3 *h, const ltab *t, bool old, sqlite3_int64 rowid, lke
 {
 	k->n = t->nkey;
 	for (int i = 0; i < t->nkey; i++) {
-		if (t->key[i] == 0 && t->ncols && strcmp(t->cols[0], "rowid") == 0 && !t->schema) {
+		if (t->by_rowid) {
 			k->v[i].type = SQLITE_INTEGER; /* the rowid is the key */
 			k->v[i].i = rowid;
 			k->v[i].p = NULL;
 			k->v[i].n = 0;
 			continue;
 		}
-		int shift = strcmp(t->cols[0], "rowid") == 0 ? 1 : 0;
-		hold[i] = pu_value(h, old, t->key[i] - shift);
+		hold[i] = pu_value(h, old, t->key[i]);
 		if (!hold[i])
 			return false;
 		lval_view(&k->v[i], hold[i]);
@@ -210,7 +210,7 @@ static bool pu_key(sqlite3 *h, const ltab *t, bool old, sqlite3_int64 rowid, lke
 static void pu_encode(sqlite3 *h, const ltab *t, sqlite3_int64 rowid, rowenc *e)
 {
 	rowenc_clear(e);
-	bool rid = strcmp(t->cols[0], "rowid") == 0;
+	bool rid = t->by_rowid;
 	for (size_t i = 0; i < t->ncols; i++) {
 		rowval r = { 0 };
 		if (rid && i == 0) {
@@ -309,9 +309,9 @@ static void on_preupdate(void *p, sqlite3 *h, int op, const char *zdb, const cha
 				 t->name);
 			return;
 		}
-		lkey_bytes(&k, &l->enc);
-		lkey_bytes(&nk, &l->kenc);
-		if (l->enc.len != l->kenc.len || memcmp(l->enc.p, l->kenc.p, l->enc.len) != 0)
+		lkey_bytes(&k, &l->henc);
+		lkey_bytes(&nk, &l->hkenc);
+		if (l->henc.len != l->hkenc.len || memcmp(l->henc.p, l->hkenc.p, l->henc.len) != 0)
 			note_key(db, t, &nk, false, k2);
 	}
 }
@@ -559,6 +559,8 @@ static void ledger_free(struct ledger *l)
 	lcat_free(&l->cat);
 	rowenc_free(&l->enc);
 	rowenc_free(&l->kenc);
+	rowenc_free(&l->henc);
+	rowenc_free(&l->hkenc);
 	free(l);
 }
 

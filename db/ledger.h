@@ -70,6 +70,8 @@ typedef struct ltab {
 	size_t ncols;
 	char **cols;         /* names, in the table's order ("rowid" first when
 			      * the key is the rowid) */
+	bool by_rowid;       /* the key is the rowid, kept as column 0 (the
+			      * table declares no PRIMARY KEY) */
 	int nkey;            /* 0: the table has no key a binding can hold */
 	int key[LEDGER_KEY_MAX]; /* the key's columns (indexes into cols) */
 	bool schema;         /* the schema's rows (sqlite_schema) */

@@ -566,16 +566,10 @@ ltab *lcat_find(const lcat *cat, const char *name)
 	return NULL;
 }
 
-/* The key is the rowid (the table declares none): it is column 0. */
-static bool rowid_key(const ltab *t)
-{
-	return !t->schema && t->nkey == 1 && t->key[0] == 0 && t->ncols &&
-	       strcmp(t->cols[0], "rowid") == 0;
-}
 
 void ltab_col_ref(dbuf *d, const ltab *t, size_t i)
 {
-	if (t->schema || (i == 0 && rowid_key(t)))
+	if (t->schema || (i == 0 && t->by_rowid))
 		dbuf_add(d, t->cols[i]);
 	else
 		ledger_ident(d, t->cols[i]);
@@ -686,6 +680,7 @@ static int load_table(kdb *db, const char *name, ltab *t, kerr *err)
 	} else if (npk == 0 && rowid) {
 		t->nkey = 1;
 		t->key[0] = 0;
+		t->by_rowid = true;
 	} /* else: a key wider than a binding holds, or none at all */
 	dbuf from = { 0 };
 	dbuf_add(&from, "main.");
@@ -723,7 +718,7 @@ int lcat_load(kdb *db, lcat *cat, kerr *err)
 	if (sqlite3_prepare_v2(db->h,
 			       "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
 			       " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-			       " AND name NOT IN ('audit', 'audit_head', 'ledger')"
+			       " AND name NOT IN ('audit', 'audit_head')"
 			       " AND sql LIKE 'CREATE TABLE%' ORDER BY name",
 			       -1, &st, NULL) != SQLITE_OK)
 		return dbi_sqlerr(db, err, "reading the bound tables");

@@ -594,9 +594,7 @@ static void presize(lverify *v)
 		/* max(rowid) is a look-up, where count(*) would read the table;
 		 * a table without rowid is counted */
 		dbuf sql = { 0 };
-		dbuf_add(&sql, strcmp(v->cat.t[i].cols[0], "rowid") == 0 || v->cat.t[i].nkey
-				       ? "SELECT coalesce(max(rowid), count(*)) FROM main."
-				       : "SELECT count(*) FROM main.");
+		dbuf_add(&sql, "SELECT coalesce(max(rowid), count(*)) FROM main.");
 		ledger_ident(&sql, v->cat.t[i].name);
 		sqlite3_stmt *st = NULL;
 		if (dbuf_done(&sql, NULL) &&

@@ -433,6 +433,8 @@ static void test_later_migration_binds_what_it_changes(void **state)
 				 "UPDATE staff SET nickname = 'boss' WHERE role = 'supervisor';"
 				 "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT;"
 				 "INSERT INTO notes (body) VALUES ('hello'), ('world');"
+				 "CREATE TABLE tally (n INTEGER, what TEXT);" /* no declared key */
+				 "INSERT INTO tally VALUES (1, 'a');"
 				 "CREATE INDEX staff_by_role ON staff(role);",
 				 &err);
 	if (rc)
@@ -445,7 +447,21 @@ static void test_later_migration_binds_what_it_changes(void **state)
 	assert_string_equal(res.found[0].table, "staff");
 	assert_string_equal(res.found[0].key, "id=c2");
 	assert_non_null(strstr(res.found[0].note, "changed outside the kiosk"));
-	assert_int_equal(res.bound_tables, 15);
+	assert_int_equal(res.bound_tables, 16);
+	/* a table without a declared key is bound by its rowid, written through
+	 * db/ as any other */
+	assert_int_equal(dbi_op_begin(f->db, &err), 0);
+	assert_int_equal(dbi_exec(f->db, "INSERT INTO tally VALUES (2, 'b')", &err), 0);
+	assert_int_equal(dbi_op_commit(f->db, &err), 0);
+	raw(f, "UPDATE tally SET n = 9 WHERE rowid = 1");
+	assert_int_equal(verify(f->db, &res), 1);
+	assert_int_equal(res.n_found, 2);
+	bool tally = false;
+	for (size_t i = 0; i < res.n_found; i++)
+		tally |= strcmp(res.found[i].table, "tally") == 0 &&
+			 strcmp(res.found[i].key, "rowid=1") == 0 && strcmp(res.found[i].columns, "n") == 0;
+	assert_true(tally);
+	raw(f, "UPDATE tally SET n = 1 WHERE rowid = 1");
 	/* the new table is bound: a change to it is seen */
 	raw(f, "UPDATE notes SET body = 'bye' WHERE id = 2");
 	assert_int_equal(verify(f->db, &res), 1);
