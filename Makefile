@@ -1,11 +1,22 @@
 # The counter kiosk: build, run, test. The only entry points a person needs.
-#   make          build kiosk and kioskctl
+#   make          build kiosk and kioskctl (release builds)
 #   make deps     install the missing Debian packages (apt-get; sudo when not root)
 #   make test     deps, build, every test, one summary line at the end
 #   make asan     the same tests under AddressSanitizer and UBSan
 #   make fuzz     the libFuzzer harnesses, FUZZ_SECONDS each
 #   make bench    the benchmarks; figures go to docs/performance.md
 #   make demo     the kiosk in demo (trainer) mode on its own data directory
+#
+# Release and test builds. A release build's clock is the system's: it ignores
+# $KIOSK_NOW (with a warning), so no one at a counter can lift a lockout or
+# open cases on a closed day by moving it. A test build takes the clock from
+# $KIOSK_NOW. Only core/base/clock.c differs (TEST_ONLY_SRC, compiled again
+# with TEST_CLOCK_FLAGS into $(BUILD)/test/), so the test build costs one
+# object, one archive ($(BUILD)/test/libkiosk.a) and two links:
+#   $(BUILD)/kiosk, $(BUILD)/kioskctl             release (make, make demo)
+#   $(BUILD)/test/kiosk, $(BUILD)/test/kioskctl   test builds, run by the tests
+# Every test program (unit, flow, fuzz replay, simulator, benchmark) links the
+# test archive; make check, asan and bench build and run the test builds.
 
 CC      ?= cc
 BUILD   ?= build
@@ -40,27 +51,52 @@ TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/%)
+TBUILD        := $(BUILD)/test
+TEST_CLOCK_FLAGS := -DKIOSK_TEST_CLOCK
+TEST_ONLY_SRC := core/base/clock.c
+TEST_ONLY_OBJ := $(TEST_ONLY_SRC:%.c=$(TBUILD)/%.o)
+TEST_LIB      := $(TBUILD)/libkiosk.a
+TEST_PROGS    := $(TBUILD)/kiosk $(TBUILD)/kioskctl
+TUI_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(shell find tui -name "*.c"))
+CTL_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
 
-.PHONY: all deps test check asan fuzz bench demo clean
+.PHONY: all test-progs deps test check asan fuzz bench demo clean
 all: $(BUILD)/kiosk $(BUILD)/kioskctl
+test-progs: $(TEST_PROGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# The test build's objects (more specific than the rule above, so it wins).
+$(TBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_CLOCK_FLAGS) -c -o $@ $<
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/kiosk: $(patsubst %.c,$(BUILD)/%.o,$(shell find tui -name "*.c")) $(LIB)
+# The release archive's objects with the test-only ones swapped in.
+$(TEST_LIB): $(filter-out $(TEST_ONLY_SRC:%.c=$(BUILD)/%.o),$(LIB_OBJ)) $(TEST_ONLY_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/kiosk: $(TUI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(CURSES) $(LDFLAGS)
 
-$(BUILD)/kioskctl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c)) $(LIB)
+$(BUILD)/kioskctl: $(CTL_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(LDFLAGS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
+$(TBUILD)/kiosk: $(TUI_OBJ) $(TEST_LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(TEST_LIB) $(LDLIBS) $(CURSES) $(LDFLAGS)
+
+$(TBUILD)/kioskctl: $(CTL_OBJ) $(TEST_LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(TEST_LIB) $(LDLIBS) $(LDFLAGS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(CMOCKA) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIB) $(LDLIBS) $(CMOCKA) $(LDFLAGS)
 
 # The flows of tui/flow (no curses) as an archive, for the tests that drive
 # them without a terminal: tests/unit/test_flow*.c link it before the library.
@@ -69,29 +105,29 @@ $(FLOW_LIB): $(FLOW_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/tests/test_flow%: tests/unit/test_flow%.c $(FLOW_LIB) $(LIB)
+$(BUILD)/tests/test_flow%: tests/unit/test_flow%.c $(FLOW_LIB) $(TEST_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(FLOW_LIB) $(LIB) $(LDLIBS) -lpthread $(CMOCKA) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< $(FLOW_LIB) $(TEST_LIB) $(LDLIBS) -lpthread $(CMOCKA) $(LDFLAGS)
 
 # Fuzz harnesses are built twice: with a replay driver (plain cc, part of make test,
 # runs the seed corpus) and with libFuzzer (clang, make fuzz).
-$(BUILD)/tests/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
+$(BUILD)/tests/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(LDLIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(TEST_LIB) $(LDLIBS) $(LDFLAGS)
 
 # Simulators at the farthest edge: the card behind vpcd, the payment gateway.
-$(BUILD)/tests/sim/%: tests/sim/%.c $(LIB)
+$(BUILD)/tests/sim/%: tests/sim/%.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lmicrohttpd $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIB) $(LDLIBS) -lmicrohttpd $(LDFLAGS)
 
 # Small programs the shell tests use (no library needed).
 $(BUILD)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
-$(BUILD)/tests/bench_%: tests/bench/bench_%.c $(LIB)
+$(BUILD)/tests/bench_%: tests/bench/bench_%.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIB) $(LDLIBS) $(LDFLAGS)
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -107,7 +143,7 @@ deps:
 test: deps
 	$(MAKE) --no-print-directory check
 
-check: all $(UNIT_BIN) $(FUZZ_RUN) $(TOOL_BIN) $(SIM_BIN)
+check: all $(TEST_PROGS) $(UNIT_BIN) $(FUZZ_RUN) $(TOOL_BIN) $(SIM_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
 asan: deps
@@ -120,7 +156,7 @@ fuzz: deps
 	@mkdir -p $(BUILD)/fuzz
 	@set -e; for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
-	  clang -std=c17 -D_GNU_SOURCE -I. -I/usr/include/PCSC -g -O1 -fsanitize=fuzzer,address,undefined \
+	  clang -std=c17 -D_GNU_SOURCE $(TEST_CLOCK_FLAGS) -I. -I/usr/include/PCSC -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -DKIOSK_CONFIG_DIR='"$(abspath kiosk-config)"' -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) $(LDLIBS); \
 	  mkdir -p $(BUILD)/fuzz/$$n.corpus; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
@@ -128,7 +164,7 @@ fuzz: deps
 	    $(BUILD)/fuzz/$$n.corpus tests/fuzz/corpus/$$n; \
 	done
 
-bench: deps all $(BENCH_BIN) $(SIM_BIN)
+bench: deps all $(TEST_PROGS) $(BENCH_BIN) $(SIM_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 DEMO_DIR ?= $(HOME)/.local/share/kiosk-demo

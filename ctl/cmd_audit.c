@@ -1,9 +1,11 @@
 /* kioskctl audit: walk the audit hash chain and match every bound row with
  * its last record in it (docs/audit.md); with --anchors, check the chain
  * against every recorded day anchor and any exported anchor files kept
- * elsewhere, so a log cut back or rewritten consistently is still caught
- * (docs/day-close.md). */
+ * elsewhere, so a log cut back or rewritten consistently is still caught;
+ * docs/day-close.md), then the seals (cmd_seal.c; with --seal-key their
+ * tags; docs/audit.md). seal-init and seal are cmd_seal.c's. */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +14,18 @@
 #include "core/audit/anchor.h"
 #include "core/audit/audit.h"
 #include "core/audit/kioskkey.h"
+#include "core/audit/seal.h"
 #include "core/base/civil.h"
 #include "ctl/ctl.h"
 #include "db/repo/anchor_repo.h"
 #include "db/db.h"
 
 #define AUDIT_USAGE                                                                      \
-	"usage: kioskctl audit verify [--db FILE] [--head HASH]\n"                           \
+	"usage: kioskctl audit verify [--db FILE] [--head HASH] [--seal-key KEY]\n"          \
 	"       kioskctl audit verify --anchors [--anchor-file F ...] [--key FILE | --pubkey FILE]" \
-	" [--db FILE] [--head HASH]"
+	" [--db FILE] [--head HASH] [--seal-key KEY]\n"                                      \
+	"       kioskctl audit seal-init --by SUPERVISOR_ID   (once; shows the verification key)\n" \
+	"       kioskctl audit seal   (seal the epochs that have ended)"
 
 /* The public key to check signatures with: --pubkey, else the .pub.pem beside
  * --key or the configured <data_dir>/kiosk-key.pem. NULL when there is none
@@ -173,12 +178,39 @@ out:
 	return rc;
 }
 
+/* The chain (and anchors), then the seals: the worse of the two results. */
+static int worse(int chain_rc, const args *a)
+{
+	if (chain_rc == EXIT_USAGE)
+		return chain_rc;
+	int seal_rc = ctl_seal_verify(a);
+	return seal_rc == EXIT_USAGE ? seal_rc : chain_rc > seal_rc ? chain_rc : seal_rc;
+}
+
+static int verify_chain(const args *a);
+
 int cmd_audit(const args *a)
 {
+	if (a->n_words == 2 && strcmp(a->words[1], "seal-init") == 0)
+		return ctl_seal_init(a);
+	if (a->n_words == 2 && strcmp(a->words[1], "seal") == 0)
+		return ctl_seal(a);
 	if (a->n_words != 2 || strcmp(a->words[1], "verify") != 0)
 		return usage_error("%s", AUDIT_USAGE);
-	if (check_opts(a, "config db head anchors anchor-file key pubkey"))
+	if (check_opts(a, "config db head anchors anchor-file key pubkey seal-key"))
 		return EXIT_USAGE;
+	uint8_t k0[SEAL_KEY_LEN];
+	seal_params p;
+	bool key_ok = !opt(a, "seal-key") || seal_vkey_parse(opt(a, "seal-key"), k0, &p);
+	OPENSSL_cleanse(k0, sizeof k0);
+	if (!key_ok) /* before anything is read */
+		return usage_error("%s", "--seal-key is not a verification key (8 groups of hex, "
+				   "'/', start and interval: as audit seal-init showed it)");
+	return worse(verify_chain(a), a);
+}
+
+static int verify_chain(const args *a)
+{
 	bool anchors = opt(a, "anchors") || opt(a, "anchor-file");
 	if (!anchors && (opt(a, "key") || opt(a, "pubkey")))
 		return usage_error("%s", "--key and --pubkey go with --anchors");

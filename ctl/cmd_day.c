@@ -1,7 +1,8 @@
 /* kioskctl day: the supervisor's day close. `day close` checks the
  * supervisor's PIN, closes the day (db_day_close: chain verified, `day.close`
- * audit row, anchor signed with the kiosk key), prints the day's summary and
- * exports day-YYYYMMDD.csv and day-YYYYMMDD.anchor; `day show` prints a
+ * audit row, anchor signed with the kiosk key), seals the log up to the close
+ * when sealing is set up (cmd_seal.c), prints the day's summary and exports
+ * day-YYYYMMDD.csv and day-YYYYMMDD.anchor; `day show` prints a
  * closed day's anchor; `day export` writes the two files again for a closed
  * day. docs/day-close.md. */
 #include <errno.h>
@@ -108,8 +109,9 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 		}
 	}
 
-	if (ctl_supervisor(a, db, "closing a day") != EXIT_OK)
-		return EXIT_USAGE;
+	int sup = ctl_supervisor(a, db, "closing a day");
+	if (sup != EXIT_OK)
+		return sup;
 
 	int rc = EXIT_OK;
 	kioskkey *key = kioskkey_load_or_create(key_path, &err);
@@ -132,6 +134,9 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 		return rc;
 
 	print_anchor(&anc);
+	/* the day's rows sealed at once with the current epoch's key (when
+	 * sealing is set up); a failure is said, the close stands */
+	int seal_rc = ctl_seal_due(cfg, db, true);
 	if (export_day(db, &anc, dir, &err)) {
 		char buf[1024], date[16];
 		fprintf(stderr, "kioskctl: the day is closed, but its export failed: %s; write it "
@@ -139,7 +144,7 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 			kerr_text(&err, buf, sizeof buf), civil_format(day, date, sizeof date));
 		return EXIT_USAGE;
 	}
-	return EXIT_OK;
+	return seal_rc;
 }
 
 int cmd_day(const args *a)
@@ -168,9 +173,8 @@ int cmd_day(const args *a)
 	int rc;
 	if (do_close) {
 		rc = day_close(a, cfg, db, day);
-	} else if (ctl_supervisor(a, db, show ? "showing a day's anchor" : "exporting a day") != EXIT_OK) {
-		rc = EXIT_USAGE;
-	} else {
+	} else if ((rc = ctl_supervisor(a, db, show ? "showing a day's anchor" : "exporting a day")) ==
+		   EXIT_OK) {
 		anchor_rec anc;
 		int r = db_anchor_get(db, day, &anc, &err);
 		char date[16];

@@ -260,10 +260,11 @@ static int report_daily(const args *a)
 		catalog_free(cat);
 		return fail_env(&err);
 	}
-	if (ctl_supervisor(a, db, "the day's report") != EXIT_OK) {
+	int sup = ctl_supervisor(a, db, "the day's report");
+	if (sup != EXIT_OK) {
 		catalog_free(cat);
 		db_close(db);
-		return EXIT_USAGE;
+		return sup;
 	}
 	int rc = EXIT_OK;
 	if (f.clerk_id) {
@@ -334,9 +335,10 @@ static int report_range(const args *a)
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
-	if (ctl_supervisor(a, db, "the range report") != EXIT_OK) {
+	int sup = ctl_supervisor(a, db, "the range report");
+	if (sup != EXIT_OK) {
 		db_close(db);
-		return EXIT_USAGE;
+		return sup;
 	}
 	range_report r;
 	int rc = EXIT_OK;
@@ -370,9 +372,10 @@ static int report_timeline(const args *a)
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
-	if (ctl_supervisor(a, db, "a case's timeline") != EXIT_OK) {
+	int sup = ctl_supervisor(a, db, "a case's timeline");
+	if (sup != EXIT_OK) {
 		db_close(db);
-		return EXIT_USAGE;
+		return sup;
 	}
 	timeline_entry *t = NULL;
 	size_t n = 0;

@@ -9,6 +9,7 @@
 #include <termios.h>
 
 #include "core/base/clock.h"
+#include "core/base/protect.h"
 #include "core/case/staff.h"
 #include "ctl/ctl.h"
 #include "db/repo/staff_repo.h"
@@ -77,6 +78,13 @@ kdb *open_db(const args *a, db_open_mode mode, kerr *err)
 	if (!cfg)
 		return NULL;
 	const char *path = opt(a, "db") ? opt(a, "db") : cfg->db_file;
+	/* The configured data directory, when it exists, is made private as the
+	 * kiosk does; a file named with --db leaves its directory alone (that
+	 * may be anyone's, /tmp or a home directory). */
+	if (!opt(a, "db") && access(cfg->data_dir, F_OK) == 0 && protect_dir(cfg->data_dir, err)) {
+		config_free(cfg);
+		return NULL;
+	}
 	/* The kiosk id matters only when a file is created: an operator may well
 	 * inspect another kiosk's file or a backup of it. */
 	bool exists = access(path, F_OK) == 0;
@@ -110,9 +118,18 @@ int ctl_read_pin(const char *prompt, char *pin, size_t n)
 	return rc;
 }
 
-/* The acts that are a supervisor's (the day view's figures, the day close):
- * --by ID and that supervisor's PIN, from the terminal or one line of stdin,
- * checked like a login at the kiosk (wrong PINs count towards the lock). */
+/* Whole seconds from now until t, rounded up (at least 1). */
+static long long secs_until(int64_t t)
+{
+	int64_t ms = t - clock_now_ms();
+	return ms > 0 ? (long long)((ms + 999) / 1000) : 1;
+}
+
+/* The acts that are a supervisor's (the reports, the day close, changing
+ * staff): --by ID and that supervisor's PIN, from the terminal or one line of
+ * stdin, checked like a login at the kiosk. The role is checked before the
+ * PIN, so a clerk's id refused here makes that clerk wait for nothing; wrong
+ * PINs with a supervisor's id count towards its waits (a minute at most). */
 int ctl_supervisor(const args *a, kdb *db, const char *act)
 {
 	const char *who = opt(a, "by");
@@ -125,7 +142,7 @@ int ctl_supervisor(const args *a, kdb *db, const char *act)
 	kiosk_config *cfg = load_config(a, &err);
 	if (!cfg)
 		return fail_env(&err);
-	int max_failures = cfg->login_max_failures, lock_minutes = cfg->login_lock_minutes;
+	int max_failures = cfg->login_max_failures, max_wait_s = cfg->login_max_wait_s;
 	config_free(cfg);
 	char pin[64], prompt[80];
 	snprintf(prompt, sizeof prompt, "PIN of %.40s: ", who);
@@ -135,31 +152,37 @@ int ctl_supervisor(const args *a, kdb *db, const char *act)
 	}
 	staff_rec st;
 	int left = 0;
-	login_result lr = db_staff_login(db, who, pin, max_failures, lock_minutes, &st, &left, &err);
+	login_result lr = db_staff_login_as(db, who, pin, ROLE_SUPERVISOR, max_failures, max_wait_s,
+					    &st, &left, &err);
 	explicit_bzero(pin, sizeof pin);
+	char until[32];
 	switch (lr) {
 	case LOGIN_OK:
-		break;
+		return EXIT_OK;
 	case LOGIN_BAD_PIN:
-		fprintf(stderr, "kioskctl: wrong PIN for %s (%d tries left before the lock); "
-			"nothing was done\n", who, left);
-		return EXIT_USAGE;
-	case LOGIN_LOCKED: {
-		char until[32];
-		fprintf(stderr, "kioskctl: %s is locked until %s after wrong PINs; nothing was "
-			"done\n", who, clock_format_local(st.locked_until_ms, until, sizeof until));
-		return EXIT_USAGE;
-	}
+		if (st.locked_until_ms)
+			fprintf(stderr, "kioskctl: wrong PIN for %s; the next try is in %lld s (at %s); "
+				"nothing was done\n", who, secs_until(st.locked_until_ms),
+				clock_format_local(st.locked_until_ms, until, sizeof until));
+		else
+			fprintf(stderr, "kioskctl: wrong PIN for %s (%d more %s before it has to "
+				"wait); nothing was done\n", who, left, left == 1 ? "try" : "tries");
+		return EXIT_FINDING;
+	case LOGIN_LOCKED:
+		fprintf(stderr, "kioskctl: %s is waiting after wrong PINs: try again in %lld s (at "
+			"%s); the PIN was not checked; nothing was done\n", who,
+			secs_until(st.locked_until_ms),
+			clock_format_local(st.locked_until_ms, until, sizeof until));
+		return EXIT_FINDING;
 	case LOGIN_UNKNOWN:
-		fprintf(stderr, "kioskctl: no active staff member '%s'\n", who);
-		return EXIT_USAGE;
-	default:
-		return fail_env(&err);
+		fprintf(stderr, "kioskctl: no active staff member '%s'; nothing was done\n", who);
+		return EXIT_FINDING;
+	case LOGIN_WRONG_ROLE:
+		fprintf(stderr, "kioskctl: %s is a %s; %s is a supervisor's (the PIN was not "
+			"checked)\n", who, staff_role_name(st.role), act);
+		return EXIT_FINDING;
+	case LOGIN_ERROR:
+		break;
 	}
-	if (st.role != ROLE_SUPERVISOR) {
-		fprintf(stderr, "kioskctl: %s is a %s; %s is a supervisor's\n", who,
-			staff_role_name(st.role), act);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
+	return fail_env(&err);
 }

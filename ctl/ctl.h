@@ -5,10 +5,12 @@
  *   ctl.h          private this table; what the commands share
  *   kioskctl.c             the command table, main() and the small commands
  *   common.c               arguments, exit codes, opening config and database,
- *                          the supervisor's PIN check (--by)
- *   cmd_audit.c            audit verify (--head, --anchors)
+ *                          the supervisor's role and PIN check (--by)
+ *   cmd_audit.c            audit verify (--head, --anchors, --seal-key)
+ *   cmd_seal.c             audit seal-init, audit seal; the seals' verification
  *   cmd_day.c              day close, show, export
  *   cmd_report.c           report daily, range, case
+ *   cmd_staff.c            staff add, list, unlock, reset-pin, disable, role
  */
 
 /* kioskctl, the operator's command line, is split by command: kioskctl.c holds
@@ -54,13 +56,25 @@ kdb *open_db(const args *a, db_open_mode mode, kerr *err);
 /* One line of PIN: from the terminal without echo (after prompt), or from
  * stdin; 0, or -1 when none came. */
 int ctl_read_pin(const char *prompt, char *pin, size_t n);
-/* A supervisor's act: --by ID and the PIN (terminal or stdin), checked like a
- * login; EXIT_OK, else EXIT_USAGE with the reason printed. */
+/* A supervisor's act: --by ID and the PIN (terminal or stdin), the role
+ * checked before the PIN, then the PIN like a login. EXIT_OK; else the reason
+ * printed and EXIT_FINDING (refused: not a supervisor, wrong PIN, waiting,
+ * unknown or disabled id) or EXIT_USAGE (no --by, no PIN, no config). */
 int ctl_supervisor(const args *a, kdb *db, const char *act);
 
 /* Commands living in their own files. */
 int cmd_audit(const args *a);
 int cmd_report(const args *a);
 int cmd_day(const args *a);
+int cmd_staff(const args *a);
+
+/* cmd_seal.c: audit seal-init (--by), audit seal, and verify --seal-key's
+ * half (ctl_seal_verify: EXIT_OK, EXIT_FINDING or EXIT_USAGE; prints nothing
+ * for a database never sealed without a key). ctl_seal_due() seals what is
+ * due (current: the current epoch's rows too, for the day close). */
+int ctl_seal_init(const args *a);
+int ctl_seal(const args *a);
+int ctl_seal_verify(const args *a);
+int ctl_seal_due(const kiosk_config *cfg, kdb *db, bool current);
 
 #endif

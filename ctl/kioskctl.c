@@ -1,7 +1,7 @@
 /* kioskctl: the operator's command line over the same library the kiosk uses.
  * Commands are declared once in COMMANDS below; usage and help are generated
  * from that table. Exit status: 0 ok, 1 a finding (an invalid value, a tampered
- * log), 2 usage or environment error. Every message names the file, line, field
+ * log) or a refusal (not a supervisor, wrong PIN), 2 usage or environment error. Every message names the file, line, field
  * or table at fault. No curses here: this is a plain command-line front end. */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,24 +9,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "core/base/civil.h"
 #include "core/case/catalog.h"
 #include "core/token/cert.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/base/protect.h"
 #include "core/case/fees.h"
-#include "core/audit/pinhash.h"
 #include "core/case/rules.h"
-#include "core/case/staff.h"
 #include "core/base/strings.h"
 #include "core/token/token.h"
 #include "core/case/validate.h"
 #include "db/db.h"
 #include "db/report/report.h"
-#include "db/repo/staff_repo.h"
 #include "forms/config_check.h"
 #include "forms/form.h"
 #include "ctl/ctl.h"
@@ -213,66 +209,6 @@ out:
 	return rc;
 }
 
-/* ---- staff add ---- */
-
-/* Read a new PIN: on a terminal asked twice (0, -2 when they differ), else
- * one line of stdin; -1 when none came. */
-static int read_pin(char *pin, size_t n)
-{
-	if (ctl_read_pin("PIN: ", pin, n) != 0)
-		return -1;
-	if (!isatty(STDIN_FILENO))
-		return 0;
-	char again[64];
-	int rc = ctl_read_pin("PIN again: ", again, sizeof again) == 0 && strcmp(pin, again) == 0 ? 0 : -2;
-	explicit_bzero(again, sizeof again);
-	return rc;
-}
-
-static int cmd_staff(const args *a)
-{
-	if (a->n_words != 2 || strcmp(a->words[1], "add") != 0)
-		return usage_error("%s", "usage: kioskctl staff add --id ID --name NAME --role clerk|supervisor|trainer [--db FILE]  (PIN from the terminal or one line of stdin)");
-	if (check_opts(a, "config db id name role"))
-		return EXIT_USAGE;
-	const char *id = opt(a, "id"), *name = opt(a, "name"), *role = opt(a, "role");
-	if (!id || !name || !role)
-		return usage_error("%s", "staff add needs --id, --name and --role");
-	int r = staff_role_from_name(role);
-	if (r < 0)
-		return usage_error("--role '%s': use clerk, supervisor or trainer", role);
-	char pin[64];
-	int prc = read_pin(pin, sizeof pin);
-	if (prc == -2) {
-		fprintf(stderr, "kioskctl: the two PINs differ; nothing was written\n");
-		return EXIT_USAGE;
-	}
-	if (prc != 0) {
-		fprintf(stderr, "kioskctl: no PIN given on the terminal or stdin; nothing was written\n");
-		return EXIT_USAGE;
-	}
-	const char *why = NULL;
-	if (!pinhash_acceptable(pin, &why)) {
-		explicit_bzero(pin, sizeof pin);
-		fprintf(stderr, "kioskctl: PIN not accepted (%s): use 6 to 12 digits, not all the same, not 12345678; nothing was written\n",
-			why ? why : "?");
-		return EXIT_USAGE;
-	}
-	kerr err = { 0 };
-	kdb *db = open_db(a, DB_OPEN_CREATE, &err);
-	if (!db) {
-		explicit_bzero(pin, sizeof pin);
-		return fail_env(&err);
-	}
-	int rc = db_staff_add(db, "kioskctl", id, name, (staff_role)r, pin, &err);
-	explicit_bzero(pin, sizeof pin);
-	db_close(db);
-	if (rc != 0)
-		return fail_env(&err);
-	printf("staff %s (%s, %s) added\n", id, name, role);
-	return EXIT_OK;
-}
-
 /* ---- audit verify ---- */
 
 /* ---- db backup ---- */
@@ -414,10 +350,10 @@ static int cmd_help(const args *a);
 	  "check an identifier and say what is wrong with it")                              \
 	X("fee",      cmd_fee,      "fee --holder unit|expert --years N --seals N | fee --reissue [--platform ID]", \
 	  "quote the fee from the configured fee table")                                     \
-	X("staff",    cmd_staff,    "staff add --id ID --name NAME --role clerk|supervisor|trainer", \
-	  "add a member of staff; the PIN is read from the terminal or stdin")              \
-	X("audit",    cmd_audit,    "audit verify [--head HASH] [--anchors [--anchor-file F ...] [--key F | --pubkey F]]", \
-	  "walk the audit hash chain; exit 1 on any tampering")                              \
+	X("staff",    cmd_staff,    "staff add --id ID --name NAME --role clerk|supervisor|trainer --by ID | staff list --by ID | staff unlock|reset-pin|disable STAFF_ID --by ID | staff role STAFF_ID ROLE --by ID", \
+	  "a supervisor's (--by and the PIN, then any new PIN, from the terminal or stdin lines): add, list, end a wait after wrong PINs, set a new PIN, disable, change a role; the first supervisor of an empty database is added without --by") \
+	X("audit",    cmd_audit,    "audit verify [--head HASH] [--anchors [--anchor-file F ...] [--key F | --pubkey F]] [--seal-key KEY] | audit seal-init --by ID | audit seal", \
+	  "walk the audit hash chain and check the seals (their tags with the verification key); exit 1 on any tampering; set up forward-secure sealing once; seal the ended epochs") \
 	X("report",   cmd_report,   "report daily --date YYYY-MM-DD --by ID [--csv] [--clerk ID] [--service ID] [--outcome NAME[,NAME]] [--search TEXT] | report range --from YYYY-MM-DD --to YYYY-MM-DD --by ID [--csv] | report case CASE_NO --by ID", \
 	  "the day view (cases, outcomes, money and mismatches, 容缺, refusals, key moves); days summed; one case's timeline (a supervisor's: --by and the PIN)") \
 	X("day",      cmd_day,      "day close --date YYYY-MM-DD --by ID [--out DIR] [--key FILE] | day show|export --date D --by ID", \
@@ -445,8 +381,8 @@ static int cmd_help(const args *a)
 	printf("usage: kioskctl COMMAND [--config DIR] [--db FILE] ...\n\n");
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		printf("  kioskctl %s\n      %s\n", commands[i].usage, commands[i].help);
-	printf("\nExit status: 0 ok, 1 a finding (invalid value, tampered log, bad config),\n"
-	       "2 usage or environment error.\n");
+	printf("\nExit status: 0 ok, 1 a finding (invalid value, tampered log, bad config) or a\n"
+	       "refusal (not a supervisor, wrong PIN), 2 usage or environment error.\n");
 	return EXIT_OK;
 }
 
@@ -485,6 +421,16 @@ static int parse_args(int argc, char **argv, args *a)
 
 int main(int argc, char **argv)
 {
+	/* No core dumps (the CA key, the kiosk key and PINs pass through here),
+	 * and stdin unbuffered so a PIN read from it leaves no copy in stdio's
+	 * buffer (ctl_read_pin wipes its own). */
+	kerr perr = { 0 };
+	if (protect_process(&perr) != 0)
+		return fail_env(&perr);
+	setvbuf(stdin, NULL, _IONBF, 0);
+	const char *clock_warning = clock_env_ignored();
+	if (clock_warning)
+		fprintf(stderr, "kioskctl: warning: %s\n", clock_warning);
 	args a;
 	if (parse_args(argc, argv, &a) != 0)
 		return EXIT_USAGE;

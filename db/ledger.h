@@ -7,7 +7,9 @@
  * row does not seal it either (the state it started from is on record).
  *
  * Bound: every ordinary table of the file except the chain itself (audit,
- * audit_head); and the schema's own rows (sqlite_schema: type, name, table
+ * audit_head) and its seals (seal_setup, seals: they carry their own HMAC
+ * tags, follow one another by trigger, and a seal that wrote an audit row
+ * would itself need sealing, every epoch); and the schema's own rows (sqlite_schema: type, name, table
  * and SQL of every table, index and trigger), so a trigger added, dropped or
  * changed outside the kiosk is seen too. A table a later migration creates is
  * bound without a line here.
@@ -54,10 +56,12 @@
 #include "db/db.h"
 #include "db/store.h"
 
-#define LEDGER_SCHEMA_VERSION 6  /* the migration that binds the tables */
+#define LEDGER_SCHEMA_VERSION 7  /* the migration that binds the tables */
 #define LEDGER_KEY_MAX 3         /* key columns a binding holds */
 #define LEDGER_PRE_LEN 16        /* bytes of the "before" hash kept */
 #define LEDGER_CHUNK 1000        /* entries per audit row */
+/* the tables not bound, as an SQL list (see above) */
+#define LEDGER_UNBOUND_SQL "('audit', 'audit_head', 'seal_setup', 'seals')"
 #define LEDGER_SCHEMA_TABLE "sqlite_schema" /* the schema's rows, as bound */
 #define LEDGER_META_DIGEST "schema_digest"  /* meta key of the schema's digest */
 

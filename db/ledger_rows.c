@@ -718,7 +718,7 @@ int lcat_load(kdb *db, lcat *cat, kerr *err)
 	if (sqlite3_prepare_v2(db->h,
 			       "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
 			       " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-			       " AND name NOT IN ('audit', 'audit_head')"
+			       " AND name NOT IN " LEDGER_UNBOUND_SQL
 			       " AND sql LIKE 'CREATE TABLE%' ORDER BY name",
 			       -1, &st, NULL) != SQLITE_OK)
 		return dbi_sqlerr(db, err, "reading the bound tables");

@@ -295,11 +295,54 @@ static const char v5_sql[] =
 	" WHERE id = (SELECT p.id FROM payments p WHERE p.case_id = payments.case_id"
 	"  ORDER BY p.created_ms DESC, p.id DESC LIMIT 1);";
 
-/* v6: every table bound to the audit chain (db/ledger.h). Nothing in the
+/* v6: forward-secure sealing (core/audit/seal.h, docs/audit.md "Sealing").
+ * seal_setup is the one row kioskctl audit seal-init writes (t0 and the
+ * epoch's length; the key itself never enters the database); seals holds one
+ * checkpoint per row: audit rows first_seq..last_seq written during epoch,
+ * the chain's hash at last_seq, and the HMAC tag made with that epoch's key.
+ * Both are append-only like the audit log, and seals follow one another:
+ * each starts right after the last, and epochs go on one by one (every ended
+ * epoch is sealed, an empty one with no rows, so a removed epoch shows).
+ * Sealing writes no audit row (a row per seal would itself need sealing,
+ * every epoch). */
+static const char v6_sql[] =
+	"CREATE TABLE seal_setup ("
+	" id          INTEGER PRIMARY KEY CHECK (id = 1),"
+	" t0_ms       INTEGER NOT NULL CHECK (t0_ms >= 0),"
+	" interval_ms INTEGER NOT NULL CHECK (interval_ms >= 1000),"
+	" set_by      TEXT NOT NULL CHECK (length(set_by) BETWEEN 1 AND 32),"
+	" set_ms      INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TRIGGER seal_setup_no_update BEFORE UPDATE ON seal_setup"
+	" BEGIN SELECT RAISE(ABORT, 'sealing is set up once and never changed'); END;"
+	"CREATE TRIGGER seal_setup_no_delete BEFORE DELETE ON seal_setup"
+	" BEGIN SELECT RAISE(ABORT, 'sealing is set up once and never changed'); END;"
+	"CREATE TABLE seals ("
+	" id        INTEGER PRIMARY KEY,"
+	" epoch     INTEGER NOT NULL CHECK (epoch >= 0),"
+	" first_seq INTEGER NOT NULL CHECK (first_seq >= 1),"
+	" last_seq  INTEGER NOT NULL CHECK (last_seq >= first_seq - 1),"
+	" row_count INTEGER NOT NULL CHECK (row_count >= 0),"
+	" head_hash BLOB NOT NULL CHECK (length(head_hash) = 32),"
+	" at_ms     INTEGER NOT NULL,"
+	" tag       BLOB NOT NULL CHECK (length(tag) = 32)"
+	") STRICT;"
+	"CREATE TRIGGER seals_in_order BEFORE INSERT ON seals"
+	" WHEN NEW.first_seq IS NOT (SELECT COALESCE(MAX(last_seq), 0) + 1 FROM seals)"
+	"  OR NEW.epoch < (SELECT COALESCE(MAX(epoch), 0) FROM seals)"
+	"  OR NEW.epoch > (SELECT COALESCE(MAX(epoch), -1) + 1 FROM seals)"
+	"  OR NEW.last_seq > (SELECT seq FROM audit_head WHERE id = 1)"
+	" BEGIN SELECT RAISE(ABORT, 'a seal starts after the last one, in the same epoch or the next'); END;"
+	"CREATE TRIGGER seals_no_update BEFORE UPDATE ON seals"
+	" BEGIN SELECT RAISE(ABORT, 'a seal is never changed'); END;"
+	"CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals"
+	" BEGIN SELECT RAISE(ABORT, 'a seal is never removed'); END;";
+
+/* v7: every table bound to the audit chain (db/ledger.h). Nothing in the
  * schema changes: the migration keeps the schema's digest in meta and seals
  * the rows an older file holds, as found, in `ledger.seal` rows; from then on
  * every write is bound in its own transaction. */
-static const char v6_sql[] = "";
+static const char v7_sql[] = "";
 
 typedef struct migration {
 	int version;
@@ -313,6 +356,7 @@ static const migration migrations[] = {
 	{ 4, v4_sql },
 	{ 5, v5_sql },
 	{ 6, v6_sql },
+	{ 7, v7_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,

@@ -8,6 +8,8 @@
 #include "db/migrate.h"
 #include "db/store.h"
 
+#include "core/base/protect.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,36 +46,52 @@ const char *db_kiosk_id(const kdb *db)
 
 /* ---- open / close ---- */
 
-/* Create the directories leading to path (not path itself), mode 0700. */
+/* Create the directories leading to path (not path itself), each 0700. */
 static int make_parents(const char *path, kerr *err)
 {
-	char *dup = strdup(path);
-	if (!dup)
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	char *dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
 		return kerr_set(err, path, "out of memory");
-	int rc = 0;
-	for (char *p = dup + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		struct stat st;
-		if (mkdir(dup, 0700) != 0) {
-			if (errno != EEXIST) {
-				rc = kerr_set(err, dup, "cannot create the database directory: %s",
-					      strerror(errno));
-				break;
-			}
-			if (stat(dup, &st) != 0 || !S_ISDIR(st.st_mode)) {
-				rc = kerr_set(err, dup,
-					      "is not a directory, so the database %s cannot be created "
-					      "under it",
-					      path);
-				break;
-			}
-		}
-		*p = '/';
-	}
-	free(dup);
+	int rc = protect_mkdirs(dir, err);
+	free(dir);
 	return rc;
+}
+
+/* A new database file, made here 0600 before SQLite opens it: SQLite would
+ * make it 0644 less the umask, and gives the -wal and -shm files the
+ * database file's mode (os_unix.c, findCreateFileMode). */
+static int create_private(const char *path, kerr *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return kerr_set(err, path, "cannot create the database file: %s", strerror(errno));
+	int rc = fchmod(fd, 0600) == 0 ? 0 : -1;
+	int e = errno;
+	close(fd);
+	if (rc) {
+		unlink(path);
+		return kerr_set(err, path, "cannot make the database file private (0600): %s",
+				strerror(e));
+	}
+	return 0;
+}
+
+/* The database and its -wal and -shm files: none readable by group or others,
+ * also when they were made before (by an older kiosk or under another umask). */
+static int protect_files(const char *path, kerr *err)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[4200];
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		if (snprintf(p, sizeof p, "%s%s", path, suffix[i]) >= (int)sizeof p)
+			return kerr_set(err, path, "the path is too long");
+		if (protect_file(p, err))
+			return -1;
+	}
+	return 0;
 }
 
 /* The first thing done with a file: one read of its header and schema. */
@@ -185,35 +203,27 @@ static kdb *open_impl(const char *path, const char *kiosk_id, db_open_mode mode,
 		kerr_set(err, path, "a new database needs a kiosk id (nothing was created)");
 		return NULL;
 	}
-	if (!exists && make_parents(path, err))
+	if (!exists && (make_parents(path, err) || create_private(path, err)))
 		return NULL;
 
+	bool created = !exists;
 	kdb *db = dbi_new(path);
-	if (!db) {
+	char *plain = db ? plain_name(path) : NULL;
+	if (!plain) {
 		kerr_set(err, path, "out of memory");
-		return NULL;
+		goto fail;
 	}
-	bool created = false;
 	/* a kdb is used by one thread at a time (its owner's): no per-call mutex,
 	 * which the verifier's million column reads would pay for */
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (exists ? 0 : SQLITE_OPEN_CREATE);
-	char *plain = plain_name(path);
-	if (!plain) {
-		dbi_free(db);
-		kerr_set(err, path, "out of memory");
-		return NULL;
-	}
-	int orc = sqlite3_open_v2(plain, &db->h, flags, NULL);
+	int orc = sqlite3_open_v2(plain, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	free(plain);
 	if (orc != SQLITE_OK) {
 		if (db->h)
 			dbi_sqlerr(db, err, "opening");
 		else
 			kerr_set(err, path, "out of memory opening the database");
-		dbi_free(db);
-		return NULL;
+		goto fail;
 	}
-	created = !exists;
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, 5000);
 
@@ -259,7 +269,9 @@ static kdb *open_impl(const char *path, const char *kiosk_id, db_open_mode mode,
 		goto fail;
 	}
 
-	/* Now the writes: journal mode, then the schema. */
+	/* Now the writes: private files, journal mode, then the schema. */
+	if (protect_files(path, err))
+		goto fail;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
@@ -276,6 +288,9 @@ static kdb *open_impl(const char *path, const char *kiosk_id, db_open_mode mode,
 			 "shared memory); put the data directory on a local disk");
 		goto fail;
 	}
+	/* -wal and -shm left by an older kiosk keep their mode: tighten them too. */
+	if (protect_files(path, err))
+		goto fail;
 	if (dbi_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", err))
 		goto fail;
 	if (!(db->hasher = audit_hasher_new())) {
@@ -339,7 +354,14 @@ int db_backup(kdb *db, const char *dest, kerr *err)
 					"new name");
 		return kerr_set(err, dest, "cannot create the backup file: %s", strerror(errno));
 	}
+	/* exactly 0600 whatever the umask: SQLite gives its journal the same mode */
+	int e = fchmod(fd, 0600) == 0 ? 0 : errno;
 	close(fd);
+	if (e) {
+		kerr_set(err, dest, "cannot make the backup private (0600): %s", strerror(e));
+		unlink(dest);
+		return -1;
+	}
 	sqlite3 *d = NULL;
 	char *plain = plain_name(dest);
 	int rc = plain ? sqlite3_open_v2(plain, &d, SQLITE_OPEN_READWRITE, NULL) : SQLITE_NOMEM;

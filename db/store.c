@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/hidden.h"
 #include "core/base/utf8.h"
 
 /* ---- the kdb ---- */
@@ -212,9 +213,24 @@ long dbi_utf8_chars(const char *s)
 		if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
 		    (extra == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 			return -1;
+		/* nor, for the store, what a reader cannot see or what reorders the
+		 * text around it (C1 controls, bidi controls, zero-width ...) */
+		if (hidden_char_of((long)cp) != HC_NONE)
+			return -1;
 		n++;
 	}
 	return n;
+}
+
+int dbi_check_hidden(const char *what, const char *s, kerr *err)
+{
+	hidden_hit h;
+	char said[96];
+	if (!hidden_find(s, &h))
+		return 0;
+	return kerr_set(err, what, "holds %s, a character that does not show or that reorders "
+			"the text around it on screens and slips; remove it",
+			hidden_describe(&h, said, sizeof said));
 }
 
 /* ---- dbuf ---- */

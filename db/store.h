@@ -93,8 +93,13 @@ void dbi_op_rollback(kdb *db);
 /* Copy src into dst[n], cutting at a UTF-8 character boundary if too long. */
 void dbi_copy(char *dst, size_t n, const char *src);
 /* Number of UTF-8 characters in s, or -1 when s is not valid UTF-8 or holds a
- * control character. */
+ * control character or another character a reader cannot see or that
+ * reorders the text (core/base/hidden.h: bidi controls, zero-width ...). A
+ * caller that names the character to its user finds it with hidden_find(). */
 long dbi_utf8_chars(const char *s);
+/* 0 when s holds no hidden character; otherwise -1 with err at what naming
+ * the first one ("holds U+202E RIGHT-TO-LEFT OVERRIDE at character 5 ..."). */
+int dbi_check_hidden(const char *what, const char *s, kerr *err);
 
 /* Growable text for the canonical audit details ({"key":"value",...} with
  * keys in a fixed order chosen by the caller). An allocation failure is

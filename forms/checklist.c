@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/hidden.h"
 #include "core/base/kini.h"
+#include "core/base/utf8.h"
 
 ENUM_DEFINE_WORD_KEY(checklist_verdict, CHECKLIST_VERDICTS, "?", "checklist.unknown")
 
@@ -44,6 +46,25 @@ static bool blank(const char *s)
 	return true;
 }
 
+/* The first hidden character of s that is not a control character. */
+static bool format_char(const char *s, hidden_hit *h)
+{
+	size_t left = strlen(s);
+	for (int pos = 1; left > 0; pos++) {
+		long cp;
+		size_t k = utf8_next(s, left, &cp);
+		hidden_char kind = k ? hidden_char_of(cp) : HC_NONE;
+		if (kind != HC_NONE && kind != HC_CONTROL) {
+			*h = (hidden_hit){ pos, cp, kind };
+			return true;
+		}
+		k = k ? k : 1;
+		s += k;
+		left -= k;
+	}
+	return false;
+}
+
 int checklist_mark(checklist *cl, const char *material_id, material_mark mark,
 		   const char *reason, kerr *err)
 {
@@ -74,6 +95,16 @@ int checklist_mark(checklist *cl, const char *material_id, material_mark mark,
 		if (!kini_utf8_valid(reason, n, NULL))
 			return kerr_set(err, sid, "the reason for '%s' is not valid UTF-8; type it "
 					"again", material_id);
+		/* the reason is printed on the one-time notice: nothing in it may hide
+		 * or reorder text (control characters are the slip's to drop and the
+		 * store's to refuse) */
+		hidden_hit h;
+		if (format_char(reason, &h)) {
+			char said[96];
+			return kerr_set(err, sid, "the reason for '%s' holds %s, a character that "
+					"does not show or that reorders the text around it; delete it",
+					material_id, hidden_describe(&h, said, sizeof said));
+		}
 		memcpy(it->reason, reason, n + 1);
 	} else {
 		it->reason[0] = '\0';

@@ -8,6 +8,7 @@
 #include "core/case/catalog.h"
 #include "core/case/party.h"
 #include "core/base/config.h"
+#include "core/base/hidden.h"
 #include "core/pay/pay.h"
 #include "core/case/rules.h"
 #include "core/train/scenario.h"
@@ -31,6 +32,7 @@ static const char *const required_keys[] = {
 	CHECKLIST_VERDICTS(ENUM_COL3)
 	STAFF_ROLES(ENUM_COL3)
 	FIELD_MESSAGES(ENUM_COL2)
+	HIDDEN_CHARS(ENUM_COL2)
 	TOKEN_STATUSES(ENUM_COL3)
 	TOKEN_STATES(ENUM_COL3)
 	TOKEN_REASONS(ENUM_COL3)
@@ -39,7 +41,8 @@ static const char *const required_keys[] = {
 	PAY_RESULTS(ENUM_COL3)
 	PAY_REFUND_STATES(ENUM_COL3)
 	/* pinhash_acceptable()'s reason keys (core/audit/pinhash.h has no table) */
-	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple",
+	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple", "pin.sequence",
+	"pin.repeated",
 #define KIND(e, name) "kind." name,
 #define FEE(e, name) "fee." name,
 #define TOKEN(e, name) "token." name,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/hidden.h"
 #include "core/base/kini.h"
 #include "core/base/names.h"
 
@@ -263,6 +264,7 @@ typedef struct check {
 	const char *key;          /* message key, NULL when fine */
 	int len, want_len, pos;
 	char got[16], want[4], date[11];
+	hidden_char hidden;       /* FM_HIDDEN_CHAR: which character */
 } check;
 
 static void render(const field_spec *fs, const check *ck, const strings *str, lang lg,
@@ -287,10 +289,14 @@ static void render(const field_spec *fs, const check *ck, const strings *str, la
 			break;
 		used += (size_t)w;
 	}
+	/* the hidden character's name in the clerk's language */
+	char name[128] = "";
+	if (ck->hidden != HC_NONE)
+		strings_render(str, hidden_char_key(ck->hidden), NULL, name, sizeof name);
 	const str_var vars[] = {
 		{ "field", label }, { "len", len }, { "want_len", want_len }, { "pos", pos },
 		{ "got", ck->got }, { "want", ck->want }, { "date", ck->date }, { "min", min },
-		{ "max", max }, { "choices", choices }, { NULL, NULL }
+		{ "max", max }, { "choices", choices }, { "char", name }, { NULL, NULL }
 	};
 	strings_render(str, ck->key, vars, msg, msg_n);
 }
@@ -336,6 +342,15 @@ static void check_text(const field_spec *fs, const char *b, size_t n, check *ck)
 			snprintf(ck->got, sizeof ck->got, "U+%04lX", (unsigned long)cp);
 			return;
 		}
+		/* invisible, or reorders what is around it on a screen or a slip */
+		hidden_char h = hidden_char_of(cp);
+		if (h != HC_NONE) {
+			ck->key = field_message_key(FM_HIDDEN_CHAR);
+			ck->pos = chars;
+			ck->hidden = h;
+			snprintf(ck->got, sizeof ck->got, "U+%04lX", (unsigned long)cp);
+			return;
+		}
 		i += k;
 	}
 	ck->len = chars;
@@ -358,7 +373,7 @@ bool form_check_field(const field_spec *fs, const char *value, int today_ymd,
 	const char *b;
 	size_t n;
 	trim(value ? value : "", &b, &n);
-	check ck = { 0 };
+	check ck = { .hidden = HC_NONE };
 	const char *out = b;  /* normalised value: b[0..out_n) or a validator's norm */
 	size_t out_n = n;
 	val_result r;

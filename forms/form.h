@@ -29,10 +29,11 @@ ENUM_DECLARE_WORD(field_type, FIELD_TYPES, FT_COUNT);
 
 /* What form_check_field() says beyond the validators' reasons (VAL_REASONS), as
  * UI string keys. Parameters: {field} {len} {want_len} {pos} {got} {min} {max}
- * {choices}. */
+ * {choices} {char}. */
 #define FIELD_MESSAGES(X)                                                             \
 	X(FM_TOO_LONG,     "field.too_long")     /* {len} characters, at most {want_len} */ \
 	X(FM_BAD_UTF8,     "field.bad_utf8")     /* broken character at {pos} */          \
+	X(FM_HIDDEN_CHAR,  "field.hidden_char")  /* {got} = U+202E at {pos}, {char} its name */ \
 	X(FM_BAD_DATE,     "field.bad_date")     /* {got} is not a real YYYY-MM-DD */     \
 	X(FM_NOT_INT,      "field.not_int")      /* {got} is not a whole number */        \
 	X(FM_OUT_OF_RANGE, "field.out_of_range") /* {got} outside {min}..{max} */         \
@@ -66,7 +67,10 @@ const field_spec *form_field(const form_spec *f, const char *id);
 /* Check one typed value. On success returns true and, when norm is given,
  * writes the normalised value (upper-cased USCC, bare mobile). On failure
  * returns false and writes the reason in the clerk's language into msg, naming
- * the field and the position at fault. today_ymd is YYYYMMDD for dates. */
+ * the field and the position at fault. today_ymd is YYYYMMDD for dates.
+ * Free text (a name) refuses control characters and the characters a reader
+ * cannot see or that reorder the text (core/base/hidden.h), naming the one
+ * found: "单位名称第5个字符是不可见的控制字符 U+202E（从右到左覆盖）…". */
 bool form_check_field(const field_spec *fs, const char *value, int today_ymd,
 		      const strings *str, lang lg, char *norm, size_t norm_n,
 		      char *msg, size_t msg_n);

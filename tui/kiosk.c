@@ -2,13 +2,17 @@
  * configuration, opens the database and the devices (the demo key and payment
  * in demo mode), puts them in the counter, and runs the loop (tui/app).
  * It sits above the four parts of tui/: it alone knows both the app and the screens.
- * Options: --config DIR, --data-dir DIR, --demo, --check. */
+ * Options: --config DIR, --data-dir DIR, --demo, --check. Before anything it
+ * turns core dumps off and, in a release build, says that $KIOSK_NOW is
+ * ignored (core/base/clock.h). */
 #include <locale.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/clock.h"
+#include "core/base/protect.h"
 #include "forms/config_check.h"
 #include "tui/screens/screens.h"
 #include "tui/term/term.h"
@@ -60,6 +64,17 @@ int main(int argc, char **argv)
 	 * which keeps a kiosk that runs all day inside its memory budget. */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	setlocale(LC_ALL, "");
+	/* No core dumps: the CA key, the keys' admin secret and the merchant key
+	 * are in this process's memory. */
+	kerr perr = { 0 };
+	char pmsg[512];
+	if (protect_process(&perr) != 0) {
+		fprintf(stderr, "kiosk: %s\n", kerr_text(&perr, pmsg, sizeof pmsg));
+		return 2;
+	}
+	const char *clock_warning = clock_env_ignored();
+	if (clock_warning)
+		fprintf(stderr, "kiosk: warning: %s\n", clock_warning);
 	const char *config_dir = NULL, *data_dir = NULL;
 	bool demo = false, check_only = false;
 	for (int i = 1; i < argc; i++) {
@@ -103,6 +118,10 @@ int main(int argc, char **argv)
 		snprintf(a.db_path, sizeof a.db_path, "%s/kiosk.db", data_dir);
 	else
 		snprintf(a.db_path, sizeof a.db_path, "%s", a.k.cfg->db_file);
+	/* The data directory is the kiosk user's alone, also when it was made
+	 * before with a looser mode. */
+	if (protect_dir(a.k.data_dir, &err) != 0)
+		goto out;
 	if (!(a.k.db = db_open(a.db_path, a.k.cfg->kiosk_id, DB_OPEN_CREATE, &err)))
 		goto out;
 	if (demo && demo_prepare(&a.k, dir, &err) != 0)

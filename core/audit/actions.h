@@ -29,6 +29,11 @@
 	X(AUD_STAFF_LOCK,         "staff.lock")         /* the screen locked */       \
 	X(AUD_STAFF_UNLOCK,       "staff.unlock")                                    \
 	X(AUD_STAFF_TAKEOVER,     "staff.takeover")     /* another one unlocked */    \
+	X(AUD_STAFF_ADD_FIRST,    "staff.add_first")    /* the first supervisor, by nobody */ \
+	X(AUD_STAFF_UNLOCK_BY,    "staff.unlock_by")    /* a supervisor ended a wait */ \
+	X(AUD_STAFF_RESET_PIN,    "staff.reset_pin")    /* a supervisor set a new PIN */ \
+	X(AUD_STAFF_DISABLE,      "staff.disable")      /* can no longer sign in */   \
+	X(AUD_STAFF_ROLE,         "staff.role")         /* a supervisor changed a role */ \
 	X(AUD_CASE_OPEN,          "case.open")                                       \
 	X(AUD_CASE_RESUME,        "case.resume")                                     \
 	X(AUD_CASE_CANCEL,        "case.cancel")                                     \
@@ -45,7 +50,8 @@
 	X(AUD_TRAINING_START,     "training.start")                                  \
 	X(AUD_TRAINING_RESULT,    "training.result")                                 \
 	X(AUD_LEDGER_BIND,        "ledger.bind")        /* rows bound to the chain */ \
-	X(AUD_LEDGER_SEAL,        "ledger.seal")        /* rows as found, at an upgrade */
+	X(AUD_LEDGER_SEAL,        "ledger.seal")        /* rows as found, at an upgrade */ \
+	X(AUD_SEAL_INIT,          "seal.init")          /* sealing set up: t0, interval */
 
 typedef enum audit_action {
 #define X(e, word) e,

@@ -16,6 +16,9 @@
  *                          table), format, parse, sign, verify
  *   kioskkey.[ch]  public  the kiosk's Ed25519 key in the data directory
  *   pinhash.[ch]   public  staff PINs as scrypt hashes; which PINs are accepted
+ *   seal.[ch]      public  forward-secure sealing: epoch keys that evolve one
+ *                          way, checkpoint tags, the verification key's text,
+ *                          the key file <data_dir>/seal-key
  *
  * Every header here is public. The folder depends on core/base, and the
  * action words on the case's steps (core/case) and the key's reasons

@@ -4,6 +4,8 @@
  * verifying. Buffers that held the secret are wiped. */
 #include "core/audit/kioskkey.h"
 
+#include "core/base/protect.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -209,103 +211,6 @@ static char *pem_of(EVP_PKEY *pkey, bool priv, size_t *len)
 	return out;
 }
 
-static int mkdirs(const char *dir, kerr *err)
-{
-	char p[4096];
-	if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
-		return kerr_set(err, dir, "the directory's path is too long");
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			return kerr_set(err, p, "cannot create the directory: %s", strerror(errno));
-		*s = '/';
-	}
-	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		return kerr_set(err, p, "cannot create the directory: %s", strerror(errno));
-	struct stat sb;
-	if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return kerr_set(err, p, "not a directory");
-	return 0;
-}
-
-static void dir_of(const char *path, char *dir, size_t n)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, n, ".");
-	else if (slash == path)
-		snprintf(dir, n, "/");
-	else
-		snprintf(dir, n, "%.*s", (int)(slash - path), path);
-}
-
-static void fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Write data to path through a synced temporary file in the same directory.
- * replace: rename over an existing file; else the file is put in place only
- * if none exists (1 returned when one did, nothing changed). 0 written. */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode,
-			bool replace, kerr *err)
-{
-	char dir[4096], tmp[4200];
-	dir_of(path, dir, sizeof dir);
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof tmp)
-		return kerr_set(err, path, "the path is too long");
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return kerr_set(err, dir, "cannot create a file there: %s; check the directory's "
-				"owner and permissions", strerror(errno));
-	bool ok = fchmod(fd, mode) == 0;
-	for (size_t off = 0; ok && off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			ok = false;
-		else
-			off += (size_t)w;
-	}
-	ok = ok && fsync(fd) == 0;
-	int e = errno;
-	ok = close(fd) == 0 && ok;
-	if (!ok) {
-		unlink(tmp);
-		return kerr_set(err, path, "cannot write: %s; check the free space", strerror(e));
-	}
-	int rc = 0;
-	if (replace) {
-		if (rename(tmp, path) != 0) {
-			e = errno;
-			unlink(tmp);
-			return kerr_set(err, path, "cannot put the file in place: %s", strerror(e));
-		}
-	} else {
-		/* link() never replaces: a key made meanwhile by another process wins */
-		if (link(tmp, path) != 0) {
-			e = errno;
-			unlink(tmp);
-			if (e != EEXIST)
-				return kerr_set(err, path, "cannot put the key in place: %s",
-						strerror(e));
-			rc = 1;
-		} else {
-			unlink(tmp);
-		}
-	}
-	fsync_dir(dir);
-	return rc;
-}
-
 /* Make sure the public key file holds k's public key. */
 static int publish_public(const kioskkey *k, const char *key_path, kerr *err)
 {
@@ -321,7 +226,7 @@ static int publish_public(const kioskkey *k, const char *key_path, kerr *err)
 	char *old = read_key_file(pub, false, &have, &ignore);
 	int rc = 0;
 	if (!old || have != len || memcmp(old, pem, len) != 0)
-		rc = write_atomic(pub, pem, len, 0644, true, err) < 0 ? -1 : 0;
+		rc = protect_write(pub, pem, len, 0644, true, err) < 0 ? -1 : 0;
 	free(old);
 	free(pem);
 	return rc;
@@ -356,8 +261,8 @@ static kioskkey *load_private(const char *path, kerr *err)
 static int create_key(const char *path, kerr *err)
 {
 	char dir[4096];
-	dir_of(path, dir, sizeof dir);
-	if (mkdirs(dir, err))
+	protect_dir_of(path, dir, sizeof dir);
+	if (protect_mkdirs(dir, err))
 		return -1;
 	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (!pkey)
@@ -367,7 +272,7 @@ static int create_key(const char *path, kerr *err)
 	EVP_PKEY_free(pkey);
 	if (!pem)
 		return kerr_set(err, path, "cannot encode the new key (OpenSSL)");
-	int rc = write_atomic(path, pem, len, 0600, false, err);
+	int rc = protect_write(path, pem, len, 0600, false, err);
 	free_secret(pem, len);
 	return rc < 0 ? -1 : 0;
 }

@@ -182,6 +182,35 @@ bool pinhash_check(const char *pin, const char *stored)
 	return same;
 }
 
+/* A run of the whole PIN, each digit one up (or one down) from the one
+ * before, wrapping 9 to 0: 123456, 654321, 012345, 890123, 12345678. */
+static bool is_run(const char *pin, size_t len)
+{
+	int up = (pin[1] - pin[0] + 10) % 10;
+	if (up != 1 && up != 9)
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if ((pin[i] - pin[i - 1] + 10) % 10 != up)
+			return false;
+	return true;
+}
+
+/* The whole PIN is one shorter group said again and again: 121212, 123123,
+ * 12341234, 123456123456 (a group of k digits leaves only 10^k PINs). */
+static bool is_repeat(const char *pin, size_t len)
+{
+	for (size_t k = 1; k <= len / 2; k++) {
+		if (len % k)
+			continue;
+		size_t i = k;
+		while (i < len && pin[i] == pin[i - k])
+			i++;
+		if (i == len)
+			return true;
+	}
+	return false;
+}
+
 bool pinhash_acceptable(const char *pin, const char **reason_key)
 {
 	/* Digits first: a length counted over letters or full-width digits
@@ -200,6 +229,10 @@ bool pinhash_acceptable(const char *pin, const char **reason_key)
 		 strcmp(pin, "12345678") == 0)
 		/* all one digit, or the initial PIN every customer key ships with */
 		why = "pin.too_simple";
+	else if (is_run(pin, len))
+		why = "pin.sequence";
+	else if (is_repeat(pin, len))
+		why = "pin.repeated";
 	if (reason_key)
 		*reason_key = why;
 	return why == NULL;

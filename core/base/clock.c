@@ -1,5 +1,6 @@
 #include "core/base/clock.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,36 @@ void clock_set_fixed(int64_t ms)
 	fixed_ms = ms;
 }
 
+/* Only this file differs between a release and a test build: make compiles
+ * it twice, the second time with -DKIOSK_TEST_CLOCK (see the Makefile). */
+#ifdef KIOSK_TEST_CLOCK
+#define TEST_BUILD true
+#else
+#define TEST_BUILD false
+#endif
+
+bool clock_is_test_build(void)
+{
+	return TEST_BUILD;
+}
+
+const char *clock_env_ignored(void)
+{
+	const char *s = getenv("KIOSK_NOW");
+	if (TEST_BUILD || !s || !*s)
+		return NULL;
+	return "KIOSK_NOW is set but ignored in a release build: the clock is the "
+	       "system's (only a test build, as make check builds, honours it)";
+}
+
 /* $KIOSK_NOW: "YYYY-MM-DDTHH:MM:SS+08:00" (Shanghai local) or epoch seconds.
- * Read on every call so a test can change it between runs of a child. */
+ * Read on every call so a test can change it between runs of a child. A
+ * release build never reads it: moving its clock would lift lockouts and
+ * open cases on a closed day. */
 static int64_t env_now_ms(void)
 {
+	if (!TEST_BUILD)
+		return 0;
 	const char *s = getenv("KIOSK_NOW");
 	if (!s || !*s)
 		return 0;

@@ -1,15 +1,25 @@
 /* clock: the time source. Storage is UTC milliseconds; the counter's day is the
- * civil day in Asia/Shanghai (UTC+8, no daylight saving). Tests and the demo set
- * a fixed or offset clock through clock_set_fixed() or $KIOSK_NOW. */
+ * civil day in Asia/Shanghai (UTC+8, no daylight saving). Unit tests pin the
+ * clock in-process with clock_set_fixed(); a test build (make check, built with
+ * -DKIOSK_TEST_CLOCK) also takes it from $KIOSK_NOW. A release build (make,
+ * make demo) reads the system clock only and ignores $KIOSK_NOW: its front
+ * ends print clock_env_ignored() once at start. */
 #ifndef CORE_CLOCK_H
 #define CORE_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define CLOCK_SHANGHAI_OFFSET_MS (8LL * 3600 * 1000)
 
-/* Now, UTC ms. $KIOSK_NOW ("YYYY-MM-DDTHH:MM:SS+08:00" or epoch seconds) pins it. */
+/* Now, UTC ms. In a test build $KIOSK_NOW ("YYYY-MM-DDTHH:MM:SS+08:00" or
+ * epoch seconds) pins it. */
 int64_t clock_now_ms(void);
+/* True in a test build, where $KIOSK_NOW moves the clock. */
+bool clock_is_test_build(void);
+/* In a release build with $KIOSK_NOW set: the warning to print (static text
+ * naming the variable); NULL when there is nothing to say. */
+const char *clock_env_ignored(void);
 /* Pin the clock (ms; 0 returns to the real clock). */
 void clock_set_fixed(int64_t ms);
 /* Civil day (days since 1970-01-01) in Asia/Shanghai for a UTC ms instant. */

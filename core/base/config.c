@@ -112,8 +112,9 @@ static const char *const kiosk_keys[] = {
 	"kiosk_id", "site", "window", "data_dir", "db_file", "language", "reader",
 	"token_admin_secret_file", "ca_dir", "idle_lock_minutes", NULL
 };
-static const char *const login_keys[] = { "max_failures", "lock_minutes", NULL };
+static const char *const login_keys[] = { "max_failures", "max_wait_seconds", NULL };
 static const char *const print_keys[] = { "command", NULL };
+static const char *const audit_keys[] = { "seal_interval_minutes", NULL };
 static const char *const payment_keys[] = {
 	"mode", "base_url", "appid", "mchid", "merchant_serial", "private_key_file",
 	"platform_keys_dir", "apiv3_key_file", "notify_url", "order_expiry_minutes",
@@ -268,7 +269,7 @@ kiosk_config *config_load(const char *dir, kerr *err)
 		kerr_setf(err, d->path, 0, "out of memory");
 		goto fail;
 	}
-	const kini_section *sk = NULL, *sl = NULL, *sp = NULL, *sy = NULL;
+	const kini_section *sk = NULL, *sl = NULL, *sp = NULL, *sy = NULL, *sa = NULL;
 	for (size_t i = 0; i < d->n_sections; i++) {
 		const kini_section *s = &d->sections[i];
 		const char *const *keys;
@@ -278,15 +279,28 @@ kiosk_config *config_load(const char *dir, kerr *err)
 		} else if (strcmp(s->name, "login") == 0) {
 			sl = s;
 			keys = login_keys;
+			/* Said in words: a file from before the waits would otherwise
+			 * meet a bare "unknown key". */
+			const kini_entry *old = kini_find(s, "lock_minutes");
+			if (old) {
+				kerr_setf(err, d->path, old->line, "lock_minutes is no longer "
+					  "read: wrong PINs now make the id wait, a little longer "
+					  "each time up to max_wait_seconds (1-60); remove the line "
+					  "(docs/config.md)");
+				goto fail;
+			}
 		} else if (strcmp(s->name, "print") == 0) {
 			sp = s;
 			keys = print_keys;
 		} else if (strcmp(s->name, "payment") == 0) {
 			sy = s;
 			keys = payment_keys;
+		} else if (strcmp(s->name, "audit") == 0) {
+			sa = s;
+			keys = audit_keys;
 		} else {
 			kerr_setf(err, d->path, s->line, "unknown section [%s]; kiosk.ini holds "
-				  "[kiosk], [login], [print] and [payment]", s->name);
+				  "[kiosk], [login], [print], [payment] and [audit]", s->name);
 			goto fail;
 		}
 		if (kini_check_keys(d, s, keys, err) < 0)
@@ -381,8 +395,9 @@ kiosk_config *config_load(const char *dir, kerr *err)
 	if (get_str(&x, sk, "reader", "", &c->reader, NULL) < 0 ||
 	    get_int(&x, sk, "idle_lock_minutes", 5, 1, 240, &c->idle_lock_minutes) < 0 ||
 	    get_int(&x, sl, "max_failures", 5, 1, 20, &c->login_max_failures) < 0 ||
-	    get_int(&x, sl, "lock_minutes", 15, 1, 1440, &c->login_lock_minutes) < 0 ||
+	    get_int(&x, sl, "max_wait_seconds", 60, 1, 60, &c->login_max_wait_s) < 0 ||
 	    get_str(&x, sp, "command", "", &c->print_command, NULL) < 0 ||
+	    get_int(&x, sa, "seal_interval_minutes", 15, 1, 1440, &c->seal_interval_minutes) < 0 ||
 	    check_payment(&x, sy, c, c->config_dir) < 0)
 		goto fail;
 	kini_free(d);

@@ -1,5 +1,6 @@
 /* config: the kiosk's own settings from kiosk-config/kiosk.ini (site, window,
- * data directory, language, reader, idle lock, login lock, printing, payment).
+ * data directory, language, reader, idle lock, login lock, printing, payment,
+ * sealing).
  * config_load() returns an owned struct; config_free() releases it. Secrets
  * (key files) are paths only; their contents are never held here. */
 #ifndef CORE_CONFIG_H
@@ -34,9 +35,10 @@ typedef struct kiosk_config {
 	char *token_admin_secret_file; /* master secret of the keys' admin PINs; "" = keys read only */
 	char *ca_dir;             /* the local CA's directory (default <data_dir>/ca) */
 	int idle_lock_minutes;
-	int login_max_failures;
-	int login_lock_minutes;
+	int login_max_failures;   /* wrong PINs in a row before the id must wait */
+	int login_max_wait_s;     /* the longest wait: 1, 2, 4 ... seconds up to this */
 	char *print_command;      /* slips are piped to it; "" means files only */
+	int seal_interval_minutes; /* forward-secure sealing's epoch, fixed at seal-init */
 	kiosk_payment_cfg payment;
 } kiosk_config;
 

@@ -8,4 +8,10 @@
  * must be cut, always terminated (n > 0). */
 void utf8_copy(char *dst, size_t n, const char *src);
 
+/* Decode the character at s (at most avail bytes): its length in bytes and
+ * its code point in *cp, or 0 for a byte that does not start a well-formed
+ * sequence (RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF; *cp is then the byte). avail > 0. */
+size_t utf8_next(const char *s, size_t avail, long *cp);
+
 #endif

@@ -18,7 +18,7 @@
  *   rules.[ch]     public  renewal window, seal upgrade, validity of a new cert
  *   fees.[ch]      public  a case's fee in 分 with its breakdown (fee_quote)
  *   validate.[ch]  public  USCC, organisation code, resident ID, mobile
- *   staff.[ch]     public  clerk, supervisor, trainer
+ *   staff.[ch]     public  clerk, supervisor, trainer; the wait after wrong PINs
  *
  * Every header here is public. The folder depends on core/base only. */
 #ifndef CORE_CASE_H

@@ -15,4 +15,11 @@
  * range), _from_name() -1 for an unknown word (core/base/names.h). */
 ENUM_DECLARE_WORD_KEY(staff_role, STAFF_ROLES, ROLE_COUNT);
 
+/* How long an id waits after its `failures`-th wrong PIN in a row, in ms:
+ * nothing before the max_failures-th, then 1 s, 2 s, 4 s ... doubling up to
+ * max_wait_s (kiosk.ini [login]). A wait instead of a long lock: a storm of
+ * wrong PINs keeps nobody out for more than max_wait_s, and a guesser gets
+ * one PIN a wait (docs/config.md, "Wrong PINs"). Bounds below 1 count as 1. */
+long long staff_wait_ms(int failures, int max_failures, int max_wait_s);
+
 #endif

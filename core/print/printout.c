@@ -14,34 +14,11 @@
 
 #include "core/base/clock.h"
 #include "core/base/civil.h"
+#include "core/base/protect.h"
 
 extern char **environ;
 
 #define MAX_VERSIONS 99
-
-/* mkdir -p: every missing directory of path is made with mode 0700. */
-static int mkdirs(const char *path, kerr *err)
-{
-	char buf[1024];
-	size_t len = strlen(path);
-	if (len >= sizeof buf)
-		return kerr_set(err, path, "path is too long");
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char save = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return kerr_set(err, buf, "cannot create directory: %s; check data_dir in "
-					"kiosk.ini and its permissions", strerror(errno));
-		buf[i] = save;
-	}
-	struct stat sb;
-	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return kerr_set(err, path, "is not a directory; check data_dir in kiosk.ini");
-	return 0;
-}
 
 static bool name_ok(const char *s)
 {
@@ -152,7 +129,7 @@ int printout_save(const char *data_dir, const char *case_no, const char *kind,
 	civil_format(clock_today(), day, sizeof day);
 	if (snprintf(dir, sizeof dir, "%s/slips/%s", data_dir, day) >= (int)sizeof dir)
 		return kerr_set(err, data_dir, "data directory path is too long");
-	if (mkdirs(dir, err))
+	if (protect_mkdirs(dir, err))
 		return -1;
 
 	size_t len = strlen(text);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -20,6 +21,7 @@
 #include "core/base/clock.h"
 #include "core/base/kini.h"
 #include "core/base/civil.h"
+#include "core/base/protect.h"
 
 #define CA_YEARS 20
 #define UNIT_CHARS_MAX 64 /* ub-organization-name, ub-common-name (RFC 5280) */
@@ -253,6 +255,9 @@ static char *pem_of(bool key, void *obj, size_t *len)
 			out[n] = '\0';
 			*len = (size_t)n;
 		}
+		/* the memory BIO held the private key too */
+		if (key && n > 0)
+			OPENSSL_cleanse(p, (size_t)n);
 	}
 	BIO_free(b);
 	return out;
@@ -287,22 +292,68 @@ static int create_ca(const char *dir, kerr *err)
 	return rc;
 }
 
+#define CA_KEY_FILE_MAX (64 * 1024)
+
+/* dir/ca.key read whole into a buffer of ours (stdio's would keep a copy of
+ * the key on the heap unwiped); the caller wipes and frees it. Refused when
+ * group or others may read it. */
+static char *read_ca_key(const char *path, size_t *len, kerr *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		kerr_set(err, path, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	struct stat sb;
+	char *buf = NULL;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		kerr_set(err, path, "not a regular file");
+	} else if (sb.st_mode & 077) {
+		kerr_set(err, path, "the CA key is readable by others (mode %03o): chmod 600 it",
+			 (unsigned)(sb.st_mode & 0777));
+	} else if (sb.st_size <= 0 || sb.st_size > CA_KEY_FILE_MAX) {
+		kerr_set(err, path, "the CA key file has %lld bytes; expected 1 to %d",
+			 (long long)sb.st_size, CA_KEY_FILE_MAX);
+	} else if (!(buf = malloc((size_t)sb.st_size + 1))) {
+		kerr_set(err, path, "out of memory");
+	} else {
+		size_t cap = (size_t)sb.st_size, got = 0;
+		while (got < cap) {
+			ssize_t r = read(fd, buf + got, cap - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		if (got != cap) {
+			OPENSSL_cleanse(buf, cap);
+			free(buf);
+			buf = NULL;
+			kerr_set(err, path, "cannot read: short read");
+		} else {
+			buf[cap] = '\0';
+			*len = cap;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
 static int load_ca(local_ca *ca, kerr *err)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/ca.key", ca->dir);
-	struct stat sb;
-	if (stat(path, &sb) != 0)
-		return kerr_set(err, path, "cannot read: %s", strerror(errno));
-	if (sb.st_mode & 077)
-		return kerr_set(err, path, "the CA key is readable by others (mode %03o): chmod 600 it",
-				(unsigned)(sb.st_mode & 0777));
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return kerr_set(err, path, "cannot read: %s", strerror(errno));
-	ca->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	ca->cert = ca->key ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-	fclose(f);
+	size_t kl = 0;
+	char *text = read_ca_key(path, &kl, err);
+	if (!text)
+		return -1;
+	BIO *b = BIO_new_mem_buf(text, (int)kl);
+	ca->key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	ca->cert = ca->key ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	OPENSSL_cleanse(text, kl);
+	free(text);
 	if (!ca->key || !ca->cert)
 		return ossl_err(err, path, "not a CA key followed by its certificate");
 	if (X509_check_private_key(ca->cert, ca->key) != 1)
@@ -346,10 +397,9 @@ issuer *issuer_local_new(const char *dir, kerr *err)
 		kerr_set(err, "issuer", "no directory for the local CA");
 		return NULL;
 	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		kerr_set(err, dir, "cannot make the CA directory: %s", strerror(errno));
+	/* the CA's own directory: private even when it was made looser */
+	if (protect_dir(dir, err))
 		return NULL;
-	}
 	issuer *is = calloc(1, sizeof *is);
 	local_ca *ca = calloc(1, sizeof *ca);
 	if (!is || !ca || !(ca->dir = strdup(dir))) {
@@ -435,7 +485,9 @@ static int local_revoke(void *ctx, const char *cert_serial, const char *reason, 
 	snprintf(path, sizeof path, "%s/revoked.txt", ca->dir);
 	int n = snprintf(line, sizeof line, "%s\t%s\t%.400s\n", cert_serial,
 			 civil_format(clock_today(), day, sizeof day), reason);
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (protect_file(path, err))
+		return -1;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return kerr_set(err, path, "cannot open: %s", strerror(errno));
 	bool ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;

@@ -13,6 +13,7 @@
 #include "core/base/civil.h"
 #include "core/token/cert.h"
 #include "core/base/clock.h"
+#include "core/base/hidden.h"
 #include "core/base/kini.h"
 #include "core/base/names.h"
 #include "core/token/token.h"
@@ -204,13 +205,20 @@ static bool id_ok(const char *s)
 	return true;
 }
 
-/* No control characters (the file is valid UTF-8 already: kini checks). */
-static bool text_ok(const char *s)
+/* What the trainee reads and types holds nothing hidden: no control
+ * character and nothing that does not show or reorders the text
+ * (core/base/hidden.h; the file is valid UTF-8 already: kini checks). */
+static int plain_text(loader *L, int line, const char *key, const char *v)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
+	hidden_hit h;
+	char said[96];
+	if (!hidden_find(v, &h))
+		return 0;
+	if (h.kind == HC_CONTROL)
+		return at(L, line, "%s holds a control character (U+%04lX at character %d); "
+			  "write plain text", key, (unsigned long)h.cp, h.pos);
+	return at(L, line, "%s holds %s, a character that does not show or that reorders "
+		  "the text around it; remove it", key, hidden_describe(&h, said, sizeof said));
 }
 
 /* A required text of at most max bytes, copied. */
@@ -224,8 +232,8 @@ static int read_text(loader *L, const kini_section *s, const char *key, size_t m
 	if (strlen(e->value) > max)
 		return at(L, e->line, "%s is %zu bytes long; at most %zu are allowed", key,
 			  strlen(e->value), max);
-	if (!text_ok(e->value))
-		return at(L, e->line, "%s holds a control character; write plain text", key);
+	if (plain_text(L, e->line, key, e->value) < 0)
+		return -1;
 	if (!(*out = kini_strdup(e->value)))
 		return oom(L);
 	return 0;
@@ -273,9 +281,8 @@ static int load_messages(loader *L, const kini_section *s, char **msg)
 		if (strlen(e->value) > SCENARIO_TEXT_MAX)
 			return at(L, e->line, "%s is %zu bytes long; at most %d are allowed",
 				  e->key, strlen(e->value), SCENARIO_TEXT_MAX);
-		if (!text_ok(e->value))
-			return at(L, e->line, "%s holds a control character; write plain text",
-				  e->key);
+		if (plain_text(L, e->line, e->key, e->value) < 0)
+			return -1;
 		char **slot = &msg[(size_t)k * LANG_COUNT + l];
 		if (!(*slot = kini_strdup(e->value)))
 			return oom(L);

@@ -209,11 +209,14 @@ static bool field_ok(const char *s, size_t size)
 }
 
 /* One text field of the details: fits its array, UTF-8 without control
- * characters, and when not free text (a name) only ASCII without spaces. */
+ * characters or characters that hide or reorder text (named when found), and
+ * when not free text (a name) only ASCII without spaces. */
 static int check_field(const char *name, const char *v, size_t size, bool text, kerr *err)
 {
 	if (!field_ok(v, size))
 		return kerr_set(err, name, "is longer than %zu bytes", size - 1);
+	if (dbi_check_hidden(name, v, err))
+		return -1;
 	if (dbi_utf8_chars(v) < 0)
 		return kerr_set(err, name,
 				"holds a control character or bytes that are not UTF-8 text");

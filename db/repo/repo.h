@@ -11,6 +11,8 @@
  *                       code_url the customer was shown
  *   refund_repo.h/.c    refunds of paid cases (maker-checker)
  *   anchor_repo.h/.c    the supervisor's day close and the signed day anchors
+ *   seal_repo.h/.c      forward-secure sealing: the set-up row, the seals
+ *                       (made with core/audit/seal's evolving key), checking them
  *   training_repo.h/.c  the trainer's score sheet (demo database)
  *
  * Public: every header here (each .h beside its .c). The .c files work
@@ -18,7 +20,7 @@
  * in one operation. Dependencies point one way: repo/ uses db/ (store,
  * audit_log, db.h) and report/ (anchor_repo signs the day's counts that
  * db_report_daily() reads); nothing in report/ or at db/'s top level includes
- * repo/. Inside: anchor_repo and refund_repo read staff_repo. */
+ * repo/. Inside: anchor_repo, refund_repo and seal_repo read staff_repo. */
 #ifndef DB_REPO_REPO_H
 #define DB_REPO_REPO_H
 
@@ -26,6 +28,7 @@
 #include "db/repo/case_repo.h"
 #include "db/repo/payment_repo.h"
 #include "db/repo/refund_repo.h"
+#include "db/repo/seal_repo.h"
 #include "db/repo/staff_repo.h"
 #include "db/repo/token_repo.h"
 #include "db/repo/training_repo.h"

@@ -17,30 +17,8 @@
 
 #include "core/base/clock.h"
 #include "core/base/civil.h"
+#include "core/base/protect.h"
 #include "db/report/report.h"
-
-/* mkdir -p with mode 0700 for what is created. */
-static int mkdirs(const char *dir, kerr *err)
-{
-	char p[4096];
-	if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
-		return kerr_set(err, dir, "the directory's path is too long");
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			return kerr_set(err, p, "cannot create the directory: %s", strerror(errno));
-		*s = c;
-		if (!c)
-			break;
-	}
-	struct stat sb;
-	if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return kerr_set(err, p, "not a directory: give another --out DIR");
-	return 0;
-}
 
 typedef int (*fill_fn)(FILE *f, const void *ctx);
 
@@ -97,7 +75,7 @@ static int fill_anchor(FILE *f, const void *ctx)
 int day_export(kdb *db, const anchor_rec *a, const char *dir, char *csv_path,
 	       char *anchor_path, size_t n, kerr *err)
 {
-	if (mkdirs(dir, err))
+	if (protect_mkdirs(dir, err))
 		return -1;
 	int y, m, d;
 	civil_to_ymd(a->day, &y, &m, &d);

@@ -2,31 +2,18 @@
  * `kioskctl report daily --csv` (the day view's rows, filtered or not) and the
  * day-close export; and the range report as CSV. No SQL here: it only formats
  * what db_report_daily(), db_report_filtered() or db_report_range() filled.
- * Columns are only ever added at the end, so a reader by position keeps
- * working; docs/reports.md lists them. */
+ * Every cell goes through csv.h: text (names, ids, words) as csv_text(), so a
+ * unit name like =HYPERLINK(...) reaches a spreadsheet as text; money and
+ * counts as csv_number(). Columns are only ever added at the end, so a reader
+ * by position keeps working; docs/reports.md lists them. */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/base/clock.h"
 #include "core/case/fees.h"
 #include "core/base/civil.h"
+#include "db/report/csv.h"
 #include "db/report/report.h"
-
-static void csv_field(FILE *f, const char *s, int last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
-}
 
 int report_write_csv(FILE *f, const daily_report *r)
 {
@@ -45,36 +32,42 @@ int report_write_csv(FILE *f, const daily_report *r)
 			if (set[k] && len < sizeof flags)
 				len += (size_t)snprintf(flags + len, sizeof flags - len, " %s",
 							report_flag_name((report_flag)k));
-		csv_field(f, c->case_no, 0);
-		csv_field(f, c->service_id, 0);
-		csv_field(f, c->clerk_id, 0);
-		csv_field(f, case_status_name(c->status), 0);
-		csv_field(f, case_step_name(c->last_step), 0);
-		csv_field(f, c->unit_name, 0);
-		csv_field(f, c->uscc, 0);
-		csv_field(f, fees_format_yuan(c->fee_fen, fee, sizeof fee), 0);
-		csv_field(f, fees_format_yuan(c->paid_fen, paid, sizeof paid), 0);
-		csv_field(f, c->pay_state, 0);
-		csv_field(f, flags[0] ? flags + 1 : flags, 0);
-		csv_field(f, clock_format_local(c->created_ms, at, sizeof at), 0);
-		csv_field(f, case_outcome_name(c->outcome), 0);
-		csv_field(f, c->agent_name, 0);
+		csv_text(f, c->case_no, false);
+		csv_text(f, c->service_id, false);
+		csv_text(f, c->clerk_id, false);
+		csv_text(f, case_status_name(c->status), false);
+		csv_text(f, case_step_name(c->last_step), false);
+		csv_text(f, c->unit_name, false);
+		csv_text(f, c->uscc, false);
+		csv_number(f, fees_format_yuan(c->fee_fen, fee, sizeof fee), false);
+		csv_number(f, fees_format_yuan(c->paid_fen, paid, sizeof paid), false);
+		csv_text(f, c->pay_state, false);
+		csv_text(f, flags[0] ? flags + 1 : flags, false);
+		csv_text(f, clock_format_local(c->created_ms, at, sizeof at), false);
+		csv_text(f, case_outcome_name(c->outcome), false);
+		csv_text(f, c->agent_name, false);
 		if (c->rongque_deadline >= 0)
 			civil_format(c->rongque_deadline, deadline, sizeof deadline);
-		csv_field(f, deadline, 0);
-		csv_field(f, c->rongque_overdue ? "overdue" : "", 1);
+		csv_text(f, deadline, false);
+		csv_text(f, c->rongque_overdue ? "overdue" : "", true);
 	}
 	return ferror(f) ? -1 : 0;
 }
 
 static void range_line(FILE *f, const char *day, const range_day *d)
 {
-	char due[32], paid[32];
-	fprintf(f, "%s,%ld", day, d->cases);
-	for (int o = 0; o < OUTCOME_COUNT; o++)
-		fprintf(f, ",%ld", d->by_outcome[o]);
-	fprintf(f, ",%s,%s,%ld\n", fees_format_yuan(d->due_fen, due, sizeof due),
-		fees_format_yuan(d->paid_fen, paid, sizeof paid), d->mismatches);
+	char num[32];
+	csv_text(f, day, false);
+	snprintf(num, sizeof num, "%ld", d->cases);
+	csv_number(f, num, false);
+	for (int o = 0; o < OUTCOME_COUNT; o++) {
+		snprintf(num, sizeof num, "%ld", d->by_outcome[o]);
+		csv_number(f, num, false);
+	}
+	csv_number(f, fees_format_yuan(d->due_fen, num, sizeof num), false);
+	csv_number(f, fees_format_yuan(d->paid_fen, num, sizeof num), false);
+	snprintf(num, sizeof num, "%ld", d->mismatches);
+	csv_number(f, num, true);
 }
 
 int report_write_range_csv(FILE *f, const range_report *r)

@@ -5,6 +5,8 @@
  *   report.h, report.c        the day's figures: cases, outcomes, counts, money
  *                             and mismatches; the range summary
  *   report_csv.c (report.h)   those reports as CSV (no SQL)
+ *   csv.h/.c                  one CSV cell: RFC 4180 quoting, formulas
+ *                             neutralised (private: report_csv.c)
  *   dayview.h/.c              the supervisor's day view (the filtered report,
  *                             容缺, refusals, key moves) in one snapshot
  *   timeline.h/.c             everything recorded about one case, in order

@@ -5,7 +5,7 @@
 set -e
 BUILD=${BUILD:-build}
 dir=$1
-K="$PWD/$BUILD/kiosk"
+K="$PWD/$BUILD/test/kiosk"
 export LANG=C.UTF-8 KIOSK_NOW=2026-05-21T10:00:00+08:00
 
 # Start-up: a script that only dumps the first screen; best of 10.

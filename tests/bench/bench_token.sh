@@ -14,7 +14,7 @@ stop() {
 	rm -rf "$dir"
 }
 trap stop EXIT
-pcsc_up "$PWD/$BUILD/kioskctl" || exit 1
+pcsc_up "$PWD/$BUILD/test/kioskctl" || exit 1
 "$PWD/$BUILD/tests/sim/cardsim" --state "$dir/key.state" --serial SC-BENCH-1 >/dev/null 2>&1 &
 sim=$!
 "$PWD/$BUILD/tests/bench_token" "${1:-20}"

@@ -24,16 +24,15 @@ cmd_ms() {
 }
 echo "== audit verify over 1,000,000 rows"
 BENCH_KEEP="$keep/audit.db" run "$BUILD/tests/bench_audit" 1000000
-echo "kioskctl_audit_verify_ms=$(cmd_ms "$BUILD/kioskctl" audit verify --db "$keep/audit.db")" | tee -a "$out"
+echo "kioskctl_audit_verify_ms=$(cmd_ms "$BUILD/test/kioskctl" audit verify --db "$keep/audit.db")" | tee -a "$out"
 rm -f "$keep/audit.db"*
 echo "== report daily and audit verify (every bound row) on a year of cases"
 kiosk_id=$(sed -n 's/^kiosk_id *= *//p' kiosk-config/kiosk.ini)
 BENCH_KIOSK_ID="$kiosk_id" BENCH_KEEP="$keep/year.db" run "$BUILD/tests/bench_report" 365 100
-echo "kioskctl_year_verify_ms=$(cmd_ms "$BUILD/kioskctl" audit verify --db "$keep/year.db")" | tee -a "$out"
+echo "kioskctl_year_verify_ms=$(cmd_ms "$BUILD/test/kioskctl" audit verify --db "$keep/year.db")" | tee -a "$out"
 echo "== the cost of binding rows on a case step"
 run "$BUILD/tests/bench_bind" 1000
-echo 975310 | "$BUILD/kioskctl" staff add --id s001 --name 主管 --role supervisor --db "$keep/year.db" >/dev/null
-echo "kioskctl_report_daily_ms=$(cmd_ms sh -c "echo 975310 | '$BUILD/kioskctl' report daily --date 2026-05-21 --db '$keep/year.db' --by s001")" | tee -a "$out"
+echo "kioskctl_report_daily_ms=$(cmd_ms sh -c "echo 975310 | '$BUILD/test/kioskctl' report daily --date 2026-05-21 --db '$keep/year.db' --by s001")" | tee -a "$out"
 echo "== the kiosk: start-up on that database, keys, memory"
 mkdir -p "$keep/data"
 mv "$keep/year.db" "$keep/data/kiosk.db"

@@ -1,7 +1,9 @@
 # Helpers for command-line tests: run a command, check its exit status and
 # that its output holds (or lacks) a text. Each check prints PASS or FAIL.
 BUILD=${BUILD:-build}
-KIOSKCTL="$PWD/$BUILD/kioskctl"
+# The tests run the test builds, whose clock KIOSK_NOW moves; $BUILD/kiosk and
+# $BUILD/kioskctl are the release builds (test_clock.sh runs both).
+KIOSKCTL="$PWD/$BUILD/test/kioskctl"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export KIOSK_CONFIG="$PWD/kiosk-config"

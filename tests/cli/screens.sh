@@ -1,7 +1,7 @@
 # Helpers for script-mode screen tests: build key scripts for the demo kiosk,
 # run it headless, and look at the dumped screens and the database.
 . tests/cli/lib.sh
-KIOSK="$PWD/$BUILD/kiosk"
+KIOSK="$PWD/$BUILD/test/kiosk"
 export KIOSK_NOW=2026-11-21T10:00:00+08:00
 
 login() { printf 'type %s\nkey Enter\ntype %s\nkey Enter\n' "${1:-demo01}" "${2:-246810}"; }

@@ -9,7 +9,7 @@
 # decision is confirmed: committed whole or not at all, resumed accordingly.
 # shellcheck disable=SC1111 # “” below are the kiosk's own quotation marks
 . tests/cli/tmux.sh
-KIOSKCTL="$PWD/$BUILD/kioskctl"
+KIOSKCTL="$PWD/$BUILD/test/kioskctl"
 
 UNIT=成都测试科技有限公司
 USCC=91310115MA1K3BTP2B

@@ -17,7 +17,7 @@ A="$D/closes/day-20261121.anchor"
 mode() { stat -c %a "$1"; }
 
 expect "supervisor added" 0 "added" sh -c "echo 135790 | $K staff add --id s001 --name 李四 --role supervisor"
-expect "clerk added" 0 "added" sh -c "echo 246810 | $K staff add --id c001 --name 张三 --role clerk"
+expect "clerk added" 0 "added" sh -c "printf '135790\n246810\n' | $K staff add --id c001 --name 张三 --role clerk --by s001"
 expect "help lists day close" 0 "day close --date" $K help
 expect "anchors OK before any close" 0 "anchors OK: 0 closed days" $K audit verify --anchors
 
@@ -28,9 +28,9 @@ expect "day close needs --date" 2 "--date YYYY-MM-DD" $K day close --by s001
 expect "day close impossible date" 2 "not a real date" $K day close --date 2026-02-30 --by s001
 expect "day close unknown option" 2 "unknown option --csv" $K day close --date 2026-11-21 --by s001 --csv
 expect "day close without a PIN" 2 "no PIN" sh -c "$K day close --date 2026-11-21 --by s001 < /dev/null"
-expect "wrong PIN refused" 2 "wrong PIN for s001" sh -c "echo 999999 | $K day close --date 2026-11-21 --by s001"
-expect "a clerk cannot close the day" 2 "c001 is a clerk; closing a day is a supervisor.s" sh -c "echo 246810 | $K day close --date 2026-11-21 --by c001"
-expect "unknown staff id" 2 "no active staff member 'x9'" sh -c "echo 135790 | $K day close --date 2026-11-21 --by x9"
+expect "wrong PIN refused" 1 "wrong PIN for s001" sh -c "echo 999999 | $K day close --date 2026-11-21 --by s001"
+expect "a clerk cannot close the day" 1 "c001 is a clerk; closing a day is a supervisor.s" sh -c "echo 246810 | $K day close --date 2026-11-21 --by c001"
+expect "unknown staff id" 1 "no active staff member 'x9'" sh -c "echo 135790 | $K day close --date 2026-11-21 --by x9"
 expect "a day in the future refused" 2 "2026-11-22 is in the future" sh -c "echo 135790 | $K day close --date 2026-11-22 --by s001"
 expect "not closed yet" 1 "2026-11-21 is not closed" sh -c "echo 135790 | $K day show --date 2026-11-21 --by s001"
 truth "no export yet" test ! -e "$D/closes"

@@ -33,8 +33,8 @@ chmod 600 "$T/secret"
 sed -i "s|^token_admin_secret_file =.*|token_admin_secret_file = $T/secret|" "$T/cfg/kiosk.ini"
 DB="$T/d/kiosk.db"
 K="$KIOSKCTL --config $T/cfg --db $DB"
-echo 246810 | $K staff add --id clerk1 --name 王五 --role clerk >/dev/null
 echo 975310 | $K staff add --id sup1 --name 赵六 --role supervisor >/dev/null
+printf '975310\n246810\n' | $K staff add --id clerk1 --name 王五 --role clerk --by sup1 >/dev/null
 
 start_sim() {  # NAME SERIAL [cardsim options]
 	name=$1 serial=$2

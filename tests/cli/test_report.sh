@@ -9,9 +9,9 @@
 K=$KIOSKCTL
 DB="$T/kiosk.db"
 
-echo 246810 | $K staff add --id c001 --name 张三 --role clerk --db "$DB" >/dev/null 2>&1
-echo 246810 | $K staff add --id c002 --name 李四 --role clerk --db "$DB" >/dev/null 2>&1
 echo 975310 | $K staff add --id s001 --name 王主管 --role supervisor --db "$DB" >/dev/null 2>&1
+printf '975310\n246810\n' | $K staff add --id c001 --name 张三 --role clerk --db "$DB" --by s001 >/dev/null 2>&1
+printf '975310\n246810\n' | $K staff add --id c002 --name 李四 --role clerk --db "$DB" --by s001 >/dev/null 2>&1
 # the reports are a supervisor's: --by and the PIN on stdin
 sup() { echo 975310 | "$KIOSKCTL" "$@" --by s001; }
 
@@ -156,6 +156,6 @@ expect "case number too long" 2 "not a case number" sup report case "$N-00000000
 
 # ---- the reports are a supervisor's ----
 expect "report without --by refused" 2 "supervisor's: give --by" "$KIOSKCTL" report daily --date 2024-03-01 --db "$DB"
-expect "report by a clerk refused" 2 "c001 is a clerk" sh -c "echo 246810 | '$KIOSKCTL' report daily --date 2024-03-01 --db '$DB' --by c001"
-expect "report with a wrong PIN refused" 2 "wrong PIN for s001" sh -c "echo 000000 | '$KIOSKCTL' report range --from 2024-03-01 --to 2024-03-02 --db '$DB' --by s001"
-expect "timeline by a clerk refused" 2 "is a clerk" sh -c "echo 246810 | '$KIOSKCTL' report case $N-0001 --db '$DB' --by c001"
+expect "report by a clerk refused" 1 "c001 is a clerk" sh -c "echo 246810 | '$KIOSKCTL' report daily --date 2024-03-01 --db '$DB' --by c001"
+expect "report with a wrong PIN refused" 1 "wrong PIN for s001" sh -c "echo 000000 | '$KIOSKCTL' report range --from 2024-03-01 --to 2024-03-02 --db '$DB' --by s001"
+expect "timeline by a clerk refused" 1 "is a clerk" sh -c "echo 246810 | '$KIOSKCTL' report case $N-0001 --db '$DB' --by c001"

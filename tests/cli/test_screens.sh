@@ -153,14 +153,16 @@ seen english "English: screens in English" "Today's cases|Decision"
 seen english "English: slip in English" "Acceptance slip|ACCEPT|Case"
 truth "print command received the slip" grep -q "SCCA-CD-01-20261121-0001" "$T/printed.txt"
 
-# Five wrong PINs lock the staff id; the right PIN is then refused too.
+# The fifth wrong PIN in a row makes the staff id wait (the clock stands
+# still here, so the wait never ends); the right PIN is then refused too.
 { login demo01 111111; printf 'type 111111\nkey Enter\n%.0s' 1 2 3; printf 'dump\ntype 111111\nkey Enter\ndump\ntype 246810\nkey Enter\ndump\n'; } > "$T/lockout.keys"
 run lockout
 seen lockout "login: tries left counted down" "还可尝试 1 次"
-seen lockout "login: fifth failure locks the id" "已锁定，至"
+seen lockout "login: fifth failure makes the id wait" "已暂时锁定，请 1 秒后再试"
 unseen lockout "login: locked id cannot sign in" "培训学员，您好"
 equal "login: five wrong PINs audited" "$(sql lockout "SELECT count(*) FROM audit WHERE action = 'staff.login_failed' AND detail LIKE '%wrong PIN%'")" "5"
-equal "login: the lock audited once" "$(sql lockout "SELECT count(*) FROM audit WHERE action = 'staff.locked'")" "1"
+equal "login: the wait audited once" "$(sql lockout "SELECT count(*) FROM audit WHERE action = 'staff.locked'")" "1"
+equal "login: the right PIN in the wait refused unchecked" "$(sql lockout "SELECT count(*) FROM audit WHERE action = 'staff.login_failed' AND detail LIKE '%\"locked\"%'")" "1"
 
 # Find a case by the unit's USCC from home.
 { login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf 'key Enter Enter Enter Enter\nkey Esc\nkey F3\ntype 91310115ma1k3btp2b\nkey Enter\ndump\nkey Enter\ndump\n'; } > "$T/find.keys"

@@ -315,7 +315,8 @@ seen english "english: the score sheet" "Expected: accept  decided: accept"
 
 # ---- the real database is never opened ----
 mkdir -p "$T/real"
-echo 246810 | "$KIOSKCTL" staff add --id c1 --name 张三 --role clerk --db "$T/real/kiosk.db" >/dev/null 2>&1
+echo 975310 | "$KIOSKCTL" staff add --id s1 --name 李四 --role supervisor --db "$T/real/kiosk.db" >/dev/null 2>&1
+printf '975310\n246810\n' | "$KIOSKCTL" staff add --id c1 --name 张三 --role clerk --db "$T/real/kiosk.db" --by s1 >/dev/null 2>&1
 cp -r kiosk-config "$T/cfg_real"
 sed -i "s|^data_dir *=.*|data_dir = $T/real|" "$T/cfg_real/kiosk.ini"
 for f in "$T/real/kiosk.db" "$T/real/kiosk.db-wal" "$T/real/kiosk.db-shm"; do

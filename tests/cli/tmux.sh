@@ -4,7 +4,7 @@
 # (never a bare sleep). Sourced by test_tmux.sh and test_crash.sh; run on its
 # own it starts and stops a tmux server and prints nothing.
 . tests/cli/lib.sh
-KIOSK="$PWD/$BUILD/kiosk"
+KIOSK="$PWD/$BUILD/test/kiosk"
 SOCK="kiosk$$"
 unset TMUX # a private server even when the tests run inside tmux
 SOCKPATH=

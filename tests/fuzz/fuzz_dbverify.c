@@ -8,8 +8,10 @@
  * fault, and every finding's text terminated) or an error said in err.
  * Built with libFuzzer (make fuzz) and with tests/fuzz/replay.c (make test,
  * over the seed files in tests/fuzz/corpus/fuzz_dbverify: small kiosk files
- * of schema 5 and 6, intact, with a row changed, with an unreadable binding
- * row in a rewritten chain, cut short, and not SQLite at all). */
+ * of schema 5 and 7, intact, with a row changed, deleted or added, cut short;
+ * files of the ledger's first layout (bound at schema 6, before sealing took
+ * that number), one with an unreadable binding row in a rewritten chain; and
+ * not SQLite at all). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

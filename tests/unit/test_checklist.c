@@ -226,6 +226,10 @@ static void defective_without_reason_rejected(void **state)
 	assert_int_equal(checklist_mark(cl, "licence_copy", MARK_DEFECTIVE, longr, &err), 0);
 	assert_int_equal(checklist_mark(cl, "licence_copy", MARK_DEFECTIVE, "\xE4\xB8", &err), -1);
 	assert_non_null(strstr(err.msg, "UTF-8"));
+	/* the reason goes on the notice: nothing in it may hide or reorder text */
+	assert_int_equal(checklist_mark(cl, "licence_copy", MARK_DEFECTIVE, "复印件\u202E模糊",
+					&err), -1);
+	assert_non_null(strstr(err.msg, "U+202E RIGHT-TO-LEFT OVERRIDE at character 4"));
 	assert_int_equal(strlen(cl->items[1].reason), 255); /* the accepted one stays */
 	checklist_free(cl);
 }

@@ -51,8 +51,9 @@ static void shipped_defaults(void **state)
 	assert_string_equal(c->reader, "");
 	assert_int_equal(c->idle_lock_minutes, 5);
 	assert_int_equal(c->login_max_failures, 5);
-	assert_int_equal(c->login_lock_minutes, 15);
+	assert_int_equal(c->login_max_wait_s, 60);
 	assert_string_equal(c->print_command, "");
+	assert_int_equal(c->seal_interval_minutes, 15);
 	assert_string_equal(c->payment.mode, "demo");
 	assert_string_equal(c->payment.base_url, "https://api.mch.weixin.qq.com");
 	assert_string_equal(c->payment.appid, "CHANGE-ME");
@@ -92,7 +93,7 @@ static void minimal_uses_defaults(void **state)
 	assert_int_equal(c->language, LANG_ZH);
 	assert_int_equal(c->idle_lock_minutes, 5);
 	assert_int_equal(c->login_max_failures, 5);
-	assert_int_equal(c->login_lock_minutes, 15);
+	assert_int_equal(c->login_max_wait_s, 60);
 	assert_string_equal(c->print_command, "");
 	assert_string_equal(c->payment.mode, "demo");
 	assert_string_equal(c->payment.base_url, "https://api.mch.weixin.qq.com");
@@ -223,12 +224,20 @@ static void errors_named_by_line(void **state)
 	expect_bad(BASE "reader\n", 5, "malformed line");
 	expect_bad("[login]\nmax_failures = 3\n", 0, "no [kiosk] section");
 	expect_bad(BASE "[login]\nmax_failures = 0\n", 6, "from 1 to 20");
-	expect_bad(BASE "[login]\nlock_minutes = 1441\n", 6, "from 1 to 1440");
+	/* the wait is capped at a minute: no storm of wrong PINs keeps a
+	 * supervisor out longer; the old hard lock's key is refused in words */
+	expect_bad(BASE "[login]\nmax_wait_seconds = 61\n", 6, "from 1 to 60");
+	expect_bad(BASE "[login]\nmax_wait_seconds = 0\n", 6, "from 1 to 60");
+	expect_bad(BASE "[login]\nmax_failures = 5\nlock_minutes = 15\n", 7,
+		   "lock_minutes is no longer read");
 	expect_bad(BASE "data_dir = ~clerk/kiosk\n", 5, "'~user' is not supported");
 	expect_bad(BASE "[payment]\nmode = paypal\n", 6,
 		   "mode = 'paypal' is not allowed; use one of: demo, wechat");
 	expect_bad(BASE "[payment]\npoll_seconds = 0\n", 6, "from 1 to 60");
 	expect_bad(BASE "[payment]\norder_expiry_minutes = 1.5\n", 6, "whole number");
+	expect_bad(BASE "[audit]\nseal_interval_minutes = 0\n", 6, "from 1 to 1440");
+	expect_bad(BASE "[audit]\nseal_interval_minutes = 1441\n", 6, "from 1 to 1440");
+	expect_bad(BASE "[audit]\nseal_interval = 5\n", 6, "unknown key 'seal_interval' in [audit]");
 }
 
 static void home_missing(void **state)

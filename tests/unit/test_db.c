@@ -123,16 +123,16 @@ static void test_create_and_pragmas(void **state)
 	assert_int_equal(raw_int(nested, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 
 	/* genesis: seq 1, system, the kiosk id, prev all zero; then one
-	 * schema.migrate row per migration, and before "to 6" the ledger.seal
+	 * schema.migrate row per migration, and before "to 7" the ledger.seal
 	 * row that binds the rows as found (the meta rows and the schema). */
 	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + 1);
-	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 7 AND action = "
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 8 AND action = "
 				      "'ledger.seal' AND actor = 'system' AND detail LIKE"
 				      " '{\"rows\":[[\"meta\",[\"kiosk_id\"],null,\"%' AND detail LIKE"
-				      " '%],\"note\":\"sealed as found at the upgrade to schema 6\"}'"),
+				      " '%],\"note\":\"sealed as found at the upgrade to schema 7\"}'"),
 			 1);
-	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 8 AND action = "
-				      "'schema.migrate' AND detail = 'to 6'"),
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 9 AND action = "
+				      "'schema.migrate' AND detail = 'to 7'"),
 			 1);
 	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 1 AND action = "
 				      "'genesis' AND actor = 'system' AND detail = 'K01' AND "
@@ -262,7 +262,7 @@ static void test_newer_version_refused_unchanged(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	db_close(db);
-	raw_exec(f->path, "PRAGMA user_version = 7");
+	raw_exec(f->path, "PRAGMA user_version = 8");
 	size_t len;
 	char *before = tu_read_file(f->path, &len);
 	assert_non_null(before);
@@ -270,7 +270,7 @@ static void test_newer_version_refused_unchanged(void **state)
 		assert_null(db_open(f->path, NULL, mode ? DB_OPEN_CREATE : DB_OPEN_EXISTING, &err));
 		char want[600];
 		snprintf(want, sizeof want,
-			 "database %s has schema version 7, newer than this program's %d: use a "
+			 "database %s has schema version 8, newer than this program's %d: use a "
 			 "newer kiosk",
 			 f->path, DB_SCHEMA_VERSION);
 		assert_string_equal(err.msg, want);
@@ -278,7 +278,7 @@ static void test_newer_version_refused_unchanged(void **state)
 	}
 	assert_null(db_open_version(f->path, NULL, 1, &err));
 	assert_true(tu_same_bytes(before, len, f->path));
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
 	free(before);
 }
 

@@ -350,11 +350,29 @@ static void approval(void **state)
 	snprintf(pin, sizeof pin, TF_PIN_CLERK2);
 	assert_int_equal(case_approve(&f->k, cs, "demo02", pin), FLOW_FAILED);
 	assert_string_equal(cs->step_msg, counter_str(&f->k, "approval.not_supervisor"));
+	/* the role is asked before the PIN: a clerk's id with wrong PINs is
+	 * refused as no supervisor, and that clerk is not made to wait */
+	for (int i = 0; i < 8; i++) {
+		snprintf(pin, sizeof pin, "000000");
+		assert_int_equal(case_approve(&f->k, cs, "demo02", pin), FLOW_FAILED);
+		assert_string_equal(cs->step_msg, counter_str(&f->k, "approval.not_supervisor"));
+	}
+	assert_int_equal(tf_int(f, "SELECT failures + locked_until_ms FROM staff WHERE id = ?1", "demo02"), 0);
 	/* a wrong PIN */
 	snprintf(pin, sizeof pin, "000000");
 	assert_int_equal(case_approve(&f->k, cs, "demosup", pin), FLOW_FAILED);
 	assert_string_equal(cs->step_msg, counter_str(&f->k, "approval.failed"));
 	tf_expect_case(f, cs->rec.case_no, "accepted", "decision");
+	/* wrong PINs up to the wait: the clerk is told how long, not "wrong" */
+	for (int i = 1; i < f->k.cfg->login_max_failures; i++) {
+		snprintf(pin, sizeof pin, "000000");
+		assert_int_equal(case_approve(&f->k, cs, "demosup", pin), FLOW_FAILED);
+	}
+	assert_string_equal(cs->step_msg, "Too many wrong PINs: this staff id is held; try again in 1 s.");
+	snprintf(pin, sizeof pin, TF_PIN_SUP);
+	assert_int_equal(case_approve(&f->k, cs, "demosup", pin), FLOW_FAILED);
+	assert_string_equal(cs->step_msg, "Too many wrong PINs: this staff id is held; try again in 1 s.");
+	clock_set_fixed(tf_t0() + 1000);
 
 	snprintf(pin, sizeof pin, TF_PIN_SUP);
 	assert_int_equal(case_approve(&f->k, cs, "demosup", pin), FLOW_NEXT);

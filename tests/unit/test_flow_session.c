@@ -53,23 +53,29 @@ static void sign_in(void **state)
 	for (int left = max - 1; left >= 1; left--) {
 		assert_false(check(f, "demo02", "000000", &who, msg, sizeof msg, &unknown));
 		assert_false(unknown);
-		char want[64];
-		snprintf(want, sizeof want, "Wrong PIN; %d more tries.", left);
+		char want[200];
+		snprintf(want, sizeof want, "Wrong PIN; %d more tries, then each wrong PIN makes "
+			 "this id wait (a minute at most).", left);
 		assert_string_equal(msg, want);
 	}
-	/* the last one locks the id, until a time said; the right PIN no longer opens it */
+	/* the last one makes the id wait, a second said in words; the right PIN
+	 * no longer opens it until then */
 	assert_false(check(f, "demo02", "000000", &who, msg, sizeof msg, &unknown));
-	assert_non_null(strstr(msg, "locked"));
+	assert_string_equal(msg, "Too many wrong PINs: this staff id is held; try again in 1 s.");
 	assert_false(check(f, "demo02", TF_PIN_CLERK2, &who, msg, sizeof msg, &unknown));
-	char until[32], want[300];
-	clock_format_local(tf_t0() + (int64_t)f->k.cfg->login_lock_minutes * 60000, until, sizeof until);
-	str_var v[] = { { "until", until }, { NULL, NULL } };
-	counter_render(&f->k, "login.locked", v, want, sizeof want);
-	assert_string_equal(msg, want);
+	assert_string_equal(msg, "Too many wrong PINs: this staff id is held; try again in 1 s.");
 	assert_int_equal(tf_int(f, "SELECT failures > 0 AND locked_until_ms > 0 FROM staff WHERE id = ?1", "demo02"),
 			 1);
-	/* after the lock time, it opens again */
-	clock_set_fixed(tf_t0() + (int64_t)f->k.cfg->login_lock_minutes * 60000 + 1);
+	/* after the wait, the next wrong PIN waits twice as long: the seconds
+	 * left are said, rounded up */
+	clock_set_fixed(tf_t0() + 1000);
+	assert_false(check(f, "demo02", "000000", &who, msg, sizeof msg, &unknown));
+	assert_string_equal(msg, "Too many wrong PINs: this staff id is held; try again in 2 s.");
+	clock_set_fixed(tf_t0() + 1001);
+	assert_false(check(f, "demo02", TF_PIN_CLERK2, &who, msg, sizeof msg, &unknown));
+	assert_string_equal(msg, "Too many wrong PINs: this staff id is held; try again in 2 s.");
+	/* when it is over, it opens again */
+	clock_set_fixed(tf_t0() + 3000);
 	assert_true(check(f, "demo02", TF_PIN_CLERK2, &who, msg, sizeof msg, &unknown));
 
 	/* an unknown id: said, and flagged */

@@ -164,6 +164,82 @@ static void text_rejects_bad_bytes(void **state)
 	assert_non_null(strstr(msg, "U+0009"));
 }
 
+/* Characters a reader cannot see or that reorder the text: each refused with
+ * its code point, its name in the clerk's language and its position. */
+static void text_rejects_hidden(void **state)
+{
+	fx *f = *state;
+	char norm[256], msg[512];
+	static const struct {
+		const char *ch, *code, *zh, *en;
+	} cases[] = {
+		{ "\u202A", "U+202A", "从左到右嵌入", "left-to-right embedding" },
+		{ "\u202B", "U+202B", "从右到左嵌入", "right-to-left embedding" },
+		{ "\u202C", "U+202C", "结束方向格式", "pop directional formatting" },
+		{ "\u202D", "U+202D", "从左到右覆盖", "left-to-right override" },
+		{ "\u202E", "U+202E", "从右到左覆盖", "right-to-left override" },
+		{ "\u2066", "U+2066", "从左到右隔离", "left-to-right isolate" },
+		{ "\u2067", "U+2067", "从右到左隔离", "right-to-left isolate" },
+		{ "\u2068", "U+2068", "首强字符隔离", "first strong isolate" },
+		{ "\u2069", "U+2069", "结束方向隔离", "pop directional isolate" },
+		{ "\u200E", "U+200E", "从左到右标记", "left-to-right mark" },
+		{ "\u200F", "U+200F", "从右到左标记", "right-to-left mark" },
+		{ "\u061C", "U+061C", "阿拉伯字母标记", "Arabic letter mark" },
+		{ "\u200B", "U+200B", "零宽空格", "zero width space" },
+		{ "\u200C", "U+200C", "零宽不连字", "zero width non-joiner" },
+		{ "\u200D", "U+200D", "零宽连字", "zero width joiner" },
+		{ "\u2060", "U+2060", "零宽词连接符", "word joiner" },
+		{ "\uFEFF", "U+FEFF", "零宽不换行空格，即字节顺序标记",
+		  "zero width no-break space, the byte order mark" },
+		{ "\u00AD", "U+00AD", "软连字符", "soft hyphen" },
+		{ "\u2028", "U+2028", "行分隔符", "line separator" },
+		{ "\u2029", "U+2029", "段落分隔符", "paragraph separator" },
+		{ "\u2062", "U+2062", "不可见的格式字符", "invisible format character" },
+		{ "\u0600", "U+0600", "不可见的格式字符", "invisible format character" },
+		{ "\uFFF9", "U+FFF9", "不可见的格式字符", "invisible format character" },
+		{ "\U0001D173", "U+1D173", "不可见的格式字符", "invisible format character" },
+		{ "\U000E0001", "U+E0001", "标签字符", "tag character" },
+		{ "\U000E0041", "U+E0041", "标签字符", "tag character" },
+		{ "\u3164", "U+3164", "显示为空白的字母", "letter that shows as nothing" },
+		{ "\u034F", "U+034F", "显示为空白的字母", "letter that shows as nothing" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char v[64], want[256];
+		snprintf(v, sizeof v, "四川某某%s有限公司", cases[i].ch);
+		assert_false(CHECK(f, "unit_name", v, LANG_ZH, false));
+		snprintf(want, sizeof want, "单位名称第5个字符是不可见的控制字符 %s（%s），请删除后"
+			 "重新输入。", cases[i].code, cases[i].zh);
+		assert_string_equal(msg, want);
+		assert_string_equal(norm, "");
+		assert_false(CHECK(f, "agent_name", v, LANG_EN, false));
+		snprintf(want, sizeof want, "Agent's name: character 5 is an invisible control "
+			 "character, %s (%s); delete it and type it again.", cases[i].code,
+			 cases[i].en);
+		assert_string_equal(msg, want);
+	}
+	/* the first one found is named, counting characters, not bytes */
+	assert_false(CHECK(f, "agent_name", "\u200B张\u202E三", LANG_ZH, false));
+	assert_non_null(strstr(msg, "第1个字符是不可见的控制字符 U+200B（零宽空格）"));
+	assert_false(CHECK(f, "agent_name", "张\U00020BB7\u2069", LANG_ZH, false));
+	assert_non_null(strstr(msg, "第3个字符是不可见的控制字符 U+2069（结束方向隔离）"));
+	/* C1 controls stay refused as controls */
+	assert_false(CHECK(f, "unit_name", "四川\xC2\x85公司", LANG_ZH, false));
+	assert_string_equal(msg, "单位名称第3位“U+0085”不是允许的字符，请核对后重新输入。");
+
+	/* what names really hold is accepted: the middle dot of a minority or
+	 * foreign name, full-width letters, digits and brackets, a rare character,
+	 * a variation selector after an ideograph */
+	static const char *const good[] = {
+		"买买提·艾力", "阿卜杜拉・买买提", "玛丽‧居里",
+		"ＡＢＣ（成都）科技有限公司", "四川１２３有限公司", "成都 Smith & Sons 有限公司",
+		"\U00020BB7氏", "葛\U000E0100", "张三－李四"
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_true(CHECK(f, "agent_name", good[i], LANG_ZH, true));
+		assert_string_equal(norm, good[i]);
+	}
+}
+
 static void norm_buffer_too_small(void **state)
 {
 	fx *f = *state;
@@ -311,6 +387,7 @@ int main(void)
 		cmocka_unit_test(required_and_empty),
 		cmocka_unit_test(text_counts_characters),
 		cmocka_unit_test(text_rejects_bad_bytes),
+		cmocka_unit_test(text_rejects_hidden),
 		cmocka_unit_test(norm_buffer_too_small),
 		cmocka_unit_test(custom_types),
 		cmocka_unit_test(load_errors),

@@ -361,7 +361,7 @@ static void test_older_file_sealed_once_as_found(void **state)
 	char path[400];
 	tu_path(path, sizeof path, f->dir, "old.db");
 	kerr err = { 0 };
-	kdb *db = db_open_version(path, "K02", 5, &err);
+	kdb *db = db_open_version(path, "K02", 6, &err);
 	assert_non_null(db);
 	assert_int_equal(db_staff_add(db, "system", "c9", "老员工", ROLE_CLERK, TL_PIN_CLERK, &err), 0);
 	const service *svc = catalog_service(f->cat, "zc.new");
@@ -370,8 +370,8 @@ static void test_older_file_sealed_once_as_found(void **state)
 	tu_case_step_to(db, svc, "c9", c.case_no, STEP_DECISION, TL_FEE);
 	audit_verify_result res;
 	assert_int_equal(verify(db, &res), 0);
-	assert_int_equal(res.bound_tables, 0); /* schema 5: nothing bound yet */
-	long long rows5 = res.rows;
+	assert_int_equal(res.bound_tables, 0); /* schema 6: nothing bound yet */
+	long long rows6 = res.rows;
 	db_close(db);
 	/* changed before the upgrade: sealed as found, as the row says */
 	sqlite3 *h = NULL;
@@ -382,7 +382,7 @@ static void test_older_file_sealed_once_as_found(void **state)
 	db = db_open(path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
 	assert_int_equal(verify(db, &res), 0);
-	assert_int_equal(res.rows, rows5 + 2); /* the seal and "to 6" */
+	assert_int_equal(res.rows, rows6 + 2); /* the seal and "to 7" */
 	assert_true(res.bound_rows > 10);
 	db_close(db);
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
@@ -390,12 +390,12 @@ static void test_older_file_sealed_once_as_found(void **state)
 	assert_int_equal(sqlite3_prepare_v2(h, "SELECT action, actor, detail FROM audit WHERE seq = ?1",
 					    -1, &st, NULL),
 			 SQLITE_OK);
-	sqlite3_bind_int64(st, 1, rows5 + 1);
+	sqlite3_bind_int64(st, 1, rows6 + 1);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal(sqlite3_column_text(st, 0), "ledger.seal");
 	assert_string_equal(sqlite3_column_text(st, 1), "system");
 	const char *d = (const char *)sqlite3_column_text(st, 2);
-	assert_non_null(strstr(d, "\"note\":\"sealed as found at the upgrade to schema 6\""));
+	assert_non_null(strstr(d, "\"note\":\"sealed as found at the upgrade to schema 7\""));
 	assert_non_null(strstr(d, "[\"cases\",[1],null,\""));
 	assert_non_null(strstr(d, "[\"staff\",[\"c9\"],null,\""));
 	sqlite3_finalize(st);
@@ -414,12 +414,12 @@ static void test_bound_file_not_sealed_again(void **state)
 	fx *f = *state;
 	db_close(f->db);
 	f->db = NULL;
-	/* taken back to schema 5 to have its rows sealed again as they are now */
-	raw(f, "UPDATE payments SET amount_fen = 1; PRAGMA user_version = 5");
+	/* taken back to schema 6 to have its rows sealed again as they are now */
+	raw(f, "UPDATE payments SET amount_fen = 1; PRAGMA user_version = 6");
 	kerr err = { 0 };
 	assert_null(db_open(f->path, NULL, DB_OPEN_EXISTING, &err));
 	assert_non_null(strstr(err.msg, "already binds this file's rows"));
-	assert_int_equal(scalar(f, "PRAGMA user_version"), 5); /* nothing written */
+	assert_int_equal(scalar(f, "PRAGMA user_version"), 6); /* nothing written */
 }
 
 static void test_later_migration_binds_what_it_changes(void **state)

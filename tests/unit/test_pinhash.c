@@ -204,10 +204,12 @@ static void acceptable_rules(void **state)
 		{ "", "pin.too_short" },
 		{ "12345", "pin.too_short" },
 		{ "102938", NULL },
-		{ "123456", NULL },
-		{ "123456789", NULL },
-		{ "1234567", NULL },
-		{ "123456789012", NULL },
+		/* runs of the whole PIN are refused now (were accepted before) */
+		{ "123456", "pin.sequence" },
+		{ "123456789", "pin.sequence" },
+		{ "1234567", "pin.sequence" },
+		{ "123456789012", "pin.sequence" },
+		{ "1234567891", NULL }, /* 9 then 1: not a run */
 		{ "1234567890123", "pin.too_long" },
 		{ "12345a", "pin.not_digits" },
 		{ "abcdefgh", "pin.not_digits" },
@@ -241,6 +243,67 @@ static void acceptable_rules(void **state)
 	assert_false(pinhash_acceptable("1", NULL));
 }
 
+static void expect_reason(const char *pin, const char *want)
+{
+	const char *why = "unset";
+	bool okay = pinhash_acceptable(pin, &why);
+	if (!want && !okay)
+		fail_msg("'%s' refused: %s", pin, why);
+	if (want && okay)
+		fail_msg("'%s' accepted, expected %s", pin, want);
+	if (want)
+		assert_string_equal(why, want);
+	else
+		assert_null(why);
+}
+
+/* The weakest PINs: whole-PIN runs up or down (9 wraps to 0) and a shorter
+ * group repeated. Near misses stay acceptable, and so do the PINs of the demo
+ * staff (kiosk-config/demo/staff.ini) and of the tests. */
+static void weak_pins(void **state)
+{
+	(void)state;
+	const char *runs[] = { "123456", "234567", "345678", "456789", "567890", "678901",
+			       "789012", "890123", "901234", "012345", "654321", "543210",
+			       "987654", "210987", "098765", "1234567", "7654321", "0123456789",
+			       "9876543210", "123456789012", "210987654321" };
+	for (size_t i = 0; i < sizeof runs / sizeof *runs; i++)
+		expect_reason(runs[i], "pin.sequence");
+	const char *repeats[] = { "121212", "123123", "909090", "010101", "987987", "12341234",
+				  "1212121212", "123123123", "123456123456", "98769876",
+				  "120120120120", "1234512345" };
+	for (size_t i = 0; i < sizeof repeats / sizeof *repeats; i++)
+		expect_reason(repeats[i], "pin.repeated");
+	/* all one digit and the keys' initial PIN keep their own reason */
+	expect_reason("111111", "pin.too_simple");
+	expect_reason("12345678", "pin.too_simple");
+	const char *fine[] = { "246810", "135790", "975310", "864209", "753186", "735190",
+			       "246813", "102938", "24681357", "123457", "123465", "112233",
+			       "121213", "123124", "1212121", "12312", "1231231", "654320",
+			       "901235", "13579135", "2468013579" };
+	for (size_t i = 0; i < sizeof fine / sizeof *fine; i++)
+		expect_reason(fine[i], i == 15 ? "pin.too_short" : NULL);
+
+	/* over every 6-digit PIN: 10 all one digit, 10 runs up, 10 down, 90 of
+	 * the form ababab and 990 of abcabc are refused (docs/config.md) */
+	int refused = 0, seq = 0, rep = 0, simple = 0;
+	char pin[7];
+	for (int v = 0; v < 1000000; v++) {
+		snprintf(pin, sizeof pin, "%06d", v);
+		const char *why = NULL;
+		if (pinhash_acceptable(pin, &why))
+			continue;
+		refused++;
+		seq += strcmp(why, "pin.sequence") == 0;
+		rep += strcmp(why, "pin.repeated") == 0;
+		simple += strcmp(why, "pin.too_simple") == 0;
+	}
+	assert_int_equal(simple, 10);
+	assert_int_equal(seq, 20);
+	assert_int_equal(rep, 1080);
+	assert_int_equal(refused, 1110);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +313,7 @@ int main(void)
 		cmocka_unit_test(malformed_rejected),
 		cmocka_unit_test(stored_string_tampering),
 		cmocka_unit_test(acceptable_rules),
+		cmocka_unit_test(weak_pins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* Repositories on a real file, with the shipped catalog: staff (PIN only as a
- * hash, never in the audit log; failures, lock, unlock after time, unknown
- * ids), cases (numbering per kiosk and Shanghai day, steps in order, out of
+ * hash, never in the audit log; wrong PINs and the growing waits, a storm
+ * capped at a minute, unknown ids), cases (numbering per kiosk and Shanghai day, steps in order, out of
  * order / repeated / after the end refused with nothing written, the step and
  * its audit row rolled back together, material and decision rules, refusal,
  * 容缺, approval, cancel, the open list), every catalog service walked to its
@@ -224,24 +224,42 @@ static void test_staff_add_get(void **state)
 	long_id[33] = '\0';
 	for (int i = 0; i < 33; i++)
 		strcat(long_name, "名");
-	assert_int_equal(db_staff_add(f->db, "system", "a b", "N", ROLE_CLERK, "123456", &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "a b", "N", ROLE_CLERK, PIN_CLERK, &err), -1);
 	assert_non_null(strstr(err.msg, "not a valid staff id"));
-	assert_int_equal(db_staff_add(f->db, "system", "", "N", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", long_id, "N", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", "", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", long_name, ROLE_CLERK, "123456", &err),
+	assert_int_equal(db_staff_add(f->db, "system", "", "N", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", long_id, "N", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "x1", long_name, ROLE_CLERK, PIN_CLERK, &err),
 			 -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", "a\tb", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", "\xff\xfe", ROLE_CLERK, "123456", &err),
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "a\tb", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "\xff\xfe", ROLE_CLERK, PIN_CLERK, &err),
 			 -1);
-	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_COUNT, "123456", &err), -1);
+	/* a name that shows as another is refused, the character named */
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "王\u202E五", ROLE_CLERK, PIN_CLERK, &err),
+			 -1);
+	assert_string_equal(err.where, "staff name");
+	assert_non_null(strstr(err.msg, "U+202E RIGHT-TO-LEFT OVERRIDE at character 2"));
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "王五\u200B", ROLE_CLERK, PIN_CLERK, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "U+200B ZERO WIDTH SPACE at character 3"));
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "王\xC2\x85五", ROLE_CLERK, PIN_CLERK, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "U+0085 a control character"));
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_COUNT, PIN_CLERK, &err), -1);
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "123", &err), -1);
 	assert_non_null(strstr(err.msg, "PIN"));
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "12ab56", &err), -1);
 	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, NULL, &err), -1);
-	assert_int_equal(db_staff_add(f->db, "", "x1", "N", ROLE_CLERK, "123456", &err), -1);
-	assert_int_equal(db_staff_add(f->db, "system", "clerk1", "N", ROLE_CLERK, "123456", &err), -1);
+	assert_int_equal(db_staff_add(f->db, "", "x1", "N", ROLE_CLERK, PIN_CLERK, &err), -1);
+	assert_int_equal(db_staff_add(f->db, "system", "clerk1", "N", ROLE_CLERK, PIN_CLERK, &err), -1);
 	assert_non_null(strstr(err.msg, "already exists"));
+	/* the PINs a guesser tries first */
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "123456", &err), -1);
+	assert_non_null(strstr(err.msg, "pin.sequence"));
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "654321", &err), -1);
+	assert_non_null(strstr(err.msg, "pin.sequence"));
+	assert_int_equal(db_staff_add(f->db, "system", "x1", "N", ROLE_CLERK, "121212", &err), -1);
+	assert_non_null(strstr(err.msg, "pin.repeated"));
 	assert_unchanged(f, before);
 
 	/* 32 characters of Chinese is a valid name */
@@ -275,12 +293,14 @@ static void test_staff_add_get(void **state)
 static login_result login(fx *f, const char *id, const char *pin, staff_rec *s, int *left)
 {
 	kerr err = { 0 };
-	login_result r = db_staff_login(f->db, id, pin, 3, 15, s, left, &err);
+	login_result r = db_staff_login(f->db, id, pin, 3, 60, s, left, &err);
 	if (r == LOGIN_ERROR)
 		fail_msg("login error: %s", err.msg);
 	return r;
 }
 
+/* Wrong PINs make the id wait instead of locking it for long: from the third
+ * in a row (max_failures 3) 1 s, 2 s, 4 s ... capped at 60 s (max_wait_s). */
 static void test_login_lock_unlock(void **state)
 {
 	fx *f = *state;
@@ -294,6 +314,7 @@ static void test_login_lock_unlock(void **state)
 	assert_int_equal(login(f, "clerk1", "000000", &s, &left), LOGIN_BAD_PIN);
 	assert_int_equal(left, 2);
 	assert_int_equal(s.failures, 1);
+	assert_int_equal(s.locked_until_ms, 0);
 	assert_int_equal(login(f, "clerk1", "000001", &s, &left), LOGIN_BAD_PIN);
 	assert_int_equal(left, 1);
 	assert_int_equal(login(f, "clerk1", PIN_CLERK, &s, &left), LOGIN_OK);
@@ -301,71 +322,107 @@ static void test_login_lock_unlock(void **state)
 	assert_int_equal(login(f, "clerk1", "000002", &s, &left), LOGIN_BAD_PIN);
 	assert_int_equal(left, 2);
 
-	/* three in a row lock for 15 minutes */
+	/* the third in a row makes the id wait 1 s */
 	clock_set_fixed(T0 + 1000);
 	assert_int_equal(login(f, "clerk1", "000003", &s, &left), LOGIN_BAD_PIN);
 	assert_int_equal(left, 1);
-	assert_int_equal(login(f, "clerk1", "000004", &s, &left), LOGIN_LOCKED);
+	assert_int_equal(login(f, "clerk1", "000004", &s, &left), LOGIN_BAD_PIN);
 	assert_int_equal(left, 0);
-	assert_int_equal(s.locked_until_ms, T0 + 1000 + 15 * MIN_MS);
+	assert_int_equal(s.failures, 3);
+	assert_int_equal(s.locked_until_ms, T0 + 2000);
 	staff_rec g;
 	kerr err = { 0 };
 	assert_int_equal(db_staff_get(f->db, "clerk1", &g, &err), 0);
 	assert_int_equal(g.failures, 3);
-	assert_int_equal(g.locked_until_ms, T0 + 1000 + 15 * MIN_MS);
+	assert_int_equal(g.locked_until_ms, T0 + 2000);
 
-	/* locked: even the right PIN is refused, and nothing is counted */
-	clock_set_fixed(T0 + 1000 + 15 * MIN_MS - 1);
+	/* waiting: even the right PIN is refused, and nothing is counted */
+	clock_set_fixed(T0 + 1999);
 	assert_int_equal(login(f, "clerk1", PIN_CLERK, &s, &left), LOGIN_LOCKED);
-	assert_int_equal(s.locked_until_ms, T0 + 1000 + 15 * MIN_MS);
+	assert_int_equal(s.locked_until_ms, T0 + 2000);
 	assert_int_equal(db_staff_get(f->db, "clerk1", &g, &err), 0);
 	assert_int_equal(g.failures, 3);
+	assert_int_equal(g.locked_until_ms, T0 + 2000);
 
-	/* at the end of the lock: a wrong PIN counts from one again */
-	clock_set_fixed(T0 + 1000 + 15 * MIN_MS);
+	/* at the end of the wait the count goes on: the next wrong PIN waits
+	 * 2 s, the one after 4 s; then the right PIN */
+	clock_set_fixed(T0 + 2000);
 	assert_int_equal(login(f, "clerk1", "000005", &s, &left), LOGIN_BAD_PIN);
-	assert_int_equal(left, 2);
-	assert_int_equal(s.locked_until_ms, 0);
+	assert_int_equal(left, 0);
+	assert_int_equal(s.failures, 4);
+	assert_int_equal(s.locked_until_ms, T0 + 4000);
+	clock_set_fixed(T0 + 4000);
+	assert_int_equal(login(f, "clerk1", "000006", &s, &left), LOGIN_BAD_PIN);
+	assert_int_equal(s.locked_until_ms, T0 + 8000);
+	clock_set_fixed(T0 + 8000);
 	assert_int_equal(login(f, "clerk1", PIN_CLERK, &s, &left), LOGIN_OK);
 	assert_int_equal(db_staff_get(f->db, "clerk1", &g, &err), 0);
 	assert_int_equal(g.failures, 0);
 	assert_int_equal(g.locked_until_ms, 0);
 
-	/* lock again, then the right PIN after the lock */
-	for (int i = 0; i < 3; i++)
-		login(f, "clerk1", "999999", &s, &left);
-	assert_int_equal(s.locked_until_ms, T0 + 1000 + 30 * MIN_MS);
-	clock_set_fixed(T0 + 1000 + 30 * MIN_MS);
+	/* a storm: a wrong PIN the moment each wait ends, and more in between.
+	 * The waits double to 60 s and never pass it; a try inside a wait is
+	 * refused unchecked and does not make it longer; the right PIN passes
+	 * at the end of the last wait. */
+	int64_t t = T0 + 10 * MIN_MS;
+	int64_t longest = 0;
+	for (int i = 1; i <= 40; i++) {
+		clock_set_fixed(t);
+		assert_int_equal(login(f, "clerk1", "999999", &s, &left), LOGIN_BAD_PIN);
+		assert_int_equal(s.failures, i);
+		int64_t wait = s.locked_until_ms ? s.locked_until_ms - t : 0;
+		int64_t want = i < 3 ? 0 : i - 3 < 6 ? 1000LL << (i - 3) : 60000;
+		assert_int_equal(wait, want);
+		if (wait) {
+			clock_set_fixed(t + wait - 1);
+			assert_int_equal(login(f, "clerk1", "999998", &s, &left), LOGIN_LOCKED);
+			assert_int_equal(s.locked_until_ms, t + wait);
+		}
+		longest = wait > longest ? wait : longest;
+		t += wait;
+	}
+	assert_int_equal(longest, 60000);
+	clock_set_fixed(t);
 	assert_int_equal(login(f, "clerk1", PIN_CLERK, &s, &left), LOGIN_OK);
 
-	/* one member's lock is not another's */
+	/* one member's wait is not another's */
 	assert_int_equal(login(f, "clerk2", PIN_CLERK, &s, &left), LOGIN_OK);
 
 	/* unknown ids */
 	assert_int_equal(login(f, "ghost", PIN_CLERK, &s, &left), LOGIN_UNKNOWN);
 	assert_int_equal(login(f, "135790", PIN_CLERK, &s, &left), LOGIN_UNKNOWN);
 	assert_int_equal(login(f, "", "", &s, &left), LOGIN_UNKNOWN);
-	assert_int_equal(db_staff_login(f->db, "clerk1", PIN_CLERK, 0, 15, &s, &left, &err),
+	assert_int_equal(db_staff_login(f->db, "clerk1", PIN_CLERK, 0, 60, &s, &left, &err),
+			 LOGIN_ERROR);
+	assert_int_equal(db_staff_login(f->db, "clerk1", PIN_CLERK, 3, 0, &s, &left, &err),
 			 LOGIN_ERROR);
 
 	assert_int_equal(db_staff_logout(f->db, "clerk1", &err), 0);
 	assert_int_equal(db_staff_logout(f->db, "ghost", &err), -1);
 
-	/* the audit trail of clerk1, in order */
+	/* the audit trail of clerk1, in order, up to the storm; then the storm's
+	 * 40 wrong PINs, 38 waits and 38 tries refused in them */
 	char buf[2048];
 	q_text(f, buf, sizeof buf,
 	       "SELECT group_concat(action, ' ') FROM (SELECT action FROM audit"
-	       " WHERE actor = 'clerk1' AND action <> 'ledger.bind' ORDER BY seq)");
+	       " WHERE actor = 'clerk1' AND action <> 'ledger.bind' ORDER BY seq LIMIT 14)");
 	assert_string_equal(buf, "staff.login staff.login_failed staff.login_failed staff.login "
 				 "staff.login_failed staff.login_failed staff.login_failed "
-				 "staff.locked staff.login_failed staff.login_failed staff.login "
-				 "staff.login_failed staff.login_failed staff.login_failed "
-				 "staff.locked staff.login staff.logout");
+				 "staff.locked staff.login_failed staff.login_failed staff.locked "
+				 "staff.login_failed staff.locked staff.login");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit WHERE actor = 'clerk1' AND"
+				  " action = 'staff.locked'"),
+			 3 + 38);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit WHERE actor = 'clerk1' AND"
+				  " detail LIKE '{\"reason\":\"wrong PIN\"%%'"),
+			 7 + 40);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit WHERE actor = 'clerk1' AND"
+				  " detail LIKE '{\"reason\":\"locked\"%%'"),
+			 1 + 38);
 	q_text(f, buf, sizeof buf,
 	       "SELECT detail FROM audit WHERE action = 'staff.locked' ORDER BY seq LIMIT 1");
 	char want[128];
-	snprintf(want, sizeof want, "{\"failures\":3,\"locked_until_ms\":%lld}",
-		 T0 + 1000 + 15 * MIN_MS);
+	snprintf(want, sizeof want, "{\"failures\":3,\"locked_until_ms\":%lld}", T0 + 2000);
 	assert_string_equal(buf, want);
 	q_text(f, buf, sizeof buf,
 	       "SELECT group_concat(detail, ' ') FROM (SELECT detail FROM audit"
@@ -781,6 +838,25 @@ static void test_details_checks(void **state)
 	d = party(100);
 	party_set(&d.party, PF_AGENT_MOBILE, "138 0013");
 	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), -1);
+	/* bidi controls and zero-width characters never reach the store, whatever
+	 * path the details come by (the form refuses them first) */
+	static const struct {
+		party_field f;
+		const char *v, *said;
+	} hidden[] = {
+		{ PF_UNIT_NAME, "四川某某\u202E有限公司", "U+202E RIGHT-TO-LEFT OVERRIDE at character 5" },
+		{ PF_UNIT_NAME, "\uFEFF四川某某有限公司", "U+FEFF ZERO WIDTH NO-BREAK SPACE" },
+		{ PF_AGENT_NAME, "张\u200D三", "U+200D ZERO WIDTH JOINER at character 2" },
+		{ PF_AGENT_NAME, "张三\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE at character 3" },
+		{ PF_AGENT_NAME, "张\U000E0041三", "U+E0041 a tag character at character 2" },
+	};
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
+		d = party(100);
+		party_set(&d.party, hidden[i].f, hidden[i].v);
+		assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_DETAILS, &sd, &err), -1);
+		assert_string_equal(err.where, party_field_name(hidden[i].f));
+		assert_non_null(strstr(err.msg, hidden[i].said));
+	}
 	assert_unchanged(f, before);
 	/* quotes and backslashes are escaped in the canonical text */
 	d = party(100);

@@ -724,6 +724,9 @@ static void malformed_keys_and_values(void **state)
 	expect_fail_at(l, "unknown section");
 	l = write_edited("key = SC-DEMO-0002", "key = SC-DEMO-0002\nkey_pin_locked = maybe");
 	expect_fail_at(l + 1, "yes or no");
+	/* a name the trainee could not type as shown: the character named */
+	l = write_edited("agent_name = 王建国", "agent_name = 王\u202E建国");
+	expect_fail_at(l, "agent_name holds U+202E RIGHT-TO-LEFT OVERRIDE at character 2");
 }
 
 static void malformed_materials(void **state)

@@ -6,6 +6,7 @@
  * giving each screen its private state and taking it back (after htop's
  * reactions: flows act, screens draw, the loop navigates). */
 #include <curses.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,8 @@ static void release(app *a, screen_id s)
 		return;
 	if (o->leave)
 		o->leave(a);
+	if (a->priv[s]) /* a screen's state may hold a PIN being typed */
+		explicit_bzero(a->priv[s], screens[s]->private_size);
 	free(a->priv[s]);
 	a->priv[s] = NULL;
 }
@@ -305,12 +308,17 @@ int app_run(app *a)
 			break;
 		case IN_TIMEOUT:
 			check_idle(a);
+			seal_flow_tick(&a->k, &a->seal); /* an ended epoch sealed */
 			if (screens[a->screen]->act)
 				screens[a->screen]->act(a, ACT_NONE); /* a tick: polling */
 			break;
 		case IN_DUMP: {
 			const char *p = input_dump_path(a->in);
-			FILE *f = p ? fopen(p, "a") : stdout;
+			/* a screen shows names and ID numbers: a dump file is private */
+			int fd = p ? open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+			FILE *f = p ? (fd >= 0 ? fdopen(fd, "a") : NULL) : stdout;
+			if (p && fd >= 0 && !f)
+				close(fd);
 			if (f) {
 				dump_screen(f);
 				if (p)

@@ -183,6 +183,7 @@ struct app {
 	void (*on_yes)(app *a);
 
 	char flash[512];          /* one-line message in the status line */
+	seal_flow seal;           /* forward-secure sealing, at the tick */
 
 	/* The case the screen being entered is about (the timeline, the
 	 * refund): set by the screen that goes there. */

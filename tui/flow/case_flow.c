@@ -9,6 +9,7 @@
 #include "core/base/utf8.h"
 #include "db/repo/anchor_repo.h"
 #include "tui/flow/poll_job.h"
+#include "tui/flow/session.h"
 
 static bool charges_holder(const service *s)
 {
@@ -471,24 +472,29 @@ flow_outcome case_approve(counter *k, case_flow *cs, const char *id, char *pin)
 {
 	if (strcmp(id, k->user.id) == 0 || strcmp(id, cs->rec.clerk_id) == 0) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.self"));
-		memset(pin, 0, strlen(pin));
+		explicit_bzero(pin, strlen(pin));
 		return FLOW_FAILED;
 	}
 	staff_rec who;
 	int left = 0;
 	kerr err = { 0 };
-	login_result r = db_staff_login(k->db, id, pin, k->cfg->login_max_failures,
-					k->cfg->login_lock_minutes, &who, &left, &err);
-	memset(pin, 0, strlen(pin));
+	/* the role first: a clerk's id with a wrong PIN makes that clerk wait for nothing */
+	login_result r = db_staff_login_as(k->db, id, pin, ROLE_SUPERVISOR, k->cfg->login_max_failures,
+					   k->cfg->login_max_wait_s, &who, &left, &err);
+	explicit_bzero(pin, strlen(pin));
+	if (r == LOGIN_WRONG_ROLE) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.not_supervisor"));
+		return FLOW_FAILED;
+	}
+	if (r == LOGIN_LOCKED || (r == LOGIN_BAD_PIN && who.locked_until_ms)) {
+		session_wait_text(k, &who, cs->step_msg, sizeof cs->step_msg);
+		return FLOW_FAILED;
+	}
 	if (r != LOGIN_OK) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.failed"));
 		return FLOW_FAILED;
 	}
 	db_staff_logout(k->db, who.id, &err);
-	if (who.role != ROLE_SUPERVISOR) {
-		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.not_supervisor"));
-		return FLOW_FAILED;
-	}
 	char detail[96];
 	snprintf(detail, sizeof detail, "approved by %s", who.id);
 	return case_flow_commit(k, cs, STEP_APPROVAL, detail) ? FLOW_NEXT : FLOW_FAILED;

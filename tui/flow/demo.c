@@ -36,8 +36,15 @@ static int add_staff(counter *k, const char *dir, kerr *err)
 		int got = db_staff_get(k->db, s->arg, &existing, err);
 		if (got < 0)
 			rc = -1;
-		else if (got == 1)
-			rc = db_staff_add(k->db, "demo", s->arg, name->value, (staff_role)r, pin->value, err);
+		else if (got == 1 &&
+			 db_staff_add(k->db, "demo", s->arg, name->value, (staff_role)r, pin->value, err)) {
+			/* the store's reason (a name with a hidden character, a weak PIN)
+			 * at the file and line to fix */
+			char why[sizeof err->where + sizeof err->msg + 2] = "";
+			if (err)
+				kerr_text(err, why, sizeof why);
+			rc = kerr_setf(err, d->path, s->line, "[staff %s]: %s", s->arg, why);
+		}
 	}
 	kini_free(d);
 	return rc;

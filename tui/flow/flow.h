@@ -18,6 +18,7 @@
  * | train_flow.[ch] | the trainer's session: scenarios, a play's start, scoring, stop | yes |
  * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
  * | session.[ch]    | sign-in, idle lock, unlock and takeover, sign-out        | yes    |
+ * | seal_flow.[ch]  | forward-secure sealing at the tick and the day close     | yes    |
  * | demo.[ch]       | trainer mode's staff, demo key and demo gateway          | yes    |
  *
  * Layering: flow → core, forms, db; nothing here includes tui/app,
@@ -30,6 +31,7 @@
 #include "tui/flow/demo.h"
 #include "tui/flow/pay_flow.h"
 #include "tui/flow/refund_flow.h"
+#include "tui/flow/seal_flow.h"
 #include "tui/flow/session.h"
 #include "tui/flow/slip_flow.h"
 #include "tui/flow/token_flow.h"

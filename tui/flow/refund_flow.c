@@ -5,6 +5,7 @@
 
 #include "core/case/fees.h"
 #include "db/repo/payment_repo.h"
+#include "tui/flow/session.h"
 
 flow_outcome refund_flow_check(counter *k, const char *case_no, refund_rec *had, bool *pending)
 {
@@ -40,11 +41,17 @@ flow_outcome refund_flow_approve(counter *k, const char *case_no, const char *re
 	kerr err = { 0 };
 	staff_rec who;
 	*ask_again = false;
-	login_result lr = db_staff_login(k->db, id, pin, k->cfg->login_max_failures,
-					 k->cfg->login_lock_minutes, &who, NULL, &err);
-	memset(pin, 0, strlen(pin));
+	/* the role first: a clerk's id with a wrong PIN makes that clerk wait for nothing */
+	login_result lr = db_staff_login_as(k->db, id, pin, ROLE_SUPERVISOR, k->cfg->login_max_failures,
+					    k->cfg->login_max_wait_s, &who, NULL, &err);
+	explicit_bzero(pin, strlen(pin));
 	if (lr != LOGIN_OK) {
-		snprintf(msg, n, "%s", counter_str(k, "approval.failed"));
+		if (lr == LOGIN_WRONG_ROLE)
+			snprintf(msg, n, "%s", counter_str(k, "approval.not_supervisor"));
+		else if (lr == LOGIN_LOCKED || (lr == LOGIN_BAD_PIN && who.locked_until_ms))
+			session_wait_text(k, &who, msg, n);
+		else
+			snprintf(msg, n, "%s", counter_str(k, "approval.failed"));
 		*ask_again = true;
 		return FLOW_FAILED;
 	}

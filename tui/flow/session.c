@@ -19,22 +19,26 @@ bool session_check(counter *k, const char *id, char *pin, staff_rec *who, char *
 	kerr err = { 0 };
 	*unknown = false;
 	login_result r = db_staff_login(k->db, id, pin, k->cfg->login_max_failures,
-					k->cfg->login_lock_minutes, who, &left, &err);
-	memset(pin, 0, strlen(pin));
-	char num[16], when[32];
+					k->cfg->login_max_wait_s, who, &left, &err);
+	explicit_bzero(pin, strlen(pin));
+	char num[16];
 	switch (r) {
 	case LOGIN_OK:
 		msg[0] = '\0';
 		return true;
 	case LOGIN_BAD_PIN:
+		if (left == 0) { /* this wrong PIN began a wait */
+			session_wait_text(k, who, msg, n);
+			break;
+		}
 		snprintf(num, sizeof num, "%d", left);
 		say(k, "login.bad_pin", "left", num, msg, n);
 		break;
 	case LOGIN_LOCKED:
-		clock_format_local(who->locked_until_ms, when, sizeof when);
-		say(k, "login.locked", "until", when, msg, n);
+		session_wait_text(k, who, msg, n);
 		break;
 	case LOGIN_UNKNOWN:
+	case LOGIN_WRONG_ROLE: /* not asked for here: any role signs in */
 		say(k, "login.unknown", "id", id, msg, n);
 		*unknown = true;
 		break;
@@ -43,6 +47,15 @@ bool session_check(counter *k, const char *id, char *pin, staff_rec *who, char *
 		break;
 	}
 	return false;
+}
+
+void session_wait_text(const counter *k, const staff_rec *who, char *msg, size_t n)
+{
+	int64_t left_ms = who->locked_until_ms - clock_now_ms();
+	char secs[24];
+	/* whole seconds, rounded up: "wait 0 seconds" would be refused once more */
+	snprintf(secs, sizeof secs, "%lld", left_ms > 0 ? (long long)((left_ms + 999) / 1000) : 1LL);
+	say(k, "login.locked", "seconds", secs, msg, n);
 }
 
 void session_lock(counter *k, const char *case_no)

@@ -1,5 +1,6 @@
 /* session: who is at the window. Signing in (staff id and PIN, the store
- * counts failures and locks the id), the idle lock and its unlock by the same
+ * counts wrong PINs and makes the id wait, a little longer each time up to
+ * max_wait_seconds), the idle lock and its unlock by the same
  * clerk or a supervisor's takeover, signing out; each audited. */
 #ifndef TUI_FLOW_SESSION_H
 #define TUI_FLOW_SESSION_H
@@ -13,6 +14,9 @@
  * with the reason in msg and *unknown when no such id. */
 bool session_check(counter *k, const char *id, char *pin, staff_rec *who, char *msg, size_t n,
 		   bool *unknown);
+/* The message for an id that must wait (login.locked: the seconds left of
+ * who->locked_until_ms, rounded up), for the sign-in and the approvals. */
+void session_wait_text(const counter *k, const staff_rec *who, char *msg, size_t n);
 /* The window locks (idle or F9), audited with the case in progress ("" none). */
 void session_lock(counter *k, const char *case_no);
 /* *who, just checked, unlocks: the same clerk, or a supervisor who takes

@@ -488,6 +488,10 @@ static void close_day(app *a)
 		say_err(d, &err);
 		return;
 	}
+	/* the day's rows sealed at once (when sealing is set up); a failure is
+	 * said at the end, the close stands */
+	kerr seal_err = { 0 };
+	int sealed = seal_flow_day_close(&a->k, &seal_err);
 	load(a, d);
 	char dir[1100], csv[4200], anc_path[4200];
 	snprintf(dir, sizeof dir, "%s/closes", a->k.data_dir);
@@ -506,6 +510,8 @@ static void close_day(app *a)
 	free(text);
 	str_var v[] = { { "csv", csv }, { "anchor", anc_path }, { NULL, NULL } };
 	char buf[1024];
+	if (!err.msg[0] && sealed != 0)
+		err = seal_err;
 	say(d, err.msg[0] != '\0', err.msg[0] ? kerr_text(&err, buf, sizeof buf)
 					      : app_render(a, "day.closed_now", v, buf, sizeof buf));
 }

@@ -1,0 +1,218 @@
+/* kioskctl staff: adding and changing the members of staff, a supervisor's
+ * acts. Each takes --by SUPERVISOR_ID and that supervisor's PIN (ctl_supervisor:
+ * the role before the PIN); a new PIN follows it, from the terminal (asked
+ * twice) or as the next line of stdin. The one exception is the first
+ * supervisor of an empty database (no staff row at all, disabled ones
+ * included): nobody could vouch for it, so it is added without --by, audited
+ * as staff.add_first, and only while the table is still empty. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/audit/pinhash.h"
+#include "core/base/clock.h"
+#include "core/case/staff.h"
+#include "ctl/ctl.h"
+#include "db/repo/staff_repo.h"
+
+#define STAFF_USAGE                                                                         \
+	"usage: kioskctl staff add --id ID --name NAME --role clerk|supervisor|trainer --by ID\n" \
+	"       kioskctl staff add --id ID --name NAME --role supervisor  (the first, on an empty database)\n" \
+	"       kioskctl staff list --by ID\n"                                                \
+	"       kioskctl staff unlock|reset-pin|disable STAFF_ID --by ID\n"                    \
+	"       kioskctl staff role STAFF_ID clerk|supervisor|trainer --by ID\n"              \
+	"(--by: a supervisor; its PIN, then any new PIN, from the terminal or stdin lines)"
+
+/* A new PIN for `whom`: on a terminal asked twice, else the next line of
+ * stdin; checked by pinhash_acceptable(). EXIT_OK, else the reason printed and
+ * EXIT_USAGE (nothing is written). */
+static int read_new_pin(const char *whom, char *pin, size_t n)
+{
+	char prompt[80];
+	snprintf(prompt, sizeof prompt, "New PIN for %.40s: ", whom);
+	if (ctl_read_pin(prompt, pin, n) != 0) {
+		fprintf(stderr, "kioskctl: no new PIN given on the terminal or stdin (after the "
+			"supervisor's, when --by is given); nothing was written\n");
+		return EXIT_USAGE;
+	}
+	if (isatty(STDIN_FILENO)) {
+		char again[64];
+		bool same = ctl_read_pin("Again: ", again, sizeof again) == 0 && strcmp(pin, again) == 0;
+		explicit_bzero(again, sizeof again);
+		if (!same) {
+			explicit_bzero(pin, n);
+			fprintf(stderr, "kioskctl: the two PINs differ; nothing was written\n");
+			return EXIT_USAGE;
+		}
+	}
+	const char *why = NULL;
+	if (!pinhash_acceptable(pin, &why)) {
+		explicit_bzero(pin, n);
+		fprintf(stderr, "kioskctl: PIN not accepted (%s): use 6 to 12 digits, not all one "
+			"digit, not a run up or down (123456, 654321), not a short group repeated "
+			"(121212, 123123), not 12345678; nothing was written\n",
+			why ? why : "?");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* A repository's answer: 0 ok, 1 refused (a finding), -1 an error. */
+static int repo_exit(int rc, const kerr *err)
+{
+	if (rc == 0)
+		return EXIT_OK;
+	if (rc > 0) {
+		char buf[1024];
+		fprintf(stderr, "kioskctl: %s; nothing was changed\n", kerr_text(err, buf, sizeof buf));
+		return EXIT_FINDING;
+	}
+	return fail_env(err);
+}
+
+static int staff_add(const args *a)
+{
+	if (check_opts(a, "config db id name role by"))
+		return EXIT_USAGE;
+	const char *id = opt(a, "id"), *name = opt(a, "name"), *role = opt(a, "role");
+	const char *by = opt(a, "by");
+	if (!id || !name || !role)
+		return usage_error("%s", "staff add needs --id, --name and --role");
+	int r = staff_role_from_name(role);
+	if (r < 0)
+		return usage_error("--role '%s': use clerk, supervisor or trainer", role);
+	kerr err = { 0 };
+	kdb *db = open_db(a, DB_OPEN_CREATE, &err);
+	if (!db)
+		return fail_env(&err);
+	int rc;
+	char pin[64] = "";
+	if (!by) {
+		/* Without --by only onto an empty table (checked again, under the
+		 * write lock, by db_staff_add_first). */
+		staff_rec *list = NULL;
+		size_t n = 0;
+		rc = db_staff_list(db, &list, &n, &err) ? fail_env(&err) : EXIT_OK;
+		free(list);
+		if (rc == EXIT_OK && n > 0)
+			rc = usage_error("staff add needs --by SUPERVISOR_ID: a supervisor adds staff "
+					 "(only the first supervisor of an empty database is added "
+					 "without one)");
+		else if (rc == EXIT_OK && r != ROLE_SUPERVISOR)
+			rc = usage_error("the database has no staff yet: the first member must be a "
+					 "supervisor (--role supervisor), who then adds the others "
+					 "with --by");
+		if (rc == EXIT_OK && (rc = read_new_pin(id, pin, sizeof pin)) == EXIT_OK) {
+			int added = db_staff_add_first(db, id, name, pin, &err);
+			/* another kioskctl added one first: --by from now on */
+			rc = added > 0 ? fail_env(&err) : repo_exit(added, &err);
+		}
+	} else if ((rc = ctl_supervisor(a, db, "adding staff")) == EXIT_OK) {
+		if ((rc = read_new_pin(id, pin, sizeof pin)) == EXIT_OK)
+			rc = repo_exit(db_staff_add(db, by, id, name, (staff_role)r, pin, &err), &err);
+		kerr lerr = { 0 };
+		db_staff_logout(db, by, &lerr);
+	}
+	explicit_bzero(pin, sizeof pin);
+	db_close(db);
+	if (rc == EXIT_OK)
+		printf("staff %s (%s, %s) added%s\n", id, name, role,
+		       by ? "" : " as the first supervisor of this database");
+	return rc;
+}
+
+static void print_member(const staff_rec *s)
+{
+	char when[32];
+	printf("%-12s %-10s %-8s", s->id, staff_role_name(s->role),
+	       s->active ? "active" : "disabled");
+	if (s->failures)
+		printf("  %d wrong PIN%s", s->failures, s->failures == 1 ? "" : "s");
+	if (s->locked_until_ms > clock_now_ms())
+		printf("  waits until %s",
+		       clock_format_local(s->locked_until_ms, when, sizeof when));
+	printf("  %s\n", s->name);
+}
+
+static int staff_list(kdb *db)
+{
+	kerr err = { 0 };
+	staff_rec *list = NULL;
+	size_t n = 0;
+	if (db_staff_list(db, &list, &n, &err))
+		return fail_env(&err);
+	printf("%-12s %-10s %-8s  %s\n", "id", "role", "state", "name");
+	for (size_t i = 0; i < n; i++)
+		print_member(&list[i]);
+	free(list);
+	return EXIT_OK;
+}
+
+/* unlock, reset-pin, disable and role: one member, named by the second word. */
+static int staff_change(const args *a, kdb *db, const char *sub)
+{
+	const char *by = opt(a, "by"), *id = a->words[2];
+	kerr err = { 0 };
+	int rc;
+	if (strcmp(sub, "unlock") == 0) {
+		rc = repo_exit(db_staff_unlock(db, by, id, &err), &err);
+		if (rc == EXIT_OK)
+			printf("staff %s: wrong PINs cleared, no wait\n", id);
+	} else if (strcmp(sub, "reset-pin") == 0) {
+		char pin[64];
+		rc = read_new_pin(id, pin, sizeof pin);
+		if (rc == EXIT_OK)
+			rc = repo_exit(db_staff_reset_pin(db, by, id, pin, &err), &err);
+		explicit_bzero(pin, sizeof pin);
+		if (rc == EXIT_OK)
+			printf("staff %s: new PIN set\n", id);
+	} else if (strcmp(sub, "disable") == 0) {
+		rc = repo_exit(db_staff_disable(db, by, id, &err), &err);
+		if (rc == EXIT_OK)
+			printf("staff %s disabled: it can no longer sign in\n", id);
+	} else {
+		int r = staff_role_from_name(a->words[3]);
+		rc = repo_exit(db_staff_set_role(db, by, id, (staff_role)r, &err), &err);
+		if (rc == EXIT_OK)
+			printf("staff %s is now a %s\n", id, a->words[3]);
+	}
+	return rc;
+}
+
+int cmd_staff(const args *a)
+{
+	const char *sub = a->n_words >= 2 ? a->words[1] : "";
+	if (strcmp(sub, "add") == 0 && a->n_words == 2)
+		return staff_add(a);
+	bool list = strcmp(sub, "list") == 0 && a->n_words == 2;
+	bool one = (strcmp(sub, "unlock") == 0 || strcmp(sub, "reset-pin") == 0 ||
+		    strcmp(sub, "disable") == 0) &&
+		   a->n_words == 3;
+	bool role = strcmp(sub, "role") == 0 && a->n_words == 4;
+	if (!list && !one && !role)
+		return usage_error("%s", STAFF_USAGE);
+	if (check_opts(a, "config db by"))
+		return EXIT_USAGE;
+	if (role && staff_role_from_name(a->words[3]) < 0)
+		return usage_error("role '%s': use clerk, supervisor or trainer", a->words[3]);
+	const char *by = opt(a, "by");
+	if (!by || !*by)
+		return usage_error("staff %s is a supervisor's: give --by SUPERVISOR_ID (the PIN is "
+				   "read from the terminal or stdin)",
+				   sub);
+	kerr err = { 0 };
+	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
+	if (!db)
+		return fail_env(&err);
+	char act[48];
+	snprintf(act, sizeof act, "staff %s", sub);
+	int rc = ctl_supervisor(a, db, act);
+	if (rc == EXIT_OK) {
+		rc = list ? staff_list(db) : staff_change(a, db, sub);
+		kerr lerr = { 0 };
+		db_staff_logout(db, by, &lerr);
+	}
+	db_close(db);
+	return rc;
+}
