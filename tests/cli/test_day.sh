@@ -39,7 +39,7 @@ truth "no export yet" test ! -e "$D/closes"
 expect "day close" 0 "Day 2026-11-21, kiosk SCCA-CD-01: closed by s001" sh -c "echo 135790 | $K day close --date 2026-11-21 --by s001"
 cp "$T/out" "$T/close.out"
 truth "day close prints the counts" grep -q "^cases 0: open 0 accepted 0 rongque 0 refused 0 completed 0 cancelled 0$" "$T/close.out"
-truth "day close prints the money" grep -q "^fees due 0.00 yuan, paid (verified) 0.00 yuan$" "$T/close.out"
+truth "day close prints the money" grep -q "^fees due 0.00 yuan, paid (verified) 0.00 yuan, refunded 0.00 yuan$" "$T/close.out"
 truth "day close names both files" sh -c "grep -q 'wrote $D/closes/day-20261121.csv' '$T/close.out' && grep -q 'wrote $A' '$T/close.out'"
 truth "key file is mode 600" test "$(mode "$D/kiosk-key.pem")" = 600
 truth "closes directory is mode 700" test "$(mode "$D/closes")" = 700

@@ -262,7 +262,8 @@ static void test_close_signs_the_head_and_counts(void **state)
 
 	/* the counts of the day */
 	assert_string_equal(a.counts_text, "cases=2,open=1,accepted=0,rongque=0,refused=0,"
-					   "completed=0,cancelled=1,due_fen=0,paid_fen=0");
+					   "completed=0,cancelled=1,due_fen=0,paid_fen=0,refunded_fen=0");
+	assert_int_equal(a.version, 2);
 	assert_int_equal(a.counts[AC_CASES], 2);
 	assert_int_equal(a.counts[AC_OPEN], 1);
 	assert_int_equal(a.counts[AC_CANCELLED], 1);
@@ -629,7 +630,7 @@ static void test_replaced_anchor_row_caught_by_file(void **state)
 	/* someone with the kiosk key re-signs other counts */
 	anchor_rec forged = a;
 	forged.counts[AC_CASES] = 1;
-	assert_int_equal(anchor_counts_format(forged.counts, forged.counts_text,
+	assert_int_equal(anchor_counts_format(forged.counts, forged.version, forged.counts_text,
 					      sizeof forged.counts_text, &err), 0);
 	assert_int_equal(anchor_message_format(forged.kiosk_id, forged.day, forged.last_seq,
 					       forged.head, forged.counts_text, forged.message,
