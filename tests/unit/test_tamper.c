@@ -443,8 +443,10 @@ static long long case_id(fx *f, const char *case_no)
 	return scalar(f, "SELECT id FROM cases WHERE case_no = '%s'", case_no);
 }
 
-/* Each forgery below also passes the anchors: the chain is intact. */
-static void anchors_unchanged(fx *f)
+/* The anchors after a forgery: the chain is intact; the closed day's figures
+ * name what moved (moved: a count's "name signed -> now"), or, for a forgery
+ * that moves no figure, every anchor is intact. */
+static void anchors_after(fx *f, const char *moved)
 {
 	char pub[600];
 	kerr err = { 0 };
@@ -455,10 +457,22 @@ static void anchors_unchanged(fx *f)
 	assert_non_null(r);
 	assert_int_equal(db_audit_verify_anchors(f->db, k, NULL, 0, r, &err), 1);
 	assert_int_equal(r->chain.bad_seq, 0);  /* the chain itself is intact */
-	assert_int_equal(r->n_findings, 0);     /* and so is every anchor */
 	assert_true(r->chain.n_found > 0);      /* the rows are not */
+	if (!moved) {
+		assert_int_equal(r->n_findings, 0);
+	} else {
+		assert_int_equal(r->n_findings, 1);
+		assert_non_null(strstr(r->findings[0].problem, "the figures of 2024-03-01 moved"));
+		if (!strstr(r->findings[0].problem, moved))
+			fail_msg("'%s' does not say '%s'", r->findings[0].problem, moved);
+	}
 	free(r);
 	kioskkey_free(k);
+}
+
+static void anchors_unchanged(fx *f)
+{
+	anchors_after(f, NULL);
 }
 
 static void test_payment_amount_lowered(void **state)
@@ -469,7 +483,7 @@ static void test_payment_amount_lowered(void **state)
 	char key[32];
 	snprintf(key, sizeof key, "id=%lld", id);
 	expect_found(f, ROWF_CHANGED, "payments", key, "amount_fen", 1, "amount lowered");
-	anchors_unchanged(f);
+	anchors_after(f, "paid_fen 40000 -> 100");
 }
 
 static void test_payment_deleted(void **state)
@@ -480,7 +494,7 @@ static void test_payment_deleted(void **state)
 	char key[32];
 	snprintf(key, sizeof key, "id=%lld", id);
 	expect_found(f, ROWF_DELETED, "payments", key, NULL, 1, "payment deleted");
-	anchors_unchanged(f);
+	anchors_after(f, "paid_fen 40000 -> 0");
 }
 
 static void test_fake_verified_payment(void **state)
@@ -494,7 +508,7 @@ static void test_fake_verified_payment(void **state)
 	char key[32];
 	snprintf(key, sizeof key, "id=%lld", id);
 	expect_found(f, ROWF_INSERTED, "payments", key, NULL, 1, "fake payment");
-	anchors_unchanged(f);
+	anchors_after(f, "paid_fen 40000 -> 80000");
 }
 
 static void test_case_outcome_fee_unit_uscc_changed(void **state)
@@ -523,7 +537,7 @@ static void test_case_deleted(void **state)
 	char key[32];
 	snprintf(key, sizeof key, "id=%lld", id);
 	expect_found(f, ROWF_DELETED, "cases", key, NULL, 1, "case deleted");
-	anchors_unchanged(f);
+	anchors_after(f, "cases 4 -> 3");
 }
 
 static void test_clerk_promoted(void **state)
