@@ -76,8 +76,8 @@ in transactions of 20,000 ($(v audit_fill_s) s); \`bench_report\` carries every 
 through its steps with \`db_case_step()\` and \`db_payment_record()\`, a day per
 transaction ($(v report_fill_s) s), every row bound to the chain as the kiosk binds it
 (a \`ledger.bind\` audit row per operation). \`bench_bind\` carries the same cases
-through their steps on two fresh files, case by case in turn: one at schema 5 (no
-binding) and one at schema 6, each step in its own transaction as at the counter. All use real files under /tmp with the
+through their steps on two fresh files, case by case in turn: one at schema 6 (no
+binding) and one at schema 7, each step in its own transaction as at the counter. All use real files under /tmp with the
 kiosk's pragmas (WAL, synchronous=FULL). \`bench_kiosk.sh\` starts the kiosk in
 script mode (headless terminal, the same drawing code) on the year-sized file;
 CPU per key is (CPU of the long script − CPU of a login-only script) ÷ keys, from
