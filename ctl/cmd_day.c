@@ -43,17 +43,22 @@ static int export_day(kdb *db, const anchor_rec *a, const char *dir, kerr *err)
 
 static void print_anchor(const anchor_rec *a)
 {
-	char date[16], at[32], hx[2 * AUDIT_HASH_LEN + 1], due[32], paid[32];
+	char date[16], at[32], hx[2 * AUDIT_HASH_LEN + 1], due[32], paid[32], refunded[32];
 	civil_format(a->day, date, sizeof date);
 	printf("Day %s, kiosk %s: closed by %s at %s\n", date, a->kiosk_id, a->closed_by,
 	       clock_format_local(a->closed_ms, at, sizeof at));
 	printf("cases %lld:", (long long)a->counts[AC_CASES]);
-	for (int i = AC_CASES + 1; i < AC_COUNT; i++)
-		if (i != AC_DUE_FEN && i != AC_PAID_FEN)
-			printf(" %s %lld", anchor_count_name((anchor_count)i), (long long)a->counts[i]);
-	printf("\nfees due %s yuan, paid (verified) %s yuan\n",
+	for (int i = AC_CASES + 1; i < AC_DUE_FEN; i++)
+		printf(" %s %lld", anchor_count_name((anchor_count)i), (long long)a->counts[i]);
+	printf("\nfees due %s yuan, paid (verified) %s yuan",
 	       fees_format_yuan(a->counts[AC_DUE_FEN], due, sizeof due),
 	       fees_format_yuan(a->counts[AC_PAID_FEN], paid, sizeof paid));
+	if (a->version >= 2)
+		printf(", refunded %s yuan",
+		       fees_format_yuan(a->counts[AC_REFUNDED_FEN], refunded, sizeof refunded));
+	else
+		printf(" (a v1 anchor: refunds not signed)");
+	printf("\n");
 	printf("anchor: audit row %lld, head %s\n", (long long)a->last_seq, audit_hex(a->head, hx));
 	printf("signed with kiosk key %s\n", a->key_id);
 	printf("message: %s\n", a->message);

@@ -11,6 +11,7 @@
 
 #include "core/base/clock.h"
 #include "db/audit_log.h"
+#include "db/ledger.h"
 #include "db/store.h"
 
 /* v1: the kiosk's identity, staff, cases with their steps and material
@@ -337,6 +338,12 @@ static const char v6_sql[] =
 	"CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals"
 	" BEGIN SELECT RAISE(ABORT, 'a seal is never removed'); END;";
 
+/* v7: every table bound to the audit chain (db/ledger.h). Nothing in the
+ * schema changes: the migration keeps the schema's digest in meta and seals
+ * the rows an older file holds, as found, in `ledger.seal` rows; from then on
+ * every write is bound in its own transaction. */
+static const char v7_sql[] = "";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -349,6 +356,7 @@ static const migration migrations[] = {
 	{ 4, v4_sql },
 	{ 5, v5_sql },
 	{ 6, v6_sql },
+	{ 7, v7_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,
@@ -399,6 +407,7 @@ int dbi_user_version(kdb *db, kerr *err)
 
 static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *err)
 {
+	ledger_before *before = NULL;
 	if (dbi_op_begin(db, err))
 		return -1;
 	/* Re-read under the write lock: another process may have migrated. */
@@ -416,6 +425,9 @@ static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *
 		kerr_set(err, db->path, "a new database needs a kiosk id");
 		goto fail;
 	}
+	/* after the ledger, a migration binds what it changes (ledger.h) */
+	if (m->version > LEDGER_SCHEMA_VERSION && !(before = dbi_ledger_before_migration(db, err)))
+		goto fail;
 	if (sqlite3_exec(db->h, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
 		char what[64];
 		snprintf(what, sizeof what, "migrating to schema version %d", m->version);
@@ -424,7 +436,15 @@ static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *
 	}
 	if (m->version == 1 && v1_identity(db, kiosk_id, err))
 		goto fail;
-	char detail[32], pragma[48];
+	char detail[32], pragma[48], note[96];
+	snprintf(note, sizeof note, "sealed as found at the upgrade to schema %d", m->version);
+	if (m->version == LEDGER_SCHEMA_VERSION && dbi_ledger_seal_all(db, note, err))
+		goto fail;
+	snprintf(note, sizeof note, "what the upgrade to schema %d changed", m->version);
+	if (before && dbi_ledger_after_migration(db, before, note, err))
+		goto fail;
+	dbi_ledger_before_free(before);
+	before = NULL;
 	snprintf(detail, sizeof detail, "to %d", m->version);
 	if (dbi_audit_append(db, "system", AUD_SCHEMA_MIGRATE, "", detail, err))
 		goto fail;
@@ -433,14 +453,33 @@ static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *
 		goto fail;
 	return dbi_op_commit(db, err);
 fail:
+	dbi_ledger_before_free(before);
 	dbi_op_rollback(db);
+	/* the ledger may have followed a schema that is now rolled back */
+	if (dbi_ledger_on(db))
+		dbi_ledger_attach(db, NULL);
 	return -1;
 }
 
 int dbi_migrate(kdb *db, int from, int to, const char *kiosk_id, kerr *err)
 {
-	for (int v = from + 1; v <= to; v++)
+	for (int v = from + 1; v <= to; v++) {
+		if (v > LEDGER_SCHEMA_VERSION && !dbi_ledger_on(db) && dbi_ledger_attach(db, err))
+			return -1;
 		if (migrate_one(db, &migrations[v - 1], kiosk_id, err))
 			return -1;
+	}
+	if (to >= LEDGER_SCHEMA_VERSION && from < to)
+		return dbi_ledger_attach(db, err); /* the schema moved: follow it */
 	return 0;
+}
+
+int dbi_migrate_run(kdb *db, int version, const char *sql, kerr *err)
+{
+	migration m = { version, sql };
+	if (version > LEDGER_SCHEMA_VERSION && !dbi_ledger_on(db) && dbi_ledger_attach(db, err))
+		return -1;
+	if (migrate_one(db, &m, NULL, err))
+		return -1;
+	return version >= LEDGER_SCHEMA_VERSION ? dbi_ledger_attach(db, err) : 0;
 }

@@ -49,6 +49,8 @@
 	X(AUD_DAY_CLOSE,          "day.close")                                       \
 	X(AUD_TRAINING_START,     "training.start")                                  \
 	X(AUD_TRAINING_RESULT,    "training.result")                                 \
+	X(AUD_LEDGER_BIND,        "ledger.bind")        /* rows bound to the chain */ \
+	X(AUD_LEDGER_SEAL,        "ledger.seal")        /* rows as found, at an upgrade */ \
 	X(AUD_SEAL_INIT,          "seal.init")          /* sealing set up: t0, interval */
 
 typedef enum audit_action {

@@ -26,9 +26,12 @@ echo "== audit verify over 1,000,000 rows"
 BENCH_KEEP="$keep/audit.db" run "$BUILD/tests/bench_audit" 1000000
 echo "kioskctl_audit_verify_ms=$(cmd_ms "$BUILD/test/kioskctl" audit verify --db "$keep/audit.db")" | tee -a "$out"
 rm -f "$keep/audit.db"*
-echo "== report daily on a year of cases"
+echo "== report daily and audit verify (every bound row) on a year of cases"
 kiosk_id=$(sed -n 's/^kiosk_id *= *//p' kiosk-config/kiosk.ini)
 BENCH_KIOSK_ID="$kiosk_id" BENCH_KEEP="$keep/year.db" run "$BUILD/tests/bench_report" 365 100
+echo "kioskctl_year_verify_ms=$(cmd_ms "$BUILD/test/kioskctl" audit verify --db "$keep/year.db")" | tee -a "$out"
+echo "== the cost of binding rows on a case step"
+run "$BUILD/tests/bench_bind" 1000
 echo "kioskctl_report_daily_ms=$(cmd_ms sh -c "echo 975310 | '$BUILD/test/kioskctl' report daily --date 2026-05-21 --db '$keep/year.db' --by s001")" | tee -a "$out"
 echo "== the kiosk: start-up on that database, keys, memory"
 mkdir -p "$keep/data"
@@ -54,6 +57,11 @@ $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, ${cpu:-unknown CPU}, compile
 | peak RSS of the audit benchmark (fill + verify) | — | $(v audit_rss_kib) KiB | |
 | \`report daily\`, one day of $(v report_cases_per_day) cases in a year of $(v report_cases_total) cases, $(v report_audit_rows) audit rows (median of 50) | < 20 ms | $(v report_daily_median_ms) ms (worst $(v report_daily_max_ms) ms) | $(verdict "$(v report_daily_max_ms)" "<" 20) |
 | \`kioskctl report daily\` on that file, whole command with the supervisor's PIN check (best of 3) | — | $(v kioskctl_report_daily_ms) ms | |
+| \`audit verify\` on that year-sized file: $(v report_audit_rows) audit rows walked and $(v year_bound_rows) bound rows in $(v year_bound_tables) tables recomputed (median of 3) | ≥ 500,000 audit rows/s | $(v year_verify_rows_per_s) rows/s ($(v year_verify_median_s) s; best $(v year_verify_best_s) s) | $(verdict "$(v year_verify_rows_per_s)" ">=" 500000) |
+| \`kioskctl audit verify\` on that file, whole command (best of 3) | — | $(v kioskctl_year_verify_ms) ms | |
+| memory the verify adds to the process's peak (its records: 32 bytes a bound row) | — | $(v year_verify_rss_kib) KiB | |
+| size of that year-sized file | — | $(v year_db_mib) MiB | |
+| binding rows to the chain on a case step: median step without / with binding, each step its own transaction (over $(v bind_steps) steps) | < 10 % of the step | $(v bind_step_plain_ms) / $(v bind_step_bound_ms) ms (+$(v bind_cost_pct) %; CPU per step $(v bind_cpu_plain_us) / $(v bind_cpu_bound_us) µs, +$(v bind_cpu_cost_pct) %) | $(verdict "$(v bind_cost_pct)" "<" 10) |
 | peak RSS of the report benchmark (fill + reports) | — | $(v report_rss_kib) KiB | |
 | kiosk start to the login screen, on that year-sized database (best of 10, start to exit) | < 50 ms | $(v kiosk_start_ms) ms | $(verdict "$(v kiosk_start_ms)" "<" 50) |
 | kiosk CPU per key, handled and redrawn, over a $(v kiosk_keys)-key script | < 1 ms | $(v kiosk_cpu_per_key_us) µs | $(verdict "$(v kiosk_cpu_per_key_us)" "<" 1000) |
@@ -66,7 +74,10 @@ $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, ${cpu:-unknown CPU}, compile
 How the data is made: \`bench_audit\` appends the rows through \`db_audit_append()\`
 in transactions of 20,000 ($(v audit_fill_s) s); \`bench_report\` carries every case
 through its steps with \`db_case_step()\` and \`db_payment_record()\`, a day per
-transaction ($(v report_fill_s) s). Both use real files under /tmp with the
+transaction ($(v report_fill_s) s), every row bound to the chain as the kiosk binds it
+(a \`ledger.bind\` audit row per operation). \`bench_bind\` carries the same cases
+through their steps on two fresh files, case by case in turn: one at schema 6 (no
+binding) and one at schema 7, each step in its own transaction as at the counter. All use real files under /tmp with the
 kiosk's pragmas (WAL, synchronous=FULL). \`bench_kiosk.sh\` starts the kiosk in
 script mode (headless terminal, the same drawing code) on the year-sized file;
 CPU per key is (CPU of the long script − CPU of a login-only script) ÷ keys, from
