@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/base/clock.h"
+#include "core/base/utf8.h"
 #include "tui/term/dump.h"
 #include "tui/term/term.h"
 #include "tui/app/app.h"
@@ -256,6 +257,16 @@ static void handle_key(app *a, const key_event *ev)
 		return;
 	}
 	a->flash[0] = '\0';
+	/* Full-width digits and letters and no-break spaces, as an input method
+	 * types them, go into every field in their narrow form (a USCC or a
+	 * mobile number typed full-width would otherwise be refused); the clerk
+	 * is told, since the field shows something else than was typed. */
+	key_event narrow = *ev;
+	if (!ev->func && utf8_fold_narrow(ev->ch) != ev->ch) {
+		narrow.ch = (wchar_t)utf8_fold_narrow(ev->ch);
+		ev = &narrow;
+		app_flash(a, app_str(a, "ui.folded"));
+	}
 	if (a->choosing) {
 		choose_key(a, ev);
 		return;

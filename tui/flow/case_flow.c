@@ -205,7 +205,9 @@ flow_outcome case_flow_withdraw(counter *k, case_flow *cs)
 
 bool case_field_check(counter *k, case_flow *cs, int i)
 {
-	char norm[128];
+	/* as large as the text: a name's limit is forms.ini's, in characters,
+	 * and must not become the bytes of a small buffer */
+	char norm[CASE_FIELD_BYTES];
 	const char *val = cs->text[i];
 	cs->field_msg[i][0] = '\0';
 	switch (cs->kinds[i]) {
@@ -214,7 +216,7 @@ bool case_field_check(counter *k, case_flow *cs, int i)
 					sizeof norm, cs->field_msg[i], sizeof cs->field_msg[i]);
 	case CF_OLD_EXPIRY: {
 		long d;
-		if (!civil_parse(val, &d)) {
+		if (!civil_parse_typed(val, &d)) {
 			counter_render(k, "details.bad_date", NULL, cs->field_msg[i], sizeof cs->field_msg[i]);
 			return false;
 		}
@@ -289,7 +291,7 @@ static void fill_record(counter *k, case_flow *cs)
 	for (int i = 0; i < cs->n_fields; i++) {
 		if (cs->kinds[i] != CF_FORM)
 			continue;
-		char norm[128], msg[64];
+		char norm[CASE_FIELD_BYTES], msg[64];
 		const char *val = cs->text[i];
 		const field_spec *fs = &k->form->fields[i];
 		const char *v = form_check_field(fs, val, counter_today_ymd(), k->str, k->lg, norm, sizeof norm,

@@ -275,7 +275,7 @@ static bool approval_key(app *a, const key_event *ev)
 static bool approval_act(app *a, action_id act)
 {
 	approval_state *st = app_private(a);
-	if (act == ACT_FIELD) {
+	if (act == ACT_FIELD || act == ACT_FIELD_BACK) { /* two fields: back is the other one */
 		st->focus = !st->focus;
 		return true;
 	}

@@ -37,9 +37,15 @@ static void details_enter(app *a)
 {
 	details_state *st = app_private(a);
 	case_flow *cs = a->cs;
-	for (int i = 0; i < cs->n_fields; i++)
+	for (int i = 0; i < cs->n_fields; i++) {
+		/* a name takes as many characters as forms.ini says, not bytes */
+		if (cs->kinds[i] == CF_FORM && a->k.form->fields[i].type == FT_TEXT)
+			st->fields[i].max = a->k.form->fields[i].max_chars;
 		edit_set(&st->fields[i], cs->text[i]);
+	}
 	st->focus = 0;
+	/* the fee is there from the start (the holder and term have defaults) */
+	case_requote(&a->k, cs);
 }
 
 static void draw_key_info(app *a, case_flow *cs, int y)
@@ -139,6 +145,13 @@ static bool details_key(app *a, const key_event *ev)
 		return true;
 	}
 	if (edit_key(&st->fields[i], ev)) {
+		if (st->fields[i].refused) {
+			char n[16], buf[256];
+			snprintf(n, sizeof n, "%d", st->fields[i].max);
+			str_var v[] = { { "field", field_label(a, cs, i) }, { "max", n }, { NULL, NULL } };
+			app_flash(a, app_render(a, "details.field_full", v, buf, sizeof buf));
+			return true;
+		}
 		edit_get(&st->fields[i], cs->text[i], sizeof cs->text[i]);
 		/* Validated as typed: a complete value is checked at once, a partial one
 		 * when the clerk leaves the field. */
@@ -189,9 +202,9 @@ static bool details_act(app *a, action_id act)
 {
 	case_flow *cs = a->cs;
 	details_state *st = app_private(a);
-	if (act == ACT_FIELD) {
+	if (act == ACT_FIELD || act == ACT_FIELD_BACK) {
 		case_field_check(&a->k, cs, st->focus);
-		st->focus = (st->focus + 1) % cs->n_fields;
+		st->focus = (st->focus + (act == ACT_FIELD ? 1 : cs->n_fields - 1)) % cs->n_fields;
 		return true;
 	}
 	if (act == ACT_NEXT) {

@@ -89,6 +89,8 @@ static bool login_key(app *a, const key_event *ev)
 
 static bool login_act(app *a, action_id act)
 {
+	if (act == ACT_FIELD_BACK) /* two fields: back is the other one */
+		act = ACT_FIELD;
 	if (act != ACT_NEXT && act != ACT_FIELD)
 		return false;
 	if (!form_step(a, act))
@@ -126,6 +128,8 @@ static bool lock_act(app *a, action_id act)
 {
 	if (act == ACT_LOCK || act == ACT_QUIT)
 		return true; /* a locked session is left only by unlocking it */
+	if (act == ACT_FIELD_BACK)
+		act = ACT_FIELD;
 	if (act != ACT_NEXT && act != ACT_FIELD)
 		return false;
 	if (!form_step(a, act))

@@ -766,6 +766,10 @@ static bool refund_act(app *a, action_id act)
 		if (!st->done)
 			st->focus = (st->focus + 1) % 3;
 		return true;
+	case ACT_FIELD_BACK:
+		if (!st->done)
+			st->focus = (st->focus + 2) % 3;
+		return true;
 	case ACT_NEXT:
 		if (st->done) {
 			snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
