@@ -81,7 +81,12 @@ int db_case_list_open(kdb *db, const char *clerk_id, case_rec **out, size_t *n, 
 /* Cases a clerk opened on a civil day, newest first; *out owned (free()). */
 int db_case_list_day(kdb *db, const char *clerk_id, long civil_day, case_rec **out, size_t *n,
 		     kerr *err);
-/* Cases whose number or USCC is query (at most 50, newest first); *out owned (free()). */
+/* Cases found by what the customer remembers (at most 50, newest first):
+ * the case number or its tail (the last digits, at least 4 characters), the
+ * USCC (any letter case), or a fragment of the unit's or the agent's name.
+ * Blanks around query are ignored; an empty query finds nothing. Text is
+ * compared as typed (instr, substr): '%' and '_' are plain characters.
+ * *out owned (free()). */
 int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err);
 
 #endif

@@ -106,13 +106,15 @@ static const char *col_text(sqlite3_stmt *st, int i)
 }
 
 /* The filter's conditions on the case c, as bound parameters ?3 clerk, ?4
- * service, ?5 search (NULL: no condition). The search compares prefixes with
- * substr() and looks into names with instr(), so '%' or '_' typed by the
- * supervisor are plain characters, never patterns. */
+ * service, ?5 search (NULL: no condition). The search compares prefixes and
+ * a case number's tail with substr() and looks into names with instr(), so
+ * '%' or '_' typed by the supervisor are plain characters, never patterns. */
 #define FILTER_SQL                                                                  \
 	" AND (?3 IS NULL OR c.clerk_id = ?3) AND (?4 IS NULL OR c.service_id = ?4)" \
 	" AND (?5 IS NULL OR substr(c.case_no, 1, length(?5)) = ?5"                 \
-	"  OR substr(c.uscc, 1, length(?5)) = upper(?5) OR instr(c.agent_name, ?5) > 0)"
+	"  OR (length(?5) >= 4 AND substr(c.case_no, -length(?5)) = ?5)"            \
+	"  OR substr(c.uscc, 1, length(?5)) = upper(?5) OR instr(c.agent_name, ?5) > 0" \
+	"  OR instr(c.unit_name, ?5) > 0)"
 
 static void bind_opt(sqlite3_stmt *st, int i, const char *s)
 {

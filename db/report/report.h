@@ -150,7 +150,8 @@ typedef struct report_filter {
 	const char *service_id;    /* exactly this service */
 	unsigned outcomes;         /* bit (1u << case_outcome) per outcome wanted */
 	const char *search;        /* a case number or USCC starting with it (USCC in any
-				    * case), or an agent name holding it */
+				    * case), a case number ending with it (4 characters
+				    * or more), or a unit or agent name holding it */
 } report_filter;
 
 int db_report_daily(kdb *db, long civil_day, daily_report *out, kerr *err);

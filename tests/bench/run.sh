@@ -30,6 +30,8 @@ echo "== report daily and audit verify (every bound row) on a year of cases"
 kiosk_id=$(sed -n 's/^kiosk_id *= *//p' kiosk-config/kiosk.ini)
 BENCH_KIOSK_ID="$kiosk_id" BENCH_KEEP="$keep/year.db" run "$BUILD/tests/bench_report" 365 100
 echo "kioskctl_year_verify_ms=$(cmd_ms "$BUILD/test/kioskctl" audit verify --db "$keep/year.db")" | tee -a "$out"
+echo "== finding a case in that year (F3 at home: unit-name fragment, number's tail, agent)"
+run "$BUILD/tests/bench_find" "$keep/year.db"
 echo "== the cost of binding rows on a case step"
 run "$BUILD/tests/bench_bind" 1000
 echo "kioskctl_report_daily_ms=$(cmd_ms sh -c "echo 975310 | '$BUILD/test/kioskctl' report daily --date 2026-05-21 --db '$keep/year.db' --by s001")" | tee -a "$out"
@@ -56,6 +58,7 @@ $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, ${cpu:-unknown CPU}, compile
 | \`kioskctl audit verify\` on that file, whole command (best of 3) | — | $(v kioskctl_audit_verify_ms) ms | |
 | peak RSS of the audit benchmark (fill + verify) | — | $(v audit_rss_kib) KiB | |
 | \`report daily\`, one day of $(v report_cases_per_day) cases in a year of $(v report_cases_total) cases, $(v report_audit_rows) audit rows (median of 50) | < 20 ms | $(v report_daily_median_ms) ms (worst $(v report_daily_max_ms) ms) | $(verdict "$(v report_daily_max_ms)" "<" 20) |
+| finding a case in that year by a fragment of the unit's name (F3, \`db_case_find\`): one case holds it / every case does, the newest 50 (median of 20; worst) | < 20 ms | $(v find_unit_one_median_ms) ms (worst $(v find_unit_one_max_ms)) / $(v find_unit_all_median_ms) ms (worst $(v find_unit_all_max_ms)); a fragment nobody holds $(v find_none_median_ms) ms, a number's tail $(v find_tail_median_ms) ms | $(verdict "$(v find_unit_one_median_ms)" "<" 20) |
 | \`kioskctl report daily\` on that file, whole command with the supervisor's PIN check (best of 3) | — | $(v kioskctl_report_daily_ms) ms | |
 | \`audit verify\` on that year-sized file: $(v report_audit_rows) audit rows walked and $(v year_bound_rows) bound rows in $(v year_bound_tables) tables recomputed (median of 3) | ≥ 500,000 audit rows/s | $(v year_verify_rows_per_s) rows/s ($(v year_verify_median_s) s; best $(v year_verify_best_s) s) | $(verdict "$(v year_verify_rows_per_s)" ">=" 500000) |
 | \`kioskctl audit verify\` on that file, whole command (best of 3) | — | $(v kioskctl_year_verify_ms) ms | |

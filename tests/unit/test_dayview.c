@@ -840,8 +840,16 @@ static void test_search(void **state)
 	assert_int_equal(search_n(f, "K01%", NULL), 0);
 	assert_int_equal(search_n(f, "'; DROP TABLE cases; --", NULL), 0);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM cases"), 14);
-	/* not the unit name: the search is case number, USCC or agent */
-	assert_int_equal(search_n(f, "四川甲", NULL), 0);
+	/* a fragment of the unit's name (issue 13: finding) */
+	long long with_unit = q_int(f, "SELECT count(*) FROM cases WHERE instr(unit_name, '四川甲') > 0 AND day = %ld",
+				    f->day);
+	assert_true(with_unit > 0);
+	assert_int_equal(search_n(f, "四川甲", NULL), with_unit);
+	/* a case number's tail: its last 4 characters or more */
+	const char *no = s->a.case_no;
+	assert_int_equal(search_n(f, no + strlen(no) - 4, &v), 1);
+	assert_string_equal(v.r.cases[0].case_no, no);
+	dayview_free(&v);
 	/* search with a filter */
 	dayview_filter flt = { .search = USCC_B, .clerk_id = "clerk2" };
 	read_view(f, &flt, &v);

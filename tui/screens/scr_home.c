@@ -71,8 +71,9 @@ static void home_draw(app *a)
 	attroff(A_BOLD);
 	int y = 5;
 	if (h->finding) {
-		draw_text(y, 2, app_str(a, "home.find_prompt"), 30);
-		draw_field(y, 32, 30, &h->find, true);
+		/* the field right after the prompt, whatever its width in a language */
+		int w = draw_text(y, 2, app_str(a, "home.find_prompt"), COLS - 36);
+		draw_field(y, 3 + w, 30, &h->find, true);
 		y += 2;
 	}
 	if (h->msg[0]) {
@@ -80,7 +81,7 @@ static void home_draw(app *a)
 		y++;
 	}
 	if (h->n_cases == 0) {
-		draw_text(y, 2, app_str(a, h->msg[0] ? "home.none_found" : "home.no_cases"), COLS - 4);
+		draw_wrapped(y, 2, COLS - 4, 3, app_str(a, h->msg[0] ? "home.none_found" : "home.no_cases"));
 		return;
 	}
 	attron(A_UNDERLINE);
