@@ -46,6 +46,7 @@
 	X(SCR_DAY,       "screen.day")               \
 	X(SCR_TIMELINE,  "screen.timeline")          \
 	X(SCR_REFUND,    "screen.refund")            \
+	X(SCR_STAFF,     "screen.staff")             \
 	X(SCR_TRAIN,     "screen.train")             \
 	X(SCR_STOP,      "screen.stop")              \
 	X(SCR_SCORE,     "screen.score")             \
@@ -59,7 +60,7 @@ ENUM_DECLARE_KEY(screen_id, SCREENS, SCR_COUNT);
 #define ON_CASE (ON(SCR_DETAILS) | ON(SCR_MATERIALS) | ON(SCR_DECISION) | ON(SCR_APPROVAL) | \
 		 ON(SCR_TOKEN) | ON(SCR_PAYMENT))
 #define ON_SIGNED_IN (ON(SCR_HOME) | ON(SCR_SERVICE) | ON_CASE | ON(SCR_SLIP) | ON(SCR_DAY) | \
-		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE))
+		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_STAFF) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE))
 #define ON_ALL 0xffffffffu
 
 /* What an action needs to be offered (NEED_* may be or-ed): trainer mode, a
@@ -90,6 +91,11 @@ enum {
 	X(ACT_NEW_CASE,  KEY_F(2),  "F2",    "act.new_case",  ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_FIND,      KEY_F(3),  "F3",    "act.find",      ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)  \
 	X(ACT_SUPERVISE, KEY_F(4),  "F4",    "act.supervise", ON(SCR_HOME), NEED_SUPERVISOR)            \
+	X(ACT_STAFF,     KEY_F(5),  "F5",    "act.staff",     ON(SCR_HOME), NEED_SUPERVISOR)            \
+	X(ACT_STAFF_ADD, KEY_F(2),  "F2",    "act.staff_add", ON(SCR_STAFF), NEED_SUPERVISOR)           \
+	X(ACT_STAFF_UNLOCK, KEY_F(5), "F5",  "act.staff_unlock", ON(SCR_STAFF), NEED_SUPERVISOR)        \
+	X(ACT_STAFF_PIN, KEY_F(6),  "F6",    "act.staff_pin", ON(SCR_STAFF), NEED_SUPERVISOR)           \
+	X(ACT_STAFF_DISABLE, KEY_F(7), "F7", "act.staff_disable", ON(SCR_STAFF), NEED_SUPERVISOR)       \
 	X(ACT_TRAIN,     KEY_F(6),  "F6",    "act.train",     ON(SCR_HOME), NEED_DEMO)           \
 	X(ACT_GO_DATE,   KEY_F(2),  "F2",    "act.go_date",   ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_DAY_CLOSE, KEY_F(12), "F12",   "act.day_close", ON(SCR_DAY), NEED_NONE)             \

@@ -18,7 +18,8 @@
  * | subject.[ch]    | what an approval is about: unit, USCC, service, money, key | yes    |
  * | train_flow.[ch] | the trainer's session: scenarios, a play's start, scoring, stop | yes |
  * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
- * | session.[ch]    | sign-in, idle lock, unlock and takeover, sign-out        | yes    |
+ * | session.[ch]    | sign-in, idle lock, unlock, takeover and handing back, sign-out | yes |
+ * | staff_flow.[ch] | a supervisor's changes of the staff: list, add, unlock, PIN, disable | yes |
  * | seal_flow.[ch]  | forward-secure sealing at the tick and the day close     | yes    |
  * | demo.[ch]       | trainer mode's staff, demo key and demo gateway          | yes    |
  *
@@ -35,6 +36,7 @@
 #include "tui/flow/seal_flow.h"
 #include "tui/flow/session.h"
 #include "tui/flow/slip_flow.h"
+#include "tui/flow/staff_flow.h"
 #include "tui/flow/subject.h"
 #include "tui/flow/token_flow.h"
 #include "tui/flow/train_flow.h"

@@ -163,6 +163,9 @@ static bool home_act(app *a, action_id act)
 	case ACT_SUPERVISE:
 		app_go(a, SCR_DAY);
 		return true;
+	case ACT_STAFF:
+		app_go(a, SCR_STAFF);
+		return true;
 	case ACT_TRAIN:
 		app_go(a, SCR_TRAIN);
 		return true;

@@ -99,6 +99,7 @@ static bool login_act(app *a, action_id act)
 	if (try_login(a, &who)) {
 		a->k.user = who;
 		a->k.signed_in = true;
+		a->k.taken_over = false;
 		app_go(a, SCR_HOME);
 	}
 	return true;

@@ -13,6 +13,7 @@
  * | scr_payment.c   | the payment (QR, countdown, state)                       |
  * | scr_slip.c      | the slip or the notice                                   |
  * | scr_super.c     | the supervisor's day view, timeline, day close, refund   |
+ * | scr_staff.c     | the supervisor's staff: list, add, unlock, new PIN, disable |
  * | scr_train.c     | the trainer's scenarios, stop reasons, score sheet       |
  *
  * screens.h is the only header; main() (tui/kiosk.c) includes it. */
