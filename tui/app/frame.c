@@ -118,7 +118,7 @@ static void draw_choice(app *a)
 
 void draw_frame(app *a)
 {
-	char buf[512], title[256];
+	char buf[512], title[1024];
 	/* Title line: site, window, screen; the demo banner cannot be missed. */
 	attron(term_attr(a->k.demo ? ST_DEMO : ST_TITLE));
 	mvhline(0, 0, ' ', COLS);
@@ -135,6 +135,9 @@ void draw_frame(app *a)
 		if (a->banner && a->banner(a)[0])
 			x += draw_text(0, x, a->banner(a), COLS - x - 1) + 2;
 	}
+	/* The screen's name is never cut: the site gives way first. */
+	if (x + text_cols(title) > COLS - 1)
+		snprintf(title, sizeof title, "%s  %s", buf, app_str(a, screen_id_key(a->screen)));
 	draw_text(0, x, title, COLS - x - 1);
 	attroff(term_attr(a->k.demo ? ST_DEMO : ST_TITLE));
 

@@ -98,15 +98,19 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 	case_rec rec;
 	int got = db_case_get(k->db, case_no, &rec, &err);
 	if (got != 0) {
+		char buf[256];
+		str_var v[] = { { "case", case_no }, { NULL, NULL } };
 		if (got == 1) /* the store leaves err empty for a number it does not know */
-			kerr_set(&err, case_no, "no such case");
-		counter_say_err(k, &err);
+			counter_say(k, counter_render(k, "case.no_such", v, buf, sizeof buf));
+		else
+			counter_say_err(k, &err);
 		return NULL;
 	}
 	const service *svc = catalog_service(k->cat, rec.service_id);
 	if (!svc) {
-		kerr_set(&err, rec.service_id, "this case's service is no longer in the catalogue");
-		counter_say_err(k, &err);
+		char buf[256];
+		str_var v[] = { { "case", case_no }, { "service", rec.service_id }, { NULL, NULL } };
+		counter_say(k, counter_render(k, "case.service_gone", v, buf, sizeof buf));
 		return NULL;
 	}
 	case_flow *cs = flow_new(k, svc);

@@ -73,8 +73,14 @@ static void details_draw(app *a)
 	attroff(A_BOLD);
 	int y = 5;
 	int shown = -1; /* the field whose reason is shown: the focused one, else the first */
+	/* the labels' column as wide as the longest label in this language */
+	int lw = 20;
+	for (int i = 0; i < cs->n_fields; i++)
+		if (text_cols(field_label(a, cs, i)) > lw)
+			lw = text_cols(field_label(a, cs, i));
+	int fx = 4 + lw, fw = COLS - fx - 4 < 40 ? COLS - fx - 4 : 40;
 	for (int i = 0; i < cs->n_fields; i++, y++) {
-		draw_text(y, 2, field_label(a, cs, i), 22);
+		draw_text(y, 2, field_label(a, cs, i), lw);
 		if (cs->kinds[i] == CF_HOLDER || cs->kinds[i] == CF_YEARS) {
 			char buf[128];
 			const platform *p = cs->svc->platform;
@@ -87,15 +93,18 @@ static void details_draw(app *a)
 				char t[64];
 				snprintf(buf, sizeof buf, "< %s >", app_render(a, "details.n_years", v, t, sizeof t));
 			}
+			/* a long holder type goes on to a second row, never cut */
+			int rows = text_cols(buf) > COLS - fx - 2 ? 2 : 1;
 			attron(term_attr(st->focus == i ? ST_SELECT : ST_FIELD));
-			draw_text(y, 24, buf, COLS - 26);
+			draw_wrapped(y, fx, COLS - fx - 2, rows, buf);
 			attroff(term_attr(st->focus == i ? ST_SELECT : ST_FIELD));
+			y += rows - 1;
 		} else {
-			draw_field(y, 24, 40, &st->fields[i], st->focus == i);
+			draw_field(y, fx, fw, &st->fields[i], st->focus == i);
 		}
 		if (cs->field_msg[i][0]) {
 			attron(term_attr(ST_ERROR));
-			draw_text(y, 65, "✗", 2);
+			draw_text(y, fx + fw + 1, "✗", 2);
 			attroff(term_attr(ST_ERROR));
 			if (shown < 0 || i == st->focus)
 				shown = i;

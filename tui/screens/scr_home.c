@@ -205,6 +205,11 @@ static void service_draw(app *a)
 {
 	service_state *st = app_private(a);
 	int y = 3;
+	/* the names' column as wide as the longest name in this language */
+	int lw = 22;
+	for (size_t s = 0; s < a->k.cat->n_services; s++)
+		if (text_cols(a->k.cat->services[s].label[a->k.lg]) > lw)
+			lw = text_cols(a->k.cat->services[s].label[a->k.lg]);
 	size_t ix = 0;
 	for (size_t p = 0; p < a->k.cat->n_platforms; p++) {
 		const platform *pl = &a->k.cat->platforms[p];
@@ -221,9 +226,9 @@ static void service_draw(app *a)
 					attron(term_attr(ST_SELECT));
 				mvhline(y, 3, ' ', COLS - 6);
 				draw_text(y, 2, sel ? "▶" : " ", 1);
-				draw_text(y, 4, svc->label[a->k.lg], 22);
+				draw_text(y, 4, svc->label[a->k.lg], lw);
 				if (svc->help[a->k.lg])
-					draw_text(y, 28, svc->help[a->k.lg], COLS - 31);
+					draw_text(y, 6 + lw, svc->help[a->k.lg], COLS - 9 - lw);
 				if (sel)
 					attroff(term_attr(ST_SELECT));
 			}
@@ -231,6 +236,10 @@ static void service_draw(app *a)
 			ix++;
 		}
 	}
+	/* the list's column of notes is cut to fit: the picked service's in full */
+	const service *pick = &a->k.cat->services[st->sel];
+	if (pick->help[a->k.lg] && y + 1 < LINES - 2)
+		draw_wrapped(y + 1 > LINES - 4 ? LINES - 4 : y + 1, 2, COLS - 4, 2, pick->help[a->k.lg]);
 }
 
 static bool service_key(app *a, const key_event *ev)

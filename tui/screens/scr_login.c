@@ -153,18 +153,26 @@ static void help_draw(app *a)
 	draw_text(y++, 2, app_str(a, screen_id_key(a->help_from)), COLS - 4);
 	attroff(A_BOLD);
 	y++;
+	/* the labels' column as wide as the longest label in this language */
+	int lw = 14;
+	for (int i = 0; i < ACT_COUNT; i++)
+		if (action_offered_on(a, (action_id)i, a->help_from) && text_cols(app_str(a, actions[i].str_key)) + 1 > lw)
+			lw = text_cols(app_str(a, actions[i].str_key)) + 1;
+	int hx = 11 + lw + 1, hw = COLS - hx - 2;
 	for (int i = 0; i < ACT_COUNT && y < LINES - 3; i++) {
 		const action_def *d = &actions[i];
 		if (!action_offered_on(a, (action_id)i, a->help_from))
 			continue;
 		char help[96];
 		snprintf(help, sizeof help, "%s.help", d->str_key);
+		/* a long help line goes on to a second row, never cut */
+		int rows = text_cols(app_str(a, help)) > hw ? 2 : 1;
 		attron(term_attr(ST_KEY));
 		draw_text(y, 2, d->key_label, 8);
 		attroff(term_attr(ST_KEY));
-		draw_text(y, 11, app_str(a, d->str_key), 14);
-		draw_text(y, 26, app_str(a, help), COLS - 28);
-		y++;
+		draw_text(y, 11, app_str(a, d->str_key), lw);
+		draw_wrapped(y, hx, hw, rows, app_str(a, help));
+		y += rows;
 	}
 	y++;
 	if (y < LINES - 3)

@@ -63,6 +63,16 @@ static void staff_leave(app *a)
 	st->list = NULL;
 }
 
+/* The roles' column: as wide as the longest role's name in this language. */
+static int role_cols(const app *a)
+{
+	int w = 10;
+	for (int r = 0; r < ROLE_COUNT; r++)
+		if (text_cols(app_str(a, staff_role_key((staff_role)r))) > w)
+			w = text_cols(app_str(a, staff_role_key((staff_role)r)));
+	return w;
+}
+
 static void draw_member(app *a, int y, const staff_rec *s, bool sel)
 {
 	char state[160] = "", buf[128];
@@ -87,8 +97,9 @@ static void draw_member(app *a, int y, const staff_rec *s, bool sel)
 	draw_text(y, 0, sel ? "▶" : " ", 1);
 	draw_text(y, 2, s->id, 12);
 	draw_text(y, 15, s->name, 14);
-	draw_text(y, 30, app_str(a, staff_role_key(s->role)), 10);
-	draw_text(y, 41, state, COLS - 43);
+	int rw = role_cols(a);
+	draw_text(y, 30, app_str(a, staff_role_key(s->role)), rw);
+	draw_text(y, 31 + rw, state, COLS - 33 - rw);
 	if (sel)
 		attroff(term_attr(ST_SELECT));
 }
