@@ -25,13 +25,13 @@ WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) -I. -I/usr/include/PCSC -MMD -MP \
            -DKIOSK_CONFIG_DIR='"$(abspath kiosk-config)"'
-LDLIBS  := -linih -lsqlite3 -lcrypto -lqrencode -lcurl -lcjson -lpcsclite
+LDLIBS  := -linih -lsqlite3 -lcrypto -lqrencode -lcurl -lcjson -lpcsclite -lz
 CURSES  := -lncursesw
 CMOCKA  := -lcmocka
 
 DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-dev \
                 libinih-dev libcmocka-dev libcjson-dev libcurl4-openssl-dev \
-                libqrencode-dev libpcsclite-dev pcscd sqlite3 clang \
+                libqrencode-dev libpcsclite-dev pcscd sqlite3 clang zlib1g-dev \
                 libmicrohttpd-dev vsmartcard-vpcd pcsc-tools opensc \
                 libclang-rt-14-dev tmux zbar-tools valgrind time openssl curl
 
