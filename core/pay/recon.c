@@ -135,7 +135,7 @@ int recon_match(const recon_book *book, const bill *b, recon_diff **out, size_t 
 	bool *pay_seen = calloc(np + 1, 1), *ref_seen = calloc(nr + 1, 1);
 	int64_t *case_bill = calloc(nc + 1, sizeof *case_bill); /* paid per case, by the bill */
 	int *case_orders = calloc(nc + 1, sizeof *case_orders); /* paid orders per case */
-	bool *case_dup = calloc(nc + 1, 1);
+	bool *case_dup = calloc(nc + 1, 1);     /* reported: charged twice or amount */
 	char y1[24], y2[24], y3[24];
 	if ((np && !pix) || (nr && !rix) || (nc && !cix) || (nb && !bix) || !pay_seen ||
 	    !ref_seen || !case_bill || !case_orders || !case_dup) {
@@ -214,6 +214,8 @@ int recon_match(const recon_book *book, const bill *b, recon_diff **out, size_t 
 			snprintf(d->transaction_id, sizeof d->transaction_id, "%s", tx);
 			snprintf(d->detail, sizeof d->detail, "the order is booked at %s yuan, the bill "
 				 "says %s yuan", yuan(p->amount_fen, y1), yuan(bill_fen, y2));
+			if (ci >= 0)
+				case_dup[ci] = true; /* one finding, not a second on the case */
 		}
 	}
 	/* 2. orders the kiosk booked as paid that the bill does not have */
