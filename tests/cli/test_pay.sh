@@ -99,3 +99,8 @@ expect "pay reconcile: a day not yet ended is the gateway's STATEMENT_CREATING (
 	sh -c "echo 975310 | $K pay reconcile $C --date $TOMORROW --by s001"
 expect "pay reconcile: demo mode has no bill (exit 2)" 2 "mode is 'demo'" \
 	sh -c "echo 975310 | $K pay reconcile --config $T/cfgdemo --db $DB --date $TODAY --by s001"
+
+# ---- the day close lists the day's differences ----
+expect "day close: lists the day's payment differences and who resolved them" 0 \
+	"difference #1 unbooked resolved: .*商户平台核实" \
+	sh -c "echo 975310 | $K day close $C --date $TODAY --by s001 --out $T/closes --key $T/kiosk-key.pem"
