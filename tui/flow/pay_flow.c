@@ -427,8 +427,8 @@ static flow_outcome close_and_ask(counter *k, case_flow *cs, bool *closed)
 
 flow_outcome pay_flow_again(counter *k, case_flow *cs)
 {
-	if (cs->order_made && pay_state_pending(cs->order.state) && !pay_flow_expired(cs, clock_now_ms()) &&
-	    cs->order.code_url[0] && !cs->create_unsure) {
+	/* the customer can pay the code on screen: wait for it (F8 to stop) */
+	if (pay_flow_qr_shown(cs, clock_now_ms())) {
 		counter_say(k, counter_str(k, "pay.still_open"));
 		return FLOW_STAY;
 	}
