@@ -64,7 +64,7 @@ TEST_PROGS    := $(TBUILD)/kiosk $(TBUILD)/kioskctl
 TUI_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(shell find tui -name "*.c"))
 CTL_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
 
-.PHONY: all test-progs deps test check asan fuzz bench demo clean
+.PHONY: all test-progs deps demo-deps print-packages test check asan fuzz bench demo demo-reset clean
 all: $(BUILD)/kiosk $(BUILD)/kioskctl
 test-progs: $(TEST_PROGS)
 
@@ -187,6 +187,18 @@ bench: deps all $(TEST_PROGS) $(BENCH_BIN) $(SIM_BIN)
 DEMO_DIR ?= $(HOME)/.local/share/kiosk-demo
 demo: demo-deps all
 	$(BUILD)/kiosk --demo --data-dir $(DEMO_DIR)
+
+# A fresh training day: the demo database (closed day, scores and all) is
+# moved, whole, into $(DEMO_DIR)/archive/, and the next make demo starts a new
+# one. Run it with the demo kiosk stopped.
+demo-reset:
+	@db=$(DEMO_DIR)/demo.db; \
+	if [ ! -e "$$db" ]; then echo "no demo database at $$db: nothing to reset"; exit 0; fi; \
+	ts=$$(date +%Y%m%d-%H%M%S); mkdir -p $(DEMO_DIR)/archive && chmod 700 $(DEMO_DIR)/archive && \
+	for s in "" -wal -shm; do \
+	  if [ -e "$$db$$s" ]; then mv "$$db$$s" "$(DEMO_DIR)/archive/demo-$$ts.db$$s" || exit 1; fi; \
+	done; \
+	echo "the demo database is now $(DEMO_DIR)/archive/demo-$$ts.db; make demo starts a fresh training day"
 
 clean:
 	rm -rf build build-asan
