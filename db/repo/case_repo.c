@@ -681,12 +681,20 @@ fail:
 int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *reason,
 		   kerr *err)
 {
+	return db_case_cancel_coded(db, actor, case_no, NULL, reason, err);
+}
+
+int db_case_cancel_coded(kdb *db, const char *actor, const char *case_no, const char *code,
+			 const char *reason, kerr *err)
+{
 	if (!actor || !*actor)
 		return kerr_set(err, "case", "cancelling needs the acting staff id");
 	if (!case_no || !*case_no)
 		return kerr_set(err, "case", "no case number given");
 	if (!reason || !*reason || dbi_utf8_chars(reason) < 0)
 		return kerr_set(err, case_no, "say why the case is cancelled (plain text)");
+	if (code && (!*code || strlen(code) > 31 || strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(code)))
+		return kerr_set(err, case_no, "a cancel reason's code is 1 to 31 of a-z 0-9 _");
 	if (dbi_op_begin(db, err))
 		return -1;
 	dbuf d = { 0 };
@@ -743,6 +751,8 @@ int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *
 		goto fail;
 	dbuf_add(&d, "{");
 	dbuf_kv(&d, "reason", reason);
+	if (code)
+		dbuf_kv(&d, "code", code);
 	dbuf_kv(&d, "after_step", case_step_name(c.last_step));
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);

@@ -66,6 +66,12 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
  * SUCCESS order: a paid case is cancelled only by its refund
  * (db_refund_approve). */
 int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *reason, kerr *err);
+/* The same with the code of the reason picked (kiosk.ini [cancel] reasons,
+ * "withdrawn" for a service picked by mistake; NULL none): the case.cancel
+ * audit row's detail holds {"reason", "code", "after_step"}, which the
+ * timeline shows and the day's CSV reports (no column of its own). */
+int db_case_cancel_coded(kdb *db, const char *actor, const char *case_no, const char *code,
+			 const char *reason, kerr *err);
 
 /* 0 found, 1 no such case, -1 error. */
 int db_case_get(kdb *db, const char *case_no, case_rec *out, kerr *err);

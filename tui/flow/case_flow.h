@@ -96,6 +96,15 @@ bool case_flow_commit(counter *k, case_flow *cs, case_step step, const char *det
 /* Cancel the case with a reason in the audit log (NULL: the rule that
  * stopped it, or the clerk's cancel); FLOW_HOME, or FLOW_FAILED said. */
 flow_outcome case_flow_cancel(counter *k, case_flow *cs, const char *why);
+/* The same with the code of the reason the clerk picked (kiosk.ini [cancel]
+ * reasons; NULL none), recorded beside the words in the audit row. */
+flow_outcome case_flow_cancel_coded(counter *k, case_flow *cs, const char *code, const char *why);
+/* A service picked by mistake: before any details are confirmed the case is
+ * withdrawn. It stays in the store (its number was given out and audited)
+ * as cancelled with the code "withdrawn"; FLOW_HOME, or FLOW_STAY said when
+ * a step is already confirmed (then F8 cancels it with a reason). */
+bool case_flow_withdrawable(const case_flow *cs);
+flow_outcome case_flow_withdraw(counter *k, case_flow *cs);
 
 /* ---- details ---- */
 /* Check field i; its reason is left in cs->field_msg[i]. */

@@ -450,6 +450,11 @@ flow_outcome pay_flow_again(counter *k, case_flow *cs)
 
 flow_outcome pay_flow_cancel(counter *k, case_flow *cs)
 {
+	return pay_flow_cancel_why(k, cs, NULL, "cancelled at payment");
+}
+
+flow_outcome pay_flow_cancel_why(counter *k, case_flow *cs, const char *code, const char *why)
+{
 	bool closed;
 	flow_outcome out = close_and_ask(k, cs, &closed);
 	if (out == FLOW_NEXT) {
@@ -460,7 +465,7 @@ flow_outcome pay_flow_cancel(counter *k, case_flow *cs)
 	}
 	if (!closed)
 		return FLOW_FAILED;
-	return case_flow_cancel(k, cs, "cancelled at payment");
+	return case_flow_cancel_coded(k, cs, code, why);
 }
 
 bool pay_flow_expired(const case_flow *cs, int64_t now)

@@ -40,6 +40,8 @@ flow_outcome pay_flow_again(counter *k, case_flow *cs);
  * goes on (FLOW_NEXT once the payment step is committed); FLOW_FAILED when
  * the order may still be payable (the case is kept). */
 flow_outcome pay_flow_cancel(counter *k, case_flow *cs);
+/* The same with the clerk's reason (code as case_flow_cancel_coded). */
+flow_outcome pay_flow_cancel_why(counter *k, case_flow *cs, const char *code, const char *why);
 /* Wait for the query in flight, dropping its answer (before the case is
  * left, freed, or the gateway used for anything else). */
 void pay_flow_wait(case_flow *cs);

@@ -82,12 +82,6 @@ static void payment_draw(app *a)
 	}
 }
 
-static void close_and_cancel(app *a)
-{
-	flow_outcome out = pay_flow_cancel(&a->k, a->cs);
-	case_react(a, out);
-}
-
 static bool payment_act(app *a, action_id act)
 {
 	case_flow *cs = a->cs;
@@ -106,7 +100,7 @@ static bool payment_act(app *a, action_id act)
 		case_react(a, pay_flow_again(&a->k, cs));
 		return true;
 	case ACT_CANCEL:
-		app_ask(a, app_str(a, "pay.ask_cancel"), close_and_cancel);
+		case_ask_cancel(a); /* the order is closed before the case is cancelled */
 		return true;
 	default:
 		return case_common_act(a, act);

@@ -54,7 +54,11 @@ void case_goto_next(app *a);
 void case_pay_wait(app *a);
 /* FLOW_NEXT: the next step; FLOW_HOME: the case ends, home; else stay. */
 void case_react(app *a, flow_outcome out);
-/* F8 cancel, Esc home (case kept), demo key in/out: shared by the case screens. */
+/* F8: ask why the case is cancelled (kiosk.ini [cancel] reasons, or words),
+ * then cancel it (at the payment, the order is closed first). */
+void case_ask_cancel(app *a);
+/* F8 cancel, F7 withdraw (details, nothing confirmed yet), Esc home (case
+ * kept), demo key in/out: shared by the case screens. */
 bool case_common_act(app *a, action_id act);
 
 #endif
