@@ -9,6 +9,25 @@
 #include "tui/screens/screens.h"
 #include "tui/term/term.h"
 
+int payment_draw_qr(app *a, int y, int x)
+{
+	case_flow *cs = a->cs;
+	/* a code is drawn only while it can be paid and the store holds it */
+	if (!cs || !cs->order_made || !pay_flow_qr_shown(cs, clock_now_ms()))
+		return 0;
+	kerr err = { 0 };
+	qr_art *q = qr_render(cs->order.code_url, &err);
+	if (!q)
+		return 0;
+	attron(term_attr(ST_QR));
+	for (int i = 0; i < q->rows && y + i < LINES - 2; i++)
+		draw_text(y + i, x, q->lines[i], q->width);
+	attroff(term_attr(ST_QR));
+	int w = q->width;
+	qr_art_free(q);
+	return w;
+}
+
 static void payment_enter(app *a)
 {
 	case_react(a, pay_flow_enter(&a->k, a->cs));
@@ -25,20 +44,10 @@ static void payment_draw(app *a)
 		}
 		return;
 	}
-	kerr err = { 0 };
 	int64_t now = clock_now_ms();
-	/* a code is drawn only while it can be paid and the store holds it */
 	bool shown = pay_flow_qr_shown(cs, now);
-	qr_art *q = shown ? qr_render(cs->order.code_url, &err) : NULL;
-	int x = 2;
-	if (q) {
-		attron(term_attr(ST_QR));
-		for (int i = 0; i < q->rows && 2 + i < LINES - 2; i++)
-			draw_text(2 + i, x, q->lines[i], q->width);
-		attroff(term_attr(ST_QR));
-		x += q->width + 2;
-		qr_art_free(q);
-	}
+	int w = payment_draw_qr(a, 2, 2);
+	int x = w ? 2 + w + 2 : 2;
 	char yuan[32], buf[256];
 	int y = 3;
 	str_var v[] = { { "amount", fees_format_yuan(cs->order.amount_fen, yuan, sizeof yuan) }, { NULL, NULL } };
