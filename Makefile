@@ -29,9 +29,13 @@ LDLIBS  := -linih -lsqlite3 -lcrypto -lqrencode -lcurl -lcjson -lpcsclite -lz
 CURSES  := -lncursesw
 CMOCKA  := -lcmocka
 
-DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-dev \
-                libinih-dev libcmocka-dev libcjson-dev libcurl4-openssl-dev \
-                libqrencode-dev libpcsclite-dev pcscd sqlite3 clang zlib1g-dev \
+# What building and running the demo needs (make demo installs only these),
+# then what the tests add (make test installs all).
+DEMO_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-dev \
+                 libinih-dev libcjson-dev libcurl4-openssl-dev libqrencode-dev \
+                 libpcsclite-dev zlib1g-dev
+DEB_PACKAGES := $(DEMO_PACKAGES) \
+                libcmocka-dev pcscd sqlite3 clang \
                 libmicrohttpd-dev vsmartcard-vpcd pcsc-tools opensc \
                 libclang-rt-14-dev tmux zbar-tools valgrind time openssl curl
 
@@ -60,7 +64,7 @@ TEST_PROGS    := $(TBUILD)/kiosk $(TBUILD)/kioskctl
 TUI_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(shell find tui -name "*.c"))
 CTL_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
 
-.PHONY: all test-progs deps test check asan fuzz bench demo clean
+.PHONY: all test-progs deps demo-deps print-packages test check asan fuzz bench demo demo-reset clean
 all: $(BUILD)/kiosk $(BUILD)/kioskctl
 test-progs: $(TEST_PROGS)
 
@@ -129,8 +133,9 @@ $(BUILD)/tests/bench_%: tests/bench/bench_%.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIB) $(LDLIBS) $(LDFLAGS)
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# $(call install_missing,PACKAGES): apt-get install those not installed yet.
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -139,6 +144,18 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_PACKAGES))
+
+demo-deps:
+	$(call install_missing,$(DEMO_PACKAGES))
+
+# For tests/cli/test_make.sh: the two lists.
+print-packages:
+	@echo "demo: $(DEMO_PACKAGES)"
+	@echo "test: $(DEB_PACKAGES)"
 
 test: deps
 	$(MAKE) --no-print-directory check
@@ -168,8 +185,20 @@ bench: deps all $(TEST_PROGS) $(BENCH_BIN) $(SIM_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 DEMO_DIR ?= $(HOME)/.local/share/kiosk-demo
-demo: deps all
+demo: demo-deps all
 	$(BUILD)/kiosk --demo --data-dir $(DEMO_DIR)
+
+# A fresh training day: the demo database (closed day, scores and all) is
+# moved, whole, into $(DEMO_DIR)/archive/, and the next make demo starts a new
+# one. Run it with the demo kiosk stopped.
+demo-reset:
+	@db=$(DEMO_DIR)/demo.db; \
+	if [ ! -e "$$db" ]; then echo "no demo database at $$db: nothing to reset"; exit 0; fi; \
+	ts=$$(date +%Y%m%d-%H%M%S); mkdir -p $(DEMO_DIR)/archive && chmod 700 $(DEMO_DIR)/archive && \
+	for s in "" -wal -shm; do \
+	  if [ -e "$$db$$s" ]; then mv "$$db$$s" "$(DEMO_DIR)/archive/demo-$$ts.db$$s" || exit 1; fi; \
+	done; \
+	echo "the demo database is now $(DEMO_DIR)/archive/demo-$$ts.db; make demo starts a fresh training day"
 
 clean:
 	rm -rf build build-asan

@@ -204,7 +204,7 @@ int cmd_audit(const args *a)
 	bool key_ok = !opt(a, "seal-key") || seal_vkey_parse(opt(a, "seal-key"), k0, &p);
 	OPENSSL_cleanse(k0, sizeof k0);
 	if (!key_ok) /* before anything is read */
-		return usage_error("%s", "--seal-key is not a verification key (8 groups of hex, "
+		return value_error("%s", "--seal-key is not a verification key (8 groups of hex, "
 				   "'/', start and interval: as audit seal-init showed it)");
 	return worse(verify_chain(a), a);
 }
@@ -216,7 +216,7 @@ static int verify_chain(const args *a)
 		return usage_error("%s", "--key and --pubkey go with --anchors");
 	uint8_t want[AUDIT_HASH_LEN];
 	if (opt(a, "head") && !audit_unhex(opt(a, "head"), want))
-		return usage_error("--head '%s' is not 64 hex digits", opt(a, "head"));
+		return value_error("--head '%s' is not 64 hex digits", opt(a, "head"));
 	if (anchors)
 		return verify_anchors(a, opt(a, "head") ? want : NULL);
 	kerr err = { 0 };

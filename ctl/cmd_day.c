@@ -28,9 +28,9 @@
 
 #define DAY_USAGE                                                                          \
 	"usage: kioskctl day close --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR] [--key FILE]\n" \
-	"       kioskctl day show --date YYYY-MM-DD\n"                                          \
-	"       kioskctl day export --date YYYY-MM-DD [--out DIR]\n"                            \
-	"  (--config DIR, --db FILE; the PIN is read from the terminal or one line of stdin)"
+	"       kioskctl day show --date YYYY-MM-DD --by SUPERVISOR_ID\n"                      \
+	"       kioskctl day export --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR]\n"        \
+	"  (--config DIR, --data-dir DIR, --db FILE; the PIN is read from the terminal or one line of stdin)"
 
 /* The two files, their paths printed. */
 static int export_day(kdb *db, const anchor_rec *a, const char *dir, kerr *err)
@@ -121,7 +121,7 @@ static int parse_date(const args *a, long *day)
 	if (!opt(a, "date"))
 		return usage_error("%s", "the day is needed: --date YYYY-MM-DD");
 	if (!civil_parse(opt(a, "date"), day))
-		return usage_error("--date '%s' is not a real date in the form YYYY-MM-DD",
+		return value_error("--date '%s' is not a real date in the form YYYY-MM-DD",
 				   opt(a, "date"));
 	return 0;
 }
@@ -206,8 +206,9 @@ int cmd_day(const args *a)
 				 : "config db date by out"))
 		return EXIT_USAGE;
 	long day;
-	if (parse_date(a, &day))
-		return EXIT_USAGE;
+	int vr = parse_date(a, &day);
+	if (vr)
+		return vr;
 	kerr err = { 0 };
 	kiosk_config *cfg = load_config(a, &err);
 	if (!cfg)

@@ -82,7 +82,7 @@ static int cmd_validate(const args *a)
 	if (opt(a, "lang")) {
 		int l = lang_from_name(opt(a, "lang"));
 		if (l < 0)
-			return usage_error("unknown language '%s': use zh_CN or en", opt(a, "lang"));
+			return value_error("--lang '%s' is not a language: use zh_CN or en", opt(a, "lang"));
 		lg = (lang)l;
 	}
 	strings *str = strings_load(dir, lg, &err);
@@ -151,7 +151,7 @@ static int cmd_fee(const args *a)
 	const service *svc = NULL;
 	fee_request req = { 0 };
 	if (!p) {
-		usage_error("unknown platform '%s' (see services.ini)", pid);
+		rc = value_error("--platform '%s' is not a platform of services.ini", pid);
 		goto out;
 	}
 	if (opt(a, "reissue")) {
@@ -172,25 +172,28 @@ static int cmd_fee(const args *a)
 			for (size_t i = 0; i < p->n_holders; i++)
 				fprintf(stderr, " %s", p->holders[i].id);
 			fprintf(stderr, "\n");
+			rc = EXIT_FINDING;
 			goto out;
 		}
 		if (parse_int(opt(a, "years"), 0, 100, &req.years)) {
-			usage_error("--years '%s' is not a whole number", opt(a, "years"));
+			rc = value_error("--years '%s' is not a whole number", opt(a, "years"));
 			goto out;
 		}
 		if (opt(a, "seals") && parse_int(opt(a, "seals"), 0, 1000, &req.seals)) {
-			usage_error("--seals '%s' is not a whole number from 0", opt(a, "seals"));
+			rc = value_error("--seals '%s' is not a whole number from 0", opt(a, "seals"));
 			goto out;
 		}
 		svc = catalog_service_of(cat, p, SVC_NEW);
 	}
 	if (!svc) {
-		usage_error("platform %s offers no such service", p->id);
+		rc = value_error("platform %s offers no such service", p->id);
 		goto out;
 	}
 	fee_quote q;
 	if (fees_quote(cat, svc, &req, &q, &err) != 0) {
-		fail_env(&err);
+		/* the fee table has nothing for what was asked (a term, a seal count) */
+		char buf[512];
+		rc = value_error("%s", kerr_text(&err, buf, sizeof buf));
 		goto out;
 	}
 	char y1[32], y2[32];

@@ -51,6 +51,18 @@ static int check_ui_strings(const app *a, kerr *err)
 	return 0;
 }
 
+/* --help: asked for, so on stdout and exit 0 (a wrong option is usage()). */
+static int help(void)
+{
+	printf("usage: kiosk [--config DIR] [--data-dir DIR] [--demo] [--check]\n"
+	       "  --config DIR    the configuration (default: $KIOSK_CONFIG, else the shipped one)\n"
+	       "  --data-dir DIR  the database (DIR/kiosk.db; DIR/demo.db with --demo), slips and the CA\n"
+	       "  --demo          trainer mode: demo keys, demo payments, a database of its own\n"
+	       "  --check         check the configuration and the devices, then exit\n"
+	       "Exit status: 0 ok, 2 usage or environment error.\n");
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: kiosk [--config DIR] [--data-dir DIR] [--demo] [--check]\n");
@@ -86,6 +98,8 @@ int main(int argc, char **argv)
 			config_dir = argv[++i];
 		else if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
 			data_dir = argv[++i];
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return help();
 		else
 			return usage();
 	}

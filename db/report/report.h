@@ -85,6 +85,8 @@ typedef struct report_case {
 	long rongque_deadline;     /* civil day to supplement by (容缺), -1 none */
 	int rongque_overdue;       /* still 容缺 and the deadline is before today */
 	int64_t created_ms;
+	char cancel_reason[256];   /* why it was cancelled (the audit row's words), "" */
+	char cancel_code[32];      /* the reason picked, "withdrawn", "refund", "" */
 } report_case;
 
 /* One payment order of the day's cases. */

@@ -25,7 +25,7 @@ expect "anchors OK before any close" 0 "anchors OK: 0 closed days" $K audit veri
 expect "day without a subcommand" 2 "usage: kioskctl day close" $K day
 expect "day close needs --by" 2 "needs --by" sh -c "echo 135790 | $K day close --date 2026-11-21"
 expect "day close needs --date" 2 "--date YYYY-MM-DD" $K day close --by s001
-expect "day close impossible date" 2 "not a real date" $K day close --date 2026-02-30 --by s001
+expect "day close impossible date" 1 "not a real date" $K day close --date 2026-02-30 --by s001
 expect "day close unknown option" 2 "unknown option --csv" $K day close --date 2026-11-21 --by s001 --csv
 expect "day close without a PIN" 2 "no PIN" sh -c "$K day close --date 2026-11-21 --by s001 < /dev/null"
 expect "wrong PIN refused" 1 "wrong PIN for s001" sh -c "echo 999999 | $K day close --date 2026-11-21 --by s001"

@@ -39,7 +39,7 @@ truth "the key file holds k_0 in epoch 0" grep -q "^key $K0$" "$D/seal-key"
 expect "a second seal-init refused" 2 "already set up \(by s001" sh -c "echo 135790 | $K audit seal-init --by s001"
 truth "the key is not shown again" sh -c "! grep -q '$KEY' '$T/out'"
 expect "verify with the key right after set-up" 0 "seals OK: 1 seals, epochs 0..0" $K audit verify --seal-key "$KEY"
-expect "a malformed key is a usage error" 2 "not a verification key" $K audit verify --seal-key abc
+expect "a malformed key is an invalid value" 1 "not a verification key" $K audit verify --seal-key abc
 
 # rows in the next hours, the epochs sealed as they end, a day close
 export KIOSK_NOW=2026-11-21T10:30:00+08:00

@@ -348,7 +348,7 @@ static void action_words_pinned(void **state)
 		"case.open", "case.resume", "case.cancel", "payment.create", "payment.update",
 		"payment.qr", "refund.approve", "refund.state", "token.seal", "token.bind",
 		"token.pin_reset", "token.issued", "day.close", "training.start",
-		"training.result", "ledger.bind", "ledger.seal", "seal.init",
+		"training.result", "ledger.bind", "ledger.seal", "seal.init", "payment.duplicate",
 		"pay.reconcile", "pay.diff", "pay.resolve",
 		"case.details", "case.materials", "case.decision", "case.approval", "case.token",
 		"case.payment", "case.slip",

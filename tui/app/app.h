@@ -64,7 +64,7 @@ ENUM_DECLARE_KEY(screen_id, SCREENS, SCR_COUNT);
 
 /* What an action needs to be offered (NEED_* may be or-ed): trainer mode, a
  * real kiosk, a supervisor signed in, a reissue case, a scenario being
- * played. NO_FOOT: offered and listed by F1 help, but left out of the footer
+ * played, a case with nothing confirmed yet. NO_FOOT: offered and listed by F1 help, but left out of the footer
  * (its partner's label names both keys). One function checks the column
  * (action_offered_on). */
 enum {
@@ -74,6 +74,7 @@ enum {
 	NEED_SUPERVISOR = 1 << 2,
 	NEED_REISSUE = 1 << 3,
 	NEED_SCENARIO = 1 << 4,
+	NEED_FRESH = 1 << 5,      /* a case with no step confirmed yet */
 	NO_FOOT = 1 << 8
 };
 
@@ -106,6 +107,7 @@ enum {
 	X(ACT_PAY_AGAIN, KEY_F(6),  "F6",    "act.pay_again", ON(SCR_PAYMENT), NEED_NONE)             \
 	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP), NEED_NONE)                \
 	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, NEED_NONE)                      \
+	X(ACT_WITHDRAW,  KEY_F(7),  "F7",    "act.withdraw",  ON(SCR_DETAILS), NEED_FRESH)              \
 	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME), NEED_NONE)             \
 	X(ACT_T_GATEWAY, KEY_F(11), "F11",   "act.t_gateway", ON_CASE, NEED_DEMO | NEED_SCENARIO)                 \
 	X(ACT_T_PIN_LOCK, KEY_F(12), "F12",  "act.t_pin_lock", ON_CASE, NEED_DEMO | NEED_SCENARIO)                \
@@ -121,6 +123,9 @@ typedef enum action_id {
 } action_id;
 
 typedef struct app app;
+
+/* The most items app_choose() lists. */
+#define APP_CHOICES_MAX 12
 
 typedef struct action_def {
 	int key;
@@ -182,11 +187,22 @@ struct app {
 	char question[512];
 	void (*on_yes)(app *a);
 
+	/* a choice over the current screen (F8's reason): a list, a line of
+	 * words under it, and what takes the pick */
+	bool choosing;
+	char choose_title[256];
+	char choose_item[APP_CHOICES_MAX][128];
+	int n_choose, choose_sel;
+	edit_field choose_text;
+	bool (*on_choose)(app *a, int ix, const char *text);
+
 	char flash[512];          /* one-line message in the status line */
+	bool keys_ignored;        /* keys came while the terminal was too small */
 	seal_flow seal;           /* forward-secure sealing, at the tick */
 
 	/* The case the screen being entered is about (the timeline, the
-	 * refund): set by the screen that goes there. */
+	 * refund; home selects the case just left or ended): set by the
+	 * screen that goes there, taken by the one entered. */
 	char go_case[40];
 	/* the trainer's session: scenarios, the one being played, the results
 	 * (tui/screens/scr_train.c owns it; NULL outside a session) */
@@ -214,6 +230,12 @@ void app_release_all(app *a);
 /* The loop: until F10 (confirmed), the script's end or SIGTERM; 0, or 2 on a script error. */
 int app_run(app *a);
 void app_ask(app *a, const char *question, void (*on_yes)(app *a));
+/* Ask for one of n items (copied; at most APP_CHOICES_MAX) and, under them,
+ * a line of words: ↑ ↓ pick, typing goes to the words, Enter gives
+ * on_choose the pick and the words (it returns false to keep the list up,
+ * having said why), Esc takes nothing. */
+void app_choose(app *a, const char *title, const char *const *items, int n,
+		bool (*on_choose)(app *a, int ix, const char *text));
 const char *app_str(const app *a, const char *key);
 const char *app_render(const app *a, const char *key, const str_var *vars, char *buf, size_t n);
 void app_flash(app *a, const char *text);

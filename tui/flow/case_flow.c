@@ -172,14 +172,33 @@ bool case_flow_commit(counter *k, case_flow *cs, case_step step, const char *det
 
 flow_outcome case_flow_cancel(counter *k, case_flow *cs, const char *why)
 {
+	return case_flow_cancel_coded(k, cs, NULL, why);
+}
+
+flow_outcome case_flow_cancel_coded(counter *k, case_flow *cs, const char *code, const char *why)
+{
 	kerr err = { 0 };
 	if (!why)
 		why = cs->rule_msg[0] ? cs->rule_msg : "cancelled by the clerk";
-	if (db_case_cancel(k->db, k->user.id, cs->rec.case_no, why, &err) != 0) {
+	if (db_case_cancel_coded(k->db, k->user.id, cs->rec.case_no, code, why, &err) != 0) {
 		counter_say_err(k, &err);
 		return FLOW_FAILED;
 	}
 	return FLOW_HOME;
+}
+
+bool case_flow_withdrawable(const case_flow *cs)
+{
+	return cs && cs->rec.last_step == STEP_NONE;
+}
+
+flow_outcome case_flow_withdraw(counter *k, case_flow *cs)
+{
+	if (!case_flow_withdrawable(cs)) {
+		counter_say(k, counter_str(k, "withdraw.too_late"));
+		return FLOW_STAY;
+	}
+	return case_flow_cancel_coded(k, cs, "withdrawn", counter_str(k, "withdraw.reason"));
 }
 
 /* ---- details ---- */

@@ -15,6 +15,7 @@
  * | poll_job.[ch]   | one payment query on a thread of its own                 | (pay_flow) |
  * | pay_flow.[ch]   | the payment: order, resume, polling thread, cancel       | yes    |
  * | refund_flow.[ch]| a paid case refunded: check, supervisor's approval, send  | yes    |
+ * | subject.[ch]    | what an approval is about: unit, USCC, service, money, key | yes    |
  * | train_flow.[ch] | the trainer's session: scenarios, a play's start, scoring, stop | yes |
  * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
  * | session.[ch]    | sign-in, idle lock, unlock and takeover, sign-out        | yes    |
@@ -34,6 +35,7 @@
 #include "tui/flow/seal_flow.h"
 #include "tui/flow/session.h"
 #include "tui/flow/slip_flow.h"
+#include "tui/flow/subject.h"
 #include "tui/flow/token_flow.h"
 #include "tui/flow/train_flow.h"
 

@@ -46,6 +46,13 @@ static void home_enter(app *a)
 	h->finding = false;
 	h->msg[0] = '\0';
 	load_today(a);
+	/* The selection follows the case just left or ended, not the row index:
+	 * new cases arrive at the top, and the old index would land on another
+	 * case (F8 would then refund that one). */
+	for (size_t i = 0; a->go_case[0] && i < h->n_cases; i++)
+		if (strcmp(h->cases[i].case_no, a->go_case) == 0)
+			h->sel = (int)i;
+	a->go_case[0] = '\0';
 }
 
 static const char *service_label(const app *a, const char *service_id)
@@ -94,7 +101,9 @@ static void home_draw(app *a)
 		draw_text(y, 36, app_str(a, case_status_key(c->status)), 10);
 		/* an unfinished case shows the step it waits at */
 		const service *svc = catalog_service(a->k.cat, c->service_id);
-		case_step next = svc ? case_next_step(svc, c->last_step, c->decision) : STEP_NONE;
+		/* a cancelled case waits at nothing, whatever step it stopped at */
+		case_step next = svc && c->status != CS_CANCELLED ? case_next_step(svc, c->last_step, c->decision)
+								   : STEP_NONE;
 		draw_text(y, 47, next == STEP_NONE ? "" : app_str(a, case_step_key(next)), 10);
 		draw_text(y, 58, service_label(a, c->service_id), COLS - 60);
 		if (sel)

@@ -593,6 +593,7 @@ static void timeline_enter(app *a)
 {
 	timeline_state *t = app_private(a);
 	snprintf(t->case_no, sizeof t->case_no, "%s", a->go_case);
+	a->go_case[0] = '\0';
 	kerr err = { 0 };
 	if (db_case_timeline(a->k.db, t->case_no, &t->tl, &t->n, &err) < 0)
 		app_flash_err(a, &err);
@@ -663,6 +664,7 @@ typedef struct refund_state {
 	bool done;
 	char msg[1024];
 	bool err;
+	case_subject subj;        /* what is refunded, shown above the fields */
 } refund_state;
 
 /* Ask the gateway for the approved refund and show its answer. */
@@ -690,6 +692,7 @@ static void refund_enter(app *a)
 	refund_state *st = app_private(a);
 	snprintf(st->case_no, sizeof st->case_no, "%s", a->go_case);
 	st->pin.secret = true;
+	case_subject_get(&a->k, st->case_no, NULL, &st->subj);
 	refund_rec had;
 	bool pending;
 	/* approved before, the gateway did not answer: send it again */
@@ -702,16 +705,20 @@ static void refund_draw(app *a)
 	refund_state *st = app_private(a);
 	char buf[512];
 	str_var v[] = { { "case", st->case_no }, { NULL, NULL } };
-	draw_wrapped(3, 2, COLS - 4, 3, app_render(a, "refund.heading", v, buf, sizeof buf));
-	draw_text(7, 2, app_str(a, "refund.reason"), 20);
-	draw_field(7, 24, 40, &st->reason, st->focus == 0 && !st->done);
-	draw_text(9, 2, app_str(a, "refund.supervisor_id"), 20);
-	draw_field(9, 24, 24, &st->id, st->focus == 1 && !st->done);
-	draw_text(11, 2, app_str(a, "refund.pin"), 20);
-	draw_field(11, 24, 24, &st->pin, st->focus == 2 && !st->done);
+	char subj[1024];
+	draw_wrapped(3, 2, COLS - 4, 2, app_render(a, "refund.heading", v, buf, sizeof buf));
+	attron(A_BOLD);
+	draw_wrapped(6, 4, COLS - 6, 4, case_subject_text(&a->k, &st->subj, subj, sizeof subj));
+	attroff(A_BOLD);
+	draw_text(11, 2, app_str(a, "refund.reason"), 20);
+	draw_field(11, 24, 40, &st->reason, st->focus == 0 && !st->done);
+	draw_text(13, 2, app_str(a, "refund.supervisor_id"), 20);
+	draw_field(13, 24, 24, &st->id, st->focus == 1 && !st->done);
+	draw_text(15, 2, app_str(a, "refund.pin"), 20);
+	draw_field(15, 24, 24, &st->pin, st->focus == 2 && !st->done);
 	if (st->msg[0]) {
 		attron(term_attr(st->err ? ST_ERROR : ST_OK));
-		draw_wrapped(14, 2, COLS - 4, 4, st->msg);
+		draw_wrapped(17, 2, COLS - 4, 4, st->msg);
 		attroff(term_attr(st->err ? ST_ERROR : ST_OK));
 	}
 }
@@ -752,6 +759,7 @@ static bool refund_act(app *a, action_id act)
 	case ACT_NONE:
 		return true;
 	case ACT_BACK:
+		snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
 		app_go(a, SCR_HOME);
 		return true;
 	case ACT_FIELD:
@@ -760,6 +768,7 @@ static bool refund_act(app *a, action_id act)
 		return true;
 	case ACT_NEXT:
 		if (st->done) {
+			snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
 			app_go(a, SCR_HOME);
 			return true;
 		}
