@@ -1,7 +1,7 @@
 # The counter kiosk: build, run, test. The only entry points a person needs.
 #   make          build kiosk and kioskctl (release builds)
 #   make deps     install the missing Debian packages (apt-get; sudo when not root)
-#   make test     deps, build, every test, one summary line at the end
+#   make test     deps (and PostgreSQL), build, every test, one summary line at the end
 #   make asan     the same tests under AddressSanitizer and UBSan
 #   make fuzz     the libFuzzer harnesses, FUZZ_SECONDS each
 #   make bench    the benchmarks; figures go to docs/performance.md
@@ -34,10 +34,20 @@ DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-
                 libqrencode-dev libpcsclite-dev pcscd sqlite3 clang \
                 libmicrohttpd-dev vsmartcard-vpcd pcsc-tools opensc \
                 libclang-rt-14-dev tmux zbar-tools valgrind time openssl curl
+# The hall's central store (db/pg, kioskctl hall): libpq to build kioskctl,
+# and a PostgreSQL server that the tests and the benchmark start themselves.
+# Not needed by make demo, which builds the kiosk alone.
+HALL_PACKAGES := libpq-dev postgresql
 
-LIB_SRC   := $(sort $(shell find core forms db -name "*.c"))
+LIB_SRC   := $(sort $(shell find core forms db -path db/pg -prune -o -name "*.c" -print))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libkiosk.a
+# db/pg (libpq) is an archive of its own, linked only by kioskctl and the
+# hall's benchmark: the kiosk never links libpq.
+HALL_SRC  := $(sort $(shell find db/pg -name "*.c"))
+HALL_OBJ  := $(HALL_SRC:%.c=$(BUILD)/%.o)
+HALL_LIB  := $(BUILD)/libhall.a
+PQ        := -lpq
 FLOW_SRC  := $(sort $(shell find tui/flow -name "*.c"))
 FLOW_OBJ  := $(FLOW_SRC:%.c=$(BUILD)/%.o)
 FLOW_LIB  := $(BUILD)/libflow.a
@@ -60,7 +70,7 @@ TEST_PROGS    := $(TBUILD)/kiosk $(TBUILD)/kioskctl
 TUI_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(shell find tui -name "*.c"))
 CTL_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
 
-.PHONY: all test-progs deps test check asan fuzz bench demo clean
+.PHONY: all test-progs deps test-deps test check asan fuzz bench demo clean
 all: $(BUILD)/kiosk $(BUILD)/kioskctl
 test-progs: $(TEST_PROGS)
 
@@ -82,17 +92,21 @@ $(TEST_LIB): $(filter-out $(TEST_ONLY_SRC:%.c=$(BUILD)/%.o),$(LIB_OBJ)) $(TEST_O
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(HALL_LIB): $(HALL_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(BUILD)/kiosk: $(TUI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(CURSES) $(LDFLAGS)
 
-$(BUILD)/kioskctl: $(CTL_OBJ) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(LDFLAGS)
+$(BUILD)/kioskctl: $(CTL_OBJ) $(HALL_LIB) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(HALL_LIB) $(LIB) $(LDLIBS) $(PQ) $(LDFLAGS)
 
 $(TBUILD)/kiosk: $(TUI_OBJ) $(TEST_LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(TEST_LIB) $(LDLIBS) $(CURSES) $(LDFLAGS)
 
-$(TBUILD)/kioskctl: $(CTL_OBJ) $(TEST_LIB)
-	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(TEST_LIB) $(LDLIBS) $(LDFLAGS)
+$(TBUILD)/kioskctl: $(CTL_OBJ) $(HALL_LIB) $(TEST_LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(HALL_LIB) $(TEST_LIB) $(LDLIBS) $(PQ) $(LDFLAGS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
@@ -129,8 +143,14 @@ $(BUILD)/tests/bench_%: tests/bench/bench_%.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIB) $(LDLIBS) $(LDFLAGS)
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# The hall's benchmark ships to a real PostgreSQL: it links db/pg and libpq.
+$(BUILD)/tests/bench_hall: tests/bench/bench_hall.c $(HALL_LIB) $(TEST_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(HALL_LIB) $(TEST_LIB) $(LDLIBS) $(PQ) $(LDFLAGS)
+
+# install-missing PACKAGES: apt-get the ones not installed yet.
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -139,14 +159,22 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
 	fi
+endef
 
-test: deps
+deps:
+	$(call install-missing,$(DEB_PACKAGES))
+
+# make test's packages: the kiosk's, and the hall's (PostgreSQL, libpq).
+test-deps:
+	$(call install-missing,$(DEB_PACKAGES) $(HALL_PACKAGES))
+
+test: test-deps
 	$(MAKE) --no-print-directory check
 
 check: all $(TEST_PROGS) $(UNIT_BIN) $(FUZZ_RUN) $(TOOL_BIN) $(SIM_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
-asan: deps
+asan: test-deps
 	$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check
@@ -164,11 +192,11 @@ fuzz: deps
 	    $(BUILD)/fuzz/$$n.corpus tests/fuzz/corpus/$$n; \
 	done
 
-bench: deps all $(TEST_PROGS) $(BENCH_BIN) $(SIM_BIN)
+bench: test-deps all $(TEST_PROGS) $(BENCH_BIN) $(SIM_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 DEMO_DIR ?= $(HOME)/.local/share/kiosk-demo
-demo: deps all
+demo: deps $(BUILD)/kiosk
 	$(BUILD)/kiosk --demo --data-dir $(DEMO_DIR)
 
 clean:

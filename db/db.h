@@ -25,6 +25,10 @@
  *                                      anchors, training)
  *   report/        report/reports.h    the day's figures, day view, timeline,
  *                                      day export
+ *   pg/            pg/pg.h             the hall's central store on PostgreSQL
+ *                                      and the shipment of the audit log to it
+ *                                      (libpq; its own archive, which kioskctl
+ *                                      links and the kiosk does not)
  *
  * This header belongs to no one file: it declares the public functions of
  * store.c, audit_log.c and open.c (each under its file's name below) and

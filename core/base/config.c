@@ -40,6 +40,7 @@ void config_free(kiosk_config *c)
 	free(c->token_admin_secret_file);
 	free(c->ca_dir);
 	free(c->print_command);
+	free(c->hall_central);
 	kiosk_payment_cfg *p = &c->payment;
 	free(p->mode);
 	free(p->base_url);
@@ -115,6 +116,7 @@ static const char *const kiosk_keys[] = {
 static const char *const login_keys[] = { "max_failures", "max_wait_seconds", NULL };
 static const char *const print_keys[] = { "command", NULL };
 static const char *const audit_keys[] = { "seal_interval_minutes", NULL };
+static const char *const hall_keys[] = { "central", NULL };
 static const char *const payment_keys[] = {
 	"mode", "base_url", "appid", "mchid", "merchant_serial", "private_key_file",
 	"platform_keys_dir", "apiv3_key_file", "notify_url", "order_expiry_minutes",
@@ -269,7 +271,7 @@ kiosk_config *config_load(const char *dir, kerr *err)
 		kerr_setf(err, d->path, 0, "out of memory");
 		goto fail;
 	}
-	const kini_section *sk = NULL, *sl = NULL, *sp = NULL, *sy = NULL, *sa = NULL;
+	const kini_section *sk = NULL, *sl = NULL, *sp = NULL, *sy = NULL, *sa = NULL, *sh = NULL;
 	for (size_t i = 0; i < d->n_sections; i++) {
 		const kini_section *s = &d->sections[i];
 		const char *const *keys;
@@ -298,9 +300,12 @@ kiosk_config *config_load(const char *dir, kerr *err)
 		} else if (strcmp(s->name, "audit") == 0) {
 			sa = s;
 			keys = audit_keys;
+		} else if (strcmp(s->name, "hall") == 0) {
+			sh = s;
+			keys = hall_keys;
 		} else {
 			kerr_setf(err, d->path, s->line, "unknown section [%s]; kiosk.ini holds "
-				  "[kiosk], [login], [print], [payment] and [audit]", s->name);
+				  "[kiosk], [login], [print], [payment], [audit] and [hall]", s->name);
 			goto fail;
 		}
 		if (kini_check_keys(d, s, keys, err) < 0)
@@ -398,6 +403,7 @@ kiosk_config *config_load(const char *dir, kerr *err)
 	    get_int(&x, sl, "max_wait_seconds", 60, 1, 60, &c->login_max_wait_s) < 0 ||
 	    get_str(&x, sp, "command", "", &c->print_command, NULL) < 0 ||
 	    get_int(&x, sa, "seal_interval_minutes", 15, 1, 1440, &c->seal_interval_minutes) < 0 ||
+	    get_str(&x, sh, "central", "", &c->hall_central, NULL) < 0 ||
 	    check_payment(&x, sy, c, c->config_dir) < 0)
 		goto fail;
 	kini_free(d);
