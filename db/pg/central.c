@@ -35,12 +35,16 @@ static const char bootstrap_sql[] =
 	"REVOKE ALL ON SCHEMA hall FROM PUBLIC;"
 	"REVOKE ALL ON hall.migrations FROM PUBLIC;";
 
-/* The registry's facts from a batch (new_rows), J parsing a detail. */
+/* The registry's facts from a batch (new_rows), J parsing a detail. Only the
+ * details that hold facts are parsed: every token.* row, and the case's
+ * steps but its materials (a long list the registry does not keep). */
 #define REGISTRY_FILL(J) \
 	"  WITH f AS MATERIALIZED (SELECT n.kiosk_id, n.seq, n.at_ms, n.actor, n.action," \
 	"    n.case_no, CASE WHEN left(n.detail, 1) = '{' THEN " J " END AS j" \
 	"    FROM new_rows n" \
-	"    WHERE n.action LIKE 'token.%' OR n.action LIKE 'case.%')," \
+	"    WHERE n.action LIKE 'token.%' OR n.action IN ('case.open', 'case.details'," \
+	"     'case.decision', 'case.cancel', 'case.approval', 'case.token', 'case.payment'," \
+	"     'case.slip', 'case.resume'))," \
 	"   moves AS (INSERT INTO hall.key_moves SELECT f.kiosk_id, f.seq, f.at_ms," \
 	"    f.j->>'serial', substr(f.action, 7), f.j->>'from', f.j->>'to', f.case_no, f.actor" \
 	"    FROM f WHERE f.action LIKE 'token.%' AND jsonb_typeof(f.j->'serial') = 'string')," \

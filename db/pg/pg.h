@@ -70,7 +70,7 @@ typedef struct hall_kiosk_state {
 int hall_kiosks(hall *h, hall_kiosk_state **out, size_t *n, kerr *err);
 
 typedef struct hall_ship_opts {
-	int batch_rows;    /* rows per transaction; 0: 5000 */
+	int batch_rows;    /* rows per transaction; 0: 10000 */
 	int64_t max_rows;  /* stop after this many rows; 0: all */
 } hall_ship_opts;
 
@@ -79,7 +79,7 @@ typedef struct hall_ship_result {
 	int64_t acked;         /* the centre's head now */
 	int64_t local_head;    /* the file's head when the shipment began */
 	int64_t sent;          /* rows accepted by the centre in this run */
-	int batches;           /* transactions committed */
+	int batches;           /* transactions that added rows */
 	char problem[400];     /* a refusal, in words */
 } hall_ship_result;
 

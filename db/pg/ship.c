@@ -20,7 +20,7 @@
 #include "db/pg/conn.h"
 #include "db/pg/local.h"
 
-#define DEFAULT_BATCH 5000
+#define DEFAULT_BATCH 10000
 
 /* A batch read from the file, as COPY text (kiosk_id, seq, at_ms, actor,
  * action, case_no, detail, prev, hash; tab-separated, one row a line). */
@@ -110,10 +110,17 @@ static int batch_read(kdb *db, int64_t after, const uint8_t prev[AUDIT_HASH_LEN]
 			       err);
 }
 
-/* BEGIN, and the batch copied into the session's table. 0 or -1 with err. */
-static int batch_send(hall *h, const batch *b, kerr *err)
+/* BEGIN, and the batch copied into the session's table. 0 or -1 with err.
+ * Two shippers of one kiosk (a second kioskctl, a retry while the first
+ * still runs) take turns by a lock on the kiosk's id, so the second reads
+ * the head the first committed instead of inserting the same rows in
+ * another order (which would deadlock on the primary key). */
+static int batch_send(hall *h, const batch *b, const char *kiosk_lit, kerr *err)
 {
-	if (hall_run(h, "BEGIN", "starting a batch", err))
+	char lock[128];
+	snprintf(lock, sizeof lock,
+		 "BEGIN; SELECT pg_advisory_xact_lock(hashtext('hall.ship ' || %s))", kiosk_lit);
+	if (hall_run(h, lock, "starting a batch", err))
 		return -1;
 	PGresult *res = hall_exec(h, "COPY hall_batch FROM STDIN", PGRES_COPY_IN,
 				  "starting a batch", err);
@@ -148,8 +155,8 @@ static int batch_commit_begin(hall *h, const char *kiosk_lit, kerr *err)
 		 "INSERT INTO hall.audit (kiosk_id, seq, at_ms, actor, action, case_no, detail,"
 		 " prev, hash) SELECT b.kiosk_id, b.seq, b.at_ms, b.actor, b.action, b.case_no,"
 		 " b.detail, b.prev, b.hash FROM hall_batch b"
-		 " WHERE b.seq > (SELECT k.head_seq FROM hall.kiosks k WHERE k.kiosk_id = %s)"
-		 " ORDER BY b.seq; COMMIT",
+		 " WHERE b.seq > (SELECT k.head_seq FROM hall.kiosks k WHERE k.kiosk_id = %s);"
+		 " COMMIT",
 		 kiosk_lit);
 	h->sqlstate[0] = '\0';
 	if (PQsendQuery(h->c, sql) != 1)
@@ -253,11 +260,16 @@ static const char batch_table_sql[] =
 	" ON COMMIT DELETE ROWS";
 
 /* SQLSTATEs after which the centre's head is read again and the shipment
- * goes on from there: another shipper's rows (unique violation), or a batch
- * that no longer starts at the head (KH002). */
+ * goes on from there: another shipper's rows (unique violation), a batch
+ * that no longer starts at the head (KH002), a deadlock or serialization
+ * failure (the server chose this transaction to give way). */
 static bool head_moved(const hall *h)
 {
-	return strcmp(h->sqlstate, "23505") == 0 || strcmp(h->sqlstate, "KH002") == 0;
+	static const char *const again[] = { "23505", "KH002", "40P01", "40001" };
+	for (size_t i = 0; i < sizeof again / sizeof *again; i++)
+		if (strcmp(h->sqlstate, again[i]) == 0)
+			return true;
+	return false;
 }
 
 /* The centre refused a row as not following the one before (KH004) at the
@@ -303,7 +315,7 @@ int hall_ship(hall *h, kdb *db, const hall_ship_opts *o, hall_ship_result *r, ke
 	if (rc < 0)
 		goto done;
 	while (cur.n > 0) {
-		if (batch_send(h, &cur, err) || batch_commit_begin(h, lit, err)) {
+		if (batch_send(h, &cur, lit, err) || batch_commit_begin(h, lit, err)) {
 			hall_rollback(h);
 			goto failed;
 		}
@@ -323,7 +335,8 @@ int hall_ship(hall *h, kdb *db, const hall_ship_opts *o, hall_ship_result *r, ke
 			goto done;
 		r->acked = cur.first + cur.n - 1;
 		r->sent += inserted;
-		r->batches++;
+		if (inserted)
+			r->batches++;
 		retries = 0;
 		batch t = cur;
 		cur = next;

@@ -18,6 +18,9 @@
 #   pg_stop / pg_restart    the server, stopped with -m fast
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 PG_OS_USER=${PG_OS_USER:-nobody}
+# The tests never crash the machine under the server, so they skip fsync;
+# the benchmark keeps it (PG_FSYNC=on), as a hall's server would.
+PG_FSYNC=${PG_FSYNC:-off}
 PG_DIR=""
 
 # as_pg CMD...: run as the cluster's owner (root: runuser to $PG_OS_USER).
@@ -71,7 +74,7 @@ pg_start() {
 # pg_restart: start the cluster (again); 0, or 2 with the server's log.
 pg_restart() {
 	if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -t 30 -l "$PG_DIR/server.log" \
-		-o "-c listen_addresses='' -k $PG_SOCK -c fsync=off" start >/dev/null 2>&1; then
+		-o "-c listen_addresses='' -k $PG_SOCK -c fsync=$PG_FSYNC" start >/dev/null 2>&1; then
 		echo "FAIL pg_env: the server did not start"
 		sed 's/^/    | /' "$PG_DIR/server.log"
 		return 2

@@ -162,6 +162,16 @@ is "hall: a reader role reads every kiosk" "K1,K2" \
 	"$(pg_psql -c "CREATE ROLE auditor LOGIN IN ROLE hall_reader" >/dev/null;
 	   pg_psql -U auditor -c "SELECT string_agg(DISTINCT kiosk_id, ',' ORDER BY kiosk_id) FROM hall.audit")"
 
+# ---- a row of the file changed after it was written: the good rows before
+# it go, nothing from it on (the sender recomputes the chain too) ----
+"$SEED" "$T/k2.db" K2 50 2026-03-20 || echo "FAIL hall: seeding k2 again"
+bad=$(( $(sqlite3 "$T/k2.db" "SELECT seq FROM audit_head") - 300 ))
+sqlite3 "$T/k2.db" "DROP TRIGGER audit_no_update; UPDATE audit SET detail = detail || ' ' WHERE seq = $bad"
+expect "hall: a changed row of the file is not sent" 1 "row $bad of .* does not match its hash" \
+	ship K2 "$T/k2.db" --batch 500
+is "hall: the rows before it were" "$((bad - 1))" \
+	"$(pg_psql -c "SELECT head_seq FROM hall.kiosks WHERE kiosk_id = 'K2'")"
+
 # ---- the registry, derived in PostgreSQL from the token.* and case.* rows ----
 is "hall: registry: one key per K1 case, every fifth lost" "500 100" \
 	"$(pg_psql -c "SELECT count(*) || ' ' || count(*) FILTER (WHERE state = 'PERM_LOST') FROM hall.keys WHERE kiosk_id = 'K1'")"
