@@ -166,6 +166,10 @@ int db_audit_verify(kdb *db, audit_verify_result *res, kerr *err);
  * last record is audit row 57". Returns buf. */
 const char *db_row_finding_text(const row_finding *f, char *buf, size_t n);
 
+/* The last row of the audit log (its seq, from audit_head): what a hall's
+ * shipper compares with the centre's acknowledgement. 0 or -1 with err. */
+int db_audit_head_seq(kdb *db, int64_t *seq, kerr *err);
+
 /* One audit row as stored, for timelines and tests (action: the stored word,
  * audit_action_from_name() gives the enum). */
 typedef struct audit_entry {

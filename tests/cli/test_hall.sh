@@ -268,3 +268,27 @@ heads_agree "hall: after the reset: heads agree" K3 "$T/k3.db"
 is "hall: the whole centre recomputes" 0 \
 	"$(pg_psql -c "SELECT count(*) FROM hall.audit WHERE hash <> hall.audit_hash(seq, at_ms,
 	               actor, action, case_no, detail, prev)")"
+
+# ---- the kiosk's own shipper: a thread running kioskctl hall ship, its
+# word on the status line (在线 / 离线 N 条待同步); the clerk never waits ----
+KIOSK="$PWD/$BUILD/test/kiosk"
+"$KIOSKCTL" hall kiosk-add K5 --central "$PG_ADMIN" >/dev/null
+cp -r kiosk-config "$T/cfgk"
+sed -i "s|^kiosk_id =.*|kiosk_id = K5|; s|^central =.*|central = $(pg_kiosk K5)|" "$T/cfgk/kiosk.ini"
+printf 'wait 3\ndump\n' >"$T/k.keys"
+KIOSK_CONFIG="$T/cfgk" KIOSK_SCRIPT="$T/k.keys" timeout 20 "$KIOSK" --data-dir "$T/kd" >"$T/k.out" 2>"$T/k.err"
+is "hall: the kiosk with a hall runs" 0 $?
+if sed -n 2p "$T/k.out" | grep -q ' 在线 '; then echo "PASS hall: the status line says 在线"; else
+	echo "FAIL hall: the status line says 在线"; sed 's/^/    | /' "$T/k.out" "$T/k.err" | head -5; fi
+same_rows "hall: the kiosk's shipper sent its rows" K5 "$T/kd/kiosk.db"
+cp -r "$T/cfgk" "$T/cfgo"
+sed -i "s|^central =.*|central = host=$T/nowhere dbname=hall user=kiosk_K5 connect_timeout=2|" "$T/cfgo/kiosk.ini"
+KIOSK_CONFIG="$T/cfgo" KIOSK_SCRIPT="$T/k.keys" timeout 20 "$KIOSK" --data-dir "$T/ko" >"$T/k.out" 2>"$T/k.err"
+is "hall: the kiosk without its centre runs" 0 $?
+n=$(sqlite3 "$T/ko/kiosk.db" "SELECT seq FROM audit_head")
+if sed -n 2p "$T/k.out" | grep -q " 离线 $n 条待同步 "; then echo "PASS hall: the status line says 离线 $n 条待同步"; else
+	echo "FAIL hall: the status line says 离线 $n 条待同步"; sed 's/^/    | /' "$T/k.out" "$T/k.err" | head -5; fi
+sed -i 's|^central =.*|central =|' "$T/cfgo/kiosk.ini"
+KIOSK_CONFIG="$T/cfgo" KIOSK_SCRIPT="$T/k.keys" timeout 20 "$KIOSK" --data-dir "$T/ko" >"$T/k.out" 2>"$T/k.err"
+if sed -n 2p "$T/k.out" | grep -Eq '在线|离线'; then echo "FAIL hall: no [hall], nothing on the status line"; else
+	echo "PASS hall: no [hall], nothing on the status line"; fi

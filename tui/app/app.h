@@ -184,6 +184,7 @@ struct app {
 
 	char flash[512];          /* one-line message in the status line */
 	seal_flow seal;           /* forward-secure sealing, at the tick */
+	ship_job *ship;           /* the hall's shipper, NULL without [hall] */
 
 	/* The case the screen being entered is about (the timeline, the
 	 * refund): set by the screen that goes there. */
