@@ -1,11 +1,13 @@
 # The counter kiosk: build, run, test. The only entry points a person needs.
 #   make          build kiosk and kioskctl (release builds)
 #   make deps     install the missing Debian packages (apt-get; sudo when not root)
-#   make test     deps (and PostgreSQL), build, every test, one summary line at the end
+#   make test-deps  the same, and PostgreSQL with libpq (the hall: db/pg, kioskctl)
+#   make test     test-deps, build, every test, one summary line at the end
 #   make asan     the same tests under AddressSanitizer and UBSan
 #   make fuzz     the libFuzzer harnesses, FUZZ_SECONDS each
 #   make bench    the benchmarks; figures go to docs/performance.md
 #   make demo     the kiosk in demo (trainer) mode on its own data directory
+#                 (deps and the kiosk alone: no PostgreSQL needed)
 #
 # Release and test builds. A release build's clock is the system's: it ignores
 # $KIOSK_NOW (with a warning), so no one at a counter can lift a lockout or
