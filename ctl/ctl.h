@@ -12,6 +12,8 @@
  *   cmd_report.c           report daily, range, case
  *   cmd_staff.c            staff add, list, unlock, reset-pin, disable, role
  *   cmd_pay.c              pay reconcile, diffs, resolve: WeChat Pay's bill
+ *   cmd_hall.c             hall init, kiosk-add, kiosks, ship: the hall's
+ *                          central store (db/pg; links libpq)
  */
 
 /* kioskctl, the operator's command line, is split by command: kioskctl.c holds
@@ -74,6 +76,7 @@ int cmd_report(const args *a);
 int cmd_day(const args *a);
 int cmd_staff(const args *a);
 int cmd_pay(const args *a);
+int cmd_hall(const args *a);
 
 /* cmd_seal.c: audit seal-init (--by), audit seal, and verify --seal-key's
  * half (ctl_seal_verify: EXIT_OK, EXIT_FINDING or EXIT_USAGE; prints nothing

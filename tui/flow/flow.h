@@ -20,6 +20,7 @@
  * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
  * | session.[ch]    | sign-in, idle lock, unlock and takeover, sign-out        | yes    |
  * | seal_flow.[ch]  | forward-secure sealing at the tick and the day close     | yes    |
+ * | ship_job.[ch]   | the hall's shipper: kioskctl hall ship on a thread, every few seconds; the status line's 在线 / 离线 N 条待同步 | yes |
  * | demo.[ch]       | trainer mode's staff, demo key and demo gateway          | yes    |
  *
  * Layering: flow → core, forms, db; nothing here includes tui/app,
@@ -34,6 +35,7 @@
 #include "tui/flow/refund_flow.h"
 #include "tui/flow/seal_flow.h"
 #include "tui/flow/session.h"
+#include "tui/flow/ship_job.h"
 #include "tui/flow/slip_flow.h"
 #include "tui/flow/subject.h"
 #include "tui/flow/token_flow.h"
