@@ -98,7 +98,7 @@ static void h_free(void *ctx)
 	pay_dev_free(h->real);
 	free(h);
 }
-static const pay_ops hooked_ops = { "wechat", h_create, h_query, h_close, h_free, h_refund };
+static const pay_ops hooked_ops = { "wechat", h_create, h_query, h_close, h_free, h_refund, NULL };
 
 static hooked *gateway(tf_fx *f)
 {
