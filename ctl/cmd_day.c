@@ -24,6 +24,7 @@
 #include "db/report/day_export.h"
 #include "db/report/report.h"
 #include "db/repo/staff_repo.h"
+#include "db/report/paydiffs.h"
 
 #define DAY_USAGE                                                                          \
 	"usage: kioskctl day close --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR] [--key FILE]\n" \
@@ -39,6 +40,46 @@ static int export_day(kdb *db, const anchor_rec *a, const char *dir, kerr *err)
 		return -1;
 	printf("wrote %s\nwrote %s\n", csv, anchor);
 	return 0;
+}
+
+/* The reconciliation with WeChat Pay's bill (docs/reconciliation.md): the
+ * day's differences, with a warning while any is unexplained. The close does
+ * not wait for them: the bill of a day is made the next morning. */
+static void print_paydiffs(kdb *db, long day)
+{
+	kerr err = { 0 };
+	recon_run_rec run;
+	paydiff_rec *list = NULL;
+	size_t n = 0;
+	int r = db_recon_last(db, day, &run, &err);
+	if (r < 0 || db_paydiffs_of_day(db, day, &list, &n, &err)) {
+		char buf[1024];
+		fprintf(stderr, "kioskctl: warning: the payment differences cannot be read: %s\n",
+			kerr_text(&err, buf, sizeof buf));
+		return;
+	}
+	char at[32];
+	if (r == 1)
+		printf("payments: not reconciled with WeChat Pay's bill yet (kioskctl pay reconcile "
+		       "once the bill is out, after 10:00 the next day)\n");
+	else
+		printf("payments: reconciled with WeChat Pay's bill by %s at %s\n", run.run_by,
+		       clock_format_local(run.run_ms, at, sizeof at));
+	size_t open = 0;
+	for (size_t i = 0; i < n; i++) {
+		const paydiff_rec *p = &list[i];
+		open += p->status == PD_OPEN;
+		printf("  difference #%lld %s %s: case %s order %s%s%s; %s%s%s\n", (long long)p->id,
+		       recon_kind_name(p->d.kind), paydiff_status_name(p->status),
+		       p->d.case_no[0] ? p->d.case_no : "-", p->d.out_trade_no[0] ? p->d.out_trade_no : "-",
+		       p->d.out_refund_no[0] ? " refund " : "", p->d.out_refund_no, p->d.detail,
+		       p->status == PD_OPEN ? "" : " — ", p->status == PD_OPEN ? "" : p->note);
+	}
+	if (open)
+		printf("warning: %zu payment difference%s of this day %s unexplained: resolve with "
+		       "kioskctl pay resolve --id N --note TEXT --by ID\n", open, open == 1 ? "" : "s",
+		       open == 1 ? "is" : "are");
+	free(list);
 }
 
 static void print_anchor(const anchor_rec *a)
@@ -139,6 +180,7 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 		return rc;
 
 	print_anchor(&anc);
+	print_paydiffs(db, day);
 	/* the day's rows sealed at once with the current epoch's key (when
 	 * sealing is set up); a failure is said, the close stands */
 	int seal_rc = ctl_seal_due(cfg, db, true);

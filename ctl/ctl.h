@@ -11,6 +11,9 @@
  *   cmd_day.c              day close, show, export
  *   cmd_report.c           report daily, range, case
  *   cmd_staff.c            staff add, list, unlock, reset-pin, disable, role
+ *   cmd_pay.c              pay reconcile, diffs, resolve: WeChat Pay's bill
+ *   cmd_hall.c             hall init, kiosk-add, kiosks, ship: the hall's
+ *                          central store (db/pg; links libpq)
  */
 
 /* kioskctl, the operator's command line, is split by command: kioskctl.c holds
@@ -72,6 +75,8 @@ int cmd_audit(const args *a);
 int cmd_report(const args *a);
 int cmd_day(const args *a);
 int cmd_staff(const args *a);
+int cmd_pay(const args *a);
+int cmd_hall(const args *a);
 
 /* cmd_seal.c: audit seal-init (--by), audit seal, and verify --seal-key's
  * half (ctl_seal_verify: EXIT_OK, EXIT_FINDING or EXIT_USAGE; prints nothing

@@ -361,8 +361,12 @@ static int cmd_help(const args *a);
 	  "the day view (cases, outcomes, money and mismatches, 容缺, refusals, key moves); days summed; one case's timeline (a supervisor's: --by and the PIN)") \
 	X("day",      cmd_day,      "day close --date YYYY-MM-DD --by ID [--out DIR] [--key FILE] | day show|export --date D --by ID", \
 	  "supervisor's day close: signed anchor of the audit chain, CSV and anchor files") \
+	X("pay",      cmd_pay,      "pay reconcile --date YYYY-MM-DD --by ID | pay diffs --date D --by ID | pay resolve --id N --note TEXT --by ID", \
+	  "match a day with WeChat Pay's own bill (a supervisor's): every difference classified and recorded; list them; record who resolved one and how (exit 1 while any is open)") \
 	X("db",       cmd_db,       "db backup FILE",                                        \
 	  "online backup of the database into a new file")                                   \
+	X("hall",     cmd_hall,     "hall init --central CONNINFO | hall kiosk-add ID --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS]", \
+	  "the hall's central store on PostgreSQL: its schema, a kiosk's role, what it holds; ship this kiosk's audit log to it (docs/deployment.md)") \
 	X("token",    cmd_token,    "token list | token info [--reader NAME]",               \
 	  "the key readers and whether a key is in them; what the key holds (read only)")   \
 	X("help",     cmd_help,     "help", "this list")

@@ -278,6 +278,21 @@ int dbi_audit_walk(kdb *db, audit_verify_result *res, dbi_walk_visit visit, void
 	return 0;
 }
 
+static void head_fill(sqlite3_stmt *st, void *p)
+{
+	*(int64_t *)p = sqlite3_column_int64(st, 0);
+}
+
+int db_audit_head_seq(kdb *db, int64_t *seq, kerr *err)
+{
+	*seq = 0;
+	int rc = dbi_one(db, dbi_stmt(db, "SELECT seq FROM audit_head WHERE id = 1", err), head_fill,
+			 seq, "reading the audit head", err);
+	if (rc == 1)
+		return kerr_set(err, db->path, "the audit head is missing; run kioskctl audit verify");
+	return rc;
+}
+
 static void audit_entry_fill(sqlite3_stmt *st, void *p)
 {
 	audit_entry *e = p;

@@ -25,6 +25,10 @@
  *                                      anchors, training)
  *   report/        report/reports.h    the day's figures, day view, timeline,
  *                                      day export
+ *   pg/            pg/pg.h             the hall's central store on PostgreSQL
+ *                                      and the shipment of the audit log to it
+ *                                      (libpq; its own archive, which kioskctl
+ *                                      links and the kiosk does not)
  *
  * This header belongs to no one file: it declares the public functions of
  * store.c, audit_log.c and open.c (each under its file's name below) and
@@ -61,7 +65,7 @@
 #include "core/base/err.h"
 
 /* The schema this program writes: the number of migrations in migrate.c. */
-#define DB_SCHEMA_VERSION 7
+#define DB_SCHEMA_VERSION 8
 
 typedef struct kdb kdb;
 
@@ -161,6 +165,10 @@ int db_audit_verify(kdb *db, audit_verify_result *res, kerr *err);
 /* A finding as one line: "payments id=3: changed (column amount_fen); its
  * last record is audit row 57". Returns buf. */
 const char *db_row_finding_text(const row_finding *f, char *buf, size_t n);
+
+/* The last row of the audit log (its seq, from audit_head): what a hall's
+ * shipper compares with the centre's acknowledgement. 0 or -1 with err. */
+int db_audit_head_seq(kdb *db, int64_t *seq, kerr *err);
 
 /* One audit row as stored, for timelines and tests (action: the stored word,
  * audit_action_from_name() gives the enum). */

@@ -344,6 +344,48 @@ static const char v6_sql[] =
  * every write is bound in its own transaction. */
 static const char v7_sql[] = "";
 
+/* v8: reconciliation with WeChat Pay's trade bill (docs/reconciliation.md).
+ * pay_recons holds one row per run (the day, who ran it, the bill's SHA-1 and
+ * lines, what was found); pay_diffs one row per difference found, open until
+ * a supervisor resolves it with a note, or cleared when a later run no longer
+ * finds it. Both are bound by the ledger like every table. The kind list
+ * spells out recon_kind_name() (core/pay/recon.h). */
+static const char v8_sql[] =
+	"CREATE TABLE pay_recons ("
+	" id        INTEGER PRIMARY KEY,"
+	" day       INTEGER NOT NULL,"
+	" run_by    TEXT NOT NULL CHECK (length(run_by) BETWEEN 1 AND 32),"
+	" run_ms    INTEGER NOT NULL,"
+	" bill_sha1 TEXT NOT NULL CHECK (length(bill_sha1) IN (0, 40)),"
+	" bill_rows INTEGER NOT NULL CHECK (bill_rows >= 0),"
+	" found     INTEGER NOT NULL CHECK (found >= 0),"
+	" still_open INTEGER NOT NULL CHECK (still_open >= 0)"
+	") STRICT;"
+	"CREATE INDEX pay_recons_by_day ON pay_recons(day, id);"
+	"CREATE TABLE pay_diffs ("
+	" id             INTEGER PRIMARY KEY,"
+	" day            INTEGER NOT NULL,"
+	" recon_id       INTEGER NOT NULL REFERENCES pay_recons(id),"
+	" kind           TEXT NOT NULL CHECK (kind IN ('unbooked', 'not_in_bill', 'amount',"
+	"  'refund_pending', 'refund_abnormal', 'duplicate')),"
+	" case_no        TEXT NOT NULL DEFAULT '' CHECK (length(case_no) <= 39),"
+	" out_trade_no   TEXT NOT NULL DEFAULT '' CHECK (length(out_trade_no) <= 32),"
+	" out_refund_no  TEXT NOT NULL DEFAULT '' CHECK (length(out_refund_no) <= 64),"
+	" transaction_id TEXT NOT NULL DEFAULT '' CHECK (length(transaction_id) <= 39),"
+	" book_fen       INTEGER NOT NULL CHECK (book_fen >= -1),"
+	" bill_fen       INTEGER NOT NULL CHECK (bill_fen >= -1),"
+	" due_fen        INTEGER NOT NULL CHECK (due_fen >= -1),"
+	" detail         TEXT NOT NULL DEFAULT '' CHECK (length(CAST(detail AS BLOB)) <= 400),"
+	" status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved', 'cleared')),"
+	" resolved_by    TEXT CHECK (resolved_by IS NULL OR length(resolved_by) BETWEEN 1 AND 32),"
+	" resolved_ms    INTEGER,"
+	" note           TEXT NOT NULL DEFAULT '' CHECK (length(CAST(note AS BLOB)) <= 400),"
+	" CHECK ((status = 'open') = (resolved_by IS NULL)),"
+	" CHECK ((resolved_by IS NULL) = (resolved_ms IS NULL)),"
+	" CHECK (status <> 'resolved' OR note <> '')"
+	") STRICT;"
+	"CREATE INDEX pay_diffs_by_day ON pay_diffs(day, id);";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -357,6 +399,7 @@ static const migration migrations[] = {
 	{ 5, v5_sql },
 	{ 6, v6_sql },
 	{ 7, v7_sql },
+	{ 8, v8_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,

@@ -167,9 +167,12 @@ int main(int argc, char **argv)
 		kerr_set(&err, NULL, "cannot start the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
 		goto out;
 	}
+	/* With a hall: its shipper, on a thread of its own (docs/deployment.md). */
+	a.ship = ship_job_for(a.k.cfg, a.db_path, demo);
 	rc = app_run(&a);
 	term_close();
 out:
+	ship_job_stop(a.ship);
 	if (rc == 2 && (err.msg[0] || err.where[0]))
 		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));
 	case_end(&a);

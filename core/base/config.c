@@ -40,6 +40,7 @@ void config_free(kiosk_config *c)
 	free(c->token_admin_secret_file);
 	free(c->ca_dir);
 	free(c->print_command);
+	free(c->hall_central);
 	kiosk_payment_cfg *p = &c->payment;
 	free(p->mode);
 	free(p->base_url);
@@ -118,6 +119,7 @@ static const char *const audit_keys[] = { "seal_interval_minutes", NULL };
 static const char *const cancel_keys[] = { "reasons", NULL };
 /* The list shipped in kiosk.ini, used when [cancel] is left out. */
 #define CANCEL_REASONS_DEFAULT "customer_request wrong_service materials_incomplete key_fault other"
+static const char *const hall_keys[] = { "central", NULL };
 static const char *const payment_keys[] = {
 	"mode", "base_url", "appid", "mchid", "merchant_serial", "private_key_file",
 	"platform_keys_dir", "apiv3_key_file", "notify_url", "order_expiry_minutes",
@@ -317,7 +319,8 @@ kiosk_config *config_load(const char *dir, kerr *err)
 		kerr_setf(err, d->path, 0, "out of memory");
 		goto fail;
 	}
-	const kini_section *sk = NULL, *sl = NULL, *sp = NULL, *sy = NULL, *sa = NULL, *sc = NULL;
+	const kini_section *sk = NULL, *sl = NULL, *sp = NULL, *sy = NULL, *sa = NULL, *sc = NULL,
+			    *sh = NULL;
 	for (size_t i = 0; i < d->n_sections; i++) {
 		const kini_section *s = &d->sections[i];
 		const char *const *keys;
@@ -349,9 +352,13 @@ kiosk_config *config_load(const char *dir, kerr *err)
 		} else if (strcmp(s->name, "cancel") == 0) {
 			sc = s;
 			keys = cancel_keys;
+		} else if (strcmp(s->name, "hall") == 0) {
+			sh = s;
+			keys = hall_keys;
 		} else {
 			kerr_setf(err, d->path, s->line, "unknown section [%s]; kiosk.ini holds "
-				  "[kiosk], [login], [print], [payment], [audit] and [cancel]", s->name);
+				  "[kiosk], [login], [print], [payment], [audit], [cancel] and [hall]",
+				  s->name);
 			goto fail;
 		}
 		if (kini_check_keys(d, s, keys, err) < 0)
@@ -449,6 +456,7 @@ kiosk_config *config_load(const char *dir, kerr *err)
 	    get_int(&x, sl, "max_wait_seconds", 60, 1, 60, &c->login_max_wait_s) < 0 ||
 	    get_str(&x, sp, "command", "", &c->print_command, NULL) < 0 ||
 	    get_int(&x, sa, "seal_interval_minutes", 15, 1, 1440, &c->seal_interval_minutes) < 0 ||
+	    get_str(&x, sh, "central", "", &c->hall_central, NULL) < 0 ||
 	    check_payment(&x, sy, c, c->config_dir) < 0)
 		goto fail;
 	if (get_str(&x, sc, "reasons", CANCEL_REASONS_DEFAULT, &raw, &line) < 0)

@@ -45,6 +45,9 @@ typedef struct kiosk_config {
 	int login_max_wait_s;     /* the longest wait: 1, 2, 4 ... seconds up to this */
 	char *print_command;      /* slips are piped to it; "" means files only */
 	int seal_interval_minutes; /* forward-secure sealing's epoch, fixed at seal-init */
+	char *hall_central;       /* [hall] central: the hall's PostgreSQL (a libpq
+				   * connection string); "" = no hall, the kiosk
+				   * keeps its records on its own file only */
 	kiosk_payment_cfg payment;
 	char cancel_reasons[CANCEL_REASONS_MAX][CANCEL_REASON_ID_MAX + 1];
 	int n_cancel_reasons;

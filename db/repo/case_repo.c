@@ -430,6 +430,52 @@ static int check_decision(kdb *db, const service *svc, int64_t case_id,
 	return 0;
 }
 
+/* Whether the case holds a verified SUCCESS order (with WeChat's transaction
+ * id) of exactly its fee: the money the payment step and the case's end
+ * stand on. 1 yes, 0 no, -1 error. */
+static int fee_paid(kdb *db, const case_rec *c, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT EXISTS (SELECT 1 FROM payments WHERE case_id = ?1 AND state = 'SUCCESS'"
+				    " AND verified = 1 AND amount_fen = ?2 AND transaction_id <> '')",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, c->fee_fen);
+	int rc = sqlite3_step(st);
+	int paid = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
+	sqlite3_reset(st);
+	if (paid < 0)
+		return dbi_sqlerr(db, err, "looking for the case's payment");
+	return paid;
+}
+
+/* Money a step needs, checked in the step's transaction on the case as
+ * stored: the payment step of a case with a fee is recorded only on a
+ * verified SUCCESS order of that fee, and a case that is accepted never
+ * finishes owing its fee (a refused case owes nothing). */
+static int check_money(kdb *db, const service *svc, const case_rec *c, case_step step, kerr *err)
+{
+	if (c->fee_fen <= 0)
+		return 0;
+	bool finishing = case_next_step(svc, step, c->decision) == STEP_NONE && c->decision != DEC_REFUSE;
+	if (step != STEP_PAYMENT && !finishing)
+		return 0;
+	int paid = fee_paid(db, c, err);
+	if (paid < 0)
+		return -1;
+	if (paid)
+		return 0;
+	return kerr_set(err, c->case_no,
+			step == STEP_PAYMENT
+				? "no verified WeChat Pay payment of the fee (%lld fen) is recorded: the "
+				  "payment step cannot be recorded; ask the gateway for the order's state"
+				: "the fee (%lld fen) is not paid by a verified WeChat Pay payment: the case "
+				  "cannot be completed owing it",
+			(long long)c->fee_fen);
+}
+
 int db_case_step(kdb *db, const service *svc, const char *actor, const char *case_no,
 		 case_step step, const case_step_data *data, kerr *err)
 {
@@ -538,6 +584,8 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 			 case_step_name(step), case_step_name(c.last_step), case_step_name(next));
 		goto fail;
 	}
+	if (check_money(db, svc, &c, step, err))
+		goto fail;
 	int64_t now = clock_now_ms();
 	sqlite3_stmt *st;
 	switch (step) {
@@ -668,6 +716,27 @@ int db_case_cancel_coded(kdb *db, const char *actor, const char *case_no, const 
 	if (finished) {
 		kerr_set(err, case_no, "the case is already finished (%s) and cannot be cancelled",
 			 case_status_name(c.status));
+		goto fail;
+	}
+	/* money taken is given back by a refund (maker-checker, refund_repo),
+	 * which cancels the case itself: never by a plain cancel */
+	st = dbi_stmt(db, "SELECT out_trade_no FROM payments WHERE case_id = ?1 AND state = 'SUCCESS'"
+		      " ORDER BY id LIMIT 1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, c.id);
+	rc = sqlite3_step(st);
+	char paid[33] = "";
+	if (rc == SQLITE_ROW)
+		dbi_copy(paid, sizeof paid, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		kerr_set(err, case_no, "the case is paid (order %s): a paid case is cancelled only by a "
+			 "refund that a supervisor approves", paid);
+		goto fail;
+	}
+	if (rc != SQLITE_DONE) {
+		dbi_sqlerr(db, err, "looking for the case's payment");
 		goto fail;
 	}
 	st = dbi_stmt(db,

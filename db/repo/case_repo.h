@@ -56,10 +56,15 @@ typedef struct case_step_data {
 } case_step_data;
 
 /* Complete `step` of case_no as actor. -1 with err when the step is not the
- * next legal one, the case is finished, or the store fails; nothing written. */
+ * next legal one, the case is finished, or the store fails; nothing written.
+ * Money, checked inside the transaction: with a fee, the payment step needs a
+ * verified SUCCESS order of the case (with its transaction id) whose amount
+ * is the fee, and so does the step that finishes an accepted case. */
 int db_case_step(kdb *db, const service *svc, const char *actor, const char *case_no,
 		 case_step step, const case_step_data *data, kerr *err);
-/* Cancel an open case (the reason is audited). */
+/* Cancel an open case (the reason is audited). Refused for a case with a
+ * SUCCESS order: a paid case is cancelled only by its refund
+ * (db_refund_approve). */
 int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *reason, kerr *err);
 /* The same with the code of the reason picked (kiosk.ini [cancel] reasons,
  * "withdrawn" for a service picked by mistake; NULL none): the case.cancel

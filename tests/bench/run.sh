@@ -41,8 +41,12 @@ mv "$keep/year.db" "$keep/data/kiosk.db"
 BUILD="$BUILD" sh tests/bench/bench_kiosk.sh "$keep" | tee -a "$out"
 echo "== WeChat Pay against the simulator on loopback"
 run "$BUILD/tests/bench_pay" 50 200
+echo "== reconciling a day of 500 payments with the simulator's bill"
+run "$BUILD/tests/bench_recon" 500 7
 echo "== a full personalisation through pcscd and vpcd"
 BUILD="$BUILD" sh tests/bench/bench_token.sh 20 | tee -a "$out"
+echo "== the audit log shipped to the hall's PostgreSQL"
+BUILD="$BUILD" sh tests/bench/bench_hall.sh 9000 10000 | tee -a "$out"
 v() { sed -n "s/^$1=//p" "$out"; }
 verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == ">=") ? (a >= b) : (a < b); print ok ? "met" : "NOT MET" }'; }
 cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)
@@ -71,7 +75,9 @@ $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, ${cpu:-unknown CPU}, compile
 | kiosk peak RSS over that script | < 16 MB | $(v kiosk_rss_kib) KiB | $(verdict "$(v kiosk_rss_kib)" "<" 16384) |
 | create order → code_url → QR rendered, against the simulator on loopback (median / worst of $(v pay_orders)) | QR within 20 ms of the answer | $(v pay_create_to_qr_median_ms) / $(v pay_create_to_qr_max_ms) ms (QR render alone worst $(v pay_qr_render_max_ms) ms) | $(verdict "$(v pay_qr_render_max_ms)" "<" 20) |
 | CPU per payment poll (signed request, verified answer), over $(v pay_polls) polls | — | $(v pay_poll_cpu_us) µs (wall median $(v pay_poll_median_ms) ms) | |
+| reconciling a day of $(v recon_payments) payments with WeChat Pay's bill against the simulator on loopback: tradebill call, download, gunzip, SHA-1, parse, the day's book read, match (median / worst of $(v recon_runs)) | < 200 ms | $(v recon_median_ms) / $(v recon_max_ms) ms (download $(v recon_download_ms) ms, parse $(v recon_parse_ms) ms, book and match $(v recon_match_ms) ms; $(v recon_differences) differences) | $(verdict "$(v recon_max_ms)" "<" 200) |
 | full personalisation (key generation, certificate, info, seal, final check) through pcscd + vpcd + cardsim, median of $(v token_runs) | — | $(v token_full_median_ms) ms (best $(v token_full_best_ms), worst $(v token_full_worst_ms)) | |
+| \`kioskctl hall ship\` of a kiosk's $(v hall_ship_rows) audit rows ($(v hall_ship_detail_mib) MiB of details) to a local PostgreSQL 15 (fsync on), $(v hall_ship_batch) rows a transaction, every row re-verified at the centre and the registry filled; whole command, median of 3 | ≥ 50,000 rows/s | $(v hall_ship_rows_per_s) rows/s ($(v hall_ship_median_ms) ms; best $(v hall_ship_best_ms) ms) | $(verdict "$(v hall_ship_rows_per_s)" ">=" 50000) |
 | APDUs for that personalisation | profile minimum $(v token_apdus_min) | $(v token_apdus_total) (personalise $(v token_apdus_personalise), public key $(v token_apdus_pubkey), certificate $(v token_apdus_write_cert), seal $(v token_apdus_write_seal), final check $(v token_apdus_check)) | see docs/token-profile.md |
 
 How the data is made: \`bench_audit\` appends the rows through \`db_audit_append()\`
@@ -84,6 +90,9 @@ binding) and one at schema 7, each step in its own transaction as at the counter
 kiosk's pragmas (WAL, synchronous=FULL). \`bench_kiosk.sh\` starts the kiosk in
 script mode (headless terminal, the same drawing code) on the year-sized file;
 CPU per key is (CPU of the long script − CPU of a login-only script) ÷ keys, from
-GNU time's user+system seconds.
+GNU time's user+system seconds. \`bench_hall.sh\` starts its own PostgreSQL
+(tests/cli/pg_env.sh, with fsync on), fills a kiosk's file with
+\`tests/sim/kiosk_seed\` (cases with their keys, as at a counter) and ships it three
+times, each into a freshly made central database (docs/deployment.md).
 MD
 echo "figures written to docs/performance.md"

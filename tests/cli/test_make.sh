@@ -45,3 +45,14 @@ else
 	echo "PASS make demo's recipe names no test package"
 fi
 expect "make test asks for the whole list" 0 "libcmocka-dev" make -n test
+
+# make demo-reset: a fresh training day, the old demo database kept whole
+D="$T/demo"
+expect "demo-reset with no demo database" 0 "nothing to reset" make -s demo-reset DEMO_DIR="$D"
+mkdir -p "$D" && echo db > "$D/demo.db" && echo wal > "$D/demo.db-wal"
+expect "demo-reset moves the demo database aside" 0 "make demo starts a fresh training day" \
+	make -s demo-reset DEMO_DIR="$D"
+truth "no demo database is left" test ! -e "$D/demo.db"
+truth "the database and its WAL are in the archive, together" \
+	sh -c "ls '$D'/archive/demo-*.db && ls '$D'/archive/demo-*.db-wal"
+truth "the archive is private" sh -c "[ \"\$(stat -c %a '$D/archive')\" = 700 ]"

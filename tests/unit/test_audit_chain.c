@@ -26,7 +26,7 @@
 #define N_APPENDED 20
 /* genesis + one schema.migrate per version + the ledger.seal of migration 6
  * (the meta rows and the schema, sealed as found) + what the fixture appends */
-#define N_ROWS (1 + DB_SCHEMA_VERSION + 1 + N_APPENDED)
+#define N_ROWS (1 + DB_SCHEMA_VERSION + 2 + N_APPENDED)
 
 typedef struct fx {
 	char dir[256];

@@ -503,12 +503,20 @@ static void test_approve_refused_cases(void **state)
 	open_case(f, "c1", "PAYERROR", true, &payerror);
 	approve_refused(f, payerror.case_no, "c1", "s1", "客户要求退款", "order PAYERROR");
 
-	/* paid, then cancelled by the clerk before the payment step */
+	/* paid: the clerk cannot cancel it (only this refund can) */
 	case_rec cancelled;
 	open_case(f, "c1", NULL, false, &cancelled);
 	order(f, cancelled.case_no, 1, FEE, "SUCCESS", true);
 	kerr err = { 0 };
+	assert_int_equal(db_case_cancel(f->db, "c1", cancelled.case_no, "客户离开", &err), -1);
+	assert_non_null(strstr(err.msg, "refund"));
+	/* as an older kiosk could: paid, then cancelled by the clerk before the
+	 * payment step (tu_legacy_sql) */
+	char no[PAY_TRADE_NO_MAX + 1];
+	assert_int_equal(pay_trade_no(cancelled.case_no, 1, no), 0);
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE payments SET state = 'NOTPAY' WHERE out_trade_no = '%s'", no), 0);
 	assert_int_equal(db_case_cancel(f->db, "c1", cancelled.case_no, "客户离开", &err), 0);
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE payments SET state = 'SUCCESS' WHERE out_trade_no = '%s'", no), 0);
 	approve_refused(f, cancelled.case_no, "c1", "s1", "客户要求退款", "already cancelled case");
 	assert_int_equal(scalar(f, "SELECT count(*) FROM refunds", NULL), 0);
 	chain_intact(f);

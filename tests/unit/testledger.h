@@ -12,6 +12,8 @@
  *                c1, approved by s2, SUCCESS)
  *   case D       zc.new by c2, details only (a case left open)
  *   training     one result of t1
+ *   reconciled   TL_DAY reconciled by s1 with one difference found (case A's
+ *                order not in the bill), then resolved by s2
  *   day          TL_DAY closed by s1 (an anchor signed with the key made in
  *                key_dir) */
 #ifndef TESTS_UNIT_TESTLEDGER_H
@@ -147,6 +149,21 @@ static inline int tl_populate(const char *path, const char *key_dir, tl_cases *o
 	t.correct = true;
 	if (db_training_record(db, &t, &err)) {
 		tl_fail(&err, "training");
+		goto out;
+	}
+	/* a reconciliation of the day: one difference, resolved */
+	recon_diff rd;
+	memset(&rd, 0, sizeof rd);
+	rd.kind = RK_NOT_IN_BILL;
+	snprintf(rd.case_no, sizeof rd.case_no, "%s", a.case_no);
+	snprintf(rd.out_trade_no, sizeof rd.out_trade_no, "%.32s", a.case_no);
+	rd.book_fen = rd.due_fen = TL_FEE;
+	rd.bill_fen = -1;
+	snprintf(rd.detail, sizeof rd.detail, "booked as paid; the bill has no payment of the order");
+	recon_outcome ro;
+	if (db_recon_record(db, TL_DAY, "s1", "", 0, &rd, 1, &ro, &err) ||
+	    db_recon_resolve(db, 1, "s2", "paid at 23:59: in the next day's bill", &err)) {
+		tl_fail(&err, "reconciliation");
 		goto out;
 	}
 	char key_path[600];

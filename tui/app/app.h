@@ -207,6 +207,7 @@ struct app {
 	char flash[512];          /* one-line message in the status line */
 	bool keys_ignored;        /* keys came while the terminal was too small */
 	seal_flow seal;           /* forward-secure sealing, at the tick */
+	ship_job *ship;           /* the hall's shipper, NULL without [hall] */
 
 	/* The case the screen being entered is about (the timeline, the
 	 * refund; home selects the case just left or ended): set by the

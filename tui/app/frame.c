@@ -153,8 +153,10 @@ void draw_frame(app *a)
 	const char *case_no = a->cs ? a->cs->rec.case_no : "";
 	char key[160];
 	draw_key_state(a, key, sizeof key);
-	snprintf(status, sizeof status, "%s %s  %s %s  %s", app_str(a, "ui.clerk"), who,
-		 app_str(a, "ui.case"), case_no[0] ? case_no : "-", key);
+	char hall[128];
+	ship_job_status(a->ship, a->k.db, a->k.str, hall, sizeof hall);
+	snprintf(status, sizeof status, "%s %s  %s %s  %s%s%s", app_str(a, "ui.clerk"), who,
+		 app_str(a, "ui.case"), case_no[0] ? case_no : "-", key, hall[0] ? "  " : "", hall);
 	draw_text(1, 1, status, COLS - 14);
 	draw_text(1, COLS - 12, when, 11);
 	attroff(term_attr(ST_STATUS));

@@ -58,13 +58,17 @@ typedef struct case_flow {
 	long rongque_deadline;
 	/* payment (tui/flow/pay_flow.c) */
 	pay_order order;
-	bool order_made;
+	bool order_made;                  /* order in hand: its write-ahead row is recorded */
+	bool rec_dirty;                   /* the store lags the order in hand: no QR until it is recorded */
+	bool create_unsure;               /* the create's answer was lost: ask the gateway first */
+	int64_t code_ms;                  /* when the gateway gave the code_url (valid 2 h), 0 none */
 	int pay_attempt;
 	int64_t last_poll_ms;             /* the gateway is asked every poll_seconds */
 	struct poll_job *poll_job;        /* the query in flight (poll_job.h), NULL none */
 	/* slip (tui/flow/slip_flow.c) */
 	char slip_text_path[1024];
 	char *slip_text;
+	bool slip_resumed;                /* the paper saved before a crash, taken up */
 	/* the last step's result or error, for the screen */
 	char step_msg[1024];
 	bool step_failed;

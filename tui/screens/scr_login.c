@@ -26,12 +26,11 @@ static void login_enter(app *a)
 	st->focus = 0;
 }
 
-static void draw_login_form(app *a, int y, const char *heading)
+static void draw_login_form(app *a, int y, int x, const char *heading)
 {
 	login_state *st = app_private(a);
-	int x = 4;
 	attron(A_BOLD);
-	draw_text(y, x, heading, COLS - 8);
+	draw_text(y, x, heading, COLS - x - 4);
 	attroff(A_BOLD);
 	draw_text(y + 2, x, app_str(a, "login.id"), 20);
 	draw_field(y + 2, x + 20, 24, &st->id, st->focus == 0);
@@ -39,14 +38,14 @@ static void draw_login_form(app *a, int y, const char *heading)
 	draw_field(y + 4, x + 20, 24, &st->pin, st->focus == 1);
 	if (st->msg[0]) {
 		attron(term_attr(ST_ERROR));
-		draw_wrapped(y + 6, x, COLS - 8, 3, st->msg);
+		draw_wrapped(y + 6, x, COLS - x - 4, 3, st->msg);
 		attroff(term_attr(ST_ERROR));
 	}
 }
 
 static void login_draw(app *a)
 {
-	draw_login_form(a, 4, app_str(a, "login.heading"));
+	draw_login_form(a, 4, 4, app_str(a, "login.heading"));
 }
 
 /* Check id and PIN; true with *who when they are right. */
@@ -117,16 +116,35 @@ static void lock_enter(app *a)
 	st->msg[0] = '\0';
 }
 
+/* Locked over the payment screen: the customer may still be paying. */
+static bool lock_over_payment(const app *a)
+{
+	return a->lock_from == SCR_PAYMENT && a->cs;
+}
+
 static void lock_draw(app *a)
 {
 	char buf[256];
 	str_var v[] = { { "name", a->k.user.name }, { "id", a->k.user.id }, { NULL, NULL } };
-	draw_login_form(a, 4, app_render(a, "lock.heading", v, buf, sizeof buf));
-	draw_wrapped(14, 4, COLS - 8, 3, app_str(a, "lock.takeover"));
+	/* an order that can be paid keeps its code on screen, payable: only
+	 * the rest of the counter is locked */
+	int w = lock_over_payment(a) ? payment_draw_qr(a, 2, 2) : 0;
+	int x = w ? 2 + w + 2 : 4;
+	draw_login_form(a, 4, x, app_render(a, "lock.heading", v, buf, sizeof buf));
+	draw_wrapped(14, x, COLS - x - 4, 3, app_str(a, "lock.takeover"));
+	if (w)
+		draw_wrapped(18, x, COLS - x - 4, 3, app_str(a, "lock.qr_payable"));
 }
 
 static bool lock_act(app *a, action_id act)
 {
+	if (act == ACT_NONE) {
+		/* a tick: the order is still asked about, so a payment made while
+		 * locked is taken up (the payment screen moves on when unlocked) */
+		if (lock_over_payment(a))
+			pay_flow_tick(&a->k, a->cs);
+		return false;
+	}
 	if (act == ACT_LOCK || act == ACT_QUIT)
 		return true; /* a locked session is left only by unlocking it */
 	if (act == ACT_FIELD_BACK)

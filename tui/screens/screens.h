@@ -46,6 +46,11 @@ void train_free(app *a);
 
 /* The case in progress (tui/screens/case.c): start one, take one up, end
  * it, go to its next step, and turn a flow's outcome into navigation. */
+/* scr_payment.c: the case's QR code at (y, x) while its order can be paid
+ * and is recorded (the payment screen, and the idle lock over it); the
+ * width drawn, 0 when no code is shown. */
+int payment_draw_qr(app *a, int y, int x);
+
 void case_start(app *a, const service *svc);
 int case_resume(app *a, const char *case_no);
 void case_end(app *a);
