@@ -17,7 +17,9 @@
  *   check [PIN]
  *   service SERVICE_ID [--unit U --uscc C --years N --agent-name A
  *            --agent-id I --old SERIAL --broken --pin PIN]
- *   (SERVICE_ID from services.ini: zc.new, rs.renew, zc.change, ...) */
+ *   (SERVICE_ID from services.ini: zc.new, rs.renew, zc.change, ...)
+ * The CA signs with the certificate profile of the config directory's ca.ini
+ * and, after each service, follows the database (db_token_ca_sync). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -574,7 +576,10 @@ int main(int argc, char **argv)
 	if (!dev)
 		return env_fail(&err);
 	int rc = 2;
-	if (O.ca && !(ca = issuer_local_new(O.ca, &err))) {
+	/* the CA signs with the configured certificate profile, as the kiosk's */
+	ca_profile prof;
+	if (O.ca && (ca_profile_load(config_default_dir(O.config), &prof, &err) != 0 ||
+		     !(ca = issuer_local_open(O.ca, &prof, &err)))) {
 		rc = env_fail(&err);
 		goto out;
 	}
