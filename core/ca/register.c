@@ -465,6 +465,17 @@ int ca_register_revoke(const ca_keys *k, const char *serial, const char *db_reas
 	return rc;
 }
 
+/* A line's serial and its number, sorted by serial. */
+typedef struct by_serial_ref {
+	const char *serial;
+	size_t i;
+} by_serial_ref;
+
+static int by_serial(const void *a, const void *b)
+{
+	return strcmp(((const by_serial_ref *)a)->serial, ((const by_serial_ref *)b)->serial);
+}
+
 /* x was signed by this CA's key under its name. */
 static X509 *ours(const ca_keys *k, const unsigned char *der, size_t len)
 {
@@ -488,13 +499,41 @@ int ca_register_sync(const ca_keys *k, const ca_status *list, size_t n, size_t *
 	index_db db;
 	if (index_open(k, &db, err))
 		return -1;
+	/* the lines there were, by serial: a kiosk's years of certificates are
+	 * looked up in log time (lines added here are few and searched apart) */
+	size_t had = db.n;
+	by_serial_ref *order = had ? malloc(had * sizeof *order) : NULL;
+	if (had && !order) {
+		index_free(&db);
+		return kerr_set(err, k->dir, "out of memory");
+	}
+	for (size_t i = 0; i < had; i++)
+		order[i] = (by_serial_ref){ db.rows[i].f[F_SERIAL], i };
+	if (had)
+		qsort(order, had, sizeof *order, by_serial);
 	size_t moved = 0;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const ca_status *s = &list[i];
 		if (!s->serial || !s->serial[0])
 			continue;
-		row *r = index_find(&db, s->serial);
+		row *r = NULL;
+		size_t lo = 0, hi = had;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(order[mid].serial, s->serial);
+			if (c == 0) {
+				r = &db.rows[order[mid].i];
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t j = had; !r && j < db.n; j++)
+			if (strcmp(db.rows[j].f[F_SERIAL], s->serial) == 0)
+				r = &db.rows[j];
 		if (!r) {
 			/* not in the index (lost, or from before it): ours only when
 			 * its signature says so */
@@ -524,6 +563,7 @@ int ca_register_sync(const ca_keys *k, const ca_status *list, size_t n, size_t *
 	}
 	if (rc == 0)
 		rc = publish_crl(k, &db, err);
+	free(order);
 	index_free(&db);
 	if (rc == 0 && changed)
 		*changed = moved;
