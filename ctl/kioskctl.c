@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/civil.h"
 #include "core/ca/ca.h"
@@ -252,6 +253,15 @@ static int cmd_ca(const args *a)
 		return fail_env(&err);
 	}
 	const char *dir = opt(a, "ca") && *opt(a, "ca") ? opt(a, "ca") : cfg->ca_dir;
+	/* never a new CA made here: the kiosk makes it on its first start */
+	char key[4200];
+	snprintf(key, sizeof key, "%s/ca.key", dir);
+	if (access(key, F_OK) != 0) {
+		kerr_set(&err, dir, "no local CA here (no ca.key); give its directory with --ca DIR, "
+			 "or start the kiosk once to make it");
+		config_free(cfg);
+		return fail_env(&err);
+	}
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	issuer *is = db ? issuer_local_open(dir, &prof, &err) : NULL;
 	size_t changed = 0;

@@ -169,3 +169,6 @@ expect "rebuilt: the reissued key's certificate valid" 0 "^1$" sh -c "grep -c '^
 expect "rebuilt: the CRL reads" 0 "Serial Number: $c1" openssl crl -inform DER -in "$CA/crl.der" -noout -text
 expect "ca sync twice: nothing more to add" 0 ": 0 line\\(s\\)" \
 	"$KIOSKCTL" --config "$T/cfg" --db "$DB" ca sync --ca "$CA"
+expect "ca sync makes no CA where there is none" 2 "no local CA here" \
+	"$KIOSKCTL" --config "$T/cfg" --db "$DB" ca sync --ca "$T/none"
+truth "and leaves nothing there" test ! -e "$T/none"

@@ -150,8 +150,13 @@ equal "change: re-enrolled on the same key" "$(q "SELECT count(*) FROM token_eve
 expect "change: the key holds the new name" 0 "$UNIT2" "$KIOSKCTL" token info --reader "$R0"
 equal "change: the old certificate superseded" "$(q "SELECT count(*) FROM certs WHERE status = 'revoked' AND revoke_reason = 'superseded'")" 2
 # the CA follows: both earlier certificates (the new key's and its renewal's)
-equal "change: both revoked in the CA's index.txt" "$(grep -c '^R	.*,superseded	' "$T/d/ca/index.txt")" 2
-truth "change: and in its CRL" sh -c "openssl crl -inform DER -in '$T/d/ca/crl.der' -noout -text | grep -c 'Superseded' | grep -qx 2"
+# (a certificate issued by a write torn earlier, never recorded, may be
+# there as superseded too: the two recorded ones are checked by serial)
+openssl crl -inform DER -in "$T/d/ca/crl.der" -noout -text >"$T/crl.txt" 2>&1
+for c in $(q "SELECT serial FROM certs WHERE revoke_reason = 'superseded'"); do
+	expect "change: $c revoked in the CA's index.txt" 0 "^R	[^	]*	[^	]*,superseded	$c	" cat "$T/d/ca/index.txt"
+	expect "change: $c in its CRL" 0 "Serial Number: $c" cat "$T/crl.txt"
+done
 
 # PIN unlock: six wrong PINs lock the key; the kiosk resets it to the initial PIN
 for i in 1 2 3 4 5 6; do $DRV verify 000000 >/dev/null 2>&1; done
