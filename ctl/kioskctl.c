@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/civil.h"
+#include "core/ca/ca.h"
 #include "core/case/catalog.h"
 #include "core/token/cert.h"
 #include "core/base/clock.h"
@@ -22,6 +24,7 @@
 #include "core/token/token.h"
 #include "core/case/validate.h"
 #include "db/db.h"
+#include "db/repo/token_repo.h"
 #include "db/report/report.h"
 #include "forms/config_check.h"
 #include "forms/form.h"
@@ -234,6 +237,47 @@ static int cmd_db(const args *a)
 	return EXIT_OK;
 }
 
+/* ---- ca sync ---- */
+
+/* The local CA's index and CRL brought to the database and the CRL signed
+ * again: after restoring a backup, and from cron so that an idle kiosk's
+ * CRL never passes its nextUpdate (docs/ca.md). */
+static int cmd_ca(const args *a)
+{
+	if (a->n_words != 2 || (strcmp(a->words[1], "sync") && strcmp(a->words[1], "publish")))
+		return usage_error("%s", "usage: kioskctl ca sync|publish [--ca DIR] [--db FILE]");
+	if (check_opts(a, "config db ca"))
+		return EXIT_USAGE;
+	kerr err = { 0 };
+	kiosk_config *cfg = load_config(a, &err);
+	ca_profile prof;
+	if (!cfg || ca_profile_load(cfg->config_dir, &prof, &err) != 0) {
+		config_free(cfg);
+		return fail_env(&err);
+	}
+	const char *dir = opt(a, "ca") && *opt(a, "ca") ? opt(a, "ca") : cfg->ca_dir;
+	/* never a new CA made here: the kiosk makes it on its first start */
+	char key[4200];
+	snprintf(key, sizeof key, "%s/ca.key", dir);
+	if (access(key, F_OK) != 0) {
+		kerr_set(&err, dir, "no local CA here (no ca.key); give its directory with --ca DIR, "
+			 "or start the kiosk once to make it");
+		config_free(cfg);
+		return fail_env(&err);
+	}
+	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
+	issuer *is = db ? issuer_local_open(dir, &prof, &err) : NULL;
+	size_t changed = 0;
+	int rc = is ? db_token_ca_sync(db, is, &changed, &err) : -1;
+	if (rc == 0)
+		printf("ca %s: %zu line(s) of index.txt added or revoked; CRL published: %s/crl.der\n",
+		       dir, changed, dir);
+	issuer_free(is);
+	db_close(db);
+	config_free(cfg);
+	return rc == 0 ? EXIT_OK : fail_env(&err);
+}
+
 /* ---- token list / info ---- */
 
 static int cmd_token_list(void)
@@ -367,6 +411,8 @@ static int cmd_help(const args *a);
 	  "online backup of the database into a new file")                                   \
 	X("hall",     cmd_hall,     "hall init --central CONNINFO | hall kiosk-add ID --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS]", \
 	  "the hall's central store on PostgreSQL: its schema, a kiosk's role, what it holds; ship this kiosk's audit log to it (docs/deployment.md)") \
+	X("ca",       cmd_ca,       "ca sync|publish [--ca DIR]",                            \
+	  "bring the local CA's index.txt and CRL to the database; sign a new CRL")               \
 	X("token",    cmd_token,    "token list | token info [--reader NAME]",               \
 	  "the key readers and whether a key is in them; what the key holds (read only)")   \
 	X("help",     cmd_help,     "help", "this list")

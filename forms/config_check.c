@@ -9,6 +9,7 @@
 #include "core/case/party.h"
 #include "core/base/config.h"
 #include "core/base/hidden.h"
+#include "core/ca/ca.h"
 #include "core/pay/pay.h"
 #include "core/case/rules.h"
 #include "core/train/scenario.h"
@@ -183,6 +184,10 @@ int config_check_dir(const char *dir, config_summary *out, kerr *err)
 	if (scenario_check(dir, cat, err) < 0)
 		goto out;
 	if (party_fields_check(dir, form, err) < 0)
+		goto out;
+	/* the local CA's certificate profile */
+	ca_profile prof;
+	if (ca_profile_load(dir, &prof, err) < 0)
 		goto out;
 	sum.platforms = cat->n_platforms;
 	sum.services = cat->n_services;

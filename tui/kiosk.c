@@ -13,6 +13,8 @@
 
 #include "core/base/clock.h"
 #include "core/base/protect.h"
+#include "core/ca/ca.h"
+#include "db/repo/token_repo.h"
 #include "forms/config_check.h"
 #include "tui/screens/screens.h"
 #include "tui/term/term.h"
@@ -145,8 +147,14 @@ int main(int argc, char **argv)
 	 * local CA, and the WeChat Pay client when configured. */
 	char ca_dir[1100];
 	snprintf(ca_dir, sizeof ca_dir, "%s%s", data_dir ? data_dir : a.k.cfg->ca_dir, data_dir ? "/ca" : "");
-	if (!demo && (!(a.k.tok = token_pcsc_new(a.k.cfg->reader, a.k.cfg->token_admin_secret_file, &err)) ||
-		      !(a.k.ca = issuer_local_new(ca_dir, &err))))
+	ca_profile prof;
+	if (!demo && (ca_profile_load(dir, &prof, &err) != 0 ||
+		      !(a.k.tok = token_pcsc_new(a.k.cfg->reader, a.k.cfg->token_admin_secret_file, &err)) ||
+		      !(a.k.ca = issuer_local_open(ca_dir, &prof, &err))))
+		goto out;
+	/* the CA's index and CRL are derived from the database: a kiosk that
+	 * died between a commit and the CA's files catches up here */
+	if (!demo && db_token_ca_sync(a.k.db, a.k.ca, NULL, &err) != 0)
 		goto out;
 	if (!demo && strcmp(a.k.cfg->payment.mode, "wechat") == 0 &&
 	    (pay_wechat_files_check(&a.k.cfg->payment, &err) != 0 || !(a.k.pay = pay_wechat_new(&a.k.cfg->payment, &err))))

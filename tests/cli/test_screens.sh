@@ -37,11 +37,12 @@ finish rs_renew "证书更新"
 equal "rs.renew: validity extended by a year" "$(sql rs_renew "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE '%2026-11-21..2027-12-21%'")" "1"
 
 # 政采 change: the key carries the unit's former name; same key, validity kept
+# (the end kept; the new certificate starts today, never backdated: docs/ca.md)
 { login; pick 9; party 成都高新示例软件集团有限公司 91510104MA6DJ9QG4K; keyin 8
   printf 'key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter Enter\ndump\n'; } > "$T/zc_change.keys"
 run zc_change
 finish zc_change "证书及印章变更"
-equal "zc.change: validity kept" "$(sql zc_change "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE '%certificate 2026-05-20..2027-05-20%'")" "1"
+equal "zc.change: validity kept" "$(sql zc_change "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE '%certificate 2026-11-21..2027-05-20%'")" "1"
 
 # 政采 reissue: key lost, expiry typed from the records, new blank key, 50 元
 { login; pick 10; party 成都锦城示例科技有限公司 91510100MA61XY3K4K
