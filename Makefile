@@ -1,11 +1,14 @@
 # The counter kiosk: build, run, test. The only entry points a person needs.
 #   make          build kiosk and kioskctl (release builds)
-#   make deps     install the missing Debian packages (apt-get; sudo when not root)
+#   make deps     install the missing Debian packages (apt-get; sudo when not root),
+#                 PostgreSQL and libpq among them (the hall: db/pg, kioskctl)
 #   make test     deps, build, every test, one summary line at the end
 #   make asan     the same tests under AddressSanitizer and UBSan
 #   make fuzz     the libFuzzer harnesses, FUZZ_SECONDS each
 #   make bench    the benchmarks; figures go to docs/performance.md
 #   make demo     the kiosk in demo (trainer) mode on its own data directory
+#                 (DEMO_PACKAGES and the kiosk alone: no PostgreSQL, no test tools)
+#   make demo-reset  a fresh training day (the demo database archived)
 #
 # Release and test builds. A release build's clock is the system's: it ignores
 # $KIOSK_NOW (with a warning), so no one at a counter can lift a lockout or
@@ -25,19 +28,34 @@ WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) -I. -I/usr/include/PCSC -MMD -MP \
            -DKIOSK_CONFIG_DIR='"$(abspath kiosk-config)"'
-LDLIBS  := -linih -lsqlite3 -lcrypto -lqrencode -lcurl -lcjson -lpcsclite
+LDLIBS  := -linih -lsqlite3 -lcrypto -lqrencode -lcurl -lcjson -lpcsclite -lz
 CURSES  := -lncursesw
 CMOCKA  := -lcmocka
 
-DEB_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-dev \
-                libinih-dev libcmocka-dev libcjson-dev libcurl4-openssl-dev \
-                libqrencode-dev libpcsclite-dev pcscd sqlite3 clang \
+# The hall's central store (db/pg, kioskctl hall): libpq to build kioskctl,
+# and a PostgreSQL server that the tests and the benchmark start themselves.
+# Not needed by make demo, which builds the kiosk alone.
+HALL_PACKAGES := libpq-dev postgresql
+# What building and running the demo needs (make demo installs only these,
+# and builds the kiosk alone), then what the tests add (make test installs all).
+DEMO_PACKAGES := build-essential pkg-config libncurses-dev libsqlite3-dev libssl-dev \
+                 libinih-dev libcjson-dev libcurl4-openssl-dev libqrencode-dev \
+                 libpcsclite-dev zlib1g-dev
+DEB_PACKAGES := $(DEMO_PACKAGES) \
+                libcmocka-dev pcscd sqlite3 clang \
                 libmicrohttpd-dev vsmartcard-vpcd pcsc-tools opensc yubico-piv-tool \
-                libclang-rt-14-dev tmux zbar-tools valgrind time openssl curl
+                libclang-rt-14-dev tmux zbar-tools valgrind time openssl curl \
+                $(HALL_PACKAGES)
 
-LIB_SRC   := $(sort $(shell find core forms db -name "*.c"))
+LIB_SRC   := $(sort $(shell find core forms db -path db/pg -prune -o -name "*.c" -print))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libkiosk.a
+# db/pg (libpq) is an archive of its own, linked only by kioskctl and the
+# hall's benchmark: the kiosk never links libpq.
+HALL_SRC  := $(sort $(shell find db/pg -name "*.c"))
+HALL_OBJ  := $(HALL_SRC:%.c=$(BUILD)/%.o)
+HALL_LIB  := $(BUILD)/libhall.a
+PQ        := -lpq
 FLOW_SRC  := $(sort $(shell find tui/flow -name "*.c"))
 FLOW_OBJ  := $(FLOW_SRC:%.c=$(BUILD)/%.o)
 FLOW_LIB  := $(BUILD)/libflow.a
@@ -60,7 +78,7 @@ TEST_PROGS    := $(TBUILD)/kiosk $(TBUILD)/kioskctl
 TUI_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(shell find tui -name "*.c"))
 CTL_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
 
-.PHONY: all test-progs deps test check asan fuzz bench demo clean
+.PHONY: all test-progs deps demo-deps print-packages test check asan fuzz bench demo demo-reset clean
 all: $(BUILD)/kiosk $(BUILD)/kioskctl
 test-progs: $(TEST_PROGS)
 
@@ -82,17 +100,21 @@ $(TEST_LIB): $(filter-out $(TEST_ONLY_SRC:%.c=$(BUILD)/%.o),$(LIB_OBJ)) $(TEST_O
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(HALL_LIB): $(HALL_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(BUILD)/kiosk: $(TUI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(CURSES) $(LDFLAGS)
 
-$(BUILD)/kioskctl: $(CTL_OBJ) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(LDFLAGS)
+$(BUILD)/kioskctl: $(CTL_OBJ) $(HALL_LIB) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(HALL_LIB) $(LIB) $(LDLIBS) $(PQ) $(LDFLAGS)
 
 $(TBUILD)/kiosk: $(TUI_OBJ) $(TEST_LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(TEST_LIB) $(LDLIBS) $(CURSES) $(LDFLAGS)
 
-$(TBUILD)/kioskctl: $(CTL_OBJ) $(TEST_LIB)
-	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(TEST_LIB) $(LDLIBS) $(LDFLAGS)
+$(TBUILD)/kioskctl: $(CTL_OBJ) $(HALL_LIB) $(TEST_LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(HALL_LIB) $(TEST_LIB) $(LDLIBS) $(PQ) $(LDFLAGS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
@@ -129,8 +151,14 @@ $(BUILD)/tests/bench_%: tests/bench/bench_%.c $(TEST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIB) $(LDLIBS) $(LDFLAGS)
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# The hall's benchmark ships to a real PostgreSQL: it links db/pg and libpq.
+$(BUILD)/tests/bench_hall: tests/bench/bench_hall.c $(HALL_LIB) $(TEST_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(HALL_LIB) $(TEST_LIB) $(LDLIBS) $(PQ) $(LDFLAGS)
+
+# $(call install_missing,PACKAGES): apt-get install those not installed yet.
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -139,6 +167,18 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_PACKAGES))
+
+demo-deps:
+	$(call install_missing,$(DEMO_PACKAGES))
+
+# For tests/cli/test_make.sh: the two lists.
+print-packages:
+	@echo "demo: $(DEMO_PACKAGES)"
+	@echo "test: $(DEB_PACKAGES)"
 
 test: deps
 	$(MAKE) --no-print-directory check
@@ -168,8 +208,20 @@ bench: deps all $(TEST_PROGS) $(BENCH_BIN) $(SIM_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 DEMO_DIR ?= $(HOME)/.local/share/kiosk-demo
-demo: deps all
+demo: demo-deps $(BUILD)/kiosk
 	$(BUILD)/kiosk --demo --data-dir $(DEMO_DIR)
+
+# A fresh training day: the demo database (closed day, scores and all) is
+# moved, whole, into $(DEMO_DIR)/archive/, and the next make demo starts a new
+# one. Run it with the demo kiosk stopped.
+demo-reset:
+	@db=$(DEMO_DIR)/demo.db; \
+	if [ ! -e "$$db" ]; then echo "no demo database at $$db: nothing to reset"; exit 0; fi; \
+	ts=$$(date +%Y%m%d-%H%M%S); mkdir -p $(DEMO_DIR)/archive && chmod 700 $(DEMO_DIR)/archive && \
+	for s in "" -wal -shm; do \
+	  if [ -e "$$db$$s" ]; then mv "$$db$$s" "$(DEMO_DIR)/archive/demo-$$ts.db$$s" || exit 1; fi; \
+	done; \
+	echo "the demo database is now $(DEMO_DIR)/archive/demo-$$ts.db; make demo starts a fresh training day"
 
 clean:
 	rm -rf build build-asan

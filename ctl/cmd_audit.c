@@ -1,4 +1,5 @@
-/* kioskctl audit: walk the audit hash chain (and, with --anchors, check it
+/* kioskctl audit: walk the audit hash chain and match every bound row with
+ * its last record in it (docs/audit.md); with --anchors, check the chain
  * against every recorded day anchor and any exported anchor files kept
  * elsewhere, so a log cut back or rewritten consistently is still caught;
  * docs/day-close.md), then the seals (cmd_seal.c; with --seal-key their
@@ -59,6 +60,31 @@ static kioskkey *load_pub(const args *a, bool *missing, kerr *err)
 	return kioskkey_load_public(pub, err);
 }
 
+/* The chain's verdict and, when it is intact, every bound row found at
+ * fault: one line each. Returns whether anything was at fault. */
+static bool print_verdict(const audit_verify_result *r, int rc)
+{
+	if (rc > 0 && r->bad_seq) {
+		printf("TAMPERED at row %lld: %s\n", (long long)r->bad_seq, r->problem);
+		return true;
+	}
+	for (size_t i = 0; i < r->n_found; i++) {
+		char line[640];
+		printf("TAMPERED %s\n", db_row_finding_text(&r->found[i], line, sizeof line));
+	}
+	if (r->n_more)
+		printf("... and %ld more rows at fault\n", r->n_more);
+	return rc > 0;
+}
+
+/* The line that says the bound rows were checked (schema 6 on). */
+static void print_rows_ok(const audit_verify_result *r)
+{
+	if (r->bound_tables)
+		printf("rows OK: %lld rows in %d tables match their records in the chain\n",
+		       (long long)r->bound_rows, r->bound_tables);
+}
+
 static int verify_anchors(const args *a, const uint8_t *want)
 {
 	kerr err = { 0 };
@@ -109,18 +135,19 @@ static int verify_anchors(const args *a, const uint8_t *want)
 	}
 	char hex[2 * AUDIT_HASH_LEN + 1];
 	rc = EXIT_OK;
-	if (res->chain_rc) {
-		printf("TAMPERED at row %lld: %s\n", (long long)res->chain.bad_seq,
-		       res->chain.problem);
-		rc = EXIT_FINDING;
-	} else if (want && memcmp(want, res->chain.head, AUDIT_HASH_LEN) != 0) {
+	bool bad = print_verdict(&res->chain, res->chain_rc);
+	if (!res->chain.bad_seq && want && memcmp(want, res->chain.head, AUDIT_HASH_LEN) != 0) {
 		printf("TAMPERED: head is %s at row %lld, not the expected %s\n",
 		       audit_hex(res->chain.head, hex), (long long)res->chain.head_seq,
 		       opt(a, "head"));
+		bad = true;
+	}
+	if (bad) {
 		rc = EXIT_FINDING;
 	} else {
 		printf("OK %lld rows, head %s\n", (long long)res->chain.rows,
 		       audit_hex(res->chain.head, hex));
+		print_rows_ok(&res->chain);
 	}
 	for (size_t i = 0; i < res->n_findings; i++) {
 		const anchor_finding *f = &res->findings[i];
@@ -177,7 +204,7 @@ int cmd_audit(const args *a)
 	bool key_ok = !opt(a, "seal-key") || seal_vkey_parse(opt(a, "seal-key"), k0, &p);
 	OPENSSL_cleanse(k0, sizeof k0);
 	if (!key_ok) /* before anything is read */
-		return usage_error("%s", "--seal-key is not a verification key (8 groups of hex, "
+		return value_error("%s", "--seal-key is not a verification key (8 groups of hex, "
 				   "'/', start and interval: as audit seal-init showed it)");
 	return worse(verify_chain(a), a);
 }
@@ -189,7 +216,7 @@ static int verify_chain(const args *a)
 		return usage_error("%s", "--key and --pubkey go with --anchors");
 	uint8_t want[AUDIT_HASH_LEN];
 	if (opt(a, "head") && !audit_unhex(opt(a, "head"), want))
-		return usage_error("--head '%s' is not 64 hex digits", opt(a, "head"));
+		return value_error("--head '%s' is not 64 hex digits", opt(a, "head"));
 	if (anchors)
 		return verify_anchors(a, opt(a, "head") ? want : NULL);
 	kerr err = { 0 };
@@ -201,17 +228,17 @@ static int verify_chain(const args *a)
 	db_close(db);
 	if (rc < 0)
 		return fail_env(&err);
-	if (rc > 0) {
-		printf("TAMPERED at row %lld: %s\n", (long long)res.bad_seq, res.problem);
-		return EXIT_FINDING;
-	}
+	bool bad = print_verdict(&res, rc);
 	char hex[2 * AUDIT_HASH_LEN + 1];
 	/* An externally kept head catches a log cut back to an earlier, intact state. */
-	if (opt(a, "head") && memcmp(want, res.head, AUDIT_HASH_LEN) != 0) {
+	if (!res.bad_seq && opt(a, "head") && memcmp(want, res.head, AUDIT_HASH_LEN) != 0) {
 		printf("TAMPERED: head is %s at row %lld, not the expected %s\n",
 		       audit_hex(res.head, hex), (long long)res.head_seq, opt(a, "head"));
-		return EXIT_FINDING;
+		bad = true;
 	}
+	if (bad)
+		return EXIT_FINDING;
 	printf("OK %lld rows, head %s\n", (long long)res.rows, audit_hex(res.head, hex));
+	print_rows_ok(&res);
 	return EXIT_OK;
 }

@@ -24,12 +24,13 @@
 #include "db/report/day_export.h"
 #include "db/report/report.h"
 #include "db/repo/staff_repo.h"
+#include "db/report/paydiffs.h"
 
 #define DAY_USAGE                                                                          \
 	"usage: kioskctl day close --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR] [--key FILE]\n" \
-	"       kioskctl day show --date YYYY-MM-DD\n"                                          \
-	"       kioskctl day export --date YYYY-MM-DD [--out DIR]\n"                            \
-	"  (--config DIR, --db FILE; the PIN is read from the terminal or one line of stdin)"
+	"       kioskctl day show --date YYYY-MM-DD --by SUPERVISOR_ID\n"                      \
+	"       kioskctl day export --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR]\n"        \
+	"  (--config DIR, --data-dir DIR, --db FILE; the PIN is read from the terminal or one line of stdin)"
 
 /* The two files, their paths printed. */
 static int export_day(kdb *db, const anchor_rec *a, const char *dir, kerr *err)
@@ -41,19 +42,64 @@ static int export_day(kdb *db, const anchor_rec *a, const char *dir, kerr *err)
 	return 0;
 }
 
+/* The reconciliation with WeChat Pay's bill (docs/reconciliation.md): the
+ * day's differences, with a warning while any is unexplained. The close does
+ * not wait for them: the bill of a day is made the next morning. */
+static void print_paydiffs(kdb *db, long day)
+{
+	kerr err = { 0 };
+	recon_run_rec run;
+	paydiff_rec *list = NULL;
+	size_t n = 0;
+	int r = db_recon_last(db, day, &run, &err);
+	if (r < 0 || db_paydiffs_of_day(db, day, &list, &n, &err)) {
+		char buf[1024];
+		fprintf(stderr, "kioskctl: warning: the payment differences cannot be read: %s\n",
+			kerr_text(&err, buf, sizeof buf));
+		return;
+	}
+	char at[32];
+	if (r == 1)
+		printf("payments: not reconciled with WeChat Pay's bill yet (kioskctl pay reconcile "
+		       "once the bill is out, after 10:00 the next day)\n");
+	else
+		printf("payments: reconciled with WeChat Pay's bill by %s at %s\n", run.run_by,
+		       clock_format_local(run.run_ms, at, sizeof at));
+	size_t open = 0;
+	for (size_t i = 0; i < n; i++) {
+		const paydiff_rec *p = &list[i];
+		open += p->status == PD_OPEN;
+		printf("  difference #%lld %s %s: case %s order %s%s%s; %s%s%s\n", (long long)p->id,
+		       recon_kind_name(p->d.kind), paydiff_status_name(p->status),
+		       p->d.case_no[0] ? p->d.case_no : "-", p->d.out_trade_no[0] ? p->d.out_trade_no : "-",
+		       p->d.out_refund_no[0] ? " refund " : "", p->d.out_refund_no, p->d.detail,
+		       p->status == PD_OPEN ? "" : " — ", p->status == PD_OPEN ? "" : p->note);
+	}
+	if (open)
+		printf("warning: %zu payment difference%s of this day %s unexplained: resolve with "
+		       "kioskctl pay resolve --id N --note TEXT --by ID\n", open, open == 1 ? "" : "s",
+		       open == 1 ? "is" : "are");
+	free(list);
+}
+
 static void print_anchor(const anchor_rec *a)
 {
-	char date[16], at[32], hx[2 * AUDIT_HASH_LEN + 1], due[32], paid[32];
+	char date[16], at[32], hx[2 * AUDIT_HASH_LEN + 1], due[32], paid[32], refunded[32];
 	civil_format(a->day, date, sizeof date);
 	printf("Day %s, kiosk %s: closed by %s at %s\n", date, a->kiosk_id, a->closed_by,
 	       clock_format_local(a->closed_ms, at, sizeof at));
 	printf("cases %lld:", (long long)a->counts[AC_CASES]);
-	for (int i = AC_CASES + 1; i < AC_COUNT; i++)
-		if (i != AC_DUE_FEN && i != AC_PAID_FEN)
-			printf(" %s %lld", anchor_count_name((anchor_count)i), (long long)a->counts[i]);
-	printf("\nfees due %s yuan, paid (verified) %s yuan\n",
+	for (int i = AC_CASES + 1; i < AC_DUE_FEN; i++)
+		printf(" %s %lld", anchor_count_name((anchor_count)i), (long long)a->counts[i]);
+	printf("\nfees due %s yuan, paid (verified) %s yuan",
 	       fees_format_yuan(a->counts[AC_DUE_FEN], due, sizeof due),
 	       fees_format_yuan(a->counts[AC_PAID_FEN], paid, sizeof paid));
+	if (a->version >= 2)
+		printf(", refunded %s yuan",
+		       fees_format_yuan(a->counts[AC_REFUNDED_FEN], refunded, sizeof refunded));
+	else
+		printf(" (a v1 anchor: refunds not signed)");
+	printf("\n");
 	printf("anchor: audit row %lld, head %s\n", (long long)a->last_seq, audit_hex(a->head, hx));
 	printf("signed with kiosk key %s\n", a->key_id);
 	printf("message: %s\n", a->message);
@@ -75,7 +121,7 @@ static int parse_date(const args *a, long *day)
 	if (!opt(a, "date"))
 		return usage_error("%s", "the day is needed: --date YYYY-MM-DD");
 	if (!civil_parse(opt(a, "date"), day))
-		return usage_error("--date '%s' is not a real date in the form YYYY-MM-DD",
+		return value_error("--date '%s' is not a real date in the form YYYY-MM-DD",
 				   opt(a, "date"));
 	return 0;
 }
@@ -134,6 +180,7 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 		return rc;
 
 	print_anchor(&anc);
+	print_paydiffs(db, day);
 	/* the day's rows sealed at once with the current epoch's key (when
 	 * sealing is set up); a failure is said, the close stands */
 	int seal_rc = ctl_seal_due(cfg, db, true);
@@ -159,8 +206,9 @@ int cmd_day(const args *a)
 				 : "config db date by out"))
 		return EXIT_USAGE;
 	long day;
-	if (parse_date(a, &day))
-		return EXIT_USAGE;
+	int vr = parse_date(a, &day);
+	if (vr)
+		return vr;
 	kerr err = { 0 };
 	kiosk_config *cfg = load_config(a, &err);
 	if (!cfg)

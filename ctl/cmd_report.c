@@ -22,10 +22,10 @@
 #include "db/report/timeline.h"
 
 #define USAGE_DAILY                                                                    \
-	"kioskctl report daily --date YYYY-MM-DD [--csv] [--clerk ID] [--service ID]" \
-	" [--outcome NAME[,NAME...]] [--search TEXT]"
-#define USAGE_RANGE "kioskctl report range --from YYYY-MM-DD --to YYYY-MM-DD [--csv]"
-#define USAGE_CASE "kioskctl report case CASE_NO"
+	"kioskctl report daily --date YYYY-MM-DD --by SUPERVISOR_ID [--csv] [--clerk ID]" \
+	" [--service ID] [--outcome NAME[,NAME...]] [--search TEXT]"
+#define USAGE_RANGE "kioskctl report range --from YYYY-MM-DD --to YYYY-MM-DD --by SUPERVISOR_ID [--csv]"
+#define USAGE_CASE "kioskctl report case CASE_NO --by SUPERVISOR_ID"
 
 static int usage(void)
 {
@@ -33,14 +33,15 @@ static int usage(void)
 			   USAGE_CASE);
 }
 
-/* --name YYYY-MM-DD into *day; EXIT_USAGE with a message if absent or wrong. */
+/* --name YYYY-MM-DD into *day; EXIT_USAGE with a message if absent,
+ * EXIT_FINDING if not a real date. */
 static int date_opt(const args *a, const char *name, const char *cmd, long *day)
 {
 	const char *v = opt(a, name);
 	if (!v || !*v)
 		return usage_error("report %s needs --%s YYYY-MM-DD", cmd, name);
 	if (!civil_parse(v, day))
-		return usage_error("--%s '%s' is not a real date in the form YYYY-MM-DD", name, v);
+		return value_error("--%s '%s' is not a real date in the form YYYY-MM-DD", name, v);
 	return EXIT_OK;
 }
 
@@ -54,10 +55,10 @@ static int text_opt(const args *a, const char *name, size_t max, const char **ou
 	if (!*v)
 		return usage_error("--%s needs a value", name);
 	if (strlen(v) > max)
-		return usage_error("--%s is longer than %zu bytes", name, max);
+		return value_error("--%s is longer than %zu bytes", name, max);
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return usage_error("--%s holds a control character", name);
+			return value_error("--%s holds a control character", name);
 	*out = v;
 	return EXIT_OK;
 }
@@ -79,12 +80,12 @@ static int outcome_opt(const char *v, unsigned *bits)
 				strcat(names, i ? ", " : "");
 				strcat(names, case_outcome_name((case_outcome)i));
 			}
-			return usage_error("--outcome '%s' is not an outcome: use %s", w, names);
+			return value_error("--outcome '%s' is not an outcome: use %s", w, names);
 		}
 		*bits |= 1u << o;
 	}
 	if (!*bits)
-		return usage_error("--outcome needs one or more of the outcome names, comma-separated");
+		return value_error("--outcome needs one or more of the outcome names, comma-separated");
 	return EXIT_OK;
 }
 
@@ -227,14 +228,15 @@ static int report_daily(const args *a)
 	if (check_opts(a, "config db date csv clerk service outcome search by"))
 		return EXIT_USAGE;
 	long day;
-	if (date_opt(a, "date", "daily", &day))
-		return EXIT_USAGE;
+	int vr;
+	if ((vr = date_opt(a, "date", "daily", &day)))
+		return vr;
 	report_filter f = { 0 };
-	if (text_opt(a, "clerk", 32, &f.clerk_id) || text_opt(a, "service", 39, &f.service_id) ||
-	    text_opt(a, "search", 96, &f.search))
-		return EXIT_USAGE;
-	if (opt(a, "outcome") && outcome_opt(opt(a, "outcome"), &f.outcomes))
-		return EXIT_USAGE;
+	if ((vr = text_opt(a, "clerk", 32, &f.clerk_id)) || (vr = text_opt(a, "service", 39, &f.service_id)) ||
+	    (vr = text_opt(a, "search", 96, &f.search)))
+		return vr;
+	if (opt(a, "outcome") && (vr = outcome_opt(opt(a, "outcome"), &f.outcomes)))
+		return vr;
 
 	kerr err = { 0 };
 	kiosk_config *cfg = load_config(a, &err);
@@ -252,7 +254,7 @@ static int report_daily(const args *a)
 			strncat(ids, cat->services[i].id, 40);
 		}
 		catalog_free(cat);
-		return usage_error("--service '%s' is not a service of the catalog: use one of %s",
+		return value_error("--service '%s' is not a service of the catalog: use one of %s",
 				   f.service_id, ids);
 	}
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
@@ -273,7 +275,7 @@ static int report_daily(const args *a)
 		if (found < 0)
 			rc = fail_env(&err);
 		else if (found == 1)
-			rc = usage_error("--clerk '%s': no member of staff has this id in %s",
+			rc = value_error("--clerk '%s': no member of staff has this id in %s",
 					 f.clerk_id, db_path(db));
 	}
 	dayview v;
@@ -323,13 +325,14 @@ static int report_range(const args *a)
 	if (check_opts(a, "config db from to csv by"))
 		return EXIT_USAGE;
 	long from, to;
-	if (date_opt(a, "from", "range", &from) || date_opt(a, "to", "range", &to))
-		return EXIT_USAGE;
+	int vr;
+	if ((vr = date_opt(a, "from", "range", &from)) || (vr = date_opt(a, "to", "range", &to)))
+		return vr;
 	if (to < from)
-		return usage_error("--to %s comes before --from %s: give the earlier date first",
+		return value_error("--to %s comes before --from %s: give the earlier date first",
 				   opt(a, "to"), opt(a, "from"));
 	if (to - from + 1 > REPORT_RANGE_MAX_DAYS)
-		return usage_error("--from %s --to %s spans %ld days; at most %d at a time",
+		return value_error("--from %s --to %s spans %ld days; at most %d at a time",
 				   opt(a, "from"), opt(a, "to"), to - from + 1, REPORT_RANGE_MAX_DAYS);
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
@@ -367,7 +370,7 @@ static int report_timeline(const args *a)
 		return EXIT_USAGE;
 	const char *case_no = a->words[2];
 	if (!*case_no || strlen(case_no) > 39)
-		return usage_error("'%s' is not a case number (like K01-20240301-0001)", case_no);
+		return value_error("'%s' is not a case number (like K01-20240301-0001)", case_no);
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)

@@ -167,7 +167,7 @@ int ctl_seal_verify(const args *a)
 	uint8_t k0[SEAL_KEY_LEN];
 	seal_params p;
 	if (text && !seal_vkey_parse(text, k0, &p))
-		return usage_error("%s", "--seal-key is not a verification key (8 groups of hex, "
+		return value_error("%s", "--seal-key is not a verification key (8 groups of hex, "
 				   "'/', start and interval: as audit seal-init showed it)");
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);

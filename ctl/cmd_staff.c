@@ -13,6 +13,7 @@
 #include "core/audit/pinhash.h"
 #include "core/base/clock.h"
 #include "core/case/staff.h"
+#include "core/base/hidden.h"
 #include "ctl/ctl.h"
 #include "db/repo/staff_repo.h"
 
@@ -26,7 +27,8 @@
 
 /* A new PIN for `whom`: on a terminal asked twice, else the next line of
  * stdin; checked by pinhash_acceptable(). EXIT_OK, else the reason printed and
- * EXIT_USAGE (nothing is written). */
+ * EXIT_USAGE when none came, EXIT_FINDING when it is refused (nothing is
+ * written). */
 static int read_new_pin(const char *whom, char *pin, size_t n)
 {
 	char prompt[80];
@@ -43,7 +45,7 @@ static int read_new_pin(const char *whom, char *pin, size_t n)
 		if (!same) {
 			explicit_bzero(pin, n);
 			fprintf(stderr, "kioskctl: the two PINs differ; nothing was written\n");
-			return EXIT_USAGE;
+			return EXIT_FINDING;
 		}
 	}
 	const char *why = NULL;
@@ -53,7 +55,7 @@ static int read_new_pin(const char *whom, char *pin, size_t n)
 			"digit, not a run up or down (123456, 654321), not a short group repeated "
 			"(121212, 123123), not 12345678; nothing was written\n",
 			why ? why : "?");
-		return EXIT_USAGE;
+		return EXIT_FINDING;
 	}
 	return EXIT_OK;
 }
@@ -71,6 +73,15 @@ static int repo_exit(int rc, const kerr *err)
 	return fail_env(err);
 }
 
+/* The store's rule for a staff id (db/repo/staff_repo.c), said before the
+ * database is opened: 1-32 of A-Z a-z 0-9 _ . - */
+static bool id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	return n >= 1 && n <= 32 &&
+	       strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
 static int staff_add(const args *a)
 {
 	if (check_opts(a, "config db id name role by"))
@@ -81,7 +92,17 @@ static int staff_add(const args *a)
 		return usage_error("%s", "staff add needs --id, --name and --role");
 	int r = staff_role_from_name(role);
 	if (r < 0)
-		return usage_error("--role '%s': use clerk, supervisor or trainer", role);
+		return value_error("--role '%s': use clerk, supervisor or trainer", role);
+	/* the values refused before anything is opened (the store checks them again) */
+	if (!id_ok(id))
+		return value_error("staff id: '%s' is not a valid staff id: use 1-32 letters, digits, "
+				   "'_', '.' or '-'", id);
+	hidden_hit hh;
+	char said[96];
+	if (hidden_find(name, &hh))
+		return value_error("staff name: holds %s, a character that does not show or that "
+				   "reorders the text around it on screens and slips; remove it",
+				   hidden_describe(&hh, said, sizeof said));
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_CREATE, &err);
 	if (!db)
@@ -195,7 +216,7 @@ int cmd_staff(const args *a)
 	if (check_opts(a, "config db by"))
 		return EXIT_USAGE;
 	if (role && staff_role_from_name(a->words[3]) < 0)
-		return usage_error("role '%s': use clerk, supervisor or trainer", a->words[3]);
+		return value_error("role '%s': use clerk, supervisor or trainer", a->words[3]);
 	const char *by = opt(a, "by");
 	if (!by || !*by)
 		return usage_error("staff %s is a supervisor's: give --by SUPERVISOR_ID (the PIN is "

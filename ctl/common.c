@@ -2,7 +2,9 @@
  * loading the configuration and opening the database the same way for every
  * command. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -43,6 +45,17 @@ int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int value_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "kioskctl: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	return EXIT_FINDING;
+}
+
 int fail_env(const kerr *err)
 {
 	char buf[1024];
@@ -50,14 +63,16 @@ int fail_env(const kerr *err)
 	return EXIT_USAGE;
 }
 
-/* Options each command accepts, so a typo is caught rather than ignored. */
+/* Options each command accepts, so a typo is caught rather than ignored.
+ * A command that reads the configuration also takes --data-dir, as the
+ * kiosk does. */
 int check_opts(const args *a, const char *allowed)
 {
 	for (int i = 0; i < a->n_opts; i++) {
 		char key[48];
 		snprintf(key, sizeof key, " %s ", a->opt_name[i]);
 		char list[256];
-		snprintf(list, sizeof list, " %s ", allowed);
+		snprintf(list, sizeof list, " %s %s", allowed, strstr(allowed, "config") ? "data-dir " : "");
 		if (!strstr(list, key))
 			return usage_error("unknown option --%s for this command", a->opt_name[i]);
 	}
@@ -66,9 +81,43 @@ int check_opts(const args *a, const char *allowed)
 
 /* ---- shared set-up ---- */
 
+/* Replace *field with a new string of "<dir><tail>"; -1 on no memory. */
+static int set_path(char **field, const char *dir, const char *tail, kerr *err)
+{
+	size_t n = strlen(dir) + strlen(tail) + 1;
+	char *p = malloc(n);
+	if (!p)
+		return kerr_set(err, dir, "out of memory");
+	snprintf(p, n, "%s%s", dir, tail);
+	free(*field);
+	*field = p;
+	return 0;
+}
+
 kiosk_config *load_config(const args *a, kerr *err)
 {
-	return config_load(config_default_dir(opt(a, "config")), err);
+	kiosk_config *cfg = config_load(config_default_dir(opt(a, "config")), err);
+	const char *dd = opt(a, "data-dir");
+	if (!cfg || !dd)
+		return cfg;
+	/* --data-dir DIR as the kiosk takes it: the database DIR/kiosk.db (a
+	 * trainer's DIR/demo.db when that is the one there), the CA in DIR/ca,
+	 * the kiosk key and the day's exports under DIR. */
+	if (!*dd) {
+		kerr_set(err, "--data-dir", "give the data directory");
+		config_free(cfg);
+		return NULL;
+	}
+	char kiosk_db[4096], demo_db[4096];
+	snprintf(kiosk_db, sizeof kiosk_db, "%s/kiosk.db", dd);
+	snprintf(demo_db, sizeof demo_db, "%s/demo.db", dd);
+	bool demo = access(kiosk_db, F_OK) != 0 && access(demo_db, F_OK) == 0;
+	if (set_path(&cfg->data_dir, dd, "", err) || set_path(&cfg->db_file, dd, demo ? "/demo.db" : "/kiosk.db", err) ||
+	    set_path(&cfg->ca_dir, dd, "/ca", err)) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
 }
 
 /* Open the database named by --db, else the configured one. */

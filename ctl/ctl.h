@@ -11,6 +11,9 @@
  *   cmd_day.c              day close, show, export
  *   cmd_report.c           report daily, range, case
  *   cmd_staff.c            staff add, list, unlock, reset-pin, disable, role
+ *   cmd_pay.c              pay reconcile, diffs, resolve: WeChat Pay's bill
+ *   cmd_hall.c             hall init, kiosk-add, kiosks, ship: the hall's
+ *                          central store (db/pg; links libpq)
  */
 
 /* kioskctl, the operator's command line, is split by command: kioskctl.c holds
@@ -44,11 +47,16 @@ int ctl_is_flag(const char *name);
 const char *opt(const args *a, const char *name);
 /* Print "kioskctl: <message>" and the help hint; returns EXIT_USAGE. */
 __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
+/* Print "kioskctl: <message>" for a value refused (a wrong date, an unknown
+ * service, a malformed key); returns EXIT_FINDING. */
+__attribute__((format(printf, 1, 2))) int value_error(const char *fmt, ...);
 /* Print the error; returns EXIT_USAGE. */
 int fail_env(const kerr *err);
 /* EXIT_USAGE (with a message) when an option is not in the space-separated list. */
 int check_opts(const args *a, const char *allowed);
-/* The configuration from --config, else the default directory. Caller frees. */
+/* The configuration from --config, else the default directory, with
+ * --data-dir DIR (as the kiosk's) in place of its data directory, database
+ * and CA directory. Caller frees. */
 kiosk_config *load_config(const args *a, kerr *err);
 /* The database named by --db, else the configured one. Caller closes. */
 kdb *open_db(const args *a, db_open_mode mode, kerr *err);
@@ -67,6 +75,8 @@ int cmd_audit(const args *a);
 int cmd_report(const args *a);
 int cmd_day(const args *a);
 int cmd_staff(const args *a);
+int cmd_pay(const args *a);
+int cmd_hall(const args *a);
 
 /* cmd_seal.c: audit seal-init (--by), audit seal, and verify --seal-key's
  * half (ctl_seal_verify: EXIT_OK, EXIT_FINDING or EXIT_USAGE; prints nothing

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/civil.h"
+#include "core/ca/ca.h"
 #include "core/case/catalog.h"
 #include "core/token/cert.h"
 #include "core/base/clock.h"
@@ -22,6 +24,7 @@
 #include "core/token/token.h"
 #include "core/case/validate.h"
 #include "db/db.h"
+#include "db/repo/token_repo.h"
 #include "db/report/report.h"
 #include "forms/config_check.h"
 #include "forms/form.h"
@@ -82,7 +85,7 @@ static int cmd_validate(const args *a)
 	if (opt(a, "lang")) {
 		int l = lang_from_name(opt(a, "lang"));
 		if (l < 0)
-			return usage_error("unknown language '%s': use zh_CN or en", opt(a, "lang"));
+			return value_error("--lang '%s' is not a language: use zh_CN or en", opt(a, "lang"));
 		lg = (lang)l;
 	}
 	strings *str = strings_load(dir, lg, &err);
@@ -151,7 +154,7 @@ static int cmd_fee(const args *a)
 	const service *svc = NULL;
 	fee_request req = { 0 };
 	if (!p) {
-		usage_error("unknown platform '%s' (see services.ini)", pid);
+		rc = value_error("--platform '%s' is not a platform of services.ini", pid);
 		goto out;
 	}
 	if (opt(a, "reissue")) {
@@ -172,25 +175,28 @@ static int cmd_fee(const args *a)
 			for (size_t i = 0; i < p->n_holders; i++)
 				fprintf(stderr, " %s", p->holders[i].id);
 			fprintf(stderr, "\n");
+			rc = EXIT_FINDING;
 			goto out;
 		}
 		if (parse_int(opt(a, "years"), 0, 100, &req.years)) {
-			usage_error("--years '%s' is not a whole number", opt(a, "years"));
+			rc = value_error("--years '%s' is not a whole number", opt(a, "years"));
 			goto out;
 		}
 		if (opt(a, "seals") && parse_int(opt(a, "seals"), 0, 1000, &req.seals)) {
-			usage_error("--seals '%s' is not a whole number from 0", opt(a, "seals"));
+			rc = value_error("--seals '%s' is not a whole number from 0", opt(a, "seals"));
 			goto out;
 		}
 		svc = catalog_service_of(cat, p, SVC_NEW);
 	}
 	if (!svc) {
-		usage_error("platform %s offers no such service", p->id);
+		rc = value_error("platform %s offers no such service", p->id);
 		goto out;
 	}
 	fee_quote q;
 	if (fees_quote(cat, svc, &req, &q, &err) != 0) {
-		fail_env(&err);
+		/* the fee table has nothing for what was asked (a term, a seal count) */
+		char buf[512];
+		rc = value_error("%s", kerr_text(&err, buf, sizeof buf));
 		goto out;
 	}
 	char y1[32], y2[32];
@@ -229,6 +235,47 @@ static int cmd_db(const args *a)
 		return fail_env(&err);
 	printf("backup written: %s\n", a->words[2]);
 	return EXIT_OK;
+}
+
+/* ---- ca sync ---- */
+
+/* The local CA's index and CRL brought to the database and the CRL signed
+ * again: after restoring a backup, and from cron so that an idle kiosk's
+ * CRL never passes its nextUpdate (docs/ca.md). */
+static int cmd_ca(const args *a)
+{
+	if (a->n_words != 2 || (strcmp(a->words[1], "sync") && strcmp(a->words[1], "publish")))
+		return usage_error("%s", "usage: kioskctl ca sync|publish [--ca DIR] [--db FILE]");
+	if (check_opts(a, "config db ca"))
+		return EXIT_USAGE;
+	kerr err = { 0 };
+	kiosk_config *cfg = load_config(a, &err);
+	ca_profile prof;
+	if (!cfg || ca_profile_load(cfg->config_dir, &prof, &err) != 0) {
+		config_free(cfg);
+		return fail_env(&err);
+	}
+	const char *dir = opt(a, "ca") && *opt(a, "ca") ? opt(a, "ca") : cfg->ca_dir;
+	/* never a new CA made here: the kiosk makes it on its first start */
+	char key[4200];
+	snprintf(key, sizeof key, "%s/ca.key", dir);
+	if (access(key, F_OK) != 0) {
+		kerr_set(&err, dir, "no local CA here (no ca.key); give its directory with --ca DIR, "
+			 "or start the kiosk once to make it");
+		config_free(cfg);
+		return fail_env(&err);
+	}
+	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
+	issuer *is = db ? issuer_local_open(dir, &prof, &err) : NULL;
+	size_t changed = 0;
+	int rc = is ? db_token_ca_sync(db, is, &changed, &err) : -1;
+	if (rc == 0)
+		printf("ca %s: %zu line(s) of index.txt added or revoked; CRL published: %s/crl.der\n",
+		       dir, changed, dir);
+	issuer_free(is);
+	db_close(db);
+	config_free(cfg);
+	return rc == 0 ? EXIT_OK : fail_env(&err);
 }
 
 /* ---- token list / info ---- */
@@ -358,8 +405,14 @@ static int cmd_help(const args *a);
 	  "the day view (cases, outcomes, money and mismatches, 容缺, refusals, key moves); days summed; one case's timeline (a supervisor's: --by and the PIN)") \
 	X("day",      cmd_day,      "day close --date YYYY-MM-DD --by ID [--out DIR] [--key FILE] | day show|export --date D --by ID", \
 	  "supervisor's day close: signed anchor of the audit chain, CSV and anchor files") \
+	X("pay",      cmd_pay,      "pay reconcile --date YYYY-MM-DD --by ID | pay diffs --date D --by ID | pay resolve --id N --note TEXT --by ID", \
+	  "match a day with WeChat Pay's own bill (a supervisor's): every difference classified and recorded; list them; record who resolved one and how (exit 1 while any is open)") \
 	X("db",       cmd_db,       "db backup FILE",                                        \
 	  "online backup of the database into a new file")                                   \
+	X("hall",     cmd_hall,     "hall init --central CONNINFO | hall kiosk-add ID --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS]", \
+	  "the hall's central store on PostgreSQL: its schema, a kiosk's role, what it holds; ship this kiosk's audit log to it (docs/deployment.md)") \
+	X("ca",       cmd_ca,       "ca sync|publish [--ca DIR]",                            \
+	  "bring the local CA's index.txt and CRL to the database; sign a new CRL")               \
 	X("token",    cmd_token,    "token list | token info [--reader NAME]",               \
 	  "the key readers and whether a key is in them; what the key holds (read only)")   \
 	X("help",     cmd_help,     "help", "this list")

@@ -1,7 +1,8 @@
-/* audit_log: appending to and verifying the hash-chained audit log. The hash of
+/* audit_log: appending to and walking the hash-chained audit log. The hash of
  * a row is core/audit/audit.c's audit_hash() over (seq, at_ms, actor, action,
  * case_no, detail, prev); the chain's head (seq, hash) is kept in audit_head
- * by a trigger, so a truncated tail is visible. Sits on the store only. */
+ * by a trigger, so a truncated tail is visible. db_audit_verify() (the walk
+ * and the bound rows) is ledger_verify.c's. Sits on the store only. */
 #include "db/audit_log.h"
 
 #include <stdarg.h>
@@ -60,6 +61,7 @@ static int append_word(kdb *db, const char *actor, const char *action, const cha
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return dbi_sqlerr(db, err, "appending to the audit log");
+	dbi_copy(db->last_actor, sizeof db->last_actor, actor);
 	return 0;
 }
 
@@ -121,8 +123,8 @@ static int tampered(audit_verify_result *res, int64_t seq, const char *fmt, ...)
 	return 1;
 }
 
-/* The walk itself, inside a read transaction the caller manages. */
-static int verify_walk(kdb *db, audit_verify_result *res, kerr *err)
+int dbi_audit_walk(kdb *db, audit_verify_result *res, dbi_walk_visit visit, void *ctx,
+		   kerr *err)
 {
 	char kiosk[DB_KIOSK_ID_MAX + 64] = "";
 	int64_t head_seq = -1;
@@ -240,6 +242,11 @@ static int verify_walk(kdb *db, audit_verify_result *res, kerr *err)
 					  (long long)seq);
 			break;
 		}
+		if (visit && visit(ctx, seq, row.action, row.detail,
+				   (size_t)sqlite3_column_bytes(st, 5), err)) {
+			sqlite3_finalize(st);
+			return -1;
+		}
 		memcpy(last, h, AUDIT_HASH_LEN);
 		res->rows++;
 		expect++;
@@ -271,17 +278,18 @@ static int verify_walk(kdb *db, audit_verify_result *res, kerr *err)
 	return 0;
 }
 
-int db_audit_verify(kdb *db, audit_verify_result *res, kerr *err)
+static void head_fill(sqlite3_stmt *st, void *p)
 {
-	memset(res, 0, sizeof *res);
-	/* One snapshot for head and rows, so an append by another process during
-	 * the walk cannot look like a truncated tail. */
-	bool own = sqlite3_get_autocommit(db->h);
-	if (own && dbi_exec(db, "BEGIN", err))
-		return -1;
-	int rc = verify_walk(db, res, err);
-	if (own)
-		sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+	*(int64_t *)p = sqlite3_column_int64(st, 0);
+}
+
+int db_audit_head_seq(kdb *db, int64_t *seq, kerr *err)
+{
+	*seq = 0;
+	int rc = dbi_one(db, dbi_stmt(db, "SELECT seq FROM audit_head WHERE id = 1", err), head_fill,
+			 seq, "reading the audit head", err);
+	if (rc == 1)
+		return kerr_set(err, db->path, "the audit head is missing; run kioskctl audit verify");
 	return rc;
 }
 

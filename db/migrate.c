@@ -11,6 +11,7 @@
 
 #include "core/base/clock.h"
 #include "db/audit_log.h"
+#include "db/ledger.h"
 #include "db/store.h"
 
 /* v1: the kiosk's identity, staff, cases with their steps and material
@@ -337,6 +338,54 @@ static const char v6_sql[] =
 	"CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals"
 	" BEGIN SELECT RAISE(ABORT, 'a seal is never removed'); END;";
 
+/* v7: every table bound to the audit chain (db/ledger.h). Nothing in the
+ * schema changes: the migration keeps the schema's digest in meta and seals
+ * the rows an older file holds, as found, in `ledger.seal` rows; from then on
+ * every write is bound in its own transaction. */
+static const char v7_sql[] = "";
+
+/* v8: reconciliation with WeChat Pay's trade bill (docs/reconciliation.md).
+ * pay_recons holds one row per run (the day, who ran it, the bill's SHA-1 and
+ * lines, what was found); pay_diffs one row per difference found, open until
+ * a supervisor resolves it with a note, or cleared when a later run no longer
+ * finds it. Both are bound by the ledger like every table. The kind list
+ * spells out recon_kind_name() (core/pay/recon.h). */
+static const char v8_sql[] =
+	"CREATE TABLE pay_recons ("
+	" id        INTEGER PRIMARY KEY,"
+	" day       INTEGER NOT NULL,"
+	" run_by    TEXT NOT NULL CHECK (length(run_by) BETWEEN 1 AND 32),"
+	" run_ms    INTEGER NOT NULL,"
+	" bill_sha1 TEXT NOT NULL CHECK (length(bill_sha1) IN (0, 40)),"
+	" bill_rows INTEGER NOT NULL CHECK (bill_rows >= 0),"
+	" found     INTEGER NOT NULL CHECK (found >= 0),"
+	" still_open INTEGER NOT NULL CHECK (still_open >= 0)"
+	") STRICT;"
+	"CREATE INDEX pay_recons_by_day ON pay_recons(day, id);"
+	"CREATE TABLE pay_diffs ("
+	" id             INTEGER PRIMARY KEY,"
+	" day            INTEGER NOT NULL,"
+	" recon_id       INTEGER NOT NULL REFERENCES pay_recons(id),"
+	" kind           TEXT NOT NULL CHECK (kind IN ('unbooked', 'not_in_bill', 'amount',"
+	"  'refund_pending', 'refund_abnormal', 'duplicate')),"
+	" case_no        TEXT NOT NULL DEFAULT '' CHECK (length(case_no) <= 39),"
+	" out_trade_no   TEXT NOT NULL DEFAULT '' CHECK (length(out_trade_no) <= 32),"
+	" out_refund_no  TEXT NOT NULL DEFAULT '' CHECK (length(out_refund_no) <= 64),"
+	" transaction_id TEXT NOT NULL DEFAULT '' CHECK (length(transaction_id) <= 39),"
+	" book_fen       INTEGER NOT NULL CHECK (book_fen >= -1),"
+	" bill_fen       INTEGER NOT NULL CHECK (bill_fen >= -1),"
+	" due_fen        INTEGER NOT NULL CHECK (due_fen >= -1),"
+	" detail         TEXT NOT NULL DEFAULT '' CHECK (length(CAST(detail AS BLOB)) <= 400),"
+	" status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved', 'cleared')),"
+	" resolved_by    TEXT CHECK (resolved_by IS NULL OR length(resolved_by) BETWEEN 1 AND 32),"
+	" resolved_ms    INTEGER,"
+	" note           TEXT NOT NULL DEFAULT '' CHECK (length(CAST(note AS BLOB)) <= 400),"
+	" CHECK ((status = 'open') = (resolved_by IS NULL)),"
+	" CHECK ((resolved_by IS NULL) = (resolved_ms IS NULL)),"
+	" CHECK (status <> 'resolved' OR note <> '')"
+	") STRICT;"
+	"CREATE INDEX pay_diffs_by_day ON pay_diffs(day, id);";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -349,6 +398,8 @@ static const migration migrations[] = {
 	{ 4, v4_sql },
 	{ 5, v5_sql },
 	{ 6, v6_sql },
+	{ 7, v7_sql },
+	{ 8, v8_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,
@@ -399,6 +450,7 @@ int dbi_user_version(kdb *db, kerr *err)
 
 static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *err)
 {
+	ledger_before *before = NULL;
 	if (dbi_op_begin(db, err))
 		return -1;
 	/* Re-read under the write lock: another process may have migrated. */
@@ -416,6 +468,9 @@ static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *
 		kerr_set(err, db->path, "a new database needs a kiosk id");
 		goto fail;
 	}
+	/* after the ledger, a migration binds what it changes (ledger.h) */
+	if (m->version > LEDGER_SCHEMA_VERSION && !(before = dbi_ledger_before_migration(db, err)))
+		goto fail;
 	if (sqlite3_exec(db->h, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
 		char what[64];
 		snprintf(what, sizeof what, "migrating to schema version %d", m->version);
@@ -424,7 +479,15 @@ static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *
 	}
 	if (m->version == 1 && v1_identity(db, kiosk_id, err))
 		goto fail;
-	char detail[32], pragma[48];
+	char detail[32], pragma[48], note[96];
+	snprintf(note, sizeof note, "sealed as found at the upgrade to schema %d", m->version);
+	if (m->version == LEDGER_SCHEMA_VERSION && dbi_ledger_seal_all(db, note, err))
+		goto fail;
+	snprintf(note, sizeof note, "what the upgrade to schema %d changed", m->version);
+	if (before && dbi_ledger_after_migration(db, before, note, err))
+		goto fail;
+	dbi_ledger_before_free(before);
+	before = NULL;
 	snprintf(detail, sizeof detail, "to %d", m->version);
 	if (dbi_audit_append(db, "system", AUD_SCHEMA_MIGRATE, "", detail, err))
 		goto fail;
@@ -433,14 +496,33 @@ static int migrate_one(kdb *db, const migration *m, const char *kiosk_id, kerr *
 		goto fail;
 	return dbi_op_commit(db, err);
 fail:
+	dbi_ledger_before_free(before);
 	dbi_op_rollback(db);
+	/* the ledger may have followed a schema that is now rolled back */
+	if (dbi_ledger_on(db))
+		dbi_ledger_attach(db, NULL);
 	return -1;
 }
 
 int dbi_migrate(kdb *db, int from, int to, const char *kiosk_id, kerr *err)
 {
-	for (int v = from + 1; v <= to; v++)
+	for (int v = from + 1; v <= to; v++) {
+		if (v > LEDGER_SCHEMA_VERSION && !dbi_ledger_on(db) && dbi_ledger_attach(db, err))
+			return -1;
 		if (migrate_one(db, &migrations[v - 1], kiosk_id, err))
 			return -1;
+	}
+	if (to >= LEDGER_SCHEMA_VERSION && from < to)
+		return dbi_ledger_attach(db, err); /* the schema moved: follow it */
 	return 0;
+}
+
+int dbi_migrate_run(kdb *db, int version, const char *sql, kerr *err)
+{
+	migration m = { version, sql };
+	if (version > LEDGER_SCHEMA_VERSION && !dbi_ledger_on(db) && dbi_ledger_attach(db, err))
+		return -1;
+	if (migrate_one(db, &m, NULL, err))
+		return -1;
+	return version >= LEDGER_SCHEMA_VERSION ? dbi_ledger_attach(db, err) : 0;
 }

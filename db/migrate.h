@@ -17,5 +17,10 @@
 int dbi_migrate(kdb *db, int from, int to, const char *kiosk_id, kerr *err);
 /* user_version as stored, or -1 with err. */
 int dbi_user_version(kdb *db, kerr *err);
+/* For tests only: run sql as migration `version` (the file must be at
+ * version - 1), exactly as a numbered migration runs: its own transaction,
+ * the ledger's part, its schema.migrate row, user_version. This is how a
+ * later migration is checked to bind what it changes before one exists. */
+int dbi_migrate_run(kdb *db, int version, const char *sql, kerr *err);
 
 #endif

@@ -30,6 +30,8 @@ void dbi_free(kdb *db)
 {
 	if (!db)
 		return;
+	if (db->hooks && db->hooks->release)
+		db->hooks->release(db); /* its statements go before the connection */
 	for (size_t i = 0; i < db->n_cache; i++)
 		sqlite3_finalize(db->cache[i].st);
 	free(db->cache);
@@ -252,13 +254,18 @@ static bool dbuf_reserve(dbuf *b, size_t more)
 	return true;
 }
 
-void dbuf_add(dbuf *b, const char *s)
+void dbuf_addn(dbuf *b, const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	if (!dbuf_reserve(b, n))
 		return;
-	memcpy(b->p + b->len, s, n + 1);
+	memcpy(b->p + b->len, s, n);
 	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void dbuf_add(dbuf *b, const char *s)
+{
+	dbuf_addn(b, s, strlen(s));
 }
 
 void dbuf_addf(dbuf *b, const char *fmt, ...)
@@ -358,6 +365,8 @@ int dbi_op_begin(kdb *db, kerr *err)
 	bool outer = !db->explicit_tx && db->op_depth == 0;
 	if (dbi_exec(db, outer ? "BEGIN IMMEDIATE" : "SAVEPOINT op", err))
 		return -1;
+	if (outer)
+		snprintf(db->last_actor, sizeof db->last_actor, "system");
 	db->op_outer[db->op_depth++] = outer;
 	return 0;
 }
@@ -371,10 +380,21 @@ void dbi_op_rollback(kdb *db)
 	 * transaction back; then there is nothing left to undo. */
 	if (sqlite3_get_autocommit(db->h))
 		return;
-	if (outer)
+	if (outer) {
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	else
+	} else {
 		sqlite3_exec(db->h, "ROLLBACK TO op; RELEASE op", NULL, NULL, NULL);
+		if (db->hooks && db->hooks->savepoint_undone)
+			db->hooks->savepoint_undone(db);
+	}
+}
+
+/* The ledger's binding of what the transaction wrote, before it commits. */
+static int before_commit(kdb *db, kerr *err)
+{
+	if (!db->hooks || !db->hooks->before_commit)
+		return 0;
+	return db->hooks->before_commit(db, err);
 }
 
 int dbi_op_commit(kdb *db, kerr *err)
@@ -387,6 +407,10 @@ int dbi_op_commit(kdb *db, kerr *err)
 		return kerr_set(err, db->path,
 				"the transaction was rolled back after an earlier error; nothing of it "
 				"was written");
+	}
+	if (before_commit(db, err)) {
+		dbi_op_rollback(db);
+		return -1;
 	}
 	if (sqlite3_exec(db->h, outer ? "COMMIT" : "RELEASE op", NULL, NULL, NULL) != SQLITE_OK) {
 		dbi_sqlerr(db, err, outer ? "committing" : "releasing a savepoint");
@@ -404,6 +428,7 @@ int db_tx_begin(kdb *db, kerr *err)
 	if (dbi_exec(db, "BEGIN IMMEDIATE", err))
 		return -1;
 	db->explicit_tx = true;
+	snprintf(db->last_actor, sizeof db->last_actor, "system");
 	return 0;
 }
 
@@ -416,6 +441,10 @@ int db_tx_commit(kdb *db, kerr *err)
 		return kerr_set(err, db->path,
 				"the transaction was rolled back after an earlier error; nothing of it "
 				"was written");
+	if (before_commit(db, err)) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
 	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		dbi_sqlerr(db, err, "committing");
 		if (!sqlite3_get_autocommit(db->h))

@@ -23,6 +23,20 @@ typedef struct dbi_cached {
 	sqlite3_stmt *st;
 } dbi_cached;
 
+/* What a transaction owes the ledger (db/ledger.c fills these in when the
+ * file has one; the store calls them and knows nothing else of it, so the
+ * store stays below the audit log and the ledger). before_commit binds the
+ * rows written since the last binding and appends their audit row, just
+ * before every operation's COMMIT or RELEASE and db_tx_commit()'s COMMIT:
+ * -1 (err) refuses the commit, and the caller rolls back. savepoint_undone is
+ * told of a savepoint rolled back; release frees the ledger's state (before
+ * the connection closes). */
+typedef struct dbi_tx_hooks {
+	int (*before_commit)(kdb *db, kerr *err);
+	void (*savepoint_undone)(kdb *db);
+	void (*release)(kdb *db);
+} dbi_tx_hooks;
+
 struct kdb {
 	sqlite3 *h;
 	char *path;
@@ -33,6 +47,10 @@ struct kdb {
 	audit_hasher *hasher;  /* reused by every append and verify */
 	dbi_cached *cache;
 	size_t n_cache, cap_cache;
+	const dbi_tx_hooks *hooks; /* NULL while the file has no ledger */
+	struct ledger *ledger;     /* db/ledger.c's state, owned through hooks */
+	char last_actor[40];       /* actor of the last audit row appended: the
+				    * ledger's binding row is written in its name */
 };
 
 /* A kdb for path with nothing open yet (h NULL, no hasher): the opener fills
@@ -93,6 +111,7 @@ typedef struct dbuf {
 } dbuf;
 
 void dbuf_add(dbuf *b, const char *s);
+void dbuf_addn(dbuf *b, const char *s, size_t n); /* n bytes of s (no NUL inside) */
 void dbuf_addf(dbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* s as a JSON string literal (quotes, escapes for " \ and control chars). */
 void dbuf_json(dbuf *b, const char *s);

@@ -9,6 +9,7 @@
 #include "core/case/party.h"
 #include "core/base/config.h"
 #include "core/base/hidden.h"
+#include "core/ca/ca.h"
 #include "core/pay/pay.h"
 #include "core/case/rules.h"
 #include "core/train/scenario.h"
@@ -133,6 +134,27 @@ static int missing_keys(const char *dir, lang l, const strings *s, const strings
 	return 0;
 }
 
+/* Every reason F8 offers (kiosk.ini [cancel] reasons) has its words in
+ * every language, or the clerk would pick from a list of "[key]"s. */
+static int cancel_reasons_check(const char *dir, const kiosk_config *kc, strings *const *str,
+				kerr *err)
+{
+	for (int i = 0; i < kc->n_cancel_reasons; i++)
+		for (int l = 0; l < LANG_COUNT; l++) {
+			char key[64];
+			snprintf(key, sizeof key, "cancel.reason.%s", kc->cancel_reasons[i]);
+			if (strings_get(str[l], key))
+				continue;
+			char ini[1024];
+			snprintf(ini, sizeof ini, "%s/kiosk.ini", dir);
+			return kerr_setf(err, ini, kc->cancel_reasons_line,
+					 "[cancel] reasons: '%s' has no words in strings/%s.ini; add "
+					 "%s = ... there (or take the reason off the list)",
+					 kc->cancel_reasons[i], lang_name((lang)l), key);
+		}
+	return 0;
+}
+
 int config_check_dir(const char *dir, config_summary *out, kerr *err)
 {
 	config_summary sum;
@@ -156,10 +178,16 @@ int config_check_dir(const char *dir, config_summary *out, kerr *err)
 	for (int l = 0; l < LANG_COUNT; l++)
 		if (missing_keys(dir, (lang)l, str[l], str[(l + 1) % LANG_COUNT], err) < 0)
 			goto out;
+	if (cancel_reasons_check(dir, kc, str, err) < 0)
+		goto out;
 	/* the trainer's scenarios, played through the catalog, keys and rules */
 	if (scenario_check(dir, cat, err) < 0)
 		goto out;
 	if (party_fields_check(dir, form, err) < 0)
+		goto out;
+	/* the local CA's certificate profile */
+	ca_profile prof;
+	if (ca_profile_load(dir, &prof, err) < 0)
 		goto out;
 	sum.platforms = cat->n_platforms;
 	sum.services = cat->n_services;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/civil.h"
 #include "core/base/hidden.h"
 #include "core/base/kini.h"
 #include "core/base/names.h"
@@ -245,19 +246,16 @@ static void trim(const char *v, const char **b, size_t *n)
 	*n = len;
 }
 
-static bool real_date(const char *s, size_t n)
+/* A real date as the clerk types it (core/base/civil.h: 2024-03-01,
+ * 2024/3/1, 20240301), into *day. */
+static bool real_date(const char *s, size_t n, long *day)
 {
-	if (n != 10 || s[4] != '-' || s[7] != '-')
+	char t[16];
+	if (n >= sizeof t)
 		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (y < 1000 || m < 1 || m > 12 || d < 1)
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return d <= mdays[m - 1] + (m == 2 && leap);
+	memcpy(t, s, n);
+	t[n] = '\0';
+	return civil_parse_typed(t, day);
 }
 
 typedef struct check {
@@ -412,12 +410,19 @@ bool form_check_field(const field_spec *fs, const char *value, int today_ymd,
 		}
 		break;
 	}
-	case FT_DATE:
-		if (!real_date(b, n)) {
+	case FT_DATE: {
+		long day;
+		if (!real_date(b, n, &day)) {
 			ck.key = field_message_key(FM_BAD_DATE);
 			set_got(&ck, b, n);
+		} else {
+			/* stored and shown as YYYY-MM-DD whatever way it was typed */
+			civil_format(day, tmp, sizeof tmp);
+			out = tmp;
+			out_n = strlen(tmp);
 		}
 		break;
+	}
 	case FT_INT: {
 		long v;
 		set_got(&ck, b, n);

@@ -698,6 +698,7 @@ char *slip_render_notice(const slip_data *d, kerr *err)
 	clerk_time(&w, "notice.clerk", "notice.time");
 	rule_line(&w, '-');
 	para(&w, "notice.next", NULL, NULL);
+	para(&w, "notice.rights", NULL, NULL);
 	footer(&w);
 	return finish(&w, err);
 }
@@ -717,7 +718,7 @@ static const char *const slip_keys[] = {
 #undef X
 	"notice.title", "notice.law", "notice.items", "notice.missing", "notice.defective",
 	"notice.reasons", "notice.bring", "notice.requirement", "notice.clerk", "notice.time",
-	"notice.next",
+	"notice.next", "notice.rights",
 #define X(e, name) "fee." name,
 	FEE_ITEMS(X)
 #undef X

@@ -13,6 +13,8 @@
 
 #include "core/base/clock.h"
 #include "core/base/protect.h"
+#include "core/ca/ca.h"
+#include "db/repo/token_repo.h"
 #include "forms/config_check.h"
 #include "tui/screens/screens.h"
 #include "tui/term/term.h"
@@ -51,6 +53,18 @@ static int check_ui_strings(const app *a, kerr *err)
 	return 0;
 }
 
+/* --help: asked for, so on stdout and exit 0 (a wrong option is usage()). */
+static int help(void)
+{
+	printf("usage: kiosk [--config DIR] [--data-dir DIR] [--demo] [--check]\n"
+	       "  --config DIR    the configuration (default: $KIOSK_CONFIG, else the shipped one)\n"
+	       "  --data-dir DIR  the database (DIR/kiosk.db; DIR/demo.db with --demo), slips and the CA\n"
+	       "  --demo          trainer mode: demo keys, demo payments, a database of its own\n"
+	       "  --check         check the configuration and the devices, then exit\n"
+	       "Exit status: 0 ok, 2 usage or environment error.\n");
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: kiosk [--config DIR] [--data-dir DIR] [--demo] [--check]\n");
@@ -86,6 +100,8 @@ int main(int argc, char **argv)
 			config_dir = argv[++i];
 		else if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
 			data_dir = argv[++i];
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return help();
 		else
 			return usage();
 	}
@@ -131,8 +147,14 @@ int main(int argc, char **argv)
 	 * local CA, and the WeChat Pay client when configured. */
 	char ca_dir[1100];
 	snprintf(ca_dir, sizeof ca_dir, "%s%s", data_dir ? data_dir : a.k.cfg->ca_dir, data_dir ? "/ca" : "");
-	if (!demo && (!(a.k.tok = token_pcsc_new(a.k.cfg->reader, a.k.cfg->token_admin_secret_file, &err)) ||
-		      !(a.k.ca = issuer_local_new(ca_dir, &err))))
+	ca_profile prof;
+	if (!demo && (ca_profile_load(dir, &prof, &err) != 0 ||
+		      !(a.k.tok = token_pcsc_new(a.k.cfg->reader, a.k.cfg->token_admin_secret_file, &err)) ||
+		      !(a.k.ca = issuer_local_open(ca_dir, &prof, &err))))
+		goto out;
+	/* the CA's index and CRL are derived from the database: a kiosk that
+	 * died between a commit and the CA's files catches up here */
+	if (!demo && db_token_ca_sync(a.k.db, a.k.ca, NULL, &err) != 0)
 		goto out;
 	/* the customer's key gets the PIV application beside the kiosk's, with
 	 * certificates from the same CA (a read-only device, without the keys'
@@ -159,9 +181,12 @@ int main(int argc, char **argv)
 		kerr_set(&err, NULL, "cannot start the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
 		goto out;
 	}
+	/* With a hall: its shipper, on a thread of its own (docs/deployment.md). */
+	a.ship = ship_job_for(a.k.cfg, a.db_path, demo);
 	rc = app_run(&a);
 	term_close();
 out:
+	ship_job_stop(a.ship);
 	if (rc == 2 && (err.msg[0] || err.where[0]))
 		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));
 	case_end(&a);

@@ -49,7 +49,13 @@
 	X(AUD_DAY_CLOSE,          "day.close")                                       \
 	X(AUD_TRAINING_START,     "training.start")                                  \
 	X(AUD_TRAINING_RESULT,    "training.result")                                 \
-	X(AUD_SEAL_INIT,          "seal.init")          /* sealing set up: t0, interval */
+	X(AUD_LEDGER_BIND,        "ledger.bind")        /* rows bound to the chain */ \
+	X(AUD_LEDGER_SEAL,        "ledger.seal")        /* rows as found, at an upgrade */ \
+	X(AUD_SEAL_INIT,          "seal.init")          /* sealing set up: t0, interval */ \
+	X(AUD_PAYMENT_DUPLICATE,  "payment.duplicate")  /* a second paid order of a case: to refund */ \
+	X(AUD_PAY_RECONCILE,      "pay.reconcile")      /* a day matched with WeChat's bill */ \
+	X(AUD_PAY_DIFF,           "pay.diff")           /* a difference found (or cleared) */ \
+	X(AUD_PAY_RESOLVE,        "pay.resolve")        /* a difference explained, by whom */
 
 typedef enum audit_action {
 #define X(e, word) e,

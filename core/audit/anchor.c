@@ -83,10 +83,22 @@ static void hex(const uint8_t *b, size_t n, char *out)
 
 /* ---- counts ---- */
 
-int anchor_counts_format(const int64_t counts[AC_COUNT], char *buf, size_t n, kerr *err)
+int anchor_counts_n(int version)
+{
+	return version == 1 ? ANCHOR_V1_COUNTS : version == 2 ? AC_COUNT : 0;
+}
+
+int anchor_counts_format(const int64_t counts[AC_COUNT], int version, char *buf, size_t n,
+			 kerr *err)
 {
 	size_t used = 0;
-	for (int i = 0; i < AC_COUNT; i++) {
+	int nc = anchor_counts_n(version);
+	if (n)
+		buf[0] = '\0';
+	if (!nc)
+		return kerr_set(err, "anchor counts", "anchor version %d does not exist (1 or 2)",
+				version);
+	for (int i = 0; i < nc; i++) {
 		if (counts[i] < 0)
 			return kerr_set(err, "anchor counts", "count %s is negative (%lld)",
 					anchor_count_words[i], (long long)counts[i]);
@@ -99,16 +111,22 @@ int anchor_counts_format(const int64_t counts[AC_COUNT], char *buf, size_t n, ke
 	return 0;
 }
 
-/* " cases open ... paid_fen", from the table, for the messages */
+/* " cases open ... refunded_fen", from the table, for the messages */
 #define ORDER_X(e, name) " " name
 #define COUNTS_ORDER ANCHOR_COUNTS(ORDER_X)
 
-/* Parse n bytes of counts text. */
-static int counts_parse_n(const char *s, size_t n, int64_t counts[AC_COUNT], const char *where,
-			  kerr *err)
+/* Parse n bytes of counts text: v1's counts, then v2's last one if given. */
+static int counts_parse_n(const char *s, size_t n, int64_t counts[AC_COUNT], int *version,
+			  const char *where, kerr *err)
 {
 	size_t pos = 0;
-	for (int i = 0; i < AC_COUNT; i++) {
+	memset(counts, 0, sizeof(int64_t) * AC_COUNT);
+	int nc = AC_COUNT;
+	for (int i = 0; i < nc; i++) {
+		if (i == ANCHOR_V1_COUNTS && pos == n) {
+			nc = ANCHOR_V1_COUNTS; /* a v1 anchor's counts end here */
+			break;
+		}
 		const char *name = anchor_count_words[i];
 		size_t nl = strlen(name);
 		if (i > 0) {
@@ -130,16 +148,19 @@ static int counts_parse_n(const char *s, size_t n, int64_t counts[AC_COUNT], con
 		pos = end;
 	}
 	if (pos != n)
-		return kerr_set(err, where, "counts: unexpected text after paid_fen (character %zu)",
-				pos + 1);
+		return kerr_set(err, where, "counts: unexpected text after %s (character %zu)",
+				anchor_count_words[nc - 1], pos + 1);
+	if (version)
+		*version = nc == AC_COUNT ? 2 : 1;
 	return 0;
 }
 
-int anchor_counts_parse(const char *s, int64_t counts[AC_COUNT], const char *where, kerr *err)
+int anchor_counts_parse(const char *s, int64_t counts[AC_COUNT], int *version, const char *where,
+			kerr *err)
 {
 	if (!s)
 		return kerr_set(err, where, "counts: none given");
-	return counts_parse_n(s, strlen(s), counts, where, err);
+	return counts_parse_n(s, strlen(s), counts, version, where, err);
 }
 
 /* ---- the message ---- */
@@ -157,7 +178,8 @@ int anchor_message_format(const char *kiosk_id, long day, int64_t last_seq,
 		return kerr_set(err, "anchor", "last_seq must be at least 1, not %lld",
 				(long long)last_seq);
 	int64_t tmp[AC_COUNT];
-	if (anchor_counts_parse(counts_text, tmp, "anchor", err))
+	int version = 0;
+	if (anchor_counts_parse(counts_text, tmp, &version, "anchor", err))
 		return -1;
 	char date[16], hx[2 * AUDIT_HASH_LEN + 1];
 	civil_format(day, date, sizeof date);
@@ -165,8 +187,8 @@ int anchor_message_format(const char *kiosk_id, long day, int64_t last_seq,
 	if (!civil_parse(date, &back) || back != day)
 		return kerr_set(err, "anchor", "day %ld is not a date from 1900 to 9999", day);
 	hex(head, AUDIT_HASH_LEN, hx);
-	int w = snprintf(buf, n, ANCHOR_PREFIX " kiosk=%s day=%s last_seq=%lld head=%s counts=%s",
-			 kiosk_id, date, (long long)last_seq, hx, counts_text);
+	int w = snprintf(buf, n, ANCHOR_PREFIX "%d kiosk=%s day=%s last_seq=%lld head=%s counts=%s",
+			 version, kiosk_id, date, (long long)last_seq, hx, counts_text);
 	if (w < 0 || (size_t)w >= n) {
 		if (n)
 			buf[0] = '\0';
@@ -218,14 +240,16 @@ int anchor_message_parse(const char *msg, size_t len, const char *where, anchor_
 			return kerr_set(err, where, "extra space at character %zu", i + 1);
 	}
 	size_t pl = strlen(ANCHOR_PREFIX);
-	if (len < pl + 1 || memcmp(msg, ANCHOR_PREFIX " ", pl + 1) != 0)
-		return kerr_set(err, where, "not a v1 anchor: the message must start with '"
-				ANCHOR_PREFIX " '");
-	size_t pos = pl + 1;
-	const char *v;
-	size_t vl;
+	if (len < pl + 2 || memcmp(msg, ANCHOR_PREFIX, pl) != 0 ||
+	    (msg[pl] != '1' && msg[pl] != '2') || msg[pl + 1] != ' ')
+		return kerr_set(err, where, "not a v1 or v2 anchor: the message must start with '"
+				ANCHOR_PREFIX "1 ' or '" ANCHOR_PREFIX "2 '");
 	anchor_rec a;
 	memset(&a, 0, sizeof a);
+	a.version = msg[pl] - '0';
+	size_t pos = pl + 2;
+	const char *v;
+	size_t vl;
 
 	if (take_field(msg, len, &pos, "kiosk", false, &v, &vl, where, err))
 		return -1;
@@ -261,8 +285,12 @@ int anchor_message_parse(const char *msg, size_t len, const char *where, anchor_
 	if (vl >= sizeof a.counts_text)
 		return kerr_set(err, where, "counts: %zu bytes; at most %zu", vl,
 				sizeof a.counts_text - 1);
-	if (counts_parse_n(v, vl, a.counts, where, err))
+	int cv = 0;
+	if (counts_parse_n(v, vl, a.counts, &cv, where, err))
 		return -1;
+	if (cv != a.version)
+		return kerr_set(err, where, "counts: a v%d anchor signs %d counts, these are v%d's %d",
+				a.version, anchor_counts_n(a.version), cv, anchor_counts_n(cv));
 	memcpy(a.counts_text, v, vl);
 	memcpy(a.message, msg, len);
 	*out = a;

@@ -85,6 +85,21 @@ int audit_hash(audit_hasher *h, const audit_row *row, uint8_t out[AUDIT_HASH_LEN
 	return 0;
 }
 
+int audit_digest(audit_hasher *h, const audit_part *parts, size_t n, uint8_t out[AUDIT_HASH_LEN])
+{
+	if (!h || (!parts && n) || !out)
+		return -1;
+	unsigned int outlen = 0;
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (parts[i].n && EVP_DigestUpdate(h->ctx, parts[i].p, parts[i].n) != 1)
+			return -1;
+	if (EVP_DigestFinal_ex(h->ctx, out, &outlen) != 1 || outlen != AUDIT_HASH_LEN)
+		return -1;
+	return 0;
+}
+
 const char *audit_hex(const uint8_t h[AUDIT_HASH_LEN], char *buf)
 {
 	static const char hx[] = "0123456789abcdef";

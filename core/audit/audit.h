@@ -7,6 +7,9 @@
  *
  *   files          header  what they hold
  *   audit.[ch]     public  this table; an audit row's canonical form and hash
+ *   rowhash.[ch]   public  a business row's canonical form and hash (the ledger
+ *                          binding of every table to the chain), its column
+ *                          check bytes
  *   actions.[ch]   public  AUDIT_ACTIONS: every action word the log holds, with
  *                          the per-step and per-reason ones generated
  *   anchor.[ch]    public  the signed day anchor as text: counts (word
@@ -52,6 +55,15 @@ audit_hasher *audit_hasher_new(void);
 void audit_hasher_free(audit_hasher *h);
 /* hash = SHA-256(canonical(row)). Returns 0, -1 on a crypto failure. */
 int audit_hash(audit_hasher *h, const audit_row *row, uint8_t out[AUDIT_HASH_LEN]);
+
+/* hash = SHA-256 over the n parts in order, with the same reused context
+ * (the row hashes of core/audit/rowhash.c). Returns 0, -1 on a crypto
+ * failure. */
+typedef struct audit_part {
+	const void *p;
+	size_t n;
+} audit_part;
+int audit_digest(audit_hasher *h, const audit_part *parts, size_t n, uint8_t out[AUDIT_HASH_LEN]);
 
 /* Lower-case hex of a hash into buf (>= 65 bytes). */
 const char *audit_hex(const uint8_t h[AUDIT_HASH_LEN], char *buf);

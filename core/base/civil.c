@@ -51,6 +51,50 @@ bool civil_parse(const char *s, long *days)
 	return true;
 }
 
+/* Digits of s[*i..] (at most max), their value in *v; how many were read. */
+static int digits(const char *s, size_t *i, int max, int *v)
+{
+	int n = 0;
+	*v = 0;
+	while (n < max && s[*i] >= '0' && s[*i] <= '9') {
+		*v = *v * 10 + (s[*i] - '0');
+		(*i)++;
+		n++;
+	}
+	return n;
+}
+
+bool civil_parse_typed(const char *s, long *days)
+{
+	if (!s)
+		return false;
+	int y, m, d;
+	size_t i = 0;
+	if (strlen(s) == 8 && s[4] >= '0' && s[4] <= '9') {
+		/* 20270622: all eight digits */
+		if (digits(s, &i, 4, &y) != 4 || digits(s, &i, 2, &m) != 2 || digits(s, &i, 2, &d) != 2)
+			return false;
+	} else {
+		if (digits(s, &i, 4, &y) != 4)
+			return false;
+		char sep = s[i];
+		if (sep != '-' && sep != '/')
+			return false;
+		i++;
+		int nm = digits(s, &i, 2, &m);
+		if (nm < 1 || s[i] != sep)
+			return false;
+		i++;
+		int nd = digits(s, &i, 2, &d);
+		if (nd < 1 || s[i] != '\0')
+			return false;
+	}
+	if (s[i] != '\0' || y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return false;
+	*days = civil_from_ymd(y, m, d);
+	return true;
+}
+
 const char *civil_format(long days, char *buf, unsigned long n)
 {
 	int y, m, d;

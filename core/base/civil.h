@@ -12,6 +12,10 @@ long civil_from_ymd(int y, int m, int d);
 void civil_to_ymd(long days, int *y, int *m, int *d);
 /* Parse "YYYY-MM-DD" strictly (a real date); -1 (no such day) on error via ok. */
 bool civil_parse(const char *s, long *days);
+/* Parse a date as a clerk types it: "2027-06-22", "2027/6/22" (month and day
+ * of one or two digits, '-' or '/' alike) or "20270622"; a real date from
+ * 1900 on. Spaces around it are the caller's to trim. */
+bool civil_parse_typed(const char *s, long *days);
 /* Format as YYYY-MM-DD into buf (>= 11 bytes). */
 const char *civil_format(long days, char *buf, unsigned long n);
 

@@ -40,6 +40,7 @@ void config_free(kiosk_config *c)
 	free(c->token_admin_secret_file);
 	free(c->ca_dir);
 	free(c->print_command);
+	free(c->hall_central);
 	kiosk_payment_cfg *p = &c->payment;
 	free(p->mode);
 	free(p->base_url);
@@ -115,11 +116,60 @@ static const char *const kiosk_keys[] = {
 static const char *const login_keys[] = { "max_failures", "max_wait_seconds", NULL };
 static const char *const print_keys[] = { "command", NULL };
 static const char *const audit_keys[] = { "seal_interval_minutes", NULL };
+static const char *const cancel_keys[] = { "reasons", NULL };
+/* The list shipped in kiosk.ini, used when [cancel] is left out. */
+#define CANCEL_REASONS_DEFAULT "customer_request wrong_service materials_incomplete key_fault other"
+static const char *const hall_keys[] = { "central", NULL };
 static const char *const payment_keys[] = {
 	"mode", "base_url", "appid", "mchid", "merchant_serial", "private_key_file",
 	"platform_keys_dir", "apiv3_key_file", "notify_url", "order_expiry_minutes",
 	"poll_seconds", NULL
 };
+
+/* "[cancel] reasons": ids of a-z 0-9 _ separated by spaces or commas, 1 to
+ * CANCEL_REASONS_MAX of them, each once. */
+static int parse_cancel_reasons(kiosk_config *c, const char *list, const char *file, int line,
+				kerr *err)
+{
+	c->n_cancel_reasons = 0;
+	const char *p = list;
+	while (*p) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, " ,\t");
+		if (c->n_cancel_reasons == CANCEL_REASONS_MAX) {
+			kerr_setf(err, file, line, "reasons: at most %d reasons to cancel a case",
+				  CANCEL_REASONS_MAX);
+			return -1;
+		}
+		bool ok = n >= 1 && n <= CANCEL_REASON_ID_MAX;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_';
+		if (!ok) {
+			kerr_setf(err, file, line, "reasons: '%.*s' is not an id (1 to %d of a-z 0-9 _)",
+				  (int)(n > 64 ? 64 : n), p, CANCEL_REASON_ID_MAX);
+			return -1;
+		}
+		char *id = c->cancel_reasons[c->n_cancel_reasons];
+		memcpy(id, p, n);
+		id[n] = '\0';
+		for (int i = 0; i < c->n_cancel_reasons; i++)
+			if (strcmp(c->cancel_reasons[i], id) == 0) {
+				kerr_setf(err, file, line, "reasons: '%s' is listed twice", id);
+				return -1;
+			}
+		c->n_cancel_reasons++;
+		p += n;
+	}
+	if (c->n_cancel_reasons == 0) {
+		kerr_setf(err, file, line, "reasons is empty: list the reasons to cancel a case "
+			  "(e.g. %s)", CANCEL_REASONS_DEFAULT);
+		return -1;
+	}
+	return 0;
+}
 
 typedef struct ctx {
 	const kini_doc *d;
@@ -269,7 +319,8 @@ kiosk_config *config_load(const char *dir, kerr *err)
 		kerr_setf(err, d->path, 0, "out of memory");
 		goto fail;
 	}
-	const kini_section *sk = NULL, *sl = NULL, *sp = NULL, *sy = NULL, *sa = NULL;
+	const kini_section *sk = NULL, *sl = NULL, *sp = NULL, *sy = NULL, *sa = NULL, *sc = NULL,
+			    *sh = NULL;
 	for (size_t i = 0; i < d->n_sections; i++) {
 		const kini_section *s = &d->sections[i];
 		const char *const *keys;
@@ -298,9 +349,16 @@ kiosk_config *config_load(const char *dir, kerr *err)
 		} else if (strcmp(s->name, "audit") == 0) {
 			sa = s;
 			keys = audit_keys;
+		} else if (strcmp(s->name, "cancel") == 0) {
+			sc = s;
+			keys = cancel_keys;
+		} else if (strcmp(s->name, "hall") == 0) {
+			sh = s;
+			keys = hall_keys;
 		} else {
 			kerr_setf(err, d->path, s->line, "unknown section [%s]; kiosk.ini holds "
-				  "[kiosk], [login], [print], [payment] and [audit]", s->name);
+				  "[kiosk], [login], [print], [payment], [audit], [cancel] and [hall]",
+				  s->name);
 			goto fail;
 		}
 		if (kini_check_keys(d, s, keys, err) < 0)
@@ -398,7 +456,15 @@ kiosk_config *config_load(const char *dir, kerr *err)
 	    get_int(&x, sl, "max_wait_seconds", 60, 1, 60, &c->login_max_wait_s) < 0 ||
 	    get_str(&x, sp, "command", "", &c->print_command, NULL) < 0 ||
 	    get_int(&x, sa, "seal_interval_minutes", 15, 1, 1440, &c->seal_interval_minutes) < 0 ||
+	    get_str(&x, sh, "central", "", &c->hall_central, NULL) < 0 ||
 	    check_payment(&x, sy, c, c->config_dir) < 0)
+		goto fail;
+	if (get_str(&x, sc, "reasons", CANCEL_REASONS_DEFAULT, &raw, &line) < 0)
+		goto fail;
+	c->cancel_reasons_line = sc && kini_find(sc, "reasons") ? line : 0;
+	int rrc = parse_cancel_reasons(c, raw, d->path, c->cancel_reasons_line, err);
+	free(raw);
+	if (rrc < 0)
 		goto fail;
 	kini_free(d);
 	return c;

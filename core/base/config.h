@@ -1,6 +1,6 @@
 /* config: the kiosk's own settings from kiosk-config/kiosk.ini (site, window,
  * data directory, language, reader, idle lock, login lock, printing, payment,
- * sealing).
+ * sealing, the reasons offered when a case is cancelled).
  * config_load() returns an owned struct; config_free() releases it. Secrets
  * (key files) are paths only; their contents are never held here. */
 #ifndef CORE_CONFIG_H
@@ -23,6 +23,12 @@ typedef struct kiosk_payment_cfg {
 	int poll_seconds;
 } kiosk_payment_cfg;
 
+/* F8's list of reasons to cancel a case: ids from [cancel] reasons, each
+ * shown as the UI string cancel.reason.<id> (kioskctl config check checks
+ * every language has it). */
+#define CANCEL_REASONS_MAX 10
+#define CANCEL_REASON_ID_MAX 31
+
 typedef struct kiosk_config {
 	char *config_dir;         /* the directory this was loaded from */
 	char *kiosk_id;           /* ties audit chain and case numbers to this kiosk */
@@ -39,7 +45,13 @@ typedef struct kiosk_config {
 	int login_max_wait_s;     /* the longest wait: 1, 2, 4 ... seconds up to this */
 	char *print_command;      /* slips are piped to it; "" means files only */
 	int seal_interval_minutes; /* forward-secure sealing's epoch, fixed at seal-init */
+	char *hall_central;       /* [hall] central: the hall's PostgreSQL (a libpq
+				   * connection string); "" = no hall, the kiosk
+				   * keeps its records on its own file only */
 	kiosk_payment_cfg payment;
+	char cancel_reasons[CANCEL_REASONS_MAX][CANCEL_REASON_ID_MAX + 1];
+	int n_cancel_reasons;
+	int cancel_reasons_line;  /* kiosk.ini's line of the list, 0 the default */
 } kiosk_config;
 
 /* Load <dir>/kiosk.ini. An unknown key, a bad number or a missing required key

@@ -52,3 +52,12 @@ size_t utf8_next(const char *s, size_t avail, long *cp)
 	*cp = c;
 	return need + 1;
 }
+
+long utf8_fold_narrow(long cp)
+{
+	if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A))
+		return cp - 0xFEE0;
+	if (cp == 0x00A0 || cp == 0x2007 || cp == 0x202F || cp == 0x3000)
+		return ' ';
+	return cp;
+}

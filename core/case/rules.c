@@ -53,6 +53,11 @@ void rules_new_validity(const service *svc, long today, long old_nb, long old_na
 				      : civil_add_years(today, years);
 		return;
 	case VALIDITY_KEEP:
+		/* 有效期不变 keeps the end; the new certificate starts when it is
+		 * issued, never backdated to the old one's start */
+		*nb = today;
+		*na = old_na;
+		return;
 	case VALIDITY_SEAL:
 	case VALIDITY_NONE:
 	default:

@@ -35,8 +35,12 @@ rule_verdict rules_check(const catalog *c, const service *svc, long today,
 
 /* The validity the new certificate gets: [*nb, *na] as civil days.
  * NEW: today .. today + years (same day-of-year; 02-29 -> 02-28);
- * EXTEND: old expiry + years if not expired, else like NEW;
- * KEEP and SEAL: the old certificate's [old_nb, old_na]. */
+ * EXTEND: today .. old expiry + years if not expired, else like NEW;
+ * KEEP: today .. the old expiry (有效期不变 keeps the end; a certificate
+ * starts when it is issued, never backdated: docs/ca.md);
+ * SEAL and NONE: the old certificate's [old_nb, old_na]. The last day is
+ * the anniversary: the certificate ends one second before the clock time it
+ * was issued at on that day (core/ca/ca.h). */
 void rules_new_validity(const service *svc, long today, long old_nb, long old_na,
 			int years, long *nb, long *na);
 

@@ -260,6 +260,31 @@ pay_result pay_refund_order(pay_dev *dev, pay_refund *r, kerr *err)
 	return res;
 }
 
+/* ---- the trade bill ---- */
+
+pay_result pay_bill_download(pay_dev *dev, long civil_day, pay_bill_file *out, kerr *err)
+{
+	if (!out) {
+		kerr_set(err, NULL, "nowhere to put the bill");
+		return PR_INVALID;
+	}
+	memset(out, 0, sizeof *out);
+	if (!dev || !dev->ops || !dev->ops->bill)
+		return unsupported(dev, "download the trade bill", err);
+	pay_result r = dev->ops->bill(dev->ctx, civil_day, out, err);
+	if (r != PR_OK)
+		pay_bill_file_free(out);
+	return r;
+}
+
+void pay_bill_file_free(pay_bill_file *f)
+{
+	if (!f)
+		return;
+	free(f->text);
+	memset(f, 0, sizeof *f);
+}
+
 const char *pay_dev_name(const pay_dev *dev)
 {
 	return dev && dev->ops && dev->ops->name ? dev->ops->name : "";

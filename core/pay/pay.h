@@ -11,7 +11,11 @@
  *                           trade and refund numbers, the clients' constructors
  *   pay_demo.c     -        pay_demo_new(): the simulated gateway (pay.h)
  *   pay_wechat.c   -        pay_wechat_new(): the v3 client over libcurl and
- *                           cJSON, its answers parsed on their own (pay.h)
+ *                           cJSON, its answers parsed on their own (pay.h);
+ *                           the day's trade bill downloaded (pay_bill_download)
+ *   bill.[ch]      public   the trade bill: its parser, gunzip, SHA-1
+ *   recon.[ch]     public   a day matched three ways (fees due, the kiosk's
+ *                           books, the bill) and the classes of difference
  *   wxsign.[ch]    private  v3 request signatures, answer verification,
  *                           secret files, the platform keys' keyring; only
  *                           pay_wechat.c uses it (and its tests, the fuzz
@@ -110,6 +114,7 @@ typedef struct pay_order {
  * close: PR_OK once closed (also when it already was); PR_PAID for a paid
  *   order, PR_NOT_FOUND for an unknown one. */
 struct pay_refund;
+struct pay_bill_file;
 
 typedef struct pay_ops {
 	const char *name;                                   /* "demo", "wechat" */
@@ -119,6 +124,8 @@ typedef struct pay_ops {
 	void (*free)(void *ctx);
 	/* Optional (NULL: PR_NOT_SUPPORTED); see pay_refund_order(). */
 	pay_result (*refund)(void *ctx, struct pay_refund *r, kerr *err);
+	/* Optional (NULL: PR_NOT_SUPPORTED); see pay_bill_download(). */
+	pay_result (*bill)(void *ctx, long civil_day, struct pay_bill_file *out, kerr *err);
 } pay_ops;
 
 typedef struct pay_dev {
@@ -199,6 +206,30 @@ int pay_refund_no(const char *out_trade_no, int n, char out[PAY_REFUND_NO_MAX + 
  * order; PR_REFUSED: not paid, amount too large, no balance (err says). */
 pay_result pay_refund_order(pay_dev *dev, pay_refund *r, kerr *err);
 
+/* ---- the day's trade bill ----
+ * The gateway's own list of the day's payments and refunds, for the
+ * reconciliation (docs/reconciliation.md). What comes back has passed every
+ * check the client can make: the answer naming the file was verified, the
+ * file was downloaded from the gateway's own host, decompressed, and its
+ * SHA-1 is the one the answer named. The caller owns text
+ * (pay_bill_file_free()). */
+typedef struct pay_bill_file {
+	char *text;        /* the bill as WeChat wrote it (NUL-terminated); NULL when empty */
+	size_t len;
+	char sha1[41];     /* lower-case hex, checked; "" when empty */
+	bool empty;        /* NO_STATEMENT_EXIST: no payment or refund that day */
+} pay_bill_file;
+
+/* The bill (bill_type ALL: payments and refunds) of civil_day (Asia/
+ * Shanghai). PR_OK with out filled (empty for a day without trades);
+ * PR_REFUSED when WeChat has not made it yet (STATEMENT_CREATING: it is
+ * ready after about 10:00 the next day) or will not (older than 3 months),
+ * err saying which; PR_UNVERIFIED when the answer's signature or the file's
+ * SHA-1 fails; PR_NETWORK, PR_GATEWAY as for the other calls. A download
+ * address that expired before it was used is asked for once more. */
+pay_result pay_bill_download(pay_dev *dev, long civil_day, pay_bill_file *out, kerr *err);
+void pay_bill_file_free(pay_bill_file *f);
+
 /* ---- the WeChat Pay v3 client (core/pay/pay_wechat.c) ----
  * Native orders over HTTPS (libcurl), requests signed and answers verified
  * as in core/pay/wxsign.h, JSON by cJSON. Plain http only to 127.0.0.0/8, [::1]
@@ -223,12 +254,14 @@ int pay_wechat_set_limits(pay_dev *dev, int tries, long timeout_ms, long backoff
 	X(PAY_WX_CREATE, "create order")       \
 	X(PAY_WX_QUERY,  "query order")        \
 	X(PAY_WX_CLOSE,  "close order")        \
-	X(PAY_WX_REFUND, "refund")
+	X(PAY_WX_REFUND, "refund")             \
+	X(PAY_WX_BILL,   "trade bill")
 
 ENUM_DECLARE_WORD(pay_wx_call, PAY_WX_CALLS, PAY_WX_CALL_COUNT);
 
 /* Read the body of a verified answer (what the client does after the
- * signature check; on its own for the fuzz harness). out_trade_no is the
+ * signature check; on its own for the fuzz harness). PAY_WX_BILL is not
+ * read here (PR_INVALID). out_trade_no is the
  * number asked about (an answer about another is PR_GATEWAY). A 2xx answer
  * fills o (create: code_url, state; query: out_trade_no, state, amount,
  * transaction_id, paid_ms) or rf (refund: refund_id, state); o and rf may be

@@ -21,6 +21,7 @@
 #include "core/base/clock.h"
 #include "core/base/civil.h"
 #include "core/base/kini.h"
+#include "core/pay/bill.h"
 #include "core/pay/wxsign.h"
 
 #define BODY_MAX      (64 * 1024)   /* a larger answer is not the gateway's */
@@ -43,6 +44,7 @@ typedef struct wx_http {
 	long status;
 	char *body;
 	size_t len, cap;
+	size_t max;         /* 0: BODY_MAX (a bill's download takes more) */
 	bool too_big;
 	char ts[24], nonce[160], sig[WX_SIG_B64_MAX + 1], serial[WX_SERIAL_MAX + 1];
 	char request_id[80];
@@ -337,7 +339,7 @@ pay_result pay_wechat_parse(pay_wx_call call, long status, const char *body, siz
 		return PR_INVALID;
 	}
 	if ((unsigned)call > PAY_WX_REFUND) {
-		kerr_set(err, no, "unknown call");
+		kerr_set(err, no, "unknown call (the trade bill is read by pay_bill_download)");
 		return PR_INVALID;
 	}
 	if (no && !pay_trade_no_valid(no))
@@ -375,7 +377,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	wx_http *h = ud;
 	size_t len = size * n;
-	if (h->len + len > BODY_MAX) {
+	if (h->len + len > (h->max ? h->max : BODY_MAX)) {
 		h->too_big = true;
 		return 0; /* stop: no gateway answer is this big */
 	}
@@ -444,10 +446,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 static void http_reset(wx_http *h)
 {
 	char *body = h->body;
-	size_t cap = h->cap;
+	size_t cap = h->cap, max = h->max;
 	memset(h, 0, sizeof *h);
 	h->body = body;
 	h->cap = cap;
+	h->max = max;
 	if (body)
 		body[0] = '\0';
 }
@@ -468,6 +471,10 @@ static void sleep_ms(long ms)
 
 /* One exchange with retries. PR_OK: h holds a final answer (not 5xx/429)
  * still to be verified; PR_NETWORK / PR_GATEWAY after the last try. */
+static pay_result exchange_at(wx_pay *w, const char *method, const char *url,
+			      const char *signed_url, const char *body, wx_http *h, pay_wx_call call,
+			      const char *no, kerr *err);
+
 static pay_result exchange(wx_pay *w, const char *method, const char *path_q, const char *body,
 			   wx_http *h, pay_wx_call call, const char *no, kerr *err)
 {
@@ -482,6 +489,18 @@ static pay_result exchange(wx_pay *w, const char *method, const char *path_q, co
 	}
 	snprintf(url, ul, "%s%s", w->base, path_q);
 	snprintf(signed_url, sl, "%s%s", w->prefix, path_q);
+	pay_result r = exchange_at(w, method, url, signed_url, body, h, call, no, err);
+	free(url);
+	free(signed_url);
+	return r;
+}
+
+/* One exchange with url (absolute) whose signed part (path and query as
+ * sent) is signed_url. */
+static pay_result exchange_at(wx_pay *w, const char *method, const char *url,
+			      const char *signed_url, const char *body, wx_http *h, pay_wx_call call,
+			      const char *no, kerr *err)
+{
 	pay_result r = PR_NETWORK;
 	char why[256] = "";
 	int64_t start = mono_ms();
@@ -549,8 +568,8 @@ static pay_result exchange(wx_pay *w, const char *method, const char *path_q, co
 		curl_slist_free_all(hdr);
 		OPENSSL_cleanse(auth, sizeof auth);
 		if (h->too_big) {
-			kerr_set(err, no, "%s: the answer is over %d bytes, which no gateway answer is",
-				 pay_wx_call_name(call), BODY_MAX);
+			kerr_set(err, no, "%s: the answer is over %zu bytes, which no gateway answer is",
+				 pay_wx_call_name(call), h->max ? h->max : (size_t)BODY_MAX);
 			r = PR_GATEWAY;
 			goto out;
 		}
@@ -577,8 +596,6 @@ static pay_result exchange(wx_pay *w, const char *method, const char *path_q, co
 			 "the order number stays the same", pay_wx_call_name(call), why,
 			 tries_done, tries_done == 1 ? "try" : "tries");
 out:
-	free(url);
-	free(signed_url);
 	return r;
 }
 
@@ -598,10 +615,11 @@ static bool id_text(const char *s, size_t max, bool digits_only)
 	return true;
 }
 
-/* Verify h, then read it. A 5xx/429 answer (after the last try) is only
- * looked at when it verifies, for WeChat's message. */
-static pay_result answer(wx_pay *w, pay_result got, wx_http *h, pay_wx_call call,
-			 const char *no, pay_order *o, pay_refund *rf, kerr *err)
+/* Verify h: PR_OK when it is a verified final answer to read. A 5xx/429
+ * answer (after the last try) is only looked at when it verifies, for
+ * WeChat's message. */
+static pay_result check_answer(wx_pay *w, pay_result got, wx_http *h, pay_wx_call call,
+			       const char *no, kerr *err)
 {
 	kerr verr = { { 0 }, { 0 } };
 	bool verified = (got == PR_OK || got == PR_GATEWAY) &&
@@ -610,7 +628,9 @@ static pay_result answer(wx_pay *w, pay_result got, wx_http *h, pay_wx_call call
 	if (got == PR_GATEWAY) {
 		if (verified) {
 			kerr busy = { { 0 }, { 0 } };
-			pay_wechat_parse(call, h->status, h->body, h->len, no, NULL, NULL, &busy);
+			cJSON *j = h->len ? cJSON_ParseWithLength(h->body, h->len) : NULL;
+			error_body(call, h->status, cJSON_IsObject(j) ? j : NULL, no, NULL, &busy);
+			cJSON_Delete(j);
 			if (busy.msg[0] && err) {
 				size_t l = strlen(err->msg);
 				snprintf(err->msg + l, sizeof err->msg - l, " [%s]", busy.msg);
@@ -630,6 +650,16 @@ static pay_result answer(wx_pay *w, pay_result got, wx_http *h, pay_wx_call call
 			 verr.where[0] ? ": " : "", verr.msg);
 		return PR_UNVERIFIED;
 	}
+	return PR_OK;
+}
+
+/* Verify h, then read it. */
+static pay_result answer(wx_pay *w, pay_result got, wx_http *h, pay_wx_call call,
+			 const char *no, pay_order *o, pay_refund *rf, kerr *err)
+{
+	pay_result r = check_answer(w, got, h, call, no, err);
+	if (r != PR_OK)
+		return r;
 	return pay_wechat_parse(call, h->status, h->body, h->len, no, o, rf, err);
 }
 
@@ -804,6 +834,130 @@ static pay_result wx_refund(void *ctx, pay_refund *rf, kerr *err)
 	return r;
 }
 
+/* ---- the trade bill ---- */
+
+static bool hex40(const char *s)
+{
+	if (!s || strlen(s) != 40)
+		return false;
+	for (int i = 0; i < 40; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return true;
+}
+
+/* The verified answer to GET /v3/bill/tradebill: PR_OK with the download
+ * address and SHA-1, PR_OK with *empty for NO_STATEMENT_EXIST, or why not. */
+static pay_result bill_answer(wx_pay *w, const wx_http *h, char **url, char sha1[41],
+			      bool *empty, kerr *err)
+{
+	const char *what = "trade bill";
+	cJSON *j = h->len ? cJSON_ParseWithLength(h->body, h->len) : NULL;
+	pay_result r = PR_OK;
+	if (h->status < 200 || h->status >= 300) {
+		const char *code = cJSON_IsObject(j) ? jstr(j, "code") : NULL;
+		if (code && strcmp(code, "NO_STATEMENT_EXIST") == 0) {
+			*empty = true;
+		} else if (code && strcmp(code, "STATEMENT_CREATING") == 0) {
+			kerr_set(err, "bill_date", "%s: WeChat Pay has not made the bill of that day yet "
+				 "(STATEMENT_CREATING): it is ready after about 10:00 the next day; "
+				 "try again later", what);
+			r = PR_REFUSED;
+		} else {
+			r = error_body(PAY_WX_BILL, h->status, cJSON_IsObject(j) ? j : NULL, NULL, NULL,
+				       err);
+			if (r == PR_OK)
+				r = PR_REFUSED;
+		}
+		cJSON_Delete(j);
+		return r;
+	}
+	const char *type = cJSON_IsObject(j) ? jstr(j, "hash_type") : NULL;
+	const char *value = cJSON_IsObject(j) ? jstr(j, "hash_value") : NULL;
+	const char *u = cJSON_IsObject(j) ? jstr(j, "download_url") : NULL;
+	size_t origin = (size_t)(w->prefix - w->base);
+	if (!type || strcmp(type, "SHA1") != 0 || !hex40(value)) {
+		r = gateway_fault(err, NULL, PAY_WX_BILL, "names no SHA1 hash_value");
+	} else if (!u || strlen(u) > 2048 || strncmp(u, w->base, origin) != 0 || u[origin] != '/' ||
+		   !printable_id(u, 2048)) {
+		/* the download is signed with the merchant key: never sent to another host */
+		r = gateway_fault(err, NULL, PAY_WX_BILL, "has a download_url that is not on the "
+				  "gateway's host");
+	} else if (!(*url = kini_strdup(u))) {
+		kerr_set(err, NULL, "%s: out of memory", what);
+		r = PR_NETWORK;
+	} else {
+		for (int i = 0; i < 40; i++)
+			sha1[i] = (char)(value[i] >= 'A' && value[i] <= 'F' ? value[i] + 32 : value[i]);
+		sha1[40] = '\0';
+	}
+	cJSON_Delete(j);
+	return r;
+}
+
+static pay_result wx_bill(void *ctx, long day, pay_bill_file *out, kerr *err)
+{
+	wx_pay *w = ctx;
+	char date[16], path[160];
+	civil_format(day, date, sizeof date);
+	snprintf(path, sizeof path, "/v3/bill/tradebill?bill_date=%s&bill_type=ALL&tar_type=GZIP",
+		 date);
+	size_t origin = (size_t)(w->prefix - w->base);
+	pay_result r = PR_GATEWAY;
+	/* the download address lives a short while: one that expired before it
+	 * was used is asked for again, once */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		wx_http h = { 0 };
+		char *url = NULL, sha1[41] = "";
+		bool empty = false;
+		r = exchange(w, "GET", path, NULL, &h, PAY_WX_BILL, NULL, err);
+		r = check_answer(w, r, &h, PAY_WX_BILL, NULL, err);
+		if (r == PR_OK)
+			r = bill_answer(w, &h, &url, sha1, &empty, err);
+		free(h.body);
+		if (r != PR_OK || empty) {
+			out->empty = r == PR_OK;
+			return r;
+		}
+		/* the download's answer carries no signature (WeChat signs only the
+		 * answer naming the file): its SHA-1 is checked instead */
+		wx_http d = { .max = BILL_GZ_MAX };
+		r = exchange_at(w, "GET", url, url + origin, NULL, &d, PAY_WX_BILL, NULL, err);
+		free(url);
+		if (r != PR_OK) {
+			free(d.body);
+			return r;
+		}
+		if (d.status != 200) {
+			free(d.body);
+			kerr_set(err, "download_url", "trade bill: the download answered HTTP %ld%s",
+				 d.status, attempt == 0 ? "" : " again after a fresh address; try later");
+			r = PR_GATEWAY;
+			continue;
+		}
+		char *text = NULL;
+		size_t len = 0;
+		int z = bill_gunzip(d.body ? d.body : "", d.len, BILL_TEXT_MAX, &text, &len, err);
+		free(d.body);
+		if (z != 0)
+			return PR_UNVERIFIED;
+		char got[41];
+		bill_sha1_hex(text, len, got);
+		if (strcmp(got, sha1) != 0) {
+			free(text);
+			kerr_set(err, "hash_value", "trade bill: the file's SHA-1 is %s, the gateway's "
+				 "answer says %s: the download is damaged and was not used", got, sha1);
+			return PR_UNVERIFIED;
+		}
+		out->text = text;
+		out->len = len;
+		memcpy(out->sha1, sha1, sizeof out->sha1);
+		return PR_OK;
+	}
+	return r;
+}
+
 static void wx_free(void *ctx)
 {
 	wx_pay *w = ctx;
@@ -830,6 +984,7 @@ static const pay_ops wechat_ops = {
 	.close = wx_close,
 	.free = wx_free,
 	.refund = wx_refund,
+	.bill = wx_bill,
 };
 
 /* ---- construction ---- */

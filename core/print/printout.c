@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -294,4 +295,62 @@ int printout_send(const char *command, const char *path, kerr *err)
 	return kerr_set(err, path, "print command '%.200s' %s%s%.200s; the paper is saved "
 			"here: check the printer, or [print] command in kiosk.ini", command, why,
 			said[0] ? ": " : "", said);
+}
+
+int printout_find(const char *data_dir, const char *case_no, const char *kind, char *path_out, size_t n,
+		  char **text)
+{
+	if (text)
+		*text = NULL;
+	if (!data_dir || !name_ok(case_no) || !name_ok(kind))
+		return -1;
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s/slips", data_dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return 1;
+	/* the earliest day that holds it: the paper first saved */
+	char best[1100] = "";
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) != 10)
+			continue;
+		char path[1100];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s/%s-%s.txt", dir, e->d_name, case_no, kind);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (!best[0] || strcmp(path, best) < 0))
+			snprintf(best, sizeof best, "%s", path);
+	}
+	closedir(d);
+	if (!best[0])
+		return 1;
+	if ((size_t)snprintf(path_out, n, "%s", best) >= n)
+		return -1;
+	if (!text)
+		return 0;
+	FILE *f = fopen(best, "rb");
+	if (!f)
+		return -1;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	size_t r;
+	while (buf && (r = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += r;
+		if (len == cap) {
+			char *nb = cap < (1u << 20) ? realloc(buf, cap * 2 + 1) : NULL;
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (!buf)
+		return -1;
+	buf[len] = '\0';
+	*text = buf;
+	return 0;
 }

@@ -23,6 +23,14 @@
 int printout_save(const char *data_dir, const char *case_no, const char *kind,
 		  const char *text, char *path_out, size_t n, kerr *err);
 
+/* The paper `kind` of case_no saved on any day (the first one saved: its
+ * unsuffixed name on the earliest day), so a step resumed after a crash
+ * finds the paper it already made instead of making a second one. 0 with its
+ * path (and, when text is not NULL, its contents, malloc'd: the caller frees
+ * them), 1 none, -1 error. */
+int printout_find(const char *data_dir, const char *case_no, const char *kind, char *path_out, size_t n,
+		  char **text);
+
 /* Print the file at path: run `/bin/sh -c command sh path`, the file on its
  * standard input and its path as $1 (never pasted into the command string, so
  * a path cannot inject shell syntax); standard output is discarded, the first

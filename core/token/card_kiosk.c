@@ -526,8 +526,15 @@ static token_status kiosk_read_pubkey(void *ctx, unsigned char **spki, size_t *s
 	if (st != TOK_OK)
 		return st;
 	iso_fcp f;
-	if ((st = select_app(k, &f)) != TOK_OK)
-		return reader_end(k->card.rd, st);
+	if ((st = select_app(k, &f)) != TOK_OK) {
+		/* no application: a blank key of this profile, or another card
+		 * altogether, which answers no key status (wrong_card, as every
+		 * other operation says); asked only then, so a personalised key
+		 * costs no extra APDU */
+		tp_status s;
+		token_status why = st == TOK_NOT_PERSONALISED ? get_status(k, &s) : TOK_OK;
+		return reader_end(k->card.rd, why != TOK_OK ? why : st);
+	}
 	iso_apdu a = CARD_APDU(ISO_INS_GENERATE_KEY, 0x81, 0x00, NULL, 0, 256);
 	iso_resp r;
 	st = card_run(&k->card, &a, &r, "GENERATE ASYMMETRIC KEY PAIR (read public key)",

@@ -474,7 +474,8 @@ static token_status certify_slot(piv *p, uint8_t slot, const token_cert *c)
 		OPENSSL_free(spki);
 		return st;
 	}
-	issue_request rq = { spki, spki_len, c->unit_name, c->uscc, c->not_before, c->not_after };
+	/* the term's end on day not_after (token_cert carries no exact end to keep) */
+	issue_request rq = { spki, spki_len, c->unit_name, c->uscc, c->not_before, c->not_after, 0 };
 	issued_cert ic = { 0 };
 	kerr err = { 0 };
 	int rc = issuer_issue(p->ca, &rq, &ic, &err);

@@ -4,6 +4,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <stdint.h>
 #include <string.h>
@@ -47,7 +48,7 @@ static void name_line(const X509_NAME *n, char *out, size_t cap)
 	BIO_free(b);
 }
 
-static bool time_day(const ASN1_TIME *t, long *day)
+static bool time_day(const ASN1_TIME *t, long *day, int64_t *secs)
 {
 	struct tm tm;
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
@@ -55,8 +56,32 @@ static bool time_day(const ASN1_TIME *t, long *day)
 	time_t s = timegm(&tm);
 	if (s == (time_t)-1)
 		return false;
+	*secs = (int64_t)s;
 	*day = clock_local_day((int64_t)s * 1000);
 	return *day >= 0;
+}
+
+/* The USCC in the GM/T 0015 organisation identity extension, if any. */
+static void identity_uscc(const X509 *x, char *out, size_t cap)
+{
+	ASN1_OBJECT *o = OBJ_txt2obj("1.2.156.10260.4.1.4", 1);
+	int i = o ? X509_get_ext_by_OBJ(x, o, -1) : -1;
+	ASN1_OBJECT_free(o);
+	if (i < 0)
+		return;
+	const ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(X509_get_ext(x, i));
+	const unsigned char *p = ASN1_STRING_get0_data(os);
+	ASN1_STRING *s = d2i_ASN1_PRINTABLE(NULL, &p, ASN1_STRING_length(os));
+	val_result r;
+	char v[64];
+	if (s && ASN1_STRING_length(s) < (int)sizeof v &&
+	    (ASN1_STRING_type(s) == V_ASN1_PRINTABLESTRING || ASN1_STRING_type(s) == V_ASN1_UTF8STRING)) {
+		memcpy(v, ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s));
+		v[ASN1_STRING_length(s)] = '\0';
+		if (strlen(v) == 18 && validate_uscc(v, &r))
+			snprintf(out, cap, "%.18s", r.norm);
+	}
+	ASN1_STRING_free(s);
 }
 
 int cert_parse(const unsigned char *der, size_t len, cert_info *out, kerr *err)
@@ -80,6 +105,8 @@ int cert_parse(const unsigned char *der, size_t len, cert_info *out, kerr *err)
 	if ((name_entry(subj, NID_serialNumber, v, sizeof v) && validate_uscc(v, &r)) ||
 	    (name_entry(subj, NID_organizationalUnitName, v, sizeof v) && validate_uscc(v, &r)))
 		snprintf(out->uscc, sizeof out->uscc, "%.18s", r.norm);
+	else
+		identity_uscc(x, out->uscc, sizeof out->uscc);
 	name_line(subj, out->subject, sizeof out->subject);
 	name_line(X509_get_issuer_name(x), out->issuer, sizeof out->issuer);
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
@@ -93,8 +120,8 @@ int cert_parse(const unsigned char *der, size_t len, cert_info *out, kerr *err)
 			 TOKEN_CERT_SERIAL_MAX);
 		goto out;
 	}
-	if (!time_day(X509_get0_notBefore(x), &out->not_before) ||
-	    !time_day(X509_get0_notAfter(x), &out->not_after) ||
+	if (!time_day(X509_get0_notBefore(x), &out->not_before, &out->not_before_s) ||
+	    !time_day(X509_get0_notAfter(x), &out->not_after, &out->not_after_s) ||
 	    out->not_after < out->not_before) {
 		kerr_set(err, "certificate", "the validity dates cannot be read");
 		goto out;

@@ -6,12 +6,15 @@
  * cert_info is a plain value owned by the caller. Subject layout of the
  * kiosk's certificates (core/issuer): C=CN, O=<unit>, CN=<unit>,
  * serialNumber=<USCC>; an OU of 18 characters that is a valid USCC is also
- * taken as the USCC, as some CAs put it there. */
+ * taken as the USCC, as some CAs put it there, and so is the GM/T 0015
+ * organisation identity extension (1.2.156.10260.4.1.4, a PrintableString or
+ * UTF8String) when the subject holds none. */
 #ifndef CORE_CERT_H
 #define CORE_CERT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/base/err.h"
 #include "core/base/names.h"
@@ -22,6 +25,7 @@ typedef struct cert_info {
 	char uscc[19];                           /* serialNumber or OU; "" none */
 	char serial[TOKEN_CERT_SERIAL_MAX + 1];  /* upper-case hex */
 	long not_before, not_after;              /* civil days, Asia/Shanghai */
+	int64_t not_before_s, not_after_s;       /* the exact times (UTC s) */
 	char subject[512];                       /* one line, UTF-8, for display */
 	char issuer[512];
 } cert_info;

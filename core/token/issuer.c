@@ -30,7 +30,13 @@ typedef struct local_ca {
 	char *dir;
 	EVP_PKEY *key;
 	X509 *cert;
+	ca_profile profile;
 } local_ca;
+
+static ca_keys keys_of(local_ca *ca)
+{
+	return (ca_keys){ ca->dir, ca->key, ca->cert, &ca->profile };
+}
 
 static const issuer_ops local_ops;
 
@@ -92,6 +98,17 @@ int issuer_revoke(issuer *is, const char *cert_serial, const char *reason, kerr 
 	return is->ops->revoke(is->ctx, cert_serial, reason, err);
 }
 
+int issuer_sync(issuer *is, const ca_status *list, size_t n, size_t *changed, kerr *err)
+{
+	if (changed)
+		*changed = 0;
+	if (!is || !is->ops)
+		return kerr_set(err, "issuer", "no certificate issuer configured");
+	if (n && !list)
+		return kerr_set(err, "issuer", "no certificates to hand over");
+	return is->ops->sync ? is->ops->sync(is->ctx, list, n, changed, err) : 0;
+}
+
 int issuer_verify(issuer *is, const unsigned char *der, size_t len, kerr *err)
 {
 	if (!is || !is->ops || !is->ops->verify)
@@ -123,6 +140,7 @@ void issued_cert_clear(issued_cert *c)
 	memset(c, 0, sizeof *c);
 	c->not_before = c->not_after = -1;
 }
+
 
 token_cert issued_token_cert(const issued_cert *c, const char *unit_name, const char *uscc)
 {
@@ -198,6 +216,7 @@ static X509 *make_ca_cert(EVP_PKEY *key, kerr *err, const char *dir)
 	    !add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
 	    !add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") ||
 	    !add_ext(x, x, NID_subject_key_identifier, "hash") ||
+	    !add_ext(x, x, NID_authority_key_identifier, "keyid:always") ||
 	    X509_sign(x, key, EVP_sha256()) <= 0) {
 		ossl_err(err, dir, "making the local CA certificate");
 		X509_free(x);
@@ -393,6 +412,13 @@ static void local_free(void *ctx)
 
 issuer *issuer_local_new(const char *dir, kerr *err)
 {
+	ca_profile p;
+	ca_profile_default(&p);
+	return issuer_local_open(dir, &p, err);
+}
+
+issuer *issuer_local_open(const char *dir, const ca_profile *profile, kerr *err)
+{
 	if (!dir || !*dir) {
 		kerr_set(err, "issuer", "no directory for the local CA");
 		return NULL;
@@ -412,6 +438,15 @@ issuer *issuer_local_new(const char *dir, kerr *err)
 		goto fail;
 	if (load_ca(ca, err) != 0)
 		goto fail;
+	if (profile)
+		ca->profile = *profile;
+	else
+		ca_profile_default(&ca->profile);
+	/* relying parties find a CRL from the start */
+	snprintf(path, sizeof path, "%s/crl.der", dir);
+	ca_keys k = keys_of(ca);
+	if (access(path, F_OK) != 0 && ca_register_publish(&k, err) != 0)
+		goto fail;
 	is->ops = &local_ops;
 	is->ctx = ca;
 	return is;
@@ -421,9 +456,30 @@ fail:
 	return NULL;
 }
 
+/* The certificate's notBefore (now) and notAfter (the exact end asked for,
+ * else one second before now's clock time on day not_after). */
+static int term_of(const issue_request *rq, int64_t *nb, int64_t *na, kerr *err)
+{
+	int64_t now_ms = clock_now_ms();
+	*nb = now_ms / 1000;
+	if (rq->not_after_s > 0) {
+		*na = rq->not_after_s;
+	} else {
+		int64_t into_day = now_ms - clock_day_start_ms(clock_local_day(now_ms));
+		*na = (clock_day_start_ms(rq->not_after) + into_day) / 1000 - 1;
+	}
+	if (*na <= *nb)
+		return kerr_set(err, "validity", "the certificate would end before it starts "
+				"(it starts when it is signed; the end asked for has passed)");
+	return 0;
+}
+
 static int local_issue(void *ctx, const issue_request *rq, issued_cert *out, kerr *err)
 {
 	local_ca *ca = ctx;
+	int64_t nb, na;
+	if (term_of(rq, &nb, &na, err))
+		return -1;
 	const unsigned char *p = rq->spki;
 	EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, (long)rq->spki_len);
 	X509 *x = X509_new();
@@ -443,14 +499,15 @@ static int local_issue(void *ctx, const issue_request *rq, issued_cert *out, ker
 					(const unsigned char *)rq->uscc, -1, -1, 0) ||
 	    X509_set_subject_name(x, n) != 1 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) != 1 ||
-	    !set_validity(x, rq->not_before, rq->not_after) || X509_set_pubkey(x, pub) != 1 ||
-	    !add_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, ca->cert, NID_key_usage, "critical,digitalSignature,nonRepudiation") ||
-	    !add_ext(x, ca->cert, NID_ext_key_usage, "clientAuth") ||
-	    !add_ext(x, ca->cert, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, ca->cert, NID_authority_key_identifier, "keyid:always") ||
-	    X509_sign(x, ca->key, EVP_sha256()) <= 0) {
+	    !ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) ||
+	    !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na) || X509_set_pubkey(x, pub) != 1) {
 		ossl_err(err, "issuer", "issuing the certificate");
+		goto out;
+	}
+	if (ca_profile_apply(&ca->profile, x, ca->cert, rq->uscc, err) != 0)
+		goto out;
+	if (X509_sign(x, ca->key, EVP_sha256()) <= 0) {
+		ossl_err(err, "issuer", "signing the certificate");
 		goto out;
 	}
 	unsigned char *der = NULL;
@@ -468,8 +525,14 @@ static int local_issue(void *ctx, const issue_request *rq, issued_cert *out, ker
 	memcpy(out->der, der, (size_t)len);
 	OPENSSL_free(der);
 	out->der_len = (size_t)len;
-	out->not_before = rq->not_before;
-	out->not_after = rq->not_after;
+	out->not_before_s = nb;
+	out->not_after_s = na;
+	out->not_before = clock_local_day(nb * 1000);
+	out->not_after = clock_local_day(na * 1000);
+	/* the CA records what it signed before anyone holds it */
+	ca_keys k = keys_of(ca);
+	if (ca_register_issued(&k, x, err) != 0)
+		goto out;
 	rc = 0;
 out:
 	X509_NAME_free(n);
@@ -481,18 +544,19 @@ out:
 static int local_revoke(void *ctx, const char *cert_serial, const char *reason, kerr *err)
 {
 	local_ca *ca = ctx;
-	char path[4096], line[512], day[16];
-	snprintf(path, sizeof path, "%s/revoked.txt", ca->dir);
-	int n = snprintf(line, sizeof line, "%s\t%s\t%.400s\n", cert_serial,
-			 civil_format(clock_today(), day, sizeof day), reason);
-	if (protect_file(path, err))
-		return -1;
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return kerr_set(err, path, "cannot open: %s", strerror(errno));
-	bool ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	return ok ? 0 : kerr_set(err, path, "cannot write: %s", strerror(errno));
+	ca_keys k = keys_of(ca);
+	int rc = ca_register_revoke(&k, cert_serial, reason, clock_now_ms(), err);
+	if (rc == 1)
+		return kerr_set(err, cert_serial, "certificate %s is not in this CA's index: it "
+				"was not issued here", cert_serial);
+	return rc;
+}
+
+static int local_sync(void *ctx, const ca_status *list, size_t n, size_t *changed, kerr *err)
+{
+	local_ca *ca = ctx;
+	ca_keys k = keys_of(ca);
+	return ca_register_sync(&k, list, n, changed, err);
 }
 
 static int local_verify(void *ctx, const unsigned char *der, size_t len, kerr *err)
@@ -515,6 +579,7 @@ static const issuer_ops local_ops = {
 	.name = "local",
 	.issue = local_issue,
 	.revoke = local_revoke,
+	.sync = local_sync,
 	.verify = local_verify,
 	.free = local_free,
 };

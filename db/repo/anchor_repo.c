@@ -19,7 +19,6 @@
 #include "core/case/staff.h"
 #include "db/audit_log.h"
 #include "db/store.h"
-#include "db/report/report.h"
 #include "db/repo/staff_repo.h"
 
 #define ANCHOR_COLS                                                                    \
@@ -37,7 +36,7 @@ static void anchor_fill(sqlite3_stmt *st, void *p)
 		memcpy(a->head, sqlite3_column_blob(st, 3), AUDIT_HASH_LEN);
 	dbi_copy(a->counts_text, sizeof a->counts_text, (const char *)sqlite3_column_text(st, 4));
 	kerr ignore = { 0 };
-	if (anchor_counts_parse(a->counts_text, a->counts, "", &ignore))
+	if (anchor_counts_parse(a->counts_text, a->counts, &a->version, "", &ignore))
 		memset(a->counts, 0, sizeof a->counts); /* verify reports the text itself */
 	dbi_copy(a->message, sizeof a->message, (const char *)sqlite3_column_text(st, 5));
 	int sl = sqlite3_column_bytes(st, 6);
@@ -107,6 +106,7 @@ static char *close_detail(long day, const char *counts, const char *key_id, kerr
 
 typedef struct audit_at {
 	bool found;
+	int64_t at_ms;
 	bool hash_ok;                /* the stored hash is the row's hash */
 	uint8_t hash[AUDIT_HASH_LEN];
 	char actor[40];
@@ -133,6 +133,7 @@ static int read_row(kdb *db, int64_t seq, audit_at *out, kerr *err)
 		memset(&row, 0, sizeof row);
 		row.seq = seq;
 		row.at_ms = sqlite3_column_int64(st, 1);
+		out->at_ms = row.at_ms;
 		const char *t[4];
 		for (int i = 0; i < 4; i++) {
 			t[i] = (const char *)sqlite3_column_text(st, 2 + i);
@@ -200,6 +201,35 @@ static void add_finding(anchor_verify_result *res, long day, int64_t seq, int fi
 	va_start(ap, fmt);
 	vsnprintf(f->problem, sizeof f->problem, fmt, ap);
 	va_end(ap);
+}
+
+/* The day's figures recomputed as of the close (the close row's time: the
+ * chain vouches for it) against those the anchor signed; a finding names
+ * every count that moved. 0 (a finding or none), -1 error. */
+static int check_figures(kdb *db, const anchor_rec *a, int64_t closed_ms,
+			 anchor_verify_result *res, kerr *err)
+{
+	int64_t now[AC_COUNT];
+	if (db_day_figures(db, a->day, closed_ms, now, err))
+		return -1;
+	char moved[300] = "", date[16];
+	size_t used = 0;
+	int n_moved = 0;
+	for (int i = 0; i < anchor_counts_n(a->version); i++) {
+		if (now[i] == a->counts[i])
+			continue;
+		int w = snprintf(moved + used, sizeof moved - used, "%s%s %lld -> %lld",
+				 n_moved ? ", " : "", anchor_count_name((anchor_count)i),
+				 (long long)a->counts[i], (long long)now[i]);
+		if (w > 0 && (size_t)w < sizeof moved - used)
+			used += (size_t)w;
+		n_moved++;
+	}
+	if (n_moved)
+		add_finding(res, a->day, a->last_seq, -1, "the figures of %s moved since its close "
+			    "(signed -> recomputed as of the close): %s", civil_format(a->day, date,
+			    sizeof date), moved);
+	return 0;
 }
 
 /* Check one anchor against the log and the key; at most one finding (the
@@ -298,6 +328,11 @@ static int check_anchor(kdb *db, const kioskkey *pub, const anchor_rec *a, int f
 		add_finding(res, day, seq, file, "row %lld was written by '%s', the anchor of %s "
 			    "says it was closed by '%s'", (long long)seq, row.actor, date,
 			    a->closed_by);
+	else if (file < 0 && check_figures(db, a, row.at_ms, res, err)) {
+		free(want);
+		free(row.detail);
+		return -1;
+	}
 	free(want);
 done:
 	free(row.detail);
@@ -357,31 +392,86 @@ int db_audit_verify_anchors(kdb *db, const kioskkey *pub, const anchor_rec *file
 
 /* ---- closing a day ---- */
 
-/* The day's counts from the daily report: statuses matched to the v1 count
- * names by name, so a status the anchor format lacks is an error, not a gap. */
-static int day_counts(kdb *db, long day, int64_t counts[AC_COUNT], kerr *err)
+/* ---- the day's figures, as of a moment ---- */
+
+/* The status count of the anchor for a case status, matched by name, so a
+ * status the anchor format lacks is an error, not a gap. */
+static int status_count(case_status s, kerr *err)
 {
-	daily_report r;
-	if (db_report_daily(db, day, &r, err))
-		return -1;
+	for (int i = 0; i < AC_COUNT; i++)
+		if (strcmp(anchor_count_name((anchor_count)i), case_status_name(s)) == 0)
+			return i;
+	return kerr_set(err, "day close", "the anchor format has no count for case status "
+			"'%s': it needs a new version", case_status_name(s));
+}
+
+/* One case of the day as it stood at as_of, rebuilt from what carries its
+ * own time: the steps done by then (replayed through case_status_after, as
+ * the kiosk did), a cancel by then (a cancelled case is never written again,
+ * so its updated_ms is the cancel), the payments held then and the refunds
+ * done by then (below). */
+static const char figures_sql[] =
+	"SELECT c.id, c.status, c.decision, c.fee_fen, c.updated_ms,"
+	" (SELECT group_concat(s.step, ' ') FROM (SELECT step FROM case_steps"
+	"   WHERE case_id = c.id AND at_ms <= ?3 ORDER BY id) s),"
+	/* held at as_of: SUCCESS since then; or refunded after it, when it was
+	 * paid by then (its payment step, or a refund asked for, by then) */
+	" (SELECT COALESCE(SUM(p.amount_fen), 0) FROM payments p WHERE p.case_id = c.id"
+	"   AND p.verified = 1 AND p.updated_ms <= ?3 AND p.state = 'SUCCESS'),"
+	" (SELECT COALESCE(SUM(p.amount_fen), 0) FROM payments p WHERE p.case_id = c.id"
+	"   AND p.verified = 1 AND p.state = 'REFUND' AND p.updated_ms > ?3"
+	"   AND (EXISTS (SELECT 1 FROM case_steps s WHERE s.case_id = c.id"
+	"         AND s.step = 'payment' AND s.at_ms <= ?3)"
+	"     OR EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id"
+	"         AND r.created_ms <= ?3))),"
+	" (SELECT COALESCE(SUM(r.amount_fen), 0) FROM refunds r WHERE r.case_id = c.id"
+	"   AND r.state = 'SUCCESS' AND r.updated_ms <= ?3)"
+	" FROM cases c WHERE c.created_ms >= ?1 AND c.created_ms < ?2 AND c.created_ms <= ?3";
+
+int db_day_figures(kdb *db, long day, int64_t as_of_ms, int64_t counts[AC_COUNT], kerr *err)
+{
 	memset(counts, 0, sizeof(int64_t) * AC_COUNT);
-	counts[AC_CASES] = (int64_t)r.n_cases;
-	counts[AC_DUE_FEN] = r.due_fen;
-	counts[AC_PAID_FEN] = r.paid_fen;
-	int rc = 0;
-	for (int s = 0; s < CS_COUNT && rc == 0; s++) {
-		int c = -1;
-		for (int i = 0; i < AC_COUNT; i++)
-			if (strcmp(anchor_count_name((anchor_count)i), case_status_name((case_status)s)) == 0)
-				c = i;
-		if (c < 0)
-			rc = kerr_set(err, "day close", "the anchor format has no count for case status "
-				      "'%s': it needs a new version", case_status_name((case_status)s));
-		else
-			counts[c] = r.by_status[s];
+	int idx[CS_COUNT];
+	for (int s = 0; s < CS_COUNT; s++)
+		if ((idx[s] = status_count((case_status)s, err)) < 0)
+			return -1;
+	sqlite3_stmt *st = dbi_stmt(db, figures_sql, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, clock_day_start_ms(day));
+	sqlite3_bind_int64(st, 2, clock_day_start_ms(day + 1));
+	sqlite3_bind_int64(st, 3, as_of_ms);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *now = (const char *)sqlite3_column_text(st, 1);
+		int dv = case_decision_from_name((const char *)sqlite3_column_text(st, 2));
+		case_decision dec = dv < 0 ? DEC_NONE : (case_decision)dv;
+		case_status status = CS_OPEN;
+		const char *steps = (const char *)sqlite3_column_text(st, 5);
+		for (const char *p = steps ? steps : ""; *p;) {
+			size_t n = strcspn(p, " ");
+			char word[24];
+			snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), p);
+			int sv = case_step_from_name(word);
+			if (sv >= 0)
+				status = case_status_after((case_step)sv, dec, status);
+			p += n + (p[n] == ' ');
+		}
+		if (now && strcmp(now, case_status_name(CS_CANCELLED)) == 0 &&
+		    sqlite3_column_int64(st, 4) <= as_of_ms)
+			status = CS_CANCELLED;
+		counts[AC_CASES]++;
+		counts[idx[status]]++;
+		/* due as the daily report counts it: accepted, 容缺 or completed */
+		if (status == CS_ACCEPTED || status == CS_RONGQUE || status == CS_COMPLETED)
+			counts[AC_DUE_FEN] += sqlite3_column_int64(st, 3);
+		counts[AC_PAID_FEN] += sqlite3_column_int64(st, 6) + sqlite3_column_int64(st, 7);
+		counts[AC_REFUNDED_FEN] += sqlite3_column_int64(st, 8);
 	}
-	daily_report_free(&r);
-	return rc;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the day's figures");
+	return 0;
 }
 
 static int close_checks(kdb *db, long day, const char *who, kerr *err)
@@ -429,11 +519,14 @@ static int log_checks(kdb *db, const kioskkey *key, kerr *err)
 	if (!v)
 		return kerr_set(err, db->path, "out of memory");
 	int rc = db_audit_verify(db, &v->chain, err);
-	if (rc > 0) {
+	if (rc > 0 && v->chain.bad_seq) {
 		kerr_set(err, "table audit", "the audit log is tampered at row %lld: %s; a day "
 			 "cannot be closed over it (run kioskctl audit verify)",
 			 (long long)v->chain.bad_seq, v->chain.problem);
-	} else if (rc == 0) {
+	} else if (rc >= 0) {
+		/* the chain is intact: an anchor's finding says more of a log cut
+		 * back than the rows it leaves unbound, so it goes first */
+		int rows = rc;
 		rc = check_all(db, key, NULL, 0, v, err);
 		if (rc == 0 && v->n_findings) {
 			kerr_set(err, "table day_anchors", "%s; a day cannot be closed while the log "
@@ -441,6 +534,13 @@ static int log_checks(kdb *db, const kioskkey *key, kerr *err)
 				 "--anchors; if the kiosk key was replaced, restore the one the "
 				 "earlier days were closed with)",
 				 v->findings[0].problem);
+			rc = 1;
+		} else if (rc == 0 && rows) {
+			char line[640], where[80];
+			snprintf(where, sizeof where, "table %s", v->chain.found[0].table);
+			kerr_set(err, where, "%s; a day cannot be closed over a row changed outside "
+				 "the kiosk (run kioskctl audit verify)",
+				 db_row_finding_text(&v->chain.found[0], line, sizeof line));
 			rc = 1;
 		}
 	}
@@ -517,8 +617,9 @@ int db_day_close(kdb *db, long day, const char *supervisor_id, const kioskkey *k
 	dbi_copy(a.kiosk_id, sizeof a.kiosk_id, db->kiosk_id);
 	dbi_copy(a.closed_by, sizeof a.closed_by, supervisor_id);
 	dbi_copy(a.key_id, sizeof a.key_id, kioskkey_id(key));
-	if (day_counts(db, day, a.counts, err) ||
-	    anchor_counts_format(a.counts, a.counts_text, sizeof a.counts_text, err))
+	a.version = ANCHOR_VERSION;
+	if (db_day_figures(db, day, clock_now_ms(), a.counts, err) ||
+	    anchor_counts_format(a.counts, a.version, a.counts_text, sizeof a.counts_text, err))
 		goto fail;
 	detail = close_detail(day, a.counts_text, a.key_id, err);
 	if (!detail || dbi_audit_append(db, supervisor_id, AUD_DAY_CLOSE, "", detail, err) ||

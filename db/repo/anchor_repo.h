@@ -19,6 +19,16 @@
 #include "core/audit/kioskkey.h"
 #include "db/db.h"
 
+/* The figures an anchor signs for civil day `day` (ANCHOR_COUNTS, v2's
+ * all), as they stood at as_of_ms, rebuilt from the bound rows: the cases
+ * opened that day by then, each with the status its steps done by then give
+ * (cancelled if cancelled by then), the fees due of those accepted, 容缺 or
+ * completed, the verified payments held then (paid, not yet refunded) and
+ * the refunds done by then. A close signs them as of its own moment; verify
+ * recomputes them as of the close (docs/day-close.md, "The figures").
+ * 0, or -1 with err. */
+int db_day_figures(kdb *db, long day, int64_t as_of_ms, int64_t counts[AC_COUNT], kerr *err);
+
 /* Close a civil day as supervisor_id (an active staff member with role
  * supervisor; the caller has checked the PIN with db_staff_login()), signing
  * with key (its private half). Refused: a day after today (Asia/Shanghai), a
@@ -60,7 +70,11 @@ typedef struct anchor_verify_result {
  * day's `day.close` row, the signed message is the one rebuilt from the
  * anchor's fields, the key id is pub's and the signature verifies. A file's
  * anchor must also still be in the database, unchanged (a deleted anchor row
- * is caught this way). pub may be NULL only when there is no anchor at all.
+ * is caught this way). Then, for every database anchor found sound, the day's
+ * figures are recomputed as of the close row's time (db_day_figures) and
+ * each count the anchor signs compared: a day whose figures moved is a
+ * finding naming the counts, signed and now. pub may be NULL only when there
+ * is no anchor at all.
  * Returns 0 all intact, 1 a finding (res), -1 error (err). */
 int db_audit_verify_anchors(kdb *db, const kioskkey *pub, const anchor_rec *files,
 			    size_t n_files, anchor_verify_result *res, kerr *err);

@@ -430,6 +430,52 @@ static int check_decision(kdb *db, const service *svc, int64_t case_id,
 	return 0;
 }
 
+/* Whether the case holds a verified SUCCESS order (with WeChat's transaction
+ * id) of exactly its fee: the money the payment step and the case's end
+ * stand on. 1 yes, 0 no, -1 error. */
+static int fee_paid(kdb *db, const case_rec *c, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT EXISTS (SELECT 1 FROM payments WHERE case_id = ?1 AND state = 'SUCCESS'"
+				    " AND verified = 1 AND amount_fen = ?2 AND transaction_id <> '')",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, c->fee_fen);
+	int rc = sqlite3_step(st);
+	int paid = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
+	sqlite3_reset(st);
+	if (paid < 0)
+		return dbi_sqlerr(db, err, "looking for the case's payment");
+	return paid;
+}
+
+/* Money a step needs, checked in the step's transaction on the case as
+ * stored: the payment step of a case with a fee is recorded only on a
+ * verified SUCCESS order of that fee, and a case that is accepted never
+ * finishes owing its fee (a refused case owes nothing). */
+static int check_money(kdb *db, const service *svc, const case_rec *c, case_step step, kerr *err)
+{
+	if (c->fee_fen <= 0)
+		return 0;
+	bool finishing = case_next_step(svc, step, c->decision) == STEP_NONE && c->decision != DEC_REFUSE;
+	if (step != STEP_PAYMENT && !finishing)
+		return 0;
+	int paid = fee_paid(db, c, err);
+	if (paid < 0)
+		return -1;
+	if (paid)
+		return 0;
+	return kerr_set(err, c->case_no,
+			step == STEP_PAYMENT
+				? "no verified WeChat Pay payment of the fee (%lld fen) is recorded: the "
+				  "payment step cannot be recorded; ask the gateway for the order's state"
+				: "the fee (%lld fen) is not paid by a verified WeChat Pay payment: the case "
+				  "cannot be completed owing it",
+			(long long)c->fee_fen);
+}
+
 int db_case_step(kdb *db, const service *svc, const char *actor, const char *case_no,
 		 case_step step, const case_step_data *data, kerr *err)
 {
@@ -538,6 +584,8 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 			 case_step_name(step), case_step_name(c.last_step), case_step_name(next));
 		goto fail;
 	}
+	if (check_money(db, svc, &c, step, err))
+		goto fail;
 	int64_t now = clock_now_ms();
 	sqlite3_stmt *st;
 	switch (step) {
@@ -633,12 +681,20 @@ fail:
 int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *reason,
 		   kerr *err)
 {
+	return db_case_cancel_coded(db, actor, case_no, NULL, reason, err);
+}
+
+int db_case_cancel_coded(kdb *db, const char *actor, const char *case_no, const char *code,
+			 const char *reason, kerr *err)
+{
 	if (!actor || !*actor)
 		return kerr_set(err, "case", "cancelling needs the acting staff id");
 	if (!case_no || !*case_no)
 		return kerr_set(err, "case", "no case number given");
 	if (!reason || !*reason || dbi_utf8_chars(reason) < 0)
 		return kerr_set(err, case_no, "say why the case is cancelled (plain text)");
+	if (code && (!*code || strlen(code) > 31 || strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(code)))
+		return kerr_set(err, case_no, "a cancel reason's code is 1 to 31 of a-z 0-9 _");
 	if (dbi_op_begin(db, err))
 		return -1;
 	dbuf d = { 0 };
@@ -662,6 +718,27 @@ int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *
 			 case_status_name(c.status));
 		goto fail;
 	}
+	/* money taken is given back by a refund (maker-checker, refund_repo),
+	 * which cancels the case itself: never by a plain cancel */
+	st = dbi_stmt(db, "SELECT out_trade_no FROM payments WHERE case_id = ?1 AND state = 'SUCCESS'"
+		      " ORDER BY id LIMIT 1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, c.id);
+	rc = sqlite3_step(st);
+	char paid[33] = "";
+	if (rc == SQLITE_ROW)
+		dbi_copy(paid, sizeof paid, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		kerr_set(err, case_no, "the case is paid (order %s): a paid case is cancelled only by a "
+			 "refund that a supervisor approves", paid);
+		goto fail;
+	}
+	if (rc != SQLITE_DONE) {
+		dbi_sqlerr(db, err, "looking for the case's payment");
+		goto fail;
+	}
 	st = dbi_stmt(db,
 		      "UPDATE cases SET status = 'cancelled', finished = 1, updated_ms = ?2"
 		      " WHERE id = ?1",
@@ -674,6 +751,8 @@ int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *
 		goto fail;
 	dbuf_add(&d, "{");
 	dbuf_kv(&d, "reason", reason);
+	if (code)
+		dbuf_kv(&d, "code", code);
 	dbuf_kv(&d, "after_step", case_step_name(c.last_step));
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
@@ -799,9 +878,28 @@ int db_case_list_day(kdb *db, const char *clerk_id, long civil_day, case_rec **o
 
 int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err)
 {
-	const char *p[] = { query };
+	char q[256];
+	size_t len = strlen(query ? query : "");
+	while (len && (query[len - 1] == ' ' || query[len - 1] == '\t'))
+		len--;
+	while (len && (*query == ' ' || *query == '\t'))
+		query++, len--;
+	if (len >= sizeof q)
+		len = sizeof q - 1;
+	memcpy(q, query ? query : "", len);
+	q[len] = '\0';
+	const char *p[] = { q };
+	/* The newest 50 that match, by id (cases are numbered as they open and
+	 * never deleted): the table is read backwards and the read stops at
+	 * the 50th, so a fragment many cases hold costs little, and one nobody
+	 * holds one pass over a year (36,500 cases) within 20 ms
+	 * (docs/performance.md). Only then are the 50 rows read whole. */
 	return case_list(db,
-			 "SELECT " CASE_COLS " FROM cases WHERE case_no = ?1 OR uscc = upper(?1)"
-			 " ORDER BY created_ms DESC, id DESC LIMIT 50",
+			 "SELECT " CASE_COLS " FROM cases WHERE id IN (SELECT id FROM cases WHERE ?1 <> ''"
+			 " AND (case_no = ?1 OR uscc = upper(?1)"
+			 " OR (length(?1) >= 4 AND substr(case_no, -length(?1)) = ?1)"
+			 " OR instr(unit_name, ?1) > 0 OR instr(agent_name, ?1) > 0)"
+			 " ORDER BY id DESC LIMIT 50)"
+			 " ORDER BY created_ms DESC, id DESC",
 			 p, 1, out, n, err);
 }

@@ -56,11 +56,22 @@ typedef struct case_step_data {
 } case_step_data;
 
 /* Complete `step` of case_no as actor. -1 with err when the step is not the
- * next legal one, the case is finished, or the store fails; nothing written. */
+ * next legal one, the case is finished, or the store fails; nothing written.
+ * Money, checked inside the transaction: with a fee, the payment step needs a
+ * verified SUCCESS order of the case (with its transaction id) whose amount
+ * is the fee, and so does the step that finishes an accepted case. */
 int db_case_step(kdb *db, const service *svc, const char *actor, const char *case_no,
 		 case_step step, const case_step_data *data, kerr *err);
-/* Cancel an open case (the reason is audited). */
+/* Cancel an open case (the reason is audited). Refused for a case with a
+ * SUCCESS order: a paid case is cancelled only by its refund
+ * (db_refund_approve). */
 int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *reason, kerr *err);
+/* The same with the code of the reason picked (kiosk.ini [cancel] reasons,
+ * "withdrawn" for a service picked by mistake; NULL none): the case.cancel
+ * audit row's detail holds {"reason", "code", "after_step"}, which the
+ * timeline shows and the day's CSV reports (no column of its own). */
+int db_case_cancel_coded(kdb *db, const char *actor, const char *case_no, const char *code,
+			 const char *reason, kerr *err);
 
 /* 0 found, 1 no such case, -1 error. */
 int db_case_get(kdb *db, const char *case_no, case_rec *out, kerr *err);
@@ -75,7 +86,12 @@ int db_case_list_open(kdb *db, const char *clerk_id, case_rec **out, size_t *n, 
 /* Cases a clerk opened on a civil day, newest first; *out owned (free()). */
 int db_case_list_day(kdb *db, const char *clerk_id, long civil_day, case_rec **out, size_t *n,
 		     kerr *err);
-/* Cases whose number or USCC is query (at most 50, newest first); *out owned (free()). */
+/* Cases found by what the customer remembers (at most 50, newest first):
+ * the case number or its tail (the last digits, at least 4 characters), the
+ * USCC (any letter case), or a fragment of the unit's or the agent's name.
+ * Blanks around query are ignored; an empty query finds nothing. Text is
+ * compared as typed (instr, substr): '%' and '_' are plain characters.
+ * *out owned (free()). */
 int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err);
 
 #endif

@@ -60,6 +60,92 @@ static bool plain_id(const char *s, size_t max)
 	return true;
 }
 
+/* Before a new order of a case is recorded (the write-ahead row, before the
+ * gateway is asked to make it): the case is still open, its payment step not
+ * recorded, and no other order of it may still be paid (NOTPAY, USERPAYING,
+ * PAYERROR: close it and ask the gateway first, where a paid one is found).
+ * 0, or -1 with err saying what stands in the way. */
+static int new_order_allowed(kdb *db, int64_t case_id, const payment_rec *p, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT finished, EXISTS (SELECT 1 FROM case_steps s WHERE s.case_id = c.id"
+				    "  AND s.step = 'payment') FROM cases c WHERE c.id = ?1",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	int rc = sqlite3_step(st);
+	bool finished = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	bool step_done = rc == SQLITE_ROW && sqlite3_column_int(st, 1) != 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "reading the case of the order");
+	if (finished)
+		return kerr_set(err, p->case_no, "the case is finished: no new order %s is made for it",
+				p->out_trade_no);
+	if (step_done)
+		return kerr_set(err, p->case_no, "the case's payment is recorded already: no new order "
+				"%s is made for it", p->out_trade_no);
+	st = dbi_stmt(db,
+		      "SELECT out_trade_no, state FROM payments WHERE case_id = ?1 AND out_trade_no <> ?2"
+		      " AND state IN ('NOTPAY', 'USERPAYING', 'PAYERROR') ORDER BY id LIMIT 1",
+		      err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_text(st, 2, p->out_trade_no, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	char other[33] = "", state[16] = "";
+	if (rc == SQLITE_ROW) {
+		dbi_copy(other, sizeof other, (const char *)sqlite3_column_text(st, 0));
+		dbi_copy(state, sizeof state, (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "reading the case's orders");
+	return kerr_set(err, p->case_no, "order %s of this case is %s and may still be paid: close it "
+			"and ask WeChat Pay before making order %s", other, state, p->out_trade_no);
+}
+
+/* Order p has just become a verified SUCCESS: when another order of the same
+ * case was paid before it (SUCCESS or REFUND, verified), p is the second
+ * payment of the case, and a payment.duplicate row flags it for refund. */
+static int flag_second_payment(kdb *db, const char *actor, int64_t case_id, const payment_rec *p,
+			       kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT out_trade_no FROM payments WHERE case_id = ?1 AND out_trade_no <> ?2"
+				    " AND state IN ('SUCCESS', 'REFUND') AND verified = 1 ORDER BY id LIMIT 1",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_text(st, 2, p->out_trade_no, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	char first[33] = "";
+	if (rc == SQLITE_ROW)
+		dbi_copy(first, sizeof first, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "reading the case's paid orders");
+	dbuf d = { 0 };
+	dbuf_add(&d, "{");
+	dbuf_kv(&d, "out_trade_no", p->out_trade_no);
+	dbuf_ki(&d, "amount_fen", p->amount_fen);
+	dbuf_kv(&d, "transaction_id", p->transaction_id);
+	dbuf_kv(&d, "paid_first", first);
+	dbuf_kv(&d, "to_do", "refund");
+	dbuf_add(&d, "}");
+	const char *detail = dbuf_done(&d, err);
+	int r = !detail || dbi_audit_append(db, actor, AUD_PAYMENT_DUPLICATE, p->case_no, detail, err) ? -1 : 0;
+	dbuf_free(&d);
+	return r;
+}
+
 int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *err)
 {
 	if (!actor || !*actor)
@@ -135,6 +221,9 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 			 "state: run kioskctl audit verify");
 		goto fail;
 	}
+	/* a new order is made only when nothing else of the case can be paid */
+	if (!exists && pay_state_pending(p->state) && new_order_allowed(db, case_id, p, err))
+		goto fail;
 	int64_t now = clock_now_ms();
 	/* a code_url this record brings: stored, and said in the audit detail */
 	bool new_url = p->code_url[0] && strcmp(old_url, p->code_url) != 0;
@@ -232,6 +321,12 @@ int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *er
 	const char *detail = dbuf_done(&d, err);
 	if (!detail || dbi_audit_append(db, actor, action, p->case_no, detail, err))
 		goto fail;
+	/* paid now, and the case was paid before by another order: flagged for
+	 * refund in the same transaction, so no caller can miss it */
+	bool paid_now = p->state == PAY_SUCCESS && p->verified &&
+			!(exists && old_state == PAY_SUCCESS && old_verified);
+	if (paid_now && flag_second_payment(db, actor, case_id, p, err))
+		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
 fail:
@@ -290,4 +385,34 @@ int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code
 	if (rc == 0 && code_url && n)
 		dbi_copy(code_url, n, out->code_url);
 	return rc;
+}
+
+/* The orders of the case flagged as its second payment (payment.duplicate)
+ * are matched by their number in the row's canonical detail. */
+#define NOT_FLAGGED                                                                   \
+	" NOT EXISTS (SELECT 1 FROM audit a WHERE a.case_no = c.case_no AND a.action = ?2" \
+	"  AND instr(a.detail, '\"out_trade_no\":\"' || p.out_trade_no || '\"') > 0)"
+
+int db_payment_of_case(kdb *db, const char *case_no, payment_rec *out, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE c.case_no = ?1 AND p.state = 'SUCCESS'"
+				    " AND p.verified = 1 AND p.transaction_id <> '' AND" NOT_FLAGGED
+				    " ORDER BY p.id LIMIT 1", err);
+	if (st) {
+		sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, audit_action_name(AUD_PAYMENT_DUPLICATE), -1, SQLITE_STATIC);
+	}
+	return state_checked(dbi_one(db, st, payment_row, out, "reading the case's payment", err), out, err);
+}
+
+int db_payment_flagged(kdb *db, const char *case_no, payment_rec *out, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE c.case_no = ?1 AND p.state = 'SUCCESS'"
+				    " AND NOT" NOT_FLAGGED " ORDER BY p.id LIMIT 1", err);
+	if (st) {
+		sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, audit_action_name(AUD_PAYMENT_DUPLICATE), -1, SQLITE_STATIC);
+	}
+	return state_checked(dbi_one(db, st, payment_row, out, "reading the case's flagged payment", err),
+			     out, err);
 }

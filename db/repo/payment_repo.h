@@ -29,7 +29,17 @@ typedef struct payment_rec {
 
 /* Insert the order or update its state (same out_trade_no). Audited. A
  * non-empty code_url (printable ASCII, no spaces) is stored; an empty one
- * keeps what is stored, so a poll need not carry it. */
+ * keeps what is stored, so a poll need not carry it.
+ * Money rules kept here, inside the transaction:
+ * - a new order (inserted NOTPAY or USERPAYING: the write-ahead row, recorded
+ *   before the gateway is asked to make it) is refused when the case is
+ *   finished, its payment step is recorded, or another order of it may still
+ *   be paid (NOTPAY, USERPAYING, PAYERROR: close it and ask first). So a case
+ *   has at most one order that can take money at a time.
+ * - an order becoming a verified SUCCESS while another order of the case was
+ *   paid before it (verified SUCCESS or REFUND) is recorded as it is (the
+ *   money moved) and flagged for refund by a payment.duplicate audit row in
+ *   the same transaction: never a silent second charge. */
 int db_payment_record(kdb *db, const char *actor, const payment_rec *p, kerr *err);
 /* 0 found, 1 none, -1 error. */
 int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *err);
@@ -38,5 +48,12 @@ int db_payment_get(kdb *db, const char *out_trade_no, payment_rec *out, kerr *er
  * be NULL) receives a copy of out->code_url. 0, 1 none, -1 error. */
 int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code_url, size_t n,
 		      kerr *err);
+
+/* The case's payment: its first verified SUCCESS order with a transaction
+ * id that is not flagged as a second payment. 0, 1 none, -1 error. */
+int db_payment_of_case(kdb *db, const char *case_no, payment_rec *out, kerr *err);
+/* The case's first order flagged as a second payment (payment.duplicate) and
+ * still SUCCESS, i.e. not refunded yet. 0, 1 none, -1 error. */
+int db_payment_flagged(kdb *db, const char *case_no, payment_rec *out, kerr *err);
 
 #endif

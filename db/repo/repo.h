@@ -10,6 +10,8 @@
  *   payment_repo.h/.c   WeChat Pay orders, one row per out_trade_no, with the
  *                       code_url the customer was shown
  *   refund_repo.h/.c    refunds of paid cases (maker-checker)
+ *   recon_repo.h/.c     the reconciliation with WeChat Pay's bill: the day's
+ *                       book, a run and its differences, their resolution
  *   anchor_repo.h/.c    the supervisor's day close and the signed day anchors
  *   seal_repo.h/.c      forward-secure sealing: the set-up row, the seals
  *                       (made with core/audit/seal's evolving key), checking them
@@ -20,13 +22,14 @@
  * in one operation. Dependencies point one way: repo/ uses db/ (store,
  * audit_log, db.h) and report/ (anchor_repo signs the day's counts that
  * db_report_daily() reads); nothing in report/ or at db/'s top level includes
- * repo/. Inside: anchor_repo, refund_repo and seal_repo read staff_repo. */
+ * repo/. Inside: anchor_repo, refund_repo, recon_repo and seal_repo read staff_repo. */
 #ifndef DB_REPO_REPO_H
 #define DB_REPO_REPO_H
 
 #include "db/repo/anchor_repo.h"
 #include "db/repo/case_repo.h"
 #include "db/repo/payment_repo.h"
+#include "db/repo/recon_repo.h"
 #include "db/repo/refund_repo.h"
 #include "db/repo/seal_repo.h"
 #include "db/repo/staff_repo.h"

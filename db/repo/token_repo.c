@@ -750,6 +750,33 @@ int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err)
 	return dbi_one(db, st, cert_fill, out, "reading a certificate", err);
 }
 
+int db_cert_der(kdb *db, const char *cert_serial, unsigned char **der, size_t *len, kerr *err)
+{
+	*der = NULL;
+	*len = 0;
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT der FROM certs WHERE serial = ?1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, cert_serial ? cert_serial : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) > 0) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		*der = malloc(n);
+		if (!*der) {
+			sqlite3_reset(st);
+			return kerr_set(err, cert_serial, "out of memory");
+		}
+		memcpy(*der, sqlite3_column_blob(st, 0), n);
+		*len = n;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	return dbi_sqlerr(db, err, "reading a certificate");
+}
+
 int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr *err)
 {
 	*out = NULL;
@@ -766,5 +793,115 @@ int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr
 	int rc = dbi_collect(db, st, sizeof(token_rec), token_fill, &v, n,
 			   "listing the unit's keys", err);
 	*out = v;
+	return rc;
+}
+
+/* ---- the CA brought to the database ---- */
+
+typedef struct ca_list {
+	ca_status *v;
+	char **owned;   /* the strings and DER the entries point into */
+	size_t n, cap, n_owned, cap_owned;
+} ca_list;
+
+static void *ca_keep(ca_list *l, const void *p, size_t len)
+{
+	if (l->n_owned == l->cap_owned) {
+		size_t cap = l->cap_owned ? l->cap_owned * 2 : 64;
+		char **o = realloc(l->owned, cap * sizeof *o);
+		if (!o)
+			return NULL;
+		l->owned = o;
+		l->cap_owned = cap;
+	}
+	char *c = malloc(len + 1);
+	if (!c)
+		return NULL;
+	if (len)
+		memcpy(c, p, len);
+	c[len] = '\0';
+	return l->owned[l->n_owned++] = c;
+}
+
+static ca_status *ca_push(ca_list *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		ca_status *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	ca_status *s = &l->v[l->n++];
+	memset(s, 0, sizeof *s);
+	return s;
+}
+
+static void ca_list_free(ca_list *l)
+{
+	for (size_t i = 0; i < l->n_owned; i++)
+		free(l->owned[i]);
+	free(l->owned);
+	free(l->v);
+}
+
+/* Rows of (serial, der, revoked, revoked_ms, reason) into l. */
+static int ca_rows(kdb *db, sqlite3_stmt *st, ca_list *l, const char *what, kerr *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ca_status *s = ca_push(l);
+		const char *serial = col_text(st, 0), *reason = col_text(st, 4);
+		const void *der = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		if (!s || !(s->serial = ca_keep(l, serial, strlen(serial))) ||
+		    !(s->reason = ca_keep(l, reason, strlen(reason))) ||
+		    (der && len && !(s->der = ca_keep(l, der, len)))) {
+			sqlite3_reset(st);
+			return kerr_set(err, "certs", "out of memory %s", what);
+		}
+		s->der_len = s->der ? len : 0;
+		s->revoked = sqlite3_column_int(st, 2) != 0;
+		s->revoked_ms = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : dbi_sqlerr(db, err, what);
+}
+
+int db_token_ca_sync(kdb *db, issuer *is, size_t *changed, kerr *err)
+{
+	if (changed)
+		*changed = 0;
+	ca_list l = { 0 };
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT serial, der, status = 'revoked', COALESCE(revoked_ms, 0),"
+				    " revoke_reason FROM certs ORDER BY id",
+				    err);
+	int rc = st ? ca_rows(db, st, &l, "reading the certificates for the CA", err) : -1;
+	/* noted, never recorded, and overtaken on its key */
+	st = rc == 0 ? dbi_stmt(db,
+				"SELECT json_extract(a.detail, '$.cert'), NULL, 1, ?2, 'superseded'"
+				" FROM audit a JOIN tokens t ON t.serial = json_extract(a.detail,"
+				" '$.serial') WHERE a.action = ?1 AND json_valid(a.detail)"
+				" AND NOT EXISTS (SELECT 1 FROM certs x WHERE x.serial ="
+				"  json_extract(a.detail, '$.cert'))"
+				" AND (EXISTS (SELECT 1 FROM certs x WHERE x.token_id = t.id AND"
+				"  x.created_ms >= a.at_ms) OR EXISTS (SELECT 1 FROM token_events e"
+				"  WHERE e.token_id = t.id AND e.at_ms >= a.at_ms AND e.reason IN"
+				"  ('lost', 'broken', 'revoked', 'erased')))"
+				" ORDER BY a.seq",
+				err)
+		     : NULL;
+	if (rc == 0 && !st)
+		rc = -1;
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, audit_action_name(AUD_TOKEN_ISSUED), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, clock_now_ms());
+		rc = ca_rows(db, st, &l, "reading the certificates noted for the CA", err);
+	}
+	if (rc == 0)
+		rc = issuer_sync(is, l.v, l.n, changed, err);
+	ca_list_free(&l);
 	return rc;
 }

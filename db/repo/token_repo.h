@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/base/err.h"
+#include "core/token/issuer.h"
 #include "core/token/token.h"
 #include "core/token/token_life.h"
 #include "db/db.h"
@@ -125,8 +126,22 @@ int db_token_issue_pending(kdb *db, const char *case_no, const char *serial,
 int db_token_events(kdb *db, const char *serial, token_event **out, size_t *n, kerr *err);
 /* A certificate by serial: 0 found, 1 unknown, -1 error. */
 int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err);
+/* A certificate's DER as recorded into a malloc'd *der (the caller frees;
+ * NULL when the row keeps none): 0 found, 1 unknown, -1 error. */
+int db_cert_der(kdb *db, const char *cert_serial, unsigned char **der, size_t *len, kerr *err);
 /* Keys holding a valid certificate for a USCC (a reissue or revocation whose
  * key was not brought), most recently changed first. */
 int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr *err);
+
+/* The CA brought to the database, which is the record (issuer_sync()): every
+ * certificate row with its DER, status, revocation time and reason, and
+ * every certificate noted as issued (db_token_issue_note) that was never
+ * recorded and never can be, because its key was retired or erased, or got
+ * a recorded certificate, after the note: those are handed over revoked
+ * ("superseded"), since whoever holds that key pair holds them. Called on
+ * start and after every commit that recorded or revoked a certificate, so a
+ * kiosk that died between the commit and the CA's files loses nothing.
+ * *changed (may be NULL): the CA's lines added or revoked. 0 or -1 with err. */
+int db_token_ca_sync(kdb *db, issuer *is, size_t *changed, kerr *err);
 
 #endif

@@ -106,13 +106,15 @@ static const char *col_text(sqlite3_stmt *st, int i)
 }
 
 /* The filter's conditions on the case c, as bound parameters ?3 clerk, ?4
- * service, ?5 search (NULL: no condition). The search compares prefixes with
- * substr() and looks into names with instr(), so '%' or '_' typed by the
- * supervisor are plain characters, never patterns. */
+ * service, ?5 search (NULL: no condition). The search compares prefixes and
+ * a case number's tail with substr() and looks into names with instr(), so
+ * '%' or '_' typed by the supervisor are plain characters, never patterns. */
 #define FILTER_SQL                                                                  \
 	" AND (?3 IS NULL OR c.clerk_id = ?3) AND (?4 IS NULL OR c.service_id = ?4)" \
 	" AND (?5 IS NULL OR substr(c.case_no, 1, length(?5)) = ?5"                 \
-	"  OR substr(c.uscc, 1, length(?5)) = upper(?5) OR instr(c.agent_name, ?5) > 0)"
+	"  OR (length(?5) >= 4 AND substr(c.case_no, -length(?5)) = ?5)"            \
+	"  OR substr(c.uscc, 1, length(?5)) = upper(?5) OR instr(c.agent_name, ?5) > 0" \
+	"  OR instr(c.unit_name, ?5) > 0)"
 
 static void bind_opt(sqlite3_stmt *st, int i, const char *s)
 {
@@ -264,7 +266,17 @@ static int report_cases(kdb *db, long civil_day, const report_filter *f, daily_r
 		" EXISTS (SELECT 1 FROM case_steps s WHERE s.case_id = c.id AND s.step = 'payment'),"
 		" EXISTS (SELECT 1 FROM payments p WHERE p.case_id = c.id"
 		"   AND p.state IN ('SUCCESS', 'REFUND') AND p.verified = 1),"
-		" c.agent_name, c.decision, c.rongque_deadline"
+		" c.agent_name, c.decision, c.rongque_deadline,"
+		/* why it was cancelled: the last case.cancel audit row (a refund's
+		 * too), looked up for cancelled cases only, through audit_by_case
+		 * (a partial index: case_no <> '' lets the planner use it) */
+		" CASE WHEN c.status = 'cancelled' THEN (SELECT json_extract(a.detail, '$.reason')"
+		"   FROM audit a WHERE a.case_no = c.case_no AND a.case_no <> ''"
+		"   AND a.action = 'case.cancel' AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1) END,"
+		" CASE WHEN c.status = 'cancelled' THEN (SELECT COALESCE(json_extract(a.detail, '$.code'),"
+		"   CASE WHEN json_extract(a.detail, '$.out_refund_no') IS NOT NULL THEN 'refund' END)"
+		"   FROM audit a WHERE a.case_no = c.case_no AND a.case_no <> ''"
+		"   AND a.action = 'case.cancel' AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1) END"
 		" FROM cases c WHERE c.created_ms >= ?1 AND c.created_ms < ?2" FILTER_SQL
 		" ORDER BY c.created_ms, c.id",
 		err);
@@ -318,6 +330,8 @@ static int report_cases(kdb *db, long civil_day, const report_filter *f, daily_r
 		c->rongque_deadline = sqlite3_column_type(st, 17) == SQLITE_NULL
 					      ? -1
 					      : (long)sqlite3_column_int64(st, 17);
+		dbi_copy(c->cancel_reason, sizeof c->cancel_reason, col_text(st, 18));
+		dbi_copy(c->cancel_code, sizeof c->cancel_code, col_text(st, 19));
 		/* Overdue: still 容缺 (not supplemented, not cancelled) after its day. */
 		c->rongque_overdue = c->status == CS_RONGQUE && c->rongque_deadline >= 0 &&
 				     c->rongque_deadline < out->today;

@@ -85,6 +85,8 @@ typedef struct report_case {
 	long rongque_deadline;     /* civil day to supplement by (容缺), -1 none */
 	int rongque_overdue;       /* still 容缺 and the deadline is before today */
 	int64_t created_ms;
+	char cancel_reason[256];   /* why it was cancelled (the audit row's words), "" */
+	char cancel_code[32];      /* the reason picked, "withdrawn", "refund", "" */
 } report_case;
 
 /* One payment order of the day's cases. */
@@ -148,7 +150,8 @@ typedef struct report_filter {
 	const char *service_id;    /* exactly this service */
 	unsigned outcomes;         /* bit (1u << case_outcome) per outcome wanted */
 	const char *search;        /* a case number or USCC starting with it (USCC in any
-				    * case), or an agent name holding it */
+				    * case), a case number ending with it (4 characters
+				    * or more), or a unit or agent name holding it */
 } report_filter;
 
 int db_report_daily(kdb *db, long civil_day, daily_report *out, kerr *err);

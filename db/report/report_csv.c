@@ -18,7 +18,8 @@
 int report_write_csv(FILE *f, const daily_report *r)
 {
 	fprintf(f, "case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,paid_yuan,"
-		   "pay_state,flags,created,outcome,agent_name,rongque_deadline,rongque_overdue\n");
+		   "pay_state,flags,created,outcome,agent_name,rongque_deadline,rongque_overdue,"
+		   "cancel_code,cancel_reason\n");
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
 		char fee[32], paid[32], at[32], flags[96], deadline[16] = "";
@@ -49,7 +50,9 @@ int report_write_csv(FILE *f, const daily_report *r)
 		if (c->rongque_deadline >= 0)
 			civil_format(c->rongque_deadline, deadline, sizeof deadline);
 		csv_text(f, deadline, false);
-		csv_text(f, c->rongque_overdue ? "overdue" : "", true);
+		csv_text(f, c->rongque_overdue ? "overdue" : "", false);
+		csv_text(f, c->cancel_code, false);
+		csv_text(f, c->cancel_reason, true);
 	}
 	return ferror(f) ? -1 : 0;
 }

@@ -11,8 +11,10 @@
  *                             容缺, refusals, key moves) in one snapshot
  *   timeline.h/.c             everything recorded about one case, in order
  *   day_export.h/.c           a closed day's CSV and signed anchor files
+ *   paydiffs.h/.c             the reconciliation's differences and runs of a
+ *                             day (written by repo/recon_repo)
  *
- * Public: report.h, dayview.h, timeline.h, day_export.h. Dependencies point
+ * Public: report.h, dayview.h, timeline.h, day_export.h, paydiffs.h. Dependencies point
  * one way: report/ reads the tables through db/store.h itself and never
  * includes repo/ (repo/ may include report/: the day close signs the day's
  * counts); nothing at db/'s top level includes report/. Inside: dayview and
@@ -22,6 +24,7 @@
 
 #include "db/report/day_export.h"
 #include "db/report/dayview.h"
+#include "db/report/paydiffs.h"
 #include "db/report/report.h"
 #include "db/report/timeline.h"
 

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 		if (st != TOK_OK)
 			return fail("read the public key", dev, st);
 		unsigned long a2 = token_pcsc_apdu_count(dev);
-		issue_request rq = { spki, spki_len, UNIT, USCC, today, today + 365 };
+		issue_request rq = { spki, spki_len, UNIT, USCC, today, today + 365, 0 };
 		if (issuer_issue(ca, &rq, &ic, &err) != 0) {
 			fprintf(stderr, "bench_token: issuing: %s\n", err.msg);
 			return 2;

@@ -2,7 +2,9 @@
 # The supervisor's day close through kioskctl, on a temporary configuration
 # and data directory: who may close, the files it writes and their modes, the
 # signed anchor checked by openssl alone, then a truncated log, a deleted
-# anchor row and a forged signature reported by audit verify --anchors.
+# anchor row and a forged signature reported by audit verify --anchors (and
+# the rows they leave unbound by audit verify alone), and a clerk promoted by
+# one UPDATE reported and refused.
 . tests/cli/lib.sh
 K=$KIOSKCTL
 cp -r kiosk-config "$T/cfg"
@@ -23,7 +25,7 @@ expect "anchors OK before any close" 0 "anchors OK: 0 closed days" $K audit veri
 expect "day without a subcommand" 2 "usage: kioskctl day close" $K day
 expect "day close needs --by" 2 "needs --by" sh -c "echo 135790 | $K day close --date 2026-11-21"
 expect "day close needs --date" 2 "--date YYYY-MM-DD" $K day close --by s001
-expect "day close impossible date" 2 "not a real date" $K day close --date 2026-02-30 --by s001
+expect "day close impossible date" 1 "not a real date" $K day close --date 2026-02-30 --by s001
 expect "day close unknown option" 2 "unknown option --csv" $K day close --date 2026-11-21 --by s001 --csv
 expect "day close without a PIN" 2 "no PIN" sh -c "$K day close --date 2026-11-21 --by s001 < /dev/null"
 expect "wrong PIN refused" 1 "wrong PIN for s001" sh -c "echo 999999 | $K day close --date 2026-11-21 --by s001"
@@ -37,7 +39,7 @@ truth "no export yet" test ! -e "$D/closes"
 expect "day close" 0 "Day 2026-11-21, kiosk SCCA-CD-01: closed by s001" sh -c "echo 135790 | $K day close --date 2026-11-21 --by s001"
 cp "$T/out" "$T/close.out"
 truth "day close prints the counts" grep -q "^cases 0: open 0 accepted 0 rongque 0 refused 0 completed 0 cancelled 0$" "$T/close.out"
-truth "day close prints the money" grep -q "^fees due 0.00 yuan, paid (verified) 0.00 yuan$" "$T/close.out"
+truth "day close prints the money" grep -q "^fees due 0.00 yuan, paid (verified) 0.00 yuan, refunded 0.00 yuan$" "$T/close.out"
 truth "day close names both files" sh -c "grep -q 'wrote $D/closes/day-20261121.csv' '$T/close.out' && grep -q 'wrote $A' '$T/close.out'"
 truth "key file is mode 600" test "$(mode "$D/kiosk-key.pem")" = 600
 truth "closes directory is mode 700" test "$(mode "$D/closes")" = 700
@@ -79,7 +81,8 @@ cp "$DB" "$T/trunc.db"
 sqlite3 "$T/trunc.db" "DROP TRIGGER audit_no_delete; DROP TRIGGER audit_head_only_advances;
  DELETE FROM audit WHERE seq >= $last;
  UPDATE audit_head SET seq = $prev, hash = (SELECT hash FROM audit WHERE seq = $prev);"
-expect "a truncated log passes the chain walk alone" 0 "^OK $prev rows" $K audit verify --db "$T/trunc.db"
+expect "a truncated log: the chain walk alone sees the anchor row it left unbound" 1 \
+	"TAMPERED day_anchors day=[0-9]+: inserted without its record" $K audit verify --db "$T/trunc.db"
 expect "a truncated log is caught by --anchors" 1 "ANCHOR 2026-11-21: log truncated: the anchor of 2026-11-21 names row $last, the log ends at row $prev" \
 	$K audit verify --anchors --db "$T/trunc.db"
 cp "$DB" "$T/cut.db"
@@ -87,13 +90,24 @@ sqlite3 "$T/cut.db" "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq >
 expect "a cut tail: chain and anchor both report" 1 "ANCHOR 2026-11-21: log truncated" $K audit verify --anchors --db "$T/cut.db"
 cp "$DB" "$T/noanchor.db"
 sqlite3 "$T/noanchor.db" "DROP TRIGGER day_anchors_no_delete; DELETE FROM day_anchors;"
-expect "a deleted anchor row is invisible without the file" 0 "anchors OK: 0 closed days" $K audit verify --anchors --db "$T/noanchor.db"
+# (the anchor row is bound by the row after its close row)
+expect "a deleted anchor row is seen without the file (its binding)" 1 \
+	"TAMPERED day_anchors day=[0-9]+: deleted; its last record is audit row $((last + 1))" \
+	$K audit verify --anchors --db "$T/noanchor.db"
 expect "a deleted anchor row is caught by the exported file" 1 "ANCHOR 2026-11-21 \(file .*day-20261121.anchor\): the anchor of 2026-11-21 is not in the database" \
 	$K audit verify --anchors --db "$T/noanchor.db" --anchor-file "$A"
 cp "$DB" "$T/forged.db"
 sqlite3 "$T/forged.db" "DROP TRIGGER day_anchors_no_update; UPDATE day_anchors SET signature = zeroblob(64);"
 expect "a forged signature is caught" 1 "ANCHOR 2026-11-21: the signature of the anchor of 2026-11-21 does not verify" \
 	$K audit verify --anchors --db "$T/forged.db"
+
+# a clerk promoted with one UPDATE: reported by column, and refused at the door
+cp "$DB" "$T/promoted.db"
+sqlite3 "$T/promoted.db" "UPDATE staff SET role = 'supervisor' WHERE id = 'c001'"
+expect "a clerk promoted by UPDATE is reported" 1 "TAMPERED staff id=c001: changed \(column role\)" \
+	$K audit verify --db "$T/promoted.db"
+expect "the promoted clerk cannot close a day over it" 1 "table staff: staff id=c001: changed \(column role\).*a day cannot be closed" \
+	sh -c "echo 246810 | $K day close --date 2026-11-20 --by c001 --db $T/promoted.db"
 
 # the key: refused when others may read it, never silently replaced
 chmod 644 "$D/kiosk-key.pem"

@@ -149,6 +149,14 @@ krun change $LATER
 equal "change: re-enrolled on the same key" "$(q "SELECT count(*) FROM token_events WHERE reason = 'reenrolled'")" 1
 expect "change: the key holds the new name" 0 "$UNIT2" "$KIOSKCTL" token info --reader "$R0"
 equal "change: the old certificate superseded" "$(q "SELECT count(*) FROM certs WHERE status = 'revoked' AND revoke_reason = 'superseded'")" 2
+# the CA follows: both earlier certificates (the new key's and its renewal's)
+# (a certificate issued by a write torn earlier, never recorded, may be
+# there as superseded too: the two recorded ones are checked by serial)
+openssl crl -inform DER -in "$T/d/ca/crl.der" -noout -text >"$T/crl.txt" 2>&1
+for c in $(q "SELECT serial FROM certs WHERE revoke_reason = 'superseded'"); do
+	expect "change: $c revoked in the CA's index.txt" 0 "^R	[^	]*	[^	]*,superseded	$c	" cat "$T/d/ca/index.txt"
+	expect "change: $c in its CRL" 0 "Serial Number: $c" cat "$T/crl.txt"
+done
 
 # PIN unlock: six wrong PINs lock the key; the kiosk resets it to the initial PIN
 for i in 1 2 3 4 5 6; do $DRV verify 000000 >/dev/null 2>&1; done
@@ -170,6 +178,7 @@ equal "reissue: the old key DAMAGED" "$(tok SC-K-0001)" DAMAGED
 equal "reissue: the new key ACTIVE" "$(tok SC-K-0004)" ACTIVE
 equal "reissue: the old key's validity kept" "$(q "SELECT date(c.not_after * 86400, 'unixepoch') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0004'")" 2028-11-21
 equal "reissue: the old certificate revoked as broken" "$(q "SELECT count(*) FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0001' AND c.status = 'revoked' AND c.revoke_reason = 'broken'")" 1
+equal "reissue: revoked at the CA (cessationOfOperation)" "$(grep -c '^R	.*,cessationOfOperation	' "$T/d/ca/index.txt")" 1
 
 # bind (人社): the key is read and bound to the unit and agent, nothing written
 { clerk; pick 5; party "$UNIT2" $USCC; printf "$MATS"; printf 'key Enter\ndump\n'; } >"$T/bind.keys"

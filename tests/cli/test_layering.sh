@@ -32,6 +32,8 @@ rule "curses only in tui/term, tui/app and tui/screens" \
 	"$curses && \$1 !~ /^tui\\/(term|app|screens)\\//"
 rule "sqlite3.h only in db/" \
 	"\$2 ~ /^sqlite3(ext)?\\.h\$/ && \$1 !~ /^db\\//"
+rule "libpq (libpq-fe.h) only in db/pg, the hall's central store" \
+	"\$2 ~ /(^|\\/)libpq-fe\\.h\$/ && \$1 !~ /^db\\/pg\\//"
 rule "winscard.h only in the PC/SC reader transport" \
 	"\$2 ~ /^(PCSC\\/)?(winscard|pcsclite|reader)\\.h\$/ && \$1 !~ /^core\\/token\\/reader_pcsc\\.c\$/"
 rule "core includes only core" \

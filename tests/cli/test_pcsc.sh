@@ -45,6 +45,9 @@ chmod 600 "$T/other-secret"
 D="$DRV --secret $T/secret --ca $T/ca --db $DB --actor clerk1"
 # a day N years from today in Asia/Shanghai (UTC+8, no tzdata needed)
 years_on() { TZ=UTC-8 date -d "+$1 years" +%Y-%m-%d; }
+# a certificate starts when it is issued (never backdated): today to a year on
+FROM=$(TZ=UTC-8 date +%Y-%m-%d)
+TO=$(years_on 1)
 
 # start_sim NAME SERIAL [cardsim options]: a key in reader 0 (--port for 1)
 start_sim() {
@@ -75,11 +78,11 @@ expect "personalise a blank key" 0 "status=ok" $D personalise
 expect "read back: personalised, 6 tries" 0 "tries_left=6" $D info
 expect "personalise twice is the wrong card" 1 "status=wrong_card" $D personalise
 expect "a certificate needs the on-card key" 0 "cert_serial=[0-9A-F]{32}" \
-	$D write-cert --unit "$UNIT" --uscc $USCC --from 2026-01-01 --to 2027-12-31
+	$D write-cert --unit "$UNIT" --uscc $USCC --from $FROM --to $TO
 expect "read back the holder" 0 "unit_name=$UNIT" $D info
-expect "read back the validity" 0 "not_after=2027-12-31" $D info
-expect "seal written" 0 "status=ok" $D write-seal 2027-12-31
-expect "read back the seal" 0 "seal_not_after=2027-12-31" $D info
+expect "read back the validity" 0 "not_after=$TO" $D info
+expect "seal written" 0 "status=ok" $D write-seal $TO
+expect "read back the seal" 0 "seal_not_after=$TO" $D info
 truth "certificate read from the key" $D cert "$T/k1.der"
 truth "it verifies against the CA (openssl)" sh -c \
 	"openssl x509 -inform der -in '$T/k1.der' -out '$T/k1.pem' && openssl verify -CAfile '$T/ca/ca.crt' '$T/k1.pem'"
@@ -87,7 +90,7 @@ expect "its subject carries the unit and USCC" 0 "serialNumber *= *$USCC" \
 	openssl x509 -in "$T/k1.pem" -noout -subject -nameopt multiline,utf8
 expect "final check: challenge signed on the key" 0 "check=ok" $D check 12345678
 expect "final check without PIN: public keys compared" 0 "check=ok" $D check
-expect "kioskctl token info shows the certificate" 0 "valid: 2026-01-01 to 2027-12-31" \
+expect "kioskctl token info shows the certificate" 0 "valid: $FROM to $TO" \
 	"$KIOSKCTL" token info --reader "$R0"
 
 # The info EF through pcscd by a client we did not write: SELECT the
@@ -134,11 +137,27 @@ start_sim alien SC-ALIEN --sw 1:6D00
 wait_key in
 expect "a card without the profile is the wrong card" 1 "status=wrong_card" $D info
 stop_sim alien
+# a card without this profile's application, whose key status is unknown to
+# it (GET DATA 0101: 6D00), is the wrong card for every operation, never a
+# blank key of ours (not_personalised): a fresh one for each
+foreign() {
+	label=$1
+	shift
+	start_sim foreign SC-FOREIGN --sw-ins CA:6D00
+	wait_key in
+	expect "a foreign card: $label says wrong_card" 1 "status=wrong_card" $D "$@"
+	stop_sim foreign
+}
+foreign "public key" pubkey "$T/foreign.spki"
+foreign "certificate write" write-cert --unit "$UNIT" --uscc $USCC --from $FROM --to $TO
+foreign "certificate read" cert "$T/foreign.der"
+foreign "personalise" personalise
+foreign "PIN" verify 12345678
 start_sim slow SC-SLOW --delay-ms 150 --no-extended
 wait_key in
 expect "slow key without extended lengths: personalised" 0 "status=ok" $D personalise
 expect "slow key: certificate by command chaining" 0 "status=ok" \
-	$D write-cert --unit "$UNIT" --uscc $USCC --from 2026-01-01 --to 2026-12-31
+	$D write-cert --unit "$UNIT" --uscc $USCC --from $FROM --to $TO
 expect "slow key: final check" 0 "check=ok" $D check 12345678
 stop_sim slow
 expect "kioskctl token info on an empty reader" 2 "no_key" "$KIOSKCTL" token info --reader "$R0"
@@ -173,7 +192,8 @@ expect "change: new name on the same key, validity kept" 0 "service=ok" \
 	$D service rs.change --unit "$UNIT2" --uscc $USCC
 expect "change: the key holds the new name" 0 "unit_name=$UNIT2" $D info
 expect "change: the old certificate revoked (superseded)" 0 "^revoked:superseded$" certstat "$c_renew"
-expect "change: recorded with the CA" 0 "^$c_renew	" cat "$T/ca/revoked.txt"
+expect "change: recorded with the CA (both earlier certificates)" 0 "^R	.*	$c_new	" cat "$T/ca/index.txt"
+expect "change: the renewed one too" 0 "^R	[^	]*	[^	]*,superseded	$c_renew	" cat "$T/ca/index.txt"
 expect "change: the same validity" 0 "not_after=$(years_on 3)" $D info
 for i in 1 2 3 4 5 6; do $D verify 99999999 >/dev/null; done
 expect "unlock: the locked PIN reset to the initial one" 0 "service=ok" \

@@ -37,11 +37,12 @@ finish rs_renew "证书更新"
 equal "rs.renew: validity extended by a year" "$(sql rs_renew "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE '%2026-11-21..2027-12-21%'")" "1"
 
 # 政采 change: the key carries the unit's former name; same key, validity kept
+# (the end kept; the new certificate starts today, never backdated: docs/ca.md)
 { login; pick 9; party 成都高新示例软件集团有限公司 91510104MA6DJ9QG4K; keyin 8
   printf 'key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter Enter\ndump\n'; } > "$T/zc_change.keys"
 run zc_change
 finish zc_change "证书及印章变更"
-equal "zc.change: validity kept" "$(sql zc_change "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE '%certificate 2026-05-20..2027-05-20%'")" "1"
+equal "zc.change: validity kept" "$(sql zc_change "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE '%certificate 2026-11-21..2027-05-20%'")" "1"
 
 # 政采 reissue: key lost, expiry typed from the records, new blank key, 50 元
 { login; pick 10; party 成都锦城示例科技有限公司 91510100MA61XY3K4K
@@ -139,6 +140,22 @@ run qr
 decoded=$(zbarimg -q --raw "$T/qr.pbm" 2>/dev/null)
 equal "QR on screen decodes to the order's code URL" "$decoded" "$(sql qr "SELECT detail FROM audit WHERE action = 'payment.qr'")"
 truth "QR code URL is a WeChat Native one" sh -c "echo '$decoded' | grep -q '^weixin://wxpay/bizpayurl?pr='"
+
+# The idle lock over a payable order keeps its code on screen, payable (issue
+# 12 point 4): the locked screen's QR decodes to the same URL; the PIN unlocks
+# back to the payment screen.
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\n'
+  keyin 6; printf 'key Enter Enter\nidle 30\ndump\n'; } > "$T/qrlock.keys"
+run qrlock
+seen qrlock "idle lock over the payment: locked" "屏幕已锁定"
+seen qrlock "idle lock over the payment: says the code can still be paid" "收款二维码仍可扫码支付"
+"$PWD/$BUILD/tests/tools/dump2pbm" "$T/qrlock.out" > "$T/qrlock.pbm" 2>"$T/qrlock.pbm.err"
+equal "idle lock over the payment: the QR still decodes to the order's code URL" \
+	"$(zbarimg -q --raw "$T/qrlock.pbm" 2>/dev/null)" "$(sql qrlock "SELECT detail FROM audit WHERE action = 'payment.qr'")"
+{ cat "$T/qrlock.keys"; printf 'type 246810\nkey Enter\ndump\n'; } > "$T/qrunlock.keys"
+run qrunlock
+seen qrunlock "unlocked: back on the payment screen" "请客户使用微信扫码支付"
 
 # English when language = en; slips go to the configured print command.
 cp -r kiosk-config "$T/cfg_en"

@@ -31,7 +31,7 @@ equal() { if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: got '$2',
 expect "empty: a clerk cannot be the first" 2 "first member must be a supervisor" sh -c "echo $CLERK | $K staff add --id c001 --name 张三 --role clerk"
 expect "empty: --by names nobody yet" 1 "no active staff member 's001'" sh -c "printf '$SUP\n$SUP\n' | $K staff add --id s001 --name 李四 --role supervisor --by s001"
 equal "empty: nothing added" "$(q 'SELECT count(*) FROM staff')" "0"
-expect "empty: a weak first PIN refused" 2 "pin.sequence" sh -c "echo 123456 | $K staff add --id s001 --name 李四 --role supervisor"
+expect "empty: a weak first PIN refused" 1 "pin.sequence" sh -c "echo 123456 | $K staff add --id s001 --name 李四 --role supervisor"
 expect "empty: the first supervisor without --by" 0 "s001 .*added as the first supervisor" sh -c "echo $SUP | $K staff add --id s001 --name 李四 --role supervisor"
 equal "empty: audited as staff.add_first by system" "$(q "SELECT actor || ' ' || detail FROM audit WHERE action = 'staff.add_first'")" 'system {"id":"s001","name":"李四","role":"supervisor"}'
 expect "a second first supervisor refused" 2 "needs --by" sh -c "echo 975310 | $K staff add --id s002 --name 王五 --role supervisor"
@@ -63,7 +63,7 @@ equal "staff add: no c009 yet" "$(q "SELECT count(*) FROM staff WHERE id = 'c009
 expect "staff add: by a supervisor" 0 "staff c009 .*added" sh -c "printf '$SUP\n975310\n' | $K staff add --id c009 --name 新人 --role clerk --by s001"
 equal "staff add: the row" "$(q "SELECT role || active FROM staff WHERE id = 'c009'")" "clerk1"
 equal "staff add: audited" "$(q "SELECT actor || ' ' || detail FROM audit WHERE action = 'staff.add' ORDER BY seq DESC LIMIT 1")" 's001 {"id":"c009","name":"新人","role":"clerk"}'
-expect "staff add: a repeated group refused" 2 "pin.repeated" sh -c "printf '$SUP\n123123\n' | $K staff add --id c010 --name x --role clerk --by s001"
+expect "staff add: a repeated group refused" 1 "pin.repeated" sh -c "printf '$SUP\n123123\n' | $K staff add --id c010 --name x --role clerk --by s001"
 
 # ---- list ----
 refusals "staff list" "" staff list
@@ -87,7 +87,7 @@ expect "staff unlock: nobody to unlock" 1 "no staff member 'x9'" sh -c "echo $SU
 
 # ---- reset-pin ----
 refusals "staff reset-pin" "975310\n" staff reset-pin c002
-expect "staff reset-pin: a weak new PIN refused" 2 "pin.sequence" sh -c "printf '$SUP\n345678\n' | $K staff reset-pin c002 --by s001"
+expect "staff reset-pin: a weak new PIN refused" 1 "pin.sequence" sh -c "printf '$SUP\n345678\n' | $K staff reset-pin c002 --by s001"
 old=$(q "SELECT pin_hash FROM staff WHERE id = 'c002'")
 expect "staff reset-pin: by a supervisor" 0 "c002: new PIN set" sh -c "printf '$SUP\n975310\n' | $K staff reset-pin c002 --by s001"
 truth "staff reset-pin: a new hash" test "$(q "SELECT pin_hash FROM staff WHERE id = 'c002'")" != "$old"
@@ -96,7 +96,7 @@ equal "no PIN anywhere in the log" "$(q "SELECT count(*) FROM audit WHERE instr(
 
 # ---- role ----
 refusals "staff role" "" staff role c002 trainer
-expect "staff role: an unknown role" 2 "use clerk, supervisor or trainer" sh -c "echo $SUP | $K staff role c002 boss --by s001"
+expect "staff role: an unknown role" 1 "use clerk, supervisor or trainer" sh -c "echo $SUP | $K staff role c002 boss --by s001"
 expect "staff role: by a supervisor" 0 "c002 is now a trainer" sh -c "echo $SUP | $K staff role c002 trainer --by s001"
 equal "staff role: the row" "$(q "SELECT role FROM staff WHERE id = 'c002'")" "trainer"
 equal "staff role: audited from and to" "$(q "SELECT actor || ' ' || detail FROM audit WHERE action = 'staff.role'")" 's001 {"id":"c002","from":"clerk","to":"trainer"}'

@@ -1,7 +1,7 @@
 #!/bin/sh
 # What only a real terminal shows: the demo kiosk in a private tmux server, on
 # real time. Chinese typed into a field, resize below and back above the
-# 80x24 minimum, Ctrl-C / Ctrl-Z / Ctrl-\ that do not leave, F10 with its
+# 80x24 minimum (keys pressed while too small do nothing), Ctrl-C / Ctrl-Z / Ctrl-\ that do not leave, F10 with its
 # question, SIGTERM, TERM=vt100 in monochrome, and the idle lock (a config
 # copy with idle_lock_minutes = 1, running alongside the other checks so the
 # minute is waited for once). Every check polls the pane with a deadline.
@@ -86,6 +86,12 @@ shows main "retyped character shown" "$FIELD"
 tm resize-window -t main -x 60 -y 20
 shows main "60x20: terminal too small" "终端窗口太小"
 hides main "60x20: the case is not drawn" "单位名称"
+# Keys typed blind behind the notice do nothing: F8 Enter would cancel the
+# case, X would be typed into the name.
+keys main F8
+keys main Enter
+text main X
+shows main "60x20: keys said to do nothing" "按键无效"
 tm resize-window -t main -x 79 -y 24
 shows main "79x24: still too small (80 columns needed)" "终端窗口太小"
 tm resize-window -t main -x 80 -y 23
@@ -96,6 +102,8 @@ tm resize-window -t main -x 100 -y 30
 shows main "100x30: the screen is restored with the name" "$FIELD"
 hides main "100x30: no too-small text left" "终端窗口太小"
 shows main "100x30: the status line spans the width" "经办 demo01 .{60,}[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}"
+hides main "100x30: the ignored-keys note is gone" "按键无效"
+equal "too small: F8 Enter cancelled nothing" "$(sqlite3 "$T/main.d/demo.db" "SELECT count(*) FROM audit WHERE action = 'case.cancel'")" "0"
 
 # ---- Ctrl-C, Ctrl-Z, Ctrl-\ do not leave ----
 for k in C-c C-z 'C-\'; do

@@ -90,9 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	int64_t counts[AC_COUNT];
 	kerr e5 = { { 0 }, { 0 } };
-	if (anchor_counts_parse(s, counts, "fuzz", &e5) == 0) {
+	int version = 0;
+	if (anchor_counts_parse(s, counts, &version, "fuzz", &e5) == 0) {
 		kerr e6 = { { 0 }, { 0 } };
-		require(anchor_counts_format(counts, buf, sizeof buf, &e6) == 0);
+		require(anchor_counts_format(counts, version, buf, sizeof buf, &e6) == 0);
 		require(strcmp(buf, s) == 0);
 	}
 	check_err(&e5);

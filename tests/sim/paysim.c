@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +40,9 @@
 
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <zlib.h>
 
 #include "core/base/clock.h"
 #include "core/pay/pay.h"
@@ -63,6 +66,7 @@ typedef struct order {
 	int64_t paid_s;
 	int queries;
 	int64_t refunded;
+	bool charged_twice;   /* duplicate-pay: the bill lists two charges */
 } order;
 
 typedef struct refund {
@@ -72,7 +76,17 @@ typedef struct refund {
 	char id[40];
 	int64_t created_s;
 	int asked;
+	int fate;             /* 0 normal, 1 stays PROCESSING, 2 ABNORMAL, 3 SUCCESS */
 } refund;
+
+/* A bill asked for: its text (made when asked) behind a download token. */
+typedef struct bill_file {
+	char token[33];
+	char *text;
+	size_t len;
+	int64_t expires_s;
+	bool corrupt;
+} bill_file;
 
 typedef struct knobs {
 	int pay_after, expire_after;
@@ -80,6 +94,18 @@ typedef struct knobs {
 	int slow_ms, slow_count;
 	int skew;
 	int bad_signature, wrong_serial, signtest;
+	/* the trade bill (docs/reconciliation.md) */
+	int advance;                  /* seconds added to the clock */
+	int bill_url_ttl;             /* seconds a download address lives (30) */
+	int bill_expire_next;         /* the next N addresses are dead on arrival */
+	int bill_corrupt;             /* the next N downloads differ from their SHA-1 */
+	int bill_extra;               /* the bill adds N payments nobody booked */
+	int duplicate_pay;            /* the next N orders paid are charged twice */
+	int refund_abnormal;          /* the next N refunds go ABNORMAL */
+	int refund_processing;        /* the next N refunds stay PROCESSING */
+	int bill_amount_delta;        /* with bill_amount_no: that order's amount moved */
+	char bill_amount_no[PAY_TRADE_NO_MAX + 1];
+	char bill_omit[PAY_TRADE_NO_MAX + 1]; /* that order is left out of the bill */
 } knobs;
 
 static struct {
@@ -94,9 +120,12 @@ static struct {
 	size_t n_orders, cap_orders;
 	refund *refunds;
 	size_t n_refunds, cap_refunds;
-	long creates, create_calls, queries, closes, refund_calls, auth_failures;
+	bill_file *bills;
+	size_t n_bills, cap_bills;
+	long creates, create_calls, queries, closes, refund_calls, auth_failures, bill_calls,
+		downloads;
 	unsigned long seq;
-} S = { .mu = PTHREAD_MUTEX_INITIALIZER };
+} S = { .mu = PTHREAD_MUTEX_INITIALIZER, .k = { .bill_url_ttl = 30 } };
 
 typedef struct req {
 	char *uri;       /* as sent: path and query */
@@ -108,7 +137,8 @@ typedef struct req {
 typedef struct reply {
 	unsigned status;
 	char *body;      /* malloc'd, may be NULL for none */
-	bool raw;        /* control endpoints: not signed */
+	size_t len;      /* 0: strlen(body) (a bill's gzip is binary) */
+	bool raw;        /* control endpoints and bill downloads: not signed */
 	int slow_ms;
 } reply;
 
@@ -118,7 +148,7 @@ typedef struct reply {
  * kiosk and starts the simulator in the same environment keeps both agreed. */
 static int64_t now_s(void)
 {
-	return clock_now_ms() / 1000;
+	return clock_now_ms() / 1000 + S.k.advance;
 }
 
 static void copy(char *dst, size_t n, const char *src)
@@ -138,7 +168,7 @@ static reply err_reply(unsigned status, const char *code, const char *message)
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "code", code);
 	cJSON_AddStringToObject(j, "message", message);
-	return (reply){ status, print_json(j), false, 0 };
+	return (reply){ status, print_json(j), 0, false, 0 };
 }
 
 static void rand_alnum(char *out, size_t n)
@@ -204,6 +234,10 @@ static void pay(order *o)
 		return;
 	o->state = ST_SUCCESS;
 	o->paid_s = now_s();
+	if (S.k.duplicate_pay > 0) {
+		S.k.duplicate_pay--;
+		o->charged_twice = true;
+	}
 	snprintf(o->tx, sizeof o->tx, "4200000%014lld%06lu", (long long)o->paid_s, ++S.seq % 1000000);
 }
 
@@ -256,7 +290,7 @@ static reply order_json(const order *o)
 		cJSON_AddNumberToObject(a, "payer_total", (double)o->total);
 	cJSON_AddStringToObject(a, "currency", "CNY");
 	cJSON_AddStringToObject(a, "payer_currency", "CNY");
-	return (reply){ 200, print_json(j), false, 0 };
+	return (reply){ 200, print_json(j), 0, false, 0 };
 }
 
 static reply api_create(const cJSON *j)
@@ -322,7 +356,7 @@ static reply api_create(const cJSON *j)
 	}
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "code_url", o->code_url);
-	return (reply){ 200, print_json(r), false, 0 };
+	return (reply){ 200, print_json(r), 0, false, 0 };
 }
 
 static reply api_query(const char *no, const char *mchid)
@@ -355,7 +389,23 @@ static reply api_close(const char *no, const cJSON *j)
 	if (o->state == ST_SUCCESS || o->state == ST_REFUND)
 		return err_reply(400, "ORDERPAID", "订单已支付");
 	o->state = ST_CLOSED;
-	return (reply){ 204, NULL, false, 0 };
+	return (reply){ 204, NULL, 0, false, 0 };
+}
+
+/* A refund's status as the gateway has it now. */
+static const char *refund_status(const refund *r)
+{
+	switch (r->fate) {
+	case 1:
+		return "PROCESSING";
+	case 2:
+		return "ABNORMAL";
+	case 3:
+		return "SUCCESS";
+	default:
+		/* The first answer says PROCESSING; asked again, it is done. */
+		return r->asked > 1 ? "SUCCESS" : "PROCESSING";
+	}
 }
 
 static reply refund_json(const refund *r, const order *o)
@@ -370,9 +420,9 @@ static reply refund_json(const refund *r, const order *o)
 	cJSON_AddStringToObject(j, "channel", "ORIGINAL");
 	cJSON_AddStringToObject(j, "user_received_account", "支付用户零钱");
 	cJSON_AddStringToObject(j, "create_time", t);
-	/* The first answer says PROCESSING; asked again, it is done. */
-	cJSON_AddStringToObject(j, "status", r->asked > 1 ? "SUCCESS" : "PROCESSING");
-	if (r->asked > 1)
+	const char *st = refund_status(r);
+	cJSON_AddStringToObject(j, "status", st);
+	if (strcmp(st, "SUCCESS") == 0)
 		cJSON_AddStringToObject(j, "success_time", t);
 	cJSON *a = cJSON_AddObjectToObject(j, "amount");
 	cJSON_AddNumberToObject(a, "total", (double)o->total);
@@ -380,7 +430,7 @@ static reply refund_json(const refund *r, const order *o)
 	cJSON_AddNumberToObject(a, "payer_total", (double)o->total);
 	cJSON_AddNumberToObject(a, "payer_refund", (double)r->amount);
 	cJSON_AddStringToObject(a, "currency", "CNY");
-	return (reply){ 200, print_json(j), false, 0 };
+	return (reply){ 200, print_json(j), 0, false, 0 };
 }
 
 static reply api_refund(const cJSON *j)
@@ -424,6 +474,13 @@ static reply api_refund(const cJSON *j)
 	r->amount = amt;
 	r->created_s = now_s();
 	r->asked = 1;
+	if (S.k.refund_abnormal > 0) {
+		S.k.refund_abnormal--;
+		r->fate = 2;
+	} else if (S.k.refund_processing > 0) {
+		S.k.refund_processing--;
+		r->fate = 1;
+	}
 	snprintf(r->id, sizeof r->id, "50000000%016lu", ++S.seq);
 	o->refunded += amt;
 	if (o->refunded == o->total)
@@ -431,11 +488,272 @@ static reply api_refund(const cJSON *j)
 	return refund_json(r, o);
 }
 
+
+/* ---- the trade bill ---- */
+
+/* "12.34" from 分, written here on its own (not the kiosk's formatter). */
+static void yuan(int64_t fen, char out[24])
+{
+	snprintf(out, 24, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
+}
+
+/* Shanghai wall time "2026-11-21 10:34:56". */
+static void bill_time(int64_t t, char out[24])
+{
+	time_t s = (time_t)(t + 8 * 3600);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(out, 24, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+typedef struct textbuf {
+	char *p;
+	size_t len, cap;
+} textbuf;
+
+static void put(textbuf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(textbuf *t, const char *fmt, ...)
+{
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		size_t room = t->cap - t->len;
+		int n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (t->p && (size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = (t->cap ? t->cap * 2 : 8192) + (size_t)n;
+		char *np = realloc(t->p, cap);
+		if (!np)
+			return;
+		t->p = np;
+		t->cap = cap;
+	}
+}
+
+static const char bill_header[] =
+	"交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,"
+	"交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,"
+	"充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,"
+	"费率备注\r\n";
+
+/* One payment line: every field with WeChat's leading backtick. */
+static void pay_line(textbuf *t, int64_t at, const char *tx, const char *no, const char *desc,
+		     int64_t fen, long *count, int64_t *total, int64_t *fees)
+{
+	char when[24], amt[24], fee[24];
+	bill_time(at, when);
+	yuan(fen, amt);
+	int64_t f = (fen * 6 + 500) / 1000; /* 0.60 % */
+	yuan(f, fee);
+	put(t, "`%s,`%s,`%s,`0,`,`%s,`%s,`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,`NATIVE,`SUCCESS,`OTHERS,"
+	    "`CNY,`%s,`0.00,`0,`0,`0.00,`0.00,`,`,`%s,`,`%s,`0.60%%,`%s,`0.00,`\r\n",
+	    when, S.appid, S.mchid, tx, no, amt, desc, fee, amt);
+	(*count)++;
+	*total += fen;
+	*fees += f;
+}
+
+/* The bill of the Shanghai day starting at day_s: the orders paid and the
+ * refunds asked for in it, as the gateway has them now. */
+static char *make_bill(int64_t day_s, size_t *len, long *lines)
+{
+	textbuf t = { 0 };
+	long count = 0;
+	int64_t total = 0, refunds = 0, fees = 0;
+	put(&t, "%s", bill_header);
+	for (size_t i = 0; i < S.n_orders; i++) {
+		const order *o = &S.orders[i];
+		if (!o->paid_s || o->paid_s < day_s || o->paid_s >= day_s + 86400 ||
+		    strcmp(o->no, S.k.bill_omit) == 0)
+			continue;
+		int64_t fen = o->total;
+		if (strcmp(o->no, S.k.bill_amount_no) == 0)
+			fen += S.k.bill_amount_delta;
+		pay_line(&t, o->paid_s, o->tx, o->no, o->description, fen, &count, &total, &fees);
+		if (o->charged_twice) {
+			char tx2[40];
+			snprintf(tx2, sizeof tx2, "%.20s9%s", o->tx, o->tx + 21);
+			pay_line(&t, o->paid_s + 7, tx2, o->no, o->description, fen, &count, &total,
+				 &fees);
+		}
+	}
+	for (int i = 0; i < S.k.bill_extra; i++) {
+		char no[40], tx[40];
+		snprintf(no, sizeof no, "SIMX%lld%02d", (long long)(day_s / 86400), i);
+		snprintf(tx, sizeof tx, "42000099%014lld%02d", (long long)day_s, i);
+		pay_line(&t, day_s + 3600 + i, tx, no, "unbooked", 100, &count, &total, &fees);
+	}
+	for (size_t i = 0; i < S.n_refunds; i++) {
+		const refund *r = &S.refunds[i];
+		const order *o = find_order(r->order_no);
+		if (!o || r->created_s < day_s || r->created_s >= day_s + 86400)
+			continue;
+		char when[24], amt[24], tot[24], fee[24];
+		bill_time(r->created_s, when);
+		yuan(r->amount, amt);
+		yuan(o->total, tot);
+		int64_t f = (r->amount * 6 + 500) / 1000;
+		yuan(f, fee);
+		put(&t, "`%s,`%s,`%s,`0,`,`%s,`%s,`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,`NATIVE,`REFUND,"
+		    "`OTHERS,`CNY,`0.00,`0.00,`%s,`%s,`%s,`0.00,`ORIGINAL,`%s,`%s,`,`-%s,`0.60%%,"
+		    "`%s,`%s,`\r\n",
+		    when, S.appid, S.mchid, o->tx, o->no, r->id, r->no, amt, refund_status(r),
+		    o->description, fee, tot, amt);
+		count++;
+		refunds += r->amount;
+		fees -= f;
+	}
+	char a[24], b[24], c[24];
+	yuan(total, a);
+	yuan(refunds, b);
+	yuan(fees < 0 ? 0 : fees, c);
+	put(&t, "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,"
+	    "申请退款总金额\r\n`%ld,`%s,`%s,`0.00,`%s,`%s,`%s\r\n", count, a, b, c, a, b);
+	*len = t.len;
+	*lines = count;
+	return t.p;
+}
+
+static int gzip(const char *in, size_t len, char **out, size_t *out_len)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	size_t cap = deflateBound(&z, (uLong)len) + 64;
+	char *buf = malloc(cap);
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (unsigned char *)buf;
+	z.avail_out = (uInt)cap;
+	int rc = buf ? deflate(&z, Z_FINISH) : Z_MEM_ERROR;
+	*out_len = cap - z.avail_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* GET /v3/bill/tradebill?bill_date=…: the download address of the day's bill,
+ * once the day has ended (before: STATEMENT_CREATING, as WeChat says until
+ * the bill is made); a day without trades is NO_STATEMENT_EXIST. */
+static reply api_tradebill(struct MHD_Connection *c)
+{
+	S.bill_calls++;
+	const char *date = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "bill_date");
+	const char *type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "bill_type");
+	const char *tar = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tar_type");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = date ? strptime(date, "%Y-%m-%d", &tm) : NULL;
+	if (!end || *end || strlen(date) != 10)
+		return err_reply(400, "PARAM_ERROR", "bill_date 格式错误，应为 yyyy-MM-DD");
+	if (type && strcmp(type, "ALL") != 0)
+		return err_reply(400, "PARAM_ERROR", "模拟器只提供 ALL 账单");
+	if (tar && strcmp(tar, "GZIP") != 0)
+		return err_reply(400, "PARAM_ERROR", "tar_type 仅支持 GZIP");
+	int64_t day_s = (int64_t)timegm(&tm) - 8 * 3600;
+	if (now_s() < day_s + 86400)
+		return err_reply(400, "STATEMENT_CREATING", "账单生成中，请在次日10点后下载");
+	if (now_s() > day_s + 92 * 86400)
+		return err_reply(400, "INVALID_REQUEST", "仅支持下载三个月内的账单");
+	size_t len = 0;
+	long lines = 0;
+	char *bill = make_bill(day_s, &len, &lines);
+	if (!bill)
+		return err_reply(500, "SYSTEM_ERROR", "系统错误");
+	if (lines == 0) {
+		free(bill);
+		return err_reply(400, "NO_STATEMENT_EXIST", "账单文件不存在");
+	}
+	if (S.n_bills == S.cap_bills) {
+		size_t cap = S.cap_bills ? S.cap_bills * 2 : 8;
+		bill_file *nb = realloc(S.bills, cap * sizeof *nb);
+		if (!nb) {
+			free(bill);
+			return err_reply(500, "SYSTEM_ERROR", "系统错误");
+		}
+		S.bills = nb;
+		S.cap_bills = cap;
+	}
+	bill_file *f = &S.bills[S.n_bills++];
+	memset(f, 0, sizeof *f);
+	rand_alnum(f->token, sizeof f->token);
+	f->text = bill;
+	f->len = len;
+	f->expires_s = now_s() + S.k.bill_url_ttl;
+	if (S.k.bill_expire_next > 0) {
+		S.k.bill_expire_next--;
+		f->expires_s = now_s() - 1;
+	}
+	if (S.k.bill_corrupt > 0) {
+		S.k.bill_corrupt--;
+		f->corrupt = true;
+	}
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int ml = 0;
+	char hex[41] = "";
+	EVP_Digest(bill, len, md, &ml, EVP_sha1(), NULL);
+	for (unsigned i = 0; i < ml && i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	char url[256];
+	snprintf(url, sizeof url, "http://%.64s/v3/billdownload/file?token=%s",
+		 host ? host : "127.0.0.1", f->token);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "hash_type", "SHA1");
+	cJSON_AddStringToObject(j, "hash_value", hex);
+	cJSON_AddStringToObject(j, "download_url", url);
+	return (reply){ 200, print_json(j), 0, false, 0 };
+}
+
+/* GET /v3/billdownload/file?token=…: the bill, gzip, unsigned (WeChat signs
+ * only the answer that names it). */
+static reply api_billfile(struct MHD_Connection *c)
+{
+	S.downloads++;
+	const char *token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+	bill_file *f = NULL;
+	for (size_t i = 0; token && i < S.n_bills; i++)
+		if (strcmp(S.bills[i].token, token) == 0)
+			f = &S.bills[i];
+	if (!f)
+		return err_reply(404, "RESOURCE_NOT_EXISTS", "账单下载地址不存在");
+	if (now_s() > f->expires_s)
+		return err_reply(400, "INVALID_REQUEST", "账单下载地址已过期，请重新申请");
+	char *text = malloc(f->len + 1);
+	if (!text)
+		return err_reply(500, "SYSTEM_ERROR", "系统错误");
+	memcpy(text, f->text, f->len);
+	if (f->corrupt) /* a digit of the first amount changed after the hash was taken */
+		for (size_t i = 0; i < f->len; i++)
+			if (text[i] == '.' && i > 0 && text[i - 1] >= '0' && text[i - 1] <= '9') {
+				text[i - 1] = text[i - 1] == '9' ? '8' : (char)(text[i - 1] + 1);
+				break;
+			}
+	char *gz = NULL;
+	size_t gl = 0;
+	int rc = gzip(text, f->len, &gz, &gl);
+	free(text);
+	if (rc != 0)
+		return err_reply(500, "SYSTEM_ERROR", "系统错误");
+	return (reply){ 200, gz, gl, true, 0 };
+}
+
 /* ---- control ---- */
 
 static reply raw_json(unsigned status, cJSON *j)
 {
-	return (reply){ status, print_json(j), true, 0 };
+	return (reply){ status, print_json(j), 0, true, 0 };
 }
 
 static reply ctl_message(unsigned status, const char *msg)
@@ -454,10 +772,31 @@ static int set_knobs(const cJSON *j)
 		  { "fail_5xx", &S.k.fail_5xx },           { "slow_ms", &S.k.slow_ms },
 		  { "slow_count", &S.k.slow_count },       { "skew", &S.k.skew },
 		  { "bad_signature", &S.k.bad_signature }, { "wrong_serial", &S.k.wrong_serial },
-		  { "signtest", &S.k.signtest } };
+		  { "signtest", &S.k.signtest },           { "advance", &S.k.advance },
+		  { "bill_url_ttl", &S.k.bill_url_ttl },   { "bill_expire_next", &S.k.bill_expire_next },
+		  { "bill_corrupt", &S.k.bill_corrupt },   { "bill_extra", &S.k.bill_extra },
+		  { "duplicate_pay", &S.k.duplicate_pay }, { "refund_abnormal", &S.k.refund_abnormal },
+		  { "refund_processing", &S.k.refund_processing },
+		  { "bill_amount_delta", &S.k.bill_amount_delta } };
+	struct {
+		const char *name;
+		char *v;
+		size_t n;
+	} words[] = { { "bill_amount_no", S.k.bill_amount_no, sizeof S.k.bill_amount_no },
+		      { "bill_omit", S.k.bill_omit, sizeof S.k.bill_omit } };
 	const cJSON *it;
 	cJSON_ArrayForEach(it, j)
 	{
+		bool word = false;
+		for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+			if (it->string && strcmp(it->string, words[w].name) == 0) {
+				if (!cJSON_IsString(it) || strlen(it->valuestring) >= words[w].n)
+					return -1;
+				copy(words[w].v, words[w].n, it->valuestring);
+				word = true;
+			}
+		if (word)
+			continue;
 		size_t i;
 		for (i = 0; i < sizeof f / sizeof f[0]; i++)
 			if (it->string && strcmp(it->string, f[i].name) == 0)
@@ -480,6 +819,8 @@ static reply control(const char *method, const char *url, const cJSON *j)
 		cJSON_AddNumberToObject(r, "refunds", (double)S.n_refunds);
 		cJSON_AddNumberToObject(r, "refund_calls", (double)S.refund_calls);
 		cJSON_AddNumberToObject(r, "auth_failures", (double)S.auth_failures);
+		cJSON_AddNumberToObject(r, "bill_calls", (double)S.bill_calls);
+		cJSON_AddNumberToObject(r, "downloads", (double)S.downloads);
 		return raw_json(200, r);
 	}
 	if (strcmp(method, "GET") == 0 && strncmp(url, "/sim/order/", 11) == 0) {
@@ -517,11 +858,21 @@ static reply control(const char *method, const char *url, const cJSON *j)
 		}
 		return ctl_message(200, ostate_word[o->state]);
 	}
+	if (strncmp(url, "/sim/refund-success/", 20) == 0) {
+		refund *f = find_refund(url + 20);
+		if (!f)
+			return ctl_message(404, "no such refund");
+		f->fate = 3; /* the ABNORMAL refund went through after all */
+		return ctl_message(200, refund_status(f));
+	}
 	if (strcmp(url, "/sim/config") == 0) {
 		if (!cJSON_IsObject(j) || set_knobs(j) != 0)
 			return ctl_message(400, "a JSON object of knobs: pay_after, expire_after, "
 					   "fail_5xx, slow_ms, slow_count, skew, bad_signature, "
-					   "wrong_serial, signtest (numbers)");
+					   "wrong_serial, signtest, advance, bill_url_ttl, "
+					   "bill_expire_next, bill_corrupt, bill_extra, duplicate_pay, "
+					   "refund_abnormal, refund_processing, bill_amount_delta (numbers), "
+					   "bill_amount_no, bill_omit (order numbers)");
 		return ctl_message(200, "set");
 	}
 	return ctl_message(404, "unknown control call");
@@ -534,7 +885,7 @@ static reply check_auth(struct MHD_Connection *c, const char *method, const req 
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	wx_auth a;
 	kerr err = { { 0 }, { 0 } };
-	reply bad = { 0, NULL, false, 0 };
+	reply bad = { 0, NULL, 0, false, 0 };
 	if (wx_auth_parse(h, &a, &err) != 0) {
 		bad = err_reply(401, "SIGN_ERROR", "Authorization 格式错误");
 	} else if (strcmp(a.mchid, S.mchid) != 0) {
@@ -584,6 +935,10 @@ static reply api(struct MHD_Connection *c, const char *method, const char *url, 
 	} else if (strcmp(method, "POST") == 0 && strcmp(url, "/v3/refund/domestic/refunds") == 0 &&
 		   j) {
 		out = api_refund(j);
+	} else if (strcmp(method, "GET") == 0 && strcmp(url, "/v3/bill/tradebill") == 0) {
+		out = api_tradebill(c);
+	} else if (strcmp(method, "GET") == 0 && strcmp(url, "/v3/billdownload/file") == 0) {
+		out = api_billfile(c);
 	} else {
 		out = err_reply(404, "NOT_FOUND", "请求的资源不存在");
 	}
@@ -605,7 +960,7 @@ static reply api(struct MHD_Connection *c, const char *method, const char *url, 
 static enum MHD_Result send_reply(struct MHD_Connection *c, reply *out)
 {
 	const char *body = out->body ? out->body : "";
-	size_t len = strlen(body);
+	size_t len = out->len ? out->len : strlen(body);
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp) {
@@ -613,7 +968,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, reply *out)
 		return MHD_NO;
 	}
 	if (len)
-		MHD_add_response_header(resp, "Content-Type", "application/json");
+		MHD_add_response_header(resp, "Content-Type", out->len ? "application/octet-stream"
+								 : "application/json");
 	if (!out->raw) {
 		char ts[24], nonce[WX_NONCE_LEN + 1], sig[WX_SIG_B64_MAX + 32], rid[40];
 		char serial[WX_SERIAL_MAX + 1];
@@ -881,5 +1237,8 @@ int main(int argc, char **argv)
 	wx_keyring_free(S.merchant);
 	free(S.orders);
 	free(S.refunds);
+	for (size_t i = 0; i < S.n_bills; i++)
+		free(S.bills[i].text);
+	free(S.bills);
 	return 0;
 }

@@ -20,7 +20,9 @@
  *   check [PIN]
  *   service SERVICE_ID [--unit U --uscc C --years N --agent-name A
  *            --agent-id I --old SERIAL --broken --pin PIN]
- *   (SERVICE_ID from services.ini: zc.new, rs.renew, zc.change, ...) */
+ *   (SERVICE_ID from services.ini: zc.new, rs.renew, zc.change, ...)
+ * The CA signs with the certificate profile of the config directory's ca.ini
+ * and, after each service, follows the database (db_token_ca_sync). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +146,7 @@ static int write_file(const char *path, const unsigned char *p, size_t n)
 /* Issue a certificate for the key's own key pair and write it; *out keeps
  * the issued certificate (the caller clears it). */
 static token_status issue_and_write(const char *unit, const char *uscc, long nb, long na,
-				    issued_cert *out, int *fail)
+				    int64_t end_s, issued_cert *out, int *fail)
 {
 	unsigned char *spki = NULL;
 	size_t spki_len = 0;
@@ -155,7 +157,7 @@ static token_status issue_and_write(const char *unit, const char *uscc, long nb,
 		return st;
 	}
 	kerr err = { 0 };
-	issue_request rq = { spki, spki_len, unit, uscc, nb, na };
+	issue_request rq = { spki, spki_len, unit, uscc, nb, na, end_s };
 	int rc = issuer_issue(ca, &rq, out, &err);
 	free(spki);
 	if (rc != 0) {
@@ -282,9 +284,12 @@ static int run_service(const char *svc_id)
 			goto out;
 		}
 		rules_new_validity(svc, today, old_nb, old_na, O.years, &nb, &na);
-		if (issue_and_write(O.unit, O.uscc, nb, na, &ic, &rc) != TOK_OK)
+		/* a reissue keeps the lost key's last day, to its end */
+		int64_t end_s = svc->kind == SVC_REISSUE ? clock_day_start_ms(na + 1) / 1000 - 1 : 0;
+		if (issue_and_write(O.unit, O.uscc, nb, na, end_s, &ic, &rc) != TOK_OK)
 			goto out;
-		cert_new cn = { ic.serial, O.unit, O.uscc, nb, na, ic.der, ic.der_len };
+		cert_new cn = { ic.serial, O.unit, O.uscc, ic.not_before, ic.not_after, ic.der,
+				ic.der_len };
 		if (db_token_enroll(db, O.actor, O.case_no, ki.serial, &cn, TR_ENROLLED, &err) != 0) {
 			rc = db_fail(&err);
 			goto out;
@@ -343,16 +348,22 @@ static int run_service(const char *svc_id)
 		}
 		if (svc->kind == SVC_RENEW || svc->kind == SVC_CHANGE) {
 			rules_new_validity(svc, today, ci.not_before, ci.not_after, O.years, &nb, &na);
-			if (issue_and_write(O.unit, O.uscc, nb, na, &ic, &rc) != TOK_OK)
+			/* the old end kept (change) or moved by the years (renewal) */
+			int64_t end_s = svc->kind == SVC_CHANGE ? ci.not_after_s
+					: ci.not_after >= today ? ca_add_years(ci.not_after_s, O.years)
+								: 0;
+			if (issue_and_write(O.unit, O.uscc, nb, na, end_s, &ic, &rc) != TOK_OK)
 				goto out;
-			cert_new cn = { ic.serial, O.unit, O.uscc, nb, na, ic.der, ic.der_len };
+			cert_new cn = { ic.serial, O.unit, O.uscc, ic.not_before, ic.not_after, ic.der,
+					ic.der_len };
 			token_reason why = svc->kind == SVC_RENEW ? TR_RENEWED : TR_REENROLLED;
 			if (db_token_enroll(db, O.actor, O.case_no, ki.serial, &cn, why, &err) != 0) {
 				rc = db_fail(&err);
 				goto out;
 			}
-			if (svc->kind == SVC_CHANGE &&
-			    issuer_revoke(ca, ci.serial, "superseded", &err) != 0) {
+			/* the CA follows the database: a change revoked every
+			 * earlier certificate of the key */
+			if (db_token_ca_sync(db, ca, NULL, &err) != 0) {
 				rc = env_fail(&err);
 				goto out;
 			}
@@ -384,7 +395,7 @@ static int run_service(const char *svc_id)
 			rc = db_fail(&err);
 			goto out;
 		}
-		if (k.cert_serial[0] && issuer_revoke(ca, k.cert_serial, "revoked", &err) != 0) {
+		if (db_token_ca_sync(db, ca, NULL, &err) != 0) {
 			rc = env_fail(&err);
 			goto out;
 		}
@@ -424,14 +435,13 @@ static int run_service(const char *svc_id)
 	}
 	if (svc->kind == SVC_REISSUE) {
 		token_reason why = O.broken ? TR_BROKEN : TR_LOST;
-		token_rec old;
-		db_token_get(db, O.old, &old, &err);
 		if (db_token_retire(db, O.actor, O.case_no, O.old, why, NULL, &err) != 0) {
 			rc = db_fail(&err);
 			goto out;
 		}
-		if (old.cert_serial[0] && issuer_revoke(ca, old.cert_serial, token_reason_name(why),
-							&err) != 0) {
+	}
+	if (svc->kind == SVC_NEW || svc->kind == SVC_REISSUE) {
+		if (db_token_ca_sync(db, ca, NULL, &err) != 0) {
 			rc = env_fail(&err);
 			goto out;
 		}
@@ -501,7 +511,7 @@ static int run(int argc, char **argv)
 		}
 		issued_cert ic = { 0 };
 		int rc = 0;
-		issue_and_write(O.unit, O.uscc, day_arg(O.from), day_arg(O.to), &ic, &rc);
+		issue_and_write(O.unit, O.uscc, day_arg(O.from), day_arg(O.to), 0, &ic, &rc);
 		issued_cert_clear(&ic);
 		return rc ? rc : report("status", TOK_OK);
 	}
@@ -581,7 +591,10 @@ int main(int argc, char **argv)
 	if (n == 0)
 		return usage();
 	kerr err = { 0 };
-	if (O.ca && !(ca = issuer_local_new(O.ca, &err)))
+	/* the CA signs with the configured certificate profile, as the kiosk's */
+	ca_profile prof;
+	if (O.ca && (ca_profile_load(config_default_dir(O.config), &prof, &err) != 0 ||
+		     !(ca = issuer_local_open(O.ca, &prof, &err))))
 		return env_fail(&err);
 	dev = O.piv_only ? token_pcsc_piv_new(O.reader, O.secret, ca, &err)
 			 : token_pcsc_new(O.reader, O.secret, &err);

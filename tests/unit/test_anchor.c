@@ -44,17 +44,29 @@ static void test_counts_round_trip(void **state)
 	c[AC_PAID_FEN] = INT64_MAX;
 	char buf[ANCHOR_COUNTS_MAX];
 	kerr err = { 0 };
-	assert_int_equal(anchor_counts_format(c, buf, sizeof buf, &err), 0);
+	int version = 0;
+	/* v2: every count, refunded_fen last */
+	assert_int_equal(anchor_counts_format(c, 2, buf, sizeof buf, &err), 0);
 	assert_true(strncmp(buf, "cases=0,open=7,", 15) == 0);
-	assert_true(tu_ends_with(buf, ",paid_fen=9223372036854775807"));
-	assert_int_equal(anchor_counts_parse(buf, back, "t", &err), 0);
+	assert_true(tu_ends_with(buf, ",paid_fen=9223372036854775807,refunded_fen=63"));
+	assert_int_equal(anchor_counts_parse(buf, back, &version, "t", &err), 0);
 	assert_memory_equal(c, back, sizeof c);
+	assert_int_equal(version, 2);
+	/* v1: the same without refunded_fen, which reads back as 0 */
+	assert_int_equal(anchor_counts_format(c, 1, buf, sizeof buf, &err), 0);
+	assert_true(tu_ends_with(buf, ",paid_fen=9223372036854775807"));
+	assert_int_equal(anchor_counts_parse(buf, back, &version, "t", &err), 0);
+	assert_int_equal(version, 1);
+	assert_int_equal(back[AC_REFUNDED_FEN], 0);
+	assert_memory_equal(c, back, sizeof(int64_t) * ANCHOR_V1_COUNTS);
+	assert_int_equal(anchor_counts_format(c, 3, buf, sizeof buf, &err), -1);
+	assert_non_null(strstr(err.msg, "version 3"));
 
 	c[AC_OPEN] = -1;
-	assert_int_equal(anchor_counts_format(c, buf, sizeof buf, &err), -1);
+	assert_int_equal(anchor_counts_format(c, 2, buf, sizeof buf, &err), -1);
 	assert_non_null(strstr(err.msg, "open"));
 	c[AC_OPEN] = 0;
-	assert_int_equal(anchor_counts_format(c, buf, 20, &err), -1);
+	assert_int_equal(anchor_counts_format(c, 2, buf, 20, &err), -1);
 	assert_non_null(strstr(err.msg, "fit"));
 }
 
@@ -73,8 +85,10 @@ static void test_counts_malformed(void **state)
 		{ "cases=,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0", "whole number" },
 		{ "cases=9223372036854775808,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0", "whole number" },
 		{ "cases=99999999999999999999,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0", "whole number" },
-		{ "cases=1,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0,", "after paid_fen" },
-		{ "cases=1,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0,x=1", "after paid_fen" },
+		{ "cases=1,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0,", "'refunded_fen='" },
+		{ "cases=1,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0,x=1", "'refunded_fen='" },
+		{ "cases=1,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0,refunded_fen=0,", "after refunded_fen" },
+		{ "cases=1,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0,refunded_fen=", "whole number" },
 		{ "cases=1 open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0", "whole number" },
 		{ "cases=1,,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0", "open=" },
 		{ "CASES=1,open=0,accepted=0,rongque=0,refused=0,completed=0,cancelled=0,due_fen=0,paid_fen=0", "cases=" },
@@ -82,14 +96,14 @@ static void test_counts_malformed(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		int64_t c[AC_COUNT];
 		kerr err = { 0 };
-		if (anchor_counts_parse(bad[i].in, c, "here", &err) != -1 ||
+		if (anchor_counts_parse(bad[i].in, c, NULL, "here", &err) != -1 ||
 		    !strstr(err.msg, bad[i].says) || strcmp(err.where, "here") != 0)
 			fail_msg("counts '%s': want an error saying '%s', got '%s'", bad[i].in,
 				 bad[i].says, err.msg);
 	}
 	int64_t c[AC_COUNT];
 	kerr err = { 0 };
-	assert_int_equal(anchor_counts_parse(NULL, c, "here", &err), -1);
+	assert_int_equal(anchor_counts_parse(NULL, c, NULL, "here", &err), -1);
 }
 
 /* Adding a case status must not slip past the signed counts silently. */
@@ -102,7 +116,7 @@ static void test_counts_cover_every_status(void **state)
 			found |= strcmp(anchor_count_name((anchor_count)i),
 					case_status_name((case_status)s)) == 0;
 		if (!found)
-			fail_msg("case status '%s' has no count in the v1 anchor",
+			fail_msg("case status '%s' has no count in the anchor",
 				 case_status_name((case_status)s));
 	}
 	assert_string_equal(anchor_count_name(AC_COUNT), "?");
@@ -130,6 +144,7 @@ static void test_message_round_trip(void **state)
 	assert_int_equal(a.last_seq, 42);
 	assert_memory_equal(a.head, head, AUDIT_HASH_LEN);
 	assert_string_equal(a.counts_text, COUNTS_OK);
+	assert_int_equal(a.version, 1); /* an anchor closed before refunds were signed */
 	assert_int_equal(a.counts[AC_CASES], 12);
 	assert_int_equal(a.counts[AC_COMPLETED], 5);
 	assert_int_equal(a.counts[AC_DUE_FEN], 240000);
@@ -146,6 +161,14 @@ static void test_message_round_trip(void **state)
 	assert_int_equal(a.last_seq, INT64_MAX);
 	assert_int_equal(anchor_message_format("abcdefghijklmnopqrstuvwx", day, 5, head, COUNTS_OK,
 					       msg, sizeof msg, &err), 0);
+	/* a v2 message: its version is its counts' */
+	assert_int_equal(anchor_message_format("K", day, 7, head, COUNTS_OK ",refunded_fen=40000",
+					       msg, sizeof msg, &err), 0);
+	assert_true(strncmp(msg, "kiosk-anchor v2 kiosk=K ", 24) == 0);
+	assert_int_equal(anchor_message_parse(msg, strlen(msg), "m", &a, &err), 0);
+	assert_int_equal(a.version, 2);
+	assert_int_equal(a.counts[AC_REFUNDED_FEN], 40000);
+	assert_int_equal(a.counts[AC_PAID_FEN], 200000);
 }
 
 static void test_message_format_refuses(void **state)
@@ -191,7 +214,9 @@ static void test_message_malformed(void **state)
 	static const struct {
 		const char *from, *to, *says;
 	} bad[] = {
-		{ "kiosk-anchor v1", "kiosk-anchor v2", "v1 anchor" },
+		{ "kiosk-anchor v1", "kiosk-anchor v3", "v1 or v2 anchor" },
+		{ "kiosk-anchor v1", "kiosk-anchor v2", "a v2 anchor signs 10 counts, these are v1's 9" },
+		{ "paid_fen=200000", "paid_fen=200000,refunded_fen=0", "a v1 anchor signs 9 counts" },
 		{ "kiosk-anchor v1 ", "kiosk-anchor v1  ", "extra space" },
 		{ "kiosk-anchor", " kiosk-anchor", "extra space" },
 		{ "kiosk=SCCA-CD-01 ", "", "'kiosk='" },
@@ -620,7 +645,7 @@ static void test_file_malformed(void **state)
 	BAD("F:4", "exactly 3 lines", "%sextra=1\n", text);
 	BAD("F:1", "CR LF", "%.*s\r\n%s", (int)(l2 - text - 1), text, l2);
 	BAD("F:2", "CR LF", "%.*s\r\n%s", (int)(l3 - text - 1), text, l3);
-	BAD("F:1", "v1 anchor", "x%s", text);
+	BAD("F:1", "v1 or v2 anchor", "x%s", text);
 	BAD("F:2", "'signature='", "%.*s%s", (int)(l2 - text), text, l3); /* line 2 missing */
 	BAD("F:2", "'signature='", "%.*sSignature=%s", (int)(l2 - text), text, l2 + 10);
 	BAD("F:2", "lower-case hex", "%.*ssignature=\n%s", (int)(l2 - text), text, l3);

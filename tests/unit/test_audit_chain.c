@@ -24,8 +24,9 @@
 
 #define T0 1709251200000LL /* 2024-03-01 08:00 +08:00 */
 #define N_APPENDED 20
-/* genesis + one schema.migrate per version + what the fixture appends */
-#define N_ROWS (1 + DB_SCHEMA_VERSION + N_APPENDED)
+/* genesis + one schema.migrate per version + the ledger.seal of migration 6
+ * (the meta rows and the schema, sealed as found) + what the fixture appends */
+#define N_ROWS (1 + DB_SCHEMA_VERSION + 2 + N_APPENDED)
 
 typedef struct fx {
 	char dir[256];
@@ -84,13 +85,32 @@ static void raw_ok(fx *f, const char *sql)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(f->raw));
 }
 
+/* The triggers are schema rows bound to the chain too: a test that puts a
+ * row back and expects an intact file puts the triggers back as well. */
 static void drop_triggers(fx *f)
 {
-	raw_ok(f, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
-		  "DROP TRIGGER audit_head_no_delete; DROP TRIGGER audit_head_only_advances;"
-		  "DROP TRIGGER audit_insert_at_head; DROP TRIGGER audit_head_advance;"
-		  "DROP TRIGGER audit_head_single;"
-		  "DROP TRIGGER meta_kiosk_id_no_update; DROP TRIGGER meta_kiosk_id_no_delete");
+	raw_ok(f, "CREATE TEMP TABLE IF NOT EXISTS kept_triggers AS SELECT sql FROM"
+		  " main.sqlite_schema WHERE type = 'trigger'");
+	raw_ok(f, "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;"
+		  "DROP TRIGGER IF EXISTS audit_head_no_delete; DROP TRIGGER IF EXISTS audit_head_only_advances;"
+		  "DROP TRIGGER IF EXISTS audit_insert_at_head; DROP TRIGGER IF EXISTS audit_head_advance;"
+		  "DROP TRIGGER IF EXISTS audit_head_single;"
+		  "DROP TRIGGER IF EXISTS meta_kiosk_id_no_update; DROP TRIGGER IF EXISTS meta_kiosk_id_no_delete");
+}
+
+static void restore_triggers(fx *f)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(f->raw, "SELECT sql FROM temp.kept_triggers", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *sql = (const char *)sqlite3_column_text(st, 0);
+		int rc = sqlite3_exec(f->raw, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK && !strstr(sqlite3_errmsg(f->raw), "already exists"))
+			fail_msg("%s: %s", sql, sqlite3_errmsg(f->raw));
+	}
+	sqlite3_finalize(st);
 }
 
 static int verify(fx *f, audit_verify_result *res)
@@ -197,13 +217,15 @@ static void test_modified_fields(void **state)
 		"UPDATE audit SET at_ms = at_ms + 1 WHERE seq = 7",
 		"UPDATE audit SET hash = zeroblob(32) WHERE seq = 7",
 	};
-	raw_ok(f, "CREATE TABLE keep AS SELECT * FROM audit WHERE seq = 7");
+	raw_ok(f, "CREATE TEMP TABLE keep AS SELECT * FROM audit WHERE seq = 7");
 	for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
 		raw_ok(f, edits[i]);
 		expect_tampered(f, 7, "row 7 does not match its hash");
 		raw_ok(f, "DELETE FROM audit WHERE seq = 7; INSERT INTO audit SELECT * FROM keep");
+		restore_triggers(f);
 		audit_verify_result res;
 		assert_int_equal(verify(f, &res), 0); /* put back: intact again */
+		drop_triggers(f);
 	}
 	/* the last row: no later row links to it, the hash still catches it */
 	char sql[128];
@@ -274,8 +296,10 @@ static void test_wrong_genesis(void **state)
 	raw_ok(f, "UPDATE meta SET value = 'K99' WHERE key = 'kiosk_id'");
 	expect_tampered(f, 1, "genesis");
 	raw_ok(f, "UPDATE meta SET value = 'K01' WHERE key = 'kiosk_id'");
+	restore_triggers(f);
 	audit_verify_result res;
 	assert_int_equal(verify(f, &res), 0);
+	drop_triggers(f);
 	/* the genesis row says another kiosk */
 	raw_ok(f, "UPDATE audit SET detail = 'K99' WHERE seq = 1");
 	expect_tampered(f, 1, "names kiosk 'K99', the database belongs to 'K01'");
@@ -284,7 +308,9 @@ static void test_wrong_genesis(void **state)
 	raw_ok(f, "UPDATE audit SET detail = 'K01', action = 'genesis', prev = CAST(x'01' || zeroblob(31) AS BLOB) WHERE seq = 1");
 	expect_tampered(f, 1, "all-zero previous hash");
 	raw_ok(f, "UPDATE audit SET prev = zeroblob(32) WHERE seq = 1");
+	restore_triggers(f);
 	assert_int_equal(verify(f, &res), 0);
+	drop_triggers(f);
 	raw_ok(f, "DELETE FROM meta WHERE key = 'kiosk_id'");
 	expect_tampered(f, 1, "no kiosk id");
 }

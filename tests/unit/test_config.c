@@ -95,6 +95,7 @@ static void minimal_uses_defaults(void **state)
 	assert_int_equal(c->login_max_failures, 5);
 	assert_int_equal(c->login_max_wait_s, 60);
 	assert_string_equal(c->print_command, "");
+	assert_string_equal(c->hall_central, ""); /* no hall: the file alone */
 	assert_string_equal(c->payment.mode, "demo");
 	assert_string_equal(c->payment.base_url, "https://api.mch.weixin.qq.com");
 	assert_string_equal(c->payment.appid, "");
@@ -240,6 +241,25 @@ static void errors_named_by_line(void **state)
 	expect_bad(BASE "[audit]\nseal_interval = 5\n", 6, "unknown key 'seal_interval' in [audit]");
 }
 
+/* [hall] central: the hall's PostgreSQL as a libpq connection string, kept
+ * as written (it is not a path); a key other than central is refused. */
+static void hall_section(void **state)
+{
+	(void)state;
+	setenv("HOME", "/h", 1);
+	char dir[512];
+	assert_non_null(dir_with(dir, sizeof dir,
+				 BASE "[hall]\ncentral = host=/run/hall dbname=hall user=kiosk_K1\n"));
+	kerr err = { { 0 }, { 0 } };
+	kiosk_config *c = config_load(dir, &err);
+	if (!c)
+		fail_msg("%s: %s", err.where, err.msg);
+	assert_string_equal(c->hall_central, "host=/run/hall dbname=hall user=kiosk_K1");
+	config_free(c);
+	tu_rmrf(dir);
+	expect_bad(BASE "[hall]\nserver = x\n", 6, "unknown key 'server' in [hall]");
+}
+
 static void home_missing(void **state)
 {
 	(void)state;
@@ -379,6 +399,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wechat_url_rules, save_env, restore_env),
 		cmocka_unit_test_setup_teardown(default_dir, save_env, restore_env),
 		cmocka_unit_test(missing_file),
+		cmocka_unit_test_setup_teardown(hall_section, save_env, restore_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

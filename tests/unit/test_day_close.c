@@ -5,8 +5,10 @@
  * earlier anchor are all refused with nothing written. Then, with raw SQL as a
  * tamperer would (triggers dropped): a truncated log, a rewritten log, a
  * forged or re-keyed signature, changed counts and a deleted anchor row (kept
- * in an exported file) are each reported by db_audit_verify_anchors(), even
- * where db_audit_verify() alone finds nothing. */
+ * in an exported file) are each reported by db_audit_verify_anchors(). Since
+ * the rows are bound to the chain (schema 6), db_audit_verify() alone reports
+ * the changed or deleted anchor row and the rows a cut left unbound too; the
+ * anchors still say what the cut was. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +28,7 @@
 #include "db/repo/case_repo.h"
 #include "db/db.h"
 #include "db/repo/staff_repo.h"
+#include "db/store.h" /* dbi_op_*: a write through db/ that no repository makes */
 #include "tests/unit/testutil.h"
 
 /* 2024-03-01 08:00 +08:00; civil day 19783 */
@@ -159,6 +162,49 @@ static int verify(fx *f, const anchor_rec *files, size_t n, anchor_verify_result
 	return rc;
 }
 
+/* A bound row of table found at fault in kind. */
+static bool has_row_finding(const audit_verify_result *r, row_finding_kind kind, const char *table)
+{
+	for (size_t i = 0; i < r->n_found; i++)
+		if (r->found[i].kind == kind && strcmp(r->found[i].table, table) == 0)
+			return true;
+	return false;
+}
+
+/* A trigger dropped as a tamperer would, and put back as it was (the schema's
+ * rows are bound to the chain too). */
+static void drop_trigger(fx *f, const char *name)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "CREATE TEMP TABLE IF NOT EXISTS kept (name TEXT, sql TEXT);"
+		 " INSERT INTO kept SELECT name, sql FROM main.sqlite_schema WHERE name = '%s';"
+		 " DROP TRIGGER main.%s", name, name);
+	raw(f, sql);
+}
+
+static void restore_trigger(fx *f, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(f->raw, "SELECT sql FROM temp.kept WHERE name = ?1"
+					    " ORDER BY rowid DESC LIMIT 1", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	raw(f, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* There is no repository call to retire someone: through db/, so that the
+ * change is bound like any other (a raw UPDATE is tampering). */
+static void staff_active(fx *f, const char *id, int active)
+{
+	kerr err = { 0 };
+	char sql[128];
+	snprintf(sql, sizeof sql, "UPDATE staff SET active = %d WHERE id = '%s'", active, id);
+	if (dbi_op_begin(f->db, &err) || dbi_exec(f->db, sql, &err) || dbi_op_commit(f->db, &err))
+		fail_msg("%s: %s", sql, err.msg);
+}
+
 static bool has_finding(const anchor_verify_result *res, const char *text)
 {
 	for (size_t i = 0; i < res->n_findings; i++)
@@ -174,15 +220,26 @@ static void test_close_signs_the_head_and_counts(void **state)
 	anchor_rec a;
 	close_ok(f, DAY0, &a);
 
-	/* the anchor names its own close row, which is the head */
+	/* the anchor names its own close row; the head is the row after it, which
+	 * binds the anchor row itself to the chain */
 	assert_int_equal(a.last_seq, rows_before + 1);
 	audit_verify_result vr;
 	kerr err = { 0 };
 	assert_int_equal(db_audit_verify(f->db, &vr, &err), 0);
-	assert_int_equal(vr.head_seq, a.last_seq);
-	assert_memory_equal(vr.head, a.head, AUDIT_HASH_LEN);
+	assert_int_equal(vr.head_seq, a.last_seq + 1);
+	assert_int_equal(scalar(f, "SELECT count(*) FROM audit WHERE action = 'ledger.bind' AND"
+				   " seq = (SELECT seq FROM audit_head) AND detail LIKE"
+				   " '{\"rows\":[[\"day_anchors\",[19783],null,%'"),
+			 1);
 	audit_entry e;
 	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(f->raw, "SELECT hash FROM audit WHERE seq = ?1", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, a.last_seq);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_memory_equal(sqlite3_column_blob(st, 0), a.head, AUDIT_HASH_LEN);
+	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(f->raw, "SELECT actor, action, case_no, detail, at_ms FROM"
 					    " audit WHERE seq = ?1", -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_int64(st, 1, a.last_seq);
@@ -205,7 +262,8 @@ static void test_close_signs_the_head_and_counts(void **state)
 
 	/* the counts of the day */
 	assert_string_equal(a.counts_text, "cases=2,open=1,accepted=0,rongque=0,refused=0,"
-					   "completed=0,cancelled=1,due_fen=0,paid_fen=0");
+					   "completed=0,cancelled=1,due_fen=0,paid_fen=0,refunded_fen=0");
+	assert_int_equal(a.version, 2);
 	assert_int_equal(a.counts[AC_CASES], 2);
 	assert_int_equal(a.counts[AC_OPEN], 1);
 	assert_int_equal(a.counts[AC_CANCELLED], 1);
@@ -245,7 +303,7 @@ static void test_close_signs_the_head_and_counts(void **state)
 	anchor_rec b;
 	close_ok(f, DAY0 - 1, &b);
 	assert_true(strstr(b.counts_text, "cases=0,") == b.counts_text);
-	assert_int_equal(b.last_seq, a.last_seq + 2);
+	assert_int_equal(b.last_seq, a.last_seq + 3); /* a's binding row, the logout */
 	anchor_rec *list = NULL;
 	size_t n = 0;
 	assert_int_equal(db_anchor_list(f->db, &list, &n, &err), 0);
@@ -301,7 +359,7 @@ static void test_close_refusals(void **state)
 	refused(f, DAY0, "nobody", f->key, -1, "no staff member 'nobody'");
 	refused(f, DAY0, "", f->key, -1, "no supervisor");
 	refused(f, DAY0, NULL, f->key, -1, "no supervisor");
-	raw(f, "UPDATE staff SET active = 0 WHERE id = 'sup2'");
+	staff_active(f, "sup2", 0);
 	refused(f, DAY0, "sup2", f->key, -1, "not active");
 	refused(f, DAY0 + 1, "sup1", f->key, -1, "2024-03-02 is in the future (today is 2024-03-01");
 	refused(f, DAY0 + 400, "sup1", f->key, -1, "future");
@@ -313,7 +371,7 @@ static void test_close_refusals(void **state)
 	close_ok(f, DAY0, &a);
 	refused(f, DAY0, "sup1", f->key, -1, "2024-03-01 is already closed (by sup1");
 	refused(f, DAY0, "sup2", f->key, -1, "not active"); /* who is checked first */
-	raw(f, "UPDATE staff SET active = 1 WHERE id = 'sup2'");
+	staff_active(f, "sup2", 1);
 	refused(f, DAY0, "sup2", f->key, -1, "already closed");
 	/* after midnight the next day can be closed */
 	clock_set_fixed(T0 + 24LL * 3600 * 1000);
@@ -354,13 +412,14 @@ static void test_close_refused_when_an_anchor_disagrees(void **state)
 }
 
 /* Drop the audit triggers and cut the log from seq on; fix_head: move the
- * head back too, so the chain alone looks intact. */
+ * head back too, so the chain alone looks intact. The triggers are put back
+ * after, as a careful tamperer would. */
 static void truncate_from(fx *f, int64_t seq, bool fix_head)
 {
 	char sql[512];
-	snprintf(sql, sizeof sql,
-		 "DROP TRIGGER audit_no_delete; DROP TRIGGER audit_head_only_advances;"
-		 " DELETE FROM audit WHERE seq >= %lld;", (long long)seq);
+	drop_trigger(f, "audit_no_delete");
+	drop_trigger(f, "audit_head_only_advances");
+	snprintf(sql, sizeof sql, "DELETE FROM audit WHERE seq >= %lld;", (long long)seq);
 	raw(f, sql);
 	if (fix_head) {
 		snprintf(sql, sizeof sql,
@@ -368,6 +427,8 @@ static void truncate_from(fx *f, int64_t seq, bool fix_head)
 			 " WHERE seq = %lld)", (long long)seq - 1, (long long)seq - 1);
 		raw(f, sql);
 	}
+	restore_trigger(f, "audit_no_delete");
+	restore_trigger(f, "audit_head_only_advances");
 }
 
 static void test_truncated_log_reported(void **state)
@@ -379,12 +440,16 @@ static void test_truncated_log_reported(void **state)
 	assert_int_equal(db_audit_append(f->db, "sup1", AUD_STAFF_LOGOUT, "", "", &err), 0);
 	truncate_from(f, a.last_seq - 1, true);
 
-	/* the chain alone is consistent: only the anchor shows the cut */
+	/* the chain alone is consistent; the rows it bound are not (the anchor's
+	 * binding was cut with it), and the anchor says what was cut */
 	audit_verify_result vr;
-	assert_int_equal(db_audit_verify(f->db, &vr, &err), 0);
+	assert_int_equal(db_audit_verify(f->db, &vr, &err), 1);
+	assert_int_equal(vr.bad_seq, 0);
+	assert_true(has_row_finding(&vr, ROWF_INSERTED, "day_anchors"));
 	anchor_verify_result res;
 	assert_int_equal(verify(f, NULL, 0, &res), 1);
-	assert_int_equal(res.chain_rc, 0);
+	assert_int_equal(res.chain_rc, 1);
+	assert_int_equal(res.chain.bad_seq, 0);
 	assert_int_equal(res.n_findings, 1);
 	char want[200];
 	snprintf(want, sizeof want, "log truncated: the anchor of 2024-03-01 names row %lld, the "
@@ -421,7 +486,9 @@ static void test_rewritten_log_reported(void **state)
 	assert_int_equal(db_audit_append(f->db, "sup1", AUD_DAY_CLOSE, "", "{}", &err), 0);
 	assert_int_equal(db_audit_append(f->db, "sup1", AUD_STAFF_LOGOUT, "", "", &err), 0);
 	audit_verify_result vr;
-	assert_int_equal(db_audit_verify(f->db, &vr, &err), 0);
+	assert_int_equal(db_audit_verify(f->db, &vr, &err), 1);
+	assert_int_equal(vr.bad_seq, 0); /* a consistent chain, over rows it does not bind */
+	assert_true(has_row_finding(&vr, ROWF_INSERTED, "day_anchors"));
 	anchor_verify_result res;
 	assert_int_equal(verify(f, NULL, 0, &res), 1);
 	assert_int_equal(res.n_findings, 1);
@@ -452,13 +519,16 @@ static void test_forged_anchors_reported(void **state)
 	fx *f = *state;
 	anchor_rec a;
 	close_ok(f, DAY0, &a);
-	raw(f, "DROP TRIGGER day_anchors_no_update");
+	drop_trigger(f, "day_anchors_no_update");
 	anchor_verify_result res;
 
-	/* a signature that is not the kiosk's */
+	/* a signature that is not the kiosk's: the row no longer matches its
+	 * binding either */
 	raw(f, "UPDATE day_anchors SET signature = zeroblob(64)");
 	assert_int_equal(verify(f, NULL, 0, &res), 1);
-	assert_int_equal(res.chain_rc, 0);
+	assert_int_equal(res.chain.bad_seq, 0);
+	assert_true(has_row_finding(&res.chain, ROWF_CHANGED, "day_anchors"));
+	assert_string_equal(res.chain.found[0].columns, "signature");
 	assert_true(has_finding(&res, "signature of the anchor of 2024-03-01 does not verify"));
 
 	/* signed again with another key, its key id with it */
@@ -488,7 +558,9 @@ static void test_forged_anchors_reported(void **state)
 	sqlite3_bind_text(st, 2, a.key_id, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
-	assert_int_equal(verify(f, NULL, 0, &res), 0);
+	restore_trigger(f, "day_anchors_no_update");
+	assert_int_equal(verify(f, NULL, 0, &res), 0); /* all put back */
+	drop_trigger(f, "day_anchors_no_update");
 	raw(f, "UPDATE day_anchors SET counts = replace(counts, 'cases=2,', 'cases=1,'),"
 	       " message = replace(message, 'cases=2,', 'cases=1,')");
 	assert_int_equal(verify(f, NULL, 0, &res), 1);
@@ -531,9 +603,13 @@ static void test_exported_anchor_file(void **state)
 	assert_int_equal(verify(f, &bad, 1, &res), 1);
 	assert_true(has_finding(&res, "names kiosk 'K02'"));
 
-	/* the anchor row deleted: only the file still knows */
+	/* the anchor row deleted: its binding in the chain shows it gone, and the
+	 * file still knows what it said */
 	raw(f, "DROP TRIGGER day_anchors_no_delete; DELETE FROM day_anchors");
-	assert_int_equal(verify(f, NULL, 0, &res), 0);
+	assert_int_equal(verify(f, NULL, 0, &res), 1);
+	assert_int_equal(res.chain.bad_seq, 0);
+	assert_true(has_row_finding(&res.chain, ROWF_DELETED, "day_anchors"));
+	assert_int_equal(res.n_findings, 0);
 	assert_int_equal(res.n_anchors, 0);
 	assert_int_equal(verify(f, &file, 1, &res), 1);
 	assert_int_equal(res.n_findings, 1);
@@ -554,7 +630,7 @@ static void test_replaced_anchor_row_caught_by_file(void **state)
 	/* someone with the kiosk key re-signs other counts */
 	anchor_rec forged = a;
 	forged.counts[AC_CASES] = 1;
-	assert_int_equal(anchor_counts_format(forged.counts, forged.counts_text,
+	assert_int_equal(anchor_counts_format(forged.counts, forged.version, forged.counts_text,
 					      sizeof forged.counts_text, &err), 0);
 	assert_int_equal(anchor_message_format(forged.kiosk_id, forged.day, forged.last_seq,
 					       forged.head, forged.counts_text, forged.message,

@@ -377,6 +377,28 @@ static void order(fx *f, const char *case_no, const char *suffix, int64_t fen, c
 #define USCC_A "91310115MA1K3BTP2B"
 #define USCC_B "91110000600037341L"
 
+/* As an older kiosk could record it, which the store now refuses: the steps
+ * up to last with the case's fee not paid (tu_legacy_sql). */
+static void advance_unpaid(fx *f, const plan *p, const char *case_no, case_step last)
+{
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE cases SET fee_fen = 0 WHERE case_no = '%s'", case_no), 0);
+	advance(f, p, case_no, last);
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE cases SET fee_fen = %lld WHERE case_no = '%s'",
+				       (long long)p->fee, case_no), 0);
+}
+
+/* As an older kiosk could: a paid case cancelled without its refund. */
+static void cancel_paid(fx *f, const char *actor, const char *case_no, const char *why)
+{
+	kerr err = { 0 };
+	assert_int_equal(db_case_cancel(f->db, actor, case_no, why, &err), -1); /* refused now */
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE payments SET state = 'NOTPAY' WHERE out_trade_no = '%s'",
+				       case_no), 0);
+	assert_int_equal(db_case_cancel(f->db, actor, case_no, why, &err), 0);
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE payments SET state = 'SUCCESS' WHERE out_trade_no = '%s'",
+				       case_no), 0);
+}
+
 /* A blank key personalised and given its first certificate for a case. */
 static void key_issued(fx *f, const char *actor, const char *case_no, const char *serial,
 		       const char *cert_serial)
@@ -434,7 +456,7 @@ static void make_day(fx *f)
 	open_case(f, &pb, &s->b);
 	advance(f, &pb, s->b.case_no, STEP_TOKEN);
 	order(f, s->b.case_no, "", 40000, "SUCCESS", false);
-	advance(f, &pb, s->b.case_no, STEP_NONE);
+	advance_unpaid(f, &pb, s->b.case_no, STEP_NONE);
 	/* c: 容缺, slip printed, deadline D + 2 (overdue when read on D + 5) */
 	open_case(f, &pc, &s->c);
 	advance(f, &pc, s->c.case_no, STEP_TOKEN);
@@ -460,7 +482,8 @@ static void make_day(fx *f)
 	advance(f, &ph, s->h.case_no, STEP_DETAILS);
 	/* i: payment step recorded without any order: accepted, not finished, flagged */
 	open_case(f, &pi, &s->i);
-	advance(f, &pi, s->i.case_no, STEP_PAYMENT);
+	advance(f, &pi, s->i.case_no, STEP_TOKEN);
+	advance_unpaid(f, &pi, s->i.case_no, STEP_PAYMENT);
 	/* j: two orders paid: overpaid; its key issued */
 	open_case(f, &pj, &s->j);
 	advance(f, &pj, s->j.case_no, STEP_DECISION);
@@ -474,7 +497,7 @@ static void make_day(fx *f)
 	advance(f, &pk, s->k.case_no, STEP_TOKEN);
 	order(f, s->k.case_no, "", 30000, "SUCCESS", true);
 	tick(f);
-	assert_int_equal(db_case_cancel(f->db, "sup1", s->k.case_no, "客户要求撤销", &err), 0);
+	cancel_paid(f, "sup1", s->k.case_no, "客户要求撤销");
 	/* q: 容缺 paid but its slip not printed: 容缺受理, still owed, overdue */
 	open_case(f, &pq, &s->q);
 	advance(f, &pq, s->q.case_no, STEP_TOKEN);
@@ -840,8 +863,16 @@ static void test_search(void **state)
 	assert_int_equal(search_n(f, "K01%", NULL), 0);
 	assert_int_equal(search_n(f, "'; DROP TABLE cases; --", NULL), 0);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM cases"), 14);
-	/* not the unit name: the search is case number, USCC or agent */
-	assert_int_equal(search_n(f, "四川甲", NULL), 0);
+	/* a fragment of the unit's name (issue 13: finding) */
+	long long with_unit = q_int(f, "SELECT count(*) FROM cases WHERE instr(unit_name, '四川甲') > 0 AND day = %ld",
+				    f->day);
+	assert_true(with_unit > 0);
+	assert_int_equal(search_n(f, "四川甲", NULL), with_unit);
+	/* a case number's tail: its last 4 characters or more */
+	const char *no = s->a.case_no;
+	assert_int_equal(search_n(f, no + strlen(no) - 4, &v), 1);
+	assert_string_equal(v.r.cases[0].case_no, no);
+	dayview_free(&v);
 	/* search with a filter */
 	dayview_filter flt = { .search = USCC_B, .clerk_id = "clerk2" };
 	read_view(f, &flt, &v);
@@ -900,7 +931,7 @@ static void test_csv(void **state)
 	assert_non_null(csv);
 	const char *header = "case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,"
 			     "paid_yuan,pay_state,flags,created,outcome,agent_name,"
-			     "rongque_deadline,rongque_overdue\n";
+			     "rongque_deadline,rongque_overdue,cancel_code,cancel_reason\n";
 	assert_true(strncmp(csv, header, strlen(header)) == 0);
 	size_t lines = 0;
 	for (const char *p = csv; *p; p++)
@@ -911,15 +942,15 @@ static void test_csv(void **state)
 	snprintf(want, sizeof want, "%s,%s,clerk1,rongque,slip,", f->s.c.case_no, f->rq->id);
 	char *line = strstr(csv, want);
 	assert_non_null(line);
-	assert_non_null(strstr(line, ",rongque,孙三,2024-03-03,overdue\n"));
+	assert_non_null(strstr(line, ",rongque,孙三,2024-03-03,overdue,,\n"));
 	snprintf(want, sizeof want, "%s,", f->s.e.case_no);
 	line = strstr(csv, want);
 	assert_non_null(line);
-	assert_non_null(strstr(line, ",rongque,李四,2024-03-11,\n"));
+	assert_non_null(strstr(line, ",rongque,李四,2024-03-11,,,\n"));
 	snprintf(want, sizeof want, "%s,", f->s.b.case_no);
 	line = strstr(csv, want);
 	assert_non_null(strstr(line, ",unverified-paid underpaid no-verified-success,"));
-	assert_non_null(strstr(line, ",completed,钱二,,\n"));
+	assert_non_null(strstr(line, ",completed,钱二,,,,\n"));
 	assert_non_null(strstr(csv, f->s.q.case_no)); /* 容缺受理 before its slip: listed */
 	assert_null(strstr(csv, f->s.h.case_no));     /* interrupted: filtered out */
 	free(csv);

@@ -123,8 +123,26 @@ static void test_create_and_pragmas(void **state)
 	assert_int_equal(raw_int(nested, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 
 	/* genesis: seq 1, system, the kiosk id, prev all zero; then one
-	 * schema.migrate row per migration. */
-	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION);
+	 * schema.migrate row per migration, before "to 7" the ledger.seal
+	 * row that binds the rows as found (the meta rows and the schema), and
+	 * before "to 8" the one that binds what migration 8 changed (its
+	 * schema rows). */
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + 2);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 8 AND action = "
+				      "'ledger.seal' AND actor = 'system' AND detail LIKE"
+				      " '{\"rows\":[[\"meta\",[\"kiosk_id\"],null,\"%' AND detail LIKE"
+				      " '%],\"note\":\"sealed as found at the upgrade to schema 7\"}'"),
+			 1);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 9 AND action = "
+				      "'schema.migrate' AND detail = 'to 7'"),
+			 1);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 10 AND action = "
+				      "'ledger.seal' AND detail LIKE '%what the upgrade to schema 8 "
+				      "changed%'"),
+			 1);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 11 AND action = "
+				      "'schema.migrate' AND detail = 'to 8'"),
+			 1);
 	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 1 AND action = "
 				      "'genesis' AND actor = 'system' AND detail = 'K01' AND "
 				      "case_no = '' AND prev = zeroblob(32)"),
@@ -142,7 +160,7 @@ static void test_create_and_pragmas(void **state)
 	assert_int_equal(db_integrity_check(db, &err), 0);
 	audit_verify_result res;
 	assert_int_equal(db_audit_verify(db, &res, &err), 0);
-	assert_int_equal(res.rows, 1 + DB_SCHEMA_VERSION);
+	assert_int_equal(res.rows, 1 + DB_SCHEMA_VERSION + 2);
 	db_close(db);
 }
 
@@ -158,7 +176,7 @@ static void test_reopen_existing(void **state)
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
 	assert_string_equal(db_kiosk_id(db), "K01");
-	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + 2);
 	db_close(db);
 	/* the same kiosk id is fine too */
 	db = db_open(f->path, "K01", DB_OPEN_EXISTING, &err);
@@ -185,7 +203,7 @@ static void test_no_uri(void **state)
 	assert_true(b);
 	assert_int_equal(raw_int(tu_path(cwd, sizeof cwd, f->dir, "file:k.db?mode=memory"),
 				 "SELECT count(*) FROM audit"),
-			 1 + DB_SCHEMA_VERSION + 1);
+			 1 + DB_SCHEMA_VERSION + 2 + 1); /* + the two seal rows + the test's */
 }
 
 static void test_kiosk_id_rules(void **state)
@@ -253,7 +271,7 @@ static void test_newer_version_refused_unchanged(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	db_close(db);
-	raw_exec(f->path, "PRAGMA user_version = 7");
+	raw_exec(f->path, "PRAGMA user_version = 9");
 	size_t len;
 	char *before = tu_read_file(f->path, &len);
 	assert_non_null(before);
@@ -261,7 +279,7 @@ static void test_newer_version_refused_unchanged(void **state)
 		assert_null(db_open(f->path, NULL, mode ? DB_OPEN_CREATE : DB_OPEN_EXISTING, &err));
 		char want[600];
 		snprintf(want, sizeof want,
-			 "database %s has schema version 7, newer than this program's %d: use a "
+			 "database %s has schema version 9, newer than this program's %d: use a "
 			 "newer kiosk",
 			 f->path, DB_SCHEMA_VERSION);
 		assert_string_equal(err.msg, want);
@@ -269,7 +287,7 @@ static void test_newer_version_refused_unchanged(void **state)
 	}
 	assert_null(db_open_version(f->path, NULL, 1, &err));
 	assert_true(tu_same_bytes(before, len, f->path));
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 9);
 	free(before);
 }
 
@@ -374,7 +392,7 @@ static void test_explicit_transaction(void **state)
 	staff_rec s;
 	assert_int_equal(db_staff_get(db, "alice", &s, &err), 0);
 	assert_string_equal(s.name, "Alice");
-	assert_int_equal(head_seq(db), h0 + 3); /* the one staff.add */
+	assert_int_equal(head_seq(db), h0 + 4); /* the one staff.add and its ledger.bind */
 
 	/* closing with a transaction open rolls it back */
 	assert_int_equal(db_tx_begin(db, &err), 0);
@@ -382,7 +400,7 @@ static void test_explicit_transaction(void **state)
 	db_close(db);
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(head_seq(db), h0 + 3);
+	assert_int_equal(head_seq(db), h0 + 4);
 	audit_verify_result res;
 	assert_int_equal(db_audit_verify(db, &res, &err), 0);
 	db_close(db);

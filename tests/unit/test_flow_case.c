@@ -224,7 +224,8 @@ static void resume(void **state)
 	/* an unknown case is said, not made */
 	f->said[0] = '\0';
 	assert_null(case_flow_resume(&f->k, "SCCA-CD-01-20260302-9999"));
-	assert_string_equal(f->said, "SCCA-CD-01-20260302-9999: no such case");
+	/* in the clerk's words (strings), not the store's English */
+	assert_string_equal(f->said, "There is no case SCCA-CD-01-20260302-9999.");
 }
 
 /* ---- cancelling ---- */

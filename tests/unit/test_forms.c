@@ -301,10 +301,17 @@ static void custom_types(void **state)
 	assert_true(C(org, "  "));
 	assert_true(C(when, "2024-02-29"));
 	assert_false(C(when, "2023-02-29"));
-	assert_string_equal(msg, "日期应为“年-月-日”格式的真实日期，例如 2024-03-01，现为“2023-02-29”。");
+	assert_string_equal(msg, "日期应为真实日期，例如 2024-03-01、2024/3/1 或 20240301，现为“2023-02-29”。");
 	assert_false(C(when, "2024-13-01"));
-	assert_false(C(when, "2024-1-01"));
-	assert_false(C(when, "2024/01/01"));
+	/* as a clerk types it, kept as YYYY-MM-DD (issue 13: typing) */
+	assert_true(C(when, "2024-1-01"));
+	assert_string_equal(norm, "2024-01-01");
+	assert_true(C(when, "2024/01/01"));
+	assert_string_equal(norm, "2024-01-01");
+	assert_true(C(when, "20240229"));
+	assert_string_equal(norm, "2024-02-29");
+	assert_false(C(when, "2024/1-01"));
+	assert_false(C(when, "20230229"));
 	assert_true(C(years, "1"));
 	assert_true(C(years, "2"));
 	assert_false(C(years, "3"));

@@ -120,12 +120,33 @@ static void decoder(void **state)
 	assert_int_equal(utf8_next("\xE2\x80\xAE", 2, &cp), 0);
 }
 
+/* What a full-width input method types, folded to its narrow form. */
+static void fold_narrow(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_fold_narrow(0xFF10), '0');
+	assert_int_equal(utf8_fold_narrow(0xFF19), '9');
+	assert_int_equal(utf8_fold_narrow(0xFF21), 'A');
+	assert_int_equal(utf8_fold_narrow(0xFF3A), 'Z');
+	assert_int_equal(utf8_fold_narrow(0xFF41), 'a');
+	assert_int_equal(utf8_fold_narrow(0xFF5A), 'z');
+	assert_int_equal(utf8_fold_narrow(0x00A0), ' ');
+	assert_int_equal(utf8_fold_narrow(0x202F), ' ');
+	assert_int_equal(utf8_fold_narrow(0x3000), ' ');
+	/* full-width brackets belong in a unit's name; Chinese stays */
+	assert_int_equal(utf8_fold_narrow(0xFF08), 0xFF08);
+	assert_int_equal(utf8_fold_narrow(0xFF09), 0xFF09);
+	assert_int_equal(utf8_fold_narrow(0x6210), 0x6210);
+	assert_int_equal(utf8_fold_narrow('x'), 'x');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(kinds),
 		cmocka_unit_test(find_positions),
 		cmocka_unit_test(decoder),
+		cmocka_unit_test(fold_narrow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,7 +64,7 @@ static int teardown(void **state)
 
 static issue_request req(const fx *f, long nb, long na)
 {
-	return (issue_request){ f->spki, f->spki_len, UNIT, USCC, nb, na };
+	return (issue_request){ f->spki, f->spki_len, UNIT, USCC, nb, na, 0 };
 }
 
 static void test_ca_made_once(void **state)
@@ -124,17 +124,25 @@ static void test_issue_and_parse(void **state)
 	assert_non_null(strstr(ci.issuer, "SCCA Kiosk Local CA"));
 	assert_true(cert_key_matches(ic.der, ic.der_len, f->spki, f->spki_len));
 	assert_int_equal(issuer_verify(is, ic.der, ic.der_len, &err), 0);
-	/* validity runs from 00:00:00 to 23:59:59 Asia/Shanghai */
+	/* valid from the second it is signed (16:00 +08:00 = 08:00 UTC), never
+	 * from the start of the day; the term ends one second before the same
+	 * clock time on its last day (it ran 00:00:00 to 23:59:59 before, a day
+	 * too long: changed on purpose, docs/ca.md) */
 	const unsigned char *p = ic.der;
 	X509 *x = d2i_X509(NULL, &p, (long)ic.der_len);
 	assert_non_null(x);
 	struct tm tm;
 	assert_int_equal(ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm), 1);
-	assert_int_equal(tm.tm_hour, 16); /* UTC of 00:00 +08:00, the day before */
+	assert_int_equal(tm.tm_hour, 8);
+	assert_int_equal(tm.tm_min, 0);
+	assert_int_equal(tm.tm_sec, 0);
 	assert_int_equal(ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm), 1);
-	assert_int_equal(tm.tm_hour, 15);
+	assert_int_equal(tm.tm_hour, 7);
 	assert_int_equal(tm.tm_min, 59);
 	assert_int_equal(tm.tm_sec, 59);
+	assert_int_equal(ic.not_before_s, 1763712000LL);
+	assert_int_equal(ic.not_after_s - ic.not_before_s, 730LL * 86400 - 1);
+	assert_int_equal(ci.not_after_s, ic.not_after_s);
 	X509_free(x);
 	/* the table token_cert for write_cert */
 	token_cert tc = issued_token_cert(&ic, UNIT, USCC);
@@ -162,6 +170,9 @@ static void test_issue_and_parse(void **state)
 static void test_issue_refused(void **state)
 {
 	fx *f = *state;
+	/* day 20000 (2024-10-04), 12:00 +08:00: a certificate starts when it
+	 * is signed, so the days asked for are around the pinned clock */
+	clock_set_fixed(clock_day_start_ms(20000) + 12 * 3600000LL);
 	kerr err = { 0 };
 	issuer *is = issuer_local_new(f->ca, &err);
 	assert_non_null(is);
@@ -224,16 +235,37 @@ static void test_revoke(void **state)
 	kerr err = { 0 };
 	issuer *is = issuer_local_new(f->ca, &err);
 	assert_non_null(is);
-	assert_int_equal(issuer_revoke(is, "36F02BC0", "superseded", &err), 0);
-	assert_int_equal(issuer_revoke(is, "AB", "lost", &err), 0);
+	long nb = clock_today();
+	issue_request rq = req(f, nb, civil_add_years(nb, 1));
+	issued_cert a, b;
+	assert_int_equal(issuer_issue(is, &rq, &a, &err), 0);
+	assert_int_equal(issuer_issue(is, &rq, &b, &err), 0);
+	assert_int_equal(issuer_revoke(is, a.serial, "superseded", &err), 0);
+	/* revoked once: a second revocation keeps the first */
+	assert_int_equal(issuer_revoke(is, a.serial, "lost", &err), 0);
+	/* a serial this CA never issued is not listed (it was, in revoked.txt) */
+	assert_int_equal(issuer_revoke(is, "AB", "lost", &err), -1);
+	assert_non_null(strstr(err.msg, "not issued here"));
 	assert_int_equal(issuer_revoke(is, "XYZ", "lost", &err), -1);
-	assert_int_equal(issuer_revoke(is, "AB", "two\nlines", &err), -1);
-	char path[400];
-	tu_path(path, sizeof path, f->ca, "revoked.txt");
+	assert_int_equal(issuer_revoke(is, b.serial, "two\nlines", &err), -1);
+	/* index.txt as `openssl ca` writes it: the revoked line and the valid one */
+	char path[400], want[1024];
+	tu_path(path, sizeof path, f->ca, "index.txt");
 	char *t = tu_read_file(path, NULL);
 	assert_non_null(t);
-	assert_string_equal(t, "36F02BC0\t2025-11-21\tsuperseded\nAB\t2025-11-21\tlost\n");
+	snprintf(want, sizeof want, "R\t%s\t251121080000Z,superseded\t%s\tunknown\t/C=CN/O=", "261121075959Z",
+		 a.serial);
+	assert_memory_equal(t, want, strlen(want));
+	snprintf(want, sizeof want, "\nV\t261121075959Z\t\t%s\tunknown\t/C=CN/O=", b.serial);
+	assert_non_null(strstr(t, want));
 	free(t);
+	tu_path(path, sizeof path, f->ca, "index.txt.attr");
+	t = tu_read_file(path, NULL);
+	assert_non_null(t);
+	assert_string_equal(t, "unique_subject = no\n");
+	free(t);
+	issued_cert_clear(&a);
+	issued_cert_clear(&b);
 	issuer_free(is);
 }
 

@@ -1,5 +1,5 @@
 /* Migrations on real files: from nothing to the current version (every table,
- * audit rows "to 1" ... "to 6"); a version-1 file with staff, a case and its
+ * audit rows "to 1" ... "to 8", the seals of migrations 7 and 8); a version-1 file with staff, a case and its
  * steps upgraded in place with its data and audit chain kept; a version-4 file
  * whose payments get their code_url from the payment.qr audit rows as the
  * kiosk used to find it; a migration that
@@ -112,6 +112,10 @@ static const char *const v6_objects[] = {
 	"seals_no_update", "seals_no_delete",
 };
 
+static const char *const v8_objects[] = {
+	"pay_recons", "pay_recons_by_day", "pay_diffs", "pay_diffs_by_day",
+};
+
 static void test_from_empty(void **state)
 {
 	fx *f = *state;
@@ -119,7 +123,9 @@ static void test_from_empty(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	db_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 6);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
+	for (size_t i = 0; i < sizeof v8_objects / sizeof v8_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v8_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v6_objects / sizeof v6_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v6_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v1_objects / sizeof v1_objects[0]; i++)
@@ -133,10 +139,16 @@ static void test_from_empty(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_table_info('payments')"
 					  " WHERE name = 'code_url' AND type = 'TEXT' AND \"notnull\" = 0"),
 			 1);
-	assert_int_equal(raw_int(f->path, "SELECT group_concat(action || ':' || detail, '|') = "
+	/* v7 adds no table: the schema's digest in meta, and the seal */
+	assert_int_equal(raw_int(f->path, "SELECT length(value) FROM meta WHERE key = 'schema_digest'"),
+			 64);
+	/* the seal row's detail lists the rows it binds: here, by its action */
+	assert_int_equal(raw_int(f->path, "SELECT group_concat(action || ':' ||"
+					  " CASE WHEN action = 'ledger.seal' THEN '' ELSE detail END, '|') = "
 					  "'genesis:K01|schema.migrate:to 1|schema.migrate:to 2|"
 					  "schema.migrate:to 3|schema.migrate:to 4|schema.migrate:to 5|"
-					  "schema.migrate:to 6'"
+					  "schema.migrate:to 6|ledger.seal:|schema.migrate:to 7|"
+					  "ledger.seal:|schema.migrate:to 8'"
 					  " FROM (SELECT * FROM audit ORDER BY seq)"),
 			 1);
 }
@@ -187,7 +199,7 @@ static void test_from_v1_with_data(void **state)
 	clock_set_fixed(T0 + 3600 * 1000);
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 6);
+	assert_int_equal(db_schema_version(db), 8);
 	assert_string_equal(db_kiosk_id(db), "K01");
 	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
@@ -212,12 +224,13 @@ static void test_from_v1_with_data(void **state)
 	assert_int_equal(m[0].mark, MARK_RECEIVED);
 	db_material_decisions_free(m, n);
 
-	/* the chain goes on from the v1 head: five more rows, "to 2" to "to 6" */
+	/* the chain goes on from the v1 head: "to 2" to "to 6", the seal of the
+	 * rows as found, "to 7", the seal of what migration 8 made, "to 8" */
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 5);
-	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3|to 4|to 5|to 6' FROM"
-					  " (SELECT detail FROM audit WHERE action = 'schema.migrate'"
+	assert_int_equal(v2.rows, v1.rows + 9);
+	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3|to 4|to 5|to 6|to 7|to 8'"
+					  " FROM (SELECT detail FROM audit WHERE action = 'schema.migrate'"
 					  " AND actor = 'system' AND seq > 3 ORDER BY seq)"),
 			 1);
 	char sql[200];
@@ -225,11 +238,12 @@ static void test_from_v1_with_data(void **state)
 		 (long long)v2.rows, T0 + 3600 * 1000LL);
 	assert_int_equal(raw_int(f->path, sql), 1);
 
-	/* and the new tables work: a payment for the old case */
-	assert_int_equal(raw_exec(f->path, "INSERT INTO payments (case_id, out_trade_no, amount_fen,"
-					   " state, created_ms, updated_ms) VALUES (1, 'K01202403010001',"
-					   " 30000, 'NOTPAY', 0, 0)"),
-			 SQLITE_OK);
+	/* and the new tables work: a payment for the old case (through the
+	 * repository: a row written past it is no longer an intact file) */
+	payment_rec p = { .case_no = "K01-20240301-0001", .out_trade_no = "K01202403010001",
+			  .amount_fen = 30000, .state = PAY_NOTPAY };
+	assert_int_equal(db_payment_record(db, "clerk1", &p, &err), 0);
+	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
 	db_close(db);
 	/* opened again: nothing more to migrate, no new audit row */
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
@@ -237,11 +251,11 @@ static void test_from_v1_with_data(void **state)
 	audit_verify_result again;
 	assert_int_equal(db_audit_verify(db, &again, &err), 0);
 	assert_int_equal(again.rows, v2.rows);
-	/* asking for v1 of a v6 file does not downgrade */
+	/* asking for v1 of a v8 file does not downgrade */
 	db_close(db);
 	db = db_open_version(f->path, NULL, 1, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 6);
+	assert_int_equal(db_schema_version(db), 8);
 	db_close(db);
 }
 
@@ -266,10 +280,10 @@ static void test_failed_migration_keeps_previous(void **state)
 	assert_int_equal(raw_exec(f->path, "DROP TABLE payments"), SQLITE_OK);
 	kdb *db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 6);
+	assert_int_equal(db_schema_version(db), 8);
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 5);
+	assert_int_equal(v2.rows, v1.rows + 9);
 	db_close(db);
 }
 

@@ -27,6 +27,7 @@
 #include "db/repo/staff_repo.h"
 #include "tests/unit/testutil.h"
 #include "tests/unit/testcase.h"
+#include "tests/unit/testdb.h"
 
 typedef struct fx {
 	char dir[256];
@@ -82,6 +83,28 @@ static int teardown(void **state)
 static void step_to(fx *f, const char *case_no, case_step last, int64_t fee)
 {
 	tu_case_step_to(f->db, f->svc, "clerk1", case_no, last, fee);
+}
+
+/* As an older kiosk could record it, which the store now refuses: steps
+ * after the token one recorded with the case's fee not paid (tu_legacy_sql). */
+static void step_to_unpaid(fx *f, const case_rec *c, case_step last, int64_t fee)
+{
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE cases SET fee_fen = 0 WHERE id = %lld", (long long)c->id), 0);
+	step_to(f, c->case_no, last, 0);
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE cases SET fee_fen = %lld WHERE id = %lld", (long long)fee,
+				       (long long)c->id), 0);
+}
+
+/* As an older kiosk could: a paid case cancelled without its refund. */
+static void cancel_paid(fx *f, const char *case_no, const char *why)
+{
+	kerr err = { 0 };
+	assert_int_equal(db_case_cancel(f->db, "clerk1", case_no, why, &err), -1); /* refused now */
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE payments SET state = 'NOTPAY' WHERE out_trade_no = '%s'",
+				       case_no), 0);
+	assert_int_equal(db_case_cancel(f->db, "clerk1", case_no, why, &err), 0);
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE payments SET state = 'SUCCESS' WHERE out_trade_no = '%s'",
+				       case_no), 0);
 }
 
 static void open_case(fx *f, case_rec *c)
@@ -152,7 +175,6 @@ typedef struct day_cases {
 
 static void make_day(fx *f, day_cases *x)
 {
-	kerr err = { 0 };
 	/* a: paid, verified, completed: clean */
 	open_case(f, &x->a);
 	step_to(f, x->a.case_no, STEP_TOKEN, 40000);
@@ -162,7 +184,7 @@ static void make_day(fx *f, day_cases *x)
 	open_case(f, &x->b);
 	step_to(f, x->b.case_no, STEP_TOKEN, 40000);
 	order(f, x->b.case_no, 1, 40000, "SUCCESS", false);
-	step_to(f, x->b.case_no, STEP_PAYMENT, 40000);
+	step_to_unpaid(f, &x->b, STEP_PAYMENT, 40000);
 	/* c: the first order expired, the second was paid: clean, two orders */
 	open_case(f, &x->c);
 	step_to(f, x->c.case_no, STEP_TOKEN, 20000);
@@ -173,14 +195,15 @@ static void make_day(fx *f, day_cases *x)
 	open_case(f, &x->d);
 	step_to(f, x->d.case_no, STEP_TOKEN, 30000);
 	order(f, x->d.case_no, 1, 30000, "SUCCESS", true);
-	assert_int_equal(db_case_cancel(f->db, "clerk1", x->d.case_no, "cancelled at payment", &err), 0);
+	cancel_paid(f, x->d.case_no, "cancelled at payment");
 	/* e: paid, but the kiosk stopped before the payment step: flagged until resumed */
 	open_case(f, &x->e);
 	step_to(f, x->e.case_no, STEP_TOKEN, 10000);
 	order(f, x->e.case_no, 1, 10000, "SUCCESS", true);
 	/* g: the payment step recorded with no order at all */
 	open_case(f, &x->g);
-	step_to(f, x->g.case_no, STEP_PAYMENT, 5000);
+	step_to(f, x->g.case_no, STEP_TOKEN, 5000);
+	step_to_unpaid(f, &x->g, STEP_PAYMENT, 5000);
 	/* h: both orders paid (the first one late): overpaid */
 	open_case(f, &x->h);
 	step_to(f, x->h.case_no, STEP_TOKEN, 8000);
@@ -191,7 +214,7 @@ static void make_day(fx *f, day_cases *x)
 	open_case(f, &x->k);
 	step_to(f, x->k.case_no, STEP_TOKEN, 6000);
 	order(f, x->k.case_no, 1, 6000, "REFUND", true);
-	step_to(f, x->k.case_no, STEP_PAYMENT, 6000);
+	step_to_unpaid(f, &x->k, STEP_PAYMENT, 6000);
 }
 
 static void reconciliation(void **state)

@@ -35,6 +35,11 @@
 
 /* 2024-03-01 08:00 +08:00; civil day 19783 */
 #define T0 1709251200000LL
+
+/* The detail of the last audit row an operation wrote itself (the row after
+ * it, when it wrote table rows, is their ledger.bind). */
+#define LAST_OWN_DETAIL \
+	"SELECT detail FROM audit WHERE action <> 'ledger.bind' ORDER BY seq DESC LIMIT 1"
 #define MIN_MS (60 * 1000LL)
 #define PIN_CLERK "864209"
 #define PIN_SUP "753186"
@@ -400,7 +405,7 @@ static void test_login_lock_unlock(void **state)
 	char buf[2048];
 	q_text(f, buf, sizeof buf,
 	       "SELECT group_concat(action, ' ') FROM (SELECT action FROM audit"
-	       " WHERE actor = 'clerk1' ORDER BY seq LIMIT 14)");
+	       " WHERE actor = 'clerk1' AND action <> 'ledger.bind' ORDER BY seq LIMIT 14)");
 	assert_string_equal(buf, "staff.login staff.login_failed staff.login_failed staff.login "
 				 "staff.login_failed staff.login_failed staff.login_failed "
 				 "staff.locked staff.login_failed staff.login_failed staff.locked "
@@ -507,7 +512,29 @@ static void to_decision(fx *f, const service *svc, const char *case_no, int64_t 
 	step_ok(f, svc, case_no, STEP_DECISION, &sd);
 }
 
-/* Every remaining step, with a short free-text detail. */
+/* The case's fee paid as the kiosk records it: an order NOTPAY, then a
+ * verified SUCCESS with its transaction id (the store takes the payment step
+ * on nothing less). */
+static void pay_fee(fx *f, const case_rec *c)
+{
+	kerr err = { 0 };
+	payment_rec p;
+	memset(&p, 0, sizeof p);
+	snprintf(p.case_no, sizeof p.case_no, "%s", c->case_no);
+	snprintf(p.out_trade_no, sizeof p.out_trade_no, "%.30sP", c->case_no);
+	p.amount_fen = c->fee_fen;
+	p.state = PAY_NOTPAY;
+	if (db_payment_record(f->db, "clerk1", &p, &err))
+		fail_msg("order: %s", err.msg);
+	p.state = PAY_SUCCESS;
+	p.verified = true;
+	snprintf(p.transaction_id, sizeof p.transaction_id, "4200000000%s", c->case_no + strlen(c->case_no) - 4);
+	if (db_payment_record(f->db, "clerk1", &p, &err))
+		fail_msg("paid: %s", err.msg);
+}
+
+/* Every remaining step, with a short free-text detail; the case's fee paid
+ * first when nothing paid it. */
 static void to_end(fx *f, const service *svc, const char *case_no)
 {
 	kerr err = { 0 };
@@ -517,6 +544,10 @@ static void to_end(fx *f, const service *svc, const char *case_no)
 		case_step next = case_next_step(svc, c.last_step, c.decision);
 		if (next == STEP_NONE)
 			break;
+		if (next == STEP_PAYMENT && c.fee_fen > 0 &&
+		    !q_int(f, "SELECT count(*) FROM payments WHERE case_id = %lld AND state = 'SUCCESS'"
+			      " AND verified = 1 AND amount_fen = %lld", (long long)c.id, (long long)c.fee_fen))
+			pay_fee(f, &c);
 		char detail[64];
 		snprintf(detail, sizeof detail, "{\"step\":\"%s\"}", case_step_name(next));
 		case_step_data sd = { .detail = detail };
@@ -605,7 +636,7 @@ static void test_case_full_path(void **state)
 	assert_int_equal(g.status, CS_OPEN);
 	assert_int_equal(g.updated_ms, T0 + MIN_MS);
 	char buf[1024];
-	q_text(f, buf, sizeof buf, "SELECT detail FROM audit ORDER BY seq DESC LIMIT 1");
+	q_text(f, buf, sizeof buf, LAST_OWN_DETAIL);
 	assert_string_equal(buf, "{\"unit_name\":\"四川测试有限公司\",\"uscc\":\"91310115MA1K3BTP2B\","
 				 "\"agent_name\":\"李四\",\"agent_id_no\":\"110102199101010078\","
 				 "\"agent_mobile\":\"13800138000\",\"holder\":\"unit\",\"years\":1,"
@@ -634,7 +665,7 @@ static void test_case_full_path(void **state)
 	}
 	strcat(want, "],\"missing\":[],\"defective\":{}}");
 	db_material_decisions_free(got, n);
-	q_text(f, buf, sizeof buf, "SELECT detail FROM audit ORDER BY seq DESC LIMIT 1");
+	q_text(f, buf, sizeof buf, LAST_OWN_DETAIL);
 	assert_string_equal(buf, want);
 
 	sd = (case_step_data){ .decision = DEC_ACCEPT, .detail = "ok" };
@@ -642,7 +673,7 @@ static void test_case_full_path(void **state)
 	assert_int_equal(db_case_get(f->db, c.case_no, &g, &err), 0);
 	assert_int_equal(g.status, CS_ACCEPTED);
 	assert_int_equal(g.decision, DEC_ACCEPT);
-	q_text(f, buf, sizeof buf, "SELECT detail FROM audit ORDER BY seq DESC LIMIT 1");
+	q_text(f, buf, sizeof buf, LAST_OWN_DETAIL);
 	assert_string_equal(buf, "{\"decision\":\"accept\",\"note\":\"ok\"}");
 
 	/* still open for the clerk */
@@ -672,6 +703,8 @@ static void test_case_full_path(void **state)
 	char expect[512] = "case.open ";
 	for (case_step s = case_next_step(svc, STEP_NONE, DEC_ACCEPT); s != STEP_NONE;
 	     s = case_next_step(svc, s, DEC_ACCEPT)) {
+		if (s == STEP_PAYMENT) /* the fee paid before its step is recorded */
+			strcat(expect, "payment.create payment.update ");
 		strcat(expect, "case.");
 		strcat(expect, case_step_name(s));
 		strcat(expect, " ");
@@ -681,7 +714,7 @@ static void test_case_full_path(void **state)
 	assert_int_equal(q_int(f, "SELECT count(*) FROM case_steps s JOIN cases c ON c.id = s.case_id"
 				  " JOIN audit a ON a.case_no = c.case_no AND a.action = 'case.' || s.step"
 				  " AND a.detail = s.detail AND a.actor = s.actor AND a.at_ms = s.at_ms"),
-			 (long long)n - 1);
+			 (long long)n - 3);
 	q_text(f, buf, sizeof buf,
 	       "SELECT detail FROM case_steps WHERE step = 'slip'");
 	assert_string_equal(buf, "{\"step\":\"slip\"}");
@@ -859,7 +892,7 @@ static void test_details_checks(void **state)
 	d.holder[0] = '\0';
 	step_ok(f, svc, c.case_no, STEP_DETAILS, &sd);
 	char buf[1024];
-	q_text(f, buf, sizeof buf, "SELECT detail FROM audit ORDER BY seq DESC LIMIT 1");
+	q_text(f, buf, sizeof buf, LAST_OWN_DETAIL);
 	assert_non_null(strstr(buf, "\"unit_name\":\"A \\\"B\\\" \\\\ C\",\"uscc\""));
 	assert_non_null(strstr(buf, "\"holder\":\"\","));
 }
@@ -915,7 +948,7 @@ static void test_materials_checks(void **state)
 	sd = (case_step_data){ .materials = md, .n_materials = n };
 	step_ok(f, svc, c.case_no, STEP_MATERIALS, &sd);
 	char buf[1024];
-	q_text(f, buf, sizeof buf, "SELECT detail FROM audit ORDER BY seq DESC LIMIT 1");
+	q_text(f, buf, sizeof buf, LAST_OWN_DETAIL);
 	char want[128];
 	snprintf(want, sizeof want, "\"missing\":[],\"defective\":{\"%s\":\"盖章不清晰\"}}",
 		 svc->materials[non].material->id);
@@ -1008,7 +1041,7 @@ static void test_rongque_path(void **state)
 	assert_int_equal(g.status, CS_RONGQUE);
 	assert_int_equal(g.rongque_deadline, deadline);
 	char buf[256];
-	q_text(f, buf, sizeof buf, "SELECT detail FROM audit ORDER BY seq DESC LIMIT 1");
+	q_text(f, buf, sizeof buf, LAST_OWN_DETAIL);
 	assert_string_equal(buf, "{\"decision\":\"rongque\",\"deadline\":\"2024-03-11\"}");
 	to_end(f, svc, c.case_no);
 	assert_int_equal(db_case_get(f->db, c.case_no, &g, &err), 0);
@@ -1325,6 +1358,114 @@ static void test_payment_code_url(void **state)
 	assert_int_equal(db_audit_verify(f->db, &res, &err), 0);
 }
 
+/* The store's money rules (case_repo, payment_repo), whatever the caller:
+ * the payment step and the end of an accepted case stand on a verified
+ * SUCCESS order of the fee; a paid case is not cancelled but refunded; a new
+ * order waits until no other one can be paid; a second paid order is
+ * recorded and flagged for refund in the same transaction. */
+static void test_money_rules(void **state)
+{
+	fx *f = *state;
+	const service *svc = f->svc_rq;
+	kerr err = { 0 };
+	case_rec c;
+	open_case(f, svc, "clerk1", &c);
+	to_decision(f, svc, c.case_no, 40000, DEC_ACCEPT);
+	case_step_data sd = { .detail = "{}" };
+	step_ok(f, svc, c.case_no, STEP_TOKEN, &sd);
+	char no1[40], no2[40], no3[40];
+	snprintf(no1, sizeof no1, "%s", c.case_no);
+	snprintf(no2, sizeof no2, "%.30s_2", c.case_no);
+	snprintf(no3, sizeof no3, "%.30s_3", c.case_no);
+
+	/* no order, an open one, an unverified SUCCESS, one without its
+	 * transaction id: the payment step is refused, nothing written */
+	char *before = snapshot(f);
+	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_PAYMENT, &sd, &err), -1);
+	assert_non_null(strstr(err.msg, "no verified WeChat Pay payment"));
+	assert_unchanged(f, before);
+	payment_rec p = pay(c.case_no, no1, 40000, "NOTPAY", "", false);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	/* a second order while the first may still be paid */
+	payment_rec p2 = pay(c.case_no, no2, 40000, "NOTPAY", "", false);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p2, &err), -1);
+	assert_non_null(strstr(err.msg, "may still be paid"));
+	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_PAYMENT, &sd, &err), -1);
+	p = pay(c.case_no, no1, 40000, "SUCCESS", "4200000000202403010001", false);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	assert_int_equal(step(f, svc, "clerk1", c.case_no, STEP_PAYMENT, &sd, &err), -1);
+	/* paid: the clerk cannot cancel it */
+	assert_int_equal(db_case_cancel(f->db, "clerk1", c.case_no, "customer left", &err), -1);
+	assert_non_null(strstr(err.msg, "refund"));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM cases WHERE id = %lld AND status = 'cancelled'",
+			       (long long)c.id), 0);
+	/* verified: recorded */
+	p.verified = true;
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	step_ok(f, svc, c.case_no, STEP_PAYMENT, &sd);
+	payment_rec g;
+	assert_int_equal(db_payment_of_case(f->db, c.case_no, &g, &err), 0);
+	assert_string_equal(g.out_trade_no, no1);
+	assert_int_equal(db_payment_flagged(f->db, c.case_no, &g, &err), 1);
+	/* the payment step recorded: no new order */
+	p2 = pay(c.case_no, no3, 40000, "NOTPAY", "", false);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p2, &err), -1);
+
+	/* a wrong amount is not the fee */
+	case_rec w;
+	open_case(f, svc, "clerk1", &w);
+	to_decision(f, svc, w.case_no, 40000, DEC_ACCEPT);
+	step_ok(f, svc, w.case_no, STEP_TOKEN, &sd);
+	p = pay(w.case_no, w.case_no, 30000, "NOTPAY", "", false);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	p = pay(w.case_no, w.case_no, 30000, "SUCCESS", "4200000000202403010002", true);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	assert_int_equal(step(f, svc, "clerk1", w.case_no, STEP_PAYMENT, &sd, &err), -1);
+
+	/* a second order paid anyway (the first closed as far as the kiosk
+	 * knew): recorded, flagged for refund in its own transaction */
+	case_rec d2;
+	open_case(f, svc, "clerk1", &d2);
+	to_decision(f, svc, d2.case_no, 40000, DEC_ACCEPT);
+	step_ok(f, svc, d2.case_no, STEP_TOKEN, &sd);
+	snprintf(no2, sizeof no2, "%.30s_2", d2.case_no);
+	p = pay(d2.case_no, d2.case_no, 40000, "NOTPAY", "", false);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	p = pay(d2.case_no, d2.case_no, 40000, "SUCCESS", "4200000000202403010003", true);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p, &err), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit WHERE action = 'payment.duplicate'"), 0);
+	p2 = pay(d2.case_no, no2, 40000, "NOTPAY", "", false);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p2, &err), 0);
+	p2 = pay(d2.case_no, no2, 40000, "SUCCESS", "4200000000202403010004", true);
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p2, &err), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit WHERE action = 'payment.duplicate'"
+			       " AND case_no = '%s' AND instr(detail, '\"out_trade_no\":\"%s\"') > 0",
+			       d2.case_no, no2), 1);
+	assert_int_equal(db_payment_of_case(f->db, d2.case_no, &g, &err), 0);
+	assert_string_equal(g.out_trade_no, d2.case_no);
+	assert_int_equal(db_payment_flagged(f->db, d2.case_no, &g, &err), 0);
+	assert_string_equal(g.out_trade_no, no2);
+	/* recording it again flags nothing more */
+	assert_int_equal(db_payment_record(f->db, "clerk1", &p2, &err), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit WHERE action = 'payment.duplicate'"), 1);
+
+	/* the end of an accepted case: not while the fee is owed (as an older
+	 * kiosk could leave it: the payment step without a payment) */
+	case_rec o;
+	open_case(f, svc, "clerk1", &o);
+	to_decision(f, svc, o.case_no, 40000, DEC_ACCEPT);
+	step_ok(f, svc, o.case_no, STEP_TOKEN, &sd);
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE cases SET fee_fen = 0 WHERE id = %lld", (long long)o.id), 0);
+	step_ok(f, svc, o.case_no, STEP_PAYMENT, &sd);
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE cases SET fee_fen = 40000 WHERE id = %lld", (long long)o.id), 0);
+	before = snapshot(f);
+	assert_int_equal(step(f, svc, "clerk1", o.case_no, STEP_SLIP, &sd, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot be completed owing"));
+	assert_unchanged(f, before);
+	audit_verify_result res;
+	assert_int_equal(db_audit_verify(f->db, &res, &err), 0);
+}
+
 /* ---- daily report ---- */
 
 static void record_pay(fx *f, const char *case_no, int n, int64_t fen, const char *st, bool ver)
@@ -1340,6 +1481,16 @@ static void record_pay(fx *f, const char *case_no, int n, int64_t fen, const cha
 		if (db_payment_record(f->db, "clerk1", &p, &err))
 			fail_msg("%s", err.msg);
 	}
+}
+
+/* As an older kiosk could record it, which the store now refuses: the case
+ * finished with its fee not (fully) paid (tu_legacy_sql). */
+static void to_end_unpaid(fx *f, const service *svc, const case_rec *c, int64_t fee)
+{
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE cases SET fee_fen = 0 WHERE id = %lld", (long long)c->id), 0);
+	to_end(f, svc, c->case_no);
+	assert_int_equal(tu_legacy_sql(f->db, "UPDATE cases SET fee_fen = %lld WHERE id = %lld", (long long)fee,
+				       (long long)c->id), 0);
 }
 
 static const report_case *find_case(const daily_report *r, const char *case_no)
@@ -1375,7 +1526,7 @@ static void test_daily_report(void **state)
 	to_decision(f, svc, b.case_no, 60000, DEC_ACCEPT);
 	record_pay(f, b.case_no, 1, 60000, "CLOSED", true);
 	record_pay(f, b.case_no, 2, 60000, "NOTPAY", false);
-	to_end(f, svc, b.case_no);
+	to_end_unpaid(f, svc, &b, 60000);
 
 	open_case(f, svc, "clerk2", &cc); /* accepted, SUCCESS but unverified */
 	to_decision(f, svc, cc.case_no, 50000, DEC_ACCEPT);
@@ -1394,7 +1545,7 @@ static void test_daily_report(void **state)
 	to_decision(f, svc, g2.case_no, 30000, DEC_ACCEPT);
 	record_pay(f, g2.case_no, 1, 10000, "SUCCESS", true);
 	record_pay(f, g2.case_no, 2, 10000, "SUCCESS", true);
-	to_end(f, svc, g2.case_no);
+	to_end_unpaid(f, svc, &g2, 30000);
 
 	clock_set_fixed(clock_day_start_ms(day + 1)); /* next day */
 	open_case(f, svc, "clerk1", &after_day);
@@ -1592,6 +1743,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_catalog_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payment_code_url, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_money_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daily_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_year, setup, teardown),
 	};

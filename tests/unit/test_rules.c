@@ -106,7 +106,10 @@ static void validity_kept_or_extended(void **state)
 		const service *s = catalog_service(cat, keep[i]);
 		assert_int_equal(s->validity, VALIDITY_KEEP);
 		rules_new_validity(s, today, old_nb, old_na, 2, &nb, &na);
-		assert_int_equal(nb, old_nb);
+		/* the end is kept; the start is the day of issue, never the
+		 * old certificate's (no backdating, docs/ca.md) */
+		assert_int_equal(nb, today);
+		assert_int_not_equal(nb, old_nb);
 		assert_int_equal(na, old_na);
 	}
 	const service *renew = catalog_service(cat, "zc.renew");
@@ -159,6 +162,29 @@ static void shanghai_day(void **state)
 	clock_set_fixed(0);
 }
 
+/* Dates as a clerk types them. */
+static void typed_dates(void **state)
+{
+	(void)state;
+	long want = civil_from_ymd(2027, 6, 22), d = 0;
+	assert_true(civil_parse_typed("2027-06-22", &d));
+	assert_int_equal(d, want);
+	d = 0;
+	assert_true(civil_parse_typed("2027/6/22", &d));
+	assert_int_equal(d, want);
+	d = 0;
+	assert_true(civil_parse_typed("20270622", &d));
+	assert_int_equal(d, want);
+	assert_true(civil_parse_typed("2027-6-2", &d));
+	assert_int_equal(d, civil_from_ymd(2027, 6, 2));
+	assert_false(civil_parse_typed("2027/06-22", &d)); /* one separator, not two */
+	assert_false(civil_parse_typed("2027/2/30", &d));
+	assert_false(civil_parse_typed("20271301", &d));
+	assert_false(civil_parse_typed("2027/6/221", &d));
+	assert_false(civil_parse_typed("27/6/22", &d));
+	assert_false(civil_parse_typed("", &d));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +195,7 @@ int main(void)
 		cmocka_unit_test(change_and_reissue_need_a_valid_certificate),
 		cmocka_unit_test(validity_kept_or_extended),
 		cmocka_unit_test(civil_calendar),
+		cmocka_unit_test(typed_dates),
 		cmocka_unit_test(shanghai_day),
 	};
 	return cmocka_run_group_tests_name("rules", tests, setup, teardown);

@@ -593,6 +593,8 @@ static void notice_zh(void **state)
 	assert_has(t, "单位名称：成都示例科技有限公司");
 	assert_has(t, "受理决定：不予受理");
 	assert_has_flat(t, "《中华人民共和国行政许可法》第三十二条");
+	/* the customer's rights, from the string table */
+	assert_has_flat(t, "您的权利：如对本告知有异议，可当场请值班主管复核");
 	assert_has(t, "缺少或不符合要求的资料：");
 	/* every missing or defective item, with what is wrong */
 	assert_has_flat(t, "1. 《企业机构数字证书及印章业务申请表》原件"

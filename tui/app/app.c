@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/base/clock.h"
+#include "core/base/utf8.h"
 #include "tui/term/dump.h"
 #include "tui/term/term.h"
 #include "tui/app/app.h"
@@ -45,6 +46,9 @@ bool action_offered_on(const app *a, action_id id, screen_id s)
 		return false;
 	/* lost or broken is asked of a reissue only */
 	if ((need & NEED_REISSUE) && !(a->cs && a->cs->svc->kind == SVC_REISSUE))
+		return false;
+	/* a service picked by mistake is withdrawn before anything is confirmed */
+	if ((need & NEED_FRESH) && !(a->cs && case_flow_withdrawable(a->cs)))
 		return false;
 	/* the trainer's controls, while a scenario is played */
 	if ((need & NEED_SCENARIO) && (!a->banner || a->banner(a)[0] == '\0'))
@@ -175,6 +179,39 @@ void app_ask(app *a, const char *question, void (*on_yes)(app *a))
 	a->on_yes = on_yes;
 }
 
+void app_choose(app *a, const char *title, const char *const *items, int n,
+		bool (*on_choose)(app *a, int ix, const char *text))
+{
+	a->choosing = true;
+	snprintf(a->choose_title, sizeof a->choose_title, "%s", title);
+	a->n_choose = n < APP_CHOICES_MAX ? n : APP_CHOICES_MAX;
+	for (int i = 0; i < a->n_choose; i++)
+		snprintf(a->choose_item[i], sizeof a->choose_item[i], "%s", items[i]);
+	a->choose_sel = 0;
+	edit_clear(&a->choose_text);
+	a->on_choose = on_choose;
+}
+
+/* A key while a choice is up: nothing else gets it. */
+static void choose_key(app *a, const key_event *ev)
+{
+	if (key_is(ev, K_ESC)) {
+		a->choosing = false;
+	} else if (key_is(ev, KEY_UP)) {
+		a->choose_sel = (a->choose_sel + a->n_choose - 1) % a->n_choose;
+	} else if (key_is(ev, KEY_DOWN)) {
+		a->choose_sel = (a->choose_sel + 1) % a->n_choose;
+	} else if (key_is(ev, KEY_ENTER)) {
+		char text[512];
+		edit_get(&a->choose_text, text, sizeof text);
+		a->choosing = false;
+		if (!a->on_choose(a, a->choose_sel, text))
+			a->choosing = true;
+	} else if (!key_is(ev, KEY_RESIZE)) {
+		edit_key(&a->choose_text, ev);
+	}
+}
+
 /* ---- leaving, locking ---- */
 
 static void do_quit(app *a)
@@ -196,13 +233,44 @@ static void lock_now(app *a)
 	if (a->screen == SCR_HELP)
 		app_return(a, a->help_from);
 	a->asking = false; /* a question left open is asked again by its key */
+	a->choosing = false;
 	session_lock(&a->k, a->cs ? a->cs->rec.case_no : "");
 	app_go(a, SCR_LOCK);
 }
 
-static void handle_key(app *a, const key_event *ev)
+/* The case's step message and the status line's flash are about the key
+ * that was there: cleared when it changes. */
+static void clear_key_messages(app *a)
 {
 	a->flash[0] = '\0';
+	a->cs->step_msg[0] = '\0';
+	a->cs->step_failed = false;
+}
+
+static void handle_key(app *a, const key_event *ev)
+{
+	/* Too small to show the screen: the clerk cannot see what a key would
+	 * do (a case opened, another cancelled blind behind the notice), so no
+	 * key does anything until the window is big enough again. */
+	if (term_too_small()) {
+		a->keys_ignored = true; /* said on the notice */
+		return;
+	}
+	a->flash[0] = '\0';
+	/* Full-width digits and letters and no-break spaces, as an input method
+	 * types them, go into every field in their narrow form (a USCC or a
+	 * mobile number typed full-width would otherwise be refused); the clerk
+	 * is told, since the field shows something else than was typed. */
+	key_event narrow = *ev;
+	if (!ev->func && utf8_fold_narrow(ev->ch) != ev->ch) {
+		narrow.ch = (wchar_t)utf8_fold_narrow(ev->ch);
+		ev = &narrow;
+		app_flash(a, app_str(a, "ui.folded"));
+	}
+	if (a->choosing) {
+		choose_key(a, ev);
+		return;
+	}
 	if (a->asking) {
 		if (key_is(ev, KEY_ENTER) || key_is_char(ev, L'y') || key_is_char(ev, L'Y')) {
 			a->asking = false;
@@ -229,6 +297,9 @@ static void handle_key(app *a, const key_event *ev)
 	/* the key may have been written or (demo) put in or out: look again */
 	if (act == ACT_NEXT || act == ACT_KEY_IN || act == ACT_KEY_OUT)
 		a->key_dirty = true;
+	/* what was said about the key before is stale once it changes */
+	if ((act == ACT_KEY_IN || act == ACT_KEY_OUT) && a->cs)
+		clear_key_messages(a);
 	if (s->act && s->act(a, act))
 		return;
 	switch (act) {
@@ -255,27 +326,40 @@ void app_watch_key(app *a)
 	a->reader_st = token_present(a->k.tok, &present);
 	if (present == a->key_seen && !a->key_dirty)
 		return;
+	/* A key put in, pulled or swapped by hand (not by a key just handled,
+	 * which said its own message): what was said about the old one goes. */
+	bool by_hand = !a->key_dirty;
+	char was[sizeof a->key_info.serial];
+	snprintf(was, sizeof was, "%s", a->key_info.serial);
 	a->key_seen = present;
 	a->key_dirty = false;
 	if (present)
 		a->key_st = token_read_info(a->k.tok, &a->key_info);
 	else
 		memset(&a->key_info, 0, sizeof a->key_info);
+	if (by_hand && strcmp(was, a->key_info.serial) != 0 && a->cs)
+		clear_key_messages(a);
 }
 
 void app_redraw(app *a)
 {
 	erase();
 	if (term_too_small()) {
-		char buf[256];
+		char buf[512];
 		str_var v[] = { { "cols", NULL }, { "rows", NULL }, { NULL, NULL } };
 		char c[16], r[16];
 		snprintf(c, sizeof c, "%d", TERM_MIN_COLS);
 		snprintf(r, sizeof r, "%d", TERM_MIN_ROWS);
 		v[0].value = c;
 		v[1].value = r;
-		draw_wrapped(0, 0, COLS, LINES, app_render(a, "ui.too_small", v, buf, sizeof buf));
+		app_render(a, "ui.too_small", v, buf, sizeof buf);
+		if (a->keys_ignored) {
+			size_t len = strlen(buf);
+			snprintf(buf + len, sizeof buf - len, "\n%s", app_str(a, "ui.too_small_keys"));
+		}
+		draw_wrapped(0, 0, COLS, LINES, buf);
 	} else {
+		a->keys_ignored = false;
 		screens[a->screen]->draw(a);
 		draw_frame(a);
 	}

@@ -46,6 +46,7 @@
 	X(SCR_DAY,       "screen.day")               \
 	X(SCR_TIMELINE,  "screen.timeline")          \
 	X(SCR_REFUND,    "screen.refund")            \
+	X(SCR_STAFF,     "screen.staff")             \
 	X(SCR_TRAIN,     "screen.train")             \
 	X(SCR_STOP,      "screen.stop")              \
 	X(SCR_SCORE,     "screen.score")             \
@@ -59,12 +60,12 @@ ENUM_DECLARE_KEY(screen_id, SCREENS, SCR_COUNT);
 #define ON_CASE (ON(SCR_DETAILS) | ON(SCR_MATERIALS) | ON(SCR_DECISION) | ON(SCR_APPROVAL) | \
 		 ON(SCR_TOKEN) | ON(SCR_PAYMENT))
 #define ON_SIGNED_IN (ON(SCR_HOME) | ON(SCR_SERVICE) | ON_CASE | ON(SCR_SLIP) | ON(SCR_DAY) | \
-		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE))
+		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_STAFF) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE))
 #define ON_ALL 0xffffffffu
 
 /* What an action needs to be offered (NEED_* may be or-ed): trainer mode, a
  * real kiosk, a supervisor signed in, a reissue case, a scenario being
- * played. NO_FOOT: offered and listed by F1 help, but left out of the footer
+ * played, a case with nothing confirmed yet. NO_FOOT: offered and listed by F1 help, but left out of the footer
  * (its partner's label names both keys). One function checks the column
  * (action_offered_on). */
 enum {
@@ -74,6 +75,7 @@ enum {
 	NEED_SUPERVISOR = 1 << 2,
 	NEED_REISSUE = 1 << 3,
 	NEED_SCENARIO = 1 << 4,
+	NEED_FRESH = 1 << 5,      /* a case with no step confirmed yet */
 	NO_FOOT = 1 << 8
 };
 
@@ -84,11 +86,18 @@ enum {
 	X(ACT_BACK,      K_ESC,     "Esc",   "act.back",      ON_ALL & ~(ON(SCR_LOGIN) | ON(SCR_HOME) | ON(SCR_LOCK)), NEED_NONE) \
 	X(ACT_NEXT,      KEY_ENTER, "Enter", "act.next",      ON_ALL & ~ON(SCR_HELP), NEED_NONE)      \
 	X(ACT_FIELD,     K_TAB,     "Tab",   "act.field",     ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND), NEED_NONE) \
+	X(ACT_FIELD_BACK, KEY_BTAB, "S-Tab", "act.field_back", ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND), NO_FOOT) \
 	X(ACT_TAB,       K_TAB,     "Tab",   "act.tab",       ON(SCR_DAY), NO_FOOT)  \
 	X(ACT_NEW_CASE,  KEY_F(2),  "F2",    "act.new_case",  ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_FIND,      KEY_F(3),  "F3",    "act.find",      ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)  \
 	X(ACT_SUPERVISE, KEY_F(4),  "F4",    "act.supervise", ON(SCR_HOME), NEED_SUPERVISOR)            \
+	X(ACT_STAFF,     KEY_F(5),  "F5",    "act.staff",     ON(SCR_HOME), NEED_SUPERVISOR)            \
+	X(ACT_STAFF_ADD, KEY_F(2),  "F2",    "act.staff_add", ON(SCR_STAFF), NEED_SUPERVISOR)           \
+	X(ACT_STAFF_UNLOCK, KEY_F(5), "F5",  "act.staff_unlock", ON(SCR_STAFF), NEED_SUPERVISOR)        \
+	X(ACT_STAFF_PIN, KEY_F(6),  "F6",    "act.staff_pin", ON(SCR_STAFF), NEED_SUPERVISOR)           \
+	X(ACT_STAFF_DISABLE, KEY_F(7), "F7", "act.staff_disable", ON(SCR_STAFF), NEED_SUPERVISOR)       \
 	X(ACT_TRAIN,     KEY_F(6),  "F6",    "act.train",     ON(SCR_HOME), NEED_DEMO)           \
+	X(ACT_GO_DATE,   KEY_F(2),  "F2",    "act.go_date",   ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_DAY_CLOSE, KEY_F(12), "F12",   "act.day_close", ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_PREV_DAY,  KEY_PPAGE, "PgUp/Dn", "act.prev_day", ON(SCR_DAY), NEED_NONE)            \
 	X(ACT_NEXT_DAY,  KEY_NPAGE, "PgDn",  "act.next_day",  ON(SCR_DAY), NO_FOOT)  \
@@ -106,6 +115,7 @@ enum {
 	X(ACT_PAY_AGAIN, KEY_F(6),  "F6",    "act.pay_again", ON(SCR_PAYMENT), NEED_NONE)             \
 	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP), NEED_NONE)                \
 	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, NEED_NONE)                      \
+	X(ACT_WITHDRAW,  KEY_F(7),  "F7",    "act.withdraw",  ON(SCR_DETAILS), NEED_FRESH)              \
 	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME), NEED_NONE)             \
 	X(ACT_T_GATEWAY, KEY_F(11), "F11",   "act.t_gateway", ON_CASE, NEED_DEMO | NEED_SCENARIO)                 \
 	X(ACT_T_PIN_LOCK, KEY_F(12), "F12",  "act.t_pin_lock", ON_CASE, NEED_DEMO | NEED_SCENARIO)                \
@@ -121,6 +131,9 @@ typedef enum action_id {
 } action_id;
 
 typedef struct app app;
+
+/* The most items app_choose() lists. */
+#define APP_CHOICES_MAX 12
 
 typedef struct action_def {
 	int key;
@@ -182,11 +195,23 @@ struct app {
 	char question[512];
 	void (*on_yes)(app *a);
 
+	/* a choice over the current screen (F8's reason): a list, a line of
+	 * words under it, and what takes the pick */
+	bool choosing;
+	char choose_title[256];
+	char choose_item[APP_CHOICES_MAX][128];
+	int n_choose, choose_sel;
+	edit_field choose_text;
+	bool (*on_choose)(app *a, int ix, const char *text);
+
 	char flash[512];          /* one-line message in the status line */
+	bool keys_ignored;        /* keys came while the terminal was too small */
 	seal_flow seal;           /* forward-secure sealing, at the tick */
+	ship_job *ship;           /* the hall's shipper, NULL without [hall] */
 
 	/* The case the screen being entered is about (the timeline, the
-	 * refund): set by the screen that goes there. */
+	 * refund; home selects the case just left or ended): set by the
+	 * screen that goes there, taken by the one entered. */
 	char go_case[40];
 	/* the trainer's session: scenarios, the one being played, the results
 	 * (tui/screens/scr_train.c owns it; NULL outside a session) */
@@ -214,6 +239,12 @@ void app_release_all(app *a);
 /* The loop: until F10 (confirmed), the script's end or SIGTERM; 0, or 2 on a script error. */
 int app_run(app *a);
 void app_ask(app *a, const char *question, void (*on_yes)(app *a));
+/* Ask for one of n items (copied; at most APP_CHOICES_MAX) and, under them,
+ * a line of words: ↑ ↓ pick, typing goes to the words, Enter gives
+ * on_choose the pick and the words (it returns false to keep the list up,
+ * having said why), Esc takes nothing. */
+void app_choose(app *a, const char *title, const char *const *items, int n,
+		bool (*on_choose)(app *a, int ix, const char *text));
 const char *app_str(const app *a, const char *key);
 const char *app_render(const app *a, const char *key, const str_var *vars, char *buf, size_t n);
 void app_flash(app *a, const char *text);

@@ -31,9 +31,10 @@ static void footer(app *a)
 	attron(term_attr(ST_FOOTER));
 	mvhline(y, 0, ' ', COLS);
 	int x = 1;
-	if (a->asking) {
+	if (a->asking || a->choosing) {
 		char buf[160];
-		draw_text(y, x, app_render(a, "ui.confirm_keys", NULL, buf, sizeof buf), COLS - 2);
+		draw_text(y, x, app_render(a, a->asking ? "ui.confirm_keys" : "ui.choose_keys", NULL, buf,
+					   sizeof buf), COLS - 2);
 		attroff(term_attr(ST_FOOTER));
 		return;
 	}
@@ -83,9 +84,41 @@ void draw_key_state(const app *a, char *buf, size_t n)
 	}
 }
 
+/* The choice over the screen: title, the items, the line of words; the box
+ * is cleared first, so nothing of the screen under it shows through. */
+static void draw_choice(app *a)
+{
+	int w = COLS - 8, x0 = 4;
+	int h = a->n_choose + 6;
+	int y0 = 3;
+	if (y0 + h > LINES - 2)
+		h = LINES - 2 - y0;
+	/* whole rows cleared: no half of the screen's lines beside the box */
+	for (int r = -1; r <= h && y0 + r < LINES - 2; r++)
+		mvhline(y0 + r, 0, ' ', COLS);
+	attron(term_attr(ST_SELECT));
+	for (int r = 0; r < h; r++)
+		mvhline(y0 + r, x0, ' ', w);
+	draw_wrapped(y0, x0 + 2, w - 4, 2, a->choose_title);
+	attroff(term_attr(ST_SELECT));
+	int y = y0 + 2;
+	for (int i = 0; i < a->n_choose && y < y0 + h - 2; i++, y++) {
+		bool sel = i == a->choose_sel;
+		attron(sel ? A_REVERSE : term_attr(ST_SELECT));
+		mvhline(y, x0, ' ', w);
+		draw_text(y, x0 + 1, sel ? "▶" : " ", 1);
+		draw_text(y, x0 + 3, a->choose_item[i], w - 5);
+		attroff(sel ? A_REVERSE : term_attr(ST_SELECT));
+	}
+	attron(term_attr(ST_SELECT));
+	int cols = draw_text(y + 1, x0 + 3, app_str(a, "ui.choose_note"), 10);
+	attroff(term_attr(ST_SELECT));
+	draw_field(y + 1, x0 + 4 + cols, w - 8 - cols, &a->choose_text, true);
+}
+
 void draw_frame(app *a)
 {
-	char buf[512], title[256];
+	char buf[512], title[1024];
 	/* Title line: site, window, screen; the demo banner cannot be missed. */
 	attron(term_attr(a->k.demo ? ST_DEMO : ST_TITLE));
 	mvhline(0, 0, ' ', COLS);
@@ -102,6 +135,9 @@ void draw_frame(app *a)
 		if (a->banner && a->banner(a)[0])
 			x += draw_text(0, x, a->banner(a), COLS - x - 1) + 2;
 	}
+	/* The screen's name is never cut: the site gives way first. */
+	if (x + text_cols(title) > COLS - 1)
+		snprintf(title, sizeof title, "%s  %s", buf, app_str(a, screen_id_key(a->screen)));
 	draw_text(0, x, title, COLS - x - 1);
 	attroff(term_attr(a->k.demo ? ST_DEMO : ST_TITLE));
 
@@ -117,25 +153,38 @@ void draw_frame(app *a)
 	const char *case_no = a->cs ? a->cs->rec.case_no : "";
 	char key[160];
 	draw_key_state(a, key, sizeof key);
-	snprintf(status, sizeof status, "%s %s  %s %s  %s", app_str(a, "ui.clerk"), who,
-		 app_str(a, "ui.case"), case_no[0] ? case_no : "-", key);
+	char hall[128];
+	ship_job_status(a->ship, a->k.db, a->k.str, hall, sizeof hall);
+	snprintf(status, sizeof status, "%s %s  %s %s  %s%s%s", app_str(a, "ui.clerk"), who,
+		 app_str(a, "ui.case"), case_no[0] ? case_no : "-", key, hall[0] ? "  " : "", hall);
 	draw_text(1, 1, status, COLS - 14);
 	draw_text(1, COLS - 12, when, 11);
 	attroff(term_attr(ST_STATUS));
 
-	/* Message line above the footer. */
+	/* Message above the footer: a long one wraps upwards (up to three
+	 * lines, cleared whole first) rather than being cut off. */
 	if (a->flash[0]) {
+		int width = COLS - 2;
+		int rows = (text_cols(a->flash) + width - 1) / width;
+		rows = rows < 1 ? 1 : rows > 3 ? 3 : rows;
+		for (int r = 0; r < rows; r++)
+			mvhline(LINES - 1 - rows + r, 0, ' ', COLS);
 		attron(term_attr(ST_ERROR));
-		draw_text(LINES - 2, 1, a->flash, COLS - 2);
+		draw_wrapped(LINES - 1 - rows, 1, width, rows, a->flash);
 		attroff(term_attr(ST_ERROR));
 	}
 	if (a->asking) {
 		int w = COLS - 10, h = 5, y = LINES / 2 - 2, x0 = 5;
+		/* whole rows cleared: no half of the screen's lines beside the box */
+		for (int r = -1; r <= h; r++)
+			mvhline(y + r, 0, ' ', COLS);
 		attron(term_attr(ST_SELECT));
 		for (int r = 0; r < h; r++)
 			mvhline(y + r, x0, ' ', w);
 		draw_wrapped(y + 1, x0 + 2, w - 4, 3, a->question);
 		attroff(term_attr(ST_SELECT));
 	}
+	if (a->choosing)
+		draw_choice(a);
 	footer(a);
 }

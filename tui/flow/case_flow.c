@@ -98,15 +98,19 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 	case_rec rec;
 	int got = db_case_get(k->db, case_no, &rec, &err);
 	if (got != 0) {
+		char buf[256];
+		str_var v[] = { { "case", case_no }, { NULL, NULL } };
 		if (got == 1) /* the store leaves err empty for a number it does not know */
-			kerr_set(&err, case_no, "no such case");
-		counter_say_err(k, &err);
+			counter_say(k, counter_render(k, "case.no_such", v, buf, sizeof buf));
+		else
+			counter_say_err(k, &err);
 		return NULL;
 	}
 	const service *svc = catalog_service(k->cat, rec.service_id);
 	if (!svc) {
-		kerr_set(&err, rec.service_id, "this case's service is no longer in the catalogue");
-		counter_say_err(k, &err);
+		char buf[256];
+		str_var v[] = { { "case", case_no }, { "service", rec.service_id }, { NULL, NULL } };
+		counter_say(k, counter_render(k, "case.service_gone", v, buf, sizeof buf));
 		return NULL;
 	}
 	case_flow *cs = flow_new(k, svc);
@@ -172,21 +176,42 @@ bool case_flow_commit(counter *k, case_flow *cs, case_step step, const char *det
 
 flow_outcome case_flow_cancel(counter *k, case_flow *cs, const char *why)
 {
+	return case_flow_cancel_coded(k, cs, NULL, why);
+}
+
+flow_outcome case_flow_cancel_coded(counter *k, case_flow *cs, const char *code, const char *why)
+{
 	kerr err = { 0 };
 	if (!why)
 		why = cs->rule_msg[0] ? cs->rule_msg : "cancelled by the clerk";
-	if (db_case_cancel(k->db, k->user.id, cs->rec.case_no, why, &err) != 0) {
+	if (db_case_cancel_coded(k->db, k->user.id, cs->rec.case_no, code, why, &err) != 0) {
 		counter_say_err(k, &err);
 		return FLOW_FAILED;
 	}
 	return FLOW_HOME;
 }
 
+bool case_flow_withdrawable(const case_flow *cs)
+{
+	return cs && cs->rec.last_step == STEP_NONE;
+}
+
+flow_outcome case_flow_withdraw(counter *k, case_flow *cs)
+{
+	if (!case_flow_withdrawable(cs)) {
+		counter_say(k, counter_str(k, "withdraw.too_late"));
+		return FLOW_STAY;
+	}
+	return case_flow_cancel_coded(k, cs, "withdrawn", counter_str(k, "withdraw.reason"));
+}
+
 /* ---- details ---- */
 
 bool case_field_check(counter *k, case_flow *cs, int i)
 {
-	char norm[128];
+	/* as large as the text: a name's limit is forms.ini's, in characters,
+	 * and must not become the bytes of a small buffer */
+	char norm[CASE_FIELD_BYTES];
 	const char *val = cs->text[i];
 	cs->field_msg[i][0] = '\0';
 	switch (cs->kinds[i]) {
@@ -195,7 +220,7 @@ bool case_field_check(counter *k, case_flow *cs, int i)
 					sizeof norm, cs->field_msg[i], sizeof cs->field_msg[i]);
 	case CF_OLD_EXPIRY: {
 		long d;
-		if (!civil_parse(val, &d)) {
+		if (!civil_parse_typed(val, &d)) {
 			counter_render(k, "details.bad_date", NULL, cs->field_msg[i], sizeof cs->field_msg[i]);
 			return false;
 		}
@@ -270,7 +295,7 @@ static void fill_record(counter *k, case_flow *cs)
 	for (int i = 0; i < cs->n_fields; i++) {
 		if (cs->kinds[i] != CF_FORM)
 			continue;
-		char norm[128], msg[64];
+		char norm[CASE_FIELD_BYTES], msg[64];
 		const char *val = cs->text[i];
 		const field_spec *fs = &k->form->fields[i];
 		const char *v = form_check_field(fs, val, counter_today_ymd(), k->str, k->lg, norm, sizeof norm,

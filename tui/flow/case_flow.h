@@ -58,13 +58,17 @@ typedef struct case_flow {
 	long rongque_deadline;
 	/* payment (tui/flow/pay_flow.c) */
 	pay_order order;
-	bool order_made;
+	bool order_made;                  /* order in hand: its write-ahead row is recorded */
+	bool rec_dirty;                   /* the store lags the order in hand: no QR until it is recorded */
+	bool create_unsure;               /* the create's answer was lost: ask the gateway first */
+	int64_t code_ms;                  /* when the gateway gave the code_url (valid 2 h), 0 none */
 	int pay_attempt;
 	int64_t last_poll_ms;             /* the gateway is asked every poll_seconds */
 	struct poll_job *poll_job;        /* the query in flight (poll_job.h), NULL none */
 	/* slip (tui/flow/slip_flow.c) */
 	char slip_text_path[1024];
 	char *slip_text;
+	bool slip_resumed;                /* the paper saved before a crash, taken up */
 	/* the last step's result or error, for the screen */
 	char step_msg[1024];
 	bool step_failed;
@@ -92,6 +96,15 @@ bool case_flow_commit(counter *k, case_flow *cs, case_step step, const char *det
 /* Cancel the case with a reason in the audit log (NULL: the rule that
  * stopped it, or the clerk's cancel); FLOW_HOME, or FLOW_FAILED said. */
 flow_outcome case_flow_cancel(counter *k, case_flow *cs, const char *why);
+/* The same with the code of the reason the clerk picked (kiosk.ini [cancel]
+ * reasons; NULL none), recorded beside the words in the audit row. */
+flow_outcome case_flow_cancel_coded(counter *k, case_flow *cs, const char *code, const char *why);
+/* A service picked by mistake: before any details are confirmed the case is
+ * withdrawn. It stays in the store (its number was given out and audited)
+ * as cancelled with the code "withdrawn"; FLOW_HOME, or FLOW_STAY said when
+ * a step is already confirmed (then F8 cancels it with a reason). */
+bool case_flow_withdrawable(const case_flow *cs);
+flow_outcome case_flow_withdraw(counter *k, case_flow *cs);
 
 /* ---- details ---- */
 /* Check field i; its reason is left in cs->field_msg[i]. */

@@ -34,6 +34,10 @@ typedef struct counter {
 	const char *data_dir;
 	bool signed_in;
 	staff_rec user;
+	/* A supervisor took the window over at the lock (tui/flow/session.c):
+	 * the window's own clerk, whose PIN takes it back at the next lock. */
+	bool taken_over;
+	staff_rec owner;
 	/* How a flow is heard: say() puts a one-line message up (the status
 	 * line), progress() shows the screen as it is now. Either may be NULL. */
 	void (*say)(void *ui, const char *text);

@@ -15,10 +15,13 @@
  * | poll_job.[ch]   | one payment query on a thread of its own                 | (pay_flow) |
  * | pay_flow.[ch]   | the payment: order, resume, polling thread, cancel       | yes    |
  * | refund_flow.[ch]| a paid case refunded: check, supervisor's approval, send  | yes    |
+ * | subject.[ch]    | what an approval is about: unit, USCC, service, money, key | yes    |
  * | train_flow.[ch] | the trainer's session: scenarios, a play's start, scoring, stop | yes |
  * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
- * | session.[ch]    | sign-in, idle lock, unlock and takeover, sign-out        | yes    |
+ * | session.[ch]    | sign-in, idle lock, unlock, takeover and handing back, sign-out | yes |
+ * | staff_flow.[ch] | a supervisor's changes of the staff: list, add, unlock, PIN, disable | yes |
  * | seal_flow.[ch]  | forward-secure sealing at the tick and the day close     | yes    |
+ * | ship_job.[ch]   | the hall's shipper: kioskctl hall ship on a thread, every few seconds; the status line's 在线 / 离线 N 条待同步 | yes |
  * | demo.[ch]       | trainer mode's staff, demo key and demo gateway          | yes    |
  *
  * Layering: flow → core, forms, db; nothing here includes tui/app,
@@ -33,7 +36,10 @@
 #include "tui/flow/refund_flow.h"
 #include "tui/flow/seal_flow.h"
 #include "tui/flow/session.h"
+#include "tui/flow/ship_job.h"
 #include "tui/flow/slip_flow.h"
+#include "tui/flow/staff_flow.h"
+#include "tui/flow/subject.h"
 #include "tui/flow/token_flow.h"
 #include "tui/flow/train_flow.h"
 

@@ -67,7 +67,15 @@ void session_lock(counter *k, const char *case_no)
 bool session_unlock(counter *k, const staff_rec *who, const char *case_no, char *msg, size_t n)
 {
 	kerr err = { 0 };
-	if (strcmp(who->id, k->user.id) != 0) {
+	if (k->taken_over && strcmp(who->id, k->owner.id) == 0 && strcmp(who->id, k->user.id) != 0) {
+		/* The window's own clerk takes it back from the supervisor who
+		 * took it over (the supervisor locked it on leaving). */
+		char detail[128];
+		snprintf(detail, sizeof detail, "took the window back from %s", k->user.id);
+		db_audit_append(k->db, who->id, AUD_STAFF_TAKEOVER, case_no, detail, &err);
+		k->user = *who;
+		k->taken_over = false;
+	} else if (strcmp(who->id, k->user.id) != 0) {
 		/* Only a supervisor may take over another's locked session. */
 		if (who->role != ROLE_SUPERVISOR) {
 			db_staff_logout(k->db, who->id, &err);
@@ -77,6 +85,10 @@ bool session_unlock(counter *k, const staff_rec *who, const char *case_no, char 
 		char detail[128];
 		snprintf(detail, sizeof detail, "took over from %s", k->user.id);
 		db_audit_append(k->db, who->id, AUD_STAFF_TAKEOVER, case_no, detail, &err);
+		/* the window stays its first clerk's: a second takeover keeps it */
+		if (!k->taken_over)
+			k->owner = k->user;
+		k->taken_over = true;
 		k->user = *who;
 	}
 	db_audit_append(k->db, k->user.id, AUD_STAFF_UNLOCK, "", "", &err);

@@ -19,8 +19,10 @@ bool session_check(counter *k, const char *id, char *pin, staff_rec *who, char *
 void session_wait_text(const counter *k, const staff_rec *who, char *msg, size_t n);
 /* The window locks (idle or F9), audited with the case in progress ("" none). */
 void session_lock(counter *k, const char *case_no);
-/* *who, just checked, unlocks: the same clerk, or a supervisor who takes
- * the window over (audited); true when unlocked, else the reason in msg. */
+/* *who, just checked, unlocks: the same clerk, a supervisor who takes the
+ * window over, or the window's own clerk who takes it back from that
+ * supervisor (both audited as staff.takeover); true when unlocked, else the
+ * reason in msg. */
 bool session_unlock(counter *k, const staff_rec *who, const char *case_no, char *msg, size_t n);
 /* Sign out (leaving the program). */
 void session_logout(counter *k);

@@ -1,15 +1,61 @@
+/* slip_flow: the case's last paper. A 受理回执 acknowledging money carries
+ * the transaction id of the case's payment as the store holds it (never what
+ * happens to be in memory, which a resumed case does not have), and is
+ * refused without one. A slip step resumed after a crash takes up the paper
+ * already saved for the case rather than writing a second one; a reprint is
+ * a copy marked as one, never the recorded slip. */
 #include "tui/flow/slip_flow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/print/printout.h"
+#include "db/repo/payment_repo.h"
 #include "forms/slip.h"
+
+static void failed(case_flow *cs, const kerr *err)
+{
+	kerr_text(err, cs->step_msg, sizeof cs->step_msg);
+	cs->step_failed = true;
+}
 
 void slip_flow_make(counter *k, case_flow *cs)
 {
 	if (cs->slip_text)
 		return;
+	bool refused = cs->rec.decision == DEC_REFUSE;
+	const char *kind = refused ? "notice" : "slip";
+	kerr err = { 0 };
+	/* the payment this slip acknowledges, from the store */
+	char tx[sizeof cs->order.transaction_id] = "";
+	if (!refused && cs->rec.fee_fen > 0) {
+		payment_rec p;
+		int rc = db_payment_of_case(k->db, cs->rec.case_no, &p, &err);
+		if (rc != 0) {
+			if (rc == 1)
+				kerr_set(&err, cs->rec.case_no, "%s", counter_str(k, "slip.no_payment"));
+			failed(cs, &err);
+			return;
+		}
+		snprintf(tx, sizeof tx, "%s", p.transaction_id);
+	}
+	/* resumed: the paper saved before the interruption is this case's slip */
+	char *saved = NULL;
+	if (printout_find(k->data_dir, cs->rec.case_no, kind, cs->slip_text_path, sizeof cs->slip_text_path,
+			  &saved) == 0 && saved) {
+		if (!tx[0] || strstr(saved, tx)) {
+			cs->slip_text = saved;
+			cs->slip_resumed = true;
+			if (case_flow_next(cs) == STEP_SLIP)
+				case_flow_commit(k, cs, STEP_SLIP, cs->slip_text_path);
+			if (!cs->step_failed)
+				snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "slip.resumed"));
+			return;
+		}
+		free(saved); /* a paper without the transaction (an older kiosk's): made again */
+	}
+	cs->slip_text_path[0] = '\0';
 	checklist_result r;
 	checklist_evaluate(cs->cl, &r);
 	slip_data d = { 0 };
@@ -26,25 +72,20 @@ void slip_flow_make(counter *k, case_flow *cs)
 	d.n_notice = r.n_notice;
 	d.rongque_deadline = cs->rec.rongque_deadline;
 	d.fee = cs->quote.n_lines ? &cs->quote : NULL;
-	d.transaction_id = cs->order.transaction_id;
+	d.transaction_id = tx;
 	const char *reasons[1] = { cs->rule_msg };
 	d.reasons = reasons;
 	d.n_reasons = cs->rule_msg[0] ? 1 : 0;
 	d.clerk_id = k->user.id;
-	kerr err = { 0 };
-	bool refused = cs->rec.decision == DEC_REFUSE;
 	cs->slip_text = refused ? slip_render_notice(&d, &err) : slip_render_receipt(&d, &err);
 	checklist_result_free(&r);
 	if (!cs->slip_text) {
-		kerr_text(&err, cs->step_msg, sizeof cs->step_msg);
-		cs->step_failed = true;
+		failed(cs, &err);
 		return;
 	}
-	const char *kind = refused ? "notice" : "slip";
 	if (printout_save(k->data_dir, cs->rec.case_no, kind, cs->slip_text, cs->slip_text_path,
 			  sizeof cs->slip_text_path, &err) != 0) {
-		kerr_text(&err, cs->step_msg, sizeof cs->step_msg);
-		cs->step_failed = true;
+		failed(cs, &err);
 		return;
 	}
 	if (k->cfg->print_command[0] && printout_send(k->cfg->print_command, cs->slip_text_path, &err) != 0)
@@ -55,20 +96,37 @@ void slip_flow_make(counter *k, case_flow *cs)
 void slip_flow_print(counter *k, case_flow *cs)
 {
 	kerr err = { 0 };
-	if (!k->cfg->print_command[0])
+	if (!k->cfg->print_command[0]) {
 		counter_say(k, counter_str(k, "slip.no_printer"));
-	else if (printout_send(k->cfg->print_command, cs->slip_text_path, &err) != 0)
+		return;
+	}
+	if (!cs->slip_text)
+		return;
+	/* a copy marked as a reprint, kept beside the slip (never the slip itself) */
+	const char *mark = counter_str(k, "slip.reprint");
+	size_t n = strlen(mark) + strlen(cs->slip_text) + 4;
+	char *text = malloc(n);
+	if (!text)
+		return;
+	snprintf(text, n, "%s\n\n%s", mark, cs->slip_text);
+	char path[1100];
+	const char *kind = cs->rec.decision == DEC_REFUSE ? "notice-reprint" : "slip-reprint";
+	if (printout_save(k->data_dir, cs->rec.case_no, kind, text, path, sizeof path, &err) != 0 ||
+	    printout_send(k->cfg->print_command, path, &err) != 0)
 		counter_say_err(k, &err);
+	free(text);
 }
 
 flow_outcome slip_flow_done(counter *k, case_flow *cs)
 {
 	if (cs->rec.last_step == STEP_SLIP)
 		return FLOW_HOME;
-	/* The slip could not be saved: try again rather than lose it. */
+	/* The slip could not be saved or recorded: try again rather than lose
+	 * it (a slip already saved is found and recorded, not made twice). */
 	free(cs->slip_text);
 	cs->slip_text = NULL;
 	cs->step_msg[0] = '\0';
+	cs->step_failed = false;
 	slip_flow_make(k, cs);
 	return FLOW_STAY;
 }

@@ -1,6 +1,10 @@
 /* slip_flow: the case's last paper. The 受理回执 (or the 一次性告知单 after a
  * refusal) is rendered from the case, saved under the data directory, sent
- * to the print command, and the slip step committed with the file's path. */
+ * to the print command, and the slip step committed with the file's path. A
+ * receipt for money carries the transaction id of the case's payment as the
+ * store holds it (db_payment_of_case), and is refused without one. A slip
+ * step resumed after a crash takes up the paper already saved for the case
+ * (printout_find) and writes no second one. */
 #ifndef TUI_FLOW_SLIP_FLOW_H
 #define TUI_FLOW_SLIP_FLOW_H
 
@@ -9,7 +13,8 @@
 /* Render, save, print and commit; the text stays in cs->slip_text. Does
  * nothing when the text is already made. A failure is left in cs->step_msg. */
 void slip_flow_make(counter *k, case_flow *cs);
-/* Send the saved slip to the printer again (said when there is none). */
+/* Print the slip again: a copy marked 补打 / REPRINT, saved beside it as
+ * <case>-slip-reprint.txt (said when there is no printer). */
 void slip_flow_print(counter *k, case_flow *cs);
 /* Enter or Esc on the slip: FLOW_HOME when it is recorded; else it is made
  * again (FLOW_STAY) rather than lost. */

@@ -149,8 +149,24 @@ static bool unrecorded_ours(run *r)
 	return db_token_issue_pending(r->k->db, r->cs->rec.case_no, r->ki.serial, r->ci.serial, &err) == 1;
 }
 
-/* Issue a certificate for the key's own key pair and write it. */
-static bool issue_and_write(run *r, long nb, long na)
+/* The exact end (UTC s) a certificate keeps or extends: the old
+ * certificate's notAfter for a kept validity, moved by the years bought for
+ * a renewal that is still open; 0 for a new term (it ends as the CPS says,
+ * core/ca/ca.h). */
+static int64_t exact_end(const service *svc, long old_na, int64_t old_end_s, int years)
+{
+	if (old_end_s <= 0)
+		return 0;
+	if (svc->validity == VALIDITY_KEEP)
+		return old_end_s;
+	if (svc->validity == VALIDITY_EXTEND && old_na >= clock_today())
+		return ca_add_years(old_end_s, years);
+	return 0;
+}
+
+/* Issue a certificate for the key's own key pair and write it; end_s: the
+ * exact end to keep (exact_end()), 0 for a new term ending on day na. */
+static bool issue_and_write(run *r, long nb, long na, int64_t end_s)
 {
 	unsigned char *spki = NULL;
 	size_t spki_len = 0;
@@ -159,7 +175,8 @@ static bool issue_and_write(run *r, long nb, long na)
 		return fail_status(r, st, -1);
 	progress(r, "issue");
 	kerr err = { 0 };
-	issue_request rq = { spki, spki_len, r->cs->rec.party.unit_name, r->cs->rec.party.uscc, nb, na };
+	issue_request rq = { spki, spki_len, r->cs->rec.party.unit_name, r->cs->rec.party.uscc, nb, na,
+			     end_s };
 	int rc = issuer_issue(r->k->ca, &rq, &r->ic, &err);
 	free(spki);
 	if (rc != 0)
@@ -201,8 +218,9 @@ static bool same_key(run *r)
 	return refuse(r, TSR_OTHER_KEY, v);
 }
 
-/* A new certificate on a blank (or prepared, or resumed) key: new, reissue. */
-static bool key_new(run *r, long old_nb, long old_na)
+/* A new certificate on a blank (or prepared, or resumed) key: new, reissue
+ * (old_end_s: the lost key's certificate's exact end, 0 unknown). */
+static bool key_new(run *r, long old_nb, long old_na, int64_t old_end_s)
 {
 	const counter *ctr = r->k;
 	if (!r->ki.personalised) {
@@ -225,9 +243,24 @@ static bool key_new(run *r, long old_nb, long old_na)
 		return true;
 	}
 	long nb, na;
-	rules_new_validity(r->cs->svc, clock_today(), old_nb, old_na,
-			   r->cs->rec.years > 0 ? r->cs->rec.years : 1, &nb, &na);
-	return issue_and_write(r, nb, na);
+	int years = r->cs->rec.years > 0 ? r->cs->rec.years : 1;
+	rules_new_validity(r->cs->svc, clock_today(), old_nb, old_na, years, &nb, &na);
+	return issue_and_write(r, nb, na, exact_end(r->cs->svc, old_na, old_end_s, years));
+}
+
+/* The exact end of a recorded certificate, from its DER; 0 unknown. */
+static int64_t recorded_end(run *r, const char *cert_serial)
+{
+	unsigned char *der = NULL;
+	size_t len = 0;
+	kerr err = { 0 };
+	cert_info ci;
+	int64_t end = 0;
+	if (cert_serial[0] && db_cert_der(r->k->db, cert_serial, &der, &len, &err) == 0 && der &&
+	    cert_parse(der, len, &ci, &err) == 0)
+		end = ci.not_after_s;
+	free(der);
+	return end;
 }
 
 /* The old key of a reissue or of a revocation without the key: the one the
@@ -260,7 +293,7 @@ static bool key_part(run *r)
 	note(r, "key ", r->ki.serial, "");
 	switch (svc->kind) {
 	case SVC_NEW:
-		return key_new(r, clock_today(), clock_today());
+		return key_new(r, clock_today(), clock_today(), 0);
 	case SVC_REISSUE: {
 		token_rec old;
 		kerr err = { 0 };
@@ -269,19 +302,25 @@ static bool key_part(run *r)
 			return refuse(r, TSR_KEY_IN_USE, v);
 		}
 		long nb, na;
+		int64_t end_s;
 		if (old_serial(cs)[0] && db_token_get(ctr->db, old_serial(cs), &old, &err) == 0 &&
 		    old.cert_not_after >= 0) {
 			nb = old.cert_not_before;
 			na = old.cert_not_after;
+			end_s = recorded_end(r, old.cert_serial);
 		} else if (cs->old_not_after >= 0) {
 			nb = cs->old_not_before >= 0 ? cs->old_not_before : cs->old_not_after;
 			na = cs->old_not_after;
+			end_s = 0;
 		} else {
 			/* the validity is kept: never guess it (a case resumed after a
 			 * restart no longer has the expiry typed on its details) */
 			return refuse(r, TSR_OLD_VALIDITY, NULL);
 		}
-		return key_new(r, nb, na);
+		/* only the day is known: the certificate ran to the end of it */
+		if (!end_s)
+			end_s = clock_day_start_ms(na + 1) / 1000 - 1;
+		return key_new(r, nb, na, end_s);
 	}
 	case SVC_REVOKE: {
 		/* only this unit's key is erased: a key brought must hold its
@@ -340,9 +379,11 @@ static bool key_part(run *r)
 		}
 		snprintf(cs->replaced_cert, sizeof cs->replaced_cert, "%s", r->ci.serial);
 		long nb, na;
-		rules_new_validity(svc, clock_today(), r->ci.not_before, r->ci.not_after,
-				   cs->rec.years > 0 ? cs->rec.years : 1, &nb, &na);
-		if (!issue_and_write(r, nb, na))
+		int years = cs->rec.years > 0 ? cs->rec.years : 1;
+		rules_new_validity(svc, clock_today(), r->ci.not_before, r->ci.not_after, years, &nb,
+				   &na);
+		if (!issue_and_write(r, nb, na, exact_end(svc, r->ci.not_after, r->ci.not_after_s,
+							  years)))
 			return false;
 		break;
 	}
@@ -457,53 +498,15 @@ static int record(run *r, kerr *err)
 	return 0;
 }
 
-/* The certificates the CA must list as revoked: after the commit, because
- * the database is the record and revoking twice is harmless. */
-static void revoke_at_ca(run *r, const char *old_cert_serial)
+/* After the commit: the CA's index and CRL follow the database, which
+ * revoked every certificate of a retired or re-enrolled key (not only the
+ * newest) and recorded the new one. A failure here loses nothing: the
+ * records are in, and the next start brings the CA's files to them. */
+static void sync_ca(run *r)
 {
 	kerr err = { 0 };
-	const char *why = r->cs->svc->kind == SVC_REVOKE ? "revoked"
-			  : r->cs->svc->kind == SVC_REISSUE ? (r->cs->old_broken ? "broken" : "lost")
-							    : "superseded";
-	if (old_cert_serial[0] && issuer_revoke(r->k->ca, old_cert_serial, why, &err) != 0)
+	if (db_token_ca_sync(r->k->db, r->k->ca, NULL, &err) != 0)
 		counter_say_err(r->k, &err);
-}
-
-/* The certificate the CA must list as revoked once the records are in: the
- * revoked key's (as read from it, else as recorded), the lost or broken
- * key's, the one a change replaced. A renewal revokes nothing: the database
- * keeps the renewed key's earlier certificate valid to its own expiry, and
- * so does the CA. */
-static void old_cert_of(run *r, char *out, size_t n)
-{
-	case_flow *cs = r->cs;
-	token_rec k;
-	kerr err = { 0 };
-	out[0] = '\0';
-	switch (cs->svc->kind) {
-	case SVC_REVOKE:
-		if (r->have_ci)
-			snprintf(out, n, "%s", r->ci.serial);
-		else if (db_token_get(r->k->db, r->ki.serial[0] ? r->ki.serial : old_serial(cs), &k,
-				      &err) == 0)
-			snprintf(out, n, "%s", k.cert_serial);
-		break;
-	case SVC_REISSUE:
-		if (old_serial(cs)[0] && db_token_get(r->k->db, old_serial(cs), &k, &err) == 0)
-			snprintf(out, n, "%s", k.cert_serial);
-		break;
-	case SVC_CHANGE:
-		/* this run's replaced certificate, or (a resumed run) the one the
-		 * database still holds for the key */
-		if (cs->replaced_cert[0])
-			snprintf(out, n, "%s", cs->replaced_cert);
-		else if (db_token_get(r->k->db, r->ki.serial, &k, &err) == 0 &&
-			 strcmp(k.cert_serial, r->ci.serial) != 0)
-			snprintf(out, n, "%s", k.cert_serial);
-		break;
-	default:
-		break;
-	}
 }
 
 static bool run_done(run *r, bool ok)
@@ -526,8 +529,6 @@ bool tokstep_run(counter *k, case_flow *cs)
 	/* the key is still the one agreed to, right before its records */
 	if (r.ki.serial[0] && !read_info(&r))
 		return run_done(&r, false);
-	char old_cert[TOKEN_CERT_SERIAL_MAX + 1];
-	old_cert_of(&r, old_cert, sizeof old_cert);
 	kerr err = { 0 };
 	progress(&r, "record");
 	if (db_tx_begin(k->db, &err) != 0 || record(&r, &err) != 0) {
@@ -544,7 +545,7 @@ bool tokstep_run(counter *k, case_flow *cs)
 		refuse_err(&r, TSR_STORE, &err);
 		return run_done(&r, false);
 	}
-	revoke_at_ca(&r, old_cert);
+	sync_ca(&r);
 	cs->step_failed = false;
 	cs->step_msg[0] = '\0';
 	return run_done(&r, true);

@@ -19,6 +19,9 @@ void case_end(app *a)
 {
 	if (!a->cs)
 		return;
+	/* home shows the case that just ended selected, whichever row it is on
+	 * now (new cases arrive at the top): F8 there is about this case */
+	snprintf(a->go_case, sizeof a->go_case, "%s", a->cs->rec.case_no);
 	pay_flow_wait(a->cs);
 	case_flow_free(a->cs);
 	a->cs = NULL;
@@ -79,9 +82,47 @@ int case_resume(app *a, const char *case_no)
 	return 0;
 }
 
-static void cancel_case(app *a)
+/* The reason picked from kiosk.ini's [cancel] reasons, in words with what
+ * the clerk added ("other" needs words); at the payment the order is closed
+ * first. False keeps the list up. */
+static bool cancel_with_reason(app *a, int ix, const char *text)
 {
-	case_react(a, case_flow_cancel(&a->k, a->cs, NULL));
+	const kiosk_config *cfg = a->k.cfg;
+	if (!a->cs || ix < 0 || ix >= cfg->n_cancel_reasons)
+		return true;
+	const char *code = cfg->cancel_reasons[ix];
+	if (strcmp(code, "other") == 0 && !text[0]) {
+		app_flash(a, app_str(a, "cancel.note_needed"));
+		return false;
+	}
+	char key[64], why[768];
+	snprintf(key, sizeof key, "cancel.reason.%s", code);
+	snprintf(why, sizeof why, "%s%s%s", app_str(a, key), text[0] ? "：" : "", text);
+	if (a->screen == SCR_PAYMENT)
+		case_react(a, pay_flow_cancel_why(&a->k, a->cs, code, why));
+	else
+		case_react(a, case_flow_cancel_coded(&a->k, a->cs, code, why));
+	return true;
+}
+
+/* F8 on any case screen: why, from the configured list or in words. */
+void case_ask_cancel(app *a)
+{
+	const kiosk_config *cfg = a->k.cfg;
+	const char *items[APP_CHOICES_MAX];
+	int n = 0;
+	for (int i = 0; i < cfg->n_cancel_reasons && n < APP_CHOICES_MAX; i++) {
+		char key[64];
+		snprintf(key, sizeof key, "cancel.reason.%s", cfg->cancel_reasons[i]);
+		items[n++] = app_str(a, key);
+	}
+	app_choose(a, app_str(a, a->screen == SCR_PAYMENT ? "pay.ask_cancel" : "cancel.title"), items, n,
+		   cancel_with_reason);
+}
+
+static void withdraw_case(app *a)
+{
+	case_react(a, case_flow_withdraw(&a->k, a->cs));
 }
 
 /* Case-wide actions every case screen shares: F8 cancels, Esc goes home with
@@ -92,7 +133,16 @@ bool case_common_act(app *a, action_id act)
 	case ACT_CANCEL:
 		if (train_on_cancel(a))
 			return true;
-		app_ask(a, app_str(a, "case.ask_cancel"), cancel_case);
+		case_ask_cancel(a);
+		return true;
+	case ACT_WITHDRAW:
+		if (train_on_cancel(a)) /* a scenario stops with the trainer's reasons */
+			return true;
+		if (!case_flow_withdrawable(a->cs)) {
+			app_flash(a, app_str(a, "withdraw.too_late"));
+			return true;
+		}
+		app_ask(a, app_str(a, "withdraw.ask"), withdraw_case);
 		return true;
 	case ACT_T_GATEWAY:
 	case ACT_T_PIN_LOCK:
@@ -100,6 +150,7 @@ bool case_common_act(app *a, action_id act)
 	case ACT_BACK:
 		/* Nothing typed is lost: the case stays in memory (and its committed
 		 * steps in the database) and Enter on it at home comes back here. */
+		snprintf(a->go_case, sizeof a->go_case, "%s", a->cs->rec.case_no);
 		app_go(a, SCR_HOME);
 		return true;
 	case ACT_KEY_IN:

@@ -233,6 +233,7 @@ static bool decision_act(app *a, action_id act)
 typedef struct approval_state {
 	edit_field id, pin;
 	int focus;
+	case_subject subj;                /* what is approved, shown above the PIN */
 } approval_state;
 
 static void approval_enter(app *a)
@@ -242,20 +243,25 @@ static void approval_enter(app *a)
 	edit_clear(&st->pin);
 	st->pin.secret = true;
 	st->focus = 0;
+	case_subject_get(&a->k, a->cs->rec.case_no, a->cs->key_read ? &a->cs->key : NULL, &st->subj);
 }
 
 static void approval_draw(app *a)
 {
 	case_flow *cs = a->cs;
 	approval_state *st = app_private(a);
+	char subj[1024];
 	draw_wrapped(3, 2, COLS - 4, 2, app_str(a, "approval.heading"));
-	draw_text(6, 4, app_str(a, "login.id"), 20);
-	draw_field(6, 24, 24, &st->id, st->focus == 0);
-	draw_text(8, 4, app_str(a, "login.pin"), 20);
-	draw_field(8, 24, 24, &st->pin, st->focus == 1);
+	attron(A_BOLD);
+	draw_wrapped(5, 4, COLS - 6, 4, case_subject_text(&a->k, &st->subj, subj, sizeof subj));
+	attroff(A_BOLD);
+	draw_text(10, 4, app_str(a, "login.id"), 20);
+	draw_field(10, 24, 24, &st->id, st->focus == 0);
+	draw_text(12, 4, app_str(a, "login.pin"), 20);
+	draw_field(12, 24, 24, &st->pin, st->focus == 1);
 	if (cs->step_msg[0]) {
 		attron(term_attr(ST_ERROR));
-		draw_wrapped(10, 4, COLS - 8, 3, cs->step_msg);
+		draw_wrapped(14, 4, COLS - 8, 4, cs->step_msg);
 		attroff(term_attr(ST_ERROR));
 	}
 }
@@ -269,7 +275,7 @@ static bool approval_key(app *a, const key_event *ev)
 static bool approval_act(app *a, action_id act)
 {
 	approval_state *st = app_private(a);
-	if (act == ACT_FIELD) {
+	if (act == ACT_FIELD || act == ACT_FIELD_BACK) { /* two fields: back is the other one */
 		st->focus = !st->focus;
 		return true;
 	}

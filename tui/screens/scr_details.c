@@ -37,9 +37,15 @@ static void details_enter(app *a)
 {
 	details_state *st = app_private(a);
 	case_flow *cs = a->cs;
-	for (int i = 0; i < cs->n_fields; i++)
+	for (int i = 0; i < cs->n_fields; i++) {
+		/* a name takes as many characters as forms.ini says, not bytes */
+		if (cs->kinds[i] == CF_FORM && a->k.form->fields[i].type == FT_TEXT)
+			st->fields[i].max = a->k.form->fields[i].max_chars;
 		edit_set(&st->fields[i], cs->text[i]);
+	}
 	st->focus = 0;
+	/* the fee is there from the start (the holder and term have defaults) */
+	case_requote(&a->k, cs);
 }
 
 static void draw_key_info(app *a, case_flow *cs, int y)
@@ -67,8 +73,14 @@ static void details_draw(app *a)
 	attroff(A_BOLD);
 	int y = 5;
 	int shown = -1; /* the field whose reason is shown: the focused one, else the first */
+	/* the labels' column as wide as the longest label in this language */
+	int lw = 20;
+	for (int i = 0; i < cs->n_fields; i++)
+		if (text_cols(field_label(a, cs, i)) > lw)
+			lw = text_cols(field_label(a, cs, i));
+	int fx = 4 + lw, fw = COLS - fx - 4 < 40 ? COLS - fx - 4 : 40;
 	for (int i = 0; i < cs->n_fields; i++, y++) {
-		draw_text(y, 2, field_label(a, cs, i), 22);
+		draw_text(y, 2, field_label(a, cs, i), lw);
 		if (cs->kinds[i] == CF_HOLDER || cs->kinds[i] == CF_YEARS) {
 			char buf[128];
 			const platform *p = cs->svc->platform;
@@ -81,15 +93,18 @@ static void details_draw(app *a)
 				char t[64];
 				snprintf(buf, sizeof buf, "< %s >", app_render(a, "details.n_years", v, t, sizeof t));
 			}
+			/* a long holder type goes on to a second row, never cut */
+			int rows = text_cols(buf) > COLS - fx - 2 ? 2 : 1;
 			attron(term_attr(st->focus == i ? ST_SELECT : ST_FIELD));
-			draw_text(y, 24, buf, COLS - 26);
+			draw_wrapped(y, fx, COLS - fx - 2, rows, buf);
 			attroff(term_attr(st->focus == i ? ST_SELECT : ST_FIELD));
+			y += rows - 1;
 		} else {
-			draw_field(y, 24, 40, &st->fields[i], st->focus == i);
+			draw_field(y, fx, fw, &st->fields[i], st->focus == i);
 		}
 		if (cs->field_msg[i][0]) {
 			attron(term_attr(ST_ERROR));
-			draw_text(y, 65, "✗", 2);
+			draw_text(y, fx + fw + 1, "✗", 2);
 			attroff(term_attr(ST_ERROR));
 			if (shown < 0 || i == st->focus)
 				shown = i;
@@ -139,6 +154,13 @@ static bool details_key(app *a, const key_event *ev)
 		return true;
 	}
 	if (edit_key(&st->fields[i], ev)) {
+		if (st->fields[i].refused) {
+			char n[16], buf[256];
+			snprintf(n, sizeof n, "%d", st->fields[i].max);
+			str_var v[] = { { "field", field_label(a, cs, i) }, { "max", n }, { NULL, NULL } };
+			app_flash(a, app_render(a, "details.field_full", v, buf, sizeof buf));
+			return true;
+		}
 		edit_get(&st->fields[i], cs->text[i], sizeof cs->text[i]);
 		/* Validated as typed: a complete value is checked at once, a partial one
 		 * when the clerk leaves the field. */
@@ -189,9 +211,9 @@ static bool details_act(app *a, action_id act)
 {
 	case_flow *cs = a->cs;
 	details_state *st = app_private(a);
-	if (act == ACT_FIELD) {
+	if (act == ACT_FIELD || act == ACT_FIELD_BACK) {
 		case_field_check(&a->k, cs, st->focus);
-		st->focus = (st->focus + 1) % cs->n_fields;
+		st->focus = (st->focus + (act == ACT_FIELD ? 1 : cs->n_fields - 1)) % cs->n_fields;
 		return true;
 	}
 	if (act == ACT_NEXT) {

@@ -46,6 +46,13 @@ static void home_enter(app *a)
 	h->finding = false;
 	h->msg[0] = '\0';
 	load_today(a);
+	/* The selection follows the case just left or ended, not the row index:
+	 * new cases arrive at the top, and the old index would land on another
+	 * case (F8 would then refund that one). */
+	for (size_t i = 0; a->go_case[0] && i < h->n_cases; i++)
+		if (strcmp(h->cases[i].case_no, a->go_case) == 0)
+			h->sel = (int)i;
+	a->go_case[0] = '\0';
 }
 
 static const char *service_label(const app *a, const char *service_id)
@@ -64,8 +71,9 @@ static void home_draw(app *a)
 	attroff(A_BOLD);
 	int y = 5;
 	if (h->finding) {
-		draw_text(y, 2, app_str(a, "home.find_prompt"), 30);
-		draw_field(y, 32, 30, &h->find, true);
+		/* the field right after the prompt, whatever its width in a language */
+		int w = draw_text(y, 2, app_str(a, "home.find_prompt"), COLS - 36);
+		draw_field(y, 3 + w, 30, &h->find, true);
 		y += 2;
 	}
 	if (h->msg[0]) {
@@ -73,7 +81,7 @@ static void home_draw(app *a)
 		y++;
 	}
 	if (h->n_cases == 0) {
-		draw_text(y, 2, app_str(a, h->msg[0] ? "home.none_found" : "home.no_cases"), COLS - 4);
+		draw_wrapped(y, 2, COLS - 4, 3, app_str(a, h->msg[0] ? "home.none_found" : "home.no_cases"));
 		return;
 	}
 	attron(A_UNDERLINE);
@@ -94,7 +102,9 @@ static void home_draw(app *a)
 		draw_text(y, 36, app_str(a, case_status_key(c->status)), 10);
 		/* an unfinished case shows the step it waits at */
 		const service *svc = catalog_service(a->k.cat, c->service_id);
-		case_step next = svc ? case_next_step(svc, c->last_step, c->decision) : STEP_NONE;
+		/* a cancelled case waits at nothing, whatever step it stopped at */
+		case_step next = svc && c->status != CS_CANCELLED ? case_next_step(svc, c->last_step, c->decision)
+								   : STEP_NONE;
 		draw_text(y, 47, next == STEP_NONE ? "" : app_str(a, case_step_key(next)), 10);
 		draw_text(y, 58, service_label(a, c->service_id), COLS - 60);
 		if (sel)
@@ -153,6 +163,9 @@ static bool home_act(app *a, action_id act)
 	case ACT_SUPERVISE:
 		app_go(a, SCR_DAY);
 		return true;
+	case ACT_STAFF:
+		app_go(a, SCR_STAFF);
+		return true;
 	case ACT_TRAIN:
 		app_go(a, SCR_TRAIN);
 		return true;
@@ -192,6 +205,11 @@ static void service_draw(app *a)
 {
 	service_state *st = app_private(a);
 	int y = 3;
+	/* the names' column as wide as the longest name in this language */
+	int lw = 22;
+	for (size_t s = 0; s < a->k.cat->n_services; s++)
+		if (text_cols(a->k.cat->services[s].label[a->k.lg]) > lw)
+			lw = text_cols(a->k.cat->services[s].label[a->k.lg]);
 	size_t ix = 0;
 	for (size_t p = 0; p < a->k.cat->n_platforms; p++) {
 		const platform *pl = &a->k.cat->platforms[p];
@@ -208,9 +226,9 @@ static void service_draw(app *a)
 					attron(term_attr(ST_SELECT));
 				mvhline(y, 3, ' ', COLS - 6);
 				draw_text(y, 2, sel ? "▶" : " ", 1);
-				draw_text(y, 4, svc->label[a->k.lg], 22);
+				draw_text(y, 4, svc->label[a->k.lg], lw);
 				if (svc->help[a->k.lg])
-					draw_text(y, 28, svc->help[a->k.lg], COLS - 31);
+					draw_text(y, 6 + lw, svc->help[a->k.lg], COLS - 9 - lw);
 				if (sel)
 					attroff(term_attr(ST_SELECT));
 			}
@@ -218,6 +236,10 @@ static void service_draw(app *a)
 			ix++;
 		}
 	}
+	/* the list's column of notes is cut to fit: the picked service's in full */
+	const service *pick = &a->k.cat->services[st->sel];
+	if (pick->help[a->k.lg] && y + 1 < LINES - 2)
+		draw_wrapped(y + 1 > LINES - 4 ? LINES - 4 : y + 1, 2, COLS - 4, 2, pick->help[a->k.lg]);
 }
 
 static bool service_key(app *a, const key_event *ev)

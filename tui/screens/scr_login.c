@@ -26,12 +26,11 @@ static void login_enter(app *a)
 	st->focus = 0;
 }
 
-static void draw_login_form(app *a, int y, const char *heading)
+static void draw_login_form(app *a, int y, int x, const char *heading)
 {
 	login_state *st = app_private(a);
-	int x = 4;
 	attron(A_BOLD);
-	draw_text(y, x, heading, COLS - 8);
+	draw_text(y, x, heading, COLS - x - 4);
 	attroff(A_BOLD);
 	draw_text(y + 2, x, app_str(a, "login.id"), 20);
 	draw_field(y + 2, x + 20, 24, &st->id, st->focus == 0);
@@ -39,14 +38,14 @@ static void draw_login_form(app *a, int y, const char *heading)
 	draw_field(y + 4, x + 20, 24, &st->pin, st->focus == 1);
 	if (st->msg[0]) {
 		attron(term_attr(ST_ERROR));
-		draw_wrapped(y + 6, x, COLS - 8, 3, st->msg);
+		draw_wrapped(y + 6, x, COLS - x - 4, 3, st->msg);
 		attroff(term_attr(ST_ERROR));
 	}
 }
 
 static void login_draw(app *a)
 {
-	draw_login_form(a, 4, app_str(a, "login.heading"));
+	draw_login_form(a, 4, 4, app_str(a, "login.heading"));
 }
 
 /* Check id and PIN; true with *who when they are right. */
@@ -89,6 +88,8 @@ static bool login_key(app *a, const key_event *ev)
 
 static bool login_act(app *a, action_id act)
 {
+	if (act == ACT_FIELD_BACK) /* two fields: back is the other one */
+		act = ACT_FIELD;
 	if (act != ACT_NEXT && act != ACT_FIELD)
 		return false;
 	if (!form_step(a, act))
@@ -97,6 +98,7 @@ static bool login_act(app *a, action_id act)
 	if (try_login(a, &who)) {
 		a->k.user = who;
 		a->k.signed_in = true;
+		a->k.taken_over = false;
 		app_go(a, SCR_HOME);
 	}
 	return true;
@@ -114,18 +116,39 @@ static void lock_enter(app *a)
 	st->msg[0] = '\0';
 }
 
+/* Locked over the payment screen: the customer may still be paying. */
+static bool lock_over_payment(const app *a)
+{
+	return a->lock_from == SCR_PAYMENT && a->cs;
+}
+
 static void lock_draw(app *a)
 {
 	char buf[256];
 	str_var v[] = { { "name", a->k.user.name }, { "id", a->k.user.id }, { NULL, NULL } };
-	draw_login_form(a, 4, app_render(a, "lock.heading", v, buf, sizeof buf));
-	draw_wrapped(14, 4, COLS - 8, 3, app_str(a, "lock.takeover"));
+	/* an order that can be paid keeps its code on screen, payable: only
+	 * the rest of the counter is locked */
+	int w = lock_over_payment(a) ? payment_draw_qr(a, 2, 2) : 0;
+	int x = w ? 2 + w + 2 : 4;
+	draw_login_form(a, 4, x, app_render(a, "lock.heading", v, buf, sizeof buf));
+	draw_wrapped(14, x, COLS - x - 4, 3, app_str(a, "lock.takeover"));
+	if (w)
+		draw_wrapped(18, x, COLS - x - 4, 3, app_str(a, "lock.qr_payable"));
 }
 
 static bool lock_act(app *a, action_id act)
 {
+	if (act == ACT_NONE) {
+		/* a tick: the order is still asked about, so a payment made while
+		 * locked is taken up (the payment screen moves on when unlocked) */
+		if (lock_over_payment(a))
+			pay_flow_tick(&a->k, a->cs);
+		return false;
+	}
 	if (act == ACT_LOCK || act == ACT_QUIT)
 		return true; /* a locked session is left only by unlocking it */
+	if (act == ACT_FIELD_BACK)
+		act = ACT_FIELD;
 	if (act != ACT_NEXT && act != ACT_FIELD)
 		return false;
 	if (!form_step(a, act))
@@ -148,18 +171,26 @@ static void help_draw(app *a)
 	draw_text(y++, 2, app_str(a, screen_id_key(a->help_from)), COLS - 4);
 	attroff(A_BOLD);
 	y++;
+	/* the labels' column as wide as the longest label in this language */
+	int lw = 14;
+	for (int i = 0; i < ACT_COUNT; i++)
+		if (action_offered_on(a, (action_id)i, a->help_from) && text_cols(app_str(a, actions[i].str_key)) + 1 > lw)
+			lw = text_cols(app_str(a, actions[i].str_key)) + 1;
+	int hx = 11 + lw + 1, hw = COLS - hx - 2;
 	for (int i = 0; i < ACT_COUNT && y < LINES - 3; i++) {
 		const action_def *d = &actions[i];
 		if (!action_offered_on(a, (action_id)i, a->help_from))
 			continue;
 		char help[96];
 		snprintf(help, sizeof help, "%s.help", d->str_key);
+		/* a long help line goes on to a second row, never cut */
+		int rows = text_cols(app_str(a, help)) > hw ? 2 : 1;
 		attron(term_attr(ST_KEY));
 		draw_text(y, 2, d->key_label, 8);
 		attroff(term_attr(ST_KEY));
-		draw_text(y, 11, app_str(a, d->str_key), 14);
-		draw_text(y, 26, app_str(a, help), COLS - 28);
-		y++;
+		draw_text(y, 11, app_str(a, d->str_key), lw);
+		draw_wrapped(y, hx, hw, rows, app_str(a, help));
+		y += rows;
 	}
 	y++;
 	if (y < LINES - 3)

@@ -9,6 +9,25 @@
 #include "tui/screens/screens.h"
 #include "tui/term/term.h"
 
+int payment_draw_qr(app *a, int y, int x)
+{
+	case_flow *cs = a->cs;
+	/* a code is drawn only while it can be paid and the store holds it */
+	if (!cs || !cs->order_made || !pay_flow_qr_shown(cs, clock_now_ms()))
+		return 0;
+	kerr err = { 0 };
+	qr_art *q = qr_render(cs->order.code_url, &err);
+	if (!q)
+		return 0;
+	attron(term_attr(ST_QR));
+	for (int i = 0; i < q->rows && y + i < LINES - 2; i++)
+		draw_text(y + i, x, q->lines[i], q->width);
+	attroff(term_attr(ST_QR));
+	int w = q->width;
+	qr_art_free(q);
+	return w;
+}
+
 static void payment_enter(app *a)
 {
 	case_react(a, pay_flow_enter(&a->k, a->cs));
@@ -25,22 +44,15 @@ static void payment_draw(app *a)
 		}
 		return;
 	}
-	kerr err = { 0 };
-	qr_art *q = qr_render(cs->order.code_url, &err);
-	int x = 2;
-	if (q) {
-		attron(term_attr(ST_QR));
-		for (int i = 0; i < q->rows && 2 + i < LINES - 2; i++)
-			draw_text(2 + i, x, q->lines[i], q->width);
-		attroff(term_attr(ST_QR));
-		x += q->width + 2;
-		qr_art_free(q);
-	}
+	int64_t now = clock_now_ms();
+	bool shown = pay_flow_qr_shown(cs, now);
+	int w = payment_draw_qr(a, 2, 2);
+	int x = w ? 2 + w + 2 : 2;
 	char yuan[32], buf[256];
 	int y = 3;
 	str_var v[] = { { "amount", fees_format_yuan(cs->order.amount_fen, yuan, sizeof yuan) }, { NULL, NULL } };
 	attron(A_BOLD);
-	draw_text(y++, x, app_render(a, "pay.amount", v, buf, sizeof buf), COLS - x - 1);
+	draw_text(y++, x, app_render(a, shown ? "pay.amount" : "pay.amount_due", v, buf, sizeof buf), COLS - x - 1);
 	attroff(A_BOLD);
 	for (int i = 0; i < cs->quote.n_lines; i++, y++) {
 		const fee_line *l = &cs->quote.lines[i];
@@ -52,8 +64,19 @@ static void payment_draw(app *a)
 		draw_text(y, x, buf, COLS - x - 1);
 	}
 	y++;
+	/* no code: what to do next instead */
+	const char *next = shown ? NULL
+			   : cs->rec_dirty || cs->create_unsure || !cs->order.code_url[0] ? NULL
+			   : !pay_state_pending(cs->order.state) ? "pay.next.closed"
+			   : "pay.next.expired";
+	if (!shown && (cs->create_unsure || (!cs->rec_dirty && !cs->order.code_url[0])))
+		next = "pay.next.wait";
+	if (next)
+		draw_wrapped(y++, x, COLS - x - 1, 3, app_str(a, next));
+	if (next)
+		y += 2;
 	draw_text(y++, x, app_str(a, pay_state_key(cs->order.state)), COLS - x - 1);
-	int64_t left = cs->order.expire_ms - clock_now_ms();
+	int64_t left = pay_flow_expires_ms(cs) - now;
 	if (left < 0)
 		left = 0;
 	char mmss[48];
@@ -68,18 +91,13 @@ static void payment_draw(app *a)
 	}
 }
 
-static void close_and_cancel(app *a)
-{
-	flow_outcome out = pay_flow_cancel(&a->k, a->cs);
-	case_react(a, out);
-}
-
 static bool payment_act(app *a, action_id act)
 {
 	case_flow *cs = a->cs;
 	switch (act) {
 	case ACT_NONE: /* a tick: ask the gateway every poll_seconds, in the background */
-		case_react(a, pay_flow_tick(&a->k, cs));
+		/* paid and recorded while this screen was away */
+		case_react(a, case_flow_next(cs) != STEP_PAYMENT ? FLOW_NEXT : pay_flow_tick(&a->k, cs));
 		return true;
 	case ACT_NEXT:
 		case_react(a, cs->order_made ? pay_flow_poll(&a->k, cs) : pay_flow_create(&a->k, cs));
@@ -91,7 +109,7 @@ static bool payment_act(app *a, action_id act)
 		case_react(a, pay_flow_again(&a->k, cs));
 		return true;
 	case ACT_CANCEL:
-		app_ask(a, app_str(a, "pay.ask_cancel"), close_and_cancel);
+		case_ask_cancel(a); /* the order is closed before the case is cancelled */
 		return true;
 	default:
 		return case_common_act(a, act);

@@ -2,7 +2,8 @@
  * service and clerk, fees due against verified payments with every mismatch,
  * 容缺 cases with their deadline, refusals with their notices, the keys whose
  * lifecycle moved; filters by clerk, service and outcome, search by case
- * number, USCC or agent), one case's timeline, the day close (audit chain
+ * number or its tail, USCC, unit or agent, a date typed to go to), one
+ * case's timeline, the day close (audit chain
  * verified, anchor signed with the kiosk key, summary printed, CSV and anchor
  * exported), and the refund of a paid case with a supervisor's approval
  * (maker-checker). The day view and the day close are offered to supervisors
@@ -54,6 +55,8 @@ typedef struct day_state {
 	char search[128];
 	edit_field find;
 	bool finding;
+	edit_field jump;              /* F2: a date typed to go to */
+	bool jumping;
 	bool closed;                  /* the day has its anchor */
 	anchor_rec anchor;
 	char msg[1024];
@@ -134,9 +137,45 @@ static void day_enter(app *a)
 	day_state *d = ctx(a);
 	if (!d)
 		return;
-	d->finding = false;
+	d->finding = d->jumping = false;
 	load_choices(a, d);
 	load(a, d);
+}
+
+/* Show the day `day`: the clerk and service filters are the old day's, so
+ * they go; the outcome and the search stay. */
+static void show_day(app *a, day_state *d, long day)
+{
+	d->day = day;
+	d->clerk_ix = d->service_ix = -1;
+	d->msg[0] = '\0';
+	load_choices(a, d);
+	load(a, d);
+}
+
+/* Enter on the date typed after F2: that day, if it is one and not to come. */
+static void jump_to(app *a, day_state *d)
+{
+	char text[64];
+	edit_get(&d->jump, text, sizeof text);
+	char *s = text;
+	while (*s == ' ')
+		s++;
+	for (size_t n = strlen(s); n && s[n - 1] == ' '; n--)
+		s[n - 1] = '\0';
+	long day;
+	if (!civil_parse_typed(s, &day)) {
+		str_var v[] = { { "got", s }, { NULL, NULL } };
+		char buf[256];
+		say(d, true, app_render(a, "day.bad_date", v, buf, sizeof buf));
+		return; /* the prompt stays, with what was typed */
+	}
+	if (day > clock_today()) {
+		say(d, true, app_str(a, "day.future_date"));
+		return;
+	}
+	d->jumping = false;
+	show_day(a, d, day);
 }
 
 static const char *service_label(const app *a, const char *id)
@@ -368,8 +407,14 @@ static void day_draw(app *a)
 	}
 	int y = 6;
 	if (d->finding) {
-		draw_text(y, 2, app_str(a, "day.find_prompt"), 30);
-		draw_field(y, 32, 30, &d->find, true);
+		int w = draw_text(y, 2, app_str(a, "day.find_prompt"), COLS - 36);
+		draw_field(y, 3 + w, 30, &d->find, true);
+		y += 2;
+	}
+	if (d->jumping) {
+		int w = draw_text(y, 2, app_str(a, "day.jump_prompt"), 20);
+		draw_field(y, 3 + w, 12, &d->jump, true);
+		draw_text(y, 5 + w + 12, app_str(a, "day.jump_forms"), COLS - 7 - w - 12);
 		y += 2;
 	}
 	if (d->loaded) {
@@ -422,6 +467,18 @@ static bool day_key(app *a, const key_event *ev)
 			return true;
 		}
 		return edit_key(&d->find, ev);
+	}
+	if (d->jumping) {
+		if (key_is(ev, K_ESC)) {
+			d->jumping = false;
+			d->msg[0] = '\0';
+			return true;
+		}
+		if (key_is(ev, KEY_ENTER)) {
+			jump_to(a, d);
+			return true;
+		}
+		return edit_key(&d->jump, ev);
 	}
 	size_t n = tab_rows(d);
 	if (key_is(ev, KEY_UP) && d->sel > 0) {
@@ -531,11 +588,12 @@ static bool day_act(app *a, action_id act)
 	case ACT_NEXT_DAY:
 		if (act == ACT_NEXT_DAY && d->day >= clock_today())
 			return true;
-		d->day += act == ACT_NEXT_DAY ? 1 : -1;
-		d->clerk_ix = d->service_ix = -1;
-		d->msg[0] = '\0';
-		load_choices(a, d);
-		load(a, d);
+		show_day(a, d, d->day + (act == ACT_NEXT_DAY ? 1 : -1));
+		return true;
+	case ACT_GO_DATE:
+		d->jumping = true;
+		d->finding = false;
+		edit_clear(&d->jump);
 		return true;
 	case ACT_TAB:
 		d->tab = (day_tab)((d->tab + 1) % TAB_COUNT);
@@ -555,6 +613,7 @@ static bool day_act(app *a, action_id act)
 		return true;
 	case ACT_FIND:
 		d->finding = true;
+		d->jumping = false;
 		edit_set(&d->find, d->search);
 		return true;
 	case ACT_NEXT: {
@@ -593,6 +652,7 @@ static void timeline_enter(app *a)
 {
 	timeline_state *t = app_private(a);
 	snprintf(t->case_no, sizeof t->case_no, "%s", a->go_case);
+	a->go_case[0] = '\0';
 	kerr err = { 0 };
 	if (db_case_timeline(a->k.db, t->case_no, &t->tl, &t->n, &err) < 0)
 		app_flash_err(a, &err);
@@ -663,6 +723,7 @@ typedef struct refund_state {
 	bool done;
 	char msg[1024];
 	bool err;
+	case_subject subj;        /* what is refunded, shown above the fields */
 } refund_state;
 
 /* Ask the gateway for the approved refund and show its answer. */
@@ -690,6 +751,7 @@ static void refund_enter(app *a)
 	refund_state *st = app_private(a);
 	snprintf(st->case_no, sizeof st->case_no, "%s", a->go_case);
 	st->pin.secret = true;
+	case_subject_get(&a->k, st->case_no, NULL, &st->subj);
 	refund_rec had;
 	bool pending;
 	/* approved before, the gateway did not answer: send it again */
@@ -702,16 +764,20 @@ static void refund_draw(app *a)
 	refund_state *st = app_private(a);
 	char buf[512];
 	str_var v[] = { { "case", st->case_no }, { NULL, NULL } };
-	draw_wrapped(3, 2, COLS - 4, 3, app_render(a, "refund.heading", v, buf, sizeof buf));
-	draw_text(7, 2, app_str(a, "refund.reason"), 20);
-	draw_field(7, 24, 40, &st->reason, st->focus == 0 && !st->done);
-	draw_text(9, 2, app_str(a, "refund.supervisor_id"), 20);
-	draw_field(9, 24, 24, &st->id, st->focus == 1 && !st->done);
-	draw_text(11, 2, app_str(a, "refund.pin"), 20);
-	draw_field(11, 24, 24, &st->pin, st->focus == 2 && !st->done);
+	char subj[1024];
+	draw_wrapped(3, 2, COLS - 4, 2, app_render(a, "refund.heading", v, buf, sizeof buf));
+	attron(A_BOLD);
+	draw_wrapped(6, 4, COLS - 6, 4, case_subject_text(&a->k, &st->subj, subj, sizeof subj));
+	attroff(A_BOLD);
+	draw_text(11, 2, app_str(a, "refund.reason"), 20);
+	draw_field(11, 24, 40, &st->reason, st->focus == 0 && !st->done);
+	draw_text(13, 2, app_str(a, "refund.supervisor_id"), 20);
+	draw_field(13, 24, 24, &st->id, st->focus == 1 && !st->done);
+	draw_text(15, 2, app_str(a, "refund.pin"), 20);
+	draw_field(15, 24, 24, &st->pin, st->focus == 2 && !st->done);
 	if (st->msg[0]) {
 		attron(term_attr(st->err ? ST_ERROR : ST_OK));
-		draw_wrapped(14, 2, COLS - 4, 4, st->msg);
+		draw_wrapped(17, 2, COLS - 4, 4, st->msg);
 		attroff(term_attr(st->err ? ST_ERROR : ST_OK));
 	}
 }
@@ -752,14 +818,20 @@ static bool refund_act(app *a, action_id act)
 	case ACT_NONE:
 		return true;
 	case ACT_BACK:
+		snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
 		app_go(a, SCR_HOME);
 		return true;
 	case ACT_FIELD:
 		if (!st->done)
 			st->focus = (st->focus + 1) % 3;
 		return true;
+	case ACT_FIELD_BACK:
+		if (!st->done)
+			st->focus = (st->focus + 2) % 3;
+		return true;
 	case ACT_NEXT:
 		if (st->done) {
+			snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
 			app_go(a, SCR_HOME);
 			return true;
 		}

@@ -117,8 +117,11 @@ static bool token_act(app *a, action_id act)
 	if (act != ACT_NEXT)
 		return case_common_act(a, act);
 	/* a real kiosk writes the key the clerk sees in the reader, no other */
-	token_flow_confirm(cs, !a->k.demo && a->key_seen && a->key_st == TOK_OK ? a->key_info.serial : "");
-	if (token_flow_writes(&a->k, cs))
+	bool key_in = a->key_seen && a->key_st == TOK_OK;
+	token_flow_confirm(cs, !a->k.demo && key_in ? a->key_info.serial : "");
+	/* asked only once there is a key to write: with none the run stops at
+	 * once and says so (a revocation goes on without the key, so it asks) */
+	if (token_flow_writes(&a->k, cs) && (key_in || cs->svc->kind == SVC_REVOKE))
 		app_ask(a, app_str(a, "token.ask_write"), run);
 	else
 		run(a);

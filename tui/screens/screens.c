@@ -4,7 +4,7 @@
 
 extern const screen_ops scr_token, scr_payment, scr_slip;
 extern const screen_ops scr_login, scr_home, scr_service, scr_details, scr_materials,
-	scr_decision, scr_approval, scr_lock, scr_help, scr_day, scr_timeline, scr_refund, scr_train, scr_stop,
+	scr_decision, scr_approval, scr_lock, scr_help, scr_day, scr_timeline, scr_refund, scr_staff, scr_train, scr_stop,
 	scr_score;
 
 const screen_ops *const screens[SCR_COUNT] = {
@@ -14,7 +14,7 @@ const screen_ops *const screens[SCR_COUNT] = {
 	[SCR_APPROVAL] = &scr_approval,   [SCR_TOKEN] = &scr_token,
 	[SCR_PAYMENT] = &scr_payment,     [SCR_SLIP] = &scr_slip,
 	[SCR_DAY] = &scr_day,             [SCR_TIMELINE] = &scr_timeline,
-	[SCR_REFUND] = &scr_refund,
+	[SCR_REFUND] = &scr_refund,       [SCR_STAFF] = &scr_staff,
 	[SCR_TRAIN] = &scr_train,         [SCR_STOP] = &scr_stop,
 	[SCR_SCORE] = &scr_score,
 	[SCR_LOCK] = &scr_lock,           [SCR_HELP] = &scr_help,

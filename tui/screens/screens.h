@@ -13,6 +13,7 @@
  * | scr_payment.c   | the payment (QR, countdown, state)                       |
  * | scr_slip.c      | the slip or the notice                                   |
  * | scr_super.c     | the supervisor's day view, timeline, day close, refund   |
+ * | scr_staff.c     | the supervisor's staff: list, add, unlock, new PIN, disable |
  * | scr_train.c     | the trainer's scenarios, stop reasons, score sheet       |
  *
  * screens.h is the only header; main() (tui/kiosk.c) includes it. */
@@ -45,6 +46,11 @@ void train_free(app *a);
 
 /* The case in progress (tui/screens/case.c): start one, take one up, end
  * it, go to its next step, and turn a flow's outcome into navigation. */
+/* scr_payment.c: the case's QR code at (y, x) while its order can be paid
+ * and is recorded (the payment screen, and the idle lock over it); the
+ * width drawn, 0 when no code is shown. */
+int payment_draw_qr(app *a, int y, int x);
+
 void case_start(app *a, const service *svc);
 int case_resume(app *a, const char *case_no);
 void case_end(app *a);
@@ -54,7 +60,11 @@ void case_goto_next(app *a);
 void case_pay_wait(app *a);
 /* FLOW_NEXT: the next step; FLOW_HOME: the case ends, home; else stay. */
 void case_react(app *a, flow_outcome out);
-/* F8 cancel, Esc home (case kept), demo key in/out: shared by the case screens. */
+/* F8: ask why the case is cancelled (kiosk.ini [cancel] reasons, or words),
+ * then cancel it (at the payment, the order is closed first). */
+void case_ask_cancel(app *a);
+/* F8 cancel, F7 withdraw (details, nothing confirmed yet), Esc home (case
+ * kept), demo key in/out: shared by the case screens. */
 bool case_common_act(app *a, action_id act);
 
 #endif

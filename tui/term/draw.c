@@ -51,33 +51,61 @@ int draw_text(int y, int x, const char *utf8, int max_cols)
 	return used;
 }
 
+/* A character of a Latin word: cut there, the word goes whole to the next row. */
+static bool word_char(wchar_t c)
+{
+	return c > L' ' && c < 0x2E80;
+}
+
 void draw_wrapped(int y, int x, int width, int max_rows, const char *utf8)
 {
-	int row = 0, col = 0;
-	move(y, x);
-	while (utf8 && *utf8 && row < max_rows) {
-		if (*utf8 == '\n') {
-			utf8++;
-			row++;
-			col = 0;
-			move(y + row, x);
-			continue;
-		}
-		wchar_t wc = next_wc(&utf8);
-		int w = wcwidth(wc);
-		if (w < 0)
-			continue;
-		if (col + w > width) {
-			row++;
-			col = 0;
-			if (row >= max_rows)
+	enum { MAXC = 4096, NONE = -1 };
+	wchar_t *t = malloc(MAXC * sizeof *t);
+	if (!t)
+		return;
+	int n = 0;
+	while (utf8 && *utf8 && n < MAXC)
+		t[n++] = next_wc(&utf8);
+	int row = 0, i = 0;
+	while (i < n && row < max_rows) {
+		/* as much of the row as fits, from i */
+		int col = 0, j = i, space = NONE;
+		while (j < n && t[j] != L'\n') {
+			int w = wcwidth(t[j]);
+			w = w < 0 ? 0 : w;
+			if (col + w > width)
 				break;
-			move(y + row, x);
+			if (t[j] == L' ')
+				space = j;
+			col += w;
+			j++;
 		}
-		wchar_t s[2] = { wc, 0 };
-		addnwstr(s, 1);
-		col += w;
+		int end = j, next = j;
+		if (j < n && t[j] == L'\n') {
+			next = j + 1;
+		} else if (j < n && t[j] == L' ') {
+			next = j + 1; /* the row ends at a space: it is not carried over */
+		} else if (j < n && space > i && word_char(t[j]) && word_char(t[j - 1])) {
+			/* a Latin word would be cut: it goes to the next row whole,
+			 * when everything after the last space is part of it */
+			bool word = true;
+			for (int k = space + 1; k < j; k++)
+				word = word && word_char(t[k]);
+			if (word) {
+				end = space;
+				next = space + 1;
+			}
+		}
+		if (end == i && next == i)
+			next = i + 1; /* a character wider than the row: skip it */
+		move(y + row, x);
+		for (int k = i; k < end; k++)
+			if (wcwidth(t[k]) >= 0)
+				addnwstr(&t[k], 1);
+		row++;
+		i = next;
 	}
+	free(t);
 }
 
 void draw_field(int y, int x, int width, const edit_field *f, bool focused)

@@ -8,8 +8,10 @@
 void edit_clear(edit_field *f)
 {
 	bool secret = f->secret;
+	int max = f->max;
 	memset(f, 0, sizeof *f);
 	f->secret = secret;
+	f->max = max;
 }
 
 void edit_set(edit_field *f, const char *utf8)
@@ -18,7 +20,7 @@ void edit_set(edit_field *f, const char *utf8)
 	mbstate_t st;
 	memset(&st, 0, sizeof st);
 	size_t left = utf8 ? strlen(utf8) : 0;
-	while (left > 0 && f->len < FIELD_MAX) {
+	while (left > 0 && f->len < FIELD_MAX) { /* a value set is kept whole; the check says when it is too long */
 		wchar_t wc;
 		size_t n = mbrtowc(&wc, utf8, left, &st);
 		if (n == 0 || n == (size_t)-1 || n == (size_t)-2)
@@ -49,13 +51,25 @@ const char *edit_get(const edit_field *f, char *buf, size_t n)
 	return buf;
 }
 
+static int field_max(const edit_field *f)
+{
+	return f->max > 0 && f->max < FIELD_MAX ? f->max : FIELD_MAX;
+}
+
 bool edit_key(edit_field *f, const key_event *ev)
 {
+	f->refused = false;
 	if (!ev->func) {
+		if (ev->ch == KEY_CTRL('u')) {
+			edit_clear(f);
+			return true;
+		}
 		if (ev->ch < 32 || ev->ch == 127)
 			return false; /* control characters are actions, not text */
-		if (f->len >= FIELD_MAX)
+		if (f->len >= field_max(f)) {
+			f->refused = true;
 			return true;
+		}
 		memmove(&f->text[f->cursor + 1], &f->text[f->cursor],
 			(size_t)(f->len - f->cursor) * sizeof(wchar_t));
 		f->text[f->cursor++] = ev->ch;

@@ -16,13 +16,18 @@ typedef struct edit_field {
 	int len;
 	int cursor;
 	bool secret;   /* PIN: shown as * */
+	int max;       /* most characters the field takes (forms.ini's max_chars); 0: FIELD_MAX */
+	bool refused;  /* the last key was a character refused because the field is full */
 } edit_field;
 
 void edit_set(edit_field *f, const char *utf8);
 /* UTF-8 of the text into buf. */
 const char *edit_get(const edit_field *f, char *buf, size_t n);
-/* Apply an editing key; true if it was one (printable, Backspace, Delete, Left, Right, Home, End). */
+/* Apply an editing key; true if it was one (printable, Backspace, Delete,
+ * Left, Right, Home, End, Ctrl-U which clears the field). A character past
+ * the field's max is taken but not added (f->refused says so). */
 bool edit_key(edit_field *f, const key_event *ev);
+/* Empty the field; whether it is secret and its max stay. */
 void edit_clear(edit_field *f);
 
 #endif

@@ -1,0 +1,490 @@
+/* central: the hall's schema on PostgreSQL as numbered migrations, the
+ * kiosks' roles, and the centre's view of its kiosks.
+ *
+ * Like db/migrate.c, a migration's SQL never changes once shipped; a new
+ * table or column is a new migration (and a line in docs/deployment.md).
+ * Each runs in its own transaction under an advisory lock, with its row in
+ * hall.migrations, so the schema is always at exactly one version and two
+ * `kioskctl hall init` at once do the work once.
+ *
+ * Why the chain is verified in PL/pgSQL and not by the sender: the centre
+ * must not depend on the honesty of whoever sends. A statement trigger over
+ * the inserted rows (a transition table) recomputes every row's SHA-256 with
+ * the canonical encoding of core/audit/audit.c (int8send for the 8-byte
+ * big-endian numbers, int4send of the UTF-8 length before each text) and
+ * checks that the batch continues exactly the chain the centre holds, in the
+ * inserting transaction; any fault raises and the whole batch is rolled
+ * back. It is set-based (one window-function query per batch), so it costs
+ * little more than the insert itself (docs/performance.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/pg/conn.h"
+
+/* Serialises migrations and registrations (any constant of our own). */
+#define HALL_LOCK "4859414c4c" /* "HALL" */
+
+static const char bootstrap_sql[] =
+	"CREATE SCHEMA IF NOT EXISTS hall;"
+	"CREATE TABLE IF NOT EXISTS hall.migrations ("
+	" version    integer PRIMARY KEY,"
+	" applied_at timestamptz NOT NULL DEFAULT now(),"
+	" by_role    text NOT NULL DEFAULT current_user"
+	");"
+	"REVOKE ALL ON SCHEMA hall FROM PUBLIC;"
+	"REVOKE ALL ON hall.migrations FROM PUBLIC;";
+
+/* The registry's facts from a batch (new_rows), J parsing a detail. Only the
+ * details that hold facts are parsed: every token.* row, and the case's
+ * steps but its materials (a long list the registry does not keep). */
+#define REGISTRY_FILL(J) \
+	"  WITH f AS MATERIALIZED (SELECT n.kiosk_id, n.seq, n.at_ms, n.actor, n.action," \
+	"    n.case_no, CASE WHEN left(n.detail, 1) = '{' THEN " J " END AS j" \
+	"    FROM new_rows n" \
+	"    WHERE n.action LIKE 'token.%' OR n.action IN ('case.open', 'case.details'," \
+	"     'case.decision', 'case.cancel', 'case.approval', 'case.token', 'case.payment'," \
+	"     'case.slip', 'case.resume'))," \
+	"   moves AS (INSERT INTO hall.key_moves SELECT f.kiosk_id, f.seq, f.at_ms," \
+	"    f.j->>'serial', substr(f.action, 7), f.j->>'from', f.j->>'to', f.case_no, f.actor" \
+	"    FROM f WHERE f.action LIKE 'token.%' AND jsonb_typeof(f.j->'serial') = 'string')," \
+	"   issued AS (INSERT INTO hall.cert_issued SELECT f.kiosk_id, f.seq, f.at_ms," \
+	"    f.j->>'cert', f.j->>'serial', f.j->>'unit_name', f.j->>'uscc', f.j->>'not_before'," \
+	"    f.j->>'not_after', f.case_no FROM f" \
+	"    WHERE f.action IN ('token.enrolled', 'token.renewed', 'token.reenrolled')" \
+	"    AND jsonb_typeof(f.j->'cert') = 'string' AND jsonb_typeof(f.j->'serial') = 'string')," \
+	"   revoked AS (INSERT INTO hall.cert_revoked SELECT DISTINCT f.kiosk_id, f.seq, f.at_ms," \
+	"    r.serial, CASE f.action WHEN 'token.reenrolled' THEN 'superseded'" \
+	"    ELSE substr(f.action, 7) END" \
+	"    FROM f, jsonb_array_elements_text(f.j->'revoked') AS r(serial)" \
+	"    WHERE f.action LIKE 'token.%' AND jsonb_typeof(f.j->'revoked') = 'array')," \
+	"   bound AS (INSERT INTO hall.key_bindings SELECT f.kiosk_id, f.seq, f.at_ms," \
+	"    f.j->>'serial', f.j->>'uscc', f.j->>'unit_name', f.j->>'agent_name'," \
+	"    f.j->>'agent_id_no', f.case_no FROM f WHERE f.action = 'token.bind'" \
+	"    AND jsonb_typeof(f.j->'serial') = 'string')" \
+	"  INSERT INTO hall.case_events SELECT f.kiosk_id, f.seq, f.at_ms, f.case_no," \
+	"   substr(f.action, 6), f.actor, f.j->>'service', f.j->>'unit_name', f.j->>'uscc'," \
+	"   f.j->>'decision'," \
+	"   CASE WHEN jsonb_typeof(f.j->'fee_fen') = 'number'" \
+	"   THEN (f.j->>'fee_fen')::numeric::bigint END" \
+	"   FROM f WHERE f.action LIKE 'case.%' AND f.case_no <> '';"
+
+/* v1: the kiosks, their shipped audit rows verified on arrival, refusals,
+ * the registry derived from the token.* and case.* rows, the two group roles
+ * and the row-level security that keeps each kiosk to its own rows. */
+static const char v1_sql[] =
+	/* Roles are the cluster's, not the database's: made once. */
+	"DO $$ BEGIN"
+	" IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hall_kiosk') THEN"
+	"  CREATE ROLE hall_kiosk NOLOGIN; END IF;"
+	" IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hall_reader') THEN"
+	"  CREATE ROLE hall_reader NOLOGIN; END IF;"
+	" END $$;"
+
+	"CREATE TABLE hall.kiosks ("
+	" kiosk_id   text PRIMARY KEY CHECK (kiosk_id ~ '^[A-Za-z0-9_-]{1,24}$'),"
+	" role_name  text NOT NULL UNIQUE,"
+	" head_seq   bigint NOT NULL DEFAULT 0 CHECK (head_seq >= 0),"
+	" head_hash  bytea NOT NULL DEFAULT decode(repeat('00', 32), 'hex')"
+	"            CHECK (octet_length(head_hash) = 32),"
+	" added_at   timestamptz NOT NULL DEFAULT now(),"
+	" shipped_at timestamptz"
+	");"
+
+	/* No foreign key to kiosks: the batch trigger checks the kiosk once per
+	 * batch instead of a referential trigger per row. */
+	"CREATE TABLE hall.audit ("
+	" kiosk_id    text NOT NULL,"
+	" seq         bigint NOT NULL CHECK (seq >= 1),"
+	" at_ms       bigint NOT NULL,"
+	" actor       text NOT NULL,"
+	" action      text NOT NULL,"
+	" case_no     text NOT NULL,"
+	" detail      text NOT NULL,"
+	" prev        bytea NOT NULL,"
+	" hash        bytea NOT NULL,"
+	" received_at timestamptz NOT NULL DEFAULT now(),"
+	" PRIMARY KEY (kiosk_id, seq)"
+	");"
+
+	"CREATE TABLE hall.refusals ("
+	" kiosk_id     text NOT NULL,"
+	" at           timestamptz NOT NULL DEFAULT clock_timestamp(),"
+	" local_head   bigint NOT NULL,"
+	" central_head bigint NOT NULL,"
+	" reason       text NOT NULL"
+	");"
+
+	/* core/audit/audit.c's canonical form: seq and at_ms as 8 bytes
+	 * big-endian, then each text as a 4-byte big-endian byte length and
+	 * its UTF-8 bytes, then prev. The database is UTF-8 (hall_init checks),
+	 * so octet_length is the UTF-8 length. STABLE (as convert_to is), so
+	 * it is inlined into the batch check's query. */
+	"CREATE FUNCTION hall.audit_hash(seq bigint, at_ms bigint, actor text, action text,"
+	"  case_no text, detail text, prev bytea) RETURNS bytea"
+	" LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$ SELECT sha256("
+	"  int8send(seq) || int8send(at_ms)"
+	"  || int4send(octet_length(actor)) || convert_to(actor, 'UTF8')"
+	"  || int4send(octet_length(action)) || convert_to(action, 'UTF8')"
+	"  || int4send(octet_length(case_no)) || convert_to(case_no, 'UTF8')"
+	"  || int4send(octet_length(detail)) || convert_to(detail, 'UTF8')"
+	"  || prev) $$;"
+
+	/* The batch check: every kiosk's rows in the statement start right after
+	 * its head, have no gap, chain from the head hash, match their hashes,
+	 * and row 1 is this kiosk's genesis; then the head moves. */
+	"CREATE FUNCTION hall.audit_accept() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE b record; k record; bad record;"
+	" BEGIN"
+	"  FOR b IN SELECT n.kiosk_id, min(n.seq) AS lo, max(n.seq) AS hi, count(*) AS cnt"
+	"           FROM new_rows n GROUP BY n.kiosk_id ORDER BY n.kiosk_id LOOP"
+	"   SELECT x.head_seq, x.head_hash INTO k FROM hall.kiosks x"
+	"    WHERE x.kiosk_id = b.kiosk_id FOR UPDATE;"
+	"   IF NOT FOUND THEN"
+	"    RAISE EXCEPTION 'kiosk % is not registered at the centre', b.kiosk_id"
+	"     USING ERRCODE = 'KH001';"
+	"   END IF;"
+	"   IF b.lo <> k.head_seq + 1 THEN"
+	"    RAISE EXCEPTION 'kiosk %: the rows sent start at row %, but the centre holds rows 1 to %"
+	" and takes row % next: a repeat or a rewind is refused', b.kiosk_id, b.lo, k.head_seq,"
+	"     k.head_seq + 1 USING ERRCODE = 'KH002';"
+	"   END IF;"
+	"   IF b.cnt <> b.hi - b.lo + 1 THEN"
+	"    RAISE EXCEPTION 'kiosk %: rows % to % sent with a gap (% rows)', b.kiosk_id, b.lo,"
+	"     b.hi, b.cnt USING ERRCODE = 'KH003';"
+	"   END IF;"
+	"   SELECT r.seq, r.why INTO bad FROM ("
+	"     SELECT n.seq, CASE"
+	"      WHEN octet_length(n.prev) <> 32 OR octet_length(n.hash) <> 32"
+	"       THEN 'does not hold 32-byte hashes'"
+	"      WHEN n.prev <> coalesce(lag(n.hash) OVER (ORDER BY n.seq), k.head_hash)"
+	"       THEN 'does not follow the row before it: its previous hash differs (a fork)'"
+	"      WHEN n.seq = 1 AND (n.action <> 'genesis' OR n.actor <> 'system'"
+	"                          OR n.detail <> n.kiosk_id)"
+	"       THEN 'is not this kiosk''s genesis row'"
+	"      WHEN n.hash <> hall.audit_hash(n.seq, n.at_ms, n.actor, n.action, n.case_no,"
+	"                                     n.detail, n.prev)"
+	"       THEN 'does not match its hash'"
+	"      END AS why"
+	"     FROM new_rows n WHERE n.kiosk_id = b.kiosk_id) r"
+	"    WHERE r.why IS NOT NULL ORDER BY r.seq LIMIT 1;"
+	"   IF FOUND THEN"
+	"    RAISE EXCEPTION 'kiosk %: row % %', b.kiosk_id, bad.seq, bad.why"
+	"     USING ERRCODE = 'KH004';"
+	"   END IF;"
+	"   UPDATE hall.kiosks x SET head_seq = b.hi, shipped_at = now(),"
+	"    head_hash = (SELECT n.hash FROM new_rows n WHERE n.kiosk_id = b.kiosk_id"
+	"                 AND n.seq = b.hi)"
+	"    WHERE x.kiosk_id = b.kiosk_id;"
+	"  END LOOP;"
+	"  RETURN NULL;"
+	" END $$;"
+
+	"CREATE FUNCTION hall.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN RAISE EXCEPTION 'hall.%: rows are never changed or removed (%)', TG_TABLE_NAME,"
+	"  TG_OP USING ERRCODE = 'KH005'; END $$;"
+	"CREATE FUNCTION hall.head_only_advances() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN"
+	"  IF NEW.kiosk_id <> OLD.kiosk_id OR NEW.role_name <> OLD.role_name"
+	"     OR NEW.head_seq < OLD.head_seq THEN"
+	"   RAISE EXCEPTION 'hall.kiosks: a kiosk''s head only moves forward' USING ERRCODE = 'KH005';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$;"
+	"CREATE TRIGGER kiosks_head_only_advances BEFORE UPDATE ON hall.kiosks"
+	" FOR EACH ROW EXECUTE FUNCTION hall.head_only_advances();"
+	"CREATE TRIGGER kiosks_no_delete BEFORE DELETE ON hall.kiosks"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+
+	/* The registry: insert-only facts taken from the token.* and case.*
+	 * rows as they arrive (order of arrival does not matter: the views
+	 * below pick the latest by the kiosk's time). No primary keys: each
+	 * audit row arrives once (its own key), so its facts do too, and an
+	 * index fewer per fact is a tenth of a batch's time. */
+	"CREATE TABLE hall.key_moves ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL,"
+	" key_serial text NOT NULL, reason text NOT NULL, from_state text, to_state text,"
+	" case_no text NOT NULL, actor text NOT NULL);"
+	"CREATE INDEX key_moves_by_key ON hall.key_moves (key_serial, at_ms);"
+	"CREATE TABLE hall.cert_issued ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL,"
+	" cert_serial text NOT NULL, key_serial text NOT NULL, unit_name text, uscc text,"
+	" not_before text, not_after text, case_no text NOT NULL);"
+	"CREATE INDEX cert_issued_by_serial ON hall.cert_issued (cert_serial);"
+	"CREATE INDEX cert_issued_by_uscc ON hall.cert_issued (uscc);"
+	"CREATE TABLE hall.cert_revoked ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL,"
+	" cert_serial text NOT NULL, reason text NOT NULL);"
+	"CREATE INDEX cert_revoked_by_serial ON hall.cert_revoked (cert_serial);"
+	"CREATE TABLE hall.key_bindings ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL,"
+	" key_serial text NOT NULL, uscc text, unit_name text, agent_name text,"
+	" agent_id_no text, case_no text NOT NULL);"
+	"CREATE INDEX key_bindings_by_key ON hall.key_bindings (key_serial, at_ms);"
+	"CREATE TABLE hall.case_events ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL,"
+	" case_no text NOT NULL, step text NOT NULL, actor text NOT NULL,"
+	" service text, unit_name text, uscc text, decision text, fee_fen bigint);"
+	"CREATE INDEX case_events_by_case ON hall.case_events (case_no, at_ms);"
+	"CREATE INDEX case_events_by_uscc ON hall.case_events (uscc) WHERE uscc IS NOT NULL;"
+
+	/* A detail that is not JSON gives no registry facts, never a refused
+	 * batch: the chain, not the registry, is what must arrive. */
+	"CREATE FUNCTION hall.json_or_null(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$"
+	" BEGIN RETURN t::jsonb; EXCEPTION WHEN others THEN RETURN NULL; END $$;"
+
+	"CREATE FUNCTION hall.registry_fill() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	/* The whole batch's details parsed at once (one subtransaction); only
+	 * when one of them is not JSON, row by row. */
+	"  BEGIN"
+	REGISTRY_FILL("n.detail::jsonb")
+	"  EXCEPTION WHEN others THEN"
+	REGISTRY_FILL("hall.json_or_null(n.detail)")
+	"  END;"
+	"  RETURN NULL;"
+	" END $$;"
+
+	/* Triggers of one event fire in name order: the chain first. */
+	"CREATE TRIGGER audit_1_accept AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+	" EXECUTE FUNCTION hall.audit_accept();"
+	"CREATE TRIGGER audit_2_registry AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+	" EXECUTE FUNCTION hall.registry_fill();"
+	"CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON hall.audit"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+	"CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON hall.audit"
+	" FOR EACH STATEMENT EXECUTE FUNCTION hall.refuse_change();"
+	"CREATE TRIGGER refusals_no_change BEFORE UPDATE OR DELETE ON hall.refusals"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+
+	/* The registry as read: a key's state, a certificate and its
+	 * revocation, a key's binding, a case's unit and last step. */
+	"CREATE VIEW hall.keys AS SELECT DISTINCT ON (m.key_serial) m.key_serial,"
+	" m.to_state AS state, m.reason, m.kiosk_id, m.seq, m.at_ms FROM hall.key_moves m"
+	" WHERE m.to_state IS NOT NULL AND m.to_state <> ''"
+	" ORDER BY m.key_serial, m.at_ms DESC, m.kiosk_id, m.seq DESC;"
+	"CREATE VIEW hall.certificates AS SELECT i.cert_serial, i.key_serial, i.unit_name, i.uscc,"
+	" i.not_before, i.not_after, i.kiosk_id, i.case_no, i.at_ms AS issued_ms,"
+	" r.reason AS revoke_reason, r.at_ms AS revoked_ms, r.kiosk_id AS revoked_at_kiosk"
+	" FROM hall.cert_issued i LEFT JOIN LATERAL (SELECT * FROM hall.cert_revoked x"
+	"  WHERE x.cert_serial = i.cert_serial ORDER BY x.at_ms, x.kiosk_id, x.seq LIMIT 1) r"
+	" ON true;"
+	"CREATE VIEW hall.bindings AS SELECT DISTINCT ON (b.key_serial) b.key_serial, b.uscc,"
+	" b.unit_name, b.agent_name, b.agent_id_no, b.case_no, b.kiosk_id, b.at_ms"
+	" FROM hall.key_bindings b ORDER BY b.key_serial, b.at_ms DESC, b.kiosk_id, b.seq DESC;"
+	"CREATE VIEW hall.cases AS SELECT e.case_no, min(e.kiosk_id) AS kiosk_id,"
+	" (array_agg(e.service ORDER BY e.at_ms) FILTER (WHERE e.step = 'open'))[1] AS service,"
+	" (array_agg(e.unit_name ORDER BY e.at_ms DESC) FILTER (WHERE e.step = 'details'))[1]"
+	"  AS unit_name,"
+	" (array_agg(e.uscc ORDER BY e.at_ms DESC) FILTER (WHERE e.step = 'details'))[1] AS uscc,"
+	" (array_agg(e.step ORDER BY e.at_ms DESC, e.seq DESC))[1] AS last_step,"
+	" min(e.at_ms) AS opened_ms, max(e.at_ms) AS updated_ms"
+	" FROM hall.case_events e GROUP BY e.case_no;"
+
+	/* Access: a kiosk adds and reads only its own rows (row-level
+	 * security; insert, never update or delete), and reads the registry; a
+	 * reader (the hall's supervisors, reports) reads everything. */
+	"REVOKE ALL ON ALL TABLES IN SCHEMA hall FROM PUBLIC;"
+	"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA hall FROM PUBLIC;"
+	"GRANT USAGE ON SCHEMA hall TO hall_kiosk, hall_reader;"
+	"GRANT EXECUTE ON FUNCTION hall.audit_hash(bigint, bigint, text, text, text, text, bytea),"
+	" hall.json_or_null(text) TO hall_kiosk, hall_reader;"
+	"ALTER TABLE hall.kiosks ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY kiosks_own ON hall.kiosks FOR SELECT TO hall_kiosk"
+	" USING (role_name = current_user);"
+	"CREATE POLICY kiosks_all ON hall.kiosks FOR SELECT TO hall_reader USING (true);"
+	"ALTER TABLE hall.audit ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY audit_own_read ON hall.audit FOR SELECT TO hall_kiosk"
+	" USING (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k WHERE k.role_name = current_user));"
+	"CREATE POLICY audit_own_add ON hall.audit FOR INSERT TO hall_kiosk"
+	" WITH CHECK (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k"
+	"  WHERE k.role_name = current_user));"
+	"CREATE POLICY audit_all ON hall.audit FOR SELECT TO hall_reader USING (true);"
+	"ALTER TABLE hall.refusals ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY refusals_own_read ON hall.refusals FOR SELECT TO hall_kiosk"
+	" USING (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k WHERE k.role_name = current_user));"
+	"CREATE POLICY refusals_own_add ON hall.refusals FOR INSERT TO hall_kiosk"
+	" WITH CHECK (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k"
+	"  WHERE k.role_name = current_user));"
+	"CREATE POLICY refusals_all ON hall.refusals FOR SELECT TO hall_reader USING (true);"
+	"GRANT SELECT ON hall.kiosks TO hall_kiosk, hall_reader;"
+	"GRANT SELECT, INSERT ON hall.audit, hall.refusals TO hall_kiosk;"
+	"GRANT SELECT ON hall.audit, hall.refusals, hall.migrations TO hall_reader;"
+	"GRANT SELECT ON hall.key_moves, hall.cert_issued, hall.cert_revoked, hall.key_bindings,"
+	" hall.case_events, hall.keys, hall.certificates, hall.bindings, hall.cases"
+	" TO hall_kiosk, hall_reader;";
+
+static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql };
+
+/* The version recorded, inside the caller's transaction (the table exists). */
+static int version_now(hall *h, kerr *err)
+{
+	PGresult *r = hall_exec(h, "SELECT coalesce(max(version), 0) FROM hall.migrations",
+				PGRES_TUPLES_OK, "reading the central schema's version", err);
+	if (!r)
+		return -1;
+	int v = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+int hall_version(hall *h, kerr *err)
+{
+	PGresult *r = hall_exec(h, "SELECT to_regclass('hall.migrations') IS NOT NULL",
+				PGRES_TUPLES_OK, "looking for the central schema", err);
+	if (!r)
+		return -1;
+	bool there = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return there ? version_now(h, err) : 0;
+}
+
+/* The server must hash text as the kiosk does: UTF-8, and sha256() (11+). */
+static int check_server(hall *h, kerr *err)
+{
+	PGresult *r = hall_exec(h,
+				"SELECT current_setting('server_version_num')::int,"
+				" current_setting('server_encoding')",
+				PGRES_TUPLES_OK, "asking the server's version", err);
+	if (!r)
+		return -1;
+	int num = atoi(PQgetvalue(r, 0, 0));
+	char enc[32];
+	snprintf(enc, sizeof enc, "%s", PQgetvalue(r, 0, 1));
+	PQclear(r);
+	if (num < 110000)
+		return kerr_set(err, "hall", "the central store runs PostgreSQL %d.%d: version 11 "
+				"or later is needed (Debian 12 ships 15)", num / 10000, num % 100);
+	if (strcmp(enc, "UTF8") != 0)
+		return kerr_set(err, "hall", "the central database is encoded %s: create it with "
+				"ENCODING 'UTF8' (createdb -E UTF8 -T template0)", enc);
+	return 0;
+}
+
+int hall_init(hall *h, int *from, int *to, kerr *err)
+{
+	*from = *to = -1;
+	if (check_server(h, err))
+		return -1;
+	if (hall_run(h, "BEGIN", "starting the central schema", err) ||
+	    hall_run(h, "SELECT pg_advisory_xact_lock(x'" HALL_LOCK "'::bigint)",
+		     "locking the central schema", err) ||
+	    hall_run(h, bootstrap_sql, "creating the hall schema", err))
+		goto fail;
+	int v = version_now(h, err);
+	if (v < 0 || hall_run(h, "COMMIT", "creating the hall schema", err))
+		goto fail;
+	if (v > HALL_SCHEMA_VERSION)
+		return kerr_set(err, "hall", "the central schema is at version %d, newer than this "
+				"program's %d: upgrade kioskctl", v, HALL_SCHEMA_VERSION);
+	*from = v;
+	for (int next = v + 1; next <= HALL_SCHEMA_VERSION; next++) {
+		char what[64];
+		snprintf(what, sizeof what, "central migration %d", next);
+		if (hall_run(h, "BEGIN", what, err) ||
+		    hall_run(h, "SELECT pg_advisory_xact_lock(x'" HALL_LOCK "'::bigint)", what, err))
+			goto fail;
+		int cur = version_now(h, err);
+		if (cur < 0)
+			goto fail;
+		if (cur < next) { /* another init may have run it meanwhile */
+			char ins[96];
+			snprintf(ins, sizeof ins, "INSERT INTO hall.migrations (version) VALUES (%d)",
+				 next);
+			if (hall_run(h, migrations[next - 1], what, err) ||
+			    hall_run(h, ins, what, err))
+				goto fail;
+		}
+		if (hall_run(h, "COMMIT", what, err))
+			goto fail;
+	}
+	*to = HALL_SCHEMA_VERSION;
+	return 0;
+fail:
+	hall_rollback(h);
+	return -1;
+}
+
+int hall_kiosk_add(hall *h, const char *kiosk_id, kerr *err)
+{
+	if (!db_kiosk_id_valid(kiosk_id))
+		return kerr_set(err, "hall", "'%s' is not a kiosk id (1-%d of A-Z a-z 0-9 _ -)",
+				kiosk_id ? kiosk_id : "", DB_KIOSK_ID_MAX);
+	char role[72];
+	snprintf(role, sizeof role, "kiosk_%s", kiosk_id);
+	char *ident = PQescapeIdentifier(h->c, role, strlen(role));
+	if (!ident)
+		return hall_err(h, NULL, "quoting the kiosk's role", err);
+	char create[256];
+	snprintf(create, sizeof create,
+		 "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%s') THEN"
+		 " CREATE ROLE %s LOGIN IN ROLE hall_kiosk; END IF; END $$",
+		 role, ident); /* role: [A-Za-z0-9_-] only, checked above */
+	PQfreemem(ident);
+	const char *params[2] = { kiosk_id, role };
+	int added = 0;
+	PGresult *r = NULL;
+	if (hall_version(h, err) < 1) {
+		if (!err->msg[0])
+			kerr_set(err, "hall", "the central store has no hall schema yet: run kioskctl "
+				 "hall init --central CONNINFO first");
+		return -1;
+	}
+	if (hall_run(h, "BEGIN", "registering the kiosk", err) ||
+	    hall_run(h, "SELECT pg_advisory_xact_lock(x'" HALL_LOCK "'::bigint)",
+		     "registering the kiosk", err) ||
+	    hall_run(h, create, "creating the kiosk's role", err))
+		goto fail;
+	r = hall_execp(h,
+		       "INSERT INTO hall.kiosks (kiosk_id, role_name) VALUES ($1, $2)"
+		       " ON CONFLICT (kiosk_id) DO NOTHING",
+		       2, params, PGRES_COMMAND_OK, "registering the kiosk", err);
+	if (!r)
+		goto fail;
+	added = atoi(PQcmdTuples(r));
+	PQclear(r);
+	if (hall_run(h, "COMMIT", "registering the kiosk", err))
+		goto fail;
+	return added ? 0 : 1;
+fail:
+	hall_rollback(h);
+	return -1;
+}
+
+int hall_kiosks(hall *h, hall_kiosk_state **out, size_t *n, kerr *err)
+{
+	*out = NULL;
+	*n = 0;
+	PGresult *r = hall_exec(
+		h,
+		"SELECT k.kiosk_id, k.role_name, k.head_seq, encode(k.head_hash, 'hex'),"
+		" coalesce(to_char(k.shipped_at AT TIME ZONE 'UTC',"
+		"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
+		" (SELECT count(*) FROM hall.refusals f WHERE f.kiosk_id = k.kiosk_id)"
+		" FROM hall.kiosks k ORDER BY k.kiosk_id",
+		PGRES_TUPLES_OK, "reading the kiosks", err);
+	if (!r)
+		return -1;
+	int rows = PQntuples(r);
+	hall_kiosk_state *v = calloc(rows ? (size_t)rows : 1, sizeof *v);
+	if (!v) {
+		PQclear(r);
+		return kerr_set(err, "hall", "out of memory");
+	}
+	for (int i = 0; i < rows; i++) {
+		snprintf(v[i].kiosk_id, sizeof v[i].kiosk_id, "%s", PQgetvalue(r, i, 0));
+		snprintf(v[i].role, sizeof v[i].role, "%s", PQgetvalue(r, i, 1));
+		v[i].head_seq = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		audit_unhex(PQgetvalue(r, i, 3), v[i].head_hash);
+		snprintf(v[i].shipped_at, sizeof v[i].shipped_at, "%s", PQgetvalue(r, i, 4));
+		v[i].refusals = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+	}
+	PQclear(r);
+	*out = v;
+	*n = (size_t)rows;
+	return 0;
+}
