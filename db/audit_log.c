@@ -283,6 +283,31 @@ static void head_fill(sqlite3_stmt *st, void *p)
 	*(int64_t *)p = sqlite3_column_int64(st, 0);
 }
 
+typedef struct head_at {
+	int64_t seq;
+	uint8_t hash[AUDIT_HASH_LEN];
+} head_at;
+
+static void head_hash_fill(sqlite3_stmt *st, void *p)
+{
+	head_at *h = p;
+	h->seq = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_bytes(st, 1) == AUDIT_HASH_LEN)
+		memcpy(h->hash, sqlite3_column_blob(st, 1), AUDIT_HASH_LEN);
+}
+
+int db_audit_head(kdb *db, int64_t *seq, uint8_t hash[AUDIT_HASH_LEN], kerr *err)
+{
+	head_at h = { 0 };
+	int rc = dbi_one(db, dbi_stmt(db, "SELECT seq, hash FROM audit_head WHERE id = 1", err),
+			 head_hash_fill, &h, "reading the audit head", err);
+	*seq = h.seq;
+	memcpy(hash, h.hash, AUDIT_HASH_LEN);
+	if (rc == 1)
+		return kerr_set(err, db->path, "the audit head is missing; run kioskctl audit verify");
+	return rc;
+}
+
 int db_audit_head_seq(kdb *db, int64_t *seq, kerr *err)
 {
 	*seq = 0;

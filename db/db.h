@@ -169,6 +169,9 @@ const char *db_row_finding_text(const row_finding *f, char *buf, size_t n);
 /* The last row of the audit log (its seq, from audit_head): what a hall's
  * shipper compares with the centre's acknowledgement. 0 or -1 with err. */
 int db_audit_head_seq(kdb *db, int64_t *seq, kerr *err);
+/* The head's seq and hash: what the kiosk compares with the mark the CA's
+ * files were last derived at (tui/kiosk.c). 0 or -1 with err. */
+int db_audit_head(kdb *db, int64_t *seq, uint8_t hash[AUDIT_HASH_LEN], kerr *err);
 
 /* One audit row as stored, for timelines and tests (action: the stored word,
  * audit_action_from_name() gives the enum). */

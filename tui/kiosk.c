@@ -71,6 +71,52 @@ static int usage(void)
 	return 2;
 }
 
+/* The CA's files are derived from the database; deriving them reads every
+ * certificate and every certificate noted in the audit log (a scan of the
+ * log: 150 ms on a year's file). At start they are derived again only when
+ * something they come from was written since they last were: the head (seq
+ * and hash) they were derived at is kept beside them in synced-head, and
+ * the log after it is looked at for key and certificate writes. A kiosk
+ * that died between a commit and the CA's files has such a write after the
+ * mark, so it catches up; a database restored from a backup no longer has
+ * the mark's row with its hash, so it does too. */
+static int ca_sync_at_start(kdb *db, issuer *ca, const char *ca_dir, kerr *err)
+{
+	char path[1200], had[160] = "";
+	snprintf(path, sizeof path, "%s/synced-head", ca_dir);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(had, sizeof had, f))
+			had[0] = '\0';
+		fclose(f);
+	}
+	long long at = 0;
+	char hx[2 * AUDIT_HASH_LEN + 1] = "";
+	uint8_t at_hash[AUDIT_HASH_LEN];
+	bool moved = true;
+	if (sscanf(had, "%lld %64s", &at, hx) == 2 && strlen(hx) == 2 * AUDIT_HASH_LEN) {
+		for (int i = 0; i < AUDIT_HASH_LEN; i++) {
+			unsigned v = 0;
+			sscanf(hx + 2 * i, "%2x", &v);
+			at_hash[i] = (uint8_t)v;
+		}
+		if (db_token_ca_moved_since(db, at, at_hash, &moved, err) != 0)
+			return -1;
+	}
+	if (!moved)
+		return 0;
+	int64_t seq = 0;
+	uint8_t hash[AUDIT_HASH_LEN];
+	if (db_audit_head(db, &seq, hash, err) != 0 || db_token_ca_sync(db, ca, NULL, err) != 0)
+		return -1;
+	char mark[128];
+	snprintf(mark, sizeof mark, "%lld %s\n", (long long)seq, audit_hex(hash, hx));
+	/* a mark not written only costs the next start another sync */
+	kerr ignore = { 0 };
+	protect_write(path, mark, strlen(mark), 0600, true, &ignore);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	/* A fixed mmap threshold: large short-lived buffers (the 4 MiB of a PIN's
@@ -154,7 +200,7 @@ int main(int argc, char **argv)
 		goto out;
 	/* the CA's index and CRL are derived from the database: a kiosk that
 	 * died between a commit and the CA's files catches up here */
-	if (!demo && db_token_ca_sync(a.k.db, a.k.ca, NULL, &err) != 0)
+	if (!demo && ca_sync_at_start(a.k.db, a.k.ca, ca_dir, &err) != 0)
 		goto out;
 	/* the customer's key gets the PIV application beside the kiosk's, with
 	 * certificates from the same CA (a read-only device, without the keys'

@@ -905,3 +905,25 @@ int db_token_ca_sync(kdb *db, issuer *is, size_t *changed, kerr *err)
 	ca_list_free(&l);
 	return rc;
 }
+
+int db_token_ca_moved_since(kdb *db, int64_t seq, const uint8_t hash[AUDIT_HASH_LEN], bool *moved,
+			    kerr *err)
+{
+	*moved = true;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT (SELECT hash FROM audit WHERE seq = ?1),"
+				    " EXISTS (SELECT 1 FROM audit WHERE seq > ?1 AND"
+				    "  (action LIKE 'token.%' OR action = ?2))",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, audit_action_name(AUD_CASE_STEP_TOKEN), -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*moved = sqlite3_column_bytes(st, 0) != AUDIT_HASH_LEN ||
+			 memcmp(sqlite3_column_blob(st, 0), hash, AUDIT_HASH_LEN) != 0 ||
+			 sqlite3_column_int(st, 1) != 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : dbi_sqlerr(db, err, "looking for key writes since the CA's mark");
+}

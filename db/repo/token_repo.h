@@ -143,5 +143,12 @@ int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr
  * kiosk that died between the commit and the CA's files loses nothing.
  * *changed (may be NULL): the CA's lines added or revoked. 0 or -1 with err. */
 int db_token_ca_sync(kdb *db, issuer *is, size_t *changed, kerr *err);
+/* Has anything the CA's files are derived from been written since audit row
+ * seq, whose hash was hash? *moved: that row is gone or has another hash (a
+ * database restored or rewritten), or a key or certificate row was written
+ * after it (every such write has its token.* or case.token audit row). A
+ * range of the log from seq: cheap when seq is near the head. 0 or -1. */
+int db_token_ca_moved_since(kdb *db, int64_t seq, const uint8_t hash[AUDIT_HASH_LEN], bool *moved,
+			    kerr *err);
 
 #endif

@@ -150,10 +150,10 @@ int main(int argc, char **argv)
 	printf("bind_steps=%zu\n", bound.n);
 	printf("bind_step_plain_ms=%.3f\n", p * 1000);
 	printf("bind_step_bound_ms=%.3f\n", b * 1000);
-	printf("bind_cost_pct=%.1f\n", (b - p) / p * 100);
+	printf("bind_cost_pct=%+.1f\n", (b - p) / p * 100);
 	printf("bind_cpu_plain_us=%.0f\n", pc * 1e6);
 	printf("bind_cpu_bound_us=%.0f\n", bc * 1e6);
-	printf("bind_cpu_cost_pct=%.1f\n", (bc - pc) / pc * 100);
+	printf("bind_cpu_cost_pct=%+.1f\n", (bc - pc) / pc * 100);
 	free(plain.wall);
 	free(bound.wall);
 	catalog_free(cat);

@@ -68,7 +68,7 @@ $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, ${cpu:-unknown CPU}, compile
 | \`kioskctl audit verify\` on that file, whole command (best of 3) | — | $(v kioskctl_year_verify_ms) ms | |
 | memory the verify adds to the process's peak (its records: 32 bytes a bound row) | — | $(v year_verify_rss_kib) KiB | |
 | size of that year-sized file | — | $(v year_db_mib) MiB | |
-| binding rows to the chain on a case step: median step without / with binding, each step its own transaction (over $(v bind_steps) steps) | < 10 % of the step | $(v bind_step_plain_ms) / $(v bind_step_bound_ms) ms (+$(v bind_cost_pct) %; CPU per step $(v bind_cpu_plain_us) / $(v bind_cpu_bound_us) µs, +$(v bind_cpu_cost_pct) %) | $(verdict "$(v bind_cost_pct)" "<" 10) |
+| binding rows to the chain on a case step: median step without / with binding, each step its own transaction (over $(v bind_steps) steps) | < 10 % of the step | $(v bind_step_plain_ms) / $(v bind_step_bound_ms) ms ($(v bind_cost_pct) %; CPU per step $(v bind_cpu_plain_us) / $(v bind_cpu_bound_us) µs, $(v bind_cpu_cost_pct) %) | $(verdict "$(v bind_cost_pct)" "<" 10) |
 | peak RSS of the report benchmark (fill + reports) | — | $(v report_rss_kib) KiB | |
 | kiosk start to the login screen, on that year-sized database (best of 10, start to exit) | < 50 ms | $(v kiosk_start_ms) ms | $(verdict "$(v kiosk_start_ms)" "<" 50) |
 | kiosk CPU per key, handled and redrawn, over a $(v kiosk_keys)-key script | < 1 ms | $(v kiosk_cpu_per_key_us) µs | $(verdict "$(v kiosk_cpu_per_key_us)" "<" 1000) |
