@@ -38,6 +38,8 @@ static inline int tu_db_copy(const char *template_path, const char *path, const 
  * binds what it writes and the audit chain still verifies. For the tests of
  * the reports that must still flag such files. 0, or -1. */
 static inline int tu_legacy_sql(kdb *db, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline int tu_legacy_sql(kdb *db, const char *fmt, ...)
 {
 	char sql[1024];
 	va_list ap;
