@@ -118,10 +118,27 @@ expect "refund: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/de
 krun refund2
 seen refund2 "refund: a second refund is refused" "该业务已退款"
 
+# ---- the close warns while a payment difference is unexplained (on a copy:
+# the difference is put in by hand, as a reconciliation would have found it)
+D0=$D
+D="$T/diffs.d"
+cp -r "$D0" "$D"
+day=$(q "SELECT day FROM cases LIMIT 1")
+q "INSERT INTO pay_recons (day, run_by, run_ms, bill_sha1, bill_rows, found, still_open)
+   VALUES ($day, 'demosup', 0, '', 0, 1, 1);
+   INSERT INTO pay_diffs (day, recon_id, kind, book_fen, bill_fen, due_fen)
+   VALUES ($day, 1, 'unbooked', -1, 40000, -1)"
+{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Esc\n'; } >"$T/closediff.keys"
+krun closediff
+seen closediff "day close: warns of the unexplained payment difference" "还有 1 条差异未解释"
+seen closediff "day close: and still asks" "日结 2026-11-21？"
+D=$D0
+
 # ---- day close at the kiosk, then the log cut back ----
 { login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey F12\ndump\n'; } >"$T/close.keys"
 krun close
 seen close "day close: asks first" "日结 2026-11-21？"
+unseen close "day close: no difference, no warning (a demo day is never reconciled)" "差异未解释|尚未与微信支付对账单核对"
 seen close "day close: done, files named" "已日结。已导出：.*day-20261121.csv"
 seen close "day close: a second close is refused" "当日已日结"
 { login; pick 7; printf 'dump\n'; } >"$T/after.keys"

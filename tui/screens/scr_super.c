@@ -21,6 +21,7 @@
 #include "core/base/civil.h"
 #include "db/repo/anchor_repo.h"
 #include "db/report/day_export.h"
+#include "db/report/paydiffs.h"
 #include "db/report/dayview.h"
 #include "db/report/timeline.h"
 #include "tui/term/term.h"
@@ -629,9 +630,29 @@ static bool day_act(app *a, action_id act)
 			say(d, true, app_str(a, "day.already_closed"));
 			return true;
 		}
-		char date[16], q[512];
+		char date[16], q[1024], warn[512] = "", nbuf[24];
 		str_var v[] = { { "date", civil_format(d->day, date, sizeof date) }, { NULL, NULL } };
-		app_ask(a, app_render(a, "day.ask_close", v, q, sizeof q), close_day);
+		/* the money first: a close while the books and WeChat Pay's bill
+		 * disagree, or before they were compared, is said (issue 12) */
+		paydiff_rec *pd = NULL;
+		size_t npd = 0, open = 0;
+		kerr err = { 0 };
+		if (db_paydiffs_of_day(a->k.db, d->day, &pd, &npd, &err) == 0)
+			for (size_t i = 0; i < npd; i++)
+				open += pd[i].status == PD_OPEN;
+		free(pd);
+		recon_run_rec run;
+		bool never = !a->k.demo && db_recon_last(a->k.db, d->day, &run, &err) == 1;
+		snprintf(nbuf, sizeof nbuf, "%zu", open);
+		str_var w[] = { { "n", nbuf }, { NULL, NULL } };
+		if (open)
+			app_render(a, "day.close_diffs_open", w, warn, sizeof warn);
+		else if (never)
+			snprintf(warn, sizeof warn, "%s", app_str(a, "day.close_not_reconciled"));
+		char ask[512];
+		app_render(a, "day.ask_close", v, ask, sizeof ask);
+		snprintf(q, sizeof q, "%s%s%s", warn, warn[0] ? " " : "", ask);
+		app_ask(a, q, close_day);
 		return true;
 	}
 	default:
