@@ -278,11 +278,6 @@ int dbi_audit_walk(kdb *db, audit_verify_result *res, dbi_walk_visit visit, void
 	return 0;
 }
 
-static void head_fill(sqlite3_stmt *st, void *p)
-{
-	*(int64_t *)p = sqlite3_column_int64(st, 0);
-}
-
 typedef struct head_at {
 	int64_t seq;
 	uint8_t hash[AUDIT_HASH_LEN];
@@ -310,12 +305,8 @@ int db_audit_head(kdb *db, int64_t *seq, uint8_t hash[AUDIT_HASH_LEN], kerr *err
 
 int db_audit_head_seq(kdb *db, int64_t *seq, kerr *err)
 {
-	*seq = 0;
-	int rc = dbi_one(db, dbi_stmt(db, "SELECT seq FROM audit_head WHERE id = 1", err), head_fill,
-			 seq, "reading the audit head", err);
-	if (rc == 1)
-		return kerr_set(err, db->path, "the audit head is missing; run kioskctl audit verify");
-	return rc;
+	uint8_t hash[AUDIT_HASH_LEN];
+	return db_audit_head(db, seq, hash, err);
 }
 
 static void audit_entry_fill(sqlite3_stmt *st, void *p)
