@@ -152,12 +152,18 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 711 "$T"
 	mkdir -m 700 "$T/nb"
 	chown 65534:65534 "$T/nb"
+	# the tree may sit in a directory only root can enter (a clone in a
+	# mktemp -d): that user runs copies of the programs and the config
+	mkdir -m 755 "$T/run"
+	cp "$KIOSK" "$KIOSKCTL" "$T/run/" && cp -r kiosk-config "$T/run/cfg" && chmod -R a+rX "$T/run"
+	KIOSK="$T/run/$(basename "$KIOSK")" KIOSKCTL="$T/run/$(basename "$KIOSKCTL")"
+	export KIOSK_CONFIG="$T/run/cfg"
 else
 	RUNUID=$(id -u)
 	AS=
 	mkdir -m 700 "$T/nb"
+	export KIOSK_CONFIG="$PWD/kiosk-config"
 fi
-export KIOSK_CONFIG="$PWD/kiosk-config"
 # the method: a dumpable program of that user is shown as that user's
 $AS sleep 5 &
 pid=$!
