@@ -37,6 +37,7 @@
 	X(AUD_CASE_OPEN,          "case.open")                                       \
 	X(AUD_CASE_RESUME,        "case.resume")                                     \
 	X(AUD_CASE_CANCEL,        "case.cancel")                                     \
+	X(AUD_CASE_CORRECT,       "case.correct")       /* a confirmed step changed: old -> new */ \
 	X(AUD_PAYMENT_CREATE,     "payment.create")                                  \
 	X(AUD_PAYMENT_UPDATE,     "payment.update")                                  \
 	X(AUD_PAYMENT_QR,         "payment.qr")         /* detail: the code_url shown */ \

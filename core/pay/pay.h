@@ -282,11 +282,16 @@ pay_result pay_wechat_parse(pay_wx_call call, long http_status, const char *body
 int pay_wechat_files_check(const kiosk_payment_cfg *p, kerr *err);
 
 /* ---- the demo gateway (core/pay/pay_demo.c) ----
- * Orders kept in memory (a restarted demo knows none: the screens re-create
- * the same number, which gives a fresh order). Every answer counts as
- * verified. Orders stay NOTPAY until the trainer settles them, or CLOSED once
- * expire_ms has passed (by clock_now_ms()). */
+ * Every answer counts as verified. Orders stay NOTPAY until the trainer
+ * settles them, or CLOSED once expire_ms has passed (by clock_now_ms()).
+ * pay_demo_new(): orders kept in memory only (tests). pay_demo_open(): kept
+ * in the file at path too (trainer mode: <data dir>/demo-pay.orders), read
+ * back when it exists and rewritten atomically at every change, so a
+ * restarted demo knows the orders it made, paid, closed or refunded, as a
+ * real gateway does; NULL with err when the file cannot be read. A change
+ * that cannot be written answers PR_GATEWAY (set_state -1) with err. */
 pay_dev *pay_demo_new(kerr *err);
+pay_dev *pay_demo_open(const char *path, kerr *err);
 /* The customer pays: NOTPAY, USERPAYING or PAYERROR -> SUCCESS with a
  * transaction id ("4200000" + YYYYMMDD + 13 digits). Already paid: PR_OK.
  * Closed or expired: PR_CLOSED; unknown: PR_NOT_FOUND. */

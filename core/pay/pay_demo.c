@@ -1,6 +1,10 @@
 /* pay_demo: the simulated payment gateway of trainer mode and tests (see
- * pay.h and docs/devices.md). Orders live in memory and answer like WeChat's
- * Native orders; the trainer settles them. */
+ * pay.h and docs/devices.md). Orders answer like WeChat's Native orders; the
+ * trainer settles them. Made with a file (pay_demo_open), the orders and
+ * refunds are kept there as a gateway keeps them: every change is written
+ * whole to a temporary file that replaces the old one (protect_write), so a
+ * restarted demo finds the orders it made, paid or not, and a crash leaves
+ * the old file or the new one, never half of one. */
 #include "core/pay/pay.h"
 
 #include <stdio.h>
@@ -11,6 +15,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/civil.h"
+#include "core/base/protect.h"
 
 /* An order refunded, and by which refund number. */
 typedef struct demo_refund_rec {
@@ -24,6 +29,7 @@ typedef struct demo_pay {
 	demo_refund_rec *refunds;
 	size_t n_refunds;
 	pay_result fail;       /* fault for the next call, PR_OK none */
+	char *path;            /* the orders' file, NULL: memory only */
 } demo_pay;
 
 static void copy_str(char *dst, size_t n, const char *src)
@@ -116,6 +122,138 @@ static int make_transaction_id(const char *no, char *out, size_t n)
 	return 0;
 }
 
+/* ---- the orders' file ----
+ * One line per order, then per refund, fields separated by tabs; text that
+ * may hold anything (the description) in hex:
+ *   order <no> <amount> <expire_ms> <state> <transaction|-> <paid_ms> <code_url> <description hex>
+ *   refund <trade no> <refund no> */
+
+static void hex_of(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+	for (; *s && o + 3 <= n; s++, o += 2)
+		snprintf(out + o, 3, "%02x", (unsigned char)*s);
+	out[o] = '\0';
+}
+
+static bool unhex(const char *h, char *out, size_t n)
+{
+	size_t len = strlen(h), o = 0;
+	if (len % 2 || len / 2 >= n)
+		return false;
+	for (size_t i = 0; i < len; i += 2) {
+		unsigned v;
+		if (sscanf(h + i, "%2x", &v) != 1)
+			return false;
+		out[o++] = (char)v;
+	}
+	out[o] = '\0';
+	return true;
+}
+
+/* Write every order and refund to the file (nothing without one). */
+static int save(demo_pay *d, kerr *err)
+{
+	if (!d->path)
+		return 0;
+	size_t cap = (d->n + d->n_refunds + 1) * 1600, len = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return kerr_set(err, d->path, "out of memory saving the demo orders");
+	for (size_t i = 0; i < d->n; i++) {
+		const pay_order *o = &d->orders[i];
+		char desc[2 * PAY_DESCRIPTION_MAX + 3];
+		hex_of(o->description, desc, sizeof desc);
+		len += (size_t)snprintf(buf + len, cap - len, "order\t%s\t%lld\t%lld\t%s\t%s\t%lld\t%s\t%s\n",
+					o->out_trade_no, (long long)o->amount_fen, (long long)o->expire_ms,
+					pay_state_name(o->state), o->transaction_id[0] ? o->transaction_id : "-",
+					(long long)o->paid_ms, o->code_url, desc[0] ? desc : "-");
+	}
+	for (size_t i = 0; i < d->n_refunds; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "refund\t%s\t%s\n", d->refunds[i].trade,
+					d->refunds[i].no);
+	int rc = protect_write(d->path, buf, len, 0600, true, err);
+	free(buf);
+	return rc;
+}
+
+static int load_bad(const char *path, int line, kerr *err)
+{
+	return kerr_setf(err, path, line, "not a demo order line; the file is the demo gateway's "
+			 "own (remove it to start the demo gateway empty)");
+}
+
+/* Read the file back; a missing file is an empty gateway. */
+static int load(demo_pay *d, kerr *err)
+{
+	FILE *f = fopen(d->path, "r");
+	if (!f)
+		return 0;
+	char line[2048];
+	int no = 0;
+	while (fgets(line, sizeof line, f)) {
+		no++;
+		line[strcspn(line, "\n")] = '\0';
+		char *field[10];
+		int n = 0;
+		for (char *p = line, *t; n < 10 && (t = strsep(&p, "\t")); )
+			field[n++] = t;
+		if (n == 3 && strcmp(field[0], "refund") == 0) {
+			demo_refund_rec *nv = realloc(d->refunds, (d->n_refunds + 1) * sizeof *nv);
+			if (!nv)
+				goto oom;
+			d->refunds = nv;
+			copy_str(nv[d->n_refunds].trade, sizeof nv->trade, field[1]);
+			copy_str(nv[d->n_refunds].no, sizeof nv->no, field[2]);
+			d->n_refunds++;
+			continue;
+		}
+		int st = n == 9 ? pay_state_from_name(field[4]) : -1;
+		if (n != 9 || strcmp(field[0], "order") != 0 || st < 0 ||
+		    strlen(field[1]) > PAY_TRADE_NO_MAX || strlen(field[5]) >= 40 || strlen(field[7]) >= 512) {
+			fclose(f);
+			return load_bad(d->path, no, err);
+		}
+		if (d->n == d->cap) {
+			size_t cap = d->cap ? d->cap * 2 : 16;
+			pay_order *p = realloc(d->orders, cap * sizeof *p);
+			if (!p)
+				goto oom;
+			d->orders = p;
+			d->cap = cap;
+		}
+		pay_order *o = &d->orders[d->n];
+		memset(o, 0, sizeof *o);
+		copy_str(o->out_trade_no, sizeof o->out_trade_no, field[1]);
+		o->amount_fen = strtoll(field[2], NULL, 10);
+		o->expire_ms = strtoll(field[3], NULL, 10);
+		o->state = (pay_state)st;
+		copy_str(o->transaction_id, sizeof o->transaction_id, strcmp(field[5], "-") ? field[5] : "");
+		o->paid_ms = strtoll(field[6], NULL, 10);
+		copy_str(o->code_url, sizeof o->code_url, field[7]);
+		if (strcmp(field[8], "-") != 0 && !unhex(field[8], o->description, sizeof o->description)) {
+			fclose(f);
+			return load_bad(d->path, no, err);
+		}
+		o->verified = true;
+		d->n++;
+	}
+	fclose(f);
+	return 0;
+oom:
+	fclose(f);
+	return kerr_set(err, d->path, "out of memory reading the demo orders");
+}
+
+/* A change made: kept in the file; when it cannot be written the change is
+ * said (the call's answer stays what the gateway did). */
+static pay_result saved(demo_pay *d, pay_result r, kerr *err)
+{
+	if (r == PR_OK && save(d, err) != 0)
+		return PR_GATEWAY;
+	return r;
+}
+
 static pay_result demo_create(void *ctx, pay_order *o, kerr *err)
 {
 	demo_pay *d = ctx;
@@ -163,7 +301,7 @@ static pay_result demo_create(void *ctx, pay_order *o, kerr *err)
 	o->state = PAY_NOTPAY;
 	o->verified = true;
 	d->orders[d->n++] = *o;
-	return PR_OK;
+	return saved(d, PR_OK, err);
 }
 
 static pay_result demo_query(void *ctx, const char *no, pay_order *out, kerr *err)
@@ -202,7 +340,7 @@ static pay_result demo_close(void *ctx, const char *no, kerr *err)
 	}
 	if (have->state != PAY_REVOKED)
 		have->state = PAY_CLOSED;
-	return PR_OK;
+	return saved(d, PR_OK, err);
 }
 
 static void demo_free(void *ctx)
@@ -212,6 +350,7 @@ static void demo_free(void *ctx)
 		return;
 	free(d->orders);
 	free(d->refunds);
+	free(d->path);
 	free(d);
 }
 
@@ -265,7 +404,7 @@ static pay_result demo_refund(void *ctx, struct pay_refund *r, kerr *err)
 	snprintf(r->refund_id, sizeof r->refund_id, "50300%.30s", o->transaction_id + 10);
 	r->state = PAY_REFUND_SUCCESS;
 	r->verified = true;
-	return PR_OK;
+	return saved(d, PR_OK, err);
 }
 
 static const pay_ops demo_ops = {
@@ -290,6 +429,24 @@ pay_dev *pay_demo_new(kerr *err)
 	d->fail = PR_OK;
 	dev->ops = &demo_ops;
 	dev->ctx = d;
+	return dev;
+}
+
+pay_dev *pay_demo_open(const char *path, kerr *err)
+{
+	pay_dev *dev = pay_demo_new(err);
+	if (!dev || !path || !*path)
+		return dev;
+	demo_pay *d = dev->ctx;
+	if (!(d->path = strdup(path))) {
+		pay_dev_free(dev);
+		kerr_set(err, NULL, "out of memory");
+		return NULL;
+	}
+	if (load(d, err) != 0) {
+		pay_dev_free(dev);
+		return NULL;
+	}
 	return dev;
 }
 
@@ -345,7 +502,7 @@ pay_result pay_demo_settle(pay_dev *dev, const char *out_trade_no, kerr *err)
 	}
 	o->state = PAY_SUCCESS;
 	o->paid_ms = clock_now_ms();
-	return PR_OK;
+	return saved(d, PR_OK, err);
 }
 
 int pay_demo_set_state(pay_dev *dev, const char *out_trade_no, pay_state st, kerr *err)
@@ -369,7 +526,7 @@ int pay_demo_set_state(pay_dev *dev, const char *out_trade_no, pay_state st, ker
 		o->transaction_id[0] = '\0';
 		o->paid_ms = 0;
 	}
-	return 0;
+	return save(d, err);
 }
 
 int pay_demo_fail_next(pay_dev *dev, pay_result r, kerr *err)

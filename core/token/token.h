@@ -237,6 +237,7 @@ typedef struct token_demo_entry {
 	char note[TOKEN_UNIT_MAX + 1];             /* the scenario it is for; may be "" */
 	bool personalised;
 	bool in_slot;
+	bool pin_locked;                           /* user PIN tries used up */
 } token_demo_entry;
 
 /* Trainer controls. Each returns 0, or -1 with err (dev not a demo device,

@@ -587,6 +587,7 @@ long token_demo_list(const token_dev *dev, token_demo_entry *out, size_t max, ke
 		copy_str(o->note, sizeof o->note, k->note);
 		o->personalised = k->personalised;
 		o->in_slot = (long)i == d->slot;
+		o->pin_locked = k->personalised && k->tries == 0;
 	}
 	return (long)d->n;
 }

@@ -430,6 +430,40 @@ static int check_decision(kdb *db, const service *svc, int64_t case_id,
 	return 0;
 }
 
+/* The canonical text of what a step records (the case_steps.detail and the
+ * audit row's detail). */
+static void step_text(dbuf *d, const service *svc, case_step step, const case_step_data *data,
+		      const size_t *order)
+{
+	switch (step) {
+	case STEP_DETAILS:
+		dbuf_add(d, "{");
+		detail_details(d, data->details);
+		break;
+	case STEP_MATERIALS:
+		dbuf_add(d, "{");
+		detail_materials(d, svc, data, order);
+		break;
+	case STEP_DECISION: {
+		dbuf_add(d, "{");
+		dbuf_kv(d, "decision", case_decision_name(data->decision));
+		if (data->decision == DEC_RONGQUE) {
+			char day[16];
+			dbuf_kv(d, "deadline", civil_format(data->rongque_deadline, day, sizeof day));
+		}
+		break;
+	}
+	default:
+		dbuf_add(d, data->detail ? data->detail : "");
+		break;
+	}
+	if (step == STEP_DETAILS || step == STEP_MATERIALS || step == STEP_DECISION) {
+		if (data->detail && *data->detail)
+			dbuf_kv(d, "note", data->detail);
+		dbuf_add(d, "}");
+	}
+}
+
 /* Whether the case holds a verified SUCCESS order (with WeChat's transaction
  * id) of exactly its fee: the money the payment step and the case's end
  * stand on. 1 yes, 0 no, -1 error. */
@@ -505,34 +539,7 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 			return -1;
 		}
 	}
-	/* The canonical text of what is recorded. */
-	switch (step) {
-	case STEP_DETAILS:
-		dbuf_add(&d, "{");
-		detail_details(&d, data->details);
-		break;
-	case STEP_MATERIALS:
-		dbuf_add(&d, "{");
-		detail_materials(&d, svc, data, order);
-		break;
-	case STEP_DECISION: {
-		dbuf_add(&d, "{");
-		dbuf_kv(&d, "decision", case_decision_name(data->decision));
-		if (data->decision == DEC_RONGQUE) {
-			char day[16];
-			dbuf_kv(&d, "deadline", civil_format(data->rongque_deadline, day, sizeof day));
-		}
-		break;
-	}
-	default:
-		dbuf_add(&d, data->detail ? data->detail : "");
-		break;
-	}
-	if (step == STEP_DETAILS || step == STEP_MATERIALS || step == STEP_DECISION) {
-		if (data->detail && *data->detail)
-			dbuf_kv(&d, "note", data->detail);
-		dbuf_add(&d, "}");
-	}
+	step_text(&d, svc, step, data, order);
 	const char *detail = dbuf_done(&d, err);
 	if (!detail) {
 		free(order);
@@ -902,4 +909,435 @@ int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *er
 			 " ORDER BY id DESC LIMIT 50)"
 			 " ORDER BY created_ms DESC, id DESC",
 			 p, 1, out, n, err);
+}
+
+/* ---- corrections (docs/corrections.md) ---- */
+
+/* 1 when the case is past the point of no return: its key written (the token
+ * step recorded, a key move or a certificate noted for it), its fee taken
+ * (a SUCCESS order), or it is finished; 0 not, -1 error. */
+static int past_return(kdb *db, const case_rec *c, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT (SELECT finished FROM cases WHERE id = ?1)"
+				    " OR EXISTS (SELECT 1 FROM case_steps WHERE case_id = ?1"
+				    "  AND step IN ('token', 'payment', 'slip'))"
+				    " OR EXISTS (SELECT 1 FROM payments WHERE case_id = ?1 AND state = 'SUCCESS')"
+				    " OR EXISTS (SELECT 1 FROM token_events WHERE case_id = ?1)"
+				    " OR EXISTS (SELECT 1 FROM audit WHERE case_no = ?2 AND action = ?3)",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_text(st, 2, c->case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, audit_action_name(AUD_TOKEN_ISSUED), -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int past = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
+	sqlite3_reset(st);
+	if (past < 0)
+		return dbi_sqlerr(db, err, "looking for what the case has done");
+	return past;
+}
+
+int db_case_past_return(kdb *db, const char *case_no, kerr *err)
+{
+	case_rec c;
+	int rc = read_case(db, case_no ? case_no : "", &c, err);
+	if (rc == 1)
+		return kerr_set(err, case_no, "no such case");
+	return rc < 0 ? -1 : past_return(db, &c, err);
+}
+
+/* One change: {"field":..,"old":..,"new":..}; nothing when equal. */
+static void change(dbuf *d, int *n, const char *field, const char *old, const char *nw)
+{
+	if (strcmp(old, nw) == 0)
+		return;
+	dbuf_add(d, (*n)++ ? ",{" : "{");
+	dbuf_kv(d, "field", field);
+	dbuf_kv(d, "old", old);
+	dbuf_kv(d, "new", nw);
+	dbuf_add(d, "}");
+}
+
+static void change_i(dbuf *d, int *n, const char *field, long long old, long long nw)
+{
+	char a[24], b[24];
+	snprintf(a, sizeof a, "%lld", old);
+	snprintf(b, sizeof b, "%lld", nw);
+	change(d, n, field, a, b);
+}
+
+/* The party's fields a correction past the point of no return may change:
+ * the agent's, which are neither on the key (the unit's name and USCC are in
+ * its certificate) nor in the fee (holder, term, seals). */
+static bool correctable_late(party_field f)
+{
+	return f == PF_AGENT_NAME || f == PF_AGENT_ID_NO || f == PF_AGENT_MOBILE;
+}
+
+/* A material's mark as a word, with the reason of a defective one. */
+static void mark_text(char *out, size_t n, material_mark m, const char *reason)
+{
+	snprintf(out, n, "%s%s%s", material_mark_name(m), reason && *reason ? ": " : "",
+		 reason ? reason : "");
+}
+
+/* The changes of a materials step against what is stored, into d. */
+static int materials_changes(kdb *db, const case_rec *c, const service *svc,
+			     const case_step_data *data, const size_t *order, dbuf *d, int *n,
+			     kerr *err)
+{
+	material_decision *old = NULL;
+	size_t n_old = 0;
+	if (db_case_materials(db, c->case_no, &old, &n_old, err))
+		return -1;
+	for (size_t i = 0; i < svc->n_materials; i++) {
+		const material_decision *md = &data->materials[order[i]];
+		char a[320] = "", b[320];
+		for (size_t j = 0; j < n_old; j++)
+			if (strcmp(old[j].material_id, md->material_id) == 0)
+				mark_text(a, sizeof a, old[j].mark, old[j].reason);
+		mark_text(b, sizeof b, md->mark, md->reason);
+		change(d, n, md->material_id, a, b);
+	}
+	db_material_decisions_free(old, n_old);
+	return 0;
+}
+
+static int update_materials(kdb *db, int64_t case_id, const service *svc,
+			    const case_step_data *data, const size_t *order, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "UPDATE material_decisions SET mark = ?3, reason = ?4"
+				    " WHERE case_id = ?1 AND material_id = ?2",
+				    err);
+	if (!st)
+		return -1;
+	for (size_t i = 0; i < svc->n_materials; i++) {
+		const material_decision *md = &data->materials[order[i]];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, case_id);
+		sqlite3_bind_text(st, 2, md->material_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, material_mark_name(md->mark), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, md->reason ? md->reason : "", -1, SQLITE_STATIC);
+		if (dbi_step_done(db, st, "correcting the materials", err))
+			return -1;
+	}
+	return 0;
+}
+
+static int update_details(kdb *db, int64_t case_id, const case_rec *x, kerr *err)
+{
+#define PARTY_SET(e, word, col, size, type) #col " = ?, "
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "UPDATE cases SET " PARTY_FIELDS(PARTY_SET) "holder = ?, years = ?,"
+				    " seals = ?, fee_fen = ? WHERE id = ?",
+				    err);
+#undef PARTY_SET
+	if (!st)
+		return -1;
+	int i = 1;
+	for (int f = 0; f < PF_COUNT; f++)
+		sqlite3_bind_text(st, i++, party_get(&x->party, (party_field)f), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i++, x->holder, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, i++, x->years);
+	sqlite3_bind_int(st, i++, x->seals);
+	sqlite3_bind_int64(st, i++, x->fee_fen);
+	sqlite3_bind_int64(st, i, case_id);
+	return dbi_step_done(db, st, "correcting the details", err);
+}
+
+/* Whether step s is recorded for the case: 1, 0, -1 error. */
+static int step_recorded(kdb *db, int64_t case_id, case_step s, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT 1 FROM case_steps WHERE case_id = ?1 AND step = ?2",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_text(st, 2, case_step_name(s), -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the case's steps");
+	return rc == SQLITE_ROW;
+}
+
+/* Steps after a corrected one that stood on it are taken back: the decision
+ * on the materials, the supervisor's approval on the details and the
+ * decision. They are confirmed again (re-validated) when the clerk gets
+ * there; the audit keeps what they were. *last gets the step the case is at. */
+static int rewind_after(kdb *db, const service *svc, case_rec *c, case_step step, dbuf *d,
+			kerr *err)
+{
+	bool undo[STEP_COUNT] = { false };
+	undo[STEP_APPROVAL] = true;
+	if (step == STEP_MATERIALS)
+		undo[STEP_DECISION] = true;
+	int n = 0;
+	case_step last = STEP_NONE;
+	for (int s = 0; s < STEP_COUNT; s++) {
+		int rec = step_recorded(db, c->id, (case_step)s, err);
+		if (rec < 0)
+			return -1;
+		if (!rec)
+			continue;
+		if (!undo[s]) {
+			last = (case_step)s;
+			continue;
+		}
+		sqlite3_stmt *st = dbi_stmt(db, "DELETE FROM case_steps WHERE case_id = ?1 AND step = ?2",
+					    err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, c->id);
+		sqlite3_bind_text(st, 2, case_step_name((case_step)s), -1, SQLITE_STATIC);
+		if (dbi_step_done(db, st, "taking back a step", err))
+			return -1;
+		dbuf_add(d, n++ ? "," : ",\"undone\":[");
+		dbuf_json(d, case_step_name((case_step)s));
+	}
+	if (n)
+		dbuf_add(d, "]");
+	if (undo[STEP_DECISION] && c->decision != DEC_NONE) {
+		c->decision = DEC_NONE;
+		c->rongque_deadline = -1;
+		c->status = CS_OPEN;
+		sqlite3_stmt *st = dbi_stmt(db, "UPDATE cases SET decision = 'none', rongque_deadline = NULL"
+					    " WHERE id = ?1", err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, c->id);
+		if (dbi_step_done(db, st, "taking back the decision", err))
+			return -1;
+	}
+	(void)svc;
+	c->last_step = last;
+	return 0;
+}
+
+int db_case_correct(kdb *db, const service *svc, const case_correction *cc, kerr *err)
+{
+	if (!svc || !svc->id || !cc || !cc->data)
+		return kerr_set(err, "case", "a correction needs the case's service and its new data");
+	const char *case_no = cc->case_no, *actor = cc->actor;
+	const case_step_data *data = cc->data;
+	if (!actor || !*actor)
+		return kerr_set(err, "case", "a correction needs the acting staff id");
+	if (!case_no || !*case_no)
+		return kerr_set(err, "case", "no case number given");
+	case_step step = cc->step;
+	if (step != STEP_DETAILS && step != STEP_MATERIALS && step != STEP_DECISION)
+		return kerr_set(err, case_no, "step %s cannot be corrected: only the details, the "
+				"materials and the decision can", case_step_name(step));
+	size_t *order = NULL;
+	if (step == STEP_DETAILS && check_details(svc, data->details, err))
+		return -1;
+	if (step == STEP_MATERIALS) {
+		order = calloc(svc->n_materials ? svc->n_materials : 1, sizeof *order);
+		if (!order)
+			return kerr_set(err, case_no, "out of memory");
+		if (check_materials(svc, data, order, err)) {
+			free(order);
+			return -1;
+		}
+	}
+	dbuf text = { 0 }, d = { 0 };
+	step_text(&text, svc, step, data, order);
+	const char *stext = dbuf_done(&text, err);
+	if (!stext || dbi_op_begin(db, err)) {
+		free(order);
+		dbuf_free(&text);
+		return -1;
+	}
+	case_rec c;
+	int rc = read_case(db, case_no, &c, err);
+	if (rc < 0)
+		goto fail;
+	if (rc == 1) {
+		kerr_set(err, case_no, "no such case");
+		goto fail;
+	}
+	if (strcmp(c.service_id, svc->id) != 0) {
+		kerr_set(err, case_no, "the case is for service %s, not %s", c.service_id, svc->id);
+		goto fail;
+	}
+	if (c.status == CS_CANCELLED) {
+		kerr_set(err, case_no, "the case was cancelled: there is nothing to correct");
+		goto fail;
+	}
+	rc = step_recorded(db, c.id, step, err);
+	if (rc < 0)
+		goto fail;
+	if (!rc) {
+		kerr_set(err, case_no, "step %s is not recorded yet: confirm it, there is nothing "
+			 "to correct", case_step_name(step));
+		goto fail;
+	}
+	int past = past_return(db, &c, err);
+	if (past < 0)
+		goto fail;
+	const char *why = cc->reason ? cc->reason : "";
+	if (past) {
+		/* maker-checker: a supervisor other than the clerk says yes, and why */
+		if (step != STEP_DETAILS) {
+			kerr_set(err, case_no, "the key is written or the fee is paid: the %s can no "
+				 "longer be corrected, only the agent's details", case_step_name(step));
+			goto fail;
+		}
+		if (!cc->approved_by || !*cc->approved_by || strcmp(cc->approved_by, actor) == 0 ||
+		    strcmp(cc->approved_by, c.clerk_id) == 0) {
+			kerr_set(err, case_no, "the key is written or the fee is paid: a correction now "
+				 "needs a supervisor other than the clerk");
+			goto fail;
+		}
+		sqlite3_stmt *st = dbi_stmt(db, "SELECT 1 FROM staff WHERE id = ?1 AND active = 1"
+					    " AND role = 'supervisor'", err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_text(st, 1, cc->approved_by, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW) {
+			kerr_set(err, case_no, "'%s' is not an active supervisor: a correction after the "
+				 "key is written or the fee is paid needs one", cc->approved_by);
+			goto fail;
+		}
+		if (!*why || dbi_utf8_chars(why) < 0) {
+			kerr_set(err, case_no, "say why the case is corrected (plain text)");
+			goto fail;
+		}
+	} else if (*why && dbi_utf8_chars(why) < 0) {
+		kerr_set(err, case_no, "the reason holds a control character or is not UTF-8 text");
+		goto fail;
+	}
+
+	/* field by field: old -> new */
+	dbuf_add(&d, "{");
+	dbuf_kv(&d, "step", case_step_name(step));
+	dbuf_add(&d, ",\"changes\":[");
+	int n = 0;
+	switch (step) {
+	case STEP_DETAILS: {
+		const case_rec *x = data->details;
+		for (int f = 0; f < PF_COUNT; f++) {
+			const char *a = party_get(&c.party, (party_field)f), *b = party_get(&x->party, (party_field)f);
+			if (past && !correctable_late((party_field)f) && strcmp(a, b) != 0) {
+				kerr_set(err, party_field_name((party_field)f),
+					 "is on the key or in the fee paid and cannot be corrected now: only "
+					 "the agent's name, ID number and mobile can");
+				goto fail;
+			}
+			change(&d, &n, party_field_name((party_field)f), a, b);
+		}
+		if (past && (strcmp(c.holder, x->holder) != 0 || c.years != x->years ||
+			     c.seals != x->seals || c.fee_fen != x->fee_fen)) {
+			kerr_set(err, case_no, "the holder type, term, seals and fee are paid for or "
+				 "written and cannot be corrected now");
+			goto fail;
+		}
+		change(&d, &n, "holder", c.holder, x->holder);
+		change_i(&d, &n, "years", c.years, x->years);
+		change_i(&d, &n, "seals", c.seals, x->seals);
+		change_i(&d, &n, "fee_fen", c.fee_fen, x->fee_fen);
+		break;
+	}
+	case STEP_MATERIALS:
+		if (materials_changes(db, &c, svc, data, order, &d, &n, err))
+			goto fail;
+		break;
+	default: {
+		char a[16] = "", b[16] = "";
+		change(&d, &n, "decision", case_decision_name(c.decision), case_decision_name(data->decision));
+		if (c.rongque_deadline >= 0)
+			civil_format(c.rongque_deadline, a, sizeof a);
+		if (data->decision == DEC_RONGQUE)
+			civil_format(data->rongque_deadline, b, sizeof b);
+		change(&d, &n, "deadline", a, b);
+		break;
+	}
+	}
+	dbuf_add(&d, "]");
+	if (n == 0) { /* nothing changed: nothing written, nothing taken back */
+		free(order);
+		dbuf_free(&text);
+		dbuf_free(&d);
+		dbi_op_rollback(db);
+		return 1;
+	}
+	switch (step) {
+	case STEP_DETAILS:
+		if (update_details(db, c.id, data->details, err))
+			goto fail;
+		break;
+	case STEP_MATERIALS:
+		if (update_materials(db, c.id, svc, data, order, err))
+			goto fail;
+		break;
+	default: {
+		if (check_decision(db, svc, c.id, data, err))
+			goto fail;
+		sqlite3_stmt *st = dbi_stmt(db, "UPDATE cases SET decision = ?2, rongque_deadline = ?3,"
+					    " status = ?4 WHERE id = ?1", err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, c.id);
+		sqlite3_bind_text(st, 2, case_decision_name(data->decision), -1, SQLITE_STATIC);
+		if (data->decision == DEC_RONGQUE)
+			sqlite3_bind_int64(st, 3, data->rongque_deadline);
+		else
+			sqlite3_bind_null(st, 3);
+		sqlite3_bind_text(st, 4, case_status_name(case_status_after(STEP_DECISION, data->decision, CS_OPEN)),
+				  -1, SQLITE_STATIC);
+		if (dbi_step_done(db, st, "correcting the decision", err))
+			goto fail;
+		c.decision = data->decision;
+		c.status = case_status_after(STEP_DECISION, data->decision, CS_OPEN);
+		break;
+	}
+	}
+	/* the step's own record says what it holds now */
+	sqlite3_stmt *st = dbi_stmt(db, "UPDATE case_steps SET detail = ?3 WHERE case_id = ?1 AND step = ?2",
+				    err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, c.id);
+	sqlite3_bind_text(st, 2, case_step_name(step), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, stext, -1, SQLITE_STATIC);
+	if (dbi_step_done(db, st, "correcting the step's record", err))
+		goto fail;
+	if (!past && rewind_after(db, svc, &c, step, &d, err))
+		goto fail;
+	if (past) {
+		dbuf_kv(&d, "approved_by", cc->approved_by);
+	} else {
+		st = dbi_stmt(db, "UPDATE cases SET last_step = ?2, status = ?3, updated_ms = ?4 WHERE id = ?1",
+			      err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, c.id);
+		sqlite3_bind_text(st, 2, c.last_step == STEP_NONE ? "none" : case_step_name(c.last_step), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, case_status_name(c.status), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, clock_now_ms());
+		if (dbi_step_done(db, st, "moving the case back", err))
+			goto fail;
+	}
+	if (*why)
+		dbuf_kv(&d, "reason", why);
+	dbuf_add(&d, "}");
+	const char *detail = dbuf_done(&d, err);
+	if (!detail || dbi_audit_append(db, actor, AUD_CASE_CORRECT, case_no, detail, err))
+		goto fail;
+	free(order);
+	dbuf_free(&text);
+	dbuf_free(&d);
+	return dbi_op_commit(db, err);
+fail:
+	free(order);
+	dbuf_free(&text);
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
 }

@@ -73,6 +73,33 @@ int db_case_cancel(kdb *db, const char *actor, const char *case_no, const char *
 int db_case_cancel_coded(kdb *db, const char *actor, const char *case_no, const char *code,
 			 const char *reason, kerr *err);
 
+/* ---- corrections (docs/corrections.md) ----
+ * A confirmed step's data changed after the clerk went back to it. Before
+ * the point of no return (the key written, the fee taken, the case finished)
+ * the clerk corrects the details, the materials or the decision alone; the
+ * steps that stood on the corrected one are taken back and confirmed again
+ * (a changed materials list: the decision; anything: the supervisor's
+ * approval), and the case moves back to the last step still standing. After
+ * that point only the agent's name, ID number and mobile may change (neither
+ * on the key nor in the fee), with a supervisor other than the clerk
+ * (approved_by, checked by the caller with the supervisor's PIN) and a
+ * reason. The case.correct audit row holds {"step", "changes":[{"field",
+ * "old", "new"}...], "undone":[steps], "approved_by", "reason"}: both
+ * versions, field by field. */
+typedef struct case_correction {
+	const char *case_no;
+	const char *actor;                /* the clerk */
+	case_step step;                   /* STEP_DETAILS, STEP_MATERIALS or STEP_DECISION */
+	const case_step_data *data;       /* the step's data as db_case_step takes it */
+	const char *approved_by;          /* the supervisor, past the point of no return */
+	const char *reason;               /* why (needed past the point of no return) */
+} case_correction;
+
+/* 0 corrected, 1 nothing changed (nothing written), -1 refused with err. */
+int db_case_correct(kdb *db, const service *svc, const case_correction *cc, kerr *err);
+/* 1 when the case's key is written, its fee taken or it is finished; 0 not; -1 error. */
+int db_case_past_return(kdb *db, const char *case_no, kerr *err);
+
 /* 0 found, 1 no such case, -1 error. */
 int db_case_get(kdb *db, const char *case_no, case_rec *out, kerr *err);
 

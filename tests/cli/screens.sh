@@ -17,10 +17,13 @@ party() {
 	printf 'type %s\nkey Enter\ntype %s\nkey Enter\n' "$1" "$2"
 	printf 'type 张三\nkey Enter\ntype 110102199101010078\nkey Enter\ntype 138-0013-8000\n'
 }
-# keyin N: put the N-th demo key (1-based) in the empty slot
+# keyin N: put the N-th demo key (1-based) in the slot: F5 lists the demo
+# keys, the N-th picked
 keyin() {
-	i=0
-	while [ "$i" -lt "$1" ]; do printf 'key F5\n'; i=$((i + 1)); done
+	printf 'key F5\n'
+	i=1
+	while [ "$i" -lt "$1" ]; do printf 'key Down\n'; i=$((i + 1)); done
+	printf 'key Enter\n'
 }
 
 # run NAME: run the kiosk on the script $T/NAME.keys with its own data

@@ -18,7 +18,7 @@ krun() {
 case_() {
 	pick 7
 	printf 'type %s\nkey Enter\ntype %s\nkey Enter\ntype %s\nkey Enter\n' "$1" "$2" "$3"
-	printf 'type 110102199101010078\nkey Enter\ntype 138-0013-8000\nkey Enter Enter Enter Enter\nkey Esc\n'
+	printf 'type 110102199101010078\nkey Enter\ntype 138-0013-8000\nkey Enter Enter Enter Enter\nkey Esc Esc\n'
 }
 
 # 2026-11-20: 0001 成都测试科技 by agent 李四; 2026-11-21: 0001 and 0002 成都锦城 by 张三

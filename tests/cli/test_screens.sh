@@ -182,7 +182,7 @@ equal "login: the wait audited once" "$(sql lockout "SELECT count(*) FROM audit 
 equal "login: the right PIN in the wait refused unchecked" "$(sql lockout "SELECT count(*) FROM audit WHERE action = 'staff.login_failed' AND detail LIKE '%\"locked\"%'")" "1"
 
 # Find a case by the unit's USCC from home.
-{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf 'key Enter Enter Enter Enter\nkey Esc\nkey F3\ntype 91310115ma1k3btp2b\nkey Enter\ndump\nkey Enter\ndump\n'; } > "$T/find.keys"
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf 'key Enter Enter Enter Enter\nkey Esc Esc\nkey F3\ntype 91310115ma1k3btp2b\nkey Enter\ndump\nkey Enter\ndump\n'; } > "$T/find.keys"
 run find
 seen find "find by USCC lists the case" "▶ SCCA-CD-01-20261121-0001"
 seen find "Enter resumes it at the materials" "单位证照复印件"

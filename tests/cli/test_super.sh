@@ -38,7 +38,7 @@ NEW='key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\n'
   pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
   printf 'key Enter Enter Enter Enter\nkey F8\nkey Enter\n'
   # stopped before a decision (its details recorded, then left)
-  pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf 'key Enter Enter Enter Enter\nkey Esc\n'; } >"$T/seed1.keys"
+  pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf 'key Enter Enter Enter Enter\nkey Esc Esc\n'; } >"$T/seed1.keys"
 krun seed1
 { login # 容缺受理: the licence copy to follow
   pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B

@@ -66,8 +66,9 @@ marks() {
 decide() { printf 'key Enter\n'; downs "${1:-0}"; printf 'key Enter Enter\n'; }
 # stop_with IX: F8, the IX-th choice of the stop screen, confirmed.
 stop_with() { printf 'key F8\n'; downs "$1"; printf 'dump\nkey Enter Enter\n'; }
-# back_to_list: from wherever the case is, back to the scenario list.
-back_to_list() { printf 'key Esc\nkey F6\n'; }
+# back_to_list: from wherever the case is, back to the scenario list (Esc
+# goes a step back at a time until the first, then home).
+back_to_list() { printf 'key Esc Esc Esc Esc\nkey F6\n'; }
 
 # play_right ID: the play a careful clerk makes.
 play_right() {
@@ -260,12 +261,20 @@ seen mismatch_cancel "key_mismatch: the kiosk shows the mismatch" "所属机构�
 equal "key_mismatch abandoned: wrong" "$(score_of mismatch_cancel key_mismatch)" "cancel|0"
 
 # ---- the trainer's controls, resuming, replaying, ending ----
-# F12 locks the PIN of the key in the reader; F11 fails the gateway's next
-# answer; the play goes on to the slip with its one score.
-{ login; printf 'key F6\nkey Enter\n'; party_of renew_ok; printf 'key F12\ndump\n'; details_done renew_ok; marks renew_ok
+# F11 fails the gateway's next answer; the play goes on to the slip with its
+# one score.
+{ login; printf 'key F6\nkey Enter\n'; party_of renew_ok; details_done renew_ok; marks renew_ok
   printf 'key Enter\ndump\nkey Enter Enter\n'; printf 'key Enter Enter\nkey F11\ndump\nkey F5\ndump\nkey Enter\ndump\nkey Enter\ndump\n'; } > "$T/controls.keys"
 run controls
-seen controls "F12: the key's PIN locked" "培训师：读卡器中 Key SC-DEMO-0002 的 PIN 已锁定"
+# F12 locks the PIN of the key in the reader: the details flag it, and the
+# demo key stops the renewal as the real one does (nothing written).
+{ login; printf 'key F6\nkey Enter\n'; party_of renew_ok; printf 'key F12\ndump\n'; details_done renew_ok; marks renew_ok
+  printf 'key Enter\ndump\nkey Enter Enter\n'; printf 'key Enter Enter\ndump\n'; } > "$T/pinlock.keys"
+run pinlock
+seen pinlock "F12: the key's PIN locked" "培训师：读卡器中 Key SC-DEMO-0002 的 PIN 已锁定"
+seen pinlock "a locked PIN is flagged on the details" "用户密码已锁定（错误次数已用完）"
+seen pinlock "a locked PIN stops the renewal" "Key SC-DEMO-0002 的用户密码已锁定：本业务写入后"
+equal "pinlock: no token step recorded" "$(sql pinlock "SELECT count(*) FROM case_steps WHERE step = 'token'")" "0"
 seen controls "F11: the gateway's next answer fails" "培训师：收款网关的下一次应答将出错"
 seen controls "F11: the payment screen shows the failure" "微信支付暂时无法处理"
 seen controls "after the failure the payment goes through" "受理回执"

@@ -92,6 +92,20 @@ case_flow *case_flow_open(counter *k, const service *svc)
 	return cs;
 }
 
+/* The checklist's marks as the store holds them. */
+static void marks_from_store(counter *k, case_flow *cs)
+{
+	kerr err = { 0 };
+	material_decision *md = NULL;
+	size_t n = 0;
+	if (db_case_materials(k->db, cs->rec.case_no, &md, &n, &err) == 0) {
+		for (size_t i = 0; i < n; i++)
+			checklist_mark(cs->cl, md[i].material_id, md[i].mark,
+				       md[i].reason, &err);
+		db_material_decisions_free(md, n);
+	}
+}
+
 case_flow *case_flow_resume(counter *k, const char *case_no)
 {
 	kerr err = { 0 };
@@ -136,14 +150,7 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 		fee_request fr = { NULL, 0, 0 };
 		fees_quote(k->cat, svc, &fr, &cs->quote, &err);
 	}
-	material_decision *md = NULL;
-	size_t n = 0;
-	if (db_case_materials(k->db, case_no, &md, &n, &err) == 0) {
-		for (size_t i = 0; i < n; i++)
-			checklist_mark(cs->cl, md[i].material_id, md[i].mark,
-				       md[i].reason, &err);
-		db_material_decisions_free(md, n);
-	}
+	marks_from_store(k, cs);
 	cs->decision = rec.decision;
 	cs->rongque_deadline = rec.rongque_deadline;
 	char detail[160];
@@ -152,18 +159,26 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 	return cs;
 }
 
-bool case_flow_commit(counter *k, case_flow *cs, case_step step, const char *detail)
+#define CASE_MATERIALS_MAX 32
+
+/* What the case holds now, as a step's data (md: room for the marks). */
+static case_step_data step_data(const case_flow *cs, material_decision *md, const char *detail)
 {
-	material_decision md[32];
 	size_t n = 0;
-	for (size_t i = 0; i < cs->cl->n_items && n < 32; i++, n++) {
+	for (size_t i = 0; i < cs->cl->n_items && n < CASE_MATERIALS_MAX; i++, n++) {
 		const checklist_item *it = &cs->cl->items[i];
 		md[n] = (material_decision){ it->sm->material->id, it->mark,
 					     it->reason, it->sm->essential };
 	}
-	case_step_data d = { .details = &cs->rec, .materials = md, .n_materials = n,
-			     .decision = cs->decision, .rongque_deadline = cs->rongque_deadline,
-			     .detail = detail ? detail : "" };
+	return (case_step_data){ .details = &cs->rec, .materials = md, .n_materials = n,
+				 .decision = cs->decision, .rongque_deadline = cs->rongque_deadline,
+				 .detail = detail ? detail : "" };
+}
+
+bool case_flow_commit(counter *k, case_flow *cs, case_step step, const char *detail)
+{
+	material_decision md[CASE_MATERIALS_MAX];
+	case_step_data d = step_data(cs, md, detail);
 	kerr err = { 0 };
 	if (db_case_step(k->db, cs->svc, k->user.id, cs->rec.case_no, step, &d, &err) != 0 ||
 	    db_case_get(k->db, cs->rec.case_no, &cs->rec, &err) != 0) {
@@ -172,6 +187,203 @@ bool case_flow_commit(counter *k, case_flow *cs, case_step step, const char *det
 		return false;
 	}
 	return true;
+}
+
+/* ---- going back and corrections ---- */
+
+bool case_flow_recorded(const case_flow *cs, case_step step)
+{
+	return step != STEP_NONE && cs->rec.last_step != STEP_NONE && step <= cs->rec.last_step &&
+	       case_step_applies(cs->svc, step);
+}
+
+bool case_flow_past_return(counter *k, const case_flow *cs)
+{
+	/* the demo key written op by op, or a real key pulled mid-write: the
+	 * key holds something already, whatever the store says yet */
+	if (cs->token_op_ix > 0 || cs->token_resume)
+		return true;
+	kerr err = { 0 };
+	return db_case_past_return(k->db, cs->rec.case_no, &err) != 0;
+}
+
+case_step case_flow_back(counter *k, case_flow *cs, case_step from)
+{
+	case_step to = STEP_NONE;
+	/* the steps a clerk confirms; the supervisor's approval is not gone back
+	 * to (a correction takes it back, and it is asked again) */
+	for (int s = STEP_DETAILS; s < (int)from && s <= STEP_DECISION; s++)
+		if (case_flow_recorded(cs, (case_step)s))
+			to = (case_step)s;
+	if (to == STEP_NONE)
+		return STEP_NONE;
+	if (case_flow_past_return(k, cs)) {
+		counter_say(k, counter_str(k, "correct.past_return"));
+		return STEP_NONE;
+	}
+	/* marks changed and left without Enter are not the case's: the step
+	 * goes back to what was confirmed (the decision stands on it) */
+	if (from == STEP_MATERIALS && case_flow_recorded(cs, STEP_MATERIALS))
+		marks_from_store(k, cs);
+	cs->step_msg[0] = '\0';
+	cs->step_failed = false;
+	return to;
+}
+
+/* What a correction says: which fields changed, or that nothing did. */
+static void say_corrected(counter *k, case_flow *cs, int rc)
+{
+	counter_say(k, counter_str(k, rc == 1 ? "correct.unchanged" : "correct.done"));
+	(void)cs;
+}
+
+/* A step confirmed: recorded the first time, corrected (old -> new audited,
+ * what stood on it taken back) when the clerk came back to it. */
+static bool confirm_step(counter *k, case_flow *cs, case_step step, const char *detail)
+{
+	if (!case_flow_recorded(cs, step))
+		return case_flow_commit(k, cs, step, detail);
+	if (case_flow_past_return(k, cs)) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "correct.past_return"));
+		cs->step_failed = true;
+		return false;
+	}
+	material_decision md[CASE_MATERIALS_MAX];
+	case_step_data d = step_data(cs, md, detail);
+	case_correction cc = { cs->rec.case_no, k->user.id, step, &d, NULL, NULL };
+	kerr err = { 0 };
+	int rc = db_case_correct(k->db, cs->svc, &cc, &err);
+	if (rc < 0 || db_case_get(k->db, cs->rec.case_no, &cs->rec, &err) != 0) {
+		kerr_text(&err, cs->step_msg, sizeof cs->step_msg);
+		cs->step_failed = true;
+		kerr e2 = { 0 };
+		db_case_get(k->db, cs->rec.case_no, &cs->rec, &e2);
+		return false;
+	}
+	cs->decision = cs->rec.decision;
+	cs->rongque_deadline = cs->rec.rongque_deadline;
+	say_corrected(k, cs, rc);
+	return true;
+}
+
+bool case_flow_late_field(const counter *k, const case_flow *cs, int i)
+{
+	if (cs->kinds[i] != CF_FORM)
+		return false;
+	int pf = party_field_from_name(k->form->fields[i].id);
+	return pf == PF_AGENT_NAME || pf == PF_AGENT_ID_NO || pf == PF_AGENT_MOBILE;
+}
+
+/* The typed fields put back to what the store holds. */
+static void texts_from_record(counter *k, case_flow *cs)
+{
+	for (int i = 0; i < cs->n_fields && i < (int)k->form->n_fields; i++) {
+		int pf = cs->kinds[i] == CF_FORM ? party_field_from_name(k->form->fields[i].id) : -1;
+		if (pf >= 0) {
+			utf8_copy(cs->text[i], sizeof cs->text[i], party_get(&cs->rec.party, (party_field)pf));
+			cs->field_msg[i][0] = '\0';
+		}
+	}
+}
+
+const char *case_late_changes(counter *k, case_flow *cs, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < cs->n_fields; i++) {
+		if (!case_flow_late_field(k, cs, i))
+			continue;
+		char norm[CASE_FIELD_BYTES], msg[64];
+		const field_spec *fs = &k->form->fields[i];
+		const char *v = form_check_field(fs, cs->text[i], counter_today_ymd(), k->str, k->lg, norm,
+						 sizeof norm, msg, sizeof msg) && norm[0] ? norm : cs->text[i];
+		const char *old = party_get(&cs->rec.party, (party_field)party_field_from_name(fs->id));
+		if (strcmp(old, v) != 0 && len < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s: %s → %s", len ? "; " : "",
+						fs->label[k->lg], old, v);
+	}
+	if (!buf[0])
+		snprintf(buf, n, "%s", counter_str(k, "correct.unchanged"));
+	return buf;
+}
+
+void case_late_abandon(counter *k, case_flow *cs)
+{
+	texts_from_record(k, cs);
+	cs->late_fix = false;
+	cs->step_msg[0] = '\0';
+	cs->step_failed = false;
+}
+
+static void fill_record(counter *k, case_flow *cs);
+
+flow_outcome case_correct_late(counter *k, case_flow *cs, const char *id, char *pin, const char *reason)
+{
+	cs->step_failed = false;
+	cs->step_msg[0] = '\0';
+	for (int i = 0; i < cs->n_fields; i++)
+		if (case_flow_late_field(k, cs, i) && !case_field_check(k, cs, i)) {
+			snprintf(cs->step_msg, sizeof cs->step_msg, "%s", cs->field_msg[i]);
+			cs->step_failed = true;
+			explicit_bzero(pin, strlen(pin));
+			return FLOW_FAILED;
+		}
+	if (!reason || !reason[0]) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "correct.reason_needed"));
+		cs->step_failed = true;
+		explicit_bzero(pin, strlen(pin));
+		return FLOW_FAILED;
+	}
+	/* the supervisor, as for an approval: not the clerk, the PIN checked */
+	if (strcmp(id, k->user.id) == 0 || strcmp(id, cs->rec.clerk_id) == 0) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.self"));
+		explicit_bzero(pin, strlen(pin));
+		return FLOW_FAILED;
+	}
+	staff_rec who;
+	int left = 0;
+	kerr err = { 0 };
+	login_result r = db_staff_login_as(k->db, id, pin, ROLE_SUPERVISOR, k->cfg->login_max_failures,
+					   k->cfg->login_max_wait_s, &who, &left, &err);
+	explicit_bzero(pin, strlen(pin));
+	if (r == LOGIN_WRONG_ROLE) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.not_supervisor"));
+		cs->step_failed = true;
+		return FLOW_FAILED;
+	}
+	if (r == LOGIN_LOCKED || (r == LOGIN_BAD_PIN && who.locked_until_ms)) {
+		session_wait_text(k, &who, cs->step_msg, sizeof cs->step_msg);
+		cs->step_failed = true;
+		return FLOW_FAILED;
+	}
+	if (r != LOGIN_OK) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "approval.failed"));
+		cs->step_failed = true;
+		return FLOW_FAILED;
+	}
+	db_staff_logout(k->db, who.id, &err);
+	/* only the agent's fields are taken from what was typed: the rest is
+	 * what the store holds (on the key, in the fee) */
+	case_rec stored = cs->rec;
+	fill_record(k, cs);
+	case_rec fixed = stored;
+	for (int f = PF_AGENT_NAME; f <= PF_AGENT_MOBILE; f++)
+		party_set(&fixed.party, (party_field)f, party_get(&cs->rec.party, (party_field)f));
+	cs->rec = stored;
+	material_decision md[CASE_MATERIALS_MAX];
+	case_step_data d = step_data(cs, md, NULL);
+	d.details = &fixed;
+	case_correction cc = { cs->rec.case_no, k->user.id, STEP_DETAILS, &d, who.id, reason };
+	int rc = db_case_correct(k->db, cs->svc, &cc, &err);
+	if (rc < 0 || db_case_get(k->db, cs->rec.case_no, &cs->rec, &err) != 0) {
+		kerr_text(&err, cs->step_msg, sizeof cs->step_msg);
+		cs->step_failed = true;
+		return FLOW_FAILED;
+	}
+	texts_from_record(k, cs);
+	cs->late_fix = false;
+	say_corrected(k, cs, rc);
+	return FLOW_NEXT;
 }
 
 flow_outcome case_flow_cancel(counter *k, case_flow *cs, const char *why)
@@ -385,7 +597,7 @@ flow_outcome case_details_submit(counter *k, case_flow *cs, int *first_bad)
 		snprintf(detail, sizeof detail, "key %s, certificate until %s", cs->key.serial,
 			 cs->key.not_after >= 0 ? civil_format(cs->key.not_after, na, sizeof na) : "-");
 	}
-	return case_flow_commit(k, cs, STEP_DETAILS, detail) ? FLOW_NEXT : FLOW_FAILED;
+	return confirm_step(k, cs, STEP_DETAILS, detail) ? FLOW_NEXT : FLOW_FAILED;
 }
 
 case_flow *case_flow_as_new(counter *k, case_flow *old)
@@ -429,7 +641,7 @@ flow_outcome case_materials_submit(counter *k, case_flow *cs)
 		counter_say(k, counter_render(k, "materials.unset", v, buf, sizeof buf));
 		return FLOW_STAY;
 	}
-	return case_flow_commit(k, cs, STEP_MATERIALS, "") ? FLOW_NEXT : FLOW_FAILED;
+	return confirm_step(k, cs, STEP_MATERIALS, "") ? FLOW_NEXT : FLOW_FAILED;
 }
 
 /* ---- decision and approval ---- */
@@ -483,11 +695,14 @@ flow_outcome case_decide(counter *k, case_flow *cs, case_decision d)
 			return FLOW_FAILED;
 		}
 	}
+	case_decision was = cs->decision;
+	long was_deadline = cs->rongque_deadline;
 	cs->decision = d;
 	if (cs->decision != DEC_RONGQUE)
 		cs->rongque_deadline = -1;
-	if (!case_flow_commit(k, cs, STEP_DECISION, "")) {
-		cs->decision = DEC_NONE;
+	if (!confirm_step(k, cs, STEP_DECISION, "")) {
+		cs->decision = case_flow_recorded(cs, STEP_DECISION) ? was : DEC_NONE;
+		cs->rongque_deadline = case_flow_recorded(cs, STEP_DECISION) ? was_deadline : -1;
 		return FLOW_FAILED;
 	}
 	return FLOW_NEXT;

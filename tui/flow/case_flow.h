@@ -81,6 +81,9 @@ typedef struct case_flow {
 	size_t n_old_keys;
 	size_t old_sel;
 	bool old_broken;                  /* reissue: broken (DAMAGED), else lost */
+	/* past the point of no return, the agent's details being corrected
+	 * (the details screen, then the supervisor's approval) */
+	bool late_fix;
 } case_flow;
 
 /* A new case of svc for the signed-in clerk: NULL with the reason said
@@ -105,6 +108,37 @@ flow_outcome case_flow_cancel_coded(counter *k, case_flow *cs, const char *code,
  * a step is already confirmed (then F8 cancels it with a reason). */
 bool case_flow_withdrawable(const case_flow *cs);
 flow_outcome case_flow_withdraw(counter *k, case_flow *cs);
+
+/* ---- going back and corrections (docs/corrections.md) ----
+ * Before the point of no return (the key written, the fee taken) the clerk
+ * goes back to any confirmed step with what was typed kept; confirming it
+ * again with something changed is a correction (db_case_correct: both
+ * versions audited, field by field; what stood on it taken back and asked
+ * again: a changed materials list re-decides, the fee is recomputed from the
+ * corrected details, the supervisor's approval is asked again). After that
+ * point only the agent's details, with a supervisor and a reason. */
+/* Whether step is confirmed (recorded) already. */
+bool case_flow_recorded(const case_flow *cs, case_step step);
+/* Whether the key is written (or being written), the fee taken or the case
+ * finished. */
+bool case_flow_past_return(counter *k, const case_flow *cs);
+/* The step Esc goes back to from the step `from` being shown: the last
+ * confirmed details, materials or decision before it. STEP_NONE when there
+ * is none (the first step: home), or past the point of no return (said). */
+case_step case_flow_back(counter *k, case_flow *cs, case_step from);
+/* Whether field i may still be corrected past the point of no return (the
+ * agent's name, ID number, mobile). */
+bool case_flow_late_field(const counter *k, const case_flow *cs, int i);
+/* Past the point of no return: the agent's fields as typed in cs->text
+ * corrected, approved by a supervisor (id and PIN, not the clerk; the PIN is
+ * wiped) with a reason. FLOW_NEXT (the correction said, or that nothing
+ * changed), or FLOW_FAILED with cs->step_msg. */
+flow_outcome case_correct_late(counter *k, case_flow *cs, const char *id, char *pin, const char *reason);
+/* What the late correction changes, for the supervisor: "label: old → new; ..."
+ * (or that nothing changes), into buf. */
+const char *case_late_changes(counter *k, case_flow *cs, char *buf, size_t n);
+/* The late correction given up: the typed fields back to what is stored. */
+void case_late_abandon(counter *k, case_flow *cs);
 
 /* ---- details ---- */
 /* Check field i; its reason is left in cs->field_msg[i]. */

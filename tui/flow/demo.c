@@ -58,7 +58,16 @@ int demo_prepare(counter *k, const char *config_dir, kerr *err)
 	snprintf(keys, sizeof keys, "%s/demo/keys.ini", config_dir);
 	if (!(k->tok = token_demo_new(keys, err)))
 		return -1;
-	if (!(k->pay = pay_demo_new(err)))
+	char orders[1100];
+	if (!(k->pay = pay_demo_open(demo_pay_file(k, orders, sizeof orders), err)))
 		return -1;
 	return 0;
+}
+
+const char *demo_pay_file(const counter *k, char *buf, size_t n)
+{
+	if (!k->data_dir || !k->data_dir[0])
+		return NULL; /* no data directory (tests): memory only */
+	snprintf(buf, n, "%s/demo-pay.orders", k->data_dir);
+	return buf;
 }

@@ -5,6 +5,7 @@
 
 #include "core/base/civil.h"
 #include "core/base/clock.h"
+#include "core/token/cert.h"
 
 ENUM_DEFINE_KEY(tokstep_refusal, TOKSTEP_REFUSALS, "tokstep.store_failed")
 
@@ -117,9 +118,78 @@ static token_status run_op(counter *k, case_flow *cs, token_op op, char *note, s
 	}
 }
 
+static flow_outcome demo_refuse(counter *k, case_flow *cs, const char *key, const str_var *v)
+{
+	counter_render(k, key, v, cs->step_msg, sizeof cs->step_msg);
+	cs->step_failed = true;
+	return FLOW_FAILED;
+}
+
+/* The demo key gets the checks the real key part makes (tokstep.c) before
+ * anything is written: the key the clerk agreed to; a new certificate on a
+ * key without one; a revocation erases only the case unit's key; the
+ * customer's own key must be the unit's (所属机构与key信息不一致), and a
+ * locked user PIN stops every service that leaves the key in use but the
+ * unlock (as the trainer's scenarios expect). FLOW_NEXT: go on. */
+static flow_outcome demo_checks(counter *k, case_flow *cs)
+{
+	bool present = false;
+	if (!k->tok || token_present(k->tok, &present) != TOK_OK || !present)
+		return FLOW_NEXT; /* no key: the ops say so (a revocation without the key) */
+	token_info ki;
+	token_status st = token_read_info(k->tok, &ki);
+	if (st != TOK_OK) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, token_status_key(st)));
+		cs->step_failed = true;
+		return FLOW_FAILED;
+	}
+	if (cs->confirm_serial[0] && strcmp(cs->confirm_serial, ki.serial) != 0) {
+		str_var v[] = { { "serial", ki.serial }, { "confirmed", cs->confirm_serial }, { NULL, NULL } };
+		return demo_refuse(k, cs, tokstep_refusal_key(TSR_OTHER_KEY), v);
+	}
+	str_var sv[] = { { "serial", ki.serial }, { NULL, NULL } };
+	cert_info ci;
+	memset(&ci, 0, sizeof ci);
+	snprintf(ci.unit_name, sizeof ci.unit_name, "%s", ki.unit_name);
+	snprintf(ci.uscc, sizeof ci.uscc, "%s", ki.uscc);
+	cert_match m = cert_compare(&ci, cs->rec.party.unit_name, cs->rec.party.uscc);
+	str_var mv[] = { { "cert_unit", ki.unit_name }, { "cert_uscc", ki.uscc },
+			 { "case_unit", cs->rec.party.unit_name }, { "case_uscc", cs->rec.party.uscc },
+			 { NULL, NULL } };
+	switch (cs->svc->kind) {
+	case SVC_NEW:
+	case SVC_REISSUE:
+		if (token_info_has_cert(&ki))
+			return demo_refuse(k, cs, tokstep_refusal_key(TSR_KEY_IN_USE), sv);
+		return FLOW_NEXT;
+	case SVC_REVOKE:
+		/* only this unit's key is erased */
+		if (!token_info_has_cert(&ki))
+			return demo_refuse(k, cs, tokstep_refusal_key(TSR_NO_CERT_ON_KEY), sv);
+		if (m != CERT_MATCH)
+			return demo_refuse(k, cs, cert_match_key(m), mv);
+		return FLOW_NEXT;
+	default:
+		break;
+	}
+	if (!ki.personalised) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, token_status_key(TOK_NOT_PERSONALISED)));
+		cs->step_failed = true;
+		return FLOW_FAILED;
+	}
+	if (token_info_has_cert(&ki) && ((cs->svc->kind != SVC_CHANGE && m != CERT_MATCH) ||
+					 (cs->svc->kind == SVC_CHANGE && m == CERT_BOTH_DIFFER)))
+		return demo_refuse(k, cs, cert_match_key(m), mv);
+	if (ki.blocked && cs->svc->kind != SVC_UNLOCK)
+		return demo_refuse(k, cs, "tokstep.demo_pin_locked", sv);
+	return FLOW_NEXT;
+}
+
 static flow_outcome run_demo(counter *k, case_flow *cs)
 {
 	char detail[1024] = "", note[160];
+	if (cs->token_op_ix == 0 && demo_checks(k, cs) != FLOW_NEXT)
+		return FLOW_FAILED;
 	while (cs->token_op_ix < (int)cs->svc->n_token_ops) {
 		token_op op = cs->svc->token_ops[cs->token_op_ix];
 		token_status st = run_op(k, cs, op, note, sizeof note);

@@ -1,5 +1,7 @@
 #include "tui/flow/train_flow.h"
 
+#include "tui/flow/demo.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,7 +174,8 @@ static int devices_for(counter *k, const scenario *sc, kerr *err)
 	token_dev *tok = token_demo_new(keys, err);
 	if (!tok)
 		return -1;
-	pay_dev *pay = pay_demo_new(err);
+	char orders[1100]; /* the same gateway's file: its trade numbers are the cases' */
+	pay_dev *pay = pay_demo_open(demo_pay_file(k, orders, sizeof orders), err);
 	if (!pay) {
 		token_dev_free(tok);
 		return -1;

@@ -125,8 +125,56 @@ static void withdraw_case(app *a)
 	case_react(a, case_flow_withdraw(&a->k, a->cs));
 }
 
-/* Case-wide actions every case screen shares: F8 cancels, Esc goes home with
- * the case kept (it can be resumed), F5/F6 put a demo key in and take it out. */
+/* The demo key the trainer picked goes in (the one there comes out first),
+ * and the details screen reads it at once. */
+static bool insert_demo_key(app *a, int ix, const char *text)
+{
+	(void)text;
+	token_demo_entry keys[APP_CHOICES_MAX];
+	kerr err = { 0 };
+	long n = token_demo_list(a->k.tok, keys, APP_CHOICES_MAX, &err);
+	if (ix < 0 || ix >= n || ix >= APP_CHOICES_MAX)
+		return true;
+	if (token_demo_pull(a->k.tok, &err) != 0 || token_demo_insert(a->k.tok, keys[ix].serial, &err) != 0) {
+		app_flash_err(a, &err);
+		return true;
+	}
+	if (a->cs && a->screen == SCR_DETAILS)
+		case_read_key(&a->k, a->cs);
+	return true;
+}
+
+/* F5 in trainer mode: which demo key the customer brings, from a list (its
+ * serial, unit or blank, what it is for, a locked PIN flagged). */
+static void ask_demo_key(app *a)
+{
+	token_demo_entry keys[APP_CHOICES_MAX];
+	kerr err = { 0 };
+	long n = token_demo_list(a->k.tok, keys, APP_CHOICES_MAX, &err);
+	if (n < 0) {
+		app_flash_err(a, &err);
+		return;
+	}
+	if (n > APP_CHOICES_MAX)
+		n = APP_CHOICES_MAX;
+	char lines[APP_CHOICES_MAX][128];
+	const char *items[APP_CHOICES_MAX];
+	for (long i = 0; i < n; i++) {
+		const token_demo_entry *e = &keys[i];
+		snprintf(lines[i], sizeof lines[i], "%s  %s%s%s%s", e->serial,
+			 e->personalised ? (e->unit_name[0] ? e->unit_name : app_str(a, "demo_key.no_cert"))
+					 : app_str(a, "demo_key.blank"),
+			 e->pin_locked ? "  " : "", e->pin_locked ? app_str(a, "demo_key.pin_locked") : "",
+			 e->in_slot ? app_str(a, "demo_key.in_slot") : "");
+		items[i] = lines[i];
+	}
+	app_choose(a, app_str(a, "demo_key.title"), items, (int)n, insert_demo_key);
+}
+
+/* Case-wide actions every case screen shares: F8 cancels, Esc goes one step
+ * back (home from the first step, with the case kept: it can be resumed),
+ * F3 corrects the agent's details past the point of no return, F5 picks the
+ * demo key to put in and F6 takes it out. */
 bool case_common_act(app *a, action_id act)
 {
 	switch (act) {
@@ -147,27 +195,42 @@ bool case_common_act(app *a, action_id act)
 	case ACT_T_GATEWAY:
 	case ACT_T_PIN_LOCK:
 		return train_control(a, act);
-	case ACT_BACK:
-		/* Nothing typed is lost: the case stays in memory (and its committed
-		 * steps in the database) and Enter on it at home comes back here. */
+	case ACT_BACK: {
+		/* One step back, before the key is written or the fee taken: the
+		 * step is shown with what it holds, and confirmed again (a change
+		 * is a correction, audited). From the first step, or past that
+		 * point, home: nothing typed is lost, the case stays in memory
+		 * (and its committed steps in the database) and Enter on it at
+		 * home comes back here. */
+		case_step here = STEP_NONE;
+		for (int s = 0; s < STEP_COUNT; s++)
+			if (step_screen[s] == a->screen)
+				here = (case_step)s;
+		case_step to = here == STEP_NONE ? STEP_NONE : case_flow_back(&a->k, a->cs, here);
+		if (to != STEP_NONE) {
+			app_go(a, step_screen[to]);
+			return true;
+		}
 		snprintf(a->go_case, sizeof a->go_case, "%s", a->cs->rec.case_no);
 		app_go(a, SCR_HOME);
 		return true;
-	case ACT_KEY_IN:
-		if (a->k.demo) {
-			token_demo_entry keys[32];
-			kerr err = { 0 };
-			long n = token_demo_list(a->k.tok, keys, 32, &err);
-			long cur = -1;
-			for (long i = 0; i < n; i++)
-				if (keys[i].in_slot)
-					cur = i;
-			if (n > 0) {
-				token_demo_pull(a->k.tok, &err);
-				token_demo_insert(a->k.tok, keys[(cur + 1) % n].serial, &err);
-			}
+	}
+	case ACT_CORRECT:
+		/* past the point of no return: the agent's details, with a
+		 * supervisor; before it, Esc goes back to any step */
+		if (!case_flow_past_return(&a->k, a->cs)) {
+			app_flash(a, app_str(a, "correct.use_esc"));
+			return true;
 		}
-		if (a->screen == SCR_DETAILS)
+		a->cs->late_fix = true;
+		a->cs->step_msg[0] = '\0';
+		a->cs->step_failed = false;
+		app_go(a, SCR_DETAILS);
+		return true;
+	case ACT_KEY_IN:
+		if (a->k.demo)
+			ask_demo_key(a);
+		else if (a->screen == SCR_DETAILS)
 			case_read_key(&a->k, a->cs);
 		return true;
 	case ACT_KEY_OUT:

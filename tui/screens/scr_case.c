@@ -230,10 +230,14 @@ static bool decision_act(app *a, action_id act)
 
 /* ---- approval (maker-checker) ---- */
 
+/* The supervisor's id and PIN; for a correction past the point of no
+ * return (cs->late_fix) a third field, the reason, and what changes is
+ * shown instead of the case's subject. */
 typedef struct approval_state {
-	edit_field id, pin;
+	edit_field id, pin, reason;
 	int focus;
 	case_subject subj;                /* what is approved, shown above the PIN */
+	char changes[1024];               /* a late correction: old → new */
 } approval_state;
 
 static void approval_enter(app *a)
@@ -241,9 +245,12 @@ static void approval_enter(app *a)
 	approval_state *st = app_private(a);
 	edit_clear(&st->id);
 	edit_clear(&st->pin);
+	edit_clear(&st->reason);
 	st->pin.secret = true;
 	st->focus = 0;
 	case_subject_get(&a->k, a->cs->rec.case_no, a->cs->key_read ? &a->cs->key : NULL, &st->subj);
+	if (a->cs->late_fix)
+		case_late_changes(&a->k, a->cs, st->changes, sizeof st->changes);
 }
 
 static void approval_draw(app *a)
@@ -251,44 +258,69 @@ static void approval_draw(app *a)
 	case_flow *cs = a->cs;
 	approval_state *st = app_private(a);
 	char subj[1024];
-	draw_wrapped(3, 2, COLS - 4, 2, app_str(a, "approval.heading"));
+	draw_wrapped(3, 2, COLS - 4, 2, app_str(a, cs->late_fix ? "correct.approval_heading" : "approval.heading"));
 	attron(A_BOLD);
-	draw_wrapped(5, 4, COLS - 6, 4, case_subject_text(&a->k, &st->subj, subj, sizeof subj));
+	draw_wrapped(5, 4, COLS - 6, 4, cs->late_fix ? st->changes : case_subject_text(&a->k, &st->subj, subj, sizeof subj));
 	attroff(A_BOLD);
 	draw_text(10, 4, app_str(a, "login.id"), 20);
 	draw_field(10, 24, 24, &st->id, st->focus == 0);
 	draw_text(12, 4, app_str(a, "login.pin"), 20);
 	draw_field(12, 24, 24, &st->pin, st->focus == 1);
+	int y = 14;
+	if (cs->late_fix) {
+		draw_text(14, 4, app_str(a, "correct.reason"), 20);
+		draw_field(14, 24, COLS - 30, &st->reason, st->focus == 2);
+		y = 16;
+	}
 	if (cs->step_msg[0]) {
 		attron(term_attr(ST_ERROR));
-		draw_wrapped(14, 4, COLS - 8, 4, cs->step_msg);
+		draw_wrapped(y, 4, COLS - 8, 4, cs->step_msg);
 		attroff(term_attr(ST_ERROR));
 	}
+}
+
+static edit_field *approval_field(approval_state *st)
+{
+	return st->focus == 0 ? &st->id : st->focus == 1 ? &st->pin : &st->reason;
 }
 
 static bool approval_key(app *a, const key_event *ev)
 {
 	approval_state *st = app_private(a);
-	return edit_key(st->focus == 0 ? &st->id : &st->pin, ev);
+	return edit_key(approval_field(st), ev);
 }
 
 static bool approval_act(app *a, action_id act)
 {
 	approval_state *st = app_private(a);
-	if (act == ACT_FIELD || act == ACT_FIELD_BACK) { /* two fields: back is the other one */
-		st->focus = !st->focus;
+	int n = a->cs->late_fix ? 3 : 2;
+	if (act == ACT_FIELD || act == ACT_FIELD_BACK) {
+		st->focus = (st->focus + (act == ACT_FIELD ? 1 : n - 1)) % n;
+		return true;
+	}
+	if (a->cs->late_fix && act == ACT_BACK) { /* back to the fields being corrected */
+		app_go(a, SCR_DETAILS);
 		return true;
 	}
 	if (act != ACT_NEXT)
 		return case_common_act(a, act);
-	if (st->focus == 0) {
-		st->focus = 1;
+	if (st->focus + 1 < n) {
+		st->focus++;
 		return true;
 	}
-	char id[64], pin[64];
+	char id[64], pin[64], why[512];
 	edit_get(&st->id, id, sizeof id);
 	edit_get(&st->pin, pin, sizeof pin);
 	edit_clear(&st->pin);
+	if (a->cs->late_fix) {
+		edit_get(&st->reason, why, sizeof why);
+		flow_outcome out = case_correct_late(&a->k, a->cs, id, pin, why);
+		if (out == FLOW_NEXT)
+			case_goto_next(a); /* back where the case is */
+		else
+			st->focus = 1;
+		return true;
+	}
 	case_react(a, case_approve(&a->k, a->cs, id, pin));
 	return true;
 }

@@ -62,6 +62,11 @@ static void draw_key_info(app *a, case_flow *cs, int y)
 			{ "seal", k->seal_not_after >= 0 ? civil_format(k->seal_not_after, sn, sizeof sn) : "-" },
 			{ NULL, NULL } };
 	draw_wrapped(y, 4, COLS - 8, 2, app_render(a, "details.key_info", v, buf, sizeof buf));
+	if (k->blocked) { /* said before anything that needs the PIN is tried */
+		attron(term_attr(ST_ERROR));
+		draw_text(y + 2, 4, app_str(a, "details.key_pin_locked"), COLS - 8);
+		attroff(term_attr(ST_ERROR));
+	}
 }
 
 static void details_draw(app *a)
@@ -69,7 +74,7 @@ static void details_draw(app *a)
 	case_flow *cs = a->cs;
 	details_state *st = app_private(a);
 	attron(A_BOLD);
-	draw_text(3, 2, cs->svc->label[a->k.lg], COLS - 4);
+	draw_text(3, 2, cs->late_fix ? app_str(a, "correct.late_heading") : cs->svc->label[a->k.lg], COLS - 4);
 	attroff(A_BOLD);
 	int y = 5;
 	int shown = -1; /* the field whose reason is shown: the focused one, else the first */
@@ -111,8 +116,11 @@ static void details_draw(app *a)
 		}
 	}
 	y++;
-	if (cs->svc->key_required)
+	if (cs->svc->key_required) {
 		draw_key_info(a, cs, y++);
+		if (cs->key_read && cs->key.blocked)
+			y++; /* the locked PIN's line */
+	}
 	if (cs->quote.n_lines) {
 		char yuan[32], buf[128];
 		str_var v[] = { { "amount", fees_format_yuan(cs->quote.total_fen, yuan, sizeof yuan) }, { NULL, NULL } };
@@ -145,6 +153,15 @@ static bool details_key(app *a, const key_event *ev)
 	if (key_is(ev, KEY_DOWN)) {
 		st->focus = (i + 1) % cs->n_fields;
 		return true;
+	}
+	if (cs->late_fix && !case_flow_late_field(&a->k, cs, i)) {
+		/* on the key or in the fee: looked at, not changed */
+		if (key_is(ev, KEY_LEFT) || key_is(ev, KEY_RIGHT) || !ev->func || key_is(ev, KEY_BACKSPACE) ||
+		    key_is(ev, KEY_DC)) {
+			app_flash(a, app_str(a, "correct.late_only"));
+			return true;
+		}
+		return false;
 	}
 	if (cs->kinds[i] == CF_HOLDER || cs->kinds[i] == CF_YEARS) {
 		int dir = key_is(ev, KEY_LEFT) ? -1 : key_is(ev, KEY_RIGHT) || key_is_char(ev, L' ') ? 1 : 0;
@@ -207,10 +224,39 @@ static bool details_next(app *a)
 	return true;
 }
 
+/* Past the point of no return: the agent's fields checked, then the
+ * supervisor's approval with a reason (the approval screen). */
+static bool late_act(app *a, action_id act)
+{
+	case_flow *cs = a->cs;
+	details_state *st = app_private(a);
+	if (act == ACT_BACK) { /* nothing corrected: the case as the store holds it */
+		case_late_abandon(&a->k, cs);
+		case_goto_next(a);
+		return true;
+	}
+	if (act != ACT_NEXT)
+		return false;
+	if (st->focus + 1 < cs->n_fields) {
+		case_field_check(&a->k, cs, st->focus);
+		st->focus++;
+		return true;
+	}
+	for (int i = 0; i < cs->n_fields; i++)
+		if (case_flow_late_field(&a->k, cs, i) && !case_field_check(&a->k, cs, i)) {
+			st->focus = i;
+			return true;
+		}
+	app_go(a, SCR_APPROVAL);
+	return true;
+}
+
 static bool details_act(app *a, action_id act)
 {
 	case_flow *cs = a->cs;
 	details_state *st = app_private(a);
+	if (cs->late_fix && late_act(a, act))
+		return true;
 	if (act == ACT_FIELD || act == ACT_FIELD_BACK) {
 		case_field_check(&a->k, cs, st->focus);
 		st->focus = (st->focus + (act == ACT_FIELD ? 1 : cs->n_fields - 1)) % cs->n_fields;

@@ -80,6 +80,11 @@ static void token_draw(app *a)
 		draw_wrapped(y, 4, COLS - 8, 2,
 			     k->personalised ? app_render(a, "details.key_info", v, buf, sizeof buf)
 					     : app_render(a, "tokstep.key_blank", v, buf, sizeof buf));
+		if (k->personalised && k->blocked) {
+			attron(term_attr(ST_ERROR));
+			draw_text(y + 2, 4, app_str(a, "details.key_pin_locked"), COLS - 8);
+			attroff(term_attr(ST_ERROR));
+		}
 	} else if (a->key_seen) {
 		draw_wrapped(y, 4, COLS - 8, 2, app_str(a, token_status_key(a->key_st)));
 	} else if (!a->k.demo && a->reader_st == TOK_NO_READER) {
