@@ -246,6 +246,8 @@ static bool confirm_step(counter *k, case_flow *cs, case_step step, const char *
 	if (case_flow_past_return(k, cs)) {
 		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "correct.past_return"));
 		cs->step_failed = true;
+		kerr err = { 0 }; /* the record as stored, not as typed */
+		db_case_get(k->db, cs->rec.case_no, &cs->rec, &err);
 		return false;
 	}
 	material_decision md[CASE_MATERIALS_MAX];
