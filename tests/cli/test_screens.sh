@@ -228,3 +228,41 @@ equal "idle lock: takeover audited" "$(sql idle "SELECT count(*) FROM audit WHER
 { login; printf 'key F9\nkey F1\nidle 30\ntype 246810\nkey Enter\ndump\n'; } > "$T/lockhelp.keys"
 run lockhelp
 seen lockhelp "lock + help + idle: unlocked back to home" "1号窗口  今日业务"
+
+# ---- going back and correcting (issue 13 point 3) ----
+# At the decision, Esc goes back to the materials, then to the details, with
+# what was typed; the mobile corrected there is audited with both versions,
+# and Enter goes on to where the case was (the decision).
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter\ndump\nkey Esc\ndump\nkey Esc\ndump\n'
+  printf 'key Down Down Down Down\nkey C-u\ntype 139-0013-9000\nkey Enter Enter Enter Enter\ndump\n'; } > "$T/goback.keys"
+run goback
+seen goback "Esc at the decision: the materials, marks kept" "1号窗口  材料核验"
+seen goback "the marks kept" "已收取 "
+seen goback "Esc again: the details with what was typed" "经办人手机号码 +138-0013-8000"
+seen goback "corrected: said, and on to the decision" "已更正，改动前后的内容已记入日志"
+equal "goback: both versions in the audit row" \
+	"$(sql goback "SELECT json_extract(detail, '\$.changes[0].field') || '|' || json_extract(detail, '\$.changes[0].old') || '|' || json_extract(detail, '\$.changes[0].new') FROM audit WHERE action = 'case.correct'")" \
+	"agent_mobile|13800138000|13900139000"
+equal "goback: the case at its decision step again" "$(sql goback "SELECT agent_mobile || '|' || last_step FROM cases")" "13900139000|materials"
+
+# Past the point of no return (the key written): Esc no longer goes back;
+# F3 corrects the agent's mobile with a supervisor's PIN and a reason; the
+# clerk cannot approve it.
+late() { # late NAME APPROVER PIN
+	{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+	  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter\nkey Enter Enter\n'
+	  keyin 6; printf 'key Enter Enter\nkey F3\ndump\nkey Down Down Down Down\nkey C-u\ntype 139-0013-9000\nkey Enter Enter Enter Enter\ndump\n'
+	  printf 'type %s\nkey Enter\ntype %s\nkey Enter\ntype 客户报错手机号\nkey Enter\ndump\n' "$2" "$3"; } > "$T/$1.keys"
+	run "$1"
+}
+late late_ok demosup 975310
+seen late_ok "F3 at the payment: the agent's details to correct" "更正经办人信息"
+seen late_ok "the supervisor sees old and new" "经办人手机号码: 13800138000 → 13900139000"
+seen late_ok "approved: back at the payment, said" "已更正，改动前后的内容已记入日志"
+equal "late_ok: approved by the supervisor, with the reason" \
+	"$(sql late_ok "SELECT json_extract(detail, '\$.approved_by') || '|' || json_extract(detail, '\$.reason') || '|' || json_extract(detail, '\$.changes[0].new') FROM audit WHERE action = 'case.correct'")" \
+	"demosup|客户报错手机号|13900139000"
+late late_self demo01 246810
+seen late_self "the clerk cannot approve the correction" "不能审批|本人"
+equal "late_self: nothing corrected" "$(sql late_self "SELECT count(*) || '|' || (SELECT agent_mobile FROM cases) FROM audit WHERE action = 'case.correct'")" "0|13800138000"
