@@ -212,8 +212,9 @@ demo: demo-deps $(BUILD)/kiosk
 	$(BUILD)/kiosk --demo --data-dir $(DEMO_DIR)
 
 # A fresh training day: the demo database (closed day, scores and all) is
-# moved, whole, into $(DEMO_DIR)/archive/, and the next make demo starts a new
-# one. Run it with the demo kiosk stopped.
+# moved, whole, into $(DEMO_DIR)/archive/, with the demo gateway's orders
+# (their trade numbers come from the case numbers, which start again), and
+# the next make demo starts a new one. Run it with the demo kiosk stopped.
 demo-reset:
 	@db=$(DEMO_DIR)/demo.db; \
 	if [ ! -e "$$db" ]; then echo "no demo database at $$db: nothing to reset"; exit 0; fi; \
@@ -221,6 +222,7 @@ demo-reset:
 	for s in "" -wal -shm; do \
 	  if [ -e "$$db$$s" ]; then mv "$$db$$s" "$(DEMO_DIR)/archive/demo-$$ts.db$$s" || exit 1; fi; \
 	done; \
+	if [ -e $(DEMO_DIR)/demo-pay.orders ]; then mv $(DEMO_DIR)/demo-pay.orders "$(DEMO_DIR)/archive/demo-$$ts.pay.orders" || exit 1; fi; \
 	echo "the demo database is now $(DEMO_DIR)/archive/demo-$$ts.db; make demo starts a fresh training day"
 
 clean:

@@ -366,7 +366,7 @@ static pay_result demo_refund(void *ctx, struct pay_refund *r, kerr *err)
 	pay_order *o = find(d, r->out_trade_no);
 	if (!o) {
 		kerr_set(err, r->out_trade_no, "ORDER_NOT_EXIST: no such order (the demo gateway "
-			 "forgets its orders when the kiosk restarts)");
+			 "without a data directory forgets its orders when the kiosk restarts)");
 		return PR_NOT_FOUND;
 	}
 	if (o->state != PAY_SUCCESS && o->state != PAY_REFUND) {
