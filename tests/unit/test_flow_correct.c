@@ -95,7 +95,15 @@ static void correct_materials_redecides(void **state)
 	assert_int_equal(d, DEC_RONGQUE);
 	assert_int_equal(case_decide(&f->k, cs, DEC_RONGQUE), FLOW_NEXT);
 	tf_expect_case(f, no, "rongque", "decision");
-	/* and the decision itself corrected: refuse instead */
+	/* and the decision itself corrected: shown as decided (Enter alone
+	 * changes nothing), then refuse instead */
+	assert_int_equal(case_flow_back(&f->k, cs, STEP_TOKEN), STEP_DECISION);
+	long deadline = cs->rec.rongque_deadline;
+	clock_set_fixed(tf_t0() + 86400000LL); /* the next day: the deadline stays */
+	assert_int_equal(case_decision_start(&f->k, cs), DEC_RONGQUE);
+	assert_int_equal(cs->rongque_deadline, deadline);
+	assert_int_equal(case_decide(&f->k, cs, DEC_RONGQUE), FLOW_NEXT);
+	assert_string_equal(f->said, "Nothing changed.");
 	assert_int_equal(case_flow_back(&f->k, cs, STEP_TOKEN), STEP_DECISION);
 	assert_int_equal(case_decide(&f->k, cs, DEC_REFUSE), FLOW_NEXT);
 	last_correct(f, no, s, sizeof s);

@@ -114,7 +114,7 @@ enum {
 	X(ACT_PAID,      KEY_F(5),  "F5",    "act.paid",      ON(SCR_PAYMENT), NEED_DEMO)             \
 	X(ACT_PAY_AGAIN, KEY_F(6),  "F6",    "act.pay_again", ON(SCR_PAYMENT), NEED_NONE)             \
 	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP), NEED_NONE)                \
-	X(ACT_CORRECT,   KEY_F(3),  "F3",    "act.correct",   ON(SCR_TOKEN) | ON(SCR_PAYMENT), NEED_NONE) \
+	X(ACT_CORRECT,   KEY_F(3),  "F3",    "act.correct",   ON(SCR_PAYMENT), NEED_NONE) \
 	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, NEED_NONE)                      \
 	X(ACT_WITHDRAW,  KEY_F(7),  "F7",    "act.withdraw",  ON(SCR_DETAILS), NEED_FRESH)              \
 	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME), NEED_NONE)             \

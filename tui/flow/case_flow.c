@@ -650,6 +650,13 @@ flow_outcome case_materials_submit(counter *k, case_flow *cs)
 
 case_decision case_decision_start(counter *k, case_flow *cs)
 {
+	/* come back to: what was decided, as it was (Enter alone changes nothing) */
+	if (case_flow_recorded(cs, STEP_DECISION) && cs->rec.decision != DEC_NONE) {
+		cs->decision = cs->rec.decision;
+		cs->rongque_deadline = cs->rec.rongque_deadline >= 0 ? cs->rec.rongque_deadline
+								     : clock_today() + k->cat->rules.rongque_max_days;
+		return cs->decision;
+	}
 	cs->rongque_deadline = clock_today() + k->cat->rules.rongque_max_days;
 	return case_decision_suggested(cs);
 }
@@ -702,6 +709,8 @@ flow_outcome case_decide(counter *k, case_flow *cs, case_decision d)
 	cs->decision = d;
 	if (cs->decision != DEC_RONGQUE)
 		cs->rongque_deadline = -1;
+	else if (cs->rongque_deadline < 0) /* a refusal corrected to 容缺: the deadline from today */
+		cs->rongque_deadline = clock_today() + k->cat->rules.rongque_max_days;
 	if (!confirm_step(k, cs, STEP_DECISION, "")) {
 		cs->decision = case_flow_recorded(cs, STEP_DECISION) ? was : DEC_NONE;
 		cs->rongque_deadline = case_flow_recorded(cs, STEP_DECISION) ? was_deadline : -1;

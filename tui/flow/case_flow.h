@@ -170,7 +170,8 @@ flow_outcome case_materials_submit(counter *k, case_flow *cs);
 
 /* ---- decision and approval ---- */
 /* The decision step is shown: the 容缺 deadline from today, and the decision
- * the checklist calls for. */
+ * the checklist calls for; come back to, the decision recorded (and its
+ * deadline), so that Enter alone changes nothing. */
 case_decision case_decision_start(counter *k, case_flow *cs);
 /* The decision the checklist allows (accept, 容缺 when the service allows it, refuse). */
 bool case_decision_open(const case_flow *cs, case_decision d);
