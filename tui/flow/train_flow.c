@@ -166,7 +166,8 @@ bool train_wants_stop(counter *k, train_session *t, const case_flow *cs)
 /* The devices as the scenario wants them: the demo keys from keys.ini again
  * (a renewal or a lock changes them in memory), the customer's key in the
  * reader with its PIN locked if the scenario says so, and a gateway with no
- * order and no failure pending. */
+ * failure pending (its file keeps the earlier cases' orders, whose trade
+ * numbers are theirs alone). */
 static int devices_for(counter *k, const scenario *sc, kerr *err)
 {
 	char keys[1100];
