@@ -3,8 +3,10 @@
  * reached with what earlier steps recorded, the details step (the typed
  * values checked field by field, the key read where the service needs it,
  * the guides' time rules, the fee), the materials marks, the decision, the
- * supervisor's approval, cancelling; every step committed with its audit row
- * (db_case_step) before the next is shown. The screens draw a case_flow and
+ * supervisor's approval, cancelling, going back to a confirmed step and
+ * correcting it (before the point of no return by the clerk, after it the
+ * agent's details with a supervisor); every step committed with its audit
+ * row (db_case_step, or db_case_correct) before the next is shown. The screens draw a case_flow and
  * turn its outcomes into navigation. A case_flow is owned by its caller:
  * case_flow_open()/case_flow_resume() make one, case_flow_free() releases it
  * (waiting first for a payment query in flight, whose answer is dropped). */

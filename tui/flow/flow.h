@@ -9,7 +9,7 @@
  * |-----------------|----------------------------------------------------------|--------|
  * | flow.h          | this table; includes every public header below           | yes    |
  * | counter.[ch]    | the counter's parts, its strings, say and progress        | yes    |
- * | case_flow.[ch]  | the case: open, resume, commit, details, decision, approval, cancel | yes |
+ * | case_flow.[ch]  | the case: open, resume, commit, details, decision, approval, cancel, going back and corrections | yes |
  * | token_flow.[ch] | the token step: demo op by op, or the real key part      | yes    |
  * | tokstep.c       | the real key part through PC/SC and the issuer, one transaction | (token_flow.h) |
  * | poll_job.[ch]   | one payment query on a thread of its own                 | (pay_flow) |

@@ -63,8 +63,10 @@ void case_react(app *a, flow_outcome out);
 /* F8: ask why the case is cancelled (kiosk.ini [cancel] reasons, or words),
  * then cancel it (at the payment, the order is closed first). */
 void case_ask_cancel(app *a);
-/* F8 cancel, F7 withdraw (details, nothing confirmed yet), Esc home (case
- * kept), demo key in/out: shared by the case screens. */
+/* F8 cancel, F7 withdraw (details, nothing confirmed yet), Esc a step back
+ * (home from the first step, the case kept), F3 the supervised correction
+ * past the point of no return, demo key picked from a list / out: shared
+ * by the case screens. */
 bool case_common_act(app *a, action_id act);
 
 #endif
