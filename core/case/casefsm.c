@@ -79,3 +79,15 @@ bool case_decision_allowed(const service *svc, case_decision d)
 		return false;
 	}
 }
+
+bool case_step_correctable(case_step step)
+{
+	return step == STEP_DETAILS || step == STEP_MATERIALS || step == STEP_DECISION;
+}
+
+bool case_step_stands_on(case_step later, case_step corrected)
+{
+	if (!case_step_correctable(corrected) || later <= corrected)
+		return false;
+	return later == STEP_APPROVAL || (later == STEP_DECISION && corrected == STEP_MATERIALS);
+}

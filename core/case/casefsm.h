@@ -63,6 +63,14 @@ case_status case_status_after(case_step done, case_decision dec, case_status cur
 bool case_step_allowed(const service *svc, case_step last_done, case_decision dec,
 		       case_step step);
 
+/* Corrections (docs/corrections.md). The steps a clerk confirms and may
+ * correct: the details, the materials, the decision. */
+bool case_step_correctable(case_step step);
+/* Whether `later`, recorded, must be taken back and confirmed again when
+ * `corrected` changes: the decision stands on the materials, and the
+ * supervisor's approval on everything the clerk confirmed before it. */
+bool case_step_stands_on(case_step later, case_step corrected);
+
 /* May a decision be recorded for svc at all? DEC_NONE never; DEC_RONGQUE only
  * where the service allows 容缺. (Whether the materials support it is the
  * checklist's verdict, in forms/.) */

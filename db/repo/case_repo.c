@@ -1067,14 +1067,13 @@ static int step_recorded(kdb *db, int64_t case_id, case_step s, kerr *err)
 /* Steps after a corrected one that stood on it are taken back: the decision
  * on the materials, the supervisor's approval on the details and the
  * decision. They are confirmed again (re-validated) when the clerk gets
- * there; the audit keeps what they were. *last gets the step the case is at. */
-static int rewind_after(kdb *db, const service *svc, case_rec *c, case_step step, dbuf *d,
-			kerr *err)
+ * there; the audit keeps what they were (casefsm: case_step_stands_on).
+ * c->last_step gets the step the case is at. */
+static int rewind_after(kdb *db, case_rec *c, case_step step, dbuf *d, kerr *err)
 {
 	bool undo[STEP_COUNT] = { false };
-	undo[STEP_APPROVAL] = true;
-	if (step == STEP_MATERIALS)
-		undo[STEP_DECISION] = true;
+	for (int s = 0; s < STEP_COUNT; s++)
+		undo[s] = case_step_stands_on((case_step)s, step);
 	int n = 0;
 	case_step last = STEP_NONE;
 	for (int s = 0; s < STEP_COUNT; s++) {
@@ -1112,7 +1111,6 @@ static int rewind_after(kdb *db, const service *svc, case_rec *c, case_step step
 		if (dbi_step_done(db, st, "taking back the decision", err))
 			return -1;
 	}
-	(void)svc;
 	c->last_step = last;
 	return 0;
 }
@@ -1128,7 +1126,7 @@ int db_case_correct(kdb *db, const service *svc, const case_correction *cc, kerr
 	if (!case_no || !*case_no)
 		return kerr_set(err, "case", "no case number given");
 	case_step step = cc->step;
-	if (step != STEP_DETAILS && step != STEP_MATERIALS && step != STEP_DECISION)
+	if (!case_step_correctable(step))
 		return kerr_set(err, case_no, "step %s cannot be corrected: only the details, the "
 				"materials and the decision can", case_step_name(step));
 	size_t *order = NULL;
@@ -1307,7 +1305,7 @@ int db_case_correct(kdb *db, const service *svc, const case_correction *cc, kerr
 	sqlite3_bind_text(st, 3, stext, -1, SQLITE_STATIC);
 	if (dbi_step_done(db, st, "correcting the step's record", err))
 		goto fail;
-	if (!past && rewind_after(db, svc, &c, step, &d, err))
+	if (!past && rewind_after(db, &c, step, &d, err))
 		goto fail;
 	if (past) {
 		dbuf_kv(&d, "approved_by", cc->approved_by);

@@ -126,6 +126,31 @@ static void names_round_trip(void **state)
 	assert_int_equal(case_status_from_name(NULL), -1);
 }
 
+/* What a correction may touch, and what it takes back. */
+static void corrections(void **state)
+{
+	(void)state;
+	assert_true(case_step_correctable(STEP_DETAILS));
+	assert_true(case_step_correctable(STEP_MATERIALS));
+	assert_true(case_step_correctable(STEP_DECISION));
+	for (int s = STEP_APPROVAL; s < STEP_COUNT; s++)
+		assert_false(case_step_correctable((case_step)s));
+	assert_false(case_step_correctable(STEP_NONE));
+	/* the decision stands on the materials, not on the details */
+	assert_true(case_step_stands_on(STEP_DECISION, STEP_MATERIALS));
+	assert_false(case_step_stands_on(STEP_DECISION, STEP_DETAILS));
+	assert_false(case_step_stands_on(STEP_MATERIALS, STEP_DETAILS));
+	/* the approval on everything before it */
+	assert_true(case_step_stands_on(STEP_APPROVAL, STEP_DETAILS));
+	assert_true(case_step_stands_on(STEP_APPROVAL, STEP_MATERIALS));
+	assert_true(case_step_stands_on(STEP_APPROVAL, STEP_DECISION));
+	/* nothing stands on a later step, nor on itself; the key step is never taken back */
+	assert_false(case_step_stands_on(STEP_MATERIALS, STEP_DECISION));
+	assert_false(case_step_stands_on(STEP_DECISION, STEP_DECISION));
+	assert_false(case_step_stands_on(STEP_TOKEN, STEP_DETAILS));
+	assert_false(case_step_stands_on(STEP_PAYMENT, STEP_MATERIALS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +159,7 @@ int main(void)
 		cmocka_unit_test(statuses),
 		cmocka_unit_test(decisions),
 		cmocka_unit_test(names_round_trip),
+		cmocka_unit_test(corrections),
 	};
 	return cmocka_run_group_tests_name("casefsm", tests, setup, teardown);
 }

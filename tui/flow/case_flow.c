@@ -212,8 +212,8 @@ case_step case_flow_back(counter *k, case_flow *cs, case_step from)
 	case_step to = STEP_NONE;
 	/* the steps a clerk confirms; the supervisor's approval is not gone back
 	 * to (a correction takes it back, and it is asked again) */
-	for (int s = STEP_DETAILS; s < (int)from && s <= STEP_DECISION; s++)
-		if (case_flow_recorded(cs, (case_step)s))
+	for (int s = STEP_DETAILS; s < (int)from; s++)
+		if (case_step_correctable((case_step)s) && case_flow_recorded(cs, (case_step)s))
 			to = (case_step)s;
 	if (to == STEP_NONE)
 		return STEP_NONE;
