@@ -206,6 +206,41 @@ static void correction_after_payment(void **state)
 	case_flow_free(cs);
 }
 
+/* A revocation approved, then its details corrected: the approval is asked
+ * again (the supervisor approved another text). */
+static void correction_takes_back_approval(void **state)
+{
+	tf_fx *f = *state;
+	case_flow *cs = tf_open(f, "rs.revoke");
+	tf_fill(f, cs, TF_UNIT, TF_USCC);
+	tf_details(f, cs);
+	tf_materials(f, cs);
+	tf_accept(f, cs);
+	char pin[16];
+	snprintf(pin, sizeof pin, TF_PIN_SUP);
+	assert_int_equal(case_approve(&f->k, cs, "demosup", pin), FLOW_NEXT);
+	const char *no = cs->rec.case_no;
+	/* from the key step Esc skips the approval: the decision */
+	assert_int_equal(case_flow_back(&f->k, cs, STEP_TOKEN), STEP_DECISION);
+	assert_int_equal(case_flow_back(&f->k, cs, STEP_DECISION), STEP_MATERIALS);
+	assert_int_equal(case_flow_back(&f->k, cs, STEP_MATERIALS), STEP_DETAILS);
+	tf_type(f, cs, "agent_name", "王五");
+	int bad;
+	assert_int_equal(case_details_submit(&f->k, cs, &bad), FLOW_NEXT);
+	char s[1024];
+	last_correct(f, no, s, sizeof s);
+	assert_non_null(strstr(s, "{\"field\":\"agent_name\",\"old\":\"李四\",\"new\":\"王五\"}"));
+	assert_non_null(strstr(s, "\"undone\":[\"approval\"]"));
+	tf_expect_case(f, no, "accepted", "decision");
+	assert_int_equal(tf_int(f, "SELECT count(*) FROM case_steps s JOIN cases c ON c.id = s.case_id"
+				   " WHERE c.case_no = ?1 AND s.step = 'approval'", no), 0);
+	assert_int_equal(case_flow_next(cs), STEP_APPROVAL);
+	snprintf(pin, sizeof pin, TF_PIN_SUP);
+	assert_int_equal(case_approve(&f->k, cs, "demosup", pin), FLOW_NEXT);
+	assert_int_equal(case_flow_next(cs), STEP_TOKEN);
+	case_flow_free(cs);
+}
+
 /* ---- the demo key as the real one ---- */
 
 static void demo_revocation_foreign_key(void **state)
@@ -331,6 +366,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(correct_materials_redecides, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(correct_term_recomputes_fee, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(correction_after_payment, tf_setup, tf_teardown),
+		cmocka_unit_test_setup_teardown(correction_takes_back_approval, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(demo_revocation_foreign_key, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(demo_pin_locked, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(demo_orders_survive_restart, tf_setup, tf_teardown),
