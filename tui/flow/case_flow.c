@@ -230,11 +230,10 @@ case_step case_flow_back(counter *k, case_flow *cs, case_step from)
 	return to;
 }
 
-/* What a correction says: which fields changed, or that nothing did. */
-static void say_corrected(counter *k, case_flow *cs, int rc)
+/* What a correction says: that it is logged, or that nothing changed. */
+static void say_corrected(counter *k, int rc)
 {
 	counter_say(k, counter_str(k, rc == 1 ? "correct.unchanged" : "correct.done"));
-	(void)cs;
 }
 
 /* A step confirmed: recorded the first time, corrected (old -> new audited,
@@ -264,7 +263,7 @@ static bool confirm_step(counter *k, case_flow *cs, case_step step, const char *
 	}
 	cs->decision = cs->rec.decision;
 	cs->rongque_deadline = cs->rec.rongque_deadline;
-	say_corrected(k, cs, rc);
+	say_corrected(k, rc);
 	return true;
 }
 
@@ -384,7 +383,7 @@ flow_outcome case_correct_late(counter *k, case_flow *cs, const char *id, char *
 	}
 	texts_from_record(k, cs);
 	cs->late_fix = false;
-	say_corrected(k, cs, rc);
+	say_corrected(k, rc);
 	return FLOW_NEXT;
 }
 
