@@ -217,10 +217,10 @@ case_step case_flow_back(counter *k, case_flow *cs, case_step from)
 			to = (case_step)s;
 	if (to == STEP_NONE)
 		return STEP_NONE;
-	if (case_flow_past_return(k, cs)) {
-		counter_say(k, counter_str(k, "correct.past_return"));
+	/* past it Esc goes home, the case kept, as it always did: F3 (on the
+	 * payment screen) is the way to correct, and it says so there */
+	if (case_flow_past_return(k, cs))
 		return STEP_NONE;
-	}
 	/* marks changed and left without Enter are not the case's: the step
 	 * goes back to what was confirmed (the decision stands on it) */
 	if (from == STEP_MATERIALS && case_flow_recorded(cs, STEP_MATERIALS))

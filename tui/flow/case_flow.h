@@ -126,7 +126,8 @@ bool case_flow_recorded(const case_flow *cs, case_step step);
 bool case_flow_past_return(counter *k, const case_flow *cs);
 /* The step Esc goes back to from the step `from` being shown: the last
  * confirmed details, materials or decision before it. STEP_NONE when there
- * is none (the first step: home), or past the point of no return (said). */
+ * is none (the first step: home), or past the point of no return (home too,
+ * the case kept; F3 corrects there). */
 case_step case_flow_back(counter *k, case_flow *cs, case_step from);
 /* Whether field i may still be corrected past the point of no return (the
  * agent's name, ID number, mobile). */
