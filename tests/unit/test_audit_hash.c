@@ -345,7 +345,7 @@ static void action_words_pinned(void **state)
 		"genesis", "schema.migrate", "staff.add", "staff.login", "staff.login_failed",
 		"staff.locked", "staff.logout", "staff.lock", "staff.unlock", "staff.takeover",
 		"staff.add_first", "staff.unlock_by", "staff.reset_pin", "staff.disable", "staff.role",
-		"case.open", "case.resume", "case.cancel", "payment.create", "payment.update",
+		"case.open", "case.resume", "case.cancel", "case.correct", "payment.create", "payment.update",
 		"payment.qr", "refund.approve", "refund.state", "token.seal", "token.bind",
 		"token.pin_reset", "token.issued", "day.close", "training.start",
 		"training.result", "ledger.bind", "ledger.seal", "seal.init", "payment.duplicate",
