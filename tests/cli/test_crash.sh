@@ -46,14 +46,16 @@ to_decision() {
 	keys "$1" F5 F5 F5 Enter
 }
 
-# decision_to_payment S: accept, put the blank demo key in (F5 six times),
-# write it (confirmed): the payment screen.
+# decision_to_payment S: accept, put the blank demo key in (F5 lists the
+# demo keys, the sixth picked), write it (confirmed): the payment screen.
 decision_to_payment() {
 	keys "$1" Enter
 	wait_for "$1" "确认作出“受理”决定吗" 5
 	keys "$1" Enter
 	wait_for "$1" "USB Key 操作" 5
-	keys "$1" F5 F5 F5 F5 F5 F5
+	keys "$1" F5
+	wait_for "$1" "哪一把演示 Key" 5
+	keys "$1" Down Down Down Down Down Enter
 	wait_for "$1" "SC-DEMO-0006" 5
 	keys "$1" Enter
 	wait_for "$1" "即将写入客户的 USB Key" 5
