@@ -15,6 +15,7 @@ ENUM_DEFINE_WORD(seal_rule, SEAL_RULES, "?")
 ENUM_DEFINE_WORD(validity_rule, VALIDITY_RULES, "?")
 ENUM_DEFINE_WORD(fee_item, FEE_ITEMS, "?")
 ENUM_DEFINE_WORD(token_op, TOKEN_OPS, "?")
+ENUM_DEFINE_WORD(key_alg, KEY_ALGS, "?")
 
 /* ---- lookups ---- */
 
@@ -352,7 +353,8 @@ static const char *const rules_keys[] = {
 	"renew_window_days", "seal_upgrade_min_days", "years", "rongque_max_days",
 	"initial_pin", NULL
 };
-static const char *const platform_keys[] = { "name.zh_CN", "name.en", "seals", NULL };
+static const char *const platform_keys[] = { "name.zh_CN", "name.en", "seals", "key_algorithm",
+					      NULL };
 static const char *const service_keys[] = {
 	"kind", "label.zh_CN", "label.en", "help.zh_CN", "help.en", "materials",
 	"essential", "rongque", "key_required", "approval", "validity", "fees", "token",
@@ -423,6 +425,16 @@ static int load_platform(catalog *c, const kini_doc *d, const kini_section *s, k
 	if (read_texts(d, s, "name", true, p->name, err) < 0 ||
 	    read_bool(d, s, "seals", &p->has_seals, err) < 0)
 		return -1;
+	p->key_alg = KEY_ALG_P256;
+	const kini_entry *e = kini_find(s, "key_algorithm");
+	if (e) {
+		int a = key_alg_from_name(e->value);
+		if (a < 0)
+			return kerr_setf(err, d->path, e->line, "key_algorithm = '%s': write p256 "
+					 "(EC P-256, ECDSA-SHA256) or sm2 (SM2 key pair, "
+					 "SM2-with-SM3 certificate)", e->value);
+		p->key_alg = (key_alg)a;
+	}
 	return 0;
 }
 

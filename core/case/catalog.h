@@ -79,6 +79,16 @@ ENUM_DECLARE_WORD(fee_item, FEE_ITEMS, FEE_ITEM_COUNT);
 
 ENUM_DECLARE_WORD(token_op, TOKEN_OPS, TOKEN_OP_COUNT);
 
+/* The key pair a platform's certificates are for (its key_algorithm):
+ * EC P-256 signed ECDSA-SHA256, or the national algorithms, an SM2 pair
+ * certified SM2-with-SM3 (docs/token-profile.md, docs/ca.md). The key pair
+ * is made on the customer's key when it is personalised. */
+#define KEY_ALGS(X)               \
+	X(KEY_ALG_P256, "p256")    \
+	X(KEY_ALG_SM2,  "sm2")
+
+ENUM_DECLARE_WORD(key_alg, KEY_ALGS, KEY_ALG_COUNT);
+
 typedef struct material {
 	char *id;                 /* "app_form" */
 	char *label[LANG_COUNT];  /* what the customer brings, in each language */
@@ -99,6 +109,7 @@ typedef struct platform {
 	char *id;                 /* "rs" (人社), "zc" (政采) */
 	char *name[LANG_COUNT];
 	bool has_seals;           /* certificates come with an electronic seal */
+	key_alg key_alg;          /* key_algorithm: the key pair made for it (p256 default) */
 	int waive_opening_years;  /* a term of at least this many years waives the opening fee; 0 never */
 	int64_t reissue_fen;
 	holder_type *holders;

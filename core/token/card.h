@@ -51,8 +51,9 @@ struct issuer;
 void *card_piv_ctx_new(reader *rd, bool own_reader, const uint8_t *master, size_t master_len,
 		       struct issuer *ca);
 
-/* A public key object 7F49 { 86 04||X||Y } -> a malloc'd DER
- * SubjectPublicKeyInfo of the P-256 key; TOK_WRONG_CARD when it is not one. */
+/* A public key object 7F49 { [06 SM2 curve OID] 86 04||X||Y } -> a malloc'd
+ * DER SubjectPublicKeyInfo of the P-256 key (no 06) or the SM2 key;
+ * TOK_WRONG_CARD when it is neither. */
 token_status card_spki_from_7f49(card *c, const uint8_t *p, size_t n, unsigned char **spki,
 				 size_t *len);
 

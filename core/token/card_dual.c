@@ -38,7 +38,9 @@ static token_status dual_read_info(void *ctx, token_info *out)
 	return card_kiosk_ops.read_info(d->kiosk, out);
 }
 
-static token_status dual_personalise(void *ctx, const char *initial_pin)
+/* PIV has no SM2: its slots get P-256 pairs whatever alg the kiosk's
+ * application is personalised with (docs/token-profile.md) */
+static token_status dual_personalise_alg(void *ctx, const char *initial_pin, key_alg alg)
 {
 	dual *d = ctx;
 	token_info i;
@@ -50,7 +52,12 @@ static token_status dual_personalise(void *ctx, const char *initial_pin)
 	 * answer lost, recognised) by the kiosk's driver, before PIV is touched */
 	if (!i.personalised)
 		st = piv_part(d, card_piv_ops.personalise(d->piv, initial_pin));
-	return st == TOK_OK ? card_kiosk_ops.personalise(d->kiosk, initial_pin) : st;
+	return st == TOK_OK ? card_kiosk_ops.personalise_alg(d->kiosk, initial_pin, alg) : st;
+}
+
+static token_status dual_personalise(void *ctx, const char *initial_pin)
+{
+	return dual_personalise_alg(ctx, initial_pin, KEY_ALG_P256);
 }
 
 static token_status dual_write_cert(void *ctx, const token_cert *c)
@@ -139,6 +146,7 @@ const token_ops card_dual_ops = {
 	.read_cert = dual_read_cert,
 	.read_pubkey = dual_read_pubkey,
 	.sign = dual_sign,
+	.personalise_alg = dual_personalise_alg,
 };
 
 int token_pcsc_add_piv(token_dev *dev, struct issuer *ca, kerr *err)

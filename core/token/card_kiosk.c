@@ -169,6 +169,8 @@ static token_status kiosk_read_info(void *ctx, token_info *out)
 			out->pin_tries_max = h.st.user_max;
 			out->pin_tries_left = h.st.user_left;
 			out->blocked = h.st.user_left == 0;
+			out->key_alg = tp_key_alg_of(h.st.key_alg) == KEY_ALG_SM2 ? KEY_ALG_SM2
+										    : KEY_ALG_P256;
 			if (h.cur)
 				tp_record_to_info(&h.rec[h.cur - 1], out);
 		}
@@ -207,7 +209,8 @@ static token_status create_ef(kiosk *k, uint16_t fid, int sfi, size_t size)
 	return card_check_sw(&k->card, r.sw, ef_exists_sw, what);
 }
 
-static token_status kiosk_personalise(void *ctx, const char *initial_pin)
+/* alg: the key pair GENERATE makes (the platform's key_algorithm) */
+static token_status kiosk_personalise_alg(void *ctx, const char *initial_pin, key_alg alg)
 {
 	kiosk *k = ctx;
 	if (!have_master(k))
@@ -271,8 +274,15 @@ static token_status kiosk_personalise(void *ctx, const char *initial_pin)
 	st = card_run(&k->card, &a, NULL, "CHANGE REFERENCE DATA (admin PIN)", NULL);
 	if (st != TOK_OK)
 		goto out;
-	static const uint8_t crt[] = { 0xB6, 0x03, 0x84, 0x01, TP_KEY_REF };
-	a = CARD_APDU(ISO_INS_GENERATE_KEY, 0x80, 0x00, crt, sizeof crt, 256);
+	/* B6 { 84 key, 80 mechanism }: the mechanism only for a pair that is
+	 * not P-256, so a P-256 personalisation is as it always was */
+	uint8_t crt[8] = { 0xB6, 0x03, 0x84, 0x01, TP_KEY_REF, 0x80, 0x01, tp_alg_ref(alg) };
+	size_t crt_len = 5;
+	if (alg != KEY_ALG_P256) {
+		crt[1] = 0x06;
+		crt_len = sizeof crt;
+	}
+	a = CARD_APDU(ISO_INS_GENERATE_KEY, 0x80, 0x00, crt, crt_len, 256);
 	st = card_run(&k->card, &a, NULL, "GENERATE ASYMMETRIC KEY PAIR", NULL);
 	if (st != TOK_OK)
 		goto out;
@@ -318,6 +328,11 @@ static token_status write_record(kiosk *k, const held *h, tp_record *n, const ui
 	if (st == TOK_OK)
 		card_logout(&k->card, TP_PIN_ADMIN);
 	return st;
+}
+
+static token_status kiosk_personalise(void *ctx, const char *initial_pin)
+{
+	return kiosk_personalise_alg(ctx, initial_pin, KEY_ALG_P256);
 }
 
 static token_status kiosk_write_cert(void *ctx, const token_cert *c)
@@ -569,7 +584,8 @@ static token_status kiosk_sign(void *ctx, const char *pin, const unsigned char *
 	}
 	if (st != TOK_OK)
 		return reader_end(k->card.rd, st);
-	/* r || s -> the DER ECDSA-Sig-Value X.509 verifiers take */
+	/* r || s -> the DER ECDSA-Sig-Value X.509 verifiers take (an SM2
+	 * signature is the same SEQUENCE { r, s }) */
 	ECDSA_SIG *es = ECDSA_SIG_new();
 	BIGNUM *br = BN_bin2bn(raw, 32, NULL), *bs = BN_bin2bn(raw + 32, 32, NULL);
 	if (!es || !br || !bs || ECDSA_SIG_set0(es, br, bs) != 1) {
@@ -614,6 +630,7 @@ const token_ops card_kiosk_ops = {
 	.read_cert = kiosk_read_cert,
 	.read_pubkey = kiosk_read_pubkey,
 	.sign = kiosk_sign,
+	.personalise_alg = kiosk_personalise_alg,
 };
 
 /* ---- construction ---- */

@@ -63,6 +63,7 @@
 
 #include "core/base/err.h"
 #include "core/base/names.h"
+#include "core/case/catalog.h"  /* key_alg */
 
 /* Outcomes of a key operation: enum, name, UI string key. {tries} is filled
  * for wrong_pin. token_status_name(), _key() and _from_name() come from
@@ -105,6 +106,7 @@ typedef struct token_info {
 	int pin_tries_left;                        /* -1 on a blank key (no PIN) */
 	int pin_tries_max;                         /* -1 on a blank key */
 	bool blocked;                              /* user PIN locked: reset_pin */
+	key_alg key_alg;                           /* the key pair's (personalised keys) */
 } token_info;
 
 static inline bool token_info_has_cert(const token_info *i)
@@ -168,6 +170,11 @@ typedef struct token_ops {
 	 * SHA-256 over data */
 	token_status (*sign)(void *ctx, const char *pin, const unsigned char *data, size_t len,
 			     unsigned char *sig, size_t *sig_len, int *tries_left);
+	/* personalise with a key pair of algorithm alg (personalise makes
+	 * KEY_ALG_P256); NULL: the device makes P-256 pairs only. An SM2 pair
+	 * signs SM2 with SM3 and the ID CA_SM2_ID (core/ca/ca.h) in sign(), the
+	 * signature in the same DER form */
+	token_status (*personalise_alg)(void *ctx, const char *initial_pin, key_alg alg);
 } token_ops;
 
 typedef struct token_dev {
@@ -182,6 +189,10 @@ typedef struct token_dev {
 token_status token_present(token_dev *dev, bool *present);
 token_status token_read_info(token_dev *dev, token_info *out);
 token_status token_personalise(token_dev *dev, const char *initial_pin);
+/* The same with the platform's key algorithm: a device without
+ * personalise_alg takes KEY_ALG_P256 (through personalise) and answers
+ * TOK_NOT_SUPPORTED to any other (the PIV-only key: PIV has no SM2). */
+token_status token_personalise_alg(token_dev *dev, const char *initial_pin, key_alg alg);
 token_status token_write_cert(token_dev *dev, const token_cert *c);
 token_status token_write_seal(token_dev *dev, long seal_not_after);
 token_status token_verify_pin(token_dev *dev, const char *pin, int *tries_left);

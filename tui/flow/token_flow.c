@@ -79,7 +79,8 @@ static token_status run_op(counter *k, case_flow *cs, token_op op, char *note, s
 		return st;
 	}
 	case TOP_PERSONALISE:
-		return token_personalise(k->tok, k->cat->rules.initial_pin);
+		return token_personalise_alg(k->tok, k->cat->rules.initial_pin,
+					     cs->svc->platform->key_alg);
 	case TOP_WRITE_CERT: {
 		long nb, na;
 		long today = clock_today();

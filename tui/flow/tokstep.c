@@ -225,7 +225,9 @@ static bool key_new(run *r, long old_nb, long old_na, int64_t old_end_s)
 	const counter *ctr = r->k;
 	if (!r->ki.personalised) {
 		progress(r, "personalise");
-		token_status st = token_personalise(ctr->tok, ctr->cat->rules.initial_pin);
+		/* the pair the platform's certificates are for (p256 or sm2) */
+		token_status st = token_personalise_alg(ctr->tok, ctr->cat->rules.initial_pin,
+							 r->cs->svc->platform->key_alg);
 		if (st != TOK_OK)
 			return fail_status(r, st, -1);
 		if (!read_info(r))
