@@ -38,7 +38,8 @@ done
 
 # ---- the config: 政采 (zc) on SM2, 人社 (rs) left at P-256 ----
 cp -r kiosk-config "$T/cfg"
-sed -i '/^\[platform zc\]$/a key_algorithm = sm2' "$T/cfg/services.ini"
+sed -i '/^\[platform zc\]$/,/^\[/ s/^key_algorithm = p256$/key_algorithm = sm2/' "$T/cfg/services.ini"
+truth "the copy's zc says sm2" grep -q '^key_algorithm = sm2$' "$T/cfg/services.ini"
 expect "config check: key_algorithm = sm2 is accepted" 0 "" "$KIOSKCTL" config check --config "$T/cfg"
 cp -r "$T/cfg" "$T/bad"
 sed -i 's/^key_algorithm = sm2$/key_algorithm = rsa/' "$T/bad/services.ini"

@@ -314,8 +314,8 @@ static void test_platform_key_algorithm(void **state)
 	for (size_t i = 0; i < c->n_platforms; i++)
 		assert_int_equal(c->platforms[i].key_alg, KEY_ALG_P256);
 	catalog_free(c);
-	assert_true(tu_edit_line(path, "[platform zc]", "seals = yes",
-				 "seals = yes\nkey_algorithm = sm2") > 0);
+	assert_true(tu_edit_line(path, "[platform zc]", "key_algorithm = p256",
+				 "key_algorithm = sm2") > 0);
 	c = catalog_load(cfg, &err);
 	assert_non_null(c);
 	assert_int_equal(catalog_platform(c, "zc")->key_alg, KEY_ALG_SM2);

@@ -232,7 +232,8 @@ static bool key_new(run *r, long old_nb, long old_na, int64_t old_end_s)
 			return fail_status(r, st, -1);
 		if (!read_info(r))
 			return false;
-		note(r, "personalised", "", "");
+		/* the record says an SM2 pair (a P-256 one as it always did) */
+		note(r, "personalised", r->ki.key_alg == KEY_ALG_SM2 ? " with an SM2 key pair" : "", "");
 	}
 	if (token_info_has_cert(&r->ki)) {
 		if (!read_cert(r))
