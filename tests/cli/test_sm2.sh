@@ -11,9 +11,12 @@
 # p256 still gets P-256 and ECDSA-SHA256 from the P-256 CA; a reissue
 # revokes the SM2 certificate in the SM2 CA's index and its SM2-signed CRL,
 # whose signature openssl checks over the TBSCertList under the ID; the
-# SM2 CA's files are rebuilt by `kioskctl ca sync`; a key_algorithm openssl
-# does not know is refused by `kioskctl config check` with services.ini:LINE.
-. tests/cli/lib.sh
+# SM2 CA's files are rebuilt by `kioskctl ca sync`; a key_algorithm the
+# kiosk does not know is refused by `kioskctl config check` with
+# services.ini:LINE; and the kiosk itself (script mode, its token step with
+# the key's two applications) personalises an SM2 platform's blank key with
+# an SM2 pair, checks the key's SM2 signature and records it.
+. tests/cli/screens.sh
 SIM="$PWD/$BUILD/tests/sim/cardsim"
 DRV="$PWD/$BUILD/tests/sim/tokdrive"
 UNIT='四川测试科技有限公司'
@@ -166,3 +169,28 @@ expect "rebuilt sm2/index.txt: the lost key's certificate revoked" 0 "^R	.*	$c1	
 expect "rebuilt sm2/index.txt: the new one valid" 0 "^V	.*	$c3	" cat "$CA/sm2/index.txt"
 expect "rebuilt sm2/crl.der" 0 "Serial Number: $c1" openssl crl -inform DER -in "$CA/sm2/crl.der" -noout -text
 truth "the P-256 index holds no SM2 certificate after the sync" sh -c "! grep -q '$c3' '$CA/index.txt'"
+
+# ---- the kiosk itself: the clerk's token step on the SM2 platform ----
+key_in k4 SC-SM2-0004
+sed -i "s|^token_admin_secret_file =.*|token_admin_secret_file = $T/secret|" "$T/cfg/kiosk.ini"
+KDB="$T/d/kiosk.db"
+K="$KIOSKCTL --config $T/cfg --db $KDB"
+echo 975310 | $K staff add --id sup1 --name 赵六 --role supervisor >/dev/null
+printf '975310\n246810\n' | $K staff add --id clerk1 --name 王五 --role clerk --by sup1 >/dev/null
+# 政采 new (the 8th service), the key confirmed and written, on to payment
+{ login clerk1 246810; pick 7; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\ndump\nkey Enter\ndump\nkey Enter\ndump\n'; } >"$T/knew.keys"
+KIOSK_SCRIPT="$T/knew.keys" timeout 60 "$KIOSK" --config "$T/cfg" --data-dir "$T/d" >"$T/knew.out" 2>"$T/knew.err"
+rc=$?
+equal "kiosk: it exited cleanly" "$rc:$(cat "$T/knew.err")" "0:"
+seen knew "kiosk: on to the payment after writing" "1号窗口  收费"
+equal "kiosk: the token step personalised an SM2 pair and checked its signature" \
+	"$(sqlite3 "$KDB" "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE 'key SC-SM2-0004; personalised with an SM2 key pair; certificate %; checked: signature verified'")" 1
+expect "kiosk: the key says SM2" 0 "^key_alg=sm2$" $DRV info
+sqlite3 "$KDB" "SELECT hex(der) FROM certs" | xxd -r -p >"$T/k4.der"
+openssl x509 -inform DER -in "$T/k4.der" -out "$T/k4.pem"
+expect "kiosk: its certificate verifies under the ID against the kiosk's SM2 CA" 0 "k4.pem: OK" \
+	openssl verify -x509_strict -vfyopt distid:$ID -CAfile "$T/d/ca/sm2/ca.crt" "$T/k4.pem"
+refuses "kiosk: and not without the ID" "certificate signature failure" \
+	openssl verify -CAfile "$T/d/ca/sm2/ca.crt" "$T/k4.pem"
+expect "kiosk: the audit chain is intact" 0 "^OK" $K audit verify
