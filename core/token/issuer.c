@@ -650,7 +650,13 @@ static int local_verify(void *ctx, const unsigned char *der, size_t len, kerr *e
 	if (!x || p != der + len) {
 		rc = kerr_set(err, "certificate", "not a DER X.509 certificate");
 	} else {
-		const ca_side *s = &ca->side[ca_key_is_sm2(X509_get0_pubkey(x)) ? SIDE_SM2 : SIDE_P256];
+		int side = ca_key_is_sm2(X509_get0_pubkey(x)) ? SIDE_SM2 : SIDE_P256;
+		/* the SM2 CA may have been made by another process since we opened */
+		if (side_open(ca, side, false, err) < 0) {
+			X509_free(x);
+			return -1;
+		}
+		const ca_side *s = &ca->side[side];
 		if (!s->key ||
 		    X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(s->cert)) != 0 ||
 		    !ca_verify_cert(x, s->key))

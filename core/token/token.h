@@ -167,7 +167,8 @@ typedef struct token_ops {
 	/* user PIN checked as in verify_pin, then data (1..TOKEN_CHALLENGE_MAX
 	 * bytes) signed with the on-card private key; sig (TOKEN_SIG_MAX bytes)
 	 * gets the signature in X.509 form (DER ECDSA-Sig-Value for EC keys),
-	 * SHA-256 over data */
+	 * SHA-256 over data; an SM2 pair's SM2 signature, SM3 over Z || data
+	 * with the ID CA_SM2_ID, in the same DER form */
 	token_status (*sign)(void *ctx, const char *pin, const unsigned char *data, size_t len,
 			     unsigned char *sig, size_t *sig_len, int *tries_left);
 	/* personalise with a key pair of algorithm alg (personalise makes
