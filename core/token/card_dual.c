@@ -12,6 +12,7 @@
  * part only. */
 #include "core/token/card.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ typedef struct dual {
 	card card;        /* first: card_of() finds the reader through it */
 	void *kiosk;
 	void *piv;
+	bool piv_only;    /* the last read_info found PIV without the kiosk's application */
 } dual;
 
 /* The key's serial, as the kiosk's driver knows it, passed on to PIV so
@@ -46,7 +48,23 @@ static token_status piv_part(dual *d, token_status st)
 static token_status dual_read_info(void *ctx, token_info *out)
 {
 	dual *d = ctx;
-	return card_kiosk_ops.read_info(d->kiosk, out);
+	d->piv_only = false;
+	token_status st = card_kiosk_ops.read_info(d->kiosk, out);
+	if (st != TOK_WRONG_CARD)
+		return st;
+	/* not a key of the kiosk's profile: a PIV key alone is told apart (it
+	 * costs its APDUs only on such a key) */
+	char why[512];
+	snprintf(why, sizeof why, "%s", reader_detail(d->card.rd));
+	token_info pi;
+	token_info_clear(&pi);
+	d->piv_only = card_piv_ops.read_info(d->piv, &pi) == TOK_OK;
+	if (d->piv_only)
+		reader_note(d->card.rd, "key %s has a PIV application and not the kiosk's (%.300s)",
+			    pi.serial, why);
+	else
+		reader_note(d->card.rd, "%s", why);
+	return st;
 }
 
 static token_status dual_personalise(void *ctx, const char *initial_pin)
@@ -173,6 +191,11 @@ token_status token_pcsc_app_certs(token_dev *dev, token_app_cert out[2], size_t 
 	if (dev->ops == &card_dual_ops)
 		p = piv_of(dev->ctx);
 	return card_piv_app_certs(p, out, n);
+}
+
+bool token_pcsc_piv_only(const token_dev *dev)
+{
+	return dev && dev->ops == &card_dual_ops && ((const dual *)dev->ctx)->piv_only;
 }
 
 int token_pcsc_on_issue(token_dev *dev, token_issue_hook hook, void *arg)

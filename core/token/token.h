@@ -333,6 +333,11 @@ typedef int (*token_issue_hook)(void *arg, const char *key_serial, const char *c
 /* Sets (hook NULL: clears) the hook of a device with PIV; 0, or -1 for a
  * device without. */
 int token_pcsc_on_issue(token_dev *dev, token_issue_hook hook, void *arg);
+/* After a read_info that answered TOK_WRONG_CARD: whether the key has a PIV
+ * application and not the kiosk's (a YubiKey, a PIV card the customer
+ * brought), which the counter refuses with its own message
+ * (docs/devices.md). false for any other device or answer. */
+bool token_pcsc_piv_only(const token_dev *dev);
 
 /* One reader pcscd knows, for kioskctl token list. */
 typedef struct token_reader {
