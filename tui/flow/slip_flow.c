@@ -14,6 +14,7 @@
 #include "core/print/printout.h"
 #include "db/repo/payment_repo.h"
 #include "forms/slip.h"
+#include "tui/flow/paper_flow.h"
 
 /* The key as the case left it, for the receipt: from the store; in trainer
  * mode, whose demo key writes no certificate rows, from the key in the
@@ -136,26 +137,12 @@ void slip_flow_make(counter *k, case_flow *cs)
 
 void slip_flow_print(counter *k, case_flow *cs)
 {
-	kerr err = { 0 };
-	if (!k->cfg->print_command[0]) {
-		counter_say(k, counter_str(k, "slip.no_printer"));
-		return;
-	}
 	if (!cs->slip_text)
 		return;
-	/* a copy marked as a reprint, kept beside the slip (never the slip itself) */
-	const char *mark = counter_str(k, "slip.reprint");
-	size_t n = strlen(mark) + strlen(cs->slip_text) + 4;
-	char *text = malloc(n);
-	if (!text)
-		return;
-	snprintf(text, n, "%s\n\n%s", mark, cs->slip_text);
-	char path[1100];
-	const char *kind = cs->rec.decision == DEC_REFUSE ? "notice-reprint" : "slip-reprint";
-	if (printout_save(k->data_dir, cs->rec.case_no, kind, text, path, sizeof path, &err) != 0 ||
-	    printout_send(k->cfg->print_command, path, &err) != 0)
-		counter_say_err(k, &err);
-	free(text);
+	/* a copy marked as a reprint, kept beside the slip (never the slip
+	 * itself), and audited: the same as a reprint found from a lookup */
+	paper_flow_reprint(k, cs->rec.case_no, cs->rec.decision == DEC_REFUSE ? "notice" : "slip",
+			   cs->slip_text);
 }
 
 flow_outcome slip_flow_done(counter *k, case_flow *cs)

@@ -133,6 +133,9 @@ static void load(app *a, day_state *d)
 	d->sel = 0;
 }
 
+static size_t tab_rows(const day_state *d);
+static const char *row_case(const day_state *d, size_t i);
+
 static void day_enter(app *a)
 {
 	day_state *d = ctx(a);
@@ -141,6 +144,11 @@ static void day_enter(app *a)
 	d->finding = d->jumping = false;
 	load_choices(a, d);
 	load(a, d);
+	/* back from a case's paper or timeline: the row of that case again */
+	for (size_t i = 0; a->go_case[0] && d->tab != TAB_SUMMARY && i < tab_rows(d); i++)
+		if (strcmp(row_case(d, i), a->go_case) == 0)
+			d->sel = (int)i;
+	a->go_case[0] = '\0';
 }
 
 /* Show the day `day`: the clerk and service filters are the old day's, so
@@ -625,6 +633,10 @@ static bool day_act(app *a, action_id act)
 		app_go(a, SCR_TIMELINE);
 		return true;
 	}
+	case ACT_PAPER:
+		if (d->tab != TAB_SUMMARY)
+			paper_open(a, row_case(d, (size_t)d->sel));
+		return true;
 	case ACT_DAY_CLOSE: {
 		if (d->closed) {
 			say(d, true, app_str(a, "day.already_closed"));
@@ -728,7 +740,14 @@ static bool timeline_key(app *a, const key_event *ev)
 
 static bool timeline_act(app *a, action_id act)
 {
+	if (act == ACT_PAPER) {
+		timeline_state *t = app_private(a);
+		paper_open(a, t->case_no);
+		return true;
+	}
 	if (act == ACT_BACK || act == ACT_NEXT) {
+		timeline_state *t = app_private(a);
+		snprintf(a->go_case, sizeof a->go_case, "%s", t->case_no);
 		app_go(a, SCR_DAY);
 		return true;
 	}
