@@ -128,3 +128,37 @@ seen reprint_sup "a reprint from the timeline lists on it" "审计 demosup .*cas
 equal "reprint_sup: two reprints by the supervisor, audited" \
 	"$(q "SELECT count(*) FROM audit WHERE action = 'case.reprint' AND actor = 'demosup'")" 2
 expect "reprints: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/demo.db"
+
+# ---- the day close lists what is open and asks again (issue 13 point 7) ----
+# a case left at its payment, the key written: open, and its fee not collected
+{ login; pick 7; party 成都锦江示例贸易有限公司 91510100MA61XY3K4K
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\n'; keyin 6
+  printf 'key Enter Enter\nkey Esc\n'; } >"$T/leftopen.keys"
+krun leftopen
+co=$(q "SELECT case_no FROM cases WHERE finished = 0 AND status <> 'cancelled'")
+equal "close: one case left open at its payment" "$(q "SELECT last_step FROM cases WHERE case_no = '$co'")" token
+{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey Esc\ndump\nkey F12\nkey Esc\n'; } >"$T/close1.keys"
+krun close1
+seen close1 "F12: the time of day" "日结前核对：2026-11-21　现在 10:00"
+seen close1 "F12: the open case, its number, status and step, service" \
+	"^    $co  已受理，缴费  证书及印章新办 *$"
+seen close1 "F12: and its unit, whole" "^      成都锦江示例贸易有限公司 *$"
+seen close1 "F12: the fee not collected" "未收齐费用的业务 1 件，共差 400.00 元："
+seen close1 "F12: its row" "$co  应收 400.00 元，已收 0.00 元"
+seen close1 "F12: asks first" "日结 2026-11-21？"
+seen close1 "Enter: asked again, since a case is open" "确定现在日结？再按 Enter 日结，Esc 取消。"
+seen close1 "Esc at the second question: not closed" "当日尚未日结"
+equal "close1: nothing closed" "$(q "SELECT count(*) FROM day_anchors")" 0
+# kioskctl lists the same and asks again in words: --with-open
+echo 975310 | "$KIOSKCTL" day close --date 2026-11-21 --by demosup --db "$D/demo.db" \
+	--out "$T/closes" --key "$D/kiosk-key.pem" >"$T/ctlclose.out" 2>&1
+equal "kioskctl day close over an open case: refused (exit 1)" "$?" 1
+truth "kioskctl: the time of day" grep -qxF "before closing 2026-11-21: the time is 10:00:00 (Beijing)" "$T/ctlclose.out"
+truth "kioskctl: the open case listed" grep -qxF "  $co  accepted, at token  zc.new  成都锦江示例贸易有限公司" "$T/ctlclose.out"
+truth "kioskctl: the fee not collected" grep -qxF "fees not collected: 1 case, 400.00 yuan" "$T/ctlclose.out"
+truth "kioskctl: asks for --with-open" grep -q "close over them with --with-open; nothing was closed" "$T/ctlclose.out"
+equal "kioskctl: nothing closed" "$(q "SELECT count(*) FROM day_anchors")" 0
+{ login demosup 975310; printf 'key F4\nkey F12\nkey Enter\nkey Enter\ndump\n'; } >"$T/close2.keys"
+krun close2
+seen close2 "Enter twice: the day closed" "已日结。已导出："
+equal "close2: closed once" "$(q "SELECT count(*) FROM day_anchors")" 1
