@@ -129,6 +129,16 @@ equal "reprint_sup: two reprints by the supervisor, audited" \
 	"$(q "SELECT count(*) FROM audit WHERE action = 'case.reprint' AND actor = 'demosup'")" 2
 expect "reprints: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/demo.db"
 
+# ---- the day view's case rows: every service's name whole at 80x24 (point 10) ----
+{ login demosup 975310; printf 'key F4\nkey Tab\ndump\n'; } >"$T/dayrows.keys"
+krun dayrows
+c1=$(q "SELECT case_no FROM cases WHERE service_id = 'zc.new' AND status = 'completed'")
+c3=$(q "SELECT case_no FROM cases WHERE service_id = 'zc.change'")
+cx=$(q "SELECT case_no FROM cases WHERE status = 'cancelled'")
+seen dayrows "day rows: a paid case, its fee and service whole" "^▶ $c1 10:00 demo01  已办结   300.00  证书及印章新办 *$"
+seen dayrows "day rows: a free one" "^  $c3 10:00 demo01  已办结     0.00  证书及印章变更 *$"
+seen dayrows "day rows: a cancelled one" "^  $cx 10:00 demo01  已撤销   400.00  证书及印章新办 *$"
+
 # ---- the day close lists what is open and asks again (issue 13 point 7) ----
 # a case left at its payment, the key written: open, and its fee not collected
 { login; pick 7; party 成都锦江示例贸易有限公司 91510100MA61XY3K4K

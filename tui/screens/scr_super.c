@@ -204,6 +204,14 @@ static const char *yuan(int64_t fen, char *buf, size_t n)
 	return fees_format_yuan(fen, buf, n);
 }
 
+/* The outcome's short word for a row of the cases ("day.outcome_short.<name>"). */
+static const char *outcome_short(const app *a, case_outcome o)
+{
+	char key[64];
+	snprintf(key, sizeof key, "day.outcome_short.%s", case_outcome_name(o));
+	return app_str(a, key);
+}
+
 /* How many rows the current tab lists, and the case number of row i. */
 static size_t tab_rows(const day_state *d)
 {
@@ -264,14 +272,30 @@ static void row_text(const app *a, const day_state *d, size_t i, char *buf, size
 	char f1[32], f2[32], when[32], dl[16];
 	switch (d->tab) {
 	case TAB_CASES: {
+		/* 80 columns hold the number, the time, the clerk (7 characters
+		 * of the id), the outcome's short word, the fee (! when the money
+		 * disagrees: the mismatches tab has both figures) and the
+		 * service's name whole, in either language; the columns are
+		 * padded by display width */
 		const report_case *c = &r->cases[i];
 		clock_format_local(c->created_ms, when, sizeof when);
 		bool flagged = c->flag_unverified_paid || c->flag_underpaid ||
 			       c->flag_no_verified_success || c->flag_overpaid;
-		snprintf(buf, n, "%-24s %.5s %-8.8s %-10s %s/%s%s %s", c->case_no, when + 11, c->clerk_id,
-			 app_str(a, case_outcome_key(c->outcome)), yuan(c->fee_fen, f1, sizeof f1),
-			 yuan(c->paid_fen, f2, sizeof f2), flagged ? " !" : "",
-			 service_label(a, c->service_id));
+		int ow = 0, fw = 0;
+		for (int o = 0; o < OUTCOME_COUNT; o++) {
+			int w = text_cols(outcome_short(a, (case_outcome)o));
+			ow = w > ow ? w : ow;
+		}
+		for (size_t k = 0; k < r->n_cases; k++) {
+			int w = (int)strlen(yuan(r->cases[k].fee_fen, f1, sizeof f1));
+			fw = w > fw ? w : fw;
+		}
+		const char *o = outcome_short(a, c->outcome);
+		size_t len = (size_t)snprintf(buf, n, "%-24s %.5s %-7.7s %s%*s ", c->case_no, when + 11,
+					      c->clerk_id, o, ow - text_cols(o), "");
+		if (len < n)
+			snprintf(buf + len, n - len, "%*s%s %s", fw, yuan(c->fee_fen, f2, sizeof f2),
+				 flagged ? "!" : " ", service_label(a, c->service_id));
 		break;
 	}
 	case TAB_MISMATCHES: {
