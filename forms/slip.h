@@ -31,7 +31,7 @@ typedef struct slip_key {
 	long not_before, not_after;/* the certificate on the key after the case */
 	long old_not_after;        /* the certificate it replaced (a renewal) */
 	char old_unit_name[256];   /* the name on the certificate it replaced (a change), "" */
-	long seal_not_after;       /* the seal's validity on the key, unknown */
+	long seal_not_after;       /* the seal's validity on the key */
 } slip_key;
 
 typedef struct slip_data {
