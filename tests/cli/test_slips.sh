@@ -159,6 +159,13 @@ seen close1 "F12: asks first" "日结 2026-11-21？"
 seen close1 "Enter: asked again, since a case is open" "确定现在日结？再按 Enter 日结，Esc 取消。"
 seen close1 "Esc at the second question: not closed" "当日尚未日结"
 equal "close1: nothing closed" "$(q "SELECT count(*) FROM day_anchors")" 0
+# the same list in English: English words, English punctuation
+cp -R kiosk-config "$T/cfg_en"
+sed -i 's/^language *=.*/language = en/' "$T/cfg_en/kiosk.ini"
+{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Esc\n'; } >"$T/close_en.keys"
+KIOSK_SCRIPT="$T/close_en.keys" timeout 30 "$KIOSK" --demo --config "$T/cfg_en" --data-dir "$D" >"$T/close_en.out" 2>&1
+seen close_en "F12 in English: the open case's status and step" "^    $co  Accepted, Payment  New cert \\+ seal *$"
+seen close_en "F12 in English: the fee not collected" "Cases not fully paid: 1, 400.00 yuan short"
 # kioskctl lists the same and asks again in words: --with-open
 echo 975310 | "$KIOSKCTL" day close --date 2026-11-21 --by demosup --db "$D/demo.db" \
 	--out "$T/closes" --key "$D/kiosk-key.pem" >"$T/ctlclose.out" 2>&1

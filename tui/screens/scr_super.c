@@ -432,9 +432,10 @@ static void close_row(const app *a, const close_item *it, bool money, char *buf,
 	}
 	const service *svc = catalog_service(a->k.cat, it->service_id);
 	case_step next = svc ? case_next_step(svc, it->last_step, it->decision) : STEP_NONE;
-	char where[128];
-	snprintf(where, sizeof where, "%s%s%s", app_str(a, case_status_key(it->status)),
-		 next == STEP_NONE ? "" : "，", next == STEP_NONE ? "" : app_str(a, case_step_key(next)));
+	char where[256];
+	str_var w[] = { { "status", app_str(a, case_status_key(it->status)) },
+			{ "step", next == STEP_NONE ? "" : app_str(a, case_step_key(next)) }, { NULL, NULL } };
+	app_render(a, next == STEP_NONE ? "day.close_status" : "day.close_status_step", w, where, sizeof where);
 	str_var v[] = { { "case", it->case_no }, { "status", where },
 			{ "service", service_label(a, it->service_id) }, { "unit", it->unit_name },
 			{ NULL, NULL } };
