@@ -998,10 +998,10 @@ int db_token_ca_moved_since(kdb *db, int64_t seq, const uint8_t hash[AUDIT_HASH_
 	return rc == SQLITE_ROW ? 0 : dbi_sqlerr(db, err, "looking for key writes since the CA's mark");
 }
 
-/* The key of a case: the certificate it issued (and the one before it on
- * the same key), else the key named by the case's last token audit row
- * (a bind, an unlock and a seal move no key, so only their audit row says
- * which key it was). */
+/* The key of a case: the kiosk application's certificate it issued and the
+ * one before it on the same key (the PIV certificates share their dates),
+ * else the key named by the case's last token audit row (a bind, an unlock
+ * and a seal move no key, so only their audit row says which key it was). */
 int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err)
 {
 	memset(out, 0, sizeof *out);
@@ -1010,7 +1010,7 @@ int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err)
 				    "SELECT c.id, t.serial, c.not_before, c.not_after, c.token_id"
 				    " FROM certs c JOIN tokens t ON t.id = c.token_id"
 				    " JOIN cases k ON k.id = c.case_id WHERE k.case_no = ?1"
-				    " ORDER BY c.id DESC LIMIT 1",
+				    " AND c.app = 'kiosk' ORDER BY c.id DESC LIMIT 1",
 				    err);
 	if (!st)
 		return -1;
@@ -1031,7 +1031,7 @@ int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err)
 	if (out->issued) {
 		st = dbi_stmt(db,
 			      "SELECT unit_name, not_after FROM certs WHERE token_id = ?1 AND id < ?2"
-			      " ORDER BY id DESC LIMIT 1",
+			      " AND app = 'kiosk' ORDER BY id DESC LIMIT 1",
 			      err);
 		if (!st)
 			return -1;
