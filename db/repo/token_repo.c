@@ -997,3 +997,83 @@ int db_token_ca_moved_since(kdb *db, int64_t seq, const uint8_t hash[AUDIT_HASH_
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : dbi_sqlerr(db, err, "looking for key writes since the CA's mark");
 }
+
+/* The key of a case: the kiosk application's certificate it issued and the
+ * one before it on the same key (the PIV certificates share their dates),
+ * else the key named by the case's last token audit row (a bind, an unlock
+ * and a seal move no key, so only their audit row says which key it was). */
+int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err)
+{
+	memset(out, 0, sizeof *out);
+	out->not_before = out->not_after = out->old_not_after = out->seal_not_after = -1;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT c.id, t.serial, c.not_before, c.not_after, c.token_id"
+				    " FROM certs c JOIN tokens t ON t.id = c.token_id"
+				    " JOIN cases k ON k.id = c.case_id WHERE k.case_no = ?1"
+				    " AND c.app = 'kiosk' ORDER BY c.id DESC LIMIT 1",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t cert_id = 0, token_id = 0;
+	if (rc == SQLITE_ROW) {
+		cert_id = sqlite3_column_int64(st, 0);
+		dbi_copy(out->serial, sizeof out->serial, col_text(st, 1));
+		out->not_before = (long)sqlite3_column_int64(st, 2);
+		out->not_after = (long)sqlite3_column_int64(st, 3);
+		token_id = sqlite3_column_int64(st, 4);
+		out->issued = true;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the case's certificate");
+	if (out->issued) {
+		st = dbi_stmt(db,
+			      "SELECT unit_name, not_after FROM certs WHERE token_id = ?1 AND id < ?2"
+			      " AND app = 'kiosk' ORDER BY id DESC LIMIT 1",
+			      err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, token_id);
+		sqlite3_bind_int64(st, 2, cert_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			dbi_copy(out->old_unit_name, sizeof out->old_unit_name, col_text(st, 0));
+			out->old_not_after = (long)sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return dbi_sqlerr(db, err, "reading the certificate replaced");
+	} else {
+		st = dbi_stmt(db,
+			      "SELECT json_extract(detail, '$.serial') FROM audit WHERE case_no = ?1"
+			      " AND action LIKE 'token.%' AND action <> ?2 AND json_valid(detail)"
+			      " AND json_extract(detail, '$.serial') IS NOT NULL ORDER BY seq DESC LIMIT 1",
+			      err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, audit_action_name(AUD_TOKEN_ISSUED), -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			dbi_copy(out->serial, sizeof out->serial, col_text(st, 0));
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return dbi_sqlerr(db, err, "reading the case's key");
+		if (!out->serial[0])
+			return 1;
+	}
+	token_rec t;
+	int got = read_token(db, out->serial, &t, err);
+	if (got < 0)
+		return -1;
+	if (got == 0) {
+		out->seal_not_after = t.seal_not_after;
+		if (!out->issued) {
+			out->not_before = t.cert_not_before;
+			out->not_after = t.cert_not_after;
+		}
+	}
+	return 0;
+}

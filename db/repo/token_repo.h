@@ -153,6 +153,23 @@ int db_cert_der(kdb *db, const char *cert_serial, unsigned char **der, size_t *l
  * key was not brought), most recently changed first. */
 int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr *err);
 
+/* What a case did to a key, for its slip: the key (the one the case wrote
+ * a certificate onto, else the last one its token rows name), the
+ * certificate on it after the case and, for the case's certificate, the
+ * one it replaced on the same key (its expiry and unit name: a renewal's
+ * old expiry, a change's old name). Dates are civil days, -1 unknown. */
+typedef struct case_key_rec {
+	char serial[TOKEN_SERIAL_MAX + 1];
+	bool issued;                                /* the case wrote a certificate */
+	long not_before, not_after;                 /* the key's certificate now (or the one issued) */
+	long old_not_after;                         /* the certificate it replaced, -1 none */
+	char old_unit_name[256];                    /* "" none */
+	long seal_not_after;                        /* the key's seal, -1 none */
+} case_key_rec;
+
+/* 0 found, 1 the case touched no key, -1 error. */
+int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err);
+
 /* The CA brought to the database, which is the record (issuer_sync()): every
  * certificate row with its DER, status, revocation time and reason, and
  * every certificate noted as issued (db_token_issue_note) that was never

@@ -439,11 +439,67 @@ static void test_inside_case_transaction(void **state)
 	chain_ok(f);
 }
 
+/* The key of a case, for its slip (db_case_key): the certificate the case
+ * issued and the one before it on the same key (a renewal's old expiry, a
+ * change's old name), else the key its token audit row names (an unlock);
+ * a case that touched no key has none. */
+static void test_case_key(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	case_key_rec r;
+	static material m = { .id = "app_form" };
+	static service_material sm = { &m, true };
+	static service svc = { .id = "zc.change", .kind = SVC_CHANGE, .materials = &sm, .n_materials = 1 };
+	case_rec c2, c3, c4;
+	assert_int_equal(db_case_open(f->db, &svc, "clerk1", &c2, &err), 0);
+	assert_int_equal(db_case_open(f->db, &svc, "clerk1", &c3, &err), 0);
+	assert_int_equal(db_case_open(f->db, &svc, "clerk1", &c4, &err), 0);
+	assert_int_equal(db_case_key(f->db, f->case_no, &r, &err), 1);
+	const char *k = "SC-0009";
+	long nb = clock_today(), na = civil_add_years(nb, 1);
+	assert_int_equal(db_token_transition(f->db, "clerk1", f->case_no, k, TS_FORMATTED, TR_PERSONALISED,
+					     NULL, &err), 0);
+	cert_new c1 = cert("BB01", UNIT, USCC, nb, na);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", f->case_no, k, &c1, TR_ENROLLED, &err), 0);
+	assert_int_equal(db_token_set_seal(f->db, "clerk1", f->case_no, k, na, &err), 0);
+	assert_int_equal(db_case_key(f->db, f->case_no, &r, &err), 0);
+	assert_string_equal(r.serial, k);
+	assert_true(r.issued);
+	assert_int_equal(r.not_before, nb);
+	assert_int_equal(r.not_after, na);
+	assert_int_equal(r.old_not_after, -1);
+	assert_string_equal(r.old_unit_name, "");
+	assert_int_equal(r.seal_not_after, na);
+	/* a change of name on the same key: the old name, the validity kept */
+	cert_new cc = cert("BB02", "四川测试科技股份有限公司", USCC, nb, na);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", c2.case_no, k, &cc, TR_REENROLLED, &err), 0);
+	assert_int_equal(db_case_key(f->db, c2.case_no, &r, &err), 0);
+	assert_string_equal(r.old_unit_name, UNIT);
+	assert_int_equal(r.old_not_after, na);
+	assert_int_equal(r.not_after, na);
+	/* a renewal: the old expiry and the new one */
+	cert_new cr = cert("BB03", "四川测试科技股份有限公司", USCC, nb, civil_add_years(na, 1));
+	assert_int_equal(db_token_enroll(f->db, "clerk1", c3.case_no, k, &cr, TR_RENEWED, &err), 0);
+	assert_int_equal(db_case_key(f->db, c3.case_no, &r, &err), 0);
+	assert_int_equal(r.old_not_after, na);
+	assert_int_equal(r.not_after, civil_add_years(na, 1));
+	/* an unlock writes no certificate: the key its audit row names, its validity now */
+	assert_int_equal(db_token_pin_reset(f->db, "clerk1", c4.case_no, k, &err), 0);
+	assert_int_equal(db_case_key(f->db, c4.case_no, &r, &err), 0);
+	assert_string_equal(r.serial, k);
+	assert_false(r.issued);
+	assert_int_equal(r.not_after, civil_add_years(na, 1));
+	assert_int_equal(r.old_not_after, -1);
+	chain_ok(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whitelist),
 		cmocka_unit_test_setup_teardown(test_blank_key_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_case_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_and_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_bind_unlock, setup, teardown),
