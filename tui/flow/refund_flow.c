@@ -107,11 +107,11 @@ flow_outcome refund_flow_send(counter *k, const refund_rec *r, char *msg, size_t
 }
 
 flow_outcome refund_flow_dup_check(counter *k, const char *case_no, const char *out_trade_no,
-				   dup_target *t, refund_rec *had, bool *pending)
+				   bool say_none, dup_target *t, refund_rec *had, bool *pending)
 {
 	kerr err = { 0 };
 	*pending = false;
-	bool named = out_trade_no && *out_trade_no;
+	bool named = say_none;
 	/* a second order paid meanwhile is booked (and flagged) first */
 	if (k->pay && refund_take_up(k->db, k->pay, k->user.id, case_no, NULL, &err) < 0) {
 		counter_say_err(k, &err);

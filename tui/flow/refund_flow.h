@@ -34,10 +34,10 @@ flow_outcome refund_flow_send(counter *k, const refund_rec *r, char *msg, size_t
  * The case's open orders are asked about first, so one paid meanwhile is
  * booked and flagged. FLOW_NEXT with *t (*pending with *had: approved
  * before, not final, to be sent again); FLOW_STAY when there is none, said
- * only when out_trade_no named one (F8 then goes on to the case's refund);
+ * only when say_none (F8 on a case then goes on to the case's refund);
  * FLOW_FAILED said (refunded already, the store failed). */
 flow_outcome refund_flow_dup_check(counter *k, const char *case_no, const char *out_trade_no,
-				   dup_target *t, refund_rec *had, bool *pending);
+				   bool say_none, dup_target *t, refund_rec *had, bool *pending);
 /* The supervisor id and PIN (wiped) approve the refund of duplicate t for
  * reason; the signed-in user is the one asking. As refund_flow_approve. */
 flow_outcome refund_flow_dup_approve(counter *k, const dup_target *t, const char *reason, const char *id,
