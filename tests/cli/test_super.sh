@@ -127,12 +127,30 @@ day=$(q "SELECT day FROM cases LIMIT 1")
 q "INSERT INTO pay_recons (day, run_by, run_ms, bill_sha1, bill_rows, found, still_open)
    VALUES ($day, 'demosup', 0, '', 0, 1, 1);
    INSERT INTO pay_diffs (day, recon_id, kind, book_fen, bill_fen, due_fen)
-   VALUES ($day, 1, 'unbooked', -1, 40000, -1)"
+   VALUES ($day, 1, 'unbooked', -1, 40000, -1);
+   INSERT INTO pay_diffs (day, recon_id, kind, case_no, out_trade_no, book_fen, bill_fen, due_fen,
+    detail, status, resolved_by, resolved_ms, note)
+   VALUES ($day, 1, 'duplicate', '$rcase', 'T$day', 40000, 80000, 40000, 'charged twice',
+    'resolved', 'sup2', 0, '重复支付退款 T$day-D1 SUCCESS')"
 { login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Esc\n'; } >"$T/closediff.keys"
 krun closediff
 seen closediff "day close: warns of the unexplained payment difference" "还有 1 条差异未解释"
 seen closediff "day close: and still asks" "日结 2026-11-21？"
+# the day view's reconciliation tab: the run, each difference with its class,
+# amounts, order and state, what to do, and who resolved one and when
+{ login demosup 975310; printf 'key F4\nkey Left\ndump\nkey Down\ndump\n'; } >"$T/recontab.keys"
+krun recontab
+seen recontab "recon tab: the tab is there" "\\[对账\\]"
+seen recontab "recon tab: when and by whom the day was reconciled" "最近一次对账：demosup 于 .*差异 2 条，未解释 1 条"
+seen recontab "recon tab: a payment nobody booked, open" "#1 +已收款未入账 +- +-/-/400.00 +未解释"
+seen recontab "recon tab: what to do with it" "处理：网关收了款而本机未记"
+seen recontab "recon tab: charged twice, with its order and amounts" "#2 +重复收费 +T$day +400.00/400.00/800.00 +已解释"
+seen recontab "recon tab: resolved by whom, with the refund" "已解释：sup2 .*重复支付退款 T$day-D1 SUCCESS"
 D=$D0
+# never reconciled: said on the tab
+{ login demosup 975310; printf 'key F4\nkey Left\ndump\n'; } >"$T/recon0.keys"
+krun recon0
+seen recon0 "recon tab: a day never reconciled is said" "当日尚未与微信支付对账单核对"
 
 # ---- day close at the kiosk, then the log cut back ----
 { login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey F12\ndump\n'; } >"$T/close.keys"
