@@ -27,7 +27,9 @@ flow_outcome refund_flow_check(counter *k, const char *case_no, refund_rec *had,
 		return FLOW_STAY;
 	}
 	*pending = open_refund;
-	if (!*pending && (db_payment_latest(k->db, case_no, &p, NULL, 0, &err) != 0 ||
+	/* the case's payment (its first paid order, not a flagged second one,
+	 * which has a refund of its own) */
+	if (!*pending && (db_payment_of_case(k->db, case_no, &p, &err) != 0 ||
 			  p.state != PAY_SUCCESS || !p.verified)) {
 		counter_say(k, counter_str(k, "refund.not_paid"));
 		return FLOW_STAY;

@@ -350,7 +350,23 @@ static int draw_recon_status(app *a, const day_state *d, int y)
 					      : app_render(a, "day.recon_last", v, buf, sizeof buf));
 	if (never || o)
 		attroff(term_attr(ST_ERROR));
-	return y + 2;
+	y += 2;
+	/* the day's duplicate payments refunded (重复支付退款), the cases kept */
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->v.r.n_cases && len < sizeof buf; i++) {
+		const report_case *c = &d->v.r.cases[i];
+		char f1[32];
+		if (c->dup_refund_state[0])
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s %s %s %s", len ? "  " : "",
+						app_str(a, "refund.dup"), c->case_no,
+						yuan(c->dup_refund_fen, f1, sizeof f1), c->dup_refund_state);
+	}
+	if (buf[0]) {
+		draw_wrapped(y, 2, COLS - 4, 2, buf);
+		y += 2;
+	}
+	return y;
 }
 
 /* Below the differences: the selected one's detail, what to do, and who
