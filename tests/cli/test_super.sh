@@ -118,6 +118,33 @@ expect "refund: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/de
 krun refund2
 seen refund2 "refund: a second refund is refused" "该业务已退款"
 
+# ---- a case paid twice: F8 refunds the duplicate payment on its own (on a
+# copy: the second paid order and its payment.duplicate flag are put in by
+# hand, as the store records them when a second order is found paid; the
+# demo gateway never made that order, so it cannot refund it: the approval is
+# recorded and the refund stays to be sent again) ----
+D0=$D
+D="$T/dup.d"
+cp -r "$D0" "$D"
+dcase=$(q "SELECT case_no FROM cases WHERE status = 'completed' ORDER BY id LIMIT 1")
+q "INSERT INTO payments (case_id, out_trade_no, amount_fen, state, transaction_id, verified, created_ms, updated_ms)
+   SELECT id, 'DUPORDER000002', 40000, 'SUCCESS', '4200000000202611210099', 1, 0, 0 FROM cases WHERE case_no = '$dcase';
+   INSERT INTO audit (seq, at_ms, actor, action, case_no, detail, prev, hash)
+   SELECT h.seq + 1, 0, 'demo01', 'payment.duplicate', '$dcase',
+    '{\"out_trade_no\":\"DUPORDER000002\",\"to_do\":\"refund\"}', h.hash, randomblob(32) FROM audit_head h"
+{ login; printf 'key F3\ntype %s\nkey Enter\nkey F8\ndump\ntype 重复扣款退还\nkey Enter\ntype demosup\nkey Enter\ntype 975310\nkey Enter\ndump\n' "$dcase"; } >"$T/duprefund.keys"
+krun duprefund
+seen duprefund "duplicate: F8 offers the duplicate payment's refund first" "重复支付退款：退还业务 $dcase 多收的一笔（订单"
+seen duprefund "duplicate: the order and its amount" "DUPORDER000002，400.00 元）"
+seen duprefund "duplicate: the case and its payment stay" "业务及其一笔收费保持不变"
+seen duprefund "duplicate: approved, the refund to be sent again" "已审批并记录，但收款网关尚未确认退款"
+equal "duplicate: approved (maker-checker) with its own number" \
+	"$(q "SELECT out_refund_no || ' ' || requested_by || ' ' || approved_by FROM refunds WHERE out_refund_no LIKE 'DUPORDER%'")" \
+	"DUPORDER000002-D1 demo01 demosup"
+equal "duplicate: the case is not cancelled" "$(q "SELECT status FROM cases WHERE case_no = '$dcase'")" completed
+equal "duplicate: audited as refund.duplicate" "$(q "SELECT count(*) FROM audit WHERE action = 'refund.duplicate' AND case_no = '$dcase'")" 1
+D=$D0
+
 # ---- the close warns while a payment difference is unexplained (on a copy:
 # the difference is put in by hand, as a reconciliation would have found it)
 D0=$D
