@@ -165,7 +165,7 @@ seen closediff "day close: warns of the unexplained payment difference" "还有 
 seen closediff "day close: and still asks" "日结 2026-11-21？"
 # the day view's reconciliation tab: the run, each difference with its class,
 # amounts, order and state, what to do, and who resolved one and when
-{ login demosup 975310; printf 'key F4\nkey Left\ndump\nkey Down\ndump\n'; } >"$T/recontab.keys"
+{ login demosup 975310; printf 'key F4\nkey Left\ndump\nkey Down\ndump\nkey F8\ndump\n'; } >"$T/recontab.keys"
 krun recontab
 seen recontab "recon tab: the tab is there" "\\[对账\\]"
 seen recontab "recon tab: when and by whom the day was reconciled" "最近一次对账：demosup 于 .*差异 2 条，未解释 1 条"
@@ -173,6 +173,7 @@ seen recontab "recon tab: a payment nobody booked, open" "#1 +已收款未入账
 seen recontab "recon tab: what to do with it" "处理：网关收了款而本机未记"
 seen recontab "recon tab: charged twice, with its order and amounts" "#2 +重复收费 +T$day +400.00/400.00/800.00 +已解释"
 seen recontab "recon tab: resolved by whom, with the refund" "已解释：sup2 .*重复支付退款 T$day-D1 SUCCESS"
+seen recontab "recon tab: F8 on a charged-twice difference takes its order to the duplicate refund" "order T$day of case $rcase is not a second payment"
 D=$D0
 # never reconciled: said on the tab
 { login demosup 975310; printf 'key F4\nkey Left\ndump\n'; } >"$T/recon0.keys"

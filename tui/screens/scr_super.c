@@ -858,6 +858,7 @@ typedef struct refund_state {
 	case_subject subj;        /* what is refunded, shown above the fields */
 	bool dup;                 /* a duplicate payment refunded (重复支付退款), not the case */
 	dup_target t;             /* that duplicate */
+	screen_id back;           /* home, or the day view it was asked from */
 } refund_state;
 
 /* Ask the gateway for the approved refund and show its answer. */
@@ -906,6 +907,7 @@ static void refund_enter(app *a)
 {
 	refund_state *st = app_private(a);
 	snprintf(st->case_no, sizeof st->case_no, "%s", a->go_case);
+	st->back = a->came_from == SCR_DAY ? SCR_DAY : SCR_HOME;
 	st->pin.secret = true;
 	case_subject_get(&a->k, st->case_no, NULL, &st->subj);
 	refund_rec had;
@@ -994,8 +996,9 @@ static bool refund_act(app *a, action_id act)
 	case ACT_NONE:
 		return true;
 	case ACT_BACK:
-		snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
-		app_go(a, SCR_HOME);
+		if (st->back == SCR_HOME) /* home selects the case again */
+			snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
+		app_go(a, st->back);
 		return true;
 	case ACT_FIELD:
 		if (!st->done)
@@ -1007,8 +1010,9 @@ static bool refund_act(app *a, action_id act)
 		return true;
 	case ACT_NEXT:
 		if (st->done) {
-			snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
-			app_go(a, SCR_HOME);
+			if (st->back == SCR_HOME)
+				snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
+			app_go(a, st->back);
 			return true;
 		}
 		if (st->focus < 2) {
