@@ -149,7 +149,11 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 		       "clerk", "status", "outcome", "step", "fee", "paid", "payment", "flags");
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
-		printf("%-24s %-16s %-10s %-10s %-11s %-10s %10s %10s %-8s %s%s%s%s\n", c->case_no,
+		char dup[96] = "";
+		if (c->dup_refund_state[0])
+			snprintf(dup, sizeof dup, " DUP-REFUND(重复支付退款) %s %s", c->dup_refund_state,
+				 fees_format_yuan(c->dup_refund_fen, paid, sizeof paid));
+		printf("%-24s %-16s %-10s %-10s %-11s %-10s %10s %10s %-8s %s%s%s%s%s\n", c->case_no,
 		       c->service_id, c->clerk_id, case_status_name(c->status),
 		       case_outcome_name(c->outcome), case_step_name(c->last_step),
 		       fees_format_yuan(c->fee_fen, due, sizeof due),
@@ -158,7 +162,7 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 		       c->flag_unverified_paid ? "PAID-UNVERIFIED " : "",
 		       c->flag_underpaid ? "UNDERPAID " : "",
 		       c->flag_no_verified_success ? "NO-VERIFIED-SUCCESS " : "",
-		       c->flag_overpaid ? "OVERPAID" : "");
+		       c->flag_overpaid ? "OVERPAID" : "", dup);
 	}
 	/* Reconciliation: every WeChat Pay order of these cases, with its case. */
 	printf("payments: %zu, flagged %ld\n", r->n_payments, r->n_flagged_payments);

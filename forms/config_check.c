@@ -11,6 +11,7 @@
 #include "core/base/hidden.h"
 #include "core/ca/ca.h"
 #include "core/pay/pay.h"
+#include "core/pay/recon.h"
 #include "core/case/rules.h"
 #include "core/train/scenario.h"
 #include "core/case/staff.h"
@@ -41,6 +42,7 @@ static const char *const required_keys[] = {
 	PAY_STATES(ENUM_COL3)
 	PAY_RESULTS(ENUM_COL3)
 	PAY_REFUND_STATES(ENUM_COL3)
+	RECON_KINDS(ENUM_COL3)
 	/* pinhash_acceptable()'s reason keys (core/audit/pinhash.h has no table) */
 	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple", "pin.sequence",
 	"pin.repeated",

@@ -87,6 +87,8 @@ typedef struct report_case {
 	int64_t created_ms;
 	char cancel_reason[256];   /* why it was cancelled (the audit row's words), "" */
 	char cancel_code[32];      /* the reason picked, "withdrawn", "refund", "" */
+	int64_t dup_refund_fen;    /* its duplicate payments' refunds (重复支付退款, "-D1"), asked for */
+	char dup_refund_state[16]; /* the latest one's state, "" when none */
 } report_case;
 
 /* One payment order of the day's cases. */

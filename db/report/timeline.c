@@ -16,6 +16,7 @@
 #include "core/case/fees.h"
 #include "core/base/names.h"
 #include "core/base/civil.h"
+#include "core/pay/pay.h"
 #include "db/store.h"
 
 ENUM_DEFINE_WORD_KEY(timeline_kind, TIMELINE_KINDS, "?", "?")
@@ -166,22 +167,26 @@ static int payment_row(tl *t, sqlite3_stmt *st)
 	return 0;
 }
 
+/* A refund: the case's own (it was cancelled), or a duplicate payment's
+ * (重复支付退款, numbered "-D1"; the case kept its payment). */
 static int refund_row(tl *t, sqlite3_stmt *st)
 {
 	int64_t id = sqlite3_column_int64(st, 0);
 	char yuan[32];
-	timeline_entry *e = tl_add(t, sqlite3_column_int64(st, 8), TL_REFUND, id, 0,
-				   col_text(st, 4));
+	bool dup = pay_refund_no_is_dup(col_text(st, 1));
+	timeline_kind kind = dup ? TL_DUP_REFUND : TL_REFUND;
+	const char *what = dup ? "duplicate payment refund (重复支付退款)" : "refund";
+	timeline_entry *e = tl_add(t, sqlite3_column_int64(st, 8), kind, id, 0, col_text(st, 4));
 	if (!e)
 		return -1;
-	tl_text(e, "refund %s of %s yuan on order %s requested by %s, approved by %s: %s",
+	tl_text(e, "%s %s of %s yuan on order %s requested by %s, approved by %s: %s", what,
 		col_text(st, 1), fees_format_yuan(sqlite3_column_int64(st, 2), yuan, sizeof yuan),
 		col_text(st, 10), col_text(st, 4), col_text(st, 5), col_text(st, 3));
-	e = tl_add(t, sqlite3_column_int64(st, 9), TL_REFUND, id, 1, "");
+	e = tl_add(t, sqlite3_column_int64(st, 9), kind, id, 1, "");
 	if (!e)
 		return -1;
 	const char *rid = col_text(st, 7);
-	tl_text(e, "refund %s: %s%s%s", col_text(st, 1), col_text(st, 6),
+	tl_text(e, "%s %s: %s%s%s", what, col_text(st, 1), col_text(st, 6),
 		*rid ? ", refund id " : "", rid);
 	return 0;
 }

@@ -24,7 +24,8 @@
 	X(TL_KEY,      "key",      "timeline.key")      /* token_events */        \
 	X(TL_CERT,     "cert",     "timeline.cert")     /* certs issued, revoked */ \
 	X(TL_PAYMENT,  "payment",  "timeline.payment")  /* payments */            \
-	X(TL_REFUND,   "refund",   "timeline.refund")   /* refunds */             \
+	X(TL_REFUND,   "refund",   "timeline.refund")   /* refunds: a case cancelled */ \
+	X(TL_DUP_REFUND, "dup_refund", "timeline.dup_refund") /* a duplicate payment refunded (重复支付退款) */ \
 	X(TL_AUDIT,    "audit",    "timeline.audit")    /* audit rows of the case */
 
 /* timeline_kind_name(), _key() ("?" out of range), _from_name(). */

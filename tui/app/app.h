@@ -119,7 +119,7 @@ enum {
 	X(ACT_PAPER,     KEY_F(11), "F11",   "act.paper",     ON(SCR_HOME) | ON(SCR_DAY) | ON(SCR_TIMELINE), NEED_NONE) \
 	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, NEED_NONE)                      \
 	X(ACT_WITHDRAW,  KEY_F(7),  "F7",    "act.withdraw",  ON(SCR_DETAILS), NEED_FRESH)              \
-	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME), NEED_NONE)             \
+	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_T_GATEWAY, KEY_F(11), "F11",   "act.t_gateway", ON_CASE, NEED_DEMO | NEED_SCENARIO)                 \
 	X(ACT_T_PIN_LOCK, KEY_F(12), "F12",  "act.t_pin_lock", ON_CASE, NEED_DEMO | NEED_SCENARIO)                \
 	X(ACT_LOCK,      KEY_F(9),  "F9",    "act.lock",      ON_SIGNED_IN, NEED_NONE)                 \
@@ -216,6 +216,9 @@ struct app {
 	 * refund; home selects the case just left or ended): set by the
 	 * screen that goes there, taken by the one entered. */
 	char go_case[40];
+	/* With go_case for the refund screen: the order of a duplicate payment
+	 * to refund (重复支付退款), "" for the case's own refund. */
+	char go_order[33];
 	/* the trainer's session: scenarios, the one being played, the results
 	 * (tui/screens/scr_train.c owns it; NULL outside a session) */
 	train_session *train;

@@ -22,8 +22,10 @@
 #include "db/repo/anchor_repo.h"
 #include "db/report/closecheck.h"
 #include "db/report/day_export.h"
+#include "db/report/paydiffs.h"
 #include "db/report/dayview.h"
 #include "db/report/timeline.h"
+#include "core/pay/recon.h"
 #include "tui/term/term.h"
 #include "tui/screens/screens.h"
 
@@ -34,7 +36,8 @@
 	X(TAB_MISMATCHES, "day.tab.mismatches")   \
 	X(TAB_RONGQUE,    "day.tab.rongque")      \
 	X(TAB_REFUSALS,   "day.tab.refusals")     \
-	X(TAB_KEYS,       "day.tab.keys")
+	X(TAB_KEYS,       "day.tab.keys")         \
+	X(TAB_RECON,      "day.tab.recon")
 
 ENUM_DECLARE_KEY(day_tab, DAY_TABS, TAB_COUNT);
 ENUM_DEFINE_KEY(day_tab, DAY_TABS, "day.tab.summary")
@@ -63,6 +66,12 @@ typedef struct day_state {
 	char msg[1024];
 	bool msg_err;
 	bool started;                 /* day, filters set on the first entry */
+	/* the reconciliation with WeChat Pay's bill: the day's differences (all
+	 * of them, whatever the filters) and its last run (run_rc 1: never) */
+	paydiff_rec *pd;
+	size_t npd;
+	recon_run_rec run;
+	int run_rc;
 	/* F12: the day's open ends listed first (1), asked again when any is
 	 * open (2); Enter goes on, Esc drops it (0) */
 	int closing;
@@ -88,6 +97,9 @@ static void day_leave(app *a)
 	if (d->loaded)
 		dayview_free(&d->v);
 	d->loaded = false;
+	free(d->pd);
+	d->pd = NULL;
+	d->npd = 0;
 	close_check_free(&d->cc);
 	d->closing = 0;
 }
@@ -137,6 +149,12 @@ static void load(app *a, day_state *d)
 	d->loaded = true;
 	d->closed = db_anchor_get(a->k.db, d->day, &d->anchor, &err) == 0;
 	d->sel = 0;
+	free(d->pd);
+	d->pd = NULL;
+	d->npd = 0;
+	if (db_paydiffs_of_day(a->k.db, d->day, &d->pd, &d->npd, &err) != 0)
+		say_err(d, &err);
+	d->run_rc = db_recon_last(a->k.db, d->day, &d->run, &err);
 }
 
 static size_t tab_rows(const day_state *d);
@@ -231,6 +249,8 @@ static size_t tab_rows(const day_state *d)
 		return d->v.n_refusals;
 	case TAB_KEYS:
 		return d->v.n_keys;
+	case TAB_RECON:
+		return d->npd;
 	default:
 		return 0;
 	}
@@ -260,6 +280,8 @@ static const char *row_case(const day_state *d, size_t i)
 		return i < d->v.n_refusals ? d->v.refusals[i].case_no : "";
 	case TAB_KEYS:
 		return i < d->v.n_keys ? d->v.keys[i].case_no : "";
+	case TAB_RECON:
+		return i < d->npd ? d->pd[i].d.case_no : "";
 	default:
 		return "";
 	}
@@ -331,9 +353,83 @@ static void row_text(const app *a, const day_state *d, size_t i, char *buf, size
 			 app_str(a, token_state_key(k->to)), k->actor, k->case_no);
 		break;
 	}
+	case TAB_RECON: {
+		/* class, the order (or the case), the fee due / booked / billed, state */
+		const paydiff_rec *p = &d->pd[i];
+		char f3[32];
+		snprintf(buf, n, "#%-3lld %-14s %-24s %s/%s/%s  %s", (long long)p->id,
+			 app_str(a, recon_kind_key(p->d.kind)),
+			 p->d.out_trade_no[0] ? p->d.out_trade_no : p->d.case_no[0] ? p->d.case_no : "-",
+			 p->d.due_fen < 0 ? "-" : yuan(p->d.due_fen, f1, sizeof f1),
+			 p->d.book_fen < 0 ? "-" : yuan(p->d.book_fen, f2, sizeof f2),
+			 p->d.bill_fen < 0 ? "-" : yuan(p->d.bill_fen, f3, sizeof f3),
+			 app_str(a, paydiff_status_key(p->status)));
+		break;
+	}
 	default:
 		buf[0] = '\0';
 	}
+}
+
+/* Above the differences: whether and when the day was reconciled. */
+static int draw_recon_status(app *a, const day_state *d, int y)
+{
+	char buf[1024], at[32], n[24], open[24];
+	size_t o = 0;
+	for (size_t i = 0; i < d->npd; i++)
+		o += d->pd[i].status == PD_OPEN;
+	snprintf(n, sizeof n, "%zu", d->npd);
+	snprintf(open, sizeof open, "%zu", o);
+	str_var v[] = { { "by", d->run.run_by }, { "at", clock_format_local(d->run.run_ms, at, sizeof at) },
+			{ "n", n }, { "open", open }, { NULL, NULL } };
+	bool never = d->run_rc != 0;
+	if (never || o)
+		attron(term_attr(ST_ERROR));
+	draw_wrapped(y, 2, COLS - 4, 2, never ? app_str(a, "day.recon_never")
+					      : app_render(a, "day.recon_last", v, buf, sizeof buf));
+	if (never || o)
+		attroff(term_attr(ST_ERROR));
+	y += 2;
+	/* the day's duplicate payments refunded (重复支付退款), the cases kept */
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->v.r.n_cases && len < sizeof buf; i++) {
+		const report_case *c = &d->v.r.cases[i];
+		char f1[32];
+		if (c->dup_refund_state[0])
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s %s %s %s", len ? "  " : "",
+						app_str(a, "refund.dup"), c->case_no,
+						yuan(c->dup_refund_fen, f1, sizeof f1), c->dup_refund_state);
+	}
+	if (buf[0]) {
+		draw_wrapped(y, 2, COLS - 4, 2, buf);
+		y += 2;
+	}
+	return y;
+}
+
+/* Below the differences: the selected one's detail, what to do, and who
+ * resolved it and when (or that a later run no longer found it). */
+static void draw_recon_detail(app *a, const day_state *d, int y)
+{
+	if (d->sel < 0 || (size_t)d->sel >= d->npd || y >= LINES - 4)
+		return;
+	const paydiff_rec *p = &d->pd[d->sel];
+	char buf[1400], key[64], at[32];
+	snprintf(buf, sizeof buf, "%s  %s", p->d.case_no[0] ? p->d.case_no : "-", p->d.detail);
+	draw_wrapped(y++, 2, COLS - 4, 1, buf);
+	if (p->status == PD_OPEN) {
+		snprintf(key, sizeof key, "%s.todo", recon_kind_key(p->d.kind));
+		snprintf(buf, sizeof buf, "%s%s", app_str(a, "day.recon_todo"),
+			 app_str(a, p->d.kind == RK_DUPLICATE && p->d.case_no[0] ? "day.recon_f8" : key));
+		draw_wrapped(y, 2, COLS - 4, 2, buf);
+		return;
+	}
+	str_var v[] = { { "status", app_str(a, paydiff_status_key(p->status)) }, { "by", p->resolved_by },
+			{ "at", clock_format_local(p->resolved_ms, at, sizeof at) }, { NULL, NULL } };
+	char head[256];
+	snprintf(buf, sizeof buf, "%s  %s", app_render(a, "day.recon_by", v, head, sizeof head), p->note);
+	draw_wrapped(y, 2, COLS - 4, 2, buf);
 }
 
 /* Counts in cells of a fixed width, so a label and its number are never
@@ -568,6 +664,8 @@ static void day_draw(app *a)
 		if (d->tab == TAB_SUMMARY) {
 			draw_summary(a, d, y);
 		} else {
+			if (d->tab == TAB_RECON)
+				y = draw_recon_status(a, d, y);
 			size_t n = tab_rows(d);
 			if (!n)
 				draw_text(y, 2, app_str(a, "day.none"), COLS - 4);
@@ -587,6 +685,8 @@ static void day_draw(app *a)
 			}
 			if (d->tab == TAB_REFUSALS && n)
 				draw_notice(a, d, y + 1);
+			if (d->tab == TAB_RECON && n)
+				draw_recon_detail(a, d, y + 1);
 		}
 	}
 	if (d->msg[0]) {
@@ -793,6 +893,18 @@ static bool day_act(app *a, action_id act)
 		app_go(a, SCR_TIMELINE);
 		return true;
 	}
+	case ACT_REFUND: {
+		/* F8: on a charged-twice difference its duplicate payment only; on a
+		 * case, as F8 at home (its duplicate first, else the case) */
+		const char *no = d->tab == TAB_SUMMARY ? "" : row_case(d, (size_t)d->sel);
+		if (!no[0])
+			return true;
+		if (d->tab == TAB_RECON && d->pd[d->sel].d.kind == RK_DUPLICATE)
+			refund_start_dup(a, no, d->pd[d->sel].d.out_trade_no);
+		else
+			refund_start(a, no);
+		return true;
+	}
 	case ACT_PAPER:
 		if (d->tab != TAB_SUMMARY)
 			paper_open(a, row_case(d, (size_t)d->sel));
@@ -912,6 +1024,9 @@ typedef struct refund_state {
 	char msg[1024];
 	bool err;
 	case_subject subj;        /* what is refunded, shown above the fields */
+	bool dup;                 /* a duplicate payment refunded (重复支付退款), not the case */
+	dup_target t;             /* that duplicate */
+	screen_id back;           /* home, or the day view it was asked from */
 } refund_state;
 
 /* Ask the gateway for the approved refund and show its answer. */
@@ -928,9 +1043,31 @@ void refund_start(app *a, const char *case_no)
 {
 	refund_rec had;
 	bool pending;
+	dup_target t;
+	/* a duplicate payment first, on its own: the case keeps its payment */
+	flow_outcome o = refund_flow_dup_check(&a->k, case_no, NULL, false, &t, &had, &pending);
+	if (o == FLOW_FAILED)
+		return;
+	if (o == FLOW_NEXT) {
+		refund_start_dup(a, case_no, t.out_trade_no);
+		return;
+	}
 	if (refund_flow_check(&a->k, case_no, &had, &pending) != FLOW_NEXT)
 		return;
 	snprintf(a->go_case, sizeof a->go_case, "%s", case_no);
+	a->go_order[0] = '\0';
+	app_go(a, SCR_REFUND);
+}
+
+void refund_start_dup(app *a, const char *case_no, const char *out_trade_no)
+{
+	refund_rec had;
+	bool pending;
+	dup_target t;
+	if (refund_flow_dup_check(&a->k, case_no, out_trade_no, true, &t, &had, &pending) != FLOW_NEXT)
+		return;
+	snprintf(a->go_case, sizeof a->go_case, "%s", case_no);
+	snprintf(a->go_order, sizeof a->go_order, "%s", t.out_trade_no);
 	app_go(a, SCR_REFUND);
 }
 
@@ -938,10 +1075,25 @@ static void refund_enter(app *a)
 {
 	refund_state *st = app_private(a);
 	snprintf(st->case_no, sizeof st->case_no, "%s", a->go_case);
+	st->back = a->came_from == SCR_DAY ? SCR_DAY : SCR_HOME;
 	st->pin.secret = true;
 	case_subject_get(&a->k, st->case_no, NULL, &st->subj);
 	refund_rec had;
 	bool pending;
+	if (a->go_order[0]) {
+		char order[33];
+		snprintf(order, sizeof order, "%s", a->go_order);
+		a->go_order[0] = '\0';
+		st->dup = true; /* never the case's own refund from here */
+		if (refund_flow_dup_check(&a->k, st->case_no, order, true, &st->t, &had, &pending) != FLOW_NEXT) {
+			/* gone meanwhile (refunded at another window): nothing to approve */
+			snprintf(st->msg, sizeof st->msg, "%s", a->flash);
+			st->err = st->done = true;
+		} else if (pending) {
+			send(a, &had);
+		}
+		return;
+	}
 	/* approved before, the gateway did not answer: send it again */
 	if (refund_flow_check(&a->k, st->case_no, &had, &pending) == FLOW_NEXT && pending)
 		send(a, &had);
@@ -950,10 +1102,13 @@ static void refund_enter(app *a)
 static void refund_draw(app *a)
 {
 	refund_state *st = app_private(a);
-	char buf[512];
-	str_var v[] = { { "case", st->case_no }, { NULL, NULL } };
+	char buf[1024];
+	char amount[32];
+	str_var v[] = { { "case", st->case_no }, { "order", st->t.out_trade_no },
+			{ "amount", fees_format_yuan(st->t.amount_fen, amount, sizeof amount) }, { NULL, NULL } };
 	char subj[1024];
-	draw_wrapped(3, 2, COLS - 4, 2, app_render(a, "refund.heading", v, buf, sizeof buf));
+	draw_wrapped(3, 2, COLS - 4, 3, app_render(a, st->dup ? "refund.dup_heading" : "refund.heading", v, buf,
+						    sizeof buf));
 	attron(A_BOLD);
 	draw_wrapped(6, 4, COLS - 6, 4, case_subject_text(&a->k, &st->subj, subj, sizeof subj));
 	attroff(A_BOLD);
@@ -989,8 +1144,11 @@ static void refund_approve(app *a)
 	edit_clear(&st->pin);
 	refund_rec r;
 	bool again;
-	if (refund_flow_approve(&a->k, st->case_no, reason, id, pin, &r, st->msg, sizeof st->msg, &again) !=
-	    FLOW_NEXT) {
+	flow_outcome o = st->dup ? refund_flow_dup_approve(&a->k, &st->t, reason, id, pin, &r, st->msg, sizeof st->msg,
+							   &again)
+				 : refund_flow_approve(&a->k, st->case_no, reason, id, pin, &r, st->msg,
+						       sizeof st->msg, &again);
+	if (o != FLOW_NEXT) {
 		st->err = true;
 		if (again)
 			st->focus = 1;
@@ -1006,8 +1164,9 @@ static bool refund_act(app *a, action_id act)
 	case ACT_NONE:
 		return true;
 	case ACT_BACK:
-		snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
-		app_go(a, SCR_HOME);
+		if (st->back == SCR_HOME) /* home selects the case again */
+			snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
+		app_go(a, st->back);
 		return true;
 	case ACT_FIELD:
 		if (!st->done)
@@ -1019,8 +1178,9 @@ static bool refund_act(app *a, action_id act)
 		return true;
 	case ACT_NEXT:
 		if (st->done) {
-			snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
-			app_go(a, SCR_HOME);
+			if (st->back == SCR_HOME)
+				snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
+			app_go(a, st->back);
 			return true;
 		}
 		if (st->focus < 2) {

@@ -30,10 +30,15 @@
 void paper_open(app *a, const char *case_no);
 
 /* ---- supervisor (tui/screens/scr_super.c) ---- */
-/* F8 at home on a case: cancel it and refund its verified payment, once a
- * supervisor (not the case's clerk, not the one asking) approves with id and
- * PIN on the approval screen. */
+/* F8 at home (or in the day view) on a case: a duplicate payment of it
+ * (flagged as paid twice) is refunded first, on its own (重复支付退款: the
+ * case keeps its payment); else the case is cancelled and its verified
+ * payment refunded. Either once a supervisor (not the case's clerk, not the
+ * one asking) approves with id and PIN on the refund screen.
+ * refund_start_dup: F8 on a charged-twice difference of the day view, the
+ * duplicate of order out_trade_no ("" the case's flagged one) only. */
 void refund_start(app *a, const char *case_no);
+void refund_start_dup(app *a, const char *case_no, const char *out_trade_no);
 
 /* ---- trainer (tui/screens/scr_train.c), demo mode only ----
  * The hooks the case screens call while a scenario is being played; each
