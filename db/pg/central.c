@@ -318,7 +318,232 @@ static const char v1_sql[] =
 	" hall.case_events, hall.keys, hall.certificates, hall.bindings, hall.cases"
 	" TO hall_kiosk, hall_reader;";
 
-static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql };
+/* The civil day (Asia/Shanghai, UTC+8 all year since 1991) of a kiosk's
+ * time in ms, as core/base/clock.c counts it. */
+#define CIVIL_DAY(MS) "(date '1970-01-01' + ((" MS " + 28800000) / 86400000)::int)"
+
+/* The day's facts from a batch (new_rows), J parsing a detail: each case
+ * opened (its civil day, service, clerk), each payment order's states, each
+ * refund's amount and states, and each window's day close. */
+#define DAY_FILL(J) \
+	"  WITH f AS MATERIALIZED (SELECT n.kiosk_id, n.seq, n.at_ms, n.actor, n.action," \
+	"    n.case_no, CASE WHEN left(n.detail, 1) = '{' THEN " J " END AS j" \
+	"    FROM new_rows n WHERE n.action IN ('case.open', 'payment.create', 'payment.update'," \
+	"     'refund.approve', 'refund.state', 'day.close'))," \
+	"   opened AS (INSERT INTO hall.day_cases SELECT f.kiosk_id, f.seq, f.at_ms," \
+	"    " CIVIL_DAY("f.at_ms") ", f.case_no, f.j->>'service', f.actor" \
+	"    FROM f WHERE f.action = 'case.open' AND f.case_no <> '')," \
+	"   paid AS (INSERT INTO hall.pay_events SELECT f.kiosk_id, f.seq, f.at_ms, f.case_no," \
+	"    f.j->>'out_trade_no', (f.j->>'amount_fen')::numeric::bigint, f.j->>'state'," \
+	"    (f.j->>'verified') = '1' FROM f WHERE f.action IN ('payment.create', 'payment.update')" \
+	"    AND jsonb_typeof(f.j->'out_trade_no') = 'string'" \
+	"    AND jsonb_typeof(f.j->'amount_fen') = 'number')," \
+	"   refunded AS (INSERT INTO hall.refund_events SELECT f.kiosk_id, f.seq, f.at_ms," \
+	"    f.case_no, f.j->>'out_refund_no', f.j->>'out_trade_no'," \
+	"    CASE WHEN jsonb_typeof(f.j->'amount_fen') = 'number'" \
+	"    THEN (f.j->>'amount_fen')::numeric::bigint END," \
+	"    CASE f.action WHEN 'refund.approve' THEN 'PENDING' ELSE f.j->>'state' END" \
+	"    FROM f WHERE f.action IN ('refund.approve', 'refund.state')" \
+	"    AND jsonb_typeof(f.j->'out_refund_no') = 'string')" \
+	"  INSERT INTO hall.window_closes SELECT f.kiosk_id, f.seq, f.at_ms," \
+	"   (f.j->>'day')::date, f.actor, f.j->>'counts', f.j->>'key_id'" \
+	"   FROM f WHERE f.action = 'day.close' AND jsonb_typeof(f.j->'day') = 'string'" \
+	"   AND f.j->>'day' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';"
+
+/* v2: the hall's day (docs/deployment.md, "The hall's day"): halls and the
+ * kiosks' windows in them, the day's facts derived from the shipped rows
+ * (cases opened, payment orders, refunds, each window's day close), the
+ * report's functions, what each kiosk last said of its own head (the gap
+ * in shipping), its seals, the supervisors (a login role each, its PIN the
+ * role's password, checked by PostgreSQL) and the halls' signed day
+ * closes, refused while a window of the hall is open. */
+static const char v2_sql[] =
+	"DO $$ BEGIN"
+	" IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hall_supervisor') THEN"
+	"  CREATE ROLE hall_supervisor NOLOGIN IN ROLE hall_reader; END IF;"
+	" END $$;"
+	"CREATE TABLE hall.halls ("
+	" hall_id  text PRIMARY KEY CHECK (hall_id ~ '^[A-Za-z0-9_-]{1,24}$'),"
+	" added_at timestamptz NOT NULL DEFAULT now());"
+	"INSERT INTO hall.halls (hall_id) VALUES ('main');"
+	"ALTER TABLE hall.kiosks ADD COLUMN hall_id text NOT NULL DEFAULT 'main'"
+	" REFERENCES hall.halls;"
+
+	"CREATE TABLE hall.day_cases ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL, day date NOT NULL,"
+	" case_no text NOT NULL, service text, clerk text NOT NULL);"
+	"CREATE INDEX day_cases_by_day ON hall.day_cases (day, kiosk_id);"
+	"CREATE TABLE hall.pay_events ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL, case_no text NOT NULL,"
+	" out_trade_no text NOT NULL, amount_fen bigint NOT NULL, state text, verified boolean);"
+	"CREATE INDEX pay_events_by_case ON hall.pay_events (case_no);"
+	"CREATE TABLE hall.refund_events ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL, case_no text NOT NULL,"
+	" out_refund_no text NOT NULL, out_trade_no text, amount_fen bigint, state text);"
+	"CREATE INDEX refund_events_by_case ON hall.refund_events (case_no);"
+	"CREATE TABLE hall.window_closes ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL, day date NOT NULL,"
+	" closed_by text NOT NULL, counts text, key_id text);"
+	"CREATE INDEX window_closes_by_day ON hall.window_closes (day, kiosk_id);"
+
+	"CREATE FUNCTION hall.day_fill() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  BEGIN"
+	DAY_FILL("n.detail::jsonb")
+	"  EXCEPTION WHEN others THEN"
+	DAY_FILL("hall.json_or_null(n.detail)")
+	"  END;"
+	"  RETURN NULL;"
+	" END $$;"
+	/* The rows shipped before this migration give their facts once. */
+	"CREATE TEMP VIEW new_rows AS SELECT * FROM hall.audit;"
+	DAY_FILL("hall.json_or_null(n.detail)")
+	"DROP VIEW new_rows;"
+	"CREATE TRIGGER audit_3_day AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hall.day_fill();"
+
+	/* One case of day d at the windows of hall h (NULL: every hall), as
+	 * the kiosk's daily report counts it (db/report/report.c): its status
+	 * replayed from its steps as casefsm does, the fee due when accepted,
+	 * 容缺 or completed, the orders whose last state is a verified SUCCESS
+	 * not refunded, the refunds whose last state is SUCCESS. */
+	"CREATE FUNCTION hall.day_case_rows(d date, h text) RETURNS TABLE (hall_id text,"
+	"  kiosk_id text, case_no text, clerk text, service text, status text, due_fen bigint,"
+	"  paid_fen bigint, refunded_fen bigint)"
+	" LANGUAGE sql STABLE AS $$"
+	" SELECT k.hall_id, o.kiosk_id, o.case_no, o.clerk, coalesce(o.service, ''),"
+	"  CASE WHEN e.cancelled THEN 'cancelled' WHEN e.decision = 'refuse' THEN 'refused'"
+	"   WHEN e.decision = 'rongque' THEN 'rongque'"
+	"   WHEN e.decision = 'accept' AND e.slipped THEN 'completed'"
+	"   WHEN e.decision = 'accept' THEN 'accepted' ELSE 'open' END,"
+	"  CASE WHEN NOT e.cancelled AND e.decision IN ('accept', 'rongque')"
+	"   THEN coalesce(e.fee_fen, 0) ELSE 0 END,"
+	"  coalesce(p.paid, 0)::bigint, coalesce(r.refunded, 0)::bigint"
+	" FROM hall.day_cases o JOIN hall.kiosks k ON k.kiosk_id = o.kiosk_id"
+	" CROSS JOIN LATERAL (SELECT coalesce(bool_or(x.step = 'cancel'), false) AS cancelled,"
+	"   (array_agg(x.decision ORDER BY x.seq DESC) FILTER (WHERE x.step = 'decision'))[1]"
+	"    AS decision,"
+	"   coalesce(bool_or(x.step = 'slip'), false) AS slipped,"
+	"   (array_agg(x.fee_fen ORDER BY x.seq DESC) FILTER (WHERE x.step = 'details'))[1]"
+	"    AS fee_fen"
+	"   FROM hall.case_events x WHERE x.case_no = o.case_no AND x.kiosk_id = o.kiosk_id) e"
+	" LEFT JOIN LATERAL (SELECT sum(q.amount_fen) AS paid FROM (SELECT DISTINCT ON"
+	"   (y.out_trade_no) y.out_trade_no, y.amount_fen, y.state, y.verified"
+	"   FROM hall.pay_events y WHERE y.case_no = o.case_no AND y.kiosk_id = o.kiosk_id"
+	"   ORDER BY y.out_trade_no, y.seq DESC) q"
+	/* an order refunded: a refund of it (named by its approval) whose
+	 * last state is SUCCESS */
+	"   WHERE q.state = 'SUCCESS' AND q.verified AND NOT EXISTS (SELECT"
+	"    FROM hall.refund_events a WHERE a.case_no = o.case_no AND a.kiosk_id = o.kiosk_id"
+	"    AND a.out_trade_no = q.out_trade_no AND (SELECT z.state FROM hall.refund_events z"
+	"     WHERE z.case_no = a.case_no AND z.kiosk_id = a.kiosk_id"
+	"     AND z.out_refund_no = a.out_refund_no ORDER BY z.seq DESC LIMIT 1) = 'SUCCESS')) p"
+	"  ON true"
+	" LEFT JOIN LATERAL (SELECT sum(a.amount_fen) AS refunded FROM (SELECT DISTINCT ON"
+	"   (z.out_refund_no) z.out_refund_no, z.state FROM hall.refund_events z"
+	"   WHERE z.case_no = o.case_no AND z.kiosk_id = o.kiosk_id"
+	"   ORDER BY z.out_refund_no, z.seq DESC) s"
+	"   JOIN hall.refund_events a ON a.case_no = o.case_no AND a.kiosk_id = o.kiosk_id"
+	"    AND a.out_refund_no = s.out_refund_no AND a.amount_fen IS NOT NULL"
+	"   WHERE s.state = 'SUCCESS') r ON true"
+	" WHERE o.day = d AND (h IS NULL OR k.hall_id = h) $$;"
+	/* The same, grouped: what `kioskctl hall report` prints and sums. */
+	"CREATE FUNCTION hall.day_report(d date, h text) RETURNS TABLE (hall_id text,"
+	"  kiosk_id text, clerk text, service text, status text, cases bigint, due_fen bigint,"
+	"  paid_fen bigint, refunded_fen bigint)"
+	" LANGUAGE sql STABLE AS $$"
+	" SELECT c.hall_id, c.kiosk_id, c.clerk, c.service, c.status, count(*), sum(c.due_fen),"
+	"  sum(c.paid_fen), sum(c.refunded_fen) FROM hall.day_case_rows(d, h) c"
+	" GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 $$;"
+
+	/* What a kiosk last said of its own head: the rows it holds that the
+	 * centre does not yet (hall verify names the gap). */
+	"CREATE TABLE hall.ship_reports ("
+	" kiosk_id text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp(),"
+	" local_head bigint NOT NULL, central_head bigint NOT NULL);"
+	"CREATE INDEX ship_reports_by_kiosk ON hall.ship_reports (kiosk_id, at);"
+	/* The kiosk's seals (its `seals` table), shipped as they are: checked
+	 * at the centre against the chain it holds (hall verify). */
+	"CREATE TABLE hall.seals ("
+	" kiosk_id text NOT NULL, seal_id bigint NOT NULL, epoch bigint NOT NULL,"
+	" first_seq bigint NOT NULL, last_seq bigint NOT NULL, row_count bigint NOT NULL,"
+	" head_hash bytea NOT NULL, at_ms bigint NOT NULL, tag bytea NOT NULL,"
+	" received_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (kiosk_id, seal_id));"
+
+	"CREATE TABLE hall.supervisors ("
+	" supervisor_id text NOT NULL CHECK (supervisor_id ~ '^[A-Za-z0-9_.-]{1,32}$'),"
+	" role_name text NOT NULL, hall_id text NOT NULL REFERENCES hall.halls,"
+	" added_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (supervisor_id, hall_id));"
+	"CREATE TABLE hall.hall_closes ("
+	" hall_id text NOT NULL REFERENCES hall.halls, day date NOT NULL,"
+	" closed_by text NOT NULL, role_name text NOT NULL DEFAULT current_user,"
+	" closed_at timestamptz NOT NULL DEFAULT now(), windows text NOT NULL,"
+	" totals text NOT NULL, message text NOT NULL, key_id text NOT NULL,"
+	" signature text NOT NULL, PRIMARY KEY (hall_id, day));"
+	/* A hall's day is closed once every window of the hall has closed it
+	 * (a day.close of that day shipped), whoever inserts. */
+	"CREATE FUNCTION hall.hall_close_check() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE open_list text; n bigint;"
+	" BEGIN"
+	"  SELECT count(*), string_agg(k.kiosk_id, ', ' ORDER BY k.kiosk_id) FILTER (WHERE NOT"
+	"   EXISTS (SELECT FROM hall.window_closes w WHERE w.kiosk_id = k.kiosk_id"
+	"   AND w.day = NEW.day)) INTO n, open_list FROM hall.kiosks k WHERE k.hall_id = NEW.hall_id;"
+	"  IF n = 0 THEN"
+	"   RAISE EXCEPTION 'hall % has no window', NEW.hall_id USING ERRCODE = 'KH006';"
+	"  END IF;"
+	"  IF open_list IS NOT NULL THEN"
+	"   RAISE EXCEPTION 'hall % cannot close %: windows still open (their day close has not"
+	" reached the centre): %', NEW.hall_id, NEW.day, open_list USING ERRCODE = 'KH006';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$;"
+	"CREATE TRIGGER hall_closes_all_windows BEFORE INSERT ON hall.hall_closes"
+	" FOR EACH ROW EXECUTE FUNCTION hall.hall_close_check();"
+	"CREATE TRIGGER hall_closes_no_change BEFORE UPDATE OR DELETE ON hall.hall_closes"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+	"CREATE TRIGGER seals_no_change BEFORE UPDATE OR DELETE ON hall.seals"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+	"CREATE TRIGGER ship_reports_no_change BEFORE UPDATE OR DELETE ON hall.ship_reports"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+
+	"REVOKE ALL ON ALL TABLES IN SCHEMA hall FROM PUBLIC;"
+	"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA hall FROM PUBLIC;"
+	"GRANT EXECUTE ON FUNCTION hall.audit_hash(bigint, bigint, text, text, text, text, bytea),"
+	" hall.json_or_null(text) TO hall_kiosk, hall_reader;"
+	"GRANT EXECUTE ON FUNCTION hall.day_case_rows(date, text), hall.day_report(date, text)"
+	" TO hall_reader;"
+	"ALTER TABLE hall.ship_reports ENABLE ROW LEVEL SECURITY;"
+	"ALTER TABLE hall.seals ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY ship_reports_own_add ON hall.ship_reports FOR INSERT TO hall_kiosk"
+	" WITH CHECK (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k"
+	"  WHERE k.role_name = current_user));"
+	"CREATE POLICY seals_own_read ON hall.seals FOR SELECT TO hall_kiosk"
+	" USING (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k WHERE k.role_name = current_user));"
+	"CREATE POLICY seals_own_add ON hall.seals FOR INSERT TO hall_kiosk"
+	" WITH CHECK (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k"
+	"  WHERE k.role_name = current_user));"
+	"CREATE POLICY ship_reports_all ON hall.ship_reports FOR SELECT TO hall_reader USING (true);"
+	"CREATE POLICY seals_all ON hall.seals FOR SELECT TO hall_reader USING (true);"
+	/* A supervisor closes only a hall of its own, in its own name. */
+	"ALTER TABLE hall.hall_closes ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY hall_closes_all ON hall.hall_closes FOR SELECT TO hall_reader USING (true);"
+	"CREATE POLICY hall_closes_own_hall ON hall.hall_closes FOR INSERT TO hall_supervisor"
+	" WITH CHECK (role_name = current_user AND EXISTS (SELECT FROM hall.supervisors s"
+	"  WHERE s.role_name = current_user AND s.supervisor_id = closed_by"
+	"  AND s.hall_id = hall_closes.hall_id));"
+	"GRANT SELECT ON hall.kiosks, hall.halls TO hall_kiosk, hall_reader;"
+	"GRANT SELECT, INSERT ON hall.audit, hall.refusals, hall.seals TO hall_kiosk;"
+	"GRANT INSERT ON hall.ship_reports TO hall_kiosk;"
+	"GRANT SELECT ON ALL TABLES IN SCHEMA hall TO hall_reader;"
+	"GRANT INSERT ON hall.hall_closes TO hall_supervisor;"
+	"GRANT SELECT ON hall.key_moves, hall.cert_issued, hall.cert_revoked, hall.key_bindings,"
+	" hall.case_events, hall.keys, hall.certificates, hall.bindings, hall.cases,"
+	" hall.day_cases, hall.pay_events, hall.refund_events, hall.window_closes"
+	" TO hall_kiosk;";
+
+static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql };
 
 /* The version recorded, inside the caller's transaction (the table exists). */
 static int version_now(hall *h, kerr *err)
@@ -409,8 +634,26 @@ fail:
 	return -1;
 }
 
+bool hall_id_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 1 || n > 24)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
 int hall_kiosk_add(hall *h, const char *kiosk_id, kerr *err)
 {
+	return hall_kiosk_add_to(h, kiosk_id, NULL, err);
+}
+
+int hall_kiosk_add_to(hall *h, const char *kiosk_id, const char *hall_id, kerr *err)
+{
+	if (!hall_id)
+		hall_id = "main";
+	if (!hall_id_valid(hall_id))
+		return kerr_set(err, "hall", "'%s' is not a hall id (1-24 of A-Z a-z 0-9 _ -)",
+				hall_id);
 	if (!db_kiosk_id_valid(kiosk_id))
 		return kerr_set(err, "hall", "'%s' is not a kiosk id (1-%d of A-Z a-z 0-9 _ -)",
 				kiosk_id ? kiosk_id : "", DB_KIOSK_ID_MAX);
@@ -425,10 +668,10 @@ int hall_kiosk_add(hall *h, const char *kiosk_id, kerr *err)
 		 " CREATE ROLE %s LOGIN IN ROLE hall_kiosk; END IF; END $$",
 		 role, ident); /* role: [A-Za-z0-9_-] only, checked above */
 	PQfreemem(ident);
-	const char *params[2] = { kiosk_id, role };
+	const char *params[3] = { kiosk_id, role, hall_id };
 	int added = 0;
 	PGresult *r = NULL;
-	if (hall_version(h, err) < 1) {
+	if (hall_version(h, err) < HALL_SCHEMA_VERSION) {
 		if (!err->msg[0])
 			kerr_set(err, "hall", "the central store has no hall schema yet: run kioskctl "
 				 "hall init --central CONNINFO first");
@@ -439,14 +682,33 @@ int hall_kiosk_add(hall *h, const char *kiosk_id, kerr *err)
 		     "registering the kiosk", err) ||
 	    hall_run(h, create, "creating the kiosk's role", err))
 		goto fail;
+	r = hall_execp(h, "INSERT INTO hall.halls (hall_id) VALUES ($1) ON CONFLICT DO NOTHING",
+		       1, params + 2, PGRES_COMMAND_OK, "registering the hall", err);
+	if (!r)
+		goto fail;
+	PQclear(r);
 	r = hall_execp(h,
-		       "INSERT INTO hall.kiosks (kiosk_id, role_name) VALUES ($1, $2)"
+		       "INSERT INTO hall.kiosks (kiosk_id, role_name, hall_id) VALUES ($1, $2, $3)"
 		       " ON CONFLICT (kiosk_id) DO NOTHING",
-		       2, params, PGRES_COMMAND_OK, "registering the kiosk", err);
+		       3, params, PGRES_COMMAND_OK, "registering the kiosk", err);
 	if (!r)
 		goto fail;
 	added = atoi(PQcmdTuples(r));
 	PQclear(r);
+	if (!added) {
+		r = hall_execp(h, "SELECT hall_id FROM hall.kiosks WHERE kiosk_id = $1", 1, params,
+			       PGRES_TUPLES_OK, "registering the kiosk", err);
+		if (!r)
+			goto fail;
+		bool same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), hall_id) == 0;
+		if (!same)
+			kerr_set(err, "hall", "kiosk %s is a window of hall %s, not %s: a kiosk "
+				 "belongs to one hall (register a new kiosk id there)", kiosk_id,
+				 PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?", hall_id);
+		PQclear(r);
+		if (!same)
+			goto fail;
+	}
 	if (hall_run(h, "COMMIT", "registering the kiosk", err))
 		goto fail;
 	return added ? 0 : 1;
@@ -464,7 +726,7 @@ int hall_kiosks(hall *h, hall_kiosk_state **out, size_t *n, kerr *err)
 		"SELECT k.kiosk_id, k.role_name, k.head_seq, encode(k.head_hash, 'hex'),"
 		" coalesce(to_char(k.shipped_at AT TIME ZONE 'UTC',"
 		"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
-		" (SELECT count(*) FROM hall.refusals f WHERE f.kiosk_id = k.kiosk_id)"
+		" (SELECT count(*) FROM hall.refusals f WHERE f.kiosk_id = k.kiosk_id), k.hall_id"
 		" FROM hall.kiosks k ORDER BY k.kiosk_id",
 		PGRES_TUPLES_OK, "reading the kiosks", err);
 	if (!r)
@@ -482,6 +744,7 @@ int hall_kiosks(hall *h, hall_kiosk_state **out, size_t *n, kerr *err)
 		audit_unhex(PQgetvalue(r, i, 3), v[i].head_hash);
 		snprintf(v[i].shipped_at, sizeof v[i].shipped_at, "%s", PQgetvalue(r, i, 4));
 		v[i].refusals = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+		snprintf(v[i].hall_id, sizeof v[i].hall_id, "%s", PQgetvalue(r, i, 6));
 	}
 	PQclear(r);
 	*out = v;
