@@ -10,8 +10,11 @@
  *   hall report --date D [--hall H] [--csv] --by ID
  *   hall verify [--hall H] [--seal-key DIR] --by ID
  *   hall close --date D --hall H --key FILE --by ID
- *                                          the hall's day: a supervisor's, the
+ *   hall conflicts [--hall H] --by ID      the hall's day: a supervisor's, the
  *                                          PIN checked by the centre (day.c)
+ *   hall lookup --uscc U | --key SERIAL [--timeout S]
+ *                                          the central registry as the kiosk's
+ *                                          role, within S seconds or "offline"
  * All but init, kiosk-add and supervisor-add take the connection string from
  * [hall] central in kiosk.ini when --central is not given; those three are
  * the administrator's, who names the centre each time. A kiosk with no
@@ -24,6 +27,7 @@
 #include "core/audit/kioskkey.h"
 #include "core/audit/seal.h"
 #include "core/base/civil.h"
+#include "core/base/clock.h"
 #include "core/case/fees.h"
 #include "ctl/ctl.h"
 #include "db/pg/pg.h"
@@ -707,6 +711,108 @@ out:
 	return rc;
 }
 
+/* ---- reads that need the hall ---- */
+
+static int hall_cmd_lookup(const args *a)
+{
+	const char *uscc = opt(a, "uscc"), *key = opt(a, "key");
+	if (a->n_words != 2 || check_opts(a, "central config uscc key timeout") ||
+	    (!uscc && !key) || (uscc && !*uscc) || (key && !*key))
+		return usage_error("%s", "usage: kioskctl hall lookup --uscc USCC | --key SERIAL "
+				   "[--timeout SECONDS] [--central CONNINFO]");
+	long long timeout = 3;
+	if (parse_count(opt(a, "timeout"), 1, 60, &timeout))
+		return usage_error("--timeout '%s' is not a number of seconds from 1 to 60",
+				   opt(a, "timeout"));
+	kerr err = { 0 };
+	const char *conninfo = opt(a, "central");
+	kiosk_config *cfg = NULL;
+	if (!conninfo) {
+		cfg = load_config(a, &err);
+		if (!cfg)
+			return fail_env(&err);
+		conninfo = cfg->hall_central;
+	}
+	if (!conninfo || !*conninfo) {
+		config_free(cfg);
+		return usage_error("%s", "no hall is configured: set [hall] central in kiosk.ini or "
+				   "give --central CONNINFO");
+	}
+	hall *h = hall_connect_bounded(conninfo, (int)timeout, &err);
+	config_free(cfg);
+	hall_key_fact *f = NULL;
+	size_t n = 0;
+	if (!h || hall_lookup(h, uscc, key, &f, &n, &err)) {
+		char buf[1024];
+		printf("hall: offline; looked up locally only (%s)\n", kerr_text(&err, buf, sizeof buf));
+		hall_close(h);
+		return EXIT_USAGE;
+	}
+	hall_close(h);
+	printf("hall: online; %zu on record at the centre for %s %s\n", n, uscc ? "unit" : "key",
+	       uscc ? uscc : key);
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < n; i++) {
+		printf("key %s %s%s%s%s last moved at %s (hall %s)", f[i].key_serial,
+		       f[i].state[0] ? f[i].state : "?", f[i].reason[0] ? " (" : "", f[i].reason,
+		       f[i].reason[0] ? ")" : "", f[i].moved_at_kiosk[0] ? f[i].moved_at_kiosk : "?",
+		       f[i].moved_in_hall[0] ? f[i].moved_in_hall : "?");
+		if (f[i].cert_serial[0])
+			printf("; certificate %s to %s%s%s", f[i].cert_serial, f[i].not_after,
+			       f[i].revoked[0] ? ", revoked: " : ", valid", f[i].revoked);
+		printf("\n");
+		if (key && strcmp(f[i].key_serial, key) == 0 && hall_state_retired(f[i].state) &&
+		    rc == EXIT_OK) {
+			printf("refused: key %s was retired (%s, %s) at %s in hall %s; it cannot be "
+			       "reissued, revoked or bound again\n", key, f[i].state, f[i].reason,
+			       f[i].moved_at_kiosk, f[i].moved_in_hall);
+			rc = EXIT_FINDING;
+		}
+	}
+	free(f);
+	return rc;
+}
+
+static int hall_cmd_conflicts(const args *a)
+{
+	if (a->n_words != 2 || check_opts(a, "central config hall by"))
+		return usage_error("%s", "usage: kioskctl hall conflicts [--hall HALL] --by SUPERVISOR_ID "
+				   "[--central CONNINFO]");
+	int rc = EXIT_OK;
+	const char *hall_id = opt(a, "hall");
+	char halls[512];
+	hall *h = connect_supervisor(a, "the hall's conflicts", hall_id, halls, sizeof halls, &rc);
+	if (!h)
+		return rc;
+	kerr err = { 0 };
+	hall_conflict *c = NULL;
+	size_t n = 0, shown = 0;
+	if (hall_conflicts(h, hall_id, &c, &n, &err)) {
+		rc = fail_env(&err);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (!hall_id && !in_list(halls, c[i].first_hall) &&
+			    !in_list(halls, c[i].second_hall))
+				continue;
+			char t1[32], t2[32];
+			printf("CONFLICT %s %s: %s at %s (hall %s, audit row %lld, %s), then %s at %s "
+			       "(hall %s, audit row %lld, %s) without seeing it\n",
+			       c[i].kind, c[i].serial, c[i].first_act, c[i].first_kiosk, c[i].first_hall,
+			       (long long)c[i].first_seq, clock_format_local(c[i].first_ms, t1, sizeof t1),
+			       c[i].second_act, c[i].second_kiosk, c[i].second_hall,
+			       (long long)c[i].second_seq,
+			       clock_format_local(c[i].second_ms, t2, sizeof t2));
+			shown++;
+		}
+		printf("%zu conflicts\n", shown);
+		if (shown)
+			rc = EXIT_FINDING;
+	}
+	free(c);
+	hall_close(h);
+	return rc;
+}
+
 int cmd_hall(const args *a)
 {
 	static const struct {
@@ -719,11 +825,13 @@ int cmd_hall(const args *a)
 		     { "supervisor-add", hall_cmd_supervisor_add },
 		     { "report", hall_cmd_report },
 		     { "verify", hall_cmd_verify },
-		     { "close", hall_cmd_close } };
+		     { "close", hall_cmd_close },
+		     { "lookup", hall_cmd_lookup },
+		     { "conflicts", hall_cmd_conflicts } };
 	for (size_t i = 0; a->n_words >= 2 && i < sizeof subs / sizeof *subs; i++)
 		if (strcmp(a->words[1], subs[i].word) == 0)
 			return subs[i].run(a);
 	return usage_error("%s", "usage: kioskctl hall init|kiosk-add|supervisor-add|kiosks|ship|"
-			   "report|verify|close ... "
+			   "report|verify|close|lookup|conflicts ... "
 			   "(kioskctl help)");
 }

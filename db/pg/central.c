@@ -508,10 +508,44 @@ static const char v2_sql[] =
 	"CREATE TRIGGER ship_reports_no_change BEFORE UPDATE OR DELETE ON hall.ship_reports"
 	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
 
+	/* The same key or certificate acted on at two kiosks that did not see
+	 * each other's act (both offline, or a lookup skipped): a key's move
+	 * that did not start from the state the move before it (at another
+	 * kiosk) left, and a certificate revoked at two kiosks. Listed for the
+	 * supervisors (kioskctl hall conflicts). */
+	"CREATE VIEW hall.conflicts AS"
+	" WITH m AS (SELECT x.*, k.hall_id,"
+	"   lag(x.kiosk_id) OVER w AS p_kiosk, lag(x.to_state) OVER w AS p_to,"
+	"   lag(x.seq) OVER w AS p_seq, lag(x.at_ms) OVER w AS p_ms, lag(x.reason) OVER w AS p_reason"
+	"   FROM hall.key_moves x JOIN hall.kiosks k ON k.kiosk_id = x.kiosk_id"
+	"   WHERE x.to_state IS NOT NULL AND x.to_state <> ''"
+	"   WINDOW w AS (PARTITION BY x.key_serial ORDER BY x.at_ms, x.kiosk_id, x.seq))"
+	" SELECT 'key'::text AS kind, m.key_serial AS serial, pk.hall_id AS first_hall,"
+	"  m.p_kiosk AS first_kiosk, m.p_seq AS first_seq, m.p_ms AS first_ms,"
+	"  m.p_reason || ' -> ' || m.p_to AS first_act, m.hall_id AS second_hall,"
+	"  m.kiosk_id AS second_kiosk, m.seq AS second_seq, m.at_ms AS second_ms,"
+	"  m.reason || ' ' || coalesce(m.from_state, '?') || ' -> ' || m.to_state AS second_act"
+	" FROM m JOIN hall.kiosks pk ON pk.kiosk_id = m.p_kiosk"
+	" WHERE m.kiosk_id <> m.p_kiosk AND m.from_state IS DISTINCT FROM m.p_to"
+	" UNION ALL"
+	" SELECT 'certificate', a.cert_serial, ka.hall_id, a.kiosk_id, a.seq, a.at_ms,"
+	"  'revoked (' || a.reason || ')', kb.hall_id, b.kiosk_id, b.seq, b.at_ms,"
+	"  'revoked (' || b.reason || ')'"
+	" FROM hall.cert_revoked a JOIN hall.cert_revoked b ON b.cert_serial = a.cert_serial"
+	"  AND b.kiosk_id <> a.kiosk_id AND (a.at_ms, a.kiosk_id, a.seq) < (b.at_ms, b.kiosk_id, b.seq)"
+	" JOIN hall.kiosks ka ON ka.kiosk_id = a.kiosk_id JOIN hall.kiosks kb"
+	"  ON kb.kiosk_id = b.kiosk_id;"
+
+	/* Which hall a kiosk is a window of: a kiosk reads only its own row
+	 * of hall.kiosks, but says where another hall retired a key. */
+	"CREATE FUNCTION hall.hall_of(k text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" SELECT x.hall_id FROM hall.kiosks x WHERE x.kiosk_id = k $$;"
+
 	"REVOKE ALL ON ALL TABLES IN SCHEMA hall FROM PUBLIC;"
 	"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA hall FROM PUBLIC;"
 	"GRANT EXECUTE ON FUNCTION hall.audit_hash(bigint, bigint, text, text, text, text, bytea),"
-	" hall.json_or_null(text) TO hall_kiosk, hall_reader;"
+	" hall.json_or_null(text), hall.hall_of(text) TO hall_kiosk, hall_reader;"
 	"GRANT EXECUTE ON FUNCTION hall.day_case_rows(date, text), hall.day_report(date, text)"
 	" TO hall_reader;"
 	"ALTER TABLE hall.ship_reports ENABLE ROW LEVEL SECURITY;"

@@ -448,3 +448,104 @@ int hall_seals_of(hall *h, const char *kiosk_id, hall_seal **out, size_t *n, ker
 		       " WHERE kiosk_id = $1 ORDER BY seal_id",
 		       1, p, sizeof **out, fill_seal, (void **)out, n, "reading the seals", err);
 }
+
+/* ---- reads that need the hall ---- */
+
+hall *hall_connect_bounded(const char *conninfo, int timeout_s, kerr *err)
+{
+	if (!conninfo || !*conninfo)
+		return kerr_set(err, "hall", "no central store given"), NULL;
+	if (timeout_s < 1)
+		timeout_s = 1;
+	char t[16], stmt[64];
+	snprintf(t, sizeof t, "%d", timeout_s);
+	snprintf(stmt, sizeof stmt, "-c statement_timeout=%d", timeout_s * 1000);
+	hall *h = calloc(1, sizeof *h);
+	if (!h)
+		return kerr_set(err, "hall", "out of memory"), NULL;
+	const char *keys[] = { "dbname", "connect_timeout", "options", NULL };
+	const char *vals[] = { conninfo, t, stmt, NULL };
+	h->c = PQconnectdbParams(keys, vals, 1);
+	if (!h->c || PQstatus(h->c) != CONNECTION_OK) {
+		char msg[400] = "out of memory";
+		if (h->c)
+			snprintf(msg, sizeof msg, "%s", PQerrorMessage(h->c));
+		msg[strcspn(msg, "\n")] = '\0';
+		kerr_set(err, "hall", "cannot reach the central store within %d s: %s", timeout_s, msg);
+		hall_close(h);
+		return NULL;
+	}
+	PQclear(PQexec(h->c, "SET lc_messages TO 'C'; SET client_encoding TO 'UTF8'"));
+	return h;
+}
+
+bool hall_state_retired(const char *state)
+{
+	return strcmp(state, "PERM_LOST") == 0 || strcmp(state, "DAMAGED") == 0 ||
+	       strcmp(state, "TERMINATED") == 0;
+}
+
+static void fill_fact(void *item, const PGresult *r, int i)
+{
+	hall_key_fact *f = item;
+	GET(f->key_serial, r, i, 0);
+	GET(f->state, r, i, 1);
+	GET(f->reason, r, i, 2);
+	GET(f->moved_at_kiosk, r, i, 3);
+	GET(f->moved_in_hall, r, i, 4);
+	GET(f->cert_serial, r, i, 5);
+	GET(f->not_after, r, i, 6);
+	GET(f->revoked, r, i, 7);
+	GET(f->uscc, r, i, 8);
+	GET(f->unit_name, r, i, 9);
+}
+
+int hall_lookup(hall *h, const char *uscc, const char *key_serial, hall_key_fact **out,
+		size_t *n, kerr *err)
+{
+	const char *p[2] = { uscc && *uscc ? uscc : NULL, key_serial && *key_serial ? key_serial : NULL };
+	return collect(h,
+		       "WITH ks AS (SELECT c.key_serial FROM hall.certificates c WHERE c.uscc = $1"
+		       "  UNION SELECT b.key_serial FROM hall.bindings b WHERE b.uscc = $1"
+		       "  UNION SELECT $2::text WHERE $2::text IS NOT NULL)"
+		       " SELECT ks.key_serial, coalesce(k.state, ''), coalesce(k.reason, ''),"
+		       "  coalesce(k.kiosk_id, ''), coalesce(hall.hall_of(k.kiosk_id), ''),"
+		       "  coalesce(c.cert_serial, ''),"
+		       "  coalesce(c.not_after, ''), coalesce(c.revoke_reason, ''),"
+		       "  coalesce(c.uscc, b.uscc, ''), coalesce(c.unit_name, b.unit_name, '')"
+		       " FROM ks LEFT JOIN hall.keys k ON k.key_serial = ks.key_serial"
+		       " LEFT JOIN hall.certificates c ON c.key_serial = ks.key_serial"
+		       " LEFT JOIN hall.bindings b ON b.key_serial = ks.key_serial"
+		       " WHERE k.key_serial IS NOT NULL OR c.cert_serial IS NOT NULL"
+		       " ORDER BY coalesce(k.at_ms, c.issued_ms) DESC NULLS LAST, ks.key_serial,"
+		       "  c.issued_ms DESC",
+		       2, p, sizeof **out, fill_fact, (void **)out, n, "looking up the registry", err);
+}
+
+static void fill_conflict(void *item, const PGresult *r, int i)
+{
+	hall_conflict *c = item;
+	GET(c->kind, r, i, 0);
+	GET(c->serial, r, i, 1);
+	GET(c->first_hall, r, i, 2);
+	GET(c->first_kiosk, r, i, 3);
+	c->first_seq = get64(r, i, 4);
+	c->first_ms = get64(r, i, 5);
+	GET(c->first_act, r, i, 6);
+	GET(c->second_hall, r, i, 7);
+	GET(c->second_kiosk, r, i, 8);
+	c->second_seq = get64(r, i, 9);
+	c->second_ms = get64(r, i, 10);
+	GET(c->second_act, r, i, 11);
+}
+
+int hall_conflicts(hall *h, const char *hall_id, hall_conflict **out, size_t *n, kerr *err)
+{
+	const char *p[1] = { hall_id };
+	return collect(h,
+		       "SELECT kind, serial, first_hall, first_kiosk, first_seq, first_ms, first_act,"
+		       " second_hall, second_kiosk, second_seq, second_ms, second_act"
+		       " FROM hall.conflicts WHERE $1::text IS NULL OR first_hall = $1"
+		       " OR second_hall = $1 ORDER BY second_ms, serial",
+		       1, p, sizeof **out, fill_conflict, (void **)out, n, "reading the conflicts", err);
+}

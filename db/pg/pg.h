@@ -201,6 +201,46 @@ typedef struct hall_check {
  * with no epoch skipped), what it last said of its own head. 0 or -1. */
 int hall_verify(hall *h, const char *hall_id, hall_check **out, size_t *n, kerr *err);
 
+/* ---- reads that need the hall ---- */
+
+/* Connect with a bounded wait: at most timeout_s seconds to connect, and
+ * each statement then at most timeout_s seconds (statement_timeout), so a
+ * caller at the counter is never held longer. */
+hall *hall_connect_bounded(const char *conninfo, int timeout_s, kerr *err);
+
+/* A key or a certificate of a unit as the central registry holds it. */
+typedef struct hall_key_fact {
+	char key_serial[64];
+	char state[24];                /* the key's last state, "" unknown */
+	char reason[24];
+	char moved_at_kiosk[DB_KIOSK_ID_MAX + 1], moved_in_hall[25];
+	char cert_serial[64];          /* "" none */
+	char not_after[16];
+	char revoked[24];              /* its revocation reason, "" valid */
+	char uscc[24];
+	char unit_name[256];
+} hall_key_fact;
+
+/* The keys (and their certificates) of unit uscc, or the key key_serial,
+ * in the central registry, newest first. *out malloc'd. 0 or -1 with err. */
+int hall_lookup(hall *h, const char *uscc, const char *key_serial, hall_key_fact **out,
+		size_t *n, kerr *err);
+/* Whether a state is a retired key's (PERM_LOST, DAMAGED, TERMINATED). */
+bool hall_state_retired(const char *state);
+
+/* One conflict: the same key or certificate acted on at two kiosks that did
+ * not see each other's act (hall.conflicts). */
+typedef struct hall_conflict {
+	char kind[16], serial[64];
+	char first_hall[25], first_kiosk[DB_KIOSK_ID_MAX + 1], first_act[64];
+	int64_t first_seq, first_ms;
+	char second_hall[25], second_kiosk[DB_KIOSK_ID_MAX + 1], second_act[64];
+	int64_t second_seq, second_ms;
+} hall_conflict;
+
+/* The conflicts touching hall_id (NULL: all), oldest first. 0 or -1. */
+int hall_conflicts(hall *h, const char *hall_id, hall_conflict **out, size_t *n, kerr *err);
+
 /* One seal as shipped (for the tags' check with a verification key). */
 typedef struct hall_seal {
 	int64_t id, epoch, first_seq, last_seq, row_count, at_ms;

@@ -258,3 +258,44 @@ expect "hall day: verify names a row changed at the centre" 1 "chain: row 20 doe
 	sup sup1 hallpin-1 verify --hall HA
 expect "hall day: verify names a forged seal's tag" 1 "TAMPERED seal 1 " \
 	sup sup2 hallpin-2 verify --hall HB --seal-key "$T/vkeys"
+
+# ---- reads that need the hall: the registry looked up, a key retired in
+# one hall refused in another, the same key acted on in two halls offline ----
+PROXY="$PWD/$BUILD/tests/tools/stallproxy"
+key=$(pg_psql -c "SELECT key_serial FROM hall.keys WHERE kiosk_id = 'K1' AND state = 'ACTIVE'
+	ORDER BY key_serial LIMIT 1")
+uscc=$(pg_psql -c "SELECT uscc FROM hall.bindings WHERE key_serial = '$key'")
+expect "hall lookup: HB's window finds HA's key at the centre" 0 \
+	"^key $key ACTIVE .*last moved at K1 \(hall HA\); certificate [0-9A-F]+ to " \
+	"$KIOSKCTL" hall lookup --key "$key" --central "$(pg_kiosk K3)"
+expect "hall lookup: the unit's keys from every hall" 0 "hall: online; [0-9]+ on record at the centre for unit $uscc" \
+	"$KIOSKCTL" hall lookup --uscc "$uscc" --central "$(pg_kiosk K3)"
+# K3 (hall HB) retires it; once shipped, HA refuses it.
+"$SEED" "$T/k3.db" K3 retire "$key" revoked 2026-11-23 || echo "FAIL hall lookup: K3 retires"
+ship K3 "$T/k3.db"
+expect "hall lookup: a key retired in HB is refused in HA" 1 \
+	"refused: key $key was retired \(TERMINATED, revoked\) at K3 in hall HB" \
+	"$KIOSKCTL" hall lookup --key "$key" --central "$(pg_kiosk K1)"
+# A centre that accepts the connection and never answers: the lookup gives
+# up within its bound and says it could only look locally.
+mkdir -p "$T/stall"
+"$PROXY" "$T/stall/.s.PGSQL.5432" "$PG_SOCK/.s.PGSQL.5432" 1 "$T/stalled" &
+ppid=$!
+i=0
+while [ ! -S "$T/stall/.s.PGSQL.5432" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+t0=$(date +%s)
+expect "hall lookup: a silent centre: offline, looked up locally only" 2 \
+	"hall: offline; looked up locally only \(.*cannot reach the central store within 2 s" \
+	"$KIOSKCTL" hall lookup --key "$key" --timeout 2 --central "host=$T/stall dbname=hall user=kiosk_K1"
+t1=$(date +%s)
+kill $ppid; wait $ppid 2>/dev/null
+truth "hall lookup: it never waits past its bound" test $((t1 - t0)) -le 4
+# K1 (hall HA), offline, retires the same key as lost the next day: both
+# acts reach the centre, which lists the conflict for the supervisors.
+expect "hall conflicts: none yet" 0 "^0 conflicts" sup sup1 hallpin-1 conflicts
+"$SEED" "$T/k1.db" K1 retire "$key" lost 2026-11-24 || echo "FAIL hall conflicts: K1 retires"
+"$KIOSKCTL" hall ship --central "$(pg_kiosk K1)" --db "$T/k1.db" >/dev/null 2>&1
+expect "hall conflicts: the key acted on in two halls is listed" 1 \
+	"CONFLICT key $key: revoked -> TERMINATED at K3 \(hall HB, .*\), then lost ACTIVE -> PERM_LOST at K1 \(hall HA, .*\) without seeing it" \
+	sup sup1 hallpin-1 conflicts
+expect "hall conflicts: HB's supervisor sees it too" 1 "^1 conflicts" sup sup2 hallpin-2 conflicts --hall HB
