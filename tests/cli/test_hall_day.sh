@@ -299,3 +299,28 @@ expect "hall conflicts: the key acted on in two halls is listed" 1 \
 	"CONFLICT key $key: revoked -> TERMINATED at K3 \(hall HB, .*\), then lost ACTIVE -> PERM_LOST at K1 \(hall HA, .*\) without seeing it" \
 	sup sup1 hallpin-1 conflicts
 expect "hall conflicts: HB's supervisor sees it too" 1 "^1 conflicts" sup sup2 hallpin-2 conflicts --hall HB
+
+# ---- a streaming replica serves the hall's report ----
+if pg_replica_start; then
+	is "replica: it is a standby, streaming" "t" \
+		"$(psql -X -q -A -t -h "$PG_RSOCK" -U hall_admin -d hall -c 'SELECT pg_is_in_recovery()')"
+	# it has caught up with the primary's last write
+	lsn=$(pg_psql -c "SELECT pg_current_wal_lsn()")
+	i=0
+	until [ "$(psql -X -q -A -t -h "$PG_RSOCK" -U hall_admin -d hall \
+		-c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] || [ $i -ge 100 ]; do
+		sleep 0.1; i=$((i + 1)); done
+	sup sup1 hallpin-1 report --date $DAY --hall HA >"$T/ha-primary.txt" 2>&1
+	echo hallpin-1 | kctl hall report --date $DAY --hall HA --by sup1 \
+		--central "host=$PG_RSOCK dbname=hall" >"$T/ha-replica.txt" 2>&1
+	if cmp -s "$T/ha-primary.txt" "$T/ha-replica.txt" && grep -q "^Hall report $DAY, hall HA" "$T/ha-replica.txt"; then
+		echo "PASS replica: it serves the hall's report, the same as the primary's"
+	else
+		echo "FAIL replica: the hall's report"; diff "$T/ha-primary.txt" "$T/ha-replica.txt" | sed 's/^/    | /'
+	fi
+	expect "replica: the supervisor's PIN is checked there too" 1 "refused supervisor sup1" \
+		sh -c "echo wrong-pin | KIOSK_NOW=${DAY}T20:00:00+08:00 '$KIOSKCTL' hall report --date $DAY \
+		--hall HA --by sup1 --central 'host=$PG_RSOCK dbname=hall'"
+	refuses "replica: it is read-only (a kiosk ships to the primary)" "read-only" \
+		"$KIOSKCTL" hall ship --central "host=$PG_RSOCK dbname=hall user=kiosk_K1" --db "$T/k1.db"
+fi
