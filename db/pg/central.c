@@ -577,7 +577,173 @@ static const char v2_sql[] =
 	" hall.day_cases, hall.pay_events, hall.refund_events, hall.window_closes"
 	" TO hall_kiosk;";
 
-static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql };
+/* v3: hall.audit partitioned (issue 15 point 7): by hall (LIST on a
+ * hall_id column, filled by the kiosk's own hall: hall.my_hall(), the
+ * column's default, so a kiosk's INSERT is unchanged) and within each hall
+ * by civil month (RANGE on at_ms), with a default partition per hall for a
+ * row whose month has no partition (a kiosk whose clock is years off).
+ * hall.ensure_partitions() makes a hall's partitions for a span of months;
+ * hall init keeps them a year ahead (run it monthly), kiosk-add makes a new
+ * hall's. The rows already shipped are moved in; the batch trigger also
+ * checks each row's hall is its kiosk's; a kiosk's hall no longer changes
+ * once it has shipped. (kiosk_id, seq) stays unique by the batch trigger
+ * (rows only at head + 1, under the kiosk's row lock) and is the leading
+ * part of the key, so reads by kiosk and row stay an index probe. */
+static const char v3_sql[] =
+	"ALTER TABLE hall.audit RENAME TO audit_unpartitioned;"
+	"ALTER INDEX hall.audit_pkey RENAME TO audit_unpartitioned_pkey;"
+	"CREATE FUNCTION hall.my_hall() RETURNS text LANGUAGE sql STABLE AS $$"
+	" SELECT k.hall_id FROM hall.kiosks k WHERE k.role_name = current_user $$;"
+	"CREATE TABLE hall.audit ("
+	" kiosk_id    text NOT NULL,"
+	" seq         bigint NOT NULL CHECK (seq >= 1),"
+	" at_ms       bigint NOT NULL,"
+	" actor       text NOT NULL,"
+	" action      text NOT NULL,"
+	" case_no     text NOT NULL,"
+	" detail      text NOT NULL,"
+	" prev        bytea NOT NULL,"
+	" hash        bytea NOT NULL,"
+	" received_at timestamptz NOT NULL DEFAULT now(),"
+	" hall_id     text NOT NULL DEFAULT hall.my_hall(),"
+	" PRIMARY KEY (kiosk_id, seq, hall_id, at_ms)"
+	") PARTITION BY LIST (hall_id);"
+
+	/* A civil month's first ms (Asia/Shanghai, UTC+8). */
+	"CREATE FUNCTION hall.month_ms(m date) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$"
+	" SELECT (date_trunc('month', m)::date - date '1970-01-01')::bigint * 86400000 - 28800000 $$;"
+	/* Hall h's partition and its months first..last; a month whose rows
+	 * already went to the hall's default partition is left there. The
+	 * number of partitions made. */
+	"CREATE FUNCTION hall.ensure_partitions(h text, first_month date, last_month date)"
+	" RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE part text := 'audit_' || h; m date := date_trunc('month', first_month)::date;"
+	"  made integer := 0; name text; lo bigint; hi bigint; taken boolean;"
+	" BEGIN"
+	"  IF to_regclass(format('hall.%I', part)) IS NULL THEN"
+	"   EXECUTE format('CREATE TABLE hall.%I PARTITION OF hall.audit FOR VALUES IN (%L)"
+	" PARTITION BY RANGE (at_ms)', part, h);"
+	"   EXECUTE format('CREATE TABLE hall.%I PARTITION OF hall.%I DEFAULT', part || '_other',"
+	"    part);"
+	"   made := made + 2;"
+	"  END IF;"
+	"  WHILE m <= last_month LOOP"
+	"   name := part || '_' || to_char(m, 'YYYYMM');"
+	"   lo := hall.month_ms(m); hi := hall.month_ms((m + interval '1 month')::date);"
+	"   IF to_regclass(format('hall.%I', name)) IS NULL THEN"
+	"    EXECUTE format('SELECT EXISTS (SELECT FROM hall.%I WHERE at_ms >= %s AND at_ms < %s)',"
+	"     part || '_other', lo, hi) INTO taken;"
+	"    IF NOT taken THEN"
+	"     EXECUTE format('CREATE TABLE hall.%I PARTITION OF hall.%I FOR VALUES FROM (%s) TO (%s)',"
+	"      name, part, lo, hi);"
+	"     made := made + 1;"
+	"    END IF;"
+	"   END IF;"
+	"   m := (m + interval '1 month')::date;"
+	"  END LOOP;"
+	"  RETURN made;"
+	" END $$;"
+	"SELECT hall.ensure_partitions(h.hall_id, greatest(coalesce((SELECT date '1970-01-01'"
+	"  + ((min(a.at_ms) + 28800000) / 86400000)::int FROM hall.audit_unpartitioned a"
+	"  JOIN hall.kiosks k ON k.kiosk_id = a.kiosk_id WHERE k.hall_id = h.hall_id),"
+	"  current_date), current_date - 1095), current_date + 365) FROM hall.halls h;"
+	"INSERT INTO hall.audit SELECT a.kiosk_id, a.seq, a.at_ms, a.actor, a.action, a.case_no,"
+	" a.detail, a.prev, a.hash, a.received_at, k.hall_id FROM hall.audit_unpartitioned a"
+	" JOIN hall.kiosks k ON k.kiosk_id = a.kiosk_id;"
+	"DROP TABLE hall.audit_unpartitioned;"
+
+	/* The batch check again, with each row's hall its kiosk's. */
+	"CREATE OR REPLACE FUNCTION hall.audit_accept() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE b record; k record; bad record;"
+	" BEGIN"
+	"  FOR b IN SELECT n.kiosk_id, min(n.seq) AS lo, max(n.seq) AS hi, count(*) AS cnt,"
+	"           array_agg(DISTINCT n.hall_id) AS halls"
+	"           FROM new_rows n GROUP BY n.kiosk_id ORDER BY n.kiosk_id LOOP"
+	"   SELECT x.head_seq, x.head_hash, x.hall_id INTO k FROM hall.kiosks x"
+	"    WHERE x.kiosk_id = b.kiosk_id FOR UPDATE;"
+	"   IF NOT FOUND THEN"
+	"    RAISE EXCEPTION 'kiosk % is not registered at the centre', b.kiosk_id"
+	"     USING ERRCODE = 'KH001';"
+	"   END IF;"
+	"   IF b.halls <> ARRAY[k.hall_id] THEN"
+	"    RAISE EXCEPTION 'kiosk %: its rows are hall %''s, not %', b.kiosk_id, k.hall_id,"
+	"     b.halls USING ERRCODE = 'KH007';"
+	"   END IF;"
+	"   IF b.lo <> k.head_seq + 1 THEN"
+	"    RAISE EXCEPTION 'kiosk %: the rows sent start at row %, but the centre holds rows 1 to %"
+	" and takes row % next: a repeat or a rewind is refused', b.kiosk_id, b.lo, k.head_seq,"
+	"     k.head_seq + 1 USING ERRCODE = 'KH002';"
+	"   END IF;"
+	"   IF b.cnt <> b.hi - b.lo + 1 THEN"
+	"    RAISE EXCEPTION 'kiosk %: rows % to % sent with a gap (% rows)', b.kiosk_id, b.lo,"
+	"     b.hi, b.cnt USING ERRCODE = 'KH003';"
+	"   END IF;"
+	"   SELECT r.seq, r.why INTO bad FROM ("
+	"     SELECT n.seq, CASE"
+	"      WHEN octet_length(n.prev) <> 32 OR octet_length(n.hash) <> 32"
+	"       THEN 'does not hold 32-byte hashes'"
+	"      WHEN n.prev <> coalesce(lag(n.hash) OVER (ORDER BY n.seq), k.head_hash)"
+	"       THEN 'does not follow the row before it: its previous hash differs (a fork)'"
+	"      WHEN n.seq = 1 AND (n.action <> 'genesis' OR n.actor <> 'system'"
+	"                          OR n.detail <> n.kiosk_id)"
+	"       THEN 'is not this kiosk''s genesis row'"
+	"      WHEN n.hash <> hall.audit_hash(n.seq, n.at_ms, n.actor, n.action, n.case_no,"
+	"                                     n.detail, n.prev)"
+	"       THEN 'does not match its hash'"
+	"      END AS why"
+	"     FROM new_rows n WHERE n.kiosk_id = b.kiosk_id) r"
+	"    WHERE r.why IS NOT NULL ORDER BY r.seq LIMIT 1;"
+	"   IF FOUND THEN"
+	"    RAISE EXCEPTION 'kiosk %: row % %', b.kiosk_id, bad.seq, bad.why"
+	"     USING ERRCODE = 'KH004';"
+	"   END IF;"
+	"   UPDATE hall.kiosks x SET head_seq = b.hi, shipped_at = now(),"
+	"    head_hash = (SELECT n.hash FROM new_rows n WHERE n.kiosk_id = b.kiosk_id"
+	"                 AND n.seq = b.hi)"
+	"    WHERE x.kiosk_id = b.kiosk_id;"
+	"  END LOOP;"
+	"  RETURN NULL;"
+	" END $$;"
+	"CREATE OR REPLACE FUNCTION hall.head_only_advances() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN"
+	"  IF NEW.kiosk_id <> OLD.kiosk_id OR NEW.role_name <> OLD.role_name"
+	"     OR NEW.head_seq < OLD.head_seq THEN"
+	"   RAISE EXCEPTION 'hall.kiosks: a kiosk''s head only moves forward' USING ERRCODE = 'KH005';"
+	"  END IF;"
+	"  IF NEW.hall_id <> OLD.hall_id AND OLD.head_seq > 0 THEN"
+	"   RAISE EXCEPTION 'hall.kiosks: kiosk % has shipped to hall %: it stays there',"
+	"    OLD.kiosk_id, OLD.hall_id USING ERRCODE = 'KH005';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$;"
+
+	"CREATE TRIGGER audit_1_accept AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+	" EXECUTE FUNCTION hall.audit_accept();"
+	"CREATE TRIGGER audit_2_registry AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+	" EXECUTE FUNCTION hall.registry_fill();"
+	"CREATE TRIGGER audit_3_day AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hall.day_fill();"
+	"CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON hall.audit"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+	"CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON hall.audit"
+	" FOR EACH STATEMENT EXECUTE FUNCTION hall.refuse_change();"
+	"ALTER TABLE hall.audit ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY audit_own_read ON hall.audit FOR SELECT TO hall_kiosk"
+	" USING (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k WHERE k.role_name = current_user));"
+	"CREATE POLICY audit_own_add ON hall.audit FOR INSERT TO hall_kiosk"
+	" WITH CHECK (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k"
+	"  WHERE k.role_name = current_user));"
+	"CREATE POLICY audit_all ON hall.audit FOR SELECT TO hall_reader USING (true);"
+	"REVOKE ALL ON hall.audit FROM PUBLIC;"
+	"REVOKE ALL ON FUNCTION hall.ensure_partitions(text, date, date) FROM PUBLIC;"
+	"GRANT SELECT, INSERT ON hall.audit TO hall_kiosk;"
+	"GRANT SELECT ON hall.audit TO hall_reader;"
+	"GRANT EXECUTE ON FUNCTION hall.my_hall() TO hall_kiosk;";
+
+static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql };
 
 /* The version recorded, inside the caller's transaction (the table exists). */
 static int version_now(hall *h, kerr *err)
@@ -662,6 +828,10 @@ int hall_init(hall *h, int *from, int *to, kerr *err)
 			goto fail;
 	}
 	*to = HALL_SCHEMA_VERSION;
+	/* Every hall's months from a year back to a year ahead (run init monthly). */
+	if (hall_run(h, "SELECT hall.ensure_partitions(hall_id, current_date - 365, current_date + 365)"
+		     " FROM hall.halls", "making the months' partitions", err))
+		goto fail;
 	return 0;
 fail:
 	hall_rollback(h);
@@ -728,6 +898,11 @@ int hall_kiosk_add_to(hall *h, const char *kiosk_id, const char *hall_id, kerr *
 	if (!r)
 		goto fail;
 	added = atoi(PQcmdTuples(r));
+	PQclear(r);
+	r = hall_execp(h, "SELECT hall.ensure_partitions($1, current_date - 365, current_date + 365)", 1,
+		       params + 2, PGRES_TUPLES_OK, "making the hall's partitions", err);
+	if (!r)
+		goto fail;
 	PQclear(r);
 	if (!added) {
 		r = hall_execp(h, "SELECT hall_id FROM hall.kiosks WHERE kiosk_id = $1", 1, params,

@@ -324,3 +324,19 @@ if pg_replica_start; then
 	refuses "replica: it is read-only (a kiosk ships to the primary)" "read-only" \
 		"$KIOSKCTL" hall ship --central "host=$PG_RSOCK dbname=hall user=kiosk_K1" --db "$T/k1.db"
 fi
+
+# ---- the centre's rows partitioned by hall and month ----
+is "partitions: hall.audit is partitioned" "p" \
+	"$(pg_psql -c "SELECT relkind FROM pg_class WHERE oid = 'hall.audit'::regclass")"
+is "partitions: each hall's rows in its own month's partition" \
+	"hall.\"audit_HA_202611\" hall.\"audit_HB_202611\"" \
+	"$(pg_psql -c "SELECT string_agg(DISTINCT tableoid::regclass::text, ' ') FROM hall.audit
+	   WHERE at_ms < hall.month_ms('2026-12-01')")"
+is "partitions: a report's day touches one month of one hall" "1" \
+	"$(pg_psql -c "EXPLAIN SELECT count(*) FROM hall.audit WHERE hall_id = 'HA'
+	   AND at_ms >= hall.month_ms('2026-11-01') + 20 * 86400000 AND at_ms < hall.month_ms('2026-11-01') + 21 * 86400000" |
+	   grep -c 'Scan.* on .*audit_HA_')"
+refuses "partitions: a kiosk cannot put its rows in another hall" "row-level security|hall HB's, not" \
+	pg_psql -U kiosk_K3 -c "INSERT INTO hall.audit (kiosk_id, seq, at_ms, actor, action, case_no,
+	  detail, prev, hash, hall_id) SELECT 'K3', head_seq + 1, 1, 'a', 'b', '', '', head_hash,
+	  '\\x00', 'HA' FROM hall.kiosks WHERE kiosk_id = 'K3'"
