@@ -426,12 +426,12 @@ static const char v2_sql[] =
 	"   WHERE c.day = d AND (h IS NULL OR k.hall_id = h)),"
 	"  px AS MATERIALIZED (SELECT DISTINCT o.kiosk_id,"
 	"   regexp_replace(o.case_no, '[0-9]+$', '') AS lo FROM o),"
+	/* a case's steps are each recorded once (the kiosk refuses a step
+	 * again), so its decision and its fee are the one there is */
 	"  ev AS (SELECT x.case_no, bool_or(x.step = 'cancel') AS cancelled,"
-	"   (array_agg(x.decision ORDER BY x.seq DESC) FILTER (WHERE x.step = 'decision'))[1]"
-	"    AS decision,"
+	"   max(x.decision) FILTER (WHERE x.step = 'decision') AS decision,"
 	"   bool_or(x.step = 'slip') AS slipped,"
-	"   (array_agg(x.fee_fen ORDER BY x.seq DESC) FILTER (WHERE x.step = 'details'))[1]"
-	"    AS fee_fen"
+	"   max(x.fee_fen) FILTER (WHERE x.step = 'details') AS fee_fen"
 	"   FROM px CROSS JOIN LATERAL (SELECT * FROM hall.case_events e"
 	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
 	"    AND e.kiosk_id = px.kiosk_id OFFSET 0) x"
