@@ -159,17 +159,20 @@ static int batch_send(hall *h, const batch *b, const char *kiosk_lit, kerr *err)
 }
 
 /* The batch moved into hall.audit and committed, sent without waiting: the
- * caller reads the next batch meanwhile, then calls batch_commit_end. */
+ * caller reads the next batch meanwhile, then calls batch_commit_end. The
+ * kiosk's hall (the partition) is read once per batch here, not by the
+ * column's default once per row. */
 static int batch_commit_begin(hall *h, const char *kiosk_lit, kerr *err)
 {
-	char sql[640];
+	char sql[800];
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO hall.audit (kiosk_id, seq, at_ms, actor, action, case_no, detail,"
-		 " prev, hash) SELECT b.kiosk_id, b.seq, b.at_ms, b.actor, b.action, b.case_no,"
-		 " b.detail, b.prev, b.hash FROM hall_batch b"
+		 " prev, hash, hall_id) SELECT b.kiosk_id, b.seq, b.at_ms, b.actor, b.action,"
+		 " b.case_no, b.detail, b.prev, b.hash, (SELECT k.hall_id FROM hall.kiosks k"
+		 " WHERE k.kiosk_id = %s) FROM hall_batch b"
 		 " WHERE b.seq > (SELECT k.head_seq FROM hall.kiosks k WHERE k.kiosk_id = %s);"
 		 " COMMIT",
-		 kiosk_lit);
+		 kiosk_lit, kiosk_lit);
 	h->sqlstate[0] = '\0';
 	if (PQsendQuery(h->c, sql) != 1)
 		return hall_err(h, NULL, "adding a batch at the centre", err);
