@@ -64,8 +64,10 @@ INSERT INTO hall.refund_events SELECT kiosk, seq + 7, ms + 7000, case_no, case_n
  UNION ALL SELECT kiosk, seq + 8, ms + 8000, case_no, case_no || '-R1', NULL, NULL, 'SUCCESS'
  FROM c WHERE i % 50 = 1;
 CREATE INDEX day_cases_by_day ON hall.day_cases (day, kiosk_id);
-CREATE INDEX case_events_by_case ON hall.case_events (case_no text_pattern_ops, at_ms);
-CREATE INDEX pay_events_by_case ON hall.pay_events (case_no text_pattern_ops);
+CREATE INDEX case_events_by_case ON hall.case_events (case_no text_pattern_ops, at_ms)
+ INCLUDE (kiosk_id, seq, step, decision, fee_fen);
+CREATE INDEX pay_events_by_case ON hall.pay_events (case_no text_pattern_ops)
+ INCLUDE (kiosk_id, seq, out_trade_no, amount_fen, state, verified);
 CREATE INDEX refund_events_by_case ON hall.refund_events (case_no text_pattern_ops);
 VACUUM ANALYZE hall.kiosks, hall.day_cases, hall.case_events, hall.pay_events, hall.refund_events;
 CHECKPOINT;
