@@ -403,7 +403,7 @@ static int cmd_help(const args *a);
 	  "walk the audit hash chain and check the seals (their tags with the verification key); exit 1 on any tampering; set up forward-secure sealing once; seal the ended epochs") \
 	X("report",   cmd_report,   "report daily --date YYYY-MM-DD --by ID [--csv] [--clerk ID] [--service ID] [--outcome NAME[,NAME]] [--search TEXT] | report range --from YYYY-MM-DD --to YYYY-MM-DD --by ID [--csv] | report case CASE_NO --by ID", \
 	  "the day view (cases, outcomes, money and mismatches, 容缺, refusals, key moves); days summed; one case's timeline (a supervisor's: --by and the PIN)") \
-	X("day",      cmd_day,      "day close --date YYYY-MM-DD --by ID [--out DIR] [--key FILE] | day show|export --date D --by ID", \
+	X("day",      cmd_day,      "day close --date YYYY-MM-DD --by ID [--out DIR] [--key FILE] [--with-open] | day show|export --date D --by ID", \
 	  "supervisor's day close: signed anchor of the audit chain, CSV and anchor files") \
 	X("pay",      cmd_pay,      "pay reconcile --date YYYY-MM-DD --by ID | pay diffs --date D --by ID | pay resolve --id N --note TEXT --by ID", \
 	  "match a day with WeChat Pay's own bill (a supervisor's): every difference classified and recorded; list them; record who resolved one and how (exit 1 while any is open)") \

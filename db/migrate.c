@@ -386,6 +386,15 @@ static const char v8_sql[] =
 	") STRICT;"
 	"CREATE INDEX pay_diffs_by_day ON pay_diffs(day, id);";
 
+/* v9: the application a certificate is in. The customer's key carries the
+ * kiosk's application and PIV (slots 9A and 9C, docs/token-profile.md); the
+ * PIV certificates are certificates of the key like the kiosk's, recorded
+ * with it and revoked with it when the key is retired, re-enrolled or
+ * erased. Rows of older files are the kiosk application's. */
+static const char v9_sql[] =
+	"ALTER TABLE certs ADD COLUMN app TEXT NOT NULL DEFAULT 'kiosk'"
+	" CHECK (app IN ('kiosk', 'piv.9a', 'piv.9c'));";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -400,6 +409,7 @@ static const migration migrations[] = {
 	{ 6, v6_sql },
 	{ 7, v7_sql },
 	{ 8, v8_sql },
+	{ 9, v9_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,

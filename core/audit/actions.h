@@ -55,7 +55,8 @@
 	X(AUD_PAYMENT_DUPLICATE,  "payment.duplicate")  /* a second paid order of a case: to refund */ \
 	X(AUD_PAY_RECONCILE,      "pay.reconcile")      /* a day matched with WeChat's bill */ \
 	X(AUD_PAY_DIFF,           "pay.diff")           /* a difference found (or cleared) */ \
-	X(AUD_PAY_RESOLVE,        "pay.resolve")        /* a difference explained, by whom */
+	X(AUD_PAY_RESOLVE,        "pay.resolve")        /* a difference explained, by whom */ \
+	X(AUD_CASE_REPRINT,       "case.reprint")       /* a case's paper reprinted: which, the copy's file */
 
 typedef enum audit_action {
 #define X(e, word) e,

@@ -146,7 +146,8 @@ token_cert issued_token_cert(const issued_cert *c, const char *unit_name, const 
 {
 	return (token_cert){ .unit_name = unit_name, .uscc = uscc, .cert_serial = c->serial,
 			     .not_before = c->not_before, .not_after = c->not_after,
-			     .der = c->der, .der_len = c->der_len };
+			     .der = c->der, .der_len = c->der_len,
+			     .not_after_s = c->not_after_s };
 }
 
 /* ---- the local CA ---- */

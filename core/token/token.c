@@ -91,6 +91,8 @@ bool token_cert_valid(const token_cert *c)
 		return false;
 	if (c->not_before < 0 || c->not_after < c->not_before)
 		return false;
+	if (c->with_seal && c->seal_not_after < -1)
+		return false;
 	return (c->der == NULL) == (c->der_len == 0);
 }
 

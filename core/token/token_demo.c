@@ -140,7 +140,7 @@ static token_status demo_write_cert(void *ctx, const token_cert *c)
 			return TOK_IO_ERROR; /* nothing written */
 		memcpy(der, c->der, c->der_len);
 	}
-	long seal = k->seal_not_after;
+	long seal = c->with_seal ? c->seal_not_after : k->seal_not_after;
 	clear_cert(k);
 	k->seal_not_after = seal;
 	copy_str(k->unit_name, sizeof k->unit_name, c->unit_name);

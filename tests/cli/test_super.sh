@@ -135,9 +135,11 @@ seen closediff "day close: and still asks" "日结 2026-11-21？"
 D=$D0
 
 # ---- day close at the kiosk, then the log cut back ----
-{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey F12\ndump\n'; } >"$T/close.keys"
+# (two cases are still open: the close lists them and asks again, issue 13)
+{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey Enter\ndump\nkey F12\ndump\n'; } >"$T/close.keys"
 krun close
 seen close "day close: asks first" "日结 2026-11-21？"
+seen close "day close: the open cases listed, and asked again" "再按 Enter 日结"
 unseen close "day close: no difference, no warning (a demo day is never reconciled)" "差异未解释|尚未与微信支付对账单核对"
 seen close "day close: done, files named" "已日结。已导出：.*day-20261121.csv"
 seen close "day close: a second close is refused" "当日已日结"

@@ -31,6 +31,11 @@
  *   --no-extended    no extended lengths (ATR says so; such APDUs get 6700)
  *   --log FILE       one line per writing command: "W <ins> <start> <weight>"
  *                    (the tear positions of a run) and per APDU "A <hex> <sw>"
+ *   --piv-only       a key with the PIV application alone, as a YubiKey 5
+ *                    with only PIV enabled answers: the kiosk's profile is
+ *                    not there (its SELECT 6A82, its other commands 6D00),
+ *                    and PIV answers Yubico's GET SERIAL (F8) with --serial,
+ *                    which must then be a number (a YubiKey's serial)
  * Signals: SIGUSR1 pulls the key (closes the connection) and, sent again,
  * inserts it; SIGTERM / SIGINT exit; so does the death of the parent. */
 #include <arpa/inet.h>
@@ -103,6 +108,7 @@ static struct opts {
 	long reinsert_ms;      /* -1: exit after a tear */
 	long delay_ms;
 	bool no_ext;
+	bool piv_only;
 	int user_tries, admin_tries;
 	struct {
 		long n;
@@ -1334,11 +1340,27 @@ static bool is_write(const iso_apdu *a)
 	}
 }
 
+/* Yubico's GET SERIAL: the serial number, 4 bytes big-endian. */
+static uint16_t yk_serial(out *o)
+{
+	unsigned long n = strtoul(O.serial, NULL, 10);
+	uint8_t b[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+	return data_sw(o, b, sizeof b, ISO_SW_OK);
+}
+
 /* The whole (unchained) command; keep limits an UPDATE BINARY being torn. */
 static uint16_t execute(const iso_apdu *a, out *o, size_t keep)
 {
 	if (a->ins == ISO_INS_SELECT && a->p1 == 0x04 && is_piv_aid(a))
 		return piv_select(a, o);
+	if (O.piv_only) {
+		/* PIV alone: nothing of the kiosk's profile answers */
+		if (PS.selected && a->ins == 0xF8)
+			return yk_serial(o);
+		if (PS.selected && piv_ins(a->ins))
+			return piv_execute(a, o);
+		return a->ins == ISO_INS_SELECT ? ISO_SW_NOT_FOUND : ISO_SW_INS;
+	}
 	if (PS.selected && piv_ins(a->ins))
 		return piv_execute(a, o);
 	switch (a->ins) {
@@ -1626,7 +1648,8 @@ static void usage(void)
 		"usage: cardsim --state FILE [--serial S] [--port 35963] [--host 127.0.0.1]\n"
 		"               [--tear-after N [--reinsert-ms M]] [--sw N:XXXX]... [--sw-ins II:XXXX[:K]]\n"
 		"               [--delay-ms D]\n"
-		"               [--no-extended] [--user-tries 6] [--admin-tries 10] [--log FILE] [-v]\n");
+		"               [--no-extended] [--piv-only] [--user-tries 6] [--admin-tries 10]\n"
+		"               [--log FILE] [-v]\n");
 	exit(2);
 }
 
@@ -1650,6 +1673,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--no-extended")) {
 			O.no_ext = true;
+			continue;
+		}
+		if (!strcmp(a, "--piv-only")) {
+			O.piv_only = true;
 			continue;
 		}
 		if (!v)
@@ -1699,6 +1726,8 @@ int main(int argc, char **argv)
 	}
 	if (!O.state)
 		usage();
+	if (O.piv_only && strspn(O.serial, "0123456789") != strlen(O.serial))
+		die("--piv-only: --serial must be a number (a YubiKey's serial)");
 	/* a test that dies takes its keys with it */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (O.log && !(logfp = fopen(O.log, "a")))

@@ -505,7 +505,8 @@ static int run(int argc, char **argv)
 			return usage();
 		if (O.piv_only) {
 			/* a PIV key certifies its own pairs: the holder and validity only */
-			token_cert tc = { O.unit, O.uscc, "00", day_arg(O.from), day_arg(O.to), NULL, 0 };
+			token_cert tc = { O.unit, O.uscc, "00", day_arg(O.from), day_arg(O.to), NULL, 0,
+					  0, false, -1 };
 			RETRY(st, token_write_cert(dev, &tc));
 			return report("status", st);
 		}

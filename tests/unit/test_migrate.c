@@ -1,5 +1,5 @@
 /* Migrations on real files: from nothing to the current version (every table,
- * audit rows "to 1" ... "to 8", the seals of migrations 7 and 8); a version-1 file with staff, a case and its
+ * audit rows "to 1" ... "to 9", the seals of migrations 7 to 9); a version-1 file with staff, a case and its
  * steps upgraded in place with its data and audit chain kept; a version-4 file
  * whose payments get their code_url from the payment.qr audit rows as the
  * kiosk used to find it; a migration that
@@ -123,7 +123,10 @@ static void test_from_empty(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	db_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+	/* v9: the application a certificate is in */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_table_info('certs') WHERE name"
+				 " = 'app' AND dflt_value = '''kiosk'''"), 1);
 	for (size_t i = 0; i < sizeof v8_objects / sizeof v8_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v8_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v6_objects / sizeof v6_objects[0]; i++)
@@ -148,7 +151,7 @@ static void test_from_empty(void **state)
 					  "'genesis:K01|schema.migrate:to 1|schema.migrate:to 2|"
 					  "schema.migrate:to 3|schema.migrate:to 4|schema.migrate:to 5|"
 					  "schema.migrate:to 6|ledger.seal:|schema.migrate:to 7|"
-					  "ledger.seal:|schema.migrate:to 8'"
+					  "ledger.seal:|schema.migrate:to 8|ledger.seal:|schema.migrate:to 9'"
 					  " FROM (SELECT * FROM audit ORDER BY seq)"),
 			 1);
 }
@@ -199,7 +202,7 @@ static void test_from_v1_with_data(void **state)
 	clock_set_fixed(T0 + 3600 * 1000);
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 8);
+	assert_int_equal(db_schema_version(db), DB_SCHEMA_VERSION);
 	assert_string_equal(db_kiosk_id(db), "K01");
 	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
@@ -225,11 +228,12 @@ static void test_from_v1_with_data(void **state)
 	db_material_decisions_free(m, n);
 
 	/* the chain goes on from the v1 head: "to 2" to "to 6", the seal of the
-	 * rows as found, "to 7", the seal of what migration 8 made, "to 8" */
+	 * rows as found, "to 7", the seal of what migration 8 made, "to 8",
+	 * the seal of what migration 9 changed, "to 9" */
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 9);
-	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3|to 4|to 5|to 6|to 7|to 8'"
+	assert_int_equal(v2.rows, v1.rows + 11);
+	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3|to 4|to 5|to 6|to 7|to 8|to 9'"
 					  " FROM (SELECT detail FROM audit WHERE action = 'schema.migrate'"
 					  " AND actor = 'system' AND seq > 3 ORDER BY seq)"),
 			 1);
@@ -255,7 +259,7 @@ static void test_from_v1_with_data(void **state)
 	db_close(db);
 	db = db_open_version(f->path, NULL, 1, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 8);
+	assert_int_equal(db_schema_version(db), DB_SCHEMA_VERSION);
 	db_close(db);
 }
 
@@ -280,10 +284,10 @@ static void test_failed_migration_keeps_previous(void **state)
 	assert_int_equal(raw_exec(f->path, "DROP TABLE payments"), SQLITE_OK);
 	kdb *db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 8);
+	assert_int_equal(db_schema_version(db), DB_SCHEMA_VERSION);
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 9);
+	assert_int_equal(v2.rows, v1.rows + 11);
 	db_close(db);
 }
 

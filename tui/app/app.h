@@ -50,6 +50,7 @@
 	X(SCR_TRAIN,     "screen.train")             \
 	X(SCR_STOP,      "screen.stop")              \
 	X(SCR_SCORE,     "screen.score")             \
+	X(SCR_PAPER,     "screen.paper")             \
 	X(SCR_LOCK,      "screen.lock")              \
 	X(SCR_HELP,      "screen.help")
 
@@ -60,7 +61,8 @@ ENUM_DECLARE_KEY(screen_id, SCREENS, SCR_COUNT);
 #define ON_CASE (ON(SCR_DETAILS) | ON(SCR_MATERIALS) | ON(SCR_DECISION) | ON(SCR_APPROVAL) | \
 		 ON(SCR_TOKEN) | ON(SCR_PAYMENT))
 #define ON_SIGNED_IN (ON(SCR_HOME) | ON(SCR_SERVICE) | ON_CASE | ON(SCR_SLIP) | ON(SCR_DAY) | \
-		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_STAFF) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE))
+		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_STAFF) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE) | \
+		      ON(SCR_PAPER))
 #define ON_ALL 0xffffffffu
 
 /* What an action needs to be offered (NEED_* may be or-ed): trainer mode, a
@@ -113,7 +115,8 @@ enum {
 	X(ACT_OLD_REASON, KEY_F(7), "F7",    "act.old_reason", ON(SCR_TOKEN), NEED_REAL | NEED_REISSUE)              \
 	X(ACT_PAID,      KEY_F(5),  "F5",    "act.paid",      ON(SCR_PAYMENT), NEED_DEMO)             \
 	X(ACT_PAY_AGAIN, KEY_F(6),  "F6",    "act.pay_again", ON(SCR_PAYMENT), NEED_NONE)             \
-	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP), NEED_NONE)                \
+	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP) | ON(SCR_PAPER), NEED_NONE) \
+	X(ACT_PAPER,     KEY_F(11), "F11",   "act.paper",     ON(SCR_HOME) | ON(SCR_DAY) | ON(SCR_TIMELINE), NEED_NONE) \
 	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, NEED_NONE)                      \
 	X(ACT_WITHDRAW,  KEY_F(7),  "F7",    "act.withdraw",  ON(SCR_DETAILS), NEED_FRESH)              \
 	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME), NEED_NONE)             \

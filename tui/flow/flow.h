@@ -18,6 +18,7 @@
  * | subject.[ch]    | what an approval is about: unit, USCC, service, money, key | yes    |
  * | train_flow.[ch] | the trainer's session: scenarios, a play's start, scoring, stop | yes |
  * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
+ * | paper_flow.[ch] | any case's slip or notice read back, reprinted marked 补打 and audited | yes |
  * | session.[ch]    | sign-in, idle lock, unlock, takeover and handing back, sign-out | yes |
  * | staff_flow.[ch] | a supervisor's changes of the staff: list, add, unlock, PIN, disable | yes |
  * | seal_flow.[ch]  | forward-secure sealing at the tick and the day close     | yes    |
@@ -33,6 +34,7 @@
 #include "tui/flow/case_flow.h"
 #include "tui/flow/counter.h"
 #include "tui/flow/demo.h"
+#include "tui/flow/paper_flow.h"
 #include "tui/flow/pay_flow.h"
 #include "tui/flow/refund_flow.h"
 #include "tui/flow/seal_flow.h"

@@ -44,8 +44,11 @@ static void home_enter(app *a)
 {
 	home_state *h = app_private(a);
 	h->finding = false;
-	h->msg[0] = '\0';
-	load_today(a);
+	/* back from a case's paper opened on what F3 found: the same list */
+	if (a->came_from != SCR_PAPER || !h->msg[0]) {
+		h->msg[0] = '\0';
+		load_today(a);
+	}
 	/* The selection follows the case just left or ended, not the row index:
 	 * new cases arrive at the top, and the old index would land on another
 	 * case (F8 would then refund that one). */
@@ -172,6 +175,10 @@ static bool home_act(app *a, action_id act)
 	case ACT_REFUND:
 		if (h->n_cases)
 			refund_start(a, h->cases[h->sel].case_no);
+		return true;
+	case ACT_PAPER:
+		if (h->n_cases)
+			paper_open(a, h->cases[h->sel].case_no);
 		return true;
 	case ACT_NEXT:
 		if (h->n_cases == 0)

@@ -20,8 +20,8 @@
 #include "core/print/printout.h"
 #include "core/base/civil.h"
 #include "db/repo/anchor_repo.h"
+#include "db/report/closecheck.h"
 #include "db/report/day_export.h"
-#include "db/report/paydiffs.h"
 #include "db/report/dayview.h"
 #include "db/report/timeline.h"
 #include "tui/term/term.h"
@@ -63,6 +63,10 @@ typedef struct day_state {
 	char msg[1024];
 	bool msg_err;
 	bool started;                 /* day, filters set on the first entry */
+	/* F12: the day's open ends listed first (1), asked again when any is
+	 * open (2); Enter goes on, Esc drops it (0) */
+	int closing;
+	close_check cc;
 } day_state;
 
 /* The day view keeps its date and filters for the session (keep): back from
@@ -84,6 +88,8 @@ static void day_leave(app *a)
 	if (d->loaded)
 		dayview_free(&d->v);
 	d->loaded = false;
+	close_check_free(&d->cc);
+	d->closing = 0;
 }
 
 static void say(day_state *d, bool is_err, const char *text)
@@ -133,6 +139,9 @@ static void load(app *a, day_state *d)
 	d->sel = 0;
 }
 
+static size_t tab_rows(const day_state *d);
+static const char *row_case(const day_state *d, size_t i);
+
 static void day_enter(app *a)
 {
 	day_state *d = ctx(a);
@@ -141,6 +150,11 @@ static void day_enter(app *a)
 	d->finding = d->jumping = false;
 	load_choices(a, d);
 	load(a, d);
+	/* back from a case's paper or timeline: the row of that case again */
+	for (size_t i = 0; a->go_case[0] && d->tab != TAB_SUMMARY && i < tab_rows(d); i++)
+		if (strcmp(row_case(d, i), a->go_case) == 0)
+			d->sel = (int)i;
+	a->go_case[0] = '\0';
 }
 
 /* Show the day `day`: the clerk and service filters are the old day's, so
@@ -188,6 +202,14 @@ static const char *service_label(const app *a, const char *id)
 static const char *yuan(int64_t fen, char *buf, size_t n)
 {
 	return fees_format_yuan(fen, buf, n);
+}
+
+/* The outcome's short word for a row of the cases ("day.outcome_short.<name>"). */
+static const char *outcome_short(const app *a, case_outcome o)
+{
+	char key[64];
+	snprintf(key, sizeof key, "day.outcome_short.%s", case_outcome_name(o));
+	return app_str(a, key);
 }
 
 /* How many rows the current tab lists, and the case number of row i. */
@@ -250,14 +272,30 @@ static void row_text(const app *a, const day_state *d, size_t i, char *buf, size
 	char f1[32], f2[32], when[32], dl[16];
 	switch (d->tab) {
 	case TAB_CASES: {
+		/* 80 columns hold the number, the time, the clerk (7 characters
+		 * of the id), the outcome's short word, the fee (! when the money
+		 * disagrees: the mismatches tab has both figures) and the
+		 * service's name whole, in either language; the columns are
+		 * padded by display width */
 		const report_case *c = &r->cases[i];
 		clock_format_local(c->created_ms, when, sizeof when);
 		bool flagged = c->flag_unverified_paid || c->flag_underpaid ||
 			       c->flag_no_verified_success || c->flag_overpaid;
-		snprintf(buf, n, "%-24s %.5s %-8.8s %-10s %s/%s%s %s", c->case_no, when + 11, c->clerk_id,
-			 app_str(a, case_outcome_key(c->outcome)), yuan(c->fee_fen, f1, sizeof f1),
-			 yuan(c->paid_fen, f2, sizeof f2), flagged ? " !" : "",
-			 service_label(a, c->service_id));
+		int ow = 0, fw = 0;
+		for (int o = 0; o < OUTCOME_COUNT; o++) {
+			int w = text_cols(outcome_short(a, (case_outcome)o));
+			ow = w > ow ? w : ow;
+		}
+		for (size_t k = 0; k < r->n_cases; k++) {
+			int w = (int)strlen(yuan(r->cases[k].fee_fen, f1, sizeof f1));
+			fw = w > fw ? w : fw;
+		}
+		const char *o = outcome_short(a, c->outcome);
+		size_t len = (size_t)snprintf(buf, n, "%-24s %.5s %-7.7s %s%*s ", c->case_no, when + 11,
+					      c->clerk_id, o, ow - text_cols(o), "");
+		if (len < n)
+			snprintf(buf + len, n - len, "%*s%s %s", fw, yuan(c->fee_fen, f2, sizeof f2),
+				 flagged ? "!" : " ", service_label(a, c->service_id));
 		break;
 	}
 	case TAB_MISMATCHES: {
@@ -381,6 +419,112 @@ static void draw_notice(const app *a, const day_state *d, int y)
 	}
 }
 
+/* One line of the F12 listing: the case, where it stands, what, whose. */
+static void close_row(const app *a, const close_item *it, bool money, char *buf, size_t n)
+{
+	char f1[32], f2[32];
+	if (money) {
+		str_var v[] = { { "case", it->case_no }, { "due", yuan(it->fee_fen, f1, sizeof f1) },
+				{ "paid", yuan(it->paid_fen, f2, sizeof f2) }, { "unit", it->unit_name },
+				{ NULL, NULL } };
+		app_render(a, "day.close_unpaid_row", v, buf, n);
+		return;
+	}
+	const service *svc = catalog_service(a->k.cat, it->service_id);
+	case_step next = svc ? case_next_step(svc, it->last_step, it->decision) : STEP_NONE;
+	char where[256];
+	str_var w[] = { { "status", app_str(a, case_status_key(it->status)) },
+			{ "step", next == STEP_NONE ? "" : app_str(a, case_step_key(next)) }, { NULL, NULL } };
+	app_render(a, next == STEP_NONE ? "day.close_status" : "day.close_status_step", w, where, sizeof where);
+	str_var v[] = { { "case", it->case_no }, { "status", where },
+			{ "service", service_label(a, it->service_id) }, { "unit", it->unit_name },
+			{ NULL, NULL } };
+	app_render(a, "day.close_open_row", v, buf, n);
+}
+
+/* Rows of a list from y in at most `room` lines, the rest counted; an open
+ * case takes two lines (its unit's name whole on the second). Returns the
+ * next y. */
+static int close_list(const app *a, const close_item *items, size_t n, bool money, int y, int room)
+{
+	char line[1200], buf[256];
+	int per = money ? 1 : 2;
+	size_t fit = room > 0 ? (size_t)(room / per) : 0;
+	if (fit < n) /* a line left to say how many more */
+		fit = room > per ? (size_t)((room - 1) / per) : 0;
+	size_t shown = 0;
+	for (; shown < n && shown < fit; shown++) {
+		close_row(a, &items[shown], money, line, sizeof line);
+		draw_text(y++, 4, line, COLS - 6);
+		if (!money)
+			draw_text(y++, 6, items[shown].unit_name, COLS - 8);
+	}
+	if (shown < n) {
+		char more[24];
+		snprintf(more, sizeof more, "%zu", n - shown);
+		str_var v[] = { { "n", more }, { NULL, NULL } };
+		draw_text(y++, 4, app_render(a, "day.close_more", v, buf, sizeof buf), COLS - 6);
+	}
+	return y;
+}
+
+/* F12: what is still open on the day, the time, the question (and, asked
+ * again, why). */
+static void draw_close(app *a, const day_state *d, int y)
+{
+	const close_check *c = &d->cc;
+	char buf[1024], date[16], now[32], n1[24], f1[32];
+	clock_format_local(clock_now_ms(), now, sizeof now);
+	str_var v[] = { { "date", civil_format(d->day, date, sizeof date) }, { "time", now + 11 },
+			{ NULL, NULL } };
+	attron(A_BOLD);
+	draw_text(y++, 2, app_render(a, "day.close_heading", v, buf, sizeof buf), COLS - 4);
+	attroff(A_BOLD);
+	int bottom = LINES - 7; /* the question and its keys below */
+	int room = bottom - y - 2;
+	if (c->n_open && c->n_unpaid)
+		room = room / 2;
+	if (c->n_open) {
+		snprintf(n1, sizeof n1, "%zu", c->n_open);
+		str_var w[] = { { "n", n1 }, { NULL, NULL } };
+		attron(term_attr(ST_ERROR));
+		draw_text(y++, 2, app_render(a, "day.close_open", w, buf, sizeof buf), COLS - 4);
+		attroff(term_attr(ST_ERROR));
+		y = close_list(a, c->open, c->n_open, false, y, room);
+	}
+	if (c->n_unpaid) {
+		snprintf(n1, sizeof n1, "%zu", c->n_unpaid);
+		str_var w[] = { { "n", n1 }, { "amount", yuan(c->unpaid_fen, f1, sizeof f1) }, { NULL, NULL } };
+		attron(term_attr(ST_ERROR));
+		draw_text(y++, 2, app_render(a, "day.close_unpaid", w, buf, sizeof buf), COLS - 4);
+		attroff(term_attr(ST_ERROR));
+		y = close_list(a, c->unpaid, c->n_unpaid, true, y, bottom - y);
+	}
+	if (!c->n_open && !c->n_unpaid)
+		draw_text(y++, 2, app_str(a, "day.close_nothing_open"), COLS - 4);
+	/* the money compared with WeChat Pay's bill (issue 12) */
+	if (c->n_diffs_open) {
+		snprintf(n1, sizeof n1, "%zu", c->n_diffs_open);
+		str_var w[] = { { "n", n1 }, { NULL, NULL } };
+		attron(term_attr(ST_ERROR));
+		draw_wrapped(y, 2, COLS - 4, 2, app_render(a, "day.close_diffs_open", w, buf, sizeof buf));
+		attroff(term_attr(ST_ERROR));
+	} else if (c->never_reconciled && !a->k.demo) {
+		draw_wrapped(y, 2, COLS - 4, 2, app_str(a, "day.close_not_reconciled"));
+	}
+	y = bottom;
+	attron(A_BOLD);
+	if (d->closing == 1) {
+		draw_wrapped(y, 2, COLS - 4, 2, app_render(a, "day.ask_close", v, buf, sizeof buf));
+		draw_text(y + 2, 2, app_str(a, "day.close_keys"), COLS - 4);
+	} else {
+		attron(term_attr(ST_ERROR));
+		draw_wrapped(y, 2, COLS - 4, 3, app_str(a, "day.close_again"));
+		attroff(term_attr(ST_ERROR));
+	}
+	attroff(A_BOLD);
+}
+
 static void day_draw(app *a)
 {
 	day_state *d = ctx(a);
@@ -418,7 +562,9 @@ static void day_draw(app *a)
 		draw_text(y, 5 + w + 12, app_str(a, "day.jump_forms"), COLS - 7 - w - 12);
 		y += 2;
 	}
-	if (d->loaded) {
+	if (d->closing) {
+		draw_close(a, d, y);
+	} else if (d->loaded) {
 		if (d->tab == TAB_SUMMARY) {
 			draw_summary(a, d, y);
 		} else {
@@ -450,11 +596,33 @@ static void day_draw(app *a)
 	}
 }
 
+static void close_day(app *a);
+
 static bool day_key(app *a, const key_event *ev)
 {
 	day_state *d = ctx(a);
 	if (!d)
 		return false;
+	if (d->closing) {
+		if (key_is(ev, K_ESC)) {
+			d->closing = 0;
+			close_check_free(&d->cc);
+			return true;
+		}
+		if (key_is(ev, KEY_ENTER)) {
+			/* anything open: asked again, the listing still in view */
+			if (d->closing == 1 && close_check_any(&d->cc)) {
+				d->closing = 2;
+				return true;
+			}
+			d->closing = 0;
+			close_check_free(&d->cc);
+			close_day(a);
+			return true;
+		}
+		/* help, the lock and quitting still work; nothing else under the question */
+		return !key_is(ev, KEY_F(1)) && !key_is(ev, KEY_F(9)) && !key_is(ev, KEY_F(10));
+	}
 	if (d->finding) {
 		if (key_is(ev, K_ESC)) {
 			d->finding = false;
@@ -625,34 +793,26 @@ static bool day_act(app *a, action_id act)
 		app_go(a, SCR_TIMELINE);
 		return true;
 	}
+	case ACT_PAPER:
+		if (d->tab != TAB_SUMMARY)
+			paper_open(a, row_case(d, (size_t)d->sel));
+		return true;
 	case ACT_DAY_CLOSE: {
 		if (d->closed) {
 			say(d, true, app_str(a, "day.already_closed"));
 			return true;
 		}
-		char date[16], q[1024], warn[512] = "", nbuf[24];
-		str_var v[] = { { "date", civil_format(d->day, date, sizeof date) }, { NULL, NULL } };
-		/* the money first: a close while the books and WeChat Pay's bill
-		 * disagree, or before they were compared, is said (issue 12) */
-		paydiff_rec *pd = NULL;
-		size_t npd = 0, open = 0;
+		/* what is still open, the money against WeChat Pay's bill (issue
+		 * 12) and the time, listed before the question (issue 13) */
 		kerr err = { 0 };
-		if (db_paydiffs_of_day(a->k.db, d->day, &pd, &npd, &err) == 0)
-			for (size_t i = 0; i < npd; i++)
-				open += pd[i].status == PD_OPEN;
-		free(pd);
-		recon_run_rec run;
-		bool never = !a->k.demo && db_recon_last(a->k.db, d->day, &run, &err) == 1;
-		snprintf(nbuf, sizeof nbuf, "%zu", open);
-		str_var w[] = { { "n", nbuf }, { NULL, NULL } };
-		if (open)
-			app_render(a, "day.close_diffs_open", w, warn, sizeof warn);
-		else if (never)
-			snprintf(warn, sizeof warn, "%s", app_str(a, "day.close_not_reconciled"));
-		char ask[512];
-		app_render(a, "day.ask_close", v, ask, sizeof ask);
-		snprintf(q, sizeof q, "%s%s%s", warn, warn[0] ? " " : "", ask);
-		app_ask(a, q, close_day);
+		close_check_free(&d->cc);
+		if (db_close_check(a->k.db, d->day, &d->cc, &err) != 0) {
+			say_err(d, &err);
+			return true;
+		}
+		d->closing = 1;
+		d->finding = d->jumping = false;
+		d->msg[0] = '\0';
 		return true;
 	}
 	default:
@@ -728,7 +888,14 @@ static bool timeline_key(app *a, const key_event *ev)
 
 static bool timeline_act(app *a, action_id act)
 {
+	if (act == ACT_PAPER) {
+		timeline_state *t = app_private(a);
+		paper_open(a, t->case_no);
+		return true;
+	}
 	if (act == ACT_BACK || act == ACT_NEXT) {
+		timeline_state *t = app_private(a);
+		snprintf(a->go_case, sizeof a->go_case, "%s", t->case_no);
 		app_go(a, SCR_DAY);
 		return true;
 	}

@@ -11,7 +11,7 @@
  * | scr_case.c      | materials, decision, approval                            |
  * | scr_token.c     | the token step                                           |
  * | scr_payment.c   | the payment (QR, countdown, state)                       |
- * | scr_slip.c      | the slip or the notice                                   |
+ * | scr_slip.c      | the slip or the notice; any case's paper, reprinted (F11) |
  * | scr_super.c     | the supervisor's day view, timeline, day close, refund   |
  * | scr_staff.c     | the supervisor's staff: list, add, unlock, new PIN, disable |
  * | scr_train.c     | the trainer's scenarios, stop reasons, score sheet       |
@@ -21,6 +21,13 @@
 #define TUI_SCREENS_SCREENS_H
 
 #include "tui/app/app.h"
+
+/* ---- papers (tui/screens/scr_slip.c) ---- */
+/* F11 on a case (home, the day view, the timeline): its slip or notice as
+ * saved, F5 reprints it (marked 补打, audited); Esc comes back to the
+ * screen it was opened from, on the same case. Nothing happens, said, when
+ * the case has no paper. */
+void paper_open(app *a, const char *case_no);
 
 /* ---- supervisor (tui/screens/scr_super.c) ---- */
 /* F8 at home on a case: cancel it and refund its verified payment, once a
