@@ -12,7 +12,8 @@
  *   cmd_report.c           report daily, range, case
  *   cmd_staff.c            staff add, list, unlock, reset-pin, disable, role
  *   cmd_pay.c              pay reconcile, diffs, resolve: WeChat Pay's bill
- *   cmd_hall.c             hall init, kiosk-add, kiosks, ship: the hall's
+ *   cmd_hall.c             hall init, kiosk-add, supervisor-add, kiosks, ship,
+ *                          report, verify, close: the hall's
  *                          central store (db/pg; links libpq)
  */
 

@@ -409,8 +409,8 @@ static int cmd_help(const args *a);
 	  "match a day with WeChat Pay's own bill (a supervisor's): every difference classified and recorded; list them; record who resolved one and how (exit 1 while any is open)") \
 	X("db",       cmd_db,       "db backup FILE",                                        \
 	  "online backup of the database into a new file")                                   \
-	X("hall",     cmd_hall,     "hall init --central CONNINFO | hall kiosk-add ID --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS]", \
-	  "the hall's central store on PostgreSQL: its schema, a kiosk's role, what it holds; ship this kiosk's audit log to it (docs/deployment.md)") \
+	X("hall",     cmd_hall,     "hall init --central CONNINFO | hall kiosk-add ID [--hall HALL] --central CONNINFO | hall supervisor-add ID --hall HALL --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS] | hall report --date YYYY-MM-DD [--hall HALL] [--csv] --by ID | hall verify [--hall HALL] [--seal-key DIR] --by ID | hall close --date YYYY-MM-DD --hall HALL --key FILE --by ID | hall conflicts [--hall HALL] --by ID | hall lookup --uscc USCC | --key SERIAL [--timeout S]", \
+	  "the hall's central store on PostgreSQL: its schema, kiosks and supervisors, what it holds; ship this kiosk's audit log to it; the hall's day: report, verify, close (docs/deployment.md)") \
 	X("ca",       cmd_ca,       "ca sync|publish [--ca DIR]",                            \
 	  "bring the local CA's index.txt and CRL to the database; sign a new CRL")               \
 	X("token",    cmd_token,    "token list | token info [--reader NAME]",               \

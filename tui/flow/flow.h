@@ -23,6 +23,7 @@
  * | staff_flow.[ch] | a supervisor's changes of the staff: list, add, unlock, PIN, disable | yes |
  * | seal_flow.[ch]  | forward-secure sealing at the tick and the day close     | yes    |
  * | ship_job.[ch]   | the hall's shipper: kioskctl hall ship on a thread, every few seconds; the status line's 在线 / 离线 N 条待同步 | yes |
+ * | registry.[ch]   | the hall's registry at the counter, behind an interface: kioskctl hall lookup in a child with a bound | yes |
  * | demo.[ch]       | trainer mode's staff, demo key and demo gateway          | yes    |
  *
  * Layering: flow → core, forms, db; nothing here includes tui/app,
@@ -38,6 +39,7 @@
 #include "tui/flow/refund_flow.h"
 #include "tui/flow/seal_flow.h"
 #include "tui/flow/session.h"
+#include "tui/flow/registry.h"
 #include "tui/flow/ship_job.h"
 #include "tui/flow/slip_flow.h"
 #include "tui/flow/staff_flow.h"

@@ -26,6 +26,7 @@
 #include "core/token/issuer.h"
 #include "core/case/rules.h"
 #include "db/repo/token_repo.h"
+#include "tui/flow/registry.h"
 #include "tui/flow/token_flow.h"
 
 static bool needs_op(const service *svc, token_op op)
@@ -327,6 +328,26 @@ static const char *old_serial(const case_flow *cs)
 	return cs->n_old_keys && cs->old_sel < cs->n_old_keys ? cs->old_keys[cs->old_sel].serial : "";
 }
 
+/* A key of the unit's list that the hall says is retired (the list holds the
+ * centre's state after registry_merge; without a hall, only keys with a
+ * valid certificate are listed): refused, true. */
+static bool retired_elsewhere(run *r, const char *serial)
+{
+	const case_flow *cs = r->cs;
+	for (size_t i = 0; i < cs->n_old_keys; i++) {
+		const token_rec *o = &cs->old_keys[i];
+		if (strcmp(o->serial, serial) != 0 ||
+		    (o->state != TS_PERM_LOST && o->state != TS_DAMAGED && o->state != TS_TERMINATED))
+			continue;
+		str_var v[] = { { "serial", o->serial },
+				{ "state", counter_str(r->k, token_state_key(o->state)) },
+				{ NULL, NULL } };
+		refuse(r, TSR_RETIRED_ELSEWHERE, v);
+		return true;
+	}
+	return false;
+}
+
 /* The key side of the service. On success r->detail says what was done. */
 static bool key_part(run *r)
 {
@@ -348,6 +369,8 @@ static bool key_part(run *r)
 	if (!read_info(r))
 		return false;
 	note(r, "key ", r->ki.serial, "");
+	if (retired_elsewhere(r, r->ki.serial))
+		return false;
 	switch (svc->kind) {
 	case SVC_NEW:
 		return key_new(r, clock_today(), clock_today(), 0);
@@ -602,6 +625,11 @@ bool tokstep_run(counter *k, case_flow *cs)
 	run r = { .k = k, .cs = cs };
 	cs->token_resume = false;
 	cs->replaced_cert[0] = '\0';
+	/* a key the hall says was retired (at this window or another) is not
+	 * reissued or revoked again: said before any device is touched */
+	if ((cs->svc->kind == SVC_REISSUE || cs->svc->kind == SVC_REVOKE) && old_serial(cs)[0] &&
+	    retired_elsewhere(&r, old_serial(cs)))
+		return run_done(&r, false);
 	if (!k->tok || !k->ca)
 		return fail_status(&r, TOK_NO_READER, -1);
 	/* the PIV certificates are noted before they are written, as the
@@ -651,6 +679,24 @@ void tokstep_load_old_keys(counter *k, case_flow *cs)
 	if (cs->svc->kind != SVC_REISSUE && cs->svc->kind != SVC_REVOKE)
 		return;
 	kerr err = { 0 };
-	if (db_token_by_uscc(k->db, cs->rec.party.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0)
+	if (db_token_by_uscc(k->db, cs->rec.party.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0) {
 		counter_say_err(k, &err);
+		return;
+	}
+	/* With a hall: the keys of the unit at other windows and halls too, and
+	 * their state there (a key retired elsewhere is refused below). */
+	if (!k->reg)
+		return;
+	reg_key *c = NULL;
+	size_t n = 0;
+	char num[24], buf[300];
+	if (registry_lookup(k->reg, cs->rec.party.uscc, &c, &n) != 0) {
+		counter_say(k, counter_str(k, "tokstep.hall_offline"));
+		return;
+	}
+	int added = registry_merge(c, n, &cs->old_keys, &cs->n_old_keys);
+	free(c);
+	snprintf(num, sizeof num, "%d", added > 0 ? added : 0);
+	str_var v[] = { { "n", num }, { NULL, NULL } };
+	counter_say(k, counter_render(k, "tokstep.hall_online", v, buf, sizeof buf));
 }
