@@ -12,6 +12,8 @@
  *   refund_repo.h/.c    refunds of paid cases (maker-checker)
  *   recon_repo.h/.c     the reconciliation with WeChat Pay's bill: the day's
  *                       book, a run and its differences, their resolution
+ *   supp_repo.h/.c      容缺补交 (supplements: the owed material brought back,
+ *                       the case completed) and 好差评 (ratings, a 差评's follow-up)
  *   anchor_repo.h/.c    the supervisor's day close and the signed day anchors
  *   seal_repo.h/.c      forward-secure sealing: the set-up row, the seals
  *                       (made with core/audit/seal's evolving key), checking them
@@ -22,7 +24,8 @@
  * in one operation. Dependencies point one way: repo/ uses db/ (store,
  * audit_log, db.h) and report/ (anchor_repo signs the day's counts that
  * db_report_daily() reads); nothing in report/ or at db/'s top level includes
- * repo/. Inside: anchor_repo, refund_repo, recon_repo and seal_repo read staff_repo. */
+ * repo/. Inside: anchor_repo, refund_repo, recon_repo, seal_repo and supp_repo read
+ * staff_repo; supp_repo reads case_repo. */
 #ifndef DB_REPO_REPO_H
 #define DB_REPO_REPO_H
 
@@ -33,6 +36,7 @@
 #include "db/repo/refund_repo.h"
 #include "db/repo/seal_repo.h"
 #include "db/repo/staff_repo.h"
+#include "db/repo/supp_repo.h"
 #include "db/repo/token_repo.h"
 #include "db/repo/training_repo.h"
 

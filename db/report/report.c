@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/civil.h"
+#include "core/base/civil.h"
 #include "core/base/clock.h"
 #include "core/base/names.h"
 #include "db/store.h"
@@ -276,7 +278,12 @@ static int report_cases(kdb *db, long civil_day, const report_filter *f, daily_r
 		" CASE WHEN c.status = 'cancelled' THEN (SELECT COALESCE(json_extract(a.detail, '$.code'),"
 		"   CASE WHEN json_extract(a.detail, '$.out_refund_no') IS NOT NULL THEN 'refund' END)"
 		"   FROM audit a WHERE a.case_no = c.case_no AND a.case_no <> ''"
-		"   AND a.action = 'case.cancel' AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1) END"
+		"   AND a.action = 'case.cancel' AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1) END,"
+		/* 容缺补交 and 好差评 (v9): through their case's unique keys */
+		" (SELECT MAX(s.at_ms) FROM supplements s WHERE s.case_id = c.id),"
+		" (SELECT r.level FROM ratings r WHERE r.case_id = c.id),"
+		" (SELECT r.due_day FROM ratings r WHERE r.case_id = c.id),"
+		" (SELECT r.resolved_by FROM ratings r WHERE r.case_id = c.id)"
 		" FROM cases c WHERE c.created_ms >= ?1 AND c.created_ms < ?2" FILTER_SQL
 		" ORDER BY c.created_ms, c.id",
 		err);
@@ -332,6 +339,11 @@ static int report_cases(kdb *db, long civil_day, const report_filter *f, daily_r
 					      : (long)sqlite3_column_int64(st, 17);
 		dbi_copy(c->cancel_reason, sizeof c->cancel_reason, col_text(st, 18));
 		dbi_copy(c->cancel_code, sizeof c->cancel_code, col_text(st, 19));
+		c->supplied_ms = sqlite3_column_int64(st, 20);
+		dbi_copy(c->rating, sizeof c->rating, col_text(st, 21));
+		if (sqlite3_column_type(st, 22) != SQLITE_NULL)
+			civil_format((long)sqlite3_column_int64(st, 22), c->rating_due, sizeof c->rating_due);
+		dbi_copy(c->rating_resolved_by, sizeof c->rating_resolved_by, col_text(st, 23));
 		/* Overdue: still 容缺 (not supplemented, not cancelled) after its day. */
 		c->rongque_overdue = c->status == CS_RONGQUE && c->rongque_deadline >= 0 &&
 				     c->rongque_deadline < out->today;
