@@ -23,7 +23,8 @@ static void slip_draw(app *a)
 	const slip_state *st = app_private(a);
 	int y = 3, skip = st->scroll;
 	const char *p = cs->slip_text ? cs->slip_text : "";
-	while (*p && y < LINES - 3) {
+	/* the last line above the message: the customer's rating (F6) */
+	while (*p && y < LINES - 4) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		if (skip > 0) {
@@ -34,6 +35,12 @@ static void slip_draw(app *a)
 			draw_text(y++, 4, line, COLS - 6);
 		}
 		p += len + (nl ? 1 : 0);
+	}
+	if (cs->rec.last_step == STEP_SLIP) {
+		char buf[512];
+		attron(A_BOLD);
+		draw_text(LINES - 4, 2, rating_flow_text(&a->k, cs->rec.case_no, buf, sizeof buf), COLS - 4);
+		attroff(A_BOLD);
 	}
 	if (cs->step_msg[0]) {
 		attron(term_attr(ST_ERROR));
@@ -63,6 +70,10 @@ static bool slip_act(app *a, action_id act)
 	switch (act) {
 	case ACT_PRINT:
 		slip_flow_print(&a->k, a->cs);
+		return true;
+	case ACT_RATE:
+		if (a->cs->rec.last_step == STEP_SLIP)
+			rating_ask(a, a->cs->rec.case_no, rating_on_slip);
 		return true;
 	case ACT_NEXT:
 	case ACT_BACK:
