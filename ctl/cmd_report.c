@@ -209,6 +209,20 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 			       n->essential ? ", essential" : "", n->reason[0] ? ": " : "", n->reason);
 		}
 	}
+	/* 好差评: the day's cases' ratings, and the 差评 with their follow-up */
+	long rated = 0, bad = 0;
+	for (size_t i = 0; i < r->n_cases; i++) {
+		rated += r->cases[i].rating[0] != '\0';
+		bad += r->cases[i].rating_due[0] != '\0';
+	}
+	printf("ratings: %ld of %zu cases rated, %ld bad\n", rated, r->n_cases, bad);
+	for (size_t i = 0; i < r->n_cases; i++) {
+		const report_case *c = &r->cases[i];
+		if (!c->rating_due[0])
+			continue;
+		printf("  %-24s %-17s due %s  %s\n", c->case_no, c->rating, c->rating_due,
+		       c->rating_resolved_by[0] ? "followed up" : "TO FOLLOW UP");
+	}
 	printf("key events: %zu\n", v->n_keys);
 	for (size_t i = 0; i < v->n_keys; i++) {
 		const dayview_key_event *k = &v->keys[i];
