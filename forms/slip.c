@@ -731,8 +731,6 @@ char *slip_render_supplement(const slip_supplement *s, kerr *err)
 	str_var v[] = { { "date", acc }, { "deadline", dl }, { NULL, NULL } };
 	wrap(&w, tr(&w, w.t1, "supp.original", v), 0, 2);
 	rule_line(&w, '-');
-	party(&w, false);
-	rule_line(&w, '-');
 	say(&w, "supp.received", NULL, NULL);
 	for (size_t i = 0; i < s->n_received; i++)
 		numbered(&w, i + 1, s->received[i]->label[d->lang]);
@@ -743,6 +741,8 @@ char *slip_render_supplement(const slip_supplement *s, kerr *err)
 		wrap(&w, tr(&w, w.t1, "supp.late", l), 0, 2);
 	}
 	say(&w, "supp.status", NULL, NULL);
+	rule_line(&w, '-');
+	party(&w, false);
 	rule_line(&w, '-');
 	clerk_time(&w, "slip.clerk", "slip.time");
 	rule_line(&w, '-');

@@ -546,7 +546,7 @@ static void rating_draw(app *a)
 	rating_state *st = app_private(a);
 	char buf[1024], when[32];
 	str_var v[] = { { "case", st->case_no }, { NULL, NULL } };
-	draw_wrapped(3, 2, COLS - 4, 1, app_render(a, "rating.heading", v, buf, sizeof buf));
+	draw_wrapped(2, 2, COLS - 4, 2, app_render(a, "rating.heading", v, buf, sizeof buf));
 	attron(A_BOLD);
 	draw_wrapped(5, 4, COLS - 6, 4, case_subject_text(&a->k, &st->subj, buf, sizeof buf));
 	attroff(A_BOLD);
