@@ -150,3 +150,16 @@ truth "timeline: followed up" grep -Eq "rating +demosup +差评 followed up: 已
 expect "timeline: a late supplement says who allowed it" 0 "licence_copy received after the deadline, allowed by demosup" \
 	sh -c "echo 975310 | '$KIOSKCTL' report case $NO2 --db '$D/demo.db' --by demosup"
 expect "audit chain verifies" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/demo.db"
+
+# ---- in English, at 80×24: nothing cut ----
+cp -R kiosk-config "$T/cfg_en"
+sed -i 's/^language *=.*/language = en/' "$T/cfg_en/kiosk.ini"
+export KIOSK_NOW=2026-11-21T10:00:00+08:00
+{ login; rongque 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key F6\ndump\nkey Esc\nkey Enter\nkey F7\nkey Enter\nkey F6\nkey Enter\ndump\n'; } >"$T/en.keys"
+KIOSK_SCRIPT="$T/en.keys" timeout 30 "$KIOSK" --demo --config "$T/cfg_en" --data-dir "$T/en.d" >"$T/en.out" 2>"$T/en.err"
+equal "en: kiosk exited cleanly" "$?/$(wc -c <"$T/en.err")" "0/0"
+seen en "en: the rating's levels" "▶ Very satisfied"
+seen en "en: … and none" "None \(declined\)"
+seen en "en: a long material name goes on to a second row" "^ +certificate\) \(容缺\)$"
+seen en "en: what is still owed, whole" "tell the customer at once \(the deadline stands\)\."

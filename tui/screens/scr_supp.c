@@ -198,7 +198,7 @@ static void draw_case(app *a, supply_state *st)
 	if (sc->late)
 		attroff(term_attr(ST_ERROR));
 	int y = 7;
-	for (size_t i = 0; i < sc->cl->n_items && y < LINES - 9; i++, y++) {
+	for (size_t i = 0; i < sc->cl->n_items && y < LINES - 10; i++, y++) {
 		const checklist_item *it = &sc->cl->items[i];
 		bool sel = st->focus == F_ITEMS && (int)i == st->item;
 		if (sel)
@@ -213,29 +213,36 @@ static void draw_case(app *a, supply_state *st)
 		draw_text(y, 2, mk, 12);
 		if (!sel)
 			attroff(term_attr(sty));
-		int x = 15 + draw_text(y, 15, it->sm->material->label[a->k.lg], COLS - 32);
-		if (sc->owed[i])
-			draw_text(y, x + 1, app_str(a, "supp.owed"), 12);
+		/* a long label goes on to a second row rather than being cut */
+		const char *label = it->sm->material->label[a->k.lg];
+		char full[600];
+		snprintf(full, sizeof full, "%s%s%s", label, sc->owed[i] ? " " : "",
+			 sc->owed[i] ? app_str(a, "supp.owed") : "");
+		bool two = text_cols(full) > COLS - 17;
+		if (two)
+			mvhline(y + 1, 1, ' ', COLS - 2);
+		draw_wrapped(y, 15, COLS - 17, two ? 2 : 1, full);
+		y += two;
 		if (it->mark == MARK_DEFECTIVE && it->reason[0])
 			draw_text(++y, 15, it->reason, COLS - 17);
 		if (sel)
 			attroff(term_attr(ST_SELECT));
 	}
 	if (st->typing_defect) {
-		draw_text(LINES - 8, 2, app_str(a, "materials.reason"), 20);
-		draw_field(LINES - 8, 22, COLS - 26, &st->defect, true);
+		draw_text(LINES - 9, 2, app_str(a, "materials.reason"), 20);
+		draw_field(LINES - 9, 22, COLS - 26, &st->defect, true);
 	}
 	if (sc->late) {
-		draw_text(LINES - 7, 2, app_str(a, "supp.f_sup"), 16);
-		draw_field(LINES - 7, 18, 20, &st->sup, st->focus == F_SUP);
-		draw_text(LINES - 7, 40, app_str(a, "login.pin"), 8);
-		draw_field(LINES - 7, 48, 16, &st->pin, st->focus == F_PIN);
-		draw_text(LINES - 6, 2, app_str(a, "supp.f_note"), 16);
-		draw_field(LINES - 6, 18, COLS - 22, &st->note, st->focus == F_NOTE);
+		draw_text(LINES - 8, 2, app_str(a, "supp.f_sup"), 16);
+		draw_field(LINES - 8, 18, 20, &st->sup, st->focus == F_SUP);
+		draw_text(LINES - 8, 40, app_str(a, "login.pin"), 8);
+		draw_field(LINES - 8, 48, 16, &st->pin, st->focus == F_PIN);
+		draw_text(LINES - 7, 2, app_str(a, "supp.f_note"), 16);
+		draw_field(LINES - 7, 18, COLS - 22, &st->note, st->focus == F_NOTE);
 	}
 	if (sc->msg[0]) {
 		attron(term_attr(sc->failed ? ST_ERROR : ST_OK));
-		draw_wrapped(LINES - 5, 2, COLS - 4, 2, sc->msg);
+		draw_wrapped(LINES - 6, 2, COLS - 4, 4, sc->msg);
 		attroff(term_attr(sc->failed ? ST_ERROR : ST_OK));
 	}
 }
