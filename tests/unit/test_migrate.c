@@ -19,6 +19,7 @@
 
 #include "core/case/casefsm.h"
 #include "core/base/clock.h"
+#include "core/case/rating.h"
 #include "core/case/staff.h"
 #include "db/repo/case_repo.h"
 #include "db/db.h"
@@ -491,6 +492,30 @@ static void test_enum_checks_match_core(void **state)
 		   " VALUES (1, '91310115MA1K3BTP2B', 'u', 11)"); /* one current binding */
 	TRY(false, "INSERT INTO token_bindings (token_id, uscc, unit_name, bound_ms, unbound_ms)"
 		   " VALUES (1, '91310115MA1K3BTP2B', 'u', 11, 10)");
+	/* v9: a rating's level is one of core's; only a 差评 has a due day, and
+	 * only it a follow-up, with words, written once; the rest never changes */
+	for (int l = 0; l < RATE_COUNT; l++)
+		TRY(true,
+		    "INSERT INTO ratings (case_id, level, actor, at_ms, day, due_day)"
+		    " VALUES (%d, '%s', 'c1', 0, 1, %s)",
+		    l + 1, rating_level_name((rating_level)l), rating_is_bad((rating_level)l) ? "5" : "NULL");
+	TRY(false, "INSERT INTO ratings (case_id, level, actor, at_ms, day) VALUES (20, 'angry', 'c1', 0, 1)");
+	TRY(false, "INSERT INTO ratings (case_id, level, actor, at_ms, day) VALUES (20, 'dissatisfied', 'c1', 0, 1)");
+	TRY(false, "INSERT INTO ratings (case_id, level, actor, at_ms, day, due_day)"
+		   " VALUES (20, 'satisfied', 'c1', 0, 1, 5)");
+	TRY(false, "INSERT INTO ratings (case_id, level, actor, at_ms, day) VALUES (1, 'none', 'c1', 0, 1)"); /* once */
+	TRY(false, "UPDATE ratings SET level = 'satisfied' WHERE case_id = 4");
+	TRY(false, "UPDATE ratings SET resolved_by = 's1', resolved_ms = 1 WHERE case_id = 4"); /* no words */
+	TRY(false, "UPDATE ratings SET resolved_by = 's1', resolved_ms = 1, resolution = 'x' WHERE case_id = 1");
+	TRY(true, "UPDATE ratings SET resolved_by = 's1', resolved_ms = 1, resolution = 'x' WHERE case_id = 4");
+	TRY(false, "UPDATE ratings SET resolution = 'y' WHERE case_id = 4"); /* written once */
+	TRY(false, "DELETE FROM ratings WHERE case_id = 4");
+	TRY(true, "INSERT INTO supplements (case_id, material_id, actor, at_ms) VALUES (1, 'm', 'c1', 0)");
+	TRY(false, "INSERT INTO supplements (case_id, material_id, actor, at_ms) VALUES (1, 'm', 'c1', 0)");
+	TRY(false, "INSERT INTO supplements (case_id, material_id, actor, at_ms, late_by)"
+		   " VALUES (1, 'n', 'c1', 0, 's1')"); /* late without a reason */
+	TRY(false, "UPDATE supplements SET actor = 'c2'");
+	TRY(false, "DELETE FROM supplements");
 #undef TRY
 	sqlite3_close(h);
 }
