@@ -199,8 +199,14 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 	printf("refusals: %zu\n", v->n_refusals);
 	for (size_t i = 0; i < v->n_refusals; i++) {
 		const dayview_refusal *x = &v->refusals[i];
-		printf("  %-24s %s  %s\n", x->case_no,
+		/* a notice not printed is due within notice_days of the application */
+		long by = clock_local_day(r->cases[x->row].created_ms) + (cat ? cat->rules.notice_days : 5);
+		char byd[16];
+		civil_format(by, byd, sizeof byd);
+		printf("  %-24s %s%s%s%s  %s\n", x->case_no,
 		       x->notice_printed ? "notice printed" : "NOTICE NOT PRINTED",
+		       x->notice_printed ? "" : r->today > by ? " (was due by " : " (due by ",
+		       x->notice_printed ? "" : byd, x->notice_printed ? "" : ")",
 		       r->cases[x->row].unit_name);
 		for (size_t k = 0; k < x->n_notice; k++) {
 			const dayview_notice *n = &x->notice[k];

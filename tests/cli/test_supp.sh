@@ -163,3 +163,27 @@ seen en "en: the rating's levels" "▶ Very satisfied"
 seen en "en: … and none" "None \(declined\)"
 seen en "en: a long material name goes on to a second row" "^ +certificate\) \(容缺\)$"
 seen en "en: what is still owed, whole" "tell the customer at once \(the deadline stands\)\."
+
+# ---- 补正: a refusal whose notice was never printed is due within notice_days ----
+cp "$D/demo.db" "$T/notice.db"
+n3=SCCA-CD-01-20261121-0009
+sqlite3 "$T/notice.db" "INSERT INTO cases (case_no, kiosk_id, day, day_seq, service_id, clerk_id,
+  status, last_step, decision, unit_name, uscc, agent_name, created_ms, updated_ms)
+  SELECT '$n3', kiosk_id, day, 9, service_id, clerk_id, 'refused', 'decision', 'refuse',
+  unit_name, uscc, agent_name, created_ms, created_ms FROM cases WHERE case_no = '$NO1';
+  INSERT INTO material_decisions (case_id, material_id, mark, reason, essential)
+  SELECT id, 'app_form', 'missing', '', 1 FROM cases WHERE case_no = '$n3';"
+export KIOSK_NOW=2026-11-23T10:00:00+08:00
+expect "notice: due 5 days after the application" 0 "$n3 +NOTICE NOT PRINTED \(due by 2026-11-26\)" \
+	sh -c "echo 975310 | '$KIOSKCTL' report daily --date 2026-11-21 --db '$T/notice.db' --by demosup"
+cp -R kiosk-config "$T/cfg10"
+sed -i 's/^notice_days = 5$/notice_days = 10/' "$T/cfg10/services.ini"
+expect "notice: the days are configuration" 0 "$n3 +NOTICE NOT PRINTED \(due by 2026-12-01\)" \
+	sh -c "echo 975310 | '$KIOSKCTL' report daily --date 2026-11-21 --config '$T/cfg10' --db '$T/notice.db' --by demosup"
+export KIOSK_NOW=2026-11-30T10:00:00+08:00
+expect "notice: then overdue" 0 "$n3 +NOTICE NOT PRINTED \(was due by 2026-11-26\)" \
+	sh -c "echo 975310 | '$KIOSKCTL' report daily --date 2026-11-21 --db '$T/notice.db' --by demosup"
+{ login demosup 975310; printf 'key F4\nkey F2\ntype 2026-11-21\nkey Enter\nkey Right Right Right Right\ndump\n'; } >"$T/notice.keys"
+mkdir -p "$T/notice.d" && cp "$T/notice.db" "$T/notice.d/demo.db"
+KIOSK_SCRIPT="$T/notice.keys" timeout 30 "$KIOSK" --demo --data-dir "$T/notice.d" >"$T/notice.out" 2>"$T/notice.err"
+seen notice "day view: the unprinted notice's due day, passed" "$n3 告知单未打印，已过告知期限 2026-11-26"
