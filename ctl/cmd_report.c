@@ -203,8 +203,14 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 	printf("refusals: %zu\n", v->n_refusals);
 	for (size_t i = 0; i < v->n_refusals; i++) {
 		const dayview_refusal *x = &v->refusals[i];
-		printf("  %-24s %s  %s\n", x->case_no,
+		/* a notice not printed is due within notice_days of the application */
+		long by = clock_local_day(r->cases[x->row].created_ms) + (cat ? cat->rules.notice_days : 5);
+		char byd[16];
+		civil_format(by, byd, sizeof byd);
+		printf("  %-24s %s%s%s%s  %s\n", x->case_no,
 		       x->notice_printed ? "notice printed" : "NOTICE NOT PRINTED",
+		       x->notice_printed ? "" : r->today > by ? " (was due by " : " (due by ",
+		       x->notice_printed ? "" : byd, x->notice_printed ? "" : ")",
 		       r->cases[x->row].unit_name);
 		for (size_t k = 0; k < x->n_notice; k++) {
 			const dayview_notice *n = &x->notice[k];
@@ -212,6 +218,20 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 			       material_label(cat, lg, n->material_id), material_mark_name(n->mark),
 			       n->essential ? ", essential" : "", n->reason[0] ? ": " : "", n->reason);
 		}
+	}
+	/* 好差评: the day's cases' ratings, and the 差评 with their follow-up */
+	long rated = 0, bad = 0;
+	for (size_t i = 0; i < r->n_cases; i++) {
+		rated += r->cases[i].rating[0] != '\0';
+		bad += r->cases[i].rating_due[0] != '\0';
+	}
+	printf("ratings: %ld of %zu cases rated, %ld bad\n", rated, r->n_cases, bad);
+	for (size_t i = 0; i < r->n_cases; i++) {
+		const report_case *c = &r->cases[i];
+		if (!c->rating_due[0])
+			continue;
+		printf("  %-24s %-17s due %s  %s\n", c->case_no, c->rating, c->rating_due,
+		       c->rating_resolved_by[0] ? "followed up" : "TO FOLLOW UP");
 	}
 	printf("key events: %zu\n", v->n_keys);
 	for (size_t i = 0; i < v->n_keys; i++) {

@@ -407,6 +407,8 @@ static int cmd_help(const args *a);
 	  "supervisor's day close: signed anchor of the audit chain, CSV and anchor files") \
 	X("pay",      cmd_pay,      "pay reconcile --date YYYY-MM-DD --by ID | pay diffs --date D --by ID | pay resolve --id N --note TEXT --by ID | pay refund-duplicate --id N --reason TEXT --by ID --approver ID", \
 	  "match a day with WeChat Pay's own bill (a supervisor's): every difference classified and recorded; list them; record who resolved one and how (exit 1 while any is open)") \
+	X("rating",   cmd_rating,   "rating list --date YYYY-MM-DD --by ID | rating resolve CASE_NO --note TEXT --by ID", \
+	  "好差评 (a supervisor's): a day's ratings and the 差评 to follow up with their due day (exit 1 while any is overdue); record what was done about one") \
 	X("db",       cmd_db,       "db backup FILE",                                        \
 	  "online backup of the database into a new file")                                   \
 	X("hall",     cmd_hall,     "hall init --central CONNINFO | hall kiosk-add ID [--hall HALL] --central CONNINFO | hall supervisor-add ID --hall HALL --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS] | hall report --date YYYY-MM-DD [--hall HALL] [--csv] --by ID | hall verify [--hall HALL] [--seal-key DIR] --by ID | hall close --date YYYY-MM-DD --hall HALL --key FILE --by ID | hall conflicts [--hall HALL] --by ID | hall lookup --uscc USCC | --key SERIAL [--timeout S]", \

@@ -785,6 +785,65 @@ char *slip_render_notice(const slip_data *d, kerr *err)
 	return finish(&w, err);
 }
 
+/* ---- the 容缺补交回执 ---- */
+
+char *slip_render_supplement(const slip_supplement *s, kerr *err)
+{
+	const slip_data *d = s ? s->base : NULL;
+	if (check_common(d, err))
+		return NULL;
+	if (!s->n_received || !s->received) {
+		kerr_set(err, d->case_no, "nothing received: a supplement slip lists what was brought");
+		return NULL;
+	}
+	for (size_t i = 0; i < s->n_received; i++)
+		if (!s->received[i]) {
+			kerr_set(err, d->case_no, "received item %zu names no material", i + 1);
+			return NULL;
+		}
+	writer w;
+	memset(&w, 0, sizeof w);
+	w.d = d;
+	char acc[16], dl[16], when[32];
+	civil_format(s->accepted_day, acc, sizeof acc);
+	civil_format(d->rongque_deadline, dl, sizeof dl);
+	clock_format_local(d->at_ms ? d->at_ms : clock_now_ms(), when, sizeof when);
+
+	header(&w, "supp.title");
+	str_var v[] = { { "date", acc }, { "deadline", dl }, { NULL, NULL } };
+	wrap(&w, tr(&w, w.t1, "supp.original", v), 0, 2);
+	rule_line(&w, '-');
+	say(&w, "supp.received", NULL, NULL);
+	for (size_t i = 0; i < s->n_received; i++)
+		numbered(&w, i + 1, s->received[i]->label[d->lang]);
+	say(&w, "supp.received_at", "time", when);
+	if (s->late_by && *s->late_by) {
+		str_var l[] = { { "deadline", dl }, { "supervisor", s->late_by },
+				{ "note", s->late_note ? s->late_note : "" }, { NULL, NULL } };
+		wrap(&w, tr(&w, w.t1, "supp.late", l), 0, 2);
+	}
+	say(&w, "supp.status", NULL, NULL);
+	rule_line(&w, '-');
+	party(&w, false);
+	rule_line(&w, '-');
+	clerk_time(&w, "slip.clerk", "slip.time");
+	rule_line(&w, '-');
+	para(&w, "supp.next", NULL, NULL);
+	numbered(&w, 1, tr(&w, w.t1, "slip.next_keep", NULL));
+	footer(&w);
+	return finish(&w, err);
+}
+
+static const char *const supp_keys[] = {
+	"supp.title", "supp.original", "supp.received", "supp.received_at", "supp.late",
+	"supp.status", "supp.next", NULL
+};
+
+const char *const *slip_supplement_string_keys(void)
+{
+	return supp_keys;
+}
+
 /* ---- the keys, for config check ---- */
 
 static const char *const slip_keys[] = {

@@ -83,6 +83,27 @@ char *slip_render_receipt(const slip_data *d, kerr *err);
  * field, or nothing to tell (no notice item and no reason). */
 char *slip_render_notice(const slip_data *d, kerr *err);
 
+/* The 容缺补交回执: the paper a 容缺 case gets when the customer brings back
+ * what it owed and the case is completed. It states the supplement, the
+ * original case number, the day the case was accepted and its deadline,
+ * every material received now and when, who took it, and after the deadline
+ * the supervisor who allowed it and why. */
+typedef struct slip_supplement {
+	const slip_data *base;         /* the case: strings, site, service, case number,
+					* party, rongque_deadline, clerk_id (the one who took
+					* the supplement), at_ms (when it was received) */
+	long accepted_day;             /* civil day the case was accepted (opened) */
+	const material *const *received; /* the materials brought back, in catalog order */
+	size_t n_received;
+	const char *late_by;           /* NULL or "" when in time */
+	const char *late_note;
+} slip_supplement;
+
+/* A malloc'd text, or NULL with err: missing required field, nothing received. */
+char *slip_render_supplement(const slip_supplement *s, kerr *err);
+/* The string keys the 容缺补交回执 adds to slip_string_keys(), NULL-terminated. */
+const char *const *slip_supplement_string_keys(void);
+
 /* s with all but the first keep_head and last keep_tail characters replaced by
  * '*' (one per character), into buf; a value too short to hide anything is
  * masked entirely. NULL prints as "". Returns buf. */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/civil.h"
 #include "core/base/err.h"
 #include "core/base/names.h"
 #include "core/base/strings.h"
@@ -145,6 +146,15 @@ typedef struct catalog_rules {
 	int years_min, years_max;  /* certificate terms sold (1, 2) */
 	int rongque_max_days;      /* latest supplement deadline after acceptance */
 	char *initial_pin;         /* the user PIN after personalisation or reset ("12345678") */
+	/* Optional keys (their default when absent): */
+	int notice_days;           /* 补正: a refusal's one-time notice is due within this many
+				    * days of the application (5, 行政许可法 Art. 32's model) */
+	int rating_followup_days;  /* a 差评 is followed up within this many working days (15) */
+	long *holidays;            /* weekdays that are not worked (civil days), owned */
+	size_t n_holidays;
+	long *workdays;            /* weekend days that are worked (调休), owned */
+	size_t n_workdays;
+	civil_workdays calendar;   /* the two lists above, for civil_add_working_days() */
 } catalog_rules;
 
 typedef struct catalog {

@@ -16,6 +16,8 @@
  *                       approved refund asked for and its answer recorded
  *   recon_repo.h/.c     the reconciliation with WeChat Pay's bill: the day's
  *                       book, a run and its differences, their resolution
+ *   supp_repo.h/.c      容缺补交 (supplements: the owed material brought back,
+ *                       the case completed) and 好差评 (ratings, a 差评's follow-up)
  *   anchor_repo.h/.c    the supervisor's day close and the signed day anchors
  *   seal_repo.h/.c      forward-secure sealing: the set-up row, the seals
  *                       (made with core/audit/seal's evolving key), checking them
@@ -26,10 +28,10 @@
  * in one operation. Dependencies point one way: repo/ uses db/ (store,
  * audit_log, db.h) and report/ (anchor_repo signs the day's counts that
  * db_report_daily() reads); nothing in report/ or at db/'s top level includes
- * repo/. Inside: anchor_repo, refund_repo, recon_repo and seal_repo read staff_repo;
- * refund_repo reads case_repo and resolves through recon_repo; refund_send
- * calls the payment device (core/pay) and writes through payment_repo and
- * refund_repo, outside any transaction of its own. */
+ * repo/. Inside: anchor_repo, refund_repo, recon_repo, seal_repo and supp_repo read
+ * staff_repo; supp_repo reads case_repo; refund_repo reads case_repo and resolves
+ * through recon_repo; refund_send calls the payment device (core/pay) and writes
+ * through payment_repo and refund_repo, outside any transaction of its own. */
 #ifndef DB_REPO_REPO_H
 #define DB_REPO_REPO_H
 
@@ -41,6 +43,7 @@
 #include "db/repo/refund_send.h"
 #include "db/repo/seal_repo.h"
 #include "db/repo/staff_repo.h"
+#include "db/repo/supp_repo.h"
 #include "db/repo/token_repo.h"
 #include "db/repo/training_repo.h"
 

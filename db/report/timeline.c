@@ -191,6 +191,42 @@ static int refund_row(tl *t, sqlite3_stmt *st)
 	return 0;
 }
 
+static int supplement_row(tl *t, sqlite3_stmt *st)
+{
+	timeline_entry *e = tl_add(t, sqlite3_column_int64(st, 2), TL_SUPPLEMENT,
+				   sqlite3_column_int64(st, 0), 0, col_text(st, 3));
+	if (!e)
+		return -1;
+	const char *late = col_text(st, 4);
+	if (*late)
+		tl_text(e, "%s received after the deadline, allowed by %s: %s", col_text(st, 1), late,
+			col_text(st, 5));
+	else
+		tl_text(e, "%s received (容缺补交)", col_text(st, 1));
+	return 0;
+}
+
+static int rating_row(tl *t, sqlite3_stmt *st)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	timeline_entry *e = tl_add(t, sqlite3_column_int64(st, 4), TL_RATING, id, 0, col_text(st, 3));
+	if (!e)
+		return -1;
+	const char *comment = col_text(st, 2);
+	char due[16] = "";
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		civil_format((long)sqlite3_column_int64(st, 5), due, sizeof due);
+	tl_text(e, "rated %s%s%s%s%s", col_text(st, 1), *comment ? ": " : "", comment,
+		*due ? "; follow-up due " : "", due);
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+		e = tl_add(t, sqlite3_column_int64(st, 7), TL_RATING, id, 1, col_text(st, 6));
+		if (!e)
+			return -1;
+		tl_text(e, "差评 followed up: %s", col_text(st, 8));
+	}
+	return 0;
+}
+
 static int audit_entry_row(tl *t, sqlite3_stmt *st)
 {
 	timeline_entry *e = tl_add(t, sqlite3_column_int64(st, 1), TL_AUDIT,
@@ -263,6 +299,12 @@ static const source sources[] = {
 	  " r.state, r.refund_id, r.created_ms, r.updated_ms, COALESCE(p.out_trade_no, '')"
 	  " FROM refunds r LEFT JOIN payments p ON p.id = r.payment_id WHERE r.case_id = ?1",
 	  refund_row, "reading the case's refunds", NO_ACTS },
+	{ "SELECT id, material_id, at_ms, actor, COALESCE(late_by, ''), note FROM supplements"
+	  " WHERE case_id = ?1",
+	  supplement_row, "reading the case's supplements", NO_ACTS },
+	{ "SELECT id, level, comment, actor, at_ms, due_day, resolved_by, resolved_ms, resolution"
+	  " FROM ratings WHERE case_id = ?1",
+	  rating_row, "reading the case's rating", NO_ACTS },
 	{ "SELECT seq, at_ms, actor, action, detail FROM audit"
 	  " WHERE case_no = ?2 AND case_no <> '' ORDER BY seq",
 	  audit_entry_row, "reading the case's audit rows", NO_ACTS },

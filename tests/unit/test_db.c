@@ -28,9 +28,11 @@
 #include "db/repo/staff_repo.h"
 #include "tests/unit/testutil.h"
 
+/* one ledger.seal row per migration from 7 (the ledger's) on: 7 seals the
+ * rows as found, each later one binds what it changed */
+#define SEAL_ROWS (DB_SCHEMA_VERSION - 6)
+
 #define T0 1709251200000LL /* 2024-03-01 08:00 +08:00 */
-/* the ledger.seal rows of a new file: one per migration from 7 on */
-#define SEALS (DB_SCHEMA_VERSION - 6)
 
 typedef struct fx {
 	char dir[256];
@@ -128,8 +130,8 @@ static void test_create_and_pragmas(void **state)
 	 * schema.migrate row per migration, before "to 7" the ledger.seal
 	 * row that binds the rows as found (the meta rows and the schema), and
 	 * before "to 8" the one that binds what migration 8 changed (its
-	 * schema rows), and so on: one ledger.seal row per migration from 7. */
-	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + SEALS);
+	 * schema rows). */
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + SEAL_ROWS);
 	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 8 AND action = "
 				      "'ledger.seal' AND actor = 'system' AND detail LIKE"
 				      " '{\"rows\":[[\"meta\",[\"kiosk_id\"],null,\"%' AND detail LIKE"
@@ -169,7 +171,7 @@ static void test_create_and_pragmas(void **state)
 	assert_int_equal(db_integrity_check(db, &err), 0);
 	audit_verify_result res;
 	assert_int_equal(db_audit_verify(db, &res, &err), 0);
-	assert_int_equal(res.rows, 1 + DB_SCHEMA_VERSION + SEALS);
+	assert_int_equal(res.rows, 1 + DB_SCHEMA_VERSION + SEAL_ROWS);
 	db_close(db);
 }
 
@@ -185,7 +187,7 @@ static void test_reopen_existing(void **state)
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
 	assert_string_equal(db_kiosk_id(db), "K01");
-	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + SEALS);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + SEAL_ROWS);
 	db_close(db);
 	/* the same kiosk id is fine too */
 	db = db_open(f->path, "K01", DB_OPEN_EXISTING, &err);
@@ -212,7 +214,7 @@ static void test_no_uri(void **state)
 	assert_true(b);
 	assert_int_equal(raw_int(tu_path(cwd, sizeof cwd, f->dir, "file:k.db?mode=memory"),
 				 "SELECT count(*) FROM audit"),
-			 1 + DB_SCHEMA_VERSION + SEALS + 1); /* + the two seal rows + the test's */
+			 1 + DB_SCHEMA_VERSION + SEAL_ROWS + 1); /* + the seal rows + the test's */
 }
 
 static void test_kiosk_id_rules(void **state)

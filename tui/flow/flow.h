@@ -19,6 +19,7 @@
  * | train_flow.[ch] | the trainer's session: scenarios, a play's start, scoring, stop | yes |
  * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
  * | paper_flow.[ch] | any case's slip or notice read back, reprinted marked 补打 and audited | yes |
+ * | supp_flow.[ch]  | 容缺补交 (find, mark, complete, the 容缺补交回执) and 好差评 (rate, follow up) | yes |
  * | session.[ch]    | sign-in, idle lock, unlock, takeover and handing back, sign-out | yes |
  * | staff_flow.[ch] | a supervisor's changes of the staff: list, add, unlock, PIN, disable | yes |
  * | seal_flow.[ch]  | forward-secure sealing at the tick and the day close     | yes    |
@@ -44,6 +45,7 @@
 #include "tui/flow/slip_flow.h"
 #include "tui/flow/staff_flow.h"
 #include "tui/flow/subject.h"
+#include "tui/flow/supp_flow.h"
 #include "tui/flow/token_flow.h"
 #include "tui/flow/train_flow.h"
 

@@ -166,6 +166,9 @@ static bool home_act(app *a, action_id act)
 	case ACT_SUPERVISE:
 		app_go(a, SCR_DAY);
 		return true;
+	case ACT_SUPPLY:
+		app_go(a, SCR_SUPPLY);
+		return true;
 	case ACT_STAFF:
 		app_go(a, SCR_STAFF);
 		return true;
@@ -183,6 +186,12 @@ static bool home_act(app *a, action_id act)
 	case ACT_NEXT:
 		if (h->n_cases == 0)
 			return true;
+		/* a 容缺 case the customer came back to: its supplement */
+		if (supp_flow_owes(&h->cases[h->sel])) {
+			snprintf(a->go_case, sizeof a->go_case, "%s", h->cases[h->sel].case_no);
+			app_go(a, SCR_SUPPLY);
+			return true;
+		}
 		if (h->cases[h->sel].last_step == STEP_SLIP ||
 		    h->cases[h->sel].status == CS_CANCELLED) {
 			app_flash(a, app_str(a, "home.case_finished"));

@@ -20,10 +20,11 @@ static void slip_enter(app *a)
 	slip_flow_make(&a->k, a->cs);
 }
 
-/* The lines of a paper from row y, the first `skip` left out. */
-static void draw_paper(int y, int skip, const char *p)
+/* The lines of a paper from row y to above row bottom, the first `skip`
+ * left out. */
+static void draw_paper(int y, int bottom, int skip, const char *p)
 {
-	while (*p && y < LINES - 3) {
+	while (*p && y < bottom) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		if (skip > 0) {
@@ -41,7 +42,14 @@ static void slip_draw(app *a)
 {
 	case_flow *cs = a->cs;
 	const slip_state *st = app_private(a);
-	draw_paper(3, st->scroll, cs->slip_text ? cs->slip_text : "");
+	/* the last line above the message: the customer's rating (F6) */
+	draw_paper(3, LINES - 4, st->scroll, cs->slip_text ? cs->slip_text : "");
+	if (cs->rec.last_step == STEP_SLIP) {
+		char buf[512];
+		attron(A_BOLD);
+		draw_text(LINES - 4, 2, rating_flow_text(&a->k, cs->rec.case_no, buf, sizeof buf), COLS - 4);
+		attroff(A_BOLD);
+	}
 	if (cs->step_msg[0]) {
 		attron(term_attr(ST_ERROR));
 		draw_wrapped(LINES - 3, 2, COLS - 4, 1, cs->step_msg);
@@ -76,6 +84,10 @@ static bool slip_act(app *a, action_id act)
 	switch (act) {
 	case ACT_PRINT:
 		slip_flow_print(&a->k, a->cs);
+		return true;
+	case ACT_RATE:
+		if (a->cs->rec.last_step == STEP_SLIP)
+			rating_ask(a, a->cs->rec.case_no, rating_on_slip);
 		return true;
 	case ACT_NEXT:
 	case ACT_BACK:
@@ -133,7 +145,7 @@ static void paper_draw(app *a)
 	attron(A_BOLD);
 	draw_text(2, 2, app_render(a, key, v, buf, sizeof buf), COLS - 4);
 	attroff(A_BOLD);
-	draw_paper(3, st->scroll, st->p.text ? st->p.text : "");
+	draw_paper(3, LINES - 3, st->scroll, st->p.text ? st->p.text : "");
 }
 
 static bool paper_key(app *a, const key_event *ev)

@@ -1,6 +1,8 @@
 /* The supervisor's screens: the day view (any date: counts by outcome,
  * service and clerk, fees due against verified payments with every mismatch,
- * 容缺 cases with their deadline, refusals with their notices, the keys whose
+ * 容缺 cases with their deadline, refusals with their notices (and the day
+ * a notice not printed is due by, services.ini notice_days), the 差评 with
+ * their follow-up (Enter: scr_supp.c's follow-up screen), the keys whose
  * lifecycle moved; filters by clerk, service and outcome, search by case
  * number or its tail, USCC, unit or agent, a date typed to go to), one
  * case's timeline, the day close (audit chain
@@ -37,6 +39,7 @@
 	X(TAB_RONGQUE,    "day.tab.rongque")      \
 	X(TAB_REFUSALS,   "day.tab.refusals")     \
 	X(TAB_KEYS,       "day.tab.keys")         \
+	X(TAB_RATINGS,    "day.tab.ratings")      \
 	X(TAB_RECON,      "day.tab.recon")
 
 ENUM_DECLARE_KEY(day_tab, DAY_TABS, TAB_COUNT);
@@ -50,6 +53,8 @@ typedef struct day_state {
 	bool loaded;
 	day_tab tab;
 	int sel;
+	rating_rec *bad;              /* the 差评 of the day and those still open */
+	size_t n_bad;
 	/* filters: indexes into the unfiltered day's clerks and services, -1 all */
 	char clerks[LIST_MAX][40];
 	int n_clerks, clerk_ix;
@@ -102,6 +107,9 @@ static void day_leave(app *a)
 	d->npd = 0;
 	close_check_free(&d->cc);
 	d->closing = 0;
+	free(d->bad);
+	d->bad = NULL;
+	d->n_bad = 0;
 }
 
 static void say(day_state *d, bool is_err, const char *text)
@@ -148,6 +156,11 @@ static void load(app *a, day_state *d)
 	}
 	d->loaded = true;
 	d->closed = db_anchor_get(a->k.db, d->day, &d->anchor, &err) == 0;
+	free(d->bad);
+	d->bad = NULL;
+	d->n_bad = 0;
+	if (db_ratings_bad(a->k.db, d->day, &d->bad, &d->n_bad, &err) != 0)
+		say_err(d, &err);
 	d->sel = 0;
 	free(d->pd);
 	d->pd = NULL;
@@ -251,6 +264,8 @@ static size_t tab_rows(const day_state *d)
 		return d->v.n_keys;
 	case TAB_RECON:
 		return d->npd;
+	case TAB_RATINGS:
+		return d->n_bad;
 	default:
 		return 0;
 	}
@@ -282,6 +297,8 @@ static const char *row_case(const day_state *d, size_t i)
 		return i < d->v.n_keys ? d->v.keys[i].case_no : "";
 	case TAB_RECON:
 		return i < d->npd ? d->pd[i].d.case_no : "";
+	case TAB_RATINGS:
+		return i < d->n_bad ? d->bad[i].case_no : "";
 	default:
 		return "";
 	}
@@ -340,9 +357,25 @@ static void row_text(const app *a, const day_state *d, size_t i, char *buf, size
 		snprintf(items, sizeof items, "%zu", f->n_notice);
 		str_var v[] = { { "n", items }, { NULL, NULL } };
 		char what[256];
-		snprintf(buf, n, "%-24s %s  %s", f->case_no,
-			 app_str(a, f->notice_printed ? "day.notice_printed" : "day.notice_not_printed"),
+		/* a notice not printed is due within notice_days of the application */
+		char due[16], st[256];
+		long by = clock_local_day(r->cases[f->row].created_ms) + a->k.cat->rules.notice_days;
+		str_var w[] = { { "date", civil_format(by, due, sizeof due) }, { NULL, NULL } };
+		app_render(a, f->notice_printed ? "day.notice_printed"
+			   : clock_today() > by ? "day.notice_overdue" : "day.notice_due", w, st, sizeof st);
+		snprintf(buf, n, "%-24s %s  %s", f->case_no, st,
 			 app_render(a, "day.notice_items", v, what, sizeof what));
+		break;
+	}
+	case TAB_RATINGS: {
+		const rating_rec *g = &d->bad[i];
+		char state[160];
+		str_var w[] = { { "by", g->resolved_by }, { NULL, NULL } };
+		app_render(a, g->resolved_by[0] ? "day.rating_resolved"
+			   : clock_today() > g->due_day ? "day.rating_overdue" : "day.rating_open", w,
+			   state, sizeof state);
+		snprintf(buf, n, "%-24s %-10s %s %s  %s", g->case_no, app_str(a, rating_level_key(g->level)),
+			 civil_format(g->due_day, dl, sizeof dl), state, g->unit_name);
 		break;
 	}
 	case TAB_KEYS: {
@@ -890,7 +923,7 @@ static bool day_act(app *a, action_id act)
 		if (d->tab == TAB_SUMMARY || !no[0])
 			return true;
 		snprintf(a->go_case, sizeof a->go_case, "%s", no);
-		app_go(a, SCR_TIMELINE);
+		app_go(a, d->tab == TAB_RATINGS ? SCR_RATING : SCR_TIMELINE);
 		return true;
 	}
 	case ACT_REFUND: {

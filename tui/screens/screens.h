@@ -13,6 +13,7 @@
  * | scr_payment.c   | the payment (QR, countdown, state)                       |
  * | scr_slip.c      | the slip or the notice; any case's paper, reprinted (F11) |
  * | scr_super.c     | the supervisor's day view, timeline, day close, refund   |
+ * | scr_supp.c      | 容缺补交 (find, mark, complete), its slip; the rating; a 差评's follow-up |
  * | scr_staff.c     | the supervisor's staff: list, add, unlock, new PIN, disable |
  * | scr_train.c     | the trainer's scenarios, stop reasons, score sheet       |
  *
@@ -39,6 +40,14 @@ void paper_open(app *a, const char *case_no);
  * duplicate of order out_trade_no ("" the case's flagged one) only. */
 void refund_start(app *a, const char *case_no);
 void refund_start_dup(app *a, const char *case_no, const char *out_trade_no);
+
+/* ---- 好差评 (tui/screens/scr_supp.c) ---- */
+/* F6 on a slip: the customer's rating of case_no (GB/T 39734: five levels
+ * or 未评价, and their words), taken by on_choose; said instead when the case
+ * is rated already. */
+void rating_ask(app *a, const char *case_no, bool (*on_choose)(app *a, int ix, const char *text));
+/* on_choose for the case in progress's slip (scr_slip.c). */
+bool rating_on_slip(app *a, int ix, const char *text);
 
 /* ---- trainer (tui/screens/scr_train.c), demo mode only ----
  * The hooks the case screens call while a scenario is being played; each
