@@ -285,7 +285,7 @@ static int report_cases(kdb *db, long civil_day, const report_filter *f, daily_r
 		" (SELECT COALESCE(SUM(r.amount_fen), 0) FROM refunds r WHERE r.case_id = c.id"
 		"   AND r.out_refund_no GLOB '*-D[0-9]'),"
 		" (SELECT r.state FROM refunds r WHERE r.case_id = c.id"
-		"   AND r.out_refund_no GLOB '*-D[0-9]' ORDER BY r.id DESC LIMIT 1)",
+		"   AND r.out_refund_no GLOB '*-D[0-9]' ORDER BY r.id DESC LIMIT 1),"
 		/* 容缺补交 and 好差评 (v10): through their case's unique keys */
 		" (SELECT MAX(s.at_ms) FROM supplements s WHERE s.case_id = c.id),"
 		" (SELECT r.level FROM ratings r WHERE r.case_id = c.id),"

@@ -720,15 +720,17 @@ static void test_dup_refund_second_order(void **state)
 	assert_int_equal(rep.cases[0].paid_fen, FEE);
 	assert_int_equal(rep.cases[0].dup_refund_fen, FEE);
 	assert_string_equal(rep.cases[0].dup_refund_state, "SUCCESS");
-	/* the CSV says so at the end of the case's line */
+	/* the CSV says so in the case's line, before the supplement's and the
+	 * rating's columns (empty here) */
 	char *csv = NULL;
 	size_t csv_len = 0;
 	FILE *mem = open_memstream(&csv, &csv_len);
 	assert_non_null(mem);
 	assert_int_equal(report_write_csv(mem, &rep), 0);
 	fclose(mem);
-	assert_non_null(strstr(csv, ",dup_refund_yuan,dup_refund_state\n"));
-	assert_non_null(strstr(csv, ",400.00,SUCCESS\n"));
+	assert_non_null(strstr(csv, ",dup_refund_yuan,dup_refund_state,supplied,rating,rating_due,"
+					 "rating_resolved_by\n"));
+	assert_non_null(strstr(csv, ",400.00,SUCCESS,,,,\n"));
 	free(csv);
 	daily_report_free(&rep);
 	/* the case can still be cancelled and refunded, with its own number */
