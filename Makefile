@@ -183,7 +183,7 @@ print-packages:
 test: deps
 	$(MAKE) --no-print-directory check
 
-check: all $(TEST_PROGS) $(UNIT_BIN) $(FUZZ_RUN) $(TOOL_BIN) $(SIM_BIN)
+check: all $(TEST_PROGS) $(UNIT_BIN) $(FUZZ_RUN) $(TOOL_BIN) $(SIM_BIN) $(BUILD)/tests/bench_token
 	@BUILD=$(BUILD) sh tests/run.sh
 
 asan: deps

@@ -24,10 +24,11 @@
 #include "db/report/day_export.h"
 #include "db/report/report.h"
 #include "db/repo/staff_repo.h"
+#include "db/report/closecheck.h"
 #include "db/report/paydiffs.h"
 
 #define DAY_USAGE                                                                          \
-	"usage: kioskctl day close --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR] [--key FILE]\n" \
+	"usage: kioskctl day close --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR] [--key FILE] [--with-open]\n" \
 	"       kioskctl day show --date YYYY-MM-DD --by SUPERVISOR_ID\n"                      \
 	"       kioskctl day export --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR]\n"        \
 	"  (--config DIR, --data-dir DIR, --db FILE; the PIN is read from the terminal or one line of stdin)"
@@ -80,6 +81,44 @@ static void print_paydiffs(kdb *db, long day)
 		       "kioskctl pay resolve --id N --note TEXT --by ID\n", open, open == 1 ? "" : "s",
 		       open == 1 ? "is" : "are");
 	free(list);
+}
+
+/* What is still open on the day, and the time, before it is closed
+ * (issue 13): the cases not finished, the fees not collected. Returns
+ * whether anything is open (a difference too: print_paydiffs lists them
+ * after the close). -1 when it cannot be read. */
+static int print_open(kdb *db, long day)
+{
+	close_check c;
+	kerr err = { 0 };
+	if (db_close_check(db, day, &c, &err) != 0) {
+		char buf[1024];
+		fprintf(stderr, "kioskctl: what is still open cannot be read: %s\n",
+			kerr_text(&err, buf, sizeof buf));
+		return -1;
+	}
+	char date[16], now[32], f1[32], f2[32];
+	clock_format_local(clock_now_ms(), now, sizeof now);
+	printf("before closing %s: the time is %s (Beijing)\n", civil_format(day, date, sizeof date), now + 11);
+	printf("cases not finished: %zu\n", c.n_open);
+	for (size_t i = 0; i < c.n_open; i++) {
+		const close_item *it = &c.open[i];
+		printf("  %s  %s, at %s  %s  %s\n", it->case_no, case_status_name(it->status),
+		       it->last_step == STEP_NONE ? "opened" : case_step_name(it->last_step), it->service_id,
+		       it->unit_name);
+	}
+	printf("fees not collected: %zu case%s, %s yuan\n", c.n_unpaid, c.n_unpaid == 1 ? "" : "s",
+	       fees_format_yuan(c.unpaid_fen, f1, sizeof f1));
+	for (size_t i = 0; i < c.n_unpaid; i++) {
+		const close_item *it = &c.unpaid[i];
+		printf("  %s  due %s, paid %s  %s\n", it->case_no, fees_format_yuan(it->fee_fen, f1, sizeof f1),
+		       fees_format_yuan(it->paid_fen, f2, sizeof f2), it->unit_name);
+	}
+	if (c.n_diffs_open)
+		printf("payment differences unexplained: %zu\n", c.n_diffs_open);
+	int any = close_check_any(&c);
+	close_check_free(&c);
+	return any;
 }
 
 static void print_anchor(const anchor_rec *a)
@@ -158,6 +197,19 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 	int sup = ctl_supervisor(a, db, "closing a day");
 	if (sup != EXIT_OK)
 		return sup;
+	/* anything open is listed; closing over it is asked for again, in
+	 * words (--with-open), as the kiosk's F12 asks twice */
+	int open = print_open(db, day);
+	if (open != 0 && !opt(a, "with-open")) {
+		kerr lerr = { 0 };
+		db_staff_logout(db, who, &lerr);
+		if (open < 0)
+			return EXIT_USAGE;
+		fprintf(stderr, "kioskctl: the day still has open cases, fees not collected or "
+			"unexplained payment differences (listed above); finish them, or close "
+			"over them with --with-open; nothing was closed\n");
+		return EXIT_FINDING;
+	}
 
 	int rc = EXIT_OK;
 	kioskkey *key = kioskkey_load_or_create(key_path, &err);
@@ -201,7 +253,7 @@ int cmd_day(const args *a)
 	     do_export = strcmp(sub, "export") == 0;
 	if (!do_close && !show && !do_export)
 		return usage_error("%s", DAY_USAGE);
-	if (check_opts(a, do_close ? "config db date by out key"
+	if (check_opts(a, do_close ? "config db date by out key with-open"
 			  : show ? "config db date by"
 				 : "config db date by out"))
 		return EXIT_USAGE;

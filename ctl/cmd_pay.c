@@ -5,7 +5,14 @@
  * chain and lists what is open; `pay diffs` lists a day's differences;
  * `pay resolve` records who explained one and how. All are a supervisor's
  * (--by and the PIN). Exit: 0 nothing open, 1 differences open (or a
- * refusal), 2 usage or environment (the bill not ready, the gateway down). */
+ * refusal), 2 usage or environment (the bill not ready, the gateway down).
+ * `pay refund-duplicate` refunds a case's duplicate payment (重复支付退款),
+ * maker-checker: asked for by --by (any staff), approved by --approver (a
+ * supervisor who is neither --by nor the case's clerk), each with their PIN;
+ * the same path as F8 at the kiosk (db/repo/refund_send.h). Run again, it
+ * sends an approved refund the gateway has not answered, with the same
+ * refund number. Exit: 0 sent (or refunded already), 1 refused, 2 usage or
+ * environment (demo mode, the gateway down: run it again). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +26,8 @@
 #include "core/pay/recon.h"
 #include "ctl/ctl.h"
 #include "db/repo/recon_repo.h"
+#include "db/repo/refund_repo.h"
+#include "db/repo/refund_send.h"
 #include "db/repo/staff_repo.h"
 #include "db/report/paydiffs.h"
 
@@ -26,7 +35,10 @@
 	"usage: kioskctl pay reconcile --date YYYY-MM-DD --by SUPERVISOR_ID\n"               \
 	"       kioskctl pay diffs --date YYYY-MM-DD --by SUPERVISOR_ID\n"                   \
 	"       kioskctl pay resolve --id N --note TEXT --by SUPERVISOR_ID\n"                \
-	"  (--config DIR, --db FILE; the PIN is read from the terminal or one line of stdin)"
+	"       kioskctl pay refund-duplicate (--id N | --case NO [--order OUT_TRADE_NO])\n" \
+	"                --reason TEXT --by STAFF_ID --approver SUPERVISOR_ID\n"            \
+	"  (--config DIR, --db FILE; the PIN is read from the terminal or one line of stdin;\n" \
+	"   refund-duplicate reads the PIN of --by, then the PIN of --approver)"
 
 static const char *fen_text(int64_t fen, char *buf)
 {
@@ -158,15 +170,198 @@ static int parse_id(const char *s, int64_t *id)
 	return 0;
 }
 
+/* One staff member's PIN, from the terminal or the next line of stdin:
+ * sup: a supervisor's act. EXIT_OK, or the reason printed (EXIT_FINDING, or
+ * EXIT_USAGE without a PIN). */
+static int pin_ok(kdb *db, const kiosk_config *cfg, const char *who, bool sup, const char *act)
+{
+	char pin[64], prompt[80];
+	snprintf(prompt, sizeof prompt, "PIN of %.40s: ", who);
+	if (ctl_read_pin(prompt, pin, sizeof pin) != 0) {
+		fprintf(stderr, "kioskctl: no PIN of %s given on the terminal or stdin; nothing was done\n",
+			who);
+		return EXIT_USAGE;
+	}
+	kerr err = { 0 };
+	staff_rec st;
+	login_result lr = sup ? db_staff_login_as(db, who, pin, ROLE_SUPERVISOR, cfg->login_max_failures,
+						  cfg->login_max_wait_s, &st, NULL, &err)
+			      : db_staff_login(db, who, pin, cfg->login_max_failures, cfg->login_max_wait_s, &st,
+					       NULL, &err);
+	explicit_bzero(pin, sizeof pin);
+	switch (lr) {
+	case LOGIN_OK:
+		return EXIT_OK;
+	case LOGIN_WRONG_ROLE:
+		fprintf(stderr, "kioskctl: %s is a %s; %s is a supervisor's (the PIN was not checked); "
+			"nothing was done\n", who, staff_role_name(st.role), act);
+		return EXIT_FINDING;
+	case LOGIN_UNKNOWN:
+		fprintf(stderr, "kioskctl: no active staff member '%s'; nothing was done\n", who);
+		return EXIT_FINDING;
+	case LOGIN_BAD_PIN:
+	case LOGIN_LOCKED:
+		fprintf(stderr, "kioskctl: wrong PIN for %s, or it must wait after wrong PINs; nothing "
+			"was done\n", who);
+		return EXIT_FINDING;
+	case LOGIN_ERROR:
+		break;
+	}
+	return fail_env(&err);
+}
+
+static void print_refund(const refund_rec *r)
+{
+	char y[24];
+	printf("重复支付退款 %s: case %s order %s, %s yuan: %s%s%s\n", r->out_refund_no, r->case_no,
+	       r->out_trade_no, fees_format_yuan(r->amount_fen, y, sizeof y), pay_refund_state_name(r->state),
+	       r->refund_id[0] ? ", refund id " : "", r->refund_id);
+	printf("    requested by %s, approved by %s: %s\n", r->requested_by, r->approved_by, r->reason);
+}
+
+static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
+{
+	const char *by = opt(a, "by"), *approver = opt(a, "approver"), *reason = opt(a, "reason");
+	char case_no[40] = "", order[33] = "";
+	kerr err = { 0 };
+	if (opt(a, "id")) {
+		int64_t id;
+		paydiff_rec d;
+		if (parse_id(opt(a, "id"), &id))
+			return usage_error("%s", "--id N is a difference's number (kioskctl pay diffs)");
+		int rc = db_paydiff_get(db, id, &d, &err);
+		if (rc < 0)
+			return fail_env(&err);
+		if (rc == 1 || d.d.kind != RK_DUPLICATE || !d.d.case_no[0]) {
+			fprintf(stderr, "kioskctl: %s %lld is not a charged-twice (duplicate) difference of a "
+				"case; nothing was done\n", rc == 1 ? "there is no difference" : "difference",
+				(long long)id);
+			return EXIT_FINDING;
+		}
+		snprintf(case_no, sizeof case_no, "%s", d.d.case_no);
+		snprintf(order, sizeof order, "%s", d.d.out_trade_no);
+	} else {
+		snprintf(case_no, sizeof case_no, "%s", opt(a, "case"));
+		snprintf(order, sizeof order, "%s", opt(a, "order") ? opt(a, "order") : "");
+	}
+	if (!cfg->payment.mode || strcmp(cfg->payment.mode, "wechat") != 0) {
+		fprintf(stderr, "kioskctl: payment.mode is '%s': the demo gateway lives in the kiosk; "
+			"refund the duplicate payment there (F8 on the case)\n",
+			cfg->payment.mode ? cfg->payment.mode : "");
+		return EXIT_USAGE;
+	}
+	int rc = pin_ok(db, cfg, by, false, "asking for a refund");
+	if (rc != EXIT_OK)
+		return rc;
+	pay_dev *dev = pay_wechat_new(&cfg->payment, &err);
+	if (!dev) {
+		rc = fail_env(&err);
+		goto out;
+	}
+	/* an order of the case paid meanwhile is booked (and flagged) first */
+	int unsure = 0;
+	if (refund_take_up(db, dev, by, case_no, &unsure, &err) < 0) {
+		rc = fail_env(&err);
+		goto out;
+	}
+	dup_target t;
+	int trc = db_refund_dup_target(db, case_no, order, &t, &err);
+	if (trc != 0) {
+		char buf[1024];
+		fprintf(stderr, "kioskctl: %s%s; nothing was done\n", kerr_text(&err, buf, sizeof buf),
+			unsure ? " (WeChat Pay could not be asked about every order of the case)" : "");
+		rc = trc < 0 ? EXIT_USAGE : EXIT_FINDING;
+		goto out;
+	}
+	refund_rec r;
+	trc = db_refund_get(db, t.out_refund_no, &r, &err);
+	if (trc < 0) {
+		rc = fail_env(&err);
+		goto out;
+	}
+	if (trc == 0 && r.state != PAY_REFUND_PENDING && r.state != PAY_REFUND_PROCESSING) {
+		print_refund(&r);
+		printf("asked for already: nothing was sent\n");
+		rc = r.state == PAY_REFUND_SUCCESS ? EXIT_OK : EXIT_FINDING;
+		goto out;
+	}
+	if (trc == 1) {
+		/* not asked for yet: the checker */
+		if (!approver || !*approver || !reason || !*reason) {
+			rc = usage_error("%s", "a new duplicate payment refund needs --reason TEXT and "
+					 "--approver SUPERVISOR_ID (another supervisor approves with their PIN)");
+			goto out;
+		}
+		rc = pin_ok(db, cfg, approver, true, "approving a refund");
+		if (rc != EXIT_OK)
+			goto out;
+		if (db_refund_dup_approve(db, case_no, t.out_trade_no, by, approver, reason, &r, &err)) {
+			char buf[1024];
+			fprintf(stderr, "kioskctl: %s; nothing was done\n", kerr_text(&err, buf, sizeof buf));
+			rc = EXIT_FINDING;
+			goto out;
+		}
+	}
+	pay_refund_state state;
+	pay_result pr = refund_send(db, dev, by, &r, &state, &err);
+	if (pr != PR_OK) {
+		char buf[1024];
+		print_refund(&r);
+		fprintf(stderr, "kioskctl: the refund is approved and recorded, WeChat Pay has not taken "
+			"it: %s (%s); run the same command again to send it (same refund number)\n",
+			kerr_text(&err, buf, sizeof buf), pay_result_name(pr));
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (db_refund_get(db, t.out_refund_no, &r, &err) == 0)
+		print_refund(&r);
+	if (state == PAY_REFUND_SUCCESS) {
+		printf("the case keeps its payment; its charged-twice differences are resolved by %s\n",
+		       r.approved_by);
+	} else {
+		printf("not final yet: run the same command again later (same refund number)\n");
+	}
+	rc = EXIT_OK;
+out:
+	pay_dev_free(dev);
+	kerr lerr = { 0 };
+	db_staff_logout(db, by, &lerr);
+	if (approver && *approver)
+		db_staff_logout(db, approver, &lerr);
+	return rc;
+}
+
 int cmd_pay(const args *a)
 {
 	const char *sub = a->n_words == 2 ? a->words[1] : "";
 	bool rec = strcmp(sub, "reconcile") == 0, diffs = strcmp(sub, "diffs") == 0,
-	     res = strcmp(sub, "resolve") == 0;
-	if (!rec && !diffs && !res)
+	     res = strcmp(sub, "resolve") == 0, dup = strcmp(sub, "refund-duplicate") == 0;
+	if (!rec && !diffs && !res && !dup)
 		return usage_error("%s", PAY_USAGE);
-	if (check_opts(a, res ? "config db id note by" : "config db date by"))
+	if (check_opts(a, dup ? "config db id case order reason by approver"
+			      : res ? "config db id note by" : "config db date by"))
 		return EXIT_USAGE;
+	if (dup) {
+		if (!opt(a, "id") == !opt(a, "case"))
+			return usage_error("%s", "pay refund-duplicate needs --id N (a charged-twice "
+					   "difference) or --case NO, one of them");
+		if (!opt(a, "by") || !*opt(a, "by"))
+			return usage_error("%s", "pay refund-duplicate needs --by STAFF_ID: who asks "
+					   "for the refund");
+		kerr err = { 0 };
+		kiosk_config *cfg = load_config(a, &err);
+		if (!cfg)
+			return fail_env(&err);
+		kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
+		if (!db) {
+			config_free(cfg);
+			return fail_env(&err);
+		}
+		int rc = refund_duplicate(a, cfg, db);
+		db_close(db);
+		config_free(cfg);
+		return rc;
+	}
 	long day = 0;
 	int64_t id = 0;
 	if (res) {

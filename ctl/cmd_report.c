@@ -149,7 +149,11 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 		       "clerk", "status", "outcome", "step", "fee", "paid", "payment", "flags");
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
-		printf("%-24s %-16s %-10s %-10s %-11s %-10s %10s %10s %-8s %s%s%s%s\n", c->case_no,
+		char dup[96] = "";
+		if (c->dup_refund_state[0])
+			snprintf(dup, sizeof dup, " DUP-REFUND(重复支付退款) %s %s", c->dup_refund_state,
+				 fees_format_yuan(c->dup_refund_fen, paid, sizeof paid));
+		printf("%-24s %-16s %-10s %-10s %-11s %-10s %10s %10s %-8s %s%s%s%s%s\n", c->case_no,
 		       c->service_id, c->clerk_id, case_status_name(c->status),
 		       case_outcome_name(c->outcome), case_step_name(c->last_step),
 		       fees_format_yuan(c->fee_fen, due, sizeof due),
@@ -158,7 +162,7 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 		       c->flag_unverified_paid ? "PAID-UNVERIFIED " : "",
 		       c->flag_underpaid ? "UNDERPAID " : "",
 		       c->flag_no_verified_success ? "NO-VERIFIED-SUCCESS " : "",
-		       c->flag_overpaid ? "OVERPAID" : "");
+		       c->flag_overpaid ? "OVERPAID" : "", dup);
 	}
 	/* Reconciliation: every WeChat Pay order of these cases, with its case. */
 	printf("payments: %zu, flagged %ld\n", r->n_payments, r->n_flagged_payments);
@@ -199,8 +203,14 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 	printf("refusals: %zu\n", v->n_refusals);
 	for (size_t i = 0; i < v->n_refusals; i++) {
 		const dayview_refusal *x = &v->refusals[i];
-		printf("  %-24s %s  %s\n", x->case_no,
+		/* a notice not printed is due within notice_days of the application */
+		long by = clock_local_day(r->cases[x->row].created_ms) + (cat ? cat->rules.notice_days : 5);
+		char byd[16];
+		civil_format(by, byd, sizeof byd);
+		printf("  %-24s %s%s%s%s  %s\n", x->case_no,
 		       x->notice_printed ? "notice printed" : "NOTICE NOT PRINTED",
+		       x->notice_printed ? "" : r->today > by ? " (was due by " : " (due by ",
+		       x->notice_printed ? "" : byd, x->notice_printed ? "" : ")",
 		       r->cases[x->row].unit_name);
 		for (size_t k = 0; k < x->n_notice; k++) {
 			const dayview_notice *n = &x->notice[k];
@@ -208,6 +218,20 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 			       material_label(cat, lg, n->material_id), material_mark_name(n->mark),
 			       n->essential ? ", essential" : "", n->reason[0] ? ": " : "", n->reason);
 		}
+	}
+	/* 好差评: the day's cases' ratings, and the 差评 with their follow-up */
+	long rated = 0, bad = 0;
+	for (size_t i = 0; i < r->n_cases; i++) {
+		rated += r->cases[i].rating[0] != '\0';
+		bad += r->cases[i].rating_due[0] != '\0';
+	}
+	printf("ratings: %ld of %zu cases rated, %ld bad\n", rated, r->n_cases, bad);
+	for (size_t i = 0; i < r->n_cases; i++) {
+		const report_case *c = &r->cases[i];
+		if (!c->rating_due[0])
+			continue;
+		printf("  %-24s %-17s due %s  %s\n", c->case_no, c->rating, c->rating_due,
+		       c->rating_resolved_by[0] ? "followed up" : "TO FOLLOW UP");
 	}
 	printf("key events: %zu\n", v->n_keys);
 	for (size_t i = 0; i < v->n_keys; i++) {

@@ -19,7 +19,7 @@
 /* Options that take no value. */
 int ctl_is_flag(const char *name)
 {
-	static const char *const flags[] = { "csv", "reissue", "help", "anchors", "force" };
+	static const char *const flags[] = { "csv", "reissue", "help", "anchors", "force", "with-open" };
 	for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
 		if (strcmp(name, flags[i]) == 0)
 			return 1;

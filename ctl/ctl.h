@@ -12,7 +12,9 @@
  *   cmd_report.c           report daily, range, case
  *   cmd_staff.c            staff add, list, unlock, reset-pin, disable, role
  *   cmd_pay.c              pay reconcile, diffs, resolve: WeChat Pay's bill
- *   cmd_hall.c             hall init, kiosk-add, kiosks, ship: the hall's
+ *   cmd_rating.c           rating list, resolve: 好差评 and a 差评's follow-up
+ *   cmd_hall.c             hall init, kiosk-add, supervisor-add, kiosks, ship,
+ *                          report, verify, close: the hall's
  *                          central store (db/pg; links libpq)
  */
 
@@ -76,6 +78,7 @@ int cmd_report(const args *a);
 int cmd_day(const args *a);
 int cmd_staff(const args *a);
 int cmd_pay(const args *a);
+int cmd_rating(const args *a);
 int cmd_hall(const args *a);
 
 /* cmd_seal.c: audit seal-init (--by), audit seal, and verify --seal-key's

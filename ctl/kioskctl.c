@@ -403,14 +403,16 @@ static int cmd_help(const args *a);
 	  "walk the audit hash chain and check the seals (their tags with the verification key); exit 1 on any tampering; set up forward-secure sealing once; seal the ended epochs") \
 	X("report",   cmd_report,   "report daily --date YYYY-MM-DD --by ID [--csv] [--clerk ID] [--service ID] [--outcome NAME[,NAME]] [--search TEXT] | report range --from YYYY-MM-DD --to YYYY-MM-DD --by ID [--csv] | report case CASE_NO --by ID", \
 	  "the day view (cases, outcomes, money and mismatches, 容缺, refusals, key moves); days summed; one case's timeline (a supervisor's: --by and the PIN)") \
-	X("day",      cmd_day,      "day close --date YYYY-MM-DD --by ID [--out DIR] [--key FILE] | day show|export --date D --by ID", \
+	X("day",      cmd_day,      "day close --date YYYY-MM-DD --by ID [--out DIR] [--key FILE] [--with-open] | day show|export --date D --by ID", \
 	  "supervisor's day close: signed anchor of the audit chain, CSV and anchor files") \
-	X("pay",      cmd_pay,      "pay reconcile --date YYYY-MM-DD --by ID | pay diffs --date D --by ID | pay resolve --id N --note TEXT --by ID", \
+	X("pay",      cmd_pay,      "pay reconcile --date YYYY-MM-DD --by ID | pay diffs --date D --by ID | pay resolve --id N --note TEXT --by ID | pay refund-duplicate --id N --reason TEXT --by ID --approver ID", \
 	  "match a day with WeChat Pay's own bill (a supervisor's): every difference classified and recorded; list them; record who resolved one and how (exit 1 while any is open)") \
+	X("rating",   cmd_rating,   "rating list --date YYYY-MM-DD --by ID | rating resolve CASE_NO --note TEXT --by ID", \
+	  "好差评 (a supervisor's): a day's ratings and the 差评 to follow up with their due day (exit 1 while any is overdue); record what was done about one") \
 	X("db",       cmd_db,       "db backup FILE",                                        \
 	  "online backup of the database into a new file")                                   \
-	X("hall",     cmd_hall,     "hall init --central CONNINFO | hall kiosk-add ID --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS]", \
-	  "the hall's central store on PostgreSQL: its schema, a kiosk's role, what it holds; ship this kiosk's audit log to it (docs/deployment.md)") \
+	X("hall",     cmd_hall,     "hall init --central CONNINFO | hall kiosk-add ID [--hall HALL] --central CONNINFO | hall supervisor-add ID --hall HALL --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS] | hall report --date YYYY-MM-DD [--hall HALL] [--csv] --by ID | hall verify [--hall HALL] [--seal-key DIR] --by ID | hall close --date YYYY-MM-DD --hall HALL --key FILE --by ID | hall conflicts [--hall HALL] --by ID | hall lookup --uscc USCC | --key SERIAL [--timeout S]", \
+	  "the hall's central store on PostgreSQL: its schema, kiosks and supervisors, what it holds; ship this kiosk's audit log to it; the hall's day: report, verify, close (docs/deployment.md)") \
 	X("ca",       cmd_ca,       "ca sync|publish [--ca DIR]",                            \
 	  "bring the local CA's index.txt and CRL to the database; sign a new CRL")               \
 	X("token",    cmd_token,    "token list | token info [--reader NAME]",               \

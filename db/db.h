@@ -65,7 +65,7 @@
 #include "core/base/err.h"
 
 /* The schema this program writes: the number of migrations in migrate.c. */
-#define DB_SCHEMA_VERSION 8
+#define DB_SCHEMA_VERSION 10
 
 typedef struct kdb kdb;
 

@@ -386,6 +386,72 @@ static const char v8_sql[] =
 	") STRICT;"
 	"CREATE INDEX pay_diffs_by_day ON pay_diffs(day, id);";
 
+/* v9: the application a certificate is in. The customer's key carries the
+ * kiosk's application and PIV (slots 9A and 9C, docs/token-profile.md); the
+ * PIV certificates are certificates of the key like the kiosk's, recorded
+ * with it and revoked with it when the key is retired, re-enrolled or
+ * erased. Rows of older files are the kiosk application's. */
+static const char v9_sql[] =
+	"ALTER TABLE certs ADD COLUMN app TEXT NOT NULL DEFAULT 'kiosk'"
+	" CHECK (app IN ('kiosk', 'piv.9a', 'piv.9c'));";
+/* v10: the counter's whole day (issue 13). supplements holds one row per
+ * material a 容缺 case owed and the customer brought back (补交): who took
+ * it, when, and after the deadline the supervisor who allowed it with a note;
+ * the case turns 办结 in the same transaction. ratings holds a case's one
+ * rating (GB/T 39734 一次一评: the five levels, or none when the customer
+ * declines); a 差评 (dissatisfied, very_dissatisfied) carries the civil day
+ * its follow-up is due and, once a supervisor records it, who resolved it,
+ * when and what was done. Both are bound by the ledger like every table; a
+ * supplement and a rating are never changed, a rating's resolution is
+ * written once. The level list spells out rating_level_name()
+ * (core/case/rating.h). */
+static const char v10_sql[] =
+	"CREATE TABLE supplements ("
+	" id          INTEGER PRIMARY KEY,"
+	" case_id     INTEGER NOT NULL REFERENCES cases(id),"
+	" material_id TEXT NOT NULL CHECK (length(material_id) BETWEEN 1 AND 63),"
+	" actor       TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 32),"
+	" at_ms       INTEGER NOT NULL,"
+	" late_by     TEXT CHECK (late_by IS NULL OR length(late_by) BETWEEN 1 AND 32),"
+	" note        TEXT NOT NULL DEFAULT '' CHECK (length(CAST(note AS BLOB)) <= 400),"
+	" UNIQUE (case_id, material_id),"
+	" CHECK (late_by IS NULL OR note <> '')"
+	") STRICT;"
+	/* the 容缺 cases still owed, on any day (db_rongque_owed) */
+	"CREATE INDEX cases_rongque_owed ON cases(rongque_deadline) WHERE status = 'rongque';"
+	"CREATE TRIGGER supplements_no_update BEFORE UPDATE ON supplements"
+	" BEGIN SELECT RAISE(ABORT, 'a supplement is never changed'); END;"
+	"CREATE TRIGGER supplements_no_delete BEFORE DELETE ON supplements"
+	" BEGIN SELECT RAISE(ABORT, 'a supplement is never removed'); END;"
+	"CREATE TABLE ratings ("
+	" id          INTEGER PRIMARY KEY,"
+	" case_id     INTEGER NOT NULL UNIQUE REFERENCES cases(id),"
+	" level       TEXT NOT NULL CHECK (level IN ('very_satisfied', 'satisfied', 'basic',"
+	"  'dissatisfied', 'very_dissatisfied', 'none')),"
+	" comment     TEXT NOT NULL DEFAULT '' CHECK (length(CAST(comment AS BLOB)) <= 400),"
+	" actor       TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 32),"
+	" at_ms       INTEGER NOT NULL,"
+	" day         INTEGER NOT NULL,"
+	" due_day     INTEGER,"
+	" resolved_by TEXT CHECK (resolved_by IS NULL OR length(resolved_by) BETWEEN 1 AND 32),"
+	" resolved_ms INTEGER,"
+	" resolution  TEXT NOT NULL DEFAULT '' CHECK (length(CAST(resolution AS BLOB)) <= 400),"
+	" CHECK ((level IN ('dissatisfied', 'very_dissatisfied')) = (due_day IS NOT NULL)),"
+	" CHECK ((resolved_by IS NULL) = (resolved_ms IS NULL)),"
+	" CHECK ((resolved_by IS NULL) = (resolution = '')),"
+	" CHECK (resolved_by IS NULL OR due_day IS NOT NULL)"
+	") STRICT;"
+	"CREATE INDEX ratings_by_day ON ratings(day);"
+	"CREATE INDEX ratings_open ON ratings(due_day) WHERE due_day IS NOT NULL AND resolved_by IS NULL;"
+	"CREATE TRIGGER ratings_once BEFORE UPDATE ON ratings"
+	" WHEN NEW.case_id IS NOT OLD.case_id OR NEW.level IS NOT OLD.level"
+	"  OR NEW.comment IS NOT OLD.comment OR NEW.actor IS NOT OLD.actor"
+	"  OR NEW.at_ms IS NOT OLD.at_ms OR NEW.day IS NOT OLD.day OR NEW.due_day IS NOT OLD.due_day"
+	"  OR OLD.resolved_by IS NOT NULL"
+	" BEGIN SELECT RAISE(ABORT, 'a rating is given once; only its follow-up is added, once'); END;"
+	"CREATE TRIGGER ratings_no_delete BEFORE DELETE ON ratings"
+	" BEGIN SELECT RAISE(ABORT, 'a rating is never removed'); END;";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -400,6 +466,8 @@ static const migration migrations[] = {
 	{ 6, v6_sql },
 	{ 7, v7_sql },
 	{ 8, v8_sql },
+	{ 9, v9_sql },
+	{ 10, v10_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,

@@ -7,10 +7,12 @@
 #include "core/token/cert.h"
 #include "core/case/catalog.h"
 #include "core/case/party.h"
+#include "core/case/rating.h"
 #include "core/base/config.h"
 #include "core/base/hidden.h"
 #include "core/ca/ca.h"
 #include "core/pay/pay.h"
+#include "core/pay/recon.h"
 #include "core/case/rules.h"
 #include "core/train/scenario.h"
 #include "core/case/staff.h"
@@ -30,6 +32,7 @@ static const char *const required_keys[] = {
 	CASE_STATUSES(ENUM_COL3)
 	CASE_DECISIONS(ENUM_COL3)
 	MATERIAL_MARKS(ENUM_COL3)
+	RATING_LEVELS(ENUM_COL3)
 	CHECKLIST_VERDICTS(ENUM_COL3)
 	STAFF_ROLES(ENUM_COL3)
 	FIELD_MESSAGES(ENUM_COL2)
@@ -41,6 +44,7 @@ static const char *const required_keys[] = {
 	PAY_STATES(ENUM_COL3)
 	PAY_RESULTS(ENUM_COL3)
 	PAY_REFUND_STATES(ENUM_COL3)
+	RECON_KINDS(ENUM_COL3)
 	/* pinhash_acceptable()'s reason keys (core/audit/pinhash.h has no table) */
 	"pin.too_short", "pin.too_long", "pin.not_digits", "pin.too_simple", "pin.sequence",
 	"pin.repeated",
@@ -108,7 +112,8 @@ static int missing_keys(const char *dir, lang l, const strings *s, const strings
 	size_t used = 0, n = 0;
 	list[0] = '\0';
 	/* The code's tables, and the words the slip and the notice print. */
-	const char *const *tables[] = { required_keys, slip_string_keys() };
+	const char *const *tables[] = { required_keys, slip_string_keys(),
+					slip_supplement_string_keys() };
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 		for (const char *const *k = tables[t]; *k; k++) {
 			if (strings_get(s, *k))

@@ -482,6 +482,29 @@ static bool in_notice(const slip_data *d, const material *m)
 	return false;
 }
 
+/* The term bought and the seals, as the case recorded them or, when the
+ * caller gave none, as the fee's lines imply them. */
+static int term_years(const slip_data *d)
+{
+	if (d->years > 0)
+		return d->years;
+	for (int i = 0; d->fee && i < d->fee->n_lines && i < FEE_ITEM_COUNT; i++)
+		if (d->fee->lines[i].item == FEE_ANNUAL)
+			return d->fee->lines[i].qty;
+	return 0;
+}
+
+static int seal_count(const slip_data *d)
+{
+	if (d->seals > 0)
+		return d->seals;
+	int years = term_years(d);
+	for (int i = 0; d->fee && i < d->fee->n_lines && i < FEE_ITEM_COUNT; i++)
+		if (d->fee->lines[i].item == FEE_SEAL)
+			return years > 0 ? d->fee->lines[i].qty / years : d->fee->lines[i].qty;
+	return 0;
+}
+
 static void fees(writer *w)
 {
 	const slip_data *d = w->d;
@@ -490,6 +513,9 @@ static void fees(writer *w)
 		say(w, "slip.fee_none", NULL, NULL);
 	} else {
 		say(w, "slip.fee", NULL, NULL);
+		char years[16], seals[16];
+		snprintf(years, sizeof years, "%d", term_years(d));
+		snprintf(seals, sizeof seals, "%d", seal_count(d));
 		for (int i = 0; i < q->n_lines && i < FEE_ITEM_COUNT; i++) {
 			const fee_line *l = &q->lines[i];
 			char key[64], unit[32], total[32], qty[16];
@@ -500,8 +526,11 @@ static void fees(writer *w)
 			fees_format_yuan(l->total_fen, total, sizeof total);
 			snprintf(qty, sizeof qty, "%d", l->qty);
 			str_var v[] = { { "item", item }, { "unit", unit }, { "qty", qty },
-					{ "amount", total }, { NULL, NULL } };
-			left_right(w, tr(w, w->t1, l->waived ? "slip.fee_waived" : "slip.fee_line", v),
+					{ "amount", total }, { "years", years }, { "seals", seals },
+					{ NULL, NULL } };
+			/* each item says what its figure is per: a year, a seal a year, a key */
+			snprintf(key, sizeof key, "slip.fee_line.%s", fee_item_name(l->item));
+			left_right(w, tr(w, w->t1, l->waived ? "slip.fee_waived" : key, v),
 				   tr(w, w->t2, "slip.fee_amount", v), 2);
 		}
 		char total[32];
@@ -511,6 +540,55 @@ static void fees(writer *w)
 	}
 	if (d->transaction_id && *d->transaction_id)
 		say(w, "slip.txn", "txn", d->transaction_id);
+}
+
+/* What the customer asks about: the key, the holder type, the term and the
+ * seals, the certificate's validity (and, renewed, the expiry it replaced),
+ * a changed name, the seal's validity, the initial PIN. A line whose value
+ * is unknown is left out. */
+static void key_lines(writer *w)
+{
+	const slip_data *d = w->d;
+	const slip_key *k = &d->key;
+	service_kind kind = d->svc->kind;
+	char a[32], b[32];
+	if (k->serial[0])
+		say(w, "slip.key_serial", "serial", k->serial);
+	if (d->holder && (kind == SVC_NEW || kind == SVC_RENEW || kind == SVC_SEAL_RENEW)) {
+		say(w, "slip.holder", "holder", d->holder->label[d->lang]);
+		int years = term_years(d), seals = seal_count(d);
+		if (years > 0) {
+			snprintf(a, sizeof a, "%d", years);
+			say(w, "slip.term", "years", a);
+		}
+		if (d->svc->platform->has_seals) {
+			snprintf(a, sizeof a, "%d", seals);
+			say(w, "slip.seals", "seals", a);
+		}
+	}
+	if (kind == SVC_CHANGE && k->old_unit_name[0] &&
+	    strcmp(k->old_unit_name, d->party.unit_name) != 0) {
+		/* a line each: a name is long, and cut in two it reads as another */
+		str_var v[] = { { "old", k->old_unit_name }, { "new", d->party.unit_name }, { NULL, NULL } };
+		say(w, "slip.name_change", NULL, NULL);
+		wrap(w, tr(w, w->t1, "slip.name_old", v), 2, 4);
+		wrap(w, tr(w, w->t1, "slip.name_new", v), 2, 4);
+	}
+	if (k->not_after > 0 && kind != SVC_REVOKE) {
+		str_var v[] = { { "from", k->not_before > 0 ? civil_format(k->not_before, a, sizeof a) : "-" },
+				{ "to", civil_format(k->not_after, b, sizeof b) }, { NULL, NULL } };
+		wrap(w, tr(w, w->t1, "slip.validity", v), 0, 2);
+		if (kind == SVC_RENEW && k->old_not_after > 0 && k->old_not_after != k->not_after) {
+			str_var e[] = { { "old", civil_format(k->old_not_after, a, sizeof a) },
+					{ "new", civil_format(k->not_after, b, sizeof b) }, { NULL, NULL } };
+			wrap(w, tr(w, w->t1, "slip.expiry_change", e), 0, 2);
+		}
+	}
+	if (k->seal_not_after > 0 && d->svc->platform->has_seals && kind != SVC_REVOKE)
+		say(w, "slip.seal_until", "date", civil_format(k->seal_not_after, a, sizeof a));
+	if (d->initial_pin && *d->initial_pin &&
+	    (kind == SVC_NEW || kind == SVC_REISSUE || kind == SVC_UNLOCK))
+		para(w, "slip.initial_pin", "pin", d->initial_pin);
 }
 
 /* ---- checks ---- */
@@ -602,6 +680,10 @@ char *slip_render_receipt(const slip_data *d, kerr *err)
 	rule_line(&w, '-');
 	party(&w, true);
 	rule_line(&w, '-');
+	size_t mark = w.out.len;
+	key_lines(&w);
+	if (w.out.len != mark)
+		rule_line(&w, '-');
 
 	say(&w, "slip.received", NULL, NULL);
 	size_t n = 0;
@@ -703,6 +785,65 @@ char *slip_render_notice(const slip_data *d, kerr *err)
 	return finish(&w, err);
 }
 
+/* ---- the 容缺补交回执 ---- */
+
+char *slip_render_supplement(const slip_supplement *s, kerr *err)
+{
+	const slip_data *d = s ? s->base : NULL;
+	if (check_common(d, err))
+		return NULL;
+	if (!s->n_received || !s->received) {
+		kerr_set(err, d->case_no, "nothing received: a supplement slip lists what was brought");
+		return NULL;
+	}
+	for (size_t i = 0; i < s->n_received; i++)
+		if (!s->received[i]) {
+			kerr_set(err, d->case_no, "received item %zu names no material", i + 1);
+			return NULL;
+		}
+	writer w;
+	memset(&w, 0, sizeof w);
+	w.d = d;
+	char acc[16], dl[16], when[32];
+	civil_format(s->accepted_day, acc, sizeof acc);
+	civil_format(d->rongque_deadline, dl, sizeof dl);
+	clock_format_local(d->at_ms ? d->at_ms : clock_now_ms(), when, sizeof when);
+
+	header(&w, "supp.title");
+	str_var v[] = { { "date", acc }, { "deadline", dl }, { NULL, NULL } };
+	wrap(&w, tr(&w, w.t1, "supp.original", v), 0, 2);
+	rule_line(&w, '-');
+	say(&w, "supp.received", NULL, NULL);
+	for (size_t i = 0; i < s->n_received; i++)
+		numbered(&w, i + 1, s->received[i]->label[d->lang]);
+	say(&w, "supp.received_at", "time", when);
+	if (s->late_by && *s->late_by) {
+		str_var l[] = { { "deadline", dl }, { "supervisor", s->late_by },
+				{ "note", s->late_note ? s->late_note : "" }, { NULL, NULL } };
+		wrap(&w, tr(&w, w.t1, "supp.late", l), 0, 2);
+	}
+	say(&w, "supp.status", NULL, NULL);
+	rule_line(&w, '-');
+	party(&w, false);
+	rule_line(&w, '-');
+	clerk_time(&w, "slip.clerk", "slip.time");
+	rule_line(&w, '-');
+	para(&w, "supp.next", NULL, NULL);
+	numbered(&w, 1, tr(&w, w.t1, "slip.next_keep", NULL));
+	footer(&w);
+	return finish(&w, err);
+}
+
+static const char *const supp_keys[] = {
+	"supp.title", "supp.original", "supp.received", "supp.received_at", "supp.late",
+	"supp.status", "supp.next", NULL
+};
+
+const char *const *slip_supplement_string_keys(void)
+{
+	return supp_keys;
+}
+
 /* ---- the keys, for config check ---- */
 
 static const char *const slip_keys[] = {
@@ -710,7 +851,7 @@ static const char *const slip_keys[] = {
 	"slip.case_no_box", "slip.platform", "slip.service", "slip.decision", "slip.unit",
 	"slip.uscc", "slip.agent", "slip.agent_id", "slip.mobile", "slip.received",
 	"slip.none", "slip.rongque_items", "slip.promise", "slip.sign", "slip.sign_date",
-	"slip.fee", "slip.fee_line", "slip.fee_waived", "slip.fee_amount", "slip.fee_total",
+	"slip.fee", "slip.fee_waived", "slip.fee_amount", "slip.fee_total",
 	"slip.fee_none", "slip.txn", "slip.clerk", "slip.time", "slip.next",
 	"slip.next_rongque", "slip.next_invoice", "slip.next_keep",
 #define X(e, name) "slip.next." name,
@@ -719,9 +860,12 @@ static const char *const slip_keys[] = {
 	"notice.title", "notice.law", "notice.items", "notice.missing", "notice.defective",
 	"notice.reasons", "notice.bring", "notice.requirement", "notice.clerk", "notice.time",
 	"notice.next", "notice.rights",
-#define X(e, name) "fee." name,
+#define X(e, name) "fee." name, "slip.fee_line." name,
 	FEE_ITEMS(X)
 #undef X
+	"slip.key_serial", "slip.holder", "slip.term", "slip.seals", "slip.name_change",
+	"slip.name_old", "slip.name_new",
+	"slip.validity", "slip.expiry_change", "slip.seal_until", "slip.initial_pin",
 #define X(e, name, key) key,
 	CASE_DECISIONS(X)
 #undef X

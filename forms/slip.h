@@ -23,6 +23,17 @@
 /* Most display columns on a line (receipt printers are narrow). */
 #define SLIP_WIDTH 40
 
+/* The key a case wrote or read, as the store (or, in trainer mode, the key
+ * in the reader) has it once the case is done: plain values. Dates are
+ * civil days; 0 or less is unknown, so a zeroed slip_key prints nothing. */
+typedef struct slip_key {
+	char serial[64];           /* the key's serial, "" unknown */
+	long not_before, not_after;/* the certificate on the key after the case */
+	long old_not_after;        /* the certificate it replaced (a renewal) */
+	char old_unit_name[256];   /* the name on the certificate it replaced (a change), "" */
+	long seal_not_after;       /* the seal's validity on the key */
+} slip_key;
+
 typedef struct slip_data {
 	const strings *str;        /* the clerk's language */
 	lang lang;                 /* which catalog labels to print; same language as str */
@@ -50,6 +61,15 @@ typedef struct slip_data {
 	size_t n_reasons;
 	const char *clerk_id;      /* required */
 	int64_t at_ms;             /* UTC ms of issue, printed in Asia/Shanghai; 0 = now */
+
+	/* What the customer asks about at the counter (the receipt only; each
+	 * line is left out when its value is unknown). */
+	const holder_type *holder; /* NULL: no holder type (no holder, term or seal lines) */
+	int years;                 /* certificate term bought; 0: taken from the fee's annual line */
+	int seals;                 /* seals bought; 0: taken from the fee's seal line */
+	slip_key key;              /* the key and its certificate after the case */
+	const char *initial_pin;   /* the catalogue's initial PIN, printed after a new key or
+				    * an unlock with the advice to change it; NULL none */
 } slip_data;
 
 /* The 受理回执. Returns a malloc'd NUL-terminated text (lines end in '\n'), or
@@ -62,6 +82,27 @@ char *slip_render_receipt(const slip_data *d, kerr *err);
 /* The 一次性告知单. Returns a malloc'd text, or NULL with err: missing required
  * field, or nothing to tell (no notice item and no reason). */
 char *slip_render_notice(const slip_data *d, kerr *err);
+
+/* The 容缺补交回执: the paper a 容缺 case gets when the customer brings back
+ * what it owed and the case is completed. It states the supplement, the
+ * original case number, the day the case was accepted and its deadline,
+ * every material received now and when, who took it, and after the deadline
+ * the supervisor who allowed it and why. */
+typedef struct slip_supplement {
+	const slip_data *base;         /* the case: strings, site, service, case number,
+					* party, rongque_deadline, clerk_id (the one who took
+					* the supplement), at_ms (when it was received) */
+	long accepted_day;             /* civil day the case was accepted (opened) */
+	const material *const *received; /* the materials brought back, in catalog order */
+	size_t n_received;
+	const char *late_by;           /* NULL or "" when in time */
+	const char *late_note;
+} slip_supplement;
+
+/* A malloc'd text, or NULL with err: missing required field, nothing received. */
+char *slip_render_supplement(const slip_supplement *s, kerr *err);
+/* The string keys the 容缺补交回执 adds to slip_string_keys(), NULL-terminated. */
+const char *const *slip_supplement_string_keys(void);
 
 /* s with all but the first keep_head and last keep_tail characters replaced by
  * '*' (one per character), into buf; a value too short to hide anything is

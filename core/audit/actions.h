@@ -56,7 +56,12 @@
 	X(AUD_PAYMENT_DUPLICATE,  "payment.duplicate")  /* a second paid order of a case: to refund */ \
 	X(AUD_PAY_RECONCILE,      "pay.reconcile")      /* a day matched with WeChat's bill */ \
 	X(AUD_PAY_DIFF,           "pay.diff")           /* a difference found (or cleared) */ \
-	X(AUD_PAY_RESOLVE,        "pay.resolve")        /* a difference explained, by whom */
+	X(AUD_PAY_RESOLVE,        "pay.resolve")        /* a difference explained, by whom */ \
+	X(AUD_CASE_REPRINT,       "case.reprint")       /* a case's paper reprinted: which, the copy's file */ \
+	X(AUD_REFUND_DUPLICATE,   "refund.duplicate")   /* a duplicate payment's refund approved */ \
+	X(AUD_CASE_SUPPLEMENT,    "case.supplement")    /* 容缺补交: the owed material received */ \
+	X(AUD_CASE_RATING,        "case.rating")        /* 好差评: the customer's rating */ \
+	X(AUD_RATING_RESOLVE,     "rating.resolve")     /* a 差评 followed up, by whom, what */
 
 typedef enum audit_action {
 #define X(e, word) e,

@@ -112,3 +112,39 @@ long civil_add_years(long days, int years)
 		d = 28;
 	return civil_from_ymd(y, m, d);
 }
+
+int civil_weekday(long days)
+{
+	/* 1970-01-01 was a Thursday (4) */
+	long r = (days + 3) % 7;
+	if (r < 0)
+		r += 7;
+	return (int)r + 1;
+}
+
+static bool listed(const long *v, unsigned long n, long day)
+{
+	for (unsigned long i = 0; v && i < n; i++)
+		if (v[i] == day)
+			return true;
+	return false;
+}
+
+bool civil_is_working_day(long days, const civil_workdays *w)
+{
+	if (w && listed(w->on, w->n_on, days))
+		return true;
+	if (w && listed(w->off, w->n_off, days))
+		return false;
+	return civil_weekday(days) <= 5;
+}
+
+long civil_add_working_days(long days, int n, const civil_workdays *w)
+{
+	while (n > 0) {
+		days++;
+		if (civil_is_working_day(days, w))
+			n--;
+	}
+	return days;
+}

@@ -22,4 +22,24 @@ const char *civil_format(long days, char *buf, unsigned long n);
 /* Add years to a civil day, clamping 02-29 to 02-28. */
 long civil_add_years(long days, int years);
 
+/* The day of the week: 1 Monday ... 7 Sunday (ISO 8601). */
+int civil_weekday(long days);
+
+/* Working days: Monday to Friday, except the days in `off` (public holidays),
+ * plus the weekend days in `on` (the make-up working days, 调休, that the
+ * State Council's yearly notice moves onto a Saturday or Sunday). Either
+ * list may be NULL with n 0; neither needs to be sorted. */
+typedef struct civil_workdays {
+	const long *off;
+	unsigned long n_off;
+	const long *on;
+	unsigned long n_on;
+} civil_workdays;
+
+bool civil_is_working_day(long days, const civil_workdays *w);
+/* The n-th working day after `days` (n >= 1; the start day itself does not
+ * count, as a deadline of "15 working days" from a rating is read). n <= 0
+ * gives `days`. w may be NULL: Monday to Friday. */
+long civil_add_working_days(long days, int n, const civil_workdays *w);
+
 #endif

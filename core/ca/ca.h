@@ -14,6 +14,9 @@
  *                 (what `openssl ca` and `openssl ocsp -index`
  *                 read), its .attr, crlnumber, and the signed CRL
  *                 (crl.der, crl.pem), rebuilt from the database
+ *   sign.c        signing and verifying in the kiosk's two          (ca.h)
+ *                 algorithms: ECDSA-SHA256 (P-256) and SM2-with-SM3
+ *                 with the SM2 distinguishing ID set explicitly
  *
  * docs/ca.md describes the files, the profile and the choices made. The
  * folder depends on core/base and OpenSSL only. */
@@ -88,6 +91,36 @@ int64_t ca_term_end(int64_t start_s, int years);
 /* The same clock time years later (for an extended end: the old end moved
  * by the years bought). */
 int64_t ca_add_years(int64_t t_s, int years);
+
+/* ---- signatures: ECDSA P-256 with SHA-256, or SM2 with SM3 ----
+ * The algorithm follows the key: an SM2 key (OpenSSL's "SM2" type, the
+ * curve 1.2.156.10197.1.301) signs SM2-with-SM3 with the distinguishing ID
+ * CA_SM2_ID (GM/T 0009's default, which OpenSSL 3.0 does not apply by
+ * itself: it uses an empty ID unless told), any other EC key ECDSA with
+ * SHA-256. Relying parties check with the same ID (`openssl verify -vfyopt
+ * distid:1234567812345678`, docs/ca.md). */
+#define CA_SM2_ID     "1234567812345678"
+#define CA_SM2_ID_LEN 16
+extern const char ca_sm2_id[];
+
+bool ca_key_is_sm2(const EVP_PKEY *key);
+/* "p256", "sm2" or "?" (the words of a platform's key_algorithm) */
+const char *ca_key_alg_name(const EVP_PKEY *key);
+/* x signed by key (SHA-256 or SM3 with the ID); an SM2-signed x also gets
+ * the ID for its own later verification. 0 or -1 (OpenSSL's error queue). */
+int ca_sign_cert(X509 *x, EVP_PKEY *key);
+/* The CRL signed by key. 0 or -1. */
+int ca_sign_crl(X509_CRL *crl, EVP_PKEY *key);
+/* Give x the SM2 ID for X509_verify / X509_verify_cert (a certificate
+ * parsed from DER has none, and OpenSSL 3.0 would verify with an empty one).
+ * 0 or -1. */
+int ca_sm2_set_id(X509 *x);
+/* x (or the CRL, or data's signature sig: DER ECDSA-Sig-Value / SM2
+ * signature) verifies with key, under the ID on an SM2 key. */
+bool ca_verify_cert(X509 *x, EVP_PKEY *key);
+bool ca_verify_crl(X509_CRL *crl, EVP_PKEY *key);
+bool ca_verify_data(EVP_PKEY *key, const unsigned char *sig, size_t sig_len,
+		    const unsigned char *data, size_t len);
 
 /* ---- the register: what the CA signed and revoked ---- */
 

@@ -405,7 +405,7 @@ static int publish_crl(const ca_keys *k, const index_db *db, kerr *err)
 						"keyid:always")) != NULL &&
 		     X509_CRL_add_ext(crl, aki, -1) == 1 &&
 		     X509_CRL_add1_ext_i2d(crl, NID_crl_number, ai, 0, 0) == 1 &&
-		     X509_CRL_sort(crl) == 1 && X509_CRL_sign(crl, k->key, EVP_sha256()) > 0;
+		     X509_CRL_sort(crl) == 1 && ca_sign_crl(crl, k->key) == 0;
 	}
 	int rc = ok ? 0 : ossl_fail(err, k->dir, "signing the CRL");
 	unsigned char *der = NULL;
@@ -483,7 +483,7 @@ static X509 *ours(const ca_keys *k, const unsigned char *der, size_t len)
 	X509 *x = der ? d2i_X509(NULL, &p, (long)len) : NULL;
 	if (x && (p != der + len ||
 		  X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(k->cert)) != 0 ||
-		  X509_verify(x, k->key) != 1)) {
+		  !ca_verify_cert(x, k->key))) {
 		X509_free(x);
 		x = NULL;
 	}

@@ -16,6 +16,8 @@
  *   party.[ch]     public  PARTY_FIELDS: unit and agent fields, case_party,
  *                          party_get() / party_set()
  *   rules.[ch]     public  renewal window, seal upgrade, validity of a new cert
+ *   rating.[ch]    public  RATING_LEVELS: 好差评's five levels and none; 差评 and
+ *                          the day its follow-up is due
  *   fees.[ch]      public  a case's fee in 分 with its breakdown (fee_quote)
  *   validate.[ch]  public  USCC, organisation code, resident ID, mobile
  *   staff.[ch]     public  clerk, supervisor, trainer; the wait after wrong PINs
@@ -29,6 +31,7 @@
 #include "core/case/fees.h"
 #include "core/case/marks.h"
 #include "core/case/party.h"
+#include "core/case/rating.h"
 #include "core/case/rules.h"
 #include "core/case/staff.h"
 #include "core/case/validate.h"

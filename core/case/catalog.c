@@ -15,6 +15,7 @@ ENUM_DEFINE_WORD(seal_rule, SEAL_RULES, "?")
 ENUM_DEFINE_WORD(validity_rule, VALIDITY_RULES, "?")
 ENUM_DEFINE_WORD(fee_item, FEE_ITEMS, "?")
 ENUM_DEFINE_WORD(token_op, TOKEN_OPS, "?")
+ENUM_DEFINE_WORD(key_alg, KEY_ALGS, "?")
 
 /* ---- lookups ---- */
 
@@ -106,6 +107,8 @@ void catalog_free(catalog *c)
 	}
 	free(c->services);
 	free(c->rules.initial_pin);
+	free(c->rules.holidays);
+	free(c->rules.workdays);
 	free(c);
 }
 
@@ -350,14 +353,60 @@ static int load_materials(catalog *c, const kini_doc *d, kerr *err)
 
 static const char *const rules_keys[] = {
 	"renew_window_days", "seal_upgrade_min_days", "years", "rongque_max_days",
-	"initial_pin", NULL
+	"initial_pin", "notice_days", "rating_followup_days", "holidays", "workdays", NULL
 };
-static const char *const platform_keys[] = { "name.zh_CN", "name.en", "seals", NULL };
+static const char *const platform_keys[] = { "name.zh_CN", "name.en", "seals", "key_algorithm",
+					      NULL };
 static const char *const service_keys[] = {
 	"kind", "label.zh_CN", "label.en", "help.zh_CN", "help.en", "materials",
 	"essential", "rongque", "key_required", "approval", "validity", "fees", "token",
 	NULL
 };
+
+/* An optional list of dates (YYYY-MM-DD, comma separated): public holidays
+ * fall on a weekday, make-up working days (weekend = true) on a weekend. */
+static int read_days(const kini_doc *d, const kini_section *s, const char *key, bool weekend,
+		     long **out, size_t *n_out, kerr *err)
+{
+	const kini_entry *e = kini_find(s, key);
+	*out = NULL;
+	*n_out = 0;
+	if (!e || !e->value[0])
+		return 0;
+	char **items;
+	size_t n;
+	if (kini_split_list(e->value, &items, &n) < 0)
+		return oom(d, err);
+	long *v = calloc(n ? n : 1, sizeof *v);
+	if (!v) {
+		kini_list_free(items, n);
+		return oom(d, err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		long day;
+		if (!civil_parse(items[i], &day)) {
+			kerr_setf(err, d->path, e->line, "%s = ...'%s'...: write each date as "
+				  "YYYY-MM-DD, separated by commas", key, items[i]);
+			goto bad;
+		}
+		if ((civil_weekday(day) >= 6) != weekend) {
+			kerr_setf(err, d->path, e->line, "%s: %s is a %s; %s", key, items[i],
+				  weekend ? "weekday" : "Saturday or Sunday",
+				  weekend ? "workdays lists the weekend days that are worked (调休)"
+					  : "holidays lists the weekdays that are not worked");
+			goto bad;
+		}
+		v[i] = day;
+	}
+	kini_list_free(items, n);
+	*out = v;
+	*n_out = n;
+	return 0;
+bad:
+	kini_list_free(items, n);
+	free(v);
+	return -1;
+}
 
 static int load_rules(catalog *c, const kini_doc *d, const kini_section *s, kerr *err)
 {
@@ -409,6 +458,20 @@ static int load_rules(catalog *c, const kini_doc *d, const kini_section *s, kerr
 				 "digits (the guides give 12345678)", e->value);
 	if (!(c->rules.initial_pin = kini_strdup(e->value)))
 		return oom(d, err);
+
+	/* the optional keys: the model rule and Sichuan's practice by default */
+	c->rules.notice_days = 5;
+	c->rules.rating_followup_days = 15;
+	if ((kini_find(s, "notice_days") &&
+	     read_int(d, s, "notice_days", 1, 60, &c->rules.notice_days, err) < 0) ||
+	    (kini_find(s, "rating_followup_days") &&
+	     read_int(d, s, "rating_followup_days", 1, 120, &c->rules.rating_followup_days, err) < 0))
+		return -1;
+	if (read_days(d, s, "holidays", false, &c->rules.holidays, &c->rules.n_holidays, err) < 0 ||
+	    read_days(d, s, "workdays", true, &c->rules.workdays, &c->rules.n_workdays, err) < 0)
+		return -1;
+	c->rules.calendar = (civil_workdays){ c->rules.holidays, c->rules.n_holidays,
+					      c->rules.workdays, c->rules.n_workdays };
 	return 0;
 }
 
@@ -423,6 +486,16 @@ static int load_platform(catalog *c, const kini_doc *d, const kini_section *s, k
 	if (read_texts(d, s, "name", true, p->name, err) < 0 ||
 	    read_bool(d, s, "seals", &p->has_seals, err) < 0)
 		return -1;
+	p->key_alg = KEY_ALG_P256;
+	const kini_entry *e = kini_find(s, "key_algorithm");
+	if (e) {
+		int a = key_alg_from_name(e->value);
+		if (a < 0)
+			return kerr_setf(err, d->path, e->line, "key_algorithm = '%s': write p256 "
+					 "(EC P-256, ECDSA-SHA256) or sm2 (SM2 key pair, "
+					 "SM2-with-SM3 certificate)", e->value);
+		p->key_alg = (key_alg)a;
+	}
 	return 0;
 }
 

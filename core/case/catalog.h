@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/civil.h"
 #include "core/base/err.h"
 #include "core/base/names.h"
 #include "core/base/strings.h"
@@ -79,6 +80,16 @@ ENUM_DECLARE_WORD(fee_item, FEE_ITEMS, FEE_ITEM_COUNT);
 
 ENUM_DECLARE_WORD(token_op, TOKEN_OPS, TOKEN_OP_COUNT);
 
+/* The key pair a platform's certificates are for (its key_algorithm):
+ * EC P-256 signed ECDSA-SHA256, or the national algorithms, an SM2 pair
+ * certified SM2-with-SM3 (docs/token-profile.md, docs/ca.md). The key pair
+ * is made on the customer's key when it is personalised. */
+#define KEY_ALGS(X)               \
+	X(KEY_ALG_P256, "p256")    \
+	X(KEY_ALG_SM2,  "sm2")
+
+ENUM_DECLARE_WORD(key_alg, KEY_ALGS, KEY_ALG_COUNT);
+
 typedef struct material {
 	char *id;                 /* "app_form" */
 	char *label[LANG_COUNT];  /* what the customer brings, in each language */
@@ -99,6 +110,7 @@ typedef struct platform {
 	char *id;                 /* "rs" (人社), "zc" (政采) */
 	char *name[LANG_COUNT];
 	bool has_seals;           /* certificates come with an electronic seal */
+	key_alg key_alg;          /* key_algorithm: the key pair made for it (p256 default) */
 	int waive_opening_years;  /* a term of at least this many years waives the opening fee; 0 never */
 	int64_t reissue_fen;
 	holder_type *holders;
@@ -134,6 +146,15 @@ typedef struct catalog_rules {
 	int years_min, years_max;  /* certificate terms sold (1, 2) */
 	int rongque_max_days;      /* latest supplement deadline after acceptance */
 	char *initial_pin;         /* the user PIN after personalisation or reset ("12345678") */
+	/* Optional keys (their default when absent): */
+	int notice_days;           /* 补正: a refusal's one-time notice is due within this many
+				    * days of the application (5, 行政许可法 Art. 32's model) */
+	int rating_followup_days;  /* a 差评 is followed up within this many working days (15) */
+	long *holidays;            /* weekdays that are not worked (civil days), owned */
+	size_t n_holidays;
+	long *workdays;            /* weekend days that are worked (调休), owned */
+	size_t n_workdays;
+	civil_workdays calendar;   /* the two lists above, for civil_add_working_days() */
 } catalog_rules;
 
 typedef struct catalog {

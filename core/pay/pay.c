@@ -219,6 +219,27 @@ int pay_refund_no(const char *out_trade_no, int n, char out[PAY_REFUND_NO_MAX + 
 	return 0;
 }
 
+int pay_refund_dup_no(const char *out_trade_no, char out[PAY_REFUND_NO_MAX + 1])
+{
+	if (out)
+		out[0] = '\0';
+	if (!out || !pay_trade_no_valid(out_trade_no))
+		return -1;
+	snprintf(out, PAY_REFUND_NO_MAX + 1, "%s-D1", out_trade_no);
+	return 0;
+}
+
+bool pay_refund_no_is_dup(const char *out_refund_no)
+{
+	const char *d = out_refund_no ? strrchr(out_refund_no, '-') : NULL;
+	if (!d || d == out_refund_no || d[1] != 'D' || !d[2])
+		return false;
+	for (const char *p = d + 2; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
 pay_result pay_refund_order(pay_dev *dev, pay_refund *r, kerr *err)
 {
 	if (!r) {

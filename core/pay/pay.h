@@ -199,6 +199,13 @@ typedef struct pay_refund {
 bool pay_refund_no_valid(const char *s);
 /* The n-th refund number of an order (1 <= n <= 99): "<out_trade_no>-R<n>". */
 int pay_refund_no(const char *out_trade_no, int n, char out[PAY_REFUND_NO_MAX + 1]);
+/* The refund number of a duplicate payment's refund (重复支付退款) on an
+ * order: "<out_trade_no>-D1". Its own letter, so that the kiosk, the bill and
+ * the merchant platform tell it from a cancelled case's refund (-R), and a
+ * case cancelled after its duplicate was refunded gets a number of its own. */
+int pay_refund_dup_no(const char *out_trade_no, char out[PAY_REFUND_NO_MAX + 1]);
+/* Is out_refund_no a duplicate payment's refund ("...-D<digits>")? */
+bool pay_refund_no_is_dup(const char *out_refund_no);
 /* Ask for a refund. Checked first (PR_INVALID): both numbers, 1 <= refund_fen
  * <= total_fen <= PAY_AMOUNT_MAX, a reason of at most 80 bytes of UTF-8.
  * Clears the outputs. PR_OK: state and refund_id as the gateway has them;

@@ -120,9 +120,12 @@ int printout_save(const char *data_dir, const char *case_no, const char *kind,
 		return kerr_set(err, "printout", "case number '%.80s' cannot name a file: use "
 				"1-64 of A-Z a-z 0-9 - _", case_no ? case_no : "(null)");
 	if (!kind || (strcmp(kind, "slip") != 0 && strcmp(kind, "notice") != 0 &&
-		      strcmp(kind, "summary") != 0))
+		      strcmp(kind, "summary") != 0 && strcmp(kind, "slip-reprint") != 0 &&
+		      strcmp(kind, "notice-reprint") != 0 && strcmp(kind, "supplement") != 0 &&
+		      strcmp(kind, "supplement-reprint") != 0))
 		return kerr_set(err, case_no, "paper kind '%.40s' is unknown: use \"slip\", "
-				"\"notice\" or \"summary\"", kind ? kind : "(null)");
+				"\"notice\", \"supplement\", their \"-reprint\" or \"summary\"",
+				kind ? kind : "(null)");
 	if (!text)
 		return kerr_set(err, case_no, "no text to save");
 

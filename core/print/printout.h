@@ -11,7 +11,9 @@
 
 #include "core/base/err.h"
 
-/* Save text as the paper `kind` ("slip", "notice", or "summary": the day
+/* Save text as the paper `kind` ("slip", "notice", "supplement" (the
+ * 容缺补交回执), a copy of any of them marked as a reprint: "slip-reprint",
+ * "notice-reprint", "supplement-reprint", or "summary": the day
  * summary, case_no then names the day) of case_no. Written
  * atomically (temporary file, fsync, rename, fsync of the directory); the
  * directories are created with mode 0700 and the file is 0600. A file of that

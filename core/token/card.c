@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/token/token_profile.h"
+
 /* Every card driver over the PC/SC reader; a second application's driver
  * adds its ops here. */
 static const token_ops *const card_drivers[] = {
@@ -216,20 +218,30 @@ int card_master_load(const char *path, uint8_t out[CARD_MASTER_MAX], size_t *len
 token_status card_spki_from_7f49(card *c, const uint8_t *p, size_t plen, unsigned char **spki,
 				 size_t *len)
 {
-	iso_tlv top, pt;
+	static const uint8_t sm2_oid[] = { TP_SM2_CURVE_OID };
+	iso_tlv top, pt, oid;
 	if (iso_tlv_parse(p, plen, &top) != 0 || top.tag != 0x7F49 ||
 	    iso_tlv_find(top.value, top.len, 0x86, &pt) != 1 || pt.len != 65 ||
 	    pt.value[0] != 0x04) {
-		reader_note(c->rd, "the public key object is not an uncompressed P-256 point");
+		reader_note(c->rd, "the public key object is not an uncompressed EC point");
+		return TOK_WRONG_CARD;
+	}
+	/* 06: the curve of a key that is not P-256 (SM2 only) */
+	int has_oid = iso_tlv_find(top.value, top.len, 0x06, &oid);
+	bool sm2 = has_oid == 1 && oid.len == sizeof sm2_oid &&
+		   memcmp(oid.value, sm2_oid, sizeof sm2_oid) == 0;
+	if (has_oid < 0 || (has_oid == 1 && !sm2)) {
+		reader_note(c->rd, "the public key object names a curve other than SM2");
 		return TOK_WRONG_CARD;
 	}
 	token_status st = TOK_IO_ERROR;
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_from_name(NULL, sm2 ? "SM2" : "EC", NULL);
 	EVP_PKEY *key = NULL;
 	if (bld && kc &&
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+					    sm2 ? "SM2" : "prime256v1", 0) &&
 	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt.value, pt.len) &&
 	    (params = OSSL_PARAM_BLD_to_param(bld)) && EVP_PKEY_fromdata_init(kc) == 1 &&
 	    EVP_PKEY_fromdata(kc, &key, EVP_PKEY_PUBLIC_KEY, params) == 1) {
@@ -246,7 +258,7 @@ token_status card_spki_from_7f49(card *c, const uint8_t *p, size_t plen, unsigne
 		}
 		OPENSSL_free(out);
 	} else {
-		reader_note(c->rd, "the key's public point is not on P-256");
+		reader_note(c->rd, "the key's public point is not on %s", sm2 ? "SM2" : "P-256");
 		st = TOK_WRONG_CARD;
 	}
 	EVP_PKEY_free(key);

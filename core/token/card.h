@@ -51,8 +51,19 @@ struct issuer;
 void *card_piv_ctx_new(reader *rd, bool own_reader, const uint8_t *master, size_t master_len,
 		       struct issuer *ca);
 
-/* A public key object 7F49 { 86 04||X||Y } -> a malloc'd DER
- * SubjectPublicKeyInfo of the P-256 key; TOK_WRONG_CARD when it is not one. */
+/* What the kiosk's driver knows of the key (card_kiosk.c): its serial,
+ * read in card session *session; NULL when nothing is known. */
+const char *card_kiosk_known(const void *kiosk_ctx, unsigned long *session);
+/* The PIV driver told the key's serial for a card session (it then sends no
+ * command to learn it), the hook it calls before writing a certificate, and
+ * the certificates its slots hold (token_pcsc_app_certs). */
+void card_piv_know_serial(void *piv_ctx, const char *serial, unsigned long session);
+void card_piv_set_hook(void *piv_ctx, token_issue_hook hook, void *arg);
+token_status card_piv_app_certs(void *piv_ctx, token_app_cert out[2], size_t *n);
+
+/* A public key object 7F49 { [06 SM2 curve OID] 86 04||X||Y } -> a malloc'd
+ * DER SubjectPublicKeyInfo of the P-256 key (no 06) or the SM2 key;
+ * TOK_WRONG_CARD when it is neither. */
 token_status card_spki_from_7f49(card *c, const uint8_t *p, size_t n, unsigned char **spki,
 				 size_t *len);
 

@@ -12,6 +12,7 @@
  * part only. */
 #include "core/token/card.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,19 @@ typedef struct dual {
 	card card;        /* first: card_of() finds the reader through it */
 	void *kiosk;
 	void *piv;
+	bool piv_only;    /* the last read_info found PIV without the kiosk's application */
 } dual;
+
+/* The key's serial, as the kiosk's driver knows it, passed on to PIV so
+ * that it sends no command to learn it (APDU economy). */
+static void *piv_of(dual *d)
+{
+	unsigned long session;
+	const char *serial = card_kiosk_known(d->kiosk, &session);
+	if (serial)
+		card_piv_know_serial(d->piv, serial, session);
+	return d->piv;
+}
 
 /* PIV's answer that there is no PIV application of ours: go on without it. */
 static token_status piv_part(dual *d, token_status st)
@@ -35,10 +48,28 @@ static token_status piv_part(dual *d, token_status st)
 static token_status dual_read_info(void *ctx, token_info *out)
 {
 	dual *d = ctx;
-	return card_kiosk_ops.read_info(d->kiosk, out);
+	d->piv_only = false;
+	token_status st = card_kiosk_ops.read_info(d->kiosk, out);
+	if (st != TOK_WRONG_CARD)
+		return st;
+	/* not a key of the kiosk's profile: a PIV key alone is told apart (it
+	 * costs its APDUs only on such a key) */
+	char why[512];
+	snprintf(why, sizeof why, "%s", reader_detail(d->card.rd));
+	token_info pi;
+	token_info_clear(&pi);
+	d->piv_only = card_piv_ops.read_info(d->piv, &pi) == TOK_OK;
+	if (d->piv_only)
+		reader_note(d->card.rd, "key %s has a PIV application and not the kiosk's (%.300s)",
+			    pi.serial, why);
+	else
+		reader_note(d->card.rd, "%s", why);
+	return st;
 }
 
-static token_status dual_personalise(void *ctx, const char *initial_pin)
+/* PIV has no SM2: its slots get P-256 pairs whatever alg the kiosk's
+ * application is personalised with (docs/token-profile.md) */
+static token_status dual_personalise_alg(void *ctx, const char *initial_pin, key_alg alg)
 {
 	dual *d = ctx;
 	token_info i;
@@ -49,14 +80,19 @@ static token_status dual_personalise(void *ctx, const char *initial_pin)
 	/* a personalised key is refused (or, just personalised by us and the
 	 * answer lost, recognised) by the kiosk's driver, before PIV is touched */
 	if (!i.personalised)
-		st = piv_part(d, card_piv_ops.personalise(d->piv, initial_pin));
-	return st == TOK_OK ? card_kiosk_ops.personalise(d->kiosk, initial_pin) : st;
+		st = piv_part(d, card_piv_ops.personalise(piv_of(d), initial_pin));
+	return st == TOK_OK ? card_kiosk_ops.personalise_alg(d->kiosk, initial_pin, alg) : st;
+}
+
+static token_status dual_personalise(void *ctx, const char *initial_pin)
+{
+	return dual_personalise_alg(ctx, initial_pin, KEY_ALG_P256);
 }
 
 static token_status dual_write_cert(void *ctx, const token_cert *c)
 {
 	dual *d = ctx;
-	token_status st = piv_part(d, card_piv_ops.write_cert(d->piv, c));
+	token_status st = piv_part(d, card_piv_ops.write_cert(piv_of(d), c));
 	return st == TOK_OK ? card_kiosk_ops.write_cert(d->kiosk, c) : st;
 }
 
@@ -84,14 +120,14 @@ static token_status dual_change_pin(void *ctx, const char *old_pin, const char *
 static token_status dual_reset_pin(void *ctx, const char *new_pin)
 {
 	dual *d = ctx;
-	token_status st = piv_part(d, card_piv_ops.reset_pin(d->piv, new_pin));
+	token_status st = piv_part(d, card_piv_ops.reset_pin(piv_of(d), new_pin));
 	return st == TOK_OK ? card_kiosk_ops.reset_pin(d->kiosk, new_pin) : st;
 }
 
 static token_status dual_erase(void *ctx)
 {
 	dual *d = ctx;
-	token_status st = piv_part(d, card_piv_ops.erase(d->piv));
+	token_status st = piv_part(d, card_piv_ops.erase(piv_of(d)));
 	return st == TOK_OK ? card_kiosk_ops.erase(d->kiosk) : st;
 }
 
@@ -139,7 +175,45 @@ const token_ops card_dual_ops = {
 	.read_cert = dual_read_cert,
 	.read_pubkey = dual_read_pubkey,
 	.sign = dual_sign,
+	.personalise_alg = dual_personalise_alg,
 };
+
+/* The PIV part of a device: its ctx, or NULL for a device without PIV. */
+static void *piv_ctx(const token_dev *dev)
+{
+	if (dev && dev->ops == &card_dual_ops)
+		return ((dual *)dev->ctx)->piv;
+	if (dev && dev->ops == &card_piv_ops)
+		return dev->ctx;
+	return NULL;
+}
+
+token_status token_pcsc_app_certs(token_dev *dev, token_app_cert out[2], size_t *n)
+{
+	if (!n || !out)
+		return TOK_INVALID;
+	*n = 0;
+	void *p = piv_ctx(dev);
+	if (!p)
+		return card_of(dev) ? TOK_OK : TOK_NOT_SUPPORTED;
+	if (dev->ops == &card_dual_ops)
+		p = piv_of(dev->ctx);
+	return card_piv_app_certs(p, out, n);
+}
+
+bool token_pcsc_piv_only(const token_dev *dev)
+{
+	return dev && dev->ops == &card_dual_ops && ((const dual *)dev->ctx)->piv_only;
+}
+
+int token_pcsc_on_issue(token_dev *dev, token_issue_hook hook, void *arg)
+{
+	void *p = piv_ctx(dev);
+	if (!p)
+		return -1;
+	card_piv_set_hook(p, hook, arg);
+	return 0;
+}
 
 int token_pcsc_add_piv(token_dev *dev, struct issuer *ca, kerr *err)
 {

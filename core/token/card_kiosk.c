@@ -13,7 +13,17 @@
  * current one. A torn record fails its checksum and the previous one stays
  * current; running the operation again finishes it. Personalisation builds
  * the application in the initialisation life cycle state and activates it
- * last; an interrupted one is resumed. */
+ * last; an interrupted one is resumed.
+ *
+ * APDU economy (docs/token-profile.md "Minimum for a full personalisation"):
+ * what the driver learns of a key (its status, its info records, the public
+ * key GENERATE answered) and what its own writes leave there is kept for the
+ * card session (reader_session): while the reader has not connected afresh,
+ * the key is the same and nobody without the admin PIN can have changed its
+ * records, so an operation does not read them again. The application is
+ * still selected in every transaction (another program may select between
+ * two), and every PIN verified is still forgotten before the transaction
+ * ends. A key pulled, swapped or reset is a new session: read afresh. */
 #include "core/token/card.h"
 
 #include <openssl/bn.h>
@@ -27,12 +37,27 @@
 
 #include "core/token/token_profile.h"
 
+/* What is known of the key in the reader, for one card session (0: none). */
+typedef struct known {
+	unsigned long session;
+	tp_status st;                /* as last read, or as our writes left it */
+	bool counters;               /* st's PIN counters are the key's (not
+				      * after a personalisation: read again) */
+	bool have_recs;              /* the info records below are the key's */
+	tp_record rec[2];
+	bool ok[2];
+	int cur;
+	size_t pub_len;              /* the 7F49 object GENERATE answered, 0 none */
+	uint8_t pub[96];
+} known;
+
 /* The device's state. Owned by its token_dev, released by kiosk_free(). */
 typedef struct kiosk {
 	card card;             /* first: card_of() finds the reader through it */
 	uint8_t master[CARD_MASTER_MAX];
 	size_t master_len;
 	char pending[TOKEN_SERIAL_MAX + 1]; /* personalisation begun on this key */
+	known kn;
 } kiosk;
 
 /* ---- the profile's steps ---- */
@@ -63,6 +88,49 @@ static token_status get_status(kiosk *k, tp_status *s)
 		return TOK_WRONG_CARD;
 	}
 	return TOK_OK;
+}
+
+static void forget(kiosk *k)
+{
+	memset(&k->kn, 0, sizeof k->kn);
+}
+
+/* Is what kn holds about the key in the reader now (after reader_begin)? */
+static bool knows(const kiosk *k)
+{
+	return k->kn.session && k->kn.session == reader_session(k->card.rd);
+}
+
+/* The key status: as known in this session, or (fresh, or nothing known)
+ * read with GET DATA. A status that differs from what was known (another
+ * serial, another life cycle) drops the rest of what was known. */
+static token_status status_of(kiosk *k, tp_status *s, bool fresh)
+{
+	if (!fresh && knows(k)) {
+		*s = k->kn.st;
+		return TOK_OK;
+	}
+	token_status st = get_status(k, s);
+	if (st != TOK_OK) {
+		forget(k);
+		return st;
+	}
+	if (!knows(k) || strcmp(k->kn.st.serial, s->serial) != 0 || k->kn.st.lcs != s->lcs) {
+		forget(k);
+		k->kn.session = reader_session(k->card.rd);
+	}
+	k->kn.st = *s;
+	k->kn.counters = true;
+	return TOK_OK;
+}
+
+/* An operation's end: what failed may have left the key otherwise than
+ * known, so it is read afresh next time. */
+static token_status end_op(kiosk *k, token_status st)
+{
+	if (st != TOK_OK && st != TOK_WRONG_PIN && st != TOK_BLOCKED)
+		forget(k);
+	return reader_end(k->card.rd, st);
 }
 
 static token_status select_app(kiosk *k, iso_fcp *f)
@@ -121,24 +189,35 @@ static token_status verify_admin(kiosk *k, const char *serial)
 	return TOK_WRONG_CARD;
 }
 
-/* What the key holds: status, application selected, both info records. */
+/* What the key holds: status, both info records; selected: the
+ * application was selected in this transaction (to read the records). */
 typedef struct held {
 	tp_status st;
 	tp_record rec[2];
 	bool ok[2];
 	int cur; /* 0 none, 1 A, 2 B */
+	bool selected;
 } held;
 
-static token_status load(kiosk *k, held *h, bool need_app)
+/* fresh: the status read again whatever is known (read_info: the PIN
+ * counters as they are now); the records are read only when not known. */
+static token_status load(kiosk *k, held *h, bool need_app, bool fresh)
 {
 	memset(h, 0, sizeof *h);
-	token_status st = get_status(k, &h->st);
+	token_status st = status_of(k, &h->st, fresh);
 	if (st != TOK_OK)
 		return st;
 	if (!iso_lcs_operational(h->st.lcs))
 		return need_app ? TOK_NOT_PERSONALISED : TOK_OK;
+	if (k->kn.have_recs) {
+		memcpy(h->rec, k->kn.rec, sizeof h->rec);
+		memcpy(h->ok, k->kn.ok, sizeof h->ok);
+		h->cur = k->kn.cur;
+		return TOK_OK;
+	}
 	if ((st = select_app(k, NULL)) != TOK_OK)
 		return st;
+	h->selected = true;
 	static const int sfi[2] = { TP_SFI_INFO_A, TP_SFI_INFO_B };
 	for (int i = 0; i < 2; i++) {
 		uint8_t buf[TP_INFO_SIZE];
@@ -149,7 +228,20 @@ static token_status load(kiosk *k, held *h, bool need_app)
 			   strcmp(h->rec[i].serial, h->st.serial) == 0;
 	}
 	h->cur = tp_record_pick(&h->rec[0], h->ok[0], &h->rec[1], h->ok[1]);
+	memcpy(k->kn.rec, h->rec, sizeof h->rec);
+	memcpy(k->kn.ok, h->ok, sizeof h->ok);
+	k->kn.cur = h->cur;
+	k->kn.have_recs = true;
 	return TOK_OK;
+}
+
+/* The application selected for the commands that follow load(). */
+static token_status load_app(kiosk *k, held *h)
+{
+	token_status st = load(k, h, true, false);
+	if (st == TOK_OK && !h->selected && (st = select_app(k, NULL)) == TOK_OK)
+		h->selected = true;
+	return st;
 }
 
 /* ---- operations ---- */
@@ -161,7 +253,7 @@ static token_status kiosk_read_info(void *ctx, token_info *out)
 	if (st != TOK_OK)
 		return st;
 	held h;
-	st = load(k, &h, false);
+	st = load(k, &h, false, true);
 	if (st == TOK_OK) {
 		snprintf(out->serial, sizeof out->serial, "%s", h.st.serial);
 		out->personalised = iso_lcs_operational(h.st.lcs);
@@ -169,11 +261,13 @@ static token_status kiosk_read_info(void *ctx, token_info *out)
 			out->pin_tries_max = h.st.user_max;
 			out->pin_tries_left = h.st.user_left;
 			out->blocked = h.st.user_left == 0;
+			out->key_alg = tp_key_alg_of(h.st.key_alg) == KEY_ALG_SM2 ? KEY_ALG_SM2
+										    : KEY_ALG_P256;
 			if (h.cur)
 				tp_record_to_info(&h.rec[h.cur - 1], out);
 		}
 	}
-	return reader_end(k->card.rd, st);
+	return end_op(k, st);
 }
 
 /* An EF of the application. One that exists was made by a personalisation
@@ -207,7 +301,8 @@ static token_status create_ef(kiosk *k, uint16_t fid, int sfi, size_t size)
 	return card_check_sw(&k->card, r.sw, ef_exists_sw, what);
 }
 
-static token_status kiosk_personalise(void *ctx, const char *initial_pin)
+/* alg: the key pair GENERATE makes (the platform's key_algorithm) */
+static token_status kiosk_personalise_alg(void *ctx, const char *initial_pin, key_alg alg)
 {
 	kiosk *k = ctx;
 	if (!have_master(k))
@@ -217,7 +312,7 @@ static token_status kiosk_personalise(void *ctx, const char *initial_pin)
 		return st;
 	tp_status s;
 	uint8_t pin[TP_PIN_BLOCK], admin[TP_ADMIN_LEN];
-	if ((st = get_status(k, &s)) != TOK_OK)
+	if ((st = status_of(k, &s, false)) != TOK_OK)
 		goto out;
 	if (iso_lcs_operational(s.lcs)) {
 		/* done before the answer to its last command got back to us */
@@ -271,20 +366,42 @@ static token_status kiosk_personalise(void *ctx, const char *initial_pin)
 	st = card_run(&k->card, &a, NULL, "CHANGE REFERENCE DATA (admin PIN)", NULL);
 	if (st != TOK_OK)
 		goto out;
-	static const uint8_t crt[] = { 0xB6, 0x03, 0x84, 0x01, TP_KEY_REF };
-	a = CARD_APDU(ISO_INS_GENERATE_KEY, 0x80, 0x00, crt, sizeof crt, 256);
-	st = card_run(&k->card, &a, NULL, "GENERATE ASYMMETRIC KEY PAIR", NULL);
+	/* B6 { 84 key, 80 mechanism }: the mechanism only for a pair that is
+	 * not P-256, so a P-256 personalisation is as it always was */
+	uint8_t crt[8] = { 0xB6, 0x03, 0x84, 0x01, TP_KEY_REF, 0x80, 0x01, tp_alg_ref(alg) };
+	size_t crt_len = 5;
+	if (alg != KEY_ALG_P256) {
+		crt[1] = 0x06;
+		crt_len = sizeof crt;
+	}
+	a = CARD_APDU(ISO_INS_GENERATE_KEY, 0x80, 0x00, crt, crt_len, 256);
+	iso_resp r;
+	st = card_run(&k->card, &a, &r, "GENERATE ASYMMETRIC KEY PAIR", NULL);
 	if (st != TOK_OK)
 		goto out;
+	/* the public key it answers is the one read_pubkey gives this session */
+	size_t pub_len = r.len <= sizeof k->kn.pub ? r.len : 0;
+	memcpy(k->kn.pub, r.data, pub_len);
 	/* the commit: the application becomes operational */
 	a = CARD_APDU(ISO_INS_ACTIVATE_FILE, 0x04, 0x00, tp_aid, TP_AID_LEN, 0);
 	if ((st = card_run(&k->card, &a, NULL, "ACTIVATE FILE", NULL)) != TOK_OK)
 		goto out;
 	k->pending[0] = '\0';
+	/* what the key holds now: operational, no record yet (the records are
+	 * written only once it is), PIN counters as the key set them */
+	k->kn.st.lcs = 0x05;
+	k->kn.st.has_key = true;
+	k->kn.st.key_alg = tp_alg_ref(alg);
+	k->kn.counters = false;
+	k->kn.have_recs = true;
+	memset(k->kn.rec, 0, sizeof k->kn.rec);
+	k->kn.ok[0] = k->kn.ok[1] = false;
+	k->kn.cur = 0;
+	k->kn.pub_len = pub_len;
 out:
 	OPENSSL_cleanse(pin, sizeof pin);
 	OPENSSL_cleanse(admin, sizeof admin);
-	return reader_end(k->card.rd, st);
+	return end_op(k, st);
 }
 
 /* Write a new info record (and before it, when der is given, the
@@ -315,9 +432,20 @@ static token_status write_record(kiosk *k, const held *h, tp_record *n, const ui
 					der, der_len);
 	if (st == TOK_OK)
 		st = card_update_binary(&k->card, info_sfi, rec, len);
-	if (st == TOK_OK)
+	if (st == TOK_OK) {
 		card_logout(&k->card, TP_PIN_ADMIN);
+		/* the new record is current, the old one stays beside it */
+		int i = info_sfi == TP_SFI_INFO_A ? 0 : 1;
+		k->kn.rec[i] = *n;
+		k->kn.ok[i] = true;
+		k->kn.cur = i + 1;
+	}
 	return st;
+}
+
+static token_status kiosk_personalise(void *ctx, const char *initial_pin)
+{
+	return kiosk_personalise_alg(ctx, initial_pin, KEY_ALG_P256);
 }
 
 static token_status kiosk_write_cert(void *ctx, const token_cert *c)
@@ -334,17 +462,18 @@ static token_status kiosk_write_cert(void *ctx, const token_cert *c)
 	if (st != TOK_OK)
 		return st;
 	held h;
-	if ((st = load(k, &h, true)) == TOK_OK) {
+	if ((st = load_app(k, &h)) == TOK_OK) {
 		tp_record n = { 0 };
 		snprintf(n.unit_name, sizeof n.unit_name, "%s", c->unit_name);
 		snprintf(n.uscc, sizeof n.uscc, "%s", c->uscc);
 		snprintf(n.cert_serial, sizeof n.cert_serial, "%s", c->cert_serial);
 		n.not_before = c->not_before;
 		n.not_after = c->not_after;
-		n.seal_not_after = h.cur ? h.rec[h.cur - 1].seal_not_after : -1;
+		n.seal_not_after = c->with_seal ? c->seal_not_after
+				 : h.cur ? h.rec[h.cur - 1].seal_not_after : -1;
 		st = write_record(k, &h, &n, c->der, c->der_len);
 	}
-	return reader_end(k->card.rd, st);
+	return end_op(k, st);
 }
 
 static token_status kiosk_write_seal(void *ctx, long seal_not_after)
@@ -356,16 +485,16 @@ static token_status kiosk_write_seal(void *ctx, long seal_not_after)
 	if (st != TOK_OK)
 		return st;
 	held h;
-	if ((st = load(k, &h, true)) == TOK_OK) {
+	if ((st = load(k, &h, true, false)) == TOK_OK) {
 		if (!h.cur) {
 			st = TOK_NO_CERT;
-		} else {
+		} else if (h.selected || (st = select_app(k, NULL)) == TOK_OK) {
 			tp_record n = h.rec[h.cur - 1];
 			n.seal_not_after = seal_not_after;
 			st = write_record(k, &h, &n, NULL, 0);
 		}
 	}
-	return reader_end(k->card.rd, st);
+	return end_op(k, st);
 }
 
 /* Status and the application selected, for the PIN operations. */
@@ -374,7 +503,8 @@ static token_status pin_begin(kiosk *k, tp_status *s)
 	token_status st = reader_begin(k->card.rd);
 	if (st != TOK_OK)
 		return st;
-	if ((st = get_status(k, s)) == TOK_OK) {
+	/* the counters are wanted (tries left when the PIN is right) */
+	if ((st = status_of(k, s, !k->kn.counters)) == TOK_OK) {
 		if (!iso_lcs_operational(s->lcs))
 			st = TOK_NOT_PERSONALISED;
 		else
@@ -393,7 +523,7 @@ static token_status kiosk_verify_pin(void *ctx, const char *pin, int *tries_left
 		if (st == TOK_OK)
 			card_logout(&k->card, TP_PIN_USER);
 	}
-	return reader_end(k->card.rd, st);
+	return end_op(k, st);
 }
 
 static token_status kiosk_change_pin(void *ctx, const char *old_pin, const char *new_pin,
@@ -403,12 +533,12 @@ static token_status kiosk_change_pin(void *ctx, const char *old_pin, const char 
 	tp_status s;
 	token_status st = pin_begin(k, &s);
 	if (st != TOK_OK)
-		return reader_end(k->card.rd, st);
+		return end_op(k, st);
 	uint8_t d[2 * TP_PIN_BLOCK];
 	if (!tp_pin_block(old_pin, d)) {
 		/* cannot be the PIN: let the key count it */
 		st = verify_user(k, old_pin, s.user_max, tries_left);
-		return reader_end(k->card.rd, st);
+		return end_op(k, st);
 	}
 	tp_pin_block(new_pin, d + TP_PIN_BLOCK);
 	iso_apdu a = CARD_APDU(ISO_INS_CHANGE_REF, 0x00, TP_PIN_USER, d, sizeof d, 0);
@@ -419,7 +549,7 @@ static token_status kiosk_change_pin(void *ctx, const char *old_pin, const char 
 		st = card_pin_result(&k->card, r.sw, s.user_max, tries_left, "user PIN");
 	if (st == TOK_OK)
 		card_logout(&k->card, TP_PIN_USER);
-	return reader_end(k->card.rd, st);
+	return end_op(k, st);
 }
 
 /* RESET RETRY COUNTER proves the admin PIN: a key that counts it wrong (or
@@ -439,10 +569,10 @@ static token_status kiosk_reset_pin(void *ctx, const char *new_pin)
 	tp_status s;
 	token_status st = pin_begin(k, &s);
 	if (st != TOK_OK)
-		return reader_end(k->card.rd, st);
+		return end_op(k, st);
 	uint8_t d[TP_ADMIN_LEN + TP_PIN_BLOCK];
 	if (tp_admin_pin(k->master, k->master_len, s.serial, d) != 0)
-		return reader_end(k->card.rd, TOK_INVALID);
+		return end_op(k, TOK_INVALID);
 	tp_pin_block(new_pin, d + TP_ADMIN_LEN);
 	iso_apdu a = CARD_APDU(ISO_INS_RESET_RETRY, 0x00, TP_PIN_USER, d, sizeof d, 0);
 	iso_resp r;
@@ -453,7 +583,7 @@ static token_status kiosk_reset_pin(void *ctx, const char *new_pin)
 		snprintf(what, sizeof what, "RESET RETRY COUNTER on key %s", s.serial);
 		st = card_check_sw(&k->card, r.sw, admin_pin_sw, what);
 	}
-	return reader_end(k->card.rd, st);
+	return end_op(k, st);
 }
 
 static token_status kiosk_erase(void *ctx)
@@ -463,17 +593,29 @@ static token_status kiosk_erase(void *ctx)
 	if (st != TOK_OK)
 		return st;
 	tp_status s;
-	if ((st = get_status(k, &s)) != TOK_OK || s.lcs == 0x00)
-		return reader_end(k->card.rd, st);
+	if ((st = status_of(k, &s, false)) != TOK_OK || s.lcs == 0x00)
+		return end_op(k, st);
 	if (iso_lcs_operational(s.lcs) && !have_master(k))
-		return reader_end(k->card.rd, TOK_NOT_SUPPORTED);
+		return end_op(k, TOK_NOT_SUPPORTED);
 	if ((st = select_app(k, NULL)) == TOK_OK && iso_lcs_operational(s.lcs))
 		st = verify_admin(k, s.serial);
 	if (st == TOK_OK) {
 		iso_apdu a = CARD_APDU(ISO_INS_DELETE_FILE, 0x04, 0x00, tp_aid, TP_AID_LEN, 0);
 		st = card_run(&k->card, &a, NULL, "DELETE FILE (application)", NULL);
 	}
-	return reader_end(k->card.rd, st);
+	if (st == TOK_OK) {
+		/* blank again: nothing of the application is left to know */
+		tp_status blank = k->kn.st;
+		unsigned long session = k->kn.session;
+		forget(k);
+		k->kn.session = session;
+		k->kn.st = blank;
+		k->kn.st.lcs = 0x00;
+		k->kn.st.has_key = false;
+		k->kn.st.user_max = k->kn.st.user_left = -1;
+		k->kn.st.admin_max = k->kn.st.admin_left = -1;
+	}
+	return end_op(k, st);
 }
 
 static token_status kiosk_read_cert(void *ctx, unsigned char **der, size_t *der_len)
@@ -483,15 +625,17 @@ static token_status kiosk_read_cert(void *ctx, unsigned char **der, size_t *der_
 	if (st != TOK_OK)
 		return st;
 	held h;
-	if ((st = load(k, &h, true)) != TOK_OK)
-		return reader_end(k->card.rd, st);
+	if ((st = load(k, &h, true, false)) != TOK_OK)
+		return end_op(k, st);
 	if (!h.cur)
-		return reader_end(k->card.rd, TOK_NO_CERT);
+		return end_op(k, TOK_NO_CERT);
+	if (!h.selected && (st = select_app(k, NULL)) != TOK_OK)
+		return end_op(k, st);
 	const tp_record *r = &h.rec[h.cur - 1];
 	unsigned char *buf = malloc(r->cert_len);
 	size_t got = 0;
 	if (!buf)
-		return reader_end(k->card.rd, TOK_IO_ERROR);
+		return end_op(k, TOK_IO_ERROR);
 	st = card_read_binary(&k->card, r->cert_slot == 1 ? TP_SFI_CERT_A : TP_SFI_CERT_B,
 			      r->cert_len, buf, &got);
 	uint8_t hash[32];
@@ -505,11 +649,11 @@ static token_status kiosk_read_cert(void *ctx, unsigned char **der, size_t *der_
 	}
 	if (st != TOK_OK) {
 		free(buf);
-		return reader_end(k->card.rd, st);
+		return end_op(k, st);
 	}
 	*der = buf;
 	*der_len = got;
-	return reader_end(k->card.rd, TOK_OK);
+	return end_op(k, TOK_OK);
 }
 
 /* Reading the public key of a key pair not made yet: a key whose
@@ -525,6 +669,10 @@ static token_status kiosk_read_pubkey(void *ctx, unsigned char **spki, size_t *s
 	token_status st = reader_begin(k->card.rd);
 	if (st != TOK_OK)
 		return st;
+	/* the pair GENERATE made in this session answered its public key then */
+	if (knows(k) && k->kn.pub_len)
+		return end_op(k, card_spki_from_7f49(&k->card, k->kn.pub, k->kn.pub_len, spki,
+						     spki_len));
 	iso_fcp f;
 	if ((st = select_app(k, &f)) != TOK_OK) {
 		/* no application: a blank key of this profile, or another card
@@ -533,7 +681,7 @@ static token_status kiosk_read_pubkey(void *ctx, unsigned char **spki, size_t *s
 		 * costs no extra APDU */
 		tp_status s;
 		token_status why = st == TOK_NOT_PERSONALISED ? get_status(k, &s) : TOK_OK;
-		return reader_end(k->card.rd, why != TOK_OK ? why : st);
+		return end_op(k, why != TOK_OK ? why : st);
 	}
 	iso_apdu a = CARD_APDU(ISO_INS_GENERATE_KEY, 0x81, 0x00, NULL, 0, 256);
 	iso_resp r;
@@ -541,7 +689,7 @@ static token_status kiosk_read_pubkey(void *ctx, unsigned char **spki, size_t *s
 		      no_key_pair_sw);
 	if (st == TOK_OK)
 		st = card_spki_from_7f49(&k->card, r.data, r.len, spki, spki_len);
-	return reader_end(k->card.rd, st);
+	return end_op(k, st);
 }
 
 static token_status kiosk_sign(void *ctx, const char *pin, const unsigned char *data,
@@ -553,7 +701,7 @@ static token_status kiosk_sign(void *ctx, const char *pin, const unsigned char *
 	if (st == TOK_OK)
 		st = verify_user(k, pin, s.user_max, tries_left);
 	if (st != TOK_OK)
-		return reader_end(k->card.rd, st);
+		return end_op(k, st);
 	iso_apdu a = CARD_APDU(ISO_INS_INTERNAL_AUTH, 0x00, 0x00, data, len, 256);
 	iso_resp r;
 	st = card_run(&k->card, &a, &r, "INTERNAL AUTHENTICATE", NULL);
@@ -568,15 +716,16 @@ static token_status kiosk_sign(void *ctx, const char *pin, const unsigned char *
 		st = TOK_WRONG_CARD;
 	}
 	if (st != TOK_OK)
-		return reader_end(k->card.rd, st);
-	/* r || s -> the DER ECDSA-Sig-Value X.509 verifiers take */
+		return end_op(k, st);
+	/* r || s -> the DER ECDSA-Sig-Value X.509 verifiers take (an SM2
+	 * signature is the same SEQUENCE { r, s }) */
 	ECDSA_SIG *es = ECDSA_SIG_new();
 	BIGNUM *br = BN_bin2bn(raw, 32, NULL), *bs = BN_bin2bn(raw + 32, 32, NULL);
 	if (!es || !br || !bs || ECDSA_SIG_set0(es, br, bs) != 1) {
 		BN_free(br);
 		BN_free(bs);
 		ECDSA_SIG_free(es);
-		return reader_end(k->card.rd, TOK_IO_ERROR);
+		return end_op(k, TOK_IO_ERROR);
 	}
 	int n = i2d_ECDSA_SIG(es, NULL);
 	unsigned char *q = sig;
@@ -585,7 +734,7 @@ static token_status kiosk_sign(void *ctx, const char *pin, const unsigned char *
 	else
 		*sig_len = (size_t)n;
 	ECDSA_SIG_free(es);
-	return reader_end(k->card.rd, st);
+	return end_op(k, st);
 }
 
 static void kiosk_free(void *ctx)
@@ -614,9 +763,17 @@ const token_ops card_kiosk_ops = {
 	.read_cert = kiosk_read_cert,
 	.read_pubkey = kiosk_read_pubkey,
 	.sign = kiosk_sign,
+	.personalise_alg = kiosk_personalise_alg,
 };
 
 /* ---- construction ---- */
+
+const char *card_kiosk_known(const void *kiosk_ctx, unsigned long *session)
+{
+	const kiosk *k = kiosk_ctx;
+	*session = k->kn.session;
+	return k->kn.session ? k->kn.st.serial : NULL;
+}
 
 const uint8_t *card_kiosk_master(const void *kiosk_ctx, size_t *len)
 {

@@ -39,13 +39,25 @@
 #define PIV_OBJ_MAX 3072   /* the largest object read or written */
 
 /* The driver's state. Owned by its token_dev (or by card_dual's), released
- * by piv_free(). */
+ * by piv_free(). What it knows of the key is kept for one card session
+ * (reader_session), as card_kiosk.c does: the serial (told by the kiosk's
+ * driver on the customer's key), whether its slots were just made ready for
+ * new pairs, and the certificates it wrote. */
 typedef struct piv {
 	card card;                       /* first: card_of() finds the reader */
 	bool own_reader;
 	uint8_t master[CARD_MASTER_MAX];
 	size_t master_len;
 	issuer *ca;                      /* borrowed; NULL: no certificates written */
+	unsigned long serial_session;    /* serial below known in that session */
+	char serial[TOKEN_SERIAL_MAX + 1];
+	unsigned long fresh_session;     /* personalised in that session: the
+					  * certificate write makes new pairs
+					  * without reading the slots */
+	unsigned long wrote_session;     /* the certificates below written then */
+	issued_cert wrote[2];            /* 9A, 9C */
+	token_issue_hook hook;           /* may be NULL */
+	void *hook_arg;
 } piv;
 
 /* What the key is known by: its serial, for the derived secrets. */
@@ -90,6 +102,10 @@ static token_status piv_select(piv *p)
  * one, else a YubiKey's serial number (GET SERIAL, F8). */
 static token_status piv_serial(piv *p, char *serial)
 {
+	if (p->serial_session && p->serial_session == reader_session(p->card.rd)) {
+		snprintf(serial, TOKEN_SERIAL_MAX + 1, "%s", p->serial);
+		return TOK_OK;
+	}
 	iso_apdu a = PIV_APDU(ISO_INS_GET_DATA, TP_DO_STATUS >> 8, TP_DO_STATUS & 0xFF, NULL, 0, 256);
 	iso_resp r;
 	tp_status s;
@@ -264,19 +280,32 @@ static token_status mgm_auth(piv *p, uint8_t alg, const uint8_t *key, bool *refu
  * refused (a key never personalised, or one whose personalisation stopped
  * before its last step). Neither: TOK_NOT_PERSONALISED when factory_ok is
  * false and the factory key works, else the key is not ours. */
-static token_status auth_ours(piv *p, const piv_key *k, bool *factory)
+static token_status auth_ours(piv *p, const piv_key *k, bool factory_first, bool *factory)
 {
-	bool refused;
-	token_status st = mgm_auth(p, TP_PIV_ALG_AES192, k->mgm, &refused);
+	bool refused = true;
+	token_status st;
+	/* personalising expects the maker's key: asked first, it costs no
+	 * refused exchange on a new key */
+	if (factory_first) {
+		if ((st = mgm_auth(p, TP_PIV_ALG_3DES, tp_piv_factory_mgm, &refused)) != TOK_OK)
+			return st;
+		if (!refused) {
+			*factory = true;
+			return TOK_OK;
+		}
+	}
+	st = mgm_auth(p, TP_PIV_ALG_AES192, k->mgm, &refused);
 	if (st != TOK_OK || !refused) {
 		*factory = false;
 		return st;
 	}
-	if ((st = mgm_auth(p, TP_PIV_ALG_3DES, tp_piv_factory_mgm, &refused)) != TOK_OK)
-		return st;
-	if (!refused) {
-		*factory = true;
-		return TOK_OK;
+	if (!factory_first) {
+		if ((st = mgm_auth(p, TP_PIV_ALG_3DES, tp_piv_factory_mgm, &refused)) != TOK_OK)
+			return st;
+		if (!refused) {
+			*factory = true;
+			return TOK_OK;
+		}
 	}
 	reader_note(p->card.rd, "the PIV management key of key %s is neither this kiosk's nor the "
 		    "factory's: personalised with another master secret", k->serial);
@@ -288,7 +317,7 @@ static token_status auth_ours(piv *p, const piv_key *k, bool *factory)
 static token_status auth_personalised(piv *p, const piv_key *k)
 {
 	bool factory = false;
-	token_status st = auth_ours(p, k, &factory);
+	token_status st = auth_ours(p, k, false, &factory);
 	if (st == TOK_OK && factory)
 		return TOK_NOT_PERSONALISED;
 	return st;
@@ -371,7 +400,7 @@ static token_status steps_personalise(piv *p, const char *initial_pin)
 	bool factory = false;
 	token_status st = piv_begin(p, &k);
 	if (st == TOK_OK)
-		st = auth_ours(p, &k, &factory);
+		st = auth_ours(p, &k, true, &factory);
 	if (st == TOK_OK && factory) {
 		/* the factory PUK becomes the key's own; refused, it already is
 		 * (an earlier run stopped before the management key): the reset
@@ -398,6 +427,8 @@ static token_status steps_personalise(piv *p, const char *initial_pin)
 		st = card_run(&p->card, &a, NULL, "SET MANAGEMENT KEY", NULL);
 		OPENSSL_cleanse(d, sizeof d);
 	}
+	/* the certificates of a key just personalised go with new pairs */
+	p->fresh_session = st == TOK_OK ? reader_session(p->card.rd) : 0;
 	key_wipe(&k);
 	return st;
 }
@@ -441,14 +472,16 @@ static token_status generate(piv *p, uint8_t slot, unsigned char **spki, size_t 
 
 /* Certify the slot's key pair for the holder: the pair there is when the slot
  * holds a certificate (its public key is in it), else a new one. */
-static token_status certify_slot(piv *p, uint8_t slot, const token_cert *c)
+static token_status certify_slot(piv *p, const piv_key *k, uint8_t slot, const token_cert *c,
+				  issued_cert *keep)
 {
 	static uint8_t buf[PIV_OBJ_MAX];
 	const uint8_t *der = NULL;
 	size_t der_len = 0;
 	unsigned char *spki = NULL;
 	size_t spki_len = 0;
-	token_status st = read_slot_cert(p, slot, buf, sizeof buf, &der, &der_len);
+	bool fresh = p->fresh_session && p->fresh_session == reader_session(p->card.rd);
+	token_status st = fresh ? TOK_OK : read_slot_cert(p, slot, buf, sizeof buf, &der, &der_len);
 	if (st == TOK_OK && der_len) {
 		const unsigned char *q = der;
 		X509 *x = d2i_X509(NULL, &q, (long)der_len);
@@ -474,8 +507,10 @@ static token_status certify_slot(piv *p, uint8_t slot, const token_cert *c)
 		OPENSSL_free(spki);
 		return st;
 	}
-	/* the term's end on day not_after (token_cert carries no exact end to keep) */
-	issue_request rq = { spki, spki_len, c->unit_name, c->uscc, c->not_before, c->not_after, 0 };
+	/* the kiosk certificate's exact end, so that the three certificates of
+	 * one issue end together (a kept validity stays kept in PIV too) */
+	issue_request rq = { spki, spki_len, c->unit_name, c->uscc, c->not_before, c->not_after,
+			     c->not_after_s };
 	issued_cert ic = { 0 };
 	kerr err = { 0 };
 	int rc = issuer_issue(p->ca, &rq, &ic, &err);
@@ -486,16 +521,32 @@ static token_status certify_slot(piv *p, uint8_t slot, const token_cert *c)
 			    kerr_text(&err, t, sizeof t));
 		return TOK_INVALID;
 	}
+	/* noted before the key is written, as the kiosk's certificate is: one
+	 * signed and never recorded is revoked once its key moves on */
+	char app[8];
+	snprintf(app, sizeof app, "piv.%02x", slot);
+	if (p->hook && p->hook(p->hook_arg, k->serial, ic.serial, app) != 0) {
+		issued_cert_clear(&ic);
+		reader_note(p->card.rd, "PIV slot %02X: the certificate could not be noted", slot);
+		return TOK_INVALID;
+	}
 	iso_buf b;
 	iso_buf_init(&b, buf, sizeof buf);
 	static const uint8_t certinfo = 0x00;
 	iso_buf_tlv(&b, 0x70, ic.der, ic.der_len);
 	iso_buf_tlv(&b, 0x71, &certinfo, 1);
 	iso_buf_tlv(&b, 0xFE, NULL, 0);
-	issued_cert_clear(&ic);
-	if (b.overflow)
+	if (b.overflow) {
+		issued_cert_clear(&ic);
 		return TOK_INVALID;
-	return put_object(p, cert_tag(slot), buf, b.len);
+	}
+	st = put_object(p, cert_tag(slot), buf, b.len);
+	issued_cert_clear(keep);
+	if (st == TOK_OK)
+		*keep = ic;
+	else
+		issued_cert_clear(&ic);
+	return st;
 }
 
 static const uint8_t slots[] = { TP_PIV_SLOT_AUTH, TP_PIV_SLOT_SIGN };
@@ -506,8 +557,13 @@ static token_status steps_write_cert(piv *p, const token_cert *c)
 	token_status st = piv_begin(p, &k);
 	if (st == TOK_OK)
 		st = auth_personalised(p, &k);
+	p->wrote_session = 0;
 	for (size_t i = 0; st == TOK_OK && i < sizeof slots; i++)
-		st = certify_slot(p, slots[i], c);
+		st = certify_slot(p, &k, slots[i], c, &p->wrote[i]);
+	if (st == TOK_OK) {
+		p->wrote_session = reader_session(p->card.rd);
+		p->fresh_session = 0;
+	}
 	key_wipe(&k);
 	return st;
 }
@@ -533,6 +589,7 @@ static token_status steps_erase(piv *p)
 		st = auth_personalised(p, &k);
 	/* the certificate goes first, then the key pair it named is replaced
 	 * by one nobody knows: torn between, the slot holds no certificate */
+	p->wrote_session = p->fresh_session = 0;
 	for (size_t i = 0; st == TOK_OK && i < sizeof slots; i++) {
 		if ((st = put_object(p, cert_tag(slots[i]), NULL, 0)) == TOK_OK)
 			st = generate(p, slots[i], NULL, NULL);
@@ -757,6 +814,8 @@ static void piv_free(void *ctx)
 	if (p->own_reader)
 		reader_free(p->card.rd);
 	OPENSSL_cleanse(p->master, sizeof p->master);
+	issued_cert_clear(&p->wrote[0]);
+	issued_cert_clear(&p->wrote[1]);
 	free(p);
 }
 
@@ -777,6 +836,68 @@ const token_ops card_piv_ops = {
 	.read_cert = piv_read_cert,
 	.sign = piv_sign,
 };
+
+void card_piv_know_serial(void *ctx, const char *serial, unsigned long session)
+{
+	piv *p = ctx;
+	snprintf(p->serial, sizeof p->serial, "%s", serial);
+	p->serial_session = session;
+}
+
+void card_piv_set_hook(void *ctx, token_issue_hook hook, void *arg)
+{
+	piv *p = ctx;
+	p->hook = hook;
+	p->hook_arg = arg;
+}
+
+static token_status app_cert_copy(token_app_cert *o, uint8_t slot, const uint8_t *der, size_t len)
+{
+	snprintf(o->app, sizeof o->app, "piv.%02x", slot);
+	if (!(o->der = malloc(len)))
+		return TOK_IO_ERROR;
+	memcpy(o->der, der, len);
+	o->der_len = len;
+	return TOK_OK;
+}
+
+token_status card_piv_app_certs(void *ctx, token_app_cert out[2], size_t *n)
+{
+	piv *p = ctx;
+	*n = 0;
+	token_status st = reader_begin(p->card.rd);
+	if (st != TOK_OK)
+		return st;
+	if (p->wrote_session && p->wrote_session == reader_session(p->card.rd)) {
+		/* written in this session: what the key holds */
+		for (size_t i = 0; st == TOK_OK && i < sizeof slots; i++)
+			if ((st = app_cert_copy(&out[*n], slots[i], p->wrote[i].der,
+						p->wrote[i].der_len)) == TOK_OK)
+				(*n)++;
+		return reader_end(p->card.rd, st);
+	}
+	piv_key k;
+	static uint8_t buf[PIV_OBJ_MAX];
+	st = piv_begin(p, &k);
+	key_wipe(&k);
+	for (size_t i = 0; st == TOK_OK && i < sizeof slots; i++) {
+		const uint8_t *der = NULL;
+		size_t len = 0;
+		st = read_slot_cert(p, slots[i], buf, sizeof buf, &der, &len);
+		if (st == TOK_CHECK_FAILED)
+			st = TOK_OK; /* nothing usable there */
+		else if (st == TOK_OK && len && (st = app_cert_copy(&out[*n], slots[i], der, len)) == TOK_OK)
+			(*n)++;
+	}
+	if (st == TOK_NOT_PERSONALISED)
+		st = TOK_OK; /* no PIV application: no certificate */
+	if (st != TOK_OK) {
+		for (size_t i = 0; i < *n; i++)
+			free(out[i].der);
+		*n = 0;
+	}
+	return reader_end(p->card.rd, st);
+}
 
 void *card_piv_ctx_new(reader *rd, bool own_reader, const uint8_t *master, size_t master_len,
 		       issuer *ca)

@@ -26,16 +26,29 @@
 #define CA_YEARS 20
 #define UNIT_CHARS_MAX 64 /* ub-organization-name, ub-common-name (RFC 5280) */
 
-typedef struct local_ca {
+/* One signing key of the local CA with its certificate and register. */
+typedef struct ca_side {
 	char *dir;
-	EVP_PKEY *key;
+	EVP_PKEY *key;                 /* NULL: the SM2 CA not made yet */
 	X509 *cert;
+} ca_side;
+
+/* The local CA: its EC P-256 key in dir, and for SM2 keys (the platforms
+ * whose key_algorithm is sm2) an SM2 key in dir/sm2, made the first time an
+ * SM2 key is certified. Each has its own index and CRL: a CRL lists only
+ * what its issuer signed. */
+enum { SIDE_P256, SIDE_SM2, SIDE_COUNT };
+#define SM2_SUBDIR "sm2"
+
+typedef struct local_ca {
+	ca_side side[SIDE_COUNT];
 	ca_profile profile;
 } local_ca;
 
-static ca_keys keys_of(local_ca *ca)
+static ca_keys keys_of(local_ca *ca, int side)
 {
-	return (ca_keys){ ca->dir, ca->key, ca->cert, &ca->profile };
+	ca_side *s = &ca->side[side];
+	return (ca_keys){ s->dir, s->key, s->cert, &ca->profile };
 }
 
 static const issuer_ops local_ops;
@@ -146,7 +159,8 @@ token_cert issued_token_cert(const issued_cert *c, const char *unit_name, const 
 {
 	return (token_cert){ .unit_name = unit_name, .uscc = uscc, .cert_serial = c->serial,
 			     .not_before = c->not_before, .not_after = c->not_after,
-			     .der = c->der, .der_len = c->der_len };
+			     .der = c->der, .der_len = c->der_len,
+			     .not_after_s = c->not_after_s };
 }
 
 /* ---- the local CA ---- */
@@ -200,6 +214,8 @@ static bool set_validity(X509 *x, long first, long last)
 
 static X509 *make_ca_cert(EVP_PKEY *key, kerr *err, const char *dir)
 {
+	/* two CAs, two names: relying parties (and OCSP) tell them apart */
+	const char *cn = ca_key_is_sm2(key) ? "SCCA Kiosk Local SM2 CA" : "SCCA Kiosk Local CA";
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
 	char serial[TOKEN_CERT_SERIAL_MAX + 1];
@@ -209,7 +225,7 @@ static X509 *make_ca_cert(EVP_PKEY *key, kerr *err, const char *dir)
 	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
 					(const unsigned char *)"四川CA", -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
-					(const unsigned char *)"SCCA Kiosk Local CA", -1, -1, 0) ||
+					(const unsigned char *)cn, -1, -1, 0) ||
 	    X509_set_subject_name(x, n) != 1 || X509_set_issuer_name(x, n) != 1 ||
 	    !set_validity(x, today, civil_add_years(today, CA_YEARS) - 1) ||
 	    X509_set_pubkey(x, key) != 1 ||
@@ -217,7 +233,7 @@ static X509 *make_ca_cert(EVP_PKEY *key, kerr *err, const char *dir)
 	    !add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") ||
 	    !add_ext(x, x, NID_subject_key_identifier, "hash") ||
 	    !add_ext(x, x, NID_authority_key_identifier, "keyid:always") ||
-	    X509_sign(x, key, EVP_sha256()) <= 0) {
+	    ca_sign_cert(x, key) != 0) {
 		ossl_err(err, dir, "making the local CA certificate");
 		X509_free(x);
 		x = NULL;
@@ -282,10 +298,11 @@ static char *pem_of(bool key, void *obj, size_t *len)
 	return out;
 }
 
-/* Make the CA's key and certificate (dir/ca.key holds both). */
-static int create_ca(const char *dir, kerr *err)
+/* Make the CA's key and certificate (dir/ca.key holds both): P-256, or SM2. */
+static int create_ca(const char *dir, bool sm2, kerr *err)
 {
-	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *key = sm2 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
+			    : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	if (!key)
 		return ossl_err(err, dir, "making the local CA key");
 	X509 *x = make_ca_cert(key, err, dir);
@@ -359,7 +376,7 @@ static char *read_ca_key(const char *path, size_t *len, kerr *err)
 	return buf;
 }
 
-static int load_ca(local_ca *ca, kerr *err)
+static int load_ca(ca_side *ca, bool sm2, kerr *err)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/ca.key", ca->dir);
@@ -377,6 +394,9 @@ static int load_ca(local_ca *ca, kerr *err)
 		return ossl_err(err, path, "not a CA key followed by its certificate");
 	if (X509_check_private_key(ca->cert, ca->key) != 1)
 		return ossl_err(err, path, "the CA certificate is not for the CA key");
+	if (ca_key_is_sm2(ca->key) != sm2)
+		return kerr_set(err, path, "the CA key is %s; this CA's key must be %s",
+				ca_key_alg_name(ca->key), sm2 ? "SM2" : "EC P-256");
 	/* the public copy, rewritten when missing or different */
 	size_t cl = 0;
 	char *cp = pem_of(false, ca->cert, &cl);
@@ -404,10 +424,46 @@ static void local_free(void *ctx)
 	local_ca *ca = ctx;
 	if (!ca)
 		return;
-	EVP_PKEY_free(ca->key);
-	X509_free(ca->cert);
-	free(ca->dir);
+	for (int i = 0; i < SIDE_COUNT; i++) {
+		EVP_PKEY_free(ca->side[i].key);
+		X509_free(ca->side[i].cert);
+		free(ca->side[i].dir);
+	}
 	free(ca);
+}
+
+/* One side's key and certificate, made first when missing and make is set,
+ * and a CRL published when there is none. 0 ready, 1 not made (and not to
+ * be), -1 with err. */
+static int side_open(local_ca *ca, int side, bool make, kerr *err)
+{
+	ca_side *s = &ca->side[side];
+	if (s->key)
+		return 0;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/ca.key", s->dir);
+	if (access(path, F_OK) != 0) {
+		if (!make)
+			return 1;
+		/* the CA's own directory: private even when it was made looser */
+		if (protect_dir(s->dir, err) || create_ca(s->dir, side == SIDE_SM2, err) != 0)
+			return -1;
+	} else if (protect_dir(s->dir, err)) {
+		return -1;
+	}
+	if (load_ca(s, side == SIDE_SM2, err) != 0) {
+		EVP_PKEY_free(s->key);
+		X509_free(s->cert);
+		s->key = NULL;
+		s->cert = NULL;
+		return -1;
+	}
+	/* relying parties find a CRL from the start */
+	snprintf(path, sizeof path, "%s/crl.der", s->dir);
+	ca_keys k = keys_of(ca, side);
+	if (access(path, F_OK) != 0 && ca_register_publish(&k, err) != 0)
+		return -1;
+	return 0;
 }
 
 issuer *issuer_local_new(const char *dir, kerr *err)
@@ -423,29 +479,22 @@ issuer *issuer_local_open(const char *dir, const ca_profile *profile, kerr *err)
 		kerr_set(err, "issuer", "no directory for the local CA");
 		return NULL;
 	}
-	/* the CA's own directory: private even when it was made looser */
-	if (protect_dir(dir, err))
-		return NULL;
 	issuer *is = calloc(1, sizeof *is);
 	local_ca *ca = calloc(1, sizeof *ca);
-	if (!is || !ca || !(ca->dir = strdup(dir))) {
+	char sub[4096];
+	snprintf(sub, sizeof sub, "%s/%s", dir, SM2_SUBDIR);
+	if (!is || !ca || !(ca->side[SIDE_P256].dir = strdup(dir)) ||
+	    !(ca->side[SIDE_SM2].dir = strdup(sub))) {
 		kerr_set(err, dir, "out of memory");
 		goto fail;
 	}
-	char path[4096];
-	snprintf(path, sizeof path, "%s/ca.key", dir);
-	if (access(path, F_OK) != 0 && create_ca(dir, err) != 0)
-		goto fail;
-	if (load_ca(ca, err) != 0)
-		goto fail;
 	if (profile)
 		ca->profile = *profile;
 	else
 		ca_profile_default(&ca->profile);
-	/* relying parties find a CRL from the start */
-	snprintf(path, sizeof path, "%s/crl.der", dir);
-	ca_keys k = keys_of(ca);
-	if (access(path, F_OK) != 0 && ca_register_publish(&k, err) != 0)
+	/* the P-256 CA is made on first use; the SM2 one is opened when it
+	 * exists, made when the first SM2 key is certified */
+	if (side_open(ca, SIDE_P256, true, err) != 0 || side_open(ca, SIDE_SM2, false, err) < 0)
 		goto fail;
 	is->ops = &local_ops;
 	is->ctx = ca;
@@ -489,6 +538,16 @@ static int local_issue(void *ctx, const issue_request *rq, issued_cert *out, ker
 		kerr_set(err, "issuer", "out of memory");
 		goto out;
 	}
+	/* the key's algorithm picks the CA: an SM2 key gets an SM2-with-SM3
+	 * certificate from the SM2 CA, made now if this is the first */
+	int side = ca_key_is_sm2(pub) ? SIDE_SM2 : SIDE_P256;
+	if (side == SIDE_P256 && !EVP_PKEY_is_a(pub, "EC")) {
+		kerr_set(err, "key", "the key's public key is neither EC P-256 nor SM2");
+		goto out;
+	}
+	if (side_open(ca, side, true, err) != 0)
+		goto out;
+	const ca_side *cs = &ca->side[side];
 	if (X509_set_version(x, 2) != 1 || !random_serial(x, out->serial) ||
 	    !X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"CN", -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
@@ -498,15 +557,15 @@ static int local_issue(void *ctx, const issue_request *rq, issued_cert *out, ker
 	    !X509_NAME_add_entry_by_txt(n, "serialNumber", MBSTRING_ASC,
 					(const unsigned char *)rq->uscc, -1, -1, 0) ||
 	    X509_set_subject_name(x, n) != 1 ||
-	    X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) != 1 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(cs->cert)) != 1 ||
 	    !ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) ||
 	    !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na) || X509_set_pubkey(x, pub) != 1) {
 		ossl_err(err, "issuer", "issuing the certificate");
 		goto out;
 	}
-	if (ca_profile_apply(&ca->profile, x, ca->cert, rq->uscc, err) != 0)
+	if (ca_profile_apply(&ca->profile, x, cs->cert, rq->uscc, err) != 0)
 		goto out;
-	if (X509_sign(x, ca->key, EVP_sha256()) <= 0) {
+	if (ca_sign_cert(x, cs->key) != 0) {
 		ossl_err(err, "issuer", "signing the certificate");
 		goto out;
 	}
@@ -530,7 +589,7 @@ static int local_issue(void *ctx, const issue_request *rq, issued_cert *out, ker
 	out->not_before = clock_local_day(nb * 1000);
 	out->not_after = clock_local_day(na * 1000);
 	/* the CA records what it signed before anyone holds it */
-	ca_keys k = keys_of(ca);
+	ca_keys k = keys_of(ca, side);
 	if (ca_register_issued(&k, x, err) != 0)
 		goto out;
 	rc = 0;
@@ -544,19 +603,43 @@ out:
 static int local_revoke(void *ctx, const char *cert_serial, const char *reason, kerr *err)
 {
 	local_ca *ca = ctx;
-	ca_keys k = keys_of(ca);
-	int rc = ca_register_revoke(&k, cert_serial, reason, clock_now_ms(), err);
+	int rc = 1;
+	for (int i = 0; i < SIDE_COUNT && rc == 1; i++) {
+		int o = side_open(ca, i, false, err);
+		if (o < 0)
+			return -1;
+		if (o == 0) {
+			ca_keys k = keys_of(ca, i);
+			rc = ca_register_revoke(&k, cert_serial, reason, clock_now_ms(), err);
+		}
+	}
 	if (rc == 1)
 		return kerr_set(err, cert_serial, "certificate %s is not in this CA's index: it "
 				"was not issued here", cert_serial);
 	return rc;
 }
 
+/* Each CA enters and revokes what it signed of the list (register.c tells by
+ * the signature). */
 static int local_sync(void *ctx, const ca_status *list, size_t n, size_t *changed, kerr *err)
 {
 	local_ca *ca = ctx;
-	ca_keys k = keys_of(ca);
-	return ca_register_sync(&k, list, n, changed, err);
+	size_t total = 0;
+	for (int i = 0; i < SIDE_COUNT; i++) {
+		int o = side_open(ca, i, false, err);
+		if (o < 0)
+			return -1;
+		if (o == 1)
+			continue;
+		size_t c = 0;
+		ca_keys k = keys_of(ca, i);
+		if (ca_register_sync(&k, list, n, &c, err) != 0)
+			return -1;
+		total += c;
+	}
+	if (changed)
+		*changed = total;
+	return 0;
 }
 
 static int local_verify(void *ctx, const unsigned char *der, size_t len, kerr *err)
@@ -565,11 +648,21 @@ static int local_verify(void *ctx, const unsigned char *der, size_t len, kerr *e
 	const unsigned char *p = der;
 	X509 *x = d2i_X509(NULL, &p, (long)len);
 	int rc = 0;
-	if (!x || p != der + len)
+	if (!x || p != der + len) {
 		rc = kerr_set(err, "certificate", "not a DER X.509 certificate");
-	else if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(ca->cert)) != 0 ||
-		 X509_verify(x, ca->key) != 1)
-		rc = kerr_set(err, "certificate", "not issued by this kiosk's CA");
+	} else {
+		int side = ca_key_is_sm2(X509_get0_pubkey(x)) ? SIDE_SM2 : SIDE_P256;
+		/* the SM2 CA may have been made by another process since we opened */
+		if (side_open(ca, side, false, err) < 0) {
+			X509_free(x);
+			return -1;
+		}
+		const ca_side *s = &ca->side[side];
+		if (!s->key ||
+		    X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(s->cert)) != 0 ||
+		    !ca_verify_cert(x, s->key))
+			rc = kerr_set(err, "certificate", "not issued by this kiosk's CA");
+	}
 	ERR_clear_error();
 	X509_free(x);
 	return rc;

@@ -70,6 +70,14 @@ token_status reader_wait(reader *r, int timeout_ms, bool want_present, bool *pre
 const char *reader_name(const reader *r);
 /* Command APDUs sent since the reader was made (GET RESPONSE included). */
 unsigned long reader_apdu_count(const reader *r);
+/* The card session: a number that changes whenever the reader connects to a
+ * card afresh (a key put in, pulled and put back, swapped, or reset by
+ * another program), and only then. Read after reader_begin(): while it is
+ * the same, the card in the reader is the one a driver last talked to, so
+ * what the driver learnt of it then (its serial, what it wrote) still holds;
+ * what is selected does not (another program may select between two
+ * transactions). */
+unsigned long reader_session(const reader *r);
 
 /* The detail of the current operation's failure, in English for the log:
  * the PC/SC call, or (written by the card driver above) the command and its

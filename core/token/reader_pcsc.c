@@ -25,6 +25,7 @@ struct reader {
 	reader_caps caps;      /* from the ATR's card capabilities */
 	bool sent;             /* a command went out in this operation */
 	unsigned long apdus;
+	unsigned long session;  /* one more at every connection to a card */
 	char detail[512];
 	uint8_t cmd[ISO_APDU_MAX];
 	uint8_t raw[ISO_EXT_NE_MAX + 2];
@@ -52,6 +53,11 @@ const char *reader_name(const reader *r)
 unsigned long reader_apdu_count(const reader *r)
 {
 	return r ? r->apdus : 0;
+}
+
+unsigned long reader_session(const reader *r)
+{
+	return r ? r->session : 0;
 }
 
 reader_caps reader_card_caps(const reader *r)
@@ -177,6 +183,7 @@ static token_status connect_card(reader *r)
 	if (rv != SCARD_S_SUCCESS)
 		return sc_status(r, rv, "SCardConnect");
 	r->connected = true;
+	r->session++;
 	uint8_t atr[MAX_ATR_SIZE];
 	DWORD atr_len = sizeof atr, state = 0, proto = 0;
 	char name[256];
@@ -211,6 +218,9 @@ token_status reader_begin(reader *r)
 			rv = SCardReconnect(r->h, SCARD_SHARE_SHARED,
 					    SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_LEAVE_CARD,
 					    &proto);
+			/* reset by another program: what the card had selected or
+			 * verified is gone, so is what the drivers know of it */
+			r->session++;
 			if (rv == SCARD_S_SUCCESS)
 				continue;
 		}

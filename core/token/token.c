@@ -10,6 +10,7 @@
 
 #include "core/base/kini.h"
 #include "core/base/names.h"
+#include "core/ca/ca.h"
 #include "core/case/validate.h"
 
 ENUM_DEFINE_WORD_KEY(token_status, TOKEN_STATUSES, "?", "token.status.io_error")
@@ -91,6 +92,8 @@ bool token_cert_valid(const token_cert *c)
 		return false;
 	if (c->not_before < 0 || c->not_after < c->not_before)
 		return false;
+	if (c->with_seal && c->seal_not_after < -1)
+		return false;
 	return (c->der == NULL) == (c->der_len == 0);
 }
 
@@ -129,6 +132,17 @@ token_status token_personalise(token_dev *dev, const char *initial_pin)
 	if (!token_pin_acceptable(initial_pin))
 		return initial_pin ? TOK_PIN_FORMAT : TOK_INVALID;
 	return dev->ops->personalise(dev->ctx, initial_pin);
+}
+
+token_status token_personalise_alg(token_dev *dev, const char *initial_pin, key_alg alg)
+{
+	if (alg < 0 || alg >= KEY_ALG_COUNT)
+		return TOK_INVALID;
+	if (!OP(dev, personalise_alg))
+		return alg == KEY_ALG_P256 ? token_personalise(dev, initial_pin) : TOK_NOT_SUPPORTED;
+	if (!token_pin_acceptable(initial_pin))
+		return initial_pin ? TOK_PIN_FORMAT : TOK_INVALID;
+	return dev->ops->personalise_alg(dev->ctx, initial_pin, alg);
 }
 
 token_status token_write_cert(token_dev *dev, const token_cert *c)
@@ -250,7 +264,6 @@ token_status token_final_check(token_dev *dev, const char *pin, int *tries_left,
 	size_t der_len = 0, spki_len = 0;
 	X509 *x = NULL;
 	EVP_PKEY *card = NULL;
-	EVP_MD_CTX *md = NULL;
 	token_status st = token_read_cert(dev, &der, &der_len);
 	if (st != TOK_OK) {
 		kerr_set(err, "key", "reading the certificate back: %s", token_status_name(st));
@@ -290,14 +303,13 @@ token_status token_final_check(token_dev *dev, const char *pin, int *tries_left,
 		kerr_set(err, "key", "signing the challenge: %s", token_status_name(st));
 		goto out;
 	}
-	md = EVP_MD_CTX_new();
-	if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, cert_key) != 1 ||
-	    EVP_DigestVerify(md, sig, sig_len, challenge, sizeof challenge) != 1) {
-		kerr_set(err, "key", "the key's signature does not verify with its certificate");
+	/* ECDSA-SHA256, or SM2 with SM3 under the kiosk's SM2 ID */
+	if (!ca_verify_data(cert_key, sig, sig_len, challenge, sizeof challenge)) {
+		kerr_set(err, "key", "the key's %s signature does not verify with its certificate",
+			 ca_key_alg_name(cert_key));
 		st = TOK_CHECK_FAILED;
 	}
 out:
-	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(card);
 	X509_free(x);
 	free(der);

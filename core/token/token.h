@@ -60,9 +60,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/base/err.h"
 #include "core/base/names.h"
+#include "core/case/catalog.h"  /* key_alg */
 
 /* Outcomes of a key operation: enum, name, UI string key. {tries} is filled
  * for wrong_pin. token_status_name(), _key() and _from_name() come from
@@ -105,6 +107,7 @@ typedef struct token_info {
 	int pin_tries_left;                        /* -1 on a blank key (no PIN) */
 	int pin_tries_max;                         /* -1 on a blank key */
 	bool blocked;                              /* user PIN locked: reset_pin */
+	key_alg key_alg;                           /* the key pair's (personalised keys) */
 } token_info;
 
 static inline bool token_info_has_cert(const token_info *i)
@@ -124,6 +127,15 @@ typedef struct token_cert {
 	long not_before, not_after;                /* civil days */
 	const unsigned char *der;
 	size_t der_len;
+	int64_t not_after_s;                       /* the certificate's exact notAfter
+						    * (UTC s), so that the key's other
+						    * applications (PIV) get the same end;
+						    * 0: the term's end on day not_after */
+	bool with_seal;                            /* the seal validity written with
+						    * the certificate (one record write,
+						    * not a write_seal after it); false:
+						    * the key's seal is left as it is */
+	long seal_not_after;                       /* with_seal: civil day, -1 no seal */
 } token_cert;
 
 /* One implementation. ctx is the implementation's own state, owned by the
@@ -165,9 +177,15 @@ typedef struct token_ops {
 	/* user PIN checked as in verify_pin, then data (1..TOKEN_CHALLENGE_MAX
 	 * bytes) signed with the on-card private key; sig (TOKEN_SIG_MAX bytes)
 	 * gets the signature in X.509 form (DER ECDSA-Sig-Value for EC keys),
-	 * SHA-256 over data */
+	 * SHA-256 over data; an SM2 pair's SM2 signature, SM3 over Z || data
+	 * with the ID CA_SM2_ID, in the same DER form */
 	token_status (*sign)(void *ctx, const char *pin, const unsigned char *data, size_t len,
 			     unsigned char *sig, size_t *sig_len, int *tries_left);
+	/* personalise with a key pair of algorithm alg (personalise makes
+	 * KEY_ALG_P256); NULL: the device makes P-256 pairs only. An SM2 pair
+	 * signs SM2 with SM3 and the ID CA_SM2_ID (core/ca/ca.h) in sign(), the
+	 * signature in the same DER form */
+	token_status (*personalise_alg)(void *ctx, const char *initial_pin, key_alg alg);
 } token_ops;
 
 typedef struct token_dev {
@@ -182,6 +200,10 @@ typedef struct token_dev {
 token_status token_present(token_dev *dev, bool *present);
 token_status token_read_info(token_dev *dev, token_info *out);
 token_status token_personalise(token_dev *dev, const char *initial_pin);
+/* The same with the platform's key algorithm: a device without
+ * personalise_alg takes KEY_ALG_P256 (through personalise) and answers
+ * TOK_NOT_SUPPORTED to any other (the PIV-only key: PIV has no SM2). */
+token_status token_personalise_alg(token_dev *dev, const char *initial_pin, key_alg alg);
 token_status token_write_cert(token_dev *dev, const token_cert *c);
 token_status token_write_seal(token_dev *dev, long seal_not_after);
 token_status token_verify_pin(token_dev *dev, const char *pin, int *tries_left);
@@ -302,6 +324,33 @@ const char *token_pcsc_reader(const token_dev *dev);
 const char *token_pcsc_detail(const token_dev *dev);
 /* Command APDUs sent since the device was made (the benchmark's count). */
 unsigned long token_pcsc_apdu_count(const token_dev *dev);
+
+/* A certificate the key's other application holds (PIV), as read from the
+ * key or as written onto it in this card session. */
+typedef struct token_app_cert {
+	char app[8];               /* "piv.9a", "piv.9c" */
+	unsigned char *der;        /* malloc'd: the caller frees */
+	size_t der_len;
+} token_app_cert;
+/* The PIV certificates of the key in the reader (a device with
+ * token_pcsc_add_piv, or token_pcsc_piv_new): slots 9A and 9C that hold
+ * one, into out; *n 0 on a device or key without PIV. */
+token_status token_pcsc_app_certs(token_dev *dev, token_app_cert out[2], size_t *n);
+/* Called by the PIV driver with each certificate it is about to write (the
+ * key's serial, the certificate's, its application), before it writes it:
+ * the token step notes it (db_token_issue_note) so that a certificate signed
+ * and never recorded is revoked once its key moves on. Non-zero: not
+ * written. */
+typedef int (*token_issue_hook)(void *arg, const char *key_serial, const char *cert_serial,
+				const char *app);
+/* Sets (hook NULL: clears) the hook of a device with PIV; 0, or -1 for a
+ * device without. */
+int token_pcsc_on_issue(token_dev *dev, token_issue_hook hook, void *arg);
+/* After a read_info that answered TOK_WRONG_CARD: whether the key has a PIV
+ * application and not the kiosk's (a YubiKey, a PIV card the customer
+ * brought), which the counter refuses with its own message
+ * (docs/devices.md). false for any other device or answer. */
+bool token_pcsc_piv_only(const token_dev *dev);
 
 /* One reader pcscd knows, for kioskctl token list. */
 typedef struct token_reader {

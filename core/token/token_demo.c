@@ -17,6 +17,7 @@ typedef struct demo_key {
 	char serial[TOKEN_SERIAL_MAX + 1];
 	char note[TOKEN_UNIT_MAX + 1];
 	bool personalised;
+	key_alg alg;           /* the pair it was personalised with (nothing is signed) */
 	char unit_name[TOKEN_UNIT_MAX + 1];
 	char uscc[19];
 	char cert_serial[TOKEN_CERT_SERIAL_MAX + 1];
@@ -100,6 +101,7 @@ static token_status demo_read_info(void *ctx, token_info *out)
 	out->pin_tries_left = k->tries;
 	out->pin_tries_max = k->tries_max;
 	out->blocked = k->tries == 0;
+	out->key_alg = k->alg;
 	return TOK_OK;
 }
 
@@ -112,7 +114,7 @@ static void clear_cert(demo_key *k)
 	k->der_len = 0;
 }
 
-static token_status demo_personalise(void *ctx, const char *initial_pin)
+static token_status demo_personalise_alg(void *ctx, const char *initial_pin, key_alg alg)
 {
 	token_status st;
 	demo_key *k = slot_key(ctx, &st);
@@ -122,9 +124,15 @@ static token_status demo_personalise(void *ctx, const char *initial_pin)
 		return TOK_WRONG_CARD;
 	clear_cert(k);
 	k->personalised = true;
+	k->alg = alg;
 	copy_str(k->pin, sizeof k->pin, initial_pin);
 	k->tries = k->tries_max;
 	return TOK_OK;
+}
+
+static token_status demo_personalise(void *ctx, const char *initial_pin)
+{
+	return demo_personalise_alg(ctx, initial_pin, KEY_ALG_P256);
 }
 
 static token_status demo_write_cert(void *ctx, const token_cert *c)
@@ -140,7 +148,7 @@ static token_status demo_write_cert(void *ctx, const token_cert *c)
 			return TOK_IO_ERROR; /* nothing written */
 		memcpy(der, c->der, c->der_len);
 	}
-	long seal = k->seal_not_after;
+	long seal = c->with_seal ? c->seal_not_after : k->seal_not_after;
 	clear_cert(k);
 	k->seal_not_after = seal;
 	copy_str(k->unit_name, sizeof k->unit_name, c->unit_name);
@@ -252,6 +260,7 @@ static const token_ops demo_ops = {
 	.reset_pin = demo_reset_pin,
 	.erase = demo_erase,
 	.free = demo_free,
+	.personalise_alg = demo_personalise_alg,
 };
 
 /* ---- keys.ini ---- */

@@ -59,6 +59,12 @@ int tp_status_decode(const uint8_t *p, size_t n, tp_status *out)
 	if (rc < 0 || (rc == 1 && t.len != 1))
 		return -1;
 	out->has_key = rc == 1 && t.value[0] == 1;
+	out->key_alg = TP_ALG_P256;
+	rc = iso_tlv_find(top.value, top.len, 0x85, &t);
+	if (rc < 0 || (rc == 1 && (t.len != 1 || tp_key_alg_of(t.value[0]) < 0)))
+		return -1;
+	if (rc == 1)
+		out->key_alg = t.value[0];
 	if (out->user_left > out->user_max || out->admin_left > out->admin_max)
 		return -1;
 	return 0;
@@ -81,10 +87,23 @@ size_t tp_status_encode(const tp_status *s, uint8_t *out, size_t cap)
 	}
 	uint8_t k = s->has_key ? 1 : 0;
 	iso_buf_tlv(&b, 0x84, &k, 1);
+	/* a P-256 pair is the profile's first and says nothing more */
+	if (s->has_key && s->key_alg && s->key_alg != TP_ALG_P256)
+		iso_buf_tlv(&b, 0x85, &s->key_alg, 1);
 	iso_buf o;
 	iso_buf_init(&o, out, cap);
 	iso_buf_tlv(&o, 0xE0, in, b.len);
 	return b.overflow || o.overflow ? 0 : o.len;
+}
+
+int tp_key_alg_of(uint8_t ref)
+{
+	return ref == TP_ALG_P256 ? KEY_ALG_P256 : ref == TP_ALG_SM2 ? KEY_ALG_SM2 : -1;
+}
+
+uint8_t tp_alg_ref(key_alg alg)
+{
+	return alg == KEY_ALG_SM2 ? TP_ALG_SM2 : TP_ALG_P256;
 }
 
 /* ---- dates ---- */

@@ -43,20 +43,36 @@ extern const uint8_t tp_aid[TP_AID_LEN];
 
 /* GET DATA P1-P2 of the key status object (proprietary range 0100-01FF). */
 #define TP_DO_STATUS 0x0101
+/* The key pair's algorithm (the cryptographic mechanism reference, tag 80
+ * in GENERATE's control reference template; tag 85 of the key status):
+ * EC P-256 (as PIV numbers it) or SM2 (GM/T 0003, proprietary number). */
+#define TP_ALG_P256 0x11
+#define TP_ALG_SM2  0x53
+/* key_alg of a reference (-1 unknown), and back */
+int tp_key_alg_of(uint8_t ref);
+uint8_t tp_alg_ref(key_alg alg);
+/* The curve of an SM2 public key in the public key object 7F49 (tag 06,
+ * before 86): 1.2.156.10197.1.301. A P-256 key's object has no 06. */
+#define TP_SM2_CURVE_OID 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x82, 0x2D
+#define TP_SM2_CURVE_OID_LEN 8
 /* The signature the card makes (INTERNAL AUTHENTICATE): ECDSA P-256 with
- * SHA-256 over the challenge, returned as r || s (32 + 32 bytes). */
+ * SHA-256 over the challenge, or for an SM2 pair SM2 with SM3 over Z || the
+ * challenge (Z from the ID CA_SM2_ID and the public key, GM/T 0009),
+ * returned as r || s (32 + 32 bytes). */
 #define TP_SIG_RAW_LEN 64
 #define TP_CHALLENGE_MAX 128
 
 /* ---- the key status object (GET DATA 0101) ----
  * E0 { 80 serial, 81 application LCS (00 none), 82 user PIN max|left,
- *      83 admin PIN max|left, 84 key pair present (00/01) } */
+ *      83 admin PIN max|left, 84 key pair present (00/01), 85 the pair's
+ *      algorithm (absent: P-256; sent for another pair only) } */
 typedef struct tp_status {
 	char serial[TOKEN_SERIAL_MAX + 1];
 	uint8_t lcs;              /* 00 no application, 03 initialisation, 05 operational */
 	int user_max, user_left;  /* -1 when there is no application */
 	int admin_max, admin_left;
 	bool has_key;
+	uint8_t key_alg;          /* TP_ALG_P256 (85 absent) or TP_ALG_SM2 */
 } tp_status;
 
 /* 0 ok; -1 malformed, or a serial that is not 1-32 of [A-Za-z0-9_-]. */

@@ -318,7 +318,461 @@ static const char v1_sql[] =
 	" hall.case_events, hall.keys, hall.certificates, hall.bindings, hall.cases"
 	" TO hall_kiosk, hall_reader;";
 
-static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql };
+/* The civil day (Asia/Shanghai, UTC+8 all year since 1991) of a kiosk's
+ * time in ms, as core/base/clock.c counts it. */
+#define CIVIL_DAY(MS) "(date '1970-01-01' + ((" MS " + 28800000) / 86400000)::int)"
+
+/* The day's facts from a batch (new_rows), J parsing a detail: each case
+ * opened (its civil day, service, clerk), each payment order's states, each
+ * refund's amount and states, and each window's day close. */
+#define DAY_FILL(J) \
+	"  WITH f AS MATERIALIZED (SELECT n.kiosk_id, n.seq, n.at_ms, n.actor, n.action," \
+	"    n.case_no, CASE WHEN left(n.detail, 1) = '{' THEN " J " END AS j" \
+	"    FROM new_rows n WHERE n.action IN ('case.open', 'payment.create', 'payment.update'," \
+	"     'refund.approve', 'refund.state', 'day.close'))," \
+	"   opened AS (INSERT INTO hall.day_cases SELECT f.kiosk_id, f.seq, f.at_ms," \
+	"    " CIVIL_DAY("f.at_ms") ", f.case_no, f.j->>'service', f.actor" \
+	"    FROM f WHERE f.action = 'case.open' AND f.case_no <> '')," \
+	"   paid AS (INSERT INTO hall.pay_events SELECT f.kiosk_id, f.seq, f.at_ms, f.case_no," \
+	"    f.j->>'out_trade_no', (f.j->>'amount_fen')::numeric::bigint, f.j->>'state'," \
+	"    (f.j->>'verified') = '1' FROM f WHERE f.action IN ('payment.create', 'payment.update')" \
+	"    AND jsonb_typeof(f.j->'out_trade_no') = 'string'" \
+	"    AND jsonb_typeof(f.j->'amount_fen') = 'number')," \
+	"   refunded AS (INSERT INTO hall.refund_events SELECT f.kiosk_id, f.seq, f.at_ms," \
+	"    f.case_no, f.j->>'out_refund_no', f.j->>'out_trade_no'," \
+	"    CASE WHEN jsonb_typeof(f.j->'amount_fen') = 'number'" \
+	"    THEN (f.j->>'amount_fen')::numeric::bigint END," \
+	"    CASE f.action WHEN 'refund.approve' THEN 'PENDING' ELSE f.j->>'state' END" \
+	"    FROM f WHERE f.action IN ('refund.approve', 'refund.state')" \
+	"    AND jsonb_typeof(f.j->'out_refund_no') = 'string')" \
+	"  INSERT INTO hall.window_closes SELECT f.kiosk_id, f.seq, f.at_ms," \
+	"   (f.j->>'day')::date, f.actor, f.j->>'counts', f.j->>'key_id'" \
+	"   FROM f WHERE f.action = 'day.close' AND jsonb_typeof(f.j->'day') = 'string'" \
+	"   AND f.j->>'day' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';"
+
+/* v2: the hall's day (docs/deployment.md, "The hall's day"): halls and the
+ * kiosks' windows in them, the day's facts derived from the shipped rows
+ * (cases opened, payment orders, refunds, each window's day close), the
+ * report's functions, what each kiosk last said of its own head (the gap
+ * in shipping), its seals, the supervisors (a login role each, its PIN the
+ * role's password, checked by PostgreSQL) and the halls' signed day
+ * closes, refused while a window of the hall is open. */
+static const char v2_sql[] =
+	"DO $$ BEGIN"
+	" IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hall_supervisor') THEN"
+	"  CREATE ROLE hall_supervisor NOLOGIN IN ROLE hall_reader; END IF;"
+	" END $$;"
+	"CREATE TABLE hall.halls ("
+	" hall_id  text PRIMARY KEY CHECK (hall_id ~ '^[A-Za-z0-9_-]{1,24}$'),"
+	" added_at timestamptz NOT NULL DEFAULT now());"
+	"INSERT INTO hall.halls (hall_id) VALUES ('main');"
+	"ALTER TABLE hall.kiosks ADD COLUMN hall_id text NOT NULL DEFAULT 'main'"
+	" REFERENCES hall.halls;"
+
+	"CREATE TABLE hall.day_cases ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL, day date NOT NULL,"
+	" case_no text NOT NULL, service text, clerk text NOT NULL);"
+	"CREATE INDEX day_cases_by_day ON hall.day_cases (day, kiosk_id);"
+	"CREATE TABLE hall.pay_events ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL, case_no text NOT NULL,"
+	" out_trade_no text NOT NULL, amount_fen bigint NOT NULL, state text, verified boolean);"
+	"CREATE INDEX pay_events_by_case ON hall.pay_events (case_no text_pattern_ops)"
+	" INCLUDE (kiosk_id, seq, out_trade_no, amount_fen, state, verified);"
+	"CREATE TABLE hall.refund_events ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL, case_no text NOT NULL,"
+	" out_refund_no text NOT NULL, out_trade_no text, amount_fen bigint, state text);"
+	"CREATE INDEX refund_events_by_case ON hall.refund_events (case_no text_pattern_ops);"
+	/* case_events' index by case, byte-ordered: a window's day is one range
+	 * of it (hall.day_case_rows); equality lookups use it as before. */
+	"DROP INDEX hall.case_events_by_case;"
+	"CREATE INDEX case_events_by_case ON hall.case_events (case_no text_pattern_ops, at_ms)"
+	" INCLUDE (kiosk_id, seq, step, decision, fee_fen);"
+	"CREATE TABLE hall.window_closes ("
+	" kiosk_id text NOT NULL, seq bigint NOT NULL, at_ms bigint NOT NULL, day date NOT NULL,"
+	" closed_by text NOT NULL, counts text, key_id text);"
+	"CREATE INDEX window_closes_by_day ON hall.window_closes (day, kiosk_id);"
+
+	"CREATE FUNCTION hall.day_fill() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  BEGIN"
+	DAY_FILL("n.detail::jsonb")
+	"  EXCEPTION WHEN others THEN"
+	DAY_FILL("hall.json_or_null(n.detail)")
+	"  END;"
+	"  RETURN NULL;"
+	" END $$;"
+	/* The rows shipped before this migration give their facts once. */
+	"CREATE TEMP VIEW new_rows AS SELECT * FROM hall.audit;"
+	DAY_FILL("hall.json_or_null(n.detail)")
+	"DROP VIEW new_rows;"
+	"CREATE TRIGGER audit_3_day AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hall.day_fill();"
+
+	/* One case of day d at the windows of hall h (NULL: every hall), as
+	 * the kiosk's daily report counts it (db/report/report.c): its status
+	 * replayed from its steps as casefsm does, the fee due when accepted,
+	 * 容缺 or completed, the orders whose last state is a verified SUCCESS
+	 * not refunded, the refunds whose last state is SUCCESS. Set-based, for
+	 * a province's year (docs/performance.md): a day's cases at a window
+	 * share their number's prefix (<kiosk>-YYYYMMDD-), so each window's
+	 * facts of the day are one range of the byte-ordered case_no indexes,
+	 * read once and grouped, never a lookup per case. */
+	"CREATE FUNCTION hall.day_case_rows(d date, h text) RETURNS TABLE (hall_id text,"
+	"  kiosk_id text, case_no text, clerk text, service text, status text, due_fen bigint,"
+	"  paid_fen bigint, refunded_fen bigint)"
+	" LANGUAGE sql STABLE AS $$"
+	" WITH o AS MATERIALIZED (SELECT k.hall_id, c.kiosk_id, c.case_no, c.clerk,"
+	"   coalesce(c.service, '') AS service FROM hall.day_cases c"
+	"   JOIN hall.kiosks k ON k.kiosk_id = c.kiosk_id"
+	"   WHERE c.day = d AND (h IS NULL OR k.hall_id = h)),"
+	"  px AS MATERIALIZED (SELECT DISTINCT o.kiosk_id,"
+	"   regexp_replace(o.case_no, '[0-9]+$', '') AS lo FROM o),"
+	/* a case's steps are each recorded once (the kiosk refuses a step
+	 * again), so its decision and its fee are the one there is */
+	"  ev AS (SELECT x.case_no, bool_or(x.step = 'cancel') AS cancelled,"
+	"   max(x.decision) FILTER (WHERE x.step = 'decision') AS decision,"
+	"   bool_or(x.step = 'slip') AS slipped,"
+	"   max(x.fee_fen) FILTER (WHERE x.step = 'details') AS fee_fen"
+	"   FROM px CROSS JOIN LATERAL (SELECT e.case_no, e.step, e.decision, e.fee_fen"
+	"    FROM hall.case_events e"
+	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
+	"    AND e.kiosk_id = px.kiosk_id OFFSET 0) x"
+	"   GROUP BY x.case_no),"
+	"  rf AS (SELECT DISTINCT ON (z.kiosk_id, z.out_refund_no) z.kiosk_id, z.case_no,"
+	"    z.out_refund_no, z.state"
+	"   FROM px CROSS JOIN LATERAL (SELECT * FROM hall.refund_events e"
+	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
+	"    AND e.kiosk_id = px.kiosk_id OFFSET 0) z"
+	"   ORDER BY z.kiosk_id, z.out_refund_no, z.seq DESC),"
+	/* a refund done: its last state SUCCESS, its order and amount as
+	 * approved */
+	"  refd AS (SELECT a.kiosk_id, a.case_no, a.out_trade_no, a.amount_fen FROM rf"
+	"   JOIN hall.refund_events a ON a.case_no = rf.case_no AND a.kiosk_id = rf.kiosk_id"
+	"    AND a.out_refund_no = rf.out_refund_no AND a.amount_fen IS NOT NULL"
+	"   WHERE rf.state = 'SUCCESS'),"
+	"  pay AS (SELECT q.case_no, sum(q.amount_fen) AS paid FROM (SELECT DISTINCT ON"
+	"    (y.kiosk_id, y.out_trade_no) y.kiosk_id, y.case_no, y.out_trade_no, y.amount_fen,"
+	"    y.state, y.verified"
+	"   FROM px CROSS JOIN LATERAL (SELECT e.kiosk_id, e.seq, e.case_no, e.out_trade_no,"
+	"    e.amount_fen, e.state, e.verified FROM hall.pay_events e"
+	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
+	"    AND e.kiosk_id = px.kiosk_id OFFSET 0) y"
+	"   ORDER BY y.kiosk_id, y.out_trade_no, y.seq DESC) q"
+	"   WHERE q.state = 'SUCCESS' AND q.verified AND (q.kiosk_id, q.out_trade_no) NOT IN"
+	"    (SELECT refd.kiosk_id, refd.out_trade_no FROM refd"
+	"     WHERE refd.out_trade_no IS NOT NULL)"
+	"   GROUP BY q.case_no),"
+	"  rsum AS (SELECT refd.case_no, sum(refd.amount_fen) AS refunded FROM refd"
+	"   GROUP BY refd.case_no)"
+	" SELECT o.hall_id, o.kiosk_id, o.case_no, o.clerk, o.service,"
+	"  CASE WHEN ev.cancelled THEN 'cancelled' WHEN ev.decision = 'refuse' THEN 'refused'"
+	"   WHEN ev.decision = 'rongque' THEN 'rongque'"
+	"   WHEN ev.decision = 'accept' AND ev.slipped THEN 'completed'"
+	"   WHEN ev.decision = 'accept' THEN 'accepted' ELSE 'open' END,"
+	"  CASE WHEN NOT coalesce(ev.cancelled, false) AND ev.decision IN ('accept', 'rongque')"
+	"   THEN coalesce(ev.fee_fen, 0) ELSE 0 END,"
+	"  coalesce(pay.paid, 0)::bigint, coalesce(rsum.refunded, 0)::bigint"
+	" FROM o LEFT JOIN ev ON ev.case_no = o.case_no"
+	" LEFT JOIN pay ON pay.case_no = o.case_no"
+	" LEFT JOIN rsum ON rsum.case_no = o.case_no $$;"
+	/* The same, grouped: what `kioskctl hall report` prints and sums. */
+	"CREATE FUNCTION hall.day_report(d date, h text) RETURNS TABLE (hall_id text,"
+	"  kiosk_id text, clerk text, service text, status text, cases bigint, due_fen bigint,"
+	"  paid_fen bigint, refunded_fen bigint)"
+	/* JIT compiling the plan would cost far more than running it */
+	" LANGUAGE sql STABLE SET jit = off AS $$"
+	" SELECT c.hall_id, c.kiosk_id, c.clerk, c.service, c.status, count(*), sum(c.due_fen),"
+	"  sum(c.paid_fen), sum(c.refunded_fen) FROM hall.day_case_rows(d, h) c"
+	" GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 $$;"
+
+	/* What a kiosk last said of its own head: the rows it holds that the
+	 * centre does not yet (hall verify names the gap). */
+	"CREATE TABLE hall.ship_reports ("
+	" kiosk_id text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp(),"
+	" local_head bigint NOT NULL, central_head bigint NOT NULL);"
+	"CREATE INDEX ship_reports_by_kiosk ON hall.ship_reports (kiosk_id, at);"
+	/* The kiosk's seals (its `seals` table), shipped as they are: checked
+	 * at the centre against the chain it holds (hall verify). */
+	"CREATE TABLE hall.seals ("
+	" kiosk_id text NOT NULL, seal_id bigint NOT NULL, epoch bigint NOT NULL,"
+	" first_seq bigint NOT NULL, last_seq bigint NOT NULL, row_count bigint NOT NULL,"
+	" head_hash bytea NOT NULL, at_ms bigint NOT NULL, tag bytea NOT NULL,"
+	" received_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (kiosk_id, seal_id));"
+
+	"CREATE TABLE hall.supervisors ("
+	" supervisor_id text NOT NULL CHECK (supervisor_id ~ '^[A-Za-z0-9_.-]{1,32}$'),"
+	" role_name text NOT NULL, hall_id text NOT NULL REFERENCES hall.halls,"
+	" added_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (supervisor_id, hall_id));"
+	"CREATE TABLE hall.hall_closes ("
+	" hall_id text NOT NULL REFERENCES hall.halls, day date NOT NULL,"
+	" closed_by text NOT NULL, role_name text NOT NULL DEFAULT current_user,"
+	" closed_at timestamptz NOT NULL DEFAULT now(), windows text NOT NULL,"
+	" totals text NOT NULL, message text NOT NULL, key_id text NOT NULL,"
+	" signature text NOT NULL, PRIMARY KEY (hall_id, day));"
+	/* A hall's day is closed once every window of the hall has closed it
+	 * (a day.close of that day shipped), whoever inserts. */
+	"CREATE FUNCTION hall.hall_close_check() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE open_list text; n bigint;"
+	" BEGIN"
+	"  SELECT count(*), string_agg(k.kiosk_id, ', ' ORDER BY k.kiosk_id) FILTER (WHERE NOT"
+	"   EXISTS (SELECT FROM hall.window_closes w WHERE w.kiosk_id = k.kiosk_id"
+	"   AND w.day = NEW.day)) INTO n, open_list FROM hall.kiosks k WHERE k.hall_id = NEW.hall_id;"
+	"  IF n = 0 THEN"
+	"   RAISE EXCEPTION 'hall % has no window', NEW.hall_id USING ERRCODE = 'KH006';"
+	"  END IF;"
+	"  IF open_list IS NOT NULL THEN"
+	"   RAISE EXCEPTION 'hall % cannot close %: windows still open (their day close has not"
+	" reached the centre): %', NEW.hall_id, NEW.day, open_list USING ERRCODE = 'KH006';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$;"
+	"CREATE TRIGGER hall_closes_all_windows BEFORE INSERT ON hall.hall_closes"
+	" FOR EACH ROW EXECUTE FUNCTION hall.hall_close_check();"
+	"CREATE TRIGGER hall_closes_no_change BEFORE UPDATE OR DELETE ON hall.hall_closes"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+	"CREATE TRIGGER seals_no_change BEFORE UPDATE OR DELETE ON hall.seals"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+	"CREATE TRIGGER ship_reports_no_change BEFORE UPDATE OR DELETE ON hall.ship_reports"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+
+	/* The same key or certificate acted on at two kiosks that did not see
+	 * each other's act (both offline, or a lookup skipped): a key's move
+	 * that did not start from the state the move before it (at another
+	 * kiosk) left, and a certificate revoked at two kiosks. Listed for the
+	 * supervisors (kioskctl hall conflicts). */
+	"CREATE VIEW hall.conflicts AS"
+	" WITH m AS (SELECT x.*, k.hall_id,"
+	"   lag(x.kiosk_id) OVER w AS p_kiosk, lag(x.to_state) OVER w AS p_to,"
+	"   lag(x.seq) OVER w AS p_seq, lag(x.at_ms) OVER w AS p_ms, lag(x.reason) OVER w AS p_reason"
+	"   FROM hall.key_moves x JOIN hall.kiosks k ON k.kiosk_id = x.kiosk_id"
+	"   WHERE x.to_state IS NOT NULL AND x.to_state <> ''"
+	"   WINDOW w AS (PARTITION BY x.key_serial ORDER BY x.at_ms, x.kiosk_id, x.seq))"
+	" SELECT 'key'::text AS kind, m.key_serial AS serial, pk.hall_id AS first_hall,"
+	"  m.p_kiosk AS first_kiosk, m.p_seq AS first_seq, m.p_ms AS first_ms,"
+	"  m.p_reason || ' -> ' || m.p_to AS first_act, m.hall_id AS second_hall,"
+	"  m.kiosk_id AS second_kiosk, m.seq AS second_seq, m.at_ms AS second_ms,"
+	"  m.reason || ' ' || coalesce(m.from_state, '?') || ' -> ' || m.to_state AS second_act"
+	" FROM m JOIN hall.kiosks pk ON pk.kiosk_id = m.p_kiosk"
+	" WHERE m.kiosk_id <> m.p_kiosk AND m.from_state IS DISTINCT FROM m.p_to"
+	" UNION ALL"
+	" SELECT 'certificate', a.cert_serial, ka.hall_id, a.kiosk_id, a.seq, a.at_ms,"
+	"  'revoked (' || a.reason || ')', kb.hall_id, b.kiosk_id, b.seq, b.at_ms,"
+	"  'revoked (' || b.reason || ')'"
+	" FROM hall.cert_revoked a JOIN hall.cert_revoked b ON b.cert_serial = a.cert_serial"
+	"  AND b.kiosk_id <> a.kiosk_id AND (a.at_ms, a.kiosk_id, a.seq) < (b.at_ms, b.kiosk_id, b.seq)"
+	" JOIN hall.kiosks ka ON ka.kiosk_id = a.kiosk_id JOIN hall.kiosks kb"
+	"  ON kb.kiosk_id = b.kiosk_id;"
+
+	/* Which hall a kiosk is a window of: a kiosk reads only its own row
+	 * of hall.kiosks, but says where another hall retired a key. */
+	"CREATE FUNCTION hall.hall_of(k text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER"
+	" SET search_path = pg_catalog, pg_temp AS $$"
+	" SELECT x.hall_id FROM hall.kiosks x WHERE x.kiosk_id = k $$;"
+
+	"REVOKE ALL ON ALL TABLES IN SCHEMA hall FROM PUBLIC;"
+	"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA hall FROM PUBLIC;"
+	"GRANT EXECUTE ON FUNCTION hall.audit_hash(bigint, bigint, text, text, text, text, bytea),"
+	" hall.json_or_null(text), hall.hall_of(text) TO hall_kiosk, hall_reader;"
+	"GRANT EXECUTE ON FUNCTION hall.day_case_rows(date, text), hall.day_report(date, text)"
+	" TO hall_reader;"
+	"ALTER TABLE hall.ship_reports ENABLE ROW LEVEL SECURITY;"
+	"ALTER TABLE hall.seals ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY ship_reports_own_add ON hall.ship_reports FOR INSERT TO hall_kiosk"
+	" WITH CHECK (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k"
+	"  WHERE k.role_name = current_user));"
+	"CREATE POLICY seals_own_read ON hall.seals FOR SELECT TO hall_kiosk"
+	" USING (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k WHERE k.role_name = current_user));"
+	"CREATE POLICY seals_own_add ON hall.seals FOR INSERT TO hall_kiosk"
+	" WITH CHECK (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k"
+	"  WHERE k.role_name = current_user));"
+	"CREATE POLICY ship_reports_all ON hall.ship_reports FOR SELECT TO hall_reader USING (true);"
+	"CREATE POLICY seals_all ON hall.seals FOR SELECT TO hall_reader USING (true);"
+	/* A supervisor closes only a hall of its own, in its own name. */
+	"ALTER TABLE hall.hall_closes ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY hall_closes_all ON hall.hall_closes FOR SELECT TO hall_reader USING (true);"
+	"CREATE POLICY hall_closes_own_hall ON hall.hall_closes FOR INSERT TO hall_supervisor"
+	" WITH CHECK (role_name = current_user AND EXISTS (SELECT FROM hall.supervisors s"
+	"  WHERE s.role_name = current_user AND s.supervisor_id = closed_by"
+	"  AND s.hall_id = hall_closes.hall_id));"
+	"GRANT SELECT ON hall.kiosks, hall.halls TO hall_kiosk, hall_reader;"
+	"GRANT SELECT, INSERT ON hall.audit, hall.refusals, hall.seals TO hall_kiosk;"
+	"GRANT INSERT ON hall.ship_reports TO hall_kiosk;"
+	"GRANT SELECT ON ALL TABLES IN SCHEMA hall TO hall_reader;"
+	"GRANT INSERT ON hall.hall_closes TO hall_supervisor;"
+	"GRANT SELECT ON hall.key_moves, hall.cert_issued, hall.cert_revoked, hall.key_bindings,"
+	" hall.case_events, hall.keys, hall.certificates, hall.bindings, hall.cases,"
+	" hall.day_cases, hall.pay_events, hall.refund_events, hall.window_closes"
+	" TO hall_kiosk;";
+
+/* v3: hall.audit partitioned (issue 15 point 7): by hall (LIST on a
+ * hall_id column, filled by the kiosk's own hall: hall.my_hall(), the
+ * column's default, so a kiosk's INSERT is unchanged) and within each hall
+ * by civil month (RANGE on at_ms), with a default partition per hall for a
+ * row whose month has no partition (a kiosk whose clock is years off).
+ * hall.ensure_partitions() makes a hall's partitions for a span of months;
+ * hall init keeps them a year ahead (run it monthly), kiosk-add makes a new
+ * hall's. The rows already shipped are moved in; the batch trigger also
+ * checks each row's hall is its kiosk's; a kiosk's hall no longer changes
+ * once it has shipped. (kiosk_id, seq) stays unique by the batch trigger
+ * (rows only at head + 1, under the kiosk's row lock) and is the leading
+ * part of the key, so reads by kiosk and row stay an index probe. */
+static const char v3_sql[] =
+	"ALTER TABLE hall.audit RENAME TO audit_unpartitioned;"
+	"ALTER INDEX hall.audit_pkey RENAME TO audit_unpartitioned_pkey;"
+	"CREATE FUNCTION hall.my_hall() RETURNS text LANGUAGE sql STABLE AS $$"
+	" SELECT k.hall_id FROM hall.kiosks k WHERE k.role_name = current_user $$;"
+	"CREATE TABLE hall.audit ("
+	" kiosk_id    text NOT NULL,"
+	" seq         bigint NOT NULL CHECK (seq >= 1),"
+	" at_ms       bigint NOT NULL,"
+	" actor       text NOT NULL,"
+	" action      text NOT NULL,"
+	" case_no     text NOT NULL,"
+	" detail      text NOT NULL,"
+	" prev        bytea NOT NULL,"
+	" hash        bytea NOT NULL,"
+	" received_at timestamptz NOT NULL DEFAULT now(),"
+	" hall_id     text NOT NULL DEFAULT hall.my_hall(),"
+	" PRIMARY KEY (kiosk_id, seq, hall_id, at_ms)"
+	") PARTITION BY LIST (hall_id);"
+
+	/* A civil month's first ms (Asia/Shanghai, UTC+8). */
+	"CREATE FUNCTION hall.month_ms(m date) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$"
+	" SELECT (date_trunc('month', m)::date - date '1970-01-01')::bigint * 86400000 - 28800000 $$;"
+	/* Hall h's partition and its months first..last; a month whose rows
+	 * already went to the hall's default partition is left there. The
+	 * number of partitions made. */
+	"CREATE FUNCTION hall.ensure_partitions(h text, first_month date, last_month date)"
+	" RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE part text := 'audit_' || h; m date := date_trunc('month', first_month)::date;"
+	"  made integer := 0; name text; lo bigint; hi bigint; taken boolean;"
+	" BEGIN"
+	"  IF to_regclass(format('hall.%I', part)) IS NULL THEN"
+	"   EXECUTE format('CREATE TABLE hall.%I PARTITION OF hall.audit FOR VALUES IN (%L)"
+	" PARTITION BY RANGE (at_ms)', part, h);"
+	"   EXECUTE format('CREATE TABLE hall.%I PARTITION OF hall.%I DEFAULT', part || '_other',"
+	"    part);"
+	"   made := made + 2;"
+	"  END IF;"
+	"  WHILE m <= last_month LOOP"
+	"   name := part || '_' || to_char(m, 'YYYYMM');"
+	"   lo := hall.month_ms(m); hi := hall.month_ms((m + interval '1 month')::date);"
+	"   IF to_regclass(format('hall.%I', name)) IS NULL THEN"
+	"    EXECUTE format('SELECT EXISTS (SELECT FROM hall.%I WHERE at_ms >= %s AND at_ms < %s)',"
+	"     part || '_other', lo, hi) INTO taken;"
+	"    IF NOT taken THEN"
+	"     EXECUTE format('CREATE TABLE hall.%I PARTITION OF hall.%I FOR VALUES FROM (%s) TO (%s)',"
+	"      name, part, lo, hi);"
+	"     made := made + 1;"
+	"    END IF;"
+	"   END IF;"
+	"   m := (m + interval '1 month')::date;"
+	"  END LOOP;"
+	"  RETURN made;"
+	" END $$;"
+	"SELECT hall.ensure_partitions(h.hall_id, greatest(coalesce((SELECT date '1970-01-01'"
+	"  + ((min(a.at_ms) + 28800000) / 86400000)::int FROM hall.audit_unpartitioned a"
+	"  JOIN hall.kiosks k ON k.kiosk_id = a.kiosk_id WHERE k.hall_id = h.hall_id),"
+	"  current_date), current_date - 1095), current_date + 365) FROM hall.halls h;"
+	"INSERT INTO hall.audit SELECT a.kiosk_id, a.seq, a.at_ms, a.actor, a.action, a.case_no,"
+	" a.detail, a.prev, a.hash, a.received_at, k.hall_id FROM hall.audit_unpartitioned a"
+	" JOIN hall.kiosks k ON k.kiosk_id = a.kiosk_id;"
+	"DROP TABLE hall.audit_unpartitioned;"
+
+	/* The batch check again, with each row's hall its kiosk's. */
+	"CREATE OR REPLACE FUNCTION hall.audit_accept() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" DECLARE b record; k record; bad record;"
+	" BEGIN"
+	"  FOR b IN SELECT n.kiosk_id, min(n.seq) AS lo, max(n.seq) AS hi, count(*) AS cnt,"
+	"           array_agg(DISTINCT n.hall_id) AS halls"
+	"           FROM new_rows n GROUP BY n.kiosk_id ORDER BY n.kiosk_id LOOP"
+	"   SELECT x.head_seq, x.head_hash, x.hall_id INTO k FROM hall.kiosks x"
+	"    WHERE x.kiosk_id = b.kiosk_id FOR UPDATE;"
+	"   IF NOT FOUND THEN"
+	"    RAISE EXCEPTION 'kiosk % is not registered at the centre', b.kiosk_id"
+	"     USING ERRCODE = 'KH001';"
+	"   END IF;"
+	"   IF b.halls <> ARRAY[k.hall_id] THEN"
+	"    RAISE EXCEPTION 'kiosk %: its rows are hall %''s, not %', b.kiosk_id, k.hall_id,"
+	"     b.halls USING ERRCODE = 'KH007';"
+	"   END IF;"
+	"   IF b.lo <> k.head_seq + 1 THEN"
+	"    RAISE EXCEPTION 'kiosk %: the rows sent start at row %, but the centre holds rows 1 to %"
+	" and takes row % next: a repeat or a rewind is refused', b.kiosk_id, b.lo, k.head_seq,"
+	"     k.head_seq + 1 USING ERRCODE = 'KH002';"
+	"   END IF;"
+	"   IF b.cnt <> b.hi - b.lo + 1 THEN"
+	"    RAISE EXCEPTION 'kiosk %: rows % to % sent with a gap (% rows)', b.kiosk_id, b.lo,"
+	"     b.hi, b.cnt USING ERRCODE = 'KH003';"
+	"   END IF;"
+	"   SELECT r.seq, r.why INTO bad FROM ("
+	"     SELECT n.seq, CASE"
+	"      WHEN octet_length(n.prev) <> 32 OR octet_length(n.hash) <> 32"
+	"       THEN 'does not hold 32-byte hashes'"
+	"      WHEN n.prev <> coalesce(lag(n.hash) OVER (ORDER BY n.seq), k.head_hash)"
+	"       THEN 'does not follow the row before it: its previous hash differs (a fork)'"
+	"      WHEN n.seq = 1 AND (n.action <> 'genesis' OR n.actor <> 'system'"
+	"                          OR n.detail <> n.kiosk_id)"
+	"       THEN 'is not this kiosk''s genesis row'"
+	"      WHEN n.hash <> hall.audit_hash(n.seq, n.at_ms, n.actor, n.action, n.case_no,"
+	"                                     n.detail, n.prev)"
+	"       THEN 'does not match its hash'"
+	"      END AS why"
+	"     FROM new_rows n WHERE n.kiosk_id = b.kiosk_id) r"
+	"    WHERE r.why IS NOT NULL ORDER BY r.seq LIMIT 1;"
+	"   IF FOUND THEN"
+	"    RAISE EXCEPTION 'kiosk %: row % %', b.kiosk_id, bad.seq, bad.why"
+	"     USING ERRCODE = 'KH004';"
+	"   END IF;"
+	"   UPDATE hall.kiosks x SET head_seq = b.hi, shipped_at = now(),"
+	"    head_hash = (SELECT n.hash FROM new_rows n WHERE n.kiosk_id = b.kiosk_id"
+	"                 AND n.seq = b.hi)"
+	"    WHERE x.kiosk_id = b.kiosk_id;"
+	"  END LOOP;"
+	"  RETURN NULL;"
+	" END $$;"
+	"CREATE OR REPLACE FUNCTION hall.head_only_advances() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN"
+	"  IF NEW.kiosk_id <> OLD.kiosk_id OR NEW.role_name <> OLD.role_name"
+	"     OR NEW.head_seq < OLD.head_seq THEN"
+	"   RAISE EXCEPTION 'hall.kiosks: a kiosk''s head only moves forward' USING ERRCODE = 'KH005';"
+	"  END IF;"
+	"  IF NEW.hall_id <> OLD.hall_id AND OLD.head_seq > 0 THEN"
+	"   RAISE EXCEPTION 'hall.kiosks: kiosk % has shipped to hall %: it stays there',"
+	"    OLD.kiosk_id, OLD.hall_id USING ERRCODE = 'KH005';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$;"
+
+	"CREATE TRIGGER audit_1_accept AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+	" EXECUTE FUNCTION hall.audit_accept();"
+	"CREATE TRIGGER audit_2_registry AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+	" EXECUTE FUNCTION hall.registry_fill();"
+	"CREATE TRIGGER audit_3_day AFTER INSERT ON hall.audit"
+	" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hall.day_fill();"
+	"CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON hall.audit"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+	"CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON hall.audit"
+	" FOR EACH STATEMENT EXECUTE FUNCTION hall.refuse_change();"
+	"ALTER TABLE hall.audit ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY audit_own_read ON hall.audit FOR SELECT TO hall_kiosk"
+	" USING (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k WHERE k.role_name = current_user));"
+	"CREATE POLICY audit_own_add ON hall.audit FOR INSERT TO hall_kiosk"
+	" WITH CHECK (kiosk_id = (SELECT k.kiosk_id FROM hall.kiosks k"
+	"  WHERE k.role_name = current_user));"
+	"CREATE POLICY audit_all ON hall.audit FOR SELECT TO hall_reader USING (true);"
+	"REVOKE ALL ON hall.audit FROM PUBLIC;"
+	"REVOKE ALL ON FUNCTION hall.ensure_partitions(text, date, date) FROM PUBLIC;"
+	"GRANT SELECT, INSERT ON hall.audit TO hall_kiosk;"
+	"GRANT SELECT ON hall.audit TO hall_reader;"
+	"GRANT EXECUTE ON FUNCTION hall.my_hall() TO hall_kiosk;";
+
+static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql };
 
 /* The version recorded, inside the caller's transaction (the table exists). */
 static int version_now(hall *h, kerr *err)
@@ -403,14 +857,36 @@ int hall_init(hall *h, int *from, int *to, kerr *err)
 			goto fail;
 	}
 	*to = HALL_SCHEMA_VERSION;
+	/* Every hall's months from a year back to a year ahead (run init monthly). */
+	if (hall_run(h, "SELECT hall.ensure_partitions(hall_id, current_date - 365, current_date + 365)"
+		     " FROM hall.halls", "making the months' partitions", err))
+		goto fail;
 	return 0;
 fail:
 	hall_rollback(h);
 	return -1;
 }
 
+bool hall_id_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 1 || n > 24)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
 int hall_kiosk_add(hall *h, const char *kiosk_id, kerr *err)
 {
+	return hall_kiosk_add_to(h, kiosk_id, NULL, err);
+}
+
+int hall_kiosk_add_to(hall *h, const char *kiosk_id, const char *hall_id, kerr *err)
+{
+	if (!hall_id)
+		hall_id = "main";
+	if (!hall_id_valid(hall_id))
+		return kerr_set(err, "hall", "'%s' is not a hall id (1-24 of A-Z a-z 0-9 _ -)",
+				hall_id);
 	if (!db_kiosk_id_valid(kiosk_id))
 		return kerr_set(err, "hall", "'%s' is not a kiosk id (1-%d of A-Z a-z 0-9 _ -)",
 				kiosk_id ? kiosk_id : "", DB_KIOSK_ID_MAX);
@@ -425,10 +901,10 @@ int hall_kiosk_add(hall *h, const char *kiosk_id, kerr *err)
 		 " CREATE ROLE %s LOGIN IN ROLE hall_kiosk; END IF; END $$",
 		 role, ident); /* role: [A-Za-z0-9_-] only, checked above */
 	PQfreemem(ident);
-	const char *params[2] = { kiosk_id, role };
+	const char *params[3] = { kiosk_id, role, hall_id };
 	int added = 0;
 	PGresult *r = NULL;
-	if (hall_version(h, err) < 1) {
+	if (hall_version(h, err) < HALL_SCHEMA_VERSION) {
 		if (!err->msg[0])
 			kerr_set(err, "hall", "the central store has no hall schema yet: run kioskctl "
 				 "hall init --central CONNINFO first");
@@ -439,14 +915,38 @@ int hall_kiosk_add(hall *h, const char *kiosk_id, kerr *err)
 		     "registering the kiosk", err) ||
 	    hall_run(h, create, "creating the kiosk's role", err))
 		goto fail;
+	r = hall_execp(h, "INSERT INTO hall.halls (hall_id) VALUES ($1) ON CONFLICT DO NOTHING",
+		       1, params + 2, PGRES_COMMAND_OK, "registering the hall", err);
+	if (!r)
+		goto fail;
+	PQclear(r);
 	r = hall_execp(h,
-		       "INSERT INTO hall.kiosks (kiosk_id, role_name) VALUES ($1, $2)"
+		       "INSERT INTO hall.kiosks (kiosk_id, role_name, hall_id) VALUES ($1, $2, $3)"
 		       " ON CONFLICT (kiosk_id) DO NOTHING",
-		       2, params, PGRES_COMMAND_OK, "registering the kiosk", err);
+		       3, params, PGRES_COMMAND_OK, "registering the kiosk", err);
 	if (!r)
 		goto fail;
 	added = atoi(PQcmdTuples(r));
 	PQclear(r);
+	r = hall_execp(h, "SELECT hall.ensure_partitions($1, current_date - 365, current_date + 365)", 1,
+		       params + 2, PGRES_TUPLES_OK, "making the hall's partitions", err);
+	if (!r)
+		goto fail;
+	PQclear(r);
+	if (!added) {
+		r = hall_execp(h, "SELECT hall_id FROM hall.kiosks WHERE kiosk_id = $1", 1, params,
+			       PGRES_TUPLES_OK, "registering the kiosk", err);
+		if (!r)
+			goto fail;
+		bool same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), hall_id) == 0;
+		if (!same)
+			kerr_set(err, "hall", "kiosk %s is a window of hall %s, not %s: a kiosk "
+				 "belongs to one hall (register a new kiosk id there)", kiosk_id,
+				 PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?", hall_id);
+		PQclear(r);
+		if (!same)
+			goto fail;
+	}
 	if (hall_run(h, "COMMIT", "registering the kiosk", err))
 		goto fail;
 	return added ? 0 : 1;
@@ -464,7 +964,7 @@ int hall_kiosks(hall *h, hall_kiosk_state **out, size_t *n, kerr *err)
 		"SELECT k.kiosk_id, k.role_name, k.head_seq, encode(k.head_hash, 'hex'),"
 		" coalesce(to_char(k.shipped_at AT TIME ZONE 'UTC',"
 		"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
-		" (SELECT count(*) FROM hall.refusals f WHERE f.kiosk_id = k.kiosk_id)"
+		" (SELECT count(*) FROM hall.refusals f WHERE f.kiosk_id = k.kiosk_id), k.hall_id"
 		" FROM hall.kiosks k ORDER BY k.kiosk_id",
 		PGRES_TUPLES_OK, "reading the kiosks", err);
 	if (!r)
@@ -482,6 +982,7 @@ int hall_kiosks(hall *h, hall_kiosk_state **out, size_t *n, kerr *err)
 		audit_unhex(PQgetvalue(r, i, 3), v[i].head_hash);
 		snprintf(v[i].shipped_at, sizeof v[i].shipped_at, "%s", PQgetvalue(r, i, 4));
 		v[i].refusals = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+		snprintf(v[i].hall_id, sizeof v[i].hall_id, "%s", PQgetvalue(r, i, 6));
 	}
 	PQclear(r);
 	*out = v;

@@ -128,3 +128,43 @@ int hall_local_rows(kdb *db, int64_t after, int64_t max, uint8_t prev[AUDIT_HASH
 		return dbi_sqlerr(db, err, "reading the audit log");
 	return out;
 }
+
+int hall_local_seals(kdb *db, int64_t after, int64_t upto,
+		     int (*visit)(void *ctx, const hall_local_seal *s, kerr *err), void *ctx,
+		     kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT id, epoch, first_seq, last_seq, row_count, at_ms,"
+				    " head_hash, tag FROM seals WHERE id > ?1 AND last_seq <= ?2"
+				    " ORDER BY id",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	int rc, out = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 6) != AUDIT_HASH_LEN ||
+		    sqlite3_column_bytes(st, 7) != AUDIT_HASH_LEN) {
+			out = kerr_set(err, db_path(db), "seal %lld does not hold 32-byte hashes; run "
+				       "kioskctl audit verify", (long long)sqlite3_column_int64(st, 0));
+			break;
+		}
+		hall_local_seal s = { .id = sqlite3_column_int64(st, 0),
+				      .epoch = sqlite3_column_int64(st, 1),
+				      .first_seq = sqlite3_column_int64(st, 2),
+				      .last_seq = sqlite3_column_int64(st, 3),
+				      .row_count = sqlite3_column_int64(st, 4),
+				      .at_ms = sqlite3_column_int64(st, 5),
+				      .head_hash = sqlite3_column_blob(st, 6),
+				      .tag = sqlite3_column_blob(st, 7) };
+		if (visit(ctx, &s, err)) {
+			out = -1;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (out == 0 && rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the seals");
+	return out;
+}

@@ -35,4 +35,17 @@ int hall_local_rows(kdb *db, int64_t after, int64_t max, uint8_t prev[AUDIT_HASH
 		    int (*visit)(void *ctx, const hall_row *row, kerr *err), void *ctx,
 		    int64_t *n, char *problem, size_t problem_len, kerr *err);
 
+/* One seal of the file (its `seals` table), borrowed until the visit
+ * returns. */
+typedef struct hall_local_seal {
+	int64_t id, epoch, first_seq, last_seq, row_count, at_ms;
+	const uint8_t *head_hash, *tag; /* AUDIT_HASH_LEN bytes each */
+} hall_local_seal;
+
+/* Visit the file's seals after seal id `after` that cover no row past
+ * `upto`, in order. 0, or -1 with err (a visit's, or the file's). */
+int hall_local_seals(kdb *db, int64_t after, int64_t upto,
+		     int (*visit)(void *ctx, const hall_local_seal *s, kerr *err), void *ctx,
+		     kerr *err);
+
 #endif

@@ -159,17 +159,20 @@ static int batch_send(hall *h, const batch *b, const char *kiosk_lit, kerr *err)
 }
 
 /* The batch moved into hall.audit and committed, sent without waiting: the
- * caller reads the next batch meanwhile, then calls batch_commit_end. */
+ * caller reads the next batch meanwhile, then calls batch_commit_end. The
+ * kiosk's hall (the partition) is read once per batch here, not by the
+ * column's default once per row. */
 static int batch_commit_begin(hall *h, const char *kiosk_lit, kerr *err)
 {
-	char sql[640];
+	char sql[800];
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO hall.audit (kiosk_id, seq, at_ms, actor, action, case_no, detail,"
-		 " prev, hash) SELECT b.kiosk_id, b.seq, b.at_ms, b.actor, b.action, b.case_no,"
-		 " b.detail, b.prev, b.hash FROM hall_batch b"
+		 " prev, hash, hall_id) SELECT b.kiosk_id, b.seq, b.at_ms, b.actor, b.action,"
+		 " b.case_no, b.detail, b.prev, b.hash, (SELECT k.hall_id FROM hall.kiosks k"
+		 " WHERE k.kiosk_id = %s) FROM hall_batch b"
 		 " WHERE b.seq > (SELECT k.head_seq FROM hall.kiosks k WHERE k.kiosk_id = %s);"
 		 " COMMIT",
-		 kiosk_lit);
+		 kiosk_lit, kiosk_lit);
 	h->sqlstate[0] = '\0';
 	if (PQsendQuery(h->c, sql) != 1)
 		return hall_err(h, NULL, "adding a batch at the centre", err);
@@ -291,6 +294,76 @@ static bool fork_at_head(const hall *h)
 	return strcmp(h->sqlstate, "KH004") == 0;
 }
 
+/* One seal sent (its transaction is the caller's). */
+static int send_seal(void *ctx, const hall_local_seal *s, kerr *err)
+{
+	void **c = ctx;
+	hall *h = c[0];
+	const char *kiosk = c[1];
+	char id[24], ep[24], fs[24], ls[24], rc[24], at[24];
+	char hh[2 * AUDIT_HASH_LEN + 3] = "\\x", tg[2 * AUDIT_HASH_LEN + 3] = "\\x";
+	snprintf(id, sizeof id, "%lld", (long long)s->id);
+	snprintf(ep, sizeof ep, "%lld", (long long)s->epoch);
+	snprintf(fs, sizeof fs, "%lld", (long long)s->first_seq);
+	snprintf(ls, sizeof ls, "%lld", (long long)s->last_seq);
+	snprintf(rc, sizeof rc, "%lld", (long long)s->row_count);
+	snprintf(at, sizeof at, "%lld", (long long)s->at_ms);
+	audit_hex(s->head_hash, hh + 2);
+	audit_hex(s->tag, tg + 2);
+	const char *p[9] = { kiosk, id, ep, fs, ls, rc, hh, at, tg };
+	PGresult *r = hall_execp(h,
+				 "INSERT INTO hall.seals (kiosk_id, seal_id, epoch, first_seq, last_seq,"
+				 " row_count, head_hash, at_ms, tag) VALUES ($1, $2, $3, $4, $5, $6,"
+				 " $7::bytea, $8, $9::bytea) ON CONFLICT DO NOTHING",
+				 9, p, PGRES_COMMAND_OK, "sending a seal", err);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* After the rows: the file's seals that cover only rows the centre holds,
+ * and what the file holds (its head), so the centre can name a kiosk's gap
+ * in shipping (hall verify). A centre whose schema predates them (no
+ * hall.seals) is left as it is. 0 or -1 with err. */
+static int ship_tail(hall *h, kdb *db, const char *kiosk, const hall_ship_result *r, kerr *err)
+{
+	const char *p[1] = { kiosk };
+	PGresult *res = hall_execp(h, "SELECT coalesce(max(seal_id), 0) FROM hall.seals"
+				      " WHERE kiosk_id = $1",
+				   1, p, PGRES_TUPLES_OK, "reading the centre's seals", err);
+	if (!res) {
+		if (strcmp(h->sqlstate, "42P01") == 0) {
+			memset(err, 0, sizeof *err);
+			return 0;
+		}
+		return -1;
+	}
+	int64_t after = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	void *ctx[2] = { h, (void *)kiosk };
+	if (hall_run(h, "BEGIN", "sending the seals", err))
+		return -1;
+	if (hall_local_seals(db, after, r->acked, send_seal, ctx, err)) {
+		hall_rollback(h);
+		return -1;
+	}
+	char l[24], c[24];
+	snprintf(l, sizeof l, "%lld", (long long)r->local_head);
+	snprintf(c, sizeof c, "%lld", (long long)r->acked);
+	const char *q[3] = { kiosk, l, c };
+	res = hall_execp(h,
+			 "INSERT INTO hall.ship_reports (kiosk_id, local_head, central_head)"
+			 " VALUES ($1, $2, $3)",
+			 3, q, PGRES_COMMAND_OK, "reporting the kiosk's head", err);
+	if (!res) {
+		hall_rollback(h);
+		return -1;
+	}
+	PQclear(res);
+	return hall_run(h, "COMMIT", "sending the seals", err);
+}
+
 static int64_t min64(int64_t a, int64_t b)
 {
 	return a < b ? a : b;
@@ -401,7 +474,7 @@ int hall_ship(hall *h, kdb *db, const hall_ship_opts *o, hall_ship_result *r, ke
 		record_refusal(h, kiosk, r->local_head, r->acked, r->problem);
 		out = 1;
 	} else {
-		out = 0;
+		out = ship_tail(h, db, kiosk, r, err) ? -1 : 0;
 	}
 done:
 	free(cur.p);

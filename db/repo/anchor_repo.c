@@ -409,7 +409,7 @@ static int status_count(case_status s, kerr *err)
  * own time: the steps done by then (replayed through case_status_after, as
  * the kiosk did), a cancel by then (a cancelled case is never written again,
  * so its updated_ms is the cancel), the payments held then and the refunds
- * done by then (below). */
+ * done by then (below), and a 容缺 case's supplement by then (completed). */
 static const char figures_sql[] =
 	"SELECT c.id, c.status, c.decision, c.fee_fen, c.updated_ms,"
 	" (SELECT group_concat(s.step, ' ') FROM (SELECT step FROM case_steps"
@@ -425,7 +425,9 @@ static const char figures_sql[] =
 	"     OR EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id"
 	"         AND r.created_ms <= ?3))),"
 	" (SELECT COALESCE(SUM(r.amount_fen), 0) FROM refunds r WHERE r.case_id = c.id"
-	"   AND r.state = 'SUCCESS' AND r.updated_ms <= ?3)"
+	"   AND r.state = 'SUCCESS' AND r.updated_ms <= ?3),"
+	/* a 容缺 case whose owed material came back by then is completed (v10) */
+	" EXISTS (SELECT 1 FROM supplements x WHERE x.case_id = c.id AND x.at_ms <= ?3)"
 	" FROM cases c WHERE c.created_ms >= ?1 AND c.created_ms < ?2 AND c.created_ms <= ?3";
 
 int db_day_figures(kdb *db, long day, int64_t as_of_ms, int64_t counts[AC_COUNT], kerr *err)
@@ -457,6 +459,8 @@ int db_day_figures(kdb *db, long day, int64_t as_of_ms, int64_t counts[AC_COUNT]
 				status = case_status_after((case_step)sv, dec, status);
 			p += n + (p[n] == ' ');
 		}
+		if (status == CS_RONGQUE && sqlite3_column_int(st, 9))
+			status = CS_COMPLETED;
 		if (now && strcmp(now, case_status_name(CS_CANCELLED)) == 0 &&
 		    sqlite3_column_int64(st, 4) <= as_of_ms)
 			status = CS_CANCELLED;

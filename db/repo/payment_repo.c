@@ -8,6 +8,7 @@
  * one keeps the stored one) and goes into the audit detail when it changes. */
 #include "db/repo/payment_repo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/base/clock.h"
@@ -385,6 +386,42 @@ int db_payment_latest(kdb *db, const char *case_no, payment_rec *out, char *code
 	if (rc == 0 && code_url && n)
 		dbi_copy(code_url, n, out->code_url);
 	return rc;
+}
+
+int db_payments_of_case(kdb *db, const char *case_no, payment_rec **out, size_t *n, kerr *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = dbi_stmt(db, PAYMENT_COLUMNS " WHERE c.case_no = ?1 ORDER BY p.id", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 4;
+			payment_rec *nv = realloc(*out, nc * sizeof *nv);
+			if (!nv) {
+				sqlite3_reset(st);
+				free(*out);
+				*out = NULL;
+				*n = 0;
+				return kerr_set(err, db->path, "out of memory reading the case's orders");
+			}
+			*out = nv;
+			cap = nc;
+		}
+		payment_row(st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return dbi_sqlerr(db, err, "reading the case's orders");
+	}
+	return 0;
 }
 
 /* The orders of the case flagged as its second payment (payment.duplicate)

@@ -56,4 +56,8 @@ int db_payment_of_case(kdb *db, const char *case_no, payment_rec *out, kerr *err
  * still SUCCESS, i.e. not refunded yet. 0, 1 none, -1 error. */
 int db_payment_flagged(kdb *db, const char *case_no, payment_rec *out, kerr *err);
 
+/* Every order of the case, oldest first: 0 with *out (malloc'd, NULL when
+ * none; the caller free()s it) and *n, or -1 with err. */
+int db_payments_of_case(kdb *db, const char *case_no, payment_rec **out, size_t *n, kerr *err);
+
 #endif

@@ -225,6 +225,44 @@ static void diff_json(dbuf *d, int64_t id, long day, const recon_diff *x)
 	dbuf_add(d, "}");
 }
 
+static int resolve_one(kdb *db, const paydiff_rec *r, const char *by, const char *note, kerr *err);
+
+/* The new duplicate difference id: when its case has a duplicate payment's
+ * refund (numbered "-D1") that went through, resolve it with that refund.
+ * 1 resolved, 0 not, -1 error. */
+static int dup_refunded(kdb *db, int64_t id, kerr *err)
+{
+	paydiff_rec r;
+	if (db_paydiff_get(db, id, &r, err) != 0)
+		return -1;
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT r.out_refund_no, r.approved_by, r.requested_by"
+				    " FROM refunds r JOIN cases c ON c.id = r.case_id"
+				    " JOIN payments p ON p.id = r.payment_id"
+				    " WHERE c.case_no = ?1 AND c.case_no <> '' AND r.state = 'SUCCESS'"
+				    "  AND r.out_refund_no GLOB '*-D[0-9]' AND (?2 = '' OR p.out_trade_no = ?2)"
+				    " ORDER BY r.id LIMIT 1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, r.d.case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r.d.out_trade_no, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	char no[65] = "", by[33] = "", asked[33] = "";
+	if (rc == SQLITE_ROW) {
+		dbi_copy(no, sizeof no, (const char *)sqlite3_column_text(st, 0));
+		dbi_copy(by, sizeof by, (const char *)sqlite3_column_text(st, 1));
+		dbi_copy(asked, sizeof asked, (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "reading the case's refunds");
+	char note[RECON_NOTE_MAX + 1];
+	snprintf(note, sizeof note, "重复支付退款 %s SUCCESS (requested by %s, approved by %s)", no,
+		 asked, by);
+	return resolve_one(db, &r, by, note, err) ? -1 : 1;
+}
+
 int db_recon_record(kdb *db, long day, const char *by, const char *bill_sha1, size_t bill_rows,
 		    const recon_diff *d, size_t n, recon_outcome *out, kerr *err)
 {
@@ -301,6 +339,15 @@ int db_recon_record(kdb *db, long day, const char *by, const char *bill_sha1, si
 		const char *text = dbuf_done(&t, err);
 		if (!text || dbi_audit_append(db, by, AUD_PAY_DIFF, x->case_no, text, err))
 			goto fail;
+		/* charged twice, and the duplicate refunded already (重复支付退款):
+		 * explained by the refund, resolved by the supervisor who approved it */
+		int done = x->kind == RK_DUPLICATE ? dup_refunded(db, id, err) : 0;
+		if (done < 0)
+			goto fail;
+		if (done) {
+			out->explained++;
+			continue;
+		}
 		out->added++;
 	}
 	char when[32];
@@ -368,6 +415,38 @@ fail:
 	return -1;
 }
 
+/* Mark difference r resolved by `by` with note, audited (pay.resolve), in
+ * the caller's operation. */
+static int resolve_one(kdb *db, const paydiff_rec *r, const char *by, const char *note, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, "UPDATE pay_diffs SET status = 'resolved', resolved_by = ?2,"
+				    " resolved_ms = ?3, note = ?4 WHERE id = ?1 AND status = 'open'",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, clock_now_ms());
+	sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+	if (dbi_step_done(db, st, "resolving a payment difference", err))
+		return -1;
+	char date[16];
+	civil_format(r->day, date, sizeof date);
+	dbuf t = { 0 };
+	dbuf_add(&t, "{");
+	dbuf_ki(&t, "id", r->id);
+	dbuf_kv(&t, "day", date);
+	dbuf_kv(&t, "kind", recon_kind_name(r->d.kind));
+	dbuf_kv(&t, "out_trade_no", r->d.out_trade_no);
+	dbuf_kv(&t, "out_refund_no", r->d.out_refund_no);
+	dbuf_kv(&t, "note", note);
+	dbuf_add(&t, "}");
+	const char *text = dbuf_done(&t, err);
+	int rc = !text || dbi_audit_append(db, by, AUD_PAY_RESOLVE, r->d.case_no, text, err) ? -1 : 0;
+	dbuf_free(&t);
+	return rc;
+}
+
 int db_recon_resolve(kdb *db, int64_t id, const char *by, const char *note, kerr *err)
 {
 	long chars = note ? dbi_utf8_chars(note) : -1;
@@ -376,7 +455,6 @@ int db_recon_resolve(kdb *db, int64_t id, const char *by, const char *note, kerr
 				"booked, explained): 1 to %d bytes of plain text", RECON_NOTE_MAX);
 	if (dbi_op_begin(db, err))
 		return -1;
-	dbuf t = { 0 };
 	paydiff_rec r;
 	if (check_supervisor(db, by, "resolve a payment difference", err))
 		goto fail;
@@ -391,34 +469,49 @@ int db_recon_resolve(kdb *db, int64_t id, const char *by, const char *note, kerr
 			 paydiff_status_name(r.status), r.resolved_by, r.note);
 		goto fail;
 	}
-	sqlite3_stmt *st = dbi_stmt(db, "UPDATE pay_diffs SET status = 'resolved', resolved_by = ?2,"
-				    " resolved_ms = ?3, note = ?4 WHERE id = ?1 AND status = 'open'",
+	if (resolve_one(db, &r, by, note, err))
+		goto fail;
+	return dbi_op_commit(db, err);
+fail:
+	dbi_op_rollback(db);
+	return -1;
+}
+
+int db_recon_resolve_dup(kdb *db, const char *case_no, const char *out_trade_no, const char *by,
+			 const char *note, size_t *n, kerr *err)
+{
+	if (n)
+		*n = 0;
+	if (!case_no || !*case_no)
+		return 0;
+	if (dbi_op_begin(db, err))
+		return -1;
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT id FROM pay_diffs WHERE kind = 'duplicate' AND status = 'open'"
+				    " AND case_no = ?1 AND (out_trade_no = '' OR out_trade_no = ?2) ORDER BY id",
 				    err);
 	if (!st)
 		goto fail;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, clock_now_ms());
-	sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
-	if (dbi_step_done(db, st, "resolving a payment difference", err))
+	sqlite3_bind_text(st, 1, case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, out_trade_no ? out_trade_no : "", -1, SQLITE_STATIC);
+	int64_t ids[64];
+	size_t k = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < sizeof ids / sizeof *ids)
+		ids[k++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		dbi_sqlerr(db, err, "reading the case's payment differences");
 		goto fail;
-	char date[16];
-	civil_format(r.day, date, sizeof date);
-	dbuf_add(&t, "{");
-	dbuf_ki(&t, "id", id);
-	dbuf_kv(&t, "day", date);
-	dbuf_kv(&t, "kind", recon_kind_name(r.d.kind));
-	dbuf_kv(&t, "out_trade_no", r.d.out_trade_no);
-	dbuf_kv(&t, "out_refund_no", r.d.out_refund_no);
-	dbuf_kv(&t, "note", note);
-	dbuf_add(&t, "}");
-	const char *text = dbuf_done(&t, err);
-	if (!text || dbi_audit_append(db, by, AUD_PAY_RESOLVE, r.d.case_no, text, err))
-		goto fail;
-	dbuf_free(&t);
+	}
+	for (size_t i = 0; i < k; i++) {
+		paydiff_rec r;
+		if (db_paydiff_get(db, ids[i], &r, err) != 0 || resolve_one(db, &r, by, note, err))
+			goto fail;
+	}
+	if (n)
+		*n = k;
 	return dbi_op_commit(db, err);
 fail:
-	dbuf_free(&t);
 	dbi_op_rollback(db);
 	return -1;
 }

@@ -48,4 +48,13 @@ int db_recon_record(kdb *db, long day, const char *by, const char *bill_sha1, si
  * supervisor, no note). */
 int db_recon_resolve(kdb *db, int64_t id, const char *by, const char *note, kerr *err);
 
+/* A duplicate payment of case_no (order out_trade_no) was refunded: every
+ * open `duplicate` difference of the case that names that order or no order
+ * is resolved by `by` (the supervisor who approved the refund) with note,
+ * audited (`pay.resolve`). Called by db_refund_update() inside its
+ * operation; a run that finds the difference after the refund resolves it
+ * the same way. *n (may be NULL): how many. 0, or -1 with err. */
+int db_recon_resolve_dup(kdb *db, const char *case_no, const char *out_trade_no, const char *by,
+			 const char *note, size_t *n, kerr *err);
+
 #endif

@@ -9,6 +9,8 @@
 #include "core/pay/pay.h"
 #include "db/audit_log.h"
 #include "db/store.h"
+#include "db/repo/case_repo.h"
+#include "db/repo/recon_repo.h"
 #include "db/repo/staff_repo.h"
 
 #define REFUND_COLUMNS                                                                  \
@@ -54,10 +56,81 @@ static int one_refund(kdb *db, sqlite3_stmt *st, const char *value, refund_rec *
 	return rc;
 }
 
+/* A duplicate payment's refund is numbered "<order>-D1" (pay_refund_dup_no);
+ * the case's own refund never is. */
+#define NOT_DUP_REFUND " r.out_refund_no NOT GLOB '*-D[0-9]'"
+
 int db_refund_of_case(kdb *db, const char *case_no, refund_rec *out, kerr *err)
 {
-	return one_refund(db, dbi_stmt(db, REFUND_COLUMNS " WHERE c.case_no = ?1 ORDER BY r.id DESC LIMIT 1",
-				       err), case_no, out, err);
+	return one_refund(db, dbi_stmt(db, REFUND_COLUMNS " WHERE c.case_no = ?1 AND" NOT_DUP_REFUND
+				       " ORDER BY r.id DESC LIMIT 1", err), case_no, out, err);
+}
+
+int db_refund_get(kdb *db, const char *out_refund_no, refund_rec *out, kerr *err)
+{
+	return one_refund(db, dbi_stmt(db, REFUND_COLUMNS " WHERE r.out_refund_no = ?1", err),
+			  out_refund_no, out, err);
+}
+
+/* Is the order flagged as a second payment of its case (payment.duplicate)? */
+#define FLAGGED                                                                              \
+	" EXISTS (SELECT 1 FROM audit a WHERE a.case_no = c.case_no AND a.case_no <> ''"        \
+	"  AND a.action = 'payment.duplicate'"                                                 \
+	"  AND instr(a.detail, '\"out_trade_no\":\"' || p.out_trade_no || '\"') > 0)"
+
+int db_refund_dup_target(kdb *db, const char *case_no, const char *out_trade_no, dup_target *out,
+			 kerr *err)
+{
+	memset(out, 0, sizeof *out);
+	const char *want = out_trade_no ? out_trade_no : "";
+	/* the orders of the case paid and verified (SUCCESS, or REFUND: its
+	 * duplicate refund may have gone through already), flagged ones first;
+	 * same_order: the bill charged this order twice (a difference says so) */
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT p.out_trade_no, p.amount_fen," FLAGGED ","
+				    " EXISTS (SELECT 1 FROM pay_diffs d WHERE d.kind = 'duplicate'"
+				    "  AND d.case_no = c.case_no AND d.out_trade_no = p.out_trade_no)"
+				    " FROM payments p JOIN cases c ON c.id = p.case_id"
+				    " WHERE c.case_no = ?1 AND p.state IN ('SUCCESS', 'REFUND') AND p.verified = 1"
+				    "  AND (?2 = '' OR p.out_trade_no = ?2)"
+				    " ORDER BY 3 DESC, p.id",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, want, -1, SQLITE_STATIC);
+	int rc = SQLITE_DONE;
+	bool found = false;
+	while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool flagged = sqlite3_column_int(st, 2) != 0, twice = sqlite3_column_int(st, 3) != 0;
+		if (!flagged && !twice)
+			continue;
+		found = true;
+		dbi_copy(out->case_no, sizeof out->case_no, case_no);
+		dbi_copy(out->out_trade_no, sizeof out->out_trade_no, (const char *)sqlite3_column_text(st, 0));
+		out->amount_fen = sqlite3_column_int64(st, 1);
+		out->same_order = !flagged;
+	}
+	if (!found && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return dbi_sqlerr(db, err, "reading the case's paid orders");
+	}
+	sqlite3_reset(st);
+	if (!found) {
+		if (*want)
+			kerr_set(err, want, "order %s of case %s is not a second payment: it is not "
+				 "paid and verified, or it is the case's one payment (WeChat Pay's bill "
+				 "does not charge it twice); to cancel the case and refund it, use F8 "
+				 "on the case", want, case_no ? case_no : "");
+		else
+			kerr_set(err, case_no ? case_no : "", "the case has no second payment to refund "
+				 "(no order of it is flagged as paid twice); if WeChat Pay's bill says "
+				 "otherwise, reconcile the day first (kioskctl pay reconcile)");
+		return 1;
+	}
+	if (pay_refund_dup_no(out->out_trade_no, out->out_refund_no) != 0)
+		return kerr_set(err, out->out_trade_no, "no refund number can be made from this order number");
+	return 0;
 }
 
 /* Who may approve: an active supervisor, not the one asking, not the clerk of
@@ -93,8 +166,8 @@ int db_refund_approve(kdb *db, const char *case_no, const char *requested_by,
 	sqlite3_stmt *st = dbi_stmt(db,
 				    "SELECT c.id, c.clerk_id, c.status, p.id, p.out_trade_no, p.amount_fen"
 				    " FROM cases c LEFT JOIN payments p ON p.case_id = c.id"
-				    "  AND p.state = 'SUCCESS' AND p.verified = 1"
-				    " WHERE c.case_no = ?1 ORDER BY p.updated_ms DESC LIMIT 1",
+				    "  AND p.state = 'SUCCESS' AND p.verified = 1 AND NOT" FLAGGED
+				    " WHERE c.case_no = ?1 ORDER BY p.id LIMIT 1",
 				    err);
 	if (!st)
 		goto fail;
@@ -188,6 +261,97 @@ fail:
 	return -1;
 }
 
+/* The reason: what the gateway passes on to the customer, 80 bytes at most. */
+static int check_reason(const char *reason, kerr *err)
+{
+	long chars = reason ? dbi_utf8_chars(reason) : -1;
+	if (chars < 1 || strlen(reason) > PAY_REFUND_REASON_MAX || strspn(reason, " ") == strlen(reason))
+		return kerr_set(err, "reason", "say why the money is refunded: 1 to %d bytes of plain "
+				"text (about 26 Chinese characters)", PAY_REFUND_REASON_MAX);
+	return 0;
+}
+
+int db_refund_dup_approve(kdb *db, const char *case_no, const char *out_trade_no,
+			  const char *requested_by, const char *approved_by, const char *reason,
+			  refund_rec *out, kerr *err)
+{
+	if (!case_no || !*case_no || !requested_by || !*requested_by || !approved_by || !*approved_by)
+		return kerr_set(err, "refund", "a refund needs the case, who asks and who approves");
+	if (check_reason(reason, err))
+		return -1;
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	case_rec c;
+	int rc = db_case_get(db, case_no, &c, err);
+	if (rc != 0) {
+		if (rc == 1)
+			kerr_set(err, case_no, "no such case");
+		goto fail;
+	}
+	dup_target t;
+	if (db_refund_dup_target(db, case_no, out_trade_no, &t, err) != 0)
+		goto fail;
+	refund_rec had;
+	rc = db_refund_get(db, t.out_refund_no, &had, err);
+	if (rc < 0)
+		goto fail;
+	if (rc == 0) {
+		kerr_set(err, t.out_refund_no, "the duplicate payment %s has its refund already (%s, "
+			 "approved by %s)", t.out_trade_no, pay_refund_state_name(had.state), had.approved_by);
+		goto fail;
+	}
+	/* the one asking is staff of the kiosk; the approver as for any refund */
+	staff_rec who;
+	rc = db_staff_get(db, requested_by, &who, err);
+	if (rc < 0)
+		goto fail;
+	if (rc == 1 || !who.active) {
+		kerr_set(err, requested_by, "only active staff can ask for a refund");
+		goto fail;
+	}
+	if (check_approver(db, approved_by, requested_by, c.clerk_id, err))
+		goto fail;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "INSERT INTO refunds (case_id, payment_id, out_refund_no, amount_fen, reason,"
+				    " requested_by, approved_by, state, created_ms, updated_ms)"
+				    " SELECT p.case_id, p.id, ?2, ?3, ?4, ?5, ?6, 'PENDING', ?7, ?7"
+				    " FROM payments p WHERE p.out_trade_no = ?1",
+				    err);
+	if (!st)
+		goto fail;
+	int64_t now = clock_now_ms();
+	sqlite3_bind_text(st, 1, t.out_trade_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, t.out_refund_no, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, t.amount_fen);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, requested_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, approved_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	if (dbi_step_done(db, st, "recording the refund", err))
+		goto fail;
+	dbuf_add(&d, "{");
+	dbuf_kv(&d, "out_refund_no", t.out_refund_no);
+	dbuf_kv(&d, "out_trade_no", t.out_trade_no);
+	dbuf_ki(&d, "amount_fen", t.amount_fen);
+	dbuf_kv(&d, "charged", t.same_order ? "twice_in_bill" : "second_order");
+	dbuf_kv(&d, "reason", reason);
+	dbuf_kv(&d, "requested_by", requested_by);
+	dbuf_kv(&d, "approved_by", approved_by);
+	dbuf_add(&d, "}");
+	const char *detail = dbuf_done(&d, err);
+	if (!detail || dbi_audit_append(db, approved_by, AUD_REFUND_DUPLICATE, case_no, detail, err))
+		goto fail;
+	dbuf_free(&d);
+	if (dbi_op_commit(db, err))
+		return -1;
+	return db_refund_get(db, t.out_refund_no, out, err) == 0 ? 0 : -1;
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
 int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 		     pay_refund_state state, const char *refund_id, kerr *err)
 {
@@ -228,8 +392,19 @@ int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 	sqlite3_bind_int64(st, 4, clock_now_ms());
 	if (dbi_step_done(db, st, "recording the refund's state", err))
 		goto fail;
-	/* the money went back: the order is refunded, not a payment of the case */
-	if (state == PAY_REFUND_SUCCESS) {
+	/* the money went back: the order is refunded, not a payment of the case;
+	 * but a second charge of the case's own order, refunded, leaves the
+	 * order as the case's payment */
+	bool dup = pay_refund_no_is_dup(out_refund_no);
+	bool same_order = false;
+	if (dup && state == PAY_REFUND_SUCCESS) {
+		dup_target t;
+		int trc = db_refund_dup_target(db, r.case_no, r.out_trade_no, &t, err);
+		if (trc < 0)
+			goto fail;
+		same_order = trc == 0 && t.same_order;
+	}
+	if (state == PAY_REFUND_SUCCESS && !same_order) {
 		st = dbi_stmt(db, "UPDATE payments SET state = 'REFUND', updated_ms = ?2"
 			      " WHERE out_trade_no = ?1", err);
 		if (!st)
@@ -248,6 +423,15 @@ int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 	const char *detail = dbuf_done(&d, err);
 	if (!detail || dbi_audit_append(db, actor, AUD_REFUND_STATE, r.case_no, detail, err))
 		goto fail;
+	/* the duplicate is refunded: the reconciliation's charged-twice
+	 * differences of the case are resolved, by the supervisor who approved */
+	if (dup && state == PAY_REFUND_SUCCESS && r.state != PAY_REFUND_SUCCESS) {
+		char note[RECON_NOTE_MAX + 1];
+		snprintf(note, sizeof note, "重复支付退款 %s SUCCESS: %.120s (requested by %s, approved by %s)",
+			 out_refund_no, r.reason, r.requested_by, r.approved_by);
+		if (db_recon_resolve_dup(db, r.case_no, r.out_trade_no, r.approved_by, note, NULL, err))
+			goto fail;
+	}
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);
 fail:

@@ -1,11 +1,20 @@
-/* refund_repo: refunds of paid cases, maker-checker. A clerk (or anyone
- * signed in) asks for a paid case to be cancelled and refunded; a supervisor
- * who is neither the one asking nor the case's clerk approves it with their
- * own id and PIN at the kiosk. db_refund_approve() records the approval, the
- * refund (state PENDING, its out_refund_no fixed so a retry never refunds
- * twice) and the case's cancellation in one transaction with their audit
- * rows; db_refund_update() records what the gateway answered. A case is
- * refunded at most once. Records are plain values owned by the caller. */
+/* refund_repo: refunds, maker-checker. Two kinds, told apart by their
+ * number (core/pay/pay.h):
+ * - a paid case cancelled and refunded ("-R1"): a clerk (or anyone signed
+ *   in) asks; a supervisor who is neither the one asking nor the case's
+ *   clerk approves with their own id and PIN. db_refund_approve() records the
+ *   approval, the refund (state PENDING, its out_refund_no fixed so a retry
+ *   never refunds twice) and the case's cancellation in one transaction with
+ *   their audit rows. A case is cancelled and refunded at most once.
+ * - a duplicate payment refunded (重复支付退款, "-D1"): a second paid order of
+ *   a case (flagged payment.duplicate by the store), or the case's order that
+ *   WeChat Pay's bill charges twice (a reconciliation's `duplicate`
+ *   difference). db_refund_dup_approve() records it the same way, under the
+ *   same maker-checker rules, but the case keeps its one payment and stays as
+ *   it is. Once the gateway says SUCCESS, the case's open `duplicate`
+ *   differences are resolved by the supervisor who approved it.
+ * db_refund_update() records what the gateway answered for either.
+ * Records are plain values owned by the caller. */
 #ifndef DB_REFUND_REPO_H
 #define DB_REFUND_REPO_H
 
@@ -40,7 +49,36 @@ int db_refund_approve(kdb *db, const char *case_no, const char *requested_by,
  * REFUND. Audited. */
 int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 		     pay_refund_state state, const char *refund_id, kerr *err);
-/* The case's refund: 0 found, 1 none, -1 error. */
+/* The case's refund that cancelled it (not a duplicate's): 0 found, 1 none,
+ * -1 error. */
 int db_refund_of_case(kdb *db, const char *case_no, refund_rec *out, kerr *err);
+/* One refund by its number: 0 found, 1 none, -1 error. */
+int db_refund_get(kdb *db, const char *out_refund_no, refund_rec *out, kerr *err);
+
+/* A duplicate payment of a case, to refund. */
+typedef struct dup_target {
+	char case_no[40];
+	char out_trade_no[33];
+	char out_refund_no[65];    /* pay_refund_dup_no() of the order */
+	int64_t amount_fen;        /* one charge: the order's amount */
+	bool same_order;           /* the bill charged the case's own order twice */
+} dup_target;
+
+/* The duplicate payment of case_no to refund: order out_trade_no (NULL or ""
+ * for the case's first order flagged as a second payment, else the order a
+ * `duplicate` difference names). 0 with *out; 1 when the case has none (err
+ * says why, in words for the clerk); -1 on a store error. */
+int db_refund_dup_target(kdb *db, const char *case_no, const char *out_trade_no, dup_target *out,
+			 kerr *err);
+/* Approve the refund of that duplicate payment: requested_by an active staff
+ * member, approved_by an active supervisor who is neither the one asking nor
+ * the case's clerk, a reason of 1-80 bytes. The refund (PENDING, number
+ * pay_refund_dup_no()) and a refund.duplicate audit row in one transaction;
+ * the case is not touched. Refused with nothing written: no duplicate, its
+ * refund already asked for (db_refund_get() has it), the rules above. 0 with
+ * *out, or -1 with err. */
+int db_refund_dup_approve(kdb *db, const char *case_no, const char *out_trade_no,
+			  const char *requested_by, const char *approved_by, const char *reason,
+			  refund_rec *out, kerr *err);
 
 #endif

@@ -312,8 +312,66 @@ fail:
 	return -1;
 }
 
+static bool app_valid(const char *app)
+{
+	return app && (strcmp(app, "piv.9a") == 0 || strcmp(app, "piv.9c") == 0);
+}
+
+/* The certificates of the key's other applications, after the kiosk's:
+ * listed into d as "apps":[{"app","cert"}]. */
+static int add_app_certs(kdb *db, int64_t token_id, int64_t case_id, const cert_new *c,
+			 const app_cert_new *apps, size_t n, dbuf *d, kerr *err)
+{
+	if (!n)
+		return 0;
+	dbuf_add(d, ",\"apps\":[");
+	int64_t now = clock_now_ms();
+	size_t listed = 0;
+	for (size_t i = 0; i < n; i++) {
+		const app_cert_new *a = &apps[i];
+		sqlite3_stmt *st = dbi_stmt(db,
+					    "INSERT INTO certs (serial, token_id, case_id, unit_name, uscc,"
+					    " not_before, not_after, der, created_ms, app)"
+					    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
+					    " WHERE NOT EXISTS (SELECT 1 FROM certs WHERE serial = ?1)",
+					    err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, a->serial, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, token_id);
+		bind_case(st, 3, case_id);
+		sqlite3_bind_text(st, 4, c->unit_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, c->uscc, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, a->not_before);
+		sqlite3_bind_int64(st, 7, a->not_after);
+		if (a->der)
+			sqlite3_bind_blob(st, 8, a->der, (int)a->der_len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 8);
+		sqlite3_bind_int64(st, 9, now);
+		sqlite3_bind_text(st, 10, a->app, -1, SQLITE_STATIC);
+		if (dbi_step_done(db, st, "recording the key's PIV certificate", err))
+			return -1;
+		if (sqlite3_changes(db->h) == 0)
+			continue; /* recorded already (a key read again after a resume) */
+		dbuf_add(d, listed++ ? ",{" : "{");
+		dbuf_kv(d, "app", a->app);
+		dbuf_kv(d, "cert", a->serial);
+		dbuf_add(d, "}");
+	}
+	dbuf_add(d, "]");
+	return 0;
+}
+
 int db_token_enroll(kdb *db, const char *actor, const char *case_no, const char *serial,
 		    const cert_new *c, token_reason why, kerr *err)
+{
+	return db_token_enroll_apps(db, actor, case_no, serial, c, why, NULL, 0, err);
+}
+
+int db_token_enroll_apps(kdb *db, const char *actor, const char *case_no, const char *serial,
+			 const cert_new *c, token_reason why, const app_cert_new *apps,
+			 size_t n_apps, kerr *err)
 {
 	if (common_args(actor, serial, case_no, err))
 		return -1;
@@ -331,6 +389,15 @@ int db_token_enroll(kdb *db, const char *actor, const char *case_no, const char 
 		return kerr_set(err, "validity", "not-before must not be after not-after");
 	if ((c->der == NULL) != (c->der_len == 0))
 		return kerr_set(err, "der", "the certificate bytes and their length disagree");
+	if (n_apps && !apps)
+		return kerr_set(err, "apps", "no application certificates given");
+	for (size_t i = 0; i < n_apps; i++)
+		if (!app_valid(apps[i].app) || !token_cert_serial_valid(apps[i].serial) ||
+		    strcmp(apps[i].serial, c->serial) == 0 || apps[i].not_before < 0 ||
+		    apps[i].not_after < apps[i].not_before ||
+		    (apps[i].der == NULL) != (apps[i].der_len == 0))
+			return kerr_set(err, "apps", "application certificate %zu: an application "
+					"(piv.9a, piv.9c), a serial of its own and a validity", i + 1);
 	if (dbi_op_begin(db, err))
 		return -1;
 	dbuf d = { 0 };
@@ -398,6 +465,8 @@ int db_token_enroll(kdb *db, const char *actor, const char *case_no, const char 
 	sqlite3_bind_int64(st, 5, clock_day_start_ms(c->not_before));
 	sqlite3_bind_int64(st, 6, clock_day_start_ms(c->not_after + 1) - 1);
 	if (dbi_step_done(db, st, "recording the key's certificate", err))
+		goto fail;
+	if (add_app_certs(db, cur.id, case_id, c, apps, n_apps, &d, err))
 		goto fail;
 	if (audit(db, actor, case_no, audit_action_of_reason(why), &d, err))
 		goto fail;
@@ -733,6 +802,7 @@ static void cert_fill(sqlite3_stmt *st, void *p)
 	out->revoked_ms = sqlite3_column_int64(st, 8);
 	dbi_copy(out->case_no, sizeof out->case_no, col_text(st, 9));
 	out->created_ms = sqlite3_column_int64(st, 10);
+	dbi_copy(out->app, sizeof out->app, col_text(st, 11));
 }
 
 int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err)
@@ -741,7 +811,7 @@ int db_cert_get(kdb *db, const char *cert_serial, cert_rec *out, kerr *err)
 	sqlite3_stmt *st = dbi_stmt(db,
 				    "SELECT x.serial, t.serial, x.unit_name, x.uscc, x.not_before,"
 				    " x.not_after, x.status, x.revoke_reason, COALESCE(x.revoked_ms, 0),"
-				    " COALESCE(c.case_no, ''), x.created_ms FROM certs x JOIN tokens t"
+				    " COALESCE(c.case_no, ''), x.created_ms, x.app FROM certs x JOIN tokens t"
 				    " ON t.id = x.token_id LEFT JOIN cases c ON c.id = x.case_id"
 				    " WHERE x.serial = ?1",
 				    err);
@@ -926,4 +996,84 @@ int db_token_ca_moved_since(kdb *db, int64_t seq, const uint8_t hash[AUDIT_HASH_
 			 sqlite3_column_int(st, 1) != 0;
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : dbi_sqlerr(db, err, "looking for key writes since the CA's mark");
+}
+
+/* The key of a case: the kiosk application's certificate it issued and the
+ * one before it on the same key (the PIV certificates share their dates),
+ * else the key named by the case's last token audit row (a bind, an unlock
+ * and a seal move no key, so only their audit row says which key it was). */
+int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err)
+{
+	memset(out, 0, sizeof *out);
+	out->not_before = out->not_after = out->old_not_after = out->seal_not_after = -1;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    "SELECT c.id, t.serial, c.not_before, c.not_after, c.token_id"
+				    " FROM certs c JOIN tokens t ON t.id = c.token_id"
+				    " JOIN cases k ON k.id = c.case_id WHERE k.case_no = ?1"
+				    " AND c.app = 'kiosk' ORDER BY c.id DESC LIMIT 1",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t cert_id = 0, token_id = 0;
+	if (rc == SQLITE_ROW) {
+		cert_id = sqlite3_column_int64(st, 0);
+		dbi_copy(out->serial, sizeof out->serial, col_text(st, 1));
+		out->not_before = (long)sqlite3_column_int64(st, 2);
+		out->not_after = (long)sqlite3_column_int64(st, 3);
+		token_id = sqlite3_column_int64(st, 4);
+		out->issued = true;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the case's certificate");
+	if (out->issued) {
+		st = dbi_stmt(db,
+			      "SELECT unit_name, not_after FROM certs WHERE token_id = ?1 AND id < ?2"
+			      " AND app = 'kiosk' ORDER BY id DESC LIMIT 1",
+			      err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, token_id);
+		sqlite3_bind_int64(st, 2, cert_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			dbi_copy(out->old_unit_name, sizeof out->old_unit_name, col_text(st, 0));
+			out->old_not_after = (long)sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return dbi_sqlerr(db, err, "reading the certificate replaced");
+	} else {
+		st = dbi_stmt(db,
+			      "SELECT json_extract(detail, '$.serial') FROM audit WHERE case_no = ?1"
+			      " AND action LIKE 'token.%' AND action <> ?2 AND json_valid(detail)"
+			      " AND json_extract(detail, '$.serial') IS NOT NULL ORDER BY seq DESC LIMIT 1",
+			      err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, audit_action_name(AUD_TOKEN_ISSUED), -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			dbi_copy(out->serial, sizeof out->serial, col_text(st, 0));
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return dbi_sqlerr(db, err, "reading the case's key");
+		if (!out->serial[0])
+			return 1;
+	}
+	token_rec t;
+	int got = read_token(db, out->serial, &t, err);
+	if (got < 0)
+		return -1;
+	if (got == 0) {
+		out->seal_not_after = t.seal_not_after;
+		if (!out->issued) {
+			out->not_before = t.cert_not_before;
+			out->not_after = t.cert_not_after;
+		}
+	}
+	return 0;
 }

@@ -57,6 +57,7 @@ typedef struct cert_rec {
 	int64_t revoked_ms;                         /* 0 when valid */
 	char case_no[40];
 	int64_t created_ms;
+	char app[8];                                /* "kiosk", "piv.9a", "piv.9c" */
 } cert_rec;
 
 typedef struct token_binding {
@@ -77,6 +78,17 @@ typedef struct cert_new {
 	size_t der_len;
 } cert_new;
 
+/* A certificate of the key's other application (PIV), written with the
+ * kiosk application's certificate and recorded with it (borrowed). Its
+ * holder is the kiosk certificate's. */
+typedef struct app_cert_new {
+	const char *app;                            /* "piv.9a", "piv.9c" */
+	const char *serial;                         /* hex */
+	long not_before, not_after;                 /* civil days */
+	const unsigned char *der;                   /* may be NULL */
+	size_t der_len;
+} app_cert_new;
+
 /* 0 found, 1 unknown key, -1 error. */
 int db_token_get(kdb *db, const char *serial, token_rec *out, kerr *err);
 
@@ -90,6 +102,14 @@ int db_token_transition(kdb *db, const char *actor, const char *case_no, const c
  * certificates as "superseded"). A certificate serial seen before is refused. */
 int db_token_enroll(kdb *db, const char *actor, const char *case_no, const char *serial,
 		    const cert_new *c, token_reason why, kerr *err);
+/* The same, with the certificates of the key's other applications written
+ * with it (PIV's 9A and 9C): certs rows of the key in their application,
+ * after a change has revoked the key's earlier ones, listed in the same
+ * audit row ("apps":[{"app","cert"}]); a serial recorded already is left as
+ * it is. The key's current certificate stays the kiosk application's. */
+int db_token_enroll_apps(kdb *db, const char *actor, const char *case_no, const char *serial,
+			 const cert_new *c, token_reason why, const app_cert_new *apps,
+			 size_t n_apps, kerr *err);
 
 /* Seal validity written onto an ACTIVE key (no move). */
 int db_token_set_seal(kdb *db, const char *actor, const char *case_no, const char *serial,
@@ -132,6 +152,23 @@ int db_cert_der(kdb *db, const char *cert_serial, unsigned char **der, size_t *l
 /* Keys holding a valid certificate for a USCC (a reissue or revocation whose
  * key was not brought), most recently changed first. */
 int db_token_by_uscc(kdb *db, const char *uscc, token_rec **out, size_t *n, kerr *err);
+
+/* What a case did to a key, for its slip: the key (the one the case wrote
+ * a certificate onto, else the last one its token rows name), the
+ * certificate on it after the case and, for the case's certificate, the
+ * one it replaced on the same key (its expiry and unit name: a renewal's
+ * old expiry, a change's old name). Dates are civil days, -1 unknown. */
+typedef struct case_key_rec {
+	char serial[TOKEN_SERIAL_MAX + 1];
+	bool issued;                                /* the case wrote a certificate */
+	long not_before, not_after;                 /* the key's certificate now (or the one issued) */
+	long old_not_after;                         /* the certificate it replaced, -1 none */
+	char old_unit_name[256];                    /* "" none */
+	long seal_not_after;                        /* the key's seal, -1 none */
+} case_key_rec;
+
+/* 0 found, 1 the case touched no key, -1 error. */
+int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err);
 
 /* The CA brought to the database, which is the record (issuer_sync()): every
  * certificate row with its DER, status, revocation time and reason, and

@@ -15,6 +15,8 @@
  *                         verified = 1 (the kiosk marks a case paid only on a
  *                         verified SUCCESS: this is a record to look into)
  *   flag_overpaid         paid_fen > fee_fen (two orders paid: refund one)
+ *   dup_refund_fen        its duplicate payments' refunds (重复支付退款),
+ *                         whatever their state; dup_refund_state the latest's
  * and for each order of those cases (second query, same index path):
  *   flag_no_case          state SUCCESS, and its case has no payment step or
  *                         is cancelled or refused: money taken that no case
@@ -24,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/civil.h"
+#include "core/base/civil.h"
 #include "core/base/clock.h"
 #include "core/base/names.h"
 #include "db/store.h"
@@ -276,7 +280,17 @@ static int report_cases(kdb *db, long civil_day, const report_filter *f, daily_r
 		" CASE WHEN c.status = 'cancelled' THEN (SELECT COALESCE(json_extract(a.detail, '$.code'),"
 		"   CASE WHEN json_extract(a.detail, '$.out_refund_no') IS NOT NULL THEN 'refund' END)"
 		"   FROM audit a WHERE a.case_no = c.case_no AND a.case_no <> ''"
-		"   AND a.action = 'case.cancel' AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1) END"
+		"   AND a.action = 'case.cancel' AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1) END,"
+		/* its duplicate payments refunded (重复支付退款: numbered "-D1") */
+		" (SELECT COALESCE(SUM(r.amount_fen), 0) FROM refunds r WHERE r.case_id = c.id"
+		"   AND r.out_refund_no GLOB '*-D[0-9]'),"
+		" (SELECT r.state FROM refunds r WHERE r.case_id = c.id"
+		"   AND r.out_refund_no GLOB '*-D[0-9]' ORDER BY r.id DESC LIMIT 1),"
+		/* 容缺补交 and 好差评 (v10): through their case's unique keys */
+		" (SELECT MAX(s.at_ms) FROM supplements s WHERE s.case_id = c.id),"
+		" (SELECT r.level FROM ratings r WHERE r.case_id = c.id),"
+		" (SELECT r.due_day FROM ratings r WHERE r.case_id = c.id),"
+		" (SELECT r.resolved_by FROM ratings r WHERE r.case_id = c.id)"
 		" FROM cases c WHERE c.created_ms >= ?1 AND c.created_ms < ?2" FILTER_SQL
 		" ORDER BY c.created_ms, c.id",
 		err);
@@ -332,6 +346,13 @@ static int report_cases(kdb *db, long civil_day, const report_filter *f, daily_r
 					      : (long)sqlite3_column_int64(st, 17);
 		dbi_copy(c->cancel_reason, sizeof c->cancel_reason, col_text(st, 18));
 		dbi_copy(c->cancel_code, sizeof c->cancel_code, col_text(st, 19));
+		c->dup_refund_fen = sqlite3_column_int64(st, 20);
+		dbi_copy(c->dup_refund_state, sizeof c->dup_refund_state, col_text(st, 21));
+		c->supplied_ms = sqlite3_column_int64(st, 22);
+		dbi_copy(c->rating, sizeof c->rating, col_text(st, 23));
+		if (sqlite3_column_type(st, 24) != SQLITE_NULL)
+			civil_format((long)sqlite3_column_int64(st, 24), c->rating_due, sizeof c->rating_due);
+		dbi_copy(c->rating_resolved_by, sizeof c->rating_resolved_by, col_text(st, 25));
 		/* Overdue: still 容缺 (not supplemented, not cancelled) after its day. */
 		c->rongque_overdue = c->status == CS_RONGQUE && c->rongque_deadline >= 0 &&
 				     c->rongque_deadline < out->today;

@@ -87,6 +87,12 @@ typedef struct report_case {
 	int64_t created_ms;
 	char cancel_reason[256];   /* why it was cancelled (the audit row's words), "" */
 	char cancel_code[32];      /* the reason picked, "withdrawn", "refund", "" */
+	int64_t dup_refund_fen;    /* its duplicate payments' refunds (重复支付退款, "-D1"), asked for */
+	char dup_refund_state[16]; /* the latest one's state, "" when none */
+	int64_t supplied_ms;       /* 容缺补交: when the owed material came back, 0 none */
+	char rating[24];           /* rating_level_name() (core/case/rating.h), "" not rated */
+	char rating_due[16];       /* a 差评's follow-up due day, YYYY-MM-DD, "" none */
+	char rating_resolved_by[33]; /* who followed the 差评 up, "" open or none */
 } report_case;
 
 /* One payment order of the day's cases. */

@@ -19,7 +19,7 @@ int report_write_csv(FILE *f, const daily_report *r)
 {
 	fprintf(f, "case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,paid_yuan,"
 		   "pay_state,flags,created,outcome,agent_name,rongque_deadline,rongque_overdue,"
-		   "cancel_code,cancel_reason\n");
+		   "cancel_code,cancel_reason,dup_refund_yuan,dup_refund_state,supplied,rating,rating_due,rating_resolved_by\n");
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
 		char fee[32], paid[32], at[32], flags[96], deadline[16] = "";
@@ -52,7 +52,20 @@ int report_write_csv(FILE *f, const daily_report *r)
 		csv_text(f, deadline, false);
 		csv_text(f, c->rongque_overdue ? "overdue" : "", false);
 		csv_text(f, c->cancel_code, false);
-		csv_text(f, c->cancel_reason, true);
+		csv_text(f, c->cancel_reason, false);
+		/* 重复支付退款: the duplicate payment refunded, the case kept */
+		char dup[32] = "";
+		if (c->dup_refund_state[0])
+			fees_format_yuan(c->dup_refund_fen, dup, sizeof dup);
+		csv_number(f, dup, false);
+		csv_text(f, c->dup_refund_state, false);
+		char when[32] = "";
+		if (c->supplied_ms)
+			clock_format_local(c->supplied_ms, when, sizeof when);
+		csv_text(f, when, false);
+		csv_text(f, c->rating, false);
+		csv_text(f, c->rating_due, false);
+		csv_text(f, c->rating_resolved_by, true);
 	}
 	return ferror(f) ? -1 : 0;
 }

@@ -13,15 +13,19 @@
  *   day_export.h/.c           a closed day's CSV and signed anchor files
  *   paydiffs.h/.c             the reconciliation's differences and runs of a
  *                             day (written by repo/recon_repo)
+ *   closecheck.h/.c           what is still open before a day's close: cases,
+ *                             fees not collected, unexplained differences
  *
- * Public: report.h, dayview.h, timeline.h, day_export.h, paydiffs.h. Dependencies point
+ * Public: report.h, dayview.h, timeline.h, day_export.h, paydiffs.h,
+ * closecheck.h. Dependencies point
  * one way: report/ reads the tables through db/store.h itself and never
  * includes repo/ (repo/ may include report/: the day close signs the day's
  * counts); nothing at db/'s top level includes report/. Inside: dayview and
- * day_export sit on report. */
+ * day_export sit on report; closecheck on report and paydiffs. */
 #ifndef DB_REPORT_REPORTS_H
 #define DB_REPORT_REPORTS_H
 
+#include "db/report/closecheck.h"
 #include "db/report/day_export.h"
 #include "db/report/dayview.h"
 #include "db/report/paydiffs.h"

@@ -16,6 +16,7 @@
 #include "core/case/fees.h"
 #include "core/base/names.h"
 #include "core/base/civil.h"
+#include "core/pay/pay.h"
 #include "db/store.h"
 
 ENUM_DEFINE_WORD_KEY(timeline_kind, TIMELINE_KINDS, "?", "?")
@@ -166,23 +167,63 @@ static int payment_row(tl *t, sqlite3_stmt *st)
 	return 0;
 }
 
+/* A refund: the case's own (it was cancelled), or a duplicate payment's
+ * (重复支付退款, numbered "-D1"; the case kept its payment). */
 static int refund_row(tl *t, sqlite3_stmt *st)
 {
 	int64_t id = sqlite3_column_int64(st, 0);
 	char yuan[32];
-	timeline_entry *e = tl_add(t, sqlite3_column_int64(st, 8), TL_REFUND, id, 0,
-				   col_text(st, 4));
+	bool dup = pay_refund_no_is_dup(col_text(st, 1));
+	timeline_kind kind = dup ? TL_DUP_REFUND : TL_REFUND;
+	const char *what = dup ? "duplicate payment refund (重复支付退款)" : "refund";
+	timeline_entry *e = tl_add(t, sqlite3_column_int64(st, 8), kind, id, 0, col_text(st, 4));
 	if (!e)
 		return -1;
-	tl_text(e, "refund %s of %s yuan on order %s requested by %s, approved by %s: %s",
+	tl_text(e, "%s %s of %s yuan on order %s requested by %s, approved by %s: %s", what,
 		col_text(st, 1), fees_format_yuan(sqlite3_column_int64(st, 2), yuan, sizeof yuan),
 		col_text(st, 10), col_text(st, 4), col_text(st, 5), col_text(st, 3));
-	e = tl_add(t, sqlite3_column_int64(st, 9), TL_REFUND, id, 1, "");
+	e = tl_add(t, sqlite3_column_int64(st, 9), kind, id, 1, "");
 	if (!e)
 		return -1;
 	const char *rid = col_text(st, 7);
-	tl_text(e, "refund %s: %s%s%s", col_text(st, 1), col_text(st, 6),
+	tl_text(e, "%s %s: %s%s%s", what, col_text(st, 1), col_text(st, 6),
 		*rid ? ", refund id " : "", rid);
+	return 0;
+}
+
+static int supplement_row(tl *t, sqlite3_stmt *st)
+{
+	timeline_entry *e = tl_add(t, sqlite3_column_int64(st, 2), TL_SUPPLEMENT,
+				   sqlite3_column_int64(st, 0), 0, col_text(st, 3));
+	if (!e)
+		return -1;
+	const char *late = col_text(st, 4);
+	if (*late)
+		tl_text(e, "%s received after the deadline, allowed by %s: %s", col_text(st, 1), late,
+			col_text(st, 5));
+	else
+		tl_text(e, "%s received (容缺补交)", col_text(st, 1));
+	return 0;
+}
+
+static int rating_row(tl *t, sqlite3_stmt *st)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	timeline_entry *e = tl_add(t, sqlite3_column_int64(st, 4), TL_RATING, id, 0, col_text(st, 3));
+	if (!e)
+		return -1;
+	const char *comment = col_text(st, 2);
+	char due[16] = "";
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		civil_format((long)sqlite3_column_int64(st, 5), due, sizeof due);
+	tl_text(e, "rated %s%s%s%s%s", col_text(st, 1), *comment ? ": " : "", comment,
+		*due ? "; follow-up due " : "", due);
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+		e = tl_add(t, sqlite3_column_int64(st, 7), TL_RATING, id, 1, col_text(st, 6));
+		if (!e)
+			return -1;
+		tl_text(e, "差评 followed up: %s", col_text(st, 8));
+	}
 	return 0;
 }
 
@@ -258,6 +299,12 @@ static const source sources[] = {
 	  " r.state, r.refund_id, r.created_ms, r.updated_ms, COALESCE(p.out_trade_no, '')"
 	  " FROM refunds r LEFT JOIN payments p ON p.id = r.payment_id WHERE r.case_id = ?1",
 	  refund_row, "reading the case's refunds", NO_ACTS },
+	{ "SELECT id, material_id, at_ms, actor, COALESCE(late_by, ''), note FROM supplements"
+	  " WHERE case_id = ?1",
+	  supplement_row, "reading the case's supplements", NO_ACTS },
+	{ "SELECT id, level, comment, actor, at_ms, due_day, resolved_by, resolved_ms, resolution"
+	  " FROM ratings WHERE case_id = ?1",
+	  rating_row, "reading the case's rating", NO_ACTS },
 	{ "SELECT seq, at_ms, actor, action, detail FROM audit"
 	  " WHERE case_no = ?2 AND case_no <> '' ORDER BY seq",
 	  audit_entry_row, "reading the case's audit rows", NO_ACTS },

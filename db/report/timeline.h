@@ -2,7 +2,8 @@
  * the supervisor's case timeline and `kioskctl report case`: its steps, the
  * mark of each material (recorded with the materials step), the moves of the
  * keys it touched, the certificates issued for it (and their revocation), its
- * payment orders and refunds, and every audit row carrying its number. Each
+ * payment orders and refunds, the materials brought back after a 容缺
+ * acceptance, the customer's rating and a 差评's follow-up, and every audit row carrying its number. Each
  * entry says when, who, what kind, and one line of text. db_case_timeline()
  * returns a malloc'd array the caller releases with free(). */
 #ifndef DB_TIMELINE_H
@@ -24,7 +25,10 @@
 	X(TL_KEY,      "key",      "timeline.key")      /* token_events */        \
 	X(TL_CERT,     "cert",     "timeline.cert")     /* certs issued, revoked */ \
 	X(TL_PAYMENT,  "payment",  "timeline.payment")  /* payments */            \
-	X(TL_REFUND,   "refund",   "timeline.refund")   /* refunds */             \
+	X(TL_REFUND,   "refund",   "timeline.refund")   /* refunds: a case cancelled */ \
+	X(TL_DUP_REFUND, "dup_refund", "timeline.dup_refund") /* a duplicate payment refunded (重复支付退款) */ \
+	X(TL_SUPPLEMENT, "supplement", "timeline.supplement") /* supplements (容缺补交) */ \
+	X(TL_RATING,   "rating",   "timeline.rating")   /* ratings, a 差评's follow-up */ \
 	X(TL_AUDIT,    "audit",    "timeline.audit")    /* audit rows of the case */
 
 /* timeline_kind_name(), _key() ("?" out of range), _from_name(). */

@@ -16,6 +16,8 @@
 #   pg_kiosk ID  the connection string of kiosk ID's role
 #   pg_psql [ROLE] -c SQL   psql on the hall database, as ROLE (hall_admin)
 #   pg_stop / pg_restart    the server, stopped with -m fast
+#   pg_replica_start        a streaming replica of it (pg_basebackup -R), on
+#                           a socket of its own: PG_RSOCK; stopped at the end
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 PG_OS_USER=${PG_OS_USER:-nobody}
 # The tests never crash the machine under the server, so they skip fsync;
@@ -38,7 +40,35 @@ pg_stop() {
 	return 0
 }
 
+pg_replica_stop() {
+	[ -n "$PG_DIR" ] && [ -f "$PG_DIR/replica/postmaster.pid" ] &&
+		as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/replica" -m fast -w stop >/dev/null 2>&1
+	return 0
+}
+
+# pg_replica_start: a standby streaming from the running cluster (its own
+# base backup, standby.signal and primary_conninfo written by -R), on the
+# socket directory $PG_DIR/rsock; 0, or 2 with its log.
+pg_replica_start() {
+	PG_RSOCK=$PG_DIR/rsock
+	as_pg mkdir -m 0700 "$PG_RSOCK"
+	if ! as_pg "$PG_BIN/pg_basebackup" -h "$PG_SOCK" -U hall_admin -D "$PG_DIR/replica" -R \
+		-X stream -c fast >"$PG_DIR/basebackup.log" 2>&1; then
+		echo "FAIL pg_env: pg_basebackup"
+		sed 's/^/    | /' "$PG_DIR/basebackup.log"
+		return 2
+	fi
+	if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/replica" -w -t 30 -l "$PG_DIR/replica.log" \
+		-o "-c listen_addresses='' -k $PG_RSOCK -c fsync=$PG_FSYNC" start >/dev/null 2>&1; then
+		echo "FAIL pg_env: the replica did not start"
+		sed 's/^/    | /' "$PG_DIR/replica.log"
+		return 2
+	fi
+	export PG_RSOCK
+}
+
 pg_cleanup() {
+	pg_replica_stop
 	pg_stop
 	[ -n "$PG_DIR" ] && rm -rf "$PG_DIR"
 	[ -n "$T" ] && rm -rf "$T"
@@ -62,6 +92,10 @@ pg_start() {
 		sed 's/^/    | /' "$PG_DIR/initdb.log"
 		exit 2
 	fi
+	# The hall's supervisors log in with their PIN (docs/deployment.md):
+	# PostgreSQL checks it, so their logins are never trusted.
+	as_pg sh -c "{ echo 'local all +hall_supervisor scram-sha-256'; cat '$PG_DIR/data/pg_hba.conf'; } \
+		>'$PG_DIR/data/hba.new' && mv '$PG_DIR/data/hba.new' '$PG_DIR/data/pg_hba.conf'"
 	pg_restart || exit 2
 	if ! as_pg "$PG_BIN/createdb" -h "$PG_SOCK" -U hall_admin -E UTF8 -T template0 hall; then
 		echo "FAIL pg_env: createdb hall"

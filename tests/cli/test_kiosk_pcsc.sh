@@ -88,7 +88,7 @@ equal "new: key ACTIVE in the lifecycle" "$(q "SELECT state FROM tokens WHERE se
 equal "new: lifecycle went UNFORMATTED, FORMATTED, ACTIVE" \
 	"$(q "SELECT group_concat(ifnull(from_state,'-') || '>' || to_state, ' ') FROM token_events e JOIN tokens t ON t.id=e.token_id WHERE t.serial='SC-K-0001'")" \
 	"->UNFORMATTED UNFORMATTED>FORMATTED FORMATTED>ACTIVE"
-equal "new: certificate recorded for the case" "$(q "SELECT count(*) FROM certs c JOIN cases k ON k.id=c.case_id WHERE c.uscc='$USCC' AND c.status='valid'")" 1
+equal "new: certificate recorded for the case" "$(q "SELECT count(*) FROM certs c JOIN cases k ON k.id=c.case_id WHERE c.uscc='$USCC' AND c.status='valid' AND c.app='kiosk'")" 1
 expect "new: the key holds the unit's certificate (kioskctl token info)" 0 "$UNIT" "$KIOSKCTL" token info --reader "$R0"
 q "SELECT hex(der) FROM certs" | xxd -r -p >"$T/new.der"
 truth "new: the certificate verifies against the kiosk's CA (openssl)" sh -c \
@@ -148,7 +148,8 @@ start_sim k1 SC-K-0001
 krun change $LATER
 equal "change: re-enrolled on the same key" "$(q "SELECT count(*) FROM token_events WHERE reason = 'reenrolled'")" 1
 expect "change: the key holds the new name" 0 "$UNIT2" "$KIOSKCTL" token info --reader "$R0"
-equal "change: the old certificate superseded" "$(q "SELECT count(*) FROM certs WHERE status = 'revoked' AND revoke_reason = 'superseded'")" 2
+equal "change: the old certificate superseded" "$(q "SELECT count(*) FROM certs WHERE status = 'revoked' AND revoke_reason = 'superseded' AND app = 'kiosk'")" 2
+equal "change: the key's PIV certificates superseded with it" "$(q "SELECT count(*) FROM certs WHERE status = 'revoked' AND revoke_reason = 'superseded' AND app LIKE 'piv.%'")" 4
 # the CA follows: both earlier certificates (the new key's and its renewal's)
 # (a certificate issued by a write torn earlier, never recorded, may be
 # there as superseded too: the two recorded ones are checked by serial)
@@ -176,9 +177,9 @@ seen reissue "reissue: the unit's keys on record listed" "SC-K-0001"
 seen reissue "reissue: F7 marks the old key broken" "旧 Key：损坏"
 equal "reissue: the old key DAMAGED" "$(tok SC-K-0001)" DAMAGED
 equal "reissue: the new key ACTIVE" "$(tok SC-K-0004)" ACTIVE
-equal "reissue: the old key's validity kept" "$(q "SELECT date(c.not_after * 86400, 'unixepoch') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0004'")" 2028-11-21
-equal "reissue: the old certificate revoked as broken" "$(q "SELECT count(*) FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0001' AND c.status = 'revoked' AND c.revoke_reason = 'broken'")" 1
-equal "reissue: revoked at the CA (cessationOfOperation)" "$(grep -c '^R	.*,cessationOfOperation	' "$T/d/ca/index.txt")" 1
+equal "reissue: the old key's validity kept" "$(q "SELECT date(c.not_after * 86400, 'unixepoch') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0004' AND c.app = 'kiosk'")" 2028-11-21
+equal "reissue: the old certificate revoked as broken" "$(q "SELECT count(*) FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0001' AND c.status = 'revoked' AND c.revoke_reason = 'broken' AND c.app = 'kiosk'")" 1
+equal "reissue: revoked at the CA (cessationOfOperation), its PIV certificates too" "$(grep -c '^R	.*,cessationOfOperation	' "$T/d/ca/index.txt")" 3
 
 # bind (人社): the key is read and bound to the unit and agent, nothing written
 { clerk; pick 5; party "$UNIT2" $USCC; printf "$MATS"; printf 'key Enter\ndump\n'; } >"$T/bind.keys"
@@ -195,7 +196,7 @@ seen change_pulled "change pulled: the clerk is told to put the key back" "写�
 equal "change pulled: finished once, one certificate noted and recorded" \
 	"$(q "SELECT count(*) FROM case_steps s JOIN cases c ON c.id = s.case_id WHERE c.service_id = 'zc.change' AND s.step = 'token' AND s.detail LIKE 'key SC-K-0004;%'")" 1
 equal "change pulled: the key's certificate is the recorded one" \
-	"$(q "SELECT t.cert_serial = (SELECT serial FROM certs WHERE token_id = t.id ORDER BY id DESC LIMIT 1) FROM tokens t WHERE t.serial = 'SC-K-0004'")" 1
+	"$(q "SELECT t.cert_serial = (SELECT serial FROM certs WHERE token_id = t.id AND app = 'kiosk' ORDER BY id DESC LIMIT 1) FROM tokens t WHERE t.serial = 'SC-K-0004'")" 1
 expect "change pulled: the key holds the unit's name again" 0 "$UNIT" "$KIOSKCTL" token info --reader "$R0"
 equal "change pulled: validity kept" "$(q "SELECT date(c.not_after * 86400, 'unixepoch') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0004' ORDER BY c.id DESC LIMIT 1")" 2028-11-21
 stop_sim k4
@@ -210,7 +211,7 @@ certs_before=$(q "SELECT count(*) FROM audit WHERE action = 'token.issued'")
 krun change_check $LATER
 seen change_check "check failed: explained" "与 Key 通信失败"
 seen change_check "check failed, Enter again: on to the slip" "受理回执"
-equal "check failed: one certificate issued, not two" "$(( $(q "SELECT count(*) FROM audit WHERE action = 'token.issued'") - certs_before ))" 1
+equal "check failed: one issue, not two (the kiosk's certificate and PIV's two, each noted once)" "$(( $(q "SELECT count(*) FROM audit WHERE action = 'token.issued'") - certs_before ))" 3
 equal "check failed: the rerun recorded what it found" \
 	"$(q "SELECT count(*) FROM case_steps WHERE step = 'token' AND detail LIKE 'key SC-K-0004; certificate % found written, recorded now;%'")" 1
 expect "check failed: the key holds the new name" 0 "$UNIT2" "$KIOSKCTL" token info --reader "$R0"

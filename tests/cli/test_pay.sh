@@ -93,6 +93,21 @@ expect "pay: the audit chain binds the reconciliation's rows" 0 "^OK" $K audit v
 expect "pay: the audit log holds the runs, the difference and its resolution" 0 "^pay.reconcile pay.diff pay.resolve$" \
 	sqlite3 "$DB" "SELECT group_concat(a, ' ') FROM (SELECT action a FROM audit WHERE action LIKE 'pay.%' GROUP BY action ORDER BY min(seq))"
 
+# ---- the duplicate payment's refund (重复支付退款), from a difference or a case
+# (the refund itself against the simulator: tests/unit/test_recon.c) ----
+expect "pay refund-duplicate: who asks is needed" 2 "needs --by" \
+	$K pay refund-duplicate $C --id 1 --reason 重复扣款 --approver s001
+expect "pay refund-duplicate: a difference or a case is needed" 2 "--id N .* or --case NO" \
+	sh -c "printf '246810\n975310\n' | $K pay refund-duplicate $C --reason 重复扣款 --by c001 --approver s001"
+expect "pay refund-duplicate: only a charged-twice difference" 1 "not a charged-twice" \
+	sh -c "printf '246810\n975310\n' | $K pay refund-duplicate $C --id 1 --reason 重复扣款 --by c001 --approver s001"
+expect "pay refund-duplicate: a case without a second payment is refused" 1 "no second payment.*nothing was done" \
+	sh -c "printf '246810\n975310\n' | $K pay refund-duplicate $C --case K01-20991231-0001 --reason 重复扣款 --by c001 --approver s001"
+expect "pay refund-duplicate: a wrong PIN of the one asking" 1 "wrong PIN for c001" \
+	sh -c "printf '111111\n975310\n' | $K pay refund-duplicate $C --case K01-20991231-0001 --reason 重复扣款 --by c001 --approver s001"
+expect "pay refund-duplicate: demo mode refunds at the kiosk" 2 "F8 on the case" \
+	sh -c "printf '246810\n975310\n' | $K pay refund-duplicate --config $T/cfgdemo --db $DB --case K01-20991231-0001 --reason 重复扣款 --by c001 --approver s001"
+
 # ---- environment ----
 expect "pay reconcile: a day not yet ended is the gateway's STATEMENT_CREATING (exit 2)" 2 \
 	"STATEMENT_CREATING.*nothing was recorded" \

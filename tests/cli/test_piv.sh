@@ -146,6 +146,26 @@ refuses "new: the factory management key is refused" "uthenticat|Failed" \
 ykstatus new_after
 equal "new: nothing was deleted by the refused tool" "$(grep -c '^Slot 9[ac]:' "$T/new_after.yk")" 2
 
+# ---- the PIV certificates are the key's: recorded with the kiosk's ----
+certs_of() {  # KEY_SERIAL: the key's certificates' applications, in order
+	q "SELECT group_concat(app, ' ') FROM (SELECT x.app FROM certs x JOIN tokens t ON t.id =
+	   x.token_id WHERE t.serial = '$1' ORDER BY x.app)"
+}
+equal "new: the kiosk's and both PIV certificates recorded as the key's" "$(certs_of SC-PIV-0001)" \
+	"kiosk piv.9a piv.9c"
+s9a=$(openssl x509 -in "$T/new.pem" -noout -serial | sed 's/^serial=//')
+equal "new: the 9A certificate OpenSC reads is the one recorded" \
+	"$(q "SELECT app FROM certs WHERE serial = '$s9a'")" piv.9a
+truth "new: the PIV certificates noted before they were written" test \
+	"$(q "SELECT count(*) FROM audit WHERE action = 'token.issued' AND detail LIKE '%\"$s9a\"%'")" = 1
+# the three certificates of one issue end at the same second
+for app in kiosk piv.9a piv.9c; do
+	q "SELECT writefile('$T/new.$app.der', der) FROM certs x JOIN tokens t ON t.id = x.token_id
+	   WHERE t.serial = 'SC-PIV-0001' AND x.app = '$app'" >/dev/null
+	openssl x509 -inform der -in "$T/new.$app.der" -noout -enddate
+done >"$T/new.ends"
+equal "new: the PIV certificates end with the kiosk's, to the second" "$(sort -u "$T/new.ends" | wc -l)" 1
+
 # ---- the customer locks the PIV PIN; the counter unlocks it ----
 for i in 1 2 3; do pkcs11-tool --module "$P11" -l -p 000000 -O >/dev/null 2>&1; done
 refuses "lock: three wrong PINs block the PIV PIN" "CKR_PIN_LOCKED|locked|blocked" \
@@ -172,6 +192,20 @@ ykstatus revoke
 equal "revoke: yubico-piv-tool sees no slot" "$(grep -c '^Slot 9' "$T/revoke.yk")" 0
 pkcs11-tool --module "$P11" -l -p 12345678 -O >"$T/revoke_login.p11" 2>&1
 equal "revoke: no private key listed after login" "$(grep -c '^Private Key Object' "$T/revoke_login.p11")" 0
+# the retired key's PIV certificates are revoked at the CA as its own is
+equal "revoke: every certificate of the key revoked in the database" \
+	"$(q "SELECT count(*) FROM certs x JOIN tokens t ON t.id = x.token_id WHERE t.serial =
+	     'SC-PIV-0001' AND x.status = 'revoked' AND x.revoke_reason = 'revoked'")" 3
+CA="$T/d/ca"
+for app in piv.9a piv.9c; do
+	sx=$(q "SELECT x.serial FROM certs x JOIN tokens t ON t.id = x.token_id WHERE t.serial =
+		'SC-PIV-0001' AND x.app = '$app'")
+	expect "revoke: index.txt lists the $app certificate revoked" 0 \
+		"^R	[0-9]*Z	[0-9]*Z,cessationOfOperation	$sx	" cat "$CA/index.txt"
+done
+openssl crl -inform DER -in "$CA/crl.der" -out "$T/crl.pem"
+expect "revoke: openssl verify -crl_check refuses the 9A certificate OpenSC read" 2 \
+	"certificate revoked" openssl verify -crl_check -CAfile "$CA/ca.crt" -CRLfile "$T/crl.pem" "$T/new.pem"
 
 # ---- the same key again: a new certificate in both applications ----
 { clerk; pick 7; party "$UNIT" $USCC
@@ -179,6 +213,35 @@ equal "revoke: no private key listed after login" "$(grep -c '^Private Key Objec
 krun again $LATER
 ykstatus again
 equal "again: a revoked key takes a new 新办, PIV included" "$(grep -c '^Slot 9[ac]:' "$T/again.yk")" 2
+truth "again: OpenSC reads the new 9A certificate" p11cert again
+openssl crl -inform DER -in "$CA/crl.der" -out "$T/crl2.pem"
+expect "again: openssl verify -crl_check accepts the new 9A certificate" 0 ": OK" \
+	openssl verify -attime "$(date -d "$LATER" +%s)" -crl_check -CAfile "$CA/ca.crt" \
+	-CRLfile "$T/crl2.pem" "$T/again.pem"
+# the stock OCSP responder over the kiosk's index.txt: revoked and good
+port=$((20000 + ($$ + 7) % 20000))
+openssl ocsp -index "$CA/index.txt" -port "$port" -rsigner "$CA/ca.crt" -rkey "$CA/ca.key" \
+	-CA "$CA/ca.crt" -ignore_err >"$T/ocsp.log" 2>&1 &
+ocsp_pid=$!
+sim_pids="$sim_pids $ocsp_pid"
+ask() {  # NAME: the responder's answer for $T/NAME.pem
+	i=0
+	while [ $i -lt 50 ]; do
+		if out=$(openssl ocsp -issuer "$CA/ca.crt" -cert "$T/$1.pem" -CAfile "$CA/ca.crt" \
+			-url "http://127.0.0.1:$port" 2>&1) && [ -n "$out" ]; then
+			printf '%s\n' "$out"
+			return 0
+		fi
+		i=$((i + 1))
+		sleep 0.1
+	done
+	printf '%s\n' "$out"
+	return 1
+}
+expect "OCSP: the retired key's 9A certificate is revoked" 0 "new.pem: revoked" ask new
+expect "OCSP: the new 9A certificate is good" 0 "again.pem: good" ask again
+kill "$ocsp_pid" 2>/dev/null
+wait "$ocsp_pid" 2>/dev/null
 stop_sim p1
 
 # ---- a key pulled while its PIV part is written finishes when it is back ----
@@ -226,4 +289,31 @@ expect "piv-only: erased" 0 "status=ok" $DRVY erase
 p11objects y1e
 equal "piv-only: OpenSC sees no certificate after the erase" "$(grep -c '^Certificate Object' "$T/y1e.p11")" 0
 stop_sim y1
+
+# ---- APDU economy: a full personalisation of both applications, counted ----
+start_sim b1 SC-BENCH-1
+"$PWD/$BUILD/tests/bench_token" 1 "$R0" >"$T/bench.out" 2>&1
+rc=$?
+total=$(sed -n 's/^token_apdus_total=//p' "$T/bench.out")
+max=$(sed -n 's/^token_apdus_max=//p' "$T/bench.out")
+min=$(sed -n 's/^token_apdus_min=//p' "$T/bench.out")
+equal "apdus: bench_token ran (exit 0)" "$rc" 0
+equal "apdus: the limit is 1.5 times the sum of the minimums (kiosk 15 + PIV 12)" "$min:$max" "27:40"
+truth "apdus: a full personalisation of both applications takes $total <= $max APDUs" \
+	test -n "$total" -a "${total:-999}" -le "${max:-0}"
+stop_sim b1
+
+# ---- the same at the counter: a PIV-only key is refused, nothing written ----
+start_sim y2 20261204 --piv-only
+{ clerk; pick 7; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\ndump\nkey Enter\ndump\n'; } >"$T/pivonly.keys"
+krun pivonly
+seen pivonly "piv-only at the counter: the clerk is told it is a PIV-only key" "只有 PIV 应用"
+equal "piv-only at the counter: no token step recorded, the key not registered" \
+	"$(q "SELECT count(*) FROM case_steps WHERE step = 'token' AND detail LIKE 'key 20261204%'")/$(q "SELECT count(*) FROM tokens WHERE serial = '20261204'")" 0/0
+ykstatus y2
+equal "piv-only at the counter: nothing written on the key" "$(grep -c '^Slot 9\|^CHUID:	[0-9a-f]' "$T/y2.yk")" 0
+expect "piv-only at the counter: kioskctl says the key is not this profile's" 1 "wrong_card" \
+	"$KIOSKCTL" token info --reader "$R0"
+stop_sim y2
 expect "piv: audit chain intact" 0 "^OK" $K audit verify

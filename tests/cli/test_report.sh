@@ -88,10 +88,10 @@ expect "daily text another day" 0 "kiosk SCCA-CD-01: 1 cases" \
 # report daily --csv: the same rows, the outcome and deadline columns at the end
 sup report daily --date 2024-03-01 --csv --db "$DB" > "$T/day.csv" 2>&1
 truth "csv header" test "$(head -n 1 "$T/day.csv")" = \
-	"case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,paid_yuan,pay_state,flags,created,outcome,agent_name,rongque_deadline,rongque_overdue,cancel_code,cancel_reason"
+	"case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,paid_yuan,pay_state,flags,created,outcome,agent_name,rongque_deadline,rongque_overdue,cancel_code,cancel_reason,dup_refund_yuan,dup_refund_state,supplied,rating,rating_due,rating_resolved_by"
 truth "csv one line per case" test "$(wc -l < "$T/day.csv")" -eq 6
-truth "csv rongque line" grep -q "^$N-0002,zc.new,c001,rongque,slip,.*,rongque,钱二,2024-03-03,overdue,,$" "$T/day.csv"
-truth "csv open case is interrupted" grep -q "^$N-0004,.*,interrupted,李四,,,,$" "$T/day.csv"
+truth "csv rongque line" grep -q "^$N-0002,zc.new,c001,rongque,slip,.*,rongque,钱二,2024-03-03,overdue,,,,,,,,$" "$T/day.csv"
+truth "csv open case is interrupted" grep -q "^$N-0004,.*,interrupted,李四,,,,,,,,,,$" "$T/day.csv"
 for o in completed rongque refused cancelled interrupted; do
 	n_text=$(sup report daily --date 2024-03-01 --db "$DB" | sed -n "s/^outcome:.* $o \([0-9]*\).*/\1/p")
 	n_csv=$(cut -d, -f13 "$T/day.csv" | grep -c "^$o$")

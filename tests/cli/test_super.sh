@@ -118,6 +118,33 @@ expect "refund: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/de
 krun refund2
 seen refund2 "refund: a second refund is refused" "该业务已退款"
 
+# ---- a case paid twice: F8 refunds the duplicate payment on its own (on a
+# copy: the second paid order and its payment.duplicate flag are put in by
+# hand, as the store records them when a second order is found paid; the
+# demo gateway never made that order, so it cannot refund it: the approval is
+# recorded and the refund stays to be sent again) ----
+D0=$D
+D="$T/dup.d"
+cp -r "$D0" "$D"
+dcase=$(q "SELECT case_no FROM cases WHERE status = 'completed' ORDER BY id LIMIT 1")
+q "INSERT INTO payments (case_id, out_trade_no, amount_fen, state, transaction_id, verified, created_ms, updated_ms)
+   SELECT id, 'DUPORDER000002', 40000, 'SUCCESS', '4200000000202611210099', 1, 0, 0 FROM cases WHERE case_no = '$dcase';
+   INSERT INTO audit (seq, at_ms, actor, action, case_no, detail, prev, hash)
+   SELECT h.seq + 1, 0, 'demo01', 'payment.duplicate', '$dcase',
+    '{\"out_trade_no\":\"DUPORDER000002\",\"to_do\":\"refund\"}', h.hash, randomblob(32) FROM audit_head h"
+{ login; printf 'key F3\ntype %s\nkey Enter\nkey F8\ndump\ntype 重复扣款退还\nkey Enter\ntype demosup\nkey Enter\ntype 975310\nkey Enter\ndump\n' "$dcase"; } >"$T/duprefund.keys"
+krun duprefund
+seen duprefund "duplicate: F8 offers the duplicate payment's refund first" "重复支付退款：退还业务 $dcase 多收的一笔（订单"
+seen duprefund "duplicate: the order and its amount" "DUPORDER000002，400.00 元）"
+seen duprefund "duplicate: the case and its payment stay" "业务及其一笔收费保持不变"
+seen duprefund "duplicate: approved, the refund to be sent again" "已审批并记录，但收款网关尚未确认退款"
+equal "duplicate: approved (maker-checker) with its own number" \
+	"$(q "SELECT out_refund_no || ' ' || requested_by || ' ' || approved_by FROM refunds WHERE out_refund_no LIKE 'DUPORDER%'")" \
+	"DUPORDER000002-D1 demo01 demosup"
+equal "duplicate: the case is not cancelled" "$(q "SELECT status FROM cases WHERE case_no = '$dcase'")" completed
+equal "duplicate: audited as refund.duplicate" "$(q "SELECT count(*) FROM audit WHERE action = 'refund.duplicate' AND case_no = '$dcase'")" 1
+D=$D0
+
 # ---- the close warns while a payment difference is unexplained (on a copy:
 # the difference is put in by hand, as a reconciliation would have found it)
 D0=$D
@@ -127,17 +154,38 @@ day=$(q "SELECT day FROM cases LIMIT 1")
 q "INSERT INTO pay_recons (day, run_by, run_ms, bill_sha1, bill_rows, found, still_open)
    VALUES ($day, 'demosup', 0, '', 0, 1, 1);
    INSERT INTO pay_diffs (day, recon_id, kind, book_fen, bill_fen, due_fen)
-   VALUES ($day, 1, 'unbooked', -1, 40000, -1)"
+   VALUES ($day, 1, 'unbooked', -1, 40000, -1);
+   INSERT INTO pay_diffs (day, recon_id, kind, case_no, out_trade_no, book_fen, bill_fen, due_fen,
+    detail, status, resolved_by, resolved_ms, note)
+   VALUES ($day, 1, 'duplicate', '$rcase', 'T$day', 40000, 80000, 40000, 'charged twice',
+    'resolved', 'sup2', 0, '重复支付退款 T$day-D1 SUCCESS')"
 { login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Esc\n'; } >"$T/closediff.keys"
 krun closediff
 seen closediff "day close: warns of the unexplained payment difference" "还有 1 条差异未解释"
 seen closediff "day close: and still asks" "日结 2026-11-21？"
+# the day view's reconciliation tab: the run, each difference with its class,
+# amounts, order and state, what to do, and who resolved one and when
+{ login demosup 975310; printf 'key F4\nkey Left\ndump\nkey Down\ndump\nkey F8\ndump\n'; } >"$T/recontab.keys"
+krun recontab
+seen recontab "recon tab: the tab is there" "\\[对账\\]"
+seen recontab "recon tab: when and by whom the day was reconciled" "最近一次对账：demosup 于 .*差异 2 条，未解释 1 条"
+seen recontab "recon tab: a payment nobody booked, open" "#1 +已收款未入账 +- +-/-/400.00 +未解释"
+seen recontab "recon tab: what to do with it" "处理：网关收了款而本机未记"
+seen recontab "recon tab: charged twice, with its order and amounts" "#2 +重复收费 +T$day +400.00/400.00/800.00 +已解释"
+seen recontab "recon tab: resolved by whom, with the refund" "已解释：sup2 .*重复支付退款 T$day-D1 SUCCESS"
+seen recontab "recon tab: F8 on a charged-twice difference takes its order to the duplicate refund" "order T$day of case $rcase is not a second payment"
 D=$D0
+# never reconciled: said on the tab
+{ login demosup 975310; printf 'key F4\nkey Left\ndump\n'; } >"$T/recon0.keys"
+krun recon0
+seen recon0 "recon tab: a day never reconciled is said" "当日尚未与微信支付对账单核对"
 
 # ---- day close at the kiosk, then the log cut back ----
-{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey F12\ndump\n'; } >"$T/close.keys"
+# (two cases are still open: the close lists them and asks again, issue 13)
+{ login demosup 975310; printf 'key F4\nkey F12\ndump\nkey Enter\ndump\nkey Enter\ndump\nkey F12\ndump\n'; } >"$T/close.keys"
 krun close
 seen close "day close: asks first" "日结 2026-11-21？"
+seen close "day close: the open cases listed, and asked again" "再按 Enter 日结"
 unseen close "day close: no difference, no warning (a demo day is never reconciled)" "差异未解释|尚未与微信支付对账单核对"
 seen close "day close: done, files named" "已日结。已导出：.*day-20261121.csv"
 seen close "day close: a second close is refused" "当日已日结"

@@ -55,6 +55,15 @@ shows en "day view: an outcome and its count whole" "Stopped, no decision 1"
 shows en "day view: the 容缺 outcome whole" "Accepted, to follow 0"
 keys en Escape
 
+# the day view's case rows: the service's name whole (the longest English one too)
+keys en F2 Down Enter
+shows en "a renewal opened" "Window 1  Unit and agent *$"
+keys en Escape
+keys en F4 Tab
+shows en "day rows: the outcome and the service whole" "^. SCCA-CD-01-[0-9]{8}-0001 [0-9:]{5} demosup Stopped +0.00  New cert \\+ seal *$"
+shows en "day rows: the longest service name whole" "^. SCCA-CD-01-[0-9]{8}-0002 [0-9:]{5} demosup Stopped +0.00  Certificate renewal *$"
+keys en Escape
+
 # the staff screen: roles whole
 keys en F5
 shows en "staff: the title whole" "Window 1  Staff *$"

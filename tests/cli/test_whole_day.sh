@@ -79,8 +79,8 @@ equal "withdraw: the case kept, recorded as withdrawn before any step" \
 expect "timeline: the cancel's reason" 0 "case.cancel .*选错业务：客户改日再来" \
 	sh -c "echo 975310 | '$KIOSKCTL' report case $n1 --by demosup --db '$T/why.d/demo.db'"
 echo 975310 | "$KIOSKCTL" report daily --date 2026-11-21 --csv --by demosup --db "$T/why.d/demo.db" >"$T/why.csv" 2>"$T/why.csv.err"
-truth "CSV: cancel_code and cancel_reason at the end of the header" grep -q "rongque_overdue,cancel_code,cancel_reason\$" "$T/why.csv"
-truth "CSV: the reason of case 1" grep -q "^$n1,.*,wrong_service,选错业务：客户改日再来\$" "$T/why.csv"
+truth "CSV: cancel_code and cancel_reason after the older columns, then the duplicate refunds', the supplement's and the rating's" grep -q "rongque_overdue,cancel_code,cancel_reason,dup_refund_yuan,dup_refund_state,supplied,rating,rating_due,rating_resolved_by\$" "$T/why.csv"
+truth "CSV: the reason of case 1" grep -q "^$n1,.*,wrong_service,选错业务：客户改日再来,,,,,,\$" "$T/why.csv"
 truth "CSV: the withdrawn case" grep -q "^$n3,.*,withdrawn," "$T/why.csv"
 
 # The screen's timeline shows the reason too.

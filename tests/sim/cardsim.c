@@ -31,6 +31,11 @@
  *   --no-extended    no extended lengths (ATR says so; such APDUs get 6700)
  *   --log FILE       one line per writing command: "W <ins> <start> <weight>"
  *                    (the tear positions of a run) and per APDU "A <hex> <sw>"
+ *   --piv-only       a key with the PIV application alone, as a YubiKey 5
+ *                    with only PIV enabled answers: the kiosk's profile is
+ *                    not there (its SELECT 6A82, its other commands 6D00),
+ *                    and PIV answers Yubico's GET SERIAL (F8) with --serial,
+ *                    which must then be a number (a YubiKey's serial)
  * Signals: SIGUSR1 pulls the key (closes the connection) and, sent again,
  * inserts it; SIGTERM / SIGINT exit; so does the death of the parent. */
 #include <arpa/inet.h>
@@ -61,6 +66,10 @@
 #include "core/token/token_profile.h"
 
 #define MAX_EF 8
+/* The SM2 distinguishing ID an SM2 card signs with: GM/T 0009's default,
+ * written here rather than taken from the kiosk, so that card and kiosk
+ * cannot agree on the same mistake */
+#define SM2_ID "1234567812345678"
 #define CHAIN_MAX 8192
 #define FILE_MAX 4096
 
@@ -103,6 +112,7 @@ static struct opts {
 	long reinsert_ms;      /* -1: exit after a tear */
 	long delay_ms;
 	bool no_ext;
+	bool piv_only;
 	int user_tries, admin_tries;
 	struct {
 		long n;
@@ -960,12 +970,18 @@ static uint16_t do_select(const iso_apdu *a, out *o)
 	return data_sw(o, fcp, n, ISO_SW_OK);
 }
 
+static bool key_is_sm2(void)
+{
+	return C.key && EVP_PKEY_is_a(C.key, "SM2");
+}
+
 static uint16_t do_get_data(const iso_apdu *a, out *o)
 {
 	if (a->p1 != (TP_DO_STATUS >> 8) || a->p2 != (TP_DO_STATUS & 0xFF))
 		return ISO_SW_DATA_NOT_FOUND;
 	tp_status s = { .lcs = C.app ? C.lcs : 0, .user_max = -1, .user_left = -1,
-			.admin_max = -1, .admin_left = -1, .has_key = C.key != NULL };
+			.admin_max = -1, .admin_left = -1, .has_key = C.key != NULL,
+			.key_alg = key_is_sm2() ? TP_ALG_SM2 : TP_ALG_P256 };
 	snprintf(s.serial, sizeof s.serial, "%s", C.serial);
 	if (C.app && C.user_set) {
 		s.user_max = C.user_max;
@@ -1238,16 +1254,20 @@ static uint16_t do_reset_retry(const iso_apdu *a)
 	return ISO_SW_OK;
 }
 
+/* 7F49 { 86 04||X||Y }, for an SM2 pair 7F49 { 06 curve, 86 04||X||Y } */
 static size_t pubkey_do(uint8_t *o, size_t cap)
 {
+	static const uint8_t sm2_oid[] = { TP_SM2_CURVE_OID };
 	uint8_t pt[65];
 	size_t n = 0;
 	if (EVP_PKEY_get_octet_string_param(C.key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt,
 					    sizeof pt, &n) != 1 || n != 65)
 		return 0;
-	uint8_t in[80];
+	uint8_t in[96];
 	iso_buf b, w;
 	iso_buf_init(&b, in, sizeof in);
+	if (key_is_sm2())
+		iso_buf_tlv(&b, 0x06, sm2_oid, sizeof sm2_oid);
 	iso_buf_tlv(&b, 0x86, pt, n);
 	iso_buf_init(&w, o, cap);
 	iso_buf_tlv(&w, 0x7F49, in, b.len);
@@ -1261,13 +1281,22 @@ static uint16_t do_generate(const iso_apdu *a, out *o)
 	if (!C.app || !S.in_df)
 		return ISO_SW_CONDITIONS;
 	if (a->p1 == 0x80) {
-		/* the control reference template names key 1 (B6 03 84 01 01) */
+		/* the control reference template names key 1 (B6 03 84 01 01), and
+		 * may name the mechanism: B6 06 84 01 01 80 01 <P-256 11 | SM2 53> */
 		static const uint8_t crt[] = { 0xB6, 0x03, 0x84, 0x01, TP_KEY_REF };
-		if (a->nc && (a->nc != sizeof crt || memcmp(a->data, crt, sizeof crt) != 0))
+		uint8_t alg = TP_ALG_P256;
+		if (a->nc == sizeof crt + 3 && a->data[1] == 0x06 &&
+		    memcmp(a->data + 2, crt + 2, 3) == 0 && a->data[5] == 0x80 && a->data[6] == 0x01)
+			alg = a->data[7];
+		else if (a->nc && (a->nc != sizeof crt || memcmp(a->data, crt, sizeof crt) != 0))
 			return ISO_SW_WRONG_DATA;
+		if (tp_key_alg_of(alg) < 0)
+			return ISO_SW_WRONG_DATA; /* a mechanism this card does not have */
 		if (!may_write())
 			return ISO_SW_SECURITY;
-		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		/* made here; the private key never leaves the card */
+		EVP_PKEY *k = alg == TP_ALG_SM2 ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
+						: EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 		if (!k)
 			return ISO_SW_MEMORY;
 		EVP_PKEY_free(C.key);
@@ -1282,7 +1311,8 @@ static uint16_t do_generate(const iso_apdu *a, out *o)
 	return data_sw(o, buf, n, ISO_SW_OK);
 }
 
-/* ECDSA P-256 over SHA-256(data), answered as r || s. */
+/* ECDSA P-256 over SHA-256(data), or SM2 with SM3 and the ID, answered as
+ * r || s. */
 static uint16_t do_internal_auth(const iso_apdu *a, out *o)
 {
 	if (a->p1 != 0x00 || (a->p2 != 0x00 && a->p2 != TP_KEY_REF))
@@ -1293,10 +1323,16 @@ static uint16_t do_internal_auth(const iso_apdu *a, out *o)
 		return ISO_SW_SECURITY;
 	if (a->nc < 1 || a->nc > TP_CHALLENGE_MAX)
 		return ISO_SW_WRONG_LENGTH;
+	/* SM2: SM3 over Z || data, Z from the GM/T 0009 default ID and the
+	 * public key, as an SM2 card signs */
+	bool sm2 = key_is_sm2();
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pc = NULL;
 	uint8_t der[80];
 	size_t dlen = sizeof der;
-	int ok = md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, C.key) == 1 &&
+	int ok = md && EVP_DigestSignInit_ex(md, &pc, sm2 ? "SM3" : "SHA256", NULL, NULL, C.key,
+					     NULL) == 1 &&
+		 (!sm2 || EVP_PKEY_CTX_set1_id(pc, SM2_ID, sizeof SM2_ID - 1) > 0) &&
 		 EVP_DigestSign(md, der, &dlen, a->data, a->nc) == 1;
 	EVP_MD_CTX_free(md);
 	if (!ok)
@@ -1334,11 +1370,27 @@ static bool is_write(const iso_apdu *a)
 	}
 }
 
+/* Yubico's GET SERIAL: the serial number, 4 bytes big-endian. */
+static uint16_t yk_serial(out *o)
+{
+	unsigned long n = strtoul(O.serial, NULL, 10);
+	uint8_t b[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+	return data_sw(o, b, sizeof b, ISO_SW_OK);
+}
+
 /* The whole (unchained) command; keep limits an UPDATE BINARY being torn. */
 static uint16_t execute(const iso_apdu *a, out *o, size_t keep)
 {
 	if (a->ins == ISO_INS_SELECT && a->p1 == 0x04 && is_piv_aid(a))
 		return piv_select(a, o);
+	if (O.piv_only) {
+		/* PIV alone: nothing of the kiosk's profile answers */
+		if (PS.selected && a->ins == 0xF8)
+			return yk_serial(o);
+		if (PS.selected && piv_ins(a->ins))
+			return piv_execute(a, o);
+		return a->ins == ISO_INS_SELECT ? ISO_SW_NOT_FOUND : ISO_SW_INS;
+	}
 	if (PS.selected && piv_ins(a->ins))
 		return piv_execute(a, o);
 	switch (a->ins) {
@@ -1626,7 +1678,8 @@ static void usage(void)
 		"usage: cardsim --state FILE [--serial S] [--port 35963] [--host 127.0.0.1]\n"
 		"               [--tear-after N [--reinsert-ms M]] [--sw N:XXXX]... [--sw-ins II:XXXX[:K]]\n"
 		"               [--delay-ms D]\n"
-		"               [--no-extended] [--user-tries 6] [--admin-tries 10] [--log FILE] [-v]\n");
+		"               [--no-extended] [--piv-only] [--user-tries 6] [--admin-tries 10]\n"
+		"               [--log FILE] [-v]\n");
 	exit(2);
 }
 
@@ -1650,6 +1703,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--no-extended")) {
 			O.no_ext = true;
+			continue;
+		}
+		if (!strcmp(a, "--piv-only")) {
+			O.piv_only = true;
 			continue;
 		}
 		if (!v)
@@ -1699,6 +1756,8 @@ int main(int argc, char **argv)
 	}
 	if (!O.state)
 		usage();
+	if (O.piv_only && strspn(O.serial, "0123456789") != strlen(O.serial))
+		die("--piv-only: --serial must be a number (a YubiKey's serial)");
 	/* a test that dies takes its keys with it */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (O.log && !(logfp = fopen(O.log, "a")))

@@ -8,6 +8,11 @@
  * holds exactly what a kiosk's would: case.*, token.*, payment.*, ledger.bind.
  *
  *   kiosk_seed DB KIOSK_ID CASES [DAY]
+ *   kiosk_seed DB KIOSK_ID retire SERIAL lost|revoked DAY
+ *
+ * The second form retires one key, known here or not (a key brought from
+ * another hall), in a case of its own on DAY at 10:00: what a window does
+ * when it cannot ask the hall.
  *
  * A new DB gets the supervisor s001 and the clerk c001; an existing one is
  * added to (its kiosk id is its own). Exit 0, or 2 with the error. */
@@ -103,8 +108,37 @@ static int run_case(kdb *db, const catalog *cat, const service *svc, int n, int 
 	return 0;
 }
 
+/* kiosk_seed DB KIOSK_ID retire SERIAL REASON DAY: one key retired. */
+static int retire_one(kdb *db, const catalog *cat, char **argv, kerr *err)
+{
+	int y, m, d;
+	if (sscanf(argv[6], "%d-%d-%d", &y, &m, &d) != 3)
+		return kerr_set(err, argv[6], "not YYYY-MM-DD");
+	clock_set_fixed(clock_day_start_ms(civil_from_ymd(y, m, d)) + 10 * 3600 * 1000LL);
+	token_reason why = strcmp(argv[5], "lost") == 0 ? TR_LOST : TR_REVOKED;
+	case_rec c;
+	if (db_case_open(db, &cat->services[0], "c001", &c, err) != 0)
+		return -1;
+	return db_token_retire(db, "c001", c.case_no, argv[4], why, "", err);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 7 && strcmp(argv[3], "retire") == 0) {
+		kerr err = { 0 };
+		catalog *cat = catalog_load(KIOSK_CONFIG_DIR, &err);
+		kdb *db = cat ? db_open(argv[1], argv[2], DB_OPEN_CREATE, &err) : NULL;
+		staff_rec s;
+		int rc = !db || (db_staff_get(db, "c001", &s, &err) == 1 &&
+				 (db_staff_add_first(db, "s001", "主管", "975310", &err) != 0 ||
+				  db_staff_add(db, "s001", "c001", "张三", ROLE_CLERK, "864209", &err) != 0)) ||
+			 retire_one(db, cat, argv, &err);
+		if (rc)
+			fprintf(stderr, "kiosk_seed: %s: %s\n", err.where, err.msg);
+		db_close(db);
+		catalog_free(cat);
+		return rc ? 2 : 0;
+	}
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: kiosk_seed DB KIOSK_ID CASES [YYYY-MM-DD]\n");
 		return 2;

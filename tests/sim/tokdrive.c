@@ -14,7 +14,8 @@
  *            key's PIV application too: token_pcsc_add_piv) --piv-only (a
  *            PIV key alone: token_pcsc_piv_new; write-cert takes the holder and
  *            validity, the key makes and certifies its pairs)
- *   list | wait in|out MS | info | personalise [PIN] | pubkey FILE | cert FILE
+ *   list | wait in|out MS | info | personalise [PIN [p256|sm2]] | pubkey FILE
+ *   cert FILE | sign PIN IN OUT (the key signs IN's bytes: DER signature)
  *   write-cert --unit U --uscc C --from YYYY-MM-DD --to YYYY-MM-DD
  *   write-seal YYYY-MM-DD | verify PIN | change OLD NEW | reset [PIN] | erase
  *   check [PIN]
@@ -131,6 +132,7 @@ static void print_info(const token_info *i)
 	       i->seal_not_after >= 0 ? civil_format(i->seal_not_after, c, sizeof c) : "-");
 	printf("tries_left=%d\ntries_max=%d\nblocked=%d\n", i->pin_tries_left, i->pin_tries_max,
 	       i->blocked);
+	printf("key_alg=%s\n", i->personalised ? key_alg_name(i->key_alg) : "-");
 }
 
 static int write_file(const char *path, const unsigned char *p, size_t n)
@@ -268,7 +270,7 @@ static int run_service(const char *svc_id)
 				goto out;
 			}
 		}
-		RETRY(st, token_personalise(dev, initial));
+		RETRY(st, token_personalise_alg(dev, initial, svc->platform->key_alg));
 		if (st != TOK_OK) {
 			rc = report("status", st);
 			goto out;
@@ -485,8 +487,27 @@ static int run(int argc, char **argv)
 		return report("status", st);
 	}
 	if (!strcmp(cmd, "personalise")) {
-		RETRY(st, token_personalise(dev, argc > 1 ? argv[1] : "12345678"));
+		int alg = argc > 2 ? key_alg_from_name(argv[2]) : KEY_ALG_P256;
+		if (alg < 0)
+			return usage();
+		RETRY(st, token_personalise_alg(dev, argc > 1 ? argv[1] : "12345678", (key_alg)alg));
 		return report("status", st);
+	}
+	if (!strcmp(cmd, "sign") && argc == 4) {
+		/* the key signs the file's bytes; the signature (DER) into OUT */
+		unsigned char in[TOKEN_CHALLENGE_MAX + 1], sig[TOKEN_SIG_MAX];
+		size_t n = 0, sl = 0;
+		FILE *f = fopen(argv[2], "rb");
+		if (f) {
+			n = fread(in, 1, sizeof in, f);
+			fclose(f);
+		}
+		if (!f || n == 0 || n > TOKEN_CHALLENGE_MAX)
+			return fprintf(stderr, "tokdrive: %s: 1-%d bytes to sign\n", argv[2],
+				       TOKEN_CHALLENGE_MAX), 2;
+		int left = -1;
+		RETRY(st, token_sign(dev, argv[1], in, n, sig, &sl, &left));
+		return st == TOK_OK ? write_file(argv[3], sig, sl) : report("status", st);
 	}
 	if ((!strcmp(cmd, "pubkey") || !strcmp(cmd, "cert")) && argc == 2) {
 		unsigned char *p = NULL;
@@ -505,7 +526,8 @@ static int run(int argc, char **argv)
 			return usage();
 		if (O.piv_only) {
 			/* a PIV key certifies its own pairs: the holder and validity only */
-			token_cert tc = { O.unit, O.uscc, "00", day_arg(O.from), day_arg(O.to), NULL, 0 };
+			token_cert tc = { O.unit, O.uscc, "00", day_arg(O.from), day_arg(O.to), NULL, 0,
+					  0, false, -1 };
 			RETRY(st, token_write_cert(dev, &tc));
 			return report("status", st);
 		}

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/base/civil.h"
 #include "core/case/catalog.h"
+#include "core/case/rating.h"
 #include "tests/unit/testutil.h"
 
 static catalog *load_shipped(void)
@@ -602,6 +604,54 @@ static void err_rules_values(void **state)
 		      -1, "from 1 to 365");
 }
 
+/* The optional rule keys of issue 13: their shipped values, their defaults
+ * when absent, and the holiday lists refused where a date is not one
+ * (a "holiday" on a weekend, a make-up workday on a weekday, no date). */
+static void optional_rules(void **state)
+{
+	(void)state;
+	kerr err = { { 0 }, { 0 } };
+	catalog *c = catalog_load(KIOSK_CONFIG_DIR, &err);
+	assert_non_null(c);
+	assert_int_equal(c->rules.notice_days, 5);
+	assert_int_equal(c->rules.rating_followup_days, 15);
+	assert_int_equal(c->rules.n_holidays, 0);
+	assert_int_equal(c->rules.n_workdays, 0);
+	catalog_free(c);
+
+	char dir[1024], path[1100];
+	assert_non_null(tu_config_copy(dir, sizeof dir));
+	tu_path(path, sizeof path, dir, "services.ini");
+	assert_true(tu_edit_line(path, NULL, "notice_days = 5", NULL) >= 0);
+	assert_true(tu_edit_line(path, NULL, "rating_followup_days = 15", "rating_followup_days = 10") >= 0);
+	assert_true(tu_edit_line(path, NULL, "holidays =", "holidays = 2026-10-01, 2026-10-02") >= 0);
+	assert_true(tu_edit_line(path, NULL, "workdays =", "workdays = 2026-10-10") >= 0);
+	c = catalog_load(dir, &err);
+	if (!c)
+		fail_msg("%s: %s", err.where, err.msg);
+	assert_int_equal(c->rules.notice_days, 5); /* absent: the model rule's 5 */
+	assert_int_equal(c->rules.rating_followup_days, 10);
+	assert_int_equal(c->rules.n_holidays, 2);
+	assert_int_equal(c->rules.holidays[1], civil_from_ymd(2026, 10, 2));
+	assert_int_equal(c->rules.n_workdays, 1);
+	/* Wednesday 2026-09-30: Thursday and Friday are holidays, Saturday
+	 * 10-10 is worked: the 10th working day after is Thursday 10-15 */
+	assert_int_equal(rating_due(&c->rules, civil_from_ymd(2026, 9, 30)), civil_from_ymd(2026, 10, 15));
+	catalog_free(c);
+	tu_config_remove(dir);
+
+	expect_broken("services.ini", NULL, "holidays =", "holidays = 2026-11-21", -1,
+		      "is a Saturday or Sunday");
+	expect_broken("services.ini", NULL, "workdays =", "workdays = 2026-11-20", -1,
+		      "is a weekday");
+	expect_broken("services.ini", NULL, "holidays =", "holidays = 2026-13-01", -1,
+		      "YYYY-MM-DD");
+	expect_broken("services.ini", NULL, "notice_days = 5", "notice_days = 0", -1,
+		      "from 1 to 60");
+	expect_broken("services.ini", NULL, "rating_followup_days = 15", "rating_followup_days = x",
+		      -1, "whole number");
+}
+
 static void err_bad_fees(void **state)
 {
 	(void)state;
@@ -743,6 +793,7 @@ int main(void)
 		cmocka_unit_test(fees_boundaries_ok),
 		cmocka_unit_test(syntax_variations_ok),
 		cmocka_unit_test(err_missing_files),
+		cmocka_unit_test(optional_rules),
 		cmocka_unit_test(err_null_err_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -931,7 +931,8 @@ static void test_csv(void **state)
 	assert_non_null(csv);
 	const char *header = "case_no,service,clerk,status,last_step,unit_name,uscc,fee_yuan,"
 			     "paid_yuan,pay_state,flags,created,outcome,agent_name,"
-			     "rongque_deadline,rongque_overdue,cancel_code,cancel_reason\n";
+			     "rongque_deadline,rongque_overdue,cancel_code,cancel_reason,"
+			     "dup_refund_yuan,dup_refund_state,supplied,rating,rating_due,rating_resolved_by\n";
 	assert_true(strncmp(csv, header, strlen(header)) == 0);
 	size_t lines = 0;
 	for (const char *p = csv; *p; p++)
@@ -942,15 +943,15 @@ static void test_csv(void **state)
 	snprintf(want, sizeof want, "%s,%s,clerk1,rongque,slip,", f->s.c.case_no, f->rq->id);
 	char *line = strstr(csv, want);
 	assert_non_null(line);
-	assert_non_null(strstr(line, ",rongque,孙三,2024-03-03,overdue,,\n"));
+	assert_non_null(strstr(line, ",rongque,孙三,2024-03-03,overdue,,,,,,,,\n"));
 	snprintf(want, sizeof want, "%s,", f->s.e.case_no);
 	line = strstr(csv, want);
 	assert_non_null(line);
-	assert_non_null(strstr(line, ",rongque,李四,2024-03-11,,,\n"));
+	assert_non_null(strstr(line, ",rongque,李四,2024-03-11,,,,,,,,,\n"));
 	snprintf(want, sizeof want, "%s,", f->s.b.case_no);
 	line = strstr(csv, want);
 	assert_non_null(strstr(line, ",unverified-paid underpaid no-verified-success,"));
-	assert_non_null(strstr(line, ",completed,钱二,,,,\n"));
+	assert_non_null(strstr(line, ",completed,钱二,,,,,,,,,,\n"));
 	assert_non_null(strstr(csv, f->s.q.case_no)); /* 容缺受理 before its slip: listed */
 	assert_null(strstr(csv, f->s.h.case_no));     /* interrupted: filtered out */
 	free(csv);

@@ -28,6 +28,10 @@
 #include "db/repo/staff_repo.h"
 #include "tests/unit/testutil.h"
 
+/* one ledger.seal row per migration from 7 (the ledger's) on: 7 seals the
+ * rows as found, each later one binds what it changed */
+#define SEAL_ROWS (DB_SCHEMA_VERSION - 6)
+
 #define T0 1709251200000LL /* 2024-03-01 08:00 +08:00 */
 
 typedef struct fx {
@@ -127,7 +131,7 @@ static void test_create_and_pragmas(void **state)
 	 * row that binds the rows as found (the meta rows and the schema), and
 	 * before "to 8" the one that binds what migration 8 changed (its
 	 * schema rows). */
-	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + 2);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + SEAL_ROWS);
 	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 8 AND action = "
 				      "'ledger.seal' AND actor = 'system' AND detail LIKE"
 				      " '{\"rows\":[[\"meta\",[\"kiosk_id\"],null,\"%' AND detail LIKE"
@@ -142,6 +146,13 @@ static void test_create_and_pragmas(void **state)
 			 1);
 	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 11 AND action = "
 				      "'schema.migrate' AND detail = 'to 8'"),
+			 1);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 12 AND action = "
+				      "'ledger.seal' AND detail LIKE '%what the upgrade to schema 9 "
+				      "changed%'"),
+			 1);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 13 AND action = "
+				      "'schema.migrate' AND detail = 'to 9'"),
 			 1);
 	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit WHERE seq = 1 AND action = "
 				      "'genesis' AND actor = 'system' AND detail = 'K01' AND "
@@ -160,7 +171,7 @@ static void test_create_and_pragmas(void **state)
 	assert_int_equal(db_integrity_check(db, &err), 0);
 	audit_verify_result res;
 	assert_int_equal(db_audit_verify(db, &res, &err), 0);
-	assert_int_equal(res.rows, 1 + DB_SCHEMA_VERSION + 2);
+	assert_int_equal(res.rows, 1 + DB_SCHEMA_VERSION + SEAL_ROWS);
 	db_close(db);
 }
 
@@ -176,7 +187,7 @@ static void test_reopen_existing(void **state)
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
 	assert_string_equal(db_kiosk_id(db), "K01");
-	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + 2);
+	assert_int_equal(conn_int(db, "SELECT count(*) FROM audit"), 1 + DB_SCHEMA_VERSION + SEAL_ROWS);
 	db_close(db);
 	/* the same kiosk id is fine too */
 	db = db_open(f->path, "K01", DB_OPEN_EXISTING, &err);
@@ -203,7 +214,7 @@ static void test_no_uri(void **state)
 	assert_true(b);
 	assert_int_equal(raw_int(tu_path(cwd, sizeof cwd, f->dir, "file:k.db?mode=memory"),
 				 "SELECT count(*) FROM audit"),
-			 1 + DB_SCHEMA_VERSION + 2 + 1); /* + the two seal rows + the test's */
+			 1 + DB_SCHEMA_VERSION + SEAL_ROWS + 1); /* + the seal rows + the test's */
 }
 
 static void test_kiosk_id_rules(void **state)
@@ -271,7 +282,9 @@ static void test_newer_version_refused_unchanged(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	db_close(db);
-	raw_exec(f->path, "PRAGMA user_version = 9");
+	char newer[64];
+	snprintf(newer, sizeof newer, "PRAGMA user_version = %d", DB_SCHEMA_VERSION + 1);
+	raw_exec(f->path, newer);
 	size_t len;
 	char *before = tu_read_file(f->path, &len);
 	assert_non_null(before);
@@ -279,15 +292,15 @@ static void test_newer_version_refused_unchanged(void **state)
 		assert_null(db_open(f->path, NULL, mode ? DB_OPEN_CREATE : DB_OPEN_EXISTING, &err));
 		char want[600];
 		snprintf(want, sizeof want,
-			 "database %s has schema version 9, newer than this program's %d: use a "
+			 "database %s has schema version %d, newer than this program's %d: use a "
 			 "newer kiosk",
-			 f->path, DB_SCHEMA_VERSION);
+			 f->path, DB_SCHEMA_VERSION + 1, DB_SCHEMA_VERSION);
 		assert_string_equal(err.msg, want);
 		assert_true(tu_same_bytes(before, len, f->path));
 	}
 	assert_null(db_open_version(f->path, NULL, 1, &err));
 	assert_true(tu_same_bytes(before, len, f->path));
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 9);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), DB_SCHEMA_VERSION + 1);
 	free(before);
 }
 

@@ -145,10 +145,11 @@ static void test_figures_signed_at_close(void **state)
 	kerr err = { 0 };
 	assert_int_equal(db_anchor_get(f->db, TL_DAY, &a, &err), 0);
 	assert_int_equal(a.version, 2);
-	/* A completed, B (revocation, approved) accepted, C cancelled, D open;
-	 * due: A and B; held: A's order (C's was refunded); refunded: C's */
-	assert_string_equal(a.counts_text, "cases=4,open=1,accepted=1,rongque=0,refused=0,"
-					   "completed=1,cancelled=1,due_fen=80000,paid_fen=40000,"
+	/* A completed, B (revocation, approved) accepted, C cancelled, D open,
+	 * E (容缺, then supplemented, no fee) completed; due: A and B; held: A's
+	 * order (C's was refunded); refunded: C's */
+	assert_string_equal(a.counts_text, "cases=5,open=1,accepted=1,rongque=0,refused=0,"
+					   "completed=2,cancelled=1,due_fen=80000,paid_fen=40000,"
 					   "refunded_fen=40000");
 	int64_t now[AC_COUNT];
 	assert_int_equal(db_day_figures(f->db, TL_DAY, a.closed_ms, now, &err), 0);
@@ -254,7 +255,7 @@ static void test_case_deleted(void **state)
 		 " (SELECT id FROM cases WHERE case_no = '%s'); DELETE FROM cases WHERE case_no = '%s'",
 		 f->cases.d, f->cases.d);
 	raw(f, sql);
-	static const char *const want[] = { "cases 4 -> 3", "open 1 -> 0" };
+	static const char *const want[] = { "cases 5 -> 4", "open 1 -> 0" };
 	moved(f, want, 2);
 }
 

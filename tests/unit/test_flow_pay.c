@@ -159,15 +159,19 @@ static void expired_then_again(void **state)
 	trade_no(cs, 2, t2);
 	assert_string_not_equal(t1, t2);
 	assert_int_equal(pay_flow_enter(&f->k, cs), FLOW_STAY);
+	assert_true(pay_flow_qr_shown(cs, clock_now_ms()));
 
 	/* one millisecond before the expiry it is still open */
 	clock_set_fixed(tf_t0() + 15 * 60000LL - 1);
 	assert_int_equal(pay_flow_poll(&f->k, cs), FLOW_STAY);
 	assert_int_equal(cs->order.state, PAY_NOTPAY);
-	/* at order_expiry_minutes the gateway has closed it */
+	assert_true(pay_flow_qr_shown(cs, clock_now_ms()));
+	/* at order_expiry_minutes the gateway has closed it: no QR any more */
 	clock_set_fixed(tf_t0() + (int64_t)f->k.cfg->payment.order_expiry_minutes * 60000);
+	assert_false(pay_flow_qr_shown(cs, clock_now_ms())); /* expired, before any answer */
 	assert_int_equal(pay_flow_poll(&f->k, cs), FLOW_STAY);
 	assert_int_equal(cs->order.state, PAY_CLOSED);
+	assert_false(pay_flow_qr_shown(cs, clock_now_ms()));
 	snprintf(want, sizeof want, "%s=CLOSED/1", t1);
 	expect_orders(f, no, want);
 	kerr err = { 0 };
@@ -184,6 +188,20 @@ static void expired_then_again(void **state)
 	snprintf(want, sizeof want, "%s=CLOSED/1;%s=SUCCESS/1", t1, t2);
 	expect_orders(f, no, want);
 	tf_expect_case(f, no, "accepted", "payment");
+	case_flow_free(cs);
+}
+
+/* WeChat keeps a Native code_url for two hours whatever time_expire: an
+ * order open longer than that shows its QR no more. */
+static void code_url_two_hours(void **state)
+{
+	tf_fx *f = *state;
+	case_flow *cs = tf_new_to_payment(f, "rs.new");
+	assert_int_equal(pay_flow_enter(&f->k, cs), FLOW_STAY);
+	cs->order.expire_ms = clock_now_ms() + 3 * 3600 * 1000LL; /* as a long time_expire would */
+	assert_true(pay_flow_qr_shown(cs, clock_now_ms() + 2 * 3600 * 1000LL - 1000));
+	assert_false(pay_flow_qr_shown(cs, clock_now_ms() + 2 * 3600 * 1000LL + 1000));
+	assert_true(pay_flow_expires_ms(cs) <= clock_now_ms() + 2 * 3600 * 1000LL);
 	case_flow_free(cs);
 }
 
@@ -492,6 +510,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(order_then_paid, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(expired_then_again, tf_setup, tf_teardown),
+		cmocka_unit_test_setup_teardown(code_url_two_hours, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(restart_same_gateway, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(restart_new_gateway, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(cancel_unpaid, tf_setup, tf_teardown),

@@ -73,6 +73,11 @@ static void receipt_after_payment(void **state)
 	f->said[0] = '\0';
 	slip_flow_print(&f->k, cs);
 	assert_string_equal(f->said, counter_str(&f->k, "slip.no_printer"));
+	/* ... and the copy is still kept, marked, and audited (issue 13 point 4) */
+	char rp[1200];
+	assert_true(tu_exists(expected_path(f, cs, "slip-reprint", rp, sizeof rp)));
+	assert_int_equal(tf_audit_count(f, no, "case.reprint"), 1);
+	assert_true(tu_same_bytes(cs->slip_text, strlen(cs->slip_text), path)); /* the original untouched */
 	assert_int_equal(slip_flow_done(&f->k, cs), FLOW_HOME);
 	case_flow_free(cs);
 }

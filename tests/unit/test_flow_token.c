@@ -5,7 +5,9 @@
  * writes the certificate (the case's unit and USCC on the key, the validity
  * from today) and the step is committed with what was done. A key pulled
  * mid-write fails the step, and the run is taken up again once it is back. A
- * renewal reads the key and extends its certificate by the years bought. */
+ * renewal reads the key and extends its certificate by the years bought. A
+ * platform whose key_algorithm is sm2 has its blank key personalised with an
+ * SM2 pair, a P-256 one with a P-256 pair. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,12 +147,40 @@ static void renewal_extends(void **state)
 	case_flow_free(cs);
 }
 
+/* The platform's key_algorithm reaches the key (services.ini is the only
+ * place it is said: here the loaded catalogue is changed as a config edit
+ * would). */
+static void platform_algorithm_on_the_key(void **state)
+{
+	tf_fx *f = *state;
+	kerr err = { 0 };
+	for (int round = 0; round < 2; round++) {
+		key_alg want = round == 0 ? KEY_ALG_P256 : KEY_ALG_SM2;
+		((platform *)catalog_platform(f->k.cat, "rs"))->key_alg = want;
+		case_flow *cs = new_at_token(f);
+		token_flow_enter(&f->k, cs);
+		token_flow_confirm(cs, "");
+		if (round == 1) {
+			/* the same blank key again, erased */
+			assert_int_equal(token_erase(f->k.tok), TOK_OK);
+		}
+		assert_int_equal(token_demo_insert(f->k.tok, "SC-DEMO-0006", &err), 0);
+		assert_int_equal(token_flow_run(&f->k, cs), FLOW_NEXT);
+		token_info ki;
+		assert_int_equal(token_read_info(f->k.tok, &ki), TOK_OK);
+		assert_true(ki.personalised);
+		assert_int_equal(ki.key_alg, want);
+		case_flow_free(cs);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(new_cert_on_blank_key, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(key_pulled_mid_write, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(renewal_extends, tf_setup, tf_teardown),
+		cmocka_unit_test_setup_teardown(platform_algorithm_on_the_key, tf_setup, tf_teardown),
 	};
 	return cmocka_run_group_tests(tests, tf_group_setup, tf_group_teardown);
 }

@@ -1,5 +1,5 @@
 /* Migrations on real files: from nothing to the current version (every table,
- * audit rows "to 1" ... "to 8", the seals of migrations 7 and 8); a version-1 file with staff, a case and its
+ * audit rows "to 1" ... "to DB_SCHEMA_VERSION", the seals of migration 7 and each later one); a version-1 file with staff, a case and its
  * steps upgraded in place with its data and audit chain kept; a version-4 file
  * whose payments get their code_url from the payment.qr audit rows as the
  * kiosk used to find it; a migration that
@@ -19,6 +19,7 @@
 
 #include "core/case/casefsm.h"
 #include "core/base/clock.h"
+#include "core/case/rating.h"
 #include "core/case/staff.h"
 #include "db/repo/case_repo.h"
 #include "db/db.h"
@@ -115,6 +116,15 @@ static const char *const v6_objects[] = {
 static const char *const v8_objects[] = {
 	"pay_recons", "pay_recons_by_day", "pay_diffs", "pay_diffs_by_day",
 };
+static const char *const v10_objects[] = {
+	"supplements", "supplements_no_update", "supplements_no_delete", "cases_rongque_owed",
+	"ratings", "ratings_by_day", "ratings_open", "ratings_once", "ratings_no_delete",
+};
+
+/* The chain's rows that migrations 2 .. DB_SCHEMA_VERSION append to a v1
+ * file: a schema.migrate each, and one ledger.seal for 7 (the rows as found)
+ * and each later one (what it changed). */
+#define MIGRATION_ROWS ((DB_SCHEMA_VERSION - 1) + (DB_SCHEMA_VERSION - 6))
 
 static void test_from_empty(void **state)
 {
@@ -123,7 +133,12 @@ static void test_from_empty(void **state)
 	kdb *db = db_open(f->path, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	db_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+	/* v9: the application a certificate is in */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_table_info('certs') WHERE name"
+				 " = 'app' AND dflt_value = '''kiosk'''"), 1);
+	for (size_t i = 0; i < sizeof v10_objects / sizeof v10_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v10_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v8_objects / sizeof v8_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v8_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v6_objects / sizeof v6_objects[0]; i++)
@@ -143,14 +158,16 @@ static void test_from_empty(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT length(value) FROM meta WHERE key = 'schema_digest'"),
 			 64);
 	/* the seal row's detail lists the rows it binds: here, by its action */
-	assert_int_equal(raw_int(f->path, "SELECT group_concat(action || ':' ||"
-					  " CASE WHEN action = 'ledger.seal' THEN '' ELSE detail END, '|') = "
-					  "'genesis:K01|schema.migrate:to 1|schema.migrate:to 2|"
-					  "schema.migrate:to 3|schema.migrate:to 4|schema.migrate:to 5|"
-					  "schema.migrate:to 6|ledger.seal:|schema.migrate:to 7|"
-					  "ledger.seal:|schema.migrate:to 8'"
-					  " FROM (SELECT * FROM audit ORDER BY seq)"),
-			 1);
+	char want[600] = "genesis:K01|schema.migrate:to 1|schema.migrate:to 2|"
+			 "schema.migrate:to 3|schema.migrate:to 4|schema.migrate:to 5|"
+			 "schema.migrate:to 6|ledger.seal:|schema.migrate:to 7";
+	for (int v = 8; v <= DB_SCHEMA_VERSION; v++) /* each later one: its seal, then "to N" */
+		snprintf(want + strlen(want), sizeof want - strlen(want), "|ledger.seal:|schema.migrate:to %d", v);
+	char sql[900];
+	snprintf(sql, sizeof sql, "SELECT group_concat(action || ':' ||"
+		 " CASE WHEN action = 'ledger.seal' THEN '' ELSE detail END, '|') = '%s'"
+		 " FROM (SELECT * FROM audit ORDER BY seq)", want);
+	assert_int_equal(raw_int(f->path, sql), 1);
 }
 
 /* Make a v1 file holding a clerk, a case with two steps and their audit rows. */
@@ -199,7 +216,7 @@ static void test_from_v1_with_data(void **state)
 	clock_set_fixed(T0 + 3600 * 1000);
 	db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 8);
+	assert_int_equal(db_schema_version(db), DB_SCHEMA_VERSION);
 	assert_string_equal(db_kiosk_id(db), "K01");
 	for (size_t i = 0; i < sizeof v2_objects / sizeof v2_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v2_objects[i]), 1);
@@ -225,14 +242,18 @@ static void test_from_v1_with_data(void **state)
 	db_material_decisions_free(m, n);
 
 	/* the chain goes on from the v1 head: "to 2" to "to 6", the seal of the
-	 * rows as found, "to 7", the seal of what migration 8 made, "to 8" */
+	 * rows as found, "to 7", then for each later migration the seal of what
+	 * it made and "to N" */
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 9);
-	assert_int_equal(raw_int(f->path, "SELECT group_concat(detail, '|') = 'to 2|to 3|to 4|to 5|to 6|to 7|to 8'"
-					  " FROM (SELECT detail FROM audit WHERE action = 'schema.migrate'"
-					  " AND actor = 'system' AND seq > 3 ORDER BY seq)"),
-			 1);
+	assert_int_equal(v2.rows, v1.rows + MIGRATION_ROWS);
+	char tos[128] = "", tosql[400];
+	for (int v = 2; v <= DB_SCHEMA_VERSION; v++)
+		snprintf(tos + strlen(tos), sizeof tos - strlen(tos), "%sto %d", v > 2 ? "|" : "", v);
+	snprintf(tosql, sizeof tosql, "SELECT group_concat(detail, '|') = '%s'"
+		 " FROM (SELECT detail FROM audit WHERE action = 'schema.migrate'"
+		 " AND actor = 'system' AND seq > 3 ORDER BY seq)", tos);
+	assert_int_equal(raw_int(f->path, tosql), 1);
 	char sql[200];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE seq = %lld AND at_ms = %lld",
 		 (long long)v2.rows, T0 + 3600 * 1000LL);
@@ -255,7 +276,7 @@ static void test_from_v1_with_data(void **state)
 	db_close(db);
 	db = db_open_version(f->path, NULL, 1, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 8);
+	assert_int_equal(db_schema_version(db), DB_SCHEMA_VERSION);
 	db_close(db);
 }
 
@@ -280,10 +301,10 @@ static void test_failed_migration_keeps_previous(void **state)
 	assert_int_equal(raw_exec(f->path, "DROP TABLE payments"), SQLITE_OK);
 	kdb *db = db_open(f->path, NULL, DB_OPEN_EXISTING, &err);
 	assert_non_null(db);
-	assert_int_equal(db_schema_version(db), 8);
+	assert_int_equal(db_schema_version(db), DB_SCHEMA_VERSION);
 	audit_verify_result v2;
 	assert_int_equal(db_audit_verify(db, &v2, &err), 0);
-	assert_int_equal(v2.rows, v1.rows + 9);
+	assert_int_equal(v2.rows, v1.rows + MIGRATION_ROWS);
 	db_close(db);
 }
 
@@ -474,6 +495,30 @@ static void test_enum_checks_match_core(void **state)
 		   " VALUES (1, '91310115MA1K3BTP2B', 'u', 11)"); /* one current binding */
 	TRY(false, "INSERT INTO token_bindings (token_id, uscc, unit_name, bound_ms, unbound_ms)"
 		   " VALUES (1, '91310115MA1K3BTP2B', 'u', 11, 10)");
+	/* v9: a rating's level is one of core's; only a 差评 has a due day, and
+	 * only it a follow-up, with words, written once; the rest never changes */
+	for (int l = 0; l < RATE_COUNT; l++)
+		TRY(true,
+		    "INSERT INTO ratings (case_id, level, actor, at_ms, day, due_day)"
+		    " VALUES (%d, '%s', 'c1', 0, 1, %s)",
+		    l + 1, rating_level_name((rating_level)l), rating_is_bad((rating_level)l) ? "5" : "NULL");
+	TRY(false, "INSERT INTO ratings (case_id, level, actor, at_ms, day) VALUES (20, 'angry', 'c1', 0, 1)");
+	TRY(false, "INSERT INTO ratings (case_id, level, actor, at_ms, day) VALUES (20, 'dissatisfied', 'c1', 0, 1)");
+	TRY(false, "INSERT INTO ratings (case_id, level, actor, at_ms, day, due_day)"
+		   " VALUES (20, 'satisfied', 'c1', 0, 1, 5)");
+	TRY(false, "INSERT INTO ratings (case_id, level, actor, at_ms, day) VALUES (1, 'none', 'c1', 0, 1)"); /* once */
+	TRY(false, "UPDATE ratings SET level = 'satisfied' WHERE case_id = 4");
+	TRY(false, "UPDATE ratings SET resolved_by = 's1', resolved_ms = 1 WHERE case_id = 4"); /* no words */
+	TRY(false, "UPDATE ratings SET resolved_by = 's1', resolved_ms = 1, resolution = 'x' WHERE case_id = 1");
+	TRY(true, "UPDATE ratings SET resolved_by = 's1', resolved_ms = 1, resolution = 'x' WHERE case_id = 4");
+	TRY(false, "UPDATE ratings SET resolution = 'y' WHERE case_id = 4"); /* written once */
+	TRY(false, "DELETE FROM ratings WHERE case_id = 4");
+	TRY(true, "INSERT INTO supplements (case_id, material_id, actor, at_ms) VALUES (1, 'm', 'c1', 0)");
+	TRY(false, "INSERT INTO supplements (case_id, material_id, actor, at_ms) VALUES (1, 'm', 'c1', 0)");
+	TRY(false, "INSERT INTO supplements (case_id, material_id, actor, at_ms, late_by)"
+		   " VALUES (1, 'n', 'c1', 0, 's1')"); /* late without a reason */
+	TRY(false, "UPDATE supplements SET actor = 'c2'");
+	TRY(false, "DELETE FROM supplements");
 #undef TRY
 	sqlite3_close(h);
 }

@@ -8,7 +8,15 @@
  * with the supervisor's note, the bill not ready, an expired address, a
  * damaged download, and audit verify intact over the new tables. The
  * simulator's clock is the test's (KIOSK_NOW at its start, then its
- * `advance` knob), so the day ends without sleeping. */
+ * `advance` knob), so the day ends without sleeping. Then the duplicate
+ * payment's refund (重复支付退款), one path for both ways a duplicate is
+ * found: the bill charging an order twice (a reconciliation's `duplicate`)
+ * and a second order of a case paid meanwhile (taken up, flagged by the
+ * store): maker-checker, the case keeping its one payment, the difference
+ * resolved by the approver, asked again without a second refund, and killed
+ * (SIGKILL) at every write transaction of the path, then resumed. */
+#include <signal.h>
+#include <sys/wait.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +38,9 @@
 #include "db/repo/payment_repo.h"
 #include "db/repo/recon_repo.h"
 #include "db/repo/refund_repo.h"
+#include "db/repo/refund_send.h"
+#include "db/report/report.h"
+#include "db/report/timeline.h"
 #include "db/repo/staff_repo.h"
 #include "db/report/paydiffs.h"
 #include "tests/unit/testutil.h"
@@ -514,6 +525,330 @@ static void test_duplicate(void **state)
 	free(d);
 }
 
+
+/* ---- the duplicate payment's refund (重复支付退款) ---- */
+
+static long sim_stat(fx *f, const char *name)
+{
+	char *r = tu_sim_call(&f->sim, "GET", "/sim/stats", NULL, NULL);
+	assert_non_null(r);
+	char key[64];
+	snprintf(key, sizeof key, "\"%s\":", name);
+	char *p = strstr(r, key);
+	long v = p ? strtol(p + strlen(key), NULL, 10) : -1;
+	free(r);
+	return v;
+}
+
+/* The refunds and audit rows written so far, as one number. */
+static long long written(fx *f)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(f->raw, "SELECT (SELECT count(*) FROM refunds) * 1000000 +"
+					    " (SELECT max(seq) FROM audit)", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	long long v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static const paydiff_rec *find_diff(const paydiff_rec *v, size_t n, recon_kind k, const char *case_no)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].d.kind == k && strcmp(v[i].d.case_no, case_no) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* The bill charges the case's order twice: the reconciliation's duplicate is
+ * refunded through maker-checker, the case keeps its payment, the difference
+ * is resolved by the supervisor who approved, asking again refunds nothing
+ * more, and a run again finds it explained. */
+static void test_dup_refund_charged_twice(void **state)
+{
+	fx *f = *state;
+	case_rec c;
+	pay_order o;
+	knob(f, "{\"duplicate_pay\":1}");
+	a_case(f, FEE, true, true, &c, &o);
+	next_morning(f);
+	recon_diff *d;
+	size_t n;
+	assert_int_equal(reconcile(f, &d, &n, NULL), PR_OK);
+	assert_int_equal(count_kind(d, n, RK_DUPLICATE), 1);
+	free(d);
+	kerr err = { 0 };
+	dup_target t;
+	assert_int_equal(db_refund_dup_target(f->db, c.case_no, "", &t, &err), 0);
+	assert_string_equal(t.out_trade_no, o.out_trade_no);
+	assert_true(t.same_order);
+	assert_int_equal(t.amount_fen, FEE);
+	/* maker-checker: nobody approves their own request, nor the case's clerk,
+	 * nor a clerk; a reason is needed */
+	refund_rec r;
+	long long before = written(f);
+	assert_int_equal(db_refund_dup_approve(f->db, c.case_no, "", "s1", "s1", "重复扣款", &r, &err), -1);
+	assert_non_null(strstr(err.msg, "nobody approves their own"));
+	assert_int_equal(db_refund_dup_approve(f->db, c.case_no, "", "s1", "c1", "重复扣款", &r, &err), -1);
+	assert_non_null(strstr(err.msg, "only an active supervisor"));
+	assert_int_equal(db_refund_dup_approve(f->db, c.case_no, "", "c1", "s2", "", &r, &err), -1);
+	assert_int_equal(written(f), before);
+	assert_int_equal(db_refund_dup_approve(f->db, c.case_no, "", "c1", "s2", "重复扣款退还", &r, &err), 0);
+	char want[80];
+	snprintf(want, sizeof want, "%s-D1", o.out_trade_no);
+	assert_string_equal(r.out_refund_no, want);
+	assert_int_equal(r.state, PAY_REFUND_PENDING);
+	assert_int_equal(db_refund_dup_approve(f->db, c.case_no, "", "c1", "s1", "重复扣款退还", &r, &err), -1);
+	assert_non_null(strstr(err.msg, "has its refund already"));
+	/* not the case's refund: F8's cancel-and-refund still sees none */
+	refund_rec cr;
+	assert_int_equal(db_refund_of_case(f->db, c.case_no, &cr, &err), 1);
+	/* the gateway takes it (PROCESSING), asked again it is SUCCESS */
+	pay_refund_state st;
+	assert_int_equal(refund_send(f->db, f->dev, "c1", &r, &st, &err), PR_OK);
+	assert_int_equal(st, PAY_REFUND_PROCESSING);
+	assert_int_equal(sim_stat(f, "refunds"), 1);
+	paydiff_rec *v;
+	size_t nv;
+	assert_int_equal(db_paydiffs_of_day(f->db, the_day(), &v, &nv, &err), 0);
+	assert_int_equal(find_diff(v, nv, RK_DUPLICATE, c.case_no)->status, PD_OPEN); /* not yet */
+	free(v);
+	assert_int_equal(refund_send(f->db, f->dev, "c1", &r, &st, &err), PR_OK);
+	assert_int_equal(st, PAY_REFUND_SUCCESS);
+	/* asked again (a resend after a lost answer): the same refund */
+	assert_int_equal(refund_send(f->db, f->dev, "c1", &r, &st, &err), PR_OK);
+	assert_int_equal(st, PAY_REFUND_SUCCESS);
+	assert_int_equal(sim_stat(f, "refunds"), 1);
+	/* the case keeps its one payment and stays completed */
+	case_rec now;
+	assert_int_equal(db_case_get(f->db, c.case_no, &now, &err), 0);
+	assert_int_equal(now.status, CS_COMPLETED);
+	payment_rec p;
+	assert_int_equal(db_payment_of_case(f->db, c.case_no, &p, &err), 0);
+	assert_string_equal(p.out_trade_no, o.out_trade_no);
+	assert_int_equal(p.state, PAY_SUCCESS);
+	/* the difference resolved by the approver */
+	assert_int_equal(db_paydiffs_of_day(f->db, the_day(), &v, &nv, &err), 0);
+	const paydiff_rec *x = find_diff(v, nv, RK_DUPLICATE, c.case_no);
+	assert_non_null(x);
+	assert_int_equal(x->status, PD_RESOLVED);
+	assert_string_equal(x->resolved_by, "s2");
+	assert_non_null(strstr(x->note, "重复支付退款"));
+	free(v);
+	/* a run again: found again, explained; nothing open */
+	recon_outcome oc;
+	assert_int_equal(reconcile(f, &d, &n, &oc), PR_OK);
+	free(d);
+	assert_int_equal(oc.open, 0);
+	/* the timeline says what it was */
+	timeline_entry *tl;
+	size_t ntl;
+	assert_int_equal(db_case_timeline(f->db, c.case_no, &tl, &ntl, &err), 0);
+	size_t dups = 0;
+	for (size_t i = 0; i < ntl; i++)
+		dups += tl[i].kind == TL_DUP_REFUND && strstr(tl[i].text, "重复支付退款") != NULL;
+	free(tl);
+	assert_int_equal(dups, 2);
+	chain_intact(f);
+}
+
+/* A case whose first order is its payment, and a second order of it paid at
+ * the gateway while the kiosk holds it NOTPAY (a code shown before, paid
+ * late). */
+static void two_paid(fx *f, case_rec *c, pay_order *o1, pay_order *o2)
+{
+	kerr err = { 0 };
+	a_case(f, FEE, true, false, c, o1);
+	memset(o2, 0, sizeof *o2);
+	assert_int_equal(pay_trade_no(c->case_no, 2, o2->out_trade_no), 0);
+	o2->amount_fen = FEE;
+	snprintf(o2->description, sizeof o2->description, "数字证书新办");
+	o2->expire_ms = clock_now_ms() + 15 * 60 * 1000;
+	if (pay_create(f->dev, o2, &err) != PR_OK)
+		fail_msg("create: %s", err.msg);
+	o2->state = PAY_NOTPAY;
+	book(f, c->case_no, o2);
+	char path[96];
+	snprintf(path, sizeof path, "/sim/pay/%s", o2->out_trade_no);
+	sim_post(f, path);
+	tu_case_step_to(f->db, svc, "c1", c->case_no, STEP_NONE, FEE);
+}
+
+/* A second order of the case paid meanwhile: taken up, flagged, refunded on
+ * its own; the day's report stops flagging the case; the reconciliation's
+ * charged-twice finding is explained by the refund, by its approver. */
+static void test_dup_refund_second_order(void **state)
+{
+	fx *f = *state;
+	case_rec c;
+	pay_order o1, o2;
+	two_paid(f, &c, &o1, &o2);
+	kerr err = { 0 };
+	dup_target t;
+	/* the kiosk has not heard of the second payment yet */
+	assert_int_equal(db_refund_dup_target(f->db, c.case_no, "", &t, &err), 1);
+	int unsure = -1;
+	assert_int_equal(refund_take_up(f->db, f->dev, "c1", c.case_no, &unsure, &err), 1);
+	assert_int_equal(unsure, 0);
+	assert_int_equal(db_refund_dup_target(f->db, c.case_no, "", &t, &err), 0);
+	assert_string_equal(t.out_trade_no, o2.out_trade_no);
+	assert_false(t.same_order);
+	/* the first order is the case's payment, not a duplicate */
+	assert_int_equal(db_refund_dup_target(f->db, c.case_no, o1.out_trade_no, &t, &err), 1);
+	assert_int_equal(db_refund_dup_target(f->db, c.case_no, o2.out_trade_no, &t, &err), 0);
+	daily_report rep;
+	assert_int_equal(db_report_daily(f->db, the_day(), &rep, &err), 0);
+	assert_int_equal(rep.cases[0].flag_overpaid, 1);
+	daily_report_free(&rep);
+	refund_rec r;
+	assert_int_equal(db_refund_dup_approve(f->db, c.case_no, "", "c1", "s2", "重复扣款退还", &r, &err), 0);
+	pay_refund_state st;
+	assert_int_equal(refund_send(f->db, f->dev, "c1", &r, &st, &err), PR_OK);
+	assert_int_equal(refund_send(f->db, f->dev, "c1", &r, &st, &err), PR_OK);
+	assert_int_equal(st, PAY_REFUND_SUCCESS);
+	payment_rec p;
+	assert_int_equal(db_payment_get(f->db, o2.out_trade_no, &p, &err), 0);
+	assert_int_equal(p.state, PAY_REFUND);
+	assert_int_equal(db_payment_of_case(f->db, c.case_no, &p, &err), 0);
+	assert_string_equal(p.out_trade_no, o1.out_trade_no);
+	assert_int_equal(p.state, PAY_SUCCESS);
+	case_rec now;
+	assert_int_equal(db_case_get(f->db, c.case_no, &now, &err), 0);
+	assert_int_equal(now.status, CS_COMPLETED);
+	assert_int_equal(db_report_daily(f->db, the_day(), &rep, &err), 0);
+	assert_int_equal(rep.cases[0].flag_overpaid, 0);
+	assert_int_equal(rep.cases[0].paid_fen, FEE);
+	assert_int_equal(rep.cases[0].dup_refund_fen, FEE);
+	assert_string_equal(rep.cases[0].dup_refund_state, "SUCCESS");
+	/* the CSV says so in the case's line, before the supplement's and the
+	 * rating's columns (empty here) */
+	char *csv = NULL;
+	size_t csv_len = 0;
+	FILE *mem = open_memstream(&csv, &csv_len);
+	assert_non_null(mem);
+	assert_int_equal(report_write_csv(mem, &rep), 0);
+	fclose(mem);
+	assert_non_null(strstr(csv, ",dup_refund_yuan,dup_refund_state,supplied,rating,rating_due,"
+					 "rating_resolved_by\n"));
+	assert_non_null(strstr(csv, ",400.00,SUCCESS,,,,\n"));
+	free(csv);
+	daily_report_free(&rep);
+	/* the case can still be cancelled and refunded, with its own number */
+	refund_rec cr;
+	assert_int_equal(db_refund_of_case(f->db, c.case_no, &cr, &err), 1);
+	next_morning(f);
+	recon_diff *d;
+	size_t n;
+	recon_outcome oc;
+	assert_int_equal(reconcile(f, &d, &n, &oc), PR_OK);
+	assert_int_equal(count_kind(d, n, RK_DUPLICATE), 1);
+	free(d);
+	assert_int_equal(oc.open, 0);
+	assert_int_equal(oc.explained, 1);
+	paydiff_rec *v;
+	size_t nv;
+	assert_int_equal(db_paydiffs_of_day(f->db, the_day(), &v, &nv, &err), 0);
+	const paydiff_rec *x = find_diff(v, nv, RK_DUPLICATE, c.case_no);
+	assert_non_null(x);
+	assert_int_equal(x->status, PD_RESOLVED);
+	assert_string_equal(x->resolved_by, "s2");
+	free(v);
+	chain_intact(f);
+}
+
+/* ---- killed at every write of the path, then resumed ---- */
+
+static int kill_at, begins;
+
+static int on_stmt(unsigned type, void *ctx, void *p, void *x)
+{
+	(void)ctx;
+	(void)p;
+	if (type == SQLITE_TRACE_STMT && x && strncmp((const char *)x, "BEGIN", 5) == 0 && ++begins == kill_at)
+		raise(SIGKILL);
+	return 0;
+}
+
+/* The path as the kiosk and kioskctl follow it, resumable: take up, find
+ * the duplicate, approve unless approved, send unless final. The state the
+ * refund ended in, or -1. */
+static int dup_path(kdb *db, pay_dev *dev, const char *case_no)
+{
+	kerr err = { 0 };
+	dup_target t;
+	refund_rec r;
+	if (refund_take_up(db, dev, "c1", case_no, NULL, &err) < 0 ||
+	    db_refund_dup_target(db, case_no, "", &t, &err) != 0)
+		return -1;
+	int rc = db_refund_get(db, t.out_refund_no, &r, &err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && db_refund_dup_approve(db, case_no, "", "c1", "s2", "重复扣款退还", &r, &err))
+		return -1;
+	/* asked until final (the gateway says PROCESSING first) */
+	pay_refund_state st = r.state;
+	for (int i = 0; i < 3 && (st == PAY_REFUND_PENDING || st == PAY_REFUND_PROCESSING); i++)
+		if (refund_send(db, dev, "c1", &r, &st, &err) != PR_OK)
+			return -1;
+	return (int)st;
+}
+
+static void test_dup_refund_killed(void **state)
+{
+	fx *f = *state;
+	bool finished = false;
+	long refunds = sim_stat(f, "refunds");
+	for (kill_at = 1; kill_at < 30 && !finished; kill_at++) {
+		case_rec c;
+		pay_order o1, o2;
+		two_paid(f, &c, &o1, &o2);
+		fflush(NULL);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			kerr err = { 0 };
+			kdb *db = db_open(f->path, "K01", DB_OPEN_EXISTING, &err);
+			if (!db)
+				_exit(3);
+			begins = 0;
+			sqlite3_trace_v2(db->h, SQLITE_TRACE_STMT, on_stmt, NULL);
+			_exit(dup_path(db, f->dev, c.case_no) == PAY_REFUND_SUCCESS ? 0 : 4);
+		}
+		int wst = 0;
+		assert_int_equal(waitpid(pid, &wst, 0), pid);
+		finished = WIFEXITED(wst) && WEXITSTATUS(wst) == 0;
+		if (!finished && !(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL))
+			fail_msg("kill at %d: the child ended with %d", kill_at, wst);
+		/* resumed: the same path again, to the end */
+		if (dup_path(f->db, f->dev, c.case_no) != PAY_REFUND_SUCCESS)
+			fail_msg("kill at %d: not refunded after the resume", kill_at);
+		refunds++;
+		if (sim_stat(f, "refunds") != refunds)
+			fail_msg("kill at %d: %ld refunds at the gateway, %ld expected", kill_at,
+				 sim_stat(f, "refunds"), refunds);
+		kerr err = { 0 };
+		payment_rec p;
+		assert_int_equal(db_payment_get(f->db, o2.out_trade_no, &p, &err), 0);
+		assert_int_equal(p.state, PAY_REFUND);
+		assert_int_equal(db_payment_of_case(f->db, c.case_no, &p, &err), 0);
+		assert_string_equal(p.out_trade_no, o1.out_trade_no);
+		case_rec now;
+		assert_int_equal(db_case_get(f->db, c.case_no, &now, &err), 0);
+		assert_int_equal(now.status, CS_COMPLETED);
+		char sql[300];
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM refunds r JOIN cases c ON c.id = r.case_id"
+			 " WHERE c.case_no = '%s'", c.case_no);
+		sqlite3_stmt *q;
+		assert_int_equal(sqlite3_prepare_v2(f->raw, sql, -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(q, 0), 1);
+		sqlite3_finalize(q);
+		chain_intact(f);
+	}
+	assert_true(finished);
+	assert_true(kill_at > 4); /* killed at several writes before it ran through */
+}
+
 /* ---- the download ---- */
 
 static void test_bill_download(void **state)
@@ -565,6 +900,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refund_abnormal_then_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bill_download, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dup_refund_charged_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dup_refund_second_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dup_refund_killed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -284,12 +284,13 @@ static void receipt_accept_zh(void **state)
 	assert_lacks(t, "签名");
 	/* fees: every line with its amount, and the total, in 元 */
 	assert_has(t, "收费明细：");
-	assert_has(t, "开户费 100.00元×1");
-	assert_has(t, "年服务费 200.00元×1");
-	assert_has(t, "印章费 100.00元×1");
-	assert_fee(t, "  开户费 100.00元×1 ", " 100.00 元");
-	assert_fee(t, "  年服务费 200.00元×1 ", " 200.00 元");
-	assert_fee(t, "  印章费 100.00元×1 ", " 100.00 元");
+	/* each figure says what it is per (issue 13 point 12) */
+	assert_has(t, "开户费 100.00元（一次性）");
+	assert_has(t, "年服务费 200.00元/年×1年");
+	assert_has(t, "印章费100.00元/枚/年×1枚×1年");
+	assert_fee(t, "  开户费 100.00元（一次性） ", " 100.00 元");
+	assert_fee(t, "  年服务费 200.00元/年×1年 ", " 200.00 元");
+	assert_fee(t, "  印章费100.00元/枚/年×1枚×1年 ", " 100.00 元");
 	assert_fee(t, "合计 ", " 400.00 元");
 	assert_has(t, "支付交易号：4200002024030112345678901234");
 	assert_has(t, "受理人员：C0012");
@@ -319,9 +320,9 @@ static void receipt_waived_and_free(void **state)
 	char *t = slip_render_receipt(&d, &err);
 	assert_non_null(t);
 	assert_narrow(t);
-	assert_fee(t, "  开户费（免收） ", " 0.00 元");
-	assert_fee(t, "  年服务费 200.00元×2 ", " 400.00 元");
-	assert_fee(t, "  印章费 100.00元×2 ", " 200.00 元");
+	assert_fee(t, "  开户费 100.00元 免收（2年期） ", " 0.00 元");
+	assert_fee(t, "  年服务费 200.00元/年×2年 ", " 400.00 元");
+	assert_fee(t, "  印章费100.00元/枚/年×1枚×2年 ", " 200.00 元");
 	assert_fee(t, "合计 ", " 600.00 元");
 	assert_lacks(t, "支付交易号"); /* no transaction id given */
 	free(t);
@@ -508,8 +509,8 @@ static void receipt_en(void **state)
 	assert_has(j, "I will bring the materials listed above by 2024-03-15");
 	assert_has(t, "Agent's signature: ______________");
 	assert_has(t, "Fees (yuan):");
-	assert_fee(t, "  Annual service fee 200.00 x 1 ", " 200.00");
-	assert_fee(t, "  Seal fee 100.00 x 1 ", " 100.00");
+	assert_fee(t, "  Annual service fee 200.00/yr x1 ", " 200.00");
+	assert_fee(t, "  Seal fee 100.00/seal/yr x 1 x 1 ", " 100.00");
 	assert_fee(t, "Total ", " 300.00");
 	assert_has(j, "Payment transaction: 4200002024030112345678901234");
 	assert_has(t, "Clerk: C0012");
@@ -522,6 +523,111 @@ static void receipt_en(void **state)
 	free(j);
 	free(t);
 	result_free(&r);
+}
+
+/* A whole line of the paper, exactly. */
+static void assert_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len == n && strncmp(p, line, n) == 0)
+			return;
+		p += len + (nl ? 1 : 0);
+	}
+	fprintf(stderr, "---- text ----\n%s---- end ----\n", text);
+	fail_msg("no line is exactly \"%s\" in the text above", line);
+}
+
+/* What customers ask (issue 13 point 12): the key, the holder type, the
+ * term, the seals, the validity and the new expiry, a changed name, the
+ * initial PIN; each line only where it applies. */
+static void receipt_says_what_customers_ask(void **state)
+{
+	fixture *f = *state;
+	kerr err;
+	/* a new key: holder, term, seals, serial, validity, seal, initial PIN */
+	slip_data d = base(f, LANG_ZH, "zc.new");
+	fee_quote q;
+	quote(f, "zc.new", 2, 1, &q);
+	d.fee = &q;
+	d.holder = platform_holder(d.svc->platform, "expert");
+	d.years = 2;
+	d.seals = 1;
+	d.initial_pin = "12345678";
+	snprintf(d.key.serial, sizeof d.key.serial, "SC-DEMO-0001");
+	d.key.not_before = civil_from_ymd(2024, 3, 1);
+	d.key.not_after = civil_from_ymd(2026, 2, 28);
+	d.key.seal_not_after = civil_from_ymd(2026, 2, 28);
+	char *t = slip_render_receipt(&d, &err);
+	assert_non_null(t);
+	assert_narrow(t);
+	assert_line(t, "USB Key 序列号：SC-DEMO-0001");
+	assert_line(t, "证书类型：评标专家");
+	assert_line(t, "证书年限：2年");
+	assert_line(t, "电子印章：1枚");
+	assert_line(t, "证书有效期：2024-03-01 至 2026-02-28");
+	assert_line(t, "印章有效期至：2026-02-28");
+	assert_line(t, "初始密码（用户 PIN）为 12345678：请尽快");
+	assert_has_flat(t, "初始密码（用户 PIN）为 12345678：请尽快用证书助手（i信）修改，勿告诉他人。");
+	assert_lacks(t, "→");
+	free(t);
+
+	/* a renewal: the old expiry and the new one, no PIN */
+	d = base(f, LANG_ZH, "zc.renew");
+	quote(f, "zc.renew", 1, 1, &q);
+	d.fee = &q;
+	d.holder = platform_holder(d.svc->platform, "unit");
+	d.initial_pin = "12345678";
+	snprintf(d.key.serial, sizeof d.key.serial, "SC-DEMO-0002");
+	d.key.not_before = civil_from_ymd(2024, 3, 1);
+	d.key.not_after = civil_from_ymd(2025, 5, 31);
+	d.key.old_not_after = civil_from_ymd(2024, 5, 31);
+	t = slip_render_receipt(&d, &err);
+	assert_non_null(t);
+	assert_line(t, "证书年限：1年");
+	assert_line(t, "电子印章：1枚");
+	assert_line(t, "证书到期日：2024-05-31 → 2025-05-31");
+	assert_lacks(t, "初始密码");
+	free(t);
+
+	/* a change: the old name and the new one; validity as it was */
+	d = base(f, LANG_ZH, "zc.change");
+	snprintf(d.key.serial, sizeof d.key.serial, "SC-DEMO-0002");
+	snprintf(d.key.old_unit_name, sizeof d.key.old_unit_name, "成都旧名科技有限公司");
+	d.key.not_before = civil_from_ymd(2024, 3, 1);
+	d.key.not_after = civil_from_ymd(2024, 5, 31);
+	d.key.old_not_after = civil_from_ymd(2024, 5, 31);
+	t = slip_render_receipt(&d, &err);
+	assert_non_null(t);
+	assert_line(t, "单位名称变更：");
+	assert_line(t, "  原：成都旧名科技有限公司");
+	assert_line(t, "  → 现：成都示例科技有限公司");
+	assert_line(t, "证书有效期：2024-03-01 至 2024-05-31");
+	assert_lacks(t, "证书到期日");
+	assert_lacks(t, "证书年限");
+	free(t);
+
+	/* an unlock: the initial PIN and to change it */
+	d = base(f, LANG_EN, "rs.unlock");
+	d.initial_pin = "12345678";
+	snprintf(d.key.serial, sizeof d.key.serial, "SC-DEMO-0003");
+	t = slip_render_receipt(&d, &err);
+	assert_non_null(t);
+	assert_line(t, "USB key serial: SC-DEMO-0003");
+	assert_has_flat(t, "The initial PIN (user PIN) is 12345678: change it soon");
+	free(t);
+
+	/* a revocation prints no validity; nothing known, no line at all */
+	d = base(f, LANG_ZH, "zc.revoke");
+	d.initial_pin = "12345678";
+	t = slip_render_receipt(&d, &err);
+	assert_non_null(t);
+	assert_lacks(t, "序列号");
+	assert_lacks(t, "有效期：");
+	assert_lacks(t, "初始密码");
+	free(t);
 }
 
 /* Every shipped service renders in both languages: no missing key, narrow. */
@@ -830,6 +936,7 @@ int main(void)
 		cmocka_unit_test(receipt_rongque_zh),
 		cmocka_unit_test(receipt_refuses_inconsistent_data),
 		cmocka_unit_test(receipt_en),
+		cmocka_unit_test(receipt_says_what_customers_ask),
 		cmocka_unit_test(receipt_every_service),
 		cmocka_unit_test(notice_zh),
 		cmocka_unit_test(notice_reason_only_and_empty),

@@ -537,7 +537,7 @@ static void test_case_deleted(void **state)
 	char key[32];
 	snprintf(key, sizeof key, "id=%lld", id);
 	expect_found(f, ROWF_DELETED, "cases", key, NULL, 1, "case deleted");
-	anchors_after(f, "cases 4 -> 3");
+	anchors_after(f, "cases 5 -> 4");
 }
 
 static void test_clerk_promoted(void **state)

@@ -182,7 +182,8 @@ static void empty_slot(void **state)
 	assert_false(present);
 	token_info i;
 	int tries = 7;
-	const token_cert c = { "单位", "91510100MA61XY3K4K", "AB", today, today + 1, NULL, 0 };
+	const token_cert c = { "单位", "91510100MA61XY3K4K", "AB", today, today + 1, NULL, 0,
+			       0, false, -1 };
 	assert_int_equal(token_read_info(dev, &i), TOK_NO_KEY);
 	assert_string_equal(i.serial, "");
 	assert_int_equal(i.not_after, -1);
@@ -351,7 +352,7 @@ static void personalise_blank_key(void **state)
 	assert_int_equal(token_reset_pin(dev, PIN), TOK_NOT_PERSONALISED);
 	assert_int_equal(token_write_seal(dev, today), TOK_NOT_PERSONALISED);
 	const token_cert c = { "成都新办示例有限公司", "91510100MA6CGW2X6P", "0A1B2C", today,
-			       civil_add_years(today, 1), NULL, 0 };
+			       civil_add_years(today, 1), NULL, 0, 0, false, -1 };
 	assert_int_equal(token_write_cert(dev, &c), TOK_NOT_PERSONALISED);
 	assert_int_equal(token_personalise(dev, "123"), TOK_PIN_FORMAT);
 	assert_int_equal(token_personalise(dev, NULL), TOK_INVALID);
@@ -400,7 +401,7 @@ static void write_cert_checks(void **state)
 	insert(dev, "SC-DEMO-0008");
 	token_info before = read_ok(dev);
 	const token_cert good = { "成都高新示例软件集团有限公司", "91510104MA6DJ9QG4K", "ff01",
-				  before.not_before, before.not_after, NULL, 0 };
+				  before.not_before, before.not_after, NULL, 0, 0, false, -1 };
 	static const unsigned char der[] = { 0x30, 0x00 };
 	char longname[TOKEN_UNIT_MAX + 2];
 	memset(longname, 'a', sizeof longname - 1);
@@ -494,7 +495,7 @@ static void injected_faults(void **state)
 	/* pulled mid-write: left as before, slot empty, same key back works */
 	assert_int_equal(token_demo_fail_next(dev, TOK_REMOVED, &err), 0);
 	const token_cert c = { "换名示例有限公司", "91510100MA61XY3K4K", "01", today, today + 9,
-			       NULL, 0 };
+			       NULL, 0, 0, false, -1 };
 	assert_int_equal(token_write_cert(dev, &c), TOK_REMOVED);
 	assert_int_equal(token_present(dev, &present), TOK_OK);
 	assert_false(present);

@@ -349,6 +349,70 @@ static void test_adopt_bind_unlock(void **state)
 	chain_ok(f);
 }
 
+/* The key's PIV certificates (slots 9A, 9C) recorded with its kiosk
+ * certificate: certificates of the key, in their application, superseded by
+ * a change and revoked when the key is retired, as the kiosk's are. */
+static void test_app_certs(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	const char *k = "SC-PIV-1";
+	long nb = clock_today(), na = civil_add_years(nb, 1);
+	static const unsigned char der[] = { 0x30, 0x00 };
+	cert_new c1 = cert("BB01", UNIT, USCC, nb, na);
+	app_cert_new a1[] = { { "piv.9a", "BB0A", nb, na, der, sizeof der },
+			      { "piv.9c", "BB0C", nb, na, der, sizeof der } };
+	assert_int_equal(db_token_transition(f->db, "clerk1", f->case_no, k, TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	assert_int_equal(db_token_enroll_apps(f->db, "clerk1", f->case_no, k, &c1, TR_ENROLLED, a1, 2,
+					      &err), 0);
+	cert_rec cr;
+	assert_int_equal(db_cert_get(f->db, "BB0A", &cr, &err), 0);
+	assert_string_equal(cr.app, "piv.9a");
+	assert_string_equal(cr.key_serial, k);
+	assert_string_equal(cr.unit_name, UNIT);
+	assert_string_equal(cr.case_no, f->case_no);
+	assert_int_equal(db_cert_get(f->db, "BB01", &cr, &err), 0);
+	assert_string_equal(cr.app, "kiosk");
+	/* the key's certificate is still the kiosk application's */
+	token_rec t;
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 0);
+	assert_string_equal(t.cert_serial, "BB01");
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.enrolled' AND"
+				  " detail LIKE '%\"cert\":\"BB01\"%\"apps\":[{\"app\":\"piv.9a\","
+				  "\"cert\":\"BB0A\"},{\"app\":\"piv.9c\",\"cert\":\"BB0C\"}]}'"), 1);
+	/* a change supersedes the PIV certificates too; the new ones stay */
+	cert_new c2 = cert("BB02", "四川测试科技股份有限公司", USCC, nb, na);
+	app_cert_new a2[] = { { "piv.9a", "BB2A", nb, na, der, sizeof der },
+			      { "piv.9c", "BB0C", nb, na, der, sizeof der } }; /* recorded already */
+	assert_int_equal(db_token_enroll_apps(f->db, "clerk1", NULL, k, &c2, TR_REENROLLED, a2, 2,
+					      &err), 0);
+	assert_int_equal(db_cert_get(f->db, "BB0A", &cr, &err), 0);
+	assert_true(cr.revoked);
+	assert_string_equal(cr.revoke_reason, "superseded");
+	assert_int_equal(db_cert_get(f->db, "BB2A", &cr, &err), 0);
+	assert_false(cr.revoked);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE serial = 'BB0C'"), 1);
+	/* retired: every certificate of the key revoked, PIV's included */
+	assert_int_equal(db_token_retire(f->db, "clerk1", NULL, k, TR_LOST, NULL, &err), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs x JOIN tokens t ON t.id = x.token_id"
+				  " WHERE t.serial = 'SC-PIV-1' AND x.status = 'valid'"), 0);
+	assert_int_equal(db_cert_get(f->db, "BB2A", &cr, &err), 0);
+	assert_string_equal(cr.revoke_reason, "lost");
+	/* refused with nothing written: no application, the kiosk's serial again */
+	assert_int_equal(db_token_transition(f->db, "clerk1", NULL, "SC-PIV-2", TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	cert_new c3 = cert("BB03", UNIT, USCC, nb, na);
+	app_cert_new bad[] = { { "piv.9d", "BB3A", nb, na, der, sizeof der },
+			       { "piv.9a", "BB03", nb, na, der, sizeof der } };
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(db_token_enroll_apps(f->db, "clerk1", NULL, "SC-PIV-2", &c3,
+						      TR_ENROLLED, &bad[i], 1, &err), -1);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE serial LIKE 'BB3%' OR serial ="
+				  " 'BB03'"), 0);
+	chain_ok(f);
+}
+
 static void test_inside_case_transaction(void **state)
 {
 	fx *f = *state;
@@ -375,15 +439,72 @@ static void test_inside_case_transaction(void **state)
 	chain_ok(f);
 }
 
+/* The key of a case, for its slip (db_case_key): the certificate the case
+ * issued and the one before it on the same key (a renewal's old expiry, a
+ * change's old name), else the key its token audit row names (an unlock);
+ * a case that touched no key has none. */
+static void test_case_key(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	case_key_rec r;
+	static material m = { .id = "app_form" };
+	static service_material sm = { &m, true };
+	static service svc = { .id = "zc.change", .kind = SVC_CHANGE, .materials = &sm, .n_materials = 1 };
+	case_rec c2, c3, c4;
+	assert_int_equal(db_case_open(f->db, &svc, "clerk1", &c2, &err), 0);
+	assert_int_equal(db_case_open(f->db, &svc, "clerk1", &c3, &err), 0);
+	assert_int_equal(db_case_open(f->db, &svc, "clerk1", &c4, &err), 0);
+	assert_int_equal(db_case_key(f->db, f->case_no, &r, &err), 1);
+	const char *k = "SC-0009";
+	long nb = clock_today(), na = civil_add_years(nb, 1);
+	assert_int_equal(db_token_transition(f->db, "clerk1", f->case_no, k, TS_FORMATTED, TR_PERSONALISED,
+					     NULL, &err), 0);
+	cert_new c1 = cert("BB01", UNIT, USCC, nb, na);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", f->case_no, k, &c1, TR_ENROLLED, &err), 0);
+	assert_int_equal(db_token_set_seal(f->db, "clerk1", f->case_no, k, na, &err), 0);
+	assert_int_equal(db_case_key(f->db, f->case_no, &r, &err), 0);
+	assert_string_equal(r.serial, k);
+	assert_true(r.issued);
+	assert_int_equal(r.not_before, nb);
+	assert_int_equal(r.not_after, na);
+	assert_int_equal(r.old_not_after, -1);
+	assert_string_equal(r.old_unit_name, "");
+	assert_int_equal(r.seal_not_after, na);
+	/* a change of name on the same key: the old name, the validity kept */
+	cert_new cc = cert("BB02", "四川测试科技股份有限公司", USCC, nb, na);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", c2.case_no, k, &cc, TR_REENROLLED, &err), 0);
+	assert_int_equal(db_case_key(f->db, c2.case_no, &r, &err), 0);
+	assert_string_equal(r.old_unit_name, UNIT);
+	assert_int_equal(r.old_not_after, na);
+	assert_int_equal(r.not_after, na);
+	/* a renewal: the old expiry and the new one */
+	cert_new cr = cert("BB03", "四川测试科技股份有限公司", USCC, nb, civil_add_years(na, 1));
+	assert_int_equal(db_token_enroll(f->db, "clerk1", c3.case_no, k, &cr, TR_RENEWED, &err), 0);
+	assert_int_equal(db_case_key(f->db, c3.case_no, &r, &err), 0);
+	assert_int_equal(r.old_not_after, na);
+	assert_int_equal(r.not_after, civil_add_years(na, 1));
+	/* an unlock writes no certificate: the key its audit row names, its validity now */
+	assert_int_equal(db_token_pin_reset(f->db, "clerk1", c4.case_no, k, &err), 0);
+	assert_int_equal(db_case_key(f->db, c4.case_no, &r, &err), 0);
+	assert_string_equal(r.serial, k);
+	assert_false(r.issued);
+	assert_int_equal(r.not_after, civil_add_years(na, 1));
+	assert_int_equal(r.old_not_after, -1);
+	chain_ok(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whitelist),
 		cmocka_unit_test_setup_teardown(test_blank_key_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_case_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_and_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_bind_unlock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inside_case_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_app_certs, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,10 @@
  *   case C       zc.new by c1, paid, then cancelled and refunded (asked by
  *                c1, approved by s2, SUCCESS)
  *   case D       zc.new by c2, details only (a case left open)
+ *   case E       zc.new by c1 without fee, accepted 容缺 (the licence copy
+ *                missing) to its slip, then the licence copy brought back
+ *                (a supplement)
+ *   rating       case A rated dissatisfied by c1 (a 差评), followed up by s2
  *   training     one result of t1
  *   reconciled   TL_DAY reconciled by s1 with one difference found (case A's
  *                order not in the bill), then resolved by s2
@@ -41,7 +45,7 @@
 #define TL_USCC "91310115MA1K3BTP2B"
 
 typedef struct tl_cases {
-	char a[40], b[40], c[40], d[40];
+	char a[40], b[40], c[40], d[40], e[40];
 } tl_cases;
 
 static inline int tl_fail(kerr *err, const char *what)
@@ -139,6 +143,35 @@ static inline int tl_populate(const char *path, const char *key_dir, tl_cases *o
 	}
 	/* case D: its details, then left */
 	tu_case_step_to(db, svc_new, "c2", d.case_no, STEP_DETAILS, TL_FEE);
+	/* case E: 容缺 to its slip, then supplemented; case A's 差评, followed up */
+	case_rec e;
+	if (db_case_open(db, svc_new, "c1", &e, &err)) {
+		tl_fail(&err, "case E");
+		goto out;
+	}
+	tu_case_step_to(db, svc_new, "c1", e.case_no, STEP_DETAILS, 0);
+	material_decision md[16];
+	for (size_t i = 0; i < svc_new->n_materials && i < 16; i++) {
+		md[i].material_id = svc_new->materials[i].material->id;
+		md[i].mark = strcmp(md[i].material_id, "licence_copy") == 0 ? MARK_MISSING : MARK_RECEIVED;
+		md[i].reason = "";
+		md[i].essential = svc_new->materials[i].essential;
+	}
+	case_step_data me = { .materials = md, .n_materials = svc_new->n_materials };
+	case_step_data de = { .decision = DEC_RONGQUE, .rongque_deadline = TL_DAY + 30 };
+	const char *owed[] = { "licence_copy" };
+	if (db_case_step(db, svc_new, "c1", e.case_no, STEP_MATERIALS, &me, &err) ||
+	    db_case_step(db, svc_new, "c1", e.case_no, STEP_DECISION, &de, &err)) {
+		tl_fail(&err, "case E decision");
+		goto out;
+	}
+	tu_case_step_to(db, svc_new, "c1", e.case_no, STEP_NONE, 0);
+	if (db_case_supplement(db, "c1", e.case_no, owed, 1, NULL, NULL, &err) ||
+	    db_rating_record(db, "c1", a.case_no, RATE_DISSATISFIED, "等候太久", TL_DAY + 21, &err) ||
+	    db_rating_resolve(db, "s2", a.case_no, "电话回访，已致歉", &err)) {
+		tl_fail(&err, "supplement and rating");
+		goto out;
+	}
 	training_result t;
 	memset(&t, 0, sizeof t);
 	snprintf(t.session_no, sizeof t.session_no, "TR-20240301-01");
@@ -181,6 +214,7 @@ static inline int tl_populate(const char *path, const char *key_dir, tl_cases *o
 		snprintf(out->b, sizeof out->b, "%s", b.case_no);
 		snprintf(out->c, sizeof out->c, "%s", c.case_no);
 		snprintf(out->d, sizeof out->d, "%s", d.case_no);
+		snprintf(out->e, sizeof out->e, "%s", e.case_no);
 	}
 	rc = 0;
 out:

@@ -50,6 +50,10 @@
 	X(SCR_TRAIN,     "screen.train")             \
 	X(SCR_STOP,      "screen.stop")              \
 	X(SCR_SCORE,     "screen.score")             \
+	X(SCR_PAPER,     "screen.paper")             \
+	X(SCR_SUPPLY,    "screen.supply")            \
+	X(SCR_SUPP_SLIP, "screen.supp_slip")         \
+	X(SCR_RATING,    "screen.rating")            \
 	X(SCR_LOCK,      "screen.lock")              \
 	X(SCR_HELP,      "screen.help")
 
@@ -60,7 +64,8 @@ ENUM_DECLARE_KEY(screen_id, SCREENS, SCR_COUNT);
 #define ON_CASE (ON(SCR_DETAILS) | ON(SCR_MATERIALS) | ON(SCR_DECISION) | ON(SCR_APPROVAL) | \
 		 ON(SCR_TOKEN) | ON(SCR_PAYMENT))
 #define ON_SIGNED_IN (ON(SCR_HOME) | ON(SCR_SERVICE) | ON_CASE | ON(SCR_SLIP) | ON(SCR_DAY) | \
-		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_STAFF) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE))
+		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_STAFF) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE) | \
+		      ON(SCR_PAPER) | ON(SCR_SUPPLY) | ON(SCR_SUPP_SLIP) | ON(SCR_RATING))
 #define ON_ALL 0xffffffffu
 
 /* What an action needs to be offered (NEED_* may be or-ed): trainer mode, a
@@ -85,11 +90,13 @@ enum {
 	X(ACT_HELP,      KEY_F(1),  "F1",    "act.help",      ON_ALL & ~ON(SCR_HELP), NEED_NONE)      \
 	X(ACT_BACK,      K_ESC,     "Esc",   "act.back",      ON_ALL & ~(ON(SCR_LOGIN) | ON(SCR_HOME) | ON(SCR_LOCK)), NEED_NONE) \
 	X(ACT_NEXT,      KEY_ENTER, "Enter", "act.next",      ON_ALL & ~ON(SCR_HELP), NEED_NONE)      \
-	X(ACT_FIELD,     K_TAB,     "Tab",   "act.field",     ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND), NEED_NONE) \
-	X(ACT_FIELD_BACK, KEY_BTAB, "S-Tab", "act.field_back", ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND), NO_FOOT) \
+	X(ACT_FIELD,     K_TAB,     "Tab",   "act.field",     ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND) | ON(SCR_SUPPLY), NEED_NONE) \
+	X(ACT_FIELD_BACK, KEY_BTAB, "S-Tab", "act.field_back", ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND) | ON(SCR_SUPPLY), NO_FOOT) \
 	X(ACT_TAB,       K_TAB,     "Tab",   "act.tab",       ON(SCR_DAY), NO_FOOT)  \
 	X(ACT_NEW_CASE,  KEY_F(2),  "F2",    "act.new_case",  ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_FIND,      KEY_F(3),  "F3",    "act.find",      ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)  \
+	X(ACT_SUPP_FIND, KEY_F(3),  "F3",    "act.find",      ON(SCR_SUPPLY), NEED_NONE)  \
+	X(ACT_SUPPLY,    KEY_F(7),  "F7",    "act.supply",    ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_SUPERVISE, KEY_F(4),  "F4",    "act.supervise", ON(SCR_HOME), NEED_SUPERVISOR)            \
 	X(ACT_STAFF,     KEY_F(5),  "F5",    "act.staff",     ON(SCR_HOME), NEED_SUPERVISOR)            \
 	X(ACT_STAFF_ADD, KEY_F(2),  "F2",    "act.staff_add", ON(SCR_STAFF), NEED_SUPERVISOR)           \
@@ -105,19 +112,21 @@ enum {
 	X(ACT_F_SERVICE, KEY_F(6),  "F6",    "act.f_service", ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_F_OUTCOME, KEY_F(7),  "F7",    "act.f_outcome", ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_END_TRAIN, KEY_F(7),  "F7",    "act.end_train", ON(SCR_TRAIN), NEED_DEMO)          \
-	X(ACT_RECEIVED,  KEY_F(5),  "F5",    "act.received",  ON(SCR_MATERIALS), NEED_NONE)           \
-	X(ACT_MISSING,   KEY_F(6),  "F6",    "act.missing",   ON(SCR_MATERIALS), NEED_NONE)           \
-	X(ACT_DEFECTIVE, KEY_F(7),  "F7",    "act.defective", ON(SCR_MATERIALS), NEED_NONE)           \
+	X(ACT_RECEIVED,  KEY_F(5),  "F5",    "act.received",  ON(SCR_MATERIALS) | ON(SCR_SUPPLY), NEED_NONE)           \
+	X(ACT_MISSING,   KEY_F(6),  "F6",    "act.missing",   ON(SCR_MATERIALS) | ON(SCR_SUPPLY), NEED_NONE)           \
+	X(ACT_DEFECTIVE, KEY_F(7),  "F7",    "act.defective", ON(SCR_MATERIALS) | ON(SCR_SUPPLY), NEED_NONE)           \
 	X(ACT_KEY_IN,    KEY_F(5),  "F5",    "act.key_in",    ON(SCR_DETAILS) | ON(SCR_TOKEN), NEED_DEMO) \
 	X(ACT_KEY_OUT,   KEY_F(6),  "F6",    "act.key_out",   ON(SCR_DETAILS) | ON(SCR_TOKEN), NEED_DEMO) \
 	X(ACT_OLD_REASON, KEY_F(7), "F7",    "act.old_reason", ON(SCR_TOKEN), NEED_REAL | NEED_REISSUE)              \
 	X(ACT_PAID,      KEY_F(5),  "F5",    "act.paid",      ON(SCR_PAYMENT), NEED_DEMO)             \
 	X(ACT_PAY_AGAIN, KEY_F(6),  "F6",    "act.pay_again", ON(SCR_PAYMENT), NEED_NONE)             \
-	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP), NEED_NONE)                \
+	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP) | ON(SCR_PAPER) | ON(SCR_SUPP_SLIP), NEED_NONE) \
+	X(ACT_PAPER,     KEY_F(11), "F11",   "act.paper",     ON(SCR_HOME) | ON(SCR_DAY) | ON(SCR_TIMELINE), NEED_NONE) \
+	X(ACT_RATE,      KEY_F(6),  "F6",    "act.rate",      ON(SCR_SLIP) | ON(SCR_SUPP_SLIP), NEED_NONE) \
 	X(ACT_CORRECT,   KEY_F(3),  "F3",    "act.correct",   ON(SCR_PAYMENT), NEED_NONE) \
 	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, NEED_NONE)                      \
 	X(ACT_WITHDRAW,  KEY_F(7),  "F7",    "act.withdraw",  ON(SCR_DETAILS), NEED_FRESH)              \
-	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME), NEED_NONE)             \
+	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_T_GATEWAY, KEY_F(11), "F11",   "act.t_gateway", ON_CASE, NEED_DEMO | NEED_SCENARIO)                 \
 	X(ACT_T_PIN_LOCK, KEY_F(12), "F12",  "act.t_pin_lock", ON_CASE, NEED_DEMO | NEED_SCENARIO)                \
 	X(ACT_LOCK,      KEY_F(9),  "F9",    "act.lock",      ON_SIGNED_IN, NEED_NONE)                 \
@@ -214,6 +223,9 @@ struct app {
 	 * refund; home selects the case just left or ended): set by the
 	 * screen that goes there, taken by the one entered. */
 	char go_case[40];
+	/* With go_case for the refund screen: the order of a duplicate payment
+	 * to refund (重复支付退款), "" for the case's own refund. */
+	char go_order[33];
 	/* the trainer's session: scenarios, the one being played, the results
 	 * (tui/screens/scr_train.c owns it; NULL outside a session) */
 	train_session *train;

@@ -30,6 +30,9 @@ typedef struct counter {
 	token_dev *tok;
 	issuer *ca;               /* outside demo: the certificates' issuer */
 	pay_dev *pay;
+	/* The hall's registry (tui/flow/registry.h), NULL without a hall: the
+	 * unit's keys at other windows and halls, looked up with a bound. */
+	struct registry *reg;
 	bool demo;
 	const char *data_dir;
 	bool signed_in;

@@ -18,10 +18,13 @@
  * | subject.[ch]    | what an approval is about: unit, USCC, service, money, key | yes    |
  * | train_flow.[ch] | the trainer's session: scenarios, a play's start, scoring, stop | yes |
  * | slip_flow.[ch]  | the slip or notice: render, save, print, commit          | yes    |
+ * | paper_flow.[ch] | any case's slip or notice read back, reprinted marked 补打 and audited | yes |
+ * | supp_flow.[ch]  | 容缺补交 (find, mark, complete, the 容缺补交回执) and 好差评 (rate, follow up) | yes |
  * | session.[ch]    | sign-in, idle lock, unlock, takeover and handing back, sign-out | yes |
  * | staff_flow.[ch] | a supervisor's changes of the staff: list, add, unlock, PIN, disable | yes |
  * | seal_flow.[ch]  | forward-secure sealing at the tick and the day close     | yes    |
  * | ship_job.[ch]   | the hall's shipper: kioskctl hall ship on a thread, every few seconds; the status line's 在线 / 离线 N 条待同步 | yes |
+ * | registry.[ch]   | the hall's registry at the counter, behind an interface: kioskctl hall lookup in a child with a bound | yes |
  * | demo.[ch]       | trainer mode's staff, demo key and demo gateway          | yes    |
  *
  * Layering: flow → core, forms, db; nothing here includes tui/app,
@@ -32,14 +35,17 @@
 #include "tui/flow/case_flow.h"
 #include "tui/flow/counter.h"
 #include "tui/flow/demo.h"
+#include "tui/flow/paper_flow.h"
 #include "tui/flow/pay_flow.h"
 #include "tui/flow/refund_flow.h"
 #include "tui/flow/seal_flow.h"
 #include "tui/flow/session.h"
+#include "tui/flow/registry.h"
 #include "tui/flow/ship_job.h"
 #include "tui/flow/slip_flow.h"
 #include "tui/flow/staff_flow.h"
 #include "tui/flow/subject.h"
+#include "tui/flow/supp_flow.h"
 #include "tui/flow/token_flow.h"
 #include "tui/flow/train_flow.h"
 

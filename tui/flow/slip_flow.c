@@ -10,9 +10,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/utf8.h"
 #include "core/print/printout.h"
 #include "db/repo/payment_repo.h"
 #include "forms/slip.h"
+#include "tui/flow/paper_flow.h"
+
+/* The key as the case left it, for the receipt: from the store; in trainer
+ * mode, whose demo key writes no certificate rows, from the key in the
+ * reader (when it is the one the case read), the old values as read at the
+ * details step. Unknown values stay 0 and are not printed. */
+static void slip_key_of(counter *k, const case_flow *cs, slip_key *out)
+{
+	memset(out, 0, sizeof *out);
+	kerr err = { 0 };
+	case_key_rec r;
+	if (db_case_key(k->db, cs->rec.case_no, &r, &err) == 0) {
+		snprintf(out->serial, sizeof out->serial, "%s", r.serial);
+		out->not_before = r.not_before;
+		out->not_after = r.not_after;
+		out->old_not_after = r.old_not_after;
+		snprintf(out->old_unit_name, sizeof out->old_unit_name, "%s", r.old_unit_name);
+		out->seal_not_after = r.seal_not_after;
+		return;
+	}
+	if (!k->demo || !k->tok)
+		return;
+	token_info ki;
+	if (token_read_info(k->tok, &ki) != TOK_OK || !ki.serial[0] ||
+	    (cs->key_read && strcmp(ki.serial, cs->key.serial) != 0))
+		return;
+	snprintf(out->serial, sizeof out->serial, "%s", ki.serial);
+	out->not_before = ki.not_before;
+	out->not_after = ki.not_after;
+	out->seal_not_after = ki.seal_not_after;
+	if (cs->key_read) {
+		out->old_not_after = cs->key.not_after;
+		utf8_copy(out->old_unit_name, sizeof out->old_unit_name, cs->key.unit_name);
+	}
+}
 
 static void failed(case_flow *cs, const kerr *err)
 {
@@ -77,6 +113,12 @@ void slip_flow_make(counter *k, case_flow *cs)
 	d.reasons = reasons;
 	d.n_reasons = cs->rule_msg[0] ? 1 : 0;
 	d.clerk_id = k->user.id;
+	d.holder = cs->rec.holder[0] ? platform_holder(cs->svc->platform, cs->rec.holder) : NULL;
+	d.years = cs->rec.years;
+	d.seals = cs->rec.seals;
+	d.initial_pin = k->cat->rules.initial_pin;
+	if (!refused)
+		slip_key_of(k, cs, &d.key);
 	cs->slip_text = refused ? slip_render_notice(&d, &err) : slip_render_receipt(&d, &err);
 	checklist_result_free(&r);
 	if (!cs->slip_text) {
@@ -95,26 +137,12 @@ void slip_flow_make(counter *k, case_flow *cs)
 
 void slip_flow_print(counter *k, case_flow *cs)
 {
-	kerr err = { 0 };
-	if (!k->cfg->print_command[0]) {
-		counter_say(k, counter_str(k, "slip.no_printer"));
-		return;
-	}
 	if (!cs->slip_text)
 		return;
-	/* a copy marked as a reprint, kept beside the slip (never the slip itself) */
-	const char *mark = counter_str(k, "slip.reprint");
-	size_t n = strlen(mark) + strlen(cs->slip_text) + 4;
-	char *text = malloc(n);
-	if (!text)
-		return;
-	snprintf(text, n, "%s\n\n%s", mark, cs->slip_text);
-	char path[1100];
-	const char *kind = cs->rec.decision == DEC_REFUSE ? "notice-reprint" : "slip-reprint";
-	if (printout_save(k->data_dir, cs->rec.case_no, kind, text, path, sizeof path, &err) != 0 ||
-	    printout_send(k->cfg->print_command, path, &err) != 0)
-		counter_say_err(k, &err);
-	free(text);
+	/* a copy marked as a reprint, kept beside the slip (never the slip
+	 * itself), and audited: the same as a reprint found from a lookup */
+	paper_flow_reprint(k, cs->rec.case_no, cs->rec.decision == DEC_REFUSE ? "notice" : "slip",
+			   cs->slip_text);
 }
 
 flow_outcome slip_flow_done(counter *k, case_flow *cs)

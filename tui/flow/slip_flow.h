@@ -14,7 +14,8 @@
  * nothing when the text is already made. A failure is left in cs->step_msg. */
 void slip_flow_make(counter *k, case_flow *cs);
 /* Print the slip again: a copy marked 补打 / REPRINT, saved beside it as
- * <case>-slip-reprint.txt (said when there is no printer). */
+ * <case>-slip-reprint.txt and audited (paper_flow_reprint; said when there
+ * is no printer). */
 void slip_flow_print(counter *k, case_flow *cs);
 /* Enter or Esc on the slip: FLOW_HOME when it is recorded; else it is made
  * again (FLOW_STAY) rather than lost. */

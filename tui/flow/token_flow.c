@@ -80,7 +80,8 @@ static token_status run_op(counter *k, case_flow *cs, token_op op, char *note, s
 		return st;
 	}
 	case TOP_PERSONALISE:
-		return token_personalise(k->tok, k->cat->rules.initial_pin);
+		return token_personalise_alg(k->tok, k->cat->rules.initial_pin,
+					     cs->svc->platform->key_alg);
 	case TOP_WRITE_CERT: {
 		long nb, na;
 		long today = clock_today();
@@ -94,7 +95,8 @@ static token_status run_op(counter *k, case_flow *cs, token_op op, char *note, s
 		for (const char *p = cs->rec.case_no; *p && o + 2 < sizeof serial; p++, o += 2)
 			snprintf(serial + o, 3, "%02x", (unsigned char)*p);
 		serial[o] = '\0';
-		token_cert c = { cs->rec.party.unit_name, cs->rec.party.uscc, serial, nb, na, NULL, 0 };
+		token_cert c = { cs->rec.party.unit_name, cs->rec.party.uscc, serial, nb, na, NULL, 0,
+				 0, false, -1 };
 		token_status st = token_write_cert(k->tok, &c);
 		char d1[16], d2[16];
 		if (st == TOK_OK)

@@ -20,7 +20,9 @@
 	X(TSR_NO_CERT_ON_KEY,    "tokstep.no_cert_on_key")    \
 	X(TSR_OLD_VALIDITY,      "tokstep.old_validity")      \
 	X(TSR_ISSUER,            "tokstep.issuer_failed")     \
-	X(TSR_STORE,             "tokstep.store_failed")
+	X(TSR_PIV_ONLY,          "tokstep.piv_only")          \
+	X(TSR_STORE,             "tokstep.store_failed")      \
+	X(TSR_RETIRED_ELSEWHERE, "tokstep.retired_elsewhere")
 
 /* tokstep_refusal_key() ("tokstep.store_failed" out of range) */
 ENUM_DECLARE_KEY(tokstep_refusal, TOKSTEP_REFUSALS, TSR_COUNT);

@@ -26,7 +26,16 @@
 #include "core/token/issuer.h"
 #include "core/case/rules.h"
 #include "db/repo/token_repo.h"
+#include "tui/flow/registry.h"
 #include "tui/flow/token_flow.h"
+
+static bool needs_op(const service *svc, token_op op)
+{
+	for (size_t i = 0; i < svc->n_token_ops; i++)
+		if (svc->token_ops[i] == op)
+			return true;
+	return false;
+}
 
 /* The run's state: what was read, what was issued, the text for the step. */
 typedef struct run {
@@ -38,6 +47,9 @@ typedef struct run {
 	issued_cert ic;        /* issued in this run (zeroed otherwise) */
 	unsigned char *der;    /* the key's certificate as last read (owned) */
 	size_t der_len;
+	token_app_cert apps[2];/* the key's PIV certificates to record (owned) */
+	cert_info app_ci[2];
+	size_t n_apps;
 	char detail[1024];
 } run;
 
@@ -107,9 +119,55 @@ static bool same_key(run *r);
 static bool read_info(run *r)
 {
 	token_status st = token_read_info(r->k->tok, &r->ki);
+	/* a key with PIV alone (a YubiKey, a PIV card the customer brought):
+	 * said as such, not as a foreign card (docs/devices.md) */
+	if (st == TOK_WRONG_CARD && token_pcsc_piv_only(r->k->tok))
+		return refuse(r, TSR_PIV_ONLY, NULL);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
 	return same_key(r);
+}
+
+/* The key's PIV certificates, recorded with its kiosk certificate: those
+ * this CA issued for the case's unit (a PIV application this kiosk never
+ * wrote holds none of ours). */
+static bool read_app_certs(run *r)
+{
+	token_status st = token_pcsc_app_certs(r->k->tok, r->apps, &r->n_apps);
+	if (st == TOK_NOT_SUPPORTED)
+		return true;  /* no PIV on this device */
+	if (st != TOK_OK)
+		return fail_status(r, st, -1);
+	size_t keep = 0;
+	for (size_t i = 0; i < r->n_apps; i++) {
+		kerr err = { 0 };
+		token_app_cert *a = &r->apps[i];
+		if (cert_parse(a->der, a->der_len, &r->app_ci[keep], &err) == 0 &&
+		    issuer_verify(r->k->ca, a->der, a->der_len, &err) == 0 &&
+		    cert_compare(&r->app_ci[keep], r->cs->rec.party.unit_name,
+				 r->cs->rec.party.uscc) == CERT_MATCH &&
+		    strcmp(r->app_ci[keep].serial, r->ci.serial) != 0) {
+			r->apps[keep++] = *a;
+			continue;
+		}
+		free(a->der);
+	}
+	r->n_apps = keep;
+	for (size_t i = 0; i < keep; i++)
+		note(r, r->apps[i].app, " ", r->app_ci[i].serial);
+	return true;
+}
+
+/* The PIV driver's note of each certificate it is about to write
+ * (token_pcsc_on_issue), as issue_and_write notes the kiosk's. */
+static int note_app_cert(void *arg, const char *key_serial, const char *cert_serial,
+			 const char *app)
+{
+	(void)app;
+	run *r = arg;
+	kerr err = { 0 };
+	return db_token_issue_note(r->k->db, r->k->user.id, r->cs->rec.case_no, key_serial,
+				   cert_serial, &err);
 }
 
 /* The key's certificate, parsed and checked to be ours. */
@@ -187,6 +245,11 @@ static bool issue_and_write(run *r, long nb, long na, int64_t end_s)
 		return refuse_err(r, TSR_STORE, &err);
 	progress(r, "write_cert");
 	token_cert tc = issued_token_cert(&r->ic, r->cs->rec.party.unit_name, r->cs->rec.party.uscc);
+	/* the seal, where the service writes one, goes in the same record */
+	if (needs_op(r->cs->svc, TOP_WRITE_SEAL)) {
+		tc.with_seal = true;
+		tc.seal_not_after = r->ic.not_after;
+	}
 	st = token_write_cert(r->k->tok, &tc);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
@@ -198,14 +261,6 @@ static bool issue_and_write(run *r, long nb, long na, int64_t end_s)
 		 civil_format(r->ci.not_after, d2, sizeof d2));
 	note(r, "certificate ", r->ci.serial, v);
 	return true;
-}
-
-static bool needs_op(const service *svc, token_op op)
-{
-	for (size_t i = 0; i < svc->n_token_ops; i++)
-		if (svc->token_ops[i] == op)
-			return true;
-	return false;
 }
 
 /* The key in the reader is the one the clerk confirmed. */
@@ -225,12 +280,15 @@ static bool key_new(run *r, long old_nb, long old_na, int64_t old_end_s)
 	const counter *ctr = r->k;
 	if (!r->ki.personalised) {
 		progress(r, "personalise");
-		token_status st = token_personalise(ctr->tok, ctr->cat->rules.initial_pin);
+		/* the pair the platform's certificates are for (p256 or sm2) */
+		token_status st = token_personalise_alg(ctr->tok, ctr->cat->rules.initial_pin,
+							 r->cs->svc->platform->key_alg);
 		if (st != TOK_OK)
 			return fail_status(r, st, -1);
 		if (!read_info(r))
 			return false;
-		note(r, "personalised", "", "");
+		/* the record says an SM2 pair (a P-256 one as it always did) */
+		note(r, "personalised", r->ki.key_alg == KEY_ALG_SM2 ? " with an SM2 key pair" : "", "");
 	}
 	if (token_info_has_cert(&r->ki)) {
 		if (!read_cert(r))
@@ -270,6 +328,26 @@ static const char *old_serial(const case_flow *cs)
 	return cs->n_old_keys && cs->old_sel < cs->n_old_keys ? cs->old_keys[cs->old_sel].serial : "";
 }
 
+/* A key of the unit's list that the hall says is retired (the list holds the
+ * centre's state after registry_merge; without a hall, only keys with a
+ * valid certificate are listed): refused, true. */
+static bool retired_elsewhere(run *r, const char *serial)
+{
+	const case_flow *cs = r->cs;
+	for (size_t i = 0; i < cs->n_old_keys; i++) {
+		const token_rec *o = &cs->old_keys[i];
+		if (strcmp(o->serial, serial) != 0 ||
+		    (o->state != TS_PERM_LOST && o->state != TS_DAMAGED && o->state != TS_TERMINATED))
+			continue;
+		str_var v[] = { { "serial", o->serial },
+				{ "state", counter_str(r->k, token_state_key(o->state)) },
+				{ NULL, NULL } };
+		refuse(r, TSR_RETIRED_ELSEWHERE, v);
+		return true;
+	}
+	return false;
+}
+
 /* The key side of the service. On success r->detail says what was done. */
 static bool key_part(run *r)
 {
@@ -291,6 +369,8 @@ static bool key_part(run *r)
 	if (!read_info(r))
 		return false;
 	note(r, "key ", r->ki.serial, "");
+	if (retired_elsewhere(r, r->ki.serial))
+		return false;
 	switch (svc->kind) {
 	case SVC_NEW:
 		return key_new(r, clock_today(), clock_today(), 0);
@@ -409,6 +489,9 @@ static bool seal_part(run *r)
 	progress(r, "write_seal");
 	if (!read_info(r))
 		return false;
+	/* written with the certificate (or by an earlier run): nothing to do */
+	if (r->ki.seal_not_after == r->ki.not_after && token_info_has_cert(&r->ki))
+		return true;
 	token_status st = token_write_seal(r->k->tok, r->ki.not_after);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
@@ -434,6 +517,16 @@ static bool check_part(run *r)
 	return true;
 }
 
+/* The PIV certificates read (read_app_certs) as the store records them. */
+static size_t app_certs(const run *r, app_cert_new out[2])
+{
+	for (size_t i = 0; i < r->n_apps; i++)
+		out[i] = (app_cert_new){ r->apps[i].app, r->app_ci[i].serial, r->app_ci[i].not_before,
+					 r->app_ci[i].not_after, r->apps[i].der,
+					 r->apps[i].der_len };
+	return r->n_apps;
+}
+
 /* The database side, inside the caller's transaction. */
 static int record(run *r, kerr *err)
 {
@@ -454,7 +547,10 @@ static int record(run *r, kerr *err)
 			return -1;
 		cert_new cn = { r->ci.serial, cs->rec.party.unit_name, cs->rec.party.uscc, r->ci.not_before,
 				r->ci.not_after, r->der, r->der_len };
-		if (db_token_enroll(ctr->db, who, case_no, serial, &cn, TR_ENROLLED, err) != 0)
+		app_cert_new apps[2];
+		size_t n = app_certs(r, apps);
+		if (db_token_enroll_apps(ctr->db, who, case_no, serial, &cn, TR_ENROLLED, apps, n,
+					 err) != 0)
 			return -1;
 		if (svc->kind == SVC_REISSUE && old_serial(cs)[0] &&
 		    db_token_retire(ctr->db, who, case_no, old_serial(cs),
@@ -466,8 +562,11 @@ static int record(run *r, kerr *err)
 	case SVC_CHANGE: {
 		cert_new cn = { r->ci.serial, cs->rec.party.unit_name, cs->rec.party.uscc, r->ci.not_before,
 				r->ci.not_after, r->der, r->der_len };
-		if (db_token_enroll(ctr->db, who, case_no, serial, &cn,
-				    svc->kind == SVC_RENEW ? TR_RENEWED : TR_REENROLLED, err) != 0)
+		app_cert_new apps[2];
+		size_t n = app_certs(r, apps);
+		if (db_token_enroll_apps(ctr->db, who, case_no, serial, &cn,
+					 svc->kind == SVC_RENEW ? TR_RENEWED : TR_REENROLLED, apps, n,
+					 err) != 0)
 			return -1;
 		break;
 	}
@@ -514,6 +613,10 @@ static bool run_done(run *r, bool ok)
 	issued_cert_clear(&r->ic);
 	free(r->der);
 	r->der = NULL;
+	for (size_t i = 0; i < r->n_apps; i++)
+		free(r->apps[i].der);
+	r->n_apps = 0;
+	token_pcsc_on_issue(r->k->tok, NULL, NULL);
 	return ok;
 }
 
@@ -522,9 +625,24 @@ bool tokstep_run(counter *k, case_flow *cs)
 	run r = { .k = k, .cs = cs };
 	cs->token_resume = false;
 	cs->replaced_cert[0] = '\0';
+	/* a key the hall says was retired (at this window or another) is not
+	 * reissued or revoked again: said before any device is touched */
+	if ((cs->svc->kind == SVC_REISSUE || cs->svc->kind == SVC_REVOKE) && old_serial(cs)[0] &&
+	    retired_elsewhere(&r, old_serial(cs)))
+		return run_done(&r, false);
 	if (!k->tok || !k->ca)
 		return fail_status(&r, TOK_NO_READER, -1);
-	if (!key_part(&r) || !seal_part(&r) || !check_part(&r))
+	/* the PIV certificates are noted before they are written, as the
+	 * kiosk's are (a device without PIV: no hook) */
+	token_pcsc_on_issue(k->tok, note_app_cert, &r);
+	if (!key_part(&r) || !seal_part(&r))
+		return run_done(&r, false);
+	/* what the key's PIV application holds is recorded with the certificate */
+	service_kind kind = cs->svc->kind;
+	if ((kind == SVC_NEW || kind == SVC_REISSUE || kind == SVC_RENEW || kind == SVC_CHANGE) &&
+	    r.have_ci && !read_app_certs(&r))
+		return run_done(&r, false);
+	if (!check_part(&r))
 		return run_done(&r, false);
 	/* the key is still the one agreed to, right before its records */
 	if (r.ki.serial[0] && !read_info(&r))
@@ -561,6 +679,24 @@ void tokstep_load_old_keys(counter *k, case_flow *cs)
 	if (cs->svc->kind != SVC_REISSUE && cs->svc->kind != SVC_REVOKE)
 		return;
 	kerr err = { 0 };
-	if (db_token_by_uscc(k->db, cs->rec.party.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0)
+	if (db_token_by_uscc(k->db, cs->rec.party.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0) {
 		counter_say_err(k, &err);
+		return;
+	}
+	/* With a hall: the keys of the unit at other windows and halls too, and
+	 * their state there (a key retired elsewhere is refused below). */
+	if (!k->reg)
+		return;
+	reg_key *c = NULL;
+	size_t n = 0;
+	char num[24], buf[300];
+	if (registry_lookup(k->reg, cs->rec.party.uscc, &c, &n) != 0) {
+		counter_say(k, counter_str(k, "tokstep.hall_offline"));
+		return;
+	}
+	int added = registry_merge(c, n, &cs->old_keys, &cs->n_old_keys);
+	free(c);
+	snprintf(num, sizeof num, "%d", added > 0 ? added : 0);
+	str_var v[] = { { "n", num }, { NULL, NULL } };
+	counter_say(k, counter_render(k, "tokstep.hall_online", v, buf, sizeof buf));
 }

@@ -44,8 +44,11 @@ static void home_enter(app *a)
 {
 	home_state *h = app_private(a);
 	h->finding = false;
-	h->msg[0] = '\0';
-	load_today(a);
+	/* back from a case's paper opened on what F3 found: the same list */
+	if (a->came_from != SCR_PAPER || !h->msg[0]) {
+		h->msg[0] = '\0';
+		load_today(a);
+	}
 	/* The selection follows the case just left or ended, not the row index:
 	 * new cases arrive at the top, and the old index would land on another
 	 * case (F8 would then refund that one). */
@@ -163,6 +166,9 @@ static bool home_act(app *a, action_id act)
 	case ACT_SUPERVISE:
 		app_go(a, SCR_DAY);
 		return true;
+	case ACT_SUPPLY:
+		app_go(a, SCR_SUPPLY);
+		return true;
 	case ACT_STAFF:
 		app_go(a, SCR_STAFF);
 		return true;
@@ -173,9 +179,19 @@ static bool home_act(app *a, action_id act)
 		if (h->n_cases)
 			refund_start(a, h->cases[h->sel].case_no);
 		return true;
+	case ACT_PAPER:
+		if (h->n_cases)
+			paper_open(a, h->cases[h->sel].case_no);
+		return true;
 	case ACT_NEXT:
 		if (h->n_cases == 0)
 			return true;
+		/* a 容缺 case the customer came back to: its supplement */
+		if (supp_flow_owes(&h->cases[h->sel])) {
+			snprintf(a->go_case, sizeof a->go_case, "%s", h->cases[h->sel].case_no);
+			app_go(a, SCR_SUPPLY);
+			return true;
+		}
 		if (h->cases[h->sel].last_step == STEP_SLIP ||
 		    h->cases[h->sel].status == CS_CANCELLED) {
 			app_flash(a, app_str(a, "home.case_finished"));

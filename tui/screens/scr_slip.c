@@ -1,6 +1,9 @@
 /* The slip screen: the 受理回执, or the 一次性告知单 after a refusal, as saved
  * under the data directory and sent to the print command
- * (tui/flow/slip_flow.c does the work); scrolled with the arrows. */
+ * (tui/flow/slip_flow.c does the work); scrolled with the arrows. And the
+ * paper screen: any case's paper as it was saved, found from a lookup
+ * (F11 at home, in the day view, on a timeline), reprinted with F5 as a
+ * copy marked 补打 and audited (tui/flow/paper_flow.c). */
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,13 +20,11 @@ static void slip_enter(app *a)
 	slip_flow_make(&a->k, a->cs);
 }
 
-static void slip_draw(app *a)
+/* The lines of a paper from row y to above row bottom, the first `skip`
+ * left out. */
+static void draw_paper(int y, int bottom, int skip, const char *p)
 {
-	case_flow *cs = a->cs;
-	const slip_state *st = app_private(a);
-	int y = 3, skip = st->scroll;
-	const char *p = cs->slip_text ? cs->slip_text : "";
-	while (*p && y < LINES - 3) {
+	while (*p && y < bottom) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		if (skip > 0) {
@@ -35,6 +36,20 @@ static void slip_draw(app *a)
 		}
 		p += len + (nl ? 1 : 0);
 	}
+}
+
+static void slip_draw(app *a)
+{
+	case_flow *cs = a->cs;
+	const slip_state *st = app_private(a);
+	/* the last line above the message: the customer's rating (F6) */
+	draw_paper(3, LINES - 4, st->scroll, cs->slip_text ? cs->slip_text : "");
+	if (cs->rec.last_step == STEP_SLIP) {
+		char buf[512];
+		attron(A_BOLD);
+		draw_text(LINES - 4, 2, rating_flow_text(&a->k, cs->rec.case_no, buf, sizeof buf), COLS - 4);
+		attroff(A_BOLD);
+	}
 	if (cs->step_msg[0]) {
 		attron(term_attr(ST_ERROR));
 		draw_wrapped(LINES - 3, 2, COLS - 4, 1, cs->step_msg);
@@ -42,20 +57,26 @@ static void slip_draw(app *a)
 	}
 }
 
-static bool slip_key(app *a, const key_event *ev)
+/* Arrows and pages move *scroll (never above the top). */
+static bool scroll_key(int *scroll, const key_event *ev)
 {
-	slip_state *st = app_private(a);
 	if (key_is(ev, KEY_DOWN) || key_is(ev, KEY_NPAGE)) {
-		st->scroll += key_is(ev, KEY_NPAGE) ? 10 : 1;
+		*scroll += key_is(ev, KEY_NPAGE) ? 10 : 1;
 		return true;
 	}
 	if (key_is(ev, KEY_UP) || key_is(ev, KEY_PPAGE)) {
-		st->scroll -= key_is(ev, KEY_PPAGE) ? 10 : 1;
-		if (st->scroll < 0)
-			st->scroll = 0;
+		*scroll -= key_is(ev, KEY_PPAGE) ? 10 : 1;
+		if (*scroll < 0)
+			*scroll = 0;
 		return true;
 	}
 	return false;
+}
+
+static bool slip_key(app *a, const key_event *ev)
+{
+	slip_state *st = app_private(a);
+	return scroll_key(&st->scroll, ev);
 }
 
 static bool slip_act(app *a, action_id act)
@@ -63,6 +84,10 @@ static bool slip_act(app *a, action_id act)
 	switch (act) {
 	case ACT_PRINT:
 		slip_flow_print(&a->k, a->cs);
+		return true;
+	case ACT_RATE:
+		if (a->cs->rec.last_step == STEP_SLIP)
+			rating_ask(a, a->cs->rec.case_no, rating_on_slip);
 		return true;
 	case ACT_NEXT:
 	case ACT_BACK:
@@ -74,3 +99,80 @@ static bool slip_act(app *a, action_id act)
 }
 
 const screen_ops scr_slip = { SCR_SLIP, sizeof(slip_state), false, slip_enter, NULL, slip_draw, slip_key, slip_act };
+
+/* ---- any case's paper (F11) ---- */
+
+typedef struct paper_state {
+	paper p;
+	screen_id from;           /* where F11 was pressed: Esc goes back there */
+	int scroll;
+} paper_state;
+
+void paper_open(app *a, const char *case_no)
+{
+	if (!case_no || !*case_no)
+		return;
+	paper p;
+	if (paper_flow_load(&a->k, case_no, &p) != 0)
+		return; /* said */
+	paper_free(&p);
+	snprintf(a->go_case, sizeof a->go_case, "%s", case_no);
+	app_go(a, SCR_PAPER);
+}
+
+static void paper_enter(app *a)
+{
+	paper_state *st = app_private(a);
+	st->from = a->came_from;
+	char no[sizeof a->go_case];
+	snprintf(no, sizeof no, "%s", a->go_case);
+	a->go_case[0] = '\0';
+	paper_flow_load(&a->k, no, &st->p);
+}
+
+static void paper_leave(app *a)
+{
+	paper_state *st = app_private(a);
+	paper_free(&st->p);
+}
+
+static void paper_draw(app *a)
+{
+	paper_state *st = app_private(a);
+	char key[48], buf[512];
+	snprintf(key, sizeof key, "paper.heading.%s", st->p.kind[0] ? st->p.kind : "slip");
+	str_var v[] = { { "case", st->p.case_no }, { NULL, NULL } };
+	attron(A_BOLD);
+	draw_text(2, 2, app_render(a, key, v, buf, sizeof buf), COLS - 4);
+	attroff(A_BOLD);
+	draw_paper(3, LINES - 3, st->scroll, st->p.text ? st->p.text : "");
+}
+
+static bool paper_key(app *a, const key_event *ev)
+{
+	paper_state *st = app_private(a);
+	return scroll_key(&st->scroll, ev);
+}
+
+static bool paper_act(app *a, action_id act)
+{
+	paper_state *st = app_private(a);
+	switch (act) {
+	case ACT_PRINT:
+		if (st->p.text)
+			paper_flow_reprint(&a->k, st->p.case_no, st->p.kind, st->p.text);
+		return true;
+	case ACT_NEXT:
+	case ACT_BACK:
+		/* back where it was opened, on the same case (the timeline is
+		 * entered again with it; home and the day view keep their rows) */
+		snprintf(a->go_case, sizeof a->go_case, "%s", st->p.case_no);
+		app_go(a, st->from == SCR_DAY || st->from == SCR_TIMELINE ? st->from : SCR_HOME);
+		return true;
+	default:
+		return false;
+	}
+}
+
+const screen_ops scr_paper = { SCR_PAPER, sizeof(paper_state), false, paper_enter, paper_leave, paper_draw,
+			       paper_key, paper_act };

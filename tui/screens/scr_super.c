@@ -1,6 +1,8 @@
 /* The supervisor's screens: the day view (any date: counts by outcome,
  * service and clerk, fees due against verified payments with every mismatch,
- * 容缺 cases with their deadline, refusals with their notices, the keys whose
+ * 容缺 cases with their deadline, refusals with their notices (and the day
+ * a notice not printed is due by, services.ini notice_days), the 差评 with
+ * their follow-up (Enter: scr_supp.c's follow-up screen), the keys whose
  * lifecycle moved; filters by clerk, service and outcome, search by case
  * number or its tail, USCC, unit or agent, a date typed to go to), one
  * case's timeline, the day close (audit chain
@@ -20,10 +22,12 @@
 #include "core/print/printout.h"
 #include "core/base/civil.h"
 #include "db/repo/anchor_repo.h"
+#include "db/report/closecheck.h"
 #include "db/report/day_export.h"
 #include "db/report/paydiffs.h"
 #include "db/report/dayview.h"
 #include "db/report/timeline.h"
+#include "core/pay/recon.h"
 #include "tui/term/term.h"
 #include "tui/screens/screens.h"
 
@@ -34,7 +38,9 @@
 	X(TAB_MISMATCHES, "day.tab.mismatches")   \
 	X(TAB_RONGQUE,    "day.tab.rongque")      \
 	X(TAB_REFUSALS,   "day.tab.refusals")     \
-	X(TAB_KEYS,       "day.tab.keys")
+	X(TAB_KEYS,       "day.tab.keys")         \
+	X(TAB_RATINGS,    "day.tab.ratings")      \
+	X(TAB_RECON,      "day.tab.recon")
 
 ENUM_DECLARE_KEY(day_tab, DAY_TABS, TAB_COUNT);
 ENUM_DEFINE_KEY(day_tab, DAY_TABS, "day.tab.summary")
@@ -47,6 +53,8 @@ typedef struct day_state {
 	bool loaded;
 	day_tab tab;
 	int sel;
+	rating_rec *bad;              /* the 差评 of the day and those still open */
+	size_t n_bad;
 	/* filters: indexes into the unfiltered day's clerks and services, -1 all */
 	char clerks[LIST_MAX][40];
 	int n_clerks, clerk_ix;
@@ -63,6 +71,16 @@ typedef struct day_state {
 	char msg[1024];
 	bool msg_err;
 	bool started;                 /* day, filters set on the first entry */
+	/* the reconciliation with WeChat Pay's bill: the day's differences (all
+	 * of them, whatever the filters) and its last run (run_rc 1: never) */
+	paydiff_rec *pd;
+	size_t npd;
+	recon_run_rec run;
+	int run_rc;
+	/* F12: the day's open ends listed first (1), asked again when any is
+	 * open (2); Enter goes on, Esc drops it (0) */
+	int closing;
+	close_check cc;
 } day_state;
 
 /* The day view keeps its date and filters for the session (keep): back from
@@ -84,6 +102,14 @@ static void day_leave(app *a)
 	if (d->loaded)
 		dayview_free(&d->v);
 	d->loaded = false;
+	free(d->pd);
+	d->pd = NULL;
+	d->npd = 0;
+	close_check_free(&d->cc);
+	d->closing = 0;
+	free(d->bad);
+	d->bad = NULL;
+	d->n_bad = 0;
 }
 
 static void say(day_state *d, bool is_err, const char *text)
@@ -130,8 +156,22 @@ static void load(app *a, day_state *d)
 	}
 	d->loaded = true;
 	d->closed = db_anchor_get(a->k.db, d->day, &d->anchor, &err) == 0;
+	free(d->bad);
+	d->bad = NULL;
+	d->n_bad = 0;
+	if (db_ratings_bad(a->k.db, d->day, &d->bad, &d->n_bad, &err) != 0)
+		say_err(d, &err);
 	d->sel = 0;
+	free(d->pd);
+	d->pd = NULL;
+	d->npd = 0;
+	if (db_paydiffs_of_day(a->k.db, d->day, &d->pd, &d->npd, &err) != 0)
+		say_err(d, &err);
+	d->run_rc = db_recon_last(a->k.db, d->day, &d->run, &err);
 }
+
+static size_t tab_rows(const day_state *d);
+static const char *row_case(const day_state *d, size_t i);
 
 static void day_enter(app *a)
 {
@@ -141,6 +181,11 @@ static void day_enter(app *a)
 	d->finding = d->jumping = false;
 	load_choices(a, d);
 	load(a, d);
+	/* back from a case's paper or timeline: the row of that case again */
+	for (size_t i = 0; a->go_case[0] && d->tab != TAB_SUMMARY && i < tab_rows(d); i++)
+		if (strcmp(row_case(d, i), a->go_case) == 0)
+			d->sel = (int)i;
+	a->go_case[0] = '\0';
 }
 
 /* Show the day `day`: the clerk and service filters are the old day's, so
@@ -190,6 +235,14 @@ static const char *yuan(int64_t fen, char *buf, size_t n)
 	return fees_format_yuan(fen, buf, n);
 }
 
+/* The outcome's short word for a row of the cases ("day.outcome_short.<name>"). */
+static const char *outcome_short(const app *a, case_outcome o)
+{
+	char key[64];
+	snprintf(key, sizeof key, "day.outcome_short.%s", case_outcome_name(o));
+	return app_str(a, key);
+}
+
 /* How many rows the current tab lists, and the case number of row i. */
 static size_t tab_rows(const day_state *d)
 {
@@ -209,6 +262,10 @@ static size_t tab_rows(const day_state *d)
 		return d->v.n_refusals;
 	case TAB_KEYS:
 		return d->v.n_keys;
+	case TAB_RECON:
+		return d->npd;
+	case TAB_RATINGS:
+		return d->n_bad;
 	default:
 		return 0;
 	}
@@ -238,6 +295,10 @@ static const char *row_case(const day_state *d, size_t i)
 		return i < d->v.n_refusals ? d->v.refusals[i].case_no : "";
 	case TAB_KEYS:
 		return i < d->v.n_keys ? d->v.keys[i].case_no : "";
+	case TAB_RECON:
+		return i < d->npd ? d->pd[i].d.case_no : "";
+	case TAB_RATINGS:
+		return i < d->n_bad ? d->bad[i].case_no : "";
 	default:
 		return "";
 	}
@@ -250,14 +311,30 @@ static void row_text(const app *a, const day_state *d, size_t i, char *buf, size
 	char f1[32], f2[32], when[32], dl[16];
 	switch (d->tab) {
 	case TAB_CASES: {
+		/* 80 columns hold the number, the time, the clerk (7 characters
+		 * of the id), the outcome's short word, the fee (! when the money
+		 * disagrees: the mismatches tab has both figures) and the
+		 * service's name whole, in either language; the columns are
+		 * padded by display width */
 		const report_case *c = &r->cases[i];
 		clock_format_local(c->created_ms, when, sizeof when);
 		bool flagged = c->flag_unverified_paid || c->flag_underpaid ||
 			       c->flag_no_verified_success || c->flag_overpaid;
-		snprintf(buf, n, "%-24s %.5s %-8.8s %-10s %s/%s%s %s", c->case_no, when + 11, c->clerk_id,
-			 app_str(a, case_outcome_key(c->outcome)), yuan(c->fee_fen, f1, sizeof f1),
-			 yuan(c->paid_fen, f2, sizeof f2), flagged ? " !" : "",
-			 service_label(a, c->service_id));
+		int ow = 0, fw = 0;
+		for (int o = 0; o < OUTCOME_COUNT; o++) {
+			int w = text_cols(outcome_short(a, (case_outcome)o));
+			ow = w > ow ? w : ow;
+		}
+		for (size_t k = 0; k < r->n_cases; k++) {
+			int w = (int)strlen(yuan(r->cases[k].fee_fen, f1, sizeof f1));
+			fw = w > fw ? w : fw;
+		}
+		const char *o = outcome_short(a, c->outcome);
+		size_t len = (size_t)snprintf(buf, n, "%-24s %.5s %-7.7s %s%*s ", c->case_no, when + 11,
+					      c->clerk_id, o, ow - text_cols(o), "");
+		if (len < n)
+			snprintf(buf + len, n - len, "%*s%s %s", fw, yuan(c->fee_fen, f2, sizeof f2),
+				 flagged ? "!" : " ", service_label(a, c->service_id));
 		break;
 	}
 	case TAB_MISMATCHES: {
@@ -280,9 +357,25 @@ static void row_text(const app *a, const day_state *d, size_t i, char *buf, size
 		snprintf(items, sizeof items, "%zu", f->n_notice);
 		str_var v[] = { { "n", items }, { NULL, NULL } };
 		char what[256];
-		snprintf(buf, n, "%-24s %s  %s", f->case_no,
-			 app_str(a, f->notice_printed ? "day.notice_printed" : "day.notice_not_printed"),
+		/* a notice not printed is due within notice_days of the application */
+		char due[16], st[256];
+		long by = clock_local_day(r->cases[f->row].created_ms) + a->k.cat->rules.notice_days;
+		str_var w[] = { { "date", civil_format(by, due, sizeof due) }, { NULL, NULL } };
+		app_render(a, f->notice_printed ? "day.notice_printed"
+			   : clock_today() > by ? "day.notice_overdue" : "day.notice_due", w, st, sizeof st);
+		snprintf(buf, n, "%-24s %s  %s", f->case_no, st,
 			 app_render(a, "day.notice_items", v, what, sizeof what));
+		break;
+	}
+	case TAB_RATINGS: {
+		const rating_rec *g = &d->bad[i];
+		char state[160];
+		str_var w[] = { { "by", g->resolved_by }, { NULL, NULL } };
+		app_render(a, g->resolved_by[0] ? "day.rating_resolved"
+			   : clock_today() > g->due_day ? "day.rating_overdue" : "day.rating_open", w,
+			   state, sizeof state);
+		snprintf(buf, n, "%-24s %-10s %s %s  %s", g->case_no, app_str(a, rating_level_key(g->level)),
+			 civil_format(g->due_day, dl, sizeof dl), state, g->unit_name);
 		break;
 	}
 	case TAB_KEYS: {
@@ -293,9 +386,83 @@ static void row_text(const app *a, const day_state *d, size_t i, char *buf, size
 			 app_str(a, token_state_key(k->to)), k->actor, k->case_no);
 		break;
 	}
+	case TAB_RECON: {
+		/* class, the order (or the case), the fee due / booked / billed, state */
+		const paydiff_rec *p = &d->pd[i];
+		char f3[32];
+		snprintf(buf, n, "#%-3lld %-14s %-24s %s/%s/%s  %s", (long long)p->id,
+			 app_str(a, recon_kind_key(p->d.kind)),
+			 p->d.out_trade_no[0] ? p->d.out_trade_no : p->d.case_no[0] ? p->d.case_no : "-",
+			 p->d.due_fen < 0 ? "-" : yuan(p->d.due_fen, f1, sizeof f1),
+			 p->d.book_fen < 0 ? "-" : yuan(p->d.book_fen, f2, sizeof f2),
+			 p->d.bill_fen < 0 ? "-" : yuan(p->d.bill_fen, f3, sizeof f3),
+			 app_str(a, paydiff_status_key(p->status)));
+		break;
+	}
 	default:
 		buf[0] = '\0';
 	}
+}
+
+/* Above the differences: whether and when the day was reconciled. */
+static int draw_recon_status(app *a, const day_state *d, int y)
+{
+	char buf[1024], at[32], n[24], open[24];
+	size_t o = 0;
+	for (size_t i = 0; i < d->npd; i++)
+		o += d->pd[i].status == PD_OPEN;
+	snprintf(n, sizeof n, "%zu", d->npd);
+	snprintf(open, sizeof open, "%zu", o);
+	str_var v[] = { { "by", d->run.run_by }, { "at", clock_format_local(d->run.run_ms, at, sizeof at) },
+			{ "n", n }, { "open", open }, { NULL, NULL } };
+	bool never = d->run_rc != 0;
+	if (never || o)
+		attron(term_attr(ST_ERROR));
+	draw_wrapped(y, 2, COLS - 4, 2, never ? app_str(a, "day.recon_never")
+					      : app_render(a, "day.recon_last", v, buf, sizeof buf));
+	if (never || o)
+		attroff(term_attr(ST_ERROR));
+	y += 2;
+	/* the day's duplicate payments refunded (重复支付退款), the cases kept */
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->v.r.n_cases && len < sizeof buf; i++) {
+		const report_case *c = &d->v.r.cases[i];
+		char f1[32];
+		if (c->dup_refund_state[0])
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s %s %s %s", len ? "  " : "",
+						app_str(a, "refund.dup"), c->case_no,
+						yuan(c->dup_refund_fen, f1, sizeof f1), c->dup_refund_state);
+	}
+	if (buf[0]) {
+		draw_wrapped(y, 2, COLS - 4, 2, buf);
+		y += 2;
+	}
+	return y;
+}
+
+/* Below the differences: the selected one's detail, what to do, and who
+ * resolved it and when (or that a later run no longer found it). */
+static void draw_recon_detail(app *a, const day_state *d, int y)
+{
+	if (d->sel < 0 || (size_t)d->sel >= d->npd || y >= LINES - 4)
+		return;
+	const paydiff_rec *p = &d->pd[d->sel];
+	char buf[1400], key[64], at[32];
+	snprintf(buf, sizeof buf, "%s  %s", p->d.case_no[0] ? p->d.case_no : "-", p->d.detail);
+	draw_wrapped(y++, 2, COLS - 4, 1, buf);
+	if (p->status == PD_OPEN) {
+		snprintf(key, sizeof key, "%s.todo", recon_kind_key(p->d.kind));
+		snprintf(buf, sizeof buf, "%s%s", app_str(a, "day.recon_todo"),
+			 app_str(a, p->d.kind == RK_DUPLICATE && p->d.case_no[0] ? "day.recon_f8" : key));
+		draw_wrapped(y, 2, COLS - 4, 2, buf);
+		return;
+	}
+	str_var v[] = { { "status", app_str(a, paydiff_status_key(p->status)) }, { "by", p->resolved_by },
+			{ "at", clock_format_local(p->resolved_ms, at, sizeof at) }, { NULL, NULL } };
+	char head[256];
+	snprintf(buf, sizeof buf, "%s  %s", app_render(a, "day.recon_by", v, head, sizeof head), p->note);
+	draw_wrapped(y, 2, COLS - 4, 2, buf);
 }
 
 /* Counts in cells of a fixed width, so a label and its number are never
@@ -381,6 +548,112 @@ static void draw_notice(const app *a, const day_state *d, int y)
 	}
 }
 
+/* One line of the F12 listing: the case, where it stands, what, whose. */
+static void close_row(const app *a, const close_item *it, bool money, char *buf, size_t n)
+{
+	char f1[32], f2[32];
+	if (money) {
+		str_var v[] = { { "case", it->case_no }, { "due", yuan(it->fee_fen, f1, sizeof f1) },
+				{ "paid", yuan(it->paid_fen, f2, sizeof f2) }, { "unit", it->unit_name },
+				{ NULL, NULL } };
+		app_render(a, "day.close_unpaid_row", v, buf, n);
+		return;
+	}
+	const service *svc = catalog_service(a->k.cat, it->service_id);
+	case_step next = svc ? case_next_step(svc, it->last_step, it->decision) : STEP_NONE;
+	char where[256];
+	str_var w[] = { { "status", app_str(a, case_status_key(it->status)) },
+			{ "step", next == STEP_NONE ? "" : app_str(a, case_step_key(next)) }, { NULL, NULL } };
+	app_render(a, next == STEP_NONE ? "day.close_status" : "day.close_status_step", w, where, sizeof where);
+	str_var v[] = { { "case", it->case_no }, { "status", where },
+			{ "service", service_label(a, it->service_id) }, { "unit", it->unit_name },
+			{ NULL, NULL } };
+	app_render(a, "day.close_open_row", v, buf, n);
+}
+
+/* Rows of a list from y in at most `room` lines, the rest counted; an open
+ * case takes two lines (its unit's name whole on the second). Returns the
+ * next y. */
+static int close_list(const app *a, const close_item *items, size_t n, bool money, int y, int room)
+{
+	char line[1200], buf[256];
+	int per = money ? 1 : 2;
+	size_t fit = room > 0 ? (size_t)(room / per) : 0;
+	if (fit < n) /* a line left to say how many more */
+		fit = room > per ? (size_t)((room - 1) / per) : 0;
+	size_t shown = 0;
+	for (; shown < n && shown < fit; shown++) {
+		close_row(a, &items[shown], money, line, sizeof line);
+		draw_text(y++, 4, line, COLS - 6);
+		if (!money)
+			draw_text(y++, 6, items[shown].unit_name, COLS - 8);
+	}
+	if (shown < n) {
+		char more[24];
+		snprintf(more, sizeof more, "%zu", n - shown);
+		str_var v[] = { { "n", more }, { NULL, NULL } };
+		draw_text(y++, 4, app_render(a, "day.close_more", v, buf, sizeof buf), COLS - 6);
+	}
+	return y;
+}
+
+/* F12: what is still open on the day, the time, the question (and, asked
+ * again, why). */
+static void draw_close(app *a, const day_state *d, int y)
+{
+	const close_check *c = &d->cc;
+	char buf[1024], date[16], now[32], n1[24], f1[32];
+	clock_format_local(clock_now_ms(), now, sizeof now);
+	str_var v[] = { { "date", civil_format(d->day, date, sizeof date) }, { "time", now + 11 },
+			{ NULL, NULL } };
+	attron(A_BOLD);
+	draw_text(y++, 2, app_render(a, "day.close_heading", v, buf, sizeof buf), COLS - 4);
+	attroff(A_BOLD);
+	int bottom = LINES - 7; /* the question and its keys below */
+	int room = bottom - y - 2;
+	if (c->n_open && c->n_unpaid)
+		room = room / 2;
+	if (c->n_open) {
+		snprintf(n1, sizeof n1, "%zu", c->n_open);
+		str_var w[] = { { "n", n1 }, { NULL, NULL } };
+		attron(term_attr(ST_ERROR));
+		draw_text(y++, 2, app_render(a, "day.close_open", w, buf, sizeof buf), COLS - 4);
+		attroff(term_attr(ST_ERROR));
+		y = close_list(a, c->open, c->n_open, false, y, room);
+	}
+	if (c->n_unpaid) {
+		snprintf(n1, sizeof n1, "%zu", c->n_unpaid);
+		str_var w[] = { { "n", n1 }, { "amount", yuan(c->unpaid_fen, f1, sizeof f1) }, { NULL, NULL } };
+		attron(term_attr(ST_ERROR));
+		draw_text(y++, 2, app_render(a, "day.close_unpaid", w, buf, sizeof buf), COLS - 4);
+		attroff(term_attr(ST_ERROR));
+		y = close_list(a, c->unpaid, c->n_unpaid, true, y, bottom - y);
+	}
+	if (!c->n_open && !c->n_unpaid)
+		draw_text(y++, 2, app_str(a, "day.close_nothing_open"), COLS - 4);
+	/* the money compared with WeChat Pay's bill (issue 12) */
+	if (c->n_diffs_open) {
+		snprintf(n1, sizeof n1, "%zu", c->n_diffs_open);
+		str_var w[] = { { "n", n1 }, { NULL, NULL } };
+		attron(term_attr(ST_ERROR));
+		draw_wrapped(y, 2, COLS - 4, 2, app_render(a, "day.close_diffs_open", w, buf, sizeof buf));
+		attroff(term_attr(ST_ERROR));
+	} else if (c->never_reconciled && !a->k.demo) {
+		draw_wrapped(y, 2, COLS - 4, 2, app_str(a, "day.close_not_reconciled"));
+	}
+	y = bottom;
+	attron(A_BOLD);
+	if (d->closing == 1) {
+		draw_wrapped(y, 2, COLS - 4, 2, app_render(a, "day.ask_close", v, buf, sizeof buf));
+		draw_text(y + 2, 2, app_str(a, "day.close_keys"), COLS - 4);
+	} else {
+		attron(term_attr(ST_ERROR));
+		draw_wrapped(y, 2, COLS - 4, 3, app_str(a, "day.close_again"));
+		attroff(term_attr(ST_ERROR));
+	}
+	attroff(A_BOLD);
+}
+
 static void day_draw(app *a)
 {
 	day_state *d = ctx(a);
@@ -418,10 +691,14 @@ static void day_draw(app *a)
 		draw_text(y, 5 + w + 12, app_str(a, "day.jump_forms"), COLS - 7 - w - 12);
 		y += 2;
 	}
-	if (d->loaded) {
+	if (d->closing) {
+		draw_close(a, d, y);
+	} else if (d->loaded) {
 		if (d->tab == TAB_SUMMARY) {
 			draw_summary(a, d, y);
 		} else {
+			if (d->tab == TAB_RECON)
+				y = draw_recon_status(a, d, y);
 			size_t n = tab_rows(d);
 			if (!n)
 				draw_text(y, 2, app_str(a, "day.none"), COLS - 4);
@@ -441,6 +718,8 @@ static void day_draw(app *a)
 			}
 			if (d->tab == TAB_REFUSALS && n)
 				draw_notice(a, d, y + 1);
+			if (d->tab == TAB_RECON && n)
+				draw_recon_detail(a, d, y + 1);
 		}
 	}
 	if (d->msg[0]) {
@@ -450,11 +729,33 @@ static void day_draw(app *a)
 	}
 }
 
+static void close_day(app *a);
+
 static bool day_key(app *a, const key_event *ev)
 {
 	day_state *d = ctx(a);
 	if (!d)
 		return false;
+	if (d->closing) {
+		if (key_is(ev, K_ESC)) {
+			d->closing = 0;
+			close_check_free(&d->cc);
+			return true;
+		}
+		if (key_is(ev, KEY_ENTER)) {
+			/* anything open: asked again, the listing still in view */
+			if (d->closing == 1 && close_check_any(&d->cc)) {
+				d->closing = 2;
+				return true;
+			}
+			d->closing = 0;
+			close_check_free(&d->cc);
+			close_day(a);
+			return true;
+		}
+		/* help, the lock and quitting still work; nothing else under the question */
+		return !key_is(ev, KEY_F(1)) && !key_is(ev, KEY_F(9)) && !key_is(ev, KEY_F(10));
+	}
 	if (d->finding) {
 		if (key_is(ev, K_ESC)) {
 			d->finding = false;
@@ -622,37 +923,41 @@ static bool day_act(app *a, action_id act)
 		if (d->tab == TAB_SUMMARY || !no[0])
 			return true;
 		snprintf(a->go_case, sizeof a->go_case, "%s", no);
-		app_go(a, SCR_TIMELINE);
+		app_go(a, d->tab == TAB_RATINGS ? SCR_RATING : SCR_TIMELINE);
 		return true;
 	}
+	case ACT_REFUND: {
+		/* F8: on a charged-twice difference its duplicate payment only; on a
+		 * case, as F8 at home (its duplicate first, else the case) */
+		const char *no = d->tab == TAB_SUMMARY ? "" : row_case(d, (size_t)d->sel);
+		if (!no[0])
+			return true;
+		if (d->tab == TAB_RECON && d->pd[d->sel].d.kind == RK_DUPLICATE)
+			refund_start_dup(a, no, d->pd[d->sel].d.out_trade_no);
+		else
+			refund_start(a, no);
+		return true;
+	}
+	case ACT_PAPER:
+		if (d->tab != TAB_SUMMARY)
+			paper_open(a, row_case(d, (size_t)d->sel));
+		return true;
 	case ACT_DAY_CLOSE: {
 		if (d->closed) {
 			say(d, true, app_str(a, "day.already_closed"));
 			return true;
 		}
-		char date[16], q[1024], warn[512] = "", nbuf[24];
-		str_var v[] = { { "date", civil_format(d->day, date, sizeof date) }, { NULL, NULL } };
-		/* the money first: a close while the books and WeChat Pay's bill
-		 * disagree, or before they were compared, is said (issue 12) */
-		paydiff_rec *pd = NULL;
-		size_t npd = 0, open = 0;
+		/* what is still open, the money against WeChat Pay's bill (issue
+		 * 12) and the time, listed before the question (issue 13) */
 		kerr err = { 0 };
-		if (db_paydiffs_of_day(a->k.db, d->day, &pd, &npd, &err) == 0)
-			for (size_t i = 0; i < npd; i++)
-				open += pd[i].status == PD_OPEN;
-		free(pd);
-		recon_run_rec run;
-		bool never = !a->k.demo && db_recon_last(a->k.db, d->day, &run, &err) == 1;
-		snprintf(nbuf, sizeof nbuf, "%zu", open);
-		str_var w[] = { { "n", nbuf }, { NULL, NULL } };
-		if (open)
-			app_render(a, "day.close_diffs_open", w, warn, sizeof warn);
-		else if (never)
-			snprintf(warn, sizeof warn, "%s", app_str(a, "day.close_not_reconciled"));
-		char ask[512];
-		app_render(a, "day.ask_close", v, ask, sizeof ask);
-		snprintf(q, sizeof q, "%s%s%s", warn, warn[0] ? " " : "", ask);
-		app_ask(a, q, close_day);
+		close_check_free(&d->cc);
+		if (db_close_check(a->k.db, d->day, &d->cc, &err) != 0) {
+			say_err(d, &err);
+			return true;
+		}
+		d->closing = 1;
+		d->finding = d->jumping = false;
+		d->msg[0] = '\0';
 		return true;
 	}
 	default:
@@ -728,7 +1033,14 @@ static bool timeline_key(app *a, const key_event *ev)
 
 static bool timeline_act(app *a, action_id act)
 {
+	if (act == ACT_PAPER) {
+		timeline_state *t = app_private(a);
+		paper_open(a, t->case_no);
+		return true;
+	}
 	if (act == ACT_BACK || act == ACT_NEXT) {
+		timeline_state *t = app_private(a);
+		snprintf(a->go_case, sizeof a->go_case, "%s", t->case_no);
 		app_go(a, SCR_DAY);
 		return true;
 	}
@@ -745,6 +1057,9 @@ typedef struct refund_state {
 	char msg[1024];
 	bool err;
 	case_subject subj;        /* what is refunded, shown above the fields */
+	bool dup;                 /* a duplicate payment refunded (重复支付退款), not the case */
+	dup_target t;             /* that duplicate */
+	screen_id back;           /* home, or the day view it was asked from */
 } refund_state;
 
 /* Ask the gateway for the approved refund and show its answer. */
@@ -761,9 +1076,31 @@ void refund_start(app *a, const char *case_no)
 {
 	refund_rec had;
 	bool pending;
+	dup_target t;
+	/* a duplicate payment first, on its own: the case keeps its payment */
+	flow_outcome o = refund_flow_dup_check(&a->k, case_no, NULL, false, &t, &had, &pending);
+	if (o == FLOW_FAILED)
+		return;
+	if (o == FLOW_NEXT) {
+		refund_start_dup(a, case_no, t.out_trade_no);
+		return;
+	}
 	if (refund_flow_check(&a->k, case_no, &had, &pending) != FLOW_NEXT)
 		return;
 	snprintf(a->go_case, sizeof a->go_case, "%s", case_no);
+	a->go_order[0] = '\0';
+	app_go(a, SCR_REFUND);
+}
+
+void refund_start_dup(app *a, const char *case_no, const char *out_trade_no)
+{
+	refund_rec had;
+	bool pending;
+	dup_target t;
+	if (refund_flow_dup_check(&a->k, case_no, out_trade_no, true, &t, &had, &pending) != FLOW_NEXT)
+		return;
+	snprintf(a->go_case, sizeof a->go_case, "%s", case_no);
+	snprintf(a->go_order, sizeof a->go_order, "%s", t.out_trade_no);
 	app_go(a, SCR_REFUND);
 }
 
@@ -771,10 +1108,25 @@ static void refund_enter(app *a)
 {
 	refund_state *st = app_private(a);
 	snprintf(st->case_no, sizeof st->case_no, "%s", a->go_case);
+	st->back = a->came_from == SCR_DAY ? SCR_DAY : SCR_HOME;
 	st->pin.secret = true;
 	case_subject_get(&a->k, st->case_no, NULL, &st->subj);
 	refund_rec had;
 	bool pending;
+	if (a->go_order[0]) {
+		char order[33];
+		snprintf(order, sizeof order, "%s", a->go_order);
+		a->go_order[0] = '\0';
+		st->dup = true; /* never the case's own refund from here */
+		if (refund_flow_dup_check(&a->k, st->case_no, order, true, &st->t, &had, &pending) != FLOW_NEXT) {
+			/* gone meanwhile (refunded at another window): nothing to approve */
+			snprintf(st->msg, sizeof st->msg, "%s", a->flash);
+			st->err = st->done = true;
+		} else if (pending) {
+			send(a, &had);
+		}
+		return;
+	}
 	/* approved before, the gateway did not answer: send it again */
 	if (refund_flow_check(&a->k, st->case_no, &had, &pending) == FLOW_NEXT && pending)
 		send(a, &had);
@@ -783,10 +1135,13 @@ static void refund_enter(app *a)
 static void refund_draw(app *a)
 {
 	refund_state *st = app_private(a);
-	char buf[512];
-	str_var v[] = { { "case", st->case_no }, { NULL, NULL } };
+	char buf[1024];
+	char amount[32];
+	str_var v[] = { { "case", st->case_no }, { "order", st->t.out_trade_no },
+			{ "amount", fees_format_yuan(st->t.amount_fen, amount, sizeof amount) }, { NULL, NULL } };
 	char subj[1024];
-	draw_wrapped(3, 2, COLS - 4, 2, app_render(a, "refund.heading", v, buf, sizeof buf));
+	draw_wrapped(3, 2, COLS - 4, 3, app_render(a, st->dup ? "refund.dup_heading" : "refund.heading", v, buf,
+						    sizeof buf));
 	attron(A_BOLD);
 	draw_wrapped(6, 4, COLS - 6, 4, case_subject_text(&a->k, &st->subj, subj, sizeof subj));
 	attroff(A_BOLD);
@@ -822,8 +1177,11 @@ static void refund_approve(app *a)
 	edit_clear(&st->pin);
 	refund_rec r;
 	bool again;
-	if (refund_flow_approve(&a->k, st->case_no, reason, id, pin, &r, st->msg, sizeof st->msg, &again) !=
-	    FLOW_NEXT) {
+	flow_outcome o = st->dup ? refund_flow_dup_approve(&a->k, &st->t, reason, id, pin, &r, st->msg, sizeof st->msg,
+							   &again)
+				 : refund_flow_approve(&a->k, st->case_no, reason, id, pin, &r, st->msg,
+						       sizeof st->msg, &again);
+	if (o != FLOW_NEXT) {
 		st->err = true;
 		if (again)
 			st->focus = 1;
@@ -839,8 +1197,9 @@ static bool refund_act(app *a, action_id act)
 	case ACT_NONE:
 		return true;
 	case ACT_BACK:
-		snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
-		app_go(a, SCR_HOME);
+		if (st->back == SCR_HOME) /* home selects the case again */
+			snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
+		app_go(a, st->back);
 		return true;
 	case ACT_FIELD:
 		if (!st->done)
@@ -852,8 +1211,9 @@ static bool refund_act(app *a, action_id act)
 		return true;
 	case ACT_NEXT:
 		if (st->done) {
-			snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
-			app_go(a, SCR_HOME);
+			if (st->back == SCR_HOME)
+				snprintf(a->go_case, sizeof a->go_case, "%s", st->case_no);
+			app_go(a, st->back);
 			return true;
 		}
 		if (st->focus < 2) {

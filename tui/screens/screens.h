@@ -11,8 +11,9 @@
  * | scr_case.c      | materials, decision, approval                            |
  * | scr_token.c     | the token step                                           |
  * | scr_payment.c   | the payment (QR, countdown, state)                       |
- * | scr_slip.c      | the slip or the notice                                   |
+ * | scr_slip.c      | the slip or the notice; any case's paper, reprinted (F11) |
  * | scr_super.c     | the supervisor's day view, timeline, day close, refund   |
+ * | scr_supp.c      | 容缺补交 (find, mark, complete), its slip; the rating; a 差评's follow-up |
  * | scr_staff.c     | the supervisor's staff: list, add, unlock, new PIN, disable |
  * | scr_train.c     | the trainer's scenarios, stop reasons, score sheet       |
  *
@@ -22,11 +23,31 @@
 
 #include "tui/app/app.h"
 
+/* ---- papers (tui/screens/scr_slip.c) ---- */
+/* F11 on a case (home, the day view, the timeline): its slip or notice as
+ * saved, F5 reprints it (marked 补打, audited); Esc comes back to the
+ * screen it was opened from, on the same case. Nothing happens, said, when
+ * the case has no paper. */
+void paper_open(app *a, const char *case_no);
+
 /* ---- supervisor (tui/screens/scr_super.c) ---- */
-/* F8 at home on a case: cancel it and refund its verified payment, once a
- * supervisor (not the case's clerk, not the one asking) approves with id and
- * PIN on the approval screen. */
+/* F8 at home (or in the day view) on a case: a duplicate payment of it
+ * (flagged as paid twice) is refunded first, on its own (重复支付退款: the
+ * case keeps its payment); else the case is cancelled and its verified
+ * payment refunded. Either once a supervisor (not the case's clerk, not the
+ * one asking) approves with id and PIN on the refund screen.
+ * refund_start_dup: F8 on a charged-twice difference of the day view, the
+ * duplicate of order out_trade_no ("" the case's flagged one) only. */
 void refund_start(app *a, const char *case_no);
+void refund_start_dup(app *a, const char *case_no, const char *out_trade_no);
+
+/* ---- 好差评 (tui/screens/scr_supp.c) ---- */
+/* F6 on a slip: the customer's rating of case_no (GB/T 39734: five levels
+ * or 未评价, and their words), taken by on_choose; said instead when the case
+ * is rated already. */
+void rating_ask(app *a, const char *case_no, bool (*on_choose)(app *a, int ix, const char *text));
+/* on_choose for the case in progress's slip (scr_slip.c). */
+bool rating_on_slip(app *a, int ix, const char *text);
 
 /* ---- trainer (tui/screens/scr_train.c), demo mode only ----
  * The hooks the case screens call while a scenario is being played; each

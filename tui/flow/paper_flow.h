@@ -1,0 +1,34 @@
+/* paper_flow: any case's paper, found again and reprinted. The 受理回执 or
+ * the 一次性告知单 a case was given is read back as it was saved under the
+ * data directory (core/print/printout.h: the file the slip step recorded),
+ * never made again from today's data; a reprint is a copy marked 补打 /
+ * REPRINT with who reprinted it and when, saved beside the paper (the
+ * original file is never touched), sent to the print command when one is
+ * configured, and audited ("case.reprint": who, when, which paper and the
+ * copy's file). A paper owns its text: paper_free() releases it. */
+#ifndef TUI_FLOW_PAPER_FLOW_H
+#define TUI_FLOW_PAPER_FLOW_H
+
+#include <stdbool.h>
+
+#include "tui/flow/counter.h"
+
+typedef struct paper {
+	char case_no[40];
+	char kind[16];            /* "slip" (受理回执) or "notice" (一次性告知单) */
+	char path[1100];          /* the file as saved */
+	char *text;               /* its contents, malloc'd; NULL none */
+} paper;
+
+/* The paper of case_no: 0 found, 1 the case has none (not yet at its slip,
+ * or cancelled), -1 it cannot be read; the reason is said either way. */
+int paper_flow_load(counter *k, const char *case_no, paper *out);
+void paper_free(paper *p);
+
+/* Reprint text, the paper `kind` ("slip", "notice") of case_no: the marked
+ * copy saved, printed (without a print command: said, the copy is the
+ * file) and audited. true when the copy is saved and audited; else the
+ * reason is said. */
+bool paper_flow_reprint(counter *k, const char *case_no, const char *kind, const char *text);
+
+#endif

@@ -1,0 +1,244 @@
+/* registry: the hall's registry read through `kioskctl hall lookup` in a
+ * child process with a deadline (the kiosk never links libpq). */
+#include "tui/flow/registry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define MAX_ARGS 12
+
+typedef struct child_reg {
+	registry ops;
+	char *argv[MAX_ARGS + 1];
+	int timeout_s;
+} child_reg;
+
+int registry_lookup(registry *r, const char *uscc, reg_key **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	return r ? r->lookup(r, uscc, out, n) : 1;
+}
+
+void registry_free(registry *r)
+{
+	if (r)
+		r->free(r);
+}
+
+bool registry_retired(const char *state)
+{
+	return strcmp(state, "PERM_LOST") == 0 || strcmp(state, "DAMAGED") == 0 ||
+	       strcmp(state, "TERMINATED") == 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Run argv, its output into buf, killed at the deadline. The exit status,
+ * -1 when it could not run or was killed. */
+static int run_bounded(char *const *argv, int timeout_s, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	int fd[2];
+	if (pipe2(fd, O_CLOEXEC) != 0)
+		return -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (rc != 0) {
+		close(fd[0]);
+		return -1;
+	}
+	int64_t deadline = now_ms() + (int64_t)(timeout_s + 1) * 1000;
+	size_t len = 0;
+	bool killed = false;
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			killed = true;
+			break;
+		}
+		struct pollfd p = { .fd = fd[0], .events = POLLIN };
+		int got = poll(&p, 1, (int)left);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			continue;
+		char chunk[512];
+		ssize_t r = read(fd[0], chunk, sizeof chunk);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		size_t take = (size_t)r < n - 1 - len ? (size_t)r : n - 1 - len;
+		memcpy(buf + len, chunk, take);
+		len += take;
+	}
+	buf[len] = '\0';
+	close(fd[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (killed || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* One "key SERIAL STATE (reason) last moved at KIOSK (hall H)..." line. */
+static bool parse_key(const char *line, reg_key *k)
+{
+	memset(k, 0, sizeof *k);
+	if (sscanf(line, "key %63s %23s", k->serial, k->state) != 2)
+		return false;
+	if (strcmp(k->state, "?") == 0)
+		k->state[0] = '\0';
+	const char *p = strstr(line, " (");
+	const char *at = strstr(line, " last moved at ");
+	if (p && at && p < at)
+		sscanf(p, " (%23[^)])", k->reason);
+	if (at)
+		sscanf(at, " last moved at %24s (hall %24[^)])", k->kiosk, k->hall);
+	return true;
+}
+
+static int child_lookup(registry *r, const char *uscc, reg_key **out, size_t *n)
+{
+	child_reg *c = (child_reg *)r;
+	char *argv[MAX_ARGS + 6];
+	char t[16];
+	snprintf(t, sizeof t, "%d", c->timeout_s);
+	int i = 0;
+	for (; c->argv[i]; i++)
+		argv[i] = c->argv[i];
+	argv[i++] = "--uscc";
+	argv[i++] = (char *)uscc;
+	argv[i++] = "--timeout";
+	argv[i++] = t;
+	argv[i] = NULL;
+	char buf[16384];
+	int rc = run_bounded(argv, c->timeout_s, buf, sizeof buf);
+	if ((rc != 0 && rc != 1) || strncmp(buf, "hall: online", 12) != 0)
+		return 1;
+	size_t cap = 0;
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		reg_key k;
+		if (parse_key(line, &k)) {
+			bool seen = false;
+			for (size_t j = 0; j < *n && !seen; j++)
+				seen = strcmp((*out)[j].serial, k.serial) == 0;
+			if (!seen) {
+				if (*n == cap) {
+					size_t nc = cap ? cap * 2 : 8;
+					reg_key *nv = realloc(*out, nc * sizeof *nv);
+					if (!nv)
+						break;
+					*out = nv;
+					cap = nc;
+				}
+				(*out)[(*n)++] = k;
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+static void child_free(registry *r)
+{
+	child_reg *c = (child_reg *)r;
+	for (int i = 0; c->argv[i]; i++)
+		free(c->argv[i]);
+	free(c);
+}
+
+registry *registry_child_new(const char *const *argv, int timeout_s)
+{
+	child_reg *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->ops.lookup = child_lookup;
+	c->ops.free = child_free;
+	c->timeout_s = timeout_s > 0 ? timeout_s : 1;
+	for (int i = 0; argv[i]; i++) {
+		if (i == MAX_ARGS || !(c->argv[i] = strdup(argv[i]))) {
+			child_free(&c->ops);
+			return NULL;
+		}
+	}
+	return &c->ops;
+}
+
+registry *registry_for(const kiosk_config *cfg, bool demo)
+{
+	if (demo || !cfg->hall_central || !cfg->hall_central[0])
+		return NULL;
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len <= 0)
+		return NULL;
+	exe[len] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash || (size_t)(slash - exe) + sizeof "/kioskctl" > sizeof exe)
+		return NULL;
+	strcpy(slash, "/kioskctl");
+	const char *argv[] = { exe, "hall", "lookup", "--config", cfg->config_dir, NULL };
+	return registry_child_new(argv, REGISTRY_TIMEOUT_S);
+}
+
+int registry_merge(const reg_key *c, size_t n_c, token_rec **list, size_t *n)
+{
+	int added = 0;
+	for (size_t i = 0; i < n_c; i++) {
+		int st = token_state_from_name(c[i].state);
+		token_rec *mine = NULL;
+		for (size_t j = 0; j < *n && !mine; j++)
+			if (strcmp((*list)[j].serial, c[i].serial) == 0)
+				mine = &(*list)[j];
+		if (mine) {
+			if (st >= 0 && registry_retired(c[i].state))
+				mine->state = (token_state)st;
+			continue;
+		}
+		if (st < 0)
+			continue;
+		token_rec *nv = realloc(*list, (*n + 1) * sizeof *nv);
+		if (!nv)
+			return -1;
+		*list = nv;
+		token_rec *k = &nv[(*n)++];
+		memset(k, 0, sizeof *k);
+		snprintf(k->serial, sizeof k->serial, "%s", c[i].serial);
+		k->state = (token_state)st;
+		snprintf(k->reason, sizeof k->reason, "%s", c[i].reason);
+		k->cert_not_before = k->cert_not_after = k->seal_not_after = -1;
+		added++;
+	}
+	return added;
+}
