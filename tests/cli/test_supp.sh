@@ -59,7 +59,7 @@ equal "rating: the second 满意, no follow-up" \
 equal "rating: audited once each" "$(q "SELECT count(*) FROM audit WHERE action = 'case.rating'")" "2"
 
 # ---- the supervisor's lists before ----
-{ login demosup 975310; printf 'key F4\ndump\nkey Right Right Right\ndump\nkey Left Left Left Left\ndump\n'; } >"$T/view1.keys"
+{ login demosup 975310; printf 'key F4\ndump\nkey Right Right Right\ndump\nkey Left Left Left Left Left\ndump\n'; } >"$T/view1.keys"
 krun view1
 seen view1 "day view: 容缺 owed 2" "容缺待补 2"
 seen view1 "day view: 容缺 tab lists the first" "$NO1 2026-12-21"
@@ -118,7 +118,7 @@ equal "late: the supplement records who allowed it and why" \
 equal "late: the case 办结" "$(q "SELECT status FROM cases WHERE case_no = '$NO2'")" "completed"
 
 # ---- the 差评 followed up by the supervisor at the kiosk ----
-{ login demosup 975310; printf 'key F4\nkey F2\ntype 2026-11-21\nkey Enter\nkey Left\ndump\nkey Enter\ndump\n'
+{ login demosup 975310; printf 'key F4\nkey F2\ntype 2026-11-21\nkey Enter\nkey Left Left\ndump\nkey Enter\ndump\n'
   printf 'type 已电话回访，致歉并说明高峰期安排\nkey Enter\ndump\nkey Esc\ndump\n'; } >"$T/follow.keys"
 krun follow
 seen follow "差评 tab: overdue by now" "$NO1 +不满意 +2026-12-11 逾期未回访"
@@ -140,7 +140,7 @@ expect "kioskctl rating resolve: no 差评" 1 "only a 差评 is followed up" \
 expect "kioskctl rating resolve: a clerk cannot" 1 "" \
 	sh -c "echo 246810 | '$KIOSKCTL' rating resolve $NO1 --note x --db '$D/demo.db' --by demo01"
 echo 975310 | "$KIOSKCTL" report daily --date 2026-11-21 --csv --db "$D/demo.db" --by demosup >"$T/day.csv" 2>"$T/csv.err"
-truth "csv: the new columns" grep -q ",cancel_code,cancel_reason,supplied,rating,rating_due,rating_resolved_by$" "$T/day.csv"
+truth "csv: the new columns" grep -q ",cancel_code,cancel_reason,dup_refund_yuan,dup_refund_state,supplied,rating,rating_due,rating_resolved_by$" "$T/day.csv"
 truth "csv: the first supplemented, rated, followed up" grep -q "^$NO1,.*,2026-11-21 10:00:00,dissatisfied,2026-12-11,demosup$" "$T/day.csv"
 truth "csv: the second supplemented late, 满意" grep -q "^$NO2,.*,2026-12-25 10:00:00,satisfied,,$" "$T/day.csv"
 echo 975310 | "$KIOSKCTL" report case $NO1 --db "$D/demo.db" --by demosup >"$T/tl1" 2>&1
