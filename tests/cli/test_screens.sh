@@ -266,3 +266,11 @@ equal "late_ok: approved by the supervisor, with the reason" \
 late late_self demo01 246810
 seen late_self "the clerk cannot approve the correction" "不能审批|本人"
 equal "late_self: nothing corrected" "$(sql late_self "SELECT count(*) || '|' || (SELECT agent_mobile FROM cases) FROM audit WHERE action = 'case.correct'")" "0|13800138000"
+
+# The demo key picker (F5) is a list of keys only: no line of words under it
+# (a reason's line there would invite typing into nothing).
+{ login; pick 0; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey F5\ndump\nkey Esc\n'; } >"$T/picker.keys"
+run picker
+seen picker "demo key picker: the keys listed, a locked PIN flagged" "SC-DEMO-0007 .*【密码已锁定】"
+unseen picker "demo key picker: no line of words under the list" "^ +说明"

@@ -189,7 +189,15 @@ void app_choose(app *a, const char *title, const char *const *items, int n,
 		snprintf(a->choose_item[i], sizeof a->choose_item[i], "%s", items[i]);
 	a->choose_sel = 0;
 	edit_clear(&a->choose_text);
+	a->choose_words = true;
 	a->on_choose = on_choose;
+}
+
+void app_pick(app *a, const char *title, const char *const *items, int n,
+	      bool (*on_choose)(app *a, int ix, const char *text))
+{
+	app_choose(a, title, items, n, on_choose);
+	a->choose_words = false;
 }
 
 /* A key while a choice is up: nothing else gets it. */
@@ -207,7 +215,7 @@ static void choose_key(app *a, const key_event *ev)
 		a->choosing = false;
 		if (!a->on_choose(a, a->choose_sel, text))
 			a->choosing = true;
-	} else if (!key_is(ev, KEY_RESIZE)) {
+	} else if (a->choose_words && !key_is(ev, KEY_RESIZE)) {
 		edit_key(&a->choose_text, ev);
 	}
 }

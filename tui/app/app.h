@@ -212,6 +212,7 @@ struct app {
 	char choose_item[APP_CHOICES_MAX][128];
 	int n_choose, choose_sel;
 	edit_field choose_text;
+	bool choose_words;        /* the line of words shown and typed into */
 	bool (*on_choose)(app *a, int ix, const char *text);
 
 	char flash[512];          /* one-line message in the status line */
@@ -258,6 +259,10 @@ void app_ask(app *a, const char *question, void (*on_yes)(app *a));
  * having said why), Esc takes nothing. */
 void app_choose(app *a, const char *title, const char *const *items, int n,
 		bool (*on_choose)(app *a, int ix, const char *text));
+/* The same list without the line of words (the demo key picker): on_choose
+ * gets "" for them. */
+void app_pick(app *a, const char *title, const char *const *items, int n,
+	      bool (*on_choose)(app *a, int ix, const char *text));
 const char *app_str(const app *a, const char *key);
 const char *app_render(const app *a, const char *key, const str_var *vars, char *buf, size_t n);
 void app_flash(app *a, const char *text);

@@ -110,6 +110,8 @@ static void draw_choice(app *a)
 		draw_text(y, x0 + 3, a->choose_item[i], w - 5);
 		attroff(sel ? A_REVERSE : term_attr(ST_SELECT));
 	}
+	if (!a->choose_words)
+		return;
 	attron(term_attr(ST_SELECT));
 	int cols = draw_text(y + 1, x0 + 3, app_str(a, "ui.choose_note"), 10);
 	attroff(term_attr(ST_SELECT));

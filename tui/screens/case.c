@@ -168,7 +168,7 @@ static void ask_demo_key(app *a)
 			 e->in_slot ? app_str(a, "demo_key.in_slot") : "");
 		items[i] = lines[i];
 	}
-	app_choose(a, app_str(a, "demo_key.title"), items, (int)n, insert_demo_key);
+	app_pick(a, app_str(a, "demo_key.title"), items, (int)n, insert_demo_key);
 }
 
 /* Case-wide actions every case screen shares: F8 cancels, Esc goes one step
