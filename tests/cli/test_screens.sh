@@ -268,9 +268,11 @@ seen late_self "the clerk cannot approve the correction" "不能审批|本人"
 equal "late_self: nothing corrected" "$(sql late_self "SELECT count(*) || '|' || (SELECT agent_mobile FROM cases) FROM audit WHERE action = 'case.correct'")" "0|13800138000"
 
 # The demo key picker (F5) is a list of keys only: no line of words under it
-# (a reason's line there would invite typing into nothing).
+# (a reason's line there would invite typing into nothing). On the way, the
+# materials: the note of the one under the cursor is shown whole, wrapped.
 { login; pick 0; party 成都测试科技有限公司 91310115MA1K3BTP2B
-  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey F5\ndump\nkey Esc\n'; } >"$T/picker.keys"
+  printf 'key Enter Enter Enter Enter\ndump\nkey F5 F5 F5\nkey Enter Enter Enter\nkey F5\ndump\nkey Esc\n'; } >"$T/picker.keys"
 run picker
+seen picker "materials: the note under the cursor wraps to its end" "^ +章无效"
 seen picker "demo key picker: the keys listed, a locked PIN flagged" "SC-DEMO-0007 .*【密码已锁定】"
 unseen picker "demo key picker: no line of words under the list" "^ +说明"

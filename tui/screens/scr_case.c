@@ -53,8 +53,17 @@ static void materials_draw(app *a)
 		if (sel)
 			attroff(term_attr(ST_SELECT));
 		const char *sub = it->mark == MARK_DEFECTIVE ? it->reason : m->note[a->k.lg];
-		if (sub && *sub)
-			draw_text(y + 1, 13, sub, COLS - 15);
+		if (sub && *sub) {
+			/* the item under the cursor shows its whole note (up to three
+			 * rows, the items below move down); the others one row */
+			int w = COLS - 15, rows = 1;
+			if (sel && w > 1) {
+				rows = (text_cols(sub) + w - 2) / (w - 1);
+				rows = rows < 1 ? 1 : rows > 3 ? 3 : rows;
+			}
+			draw_wrapped(y + 1, 13, w, rows, sub);
+			y += rows - 1;
+		}
 	}
 	if (ms->typing_defect) {
 		draw_text(LINES - 5, 2, app_str(a, "materials.reason"), 20);
