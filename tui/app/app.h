@@ -96,7 +96,6 @@ enum {
 	X(ACT_NEW_CASE,  KEY_F(2),  "F2",    "act.new_case",  ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_FIND,      KEY_F(3),  "F3",    "act.find",      ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)  \
 	X(ACT_SUPP_FIND, KEY_F(3),  "F3",    "act.find",      ON(SCR_SUPPLY), NEED_NONE)  \
-	X(ACT_SUPPLY,    KEY_F(7),  "F7",    "act.supply",    ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_SUPERVISE, KEY_F(4),  "F4",    "act.supervise", ON(SCR_HOME), NEED_SUPERVISOR)            \
 	X(ACT_STAFF,     KEY_F(5),  "F5",    "act.staff",     ON(SCR_HOME), NEED_SUPERVISOR)            \
 	X(ACT_STAFF_ADD, KEY_F(2),  "F2",    "act.staff_add", ON(SCR_STAFF), NEED_SUPERVISOR)           \
@@ -104,6 +103,7 @@ enum {
 	X(ACT_STAFF_PIN, KEY_F(6),  "F6",    "act.staff_pin", ON(SCR_STAFF), NEED_SUPERVISOR)           \
 	X(ACT_STAFF_DISABLE, KEY_F(7), "F7", "act.staff_disable", ON(SCR_STAFF), NEED_SUPERVISOR)       \
 	X(ACT_TRAIN,     KEY_F(6),  "F6",    "act.train",     ON(SCR_HOME), NEED_DEMO)           \
+	X(ACT_SUPPLY,    KEY_F(7),  "F7",    "act.supply",    ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_GO_DATE,   KEY_F(2),  "F2",    "act.go_date",   ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_DAY_CLOSE, KEY_F(12), "F12",   "act.day_close", ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_PREV_DAY,  KEY_PPAGE, "PgUp/Dn", "act.prev_day", ON(SCR_DAY), NEED_NONE)            \
