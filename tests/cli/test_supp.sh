@@ -62,6 +62,7 @@ equal "rating: audited once each" "$(q "SELECT count(*) FROM audit WHERE action 
 { login demosup 975310; printf 'key F4\ndump\nkey Right Right Right\ndump\nkey Left Left Left Left Left\ndump\n'; } >"$T/view1.keys"
 krun view1
 seen view1 "day view: 容缺 owed 2" "容缺待补 2"
+seen view1 "day view: the summary counts the 差评 waiting for a follow-up" "差评待回访 1"
 seen view1 "day view: 容缺 tab lists the first" "$NO1 2026-12-21"
 seen view1 "day view: 容缺 tab lists the second" "$NO2 2026-12-21"
 seen view1 "day view: 差评 tab lists the 差评 with its due day" "$NO1 +不满意 +2026-12-11 待回访"

@@ -494,14 +494,18 @@ static int draw_summary(app *a, const day_state *d, int y)
 	str_var v[] = { { "due", yuan(r->due_fen, f1, sizeof f1) }, { "paid", yuan(r->paid_fen, f2, sizeof f2) },
 			{ NULL, NULL } };
 	draw_text(y++, 2, app_render(a, "day.money", v, buf, sizeof buf), COLS - 4);
+	/* the 差评 tab's ones still waiting for their follow-up */
+	long bad_open = 0;
+	for (size_t i = 0; i < d->n_bad; i++)
+		bad_open += d->bad[i].resolved_by[0] == '\0';
 	const char *lab2[] = { app_str(a, "day.tab.mismatches"), app_str(a, "day.rongque_owed"),
 			       app_str(a, "day.rongque_overdue"), app_str(a, "day.tab.refusals"),
-			       app_str(a, "day.tab.keys") };
+			       app_str(a, "day.tab.keys"), app_str(a, "day.ratings_open") };
 	long n2[] = { (long)r->n_mismatches, r->n_rongque, r->n_rongque_overdue, (long)d->v.n_refusals,
-		      (long)d->v.n_keys };
+		      (long)d->v.n_keys, bad_open };
 	if (r->n_mismatches || r->n_rongque_overdue)
 		attron(term_attr(ST_ERROR));
-	y = draw_cells(y, lab2, n2, 5) + 1;
+	y = draw_cells(y, lab2, n2, 6) + 1;
 	if (r->n_mismatches || r->n_rongque_overdue)
 		attroff(term_attr(ST_ERROR));
 	size_t len = (size_t)snprintf(buf, sizeof buf, "%s", app_str(a, "day.by_service"));
