@@ -79,6 +79,23 @@ int db_case_get(kdb *db, const char *case_no, case_rec *out, kerr *err)
 	return read_case(db, case_no ? case_no : "", out, err);
 }
 
+/* The case a step is recorded or corrected in: it exists, is of svc and is not
+ * cancelled (when_cancelled: what the clerk does then). 0, or -1 with err. */
+static int read_live_case(kdb *db, const char *case_no, const service *svc, case_rec *c,
+			  const char *when_cancelled, kerr *err)
+{
+	int rc = read_case(db, case_no, c, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return kerr_set(err, case_no, "no such case");
+	if (strcmp(c->service_id, svc->id) != 0)
+		return kerr_set(err, case_no, "the case is for service %s, not %s", c->service_id, svc->id);
+	if (c->status == CS_CANCELLED)
+		return kerr_set(err, case_no, "the case was cancelled: %s", when_cancelled);
+	return 0;
+}
+
 int db_case_open(kdb *db, const service *svc, const char *clerk_id, case_rec *out, kerr *err)
 {
 	if (!svc || !svc->id || !*svc->id || strlen(svc->id) >= sizeof out->service_id)
@@ -553,21 +570,8 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 		return -1;
 	}
 	case_rec c;
-	int rc = read_case(db, case_no, &c, err);
-	if (rc < 0)
+	if (read_live_case(db, case_no, svc, &c, "open a new one", err))
 		goto fail;
-	if (rc == 1) {
-		kerr_set(err, case_no, "no such case");
-		goto fail;
-	}
-	if (strcmp(c.service_id, svc->id) != 0) {
-		kerr_set(err, case_no, "the case is for service %s, not %s", c.service_id, svc->id);
-		goto fail;
-	}
-	if (c.status == CS_CANCELLED) {
-		kerr_set(err, case_no, "the case was cancelled: open a new one");
-		goto fail;
-	}
 	case_step next = case_next_step(svc, c.last_step, c.decision);
 	if (next == STEP_NONE) {
 		kerr_set(err, case_no, "the case is finished (%s): nothing more can be recorded",
@@ -1150,21 +1154,9 @@ int db_case_correct(kdb *db, const service *svc, const case_correction *cc, kerr
 		return -1;
 	}
 	case_rec c;
-	int rc = read_case(db, case_no, &c, err);
-	if (rc < 0)
+	int rc;
+	if (read_live_case(db, case_no, svc, &c, "there is nothing to correct", err))
 		goto fail;
-	if (rc == 1) {
-		kerr_set(err, case_no, "no such case");
-		goto fail;
-	}
-	if (strcmp(c.service_id, svc->id) != 0) {
-		kerr_set(err, case_no, "the case is for service %s, not %s", c.service_id, svc->id);
-		goto fail;
-	}
-	if (c.status == CS_CANCELLED) {
-		kerr_set(err, case_no, "the case was cancelled: there is nothing to correct");
-		goto fail;
-	}
 	rc = step_recorded(db, c.id, step, err);
 	if (rc < 0)
 		goto fail;
