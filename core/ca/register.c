@@ -53,6 +53,7 @@ const char *ca_crl_reason(const char *db_reason)
 		{ "broken", "cessationOfOperation" },  /* the key is gone for everyone */
 		{ "revoked", "cessationOfOperation" }, /* the unit no longer uses it */
 		{ "superseded", "superseded" },        /* a change replaced it */
+		{ "cancelled", "cessationOfOperation" }, /* its case cancelled and refunded */
 	};
 	for (size_t i = 0; db_reason && i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(db_reason, map[i].db) == 0)

@@ -41,7 +41,8 @@ ENUM_DECLARE_WORD_KEY(token_state, TOKEN_STATES, TS_COUNT);
 	X(TR_LOST,         "lost",         "token.reason.lost")                                        \
 	X(TR_BROKEN,       "broken",       "token.reason.broken")                                      \
 	X(TR_REVOKED,      "revoked",      "token.reason.revoked")      /* revocation: terminated */   \
-	X(TR_ERASED,       "erased",       "token.reason.erased")       /* blank again, to be used again */
+	X(TR_ERASED,       "erased",       "token.reason.erased")       /* blank again, to be used again */ \
+	X(TR_CANCELLED,    "cancelled",    "token.reason.cancelled")    /* its case cancelled: the case's certificates revoked */
 
 ENUM_DECLARE_WORD_KEY(token_reason, TOKEN_REASONS, TR_COUNT);
 
@@ -58,10 +59,13 @@ ENUM_DECLARE_WORD_KEY(token_reason, TOKEN_REASONS, TR_COUNT);
 	X(TS_ACTIVE,      TS_DAMAGED,     TR_BROKEN)       \
 	X(TS_ACTIVE,      TS_PERM_LOST,   TR_LOST)         \
 	X(TS_ACTIVE,      TS_TERMINATED,  TR_REVOKED)      \
+	X(TS_ACTIVE,      TS_ACTIVE,      TR_CANCELLED)    \
+	X(TS_ACTIVE,      TS_TERMINATED,  TR_CANCELLED)    \
 	X(TS_SUSPENDED,   TS_ACTIVE,      TR_RELEASED)     \
 	X(TS_SUSPENDED,   TS_DAMAGED,     TR_BROKEN)       \
 	X(TS_SUSPENDED,   TS_PERM_LOST,   TR_LOST)         \
 	X(TS_SUSPENDED,   TS_TERMINATED,  TR_REVOKED)      \
+	X(TS_SUSPENDED,   TS_TERMINATED,  TR_CANCELLED)    \
 	X(TS_TERMINATED,  TS_UNFORMATTED, TR_ERASED)
 
 /* How a key unknown to the database enters it: (state, reason). */

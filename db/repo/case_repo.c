@@ -14,6 +14,7 @@
 #include "core/base/civil.h"
 #include "db/audit_log.h"
 #include "db/store.h"
+#include "db/repo/token_repo.h"
 
 /* The party's columns come from its table (core/case/party.h), in its order. */
 #define PARTY_COL(e, word, col, size, type) ", " #col
@@ -767,7 +768,8 @@ int db_case_cancel_coded(kdb *db, const char *actor, const char *case_no, const 
 	dbuf_kv(&d, "after_step", case_step_name(c.last_step));
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
-	if (!detail || dbi_audit_append(db, actor, AUD_CASE_CANCEL, case_no, detail, err))
+	if (!detail || dbi_audit_append(db, actor, AUD_CASE_CANCEL, case_no, detail, err) ||
+	    token_cancel_case_in_op(db, actor, c.id, case_no, err))
 		goto fail;
 	dbuf_free(&d);
 	return dbi_op_commit(db, err);

@@ -12,6 +12,7 @@
 #include "db/repo/case_repo.h"
 #include "db/repo/recon_repo.h"
 #include "db/repo/staff_repo.h"
+#include "db/repo/token_repo.h"
 
 #define REFUND_COLUMNS                                                                  \
 	"SELECT c.case_no, p.out_trade_no, r.out_refund_no, r.amount_fen, r.reason,"   \
@@ -249,7 +250,8 @@ int db_refund_approve(kdb *db, const char *case_no, const char *requested_by,
 	dbuf_add(&d, "}");
 	const char *detail = dbuf_done(&d, err);
 	if (!detail || dbi_audit_append(db, approved_by, AUD_REFUND_APPROVE, case_no, detail, err) ||
-	    dbi_audit_append(db, requested_by, AUD_CASE_CANCEL, case_no, detail, err))
+	    dbi_audit_append(db, requested_by, AUD_CASE_CANCEL, case_no, detail, err) ||
+	    token_cancel_case_in_op(db, approved_by, case_id, case_no, err))
 		goto fail;
 	dbuf_free(&d);
 	if (dbi_op_commit(db, err))

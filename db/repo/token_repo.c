@@ -577,6 +577,126 @@ fail:
 	return -1;
 }
 
+/* One key's part of a cancellation: the valid certificates case_id issued
+ * onto it revoked ("cancelled"); the key keeps the newest valid certificate
+ * of the kiosk application left (a renewal cancelled: the one it renewed)
+ * and stays ACTIVE, else it is TERMINATED. */
+static int cancel_on_key(kdb *db, const char *actor, int64_t case_id, const char *case_no,
+			 int64_t token_id, kerr *err)
+{
+	dbuf d = { 0 };
+	token_rec cur;
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT " TOKEN_COLS " WHERE t.id = ?1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, token_id);
+	if (dbi_one(db, st, token_fill, &cur, "reading a key", err) != 0)
+		return -1;
+	detail_start(&d, cur.serial, NULL);
+	dbuf_kv(&d, "from", token_state_name(cur.state));
+	st = dbi_stmt(db, "SELECT serial FROM certs WHERE token_id = ?1 AND case_id = ?2"
+		      " AND status = 'valid' ORDER BY id", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, token_id);
+	sqlite3_bind_int64(st, 2, case_id);
+	dbuf_add(&d, ",\"revoked\":[");
+	int rc, n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++)
+			dbuf_add(&d, ",");
+		dbuf_json(&d, col_text(st, 0));
+	}
+	sqlite3_reset(st);
+	dbuf_add(&d, "]");
+	if (rc != SQLITE_DONE) {
+		dbi_sqlerr(db, err, "reading the case's certificates");
+		goto fail;
+	}
+	st = dbi_stmt(db, "UPDATE certs SET status = 'revoked', revoke_reason = 'cancelled',"
+		      " revoked_ms = ?3 WHERE token_id = ?1 AND case_id = ?2 AND status = 'valid'", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, token_id);
+	sqlite3_bind_int64(st, 2, case_id);
+	sqlite3_bind_int64(st, 3, clock_now_ms());
+	if (dbi_step_done(db, st, "revoking the case's certificates", err))
+		goto fail;
+	st = dbi_stmt(db, "SELECT serial, unit_name, uscc, not_before, not_after FROM certs"
+		      " WHERE token_id = ?1 AND status = 'valid' AND app = 'kiosk'"
+		      " ORDER BY id DESC LIMIT 1", err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, token_id);
+	rc = sqlite3_step(st);
+	char left[TOKEN_CERT_SERIAL_MAX + 1] = "", unit[256] = "", uscc[19] = "";
+	long nb = 0, na = 0;
+	if (rc == SQLITE_ROW) {
+		dbi_copy(left, sizeof left, col_text(st, 0));
+		dbi_copy(unit, sizeof unit, col_text(st, 1));
+		dbi_copy(uscc, sizeof uscc, col_text(st, 2));
+		nb = (long)sqlite3_column_int64(st, 3);
+		na = (long)sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		dbi_sqlerr(db, err, "reading the key's certificates");
+		goto fail;
+	}
+	token_state to = *left && cur.state == TS_ACTIVE ? TS_ACTIVE : TS_TERMINATED;
+	if (move(db, actor, case_id, &cur, to, TR_CANCELLED, token_reason_name(TR_CANCELLED), err))
+		goto fail;
+	dbuf_kv(&d, "to", token_state_name(to));
+	if (*left) {
+		/* the key's certificate is again the one the case replaced */
+		st = dbi_stmt(db, "UPDATE tokens SET unit_name = ?2, uscc = ?3, cert_serial = ?4,"
+			      " cert_not_before_ms = ?5, cert_not_after_ms = ?6 WHERE id = ?1", err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, token_id);
+		sqlite3_bind_text(st, 2, unit, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, uscc, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, left, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, clock_day_start_ms(nb));
+		sqlite3_bind_int64(st, 6, clock_day_start_ms(na + 1) - 1);
+		if (dbi_step_done(db, st, "giving the key back its certificate", err))
+			goto fail;
+		dbuf_kv(&d, "cert", left);
+	}
+	if (audit(db, actor, case_no, audit_action_of_reason(TR_CANCELLED), &d, err))
+		goto fail;
+	dbuf_free(&d);
+	return 0;
+fail:
+	dbuf_free(&d);
+	return -1;
+}
+
+int token_cancel_case_in_op(kdb *db, const char *actor, int64_t case_id, const char *case_no,
+			    kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT DISTINCT token_id FROM certs WHERE case_id = ?1"
+				    " AND status = 'valid' ORDER BY token_id", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	int64_t ids[8];
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < sizeof ids / sizeof ids[0])
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "reading the case's certificates");
+	if (rc == SQLITE_ROW)
+		return kerr_set(err, case_no, "the case wrote certificates onto more than %zu keys",
+				sizeof ids / sizeof ids[0]);
+	for (size_t i = 0; i < n; i++)
+		if (cancel_on_key(db, actor, case_id, case_no, ids[i], err))
+			return -1;
+	return 0;
+}
+
 int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *serial,
 		  const char *uscc, const char *unit_name, const char *agent_name,
 		  const char *agent_id_no, kerr *err)

@@ -121,6 +121,17 @@ int db_token_set_seal(kdb *db, const char *actor, const char *case_no, const cha
 int db_token_retire(kdb *db, const char *actor, const char *case_no, const char *serial,
 		    token_reason why, const char *note, kerr *err);
 
+/* A case cancelled (a plain cancel or a refund's): every valid certificate
+ * it issued is revoked ("cancelled"; the CRL says cessationOfOperation), and
+ * each key it wrote goes back to the newest valid certificate of the kiosk
+ * application left (ACTIVE: a renewal undone) or, with none, is TERMINATED;
+ * one "token.cancelled" audit row per key lists the serials. Called by
+ * db_case_cancel_coded() and db_refund_approve() inside their own operation
+ * (never on its own), after their case.cancel row, so the case and its
+ * certificates change together. */
+int token_cancel_case_in_op(kdb *db, const char *actor, int64_t case_id, const char *case_no,
+			    kerr *err);
+
 /* Bind an ACTIVE key to a unit and agent; the key's previous binding ends. */
 int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *serial,
 		  const char *uscc, const char *unit_name, const char *agent_name,

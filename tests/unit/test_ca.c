@@ -29,6 +29,7 @@
 #include "core/case/staff.h"
 #include "core/token/issuer.h"
 #include "db/db.h"
+#include "db/repo/case_repo.h"
 #include "db/repo/staff_repo.h"
 #include "db/repo/token_repo.h"
 #include "tests/unit/testutil.h"
@@ -475,6 +476,57 @@ static void test_retired_key_all_revoked(void **state)
 	db_close(db);
 }
 
+/* A case cancelled after its certificate was issued: the CA's index and CRL
+ * list that certificate (cessationOfOperation), and only that one. */
+static void test_cancelled_case_revoked(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	char dbpath[400];
+	tu_path(dbpath, sizeof dbpath, f->dir, "kiosk.db");
+	kdb *db = db_open(dbpath, "K01", DB_OPEN_CREATE, &err);
+	assert_non_null(db);
+	assert_int_equal(db_staff_add(db, "system", "clerk1", "张三", ROLE_CLERK, "135790", &err), 0);
+	issuer *is = open_ca(f);
+	static material m = { .id = "app_form" };
+	static service_material sm = { &m, true };
+	static service svc = { .id = "zc.new", .kind = SVC_NEW, .materials = &sm, .n_materials = 1 };
+	case_rec c1, c2;
+	assert_int_equal(db_case_open(db, &svc, "clerk1", &c1, &err), 0);
+	assert_int_equal(db_case_open(db, &svc, "clerk1", &c2, &err), 0);
+	issued_cert a, b;
+	issue(f, is, &a);
+	issue(f, is, &b);
+	const char *keys[] = { "SC-1", "SC-2" };
+	const issued_cert *ic[] = { &a, &b };
+	const char *cases[] = { c1.case_no, c2.case_no };
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(db_token_transition(db, "clerk1", cases[i], keys[i], TS_FORMATTED,
+						     TR_PERSONALISED, NULL, &err), 0);
+		cert_new cn = { ic[i]->serial, UNIT, USCC, ic[i]->not_before, ic[i]->not_after,
+				ic[i]->der, ic[i]->der_len };
+		assert_int_equal(db_token_enroll(db, "clerk1", cases[i], keys[i], &cn, TR_ENROLLED,
+						 &err), 0);
+	}
+	size_t changed = 9;
+	assert_int_equal(db_token_ca_sync(db, is, &changed, &err), 0);
+	assert_int_equal(db_case_cancel(db, "clerk1", c1.case_no, "wrong unit", &err), 0);
+	assert_int_equal(db_token_ca_sync(db, is, &changed, &err), 0);
+	assert_int_equal(changed, 1);
+	line la = index_line(f, a.serial);
+	assert_int_equal(la.type, 'R');
+	assert_non_null(strstr(la.rev, ",cessationOfOperation"));
+	assert_int_equal(index_line(f, b.serial).type, 'V');
+	X509_CRL *crl = crl_of(f, is);
+	assert_int_equal(crl_reason(crl, a.serial), 5);
+	assert_int_equal(crl_reason(crl, b.serial), -1);
+	X509_CRL_free(crl);
+	issued_cert_clear(&a);
+	issued_cert_clear(&b);
+	issuer_free(is);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_term),
 		cmocka_unit_test_setup_teardown(test_extensions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retired_key_all_revoked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancelled_case_revoked, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,6 +38,7 @@
 #include "db/repo/payment_repo.h"
 #include "db/repo/refund_repo.h"
 #include "db/repo/staff_repo.h"
+#include "db/repo/token_repo.h"
 #include "db/store.h" /* dbi_op_*: a write through db/ that no repository makes */
 #include "tests/unit/testutil.h"
 #include "tests/unit/testdb.h"
@@ -402,6 +403,42 @@ static void test_approve_records_refund_and_cancels(void **state)
 	refund_rec g;
 	assert_int_equal(db_refund_of_case(f->db, no, &g, &err), 0);
 	assert_memory_equal(&g, &r, sizeof g);
+}
+
+/* A paid case that wrote a certificate, cancelled and refunded: the
+ * certificate is revoked in the same operation (the customer does not keep a
+ * certificate that was paid back), its key TERMINATED, and the key's row
+ * comes after the case's case.cancel row; a refund refused leaves it valid. */
+static void test_approve_revokes_the_case_certificate(void **state)
+{
+	fx *f = *state;
+	const char *no = f->paid.case_no;
+	kerr err = { 0 };
+	long nb = clock_today(), na = civil_add_years(nb, 1);
+	cert_new c = { "AF01", "四川测试科技有限公司", "91310115MA1K3BTP2B", nb, na,
+		       (const unsigned char *)"\x30\x00", 2 };
+	assert_int_equal(db_token_transition(f->db, "c1", no, "SC-RF-1", TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	if (db_token_enroll(f->db, "c1", no, "SC-RF-1", &c, TR_ENROLLED, &err) != 0)
+		fail_msg("enroll: %s: %s", err.where, err.msg);
+	approve_refused(f, no, "c1", "c1", "客户要求退款", "the case's clerk approving");
+	assert_int_equal(scalar(f, "SELECT count(*) FROM certs WHERE status = 'valid'", NULL), 1);
+	refund_rec r;
+	approve_ok(f, no, "c1", "s1", "客户要求退款", &r);
+	char s[64];
+	text(f, "SELECT revoke_reason FROM certs WHERE serial = ?1", "AF01", s, sizeof s);
+	assert_string_equal(s, "cancelled");
+	text(f, "SELECT state FROM tokens WHERE serial = ?1", "SC-RF-1", s, sizeof s);
+	assert_string_equal(s, "TERMINATED");
+	audit_entry *a = NULL;
+	size_t n = 0;
+	assert_int_equal(db_audit_for_case(f->db, no, &a, &n, &err), 0);
+	assert_true(n >= 3);
+	assert_string_equal(a[n - 2].action, "case.cancel");
+	assert_string_equal(a[n - 1].action, "token.cancelled");
+	assert_string_equal(a[n - 1].actor, "s1");
+	free(a);
+	chain_intact(f);
 }
 
 /* Every way to approve wrongly, each refused with nothing written; then the
@@ -1068,6 +1105,8 @@ static void test_approve_send_record(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_approve_revokes_the_case_certificate, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_approve_records_refund_and_cancels, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_approve_refused_approvers, setup, teardown),

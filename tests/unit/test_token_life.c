@@ -439,6 +439,69 @@ static void test_inside_case_transaction(void **state)
 	chain_ok(f);
 }
 
+/* A case cancelled takes back what it issued: a 新办's certificates (PIV's
+ * too) revoked "cancelled" and its key TERMINATED; a renewal's new
+ * certificate revoked and the key given back the one it renewed, still
+ * ACTIVE; the earlier case's certificate untouched; one token.cancelled row
+ * per key listing the serials; a cancel that fails leaves every certificate
+ * valid. */
+static void test_cancel_takes_back_certificates(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	static const unsigned char der[] = { 0x30, 0x00 };
+	long nb = clock_today(), na = civil_add_years(nb, 1);
+	const char *k = "SC-CAN-1";
+	cert_new c1 = cert("CA01", UNIT, USCC, nb, na);
+	app_cert_new a1[] = { { "piv.9a", "CA0A", nb, na, der, sizeof der },
+			      { "piv.9c", "CA0C", nb, na, der, sizeof der } };
+	assert_int_equal(db_token_transition(f->db, "clerk1", f->case_no, k, TS_FORMATTED,
+					     TR_PERSONALISED, NULL, &err), 0);
+	assert_int_equal(db_token_enroll_apps(f->db, "clerk1", f->case_no, k, &c1, TR_ENROLLED, a1, 2,
+					      &err), 0);
+	/* a renewal in a second case, on the same key */
+	static material m = { .id = "app_form" };
+	static service_material sm = { &m, true };
+	static service renew = { .id = "zc.renew", .kind = SVC_RENEW, .materials = &sm, .n_materials = 1 };
+	case_rec c2;
+	assert_int_equal(db_case_open(f->db, &renew, "clerk1", &c2, &err), 0);
+	cert_new c2c = cert("CA02", UNIT, USCC, nb, civil_add_years(na, 1));
+	assert_int_equal(db_token_enroll(f->db, "clerk1", c2.case_no, k, &c2c, TR_RENEWED, &err), 0);
+	/* a cancel refused for its own reason changes nothing */
+	assert_int_equal(db_case_cancel(f->db, "clerk1", c2.case_no, "", &err), -1);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE status = 'valid'"), 4);
+	/* the renewal cancelled: its certificate revoked, the key back on CA01 */
+	assert_int_equal(db_case_cancel(f->db, "clerk1", c2.case_no, "wrong case", &err), 0);
+	cert_rec cr;
+	assert_int_equal(db_cert_get(f->db, "CA02", &cr, &err), 0);
+	assert_true(cr.revoked);
+	assert_string_equal(cr.revoke_reason, "cancelled");
+	assert_int_equal(db_cert_get(f->db, "CA01", &cr, &err), 0);
+	assert_false(cr.revoked);
+	token_rec t;
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 0);
+	assert_int_equal(t.state, TS_ACTIVE);
+	assert_string_equal(t.cert_serial, "CA01");
+	assert_int_equal(t.cert_not_after, na);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.cancelled' AND"
+				  " detail LIKE '%\"revoked\":[\"CA02\"]%\"to\":\"ACTIVE\"%\"cert\":\"CA01\"%'"), 1);
+	/* the 新办 cancelled: every certificate it issued revoked, the key retired */
+	assert_int_equal(db_case_cancel(f->db, "clerk1", f->case_no, "wrong unit", &err), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE status = 'valid'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE revoke_reason = 'cancelled'"), 4);
+	assert_int_equal(db_token_get(f->db, k, &t, &err), 0);
+	assert_int_equal(t.state, TS_TERMINATED);
+	assert_string_equal(t.reason, "cancelled");
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.cancelled' AND"
+				  " detail LIKE '%\"revoked\":[\"CA01\",\"CA0A\",\"CA0C\"]%\"to\":\"TERMINATED\"%'"), 1);
+	/* a case that issued nothing cancels with no key row */
+	case_rec c3;
+	assert_int_equal(db_case_open(f->db, &renew, "clerk1", &c3, &err), 0);
+	assert_int_equal(db_case_cancel(f->db, "clerk1", c3.case_no, "customer left", &err), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.cancelled'"), 2);
+	chain_ok(f);
+}
+
 /* The key of a case, for its slip (db_case_key): the certificate the case
  * issued and the one before it on the same key (a renewal's old expiry, a
  * change's old name), else the key its token audit row names (an unlock);
@@ -505,6 +568,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_adopt_bind_unlock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inside_case_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app_certs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_takes_back_certificates, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

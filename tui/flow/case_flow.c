@@ -401,6 +401,7 @@ flow_outcome case_flow_cancel_coded(counter *k, case_flow *cs, const char *code,
 		counter_say_err(k, &err);
 		return FLOW_FAILED;
 	}
+	counter_ca_follow(k); /* a certificate the case issued was revoked with it */
 	return FLOW_HOME;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/base/civil.h"
 #include "core/base/clock.h"
+#include "db/repo/token_repo.h"
 
 const char *counter_str(const counter *k, const char *key)
 {
@@ -25,6 +26,13 @@ void counter_say_err(const counter *k, const kerr *err)
 {
 	char buf[1024];
 	counter_say(k, kerr_text(err, buf, sizeof buf));
+}
+
+void counter_ca_follow(const counter *k)
+{
+	kerr err = { 0 };
+	if (k->ca && k->db && db_token_ca_sync(k->db, k->ca, NULL, &err) != 0)
+		counter_say_err(k, &err);
 }
 
 void counter_progress(const counter *k)

@@ -54,6 +54,11 @@ const char *counter_render(const counter *k, const char *key, const str_var *var
 			   size_t n);
 void counter_say(const counter *k, const char *text);
 void counter_say_err(const counter *k, const kerr *err);
+/* After a commit that recorded or revoked certificates: the CA's index and
+ * CRL follow the database (db_token_ca_sync). A failure is said and loses
+ * nothing: the records are in, and the next start brings the CA's files to
+ * them. Nothing in demo (no issuer). */
+void counter_ca_follow(const counter *k);
 void counter_progress(const counter *k);
 /* Today as YYYYMMDD for the validators. */
 int counter_today_ymd(void);

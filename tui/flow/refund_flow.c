@@ -81,6 +81,8 @@ flow_outcome refund_flow_approve(counter *k, const char *case_no, const char *re
 		kerr_text(&err, msg, n);
 		return FLOW_FAILED;
 	}
+	/* the certificates the case issued were revoked with it */
+	counter_ca_follow(k);
 	return FLOW_NEXT;
 }
 

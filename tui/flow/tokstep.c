@@ -597,16 +597,6 @@ static int record(run *r, kerr *err)
 	return 0;
 }
 
-/* After the commit: the CA's index and CRL follow the database, which
- * revoked every certificate of a retired or re-enrolled key (not only the
- * newest) and recorded the new one. A failure here loses nothing: the
- * records are in, and the next start brings the CA's files to them. */
-static void sync_ca(run *r)
-{
-	kerr err = { 0 };
-	if (db_token_ca_sync(r->k->db, r->k->ca, NULL, &err) != 0)
-		counter_say_err(r->k, &err);
-}
 
 static bool run_done(run *r, bool ok)
 {
@@ -663,7 +653,9 @@ bool tokstep_run(counter *k, case_flow *cs)
 		refuse_err(&r, TSR_STORE, &err);
 		return run_done(&r, false);
 	}
-	sync_ca(&r);
+	/* the CA follows the database, which revoked every certificate of a
+	 * retired or re-enrolled key (not only the newest) and recorded the new one */
+	counter_ca_follow(r.k);
 	cs->step_failed = false;
 	cs->step_msg[0] = '\0';
 	return run_done(&r, true);
