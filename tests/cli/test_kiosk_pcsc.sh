@@ -22,7 +22,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-command -v pcscd >/dev/null 2>&1 || { echo "FAIL kiosk pcsc: pcscd is not installed (make deps)"; exit 1; }
+for tool in pcscd yubico-piv-tool pkcs11-tool openssl; do
+	command -v $tool >/dev/null 2>&1 || { echo "FAIL kiosk pcsc: $tool is not installed (make deps)"; exit 1; }
+done
 [ -x "$SIM" ] || { echo "FAIL kiosk pcsc: build $SIM first (make check builds it)"; exit 1; }
 pcsc_up "$KIOSKCTL" 2>"$T/pcsc_up.err" || { echo "FAIL kiosk pcsc: $(cat "$T/pcsc_up.err")"; exit 1; }
 
@@ -95,6 +97,31 @@ truth "new: the certificate verifies against the kiosk's CA (openssl)" sh -c \
 	"openssl x509 -inform der -in '$T/new.der' -out '$T/new.pem' && openssl verify -CAfile '$T/d/ca/ca.crt' '$T/new.pem'"
 expect "new: audit chain intact" 0 "^OK" $K audit verify
 
+# piv_follows NAME SERIAL: what a customer's computer reads from the key's
+# PIV application (yubico-piv-tool, the project's no code) is the key's valid
+# certificates of record for 9A and 9C, byte for byte (the fingerprint)
+P11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+piv_follows() {
+	yubico-piv-tool -r Virtual -a status >"$T/$1.yk" 2>&1
+	for slot in 9a 9c; do
+		rm -f "$T/$1.$slot.der"
+		q "SELECT writefile('$T/$1.$slot.der', c.der) FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = '$2' AND c.app = 'piv.$slot' AND c.status = 'valid'" >/dev/null
+		fp=$(sha256sum <"$T/$1.$slot.der" | cut -d' ' -f1)
+		expect "$1: yubico-piv-tool reads the $slot certificate of record" 0 "Fingerprint:	$fp" \
+			awk -v s="Slot $slot:" 'index($0, s) == 1 { f = 1; next } /^[^\t]/ { f = 0 } f' "$T/$1.yk"
+	done
+}
+# piv_signs NAME: OpenSC's PKCS#11 module signs with the 9A key and PIN
+# 12345678; openssl verifies it against the 9A certificate of record
+piv_signs() {
+	echo "signed after $1" >"$T/$1.in"
+	pkcs11-tool --module "$P11" -l -p 12345678 -s --id 01 -m ECDSA-SHA256 --signature-format openssl \
+		-i "$T/$1.in" -o "$T/$1.sig" >"$T/$1.signlog" 2>&1
+	openssl x509 -inform der -in "$T/$1.9a.der" -pubkey -noout >"$T/$1.pub" 2>/dev/null
+	expect "$1: a PKCS#11 signature verifies against the 9A certificate" 0 "Verified OK" \
+		openssl dgst -sha256 -verify "$T/$1.pub" -signature "$T/$1.sig" "$T/$1.in"
+}
+
 # ---- renewal inside the window, 11 months on; the key's unit must match ----
 LATER=2027-10-21T10:00:00+08:00
 { clerk; pick 8; party "$UNIT2" $USCC
@@ -109,6 +136,9 @@ krun renew $LATER
 equal "renew: certificate renewed on the same key" "$(q "SELECT count(*) FROM token_events WHERE reason='renewed'")" 1
 equal "renew: expiry extended by the years asked" "$(q "SELECT date(max(not_after) * 86400, 'unixepoch') FROM certs")" 2028-11-21
 expect "renew: the key reads the new expiry" 0 "2028-11-21" "$KIOSKCTL" token info --reader "$R0"
+piv_follows renew SC-K-0001
+expect "renew: the PIV certificate's new expiry as the middleware reads it" 0 "Not After:	Nov 21 .* 2028" cat "$T/renew.yk"
+piv_signs renew
 
 # ---- a key pulled in the middle of writing: it finishes when it is back ----
 stop_sim k1
@@ -150,6 +180,10 @@ equal "change: re-enrolled on the same key" "$(q "SELECT count(*) FROM token_eve
 expect "change: the key holds the new name" 0 "$UNIT2" "$KIOSKCTL" token info --reader "$R0"
 equal "change: the old certificate superseded" "$(q "SELECT count(*) FROM certs WHERE status = 'revoked' AND revoke_reason = 'superseded' AND app = 'kiosk'")" 2
 equal "change: the key's PIV certificates superseded with it" "$(q "SELECT count(*) FROM certs WHERE status = 'revoked' AND revoke_reason = 'superseded' AND app LIKE 'piv.%'")" 4
+piv_follows change SC-K-0001
+esc2=$(printf '%s' "$UNIT2" | od -An -tx1 | tr -d ' \n' | tr a-f A-F | sed 's/../\\x&/g')
+equal "change: both PIV subjects carry the new name as the middleware reads them" "$(grep -cF "O=$esc2, CN=$esc2" "$T/change.yk")" 2
+piv_signs change
 # the CA follows: both earlier certificates (the new key's and its renewal's)
 # (a certificate issued by a write torn earlier, never recorded, may be
 # there as superseded too: the two recorded ones are checked by serial)
@@ -180,6 +214,9 @@ equal "reissue: the new key ACTIVE" "$(tok SC-K-0004)" ACTIVE
 equal "reissue: the old key's validity kept" "$(q "SELECT date(c.not_after * 86400, 'unixepoch') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0004' AND c.app = 'kiosk'")" 2028-11-21
 equal "reissue: the old certificate revoked as broken" "$(q "SELECT count(*) FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0001' AND c.status = 'revoked' AND c.revoke_reason = 'broken' AND c.app = 'kiosk'")" 1
 equal "reissue: revoked at the CA (cessationOfOperation), its PIV certificates too" "$(grep -c '^R	.*,cessationOfOperation	' "$T/d/ca/index.txt")" 3
+piv_follows reissue SC-K-0004
+expect "reissue: the new key's PIV certificate keeps the old validity" 0 "Not After:	Nov 21 .* 2028" cat "$T/reissue.yk"
+piv_signs reissue
 
 # bind (人社): the key is read and bound to the unit and agent, nothing written
 { clerk; pick 5; party "$UNIT2" $USCC; printf "$MATS"; printf 'key Enter\ndump\n'; } >"$T/bind.keys"
