@@ -378,15 +378,23 @@ static int crl_reason(X509_CRL *crl, const char *serial)
 	return -1;
 }
 
-static void test_retired_key_all_revoked(void **state)
+/* The kiosk's database beside the CA, with a clerk to act. */
+static kdb *open_db(fx *f)
 {
-	fx *f = *state;
 	kerr err = { 0 };
 	char dbpath[400];
 	tu_path(dbpath, sizeof dbpath, f->dir, "kiosk.db");
 	kdb *db = db_open(dbpath, "K01", DB_OPEN_CREATE, &err);
 	assert_non_null(db);
 	assert_int_equal(db_staff_add(db, "system", "clerk1", "张三", ROLE_CLERK, "135790", &err), 0);
+	return db;
+}
+
+static void test_retired_key_all_revoked(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	kdb *db = open_db(f);
 	issuer *is = open_ca(f);
 	/* a new key, then renewed a month later: two valid certificates */
 	issued_cert a, b, c, d;
@@ -482,11 +490,7 @@ static void test_cancelled_case_revoked(void **state)
 {
 	fx *f = *state;
 	kerr err = { 0 };
-	char dbpath[400];
-	tu_path(dbpath, sizeof dbpath, f->dir, "kiosk.db");
-	kdb *db = db_open(dbpath, "K01", DB_OPEN_CREATE, &err);
-	assert_non_null(db);
-	assert_int_equal(db_staff_add(db, "system", "clerk1", "张三", ROLE_CLERK, "135790", &err), 0);
+	kdb *db = open_db(f);
 	issuer *is = open_ca(f);
 	static material m = { .id = "app_form" };
 	static service_material sm = { &m, true };
