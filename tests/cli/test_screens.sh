@@ -237,7 +237,7 @@ seen lockhelp "lock + help + idle: unlocked back to home" "1号窗口  今日业
   printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter\ndump\nkey Esc\ndump\nkey Esc\ndump\n'
   printf 'key Down Down Down Down\nkey C-u\ntype 139-0013-9000\nkey Enter Enter Enter Enter\ndump\n'; } > "$T/goback.keys"
 run goback
-seen goback "Esc at the decision: the materials, marks kept" "1号窗口  材料核验"
+seen goback "Esc at the decision: the materials, marks kept" "1号窗口  资料核验"
 seen goback "the marks kept" "已收取 "
 seen goback "Esc again: the details with what was typed" "经办人手机号码 +138-0013-8000"
 seen goback "corrected: said, and on to the decision" "已更正，改动前后的内容已记入日志"
