@@ -167,7 +167,8 @@ static bool lock_act(app *a, action_id act)
 /* The help of a screen can be longer than the screen (long English lines,
  * many keys): it scrolls by entry, and says when there is more. */
 typedef struct help_state {
-	int top;  /* the first entry shown */
+	int top;   /* the first entry shown */
+	int next;  /* the first entry not shown */
 	bool more; /* entries below the last one shown */
 } help_state;
 
@@ -204,6 +205,7 @@ static void help_draw(app *a)
 		int rows = d ? text_rows(text, hw) : text_rows(text, COLS - 4) + 1;
 		if (y + rows > bottom - 1) {
 			st->more = true;
+			st->next = entry - 1;
 			break;
 		}
 		if (!d) {
@@ -227,12 +229,15 @@ static void help_draw(app *a)
 static bool help_key(app *a, const key_event *ev)
 {
 	help_state *st = app_private(a);
+	/* ↓ ↑ an entry, PgDn PgUp a page */
 	if ((key_is(ev, KEY_DOWN) || key_is(ev, KEY_NPAGE)) && st->more) {
-		st->top++;
+		st->top = key_is(ev, KEY_NPAGE) && st->next > st->top ? st->next : st->top + 1;
 		return true;
 	}
 	if ((key_is(ev, KEY_UP) || key_is(ev, KEY_PPAGE)) && st->top > 0) {
-		st->top--;
+		int page = st->next > st->top ? st->next - st->top : 1;
+		st->top = key_is(ev, KEY_PPAGE) && st->top > page ? st->top - page
+			  : key_is(ev, KEY_PPAGE) ? 0 : st->top - 1;
 		return true;
 	}
 	app_return(a, a->help_from); /* any other key returns */
