@@ -258,7 +258,7 @@ late() { # late NAME APPROVER PIN
 }
 late late_ok demosup 975310
 seen late_ok "F3 at the payment: the agent's details to correct" "更正经办人信息"
-seen late_ok "the supervisor sees old and new" "经办人手机号码: 13800138000 → 13900139000"
+seen late_ok "the supervisor sees old and new" "经办人手机号码：13800138000 → 13900139000"
 seen late_ok "approved: back at the payment, said" "已更正，改动前后的内容已记入日志"
 equal "late_ok: approved by the supervisor, with the reason" \
 	"$(sql late_ok "SELECT json_extract(detail, '\$.approved_by') || '|' || json_extract(detail, '\$.reason') || '|' || json_extract(detail, '\$.changes[0].new') FROM audit WHERE action = 'case.correct'")" \
