@@ -65,7 +65,7 @@ unseen clerk "clerk: F1 help does not offer F4" "主管 +当日业务"
 krun view
 seen view "supervisor: F4 opens the day view" "1号窗口  当日业务"
 shown view "day view: cases = SQL" "业务" "$(q "SELECT count(*) FROM cases")"
-for o in "已办结:completed" "已受理未办结:accepted" "容缺受理:rongque" "不予受理:refused" "已撤销:cancelled" "未作决定即中断:open"; do
+for o in "已办结:completed" "已受理未办结:accepted" "容缺受理:rongque" "不予受理:refused" "已撤销:cancelled" "办理中（未作决定）:open"; do
 	label=${o%%:*} st=${o#*:}
 	shown view "day view: $label = SQL" "$label" "$(q "SELECT count(*) FROM cases WHERE status = '$st'")"
 done

@@ -54,7 +54,7 @@ keys en Escape
 # the day view: the outcomes whole
 keys en F4
 shows en "day view: the title whole" "Window 1  Day view \\(supervisor\\) *$"
-shows en "day view: an outcome and its count whole" "Stopped, no decision 1"
+shows en "day view: an outcome and its count whole" "Open, no decision 1"
 shows en "day view: the 容缺 outcome whole" "Accepted, to follow 0"
 keys en Escape
 
@@ -63,8 +63,8 @@ keys en F2 Down Enter
 shows en "a renewal opened" "Window 1  Unit and agent *$"
 keys en Escape
 keys en F4 Tab
-shows en "day rows: the outcome and the service whole" "^. SCCA-CD-01-[0-9]{8}-0001 [0-9:]{5} demosup Stopped +0.00  New cert \\+ seal *$"
-shows en "day rows: the longest service name whole" "^. SCCA-CD-01-[0-9]{8}-0002 [0-9:]{5} demosup Stopped +0.00  Certificate renewal *$"
+shows en "day rows: the outcome and the service whole" "^. SCCA-CD-01-[0-9]{8}-0001 [0-9:]{5} demosup Open +0.00  New cert \\+ seal *$"
+shows en "day rows: the longest service name whole" "^. SCCA-CD-01-[0-9]{8}-0002 [0-9:]{5} demosup Open +0.00  Certificate renewal *$"
 keys en Escape
 
 # the staff screen: roles whole
