@@ -548,8 +548,23 @@ static int load_service(catalog *c, const kini_doc *d, const kini_section *s,
 		return kerr_setf(err, d->path, e->line, "kind = %s does not match the section "
 				 "id [%s]; they must name the same kind", e->value, s->name);
 
-	if (read_texts(d, s, "label", true, sv->label, err) < 0 ||
-	    read_texts(d, s, "help", false, sv->help, err) < 0 ||
+	if (read_texts(d, s, "label", true, sv->label, err) < 0)
+		return -1;
+	/* two services with one name cannot be told apart on the day view, a
+	 * slip or a report (the two PIN unlocks were both 密码解锁) */
+	for (size_t i = 0; i + 1 < c->n_services; i++)
+		for (int l = 0; l < LANG_COUNT; l++)
+			if (c->services[i].label[l] && sv->label[l] &&
+			    strcmp(c->services[i].label[l], sv->label[l]) == 0) {
+				char key[32];
+				snprintf(key, sizeof key, "label.%s", lang_name((lang)l));
+				const kini_entry *le = kini_find(s, key);
+				return kerr_setf(err, d->path, le ? le->line : s->line, "[%s]: label.%s '%s' is already "
+						 "[service %s]'s; give each service a name of its own",
+						 s->name, lang_name((lang)l), sv->label[l],
+						 c->services[i].id);
+			}
+	if (read_texts(d, s, "help", false, sv->help, err) < 0 ||
 	    read_bool(d, s, "rongque", &sv->rongque_allowed, err) < 0 ||
 	    read_bool(d, s, "key_required", &sv->key_required, err) < 0 ||
 	    read_bool(d, s, "approval", &sv->approval_required, err) < 0)

@@ -73,6 +73,27 @@ __attribute__((format(printf, 2, 3))) static void tl_text(timeline_entry *e, con
 	dbi_copy(e->text, sizeof e->text, buf);
 }
 
+/* The entry's line for a person: its strings key and NULL-ended name, value
+ * pairs (values copied, control characters made spaces). */
+static void tl_say(timeline_entry *e, const char *key, ...)
+{
+	va_list ap;
+	va_start(ap, key);
+	e->key = key;
+	for (int i = 0; i < TL_VARS; i++) {
+		const char *name = va_arg(ap, const char *);
+		if (!name)
+			break;
+		const char *value = va_arg(ap, const char *);
+		e->var_name[i] = name;
+		dbi_copy(e->var[i], sizeof e->var[i], value ? value : "");
+		for (char *p = e->var[i]; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+	}
+	va_end(ap);
+}
+
 /* Step a statement bound to the case, calling row() for each result row. */
 static int tl_each(tl *t, sqlite3_stmt *st, int (*row)(tl *, sqlite3_stmt *), const char *what)
 {
@@ -96,6 +117,8 @@ static int step_row(tl *t, sqlite3_stmt *st)
 		return -1;
 	const char *detail = col_text(st, 4);
 	tl_text(e, "%s%s%s", col_text(st, 1), *detail ? ": " : "", detail);
+	tl_say(e, *detail ? "timeline.line.step_detail" : "timeline.line.step", "step", col_text(st, 1),
+	       "detail", detail, NULL);
 	return 0;
 }
 
@@ -108,6 +131,8 @@ static int material_row(tl *t, sqlite3_stmt *st)
 	const char *reason = col_text(st, 3);
 	tl_text(e, "%s %s%s%s%s", col_text(st, 1), col_text(st, 2),
 		sqlite3_column_int(st, 4) ? " (essential)" : "", *reason ? ": " : "", reason);
+	tl_say(e, *reason ? "timeline.line.material_why" : "timeline.line.material", "material",
+	       col_text(st, 1), "mark", col_text(st, 2), "reason", reason, NULL);
 	return 0;
 }
 
@@ -117,12 +142,17 @@ static int key_row(tl *t, sqlite3_stmt *st)
 				   sqlite3_column_int64(st, 0), 0, col_text(st, 5));
 	if (!e)
 		return -1;
-	if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+	if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
 		tl_text(e, "key %s entered as %s (%s)", col_text(st, 1), col_text(st, 3),
 			col_text(st, 4));
-	else
+		tl_say(e, "timeline.line.key_entered", "serial", col_text(st, 1), "tto", col_text(st, 3),
+		       "treason", col_text(st, 4), NULL);
+	} else {
 		tl_text(e, "key %s %s -> %s (%s)", col_text(st, 1), col_text(st, 2),
 			col_text(st, 3), col_text(st, 4));
+		tl_say(e, "timeline.line.key_moved", "serial", col_text(st, 1), "tfrom", col_text(st, 2),
+		       "tto", col_text(st, 3), "treason", col_text(st, 4), NULL);
+	}
 	return 0;
 }
 
@@ -138,11 +168,15 @@ static int cert_row(tl *t, sqlite3_stmt *st)
 		col_text(st, 2), col_text(st, 3), col_text(st, 4),
 		civil_format((long)sqlite3_column_int64(st, 5), nb, sizeof nb),
 		civil_format((long)sqlite3_column_int64(st, 6), na, sizeof na));
+	tl_say(e, "timeline.line.cert_issued", "cert", col_text(st, 1), "serial", col_text(st, 2),
+	       "unit", col_text(st, 3), "uscc", col_text(st, 4), "nb", nb, "na", na, NULL);
 	if (strcmp(col_text(st, 7), "revoked") == 0) {
 		e = tl_add(t, sqlite3_column_int64(st, 9), TL_CERT, id, 1, col_text(st, 12));
 		if (!e)
 			return -1;
 		tl_text(e, "certificate %s revoked (%s)", col_text(st, 1), col_text(st, 8));
+		tl_say(e, "timeline.line.cert_revoked", "cert", col_text(st, 1), "treason",
+		       col_text(st, 8), NULL);
 	}
 	return 0;
 }
@@ -157,6 +191,7 @@ static int payment_row(tl *t, sqlite3_stmt *st)
 		return -1;
 	tl_text(e, "order %s of %s yuan created", col_text(st, 1),
 		fees_format_yuan(sqlite3_column_int64(st, 2), yuan, sizeof yuan));
+	tl_say(e, "timeline.line.order_created", "order", col_text(st, 1), "amount", yuan, NULL);
 	e = tl_add(t, sqlite3_column_int64(st, 7), TL_PAYMENT, id, 1, col_text(st, 9));
 	if (!e)
 		return -1;
@@ -164,6 +199,8 @@ static int payment_row(tl *t, sqlite3_stmt *st)
 	tl_text(e, "order %s: %s, %s%s%s", col_text(st, 1), col_text(st, 3),
 		sqlite3_column_int(st, 5) ? "verified" : "NOT verified",
 		*tx ? ", transaction " : "", tx);
+	tl_say(e, sqlite3_column_int(st, 5) ? "timeline.line.order_verified" : "timeline.line.order_unverified",
+	       "order", col_text(st, 1), "state", col_text(st, 3), "tx", tx, NULL);
 	return 0;
 }
 
@@ -182,12 +219,17 @@ static int refund_row(tl *t, sqlite3_stmt *st)
 	tl_text(e, "%s %s of %s yuan on order %s requested by %s, approved by %s: %s", what,
 		col_text(st, 1), fees_format_yuan(sqlite3_column_int64(st, 2), yuan, sizeof yuan),
 		col_text(st, 10), col_text(st, 4), col_text(st, 5), col_text(st, 3));
+	tl_say(e, dup ? "timeline.line.dup_refund_asked" : "timeline.line.refund_asked", "no",
+	       col_text(st, 1), "amount", yuan, "order", col_text(st, 10), "by", col_text(st, 4),
+	       "approver", col_text(st, 5), "reason", col_text(st, 3), NULL);
 	e = tl_add(t, sqlite3_column_int64(st, 9), kind, id, 1, "");
 	if (!e)
 		return -1;
 	const char *rid = col_text(st, 7);
 	tl_text(e, "%s %s: %s%s%s", what, col_text(st, 1), col_text(st, 6),
 		*rid ? ", refund id " : "", rid);
+	tl_say(e, dup ? "timeline.line.dup_refund_state" : "timeline.line.refund_state", "no",
+	       col_text(st, 1), "refund_state", col_text(st, 6), "id", rid, NULL);
 	return 0;
 }
 
@@ -198,11 +240,15 @@ static int supplement_row(tl *t, sqlite3_stmt *st)
 	if (!e)
 		return -1;
 	const char *late = col_text(st, 4);
-	if (*late)
+	if (*late) {
 		tl_text(e, "%s received after the deadline, allowed by %s: %s", col_text(st, 1), late,
 			col_text(st, 5));
-	else
+		tl_say(e, "timeline.line.supplied_late", "material", col_text(st, 1), "by", late,
+		       "reason", col_text(st, 5), NULL);
+	} else {
 		tl_text(e, "%s received (容缺补交)", col_text(st, 1));
+		tl_say(e, "timeline.line.supplied", "material", col_text(st, 1), NULL);
+	}
 	return 0;
 }
 
@@ -218,11 +264,14 @@ static int rating_row(tl *t, sqlite3_stmt *st)
 		civil_format((long)sqlite3_column_int64(st, 5), due, sizeof due);
 	tl_text(e, "rated %s%s%s%s%s", col_text(st, 1), *comment ? ": " : "", comment,
 		*due ? "; follow-up due " : "", due);
+	tl_say(e, *due ? "timeline.line.rated_poor" : "timeline.line.rated", "rating", col_text(st, 1),
+	       "comment", comment, "due", due, NULL);
 	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
 		e = tl_add(t, sqlite3_column_int64(st, 7), TL_RATING, id, 1, col_text(st, 6));
 		if (!e)
 			return -1;
 		tl_text(e, "差评 followed up: %s", col_text(st, 8));
+		tl_say(e, "timeline.line.followed_up", "note", col_text(st, 8), NULL);
 	}
 	return 0;
 }

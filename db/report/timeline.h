@@ -34,6 +34,8 @@
 /* timeline_kind_name(), _key() ("?" out of range), _from_name(). */
 ENUM_DECLARE_WORD_KEY(timeline_kind, TIMELINE_KINDS, TL_COUNT);
 
+enum { TL_VARS = 7 };
+
 typedef struct timeline_entry {
 	int64_t at_ms;
 	timeline_kind kind;
@@ -41,7 +43,17 @@ typedef struct timeline_entry {
 	int part;                  /* 0, or 1 for a row's second entry (an order's
 				    * state, a certificate's revocation, a refund's state) */
 	char actor[40];            /* staff id or "system"; "" when the row keeps none */
-	char text[600];            /* one line, no control characters */
+	char text[600];            /* one line, no control characters: the record's
+				    * own words (English), for kioskctl and exports */
+	/* The same line for a person, in any language: a strings key
+	 * ("timeline.line.*") and its variables, the values as recorded. The
+	 * values of closed sets are the stored words, translated by the screen:
+	 * step, mark, material (an id), tfrom/tto (key states), treason (a key
+	 * move's or a revocation's reason), state (an order's), refund_state,
+	 * rating. NULL key: show text. */
+	const char *key;
+	const char *var_name[TL_VARS];
+	char var[TL_VARS][160];
 } timeline_entry;
 
 /* The case's entries by time, then kind, then row and part. 0 with *out

@@ -42,7 +42,7 @@ to_decision() {
 	keys "$1" Enter
 	text "$1" 138-0013-8000
 	keys "$1" Enter Enter Enter Enter
-	wait_for "$1" "材料核验" 5
+	wait_for "$1" "资料核验" 5
 	keys "$1" F5 F5 F5 Enter
 }
 

@@ -237,7 +237,7 @@ seen lockhelp "lock + help + idle: unlocked back to home" "1号窗口  今日业
   printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter\ndump\nkey Esc\ndump\nkey Esc\ndump\n'
   printf 'key Down Down Down Down\nkey C-u\ntype 139-0013-9000\nkey Enter Enter Enter Enter\ndump\n'; } > "$T/goback.keys"
 run goback
-seen goback "Esc at the decision: the materials, marks kept" "1号窗口  材料核验"
+seen goback "Esc at the decision: the materials, marks kept" "1号窗口  资料核验"
 seen goback "the marks kept" "已收取 "
 seen goback "Esc again: the details with what was typed" "经办人手机号码 +138-0013-8000"
 seen goback "corrected: said, and on to the decision" "已更正，改动前后的内容已记入日志"
@@ -258,7 +258,7 @@ late() { # late NAME APPROVER PIN
 }
 late late_ok demosup 975310
 seen late_ok "F3 at the payment: the agent's details to correct" "更正经办人信息"
-seen late_ok "the supervisor sees old and new" "经办人手机号码: 13800138000 → 13900139000"
+seen late_ok "the supervisor sees old and new" "经办人手机号码：13800138000 → 13900139000"
 seen late_ok "approved: back at the payment, said" "已更正，改动前后的内容已记入日志"
 equal "late_ok: approved by the supervisor, with the reason" \
 	"$(sql late_ok "SELECT json_extract(detail, '\$.approved_by') || '|' || json_extract(detail, '\$.reason') || '|' || json_extract(detail, '\$.changes[0].new') FROM audit WHERE action = 'case.correct'")" \

@@ -65,7 +65,7 @@ unseen clerk "clerk: F1 help does not offer F4" "主管 +当日业务"
 krun view
 seen view "supervisor: F4 opens the day view" "1号窗口  当日业务"
 shown view "day view: cases = SQL" "业务" "$(q "SELECT count(*) FROM cases")"
-for o in "已办结:completed" "已受理未办结:accepted" "容缺受理:rongque" "不予受理:refused" "已撤销:cancelled" "未作决定即中断:open"; do
+for o in "已办结:completed" "已受理未办结:accepted" "容缺受理:rongque" "不予受理:refused" "已撤销:cancelled" "办理中（未作决定）:open"; do
 	label=${o%%:*} st=${o#*:}
 	shown view "day view: $label = SQL" "$label" "$(q "SELECT count(*) FROM cases WHERE status = '$st'")"
 done
@@ -81,11 +81,13 @@ shown view "filter: demo01's cases = SQL" "业务" "$(q "SELECT count(*) FROM ca
 
 # ---- a case's timeline, the search, the parts ----
 first=$(q "SELECT case_no FROM cases ORDER BY id LIMIT 1")
-{ login demosup 975310; printf 'key F4\nkey Tab\ndump\nkey Enter\ndump\nkey Esc\nkey Right Right Right\ndump\nkey F3\ntype %s\nkey Enter\ndump\n' "$(q "SELECT uscc FROM cases WHERE clerk_id = 'demo02'")"; } >"$T/parts.keys"
+{ login demosup 975310; printf 'key F4\nkey Tab\ndump\nkey Enter\ndump\nkey PgDn\ndump\nkey PgDn\ndump\nkey Esc\nkey Right Right Right\ndump\nkey F3\ntype %s\nkey Enter\ndump\n' "$(q "SELECT uscc FROM cases WHERE clerk_id = 'demo02'")"; } >"$T/parts.keys"
 krun parts
 seen parts "cases part: every case listed" "$(q "SELECT case_no FROM cases ORDER BY id DESC LIMIT 1")"
-seen parts "timeline: the case's steps in order" "步骤 demo01 +details"
-seen parts "timeline: its payment" "收费 demo01 +order $first"
+seen parts "timeline: the case's steps in order, named in Chinese" "步骤 demo01 +单位及经办人信息："
+seen parts "timeline: its payment, in Chinese" "收费 demo01 +创建订单 $first，金额 [0-9.]+ 元"
+seen parts "timeline: the order's state in words" "收费 demo01 +订单 $first：已付款，已核实"
+unseen parts "timeline: no English state words" "SUCCESS|NOTPAY|verified"
 seen parts "timeline: its audit rows" "审计 demo01 +#[0-9]+ case.open"
 seen parts "search by USCC: one case" "查找：91510100MA61XY3K4K"
 seen parts "refusals part: the notice with its reason" "未加盖单位公章"

@@ -162,7 +162,7 @@ KIOSK_SCRIPT="$T/en.keys" timeout 30 "$KIOSK" --demo --config "$T/cfg_en" --data
 equal "en: kiosk exited cleanly" "$?/$(wc -c <"$T/en.err")" "0/0"
 seen en "en: the rating's levels" "▶ Very satisfied"
 seen en "en: … and none" "None \(declined\)"
-seen en "en: a long material name goes on to a second row" "^ +certificate\) \(容缺\)$"
+seen en "en: a long material name goes on to a second row" "^ +certificate\) \(to follow\)$"
 seen en "en: what is still owed, whole" "tell the customer at once \(the deadline stands\)\."
 
 # ---- 补正: a refusal whose notice was never printed is due within notice_days ----

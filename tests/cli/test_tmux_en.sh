@@ -24,8 +24,11 @@ shows en "home: the screen's name whole in the title" "Window 1  Today's cases *
 # F1 help: the long lines go on to a second row, the labels whole
 keys en F1
 shows en "help: a long help line's end on its second row" "^ +USCC, or part of the unit's or agent's name *$"
-shows en "help: the label of F8 whole" "F8 +Cancel \\+ refund  "
 shows en "help: the supervisor's line whole" "^ +day close \\(supervisors only\\) *$"
+shows en "help: more below is said" "more below \\(Down / PgDn\\)"
+keys en NPage
+shows en "help: PgDn shows the next page, more above said" "more above \\(Up / PgUp\\)"
+shows en "help: the label of F8 whole" "F8 +Cancel \\+ refund  "
 keys en Escape
 
 # the service picker: every name whole, the picked one's note in full
@@ -51,7 +54,7 @@ keys en Escape
 # the day view: the outcomes whole
 keys en F4
 shows en "day view: the title whole" "Window 1  Day view \\(supervisor\\) *$"
-shows en "day view: an outcome and its count whole" "Stopped, no decision 1"
+shows en "day view: an outcome and its count whole" "Open, no decision 1"
 shows en "day view: the 容缺 outcome whole" "Accepted, to follow 0"
 keys en Escape
 
@@ -60,8 +63,8 @@ keys en F2 Down Enter
 shows en "a renewal opened" "Window 1  Unit and agent *$"
 keys en Escape
 keys en F4 Tab
-shows en "day rows: the outcome and the service whole" "^. SCCA-CD-01-[0-9]{8}-0001 [0-9:]{5} demosup Stopped +0.00  New cert \\+ seal *$"
-shows en "day rows: the longest service name whole" "^. SCCA-CD-01-[0-9]{8}-0002 [0-9:]{5} demosup Stopped +0.00  Certificate renewal *$"
+shows en "day rows: the outcome and the service whole" "^. SCCA-CD-01-[0-9]{8}-0001 [0-9:]{5} demosup Open +0.00  New cert \\+ seal *$"
+shows en "day rows: the longest service name whole" "^. SCCA-CD-01-[0-9]{8}-0002 [0-9:]{5} demosup Open +0.00  Certificate renewal *$"
 keys en Escape
 
 # the staff screen: roles whole
@@ -69,6 +72,36 @@ keys en F5
 shows en "staff: the title whole" "Window 1  Staff *$"
 shows en "staff: the clerk's role whole" "demo01 +培训学员 +Counter clerk +active"
 keys en Escape
+# unshown NAME TEST TEXT: the pane, as it is now, does not hold TEXT
+unshown() {
+	tm capture-pane -p -t "$1" >"$T/$1.now"
+	if grep -qF -- "$3" "$T/$1.now"; then
+		echo "FAIL $2: the screen shows '$3'"
+		sed 's/^/    | /' "$T/$1.now"
+	else
+		echo "PASS $2"
+	fi
+}
+# a whole case at 80x24 in English: the materials' marks and names, the
+# decision, the key in the status line and the fee, each whole (wrapped, not cut)
+keys en F2 Down Down Down Down Down Down Down Enter
+shows en "case: a new cert + seal opened" "Window 1  Unit and agent *$"
+text en "Chengdu Test Technology Co Ltd"; keys en Enter
+text en 91310115MA1K3BTP2B; keys en Enter
+text en 张三; keys en Enter
+text en 110102199101010078; keys en Enter
+text en 138-0013-8000
+keys en Enter Enter Enter Enter
+shows en "materials: the mark whole, the name beside it" "^▶ Not checked Application form for enterprise digital certificates and seals *$"
+shows en "materials: a long name's end and (essential) on its second row" "^ +\\(original\\) \\(essential\\) *$"
+keys en F5 F6 F5 Enter
+shows en "decision: the verdict whole, on two rows" "^ +customer signs a promise to bring them by the deadline\\. *$"
+shows en "decision: the missing material whole, on two rows" "^ +certificate\\): Missing *$"
+keys en Enter Enter F5 Down Down Down Down Down Enter
+shows en "key: the key's state whole in the status line" "Key SC-DEMO-0006 blank +[0-9]{2}:[0-9]{2} *$"
+keys en Enter Enter
+shows en "fee: the amount line whole, on two rows" " with WeChat to pay *$" 20
+unshown en "fee: nothing cut" "…"
 keys en F10
 shows en "quit asked" "Quit anyway\\?"
 keys en Enter

@@ -155,7 +155,7 @@ equal "right: each score audited" "$(sql right "SELECT count(*) FROM audit WHERE
 seen right "right: totals on the sheet" "正确 $N / 已练 $N（共 $N 个场景）"
 seen right "right: the list shows the brief" "客户说：“我们单位的政采证书下个月到期"
 seen right "right: the list shows what to type" "统一社会信用代码 91510700MA62Q8TU37"
-seen right "right: a blank key for a new certificate" "写 Key 时按 F5，直至放入库存空白 Key SC-DEMO-0006"
+seen right "right: a blank key for a new certificate" "写 Key 时按 F5，选择库存空白 Key SC-DEMO-0006"
 seen right "right: the banner during a play" "场景 1/$N：政采证书到期前更新（材料齐全）"
 seen right "right: the stop screen lists the reasons" "▶ +Key 上的单位与申请不一致"
 seen right "right: the kiosk's reason beside them" "系统提示：证书还有300天到期，更新自2027-07-19起方可办理"

@@ -408,6 +408,11 @@ static void err_duplicates(void **state)
 		      "approval = no") + 1, "appears twice");
 	expect_broken("fees.ini", NULL, "[holder zc.expert]", "[holder zc.unit]", -1,
 		      "duplicate section [holder zc.unit]");
+	/* two services named alike in one language cannot be told apart */
+	expect_broken("services.ini", NULL, "label.zh_CN = 证书及印章密码解锁", "label.zh_CN = 证书密码解锁",
+		      -1, "[service zc.unlock]: label.zh_CN '证书密码解锁' is already [service rs.unlock]'s");
+	expect_broken("services.ini", NULL, "label.en = Unlock cert + seal PIN", "label.en = Certificate PIN unlock",
+		      -1, "label.en 'Certificate PIN unlock' is already [service rs.unlock]'s");
 }
 
 static void err_missing_required(void **state)

@@ -159,8 +159,17 @@ void draw_frame(app *a)
 	ship_job_status(a->ship, a->k.db, a->k.str, hall, sizeof hall);
 	snprintf(status, sizeof status, "%s %s  %s %s  %s%s%s", app_str(a, "ui.clerk"), who,
 		 app_str(a, "ui.case"), case_no[0] ? case_no : "-", key, hall[0] ? "  " : "", hall);
-	draw_text(1, 1, status, COLS - 14);
-	draw_text(1, COLS - 12, when, 11);
+	/* the date gives way to the key's state and the hall link, then the
+	 * time: what the clerk acts on is never cut */
+	int need = text_cols(status);
+	if (need > COLS - 14 && need <= COLS - 8)
+		memmove(when, when + 6, strlen(when + 6) + 1); /* HH:MM */
+	else if (need > COLS - 8)
+		when[0] = '\0';
+	int tw = text_cols(when);
+	draw_text(1, 1, status, COLS - 3 - (tw ? tw + 1 : 0));
+	if (tw)
+		draw_text(1, COLS - 1 - tw, when, tw);
 	attroff(term_attr(ST_STATUS));
 
 	/* Message above the footer: a long one wraps upwards (up to three

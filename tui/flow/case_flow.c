@@ -299,9 +299,14 @@ const char *case_late_changes(counter *k, case_flow *cs, char *buf, size_t n)
 		const char *v = form_check_field(fs, cs->text[i], counter_today_ymd(), k->str, k->lg, norm,
 						 sizeof norm, msg, sizeof msg) && norm[0] ? norm : cs->text[i];
 		const char *old = party_get(&cs->rec.party, (party_field)party_field_from_name(fs->id));
-		if (strcmp(old, v) != 0 && len < n)
-			len += (size_t)snprintf(buf + len, n - len, "%s%s: %s → %s", len ? "; " : "",
-						fs->label[k->lg], old, v);
+		if (strcmp(old, v) != 0 && len < n) {
+			/* in the counter's language: 经办人手机号码：… → …；… */
+			char one[512];
+			str_var cv[] = { { "field", fs->label[k->lg] }, { "old", old }, { "new", v }, { NULL, NULL } };
+			counter_render(k, "correct.change", cv, one, sizeof one);
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? counter_str(k, "correct.sep") : "",
+						one);
+		}
 	}
 	if (!buf[0])
 		snprintf(buf, n, "%s", counter_str(k, "correct.unchanged"));

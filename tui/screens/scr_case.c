@@ -32,6 +32,14 @@ static void materials_draw(app *a)
 	attron(A_BOLD);
 	draw_text(3, 2, cs->svc->label[a->k.lg], COLS - 4);
 	attroff(A_BOLD);
+	/* the marks' column as wide as its longest word in this language
+	 * ("Not checked"), the names after it */
+	int mw = 0;
+	for (int k = 0; k < MARK_COUNT; k++) {
+		int w = text_cols(app_str(a, material_mark_key((material_mark)k)));
+		mw = w > mw ? w : mw;
+	}
+	int nx = 2 + mw + 1;
 	int y = 5;
 	for (size_t i = 0; i < cs->cl->n_items && y < LINES - 6; i++, y += 2) {
 		const checklist_item *it = &cs->cl->items[i];
@@ -44,24 +52,35 @@ static void materials_draw(app *a)
 		term_style st = it->mark == MARK_RECEIVED ? ST_OK : it->mark == MARK_UNSET ? ST_DIM : ST_ERROR;
 		if (!sel)
 			attron(term_attr(st));
-		draw_text(y, 2, app_str(a, material_mark_key(it->mark)), 10);
+		draw_text(y, 2, app_str(a, material_mark_key(it->mark)), mw);
 		if (!sel)
 			attroff(term_attr(st));
-		int x = 13 + draw_text(y, 13, m->label[a->k.lg], COLS - 30);
-		if (it->sm->essential)
-			draw_text(y, x + 1, app_str(a, "materials.essential"), 10);
+		/* the name and (essential) whole: on a second row when one is
+		 * not enough (long English names) */
+		char name[512];
+		snprintf(name, sizeof name, "%s%s%s", m->label[a->k.lg], it->sm->essential ? " " : "",
+			 it->sm->essential ? app_str(a, "materials.essential") : "");
+		int nw = COLS - nx - 2;
+		if (text_cols(name) > nw) {
+			if (sel)
+				mvhline(y + 1, 1, ' ', COLS - 2);
+			draw_wrapped(y, nx, nw, 2, name);
+			y++;
+		} else {
+			draw_text(y, nx, name, nw);
+		}
 		if (sel)
 			attroff(term_attr(ST_SELECT));
 		const char *sub = it->mark == MARK_DEFECTIVE ? it->reason : m->note[a->k.lg];
 		if (sub && *sub) {
 			/* the item under the cursor shows its whole note (up to three
 			 * rows, the items below move down); the others one row */
-			int w = COLS - 15, rows = 1;
+			int w = COLS - nx - 2, rows = 1;
 			if (sel && w > 1) {
 				rows = (text_cols(sub) + w - 2) / (w - 1);
 				rows = rows < 1 ? 1 : rows > 3 ? 3 : rows;
 			}
-			draw_wrapped(y + 1, 13, w, rows, sub);
+			draw_wrapped(y + 1, nx, w, rows, sub);
 			y += rows - 1;
 		}
 	}
@@ -165,16 +184,18 @@ static void decision_draw(app *a)
 	checklist_result r;
 	checklist_evaluate(cs->cl, &r);
 	attron(A_BOLD);
-	draw_text(3, 2, app_str(a, checklist_verdict_key(r.verdict)), COLS - 4);
+	int y = 3 + draw_wrapped(3, 2, COLS - 4, 2, app_str(a, checklist_verdict_key(r.verdict)));
 	attroff(A_BOLD);
-	int y = 5;
+	y++;
 	for (size_t i = 0; i < r.n_notice && y < LINES - 10; i++, y++) {
 		const notice_item *n = &r.notice[i];
 		char line[512];
-		snprintf(line, sizeof line, "• %s: %s%s%s", n->material->label[a->k.lg],
-			 app_str(a, material_mark_key(n->mark)), n->reason && *n->reason ? " — " : "",
-			 n->reason ? n->reason : "");
-		draw_text(y, 4, line, COLS - 6);
+		str_var v[] = { { "material", n->material->label[a->k.lg] },
+				{ "mark", app_str(a, material_mark_key(n->mark)) },
+				{ "reason", n->reason ? n->reason : "" }, { NULL, NULL } };
+		app_render(a, n->reason && *n->reason ? "decision.item_why" : "decision.item", v, line,
+			   sizeof line);
+		y += draw_wrapped(y, 4, COLS - 6, 2, line) - 1;
 	}
 	y++;
 	for (int i = 0; i < 3; i++, y++) {

@@ -101,7 +101,9 @@ static void home_draw(app *a)
 		mvhline(y, 1, ' ', COLS - 2);
 		draw_text(y, 0, sel ? "▶" : " ", 1);
 		draw_text(y, 2, c->case_no, 26);
-		draw_text(y, 29, when + 11, 5);
+		char hm[8];
+		snprintf(hm, sizeof hm, "%.5s", when + 11); /* HH:MM */
+		draw_text(y, 29, hm, 5);
 		draw_text(y, 36, app_str(a, case_status_key(c->status)), 10);
 		/* an unfinished case shows the step it waits at */
 		const service *svc = catalog_service(a->k.cat, c->service_id);

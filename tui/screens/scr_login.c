@@ -164,46 +164,86 @@ static bool lock_act(app *a, action_id act)
 
 /* ---- help ---- */
 
+/* The help of a screen can be longer than the screen (long English lines,
+ * many keys): it scrolls by entry, and says when there is more. */
+typedef struct help_state {
+	int top;   /* the first entry shown */
+	int next;  /* the first entry not shown */
+	bool more; /* entries below the last one shown */
+} help_state;
+
 static void help_draw(app *a)
 {
+	help_state *st = app_private(a);
 	int y = 3;
 	attron(A_BOLD);
 	draw_text(y++, 2, app_str(a, screen_id_key(a->help_from)), COLS - 4);
 	attroff(A_BOLD);
+	if (st->top > 0)
+		draw_text(y, 2, app_str(a, "help.more_above"), COLS - 4);
 	y++;
 	/* the labels' column as wide as the longest label in this language */
 	int lw = 14;
 	for (int i = 0; i < ACT_COUNT; i++)
 		if (action_offered_on(a, (action_id)i, a->help_from) && text_cols(app_str(a, actions[i].str_key)) + 1 > lw)
 			lw = text_cols(app_str(a, actions[i].str_key)) + 1;
-	int hx = 11 + lw + 1, hw = COLS - hx - 2;
-	for (int i = 0; i < ACT_COUNT && y < LINES - 3; i++) {
-		const action_def *d = &actions[i];
-		if (!action_offered_on(a, (action_id)i, a->help_from))
+	int hx = 11 + lw + 1, hw = COLS - hx - 2, bottom = LINES - 3;
+	int entry = 0;
+	st->more = false;
+	for (int i = 0; i <= ACT_COUNT; i++) {
+		bool general = i == ACT_COUNT;
+		if (!general && !action_offered_on(a, (action_id)i, a->help_from))
 			continue;
+		if (entry++ < st->top)
+			continue;
+		const action_def *d = general ? NULL : &actions[i];
 		char help[96];
-		snprintf(help, sizeof help, "%s.help", d->str_key);
-		/* a long help line goes on to a second row, never cut */
-		int rows = text_cols(app_str(a, help)) > hw ? 2 : 1;
+		if (d)
+			snprintf(help, sizeof help, "%s.help", d->str_key);
+		const char *text = app_str(a, d ? help : "help.general");
+		/* every line whole: an entry that does not fit waits for ↓ */
+		int rows = d ? text_rows(text, hw) : text_rows(text, COLS - 4) + 1;
+		if (y + rows > bottom - 1) {
+			st->more = true;
+			st->next = entry - 1;
+			break;
+		}
+		if (!d) {
+			draw_wrapped(y + 1, 2, COLS - 4, rows - 1, text);
+			break;
+		}
 		attron(term_attr(ST_KEY));
 		draw_text(y, 2, d->key_label, 8);
 		attroff(term_attr(ST_KEY));
 		draw_text(y, 11, app_str(a, d->str_key), lw);
-		draw_wrapped(y, hx, hw, rows, app_str(a, help));
+		draw_wrapped(y, hx, hw, rows, text);
 		y += rows;
 	}
-	y++;
-	if (y < LINES - 3)
-		draw_wrapped(y, 2, COLS - 4, LINES - 3 - y, app_str(a, "help.general"));
+	if (st->more) {
+		attron(A_BOLD);
+		draw_text(bottom - 1, 2, app_str(a, "help.more_below"), COLS - 4);
+		attroff(A_BOLD);
+	}
 }
 
 static bool help_key(app *a, const key_event *ev)
 {
-	(void)ev;
-	app_return(a, a->help_from); /* any key returns */
+	help_state *st = app_private(a);
+	/* ↓ ↑ an entry, PgDn PgUp a page */
+	if ((key_is(ev, KEY_DOWN) || key_is(ev, KEY_NPAGE)) && st->more) {
+		st->top = key_is(ev, KEY_NPAGE) && st->next > st->top ? st->next : st->top + 1;
+		return true;
+	}
+	if ((key_is(ev, KEY_UP) || key_is(ev, KEY_PPAGE)) && st->top > 0) {
+		int page = st->next > st->top ? st->next - st->top : 1;
+		st->top = key_is(ev, KEY_PPAGE) && st->top > page ? st->top - page
+			  : key_is(ev, KEY_PPAGE) ? 0 : st->top - 1;
+		return true;
+	}
+	app_return(a, a->help_from); /* any other key returns */
 	return true;
 }
 
 const screen_ops scr_login = { SCR_LOGIN, sizeof(login_state), false, login_enter, NULL, login_draw, login_key, login_act };
 const screen_ops scr_lock = { SCR_LOCK, sizeof(login_state), false, lock_enter, NULL, lock_draw, login_key, lock_act };
-const screen_ops scr_help = { SCR_HELP, 0, false, NULL, NULL, help_draw, help_key, NULL };
+const screen_ops scr_help = { SCR_HELP, sizeof(help_state), false, NULL, NULL, help_draw, help_key, NULL };

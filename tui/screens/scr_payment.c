@@ -52,7 +52,7 @@ static void payment_draw(app *a)
 	int y = 3;
 	str_var v[] = { { "amount", fees_format_yuan(cs->order.amount_fen, yuan, sizeof yuan) }, { NULL, NULL } };
 	attron(A_BOLD);
-	draw_text(y++, x, app_render(a, shown ? "pay.amount" : "pay.amount_due", v, buf, sizeof buf), COLS - x - 1);
+	y += draw_wrapped(y, x, COLS - x - 1, 3, app_render(a, shown ? "pay.amount" : "pay.amount_due", v, buf, sizeof buf));
 	attroff(A_BOLD);
 	for (int i = 0; i < cs->quote.n_lines; i++, y++) {
 		const fee_line *l = &cs->quote.lines[i];
@@ -72,10 +72,8 @@ static void payment_draw(app *a)
 	if (!shown && (cs->create_unsure || (!cs->rec_dirty && !cs->order.code_url[0])))
 		next = "pay.next.wait";
 	if (next)
-		draw_wrapped(y++, x, COLS - x - 1, 3, app_str(a, next));
-	if (next)
-		y += 2;
-	draw_text(y++, x, app_str(a, pay_state_key(cs->order.state)), COLS - x - 1);
+		y += draw_wrapped(y, x, COLS - x - 1, 3, app_str(a, next)) + 1;
+	y += draw_wrapped(y, x, COLS - x - 1, 2, app_str(a, pay_state_key(cs->order.state)));
 	int64_t left = pay_flow_expires_ms(cs) - now;
 	if (left < 0)
 		left = 0;

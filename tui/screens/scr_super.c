@@ -28,6 +28,9 @@
 #include "db/report/dayview.h"
 #include "db/report/timeline.h"
 #include "core/pay/recon.h"
+#include "core/case/rating.h"
+#include "core/case/marks.h"
+#include "core/token/token_life.h"
 #include "tui/term/term.h"
 #include "tui/screens/screens.h"
 
@@ -976,6 +979,7 @@ typedef struct timeline_state {
 	timeline_entry *tl;
 	size_t n;
 	int top;
+	int shown; /* entries on the screen (one or two rows each): PgDn's step */
 } timeline_state;
 
 static void timeline_enter(app *a)
@@ -995,22 +999,76 @@ static void timeline_leave(app *a)
 	t->tl = NULL;
 }
 
+/* A stored word of a closed set in the screen's language (the word itself
+ * when it is not one: a record older than its set). */
+static const char *tl_word(app *a, const char *name, const char *v)
+{
+	int i = -1;
+	if (strcmp(name, "step") == 0 && (i = case_step_from_name(v)) >= 0)
+		return app_str(a, case_step_key((case_step)i));
+	if (strcmp(name, "mark") == 0 && (i = material_mark_from_name(v)) >= 0)
+		return app_str(a, material_mark_key((material_mark)i));
+	if ((strcmp(name, "tfrom") == 0 || strcmp(name, "tto") == 0) && (i = token_state_from_name(v)) >= 0)
+		return app_str(a, token_state_key((token_state)i));
+	if (strcmp(name, "treason") == 0 && (i = token_reason_from_name(v)) >= 0)
+		return app_str(a, token_reason_key((token_reason)i));
+	if (strcmp(name, "treason") == 0 && strcmp(v, "superseded") == 0)
+		return app_str(a, "timeline.superseded");
+	/* the states as words (their *_key strings are whole sentences for
+	 * the payment screen): "timeline.pay.<state>" */
+	if ((strcmp(name, "state") == 0 && pay_state_from_name(v) >= 0) ||
+	    (strcmp(name, "refund_state") == 0 && pay_refund_state_from_name(v) >= 0)) {
+		char key[64];
+		int n = snprintf(key, sizeof key, "timeline.%s.", name[0] == 's' ? "pay" : "refund");
+		for (const char *p = v; *p && n < (int)sizeof key - 1; p++)
+			key[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+		key[n] = '\0';
+		return app_str(a, key);
+	}
+	if (strcmp(name, "rating") == 0 && (i = rating_level_from_name(v)) >= 0)
+		return app_str(a, rating_level_key((rating_level)i));
+	if (strcmp(name, "material") == 0) {
+		const material *m = catalog_material(a->k.cat, v);
+		if (m && m->label[a->k.lg])
+			return m->label[a->k.lg];
+	}
+	return v;
+}
+
+/* A timeline entry's line in the screen's language (its recorded text when
+ * it has no key). */
+static const char *tl_line(app *a, const timeline_entry *e, char *buf, size_t n)
+{
+	if (!e->key)
+		return e->text;
+	str_var v[TL_VARS + 1];
+	int k = 0;
+	for (; k < TL_VARS && e->var_name[k]; k++)
+		v[k] = (str_var){ e->var_name[k], tl_word(a, e->var_name[k], e->var[k]) };
+	v[k] = (str_var){ NULL, NULL };
+	return app_render(a, e->key, v, buf, n);
+}
+
 static void timeline_draw(app *a)
 {
-	const timeline_state *t = app_private(a);
+	timeline_state *t = app_private(a);
 	char buf[256];
 	str_var v[] = { { "case", t->case_no }, { NULL, NULL } };
 	attron(A_BOLD);
 	draw_text(2, 2, app_render(a, "timeline.heading", v, buf, sizeof buf), COLS - 4);
 	attroff(A_BOLD);
 	int y = 4;
-	for (size_t i = (size_t)t->top; i < t->n && y < LINES - 3; i++, y++) {
+	t->shown = 0;
+	for (size_t i = (size_t)t->top; i < t->n && y < LINES - 3; i++, y++, t->shown++) {
 		const timeline_entry *e = &t->tl[i];
-		char when[32], line[900];
+		char when[32], line[1400], said[1200];
 		clock_format_local(e->at_ms, when, sizeof when);
 		snprintf(line, sizeof line, "%.8s %-6s %-8.8s %s", when + 11,
-			 app_str(a, timeline_kind_key(e->kind)), e->actor[0] ? e->actor : "-", e->text);
-		draw_text(y, 2, line, COLS - 4);
+			 app_str(a, timeline_kind_key(e->kind)), e->actor[0] ? e->actor : "-",
+			 tl_line(a, e, said, sizeof said));
+		/* a long entry goes on to a second row (then ends in "…") */
+		int room = LINES - 3 - y;
+		y += draw_wrapped(y, 2, COLS - 4, room < 2 ? room : 2, line) - 1;
 	}
 	if (!t->n)
 		draw_text(y, 2, app_str(a, "day.none"), COLS - 4);
@@ -1019,7 +1077,7 @@ static void timeline_draw(app *a)
 static bool timeline_key(app *a, const key_event *ev)
 {
 	timeline_state *t = app_private(a);
-	int page = LINES - 8 > 1 ? LINES - 8 : 1;
+	int page = t->shown > 1 ? t->shown : 1;
 	if (key_is(ev, KEY_DOWN) || key_is(ev, KEY_NPAGE)) {
 		t->top += key_is(ev, KEY_NPAGE) ? page : 1;
 		if (t->top > (int)t->n - 1)

@@ -35,18 +35,25 @@ int text_cols(const char *utf8)
 
 int draw_text(int y, int x, const char *utf8, int max_cols)
 {
-	int used = 0;
+	/* text that does not fit ends in "…": a word cut silently reads as
+	 * another word ("Not checke", "已插") */
+	bool cut = text_cols(utf8) > max_cols && max_cols > 1;
+	int room = cut ? max_cols - 1 : max_cols, used = 0;
 	move(y, x);
 	while (utf8 && *utf8) {
 		wchar_t wc = next_wc(&utf8);
 		int w = wcwidth(wc);
 		if (w < 0)
 			continue;
-		if (used + w > max_cols)
+		if (used + w > room)
 			break;
 		wchar_t s[2] = { wc, 0 };
 		addnwstr(s, 1);
 		used += w;
+	}
+	if (cut) {
+		addnwstr(L"\u2026", 1);
+		used++;
 	}
 	return used;
 }
@@ -57,23 +64,34 @@ static bool word_char(wchar_t c)
 	return c > L' ' && c < 0x2E80;
 }
 
-void draw_wrapped(int y, int x, int width, int max_rows, const char *utf8)
+/* The rows of utf8 wrapped into width columns, at most max_rows; drawn at
+ * (y, x) when draw. */
+static int wrap(int y, int x, int width, int max_rows, const char *utf8, bool draw)
 {
 	enum { MAXC = 4096, NONE = -1 };
 	wchar_t *t = malloc(MAXC * sizeof *t);
 	if (!t)
-		return;
+		return 0;
 	int n = 0;
 	while (utf8 && *utf8 && n < MAXC)
 		t[n++] = next_wc(&utf8);
 	int row = 0, i = 0;
 	while (i < n && row < max_rows) {
+		/* the last row, with more than it holds left: it ends in "…" */
+		bool last = row == max_rows - 1 && width > 1;
+		int rest = 0;
+		for (int k = i; last && k < n; k++) {
+			int w = wcwidth(t[k]);
+			rest += t[k] == L'\n' ? width + 1 : w < 0 ? 0 : w;
+		}
+		bool more = last && rest > width;
+		int room = more ? width - 1 : width;
 		/* as much of the row as fits, from i */
 		int col = 0, j = i, space = NONE;
 		while (j < n && t[j] != L'\n') {
 			int w = wcwidth(t[j]);
 			w = w < 0 ? 0 : w;
-			if (col + w > width)
+			if (col + w > room)
 				break;
 			if (t[j] == L' ')
 				space = j;
@@ -98,14 +116,29 @@ void draw_wrapped(int y, int x, int width, int max_rows, const char *utf8)
 		}
 		if (end == i && next == i)
 			next = i + 1; /* a character wider than the row: skip it */
-		move(y + row, x);
-		for (int k = i; k < end; k++)
-			if (wcwidth(t[k]) >= 0)
-				addnwstr(&t[k], 1);
+		if (draw) {
+			move(y + row, x);
+			for (int k = i; k < end; k++)
+				if (wcwidth(t[k]) >= 0)
+					addnwstr(&t[k], 1);
+			if (more)
+				addnwstr(L"\u2026", 1);
+		}
 		row++;
 		i = next;
 	}
 	free(t);
+	return row;
+}
+
+int draw_wrapped(int y, int x, int width, int max_rows, const char *utf8)
+{
+	return wrap(y, x, width, max_rows, utf8, true);
+}
+
+int text_rows(const char *utf8, int width)
+{
+	return wrap(0, 0, width, 1 << 20, utf8, false);
 }
 
 void draw_field(int y, int x, int width, const edit_field *f, bool focused)
