@@ -355,7 +355,7 @@ static void action_words_pinned(void **state)
 		"case.payment", "case.slip",
 		"token.registered", "token.adopted", "token.personalised", "token.enrolled",
 		"token.renewed", "token.reenrolled", "token.on_hold", "token.released",
-		"token.lost", "token.broken", "token.revoked", "token.erased",
+		"token.lost", "token.broken", "token.revoked", "token.erased", "token.cancelled",
 	};
 	assert_int_equal(sizeof words / sizeof *words, AUD_COUNT);
 	for (int a = 0; a < AUD_COUNT; a++) {
