@@ -378,7 +378,8 @@ int hall_verify(hall *h, const char *hall_id, hall_check **out, size_t *n, kerr 
 		    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), s.local_head,"
 		    " coalesce(to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
 		    " FROM hall.kiosks k LEFT JOIN LATERAL (SELECT * FROM hall.ship_reports r"
-		    "  WHERE r.kiosk_id = k.kiosk_id ORDER BY r.at DESC LIMIT 1) s ON true"
+		    "  WHERE r.kiosk_id = k.kiosk_id AND r.hall_id = k.hall_id ORDER BY r.at DESC"
+		    "  LIMIT 1) s ON true"
 		    " WHERE $1::text IS NULL OR k.hall_id = $1 ORDER BY k.hall_id, k.kiosk_id",
 		    1, p, sizeof **out, fill_check, (void **)out, n, "reading the kiosks", err))
 		return -1;

@@ -46,11 +46,13 @@ ship() {
 
 # ---- the central schema and the kiosks' roles ----
 expect "hall: init needs the centre" 2 "give the centre" "$KIOSKCTL" hall init
-expect "hall: init migrates the central schema" 0 "version 0 -> 3" \
+expect "hall: init migrates the central schema" 0 "version 0 -> [1-9][0-9]*" \
 	"$KIOSKCTL" hall init --central "$PG_ADMIN"
-expect "hall: init again is up to date" 0 "version 3, up to date" \
+latest=$(sed -n 's/.*version 0 -> \([0-9]*\).*/\1/p' "$T/out")
+expect "hall: init again is up to date" 0 "version $latest, up to date" \
 	"$KIOSKCTL" hall init --central "$PG_ADMIN"
-is "hall: every migration recorded" 3 "$(pg_psql -c 'SELECT count(*) FROM hall.migrations')"
+is "hall: every migration recorded" "$latest $latest" \
+	"$(pg_psql -c 'SELECT count(*) || $$ $$ || max(version) FROM hall.migrations')"
 for k in K1 K2 K3; do
 	expect "hall: kiosk-add $k" 0 "kiosk $k registered: its role is kiosk_$k" \
 		"$KIOSKCTL" hall kiosk-add "$k" --central "$PG_ADMIN"
