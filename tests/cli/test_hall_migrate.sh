@@ -224,8 +224,8 @@ parts=$(echo "$plan" | grep -Eo '(day_cases|pay_events|refund_events|ship_report
 	sed 's/_by_.*//; s/_[a-z_]*idx$//' | sort -u | tr '\n' ' ')
 is "migrate: the report of 2026-03-02 at HA plans one month's partitions" \
 	"day_cases_HA_202603 pay_events_HA_202603 refund_events_HA_202603 " "$parts"
-# The report as the command runs it: hall.day_report()'s own plan (the day
-# a parameter), logged by auto_explain: the other months pruned at start.
+# The report as the command runs it: the plan of hall.day_report()'s query
+# (the day and hall its arguments), logged by auto_explain.
 pg_psql -c "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;
 	SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice;
 	SET client_min_messages = notice; SELECT count(*) FROM hall.day_report('2026-03-02', NULL)" \
@@ -234,8 +234,7 @@ parts=$(grep -Eo '(day_cases|pay_events|refund_events)_[A-Za-z0-9_-]+' "$T/ae" |
 	sed 's/_by_.*//; s/_[a-z_]*idx$//' | sort -u | tr '\n' ' ')
 is "migrate: hall.day_report() of a day reads that month's partitions of every hall" \
 	"day_cases_HA_202603 day_cases_HB_202603 day_cases_main_202603 pay_events_HA_202603 pay_events_HB_202603 pay_events_main_202603 refund_events_HA_202603 refund_events_HB_202603 refund_events_main_202603 " "$parts"
-grep -q "Subplans Removed" "$T/ae" && echo "PASS migrate: ... the other months pruned when it starts" ||
-	{ echo "FAIL migrate: no partition pruned at run time"; sed 's/^/    | /' "$T/ae" | head -40; }
+[ -n "$parts" ] || sed 's/^/    | /' "$T/ae" | head -40
 
 # ---- backup with PostgreSQL's tools: pg_dump, then pg_restore into a new
 # database (the roles are the cluster's: pg_dumpall --roles-only elsewhere) ----
