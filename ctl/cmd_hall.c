@@ -1,5 +1,6 @@
 /* kioskctl hall: the hall's central store on PostgreSQL (docs/deployment.md).
- *   hall init --central CONNINFO           the central schema, by migrations
+ *   hall init [--to V] --central CONNINFO  the central schema, by migrations
+ *                                          (--to: only up to version V)
  *   hall kiosk-add ID [--hall H] --central CONNINFO
  *                                          a kiosk's role and row, a window of H
  *   hall supervisor-add ID --hall H --central CONNINFO
@@ -74,8 +75,12 @@ static hall *connect_centre(const args *a, bool from_config, kiosk_config **cfg,
 
 static int hall_cmd_init(const args *a)
 {
-	if (a->n_words != 2 || check_opts(a, "central config"))
-		return usage_error("%s", "usage: kioskctl hall init --central CONNINFO");
+	if (a->n_words != 2 || check_opts(a, "central config to"))
+		return usage_error("%s", "usage: kioskctl hall init [--to VERSION] --central CONNINFO");
+	long long target = HALL_SCHEMA_VERSION;
+	if (opt(a, "to") && parse_count(opt(a, "to"), 1, HALL_SCHEMA_VERSION, &target))
+		return usage_error("--to '%s' is not a central schema version from 1 to %d",
+				   opt(a, "to"), HALL_SCHEMA_VERSION);
 	kiosk_config *cfg;
 	int rc = EXIT_OK;
 	hall *h = connect_centre(a, false, &cfg, &rc);
@@ -83,7 +88,7 @@ static int hall_cmd_init(const args *a)
 		return rc;
 	kerr err = { 0 };
 	int from, to;
-	if (hall_init(h, &from, &to, &err))
+	if (hall_init_to(h, (int)target, &from, &to, &err))
 		rc = fail_env(&err);
 	else if (from == to)
 		printf("central schema: version %d, up to date\n", to);

@@ -255,7 +255,9 @@ int hall_windows(hall *h, const char *date, const char *hall_id, hall_window **o
 		       " LEFT JOIN LATERAL (SELECT * FROM hall.window_closes w"
 		       "  WHERE w.kiosk_id = k.kiosk_id AND w.day = $1::date"
 		       "  ORDER BY w.seq LIMIT 1) c ON true"
+		       /* its hall and time: the probe reads one partition */
 		       " LEFT JOIN hall.audit a ON a.kiosk_id = c.kiosk_id AND a.seq = c.seq"
+		       "  AND a.hall_id = k.hall_id AND a.at_ms = c.at_ms"
 		       " WHERE $2::text IS NULL OR k.hall_id = $2 ORDER BY k.hall_id, k.kiosk_id",
 		       2, p, sizeof **out, fill_window, (void **)out, n, "reading the windows", err);
 }
@@ -346,7 +348,8 @@ static const char chain_sql[] =
 	"    a.detail, a.prev) THEN 'does not match its hash'"
 	"   WHEN a.seq = 1 AND (a.action <> 'genesis' OR a.detail <> a.kiosk_id)"
 	"    THEN 'is not the kiosk''s genesis row' END AS why"
-	"   FROM hall.audit a WHERE a.kiosk_id = k.kiosk_id WINDOW w AS (ORDER BY a.seq)) c"
+	"   FROM hall.audit a WHERE a.kiosk_id = k.kiosk_id AND a.hall_id = k.hall_id"
+	"   WINDOW w AS (ORDER BY a.seq)) c"
 	"  ON true WHERE k.kiosk_id = $1 GROUP BY k.head_hash";
 
 /* The seals of one kiosk against its chain at the centre. */
@@ -378,7 +381,8 @@ int hall_verify(hall *h, const char *hall_id, hall_check **out, size_t *n, kerr 
 		    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), s.local_head,"
 		    " coalesce(to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
 		    " FROM hall.kiosks k LEFT JOIN LATERAL (SELECT * FROM hall.ship_reports r"
-		    "  WHERE r.kiosk_id = k.kiosk_id ORDER BY r.at DESC LIMIT 1) s ON true"
+		    "  WHERE r.kiosk_id = k.kiosk_id AND r.hall_id = k.hall_id ORDER BY r.at DESC"
+		    "  LIMIT 1) s ON true"
 		    " WHERE $1::text IS NULL OR k.hall_id = $1 ORDER BY k.hall_id, k.kiosk_id",
 		    1, p, sizeof **out, fill_check, (void **)out, n, "reading the kiosks", err))
 		return -1;

@@ -9,7 +9,8 @@
 # batch triggers would derive them from the shipped rows: making the ~25
 # million audit rows of such a year through the kiosks and shipping them
 # would take hours on a small machine, and the report never reads
-# hall.audit. Each case: opened, details with its fee, a decision (1 in 20
+# hall.audit. The day facts are partitioned by hall and month (central
+# migration 4): the hall's months are made first. Each case: opened, details with its fee, a decision (1 in 20
 # refused), its slip; 1 in 25 cancelled; one verified payment each when
 # accepted; 1 in 50 of those refunded.
 # Prints key=value lines: the rows seeded, the seeding time, and the best,
@@ -35,6 +36,7 @@ SET synchronous_commit = off;
 INSERT INTO hall.kiosks (kiosk_id, role_name, hall_id)
  SELECT 'W' || lpad(w::text, 3, '0'), 'kiosk_W' || lpad(w::text, 3, '0'), 'H1'
  FROM generate_series(2, $windows) w;
+SELECT hall.ensure_partitions('H1', date '2025-12-01', date '2025-12-01' + $days);
 DROP INDEX hall.day_cases_by_day;
 DROP INDEX hall.case_events_by_case;
 DROP INDEX hall.pay_events_by_case;
@@ -47,7 +49,8 @@ CREATE TEMP TABLE c AS
    + (9 * 3600 + i * 240) * 1000::bigint AS ms,
   date '2025-12-01' + d AS day, ((d * $cases + i) * 8)::bigint AS seq
  FROM generate_series(1, $windows) w, generate_series(0, $days - 1) d, generate_series(1, $cases) i;
-INSERT INTO hall.day_cases SELECT kiosk, seq, ms, day, case_no, 'svc' || (i % 7), 'c00' || (i % 3) FROM c;
+INSERT INTO hall.day_cases SELECT kiosk, seq, ms, day, case_no, 'svc' || (i % 7), 'c00' || (i % 3),
+ 'H1' FROM c;
 INSERT INTO hall.case_events
  SELECT kiosk, seq + 1, ms + 1000, case_no, 'details', 'c00' || (i % 3), NULL, NULL, NULL, NULL,
   40000 + (i % 4) * 10000 FROM c
@@ -58,11 +61,11 @@ INSERT INTO hall.case_events
  UNION ALL SELECT kiosk, seq + 6, ms + 6000, case_no, 'cancel', 'c00' || (i % 3), NULL, NULL, NULL,
   NULL, NULL FROM c WHERE i % 25 = 1;
 INSERT INTO hall.pay_events SELECT kiosk, seq + 3, ms + 3000, case_no, case_no,
- 40000 + (i % 4) * 10000, 'SUCCESS', true FROM c WHERE i % 20 <> 0;
+ 40000 + (i % 4) * 10000, 'SUCCESS', true, day, 'H1' FROM c WHERE i % 20 <> 0;
 INSERT INTO hall.refund_events SELECT kiosk, seq + 7, ms + 7000, case_no, case_no || '-R1', case_no,
- 40000 + (i % 4) * 10000, 'PENDING' FROM c WHERE i % 50 = 1
- UNION ALL SELECT kiosk, seq + 8, ms + 8000, case_no, case_no || '-R1', NULL, NULL, 'SUCCESS'
- FROM c WHERE i % 50 = 1;
+ 40000 + (i % 4) * 10000, 'PENDING', day, 'H1' FROM c WHERE i % 50 = 1
+ UNION ALL SELECT kiosk, seq + 8, ms + 8000, case_no, case_no || '-R1', NULL, NULL, 'SUCCESS', day,
+ 'H1' FROM c WHERE i % 50 = 1;
 CREATE INDEX day_cases_by_day ON hall.day_cases (day, kiosk_id);
 CREATE INDEX case_events_by_case ON hall.case_events (case_no text_pattern_ops, at_ms)
  INCLUDE (kiosk_id, seq, step, decision, fee_fen);
