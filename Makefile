@@ -131,6 +131,13 @@ $(BUILD)/tests/test_flow%: tests/unit/test_flow%.c $(FLOW_LIB) $(TEST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FLOW_LIB) $(TEST_LIB) $(LDLIBS) -lpthread $(CMOCKA) $(LDFLAGS)
 
+# The kiosk's screens and frame without main(), for the tests of what they
+# lay out (tests/unit/test_tui*.c: the footer of every screen).
+TUI_APP_OBJ := $(filter-out $(BUILD)/tui/kiosk.o,$(TUI_OBJ))
+$(BUILD)/tests/test_tui%: tests/unit/test_tui%.c $(TUI_APP_OBJ) $(TEST_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(TUI_APP_OBJ) $(TEST_LIB) $(LDLIBS) $(CURSES) -lpthread $(CMOCKA) $(LDFLAGS)
+
 # Fuzz harnesses are built twice: with a replay driver (plain cc, part of make test,
 # runs the seed corpus) and with libFuzzer (clang, make fuzz).
 $(BUILD)/tests/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(TEST_LIB)

@@ -9,7 +9,10 @@
 # - any case's paper found again (F3 at home, the day view, the timeline)
 #   and reprinted with F5: the copy marked 补打 with who and when, the
 #   original untouched, an audit row "case.reprint" each time; a case with
-#   no paper says so.
+#   no paper says so;
+# - a paper longer than the screen (F11's, the slip at a case's end, the
+#   一次性告知单) says so on its last row (▼ 更多 (PgDn)), and ▲ once scrolled;
+#   PgDn to the end shows its last line and takes the sign of more away.
 . tests/cli/screens.sh
 D="$T/slips.d"
 
@@ -129,6 +132,48 @@ seen reprint_sup "the reprint's record names the paper" "\\{\"paper\":\"slip\""
 equal "reprint_sup: two reprints by the supervisor, audited" \
 	"$(q "SELECT count(*) FROM audit WHERE action = 'case.reprint' AND actor = 'demosup'")" 2
 expect "reprints: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/demo.db"
+
+# ---- a paper longer than the screen says so (▼ 更多 (PgDn), ▲ 上文 (PgUp)) ----
+# has FILE PATTERN / hasnt FILE PATTERN: one dumped screen (dump FILE)
+has() { if grep -Eq -- "$3" "$2"; then echo "PASS $1"; else echo "FAIL $1: /$3/ not on the screen"; sed 's/^/    | /' "$2"; fi; }
+hasnt() { if grep -Eq -- "$3" "$2"; then echo "FAIL $1: /$3/ on the screen"; sed 's/^/    | /' "$2"; else echo "PASS $1"; fi; }
+# the paper (F11) of the 政采 change: the top, then PgDn to its end, then back
+rm -f "$T"/pg_*.txt
+{ login; printf 'key F3\ntype 91510104MA6DJ9QG4K\nkey Enter\nkey F11\ndump %s\n' "$T/pg_top.txt"
+  printf 'key Down\ndump %s\n' "$T/pg_down.txt"
+  printf 'key PgDn PgDn PgDn PgDn PgDn PgDn\ndump %s\nkey PgDn\ndump %s\n' "$T/pg_end.txt" "$T/pg_end2.txt"
+  printf 'key PgUp PgUp PgUp PgUp PgUp PgUp PgUp\ndump %s\nkey Esc\n' "$T/pg_back.txt"; } >"$T/pager.keys"
+krun pager
+S=$(slip_of zc.change)
+last=$(grep -v -e DEMO -e '^[ =-]*$' "$S" | tail -1 | sed 's/^ *//')
+has "F11 paper: the top says there is more below" "$T/pg_top.txt" "^    ▼ 更多 \\(PgDn\\) *$"
+hasnt "F11 paper: at the top nothing above" "$T/pg_top.txt" "▲"
+hasnt "F11 paper: at the top its last line is not shown" "$T/pg_top.txt" "$last"
+has "F11 paper: ↓ one line on, more below and above" "$T/pg_down.txt" "^    ▼ 更多 \\(PgDn\\)   ▲ 上文 \\(PgUp\\) *$"
+has "F11 paper: PgDn to the end, its last line shown" "$T/pg_end.txt" "$last"
+hasnt "F11 paper: at the end the sign of more is gone" "$T/pg_end.txt" "▼|更多"
+has "F11 paper: at the end what lies above is said" "$T/pg_end.txt" "^    ▲ 上文 \\(PgUp\\) *$"
+equal "F11 paper: PgDn at the end stays at the end" "$(cat "$T/pg_end2.txt")" "$(cat "$T/pg_end.txt")"
+equal "F11 paper: PgUp back to the top: as at first" "$(cat "$T/pg_back.txt")" "$(cat "$T/pg_top.txt")"
+# the slip at the end of a case, and the 一次性告知单 after a refusal
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F6 F5 F7\ntype 未加盖单位公章（鲜章）\nkey Enter\nkey Enter\nkey Enter Enter\n'
+  printf 'dump %s\nkey PgDn PgDn PgDn PgDn PgDn PgDn\ndump %s\nkey Enter\n' "$T/pg_notice.txt" "$T/pg_notice_end.txt"; } >"$T/pager_notice.keys"
+krun pager_notice
+N=$(ls "$D"/slips/2026-11-21/*-notice.txt | head -1)
+nlast=$(grep -v -e DEMO -e '^[ =-]*$' "$N" | tail -1 | sed 's/^ *//')
+has "一次性告知单: on the screen" "$T/pg_notice.txt" "一次性告知单"
+has "一次性告知单: longer than the screen, said" "$T/pg_notice.txt" "^    ▼ 更多 \\(PgDn\\) *$"
+has "一次性告知单: PgDn to its last line" "$T/pg_notice_end.txt" "$nlast"
+hasnt "一次性告知单: at the end no sign of more" "$T/pg_notice_end.txt" "▼"
+# in English the words are English
+{ login; printf 'key F3\ntype 91510104MA6DJ9QG4K\nkey Enter\nkey F11\ndump %s\nkey PgDn PgDn PgDn PgDn PgDn PgDn\ndump %s\nkey Esc\n' \
+	"$T/pg_en.txt" "$T/pg_en_end.txt"; } >"$T/pager_en.keys"
+cp -R kiosk-config "$T/cfg_pg_en"
+sed -i 's/^language *=.*/language = en/' "$T/cfg_pg_en/kiosk.ini"
+KIOSK_SCRIPT="$T/pager_en.keys" timeout 30 "$KIOSK" --demo --config "$T/cfg_pg_en" --data-dir "$D" >/dev/null 2>&1
+has "English: the sign of more" "$T/pg_en.txt" "^    ▼ more \\(PgDn\\) *$"
+has "English: at the end, above" "$T/pg_en_end.txt" "^    ▲ above \\(PgUp\\) *$"
 
 # ---- the day view's case rows: every service's name whole at 80x24 (point 10) ----
 { login demosup 975310; printf 'key F4\nkey Tab\ndump\n'; } >"$T/dayrows.keys"

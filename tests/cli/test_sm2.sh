@@ -11,6 +11,11 @@
 # p256 still gets P-256 and ECDSA-SHA256 from the P-256 CA; a reissue
 # revokes the SM2 certificate in the SM2 CA's index and its SM2-signed CRL,
 # whose signature openssl checks over the TBSCertList under the ID; the
+# stock OCSP responder over sm2/index.txt answers revoked, good and unknown,
+# signing under the ID only with -rsigopt distid (left alone it signs under
+# an empty ID, which openssl's client accepts and the ID refuses), which
+# OpenSSL 3.0's client cannot verify, so its statuses are read with
+# -noverify and its signature checked with pkeyutl under the ID; the
 # SM2 CA's files are rebuilt by `kioskctl ca sync`; a key_algorithm the
 # kiosk does not know is refused by `kioskctl config check` with
 # services.ini:LINE; and the kiosk itself (script mode, its token step with
@@ -25,10 +30,12 @@ DB="$T/kiosk.db"
 CA="$T/ca"
 ID=1234567812345678
 sim_pid=
+ocsp_pid=
 . tests/sim/pcsc_env.sh
 
 cleanup() {
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+	[ -n "$ocsp_pid" ] && kill "$ocsp_pid" 2>/dev/null && wait "$ocsp_pid" 2>/dev/null
 	pcsc_down
 	rm -rf "$T"
 }
@@ -169,6 +176,101 @@ expect "rebuilt sm2/index.txt: the lost key's certificate revoked" 0 "^R	.*	$c1	
 expect "rebuilt sm2/index.txt: the new one valid" 0 "^V	.*	$c3	" cat "$CA/sm2/index.txt"
 expect "rebuilt sm2/crl.der" 0 "Serial Number: $c1" openssl crl -inform DER -in "$CA/sm2/crl.der" -noout -text
 truth "the P-256 index holds no SM2 certificate after the sync" sh -c "! grep -q '$c3' '$CA/index.txt'"
+
+# ---- OCSP for the SM2 CA: the stock responder over sm2/index.txt ----
+# `openssl ocsp -index` answers for SM2 certificates as for P-256 ones (the
+# request names a certificate by hashes of its issuer and its serial, which
+# do not depend on the algorithm). Its SM2-with-SM3 signature is the
+# question: left alone, OpenSSL 3.0 signs under an EMPTY distinguishing ID,
+# which its own client accepts and a GM/T 0009 relying party (ID
+# 1234567812345678) refuses; with -rsigopt distid:ID it signs under the ID,
+# and then the stock client, which has no option to give an ID, fails to
+# verify it. So the responder is run with the ID, the client's statuses are
+# read with -noverify, and the signature over the tbsResponseData is
+# checked with pkeyutl under the ID, as for the CRL (docs/ca.md).
+oport=$((20000 + ($$ + 7) % 20000))
+ocsp_start() {  # EXTRA-RESPONDER-OPTIONS...: the SM2 CA's responder, in the background
+	openssl ocsp -index "$CA/sm2/index.txt" -port "$oport" -rsigner "$CA/sm2/ca.crt" \
+		-rkey "$CA/sm2/ca.key" -CA "$CA/sm2/ca.crt" -rmd sm3 "$@" -ignore_err >"$T/ocsp.log" 2>&1 &
+	ocsp_pid=$!
+}
+ocsp_stop() { kill "$ocsp_pid" 2>/dev/null; wait "$ocsp_pid" 2>/dev/null; ocsp_pid=; oport=$((oport + 1)); }
+oask() {  # SERIAL RESPONSE-FILE CLIENT-OPTIONS...: ask the responder, keep its DER answer
+	s=$1 f=$2
+	shift 2
+	i=0
+	while [ $i -lt 50 ]; do
+		out=$(openssl ocsp -issuer "$CA/sm2/ca.crt" -cert "$T/$s.pem" -CAfile "$CA/sm2/ca.crt" \
+			-url "http://127.0.0.1:$oport" -respout "$f" "$@" 2>&1)
+		rc=$?
+		if [ -s "$f" ]; then
+			printf '%s\n' "$out"
+			return $rc
+		fi
+		i=$((i + 1))
+		sleep 0.1
+	done
+	printf '%s\n' "$out"
+	return 1
+}
+# tbs_sig RESPONSE PREFIX: the BasicOCSPResponse's tbsResponseData and its
+# signature, out of the DER OCSPResponse, to PREFIX.tbs and PREFIX.sig
+tbs_sig() {
+	boff=$(openssl asn1parse -inform DER -in "$1" | grep -m1 'OCTET STRING' | cut -d: -f1 | tr -d ' ')
+	openssl asn1parse -inform DER -in "$1" -strparse "$boff" -noout -out "$2.basic"
+	openssl asn1parse -inform DER -in "$2.basic" >"$2.asn1"
+	t=$(grep -m1 ':d=1 ' "$2.asn1")
+	toff=${t%%:*}
+	thl=$(echo "$t" | sed 's/.*hl= *\([0-9]*\).*/\1/')
+	tlen=$(echo "$t" | sed 's/.* l= *\([0-9]*\).*/\1/')
+	tail -c +$((toff + 1)) "$2.basic" | head -c $((thl + tlen)) >"$2.tbs"
+	soff=$(grep ':d=1 .*BIT STRING' "$2.asn1" | cut -d: -f1 | tr -d ' ')
+	openssl asn1parse -inform DER -in "$2.basic" -strparse "$soff" -noout -out "$2.sig"
+}
+sm2_verify() {  # PREFIX [ID]: pkeyutl over PREFIX.tbs and PREFIX.sig with the SM2 CA's key
+	if [ -n "$2" ]; then
+		openssl pkeyutl -verify -certin -inkey "$CA/sm2/ca.crt" -rawin -digest sm3 \
+			-pkeyopt distid:"$2" -in "$1.tbs" -sigfile "$1.sig"
+	else
+		openssl pkeyutl -verify -certin -inkey "$CA/sm2/ca.crt" -rawin -digest sm3 -in "$1.tbs" -sigfile "$1.sig"
+	fi
+}
+
+# what OpenSSL 3.0 does by itself: an empty ID, which only it accepts
+ocsp_start
+expect "OCSP (SM2, no ID given): the stock client says the response verifies" 0 "Response verify OK" \
+	oask "$c1" "$T/o_empty.der"
+expect "OCSP (SM2, no ID given): and the lost key's certificate revoked" 0 "$c1.pem: revoked" \
+	oask "$c1" "$T/o_empty.der"
+ocsp_stop
+tbs_sig "$T/o_empty.der" "$T/o_empty"
+expect "OCSP (SM2, no ID given): the response was signed under an empty ID" 0 "Signature Verified Successfully" \
+	sm2_verify "$T/o_empty"
+refuses "OCSP (SM2, no ID given): so a relying party under the ID 1234567812345678 refuses it" \
+	"Signature Verification Failure" sm2_verify "$T/o_empty" $ID
+
+# the responder signing under the ID, as the kiosk signs everything SM2
+ocsp_start -rsigopt distid:$ID
+refuses "OCSP (SM2, the ID): the stock client cannot verify it (OpenSSL 3.0's ocsp has no distid option)" \
+	"Response Verify Failure" oask "$c1" "$T/o_r.der"
+expect "OCSP (SM2, the ID): the lost key's certificate revoked" 0 "$c1.pem: revoked" \
+	oask "$c1" "$T/o_r.der" -noverify
+expect "OCSP (SM2, the ID): the current one good" 0 "$c3.pem: good" oask "$c3" "$T/o_g.der" -noverify
+expect "OCSP (SM2, the ID): the P-256 CA's certificate unknown here" 0 "$c2.pem: unknown" \
+	oask "$c2" "$T/o_u.der" -noverify
+ocsp_stop
+openssl ocsp -respin "$T/o_r.der" -noverify -resp_text >"$T/o_r.txt" 2>&1
+expect "OCSP (SM2, the ID): the response is signed SM2-with-SM3" 0 "Signature Algorithm: SM2-with-SM3" cat "$T/o_r.txt"
+expect "OCSP (SM2, the ID): by the SM2 CA" 0 "Responder Id: .*SCCA Kiosk Local SM2 CA" cat "$T/o_r.txt"
+expect "OCSP (SM2, the ID): revoked for key compromise" 0 "Revocation Reason: keyCompromise" cat "$T/o_r.txt"
+expect "OCSP (SM2, the ID): the serial asked about" 0 "Serial Number: $c1" cat "$T/o_r.txt"
+for r in o_r o_g; do
+	tbs_sig "$T/$r.der" "$T/$r"
+	expect "OCSP (SM2, the ID): $r's signature verifies under the ID (pkeyutl)" 0 \
+		"Signature Verified Successfully" sm2_verify "$T/$r" $ID
+	refuses "OCSP (SM2, the ID): $r's not under an empty one" "Signature Verification Failure" \
+		sm2_verify "$T/$r"
+done
 
 # ---- the kiosk itself: the clerk's token step on the SM2 platform ----
 key_in k4 SC-SM2-0004

@@ -20,6 +20,9 @@ keys en Enter
 text en 975310
 keys en Enter
 shows en "home: the screen's name whole in the title" "Window 1  Today's cases *$"
+# every key that acts at home in its footer, on two rows at 80 columns
+shows en "home: the footer's first row, Enter among the keys" "^ F1 Help  Enter OK  F2 New case  F3 Find  F4 Supervisor  F5 Staff  F6 Training *$"
+shows en "home: the footer's second row, F11 and F9 too" "^ F7 Supplement  F8 Cancel \\+ refund  F11 Slip  F9 Lock  F10 Quit *$"
 
 # F1 help: the long lines go on to a second row, the labels whole
 keys en F1
@@ -54,6 +57,7 @@ keys en Escape
 # the day view: the outcomes whole
 keys en F4
 shows en "day view: the title whole" "Window 1  Day view \\(supervisor\\) *$"
+shows en "day view: every key in the footer, one column apart" "^ F5 Clerk F6 Service F7 Result F8 Cancel \\+ refund F11 Slip F9 Lock F10 Quit *$"
 shows en "day view: an outcome and its count whole" "Open, no decision 1"
 shows en "day view: the 容缺 outcome whole" "Accepted, to follow 0"
 keys en Escape

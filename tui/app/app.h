@@ -70,8 +70,8 @@ ENUM_DECLARE_KEY(screen_id, SCREENS, SCR_COUNT);
 
 /* What an action needs to be offered (NEED_* may be or-ed): trainer mode, a
  * real kiosk, a supervisor signed in, a reissue case, a scenario being
- * played, a case with nothing confirmed yet. NO_FOOT: offered and listed by F1 help, but left out of the footer
- * (its partner's label names both keys). One function checks the column
+ * played, a case with nothing confirmed yet. NO_FOOT: offered and listed by F1 help, but left out of the footer,
+ * with the reason in FOOT_HIDDEN below. One function checks the column
  * (action_offered_on). */
 enum {
 	NEED_NONE = 0,
@@ -92,7 +92,7 @@ enum {
 	X(ACT_NEXT,      KEY_ENTER, "Enter", "act.next",      ON_ALL & ~ON(SCR_HELP), NEED_NONE)      \
 	X(ACT_FIELD,     K_TAB,     "Tab",   "act.field",     ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND) | ON(SCR_SUPPLY), NEED_NONE) \
 	X(ACT_FIELD_BACK, KEY_BTAB, "S-Tab", "act.field_back", ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND) | ON(SCR_SUPPLY), NO_FOOT) \
-	X(ACT_TAB,       K_TAB,     "Tab",   "act.tab",       ON(SCR_DAY), NO_FOOT)  \
+	X(ACT_TAB,       K_TAB,     "Tab",   "act.tab",       ON(SCR_DAY), NEED_NONE)  \
 	X(ACT_NEW_CASE,  KEY_F(2),  "F2",    "act.new_case",  ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_FIND,      KEY_F(3),  "F3",    "act.find",      ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)  \
 	X(ACT_SUPP_FIND, KEY_F(3),  "F3",    "act.find",      ON(SCR_SUPPLY), NEED_NONE)  \
@@ -118,19 +118,27 @@ enum {
 	X(ACT_KEY_IN,    KEY_F(5),  "F5",    "act.key_in",    ON(SCR_DETAILS) | ON(SCR_TOKEN), NEED_DEMO) \
 	X(ACT_KEY_OUT,   KEY_F(6),  "F6",    "act.key_out",   ON(SCR_DETAILS) | ON(SCR_TOKEN), NEED_DEMO) \
 	X(ACT_OLD_REASON, KEY_F(7), "F7",    "act.old_reason", ON(SCR_TOKEN), NEED_REAL | NEED_REISSUE)              \
+	X(ACT_CORRECT,   KEY_F(3),  "F3",    "act.correct",   ON(SCR_PAYMENT), NEED_NONE) \
 	X(ACT_PAID,      KEY_F(5),  "F5",    "act.paid",      ON(SCR_PAYMENT), NEED_DEMO)             \
 	X(ACT_PAY_AGAIN, KEY_F(6),  "F6",    "act.pay_again", ON(SCR_PAYMENT), NEED_NONE)             \
 	X(ACT_PRINT,     KEY_F(5),  "F5",    "act.print",     ON(SCR_SLIP) | ON(SCR_PAPER) | ON(SCR_SUPP_SLIP), NEED_NONE) \
-	X(ACT_PAPER,     KEY_F(11), "F11",   "act.paper",     ON(SCR_HOME) | ON(SCR_DAY) | ON(SCR_TIMELINE), NEED_NONE) \
 	X(ACT_RATE,      KEY_F(6),  "F6",    "act.rate",      ON(SCR_SLIP) | ON(SCR_SUPP_SLIP), NEED_NONE) \
-	X(ACT_CORRECT,   KEY_F(3),  "F3",    "act.correct",   ON(SCR_PAYMENT), NEED_NONE) \
-	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, NEED_NONE)                      \
 	X(ACT_WITHDRAW,  KEY_F(7),  "F7",    "act.withdraw",  ON(SCR_DETAILS), NEED_FRESH)              \
+	X(ACT_CANCEL,    KEY_F(8),  "F8",    "act.cancel",    ON_CASE, NEED_NONE)                      \
 	X(ACT_REFUND,    KEY_F(8),  "F8",    "act.refund",    ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)             \
+	X(ACT_PAPER,     KEY_F(11), "F11",   "act.paper",     ON(SCR_HOME) | ON(SCR_DAY) | ON(SCR_TIMELINE), NEED_NONE) \
 	X(ACT_T_GATEWAY, KEY_F(11), "F11",   "act.t_gateway", ON_CASE, NEED_DEMO | NEED_SCENARIO)                 \
 	X(ACT_T_PIN_LOCK, KEY_F(12), "F12",  "act.t_pin_lock", ON_CASE, NEED_DEMO | NEED_SCENARIO)                \
 	X(ACT_LOCK,      KEY_F(9),  "F9",    "act.lock",      ON_SIGNED_IN, NEED_NONE)                 \
 	X(ACT_QUIT,      KEY_F(10), "F10",   "act.quit",      ON_ALL & ~ON(SCR_HELP), NEED_NONE)
+
+/* The actions left out of the footer (NO_FOOT), each with why. Every other
+ * action offered on a screen is in its footer: tests/unit/test_tui_footer.c
+ * holds the footer to that on every screen, in both languages, at 80
+ * columns, and every NO_FOOT row to a line here. */
+#define FOOT_HIDDEN(X)                                                                      \
+	X(ACT_FIELD_BACK, "S-Tab goes back through the fields that Tab (in the footer) goes through; F1 lists it") \
+	X(ACT_NEXT_DAY,   "the footer's PgUp/Dn (ACT_PREV_DAY) names PgDn too")
 
 typedef enum action_id {
 #define X(e, key, label, skey, where, need) e,
@@ -161,6 +169,23 @@ bool action_offered(const app *a, action_id id);
 /* The same for screen s (F1 help lists what its screen offers). */
 bool action_offered_on(const app *a, action_id id, screen_id s);
 
+
+/* One key of the footer: the action, the footer's row (0 the first) and
+ * the column where its key label starts. */
+typedef struct footer_slot {
+	action_id act;
+	int row, col;
+} footer_slot;
+#define FOOTER_ROWS_MAX 2
+/* The footer laid out for `cols` columns (tui/app/frame.c): every action
+ * offered on the current screen but the NO_FOOT ones, in the table's order,
+ * going on to a second row when one is not enough. Returns how many were
+ * placed; *rows is 1 or 2. What fits in neither row is left out (never at
+ * 80 columns: the footer test), the way out (F10) kept, last. */
+int footer_plan(const app *a, int cols, footer_slot out[ACT_COUNT], int *rows);
+/* The rows the footer takes now: the screen's own rows end above it, and a
+ * message (the flash) sits right above it. */
+int app_footer_rows(const app *a);
 
 typedef struct screen_ops {
 	screen_id id;

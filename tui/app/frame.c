@@ -1,7 +1,9 @@
 /* frame: what every screen shows around its own content: the title line
  * (site, window, screen; the trainer's banner), the status line (clerk, case,
  * the key as last seen, the time, a flash message) and the footer of the
- * keys that work here, generated from the action table. */
+ * keys that work here, generated from the action table: every key offered
+ * and not NO_FOOT, in the table's order, on one row or, when they do not
+ * fit, two (design.md's Layout: a footer with the keys that work here). */
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,61 +12,95 @@
 #include "tui/app/app.h"
 #include "tui/term/term.h"
 
-static int footer_item(app *a, int y, int x, const action_def *d, bool draw)
+/* An item's columns: key label, a space, the label. */
+static int item_cols(const app *a, action_id id)
 {
-	const char *label = app_str(a, d->str_key);
-	int need = text_cols(d->key_label) + 1 + text_cols(label) + 2;
-	if (!draw)
-		return need;
-	attron(A_BOLD);
-	x += draw_text(y, x, d->key_label, COLS - x);
-	attroff(A_BOLD);
-	draw_text(y, x + 1, label, COLS - x - 1);
-	return need;
+	return text_cols(actions[id].key_label) + 1 + text_cols(app_str(a, actions[id].str_key));
 }
 
-/* The keys that work here, from the action table. When they do not all fit,
- * the way out (F10) still shows, at the right. */
+static bool in_footer(const app *a, action_id id)
+{
+	return action_offered(a, id) && !(actions[id].need & NO_FOOT);
+}
+
+/* Items `gap` columns apart, from column 1, none in the last column; a row
+ * full goes on to the next. On the last row the way out keeps its room.
+ * Returns how many were placed; *left how many did not fit. */
+static int plan_gap(const app *a, int cols, int gap, footer_slot out[ACT_COUNT], int *rows, int *left)
+{
+	int quit = in_footer(a, ACT_QUIT) ? item_cols(a, ACT_QUIT) : 0;
+	int n = 0, row = 0, x = 1;
+	*left = 0;
+	for (int i = 0; i < ACT_COUNT; i++) {
+		if (!in_footer(a, (action_id)i))
+			continue;
+		int w = item_cols(a, (action_id)i);
+		bool last = row == FOOTER_ROWS_MAX - 1;
+		int room = cols - 1 - (last && i != ACT_QUIT && quit ? quit + gap : 0);
+		if (x + w > room && x > 1 && !last) {
+			row++;
+			x = 1;
+			last = row == FOOTER_ROWS_MAX - 1;
+			room = cols - 1 - (last && i != ACT_QUIT && quit ? quit + gap : 0);
+		}
+		if (x + w > room) {
+			(*left)++; /* too narrow a terminal: left out, F10 kept */
+			continue;
+		}
+		out[n++] = (footer_slot){ (action_id)i, row, x };
+		x += w + gap;
+	}
+	*rows = row + 1;
+	return n;
+}
+
+/* Two columns between keys; one where two rows would not hold them so (the
+ * supervisor's day view in English: the key labels are bold, apart still). */
+int footer_plan(const app *a, int cols, footer_slot out[ACT_COUNT], int *rows)
+{
+	int left;
+	int n = plan_gap(a, cols, 2, out, rows, &left);
+	if (left)
+		n = plan_gap(a, cols, 1, out, rows, &left);
+	return n;
+}
+
+int app_footer_rows(const app *a)
+{
+	if (a->asking || a->choosing)
+		return 1;
+	footer_slot s[ACT_COUNT];
+	int rows;
+	footer_plan(a, COLS, s, &rows);
+	return rows;
+}
+
+/* The keys that work here, from the action table (footer_plan). */
 static void footer(app *a)
 {
-	int y = LINES - 1;
 	attron(term_attr(ST_FOOTER));
-	mvhline(y, 0, ' ', COLS);
-	int x = 1;
 	if (a->asking || a->choosing) {
 		char buf[160];
-		draw_text(y, x, app_render(a, a->asking ? "ui.confirm_keys" : "ui.choose_keys", NULL, buf,
-					   sizeof buf), COLS - 2);
+		mvhline(LINES - 1, 0, ' ', COLS);
+		draw_text(LINES - 1, 1, app_render(a, a->asking ? "ui.confirm_keys" : "ui.choose_keys", NULL, buf,
+						   sizeof buf), COLS - 2);
 		attroff(term_attr(ST_FOOTER));
 		return;
 	}
-	const action_def *quit = action_offered(a, ACT_QUIT) ? &actions[ACT_QUIT] : NULL;
-	int reserve = quit ? footer_item(a, y, 0, quit, false) : 0;
-	/* In table order when all fit; on a busy screen F1 first, then the keys
-	 * of this screen, then the general ones where they still fit */
-	int total = reserve;
-	for (int i = 0; i < ACT_COUNT; i++)
-		if (action_offered(a, (action_id)i) && &actions[i] != quit && !(actions[i].need & NO_FOOT))
-			total += footer_item(a, y, 0, &actions[i], false);
-	bool busy = x + total >= COLS;
-	for (int pass = busy ? 0 : 3; pass < 4; pass++) {
-		for (int i = 0; i < ACT_COUNT; i++) {
-			const action_def *d = &actions[i];
-			if (!action_offered(a, (action_id)i) || d == quit || (d->need & NO_FOOT))
-				continue;
-			bool help = i == ACT_HELP;
-			bool specific = __builtin_popcount(d->where) <= 2;
-			if (pass < 3 && ((pass == 0) != help || (pass == 1 && !specific) ||
-					 (pass == 2 && specific)))
-				continue;
-			int need = footer_item(a, y, x, d, false);
-			if (x + need + reserve >= COLS)
-				continue;
-			x += footer_item(a, y, x, d, true);
-		}
+	footer_slot s[ACT_COUNT];
+	int rows;
+	int n = footer_plan(a, COLS, s, &rows);
+	int top = LINES - rows;
+	for (int r = 0; r < rows; r++)
+		mvhline(top + r, 0, ' ', COLS);
+	for (int i = 0; i < n; i++) {
+		const action_def *d = &actions[s[i].act];
+		int y = top + s[i].row, x = s[i].col;
+		attron(A_BOLD);
+		x += draw_text(y, x, d->key_label, COLS - x);
+		attroff(A_BOLD);
+		draw_text(y, x + 1, app_str(a, d->str_key), COLS - x - 1);
 	}
-	if (quit)
-		footer_item(a, y, x, quit, true);
 	attroff(term_attr(ST_FOOTER));
 }
 
@@ -175,13 +211,14 @@ void draw_frame(app *a)
 	/* Message above the footer: a long one wraps upwards (up to three
 	 * lines, cleared whole first) rather than being cut off. */
 	if (a->flash[0]) {
+		int bottom = LINES - app_footer_rows(a); /* the footer's first row */
 		int width = COLS - 2;
 		int rows = (text_cols(a->flash) + width - 1) / width;
 		rows = rows < 1 ? 1 : rows > 3 ? 3 : rows;
 		for (int r = 0; r < rows; r++)
-			mvhline(LINES - 1 - rows + r, 0, ' ', COLS);
+			mvhline(bottom - rows + r, 0, ' ', COLS);
 		attron(term_attr(ST_ERROR));
-		draw_wrapped(LINES - 1 - rows, 1, width, rows, a->flash);
+		draw_wrapped(bottom - rows, 1, width, rows, a->flash);
 		attroff(term_attr(ST_ERROR));
 	}
 	if (a->asking) {

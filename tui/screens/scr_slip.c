@@ -1,6 +1,7 @@
 /* The slip screen: the 受理回执, or the 一次性告知单 after a refusal, as saved
  * under the data directory and sent to the print command
- * (tui/flow/slip_flow.c does the work); scrolled with the arrows. And the
+ * (tui/flow/slip_flow.c does the work); scrolled with ↓ ↑ PgDn PgUp, a
+ * sign on its last row while there is more (tui/term/pager.h). And the
  * paper screen: any case's paper as it was saved, found from a lookup
  * (F11 at home, in the day view, on a timeline), reprinted with F5 as a
  * copy marked 补打 and audited (tui/flow/paper_flow.c). */
@@ -9,10 +10,11 @@
 #include <string.h>
 
 #include "tui/screens/screens.h"
+#include "tui/term/pager.h"
 #include "tui/term/term.h"
 
 typedef struct slip_state {
-	int scroll;
+	pager pg;
 } slip_state;
 
 static void slip_enter(app *a)
@@ -20,30 +22,25 @@ static void slip_enter(app *a)
 	slip_flow_make(&a->k, a->cs);
 }
 
-/* The lines of a paper from row y to above row bottom, the first `skip`
- * left out. */
-static void draw_paper(int y, int bottom, int skip, const char *p)
+/* A paper from row y to above row bottom: the slip, the notice or a case's
+ * paper (F11), longer than the screen when it lists many materials; the
+ * last row then says there is more (PgDn) or above (PgUp). */
+static pager_area paper_area(int y, int bottom)
 {
-	while (*p && y < bottom) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (skip > 0) {
-			skip--;
-		} else {
-			char line[1024];
-			snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
-			draw_text(y++, 4, line, COLS - 6);
-		}
-		p += len + (nl ? 1 : 0);
-	}
+	return (pager_area){ y, bottom, 4, COLS - 6 };
+}
+
+static void draw_paper(app *a, pager *pg, pager_area ar, const char *text)
+{
+	pager_draw(pg, ar, text, app_str(a, "pager.more"), app_str(a, "pager.above"));
 }
 
 static void slip_draw(app *a)
 {
 	case_flow *cs = a->cs;
-	const slip_state *st = app_private(a);
+	slip_state *st = app_private(a);
 	/* the last line above the message: the customer's rating (F6) */
-	draw_paper(3, LINES - 4, st->scroll, cs->slip_text ? cs->slip_text : "");
+	draw_paper(a, &st->pg, paper_area(3, LINES - 4), cs->slip_text);
 	if (cs->rec.last_step == STEP_SLIP) {
 		char buf[512];
 		attron(A_BOLD);
@@ -57,26 +54,10 @@ static void slip_draw(app *a)
 	}
 }
 
-/* Arrows and pages move *scroll (never above the top). */
-static bool scroll_key(int *scroll, const key_event *ev)
-{
-	if (key_is(ev, KEY_DOWN) || key_is(ev, KEY_NPAGE)) {
-		*scroll += key_is(ev, KEY_NPAGE) ? 10 : 1;
-		return true;
-	}
-	if (key_is(ev, KEY_UP) || key_is(ev, KEY_PPAGE)) {
-		*scroll -= key_is(ev, KEY_PPAGE) ? 10 : 1;
-		if (*scroll < 0)
-			*scroll = 0;
-		return true;
-	}
-	return false;
-}
-
 static bool slip_key(app *a, const key_event *ev)
 {
 	slip_state *st = app_private(a);
-	return scroll_key(&st->scroll, ev);
+	return pager_key(&st->pg, paper_area(3, LINES - 4), a->cs->slip_text, ev);
 }
 
 static bool slip_act(app *a, action_id act)
@@ -105,7 +86,7 @@ const screen_ops scr_slip = { SCR_SLIP, sizeof(slip_state), false, slip_enter, N
 typedef struct paper_state {
 	paper p;
 	screen_id from;           /* where F11 was pressed: Esc goes back there */
-	int scroll;
+	pager pg;
 } paper_state;
 
 void paper_open(app *a, const char *case_no)
@@ -145,13 +126,13 @@ static void paper_draw(app *a)
 	attron(A_BOLD);
 	draw_text(2, 2, app_render(a, key, v, buf, sizeof buf), COLS - 4);
 	attroff(A_BOLD);
-	draw_paper(3, LINES - 3, st->scroll, st->p.text ? st->p.text : "");
+	draw_paper(a, &st->pg, paper_area(3, LINES - 3), st->p.text);
 }
 
 static bool paper_key(app *a, const key_event *ev)
 {
 	paper_state *st = app_private(a);
-	return scroll_key(&st->scroll, ev);
+	return pager_key(&st->pg, paper_area(3, LINES - 3), st->p.text, ev);
 }
 
 static bool paper_act(app *a, action_id act)

@@ -730,8 +730,13 @@ static void day_draw(app *a)
 		}
 	}
 	if (d->msg[0]) {
+		/* a long one (the day close's files) wraps upwards, whole, above
+		 * the footer's two rows */
+		int rows = text_cols(d->msg) > COLS - 4 ? 2 : 1;
 		attron(term_attr(d->msg_err ? ST_ERROR : ST_OK));
-		draw_wrapped(LINES - 3, 2, COLS - 4, 1, d->msg);
+		for (int r = 0; r < rows; r++)
+			mvhline(LINES - 2 - rows + r, 0, ' ', COLS);
+		draw_wrapped(LINES - 2 - rows, 2, COLS - 4, rows, d->msg);
 		attroff(term_attr(d->msg_err ? ST_ERROR : ST_OK));
 	}
 }

@@ -21,6 +21,7 @@
 
 #include "core/base/civil.h"
 #include "core/base/clock.h"
+#include "tui/term/pager.h"
 #include "tui/term/term.h"
 #include "tui/screens/screens.h"
 
@@ -429,7 +430,7 @@ static bool supply_act(app *a, action_id act)
 
 typedef struct supp_slip_state {
 	supp_case *sc;
-	int scroll;
+	pager pg;
 } supp_slip_state;
 
 static void supp_slip_enter(app *a)
@@ -446,25 +447,17 @@ static void supp_slip_leave(app *a)
 	st->sc = NULL;
 }
 
+static pager_area supp_slip_area(void)
+{
+	return (pager_area){ 3, LINES - 4, 4, COLS - 6 };
+}
+
 static void supp_slip_draw(app *a)
 {
 	supp_slip_state *st = app_private(a);
 	if (!st->sc)
 		return;
-	int y = 3, skip = st->scroll;
-	const char *p = st->sc->slip_text ? st->sc->slip_text : "";
-	while (*p && y < LINES - 4) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (skip > 0) {
-			skip--;
-		} else {
-			char line[1024];
-			snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
-			draw_text(y++, 4, line, COLS - 6);
-		}
-		p += len + (nl ? 1 : 0);
-	}
+	pager_draw(&st->pg, supp_slip_area(), st->sc->slip_text, app_str(a, "pager.more"), app_str(a, "pager.above"));
 	char buf[512];
 	attron(A_BOLD);
 	draw_text(LINES - 4, 2, rating_flow_text(&a->k, st->sc->rec.case_no, buf, sizeof buf), COLS - 4);
@@ -479,17 +472,7 @@ static void supp_slip_draw(app *a)
 static bool supp_slip_key(app *a, const key_event *ev)
 {
 	supp_slip_state *st = app_private(a);
-	if (key_is(ev, KEY_DOWN) || key_is(ev, KEY_NPAGE)) {
-		st->scroll += key_is(ev, KEY_NPAGE) ? 10 : 1;
-		return true;
-	}
-	if (key_is(ev, KEY_UP) || key_is(ev, KEY_PPAGE)) {
-		st->scroll -= key_is(ev, KEY_PPAGE) ? 10 : 1;
-		if (st->scroll < 0)
-			st->scroll = 0;
-		return true;
-	}
-	return false;
+	return st->sc && pager_key(&st->pg, supp_slip_area(), st->sc->slip_text, ev);
 }
 
 static bool rating_on_supp_slip(app *a, int ix, const char *text)

@@ -9,6 +9,8 @@
  *   dump.[ch]      public  the screen as UTF-8 text (script mode)
  *   edit.[ch]      public  a line-editing field of wide characters
  *   draw.[ch]      public  text by display columns, wrapped paragraphs, fields
+ *   pager.[ch]     public  a long text between two rows: ↓ ↑ PgDn PgUp, the
+ *                          sign that there is more below or above
  *
  * Every header here is public to tui/. */
 
