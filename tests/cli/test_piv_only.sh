@@ -118,11 +118,13 @@ expect "config: any other value is refused, the line named" 1 "kiosk.ini:[0-9]+.
 # ---- 新办 on a YubiKey at factory state ----
 Y=20261205
 start_sim y1 $Y --piv-only
-{ clerk; pick $RS_NEW; party "$UNIT" $USCC; printf "$NEW_KEYS"; } >"$T/new.keys"
+{ clerk; pick $RS_NEW; party "$UNIT" $USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\ndump\nkey Enter\ndump\nkey Enter\ndump\n'; } >"$T/new.keys"
 krun new
 equal "new: token step recorded for the PIV-only key" \
 	"$(q "SELECT count(*) FROM case_steps WHERE step = 'token' AND detail LIKE 'key $Y (PIV only); personalised (PIV); certificate %; checked: signature verified'")" 1
 seen new "new: the clerk is asked before the customer's key is written" "即将写入客户的 USB Key"
+seen new "new: the token screen says it is the customer's own PIV key" "客户自带的 PIV Key（YubiKey"
 ykstatus new
 equal "new: yubico-piv-tool: slots 9a and 9c hold certificates" "$(grep -c '^Slot 9[ac]:' "$T/new.yk")" 2
 esc=$(printf '%s' "$UNIT" | od -An -tx1 | tr -d ' \n' | tr a-f A-F | sed 's/../\\x&/g')
@@ -177,8 +179,11 @@ expect "unlock: pkcs11-tool logs in and signs with 12345678 again" 0 "" cat "$T/
 expect "unlock: openssl verifies that signature" 0 "Verified OK" \
 	openssl dgst -sha256 -verify "$T/new.pub" -signature "$T/unlock.sig" "$T/unlock.in"
 slip() { cat "$T"/d/slips/*/"$(q "SELECT case_no FROM cases ORDER BY id DESC LIMIT 1")"-slip.txt; }
-expect "unlock: the slip says the key's type" 0 "Key 类型：客户自带 PIV Key" slip
-expect "unlock: the slip gives the PIV PIN and how to change it" 0 "ykman piv" slip
+slip >"$T/unlock.slip"
+expect "unlock: the slip says the key's type" 0 "Key 类型：客户自带 PIV Key" cat "$T/unlock.slip"
+expect "unlock: the slip gives the PIV PIN and how to change it" 0 "ykman piv" cat "$T/unlock.slip"
+truth "unlock: the slip does not send the customer to the assistant for a PIV PIN" \
+	sh -c "! grep -q 证书助手 '$T/unlock.slip'"
 
 # ---- renewal inside the window: 9C and 9A certified again, same pairs ----
 { clerk; pick $RS_RENEW; party "$UNIT" $USCC
