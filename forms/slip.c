@@ -717,7 +717,9 @@ char *slip_render_receipt(const slip_data *d, kerr *err)
 	char key[64];
 	snprintf(key, sizeof key, "slip.next.%s%s", service_kind_name(d->svc->kind),
 		 /* a PIV PIN is changed with a PIV tool, not the assistant */
-		 d->key.piv_only && d->svc->kind == SVC_UNLOCK ? "_piv" : "");
+		 d->key.piv_only && (d->svc->kind == SVC_UNLOCK || d->svc->kind == SVC_NEW)
+			 ? "_piv"
+			 : "");
 	numbered(&w, ++n, tr(&w, w.t1, key, NULL));
 	if (d->decision == DEC_RONGQUE) {
 		str_var v[] = { { "date", date }, { NULL, NULL } };
@@ -872,6 +874,7 @@ static const char *const slip_keys[] = {
 	"slip.name_old", "slip.name_new",
 	"slip.validity", "slip.expiry_change", "slip.seal_until", "slip.initial_pin",
 	"slip.key_type_piv", "slip.initial_pin_piv", "slip.next.unlock_piv",
+	"slip.next.new_piv",
 #define X(e, name, key) key,
 	CASE_DECISIONS(X)
 #undef X
