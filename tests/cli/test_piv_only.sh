@@ -101,7 +101,7 @@ certs_of() {  # KEY_SERIAL: the key's certificates' applications and states
 	   JOIN tokens t ON t.id = x.token_id WHERE t.serial = '$1' ORDER BY x.id)"
 }
 # the 人社 platform's services (P-256, no seals), as F2 lists them
-RS_NEW=0 RS_RENEW=1 RS_REVOKE=4 RS_UNLOCK=6
+RS_NEW=0 RS_RENEW=1 RS_CHANGE=2 RS_REISSUE=3 RS_REVOKE=4 RS_UNLOCK=6
 # 政采's seal upgrade (seals kept on the key)
 ZC_SEAL=13
 NEW_KEYS='key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\ndump\nkey Enter\ndump\n'
@@ -316,4 +316,32 @@ expect "kill: the key signs and the certificate there verifies it" 0 "Verified O
 expect "kill: the 9C certificate written before the kill, never recorded, is revoked at the CA" 0 \
 	"^R	.*	$orphan	" cat "$CA/index.txt"
 stop_sim k5
+
+# ---- 补办 onto a PIV-only key (the old key picked on record, lost), then a
+# change of the unit's name on it ----
+Y6=20261210
+start_sim y6 $Y6 --piv-only
+{ clerk; pick $RS_REISSUE; party "$UNIT" $USCC; printf 'key Enter\ntype 2027-11-21\nkey Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  printf 'dump\nkey Enter\nkey Enter\ndump\n'; } >"$T/reissue.keys"
+krun reissue $LATER
+equal "reissue: the PIV-only key ACTIVE, its certificates PIV's" "$(certs_of $Y6)" "piv.9a:valid piv.9c:valid"
+equal "reissue: one old key of the unit retired as lost" \
+	"$(q "SELECT count(*) FROM tokens WHERE state = 'PERM_LOST'")" 1
+equal "reissue: the old validity kept" \
+	"$(q "SELECT date(c.not_after * 86400, 'unixepoch') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = '$Y6' AND c.app = 'piv.9a'")" 2027-11-21
+p11sign reissue 12345678
+p11cert reissue
+expect "reissue: the key signs with 12345678, the certificate verifies it" 0 "Verified OK" \
+	openssl dgst -sha256 -verify "$T/reissue.pub" -signature "$T/reissue.sig" "$T/reissue.in"
+UNIT2='成都派孚测试科技股份有限公司'
+{ clerk; pick $RS_CHANGE; party "$UNIT2" $USCC; printf "$MATS"; printf 'dump\nkey Enter\nkey Enter\ndump\n'; } >"$T/change.keys"
+krun change $LATER
+equal "change: the earlier certificates superseded, the new ones PIV's" "$(certs_of $Y6)" \
+	"piv.9a:revoked piv.9c:revoked piv.9a:valid piv.9c:valid"
+truth "change: OpenSC reads the new 9A certificate" p11cert change
+expect "change: it names the unit's new name" 0 "O=$UNIT2" \
+	openssl x509 -in "$T/change.pem" -noout -subject -nameopt utf8,sep_comma_plus
+expect "change: the validity kept" 0 "notAfter=Nov 2[01] .* 2027 GMT" \
+	openssl x509 -in "$T/change.pem" -noout -enddate
+stop_sim y6
 expect "piv_only: audit chain intact" 0 "^OK" $K audit verify
