@@ -20,7 +20,8 @@
  *   card_piv.c               the card driver of the PIV appli-      (token.h)
  *                            cation (SP 800-73-4): token_pcsc_piv_new
  *   card_dual.c              one device over both applications:     (token.h)
- *                            token_pcsc_add_piv
+ *                            token_pcsc_add_piv; a key with PIV
+ *                            alone taken: token_pcsc_take_piv_only
  *   iso7816.h, iso7816.c     ISO 7816-4 as pure functions: APDUs,   private*
  *                            the status word table, BER-TLV, FCP,
  *                            ATR
