@@ -554,6 +554,8 @@ static void key_lines(writer *w)
 	char a[32], b[32];
 	if (k->serial[0])
 		say(w, "slip.key_serial", "serial", k->serial);
+	if (k->piv_only)
+		say(w, "slip.key_type_piv", NULL, NULL);
 	if (d->holder && (kind == SVC_NEW || kind == SVC_RENEW || kind == SVC_SEAL_RENEW)) {
 		say(w, "slip.holder", "holder", d->holder->label[d->lang]);
 		int years = term_years(d), seals = seal_count(d);
@@ -588,7 +590,8 @@ static void key_lines(writer *w)
 		say(w, "slip.seal_until", "date", civil_format(k->seal_not_after, a, sizeof a));
 	if (d->initial_pin && *d->initial_pin &&
 	    (kind == SVC_NEW || kind == SVC_REISSUE || kind == SVC_UNLOCK))
-		para(w, "slip.initial_pin", "pin", d->initial_pin);
+		para(w, k->piv_only ? "slip.initial_pin_piv" : "slip.initial_pin", "pin",
+		     d->initial_pin);
 }
 
 /* ---- checks ---- */
@@ -712,7 +715,11 @@ char *slip_render_receipt(const slip_data *d, kerr *err)
 	say(&w, "slip.next", NULL, NULL);
 	n = 0;
 	char key[64];
-	snprintf(key, sizeof key, "slip.next.%s", service_kind_name(d->svc->kind));
+	snprintf(key, sizeof key, "slip.next.%s%s", service_kind_name(d->svc->kind),
+		 /* a PIV PIN is changed with a PIV tool, not the assistant */
+		 d->key.piv_only && (d->svc->kind == SVC_UNLOCK || d->svc->kind == SVC_NEW)
+			 ? "_piv"
+			 : "");
 	numbered(&w, ++n, tr(&w, w.t1, key, NULL));
 	if (d->decision == DEC_RONGQUE) {
 		str_var v[] = { { "date", date }, { NULL, NULL } };
@@ -866,6 +873,8 @@ static const char *const slip_keys[] = {
 	"slip.key_serial", "slip.holder", "slip.term", "slip.seals", "slip.name_change",
 	"slip.name_old", "slip.name_new",
 	"slip.validity", "slip.expiry_change", "slip.seal_until", "slip.initial_pin",
+	"slip.key_type_piv", "slip.initial_pin_piv", "slip.next.unlock_piv",
+	"slip.next.new_piv",
 #define X(e, name, key) key,
 	CASE_DECISIONS(X)
 #undef X

@@ -32,6 +32,8 @@ typedef struct slip_key {
 	long old_not_after;        /* the certificate it replaced (a renewal) */
 	char old_unit_name[256];   /* the name on the certificate it replaced (a change), "" */
 	long seal_not_after;       /* the seal's validity on the key */
+	bool piv_only;             /* the customer's own PIV key (a YubiKey): its type is
+				    * said, and the PIN advice is PIV's */
 } slip_key;
 
 typedef struct slip_data {

@@ -206,7 +206,9 @@ int main(int argc, char **argv)
 	 * certificates from the same CA (a read-only device, without the keys'
 	 * master secret, writes nothing anyway) */
 	if (!demo && a.k.cfg->token_admin_secret_file && *a.k.cfg->token_admin_secret_file &&
-	    token_pcsc_add_piv(a.k.tok, a.k.ca, &err) != 0)
+	    (token_pcsc_add_piv(a.k.tok, a.k.ca, &err) != 0 ||
+	     /* the CA's choice for a YubiKey or PIV card the customer brings */
+	     token_pcsc_take_piv_only(a.k.tok, a.k.cfg->piv_only_accept, &err) != 0))
 		goto out;
 	if (!demo && strcmp(a.k.cfg->payment.mode, "wechat") == 0 &&
 	    (pay_wechat_files_check(&a.k.cfg->payment, &err) != 0 || !(a.k.pay = pay_wechat_new(&a.k.cfg->payment, &err))))

@@ -111,7 +111,7 @@ static char *resolve_path(const char *v, const char *base, const char *file, int
 
 static const char *const kiosk_keys[] = {
 	"kiosk_id", "site", "window", "data_dir", "db_file", "language", "reader",
-	"token_admin_secret_file", "ca_dir", "idle_lock_minutes", NULL
+	"token_admin_secret_file", "ca_dir", "idle_lock_minutes", "piv_only_keys", NULL
 };
 static const char *const login_keys[] = { "max_failures", "max_wait_seconds", NULL };
 static const char *const print_keys[] = { "command", NULL };
@@ -450,6 +450,19 @@ kiosk_config *config_load(const char *dir, kerr *err)
 			kerr_setf(err, d->path, 0, "out of memory");
 		goto fail;
 	}
+	/* the CA's choice for a key with the PIV application alone (a YubiKey,
+	 * any PIV card): refused, as the counter always has, or used through
+	 * PIV (docs/devices.md) */
+	if (get_str(&x, sk, "piv_only_keys", "refuse", &raw, &line) < 0)
+		goto fail;
+	if (strcmp(raw, "refuse") != 0 && strcmp(raw, "accept") != 0) {
+		kerr_setf(err, d->path, line, "piv_only_keys = '%s' is not allowed; use refuse (the "
+			  "default) or accept", raw);
+		free(raw);
+		goto fail;
+	}
+	c->piv_only_accept = strcmp(raw, "accept") == 0;
+	free(raw);
 	if (get_str(&x, sk, "reader", "", &c->reader, NULL) < 0 ||
 	    get_int(&x, sk, "idle_lock_minutes", 5, 1, 240, &c->idle_lock_minutes) < 0 ||
 	    get_int(&x, sl, "max_failures", 5, 1, 20, &c->login_max_failures) < 0 ||

@@ -6,6 +6,8 @@
 #ifndef CORE_CONFIG_H
 #define CORE_CONFIG_H
 
+#include <stdbool.h>
+
 #include "core/base/err.h"
 #include "core/base/strings.h"
 
@@ -40,6 +42,9 @@ typedef struct kiosk_config {
 	char *reader;             /* PC/SC reader name, "" for the first one found */
 	char *token_admin_secret_file; /* master secret of the keys' admin PINs; "" = keys read only */
 	char *ca_dir;             /* the local CA's directory (default <data_dir>/ca) */
+	bool piv_only_accept;     /* piv_only_keys = accept: a key with the PIV application
+				   * alone (a YubiKey) is used through PIV; refuse (the
+				   * default): the token step refuses it */
 	int idle_lock_minutes;
 	int login_max_failures;   /* wrong PINs in a row before the id must wait */
 	int login_max_wait_s;     /* the longest wait: 1, 2, 4 ... seconds up to this */

@@ -9,7 +9,13 @@
  * and the step, run again, does both again (each is resumable on its own).
  * A key without a PIV application, or whose PIV application this kiosk never
  * personalised (an older key: the factory management key), gets the kiosk's
- * part only. */
+ * part only.
+ *
+ * A key with the PIV application alone (a YubiKey 5, any PIV card the
+ * customer brings) reads as TOK_WRONG_CARD unless the CA takes such keys
+ * (token_pcsc_take_piv_only, kiosk.ini piv_only_keys = accept): then
+ * read_info answers what its PIV application holds, and every operation
+ * until the next read_info goes to PIV alone (docs/devices.md). */
 #include "core/token/card.h"
 
 #include <stdio.h>
@@ -22,7 +28,14 @@ typedef struct dual {
 	void *kiosk;
 	void *piv;
 	bool piv_only;    /* the last read_info found PIV without the kiosk's application */
+	bool take;        /* such a key is used through PIV (token_pcsc_take_piv_only) */
 } dual;
+
+/* The key last read is a PIV-only key the device takes: PIV alone. */
+static bool piv_alone(const dual *d)
+{
+	return d->piv_only && d->take;
+}
 
 /* The key's serial, as the kiosk's driver knows it, passed on to PIV so
  * that it sends no command to learn it (APDU economy). */
@@ -59,6 +72,12 @@ static token_status dual_read_info(void *ctx, token_info *out)
 	token_info pi;
 	token_info_clear(&pi);
 	d->piv_only = card_piv_ops.read_info(d->piv, &pi) == TOK_OK;
+	if (d->piv_only && d->take) {
+		/* what PIV holds: P-256 pairs, no seal (token_info_clear left -1) */
+		*out = pi;
+		out->key_alg = KEY_ALG_P256;
+		return TOK_OK;
+	}
 	if (d->piv_only)
 		reader_note(d->card.rd, "key %s has a PIV application and not the kiosk's (%.300s)",
 			    pi.serial, why);
@@ -72,6 +91,9 @@ static token_status dual_read_info(void *ctx, token_info *out)
 static token_status dual_personalise_alg(void *ctx, const char *initial_pin, key_alg alg)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return alg == KEY_ALG_P256 ? card_piv_ops.personalise(d->piv, initial_pin)
+					   : TOK_NOT_SUPPORTED;
 	token_info i;
 	token_info_clear(&i);
 	token_status st = card_kiosk_ops.read_info(d->kiosk, &i);
@@ -92,6 +114,8 @@ static token_status dual_personalise(void *ctx, const char *initial_pin)
 static token_status dual_write_cert(void *ctx, const token_cert *c)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return card_piv_ops.write_cert(d->piv, c);
 	token_status st = piv_part(d, card_piv_ops.write_cert(piv_of(d), c));
 	return st == TOK_OK ? card_kiosk_ops.write_cert(d->kiosk, c) : st;
 }
@@ -99,12 +123,16 @@ static token_status dual_write_cert(void *ctx, const token_cert *c)
 static token_status dual_write_seal(void *ctx, long seal_not_after)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return TOK_NOT_SUPPORTED; /* PIV has no place for the seal */
 	return card_kiosk_ops.write_seal(d->kiosk, seal_not_after);
 }
 
 static token_status dual_verify_pin(void *ctx, const char *pin, int *tries_left)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return card_piv_ops.verify_pin(d->piv, pin, tries_left);
 	return card_kiosk_ops.verify_pin(d->kiosk, pin, tries_left);
 }
 
@@ -114,12 +142,16 @@ static token_status dual_change_pin(void *ctx, const char *old_pin, const char *
 				    int *tries_left)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return card_piv_ops.change_pin(d->piv, old_pin, new_pin, tries_left);
 	return card_kiosk_ops.change_pin(d->kiosk, old_pin, new_pin, tries_left);
 }
 
 static token_status dual_reset_pin(void *ctx, const char *new_pin)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return card_piv_ops.reset_pin(d->piv, new_pin);
 	token_status st = piv_part(d, card_piv_ops.reset_pin(piv_of(d), new_pin));
 	return st == TOK_OK ? card_kiosk_ops.reset_pin(d->kiosk, new_pin) : st;
 }
@@ -127,6 +159,8 @@ static token_status dual_reset_pin(void *ctx, const char *new_pin)
 static token_status dual_erase(void *ctx)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return card_piv_ops.erase(d->piv);
 	token_status st = piv_part(d, card_piv_ops.erase(piv_of(d)));
 	return st == TOK_OK ? card_kiosk_ops.erase(d->kiosk) : st;
 }
@@ -134,12 +168,16 @@ static token_status dual_erase(void *ctx)
 static token_status dual_read_cert(void *ctx, unsigned char **der, size_t *der_len)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return card_piv_ops.read_cert(d->piv, der, der_len);
 	return card_kiosk_ops.read_cert(d->kiosk, der, der_len);
 }
 
 static token_status dual_read_pubkey(void *ctx, unsigned char **spki, size_t *spki_len)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return TOK_NOT_SUPPORTED; /* PIV has no command that reads a public key */
 	return card_kiosk_ops.read_pubkey(d->kiosk, spki, spki_len);
 }
 
@@ -147,6 +185,8 @@ static token_status dual_sign(void *ctx, const char *pin, const unsigned char *d
 			      unsigned char *sig, size_t *sig_len, int *tries_left)
 {
 	dual *d = ctx;
+	if (piv_alone(d))
+		return card_piv_ops.sign(d->piv, pin, data, len, sig, sig_len, tries_left);
 	return card_kiosk_ops.sign(d->kiosk, pin, data, len, sig, sig_len, tries_left);
 }
 
@@ -196,7 +236,7 @@ token_status token_pcsc_app_certs(token_dev *dev, token_app_cert out[2], size_t 
 	void *p = piv_ctx(dev);
 	if (!p)
 		return card_of(dev) ? TOK_OK : TOK_NOT_SUPPORTED;
-	if (dev->ops == &card_dual_ops)
+	if (dev->ops == &card_dual_ops && !piv_alone(dev->ctx))
 		p = piv_of(dev->ctx);
 	return card_piv_app_certs(p, out, n);
 }
@@ -204,6 +244,17 @@ token_status token_pcsc_app_certs(token_dev *dev, token_app_cert out[2], size_t 
 bool token_pcsc_piv_only(const token_dev *dev)
 {
 	return dev && dev->ops == &card_dual_ops && ((const dual *)dev->ctx)->piv_only;
+}
+
+int token_pcsc_take_piv_only(token_dev *dev, bool take, kerr *err)
+{
+	if (!dev || dev->ops != &card_dual_ops)
+		return kerr_set(err, NULL, "PIV-only keys are taken by a device with PIV "
+				"(token_pcsc_add_piv)");
+	dual *d = dev->ctx;
+	d->take = take;
+	d->piv_only = false;
+	return 0;
 }
 
 int token_pcsc_on_issue(token_dev *dev, token_issue_hook hook, void *arg)

@@ -15,9 +15,10 @@
  * is wholly personalised. Key pairs are made in slots 9A and 9C when their
  * certificates are written: a slot that holds a certificate keeps its key
  * pair (renewal, change), an empty one gets a new pair. Every write of a data
- * object is one PUT DATA, which the card applies whole or not at all; erasing
- * empties a slot's certificate before it replaces the slot's key pair, so a
- * certificate never names a key that is not there.
+ * object is one PUT DATA, which the card applies whole or not at all; 9C is
+ * written (and erased) before 9A, so that 9A says whether a key with PIV
+ * alone is done; erasing replaces a slot's key pair before it removes the
+ * certificate, so that no pair of a revoked certificate is left usable.
  *
  * TOK_NOT_PERSONALISED means the key has no PIV application, or one this
  * kiosk never personalised (the factory management key): the two-application
@@ -550,6 +551,11 @@ static token_status certify_slot(piv *p, const piv_key *k, uint8_t slot, const t
 }
 
 static const uint8_t slots[] = { TP_PIV_SLOT_AUTH, TP_PIV_SLOT_SIGN };
+/* Writes and erasing end with 9A, the slot read_info and read_cert read: on a
+ * key with PIV alone, its certificate there (or its absence, erased) says
+ * the whole write is done; a key pulled before reads as not done, and the
+ * write run again does both slots again. Indexes into slots[]. */
+static const size_t write_order[] = { 1, 0 };
 
 static token_status steps_write_cert(piv *p, const token_cert *c)
 {
@@ -558,8 +564,10 @@ static token_status steps_write_cert(piv *p, const token_cert *c)
 	if (st == TOK_OK)
 		st = auth_personalised(p, &k);
 	p->wrote_session = 0;
-	for (size_t i = 0; st == TOK_OK && i < sizeof slots; i++)
+	for (size_t j = 0; st == TOK_OK && j < sizeof write_order / sizeof write_order[0]; j++) {
+		size_t i = write_order[j];
 		st = certify_slot(p, &k, slots[i], c, &p->wrote[i]);
+	}
 	if (st == TOK_OK) {
 		p->wrote_session = reader_session(p->card.rd);
 		p->fresh_session = 0;
@@ -587,12 +595,17 @@ static token_status steps_erase(piv *p)
 	token_status st = piv_begin(p, &k);
 	if (st == TOK_OK)
 		st = auth_personalised(p, &k);
-	/* the certificate goes first, then the key pair it named is replaced
-	 * by one nobody knows: torn between, the slot holds no certificate */
+	/* SP 800-73-4 has no command that deletes a key: the slot's pair is
+	 * replaced by a fresh one nobody knows (GENERATE), then its certificate
+	 * object is removed (PUT DATA of an empty object). Torn between, the
+	 * slot holds a certificate naming a pair that is gone, which the step
+	 * run again erases again; so an empty 9A, erased last, means no usable
+	 * key pair and no certificate is left. */
 	p->wrote_session = p->fresh_session = 0;
-	for (size_t i = 0; st == TOK_OK && i < sizeof slots; i++) {
-		if ((st = put_object(p, cert_tag(slots[i]), NULL, 0)) == TOK_OK)
-			st = generate(p, slots[i], NULL, NULL);
+	for (size_t j = 0; st == TOK_OK && j < sizeof write_order / sizeof write_order[0]; j++) {
+		uint8_t slot = slots[write_order[j]];
+		if ((st = generate(p, slot, NULL, NULL)) == TOK_OK)
+			st = put_object(p, cert_tag(slot), NULL, 0);
 	}
 	key_wipe(&k);
 	if (st == TOK_NOT_PERSONALISED)

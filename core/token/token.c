@@ -278,6 +278,12 @@ token_status token_final_check(token_dev *dev, const char *pin, int *tries_left,
 		goto out;
 	}
 	st = token_read_pubkey(dev, &spki, &spki_len);
+	if (st == TOK_NOT_SUPPORTED && pin) {
+		/* a key with PIV alone has no command that reads a public key: the
+		 * challenge signed below with the certificate's key is the proof */
+		st = TOK_OK;
+		goto sign;
+	}
 	if (st != TOK_OK) {
 		kerr_set(err, "key", "reading the key's public key: %s", token_status_name(st));
 		goto out;
@@ -291,6 +297,7 @@ token_status token_final_check(token_dev *dev, const char *pin, int *tries_left,
 	}
 	if (!pin)
 		goto out;
+sign:;
 	unsigned char challenge[32], sig[TOKEN_SIG_MAX];
 	size_t sig_len = 0;
 	if (RAND_bytes(challenge, sizeof challenge) != 1) {

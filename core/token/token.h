@@ -20,7 +20,8 @@
  *   card_piv.c               the card driver of the PIV appli-      (token.h)
  *                            cation (SP 800-73-4): token_pcsc_piv_new
  *   card_dual.c              one device over both applications:     (token.h)
- *                            token_pcsc_add_piv
+ *                            token_pcsc_add_piv; a key with PIV
+ *                            alone taken: token_pcsc_take_piv_only
  *   iso7816.h, iso7816.c     ISO 7816-4 as pure functions: APDUs,   private*
  *                            the status word table, BER-TLV, FCP,
  *                            ATR
@@ -220,7 +221,9 @@ token_status token_read_pubkey(token_dev *dev, unsigned char **spki, size_t *spk
 token_status token_sign(token_dev *dev, const char *pin, const unsigned char *data, size_t len,
 			unsigned char *sig, size_t *sig_len, int *tries_left);
 /* The final check after writing: the key's certificate is read back and
- * parsed, and its public key must be the key pair's. With a PIN, a random
+ * parsed, and its public key must be the key pair's (a device that cannot
+ * read the pair's public key, a key with PIV alone: with a PIN, the
+ * signature below is the proof; without, TOK_NOT_SUPPORTED). With a PIN, a random
  * 32-byte challenge is signed on the key (the PIN counted as in verify_pin)
  * and the signature verified with the certificate's public key; with pin NULL
  * only the public keys are compared (no PIN needed). TOK_CHECK_FAILED when
@@ -346,11 +349,28 @@ typedef int (*token_issue_hook)(void *arg, const char *key_serial, const char *c
 /* Sets (hook NULL: clears) the hook of a device with PIV; 0, or -1 for a
  * device without. */
 int token_pcsc_on_issue(token_dev *dev, token_issue_hook hook, void *arg);
-/* After a read_info that answered TOK_WRONG_CARD: whether the key has a PIV
+/* After a read_info that answered TOK_WRONG_CARD, or TOK_OK on a device that
+ * takes such keys (token_pcsc_take_piv_only): whether the key has a PIV
  * application and not the kiosk's (a YubiKey, a PIV card the customer
- * brought), which the counter refuses with its own message
- * (docs/devices.md). false for any other device or answer. */
+ * brought), which the counter refuses with its own message or uses through
+ * PIV alone (docs/devices.md). false for any other device or answer. */
 bool token_pcsc_piv_only(const token_dev *dev);
+
+/* Whether a device with PIV (token_pcsc_add_piv) takes a key that has the
+ * PIV application alone (kiosk.ini piv_only_keys = accept; docs/devices.md).
+ * Taken, read_info answers TOK_OK with what its PIV application holds (the
+ * YubiKey's serial, the holder and validity of the certificate in 9A, no
+ * seal, personalised when it has a CHUID), token_pcsc_piv_only() is true,
+ * and every operation until the next read_info goes to PIV alone:
+ * personalise (P-256 only: another algorithm TOK_NOT_SUPPORTED; the
+ * factory management key required, or this kiosk's), write_cert (9A and
+ * 9C certified by the device's issuer; 9C first, so that a certificate in
+ * 9A means both are written), reset_pin (with the key's PUK), erase (both
+ * slots: a fresh pair made, then the certificate removed), read_cert (9A),
+ * sign (9A); read_pubkey and write_seal answer TOK_NOT_SUPPORTED. Not taken
+ * (the default), such a key reads as TOK_WRONG_CARD. 0, or -1 with err for
+ * a device without PIV. */
+int token_pcsc_take_piv_only(token_dev *dev, bool take, kerr *err);
 
 /* One reader pcscd knows, for kioskctl token list. */
 typedef struct token_reader {

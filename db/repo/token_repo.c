@@ -373,8 +373,18 @@ int db_token_enroll_apps(kdb *db, const char *actor, const char *case_no, const 
 			 const cert_new *c, token_reason why, const app_cert_new *apps,
 			 size_t n_apps, kerr *err)
 {
+	return db_token_enroll_in(db, actor, case_no, serial, "kiosk", c, why, apps, n_apps, err);
+}
+
+int db_token_enroll_in(kdb *db, const char *actor, const char *case_no, const char *serial,
+		       const char *app, const cert_new *c, token_reason why,
+		       const app_cert_new *apps, size_t n_apps, kerr *err)
+{
 	if (common_args(actor, serial, case_no, err))
 		return -1;
+	if (!app || (strcmp(app, "kiosk") != 0 && strcmp(app, "piv.9a") != 0))
+		return kerr_set(err, "app", "a key's certificate is the kiosk application's or PIV's "
+				"9A, not '%s'", app ? app : "");
 	if (why != TR_ENROLLED && why != TR_RENEWED && why != TR_REENROLLED)
 		return kerr_set(err, serial, "a certificate is enrolled, renewed or re-enrolled, "
 				"not '%s'", token_reason_name(why));
@@ -424,6 +434,8 @@ int db_token_enroll_apps(kdb *db, const char *actor, const char *case_no, const 
 		goto fail;
 	dbuf_kv(&d, "to", token_state_name(TS_ACTIVE));
 	dbuf_kv(&d, "cert", c->serial);
+	if (strcmp(app, "kiosk") != 0)
+		dbuf_kv(&d, "cert_app", app); /* a key with PIV alone */
 	dbuf_kv(&d, "unit_name", c->unit_name);
 	dbuf_kv(&d, "uscc", c->uscc);
 	char d1[16], d2[16];
@@ -434,7 +446,8 @@ int db_token_enroll_apps(kdb *db, const char *actor, const char *case_no, const 
 	int64_t now = clock_now_ms();
 	st = dbi_stmt(db,
 		      "INSERT INTO certs (serial, token_id, case_id, unit_name, uscc, not_before,"
-		      " not_after, der, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		      " not_after, der, created_ms, app) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		      " ?10)",
 		      err);
 	if (!st)
 		goto fail;
@@ -450,6 +463,7 @@ int db_token_enroll_apps(kdb *db, const char *actor, const char *case_no, const 
 	else
 		sqlite3_bind_null(st, 8);
 	sqlite3_bind_int64(st, 9, now);
+	sqlite3_bind_text(st, 10, app, -1, SQLITE_STATIC);
 	if (dbi_step_done(db, st, "recording the certificate", err))
 		goto fail;
 	st = dbi_stmt(db,
@@ -1127,17 +1141,20 @@ int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err)
 	memset(out, 0, sizeof *out);
 	out->not_before = out->not_after = out->old_not_after = out->seal_not_after = -1;
 	sqlite3_stmt *st = dbi_stmt(db,
-				    "SELECT c.id, t.serial, c.not_before, c.not_after, c.token_id"
+				    "SELECT c.id, t.serial, c.not_before, c.not_after, c.token_id, c.app"
 				    " FROM certs c JOIN tokens t ON t.id = c.token_id"
 				    " JOIN cases k ON k.id = c.case_id WHERE k.case_no = ?1"
-				    " AND c.app = 'kiosk' ORDER BY c.id DESC LIMIT 1",
+				    " AND c.app IN ('kiosk', 'piv.9a')"
+				    " ORDER BY c.app = 'kiosk' DESC, c.id DESC LIMIT 1",
 				    err);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, case_no ? case_no : "", -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	int64_t cert_id = 0, token_id = 0;
+	char app[8] = "kiosk";
 	if (rc == SQLITE_ROW) {
+		dbi_copy(app, sizeof app, col_text(st, 5));
 		cert_id = sqlite3_column_int64(st, 0);
 		dbi_copy(out->serial, sizeof out->serial, col_text(st, 1));
 		out->not_before = (long)sqlite3_column_int64(st, 2);
@@ -1151,12 +1168,13 @@ int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err)
 	if (out->issued) {
 		st = dbi_stmt(db,
 			      "SELECT unit_name, not_after FROM certs WHERE token_id = ?1 AND id < ?2"
-			      " AND app = 'kiosk' ORDER BY id DESC LIMIT 1",
+			      " AND app = ?3 ORDER BY id DESC LIMIT 1",
 			      err);
 		if (!st)
 			return -1;
 		sqlite3_bind_int64(st, 1, token_id);
 		sqlite3_bind_int64(st, 2, cert_id);
+		sqlite3_bind_text(st, 3, app, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			dbi_copy(out->old_unit_name, sizeof out->old_unit_name, col_text(st, 0));
@@ -1189,6 +1207,20 @@ int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err)
 	if (got < 0)
 		return -1;
 	if (got == 0) {
+		/* a key with PIV alone: certificates in 9A and none of the kiosk's */
+		st = dbi_stmt(db,
+			      "SELECT EXISTS (SELECT 1 FROM certs WHERE token_id = ?1 AND app = 'piv.9a')"
+			      " AND NOT EXISTS (SELECT 1 FROM certs WHERE token_id = ?1 AND app = 'kiosk')",
+			      err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, t.id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			out->piv_only = sqlite3_column_int(st, 0) != 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return dbi_sqlerr(db, err, "reading the key's applications");
 		out->seal_not_after = t.seal_not_after;
 		if (!out->issued) {
 			out->not_before = t.cert_not_before;

@@ -111,6 +111,14 @@ int db_token_enroll_apps(kdb *db, const char *actor, const char *case_no, const 
 			 const cert_new *c, token_reason why, const app_cert_new *apps,
 			 size_t n_apps, kerr *err);
 
+/* The same for a key whose certificate of record is in application app:
+ * "kiosk" (db_token_enroll_apps), or "piv.9a" for a key with the PIV
+ * application alone (a YubiKey the customer brought; docs/devices.md), whose
+ * 9C certificate is then the one of apps; its audit row says "cert_app". */
+int db_token_enroll_in(kdb *db, const char *actor, const char *case_no, const char *serial,
+		       const char *app, const cert_new *c, token_reason why,
+		       const app_cert_new *apps, size_t n_apps, kerr *err);
+
 /* Seal validity written onto an ACTIVE key (no move). */
 int db_token_set_seal(kdb *db, const char *actor, const char *case_no, const char *serial,
 		      long seal_not_after, kerr *err);
@@ -176,6 +184,8 @@ typedef struct case_key_rec {
 	long old_not_after;                         /* the certificate it replaced, -1 none */
 	char old_unit_name[256];                    /* "" none */
 	long seal_not_after;                        /* the key's seal, -1 none */
+	bool piv_only;                              /* a key with the PIV application alone
+						     * (a YubiKey): its certificates are PIV's */
 } case_key_rec;
 
 /* 0 found, 1 the case touched no key, -1 error. */

@@ -260,6 +260,27 @@ static void hall_section(void **state)
 	expect_bad(BASE "[hall]\nserver = x\n", 6, "unknown key 'server' in [hall]");
 }
 
+/* The CA's choice for a key with PIV alone: refuse unless it says accept;
+ * any other word is named by its line. */
+static void piv_only_keys(void **state)
+{
+	(void)state;
+	setenv("HOME", "/h", 1);
+	const char *inis[] = { BASE, BASE "piv_only_keys = refuse\n", BASE "piv_only_keys = accept\n" };
+	for (size_t i = 0; i < 3; i++) {
+		char dir[512];
+		assert_non_null(dir_with(dir, sizeof dir, inis[i]));
+		kerr err = { { 0 }, { 0 } };
+		kiosk_config *c = config_load(dir, &err);
+		if (!c)
+			fail_msg("%s: %s", err.where, err.msg);
+		assert_int_equal(c->piv_only_accept, i == 2);
+		config_free(c);
+		tu_rmrf(dir);
+	}
+	expect_bad(BASE "piv_only_keys = yes\n", 5, "piv_only_keys = 'yes' is not allowed");
+}
+
 static void home_missing(void **state)
 {
 	(void)state;
@@ -400,6 +421,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(default_dir, save_env, restore_env),
 		cmocka_unit_test(missing_file),
 		cmocka_unit_test_setup_teardown(hall_section, save_env, restore_env),
+		cmocka_unit_test_setup_teardown(piv_only_keys, save_env, restore_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -619,6 +619,29 @@ static void receipt_says_what_customers_ask(void **state)
 	assert_has_flat(t, "The initial PIN (user PIN) is 12345678: change it soon");
 	free(t);
 
+	/* the customer's own PIV key: its type, and the PIV PIN's tool (new, unlock) */
+	d = base(f, LANG_ZH, "rs.new");
+	d.initial_pin = "12345678";
+	snprintf(d.key.serial, sizeof d.key.serial, "20261205");
+	d.key.piv_only = true;
+	t = slip_render_receipt(&d, &err);
+	assert_non_null(t);
+	assert_narrow(t);
+	assert_has_flat(t, "Key 类型：客户自带 PIV Key（YubiKey / PIV 卡，仅 PIV 应用");
+	assert_has_flat(t, "PIV 密码（PIN）为 12345678：请尽快用 PIV 工具");
+	assert_lacks(t, "证书助手");
+	free(t);
+	d = base(f, LANG_EN, "rs.unlock");
+	d.initial_pin = "12345678";
+	snprintf(d.key.serial, sizeof d.key.serial, "20261205");
+	d.key.piv_only = true;
+	t = slip_render_receipt(&d, &err);
+	assert_non_null(t);
+	assert_has_flat(t, "Key type: the customer's own PIV key (YubiKey / PIV card");
+	assert_has_flat(t, "The PIV PIN has been reset to the initial PIN: change it soon with a PIV tool");
+	assert_lacks(t, "assistant");
+	free(t);
+
 	/* a revocation prints no validity; nothing known, no line at all */
 	d = base(f, LANG_ZH, "zc.revoke");
 	d.initial_pin = "12345678";

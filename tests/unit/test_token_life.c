@@ -554,6 +554,58 @@ static void test_case_key(void **state)
 	assert_false(r.issued);
 	assert_int_equal(r.not_after, civil_add_years(na, 1));
 	assert_int_equal(r.old_not_after, -1);
+	assert_false(r.piv_only);
+	chain_ok(f);
+}
+
+/* A key with PIV alone (a YubiKey the customer brought): its certificate of
+ * record is 9A's, 9C's beside it; the case's slip finds them, says the key
+ * is PIV-only, and a renewal's old expiry is the earlier 9A's. */
+static void test_piv_only_key(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	case_key_rec r;
+	static material m = { .id = "app_form" };
+	static service_material sm = { &m, true };
+	static service svc = { .id = "rs.renew", .kind = SVC_RENEW, .materials = &sm, .n_materials = 1 };
+	case_rec c2, c3;
+	assert_int_equal(db_case_open(f->db, &svc, "clerk1", &c2, &err), 0);
+	assert_int_equal(db_case_open(f->db, &svc, "clerk1", &c3, &err), 0);
+	const char *k = "20261205";
+	long nb = clock_today(), na = civil_add_years(nb, 1);
+	assert_int_equal(db_token_transition(f->db, "clerk1", f->case_no, k, TS_FORMATTED, TR_PERSONALISED,
+					     NULL, &err), 0);
+	cert_new a1 = cert("CA01", UNIT, USCC, nb, na);
+	app_cert_new c1 = { "piv.9c", "CC01", nb, na, (const unsigned char *)"\x30\x00", 2 };
+	assert_int_equal(db_token_enroll_in(f->db, "clerk1", f->case_no, k, "kiosk.x", &a1, TR_ENROLLED,
+					    &c1, 1, &err), -1);
+	assert_int_equal(db_token_enroll_in(f->db, "clerk1", f->case_no, k, "piv.9a", &a1, TR_ENROLLED,
+					    &c1, 1, &err), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE serial = 'CA01' AND app = 'piv.9a'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE serial = 'CC01' AND app = 'piv.9c'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM tokens WHERE serial = '20261205' AND cert_serial = 'CA01'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE detail LIKE '%\"cert_app\":\"piv.9a\"%'"), 1);
+	assert_int_equal(db_case_key(f->db, f->case_no, &r, &err), 0);
+	assert_string_equal(r.serial, k);
+	assert_true(r.issued);
+	assert_true(r.piv_only);
+	assert_int_equal(r.not_after, na);
+	assert_int_equal(r.seal_not_after, -1);
+	/* renewed: the earlier 9A's expiry is the old one */
+	cert_new a2 = cert("CA02", UNIT, USCC, nb, civil_add_years(na, 1));
+	app_cert_new c2c = { "piv.9c", "CC02", nb, civil_add_years(na, 1), (const unsigned char *)"\x30\x00", 2 };
+	assert_int_equal(db_token_enroll_in(f->db, "clerk1", c2.case_no, k, "piv.9a", &a2, TR_RENEWED,
+					    &c2c, 1, &err), 0);
+	assert_int_equal(db_case_key(f->db, c2.case_no, &r, &err), 0);
+	assert_true(r.piv_only);
+	assert_int_equal(r.old_not_after, na);
+	assert_int_equal(r.not_after, civil_add_years(na, 1));
+	/* an unlock: the key named by its audit row, still PIV-only */
+	assert_int_equal(db_token_pin_reset(f->db, "clerk1", c3.case_no, k, &err), 0);
+	assert_int_equal(db_case_key(f->db, c3.case_no, &r, &err), 0);
+	assert_false(r.issued);
+	assert_true(r.piv_only);
 	chain_ok(f);
 }
 
@@ -563,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_whitelist),
 		cmocka_unit_test_setup_teardown(test_blank_key_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_case_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_piv_only_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_and_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_bind_unlock, setup, teardown),

@@ -32,6 +32,7 @@ static void slip_key_of(counter *k, const case_flow *cs, slip_key *out)
 		out->old_not_after = r.old_not_after;
 		snprintf(out->old_unit_name, sizeof out->old_unit_name, "%s", r.old_unit_name);
 		out->seal_not_after = r.seal_not_after;
+		out->piv_only = r.piv_only;
 		return;
 	}
 	if (!k->demo || !k->tok)

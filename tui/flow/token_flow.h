@@ -21,6 +21,10 @@
 	X(TSR_OLD_VALIDITY,      "tokstep.old_validity")      \
 	X(TSR_ISSUER,            "tokstep.issuer_failed")     \
 	X(TSR_PIV_ONLY,          "tokstep.piv_only")          \
+	X(TSR_PIV_ONLY_SEAL,     "tokstep.piv_only_seal")     \
+	X(TSR_PIV_ONLY_SM2,      "tokstep.piv_only_sm2")      \
+	X(TSR_PIV_NOT_FACTORY,   "tokstep.piv_not_factory")   \
+	X(TSR_PIV_NOT_FACTORY_MGM, "tokstep.piv_not_factory_mgm") \
 	X(TSR_STORE,             "tokstep.store_failed")      \
 	X(TSR_RETIRED_ELSEWHERE, "tokstep.retired_elsewhere")
 

@@ -14,6 +14,15 @@
  * for this case's unit, not before today, and not the certificate the
  * database holds for the key (docs/devices.md).
  *
+ * A key with the PIV application alone (a YubiKey 5, any PIV card the
+ * customer brings), where the CA takes such keys (kiosk.ini piv_only_keys =
+ * accept; the device then answers for its PIV application): its
+ * certificates are made by the driver in 9C and 9A (PIV reads no public
+ * key), the one in 9A is the key's certificate of record (certs.app
+ * piv.9a), and services that need the kiosk's application (a seal) or a
+ * pair PIV cannot hold (SM2) are refused before anything is written; a new
+ * certificate needs the key at factory state (docs/devices.md).
+ *
  * The demo keeps the op-by-op simulation in token_flow.c: the demo key has
  * no key pair to certify. */
 #include <stdio.h>
@@ -50,6 +59,7 @@ typedef struct run {
 	token_app_cert apps[2];/* the key's PIV certificates to record (owned) */
 	cert_info app_ci[2];
 	size_t n_apps;
+	bool piv_only;         /* the key read has the PIV application alone */
 	char detail[1024];
 } run;
 
@@ -125,6 +135,8 @@ static bool read_info(run *r)
 		return refuse(r, TSR_PIV_ONLY, NULL);
 	if (st != TOK_OK)
 		return fail_status(r, st, -1);
+	/* taken (kiosk.ini piv_only_keys = accept): used through PIV alone */
+	r->piv_only = token_pcsc_piv_only(r->k->tok);
 	return same_key(r);
 }
 
@@ -222,10 +234,41 @@ static int64_t exact_end(const service *svc, long old_na, int64_t old_end_s, int
 	return 0;
 }
 
+/* A key with PIV alone: the driver certifies 9C and 9A itself (PIV has no
+ * command that reads a public key), noting each certificate before it
+ * writes it (note_app_cert); then the certificate in 9A is the key's. */
+static bool piv_issue_and_write(run *r, long nb, long na, int64_t end_s)
+{
+	progress(r, "write_cert");
+	/* cert_serial names the kiosk application's certificate, which such a
+	 * key has none of: the driver issues its own */
+	token_cert tc = { .unit_name = r->cs->rec.party.unit_name, .uscc = r->cs->rec.party.uscc,
+			  .cert_serial = "00", .not_before = nb, .not_after = na,
+			  .not_after_s = end_s, .seal_not_after = -1 };
+	token_status st = token_write_cert(r->k->tok, &tc);
+	if (st == TOK_INVALID) {
+		/* the issuer refused, or the note could not be written */
+		kerr err = { 0 };
+		kerr_set(&err, "PIV", "%s", token_pcsc_detail(r->k->tok));
+		return refuse_err(r, TSR_ISSUER, &err);
+	}
+	if (st != TOK_OK)
+		return fail_status(r, st, -1);
+	if (!read_cert(r))
+		return false;
+	char v[64], d1[16], d2[16];
+	snprintf(v, sizeof v, " %s..%s", civil_format(r->ci.not_before, d1, sizeof d1),
+		 civil_format(r->ci.not_after, d2, sizeof d2));
+	note(r, "certificate ", r->ci.serial, v);
+	return true;
+}
+
 /* Issue a certificate for the key's own key pair and write it; end_s: the
  * exact end to keep (exact_end()), 0 for a new term ending on day na. */
 static bool issue_and_write(run *r, long nb, long na, int64_t end_s)
 {
+	if (r->piv_only)
+		return piv_issue_and_write(r, nb, na, end_s);
 	unsigned char *spki = NULL;
 	size_t spki_len = 0;
 	token_status st = token_read_pubkey(r->k->tok, &spki, &spki_len);
@@ -273,12 +316,62 @@ static bool same_key(run *r)
 	return refuse(r, TSR_OTHER_KEY, v);
 }
 
+/* A key with PIV alone takes a new certificate at factory state only: no
+ * certificate in 9A or 9C but those this case wrote and did not record yet
+ * (a rerun). The customer's own certificates are never overwritten, and the
+ * kiosk does not reset the key (docs/devices.md). */
+static bool piv_factory(run *r)
+{
+	token_app_cert a[2];
+	size_t n = 0;
+	token_status st = token_pcsc_app_certs(r->k->tok, a, &n);
+	if (st != TOK_OK)
+		return fail_status(r, st, -1);
+	char slots[16] = "";
+	for (size_t i = 0; i < n; i++) {
+		kerr err = { 0 };
+		cert_info ci;
+		bool ours = cert_parse(a[i].der, a[i].der_len, &ci, &err) == 0 &&
+			    issuer_verify(r->k->ca, a[i].der, a[i].der_len, &err) == 0 &&
+			    db_token_issue_pending(r->k->db, r->cs->rec.case_no, r->ki.serial,
+						   ci.serial, &err) == 1;
+		if (!ours) {
+			size_t len = strlen(slots);
+			/* "piv.9a" -> "9A" */
+			snprintf(slots + len, sizeof slots - len, "%s%c%c", len ? ", " : "",
+				 a[i].app[4], a[i].app[5] == 'a' ? 'A' : 'C');
+		}
+		free(a[i].der);
+	}
+	if (!slots[0])
+		return true;
+	str_var v[] = { { "serial", r->ki.serial }, { "slots", slots }, { NULL, NULL } };
+	return refuse(r, TSR_PIV_NOT_FACTORY, v);
+}
+
 /* A new certificate on a blank (or prepared, or resumed) key: new, reissue
  * (old_end_s: the lost key's certificate's exact end, 0 unknown). */
 static bool key_new(run *r, long old_nb, long old_na, int64_t old_end_s)
 {
 	const counter *ctr = r->k;
-	if (!r->ki.personalised) {
+	if (r->piv_only && !token_info_has_cert(&r->ki)) {
+		/* set up every time (a rerun included): the PUK and management
+		 * key of the key's own, the PIN the initial PIN, CHUID and CCC */
+		if (!piv_factory(r))
+			return false;
+		progress(r, "personalise");
+		token_status st = token_personalise_alg(ctr->tok, ctr->cat->rules.initial_pin,
+							 KEY_ALG_P256);
+		if (st == TOK_WRONG_CARD) {
+			str_var v[] = { { "serial", r->ki.serial }, { NULL, NULL } };
+			return refuse(r, TSR_PIV_NOT_FACTORY_MGM, v);
+		}
+		if (st != TOK_OK)
+			return fail_status(r, st, -1);
+		if (!read_info(r))
+			return false;
+		note(r, "personalised (PIV)", "", "");
+	} else if (!r->ki.personalised) {
 		progress(r, "personalise");
 		/* the pair the platform's certificates are for (p256 or sm2) */
 		token_status st = token_personalise_alg(ctr->tok, ctr->cat->rules.initial_pin,
@@ -348,6 +441,23 @@ static bool retired_elsewhere(run *r, const char *serial)
 	return false;
 }
 
+/* What a key with PIV alone can take: no seal (it lives in the kiosk's
+ * application), and no new certificate for a platform of SM2 pairs (PIV
+ * holds RSA and ECC only); revoking, unlocking and binding it are always
+ * possible. Said before anything is written. */
+static bool piv_service(run *r)
+{
+	const service *svc = r->cs->svc;
+	if (needs_op(svc, TOP_WRITE_SEAL) || svc->kind == SVC_SEAL_UPGRADE ||
+	    svc->kind == SVC_SEAL_RENEW)
+		return refuse(r, TSR_PIV_ONLY_SEAL, NULL);
+	bool issues = svc->kind == SVC_NEW || svc->kind == SVC_REISSUE || svc->kind == SVC_RENEW ||
+		      svc->kind == SVC_CHANGE;
+	if (issues && svc->platform->key_alg != KEY_ALG_P256)
+		return refuse(r, TSR_PIV_ONLY_SM2, NULL);
+	return true;
+}
+
 /* The key side of the service. On success r->detail says what was done. */
 static bool key_part(run *r)
 {
@@ -368,8 +478,10 @@ static bool key_part(run *r)
 	progress(r, "read");
 	if (!read_info(r))
 		return false;
-	note(r, "key ", r->ki.serial, "");
+	note(r, "key ", r->ki.serial, r->piv_only ? " (PIV only)" : "");
 	if (retired_elsewhere(r, r->ki.serial))
+		return false;
+	if (r->piv_only && !piv_service(r))
 		return false;
 	switch (svc->kind) {
 	case SVC_NEW:
@@ -509,6 +621,18 @@ static bool check_part(run *r)
 	bool pin_known = svc->kind == SVC_NEW || svc->kind == SVC_REISSUE || svc->kind == SVC_UNLOCK;
 	int tries = -1;
 	kerr err = { 0 };
+	if (r->piv_only && !pin_known) {
+		/* PIV reads no public key: the certificate read back is the one
+		 * issued (its pair was the slot's, read from its certificate) */
+		char issued[sizeof r->ci.serial];
+		snprintf(issued, sizeof issued, "%s", r->ci.serial);
+		if (!read_cert(r))
+			return false;
+		if (strcmp(issued, r->ci.serial) != 0)
+			return fail_status(r, TOK_CHECK_FAILED, -1);
+		note(r, "checked: certificate read back", "", "");
+		return true;
+	}
 	token_status st = token_final_check(r->k->tok, pin_known ? r->k->cat->rules.initial_pin : NULL,
 					    &tries, &err);
 	if (st != TOK_OK)
@@ -525,6 +649,13 @@ static size_t app_certs(const run *r, app_cert_new out[2])
 					 r->app_ci[i].not_after, r->apps[i].der,
 					 r->apps[i].der_len };
 	return r->n_apps;
+}
+
+/* The application of the key's certificate of record: PIV's 9A on a key
+ * with PIV alone. */
+static const char *main_app(const run *r)
+{
+	return r->piv_only ? "piv.9a" : "kiosk";
 }
 
 /* The database side, inside the caller's transaction. */
@@ -549,8 +680,8 @@ static int record(run *r, kerr *err)
 				r->ci.not_after, r->der, r->der_len };
 		app_cert_new apps[2];
 		size_t n = app_certs(r, apps);
-		if (db_token_enroll_apps(ctr->db, who, case_no, serial, &cn, TR_ENROLLED, apps, n,
-					 err) != 0)
+		if (db_token_enroll_in(ctr->db, who, case_no, serial, main_app(r), &cn, TR_ENROLLED,
+				       apps, n, err) != 0)
 			return -1;
 		if (svc->kind == SVC_REISSUE && old_serial(cs)[0] &&
 		    db_token_retire(ctr->db, who, case_no, old_serial(cs),
@@ -564,9 +695,9 @@ static int record(run *r, kerr *err)
 				r->ci.not_after, r->der, r->der_len };
 		app_cert_new apps[2];
 		size_t n = app_certs(r, apps);
-		if (db_token_enroll_apps(ctr->db, who, case_no, serial, &cn,
-					 svc->kind == SVC_RENEW ? TR_RENEWED : TR_REENROLLED, apps, n,
-					 err) != 0)
+		if (db_token_enroll_in(ctr->db, who, case_no, serial, main_app(r), &cn,
+				       svc->kind == SVC_RENEW ? TR_RENEWED : TR_REENROLLED, apps, n,
+				       err) != 0)
 			return -1;
 		break;
 	}

@@ -85,6 +85,12 @@ static void token_draw(app *a)
 			draw_text(y + 2, 4, app_str(a, "details.key_pin_locked"), COLS - 8);
 			attroff(term_attr(ST_ERROR));
 		}
+		/* the customer's own YubiKey or PIV card, taken by the CA's choice */
+		if (token_pcsc_piv_only(a->k.tok)) {
+			str_var p[] = { { "pin", a->k.cat->rules.initial_pin }, { NULL, NULL } };
+			draw_wrapped(y + 3, 4, COLS - 8, 2,
+				     app_render(a, "tokstep.key_piv_only", p, buf, sizeof buf));
+		}
 	} else if (a->key_seen) {
 		draw_wrapped(y, 4, COLS - 8, 2, app_str(a, token_status_key(a->key_st)));
 	} else if (!a->k.demo && a->reader_st == TOK_NO_READER) {
