@@ -182,6 +182,16 @@ int recon_match(const recon_book *book, const bill *b, recon_diff **out, size_t 
 			d->bill_fen = bill_fen;
 			d->book_fen = p && p->verified && paid(p->state) ? p->amount_fen : -1;
 			d->due_fen = ci >= 0 ? book->cases[ci].fee_fen : -1;
+			/* the charge to refund: one the kiosk did not book (its
+			 * refund names it by this id, docs/payment.md) */
+			for (size_t x = from; x < end; x++) {
+				const bill_row *r = &b->rows[bix[x] / sizeof(bill_row)];
+				if (!r->refund && strcmp(r->trade_state, "REVOKED") != 0 &&
+				    (!p || strcmp(r->transaction_id, p->transaction_id) != 0)) {
+					tx = r->transaction_id;
+					break;
+				}
+			}
 			snprintf(d->transaction_id, sizeof d->transaction_id, "%s", tx);
 			snprintf(d->detail, sizeof d->detail, "the bill charges order %s %d times, "
 				 "%s yuan in all", first->out_trade_no, charges, yuan(bill_fen, y1));
@@ -189,7 +199,6 @@ int recon_match(const recon_book *book, const bill *b, recon_diff **out, size_t 
 				case_dup[ci] = true;
 			continue;
 		}
-		(void)from;
 		if (!p || !p->verified || !paid(p->state)) {
 			if (!(d = add(&ds, RK_UNBOOKED, p ? p->case_no : "", first->out_trade_no)))
 				goto done;
