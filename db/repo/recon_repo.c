@@ -487,8 +487,14 @@ int db_recon_resolve_dup(kdb *db, const char *case_no, const char *out_trade_no,
 		return 0;
 	if (dbi_op_begin(db, err))
 		return -1;
-	sqlite3_stmt *st = dbi_stmt(db, "SELECT id FROM pay_diffs WHERE kind = 'duplicate' AND status = 'open'"
-				    " AND case_no = ?1 AND (out_trade_no = '' OR out_trade_no = ?2) ORDER BY id",
+	/* and the payment of that order the bill had before the kiosk booked it
+	 * (`unbooked`: a second order paid late, taken up, then refunded, which
+	 * is what its "to do" asks) */
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT id FROM pay_diffs WHERE status = 'open' AND case_no = ?1"
+				    " AND ((kind = 'duplicate' AND (out_trade_no = '' OR out_trade_no = ?2))"
+				    "  OR (kind = 'unbooked' AND out_refund_no = '' AND out_trade_no = ?2"
+				    "   AND ?2 <> ''))"
+				    " ORDER BY id",
 				    err);
 	if (!st)
 		goto fail;
