@@ -11,7 +11,9 @@
  * supervisor who is neither --by nor the case's clerk), each with their PIN;
  * the same path as F8 at the kiosk (db/repo/refund_send.h). Run again, it
  * sends an approved refund the gateway has not answered, with the same
- * refund number. Exit: 0 sent (or refunded already), 1 refused, 2 usage or
+ * refund number (an ABNORMAL one too: once the merchant sent it to another
+ * account, WeChat puts it through). Exit: 0 sent (or refunded already), 1
+ * refused (or the refund ABNORMAL or CLOSED), 2 usage or
  * environment (demo mode, the gateway down: run it again). */
 #include <errno.h>
 #include <stdio.h>
@@ -279,7 +281,10 @@ static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
 		rc = fail_env(&err);
 		goto out;
 	}
-	if (trc == 0 && r.state != PAY_REFUND_PENDING && r.state != PAY_REFUND_PROCESSING) {
+	/* not final: asked again with the same number (an ABNORMAL one too: once
+	 * the merchant sent it to another account, WeChat answers SUCCESS) */
+	if (trc == 0 && r.state != PAY_REFUND_PENDING && r.state != PAY_REFUND_PROCESSING &&
+	    r.state != PAY_REFUND_ABNORMAL) {
 		print_refund(&r);
 		printf("asked for already: nothing was sent\n");
 		rc = r.state == PAY_REFUND_SUCCESS ? EXIT_OK : EXIT_FINDING;
@@ -318,6 +323,12 @@ static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
 	if (state == PAY_REFUND_SUCCESS) {
 		printf("the case keeps its payment; its charged-twice differences are resolved by %s\n",
 		       r.approved_by);
+	} else if (state == PAY_REFUND_ABNORMAL) {
+		printf("ABNORMAL: the customer's account refused the money; on the merchant platform "
+		       "send it to another account (异常退款), then run the same command again "
+		       "(same refund number)\n");
+		rc = EXIT_FINDING;
+		goto out;
 	} else {
 		printf("not final yet: run the same command again later (same refund number)\n");
 	}

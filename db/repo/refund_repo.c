@@ -436,17 +436,19 @@ int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 			kerr_set(err, out_refund_no, "no such refund");
 		goto fail;
 	}
-	/* SUCCESS and CLOSED are final; ABNORMAL may still be closed */
+	/* SUCCESS and CLOSED are final; ABNORMAL (the customer's account refused
+	 * the money) may still be closed, or put through once the merchant sent
+	 * it to another account on the merchant platform (异常退款): WeChat then
+	 * answers the same refund number SUCCESS */
 	bool final = r.state == PAY_REFUND_SUCCESS || r.state == PAY_REFUND_CLOSED;
 	if (final && r.state != state) {
 		kerr_set(err, out_refund_no, "the refund is %s already and cannot become %s",
 			 pay_refund_state_name(r.state), pay_refund_state_name(state));
 		goto fail;
 	}
-	if (r.state == PAY_REFUND_ABNORMAL && state != PAY_REFUND_CLOSED &&
-	    state != PAY_REFUND_ABNORMAL) {
-		kerr_set(err, out_refund_no, "an ABNORMAL refund can only be CLOSED, not %s",
-			 pay_refund_state_name(state));
+	if (r.state == PAY_REFUND_ABNORMAL && state == PAY_REFUND_PROCESSING) {
+		kerr_set(err, out_refund_no, "an ABNORMAL refund can only be CLOSED or put through "
+			 "(SUCCESS), not %s", pay_refund_state_name(state));
 		goto fail;
 	}
 	sqlite3_stmt *st = dbi_stmt(db, "UPDATE refunds SET state = ?2, refund_id = ?3, updated_ms = ?4"

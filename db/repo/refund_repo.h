@@ -61,8 +61,9 @@ typedef struct refund_rec {
 int db_refund_approve(kdb *db, const char *case_no, const char *requested_by,
 		      const char *approved_by, const char *reason, refund_rec *out, kerr *err);
 /* The gateway's answer: state PROCESSING, SUCCESS, CLOSED or ABNORMAL (never
- * PENDING), and its refund id. On SUCCESS the order's payment row becomes
- * REFUND. Audited. */
+ * PENDING), and its refund id. SUCCESS and CLOSED are final; ABNORMAL may
+ * still become CLOSED or SUCCESS (put through after 异常退款 on the merchant
+ * platform). On SUCCESS the order's payment row becomes REFUND. Audited. */
 int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 		     pay_refund_state state, const char *refund_id, kerr *err);
 /* The case's refund that cancelled it (not a duplicate's): 0 found, 1 none,

@@ -136,9 +136,11 @@ D3=$(TZ=Asia/Shanghai date -d '2 days' +%F)
 printf '975310\n135790\n' | $K staff add --id s002 --name 李主管 --role supervisor $C --by s001 >/dev/null 2>&1
 sim() { curl -s "$SIMURL$1"; }
 field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
-knob '{"bill_extra":0,"pay_after":1,"duplicate_pay":1}'
+knob '{"bill_extra":0,"pay_after":1,"duplicate_pay":2}'
 set -- $("$SEED" "$T/cfg" "$DB" once 2>"$T/seed.err")
 CASE1=$1 ORDER1=$2
+set -- $("$SEED" "$T/cfg" "$DB" once 2>>"$T/seed.err")
+CASE3=$1 ORDER3=$2
 knob '{"duplicate_pay":0}'
 set -- $("$SEED" "$T/cfg" "$DB" second 2>>"$T/seed.err")
 CASE2=$1 ORDER2A=$2 ORDER2B=$3
@@ -201,13 +203,28 @@ expect "dup: second order, run again: nothing sent" 0 "asked for already: nothin
 expect "dup: no refund and no refund call more at the gateway" 0 "\"refunds\":$R2," sim /sim/stats
 expect "dup: the kiosk has two refunds, both SUCCESS, approved by s002" 0 "^2 SUCCESS s002$" \
 	sqlite3 "$DB" "SELECT count(*) || ' ' || group_concat(DISTINCT state) || ' ' || group_concat(DISTINCT approved_by) FROM refunds"
+# the refund ABNORMAL (the customer's account refused it), then put through
+# on the merchant platform: the same command asks again and records SUCCESS
+ID3=$(sqlite3 "$DB" "SELECT id FROM pay_diffs WHERE kind = 'duplicate' AND case_no = '$CASE3'")
+knob '{"refund_abnormal":1}'
+expect "dup: a refund the customer's account refuses: ABNORMAL, what to do said (exit 1)" 1 \
+	"^ABNORMAL: the customer's account refused the money.*异常退款" \
+	sh -c "printf '975310\n135790\n' | $K pay refund-duplicate $C --id $ID3 --reason 重复扣款退还 --by s001 --approver s002"
+expect "dup: ABNORMAL: the difference stays open" 0 "^open$" \
+	sqlite3 "$DB" "SELECT status FROM pay_diffs WHERE id = $ID3"
+curl -s -X POST "$SIMURL/sim/refund-success/$ORDER3-D1" >/dev/null # 异常退款 on the merchant platform
+R3=$(sim /sim/stats | field refunds)
+expect "dup: asked again once put through: SUCCESS (exit 0)" 0 "400.00 yuan: SUCCESS, refund id [0-9]+" \
+	sh -c "printf '975310\n' | $K pay refund-duplicate $C --id $ID3 --by s001"
+expect "dup: ABNORMAL then SUCCESS: resolved by the approver, no second refund" 0 "^resolved s002 $R3$" \
+	sh -c "echo \"\$(sqlite3 $DB 'SELECT status || \" \" || resolved_by FROM pay_diffs WHERE id = $ID3') \$(curl -s $SIMURL/sim/stats | sed -n 's/.*\"refunds\":\([0-9]*\).*/\1/p')\""
 # shown as 重复支付退款: diffs, the day view (report daily), its CSV, the timeline
-expect "dup: pay diffs: both resolved by the approver with the refund's note, nothing open (exit 0)" 0 \
+expect "dup: pay diffs: all resolved by the approver with the refund's note, nothing open (exit 0)" 0 \
 	"resolved by s002 at .*: 重复支付退款 $ORDER1-D1 SUCCESS" \
 	sh -c "echo 975310 | $K pay diffs $C --date $TOMORROW --by s001"
 expect "dup: pay diffs: the second case's too" 0 "resolved by s002 at .*: 重复支付退款 $ORDER2B-D1 SUCCESS" \
 	sh -c "echo 975310 | $K pay diffs $C --date $TOMORROW --by s001"
-expect "dup: pay reconcile again: found again, explained, nothing open (exit 0)" 0 "2 already explained.*0 open" \
+expect "dup: pay reconcile again: found again, explained, nothing open (exit 0)" 0 "3 already explained.*0 open" \
 	sh -c "echo 975310 | $K pay reconcile $C --date $TOMORROW --by s001"
 expect "dup: the day view shows the case's 重复支付退款" 0 "$CASE1 .*DUP-REFUND\(重复支付退款\) SUCCESS 400.00" \
 	sh -c "echo 975310 | $K report daily $C --date $TOMORROW --by s001"
@@ -216,8 +233,8 @@ expect "dup: the day view shows the second case's too, not overpaid" 0 "$CASE2 .
 echo 975310 | $K report daily $C --date "$TOMORROW" --by s001 --csv >"$T/day.csv" 2>&1
 is() { if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: got '$2', wanted '$3'"; fi; }
 col() { awk -F, -v want="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next } c { print $c }' "$T/day.csv"; }
-is "dup: the CSV's 重复支付退款 amounts of both cases" "$(col dup_refund_yuan | tr '\n' ' ')" "400.00 400.00 "
-is "dup: the CSV's 重复支付退款 states of both cases" "$(col dup_refund_state | tr '\n' ' ')" "SUCCESS SUCCESS "
+is "dup: the CSV's 重复支付退款 amounts of the three cases" "$(col dup_refund_yuan | tr '\n' ' ')" "400.00 400.00 400.00 "
+is "dup: the CSV's 重复支付退款 states of the three cases" "$(col dup_refund_state | tr '\n' ' ')" "SUCCESS SUCCESS SUCCESS "
 expect "dup: the case's timeline says 重复支付退款" 0 "重复支付退款" \
 	sh -c "echo 975310 | $K report case $CASE1 $C --by s001"
 expect "dup: the audit chain is intact" 0 "^OK" $K audit verify $C

@@ -758,6 +758,68 @@ static void test_dup_refund_second_order(void **state)
 	chain_intact(f);
 }
 
+/* The duplicate's refund ABNORMAL (the customer's account refused it), then
+ * put through at the gateway (异常退款 on the merchant platform): asked again
+ * with the same number the kiosk records SUCCESS, its books right again (the
+ * second order REFUND, the case no longer overpaid), the difference resolved
+ * by the approver; never a second refund. */
+static int dup_path(kdb *db, pay_dev *dev, const char *case_no);
+
+static void test_dup_refund_abnormal_then_success(void **state)
+{
+	fx *f = *state;
+	case_rec c;
+	pay_order o1, o2;
+	two_paid(f, &c, &o1, &o2);
+	next_morning(f);
+	recon_diff *d;
+	size_t n;
+	assert_int_equal(reconcile(f, &d, &n, NULL), PR_OK);
+	assert_int_equal(count_kind(d, n, RK_DUPLICATE), 1);
+	free(d);
+	knob(f, "{\"refund_abnormal\":1}");
+	assert_int_equal(dup_path(f->db, f->dev, c.case_no), PAY_REFUND_ABNORMAL);
+	kerr err = { 0 };
+	refund_rec r;
+	char no[PAY_REFUND_NO_MAX + 1];
+	assert_int_equal(pay_refund_dup_no(o2.out_trade_no, no), 0);
+	assert_int_equal(db_refund_get(f->db, no, &r, &err), 0);
+	assert_int_equal(r.state, PAY_REFUND_ABNORMAL);
+	/* asked again while still refused: ABNORMAL, nothing new */
+	pay_refund_state st;
+	assert_int_equal(refund_send(f->db, f->dev, "c1", &r, &st, &err), PR_OK);
+	assert_int_equal(st, PAY_REFUND_ABNORMAL);
+	/* the merchant sends it to another account; asked again: SUCCESS */
+	char path[128];
+	snprintf(path, sizeof path, "/sim/refund-success/%s", no);
+	sim_post(f, path);
+	pay_result pr = refund_send(f->db, f->dev, "c1", &r, &st, &err);
+	if (pr != PR_OK)
+		fail_msg("asked again: %s: %s", pay_result_name(pr), err.msg);
+	assert_int_equal(st, PAY_REFUND_SUCCESS);
+	assert_int_equal(sim_stat(f, "refunds"), 1);
+	assert_int_equal(db_refund_get(f->db, no, &r, &err), 0);
+	assert_int_equal(r.state, PAY_REFUND_SUCCESS);
+	payment_rec p;
+	assert_int_equal(db_payment_get(f->db, o2.out_trade_no, &p, &err), 0);
+	assert_int_equal(p.state, PAY_REFUND);
+	daily_report rep;
+	assert_int_equal(db_report_daily(f->db, the_day(), &rep, &err), 0);
+	assert_int_equal(rep.cases[0].flag_overpaid, 0);
+	daily_report_free(&rep);
+	paydiff_rec *v;
+	size_t nv;
+	assert_int_equal(db_paydiffs_of_day(f->db, the_day(), &v, &nv, &err), 0);
+	const paydiff_rec *x = find_diff(v, nv, RK_DUPLICATE, c.case_no);
+	assert_non_null(x);
+	assert_int_equal(x->status, PD_RESOLVED);
+	assert_string_equal(x->resolved_by, "s2");
+	free(v);
+	/* SUCCESS is final: nothing takes it back */
+	assert_int_equal(db_refund_update(f->db, "c1", no, PAY_REFUND_ABNORMAL, NULL, &err), -1);
+	chain_intact(f);
+}
+
 /* ---- killed at every write of the path, then resumed ---- */
 
 static int kill_at, begins;
@@ -1170,6 +1232,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dup_refund_charged_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dup_refund_second_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dup_refund_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dup_refund_abnormal_then_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_then_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_one_number_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_killed_dup_first, setup, teardown),
