@@ -82,6 +82,20 @@ static long list_day(kdb *db, long day, bool all, kerr *err)
 	return open;
 }
 
+/* How many of the day's differences are open; -1 with err. */
+static long count_open(kdb *db, long day, kerr *err)
+{
+	paydiff_rec *list = NULL;
+	size_t n = 0;
+	if (db_paydiffs_of_day(db, day, &list, &n, err))
+		return -1;
+	long open = 0;
+	for (size_t i = 0; i < n; i++)
+		open += list[i].status == PD_OPEN;
+	free(list);
+	return open;
+}
+
 static int reconcile(const args *a, const kiosk_config *cfg, kdb *db, long day)
 {
 	char date[16];
@@ -406,11 +420,16 @@ int cmd_pay(const args *a)
 			int r = db_recon_last(db, day, &run, &err);
 			char date[16], at[32];
 			civil_format(day, date, sizeof date);
+			/* open now, not when the run ended: refunds and resolutions since
+			 * then have closed some */
+			long now_open = r == 0 ? count_open(db, day, &err) : 0;
+			if (now_open < 0)
+				r = -1;
 			if (r == 1)
 				printf("%s has not been reconciled with WeChat Pay's bill\n", date);
 			else if (r == 0)
 				printf("%s last reconciled by %s at %s: %ld open\n", date, run.run_by,
-				       clock_format_local(run.run_ms, at, sizeof at), run.still_open);
+				       clock_format_local(run.run_ms, at, sizeof at), now_open);
 			long open = r < 0 ? -1 : list_day(db, day, true, &err);
 			rc = open < 0 ? fail_env(&err) : open > 0 ? EXIT_FINDING : EXIT_OK;
 		} else if (db_recon_resolve(db, id, opt(a, "by"), opt(a, "note"), &err)) {

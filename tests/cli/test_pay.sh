@@ -222,6 +222,9 @@ expect "dup: ABNORMAL then SUCCESS: resolved by the approver, no second refund" 
 expect "dup: pay diffs: all resolved by the approver with the refund's note, nothing open (exit 0)" 0 \
 	"resolved by s002 at .*: 重复支付退款 $ORDER1-D1 SUCCESS" \
 	sh -c "echo 975310 | $K pay diffs $C --date $TOMORROW --by s001"
+expect "dup: pay diffs: the day's header counts what is open now, not at the run" 0 \
+	"last reconciled by s001 at .*: 0 open" \
+	sh -c "echo 975310 | $K pay diffs $C --date $TOMORROW --by s001"
 expect "dup: pay diffs: the second case's too" 0 "resolved by s002 at .*: 重复支付退款 $ORDER2B-D1 SUCCESS" \
 	sh -c "echo 975310 | $K pay diffs $C --date $TOMORROW --by s001"
 expect "dup: pay reconcile again: found again, explained, nothing open (exit 0)" 0 "3 already explained.*0 open" \
