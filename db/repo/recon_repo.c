@@ -12,7 +12,6 @@
 #include "db/audit_log.h"
 #include "db/report/paydiffs.h"
 #include "db/store.h"
-#include "db/repo/refund_repo.h"
 #include "db/repo/staff_repo.h"
 
 /* ---- the book ---- */
@@ -240,7 +239,9 @@ static int dup_refunded(kdb *db, int64_t id, kerr *err)
 				    " FROM refunds r JOIN cases c ON c.id = r.case_id"
 				    " JOIN payments p ON p.id = r.payment_id"
 				    " WHERE c.case_no = ?1 AND c.case_no <> '' AND r.state = 'SUCCESS'"
-				    "  AND" DB_REFUND_IS_DUP_SQL("r") " AND (?2 = '' OR p.out_trade_no = ?2)"
+				    /* a duplicate's refund: its order's number + "-D1", exactly */
+				    "  AND r.out_refund_no = p.out_trade_no || '" PAY_REFUND_DUP_SUFFIX "'"
+				    "  AND (?2 = '' OR p.out_trade_no = ?2)"
 				    " ORDER BY r.id LIMIT 1", err);
 	if (!st)
 		return -1;
