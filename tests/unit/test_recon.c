@@ -1061,6 +1061,33 @@ static void test_charged_twice_then_cancelled(void **state)
 	chain_intact(f);
 }
 
+/* The case cancelled and refunded before anyone knew its order was charged
+ * twice: its refund went by out_trade_no, to the payment the kiosk booked;
+ * the reconciliation then finds the second charge and its refund names it. */
+static void test_cancelled_before_reconciled(void **state)
+{
+	fx *f = *state;
+	case_rec c;
+	pay_order o;
+	knob(f, "{\"duplicate_pay\":1}");
+	a_case(f, FEE, true, true, &c, &o);
+	assert_int_equal(cancel_path(f->db, f->dev, c.case_no), PAY_REFUND_SUCCESS);
+	kerr err = { 0 };
+	refund_rec r;
+	assert_int_equal(db_refund_of_case(f->db, c.case_no, &r, &err), 0);
+	assert_string_equal(r.transaction_id, ""); /* no difference yet: by out_trade_no */
+	assert_int_equal(sim_order(f, o.out_trade_no, "refunded_first"), FEE);
+	next_morning(f);
+	recon_diff *d;
+	size_t nd;
+	assert_int_equal(reconcile(f, &d, &nd, NULL), PR_OK);
+	assert_int_equal(count_kind(d, nd, RK_DUPLICATE), 1);
+	free(d);
+	assert_int_equal(dup_path(f->db, f->dev, c.case_no), PAY_REFUND_SUCCESS);
+	both_refunded(f, &c, &o, "cancelled before the reconciliation");
+	chain_intact(f);
+}
+
 /* What the gateway does with the old way, both refunds by out_trade_no: the
  * second is refused (a payment is refunded up to its amount), so the case's
  * refund after its duplicate's would never go through. */
@@ -1235,6 +1262,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dup_refund_abnormal_then_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_then_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_one_number_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancelled_before_reconciled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_killed_dup_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_killed_cancel_first, setup, teardown),
 		cmocka_unit_test(test_refund_numbers),
