@@ -1088,6 +1088,38 @@ static void test_cancelled_before_reconciled(void **state)
 	chain_intact(f);
 }
 
+/* Charged twice while the kiosk had booked neither payment (it holds the
+ * order NOTPAY when the day is reconciled): the difference names the later
+ * charge; the order taken up is the first payment (what a query answers), so
+ * the duplicate's refund reaches the second. */
+static void test_charged_twice_unbooked(void **state)
+{
+	fx *f = *state;
+	case_rec c;
+	pay_order o;
+	a_case(f, FEE, false, false, &c, &o);
+	knob(f, "{\"duplicate_pay\":1}");
+	char path[96];
+	snprintf(path, sizeof path, "/sim/pay/%s", o.out_trade_no);
+	sim_post(f, path);
+	next_morning(f);
+	recon_diff *d;
+	size_t nd;
+	assert_int_equal(reconcile(f, &d, &nd, NULL), PR_OK);
+	assert_int_equal(count_kind(d, nd, RK_DUPLICATE), 1);
+	assert_int_equal(d[0].book_fen, -1);
+	free(d);
+	assert_int_equal(dup_path(f->db, f->dev, c.case_no), PAY_REFUND_SUCCESS);
+	assert_int_equal(sim_order(f, o.out_trade_no, "refunded_second"), FEE);
+	assert_int_equal(sim_order(f, o.out_trade_no, "refunded_first"), 0);
+	kerr err = { 0 };
+	payment_rec p;
+	assert_int_equal(db_payment_of_case(f->db, c.case_no, &p, &err), 0);
+	assert_string_equal(p.out_trade_no, o.out_trade_no);
+	assert_int_equal(p.state, PAY_SUCCESS);
+	chain_intact(f);
+}
+
 /* What the gateway does with the old way, both refunds by out_trade_no: the
  * second is refused (a payment is refunded up to its amount), so the case's
  * refund after its duplicate's would never go through. */
@@ -1263,6 +1295,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_charged_twice_then_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_one_number_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancelled_before_reconciled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charged_twice_unbooked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_killed_dup_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_charged_twice_killed_cancel_first, setup, teardown),
 		cmocka_unit_test(test_refund_numbers),
