@@ -11,7 +11,9 @@
  * supervisor who is neither --by nor the case's clerk), each with their PIN;
  * the same path as F8 at the kiosk (db/repo/refund_send.h). Run again, it
  * sends an approved refund the gateway has not answered, with the same
- * refund number. Exit: 0 sent (or refunded already), 1 refused, 2 usage or
+ * refund number (an ABNORMAL one too: once the merchant sent it to another
+ * account, WeChat puts it through). Exit: 0 sent (or refunded already), 1
+ * refused (or the refund ABNORMAL or CLOSED), 2 usage or
  * environment (demo mode, the gateway down: run it again). */
 #include <errno.h>
 #include <stdio.h>
@@ -76,6 +78,20 @@ static long list_day(kdb *db, long day, bool all, kerr *err)
 		if (all || list[i].status == PD_OPEN)
 			print_diff(&list[i], true);
 	}
+	free(list);
+	return open;
+}
+
+/* How many of the day's differences are open; -1 with err. */
+static long count_open(kdb *db, long day, kerr *err)
+{
+	paydiff_rec *list = NULL;
+	size_t n = 0;
+	if (db_paydiffs_of_day(db, day, &list, &n, err))
+		return -1;
+	long open = 0;
+	for (size_t i = 0; i < n; i++)
+		open += list[i].status == PD_OPEN;
 	free(list);
 	return open;
 }
@@ -279,7 +295,10 @@ static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
 		rc = fail_env(&err);
 		goto out;
 	}
-	if (trc == 0 && r.state != PAY_REFUND_PENDING && r.state != PAY_REFUND_PROCESSING) {
+	/* not final: asked again with the same number (an ABNORMAL one too: once
+	 * the merchant sent it to another account, WeChat answers SUCCESS) */
+	if (trc == 0 && r.state != PAY_REFUND_PENDING && r.state != PAY_REFUND_PROCESSING &&
+	    r.state != PAY_REFUND_ABNORMAL) {
 		print_refund(&r);
 		printf("asked for already: nothing was sent\n");
 		rc = r.state == PAY_REFUND_SUCCESS ? EXIT_OK : EXIT_FINDING;
@@ -318,6 +337,12 @@ static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
 	if (state == PAY_REFUND_SUCCESS) {
 		printf("the case keeps its payment; its charged-twice differences are resolved by %s\n",
 		       r.approved_by);
+	} else if (state == PAY_REFUND_ABNORMAL) {
+		printf("ABNORMAL: the customer's account refused the money; on the merchant platform "
+		       "send it to another account (异常退款), then run the same command again "
+		       "(same refund number)\n");
+		rc = EXIT_FINDING;
+		goto out;
 	} else {
 		printf("not final yet: run the same command again later (same refund number)\n");
 	}
@@ -395,11 +420,16 @@ int cmd_pay(const args *a)
 			int r = db_recon_last(db, day, &run, &err);
 			char date[16], at[32];
 			civil_format(day, date, sizeof date);
+			/* open now, not when the run ended: refunds and resolutions since
+			 * then have closed some */
+			long now_open = r == 0 ? count_open(db, day, &err) : 0;
+			if (now_open < 0)
+				r = -1;
 			if (r == 1)
 				printf("%s has not been reconciled with WeChat Pay's bill\n", date);
 			else if (r == 0)
 				printf("%s last reconciled by %s at %s: %ld open\n", date, run.run_by,
-				       clock_format_local(run.run_ms, at, sizeof at), run.still_open);
+				       clock_format_local(run.run_ms, at, sizeof at), now_open);
 			long open = r < 0 ? -1 : list_day(db, day, true, &err);
 			rc = open < 0 ? fail_env(&err) : open > 0 ? EXIT_FINDING : EXIT_OK;
 		} else if (db_recon_resolve(db, id, opt(a, "by"), opt(a, "note"), &err)) {

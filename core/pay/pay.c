@@ -225,19 +225,20 @@ int pay_refund_dup_no(const char *out_trade_no, char out[PAY_REFUND_NO_MAX + 1])
 		out[0] = '\0';
 	if (!out || !pay_trade_no_valid(out_trade_no))
 		return -1;
-	snprintf(out, PAY_REFUND_NO_MAX + 1, "%s-D1", out_trade_no);
+	snprintf(out, PAY_REFUND_NO_MAX + 1, "%s" PAY_REFUND_DUP_SUFFIX, out_trade_no);
 	return 0;
 }
 
 bool pay_refund_no_is_dup(const char *out_refund_no)
 {
-	const char *d = out_refund_no ? strrchr(out_refund_no, '-') : NULL;
-	if (!d || d == out_refund_no || d[1] != 'D' || !d[2])
+	size_t n = out_refund_no ? strlen(out_refund_no) : 0, k = strlen(PAY_REFUND_DUP_SUFFIX);
+	char trade[PAY_TRADE_NO_MAX + 1];
+	if (n <= k || n - k > PAY_TRADE_NO_MAX ||
+	    strcmp(out_refund_no + n - k, PAY_REFUND_DUP_SUFFIX) != 0)
 		return false;
-	for (const char *p = d + 2; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
+	memcpy(trade, out_refund_no, n - k);
+	trade[n - k] = '\0';
+	return pay_trade_no_valid(trade);
 }
 
 pay_result pay_refund_order(pay_dev *dev, pay_refund *r, kerr *err)
@@ -264,6 +265,14 @@ pay_result pay_refund_order(pay_dev *dev, pay_refund *r, kerr *err)
 		kerr_set(err, "refund_fen", "a refund of %lld fen of an order of %lld fen: it must be "
 			 "1 fen to the order's amount", (long long)r->refund_fen,
 			 (long long)r->total_fen);
+		return PR_INVALID;
+	}
+	size_t tl = strnlen(r->transaction_id, sizeof r->transaction_id);
+	bool tx_ok = tl < sizeof r->transaction_id && tl <= 32;
+	for (size_t i = 0; tx_ok && i < tl; i++)
+		tx_ok = r->transaction_id[i] >= '0' && r->transaction_id[i] <= '9';
+	if (!tx_ok) {
+		kerr_set(err, "transaction_id", "a WeChat Pay transaction id is 1-32 digits");
 		return PR_INVALID;
 	}
 	size_t rl = strnlen(r->reason, sizeof r->reason);

@@ -189,6 +189,13 @@ typedef struct pay_refund {
 	int64_t total_fen;                         /* the order's amount */
 	int64_t refund_fen;                        /* 1..total_fen */
 	char reason[PAY_REFUND_REASON_MAX + 1];    /* optional */
+	/* optional: the charge refunded, by WeChat's transaction id, sent
+	 * instead of out_trade_no. An order WeChat Pay's bill charges twice is
+	 * two payments of one out_trade_no, each refundable up to the order's
+	 * amount: the second one is reached only by its own transaction id
+	 * (docs/payment.md, "A charge refunded by its transaction id"). "":
+	 * the order's payment, by out_trade_no. */
+	char transaction_id[40];
 	/* out */
 	char refund_id[40];                        /* WeChat's */
 	pay_refund_state state;
@@ -200,11 +207,16 @@ bool pay_refund_no_valid(const char *s);
 /* The n-th refund number of an order (1 <= n <= 99): "<out_trade_no>-R<n>". */
 int pay_refund_no(const char *out_trade_no, int n, char out[PAY_REFUND_NO_MAX + 1]);
 /* The refund number of a duplicate payment's refund (重复支付退款) on an
- * order: "<out_trade_no>-D1". Its own letter, so that the kiosk, the bill and
- * the merchant platform tell it from a cancelled case's refund (-R), and a
- * case cancelled after its duplicate was refunded gets a number of its own. */
+ * order: "<out_trade_no>" PAY_REFUND_DUP_SUFFIX. Its own letter, so that the
+ * kiosk, the bill and the merchant platform tell it from a cancelled case's
+ * refund (-R<n>), and a case cancelled after its duplicate was refunded gets
+ * a number of its own. db/ recognises it by this exact suffix after the
+ * refund's own order number (db/repo/refund_repo.h, DB_REFUND_IS_DUP_SQL). */
+#define PAY_REFUND_DUP_SUFFIX "-D1"
 int pay_refund_dup_no(const char *out_trade_no, char out[PAY_REFUND_NO_MAX + 1]);
-/* Is out_refund_no a duplicate payment's refund ("...-D<digits>")? */
+/* Is out_refund_no a duplicate payment's refund: a valid out_trade_no
+ * followed by PAY_REFUND_DUP_SUFFIX, exactly? A number from pay_refund_no()
+ * ends "-R<n>" and never is. */
 bool pay_refund_no_is_dup(const char *out_refund_no);
 /* Ask for a refund. Checked first (PR_INVALID): both numbers, 1 <= refund_fen
  * <= total_fen <= PAY_AMOUNT_MAX, a reason of at most 80 bytes of UTF-8.

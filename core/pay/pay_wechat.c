@@ -803,7 +803,12 @@ static pay_result wx_refund(void *ctx, pay_refund *rf, kerr *err)
 	wx_pay *w = ctx;
 	cJSON *j = cJSON_CreateObject();
 	cJSON *amount = cJSON_CreateObject();
-	bool ok = j && amount && cJSON_AddStringToObject(j, "out_trade_no", rf->out_trade_no) &&
+	/* one of the two (WeChat's 二选一): a charge of its own, by its
+	 * transaction id, or the order's payment, by out_trade_no */
+	bool by_tx = rf->transaction_id[0] != '\0';
+	bool ok = j && amount &&
+		  cJSON_AddStringToObject(j, by_tx ? "transaction_id" : "out_trade_no",
+					  by_tx ? rf->transaction_id : rf->out_trade_no) &&
 		  cJSON_AddStringToObject(j, "out_refund_no", rf->out_refund_no) &&
 		  (!rf->reason[0] || cJSON_AddStringToObject(j, "reason", rf->reason)) &&
 		  cJSON_AddStringToObject(j, "notify_url", w->notify_url) &&

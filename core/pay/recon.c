@@ -182,6 +182,22 @@ int recon_match(const recon_book *book, const bill *b, recon_diff **out, size_t 
 			d->bill_fen = bill_fen;
 			d->book_fen = p && p->verified && paid(p->state) ? p->amount_fen : -1;
 			d->due_fen = ci >= 0 ? book->cases[ci].fee_fen : -1;
+			/* the charge to refund (its refund names it by this id,
+			 * docs/payment.md): one the kiosk did not book; while it
+			 * booked none, the latest (a query of the order answers
+			 * with the first payment) */
+			const bill_row *pick = NULL;
+			bool booked = p && p->transaction_id[0];
+			for (size_t x = from; x < end; x++) {
+				const bill_row *r = &b->rows[bix[x] / sizeof(bill_row)];
+				if (r->refund || strcmp(r->trade_state, "REVOKED") == 0)
+					continue;
+				if (booked ? strcmp(r->transaction_id, p->transaction_id) != 0 && !pick
+					   : !pick || r->at_ms >= pick->at_ms)
+					pick = r;
+			}
+			if (pick)
+				tx = pick->transaction_id;
 			snprintf(d->transaction_id, sizeof d->transaction_id, "%s", tx);
 			snprintf(d->detail, sizeof d->detail, "the bill charges order %s %d times, "
 				 "%s yuan in all", first->out_trade_no, charges, yuan(bill_fen, y1));
@@ -189,7 +205,6 @@ int recon_match(const recon_book *book, const bill *b, recon_diff **out, size_t 
 				case_dup[ci] = true;
 			continue;
 		}
-		(void)from;
 		if (!p || !p->verified || !paid(p->state)) {
 			if (!(d = add(&ds, RK_UNBOOKED, p ? p->case_no : "", first->out_trade_no)))
 				goto done;

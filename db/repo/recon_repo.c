@@ -239,7 +239,9 @@ static int dup_refunded(kdb *db, int64_t id, kerr *err)
 				    " FROM refunds r JOIN cases c ON c.id = r.case_id"
 				    " JOIN payments p ON p.id = r.payment_id"
 				    " WHERE c.case_no = ?1 AND c.case_no <> '' AND r.state = 'SUCCESS'"
-				    "  AND r.out_refund_no GLOB '*-D[0-9]' AND (?2 = '' OR p.out_trade_no = ?2)"
+				    /* a duplicate's refund: its order's number + "-D1", exactly */
+				    "  AND r.out_refund_no = p.out_trade_no || '" PAY_REFUND_DUP_SUFFIX "'"
+				    "  AND (?2 = '' OR p.out_trade_no = ?2)"
 				    " ORDER BY r.id LIMIT 1", err);
 	if (!st)
 		return -1;
@@ -486,8 +488,14 @@ int db_recon_resolve_dup(kdb *db, const char *case_no, const char *out_trade_no,
 		return 0;
 	if (dbi_op_begin(db, err))
 		return -1;
-	sqlite3_stmt *st = dbi_stmt(db, "SELECT id FROM pay_diffs WHERE kind = 'duplicate' AND status = 'open'"
-				    " AND case_no = ?1 AND (out_trade_no = '' OR out_trade_no = ?2) ORDER BY id",
+	/* and the payment of that order the bill had before the kiosk booked it
+	 * (`unbooked`: a second order paid late, taken up, then refunded, which
+	 * is what its "to do" asks) */
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT id FROM pay_diffs WHERE status = 'open' AND case_no = ?1"
+				    " AND ((kind = 'duplicate' AND (out_trade_no = '' OR out_trade_no = ?2))"
+				    "  OR (kind = 'unbooked' AND out_refund_no = '' AND out_trade_no = ?2"
+				    "   AND ?2 <> ''))"
+				    " ORDER BY id",
 				    err);
 	if (!st)
 		goto fail;

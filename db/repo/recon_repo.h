@@ -49,8 +49,10 @@ int db_recon_record(kdb *db, long day, const char *by, const char *bill_sha1, si
 int db_recon_resolve(kdb *db, int64_t id, const char *by, const char *note, kerr *err);
 
 /* A duplicate payment of case_no (order out_trade_no) was refunded: every
- * open `duplicate` difference of the case that names that order or no order
- * is resolved by `by` (the supervisor who approved the refund) with note,
+ * open `duplicate` difference of the case that names that order or no order,
+ * and an open `unbooked` payment of that order (paid at the gateway before
+ * the kiosk took it up), is resolved by `by` (the supervisor who approved
+ * the refund) with note,
  * audited (`pay.resolve`). Called by db_refund_update() inside its
  * operation; a run that finds the difference after the refund resolves it
  * the same way. *n (may be NULL): how many. 0, or -1 with err. */

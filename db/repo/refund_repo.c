@@ -44,8 +44,56 @@ static void refund_fill(sqlite3_stmt *st, void *out)
 	refund_row(st, out);
 }
 
-/* st is one of the two literal statements below (the statement cache is
- * keyed by the SQL's address). */
+static bool is_dup_of(const refund_rec *r)
+{
+	char no[PAY_REFUND_NO_MAX + 1];
+	return pay_refund_dup_no(r->out_trade_no, no) == 0 && strcmp(no, r->out_refund_no) == 0;
+}
+
+/* r->transaction_id, the payment the refund is sent against (see the
+ * header): the order's booked transaction id, or the bill's second charge of
+ * it for the duplicate's refund of a case's own order; "" while no
+ * `duplicate` difference says the bill charges the order twice. */
+static int refund_charge(kdb *db, refund_rec *r, kerr *err)
+{
+	r->transaction_id[0] = '\0';
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT p.transaction_id, EXISTS (SELECT 1 FROM pay_diffs d"
+				    "  WHERE d.kind = 'duplicate' AND d.out_trade_no = p.out_trade_no)"
+				    " FROM payments p WHERE p.out_trade_no = ?1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, r->out_trade_no, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	char booked[40] = "";
+	bool twice = false;
+	if (rc == SQLITE_ROW) {
+		dbi_copy(booked, sizeof booked, (const char *)sqlite3_column_text(st, 0));
+		twice = sqlite3_column_int(st, 1) != 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading the refunded order");
+	if (!twice)
+		return 0;
+	if (is_dup_of(r)) {
+		dup_target t;
+		kerr terr = { 0 };
+		int trc = db_refund_dup_target(db, r->case_no, r->out_trade_no, &t, &terr);
+		if (trc < 0) {
+			*err = terr;
+			return -1;
+		}
+		if (trc == 0 && t.same_order) {
+			dbi_copy(r->transaction_id, sizeof r->transaction_id, t.charge_tx);
+			return 0;
+		}
+	}
+	dbi_copy(r->transaction_id, sizeof r->transaction_id, booked);
+	return 0;
+}
+
+/* st is one of the literal statements below (the statement cache is keyed
+ * by the SQL's address). */
 static int one_refund(kdb *db, sqlite3_stmt *st, const char *value, refund_rec *out, kerr *err)
 {
 	if (st)
@@ -54,12 +102,14 @@ static int one_refund(kdb *db, sqlite3_stmt *st, const char *value, refund_rec *
 	if (rc == 0 && out->state == PAY_REFUND_STATE_COUNT)
 		return kerr_set(err, out->out_refund_no, "the stored state of this refund is not a "
 				"refund state: run kioskctl audit verify");
+	if (rc == 0 && refund_charge(db, out, err))
+		return -1;
 	return rc;
 }
 
 /* A duplicate payment's refund is numbered "<order>-D1" (pay_refund_dup_no);
  * the case's own refund never is. */
-#define NOT_DUP_REFUND " r.out_refund_no NOT GLOB '*-D[0-9]'"
+#define NOT_DUP_REFUND " NOT (" DB_REFUND_IS_DUP_SQL("r") ")"
 
 int db_refund_of_case(kdb *db, const char *case_no, refund_rec *out, kerr *err)
 {
@@ -90,7 +140,11 @@ int db_refund_dup_target(kdb *db, const char *case_no, const char *out_trade_no,
 	sqlite3_stmt *st = dbi_stmt(db,
 				    "SELECT p.out_trade_no, p.amount_fen," FLAGGED ","
 				    " EXISTS (SELECT 1 FROM pay_diffs d WHERE d.kind = 'duplicate'"
-				    "  AND d.case_no = c.case_no AND d.out_trade_no = p.out_trade_no)"
+				    "  AND d.case_no = c.case_no AND d.out_trade_no = p.out_trade_no),"
+				    /* the bill's charge of it that the kiosk did not book */
+				    " (SELECT d.transaction_id FROM pay_diffs d WHERE d.kind = 'duplicate'"
+				    "  AND d.case_no = c.case_no AND d.out_trade_no = p.out_trade_no"
+				    "  AND d.transaction_id NOT IN ('', p.transaction_id) ORDER BY d.id LIMIT 1)"
 				    " FROM payments p JOIN cases c ON c.id = p.case_id"
 				    " WHERE c.case_no = ?1 AND p.state IN ('SUCCESS', 'REFUND') AND p.verified = 1"
 				    "  AND (?2 = '' OR p.out_trade_no = ?2)"
@@ -111,6 +165,7 @@ int db_refund_dup_target(kdb *db, const char *case_no, const char *out_trade_no,
 		dbi_copy(out->out_trade_no, sizeof out->out_trade_no, (const char *)sqlite3_column_text(st, 0));
 		out->amount_fen = sqlite3_column_int64(st, 1);
 		out->same_order = !flagged;
+		dbi_copy(out->charge_tx, sizeof out->charge_tx, (const char *)sqlite3_column_text(st, 4));
 	}
 	if (!found && rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -131,6 +186,16 @@ int db_refund_dup_target(kdb *db, const char *case_no, const char *out_trade_no,
 	}
 	if (pay_refund_dup_no(out->out_trade_no, out->out_refund_no) != 0)
 		return kerr_set(err, out->out_trade_no, "no refund number can be made from this order number");
+	/* the second charge is refunded by its own transaction id (WeChat
+	 * refunds a payment up to its amount; by out_trade_no the order's own
+	 * payment would be refunded instead, and the case's refund refused) */
+	if (out->same_order && !out->charge_tx[0]) {
+		kerr_set(err, out->out_trade_no, "WeChat Pay's bill charges order %s twice, but the "
+			 "reconciliation did not record the second charge's transaction id: refund it "
+			 "on the merchant platform and resolve the difference (kioskctl pay resolve)",
+			 out->out_trade_no);
+		return 1;
+	}
 	return 0;
 }
 
@@ -337,6 +402,8 @@ int db_refund_dup_approve(kdb *db, const char *case_no, const char *out_trade_no
 	dbuf_kv(&d, "out_trade_no", t.out_trade_no);
 	dbuf_ki(&d, "amount_fen", t.amount_fen);
 	dbuf_kv(&d, "charged", t.same_order ? "twice_in_bill" : "second_order");
+	if (t.same_order)
+		dbuf_kv(&d, "transaction_id", t.charge_tx);
 	dbuf_kv(&d, "reason", reason);
 	dbuf_kv(&d, "requested_by", requested_by);
 	dbuf_kv(&d, "approved_by", approved_by);
@@ -371,17 +438,19 @@ int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 			kerr_set(err, out_refund_no, "no such refund");
 		goto fail;
 	}
-	/* SUCCESS and CLOSED are final; ABNORMAL may still be closed */
+	/* SUCCESS and CLOSED are final; ABNORMAL (the customer's account refused
+	 * the money) may still be closed, or put through once the merchant sent
+	 * it to another account on the merchant platform (异常退款): WeChat then
+	 * answers the same refund number SUCCESS */
 	bool final = r.state == PAY_REFUND_SUCCESS || r.state == PAY_REFUND_CLOSED;
 	if (final && r.state != state) {
 		kerr_set(err, out_refund_no, "the refund is %s already and cannot become %s",
 			 pay_refund_state_name(r.state), pay_refund_state_name(state));
 		goto fail;
 	}
-	if (r.state == PAY_REFUND_ABNORMAL && state != PAY_REFUND_CLOSED &&
-	    state != PAY_REFUND_ABNORMAL) {
-		kerr_set(err, out_refund_no, "an ABNORMAL refund can only be CLOSED, not %s",
-			 pay_refund_state_name(state));
+	if (r.state == PAY_REFUND_ABNORMAL && state == PAY_REFUND_PROCESSING) {
+		kerr_set(err, out_refund_no, "an ABNORMAL refund can only be CLOSED or put through "
+			 "(SUCCESS), not %s", pay_refund_state_name(state));
 		goto fail;
 	}
 	sqlite3_stmt *st = dbi_stmt(db, "UPDATE refunds SET state = ?2, refund_id = ?3, updated_ms = ?4"
@@ -397,7 +466,7 @@ int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 	/* the money went back: the order is refunded, not a payment of the case;
 	 * but a second charge of the case's own order, refunded, leaves the
 	 * order as the case's payment */
-	bool dup = pay_refund_no_is_dup(out_refund_no);
+	bool dup = is_dup_of(&r);
 	bool same_order = false;
 	if (dup && state == PAY_REFUND_SUCCESS) {
 		dup_target t;

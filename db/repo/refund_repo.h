@@ -35,7 +35,23 @@ typedef struct refund_rec {
 	pay_refund_state state;    /* PENDING (approved, not yet answered), PROCESSING, SUCCESS, CLOSED, ABNORMAL */
 	char refund_id[65];        /* the gateway's, once known */
 	int64_t created_ms, updated_ms;
+	/* The payment the refund is sent against, by WeChat's transaction id
+	 * (pay_refund.transaction_id), derived on reading: "" (by out_trade_no)
+	 * unless WeChat Pay's bill charges the order twice (a `duplicate`
+	 * difference names its second charge); then the duplicate's refund of
+	 * the case's own order names that second charge, any other refund of the
+	 * order the charge the kiosk booked. Each charge is refundable up to
+	 * the order's amount on its own, so the case's refund after its
+	 * duplicate's (or before it) is never over what WeChat allows. */
+	char transaction_id[40];
 } refund_rec;
+
+/* SQL: the refunds row r (an alias) is a duplicate payment's refund: its
+ * number is its own order's pay_refund_dup_no(), exactly (the case's refunds
+ * are "<order>-R<n>" and never are). */
+#define DB_REFUND_IS_DUP_SQL(r)                                                        \
+	" " r ".out_refund_no = (SELECT dp.out_trade_no FROM payments dp WHERE dp.id = " r \
+	".payment_id) || '" PAY_REFUND_DUP_SUFFIX "'"
 
 /* Approve the refund of case_no's verified payment and cancel the case.
  * Refused with nothing written: no such case, already cancelled, no verified
@@ -45,8 +61,9 @@ typedef struct refund_rec {
 int db_refund_approve(kdb *db, const char *case_no, const char *requested_by,
 		      const char *approved_by, const char *reason, refund_rec *out, kerr *err);
 /* The gateway's answer: state PROCESSING, SUCCESS, CLOSED or ABNORMAL (never
- * PENDING), and its refund id. On SUCCESS the order's payment row becomes
- * REFUND. Audited. */
+ * PENDING), and its refund id. SUCCESS and CLOSED are final; ABNORMAL may
+ * still become CLOSED or SUCCESS (put through after 异常退款 on the merchant
+ * platform). On SUCCESS the order's payment row becomes REFUND. Audited. */
 int db_refund_update(kdb *db, const char *actor, const char *out_refund_no,
 		     pay_refund_state state, const char *refund_id, kerr *err);
 /* The case's refund that cancelled it (not a duplicate's): 0 found, 1 none,
@@ -62,6 +79,8 @@ typedef struct dup_target {
 	char out_refund_no[65];    /* pay_refund_dup_no() of the order */
 	int64_t amount_fen;        /* one charge: the order's amount */
 	bool same_order;           /* the bill charged the case's own order twice */
+	char charge_tx[40];        /* same_order: the second charge's transaction id
+				      (the bill's), which the refund names */
 } dup_target;
 
 /* The duplicate payment of case_no to refund: order out_trade_no (NULL or ""

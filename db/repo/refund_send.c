@@ -53,6 +53,8 @@ pay_result refund_send(kdb *db, pay_dev *dev, const char *actor, const refund_re
 	memset(&q, 0, sizeof q);
 	snprintf(q.out_trade_no, sizeof q.out_trade_no, "%s", r->out_trade_no);
 	snprintf(q.out_refund_no, sizeof q.out_refund_no, "%s", r->out_refund_no);
+	/* the charge refunded, when the order was charged twice (refund_rec) */
+	snprintf(q.transaction_id, sizeof q.transaction_id, "%s", r->transaction_id);
 	q.total_fen = q.refund_fen = r->amount_fen;
 	/* the store kept it within PAY_REFUND_REASON_MAX bytes */
 	memcpy(q.reason, r->reason, strnlen(r->reason, sizeof q.reason - 1));

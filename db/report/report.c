@@ -30,6 +30,7 @@
 #include "core/base/civil.h"
 #include "core/base/clock.h"
 #include "core/base/names.h"
+#include "db/repo/refund_repo.h"
 #include "db/store.h"
 
 /* ---- the word tables ---- */
@@ -283,9 +284,9 @@ static int report_cases(kdb *db, long civil_day, const report_filter *f, daily_r
 		"   AND a.action = 'case.cancel' AND json_valid(a.detail) ORDER BY a.seq DESC LIMIT 1) END,"
 		/* its duplicate payments refunded (重复支付退款: numbered "-D1") */
 		" (SELECT COALESCE(SUM(r.amount_fen), 0) FROM refunds r WHERE r.case_id = c.id"
-		"   AND r.out_refund_no GLOB '*-D[0-9]'),"
+		"   AND" DB_REFUND_IS_DUP_SQL("r") "),"
 		" (SELECT r.state FROM refunds r WHERE r.case_id = c.id"
-		"   AND r.out_refund_no GLOB '*-D[0-9]' ORDER BY r.id DESC LIMIT 1),"
+		"   AND" DB_REFUND_IS_DUP_SQL("r") " ORDER BY r.id DESC LIMIT 1),"
 		/* 容缺补交 and 好差评 (v10): through their case's unique keys */
 		" (SELECT MAX(s.at_ms) FROM supplements s WHERE s.case_id = c.id),"
 		" (SELECT r.level FROM ratings r WHERE r.case_id = c.id),"

@@ -65,8 +65,15 @@ typedef struct order {
 	char tx[40];
 	int64_t paid_s;
 	int queries;
-	int64_t refunded;
-	bool charged_twice;   /* duplicate-pay: the bill lists two charges */
+	int64_t refunded;     /* of charge 0, the order's own payment (tx) */
+	/* duplicate_pay: the order was paid twice, two payments of one
+	 * out_trade_no (the bill lists both). Each is refundable up to the
+	 * order's total on its own, as WeChat limits refunds per payment: a
+	 * refund by out_trade_no (or by tx) reaches charge 0, the second one
+	 * only by its transaction id tx2. */
+	bool charged_twice;
+	char tx2[40];
+	int64_t refunded2;
 } order;
 
 typedef struct refund {
@@ -77,6 +84,7 @@ typedef struct refund {
 	int64_t created_s;
 	int asked;
 	int fate;             /* 0 normal, 1 stays PROCESSING, 2 ABNORMAL, 3 SUCCESS */
+	int charge;           /* 0 the order's payment, 1 its second charge (tx2) */
 } refund;
 
 /* A bill asked for: its text (made when asked) behind a download token. */
@@ -239,6 +247,8 @@ static void pay(order *o)
 		o->charged_twice = true;
 	}
 	snprintf(o->tx, sizeof o->tx, "4200000%014lld%06lu", (long long)o->paid_s, ++S.seq % 1000000);
+	if (o->charged_twice) /* another number: "4200009…" where tx has "4200000…" */
+		snprintf(o->tx2, sizeof o->tx2, "420000%c%s", '9', o->tx + 7);
 }
 
 /* Unpaid after time_expire: closed, as the gateway does. */
@@ -410,12 +420,13 @@ static const char *refund_status(const refund *r)
 
 static reply refund_json(const refund *r, const order *o)
 {
+	const char *tx = r->charge ? o->tx2 : o->tx;
 	cJSON *j = cJSON_CreateObject();
 	char t[32];
 	rfc3339(r->created_s, t);
 	cJSON_AddStringToObject(j, "refund_id", r->id);
 	cJSON_AddStringToObject(j, "out_refund_no", r->no);
-	cJSON_AddStringToObject(j, "transaction_id", o->tx);
+	cJSON_AddStringToObject(j, "transaction_id", tx);
 	cJSON_AddStringToObject(j, "out_trade_no", o->no);
 	cJSON_AddStringToObject(j, "channel", "ORIGINAL");
 	cJSON_AddStringToObject(j, "user_received_account", "支付用户零钱");
@@ -437,19 +448,34 @@ static reply api_refund(const cJSON *j)
 {
 	S.refund_calls++;
 	const char *no = jstr(j, "out_trade_no"), *rno = jstr(j, "out_refund_no");
+	const char *tx = jstr(j, "transaction_id");
 	const cJSON *amount = cJSON_GetObjectItemCaseSensitive(j, "amount");
 	int64_t amt = cJSON_IsObject(amount) ? jint(amount, "refund") : -1;
 	int64_t total = cJSON_IsObject(amount) ? jint(amount, "total") : -1;
-	if (!no || !rno || !pay_refund_no_valid(rno) || amt < 1 || total < 1)
-		return err_reply(400, "PARAM_ERROR", "缺少参数：out_trade_no、out_refund_no、"
-				 "amount.refund、amount.total 均为必填");
-	order *o = find_order(no);
+	if ((!no && !tx) || !rno || !pay_refund_no_valid(rno) || amt < 1 || total < 1)
+		return err_reply(400, "PARAM_ERROR", "缺少参数：transaction_id 与 out_trade_no 二选一，"
+				 "out_refund_no、amount.refund、amount.total 均为必填");
+	/* the payment refunded: by its transaction id (which wins, as at
+	 * WeChat), else the order's own payment */
+	order *o = NULL;
+	int charge = 0;
+	if (tx) {
+		for (size_t i = 0; i < S.n_orders && !o; i++) {
+			order *x = &S.orders[i];
+			if (x->tx[0] && strcmp(x->tx, tx) == 0)
+				o = x;
+			else if (x->tx2[0] && strcmp(x->tx2, tx) == 0)
+				o = x, charge = 1;
+		}
+	} else {
+		o = find_order(no);
+	}
 	if (!o)
 		return err_reply(404, "RESOURCE_NOT_EXISTS", "订单不存在");
 	refund *r = find_refund(rno);
 	if (r) {
-		if (strcmp(r->order_no, no) != 0 || r->amount != amt)
-			return err_reply(400, "INVALID_REQUEST", "退款单号已用于另一笔退款");
+		if (strcmp(r->order_no, o->no) != 0 || r->charge != charge || r->amount != amt)
+			return err_reply(400, "INVALID_REQUEST", "请求内容和上次请求不一致，请核实后再试");
 		r->asked++;
 		return refund_json(r, o);
 	}
@@ -457,7 +483,9 @@ static reply api_refund(const cJSON *j)
 		return err_reply(400, "INVALID_REQUEST", "订单未支付，不能退款");
 	if (total != o->total)
 		return err_reply(400, "PARAM_ERROR", "订单金额与原订单不一致");
-	if (amt > o->total - o->refunded)
+	/* WeChat's rule: the refunds of a payment never sum above its total */
+	int64_t *refunded = charge ? &o->refunded2 : &o->refunded;
+	if (amt > o->total - *refunded)
 		return err_reply(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额");
 	if (S.n_refunds == S.cap_refunds) {
 		size_t cap = S.cap_refunds ? S.cap_refunds * 2 : 16;
@@ -470,7 +498,8 @@ static reply api_refund(const cJSON *j)
 	r = &S.refunds[S.n_refunds++];
 	memset(r, 0, sizeof *r);
 	copy(r->no, sizeof r->no, rno);
-	copy(r->order_no, sizeof r->order_no, no);
+	copy(r->order_no, sizeof r->order_no, o->no);
+	r->charge = charge;
 	r->amount = amt;
 	r->created_s = now_s();
 	r->asked = 1;
@@ -482,8 +511,8 @@ static reply api_refund(const cJSON *j)
 		r->fate = 1;
 	}
 	snprintf(r->id, sizeof r->id, "50000000%016lu", ++S.seq);
-	o->refunded += amt;
-	if (o->refunded == o->total)
+	*refunded += amt;
+	if (o->refunded == o->total) /* the order's own payment is refunded in full */
 		o->state = ST_REFUND;
 	return refund_json(r, o);
 }
@@ -575,12 +604,9 @@ static char *make_bill(int64_t day_s, size_t *len, long *lines)
 		if (strcmp(o->no, S.k.bill_amount_no) == 0)
 			fen += S.k.bill_amount_delta;
 		pay_line(&t, o->paid_s, o->tx, o->no, o->description, fen, &count, &total, &fees);
-		if (o->charged_twice) {
-			char tx2[40];
-			snprintf(tx2, sizeof tx2, "%.20s9%s", o->tx, o->tx + 21);
-			pay_line(&t, o->paid_s + 7, tx2, o->no, o->description, fen, &count, &total,
+		if (o->charged_twice)
+			pay_line(&t, o->paid_s + 7, o->tx2, o->no, o->description, fen, &count, &total,
 				 &fees);
-		}
 	}
 	for (int i = 0; i < S.k.bill_extra; i++) {
 		char no[40], tx[40];
@@ -602,7 +628,8 @@ static char *make_bill(int64_t day_s, size_t *len, long *lines)
 		put(&t, "`%s,`%s,`%s,`0,`,`%s,`%s,`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,`NATIVE,`REFUND,"
 		    "`OTHERS,`CNY,`0.00,`0.00,`%s,`%s,`%s,`0.00,`ORIGINAL,`%s,`%s,`,`-%s,`0.60%%,"
 		    "`%s,`%s,`\r\n",
-		    when, S.appid, S.mchid, o->tx, o->no, r->id, r->no, amt, refund_status(r),
+		    when, S.appid, S.mchid, r->charge ? o->tx2 : o->tx, o->no, r->id, r->no, amt,
+		    refund_status(r),
 		    o->description, fee, tot, amt);
 		count++;
 		refunds += r->amount;
@@ -836,7 +863,17 @@ static reply control(const char *method, const char *url, const cJSON *j)
 		cJSON_AddNumberToObject(r, "total", (double)o->total);
 		cJSON_AddNumberToObject(r, "queries", o->queries);
 		cJSON_AddNumberToObject(r, "expire", (double)o->expire_s);
-		cJSON_AddNumberToObject(r, "refunded", (double)o->refunded);
+		/* the money: charged (each payment of the order), refunded (in all) */
+		int charges = o->paid_s ? 1 + o->charged_twice : 0;
+		cJSON_AddNumberToObject(r, "charges", charges);
+		cJSON_AddNumberToObject(r, "paid", (double)(o->total * charges));
+		cJSON_AddNumberToObject(r, "refunded", (double)(o->refunded + o->refunded2));
+		cJSON_AddNumberToObject(r, "refunded_first", (double)o->refunded);
+		cJSON_AddStringToObject(r, "transaction_id", o->tx);
+		if (o->charged_twice) {
+			cJSON_AddStringToObject(r, "second_transaction_id", o->tx2);
+			cJSON_AddNumberToObject(r, "refunded_second", (double)o->refunded2);
+		}
 		return raw_json(200, r);
 	}
 	if (strcmp(method, "POST") != 0)

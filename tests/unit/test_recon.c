@@ -605,7 +605,9 @@ static void test_dup_refund_charged_twice(void **state)
 	assert_int_equal(db_refund_of_case(f->db, c.case_no, &cr, &err), 1);
 	/* the gateway takes it (PROCESSING), asked again it is SUCCESS */
 	pay_refund_state st;
-	assert_int_equal(refund_send(f->db, f->dev, "c1", &r, &st, &err), PR_OK);
+	pay_result pr = refund_send(f->db, f->dev, "c1", &r, &st, &err);
+	if (pr != PR_OK)
+		fail_msg("refund_send: %s: %s", pay_result_name(pr), err.msg);
 	assert_int_equal(st, PAY_REFUND_PROCESSING);
 	assert_int_equal(sim_stat(f, "refunds"), 1);
 	paydiff_rec *v;
@@ -756,6 +758,68 @@ static void test_dup_refund_second_order(void **state)
 	chain_intact(f);
 }
 
+/* The duplicate's refund ABNORMAL (the customer's account refused it), then
+ * put through at the gateway (异常退款 on the merchant platform): asked again
+ * with the same number the kiosk records SUCCESS, its books right again (the
+ * second order REFUND, the case no longer overpaid), the difference resolved
+ * by the approver; never a second refund. */
+static int dup_path(kdb *db, pay_dev *dev, const char *case_no);
+
+static void test_dup_refund_abnormal_then_success(void **state)
+{
+	fx *f = *state;
+	case_rec c;
+	pay_order o1, o2;
+	two_paid(f, &c, &o1, &o2);
+	next_morning(f);
+	recon_diff *d;
+	size_t n;
+	assert_int_equal(reconcile(f, &d, &n, NULL), PR_OK);
+	assert_int_equal(count_kind(d, n, RK_DUPLICATE), 1);
+	free(d);
+	knob(f, "{\"refund_abnormal\":1}");
+	assert_int_equal(dup_path(f->db, f->dev, c.case_no), PAY_REFUND_ABNORMAL);
+	kerr err = { 0 };
+	refund_rec r;
+	char no[PAY_REFUND_NO_MAX + 1];
+	assert_int_equal(pay_refund_dup_no(o2.out_trade_no, no), 0);
+	assert_int_equal(db_refund_get(f->db, no, &r, &err), 0);
+	assert_int_equal(r.state, PAY_REFUND_ABNORMAL);
+	/* asked again while still refused: ABNORMAL, nothing new */
+	pay_refund_state st;
+	assert_int_equal(refund_send(f->db, f->dev, "c1", &r, &st, &err), PR_OK);
+	assert_int_equal(st, PAY_REFUND_ABNORMAL);
+	/* the merchant sends it to another account; asked again: SUCCESS */
+	char path[128];
+	snprintf(path, sizeof path, "/sim/refund-success/%s", no);
+	sim_post(f, path);
+	pay_result pr = refund_send(f->db, f->dev, "c1", &r, &st, &err);
+	if (pr != PR_OK)
+		fail_msg("asked again: %s: %s", pay_result_name(pr), err.msg);
+	assert_int_equal(st, PAY_REFUND_SUCCESS);
+	assert_int_equal(sim_stat(f, "refunds"), 1);
+	assert_int_equal(db_refund_get(f->db, no, &r, &err), 0);
+	assert_int_equal(r.state, PAY_REFUND_SUCCESS);
+	payment_rec p;
+	assert_int_equal(db_payment_get(f->db, o2.out_trade_no, &p, &err), 0);
+	assert_int_equal(p.state, PAY_REFUND);
+	daily_report rep;
+	assert_int_equal(db_report_daily(f->db, the_day(), &rep, &err), 0);
+	assert_int_equal(rep.cases[0].flag_overpaid, 0);
+	daily_report_free(&rep);
+	paydiff_rec *v;
+	size_t nv;
+	assert_int_equal(db_paydiffs_of_day(f->db, the_day(), &v, &nv, &err), 0);
+	const paydiff_rec *x = find_diff(v, nv, RK_DUPLICATE, c.case_no);
+	assert_non_null(x);
+	assert_int_equal(x->status, PD_RESOLVED);
+	assert_string_equal(x->resolved_by, "s2");
+	free(v);
+	/* SUCCESS is final: nothing takes it back */
+	assert_int_equal(db_refund_update(f->db, "c1", no, PAY_REFUND_ABNORMAL, NULL, &err), -1);
+	chain_intact(f);
+}
+
 /* ---- killed at every write of the path, then resumed ---- */
 
 static int kill_at, begins;
@@ -849,6 +913,330 @@ static void test_dup_refund_killed(void **state)
 	assert_true(kill_at > 4); /* killed at several writes before it ran through */
 }
 
+/* ---- an order charged twice, then the case cancelled (or the reverse) ----
+ * WeChat refunds a payment up to its amount. The bill's second charge of the
+ * case's own order is refunded by its transaction id, the case's refund by
+ * the charge the kiosk booked, so both go through whichever comes first and
+ * the customer gets back exactly the two charges. */
+
+/* One number from paysim's view of an order (GET /sim/order/NO). */
+static long long sim_order(fx *f, const char *no, const char *field)
+{
+	char path[96], key[48];
+	snprintf(path, sizeof path, "/sim/order/%s", no);
+	char *r = tu_sim_call(&f->sim, "GET", path, NULL, NULL);
+	assert_non_null(r);
+	snprintf(key, sizeof key, "\"%s\":", field);
+	char *p = strstr(r, key);
+	long long v = p ? strtoll(p + strlen(key), NULL, 10) : -1;
+	free(r);
+	return v;
+}
+
+/* The case's own refund as F8 does it, resumable: approve unless approved
+ * (s2 approves c1's request), then ask until final. The state, or -1. */
+static int cancel_path(kdb *db, pay_dev *dev, const char *case_no)
+{
+	kerr err = { 0 };
+	refund_rec r;
+	int rc = db_refund_of_case(db, case_no, &r, &err);
+	if (rc < 0 || (rc == 1 && db_refund_approve(db, case_no, "c1", "s2", "客户申请撤销", &r, &err)))
+		return -1;
+	pay_refund_state st = r.state;
+	for (int i = 0; i < 3 && (st == PAY_REFUND_PENDING || st == PAY_REFUND_PROCESSING); i++) {
+		/* read again: the resumed record names the charge as the store has it */
+		if (db_refund_get(db, r.out_refund_no, &r, &err) != 0 ||
+		    refund_send(db, dev, "c1", &r, &st, &err) != PR_OK)
+			return -1;
+	}
+	return (int)st;
+}
+
+static int dup_path(kdb *db, pay_dev *dev, const char *case_no);
+
+/* Both refunds of a case whose order the bill charges twice went through:
+ * the gateway paid back both charges, each in full, and nothing more; the
+ * kiosk has both refunds SUCCESS, the case cancelled. */
+static void both_refunded(fx *f, const case_rec *c, const pay_order *o, const char *when)
+{
+	if (sim_order(f, o->out_trade_no, "charges") != 2 ||
+	    sim_order(f, o->out_trade_no, "paid") != 2 * FEE ||
+	    sim_order(f, o->out_trade_no, "refunded") != 2 * FEE ||
+	    sim_order(f, o->out_trade_no, "refunded_first") != FEE ||
+	    sim_order(f, o->out_trade_no, "refunded_second") != FEE)
+		fail_msg("%s: the gateway paid back %lld of %lld (first %lld, second %lld)", when,
+			 sim_order(f, o->out_trade_no, "refunded"), sim_order(f, o->out_trade_no, "paid"),
+			 sim_order(f, o->out_trade_no, "refunded_first"),
+			 sim_order(f, o->out_trade_no, "refunded_second"));
+	kerr err = { 0 };
+	refund_rec r;
+	char no[PAY_REFUND_NO_MAX + 1];
+	assert_int_equal(pay_refund_dup_no(o->out_trade_no, no), 0);
+	assert_int_equal(db_refund_get(f->db, no, &r, &err), 0);
+	assert_int_equal(r.state, PAY_REFUND_SUCCESS);
+	assert_int_equal(r.amount_fen, FEE);
+	assert_int_equal(db_refund_of_case(f->db, c->case_no, &r, &err), 0);
+	assert_int_equal(r.state, PAY_REFUND_SUCCESS);
+	assert_int_equal(r.amount_fen, FEE);
+	case_rec now;
+	assert_int_equal(db_case_get(f->db, c->case_no, &now, &err), 0);
+	assert_int_equal(now.status, CS_CANCELLED);
+	payment_rec p;
+	assert_int_equal(db_payment_get(f->db, o->out_trade_no, &p, &err), 0);
+	assert_int_equal(p.state, PAY_REFUND);
+}
+
+/* Cases paid, each charged twice by the gateway, the day reconciled. */
+static void charged_twice(fx *f, case_rec *c, pay_order *o, int n)
+{
+	char json[48];
+	snprintf(json, sizeof json, "{\"duplicate_pay\":%d}", n);
+	knob(f, json);
+	for (int i = 0; i < n; i++)
+		a_case(f, FEE, true, true, &c[i], &o[i]);
+	next_morning(f);
+	recon_diff *d;
+	size_t nd;
+	assert_int_equal(reconcile(f, &d, &nd, NULL), PR_OK);
+	assert_int_equal(count_kind(d, nd, RK_DUPLICATE), (size_t)n);
+	free(d);
+}
+
+static void test_charged_twice_then_cancelled(void **state)
+{
+	fx *f = *state;
+	case_rec c[2];
+	pay_order o[2];
+	charged_twice(f, c, o, 2);
+	kerr err = { 0 };
+	/* the duplicate's refund names the bill's second charge, not the one
+	 * booked; the case's refund names the booked one */
+	dup_target t;
+	assert_int_equal(db_refund_dup_target(f->db, c[0].case_no, "", &t, &err), 0);
+	assert_true(t.same_order);
+	payment_rec p;
+	assert_int_equal(db_payment_get(f->db, o[0].out_trade_no, &p, &err), 0);
+	assert_true(t.charge_tx[0] != '\0');
+	assert_string_not_equal(t.charge_tx, p.transaction_id);
+	/* the duplicate first, then the case cancelled */
+	assert_int_equal(dup_path(f->db, f->dev, c[0].case_no), PAY_REFUND_SUCCESS);
+	assert_int_equal(sim_order(f, o[0].out_trade_no, "refunded_second"), FEE);
+	assert_int_equal(sim_order(f, o[0].out_trade_no, "refunded_first"), 0);
+	refund_rec r;
+	char no[PAY_REFUND_NO_MAX + 1];
+	assert_int_equal(pay_refund_dup_no(o[0].out_trade_no, no), 0);
+	assert_int_equal(db_refund_get(f->db, no, &r, &err), 0);
+	assert_string_equal(r.transaction_id, t.charge_tx);
+	assert_int_equal(cancel_path(f->db, f->dev, c[0].case_no), PAY_REFUND_SUCCESS);
+	assert_int_equal(db_refund_of_case(f->db, c[0].case_no, &r, &err), 0);
+	assert_string_equal(r.transaction_id, p.transaction_id);
+	both_refunded(f, &c[0], &o[0], "duplicate, then cancelled");
+	/* the reverse: the case cancelled first, its duplicate refunded after */
+	assert_int_equal(cancel_path(f->db, f->dev, c[1].case_no), PAY_REFUND_SUCCESS);
+	assert_int_equal(dup_path(f->db, f->dev, c[1].case_no), PAY_REFUND_SUCCESS);
+	both_refunded(f, &c[1], &o[1], "cancelled, then its duplicate");
+	/* nothing more can be taken: a third refund of the order is refused as
+	 * WeChat refuses it (INVALID_REQUEST, over what the payment has left) */
+	pay_refund more;
+	memset(&more, 0, sizeof more);
+	snprintf(more.out_trade_no, sizeof more.out_trade_no, "%s", o[0].out_trade_no);
+	assert_int_equal(pay_refund_no(o[0].out_trade_no, 2, more.out_refund_no), 0);
+	more.total_fen = more.refund_fen = FEE;
+	assert_int_equal(pay_refund_order(f->dev, &more, &err), PR_REFUSED);
+	assert_non_null(strstr(err.msg, "INVALID_REQUEST"));
+	snprintf(more.transaction_id, sizeof more.transaction_id, "%s", t.charge_tx);
+	assert_int_equal(pay_refund_order(f->dev, &more, &err), PR_REFUSED);
+	assert_non_null(strstr(err.msg, "INVALID_REQUEST"));
+	/* the reconciliation agrees: every refund in the bill as booked */
+	recon_diff *d;
+	size_t nd;
+	recon_outcome oc;
+	assert_int_equal(reconcile(f, &d, &nd, &oc), PR_OK);
+	for (size_t i = 0; i < nd; i++)
+		if (d[i].kind != RK_DUPLICATE)
+			fail_msg("unexpected: %s %s %s", recon_kind_name(d[i].kind), d[i].out_trade_no,
+				 d[i].detail);
+	free(d);
+	assert_int_equal(oc.open, 0);
+	chain_intact(f);
+}
+
+/* The case cancelled and refunded before anyone knew its order was charged
+ * twice: its refund went by out_trade_no, to the payment the kiosk booked;
+ * the reconciliation then finds the second charge and its refund names it. */
+static void test_cancelled_before_reconciled(void **state)
+{
+	fx *f = *state;
+	case_rec c;
+	pay_order o;
+	knob(f, "{\"duplicate_pay\":1}");
+	a_case(f, FEE, true, true, &c, &o);
+	assert_int_equal(cancel_path(f->db, f->dev, c.case_no), PAY_REFUND_SUCCESS);
+	kerr err = { 0 };
+	refund_rec r;
+	assert_int_equal(db_refund_of_case(f->db, c.case_no, &r, &err), 0);
+	assert_string_equal(r.transaction_id, ""); /* no difference yet: by out_trade_no */
+	assert_int_equal(sim_order(f, o.out_trade_no, "refunded_first"), FEE);
+	next_morning(f);
+	recon_diff *d;
+	size_t nd;
+	assert_int_equal(reconcile(f, &d, &nd, NULL), PR_OK);
+	assert_int_equal(count_kind(d, nd, RK_DUPLICATE), 1);
+	free(d);
+	assert_int_equal(dup_path(f->db, f->dev, c.case_no), PAY_REFUND_SUCCESS);
+	both_refunded(f, &c, &o, "cancelled before the reconciliation");
+	chain_intact(f);
+}
+
+/* Charged twice while the kiosk had booked neither payment (it holds the
+ * order NOTPAY when the day is reconciled): the difference names the later
+ * charge; the order taken up is the first payment (what a query answers), so
+ * the duplicate's refund reaches the second. */
+static void test_charged_twice_unbooked(void **state)
+{
+	fx *f = *state;
+	case_rec c;
+	pay_order o;
+	a_case(f, FEE, false, false, &c, &o);
+	knob(f, "{\"duplicate_pay\":1}");
+	char path[96];
+	snprintf(path, sizeof path, "/sim/pay/%s", o.out_trade_no);
+	sim_post(f, path);
+	next_morning(f);
+	recon_diff *d;
+	size_t nd;
+	assert_int_equal(reconcile(f, &d, &nd, NULL), PR_OK);
+	assert_int_equal(count_kind(d, nd, RK_DUPLICATE), 1);
+	assert_int_equal(d[0].book_fen, -1);
+	free(d);
+	assert_int_equal(dup_path(f->db, f->dev, c.case_no), PAY_REFUND_SUCCESS);
+	assert_int_equal(sim_order(f, o.out_trade_no, "refunded_second"), FEE);
+	assert_int_equal(sim_order(f, o.out_trade_no, "refunded_first"), 0);
+	kerr err = { 0 };
+	payment_rec p;
+	assert_int_equal(db_payment_of_case(f->db, c.case_no, &p, &err), 0);
+	assert_string_equal(p.out_trade_no, o.out_trade_no);
+	assert_int_equal(p.state, PAY_SUCCESS);
+	chain_intact(f);
+}
+
+/* What the gateway does with the old way, both refunds by out_trade_no: the
+ * second is refused (a payment is refunded up to its amount), so the case's
+ * refund after its duplicate's would never go through. */
+static void test_charged_twice_one_number_refused(void **state)
+{
+	fx *f = *state;
+	case_rec c;
+	pay_order o;
+	charged_twice(f, &c, &o, 1);
+	kerr err = { 0 };
+	pay_refund a;
+	memset(&a, 0, sizeof a);
+	snprintf(a.out_trade_no, sizeof a.out_trade_no, "%s", o.out_trade_no);
+	assert_int_equal(pay_refund_dup_no(o.out_trade_no, a.out_refund_no), 0);
+	a.total_fen = a.refund_fen = FEE;
+	assert_int_equal(pay_refund_order(f->dev, &a, &err), PR_OK);
+	pay_refund b = a;
+	assert_int_equal(pay_refund_no(o.out_trade_no, 1, b.out_refund_no), 0);
+	assert_int_equal(pay_refund_order(f->dev, &b, &err), PR_REFUSED);
+	assert_non_null(strstr(err.msg, "INVALID_REQUEST"));
+	assert_int_equal(sim_order(f, o.out_trade_no, "refunded"), FEE);
+	/* the same refund number again naming another charge: not the same
+	 * refund (WeChat: the request differs from the first) */
+	dup_target t;
+	assert_int_equal(db_refund_dup_target(f->db, c.case_no, "", &t, &err), 0);
+	snprintf(a.transaction_id, sizeof a.transaction_id, "%s", t.charge_tx);
+	assert_int_equal(pay_refund_order(f->dev, &a, &err), PR_REFUSED);
+	assert_non_null(strstr(err.msg, "INVALID_REQUEST"));
+}
+
+/* Killed (SIGKILL) at every write transaction of the two refunds, the
+ * duplicate's then the case's (and the reverse), resumed each time: both
+ * charges paid back once, never a fen more. */
+static void killed_both(fx *f, bool dup_first)
+{
+	enum { N = 14 };
+	case_rec c[N];
+	pay_order o[N];
+	charged_twice(f, c, o, N);
+	bool finished = false;
+	long refunds = sim_stat(f, "refunds");
+	int i = 0;
+	for (kill_at = 1; kill_at <= N && !finished; kill_at++, i++) {
+		fflush(NULL);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			kerr err = { 0 };
+			kdb *db = db_open(f->path, "K01", DB_OPEN_EXISTING, &err);
+			if (!db)
+				_exit(3);
+			begins = 0;
+			sqlite3_trace_v2(db->h, SQLITE_TRACE_STMT, on_stmt, NULL);
+			bool ok = dup_first ? dup_path(db, f->dev, c[i].case_no) == PAY_REFUND_SUCCESS &&
+						      cancel_path(db, f->dev, c[i].case_no) == PAY_REFUND_SUCCESS
+					    : cancel_path(db, f->dev, c[i].case_no) == PAY_REFUND_SUCCESS &&
+						      dup_path(db, f->dev, c[i].case_no) == PAY_REFUND_SUCCESS;
+			_exit(ok ? 0 : 4);
+		}
+		int wst = 0;
+		assert_int_equal(waitpid(pid, &wst, 0), pid);
+		finished = WIFEXITED(wst) && WEXITSTATUS(wst) == 0;
+		if (!finished && !(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL))
+			fail_msg("kill at %d: the child ended with %d", kill_at, wst);
+		/* resumed: both paths again, in the same order, to the end */
+		int a = dup_first ? dup_path(f->db, f->dev, c[i].case_no)
+				  : cancel_path(f->db, f->dev, c[i].case_no);
+		int b = dup_first ? cancel_path(f->db, f->dev, c[i].case_no)
+				  : dup_path(f->db, f->dev, c[i].case_no);
+		if (a != PAY_REFUND_SUCCESS || b != PAY_REFUND_SUCCESS)
+			fail_msg("kill at %d: not refunded after the resume (%d, %d)", kill_at, a, b);
+		char when[48];
+		snprintf(when, sizeof when, "kill at %d", kill_at);
+		both_refunded(f, &c[i], &o[i], when);
+		refunds += 2;
+		if (sim_stat(f, "refunds") != refunds)
+			fail_msg("kill at %d: %ld refunds at the gateway, %ld expected", kill_at,
+				 sim_stat(f, "refunds"), refunds);
+		chain_intact(f);
+	}
+	assert_true(finished);
+	assert_true(kill_at > 5); /* killed at several writes before it ran through */
+}
+
+static void test_charged_twice_killed_dup_first(void **state)
+{
+	killed_both(*state, true);
+}
+
+static void test_charged_twice_killed_cancel_first(void **state)
+{
+	killed_both(*state, false);
+}
+
+/* A case's own refund number never reads as a duplicate's, whatever the
+ * order number holds (even "-D1" itself); the duplicate's always does. */
+static void test_refund_numbers(void **state)
+{
+	(void)state;
+	const char *orders[] = { "K01-20261121-0001", "K01-20261121-0001_2", "AB-D9-D1",
+				 "123456", "a|b*c-D", "K01-D1" };
+	for (size_t i = 0; i < sizeof orders / sizeof *orders; i++) {
+		char no[PAY_REFUND_NO_MAX + 1];
+		for (int n = 1; n <= 99; n++) {
+			assert_int_equal(pay_refund_no(orders[i], n, no), 0);
+			if (pay_refund_no_is_dup(no))
+				fail_msg("%s reads as a duplicate's refund", no);
+		}
+		assert_int_equal(pay_refund_dup_no(orders[i], no), 0);
+		assert_true(pay_refund_no_is_dup(no));
+	}
+	assert_false(pay_refund_no_is_dup("-D1"));
+	assert_false(pay_refund_no_is_dup("K01-20261121-0001-D2"));
+	assert_false(pay_refund_no_is_dup("K01-20261121-0001-D12"));
+	assert_false(pay_refund_no_is_dup(NULL));
+}
+
 /* ---- the download ---- */
 
 static void test_bill_download(void **state)
@@ -903,6 +1291,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dup_refund_charged_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dup_refund_second_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dup_refund_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dup_refund_abnormal_then_success, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charged_twice_then_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charged_twice_one_number_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancelled_before_reconciled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charged_twice_unbooked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charged_twice_killed_dup_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charged_twice_killed_cancel_first, setup, teardown),
+		cmocka_unit_test(test_refund_numbers),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
