@@ -68,6 +68,16 @@ static void refund_of_paid_case(void **state)
 	/* approved and not answered: the check says send it again */
 	assert_int_equal(refund_flow_check(&f->k, no, &had, &pending), FLOW_NEXT);
 	assert_true(pending);
+	/* the customer's account refused it (ABNORMAL), then it was put
+	 * through on the merchant platform: F8 asks again, and the answer is
+	 * taken up (below, SUCCESS) */
+	kerr uerr = { 0 };
+	if (db_refund_update(f->k.db, "system", refund_no, PAY_REFUND_ABNORMAL, "50300000000000000000000001",
+			     &uerr) != 0)
+		fail_msg("abnormal: %s", uerr.msg);
+	assert_int_equal(refund_flow_check(&f->k, no, &had, &pending), FLOW_NEXT);
+	assert_true(pending);
+	assert_int_equal(had.state, PAY_REFUND_ABNORMAL);
 
 	/* the gateway refunds the whole order */
 	if (refund_flow_send(&f->k, &r, msg, sizeof msg) != FLOW_NEXT)

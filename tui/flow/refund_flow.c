@@ -19,7 +19,10 @@ flow_outcome refund_flow_check(counter *k, const char *case_no, refund_rec *had,
 	}
 	/* approved and not yet final (no answer, or PROCESSING): asked again with
 	 * the same refund number, which never refunds twice */
-	bool open_refund = rc == 0 && (had->state == PAY_REFUND_PENDING || had->state == PAY_REFUND_PROCESSING);
+	/* ABNORMAL too: put through on the merchant platform, it comes back
+	 * SUCCESS when asked again (the store takes ABNORMAL -> SUCCESS) */
+	bool open_refund = rc == 0 && (had->state == PAY_REFUND_PENDING || had->state == PAY_REFUND_PROCESSING ||
+				       had->state == PAY_REFUND_ABNORMAL);
 	if (rc == 0 && !open_refund) {
 		str_var v[] = { { "state", pay_refund_state_name(had->state) }, { NULL, NULL } };
 		char buf[512];
@@ -134,7 +137,8 @@ flow_outcome refund_flow_dup_check(counter *k, const char *case_no, const char *
 	}
 	if (rc == 1)
 		return FLOW_NEXT;
-	if (had->state == PAY_REFUND_PENDING || had->state == PAY_REFUND_PROCESSING) {
+	if (had->state == PAY_REFUND_PENDING || had->state == PAY_REFUND_PROCESSING ||
+	    had->state == PAY_REFUND_ABNORMAL) {
 		*pending = true;
 		return FLOW_NEXT;
 	}
