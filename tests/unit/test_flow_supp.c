@@ -155,7 +155,7 @@ static void supplement_in_time(void **state)
 	char fl[8192];
 	flat(s->slip_text, fl, sizeof fl);
 	assert_non_null(strstr(fl, no));
-	assert_non_null(strstr(fl, "Original case: accepted 容缺 on 2026-03-02, to supplement by 2026-04-01"));
+	assert_non_null(strstr(fl, "Original case: accepted with materials to follow on 2026-03-02, to supplement by 2026-04-01"));
 	assert_non_null(strstr(fl, "Materials brought now: 1. Copy of the unit's licence"));
 	assert_non_null(strstr(fl, "Received: 2026-03-02 10:00"));
 	assert_non_null(strstr(fl, "Status: completed"));
