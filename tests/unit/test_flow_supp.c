@@ -188,7 +188,7 @@ static void supplement_in_time(void **state)
 	tf_details(f, cs);
 	f->said[0] = '\0';
 	assert_null(supp_flow_open(&f->k, cs->rec.case_no));
-	assert_non_null(strstr(f->said, "not a 容缺 case owing a material"));
+	assert_non_null(strstr(f->said, "not a case with a material still to follow"));
 	assert_null(supp_flow_open(&f->k, "NO-SUCH-CASE"));
 	case_flow_free(cs);
 }
