@@ -194,7 +194,7 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 		}
 	}
 
-	int sup = ctl_supervisor(a, db, "closing a day");
+	int sup = ctl_supervisor(a, db, "ctl.act.day_close");
 	if (sup != EXIT_OK)
 		return sup;
 	/* anything open is listed; closing over it is asked for again, in
@@ -273,7 +273,7 @@ int cmd_day(const args *a)
 	int rc;
 	if (do_close) {
 		rc = day_close(a, cfg, db, day);
-	} else if ((rc = ctl_supervisor(a, db, show ? "showing a day's anchor" : "exporting a day")) ==
+	} else if ((rc = ctl_supervisor(a, db, show ? "ctl.act.day_show" : "ctl.act.day_export")) ==
 		   EXIT_OK) {
 		anchor_rec anc;
 		int r = db_anchor_get(db, day, &anc, &err);

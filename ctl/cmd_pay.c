@@ -90,7 +90,7 @@ static int reconcile(const args *a, const kiosk_config *cfg, kdb *db, long day)
 			cfg->payment.mode ? cfg->payment.mode : "");
 		return EXIT_USAGE;
 	}
-	int sup = ctl_supervisor(a, db, "reconciling the payments");
+	int sup = ctl_supervisor(a, db, "ctl.act.pay_reconcile");
 	if (sup != EXIT_OK)
 		return sup;
 	const char *who = opt(a, "by");
@@ -388,8 +388,7 @@ int cmd_pay(const args *a)
 	int rc;
 	if (rec) {
 		rc = reconcile(a, cfg, db, day);
-	} else if ((rc = ctl_supervisor(a, db, diffs ? "listing payment differences"
-						  : "resolving a payment difference")) == EXIT_OK) {
+	} else if ((rc = ctl_supervisor(a, db, diffs ? "ctl.act.pay_diffs" : "ctl.act.pay_resolve")) == EXIT_OK) {
 		if (diffs) {
 			recon_run_rec run;
 			int r = db_recon_last(db, day, &run, &err);

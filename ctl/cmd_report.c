@@ -286,7 +286,7 @@ static int report_daily(const args *a)
 		catalog_free(cat);
 		return fail_env(&err);
 	}
-	int sup = ctl_supervisor(a, db, "the day's report");
+	int sup = ctl_supervisor(a, db, "ctl.act.report_daily");
 	if (sup != EXIT_OK) {
 		catalog_free(cat);
 		db_close(db);
@@ -362,7 +362,7 @@ static int report_range(const args *a)
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
-	int sup = ctl_supervisor(a, db, "the range report");
+	int sup = ctl_supervisor(a, db, "ctl.act.report_range");
 	if (sup != EXIT_OK) {
 		db_close(db);
 		return sup;
@@ -399,7 +399,7 @@ static int report_timeline(const args *a)
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
-	int sup = ctl_supervisor(a, db, "a case's timeline");
+	int sup = ctl_supervisor(a, db, "ctl.act.report_case");
 	if (sup != EXIT_OK) {
 		db_close(db);
 		return sup;

@@ -78,7 +78,7 @@ int ctl_seal_init(const args *a)
 			"no seal set-up: it belongs to another database; move it away first\n", path);
 		goto out;
 	}
-	int sup = ctl_supervisor(a, db, "setting up sealing");
+	int sup = ctl_supervisor(a, db, "ctl.act.seal_init");
 	if (sup != EXIT_OK) {
 		rc = sup; /* 1 refused (role, PIN), 2 usage */
 		goto out;
