@@ -124,11 +124,13 @@ const strings *ctl_strings(void)
 
 int ctl_lang_setup(const args *a, bool tolerant)
 {
-	const char *want = opt(a, "lang");
-	const char *from_env = NULL;
-	if (!want && getenv("KIOSKCTL_LANG") && *getenv("KIOSKCTL_LANG"))
-		want = from_env = getenv("KIOSKCTL_LANG");
-	int asked = want ? lang_from_name(want) : -1;
+	const char *flag = opt(a, "lang"), *env = getenv("KIOSKCTL_LANG");
+	if (env && !*env)
+		env = NULL;
+	int lf = flag ? lang_from_name(flag) : -1, le = env ? lang_from_name(env) : -1;
+	/* a wrong name is said in the next language that is right */
+	const char *bad = flag && lf < 0 ? flag : !flag && env && le < 0 ? env : NULL;
+	int asked = lf >= 0 ? lf : le;
 	const char *dir = config_default_dir(opt(a, "config"));
 	kerr err = { 0 };
 	kiosk_config *cfg = config_load(dir, &err);
@@ -145,9 +147,9 @@ int ctl_lang_setup(const args *a, bool tolerant)
 			err = serr;
 		}
 	}
-	if (want && asked < 0)
-		return ctl_usage(from_env ? "ctl.lang_env_unknown" : "ctl.lang_unknown",
-				 VARS(V("lang", want)));
+	if (bad)
+		return ctl_usage(bad == flag ? "ctl.lang_unknown" : "ctl.lang_env_unknown",
+				 VARS(V("lang", bad)));
 	/* config check reports a broken configuration itself (a finding) */
 	if (!said && !tolerant)
 		return fail_env(&err);
