@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/base/config.h"
+#include "core/base/utf8.h"
 #include "ctl/ctl.h"
 
 static strings *said;  /* the loaded strings, NULL before or when none load */
@@ -154,4 +155,37 @@ int ctl_lang_setup(const args *a, bool tolerant)
 	if (!said && !tolerant)
 		return fail_env(&err);
 	return EXIT_OK;
+}
+
+/* Display columns of a UTF-8 text: East Asian wide characters (from U+1100
+ * Hangul Jamo, U+2E80 on: CJK, full-width forms) take two. */
+static int columns(const char *s)
+{
+	int w = 0;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		long cp;
+		size_t k = utf8_next(s + i, n - i, &cp);
+		if (k == 0)
+			k = 1;
+		w += (cp >= 0x1100 && cp <= 0x115F) || cp >= 0x2E80 ? 2 : 1;
+		i += k;
+	}
+	return w;
+}
+
+const char *ctl_col(const char *key, int width)
+{
+	static char ring[16][128];
+	static unsigned next;
+	char *b = ring[next++ % 16];
+	const char *t = ctl_word(key);
+	int w = columns(t), pad = (width < 0 ? -width : width) - w;
+	if (pad < 0)
+		pad = 0;
+	if (width < 0)
+		snprintf(b, sizeof ring[0], "%*s%s", pad, "", t);
+	else
+		snprintf(b, sizeof ring[0], "%s%*s", t, pad, "");
+	return b;
 }
