@@ -1,7 +1,6 @@
 /* kioskctl's shared plumbing: option look-up, usage and environment errors,
  * loading the configuration and opening the database the same way for every
  * command. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,28 +31,6 @@ const char *opt(const args *a, const char *name)
 		if (strcmp(a->opt_name[i], name) == 0)
 			return a->opt_value[i];
 	return NULL;
-}
-
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "kioskctl: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nRun 'kioskctl help' for the commands.\n");
-	va_end(ap);
-	return EXIT_USAGE;
-}
-
-int value_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "kioskctl: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	return EXIT_FINDING;
 }
 
 int fail_env(const kerr *err)

@@ -53,11 +53,6 @@ typedef struct args {
 int ctl_is_flag(const char *name);
 /* The value of --name, "" for a given flag, NULL when absent. */
 const char *opt(const args *a, const char *name);
-/* Print "kioskctl: <message>" and the help hint; returns EXIT_USAGE. */
-__attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
-/* Print "kioskctl: <message>" for a value refused (a wrong date, an unknown
- * service, a malformed key); returns EXIT_FINDING. */
-__attribute__((format(printf, 1, 2))) int value_error(const char *fmt, ...);
 /* Print the error; returns EXIT_USAGE. */
 int fail_env(const kerr *err);
 /* EXIT_USAGE (with a message) when an option is not in the space-separated list. */

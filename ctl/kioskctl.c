@@ -481,9 +481,6 @@ int main(int argc, char **argv)
 	if (protect_process(&perr) != 0)
 		return fail_env(&perr);
 	setvbuf(stdin, NULL, _IONBF, 0);
-	const char *clock_warning = clock_env_ignored();
-	if (clock_warning)
-		fprintf(stderr, "kioskctl: warning: %s\n", clock_warning);
 	args a;
 	const char *fault, *what;
 	int parsed = parse_args(argc, argv, &a, &fault, &what);
@@ -492,6 +489,9 @@ int main(int argc, char **argv)
 	bool check = a.n_words > 0 && strcmp(a.words[0], "config") == 0;
 	if (ctl_lang_setup(&a, check) != EXIT_OK)
 		return EXIT_USAGE;
+	const char *clock_warning = clock_env_ignored();
+	if (clock_warning)
+		ERR("ctl.clock_ignored", V("warning", clock_warning));
 	if (parsed != 0)
 		return USAGE(fault, V("option", what));
 	if (a.n_words == 0 || opt(&a, "help"))
