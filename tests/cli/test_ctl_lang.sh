@@ -121,3 +121,13 @@ echo $SUP | $K report daily --date 2026-11-21 --by s001 --data-dir "$D" --csv >"
 echo $SUP | $K report daily --date 2026-11-21 --by s001 --data-dir "$D" --csv --lang en >"$T/en.csv" 2>/dev/null
 truth "report daily --csv: a header" grep -q '^case_no,service,clerk,status' "$T/zh.csv"
 same "report daily --csv: the same in zh_CN and en" "$T/zh.csv" "$T/en.csv"
+
+# ---- config check: the placeholders agree between the languages ----
+cp -R kiosk-config "$T/cfg_ph"
+sed -i 's/^ctl.validate.valid = .*/ctl.validate.valid = 有效/' "$T/cfg_ph/strings/zh_CN.ini"
+expect "config check: a placeholder missing in one language" 1 \
+	"zh_CN.ini: 'ctl.validate.valid' lacks the placeholder \{value\}" $K config check --config "$T/cfg_ph"
+cp -R kiosk-config "$T/cfg_ph2"
+sed -i 's/^ctl.validate.valid = .*/ctl.validate.valid = valid: {value} {extra}/' "$T/cfg_ph2/strings/en.ini"
+expect "config check: a placeholder only one language has" 1 \
+	"zh_CN.ini: 'ctl.validate.valid' lacks the placeholder \{extra\}" $K config check --config "$T/cfg_ph2"
