@@ -127,9 +127,11 @@ static int staff_add(const args *a)
 	}
 	explicit_bzero(pin, sizeof pin);
 	db_close(db);
+	char rkey[48];
+	snprintf(rkey, sizeof rkey, "ctl.role.%s", staff_role_name((staff_role)r));
 	if (rc == EXIT_OK)
 		SAY(stdout, by ? "ctl.staff.added" : "ctl.staff.added_first", V("id", id), V("name", name),
-		    V("role", role));
+		    V("role", ctl_word(rkey)));
 	return rc;
 }
 
@@ -189,8 +191,11 @@ static int staff_change(const args *a, kdb *db, const char *sub)
 	} else {
 		int r = staff_role_from_name(a->words[3]);
 		rc = repo_exit(db_staff_set_role(db, by, id, (staff_role)r, &err), &err);
-		if (rc == EXIT_OK)
-			SAY(stdout, "ctl.staff.role_set", V("id", id), V("role", a->words[3]));
+		if (rc == EXIT_OK) {
+			char rkey[48];
+			snprintf(rkey, sizeof rkey, "ctl.role.%s", staff_role_name((staff_role)r));
+			SAY(stdout, "ctl.staff.role_set", V("id", id), V("role", ctl_word(rkey)));
+		}
 	}
 	return rc;
 }

@@ -61,7 +61,7 @@ expect "zh: a value error" 1 "--years “one”不是整数" $K fee --holder uni
 expect "zh: fee" 0 "合计 400.00 元（40000 分）" $K fee --holder unit --years 1 --seals 1
 expect "zh: validate" 1 "无效：.*第18位" $K validate uscc 91110000600037341N
 expect "zh: help" 0 "退出码：0 成功" $K help
-expect "zh: the first supervisor" 0 "已添加工作人员 s001（李四，supervisor），为本数据库的第一位值班主管" \
+expect "zh: the first supervisor" 0 "已添加工作人员 s001（李四，值班主管），为本数据库的第一位值班主管" \
 	sh -c "echo $SUP | $K staff add --id s001 --name 李四 --role supervisor --data-dir $D"
 expect "zh: staff list" 0 "工号 +角色 +状态 +姓名" sh -c "echo $SUP | $K staff list --by s001 --data-dir $D"
 expect "zh: staff list: the state" 0 "s001 +supervisor +在用" sh -c "echo $SUP | $K staff list --by s001 --data-dir $D"
