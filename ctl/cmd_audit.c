@@ -21,7 +21,7 @@
 #include "db/db.h"
 
 #define AUDIT_USAGE                                                                      \
-	"usage: kioskctl audit verify [--db FILE] [--head HASH] [--seal-key KEY]\n"          \
+	"kioskctl audit verify [--db FILE] [--head HASH] [--seal-key KEY]\n"          \
 	"       kioskctl audit verify --anchors [--anchor-file F ...] [--key FILE | --pubkey FILE]" \
 	" [--db FILE] [--head HASH] [--seal-key KEY]\n"                                      \
 	"       kioskctl audit seal-init --by SUPERVISOR_ID   (once; shows the verification key)\n" \
@@ -65,15 +65,15 @@ static kioskkey *load_pub(const args *a, bool *missing, kerr *err)
 static bool print_verdict(const audit_verify_result *r, int rc)
 {
 	if (rc > 0 && r->bad_seq) {
-		printf("TAMPERED at row %lld: %s\n", (long long)r->bad_seq, r->problem);
+		SAY(stdout, "ctl.audit.tampered_at", V("seq", NUM(r->bad_seq)), V("problem", r->problem));
 		return true;
 	}
 	for (size_t i = 0; i < r->n_found; i++) {
 		char line[640];
-		printf("TAMPERED %s\n", db_row_finding_text(&r->found[i], line, sizeof line));
+		SAY(stdout, "ctl.audit.tampered_row", V("finding", db_row_finding_text(&r->found[i], line, sizeof line)));
 	}
 	if (r->n_more)
-		printf("... and %ld more rows at fault\n", r->n_more);
+		SAY(stdout, "ctl.audit.more_rows", V("n", NUM(r->n_more)));
 	return rc > 0;
 }
 
@@ -81,8 +81,7 @@ static bool print_verdict(const audit_verify_result *r, int rc)
 static void print_rows_ok(const audit_verify_result *r)
 {
 	if (r->bound_tables)
-		printf("rows OK: %lld rows in %d tables match their records in the chain\n",
-		       (long long)r->bound_rows, r->bound_tables);
+		SAY(stdout, "ctl.audit.rows_ok", V("rows", NUM(r->bound_rows)), V("tables", NUM(r->bound_tables)));
 }
 
 static int verify_anchors(const args *a, const uint8_t *want)
@@ -99,7 +98,7 @@ static int verify_anchors(const args *a, const uint8_t *want)
 		if (strcmp(a->opt_name[i], "anchor-file") != 0)
 			continue;
 		if (!files && !(files = calloc(MAX_OPTS, sizeof *files))) {
-			fprintf(stderr, "kioskctl: out of memory\n");
+			ERR("ctl.no_memory");
 			goto out;
 		}
 		names[n_files] = a->opt_value[i];
@@ -123,7 +122,7 @@ static int verify_anchors(const args *a, const uint8_t *want)
 	}
 	anchor_verify_result *res = calloc(1, sizeof *res);
 	if (!res) {
-		fprintf(stderr, "kioskctl: out of memory\n");
+		ERR("ctl.no_memory");
 		goto out;
 	}
 	int r = db_audit_verify_anchors(db, pub, files, n_files, res, &err);
@@ -137,16 +136,14 @@ static int verify_anchors(const args *a, const uint8_t *want)
 	rc = EXIT_OK;
 	bool bad = print_verdict(&res->chain, res->chain_rc);
 	if (!res->chain.bad_seq && want && memcmp(want, res->chain.head, AUDIT_HASH_LEN) != 0) {
-		printf("TAMPERED: head is %s at row %lld, not the expected %s\n",
-		       audit_hex(res->chain.head, hex), (long long)res->chain.head_seq,
-		       opt(a, "head"));
+		SAY(stdout, "ctl.audit.head_differs", V("head", audit_hex(res->chain.head, hex)),
+		    V("seq", NUM(res->chain.head_seq)), V("want", opt(a, "head")));
 		bad = true;
 	}
 	if (bad) {
 		rc = EXIT_FINDING;
 	} else {
-		printf("OK %lld rows, head %s\n", (long long)res->chain.rows,
-		       audit_hex(res->chain.head, hex));
+		SAY(stdout, "ctl.audit.ok", V("rows", NUM(res->chain.rows)), V("head", audit_hex(res->chain.head, hex)));
 		print_rows_ok(&res->chain);
 	}
 	for (size_t i = 0; i < res->n_findings; i++) {
@@ -154,20 +151,22 @@ static int verify_anchors(const args *a, const uint8_t *want)
 		char date[16];
 		civil_format(f->day, date, sizeof date);
 		if (f->file >= 0)
-			printf("ANCHOR %s (file %s): %s\n", date, names[f->file], f->problem);
+			SAY(stdout, "ctl.audit.anchor_file_bad", V("date", date), V("file", names[f->file]),
+			    V("problem", f->problem));
 		else
-			printf("ANCHOR %s: %s\n", date, f->problem);
+			SAY(stdout, "ctl.audit.anchor_bad", V("date", date), V("problem", f->problem));
 	}
 	if (res->n_more)
-		printf("... and %ld more anchors at fault\n", res->n_more);
+		SAY(stdout, "ctl.audit.more_anchors", V("n", NUM(res->n_more)));
 	if (res->n_findings) {
 		rc = EXIT_FINDING;
 	} else {
-		printf("anchors OK: %ld closed days, %ld anchor files", res->n_anchors,
-		       res->n_files);
 		if (pub && res->n_anchors + res->n_files > 0)
-			printf(", signed by kiosk key %s", kioskkey_id(pub));
-		printf("\n");
+			SAY(stdout, "ctl.audit.anchors_ok_signed", V("days", NUM(res->n_anchors)),
+			    V("files", NUM(res->n_files)), V("key", kioskkey_id(pub)));
+		else
+			SAY(stdout, "ctl.audit.anchors_ok", V("days", NUM(res->n_anchors)),
+			    V("files", NUM(res->n_files)));
 	}
 	free(res);
 out:
@@ -196,7 +195,7 @@ int cmd_audit(const args *a)
 	if (a->n_words == 2 && strcmp(a->words[1], "seal") == 0)
 		return ctl_seal(a);
 	if (a->n_words != 2 || strcmp(a->words[1], "verify") != 0)
-		return usage_error("%s", AUDIT_USAGE);
+		return ctl_usage_of(AUDIT_USAGE, NULL);
 	if (check_opts(a, "config db head anchors anchor-file key pubkey seal-key"))
 		return EXIT_USAGE;
 	uint8_t k0[SEAL_KEY_LEN];
@@ -204,8 +203,7 @@ int cmd_audit(const args *a)
 	bool key_ok = !opt(a, "seal-key") || seal_vkey_parse(opt(a, "seal-key"), k0, &p);
 	OPENSSL_cleanse(k0, sizeof k0);
 	if (!key_ok) /* before anything is read */
-		return value_error("%s", "--seal-key is not a verification key (8 groups of hex, "
-				   "'/', start and interval: as audit seal-init showed it)");
+		return REFUSE("ctl.seal.bad_vkey");
 	return worse(verify_chain(a), a);
 }
 
@@ -213,10 +211,10 @@ static int verify_chain(const args *a)
 {
 	bool anchors = opt(a, "anchors") || opt(a, "anchor-file");
 	if (!anchors && (opt(a, "key") || opt(a, "pubkey")))
-		return usage_error("%s", "--key and --pubkey go with --anchors");
+		return USAGE("ctl.audit.key_needs_anchors");
 	uint8_t want[AUDIT_HASH_LEN];
 	if (opt(a, "head") && !audit_unhex(opt(a, "head"), want))
-		return value_error("--head '%s' is not 64 hex digits", opt(a, "head"));
+		return REFUSE("ctl.audit.bad_head", V("head", opt(a, "head")));
 	if (anchors)
 		return verify_anchors(a, opt(a, "head") ? want : NULL);
 	kerr err = { 0 };
@@ -232,13 +230,13 @@ static int verify_chain(const args *a)
 	char hex[2 * AUDIT_HASH_LEN + 1];
 	/* An externally kept head catches a log cut back to an earlier, intact state. */
 	if (!res.bad_seq && opt(a, "head") && memcmp(want, res.head, AUDIT_HASH_LEN) != 0) {
-		printf("TAMPERED: head is %s at row %lld, not the expected %s\n",
-		       audit_hex(res.head, hex), (long long)res.head_seq, opt(a, "head"));
+		SAY(stdout, "ctl.audit.head_differs", V("head", audit_hex(res.head, hex)),
+		    V("seq", NUM(res.head_seq)), V("want", opt(a, "head")));
 		bad = true;
 	}
 	if (bad)
 		return EXIT_FINDING;
-	printf("OK %lld rows, head %s\n", (long long)res.rows, audit_hex(res.head, hex));
+	SAY(stdout, "ctl.audit.ok", V("rows", NUM(res.rows)), V("head", audit_hex(res.head, hex)));
 	print_rows_ok(&res);
 	return EXIT_OK;
 }

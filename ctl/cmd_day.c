@@ -28,10 +28,9 @@
 #include "db/report/paydiffs.h"
 
 #define DAY_USAGE                                                                          \
-	"usage: kioskctl day close --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR] [--key FILE] [--with-open]\n" \
+	"kioskctl day close --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR] [--key FILE] [--with-open]\n" \
 	"       kioskctl day show --date YYYY-MM-DD --by SUPERVISOR_ID\n"                      \
-	"       kioskctl day export --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR]\n"        \
-	"  (--config DIR, --data-dir DIR, --db FILE; the PIN is read from the terminal or one line of stdin)"
+	"       kioskctl day export --date YYYY-MM-DD --by SUPERVISOR_ID [--out DIR]"
 
 /* The two files, their paths printed. */
 static int export_day(kdb *db, const anchor_rec *a, const char *dir, kerr *err)
@@ -39,7 +38,8 @@ static int export_day(kdb *db, const anchor_rec *a, const char *dir, kerr *err)
 	char csv[4200], anchor[4200];
 	if (day_export(db, a, dir, csv, anchor, sizeof csv, err))
 		return -1;
-	printf("wrote %s\nwrote %s\n", csv, anchor);
+	SAY(stdout, "ctl.day.wrote", V("file", csv));
+	SAY(stdout, "ctl.day.wrote", V("file", anchor));
 	return 0;
 }
 
@@ -55,31 +55,35 @@ static void print_paydiffs(kdb *db, long day)
 	int r = db_recon_last(db, day, &run, &err);
 	if (r < 0 || db_paydiffs_of_day(db, day, &list, &n, &err)) {
 		char buf[1024];
-		fprintf(stderr, "kioskctl: warning: the payment differences cannot be read: %s\n",
-			kerr_text(&err, buf, sizeof buf));
+		ERR("ctl.day.diffs_unreadable", V("error", kerr_text(&err, buf, sizeof buf)));
 		return;
 	}
 	char at[32];
 	if (r == 1)
-		printf("payments: not reconciled with WeChat Pay's bill yet (kioskctl pay reconcile "
-		       "once the bill is out, after 10:00 the next day)\n");
+		SAY(stdout, "ctl.day.not_reconciled");
 	else
-		printf("payments: reconciled with WeChat Pay's bill by %s at %s\n", run.run_by,
-		       clock_format_local(run.run_ms, at, sizeof at));
+		SAY(stdout, "ctl.day.reconciled", V("by", run.run_by),
+		    V("at", clock_format_local(run.run_ms, at, sizeof at)));
 	size_t open = 0;
 	for (size_t i = 0; i < n; i++) {
 		const paydiff_rec *p = &list[i];
 		open += p->status == PD_OPEN;
-		printf("  difference #%lld %s %s: case %s order %s%s%s; %s%s%s\n", (long long)p->id,
-		       recon_kind_name(p->d.kind), paydiff_status_name(p->status),
-		       p->d.case_no[0] ? p->d.case_no : "-", p->d.out_trade_no[0] ? p->d.out_trade_no : "-",
-		       p->d.out_refund_no[0] ? " refund " : "", p->d.out_refund_no, p->d.detail,
-		       p->status == PD_OPEN ? "" : " — ", p->status == PD_OPEN ? "" : p->note);
+		char refund[80] = "", note[600] = "";
+		if (p->d.out_refund_no[0]) {
+			char said[64];
+			snprintf(refund, sizeof refund, " %s",
+				 TEXT(said, "ctl.day.diff_refund", V("refund", p->d.out_refund_no)));
+		}
+		if (p->status != PD_OPEN)
+			snprintf(note, sizeof note, " — %s", p->note);
+		fputs("  ", stdout);
+		SAY(stdout, "ctl.day.diff", V("id", NUM(p->id)), V("kind", recon_kind_name(p->d.kind)),
+		    V("status", paydiff_status_name(p->status)), V("case", p->d.case_no[0] ? p->d.case_no : "-"),
+		    V("order", p->d.out_trade_no[0] ? p->d.out_trade_no : "-"), V("refund", refund),
+		    V("detail", p->d.detail), V("note", note));
 	}
 	if (open)
-		printf("warning: %zu payment difference%s of this day %s unexplained: resolve with "
-		       "kioskctl pay resolve --id N --note TEXT --by ID\n", open, open == 1 ? "" : "s",
-		       open == 1 ? "is" : "are");
+		SAY(stdout, open == 1 ? "ctl.day.diffs_open_one" : "ctl.day.diffs_open", V("n", NUM(open)));
 	free(list);
 }
 
@@ -93,29 +97,31 @@ static int print_open(kdb *db, long day)
 	kerr err = { 0 };
 	if (db_close_check(db, day, &c, &err) != 0) {
 		char buf[1024];
-		fprintf(stderr, "kioskctl: what is still open cannot be read: %s\n",
-			kerr_text(&err, buf, sizeof buf));
+		ERR("ctl.day.open_unreadable", V("error", kerr_text(&err, buf, sizeof buf)));
 		return -1;
 	}
 	char date[16], now[32], f1[32], f2[32];
 	clock_format_local(clock_now_ms(), now, sizeof now);
-	printf("before closing %s: the time is %s (Beijing)\n", civil_format(day, date, sizeof date), now + 11);
-	printf("cases not finished: %zu\n", c.n_open);
+	SAY(stdout, "ctl.day.before_close", V("date", civil_format(day, date, sizeof date)), V("time", now + 11));
+	SAY(stdout, "ctl.day.cases_open", V("n", NUM(c.n_open)));
 	for (size_t i = 0; i < c.n_open; i++) {
 		const close_item *it = &c.open[i];
-		printf("  %s  %s, at %s  %s  %s\n", it->case_no, case_status_name(it->status),
-		       it->last_step == STEP_NONE ? "opened" : case_step_name(it->last_step), it->service_id,
-		       it->unit_name);
+		fputs("  ", stdout);
+		SAY(stdout, "ctl.day.case_open", V("case", it->case_no), V("status", case_status_name(it->status)),
+		    V("step", it->last_step == STEP_NONE ? "opened" : case_step_name(it->last_step)),
+		    V("service", it->service_id), V("unit", it->unit_name));
 	}
-	printf("fees not collected: %zu case%s, %s yuan\n", c.n_unpaid, c.n_unpaid == 1 ? "" : "s",
-	       fees_format_yuan(c.unpaid_fen, f1, sizeof f1));
+	SAY(stdout, c.n_unpaid == 1 ? "ctl.day.unpaid_one" : "ctl.day.unpaid", V("n", NUM(c.n_unpaid)),
+	    V("yuan", fees_format_yuan(c.unpaid_fen, f1, sizeof f1)));
 	for (size_t i = 0; i < c.n_unpaid; i++) {
 		const close_item *it = &c.unpaid[i];
-		printf("  %s  due %s, paid %s  %s\n", it->case_no, fees_format_yuan(it->fee_fen, f1, sizeof f1),
-		       fees_format_yuan(it->paid_fen, f2, sizeof f2), it->unit_name);
+		fputs("  ", stdout);
+		SAY(stdout, "ctl.day.case_unpaid", V("case", it->case_no),
+		    V("due", fees_format_yuan(it->fee_fen, f1, sizeof f1)),
+		    V("paid", fees_format_yuan(it->paid_fen, f2, sizeof f2)), V("unit", it->unit_name));
 	}
 	if (c.n_diffs_open)
-		printf("payment differences unexplained: %zu\n", c.n_diffs_open);
+		SAY(stdout, "ctl.day.diffs_unexplained", V("n", NUM(c.n_diffs_open)));
 	int any = close_check_any(&c);
 	close_check_free(&c);
 	return any;
@@ -125,23 +131,22 @@ static void print_anchor(const anchor_rec *a)
 {
 	char date[16], at[32], hx[2 * AUDIT_HASH_LEN + 1], due[32], paid[32], refunded[32];
 	civil_format(a->day, date, sizeof date);
-	printf("Day %s, kiosk %s: closed by %s at %s\n", date, a->kiosk_id, a->closed_by,
-	       clock_format_local(a->closed_ms, at, sizeof at));
-	printf("cases %lld:", (long long)a->counts[AC_CASES]);
+	SAY(stdout, "ctl.day.closed_by", V("date", date), V("kiosk", a->kiosk_id), V("by", a->closed_by),
+	    V("at", clock_format_local(a->closed_ms, at, sizeof at)));
+	SAYP(stdout, "ctl.day.cases", V("n", NUM(a->counts[AC_CASES])));
 	for (int i = AC_CASES + 1; i < AC_DUE_FEN; i++)
 		printf(" %s %lld", anchor_count_name((anchor_count)i), (long long)a->counts[i]);
-	printf("\nfees due %s yuan, paid (verified) %s yuan",
-	       fees_format_yuan(a->counts[AC_DUE_FEN], due, sizeof due),
-	       fees_format_yuan(a->counts[AC_PAID_FEN], paid, sizeof paid));
-	if (a->version >= 2)
-		printf(", refunded %s yuan",
-		       fees_format_yuan(a->counts[AC_REFUNDED_FEN], refunded, sizeof refunded));
-	else
-		printf(" (a v1 anchor: refunds not signed)");
 	printf("\n");
-	printf("anchor: audit row %lld, head %s\n", (long long)a->last_seq, audit_hex(a->head, hx));
-	printf("signed with kiosk key %s\n", a->key_id);
-	printf("message: %s\n", a->message);
+	if (a->version >= 2)
+		SAY(stdout, "ctl.day.fees", V("due", fees_format_yuan(a->counts[AC_DUE_FEN], due, sizeof due)),
+		    V("paid", fees_format_yuan(a->counts[AC_PAID_FEN], paid, sizeof paid)),
+		    V("refunded", fees_format_yuan(a->counts[AC_REFUNDED_FEN], refunded, sizeof refunded)));
+	else
+		SAY(stdout, "ctl.day.fees_v1", V("due", fees_format_yuan(a->counts[AC_DUE_FEN], due, sizeof due)),
+		    V("paid", fees_format_yuan(a->counts[AC_PAID_FEN], paid, sizeof paid)));
+	SAY(stdout, "ctl.day.anchor", V("seq", NUM(a->last_seq)), V("head", audit_hex(a->head, hx)));
+	SAY(stdout, "ctl.day.signed", V("key", a->key_id));
+	SAY(stdout, "ctl.day.message", V("message", a->message));
 }
 
 /* The closes directory: --out, else <data_dir>/closes. */
@@ -158,10 +163,9 @@ static int out_dir(const args *a, const kiosk_config *cfg, char *buf, size_t n, 
 static int parse_date(const args *a, long *day)
 {
 	if (!opt(a, "date"))
-		return usage_error("%s", "the day is needed: --date YYYY-MM-DD");
+		return USAGE("ctl.need_date");
 	if (!civil_parse(opt(a, "date"), day))
-		return value_error("--date '%s' is not a real date in the form YYYY-MM-DD",
-				   opt(a, "date"));
+		return REFUSE("ctl.bad_date", V("date", opt(a, "date")));
 	return 0;
 }
 
@@ -169,7 +173,7 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 {
 	const char *who = opt(a, "by");
 	if (!who || !*who)
-		return usage_error("%s", "day close needs --by SUPERVISOR_ID");
+		return USAGE("ctl.day.need_by");
 	kerr err = { 0 };
 	char key_path[4096], dir[4096];
 	if (opt(a, "key"))
@@ -187,14 +191,12 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 			return fail_env(&err);
 		free(list);
 		if (n > 0) {
-			fprintf(stderr, "kioskctl: %s: the kiosk key is missing, but %zu days were "
-				"closed with it: restore kiosk-key.pem from the backup (or give it "
-				"with --key FILE); nothing was closed\n", key_path, n);
+			ERR("ctl.day.key_missing", V("path", key_path), V("n", NUM(n)));
 			return EXIT_USAGE;
 		}
 	}
 
-	int sup = ctl_supervisor(a, db, "closing a day");
+	int sup = ctl_supervisor(a, db, "ctl.act.day_close");
 	if (sup != EXIT_OK)
 		return sup;
 	/* anything open is listed; closing over it is asked for again, in
@@ -205,9 +207,7 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 		db_staff_logout(db, who, &lerr);
 		if (open < 0)
 			return EXIT_USAGE;
-		fprintf(stderr, "kioskctl: the day still has open cases, fees not collected or "
-			"unexplained payment differences (listed above); finish them, or close "
-			"over them with --with-open; nothing was closed\n");
+		ERR("ctl.day.still_open");
 		return EXIT_FINDING;
 	}
 
@@ -220,8 +220,7 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 		int r = db_day_close(db, day, who, key, &anc, &err);
 		if (r != 0) {
 			char buf[1024];
-			fprintf(stderr, "kioskctl: %s; nothing was closed\n",
-				kerr_text(&err, buf, sizeof buf));
+			ERR("ctl.day.not_closed_because", V("error", kerr_text(&err, buf, sizeof buf)));
 			rc = r > 0 ? EXIT_FINDING : EXIT_USAGE;
 		}
 	}
@@ -238,9 +237,8 @@ static int day_close(const args *a, const kiosk_config *cfg, kdb *db, long day)
 	int seal_rc = ctl_seal_due(cfg, db, true);
 	if (export_day(db, &anc, dir, &err)) {
 		char buf[1024], date[16];
-		fprintf(stderr, "kioskctl: the day is closed, but its export failed: %s; write it "
-			"again with kioskctl day export --date %s --out DIR\n",
-			kerr_text(&err, buf, sizeof buf), civil_format(day, date, sizeof date));
+		ERR("ctl.day.export_failed", V("error", kerr_text(&err, buf, sizeof buf)),
+		    V("date", civil_format(day, date, sizeof date)));
 		return EXIT_USAGE;
 	}
 	return seal_rc;
@@ -252,7 +250,7 @@ int cmd_day(const args *a)
 	bool do_close = strcmp(sub, "close") == 0, show = strcmp(sub, "show") == 0,
 	     do_export = strcmp(sub, "export") == 0;
 	if (!do_close && !show && !do_export)
-		return usage_error("%s", DAY_USAGE);
+		return ctl_usage_of(DAY_USAGE, "ctl.day.usage_note");
 	if (check_opts(a, do_close ? "config db date by out key with-open"
 			  : show ? "config db date by"
 				 : "config db date by out"))
@@ -273,7 +271,7 @@ int cmd_day(const args *a)
 	int rc;
 	if (do_close) {
 		rc = day_close(a, cfg, db, day);
-	} else if ((rc = ctl_supervisor(a, db, show ? "showing a day's anchor" : "exporting a day")) ==
+	} else if ((rc = ctl_supervisor(a, db, show ? "ctl.act.day_show" : "ctl.act.day_export")) ==
 		   EXIT_OK) {
 		anchor_rec anc;
 		int r = db_anchor_get(db, day, &anc, &err);
@@ -282,7 +280,7 @@ int cmd_day(const args *a)
 		if (r < 0) {
 			rc = fail_env(&err);
 		} else if (r == 1) {
-			printf("%s is not closed\n", date);
+			SAY(stdout, "ctl.day.not_closed", V("date", date));
 			rc = EXIT_FINDING;
 		} else if (show) {
 			print_anchor(&anc);

@@ -62,9 +62,7 @@ static hall *connect_centre(const args *a, bool from_config, kiosk_config **cfg,
 		conninfo = (*cfg)->hall_central;
 	}
 	if (!conninfo || !*conninfo) {
-		*rc = usage_error("%s", from_config ? "no hall is configured: set [hall] central in "
-				  "kiosk.ini or give --central CONNINFO"
-						    : "give the centre: --central CONNINFO");
+		*rc = USAGE(from_config ? "ctl.hall.no_hall" : "ctl.hall.need_central");
 		return NULL;
 	}
 	hall *h = hall_connect(conninfo, &err);
@@ -76,11 +74,10 @@ static hall *connect_centre(const args *a, bool from_config, kiosk_config **cfg,
 static int hall_cmd_init(const args *a)
 {
 	if (a->n_words != 2 || check_opts(a, "central config to"))
-		return usage_error("%s", "usage: kioskctl hall init [--to VERSION] --central CONNINFO");
+		return ctl_usage_of("kioskctl hall init [--to VERSION] --central CONNINFO", NULL);
 	long long target = HALL_SCHEMA_VERSION;
 	if (opt(a, "to") && parse_count(opt(a, "to"), 1, HALL_SCHEMA_VERSION, &target))
-		return usage_error("--to '%s' is not a central schema version from 1 to %d",
-				   opt(a, "to"), HALL_SCHEMA_VERSION);
+		return USAGE("ctl.hall.bad_to", V("to", opt(a, "to")), V("max", NUM(HALL_SCHEMA_VERSION)));
 	kiosk_config *cfg;
 	int rc = EXIT_OK;
 	hall *h = connect_centre(a, false, &cfg, &rc);
@@ -91,9 +88,9 @@ static int hall_cmd_init(const args *a)
 	if (hall_init_to(h, (int)target, &from, &to, &err))
 		rc = fail_env(&err);
 	else if (from == to)
-		printf("central schema: version %d, up to date\n", to);
+		SAY(stdout, "ctl.hall.schema_current", V("version", NUM(to)));
 	else
-		printf("central schema: version %d -> %d\n", from, to);
+		SAY(stdout, "ctl.hall.schema_migrated", V("from", NUM(from)), V("to", NUM(to)));
 	hall_close(h);
 	return rc;
 }
@@ -101,8 +98,7 @@ static int hall_cmd_init(const args *a)
 static int hall_cmd_kiosk_add(const args *a)
 {
 	if (a->n_words != 3 || check_opts(a, "central config hall"))
-		return usage_error("%s", "usage: kioskctl hall kiosk-add KIOSK_ID [--hall HALL] "
-				   "--central CONNINFO");
+		return ctl_usage_of("kioskctl hall kiosk-add KIOSK_ID [--hall HALL] --central CONNINFO", NULL);
 	kiosk_config *cfg;
 	int rc = EXIT_OK;
 	hall *h = connect_centre(a, false, &cfg, &rc);
@@ -113,9 +109,8 @@ static int hall_cmd_kiosk_add(const args *a)
 	if (added < 0)
 		rc = fail_env(&err);
 	else
-		printf("kiosk %s %s: its role is kiosk_%s, a window of hall %s\n", a->words[2],
-		       added == 0 ? "registered" : "was registered already", a->words[2],
-		       opt(a, "hall") ? opt(a, "hall") : "main");
+		SAY(stdout, added == 0 ? "ctl.hall.kiosk_added" : "ctl.hall.kiosk_there", V("kiosk", a->words[2]),
+		    V("hall", opt(a, "hall") ? opt(a, "hall") : "main"));
 	hall_close(h);
 	return rc;
 }
@@ -123,7 +118,7 @@ static int hall_cmd_kiosk_add(const args *a)
 static int hall_cmd_kiosks(const args *a)
 {
 	if (a->n_words != 2 || check_opts(a, "central config"))
-		return usage_error("%s", "usage: kioskctl hall kiosks [--central CONNINFO]");
+		return ctl_usage_of("kioskctl hall kiosks [--central CONNINFO]", NULL);
 	kiosk_config *cfg;
 	int rc = EXIT_OK;
 	hall *h = connect_centre(a, true, &cfg, &rc);
@@ -138,14 +133,13 @@ static int hall_cmd_kiosks(const args *a)
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			char hex[2 * AUDIT_HASH_LEN + 1];
-			printf("%s: rows 1 to %lld, head %s, last shipped %s, %lld refused; hall %s\n",
-			       k[i].kiosk_id, (long long)k[i].head_seq,
-			       audit_hex(k[i].head_hash, hex),
-			       k[i].shipped_at[0] ? k[i].shipped_at : "never",
-			       (long long)k[i].refusals, k[i].hall_id);
+			SAY(stdout, "ctl.hall.kiosk_state", V("kiosk", k[i].kiosk_id), V("seq", NUM(k[i].head_seq)),
+			    V("head", audit_hex(k[i].head_hash, hex)),
+			    V("shipped", k[i].shipped_at[0] ? k[i].shipped_at : ctl_word("ctl.hall.never")),
+			    V("refused", NUM(k[i].refusals)), V("hall", k[i].hall_id));
 		}
 		if (n == 0)
-			printf("no kiosk is registered (or visible to this login)\n");
+			SAY(stdout, "ctl.hall.no_kiosk");
 	}
 	free(k);
 	hall_close(h);
@@ -155,14 +149,13 @@ static int hall_cmd_kiosks(const args *a)
 static int hall_cmd_ship(const args *a)
 {
 	if (a->n_words != 2 || check_opts(a, "central config db batch max"))
-		return usage_error("%s", "usage: kioskctl hall ship [--central CONNINFO] [--db FILE] "
-				   "[--batch ROWS] [--max ROWS]");
+		return ctl_usage_of("kioskctl hall ship [--central CONNINFO] [--db FILE] [--batch ROWS] [--max ROWS]",
+				    NULL);
 	long long batch = 0, max = 0;
 	if (parse_count(opt(a, "batch"), 1, 1000000, &batch))
-		return usage_error("--batch '%s' is not a number of rows from 1 to 1000000",
-				   opt(a, "batch"));
+		return USAGE("ctl.hall.bad_batch", V("batch", opt(a, "batch")));
 	if (parse_count(opt(a, "max"), 1, INT64_MAX, &max))
-		return usage_error("--max '%s' is not a number of rows from 1", opt(a, "max"));
+		return USAGE("ctl.hall.bad_max", V("max", opt(a, "max")));
 	kiosk_config *cfg;
 	int rc = EXIT_OK;
 	hall *h = connect_centre(a, true, &cfg, &rc);
@@ -179,19 +172,16 @@ static int hall_cmd_ship(const args *a)
 	hall_ship_result r;
 	int got = hall_ship(h, db, &o, &r, &err);
 	if (got == 1) {
-		fprintf(stderr, "kioskctl: hall ship: %s\n", r.problem);
+		ERR("ctl.hall.ship_refused", V("problem", r.problem));
 		rc = EXIT_FINDING;
 	} else if (got < 0) {
 		if (r.sent)
-			printf("shipped %lld rows in %d batches before the fault: the centre holds "
-			       "rows 1 to %lld of %s\n",
-			       (long long)r.sent, r.batches, (long long)r.acked, db_kiosk_id(db));
+			SAY(stdout, "ctl.hall.shipped_part", V("rows", NUM(r.sent)), V("batches", NUM(r.batches)),
+			    V("acked", NUM(r.acked)), V("kiosk", db_kiosk_id(db)));
 		rc = fail_env(&err);
 	} else {
-		printf("shipped %lld rows in %d batches: the centre holds rows 1 to %lld of kiosk "
-		       "%s; %lld left to ship\n",
-		       (long long)r.sent, r.batches, (long long)r.acked, db_kiosk_id(db),
-		       (long long)(r.local_head - r.acked));
+		SAY(stdout, "ctl.hall.shipped", V("rows", NUM(r.sent)), V("batches", NUM(r.batches)),
+		    V("acked", NUM(r.acked)), V("kiosk", db_kiosk_id(db)), V("left", NUM(r.local_head - r.acked)));
 	}
 	db_close(db);
 	hall_close(h);
@@ -203,12 +193,13 @@ static int hall_cmd_ship(const args *a)
 static int hall_cmd_supervisor_add(const args *a)
 {
 	if (a->n_words != 3 || check_opts(a, "central config hall") || !opt(a, "hall"))
-		return usage_error("%s", "usage: kioskctl hall supervisor-add SUPERVISOR_ID --hall HALL "
-				   "--central CONNINFO  (the hall PIN from the terminal or stdin)");
-	char pin[64], prompt[80];
-	snprintf(prompt, sizeof prompt, "hall PIN for %.40s: ", a->words[2]);
+		return ctl_usage_of("kioskctl hall supervisor-add SUPERVISOR_ID --hall HALL --central CONNINFO",
+				    "ctl.hall.pin_note");
+	char pin[64], prompt[160], whom[48];
+	snprintf(whom, sizeof whom, "%.40s", a->words[2]);
+	TEXT(prompt, "ctl.hall.new_pin_prompt", V("id", whom));
 	if (ctl_read_pin(prompt, pin, sizeof pin) != 0)
-		return usage_error("%s", "no PIN given on the terminal or stdin; nothing was done");
+		return USAGE("ctl.sup.no_pin");
 	kiosk_config *cfg;
 	int rc = EXIT_OK;
 	hall *h = connect_centre(a, false, &cfg, &rc);
@@ -222,9 +213,8 @@ static int hall_cmd_supervisor_add(const args *a)
 	if (added < 0)
 		rc = fail_env(&err);
 	else
-		printf("supervisor %s %s hall %s: its login is hall_sup_%s, its hall PIN set\n",
-		       a->words[2], added == 0 ? "now supervises" : "already supervised",
-		       opt(a, "hall"), a->words[2]);
+		SAY(stdout, added == 0 ? "ctl.hall.sup_added" : "ctl.hall.sup_there", V("id", a->words[2]),
+		    V("hall", opt(a, "hall")));
 	hall_close(h);
 	return rc;
 }
@@ -232,17 +222,17 @@ static int hall_cmd_supervisor_add(const args *a)
 /* The centre as supervisor --by, its PIN read here and checked by the
  * centre (hall_connect_supervisor), and allowed for hall (NULL: any of its
  * halls; *halls: its halls). NULL after a message, *rc the exit status. */
-static hall *connect_supervisor(const args *a, const char *act, const char *hall_id,
+static hall *connect_supervisor(const args *a, const char *act_key, const char *hall_id,
 				char *halls, size_t halls_len, int *rc)
 {
+	const char *act = ctl_word(act_key);
 	const char *who = opt(a, "by");
 	if (!who || !*who) {
-		*rc = usage_error("%s is a supervisor's: give --by SUPERVISOR_ID (the hall PIN is "
-				  "read from the terminal or stdin)", act);
+		*rc = USAGE("ctl.hall.need_by", V("act", act));
 		return NULL;
 	}
 	if (hall_id && !hall_id_valid(hall_id)) {
-		*rc = value_error("--hall '%s' is not a hall id (1-24 of A-Z a-z 0-9 _ -)", hall_id);
+		*rc = REFUSE("ctl.hall.bad_hall", V("hall", hall_id));
 		return NULL;
 	}
 	kerr err = { 0 };
@@ -258,15 +248,15 @@ static hall *connect_supervisor(const args *a, const char *act, const char *hall
 	}
 	if (!conninfo || !*conninfo) {
 		config_free(cfg);
-		*rc = usage_error("%s", "no hall is configured: set [hall] central in kiosk.ini or "
-				  "give --central CONNINFO");
+		*rc = USAGE("ctl.hall.no_hall");
 		return NULL;
 	}
-	char pin[64], prompt[80];
-	snprintf(prompt, sizeof prompt, "hall PIN of %.40s: ", who);
+	char pin[64], prompt[160], whom[48];
+	snprintf(whom, sizeof whom, "%.40s", who);
+	TEXT(prompt, "ctl.hall.pin_prompt", V("id", whom));
 	if (ctl_read_pin(prompt, pin, sizeof pin) != 0) {
 		config_free(cfg);
-		*rc = usage_error("%s", "no PIN given on the terminal or stdin; nothing was done");
+		*rc = USAGE("ctl.sup.no_pin");
 		return NULL;
 	}
 	bool refused = false;
@@ -326,9 +316,9 @@ static void figs_add(figs *f, const hall_day_row *r)
 static void print_money(const figs *f)
 {
 	char due[32], paid[32], ref[32];
-	printf("fees due %s yuan, paid (verified) %s yuan, refunded %s yuan\n",
-	       fees_format_yuan(f->due, due, sizeof due), fees_format_yuan(f->paid, paid, sizeof paid),
-	       fees_format_yuan(f->refunded, ref, sizeof ref));
+	SAY(stdout, "ctl.day.fees", V("due", fees_format_yuan(f->due, due, sizeof due)),
+	    V("paid", fees_format_yuan(f->paid, paid, sizeof paid)),
+	    V("refunded", fees_format_yuan(f->refunded, ref, sizeof ref)));
 }
 
 /* The day's rows and windows for --hall, or every hall of the supervisor. */
@@ -359,24 +349,23 @@ static int date_arg(const args *a)
 {
 	long day;
 	if (!opt(a, "date") || !*opt(a, "date"))
-		return usage_error("%s", "the day is needed: --date YYYY-MM-DD");
+		return USAGE("ctl.need_date");
 	if (!civil_parse(opt(a, "date"), &day))
-		return value_error("--date '%s' is not a real date in the form YYYY-MM-DD",
-				   opt(a, "date"));
+		return REFUSE("ctl.bad_date", V("date", opt(a, "date")));
 	return EXIT_OK;
 }
 
 static int hall_cmd_report(const args *a)
 {
 	if (a->n_words != 2 || check_opts(a, "central config date hall csv by"))
-		return usage_error("%s", "usage: kioskctl hall report --date YYYY-MM-DD [--hall HALL] "
-				   "[--csv] --by SUPERVISOR_ID [--central CONNINFO]");
+		return ctl_usage_of("kioskctl hall report --date YYYY-MM-DD [--hall HALL] [--csv] --by SUPERVISOR_ID "
+				    "[--central CONNINFO]", NULL);
 	int rc = date_arg(a);
 	if (rc)
 		return rc;
 	const char *date = opt(a, "date"), *hall_id = opt(a, "hall");
 	char halls[512];
-	hall *h = connect_supervisor(a, "the hall's report", hall_id, halls, sizeof halls, &rc);
+	hall *h = connect_supervisor(a, "ctl.act.hall_report", hall_id, halls, sizeof halls, &rc);
 	if (!h)
 		return rc;
 	kerr err = { 0 };
@@ -412,15 +401,15 @@ static int hall_cmd_report(const args *a)
 	size_t open_w = 0;
 	for (size_t i = 0; i < n_wins; i++)
 		open_w += !wins[i].closed;
-	printf("Hall report %s, hall %s: %zu windows (%zu closed the day), %lld cases\n", date,
-	       hall_id ? hall_id : halls, n_wins, n_wins - open_w, (long long)all.cases);
-	printf("status:");
+	SAY(stdout, "ctl.hall.report_head", V("date", date), V("hall", hall_id ? hall_id : halls),
+	    V("windows", NUM(n_wins)), V("closed", NUM(n_wins - open_w)), V("n", NUM(all.cases)));
+	SAYP(stdout, "ctl.report.by_status");
 	for (size_t s = 0; s < N_STATUS; s++)
 		printf(" %s %lld", statuses[s], (long long)all.by_status[s]);
 	printf("\n");
 	print_money(&all);
 	/* by service: the rows come sorted by window, so gather per service */
-	printf("by service:");
+	SAYP(stdout, "ctl.report.by_service");
 	for (size_t i = 0; i < n_rows; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
@@ -433,25 +422,28 @@ static int hall_cmd_report(const args *a)
 				c += rows[j].cases;
 		printf(" %s %lld", rows[i].service, (long long)c);
 	}
-	printf("\nby window:\n");
+	printf("\n");
+	SAY(stdout, "ctl.hall.by_window");
 	for (size_t w = 0; w < n_wins; w++) {
 		figs f = { 0 };
 		for (size_t i = 0; i < n_rows; i++)
 			if (strcmp(rows[i].kiosk_id, wins[w].kiosk_id) == 0)
 				figs_add(&f, &rows[i]);
-		printf("  %s %s: %lld cases,", wins[w].hall_id, wins[w].kiosk_id, (long long)f.cases);
+		printf("  %s %s: ", wins[w].hall_id, wins[w].kiosk_id);
+		SAYP(stdout, "ctl.hall.cases", V("n", NUM(f.cases)));
 		for (size_t s = 0; s < N_STATUS; s++)
 			printf(" %s %lld", statuses[s], (long long)f.by_status[s]);
 		printf("; ");
 		print_money(&f);
-		if (wins[w].closed)
-			printf("    day closed by %s (audit row %lld)\n", wins[w].closed_by,
-			       (long long)wins[w].close_seq);
-		else
-			printf("    day not closed at the centre (rows shipped up to %lld)\n",
-			       (long long)wins[w].head_seq);
+		if (wins[w].closed) {
+			fputs("    ", stdout);
+			SAY(stdout, "ctl.hall.window_closed", V("by", wins[w].closed_by), V("seq", NUM(wins[w].close_seq)));
+		} else {
+			fputs("    ", stdout);
+			SAY(stdout, "ctl.hall.window_open", V("seq", NUM(wins[w].head_seq)));
+		}
 	}
-	printf("by clerk:\n");
+	SAY(stdout, "ctl.hall.by_clerk");
 	for (size_t i = 0; i < n_rows; i++) {
 		if (i && strcmp(rows[i].kiosk_id, rows[i - 1].kiosk_id) == 0 &&
 		    strcmp(rows[i].clerk, rows[i - 1].clerk) == 0)
@@ -461,8 +453,9 @@ static int hall_cmd_report(const args *a)
 				   strcmp(rows[j].clerk, rows[i].clerk) == 0;
 		     j++)
 			figs_add(&f, &rows[j]);
-		printf("  %s %s %s: %lld cases; ", rows[i].hall_id, rows[i].kiosk_id, rows[i].clerk,
-		       (long long)f.cases);
+		printf("  %s %s %s: ", rows[i].hall_id, rows[i].kiosk_id, rows[i].clerk);
+		SAYP(stdout, "ctl.hall.clerk_cases", V("n", NUM(f.cases)));
+		printf(" ");
 		print_money(&f);
 	}
 out:
@@ -481,7 +474,8 @@ static int check_tags(hall *h, const char *dir, const hall_check *k)
 	snprintf(path, sizeof path, "%s/%s.vkey", dir, k->kiosk_id);
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		printf("    seal tags: no verification key %s: not checked\n", path);
+		fputs("    ", stdout);
+		SAY(stdout, "ctl.hall.tags_no_key", V("path", path));
 		return EXIT_OK;
 	}
 	char text[512] = "";
@@ -492,7 +486,8 @@ static int check_tags(hall *h, const char *dir, const hall_check *k)
 	uint8_t k0[SEAL_KEY_LEN];
 	seal_params sp;
 	if (!seal_vkey_parse(text, k0, &sp)) {
-		printf("    seal tags: %s is not a verification key\n", path);
+		fputs("    ", stdout);
+		SAY(stdout, "ctl.hall.tags_bad_key", V("path", path));
 		return EXIT_USAGE;
 	}
 	kerr err = { 0 };
@@ -510,15 +505,17 @@ static int check_tags(hall *h, const char *dir, const hall_check *k)
 				  .at_ms = v[i].at_ms, .kiosk_id = k->kiosk_id };
 		memcpy(r.head, v[i].head_hash, AUDIT_HASH_LEN);
 		if (seal_derive(k0, v[i].epoch, key) != 0 || !seal_tag_check(key, &r, v[i].tag)) {
-			printf("    TAMPERED seal %lld (epoch %lld, rows %lld to %lld): its tag does not "
-			       "verify with %s\n", (long long)v[i].id, (long long)v[i].epoch,
-			       (long long)v[i].first_seq, (long long)v[i].last_seq, path);
+			fputs("    ", stdout);
+			SAY(stdout, "ctl.hall.tag_tampered", V("id", NUM(v[i].id)), V("epoch", NUM(v[i].epoch)),
+			    V("first", NUM(v[i].first_seq)), V("last", NUM(v[i].last_seq)), V("path", path));
 			rc = EXIT_FINDING;
 		}
 		explicit_bzero(key, sizeof key);
 	}
-	if (rc == EXIT_OK)
-		printf("    seal tags: %zu verified with %s\n", n, path);
+	if (rc == EXIT_OK) {
+		fputs("    ", stdout);
+		SAY(stdout, "ctl.hall.tags_ok", V("n", NUM(n)), V("path", path));
+	}
 	explicit_bzero(k0, sizeof k0);
 	free(v);
 	return rc;
@@ -527,12 +524,12 @@ static int check_tags(hall *h, const char *dir, const hall_check *k)
 static int hall_cmd_verify(const args *a)
 {
 	if (a->n_words != 2 || check_opts(a, "central config hall by seal-key"))
-		return usage_error("%s", "usage: kioskctl hall verify [--hall HALL] [--seal-key DIR] "
-				   "--by SUPERVISOR_ID [--central CONNINFO]");
+		return ctl_usage_of("kioskctl hall verify [--hall HALL] [--seal-key DIR] --by SUPERVISOR_ID "
+				    "[--central CONNINFO]", NULL);
 	int rc = EXIT_OK;
 	const char *hall_id = opt(a, "hall");
 	char halls[512];
-	hall *h = connect_supervisor(a, "the hall's verify", hall_id, halls, sizeof halls, &rc);
+	hall *h = connect_supervisor(a, "ctl.act.hall_verify", hall_id, halls, sizeof halls, &rc);
 	if (!h)
 		return rc;
 	kerr err = { 0 };
@@ -549,31 +546,32 @@ static int hall_cmd_verify(const args *a)
 			continue;
 		shown++;
 		bool fault = c->problem[0] || c->seal_problem[0];
-		printf("%s %s: %s %lld rows, head %lld; shipped %s; %lld refused\n",
-		       fault ? "TAMPERED" : "OK", c->kiosk_id, c->hall_id, (long long)c->rows,
-		       (long long)c->head_seq, c->shipped_at[0] ? c->shipped_at : "never",
-		       (long long)c->refusals);
-		if (c->problem[0])
-			printf("    chain: %s\n", c->problem);
+		printf("%s %s: ", fault ? "TAMPERED" : "OK", c->kiosk_id);
+		SAY(stdout, "ctl.hall.check", V("hall", c->hall_id), V("rows", NUM(c->rows)),
+		    V("seq", NUM(c->head_seq)), V("shipped", c->shipped_at[0] ? c->shipped_at : ctl_word("ctl.hall.never")),
+		    V("refused", NUM(c->refusals)));
+		fputs("    ", stdout);
+		if (c->problem[0]) {
+			SAY(stdout, "ctl.hall.chain_problem", V("problem", c->problem));
+			fputs("    ", stdout);
+		}
 		if (c->seal_problem[0])
-			printf("    seals: %s\n", c->seal_problem);
+			SAY(stdout, "ctl.hall.seal_problem", V("problem", c->seal_problem));
 		else if (c->seals)
-			printf("    seals: %lld, rows 1 to %lld sealed, %lld after them not yet\n",
-			       (long long)c->seals, (long long)c->sealed_to,
-			       (long long)(c->head_seq - c->sealed_to));
+			SAY(stdout, "ctl.hall.seals", V("n", NUM(c->seals)), V("sealed", NUM(c->sealed_to)),
+			    V("after", NUM(c->head_seq - c->sealed_to)));
 		else
-			printf("    seals: none shipped\n");
+			SAY(stdout, "ctl.hall.no_seals");
+		fputs("    ", stdout);
 		if (c->local_head < 0) {
-			printf("    gap: the kiosk never said what it holds\n");
+			SAY(stdout, "ctl.hall.gap_unknown");
 			gaps++;
 		} else if (c->local_head > c->head_seq) {
-			printf("    gap: rows %lld to %lld held at the kiosk (as of %s) are not at the "
-			       "centre\n", (long long)c->head_seq + 1, (long long)c->local_head,
-			       c->reported_at);
+			SAY(stdout, "ctl.hall.gap", V("from", NUM(c->head_seq + 1)), V("to", NUM(c->local_head)),
+			    V("at", c->reported_at));
 			gaps++;
 		} else {
-			printf("    gap: none (the kiosk held %lld rows as of %s)\n",
-			       (long long)c->local_head, c->reported_at);
+			SAY(stdout, "ctl.hall.no_gap", V("rows", NUM(c->local_head)), V("at", c->reported_at));
 		}
 		if (opt(a, "seal-key") && !c->seal_problem[0]) {
 			int t = check_tags(h, opt(a, "seal-key"), c);
@@ -584,7 +582,7 @@ static int hall_cmd_verify(const args *a)
 		}
 		bad += fault;
 	}
-	printf("%zu kiosks: %zu tampered, %zu with a gap in shipping\n", shown, bad, gaps);
+	SAY(stdout, "ctl.hall.verify_sum", V("n", NUM(shown)), V("bad", NUM(bad)), V("gaps", NUM(gaps)));
 	if (bad)
 		rc = EXIT_FINDING;
 out:
@@ -613,13 +611,13 @@ static int hall_cmd_close(const args *a)
 {
 	if (a->n_words != 2 || check_opts(a, "central config date hall by key") ||
 	    !opt(a, "hall") || !opt(a, "key"))
-		return usage_error("%s", "usage: kioskctl hall close --date YYYY-MM-DD --hall HALL "
-				   "--key FILE --by SUPERVISOR_ID [--central CONNINFO]");
+		return ctl_usage_of("kioskctl hall close --date YYYY-MM-DD --hall HALL --key FILE --by SUPERVISOR_ID "
+				    "[--central CONNINFO]", NULL);
 	int rc = date_arg(a);
 	if (rc)
 		return rc;
 	const char *date = opt(a, "date"), *hall_id = opt(a, "hall");
-	hall *h = connect_supervisor(a, "closing the hall's day", hall_id, NULL, 0, &rc);
+	hall *h = connect_supervisor(a, "ctl.act.hall_close", hall_id, NULL, 0, &rc);
 	if (!h)
 		return rc;
 	kerr err = { 0 };
@@ -639,11 +637,9 @@ static int hall_cmd_close(const args *a)
 				 "%s%s", open_list[0] ? ", " : "", wins[i].kiosk_id);
 	if (n_wins == 0 || open_list[0]) {
 		if (n_wins == 0)
-			fprintf(stderr, "kioskctl: hall %s has no window; nothing was closed\n", hall_id);
+			ERR("ctl.hall.no_window", V("hall", hall_id));
 		else
-			fprintf(stderr, "kioskctl: hall %s cannot close %s: windows still open (their "
-				"day close has not reached the centre): %s; nothing was closed\n",
-				hall_id, date, open_list);
+			ERR("ctl.hall.windows_open", V("hall", hall_id), V("date", date), V("windows", open_list));
 		rc = EXIT_FINDING;
 		goto out;
 	}
@@ -695,19 +691,18 @@ static int hall_cmd_close(const args *a)
 	int put = hall_close_put(h, &cr, &err);
 	if (put != 0) {
 		char buf[1024];
-		fprintf(stderr, "kioskctl: %s; nothing was closed\n", kerr_text(&err, buf, sizeof buf));
+		ERR("ctl.day.not_closed_because", V("error", kerr_text(&err, buf, sizeof buf)));
 		rc = put > 0 ? EXIT_FINDING : EXIT_USAGE;
 		goto out;
 	}
-	printf("Hall %s, day %s: closed by %s; %zu windows\n", hall_id, date, cr.closed_by, n_wins);
-	printf("totals: %s\n", cr.totals);
-	printf("signed with hall key %s\n", cr.key_id);
-	printf("message: %s\n", cr.message);
+	SAY(stdout, "ctl.hall.closed", V("hall", hall_id), V("date", date), V("by", cr.closed_by),
+	    V("windows", NUM(n_wins)));
+	SAY(stdout, "ctl.hall.totals", V("totals", cr.totals));
+	SAY(stdout, "ctl.hall.signed", V("key", cr.key_id));
+	SAY(stdout, "ctl.day.message", V("message", cr.message));
 	if (!same)
-		printf("warning: the centre's rows now say cases %lld, due %lld, paid %lld, refunded "
-		       "%lld (fen): something changed after a window closed; see kioskctl hall "
-		       "report\n", (long long)now.cases, (long long)now.due, (long long)now.paid,
-		       (long long)now.refunded);
+		SAY(stdout, "ctl.hall.changed_after", V("cases", NUM(now.cases)), V("due", NUM(now.due)),
+		    V("paid", NUM(now.paid)), V("refunded", NUM(now.refunded)));
 out:
 	kioskkey_free(key);
 	free(rows);
@@ -723,12 +718,11 @@ static int hall_cmd_lookup(const args *a)
 	const char *uscc = opt(a, "uscc"), *key = opt(a, "key");
 	if (a->n_words != 2 || check_opts(a, "central config uscc key timeout") ||
 	    (!uscc && !key) || (uscc && !*uscc) || (key && !*key))
-		return usage_error("%s", "usage: kioskctl hall lookup --uscc USCC | --key SERIAL "
-				   "[--timeout SECONDS] [--central CONNINFO]");
+		return ctl_usage_of("kioskctl hall lookup --uscc USCC | --key SERIAL [--timeout SECONDS] "
+				    "[--central CONNINFO]", NULL);
 	long long timeout = 3;
 	if (parse_count(opt(a, "timeout"), 1, 60, &timeout))
-		return usage_error("--timeout '%s' is not a number of seconds from 1 to 60",
-				   opt(a, "timeout"));
+		return USAGE("ctl.hall.bad_timeout", V("timeout", opt(a, "timeout")));
 	kerr err = { 0 };
 	const char *conninfo = opt(a, "central");
 	kiosk_config *cfg = NULL;
@@ -740,8 +734,7 @@ static int hall_cmd_lookup(const args *a)
 	}
 	if (!conninfo || !*conninfo) {
 		config_free(cfg);
-		return usage_error("%s", "no hall is configured: set [hall] central in kiosk.ini or "
-				   "give --central CONNINFO");
+		return USAGE("ctl.hall.no_hall");
 	}
 	hall *h = hall_connect_bounded(conninfo, (int)timeout, &err);
 	config_free(cfg);
@@ -749,28 +742,29 @@ static int hall_cmd_lookup(const args *a)
 	size_t n = 0;
 	if (!h || hall_lookup(h, uscc, key, &f, &n, &err)) {
 		char buf[1024];
-		printf("hall: offline; looked up locally only (%s)\n", kerr_text(&err, buf, sizeof buf));
+		SAY(stdout, "ctl.hall.offline", V("error", kerr_text(&err, buf, sizeof buf)));
 		hall_close(h);
 		return EXIT_USAGE;
 	}
 	hall_close(h);
-	printf("hall: online; %zu on record at the centre for %s %s\n", n, uscc ? "unit" : "key",
-	       uscc ? uscc : key);
+	SAY(stdout, uscc ? "ctl.hall.online_unit" : "ctl.hall.online_key", V("n", NUM(n)),
+	    V("what", uscc ? uscc : key));
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < n; i++) {
-		printf("key %s %s%s%s%s last moved at %s (hall %s)", f[i].key_serial,
-		       f[i].state[0] ? f[i].state : "?", f[i].reason[0] ? " (" : "", f[i].reason,
-		       f[i].reason[0] ? ")" : "", f[i].moved_at_kiosk[0] ? f[i].moved_at_kiosk : "?",
-		       f[i].moved_in_hall[0] ? f[i].moved_in_hall : "?");
+		char state[160];
+		snprintf(state, sizeof state, "%s%s%s%s", f[i].state[0] ? f[i].state : "?",
+			 f[i].reason[0] ? " (" : "", f[i].reason, f[i].reason[0] ? ")" : "");
+		SAYP(stdout, "ctl.hall.key_fact", V("serial", f[i].key_serial), V("state", state),
+		     V("kiosk", f[i].moved_at_kiosk[0] ? f[i].moved_at_kiosk : "?"),
+		     V("hall", f[i].moved_in_hall[0] ? f[i].moved_in_hall : "?"));
 		if (f[i].cert_serial[0])
-			printf("; certificate %s to %s%s%s", f[i].cert_serial, f[i].not_after,
-			       f[i].revoked[0] ? ", revoked: " : ", valid", f[i].revoked);
+			SAYP(stdout, f[i].revoked[0] ? "ctl.hall.cert_revoked" : "ctl.hall.cert_valid",
+			     V("serial", f[i].cert_serial), V("to", f[i].not_after), V("revoked", f[i].revoked));
 		printf("\n");
 		if (key && strcmp(f[i].key_serial, key) == 0 && hall_state_retired(f[i].state) &&
 		    rc == EXIT_OK) {
-			printf("refused: key %s was retired (%s, %s) at %s in hall %s; it cannot be "
-			       "reissued, revoked or bound again\n", key, f[i].state, f[i].reason,
-			       f[i].moved_at_kiosk, f[i].moved_in_hall);
+			SAY(stdout, "ctl.hall.retired", V("serial", key), V("state", f[i].state),
+			    V("reason", f[i].reason), V("kiosk", f[i].moved_at_kiosk), V("hall", f[i].moved_in_hall));
 			rc = EXIT_FINDING;
 		}
 	}
@@ -781,12 +775,12 @@ static int hall_cmd_lookup(const args *a)
 static int hall_cmd_conflicts(const args *a)
 {
 	if (a->n_words != 2 || check_opts(a, "central config hall by"))
-		return usage_error("%s", "usage: kioskctl hall conflicts [--hall HALL] --by SUPERVISOR_ID "
-				   "[--central CONNINFO]");
+		return ctl_usage_of("kioskctl hall conflicts [--hall HALL] --by SUPERVISOR_ID [--central CONNINFO]",
+				    NULL);
 	int rc = EXIT_OK;
 	const char *hall_id = opt(a, "hall");
 	char halls[512];
-	hall *h = connect_supervisor(a, "the hall's conflicts", hall_id, halls, sizeof halls, &rc);
+	hall *h = connect_supervisor(a, "ctl.act.hall_conflicts", hall_id, halls, sizeof halls, &rc);
 	if (!h)
 		return rc;
 	kerr err = { 0 };
@@ -800,16 +794,14 @@ static int hall_cmd_conflicts(const args *a)
 			    !in_list(halls, c[i].second_hall))
 				continue;
 			char t1[32], t2[32];
-			printf("CONFLICT %s %s: %s at %s (hall %s, audit row %lld, %s), then %s at %s "
-			       "(hall %s, audit row %lld, %s) without seeing it\n",
-			       c[i].kind, c[i].serial, c[i].first_act, c[i].first_kiosk, c[i].first_hall,
-			       (long long)c[i].first_seq, clock_format_local(c[i].first_ms, t1, sizeof t1),
-			       c[i].second_act, c[i].second_kiosk, c[i].second_hall,
-			       (long long)c[i].second_seq,
-			       clock_format_local(c[i].second_ms, t2, sizeof t2));
+			SAY(stdout, "ctl.hall.conflict", V("kind", c[i].kind), V("serial", c[i].serial),
+			    V("act1", c[i].first_act), V("kiosk1", c[i].first_kiosk), V("hall1", c[i].first_hall),
+			    V("seq1", NUM(c[i].first_seq)), V("at1", clock_format_local(c[i].first_ms, t1, sizeof t1)),
+			    V("act2", c[i].second_act), V("kiosk2", c[i].second_kiosk), V("hall2", c[i].second_hall),
+			    V("seq2", NUM(c[i].second_seq)), V("at2", clock_format_local(c[i].second_ms, t2, sizeof t2)));
 			shown++;
 		}
-		printf("%zu conflicts\n", shown);
+		SAY(stdout, "ctl.hall.conflicts", V("n", NUM(shown)));
 		if (shown)
 			rc = EXIT_FINDING;
 	}
@@ -836,7 +828,6 @@ int cmd_hall(const args *a)
 	for (size_t i = 0; a->n_words >= 2 && i < sizeof subs / sizeof *subs; i++)
 		if (strcmp(a->words[1], subs[i].word) == 0)
 			return subs[i].run(a);
-	return usage_error("%s", "usage: kioskctl hall init|kiosk-add|supervisor-add|kiosks|ship|"
-			   "report|verify|close|lookup|conflicts ... "
-			   "(kioskctl help)");
+	return ctl_usage_of("kioskctl hall init|kiosk-add|supervisor-add|kiosks|ship|report|verify|close|lookup|"
+			    "conflicts ...", NULL);
 }

@@ -34,13 +34,11 @@
 #include "db/report/paydiffs.h"
 
 #define PAY_USAGE                                                                          \
-	"usage: kioskctl pay reconcile --date YYYY-MM-DD --by SUPERVISOR_ID\n"               \
+	"kioskctl pay reconcile --date YYYY-MM-DD --by SUPERVISOR_ID\n"               \
 	"       kioskctl pay diffs --date YYYY-MM-DD --by SUPERVISOR_ID\n"                   \
 	"       kioskctl pay resolve --id N --note TEXT --by SUPERVISOR_ID\n"                \
 	"       kioskctl pay refund-duplicate (--id N | --case NO [--order OUT_TRADE_NO])\n" \
-	"                --reason TEXT --by STAFF_ID --approver SUPERVISOR_ID\n"            \
-	"  (--config DIR, --db FILE; the PIN is read from the terminal or one line of stdin;\n" \
-	"   refund-duplicate reads the PIN of --by, then the PIN of --approver)"
+	"                --reason TEXT --by STAFF_ID --approver SUPERVISOR_ID"
 
 static const char *fen_text(int64_t fen, char *buf)
 {
@@ -50,18 +48,29 @@ static const char *fen_text(int64_t fen, char *buf)
 static void print_diff(const paydiff_rec *r, bool todo)
 {
 	char a[24], b[24], c[24];
-	printf("#%lld %-15s %-8s case %s order %s%s%s  due %s booked %s bill %s\n",
-	       (long long)r->id, recon_kind_name(r->d.kind), paydiff_status_name(r->status),
-	       r->d.case_no[0] ? r->d.case_no : "-", r->d.out_trade_no[0] ? r->d.out_trade_no : "-",
-	       r->d.out_refund_no[0] ? " refund " : "", r->d.out_refund_no, fen_text(r->d.due_fen, a),
-	       fen_text(r->d.book_fen, b), fen_text(r->d.bill_fen, c));
+	char refund[80] = "";
+	if (r->d.out_refund_no[0]) {
+		char said[64];
+		snprintf(refund, sizeof refund, " %s",
+			 TEXT(said, "ctl.day.diff_refund", V("refund", r->d.out_refund_no)));
+	}
+	printf("#%lld %-15s %-8s ", (long long)r->id, recon_kind_name(r->d.kind),
+	       paydiff_status_name(r->status));
+	SAY(stdout, "ctl.pay.diff", V("case", r->d.case_no[0] ? r->d.case_no : "-"),
+	    V("order", r->d.out_trade_no[0] ? r->d.out_trade_no : "-"), V("refund", refund),
+	    V("due", fen_text(r->d.due_fen, a)), V("booked", fen_text(r->d.book_fen, b)),
+	    V("bill", fen_text(r->d.bill_fen, c)));
 	printf("    %s\n", r->d.detail);
 	if (r->status != PD_OPEN) {
 		char at[32];
-		printf("    %s by %s at %s: %s\n", paydiff_status_name(r->status), r->resolved_by,
-		       clock_format_local(r->resolved_ms, at, sizeof at), r->note);
+		printf("    %s ", paydiff_status_name(r->status));
+		SAY(stdout, "ctl.pay.resolved_by", V("by", r->resolved_by),
+		    V("at", clock_format_local(r->resolved_ms, at, sizeof at)), V("note", r->note));
 	} else if (todo) {
-		printf("    to do: %s\n", recon_kind_todo(r->d.kind));
+		char key[64];
+		snprintf(key, sizeof key, "%s.todo", recon_kind_key(r->d.kind));
+		fputs("    ", stdout);
+		SAY(stdout, "ctl.pay.todo", V("todo", ctl_word(key)));
 	}
 }
 
@@ -101,12 +110,10 @@ static int reconcile(const args *a, const kiosk_config *cfg, kdb *db, long day)
 	char date[16];
 	civil_format(day, date, sizeof date);
 	if (!cfg->payment.mode || strcmp(cfg->payment.mode, "wechat") != 0) {
-		fprintf(stderr, "kioskctl: payment.mode is '%s': there is no WeChat Pay bill to "
-			"reconcile with (set mode = wechat in kiosk.ini [payment])\n",
-			cfg->payment.mode ? cfg->payment.mode : "");
+		ERR("ctl.pay.not_wechat", V("mode", cfg->payment.mode ? cfg->payment.mode : ""));
 		return EXIT_USAGE;
 	}
-	int sup = ctl_supervisor(a, db, "reconciling the payments");
+	int sup = ctl_supervisor(a, db, "ctl.act.pay_reconcile");
 	if (sup != EXIT_OK)
 		return sup;
 	const char *who = opt(a, "by");
@@ -125,14 +132,14 @@ static int reconcile(const args *a, const kiosk_config *cfg, kdb *db, long day)
 	pay_result r = pay_bill_download(dev, day, &f, &err);
 	if (r != PR_OK) {
 		char buf[1024];
-		fprintf(stderr, "kioskctl: the trade bill of %s: %s (%s); nothing was recorded\n", date,
-			kerr_text(&err, buf, sizeof buf), pay_result_name(r));
+		ERR("ctl.pay.bill_failed", V("date", date), V("error", kerr_text(&err, buf, sizeof buf)),
+		    V("result", pay_result_name(r)));
 		goto out;
 	}
 	if (!f.empty && bill_parse(f.text, f.len, &b, &err)) {
 		char buf[1024];
-		fprintf(stderr, "kioskctl: the trade bill of %s (SHA-1 %s) cannot be read: %s; "
-			"nothing was recorded\n", date, f.sha1, kerr_text(&err, buf, sizeof buf));
+		ERR("ctl.pay.bill_unreadable", V("date", date), V("sha1", f.sha1),
+		    V("error", kerr_text(&err, buf, sizeof buf)));
 		goto out;
 	}
 	if (db_recon_book(db, day, &b, &book, &err) || recon_match(&book, &b, &d, &n, &err)) {
@@ -150,19 +157,20 @@ static int reconcile(const args *a, const kiosk_config *cfg, kdb *db, long day)
 	for (size_t i = 0; i < book.n_refunds; i++)
 		refunds += book.refunds[i].of_day;
 	if (f.empty)
-		printf("bill %s: none (WeChat Pay has no trade that day)\n", date);
+		SAY(stdout, "ctl.pay.bill_empty", V("date", date));
 	else
-		printf("bill %s: %zu lines, SHA-1 %s (checked)\n", date, b.n, f.sha1);
-	printf("kiosk %s: %zu cases, %zu orders, %zu refunds\n", date, cases, orders, refunds);
-	printf("differences: %zu found (%zu new, %zu still open, %zu already explained), %zu "
-	       "cleared; %zu open\n", n, o.added, o.kept, o.explained, o.cleared, o.open);
+		SAY(stdout, "ctl.pay.bill", V("date", date), V("n", NUM(b.n)), V("sha1", f.sha1));
+	SAY(stdout, "ctl.pay.kiosk_day", V("date", date), V("cases", NUM(cases)), V("orders", NUM(orders)),
+	    V("refunds", NUM(refunds)));
+	SAY(stdout, "ctl.pay.differences", V("n", NUM(n)), V("added", NUM(o.added)), V("kept", NUM(o.kept)),
+	    V("explained", NUM(o.explained)), V("cleared", NUM(o.cleared)), V("open", NUM(o.open)));
 	long open = list_day(db, day, false, &err);
 	if (open < 0) {
 		fail_env(&err);
 		goto out;
 	}
 	if (open > 0)
-		printf("resolve each with: kioskctl pay resolve --id N --note TEXT --by ID\n");
+		SAY(stdout, "ctl.pay.resolve_each");
 	rc = open > 0 ? EXIT_FINDING : EXIT_OK;
 out:
 	recon_book_free(&book);
@@ -189,13 +197,13 @@ static int parse_id(const char *s, int64_t *id)
 /* One staff member's PIN, from the terminal or the next line of stdin:
  * sup: a supervisor's act. EXIT_OK, or the reason printed (EXIT_FINDING, or
  * EXIT_USAGE without a PIN). */
-static int pin_ok(kdb *db, const kiosk_config *cfg, const char *who, bool sup, const char *act)
+static int pin_ok(kdb *db, const kiosk_config *cfg, const char *who, bool sup, const char *act_key)
 {
-	char pin[64], prompt[80];
-	snprintf(prompt, sizeof prompt, "PIN of %.40s: ", who);
+	char pin[64], prompt[160], whom[48];
+	snprintf(whom, sizeof whom, "%.40s", who);
+	TEXT(prompt, "ctl.sup.pin_prompt", V("id", whom));
 	if (ctl_read_pin(prompt, pin, sizeof pin) != 0) {
-		fprintf(stderr, "kioskctl: no PIN of %s given on the terminal or stdin; nothing was done\n",
-			who);
+		ERR("ctl.pay.no_pin", V("id", who));
 		return EXIT_USAGE;
 	}
 	kerr err = { 0 };
@@ -209,16 +217,18 @@ static int pin_ok(kdb *db, const kiosk_config *cfg, const char *who, bool sup, c
 	case LOGIN_OK:
 		return EXIT_OK;
 	case LOGIN_WRONG_ROLE:
-		fprintf(stderr, "kioskctl: %s is a %s; %s is a supervisor's (the PIN was not checked); "
-			"nothing was done\n", who, staff_role_name(st.role), act);
+	{
+		char role[48];
+		snprintf(role, sizeof role, "ctl.role.%s", staff_role_name(st.role));
+		ERR("ctl.pay.wrong_role", V("id", who), V("role", ctl_word(role)), V("act", ctl_word(act_key)));
 		return EXIT_FINDING;
+	}
 	case LOGIN_UNKNOWN:
-		fprintf(stderr, "kioskctl: no active staff member '%s'; nothing was done\n", who);
+		ERR("ctl.sup.unknown", V("id", who));
 		return EXIT_FINDING;
 	case LOGIN_BAD_PIN:
 	case LOGIN_LOCKED:
-		fprintf(stderr, "kioskctl: wrong PIN for %s, or it must wait after wrong PINs; nothing "
-			"was done\n", who);
+		ERR("ctl.pay.bad_pin", V("id", who));
 		return EXIT_FINDING;
 	case LOGIN_ERROR:
 		break;
@@ -229,10 +239,13 @@ static int pin_ok(kdb *db, const kiosk_config *cfg, const char *who, bool sup, c
 static void print_refund(const refund_rec *r)
 {
 	char y[24];
-	printf("重复支付退款 %s: case %s order %s, %s yuan: %s%s%s\n", r->out_refund_no, r->case_no,
-	       r->out_trade_no, fees_format_yuan(r->amount_fen, y, sizeof y), pay_refund_state_name(r->state),
-	       r->refund_id[0] ? ", refund id " : "", r->refund_id);
-	printf("    requested by %s, approved by %s: %s\n", r->requested_by, r->approved_by, r->reason);
+	SAY(stdout, r->refund_id[0] ? "ctl.pay.refund_id" : "ctl.pay.refund", V("refund", r->out_refund_no),
+	    V("case", r->case_no), V("order", r->out_trade_no),
+	    V("yuan", fees_format_yuan(r->amount_fen, y, sizeof y)), V("state", pay_refund_state_name(r->state)),
+	    V("id", r->refund_id));
+	fputs("    ", stdout);
+	SAY(stdout, "ctl.pay.refund_who", V("by", r->requested_by), V("approver", r->approved_by),
+	    V("reason", r->reason));
 }
 
 static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
@@ -244,14 +257,12 @@ static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
 		int64_t id;
 		paydiff_rec d;
 		if (parse_id(opt(a, "id"), &id))
-			return usage_error("%s", "--id N is a difference's number (kioskctl pay diffs)");
+			return USAGE("ctl.pay.bad_id");
 		int rc = db_paydiff_get(db, id, &d, &err);
 		if (rc < 0)
 			return fail_env(&err);
 		if (rc == 1 || d.d.kind != RK_DUPLICATE || !d.d.case_no[0]) {
-			fprintf(stderr, "kioskctl: %s %lld is not a charged-twice (duplicate) difference of a "
-				"case; nothing was done\n", rc == 1 ? "there is no difference" : "difference",
-				(long long)id);
+			ERR(rc == 1 ? "ctl.pay.no_diff" : "ctl.pay.not_duplicate", V("id", NUM(id)));
 			return EXIT_FINDING;
 		}
 		snprintf(case_no, sizeof case_no, "%s", d.d.case_no);
@@ -261,12 +272,10 @@ static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
 		snprintf(order, sizeof order, "%s", opt(a, "order") ? opt(a, "order") : "");
 	}
 	if (!cfg->payment.mode || strcmp(cfg->payment.mode, "wechat") != 0) {
-		fprintf(stderr, "kioskctl: payment.mode is '%s': the demo gateway lives in the kiosk; "
-			"refund the duplicate payment there (F8 on the case)\n",
-			cfg->payment.mode ? cfg->payment.mode : "");
+		ERR("ctl.pay.refund_demo", V("mode", cfg->payment.mode ? cfg->payment.mode : ""));
 		return EXIT_USAGE;
 	}
-	int rc = pin_ok(db, cfg, by, false, "asking for a refund");
+	int rc = pin_ok(db, cfg, by, false, "ctl.act.refund_ask");
 	if (rc != EXIT_OK)
 		return rc;
 	pay_dev *dev = pay_wechat_new(&cfg->payment, &err);
@@ -284,8 +293,7 @@ static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
 	int trc = db_refund_dup_target(db, case_no, order, &t, &err);
 	if (trc != 0) {
 		char buf[1024];
-		fprintf(stderr, "kioskctl: %s%s; nothing was done\n", kerr_text(&err, buf, sizeof buf),
-			unsure ? " (WeChat Pay could not be asked about every order of the case)" : "");
+		ERR(unsure ? "ctl.pay.not_done_unsure" : "ctl.nothing_done", V("error", kerr_text(&err, buf, sizeof buf)));
 		rc = trc < 0 ? EXIT_USAGE : EXIT_FINDING;
 		goto out;
 	}
@@ -300,23 +308,22 @@ static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
 	if (trc == 0 && r.state != PAY_REFUND_PENDING && r.state != PAY_REFUND_PROCESSING &&
 	    r.state != PAY_REFUND_ABNORMAL) {
 		print_refund(&r);
-		printf("asked for already: nothing was sent\n");
+		SAY(stdout, "ctl.pay.asked_already");
 		rc = r.state == PAY_REFUND_SUCCESS ? EXIT_OK : EXIT_FINDING;
 		goto out;
 	}
 	if (trc == 1) {
 		/* not asked for yet: the checker */
 		if (!approver || !*approver || !reason || !*reason) {
-			rc = usage_error("%s", "a new duplicate payment refund needs --reason TEXT and "
-					 "--approver SUPERVISOR_ID (another supervisor approves with their PIN)");
+			rc = USAGE("ctl.pay.refund_needs");
 			goto out;
 		}
-		rc = pin_ok(db, cfg, approver, true, "approving a refund");
+		rc = pin_ok(db, cfg, approver, true, "ctl.act.refund_approve");
 		if (rc != EXIT_OK)
 			goto out;
 		if (db_refund_dup_approve(db, case_no, t.out_trade_no, by, approver, reason, &r, &err)) {
 			char buf[1024];
-			fprintf(stderr, "kioskctl: %s; nothing was done\n", kerr_text(&err, buf, sizeof buf));
+			ERR("ctl.nothing_done", V("error", kerr_text(&err, buf, sizeof buf)));
 			rc = EXIT_FINDING;
 			goto out;
 		}
@@ -326,25 +333,21 @@ static int refund_duplicate(const args *a, const kiosk_config *cfg, kdb *db)
 	if (pr != PR_OK) {
 		char buf[1024];
 		print_refund(&r);
-		fprintf(stderr, "kioskctl: the refund is approved and recorded, WeChat Pay has not taken "
-			"it: %s (%s); run the same command again to send it (same refund number)\n",
-			kerr_text(&err, buf, sizeof buf), pay_result_name(pr));
+		ERR("ctl.pay.refund_not_taken", V("error", kerr_text(&err, buf, sizeof buf)),
+		    V("result", pay_result_name(pr)));
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (db_refund_get(db, t.out_refund_no, &r, &err) == 0)
 		print_refund(&r);
 	if (state == PAY_REFUND_SUCCESS) {
-		printf("the case keeps its payment; its charged-twice differences are resolved by %s\n",
-		       r.approved_by);
+		SAY(stdout, "ctl.pay.refund_done", V("by", r.approved_by));
 	} else if (state == PAY_REFUND_ABNORMAL) {
-		printf("ABNORMAL: the customer's account refused the money; on the merchant platform "
-		       "send it to another account (异常退款), then run the same command again "
-		       "(same refund number)\n");
+		SAY(stdout, "ctl.pay.refund_abnormal");
 		rc = EXIT_FINDING;
 		goto out;
 	} else {
-		printf("not final yet: run the same command again later (same refund number)\n");
+		SAY(stdout, "ctl.pay.refund_not_final");
 	}
 	rc = EXIT_OK;
 out:
@@ -362,17 +365,15 @@ int cmd_pay(const args *a)
 	bool rec = strcmp(sub, "reconcile") == 0, diffs = strcmp(sub, "diffs") == 0,
 	     res = strcmp(sub, "resolve") == 0, dup = strcmp(sub, "refund-duplicate") == 0;
 	if (!rec && !diffs && !res && !dup)
-		return usage_error("%s", PAY_USAGE);
+		return ctl_usage_of(PAY_USAGE, "ctl.pay.usage_note");
 	if (check_opts(a, dup ? "config db id case order reason by approver"
 			      : res ? "config db id note by" : "config db date by"))
 		return EXIT_USAGE;
 	if (dup) {
 		if (!opt(a, "id") == !opt(a, "case"))
-			return usage_error("%s", "pay refund-duplicate needs --id N (a charged-twice "
-					   "difference) or --case NO, one of them");
+			return USAGE("ctl.pay.refund_which");
 		if (!opt(a, "by") || !*opt(a, "by"))
-			return usage_error("%s", "pay refund-duplicate needs --by STAFF_ID: who asks "
-					   "for the refund");
+			return USAGE("ctl.pay.refund_by");
 		kerr err = { 0 };
 		kiosk_config *cfg = load_config(a, &err);
 		if (!cfg)
@@ -391,16 +392,14 @@ int cmd_pay(const args *a)
 	int64_t id = 0;
 	if (res) {
 		if (parse_id(opt(a, "id"), &id))
-			return usage_error("%s", "pay resolve needs --id N (a difference's number, "
-					   "from kioskctl pay diffs)");
+			return USAGE("ctl.pay.resolve_id");
 		if (!opt(a, "note") || !*opt(a, "note"))
-			return usage_error("%s", "pay resolve needs --note TEXT: what was done "
-					   "(refunded, booked, explained)");
+			return USAGE("ctl.pay.resolve_note");
 	} else if (!opt(a, "date") || !civil_parse(opt(a, "date"), &day)) {
-		return usage_error("%s", "the day is needed: --date YYYY-MM-DD (a real date)");
+		return USAGE("ctl.need_date");
 	}
 	if (!opt(a, "by") || !*opt(a, "by"))
-		return usage_error("pay %s is a supervisor's: give --by SUPERVISOR_ID", sub);
+		return USAGE("ctl.pay.need_by", V("sub", sub));
 	kerr err = { 0 };
 	kiosk_config *cfg = load_config(a, &err);
 	if (!cfg)
@@ -413,8 +412,7 @@ int cmd_pay(const args *a)
 	int rc;
 	if (rec) {
 		rc = reconcile(a, cfg, db, day);
-	} else if ((rc = ctl_supervisor(a, db, diffs ? "listing payment differences"
-						  : "resolving a payment difference")) == EXIT_OK) {
+	} else if ((rc = ctl_supervisor(a, db, diffs ? "ctl.act.pay_diffs" : "ctl.act.pay_resolve")) == EXIT_OK) {
 		if (diffs) {
 			recon_run_rec run;
 			int r = db_recon_last(db, day, &run, &err);
@@ -426,16 +424,15 @@ int cmd_pay(const args *a)
 			if (now_open < 0)
 				r = -1;
 			if (r == 1)
-				printf("%s has not been reconciled with WeChat Pay's bill\n", date);
+				SAY(stdout, "ctl.pay.never_reconciled", V("date", date));
 			else if (r == 0)
-				printf("%s last reconciled by %s at %s: %ld open\n", date, run.run_by,
-				       clock_format_local(run.run_ms, at, sizeof at), now_open);
+				SAY(stdout, "ctl.pay.last_reconciled", V("date", date), V("by", run.run_by),
+				    V("at", clock_format_local(run.run_ms, at, sizeof at)), V("open", NUM(now_open)));
 			long open = r < 0 ? -1 : list_day(db, day, true, &err);
 			rc = open < 0 ? fail_env(&err) : open > 0 ? EXIT_FINDING : EXIT_OK;
 		} else if (db_recon_resolve(db, id, opt(a, "by"), opt(a, "note"), &err)) {
 			char buf[1024];
-			fprintf(stderr, "kioskctl: %s; nothing was changed\n",
-				kerr_text(&err, buf, sizeof buf));
+			ERR("ctl.nothing_changed", V("error", kerr_text(&err, buf, sizeof buf)));
 			rc = EXIT_FINDING;
 		} else {
 			paydiff_rec r;

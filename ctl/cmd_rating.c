@@ -15,20 +15,26 @@
 #include "db/repo/supp_repo.h"
 
 #define RATING_USAGE                                                               \
-	"usage: kioskctl rating list --date YYYY-MM-DD --by SUPERVISOR_ID\n"      \
+	"kioskctl rating list --date YYYY-MM-DD --by SUPERVISOR_ID\n"      \
 	"       kioskctl rating resolve CASE_NO --note TEXT --by SUPERVISOR_ID"
 
 static void print_bad(const rating_rec *r, long today)
 {
 	char due[16], at[32];
-	const char *state = r->resolved_by[0] ? "resolved" : today > r->due_day ? "OVERDUE" : "open";
-	printf("  %-24s %-17s due %s %-8s %s\n", r->case_no, rating_level_name(r->level),
-	       civil_format(r->due_day, due, sizeof due), state, r->unit_name);
-	if (r->comment[0])
-		printf("    customer: %s\n", r->comment);
-	if (r->resolved_by[0])
-		printf("    followed up by %s at %s: %s\n", r->resolved_by,
-		       clock_format_local(r->resolved_ms, at, sizeof at), r->resolution);
+	const char *state = r->resolved_by[0] ? "ctl.rating.resolved" : today > r->due_day ? "ctl.rating.overdue"
+											    : "ctl.rating.open";
+	printf("  %-24s %-17s ", r->case_no, rating_level_name(r->level));
+	SAYP(stdout, "ctl.rating.due", V("date", civil_format(r->due_day, due, sizeof due)));
+	printf(" %-8s %s\n", ctl_word(state), r->unit_name);
+	if (r->comment[0]) {
+		fputs("    ", stdout);
+		SAY(stdout, "ctl.rating.comment", V("comment", r->comment));
+	}
+	if (r->resolved_by[0]) {
+		fputs("    ", stdout);
+		SAY(stdout, "ctl.rating.followed_up", V("by", r->resolved_by),
+		    V("at", clock_format_local(r->resolved_ms, at, sizeof at)), V("what", r->resolution));
+	}
 }
 
 /* The day's ratings and the 差评 to follow up; the count of overdue ones, -1 on error. */
@@ -44,12 +50,12 @@ static long list_day(kdb *db, long day, kerr *err)
 	for (size_t i = 0; i < n_all; i++)
 		by_level[all[i].level]++;
 	char date[16];
-	printf("ratings %s: %zu:", civil_format(day, date, sizeof date), n_all);
+	SAYP(stdout, "ctl.rating.day", V("date", civil_format(day, date, sizeof date)), V("n", NUM(n_all)));
 	for (int l = 0; l < RATE_COUNT; l++)
 		printf(" %s %ld", rating_level_name((rating_level)l), by_level[l]);
 	printf("\n");
 	long today = clock_today(), overdue = 0;
-	printf("bad ratings to follow up: %zu\n", n_bad);
+	SAY(stdout, "ctl.rating.bad_count", V("n", NUM(n_bad)));
 	for (size_t i = 0; i < n_bad; i++) {
 		print_bad(&bad[i], today);
 		overdue += !bad[i].resolved_by[0] && today > bad[i].due_day;
@@ -65,22 +71,21 @@ int cmd_rating(const args *a)
 	bool list = strcmp(sub, "list") == 0 && a->n_words == 2;
 	bool res = strcmp(sub, "resolve") == 0 && a->n_words == 3;
 	if (!list && !res)
-		return usage_error("%s", RATING_USAGE);
+		return ctl_usage_of(RATING_USAGE, NULL);
 	if (check_opts(a, res ? "config db note by" : "config db date by"))
 		return EXIT_USAGE;
 	long day = 0;
 	if (list && (!opt(a, "date") || !civil_parse(opt(a, "date"), &day)))
-		return usage_error("%s", "the day is needed: --date YYYY-MM-DD (a real date)");
+		return USAGE("ctl.need_date");
 	if (res && (!opt(a, "note") || !*opt(a, "note")))
-		return usage_error("%s", "rating resolve needs --note TEXT: what was done (the call-back "
-				   "to the customer, its outcome)");
+		return USAGE("ctl.rating.need_note");
 	if (!opt(a, "by") || !*opt(a, "by"))
-		return usage_error("rating %s is a supervisor's: give --by SUPERVISOR_ID", sub);
+		return USAGE("ctl.rating.need_by", V("sub", sub));
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
-	int rc = ctl_supervisor(a, db, list ? "listing the ratings" : "recording a 差评's follow-up");
+	int rc = ctl_supervisor(a, db, list ? "ctl.act.rating_list" : "ctl.act.rating_resolve");
 	if (rc == EXIT_OK && list) {
 		long overdue = list_day(db, day, &err);
 		rc = overdue < 0 ? fail_env(&err) : overdue > 0 ? EXIT_FINDING : EXIT_OK;
@@ -88,7 +93,7 @@ int cmd_rating(const args *a)
 		const char *case_no = a->words[2];
 		if (db_rating_resolve(db, opt(a, "by"), case_no, opt(a, "note"), &err)) {
 			char buf[1024];
-			fprintf(stderr, "kioskctl: %s; nothing was changed\n", kerr_text(&err, buf, sizeof buf));
+			ERR("ctl.nothing_changed", V("error", kerr_text(&err, buf, sizeof buf)));
 			rc = EXIT_FINDING;
 		} else {
 			rating_rec r;

@@ -2,8 +2,8 @@
  * with the same filters as the screen), a span of days summed (`report
  * range`), and one case's timeline (`report case`). The data comes from
  * db/report/dayview.h, db/report/report.h and db/report/timeline.h; this file only checks the
- * options and prints. Operator text is English; material labels come from the
- * catalog in the configured language. */
+ * options and prints, in kioskctl's language (ctl.report.*; material labels
+ * from the catalog in that language). CSV is the same in every language. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +29,7 @@
 
 static int usage(void)
 {
-	return usage_error("usage: %s\n       %s\n       %s", USAGE_DAILY, USAGE_RANGE,
-			   USAGE_CASE);
+	return ctl_usage_of(USAGE_DAILY "\n       " USAGE_RANGE "\n       " USAGE_CASE, NULL);
 }
 
 /* --name YYYY-MM-DD into *day; EXIT_USAGE with a message if absent,
@@ -39,9 +38,9 @@ static int date_opt(const args *a, const char *name, const char *cmd, long *day)
 {
 	const char *v = opt(a, name);
 	if (!v || !*v)
-		return usage_error("report %s needs --%s YYYY-MM-DD", cmd, name);
+		return USAGE("ctl.report.need_date", V("cmd", cmd), V("option", name));
 	if (!civil_parse(v, day))
-		return value_error("--%s '%s' is not a real date in the form YYYY-MM-DD", name, v);
+		return REFUSE("ctl.report.bad_date", V("option", name), V("date", v));
 	return EXIT_OK;
 }
 
@@ -53,12 +52,12 @@ static int text_opt(const args *a, const char *name, size_t max, const char **ou
 	if (!v)
 		return EXIT_OK;
 	if (!*v)
-		return usage_error("--%s needs a value", name);
+		return USAGE("ctl.args.needs_value", V("option", name));
 	if (strlen(v) > max)
-		return value_error("--%s is longer than %zu bytes", name, max);
+		return REFUSE("ctl.report.too_long", V("option", name), V("max", NUM(max)));
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return value_error("--%s holds a control character", name);
+			return REFUSE("ctl.report.control_char", V("option", name));
 	*out = v;
 	return EXIT_OK;
 }
@@ -69,7 +68,7 @@ static int outcome_opt(const char *v, unsigned *bits)
 	*bits = 0;
 	char buf[256];
 	if (!*v || strlen(v) >= sizeof buf)
-		return usage_error("--outcome needs one or more of the outcome names, comma-separated");
+		return USAGE("ctl.report.outcome_needs");
 	memcpy(buf, v, strlen(v) + 1);
 	char *save = NULL;
 	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
@@ -80,12 +79,12 @@ static int outcome_opt(const char *v, unsigned *bits)
 				strcat(names, i ? ", " : "");
 				strcat(names, case_outcome_name((case_outcome)i));
 			}
-			return value_error("--outcome '%s' is not an outcome: use %s", w, names);
+			return REFUSE("ctl.report.bad_outcome", V("outcome", w), V("choices", names));
 		}
 		*bits |= 1u << o;
 	}
 	if (!*bits)
-		return value_error("--outcome needs one or more of the outcome names, comma-separated");
+		return REFUSE("ctl.report.outcome_needs");
 	return EXIT_OK;
 }
 
@@ -109,15 +108,15 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 {
 	const daily_report *r = &v->r;
 	char due[32], paid[32], day[16];
-	printf("Daily report %s, kiosk %s: %zu cases\n", date, kiosk, r->n_cases);
+	SAY(stdout, "ctl.report.daily_head", V("date", date), V("kiosk", kiosk), V("n", NUM(r->n_cases)));
 	if (f->clerk_id || f->service_id || f->outcomes || f->search) {
-		printf("filter:");
+		SAYP(stdout, "ctl.report.filter");
 		if (f->clerk_id)
-			printf(" clerk %s", f->clerk_id);
+			printf(" %s %s", ctl_word("ctl.report.filter_clerk"), f->clerk_id);
 		if (f->service_id)
-			printf(" service %s", f->service_id);
+			printf(" %s %s", ctl_word("ctl.report.filter_service"), f->service_id);
 		if (f->outcomes) {
-			printf(" outcome");
+			printf(" %s", ctl_word("ctl.report.filter_outcome"));
 			for (int o = 0, first = 1; o < OUTCOME_COUNT; o++)
 				if (f->outcomes & (1u << o)) {
 					printf("%s%s", first ? " " : ",", case_outcome_name((case_outcome)o));
@@ -125,28 +124,33 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 				}
 		}
 		if (f->search)
-			printf(" search \"%s\"", f->search);
+			printf(" %s \"%s\"", ctl_word("ctl.report.filter_search"), f->search);
 		printf("\n");
 	}
-	printf("status:");
+	SAYP(stdout, "ctl.report.by_status");
 	for (int s = 0; s < CS_COUNT; s++)
 		printf(" %s %ld", case_status_name((case_status)s), r->by_status[s]);
-	printf("\noutcome:");
+	printf("\n");
+	SAYP(stdout, "ctl.report.by_outcome");
 	for (int o = 0; o < OUTCOME_COUNT; o++)
 		printf(" %s %ld", case_outcome_name((case_outcome)o), r->by_outcome[o]);
-	printf("\nfees due %s yuan, paid (verified) %s yuan, flagged %ld\n",
-	       fees_format_yuan(r->due_fen, due, sizeof due),
-	       fees_format_yuan(r->paid_fen, paid, sizeof paid), r->n_flagged);
-	printf("by service:");
+	printf("\n");
+	SAY(stdout, "ctl.report.fees", V("due", fees_format_yuan(r->due_fen, due, sizeof due)),
+	    V("paid", fees_format_yuan(r->paid_fen, paid, sizeof paid)), V("flagged", NUM(r->n_flagged)));
+	SAYP(stdout, "ctl.report.by_service");
 	for (size_t i = 0; i < r->n_by_service; i++)
 		printf(" %s %ld", r->by_service[i].key, r->by_service[i].n);
-	printf("\nby clerk:");
+	printf("\n");
+	SAYP(stdout, "ctl.report.by_clerk");
 	for (size_t i = 0; i < r->n_by_clerk; i++)
 		printf(" %s %ld", r->by_clerk[i].key, r->by_clerk[i].n);
 	printf("\n");
 	if (r->n_cases)
-		printf("%-24s %-16s %-10s %-10s %-11s %-10s %10s %10s %-8s %s\n", "case", "service",
-		       "clerk", "status", "outcome", "step", "fee", "paid", "payment", "flags");
+		printf("%s %s %s %s %s %s %s %s %s %s\n", ctl_col("ctl.col.case", 24),
+		       ctl_col("ctl.col.service", 16), ctl_col("ctl.col.clerk", 10),
+		       ctl_col("ctl.col.status", 10), ctl_col("ctl.col.outcome", 11),
+		       ctl_col("ctl.col.step", 10), ctl_col("ctl.col.fee", -10), ctl_col("ctl.col.paid", -10),
+		       ctl_col("ctl.col.payment", 8), ctl_word("ctl.col.flags"));
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
 		char dup[96] = "";
@@ -165,58 +169,64 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 		       c->flag_overpaid ? "OVERPAID" : "", dup);
 	}
 	/* Reconciliation: every WeChat Pay order of these cases, with its case. */
-	printf("payments: %zu, flagged %ld\n", r->n_payments, r->n_flagged_payments);
+	SAY(stdout, "ctl.report.payments", V("n", NUM(r->n_payments)), V("flagged", NUM(r->n_flagged_payments)));
 	if (r->n_payments)
-		printf("%-24s %-32s %10s %-10s %-8s %-28s %-10s %s\n", "case", "out_trade_no",
-		       "amount", "state", "verified", "transaction", "case is", "flags");
+		printf("%s %s %s %s %s %s %s %s\n", ctl_col("ctl.col.case", 24),
+		       ctl_col("ctl.col.out_trade_no", 32), ctl_col("ctl.col.amount", -10),
+		       ctl_col("ctl.col.state", 10), ctl_col("ctl.col.verified", 8),
+		       ctl_col("ctl.col.transaction", 28), ctl_col("ctl.col.case_is", 10),
+		       ctl_word("ctl.col.flags"));
 	for (size_t i = 0; i < r->n_payments; i++) {
 		const report_payment *p = &r->payments[i];
 		printf("%-24s %-32s %10s %-10s %-8s %-28s %-10s %s\n", p->case_no, p->out_trade_no,
 		       fees_format_yuan(p->amount_fen, due, sizeof due), p->state,
-		       p->verified ? "yes" : "NO", p->transaction_id[0] ? p->transaction_id : "-",
+		       ctl_word(p->verified ? "ctl.report.verified_yes" : "ctl.report.verified_no"), p->transaction_id[0] ? p->transaction_id : "-",
 		       case_status_name(p->case_status),
 		       p->flag_no_case ? "SUCCESS-WITHOUT-CASE" : "");
 	}
-	printf("mismatches: %zu\n", r->n_mismatches);
+	SAY(stdout, "ctl.report.mismatches", V("n", NUM(r->n_mismatches)));
 	for (size_t i = 0; i < r->n_mismatches; i++) {
 		const report_mismatch *m = &r->mismatches[i];
 		char w[40];
-		printf("  %-24s %-24s fee %s paid %s", m->case_no,
-		       flag_word(report_flag_name(m->flag), w, sizeof w),
-		       fees_format_yuan(m->fee_fen, due, sizeof due),
-		       fees_format_yuan(m->paid_fen, paid, sizeof paid));
-		if (m->out_trade_no[0])
-			printf(" order %s of %s", m->out_trade_no,
-			       fees_format_yuan(m->amount_fen, due, sizeof due));
+		printf("  %-24s %-24s ", m->case_no, flag_word(report_flag_name(m->flag), w, sizeof w));
+		SAYP(stdout, "ctl.report.mismatch", V("fee", fees_format_yuan(m->fee_fen, due, sizeof due)),
+		     V("paid", fees_format_yuan(m->paid_fen, paid, sizeof paid)));
+		if (m->out_trade_no[0]) {
+			printf(" ");
+			SAYP(stdout, "ctl.report.mismatch_order", V("order", m->out_trade_no),
+			     V("amount", fees_format_yuan(m->amount_fen, due, sizeof due)));
+		}
 		printf("\n");
 	}
-	printf("rongque: %ld still owed, %ld overdue (today %s)\n", r->n_rongque,
-	       r->n_rongque_overdue, civil_format(r->today, day, sizeof day));
+	SAY(stdout, "ctl.report.rongque", V("owed", NUM(r->n_rongque)), V("overdue", NUM(r->n_rongque_overdue)),
+	    V("today", civil_format(r->today, day, sizeof day)));
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
 		if (c->status != CS_RONGQUE)
 			continue;
-		printf("  %-24s deadline %s%s  %s\n", c->case_no,
-		       civil_format(c->rongque_deadline, day, sizeof day),
-		       c->rongque_overdue ? " OVERDUE" : "", c->unit_name);
+		printf("  %-24s ", c->case_no);
+		SAYP(stdout, "ctl.report.deadline", V("date", civil_format(c->rongque_deadline, day, sizeof day)));
+		printf("%s  %s\n", c->rongque_overdue ? " OVERDUE" : "", c->unit_name);
 	}
-	printf("refusals: %zu\n", v->n_refusals);
+	SAY(stdout, "ctl.report.refusals", V("n", NUM(v->n_refusals)));
 	for (size_t i = 0; i < v->n_refusals; i++) {
 		const dayview_refusal *x = &v->refusals[i];
 		/* a notice not printed is due within notice_days of the application */
 		long by = clock_local_day(r->cases[x->row].created_ms) + (cat ? cat->rules.notice_days : 5);
 		char byd[16];
 		civil_format(by, byd, sizeof byd);
-		printf("  %-24s %s%s%s%s  %s\n", x->case_no,
-		       x->notice_printed ? "notice printed" : "NOTICE NOT PRINTED",
-		       x->notice_printed ? "" : r->today > by ? " (was due by " : " (due by ",
-		       x->notice_printed ? "" : byd, x->notice_printed ? "" : ")",
-		       r->cases[x->row].unit_name);
+		printf("  %-24s ", x->case_no);
+		SAYP(stdout, x->notice_printed ? "ctl.report.notice_printed"
+			     : r->today > by  ? "ctl.report.notice_overdue"
+					      : "ctl.report.notice_due",
+		     V("date", byd));
+		printf("  %s\n", r->cases[x->row].unit_name);
 		for (size_t k = 0; k < x->n_notice; k++) {
 			const dayview_notice *n = &x->notice[k];
 			printf("    - %s (%s) %s%s%s%s\n", n->material_id,
 			       material_label(cat, lg, n->material_id), material_mark_name(n->mark),
-			       n->essential ? ", essential" : "", n->reason[0] ? ": " : "", n->reason);
+			       n->essential ? ctl_word("ctl.report.essential") : "", n->reason[0] ? ": " : "",
+			       n->reason);
 		}
 	}
 	/* 好差评: the day's cases' ratings, and the 差评 with their follow-up */
@@ -225,21 +235,22 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 		rated += r->cases[i].rating[0] != '\0';
 		bad += r->cases[i].rating_due[0] != '\0';
 	}
-	printf("ratings: %ld of %zu cases rated, %ld bad\n", rated, r->n_cases, bad);
+	SAY(stdout, "ctl.report.ratings", V("rated", NUM(rated)), V("n", NUM(r->n_cases)), V("bad", NUM(bad)));
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const report_case *c = &r->cases[i];
 		if (!c->rating_due[0])
 			continue;
-		printf("  %-24s %-17s due %s  %s\n", c->case_no, c->rating, c->rating_due,
-		       c->rating_resolved_by[0] ? "followed up" : "TO FOLLOW UP");
+		printf("  %-24s %-17s ", c->case_no, c->rating);
+		SAYP(stdout, "ctl.rating.due", V("date", c->rating_due));
+		printf("  %s\n", ctl_word(c->rating_resolved_by[0] ? "ctl.report.followed_up" : "ctl.report.to_follow_up"));
 	}
-	printf("key events: %zu\n", v->n_keys);
+	SAY(stdout, "ctl.report.key_events", V("n", NUM(v->n_keys)));
 	for (size_t i = 0; i < v->n_keys; i++) {
 		const dayview_key_event *k = &v->keys[i];
 		char at[32];
 		printf("  %s %-20s %-11s -> %-11s %-13s %-10s %s\n",
 		       clock_format_local(k->at_ms, at, sizeof at), k->serial,
-		       k->from < 0 ? "(new)" : token_state_name((token_state)k->from),
+		       k->from < 0 ? ctl_word("ctl.report.new_key") : token_state_name((token_state)k->from),
 		       token_state_name(k->to), k->reason, k->actor,
 		       k->case_no[0] ? k->case_no : "-");
 	}
@@ -248,7 +259,7 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 static int report_daily(const args *a)
 {
 	if (a->n_words != 2)
-		return usage_error("usage: %s", USAGE_DAILY);
+		return ctl_usage_of(USAGE_DAILY, NULL);
 	if (check_opts(a, "config db date csv clerk service outcome search by"))
 		return EXIT_USAGE;
 	long day;
@@ -263,11 +274,7 @@ static int report_daily(const args *a)
 		return vr;
 
 	kerr err = { 0 };
-	kiosk_config *cfg = load_config(a, &err);
-	if (!cfg)
-		return fail_env(&err);
-	lang lg = cfg->language;
-	config_free(cfg);
+	lang lg = ctl_lang();
 	catalog *cat = catalog_load(config_default_dir(opt(a, "config")), &err);
 	if (!cat)
 		return fail_env(&err);
@@ -278,15 +285,14 @@ static int report_daily(const args *a)
 			strncat(ids, cat->services[i].id, 40);
 		}
 		catalog_free(cat);
-		return value_error("--service '%s' is not a service of the catalog: use one of %s",
-				   f.service_id, ids);
+		return REFUSE("ctl.report.bad_service", V("service", f.service_id), V("choices", ids));
 	}
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db) {
 		catalog_free(cat);
 		return fail_env(&err);
 	}
-	int sup = ctl_supervisor(a, db, "the day's report");
+	int sup = ctl_supervisor(a, db, "ctl.act.report_daily");
 	if (sup != EXIT_OK) {
 		catalog_free(cat);
 		db_close(db);
@@ -299,8 +305,7 @@ static int report_daily(const args *a)
 		if (found < 0)
 			rc = fail_env(&err);
 		else if (found == 1)
-			rc = value_error("--clerk '%s': no member of staff has this id in %s",
-					 f.clerk_id, db_path(db));
+			rc = REFUSE("ctl.report.bad_clerk", V("clerk", f.clerk_id), V("db", db_path(db)));
 	}
 	dayview v;
 	if (rc == EXIT_OK && db_dayview(db, day, &f, &v, &err) != 0)
@@ -308,7 +313,7 @@ static int report_daily(const args *a)
 	if (rc == EXIT_OK) {
 		if (opt(a, "csv")) {
 			if (report_write_csv(stdout, &v.r) != 0 || fflush(stdout) != 0) {
-				fprintf(stderr, "kioskctl: writing the CSV to standard output failed\n");
+				ERR("ctl.report.csv_failed");
 				rc = EXIT_USAGE;
 			}
 		} else {
@@ -324,17 +329,21 @@ static int report_daily(const args *a)
 static void print_range(const range_report *r, const char *kiosk)
 {
 	char from[16], to[16], due[32], paid[32];
-	printf("Range report %s to %s, kiosk %s: %zu days, %ld cases\n",
-	       civil_format(r->from_day, from, sizeof from), civil_format(r->to_day, to, sizeof to),
-	       kiosk, r->n_days, r->total.cases);
-	printf("%-10s %6s", "day", "cases");
+	SAY(stdout, "ctl.report.range_head", V("from", civil_format(r->from_day, from, sizeof from)),
+	    V("to", civil_format(r->to_day, to, sizeof to)), V("kiosk", kiosk), V("days", NUM(r->n_days)),
+	    V("n", NUM(r->total.cases)));
+	printf("%s %s", ctl_col("ctl.col.day", 10), ctl_col("ctl.col.cases", -6));
 	for (int o = 0; o < OUTCOME_COUNT; o++)
 		printf(" %11s", case_outcome_name((case_outcome)o));
-	printf(" %12s %12s %10s\n", "due", "paid", "mismatches");
+	printf(" %s %s %s\n", ctl_col("ctl.col.due", -12), ctl_col("ctl.col.paid", -12),
+	       ctl_col("ctl.col.mismatches", -10));
 	for (size_t i = 0; i <= r->n_days; i++) {
 		const range_day *d = i < r->n_days ? &r->days[i] : &r->total;
-		printf("%-10s %6ld", i < r->n_days ? civil_format(d->day, from, sizeof from) : "total",
-		       d->cases);
+		if (i < r->n_days)
+			printf("%-10s", civil_format(d->day, from, sizeof from));
+		else
+			printf("%s", ctl_col("ctl.col.total", 10));
+		printf(" %6ld", d->cases);
 		for (int o = 0; o < OUTCOME_COUNT; o++)
 			printf(" %11ld", d->by_outcome[o]);
 		printf(" %12s %12s %10ld\n", fees_format_yuan(d->due_fen, due, sizeof due),
@@ -345,7 +354,7 @@ static void print_range(const range_report *r, const char *kiosk)
 static int report_range(const args *a)
 {
 	if (a->n_words != 2)
-		return usage_error("usage: %s", USAGE_RANGE);
+		return ctl_usage_of(USAGE_RANGE, NULL);
 	if (check_opts(a, "config db from to csv by"))
 		return EXIT_USAGE;
 	long from, to;
@@ -353,16 +362,15 @@ static int report_range(const args *a)
 	if ((vr = date_opt(a, "from", "range", &from)) || (vr = date_opt(a, "to", "range", &to)))
 		return vr;
 	if (to < from)
-		return value_error("--to %s comes before --from %s: give the earlier date first",
-				   opt(a, "to"), opt(a, "from"));
+		return REFUSE("ctl.report.range_reversed", V("to", opt(a, "to")), V("from", opt(a, "from")));
 	if (to - from + 1 > REPORT_RANGE_MAX_DAYS)
-		return value_error("--from %s --to %s spans %ld days; at most %d at a time",
-				   opt(a, "from"), opt(a, "to"), to - from + 1, REPORT_RANGE_MAX_DAYS);
+		return REFUSE("ctl.report.range_too_long", V("from", opt(a, "from")), V("to", opt(a, "to")),
+			      V("days", NUM(to - from + 1)), V("max", NUM(REPORT_RANGE_MAX_DAYS)));
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
-	int sup = ctl_supervisor(a, db, "the range report");
+	int sup = ctl_supervisor(a, db, "ctl.act.report_range");
 	if (sup != EXIT_OK) {
 		db_close(db);
 		return sup;
@@ -374,7 +382,7 @@ static int report_range(const args *a)
 	} else {
 		if (opt(a, "csv")) {
 			if (report_write_range_csv(stdout, &r) != 0 || fflush(stdout) != 0) {
-				fprintf(stderr, "kioskctl: writing the CSV to standard output failed\n");
+				ERR("ctl.report.csv_failed");
 				rc = EXIT_USAGE;
 			}
 		} else {
@@ -389,17 +397,17 @@ static int report_range(const args *a)
 static int report_timeline(const args *a)
 {
 	if (a->n_words != 3)
-		return usage_error("usage: %s", USAGE_CASE);
+		return ctl_usage_of(USAGE_CASE, NULL);
 	if (check_opts(a, "config db by"))
 		return EXIT_USAGE;
 	const char *case_no = a->words[2];
 	if (!*case_no || strlen(case_no) > 39)
-		return value_error("'%s' is not a case number (like K01-20240301-0001)", case_no);
+		return REFUSE("ctl.report.bad_case_no", V("case", case_no));
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
-	int sup = ctl_supervisor(a, db, "a case's timeline");
+	int sup = ctl_supervisor(a, db, "ctl.act.report_case");
 	if (sup != EXIT_OK) {
 		db_close(db);
 		return sup;
@@ -411,20 +419,20 @@ static int report_timeline(const args *a)
 	if (found < 0) {
 		rc = fail_env(&err);
 	} else if (found == 1) {
-		fprintf(stderr, "kioskctl: no case %s in %s\n", case_no, db_path(db));
+		ERR("ctl.report.no_case", V("case", case_no), V("db", db_path(db)));
 		rc = EXIT_FINDING;
 	} else {
 		case_rec c;
 		char fee[32];
 		if (db_case_get(db, case_no, &c, &err) == 0)
-			printf("Case %s: %s by %s, %s at step %s; %s (%s), agent %s; fee %s yuan\n",
-			       case_no, c.service_id, c.clerk_id, case_status_name(c.status),
-			       case_step_name(c.last_step),
-			       c.party.unit_name[0] ? c.party.unit_name : "-",
-			       c.party.uscc[0] ? c.party.uscc : "-",
-			       c.party.agent_name[0] ? c.party.agent_name : "-",
-			       fees_format_yuan(c.fee_fen, fee, sizeof fee));
-		printf("timeline: %zu entries\n", n);
+			SAY(stdout, "ctl.report.case_head", V("case", case_no), V("service", c.service_id),
+			    V("clerk", c.clerk_id), V("status", case_status_name(c.status)),
+			    V("step", case_step_name(c.last_step)),
+			    V("unit", c.party.unit_name[0] ? c.party.unit_name : "-"),
+			    V("uscc", c.party.uscc[0] ? c.party.uscc : "-"),
+			    V("agent", c.party.agent_name[0] ? c.party.agent_name : "-"),
+			    V("fee", fees_format_yuan(c.fee_fen, fee, sizeof fee)));
+		SAY(stdout, "ctl.report.timeline", V("n", NUM(n)));
 		for (size_t i = 0; i < n; i++) {
 			char at[32];
 			printf("%s  %-8s %-10s %s\n", clock_format_local(t[i].at_ms, at, sizeof at),

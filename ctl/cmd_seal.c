@@ -21,21 +21,22 @@
  * stdout is a terminal, so a phone reads it on a dark screen too). */
 static void show_vkey(const char *text)
 {
-	printf("\nVerification key (shown this once; write it down or photograph the code,\n"
-	       "and keep it away from this kiosk):\n\n    %s\n\n", text);
+	printf("\n");
+	SAY(stdout, "ctl.seal.vkey_head");
+	printf("\n    %s\n\n", text);
 	kerr err = { 0 };
 	qr_art *qr = qr_render(text, &err);
 	if (!qr) {
 		char buf[1024];
-		fprintf(stderr, "kioskctl: the QR code cannot be drawn (%s); the text above is the "
-			"key\n", kerr_text(&err, buf, sizeof buf));
+		ERR("ctl.seal.no_qr", V("error", kerr_text(&err, buf, sizeof buf)));
 		return;
 	}
 	bool tty = isatty(STDOUT_FILENO);
 	for (int i = 0; i < qr->rows; i++)
 		printf("%s%s%s\n", tty ? "\033[30;47m" : "", qr->lines[i], tty ? "\033[0m" : "");
 	qr_art_free(qr);
-	printf("\nCheck the log with it: kioskctl audit verify --seal-key KEY\n");
+	printf("\n");
+	SAY(stdout, "ctl.seal.check_with");
 }
 
 int ctl_seal_init(const args *a)
@@ -44,7 +45,7 @@ int ctl_seal_init(const args *a)
 		return EXIT_USAGE;
 	const char *who = opt(a, "by");
 	if (!who || !*who)
-		return usage_error("%s", "audit seal-init needs --by SUPERVISOR_ID");
+		return USAGE("ctl.seal.need_by");
 	kerr err = { 0 };
 	kiosk_config *cfg = load_config(a, &err);
 	if (!cfg)
@@ -68,17 +69,14 @@ int ctl_seal_init(const args *a)
 	}
 	if (r == 0) {
 		char at[32];
-		fprintf(stderr, "kioskctl: sealing is already set up (by %s at %s); its verification "
-			"key was shown then and is never shown again\n", have.set_by,
-			clock_format_local(have.set_ms, at, sizeof at));
+		ERR("ctl.seal.already", V("by", have.set_by), V("at", clock_format_local(have.set_ms, at, sizeof at)));
 		goto out;
 	}
 	if (access(path, F_OK) == 0) {
-		fprintf(stderr, "kioskctl: %s: a seal key is there already, but this database has "
-			"no seal set-up: it belongs to another database; move it away first\n", path);
+		ERR("ctl.seal.foreign_key", V("path", path));
 		goto out;
 	}
-	int sup = ctl_supervisor(a, db, "setting up sealing");
+	int sup = ctl_supervisor(a, db, "ctl.act.seal_init");
 	if (sup != EXIT_OK) {
 		rc = sup; /* 1 refused (role, PIN), 2 usage */
 		goto out;
@@ -87,8 +85,7 @@ int ctl_seal_init(const args *a)
 	r = seal_state_create(path, &p, k0, &err);
 	if (r != 0) {
 		if (r > 0)
-			fprintf(stderr, "kioskctl: %s: a seal key appeared meanwhile; nothing was set "
-				"up\n", path);
+			ERR("ctl.seal.key_appeared", V("path", path));
 		else
 			fail_env(&err);
 		goto logout;
@@ -101,8 +98,7 @@ int ctl_seal_init(const args *a)
 	} else {
 		char text[SEAL_VKEY_MAX];
 		if (seal_vkey_format(k0, &p, text, sizeof text) == 0) {
-			printf("sealing set up: the audit log is sealed every %lld minutes and at every "
-			       "day close; key %s\n", (long long)p.interval_ms / 60000, path);
+			SAY(stdout, "ctl.seal.set_up", V("minutes", NUM(p.interval_ms / 60000)), V("path", path));
 			show_vkey(text);
 			rc = EXIT_OK;
 		}
@@ -128,12 +124,12 @@ int ctl_seal_due(const kiosk_config *cfg, kdb *db, bool current)
 	int r = db_seal_run(db, path, clock_now_ms(), current, &res, &err);
 	if (r < 0) {
 		char buf[1024];
-		fprintf(stderr, "kioskctl: sealing failed: %s\n", kerr_text(&err, buf, sizeof buf));
+		ERR("ctl.seal.failed", V("error", kerr_text(&err, buf, sizeof buf)));
 		return EXIT_USAGE;
 	}
 	if (r == 0)
-		printf("sealed: %d new seal%s, rows up to %lld, key at epoch %lld\n", res.seals,
-		       res.seals == 1 ? "" : "s", (long long)res.sealed_to, (long long)res.to_epoch);
+		SAY(stdout, res.seals == 1 ? "ctl.seal.sealed_one" : "ctl.seal.sealed", V("n", NUM(res.seals)),
+		    V("rows", NUM(res.sealed_to)), V("epoch", NUM(res.to_epoch)));
 	return EXIT_OK;
 }
 
@@ -154,8 +150,7 @@ int ctl_seal(const args *a)
 	int r = db_seal_setup_get(db, &have, &err);
 	int rc = r < 0 ? fail_env(&err) : r > 0 ? EXIT_USAGE : ctl_seal_due(cfg, db, false);
 	if (r > 0)
-		fprintf(stderr, "kioskctl: sealing is not set up: kioskctl audit seal-init --by "
-			"SUPERVISOR_ID\n");
+		ERR("ctl.seal.not_set_up");
 	db_close(db);
 	config_free(cfg);
 	return rc;
@@ -167,8 +162,7 @@ int ctl_seal_verify(const args *a)
 	uint8_t k0[SEAL_KEY_LEN];
 	seal_params p;
 	if (text && !seal_vkey_parse(text, k0, &p))
-		return value_error("%s", "--seal-key is not a verification key (8 groups of hex, "
-				   "'/', start and interval: as audit seal-init showed it)");
+		return REFUSE("ctl.seal.bad_vkey");
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
@@ -187,25 +181,19 @@ int ctl_seal_verify(const args *a)
 		return EXIT_OK; /* never sealed, no key given: nothing to say */
 	}
 	for (size_t i = 0; i < res->n_findings; i++)
-		printf("SEAL: %s\n", res->findings[i].problem);
+		SAY(stdout, "ctl.seal.finding", V("problem", res->findings[i].problem));
 	if (res->n_more)
-		printf("... and %ld more seal findings\n", res->n_more);
+		SAY(stdout, "ctl.seal.more", V("n", NUM(res->n_more)));
 	if (r == 0)
-		printf("seals OK: %ld seals, epochs %lld..%lld, rows 1..%lld; %s\n", res->n_seals,
-		       (long long)res->first_epoch, (long long)res->last_epoch,
-		       (long long)res->sealed_to,
-		       res->keyed ? "every tag checked with the verification key"
-				  : "structure only: tags not checked without --seal-key");
+		SAY(stdout, res->keyed ? "ctl.seal.ok_keyed" : "ctl.seal.ok_structure",
+		    V("n", NUM(res->n_seals)), V("first", NUM(res->first_epoch)),
+		    V("last", NUM(res->last_epoch)), V("rows", NUM(res->sealed_to)));
 	if (res->tail_rows > 0)
-		printf("note: rows %lld..%lld (%lld) are not sealed yet: the unsealed tail, sealed "
-		       "when their epoch ends or at the day close; until then they are only as "
-		       "safe as the chain\n", (long long)res->sealed_to + 1,
-		       (long long)res->head_seq, (long long)res->tail_rows);
+		SAY(stdout, "ctl.seal.tail", V("from", NUM(res->sealed_to + 1)), V("to", NUM(res->head_seq)),
+		    V("n", NUM(res->tail_rows)));
 	if (res->ended_unsealed > 0)
-		printf("note: %lld ended epoch%s after epoch %lld not sealed yet (the kiosk seals "
-		       "them at its next tick, or kioskctl audit seal)\n",
-		       (long long)res->ended_unsealed, res->ended_unsealed == 1 ? "" : "s",
-		       (long long)res->last_epoch);
+		SAY(stdout, res->ended_unsealed == 1 ? "ctl.seal.ended_unsealed_one" : "ctl.seal.ended_unsealed",
+		    V("n", NUM(res->ended_unsealed)), V("epoch", NUM(res->last_epoch)));
 	free(res);
 	return r ? EXIT_FINDING : EXIT_OK;
 }

@@ -18,12 +18,11 @@
 #include "db/repo/staff_repo.h"
 
 #define STAFF_USAGE                                                                         \
-	"usage: kioskctl staff add --id ID --name NAME --role clerk|supervisor|trainer --by ID\n" \
+	"kioskctl staff add --id ID --name NAME --role clerk|supervisor|trainer --by ID\n" \
 	"       kioskctl staff add --id ID --name NAME --role supervisor  (the first, on an empty database)\n" \
 	"       kioskctl staff list --by ID\n"                                                \
 	"       kioskctl staff unlock|reset-pin|disable STAFF_ID --by ID\n"                    \
-	"       kioskctl staff role STAFF_ID clerk|supervisor|trainer --by ID\n"              \
-	"(--by: a supervisor; its PIN, then any new PIN, from the terminal or stdin lines)"
+	"       kioskctl staff role STAFF_ID clerk|supervisor|trainer --by ID"
 
 /* A new PIN for `whom`: on a terminal asked twice, else the next line of
  * stdin; checked by pinhash_acceptable(). EXIT_OK, else the reason printed and
@@ -31,30 +30,28 @@
  * written). */
 static int read_new_pin(const char *whom, char *pin, size_t n)
 {
-	char prompt[80];
-	snprintf(prompt, sizeof prompt, "New PIN for %.40s: ", whom);
+	char prompt[160], who[48];
+	snprintf(who, sizeof who, "%.40s", whom);
+	TEXT(prompt, "ctl.staff.new_pin_prompt", V("id", who));
 	if (ctl_read_pin(prompt, pin, n) != 0) {
-		fprintf(stderr, "kioskctl: no new PIN given on the terminal or stdin (after the "
-			"supervisor's, when --by is given); nothing was written\n");
+		ERR("ctl.staff.no_new_pin");
 		return EXIT_USAGE;
 	}
 	if (isatty(STDIN_FILENO)) {
 		char again[64];
-		bool same = ctl_read_pin("Again: ", again, sizeof again) == 0 && strcmp(pin, again) == 0;
+		bool same = ctl_read_pin(ctl_word("ctl.staff.again_prompt"), again, sizeof again) == 0 &&
+			    strcmp(pin, again) == 0;
 		explicit_bzero(again, sizeof again);
 		if (!same) {
 			explicit_bzero(pin, n);
-			fprintf(stderr, "kioskctl: the two PINs differ; nothing was written\n");
+			ERR("ctl.staff.pins_differ");
 			return EXIT_FINDING;
 		}
 	}
 	const char *why = NULL;
 	if (!pinhash_acceptable(pin, &why)) {
 		explicit_bzero(pin, n);
-		fprintf(stderr, "kioskctl: PIN not accepted (%s): use 6 to 12 digits, not all one "
-			"digit, not a run up or down (123456, 654321), not a short group repeated "
-			"(121212, 123123), not 12345678; nothing was written\n",
-			why ? why : "?");
+		ERR("ctl.staff.pin_refused", V("why", why ? why : "?"));
 		return EXIT_FINDING;
 	}
 	return EXIT_OK;
@@ -67,7 +64,7 @@ static int repo_exit(int rc, const kerr *err)
 		return EXIT_OK;
 	if (rc > 0) {
 		char buf[1024];
-		fprintf(stderr, "kioskctl: %s; nothing was changed\n", kerr_text(err, buf, sizeof buf));
+		ERR("ctl.nothing_changed", V("error", kerr_text(err, buf, sizeof buf)));
 		return EXIT_FINDING;
 	}
 	return fail_env(err);
@@ -89,20 +86,17 @@ static int staff_add(const args *a)
 	const char *id = opt(a, "id"), *name = opt(a, "name"), *role = opt(a, "role");
 	const char *by = opt(a, "by");
 	if (!id || !name || !role)
-		return usage_error("%s", "staff add needs --id, --name and --role");
+		return USAGE("ctl.staff.add_needs");
 	int r = staff_role_from_name(role);
 	if (r < 0)
-		return value_error("--role '%s': use clerk, supervisor or trainer", role);
+		return REFUSE("ctl.staff.bad_role_opt", V("role", role));
 	/* the values refused before anything is opened (the store checks them again) */
 	if (!id_ok(id))
-		return value_error("staff id: '%s' is not a valid staff id: use 1-32 letters, digits, "
-				   "'_', '.' or '-'", id);
+		return REFUSE("ctl.staff.bad_id", V("id", id));
 	hidden_hit hh;
 	char said[96];
 	if (hidden_find(name, &hh))
-		return value_error("staff name: holds %s, a character that does not show or that "
-				   "reorders the text around it on screens and slips; remove it",
-				   hidden_describe(&hh, said, sizeof said));
+		return REFUSE("ctl.staff.hidden_char", V("char", hidden_describe(&hh, said, sizeof said)));
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_CREATE, &err);
 	if (!db)
@@ -117,19 +111,15 @@ static int staff_add(const args *a)
 		rc = db_staff_list(db, &list, &n, &err) ? fail_env(&err) : EXIT_OK;
 		free(list);
 		if (rc == EXIT_OK && n > 0)
-			rc = usage_error("staff add needs --by SUPERVISOR_ID: a supervisor adds staff "
-					 "(only the first supervisor of an empty database is added "
-					 "without one)");
+			rc = USAGE("ctl.staff.add_needs_by");
 		else if (rc == EXIT_OK && r != ROLE_SUPERVISOR)
-			rc = usage_error("the database has no staff yet: the first member must be a "
-					 "supervisor (--role supervisor), who then adds the others "
-					 "with --by");
+			rc = USAGE("ctl.staff.first_supervisor");
 		if (rc == EXIT_OK && (rc = read_new_pin(id, pin, sizeof pin)) == EXIT_OK) {
 			int added = db_staff_add_first(db, id, name, pin, &err);
 			/* another kioskctl added one first: --by from now on */
 			rc = added > 0 ? fail_env(&err) : repo_exit(added, &err);
 		}
-	} else if ((rc = ctl_supervisor(a, db, "adding staff")) == EXIT_OK) {
+	} else if ((rc = ctl_supervisor(a, db, "ctl.act.staff_add")) == EXIT_OK) {
 		if ((rc = read_new_pin(id, pin, sizeof pin)) == EXIT_OK)
 			rc = repo_exit(db_staff_add(db, by, id, name, (staff_role)r, pin, &err), &err);
 		kerr lerr = { 0 };
@@ -137,22 +127,28 @@ static int staff_add(const args *a)
 	}
 	explicit_bzero(pin, sizeof pin);
 	db_close(db);
+	char rkey[48];
+	snprintf(rkey, sizeof rkey, "ctl.role.%s", staff_role_name((staff_role)r));
 	if (rc == EXIT_OK)
-		printf("staff %s (%s, %s) added%s\n", id, name, role,
-		       by ? "" : " as the first supervisor of this database");
+		SAY(stdout, by ? "ctl.staff.added" : "ctl.staff.added_first", V("id", id), V("name", name),
+		    V("role", ctl_word(rkey)));
 	return rc;
 }
 
 static void print_member(const staff_rec *s)
 {
 	char when[32];
-	printf("%-12s %-10s %-8s", s->id, staff_role_name(s->role),
-	       s->active ? "active" : "disabled");
-	if (s->failures)
-		printf("  %d wrong PIN%s", s->failures, s->failures == 1 ? "" : "s");
-	if (s->locked_until_ms > clock_now_ms())
-		printf("  waits until %s",
-		       clock_format_local(s->locked_until_ms, when, sizeof when));
+	printf("%-12s %-10s ", s->id, staff_role_name(s->role));
+	printf("%-8s", ctl_word(s->active ? "ctl.staff.active" : "ctl.staff.disabled"));
+	if (s->failures) {
+		fputs("  ", stdout);
+		SAYP(stdout, s->failures == 1 ? "ctl.staff.wrong_pin" : "ctl.staff.wrong_pins",
+		     V("n", NUM(s->failures)));
+	}
+	if (s->locked_until_ms > clock_now_ms()) {
+		fputs("  ", stdout);
+		SAYP(stdout, "ctl.staff.waits", V("until", clock_format_local(s->locked_until_ms, when, sizeof when)));
+	}
 	printf("  %s\n", s->name);
 }
 
@@ -163,7 +159,7 @@ static int staff_list(kdb *db)
 	size_t n = 0;
 	if (db_staff_list(db, &list, &n, &err))
 		return fail_env(&err);
-	printf("%-12s %-10s %-8s  %s\n", "id", "role", "state", "name");
+	SAY(stdout, "ctl.staff.list_head");
 	for (size_t i = 0; i < n; i++)
 		print_member(&list[i]);
 	free(list);
@@ -179,7 +175,7 @@ static int staff_change(const args *a, kdb *db, const char *sub)
 	if (strcmp(sub, "unlock") == 0) {
 		rc = repo_exit(db_staff_unlock(db, by, id, &err), &err);
 		if (rc == EXIT_OK)
-			printf("staff %s: wrong PINs cleared, no wait\n", id);
+			SAY(stdout, "ctl.staff.unlocked", V("id", id));
 	} else if (strcmp(sub, "reset-pin") == 0) {
 		char pin[64];
 		rc = read_new_pin(id, pin, sizeof pin);
@@ -187,16 +183,19 @@ static int staff_change(const args *a, kdb *db, const char *sub)
 			rc = repo_exit(db_staff_reset_pin(db, by, id, pin, &err), &err);
 		explicit_bzero(pin, sizeof pin);
 		if (rc == EXIT_OK)
-			printf("staff %s: new PIN set\n", id);
+			SAY(stdout, "ctl.staff.pin_reset", V("id", id));
 	} else if (strcmp(sub, "disable") == 0) {
 		rc = repo_exit(db_staff_disable(db, by, id, &err), &err);
 		if (rc == EXIT_OK)
-			printf("staff %s disabled: it can no longer sign in\n", id);
+			SAY(stdout, "ctl.staff.disabled_now", V("id", id));
 	} else {
 		int r = staff_role_from_name(a->words[3]);
 		rc = repo_exit(db_staff_set_role(db, by, id, (staff_role)r, &err), &err);
-		if (rc == EXIT_OK)
-			printf("staff %s is now a %s\n", id, a->words[3]);
+		if (rc == EXIT_OK) {
+			char rkey[48];
+			snprintf(rkey, sizeof rkey, "ctl.role.%s", staff_role_name((staff_role)r));
+			SAY(stdout, "ctl.staff.role_set", V("id", id), V("role", ctl_word(rkey)));
+		}
 	}
 	return rc;
 }
@@ -212,22 +211,20 @@ int cmd_staff(const args *a)
 		   a->n_words == 3;
 	bool role = strcmp(sub, "role") == 0 && a->n_words == 4;
 	if (!list && !one && !role)
-		return usage_error("%s", STAFF_USAGE);
+		return ctl_usage_of(STAFF_USAGE, "ctl.staff.usage_note");
 	if (check_opts(a, "config db by"))
 		return EXIT_USAGE;
 	if (role && staff_role_from_name(a->words[3]) < 0)
-		return value_error("role '%s': use clerk, supervisor or trainer", a->words[3]);
+		return REFUSE("ctl.staff.bad_role", V("role", a->words[3]));
 	const char *by = opt(a, "by");
 	if (!by || !*by)
-		return usage_error("staff %s is a supervisor's: give --by SUPERVISOR_ID (the PIN is "
-				   "read from the terminal or stdin)",
-				   sub);
+		return USAGE("ctl.staff.need_by", V("sub", sub));
 	kerr err = { 0 };
 	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
 	if (!db)
 		return fail_env(&err);
 	char act[48];
-	snprintf(act, sizeof act, "staff %s", sub);
+	snprintf(act, sizeof act, "ctl.act.staff.%s", sub);
 	int rc = ctl_supervisor(a, db, act);
 	if (rc == EXIT_OK) {
 		rc = list ? staff_list(db) : staff_change(a, db, sub);

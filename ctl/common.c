@@ -1,7 +1,6 @@
 /* kioskctl's shared plumbing: option look-up, usage and environment errors,
  * loading the configuration and opening the database the same way for every
  * command. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,28 +33,6 @@ const char *opt(const args *a, const char *name)
 	return NULL;
 }
 
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "kioskctl: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nRun 'kioskctl help' for the commands.\n");
-	va_end(ap);
-	return EXIT_USAGE;
-}
-
-int value_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "kioskctl: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	return EXIT_FINDING;
-}
-
 int fail_env(const kerr *err)
 {
 	char buf[1024];
@@ -72,9 +49,10 @@ int check_opts(const args *a, const char *allowed)
 		char key[48];
 		snprintf(key, sizeof key, " %s ", a->opt_name[i]);
 		char list[256];
-		snprintf(list, sizeof list, " %s %s", allowed, strstr(allowed, "config") ? "data-dir " : "");
+		snprintf(list, sizeof list, " %s lang %s", allowed,
+			 strstr(allowed, "config") ? "data-dir " : "");
 		if (!strstr(list, key))
-			return usage_error("unknown option --%s for this command", a->opt_name[i]);
+			return USAGE("ctl.unknown_option", V("option", a->opt_name[i]));
 	}
 	return 0;
 }
@@ -157,7 +135,7 @@ int ctl_read_pin(const char *prompt, char *pin, size_t n)
 		return -1;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	fprintf(stderr, "%s", prompt);
+	fprintf(stderr, "%s ", prompt);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	int rc = fgets(pin, (int)n, stdin) ? 0 : -1;
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
@@ -179,12 +157,12 @@ static long long secs_until(int64_t t)
  * stdin, checked like a login at the kiosk. The role is checked before the
  * PIN, so a clerk's id refused here makes that clerk wait for nothing; wrong
  * PINs with a supervisor's id count towards its waits (a minute at most). */
-int ctl_supervisor(const args *a, kdb *db, const char *act)
+int ctl_supervisor(const args *a, kdb *db, const char *act_key)
 {
+	const char *act = ctl_word(act_key);
 	const char *who = opt(a, "by");
 	if (!who || !*who) {
-		fprintf(stderr, "kioskctl: %s is a supervisor's: give --by SUPERVISOR_ID (the PIN "
-			"is read from the terminal or stdin)\n", act);
+		ERR("ctl.sup.need_by", V("act", act));
 		return EXIT_USAGE;
 	}
 	kerr err = { 0 };
@@ -194,9 +172,11 @@ int ctl_supervisor(const args *a, kdb *db, const char *act)
 	int max_failures = cfg->login_max_failures, max_wait_s = cfg->login_max_wait_s;
 	config_free(cfg);
 	char pin[64], prompt[80];
-	snprintf(prompt, sizeof prompt, "PIN of %.40s: ", who);
+	char whom[48];
+	snprintf(whom, sizeof whom, "%.40s", who);
+	TEXT(prompt, "ctl.sup.pin_prompt", V("id", whom));
 	if (ctl_read_pin(prompt, pin, sizeof pin) != 0) {
-		fprintf(stderr, "kioskctl: no PIN given on the terminal or stdin; nothing was done\n");
+		ERR("ctl.sup.no_pin");
 		return EXIT_USAGE;
 	}
 	staff_rec st;
@@ -210,25 +190,23 @@ int ctl_supervisor(const args *a, kdb *db, const char *act)
 		return EXIT_OK;
 	case LOGIN_BAD_PIN:
 		if (st.locked_until_ms)
-			fprintf(stderr, "kioskctl: wrong PIN for %s; the next try is in %lld s (at %s); "
-				"nothing was done\n", who, secs_until(st.locked_until_ms),
-				clock_format_local(st.locked_until_ms, until, sizeof until));
+			ERR("ctl.sup.bad_pin_wait", V("id", who), V("seconds", NUM(secs_until(st.locked_until_ms))),
+			    V("at", clock_format_local(st.locked_until_ms, until, sizeof until)));
 		else
-			fprintf(stderr, "kioskctl: wrong PIN for %s (%d more %s before it has to "
-				"wait); nothing was done\n", who, left, left == 1 ? "try" : "tries");
+			ERR(left == 1 ? "ctl.sup.bad_pin_one" : "ctl.sup.bad_pin", V("id", who),
+			    V("left", NUM(left)));
 		return EXIT_FINDING;
 	case LOGIN_LOCKED:
-		fprintf(stderr, "kioskctl: %s is waiting after wrong PINs: try again in %lld s (at "
-			"%s); the PIN was not checked; nothing was done\n", who,
-			secs_until(st.locked_until_ms),
-			clock_format_local(st.locked_until_ms, until, sizeof until));
+		ERR("ctl.sup.locked", V("id", who), V("seconds", NUM(secs_until(st.locked_until_ms))),
+		    V("at", clock_format_local(st.locked_until_ms, until, sizeof until)));
 		return EXIT_FINDING;
 	case LOGIN_UNKNOWN:
-		fprintf(stderr, "kioskctl: no active staff member '%s'; nothing was done\n", who);
+		ERR("ctl.sup.unknown", V("id", who));
 		return EXIT_FINDING;
 	case LOGIN_WRONG_ROLE:
-		fprintf(stderr, "kioskctl: %s is a %s; %s is a supervisor's (the PIN was not "
-			"checked)\n", who, staff_role_name(st.role), act);
+		char role[48];
+		snprintf(role, sizeof role, "ctl.role.%s", staff_role_name(st.role));
+		ERR("ctl.sup.wrong_role", V("id", who), V("role", ctl_word(role)), V("act", act));
 		return EXIT_FINDING;
 	case LOGIN_ERROR:
 		break;

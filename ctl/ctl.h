@@ -6,6 +6,8 @@
  *   kioskctl.c             the command table, main() and the small commands
  *   common.c               arguments, exit codes, opening config and database,
  *                          the supervisor's role and PIN check (--by)
+ *   say.c                  what kioskctl says: the language (--lang,
+ *                          KIOSKCTL_LANG, kiosk.ini) and the ctl.* strings
  *   cmd_audit.c            audit verify (--head, --anchors, --seal-key)
  *   cmd_seal.c             audit seal-init, audit seal; the seals' verification
  *   cmd_day.c              day close, show, export
@@ -26,8 +28,12 @@
 #ifndef CTL_CTL_H
 #define CTL_CTL_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "core/base/config.h"
 #include "core/base/err.h"
+#include "core/base/strings.h"
 #include "db/db.h"
 
 enum { EXIT_OK = 0, EXIT_FINDING = 1, EXIT_USAGE = 2 };
@@ -47,11 +53,6 @@ typedef struct args {
 int ctl_is_flag(const char *name);
 /* The value of --name, "" for a given flag, NULL when absent. */
 const char *opt(const args *a, const char *name);
-/* Print "kioskctl: <message>" and the help hint; returns EXIT_USAGE. */
-__attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
-/* Print "kioskctl: <message>" for a value refused (a wrong date, an unknown
- * service, a malformed key); returns EXIT_FINDING. */
-__attribute__((format(printf, 1, 2))) int value_error(const char *fmt, ...);
 /* Print the error; returns EXIT_USAGE. */
 int fail_env(const kerr *err);
 /* EXIT_USAGE (with a message) when an option is not in the space-separated list. */
@@ -66,11 +67,56 @@ kdb *open_db(const args *a, db_open_mode mode, kerr *err);
 /* One line of PIN: from the terminal without echo (after prompt), or from
  * stdin; 0, or -1 when none came. */
 int ctl_read_pin(const char *prompt, char *pin, size_t n);
-/* A supervisor's act: --by ID and the PIN (terminal or stdin), the role
+/* A supervisor's act (act_key: its words, ctl.act.*): --by ID and the PIN (terminal or stdin), the role
  * checked before the PIN, then the PIN like a login. EXIT_OK; else the reason
  * printed and EXIT_FINDING (refused: not a supervisor, wrong PIN, waiting,
  * unknown or disabled id) or EXIT_USAGE (no --by, no PIN, no config). */
-int ctl_supervisor(const args *a, kdb *db, const char *act);
+int ctl_supervisor(const args *a, kdb *db, const char *act_key);
+
+/* ---- what kioskctl says (say.c) ----
+ * Every message for a person is a ctl.* key of the strings files, rendered
+ * with named variables: SAY(stdout, "ctl.staff.added", V("id", id),
+ * V("n", NUM(count))). Values are strings; NUM() formats a number (a ring of
+ * buffers, so several fit in one message). Identifiers (service ids, states,
+ * roles, CSV) are printed as they are, never through a key. */
+#define V(name, value) { (name), (value) }
+#define VARS(...) ((const str_var[]){ __VA_ARGS__ __VA_OPT__(,) { NULL, NULL } })
+/* The key's text and a newline on f; SAYP without the newline. */
+#define SAY(f, key, ...) ctl_say((f), (key), VARS(__VA_ARGS__))
+#define SAYP(f, key, ...) ctl_say_part((f), (key), VARS(__VA_ARGS__))
+/* "kioskctl: <text>" on stderr. */
+#define ERR(key, ...) ctl_err((key), VARS(__VA_ARGS__))
+/* ERR and the help hint; returns EXIT_USAGE. */
+#define USAGE(key, ...) ctl_usage((key), VARS(__VA_ARGS__))
+/* ERR; returns EXIT_FINDING (an invalid value, a refusal). */
+#define REFUSE(key, ...) ctl_refuse((key), VARS(__VA_ARGS__))
+/* The rendered text into the array buf. */
+#define TEXT(buf, key, ...) ctl_text((buf), sizeof(buf), (key), VARS(__VA_ARGS__))
+
+/* Pick the language (--lang, else KIOSKCTL_LANG, else kiosk.ini's) and load
+ * its strings. EXIT_OK; EXIT_USAGE (said) for an unknown language, or when
+ * the configuration or its strings do not load unless tolerant (config check,
+ * which then reports what is wrong through the built-in English). */
+int ctl_lang_setup(const args *a, bool tolerant);
+lang ctl_lang(void);
+/* The loaded strings (NULL when none loaded), for the form checks. */
+const strings *ctl_strings(void);
+const char *ctl_text(char *buf, size_t n, const char *key, const str_var *vars);
+/* A key's text without variables (a word for a table); the key itself when missing. */
+const char *ctl_word(const char *key);
+const char *ctl_num(long long v);
+/* A table heading: the key's word padded with spaces to width display
+ * columns (a Chinese character takes two), right-aligned when width < 0. */
+const char *ctl_col(const char *key, int width);
+#define NUM(v) ctl_num((long long)(v))
+void ctl_say(FILE *f, const char *key, const str_var *vars);
+void ctl_say_part(FILE *f, const char *key, const str_var *vars);
+void ctl_err(const char *key, const str_var *vars);
+int ctl_usage(const char *key, const str_var *vars);
+int ctl_refuse(const char *key, const str_var *vars);
+/* "kioskctl: usage: <syntax>", the note's text when note_key is not NULL,
+ * and the help hint; returns EXIT_USAGE. */
+int ctl_usage_of(const char *syntax, const char *note_key);
 
 /* Commands living in their own files. */
 int cmd_audit(const args *a);

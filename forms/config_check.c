@@ -1,5 +1,6 @@
 #include "forms/config_check.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,6 +104,40 @@ static int party_fields_check(const char *dir, const form_spec *form, kerr *err)
 	return 0;
 }
 
+/* The next {name} placeholder of text from *p on: its name in name (n
+ * bytes), or false at the end. Names as strings_render reads them. */
+static bool next_placeholder(const char **p, char *name, size_t n)
+{
+	for (const char *q = *p; (q = strchr(q, '{')); q++) {
+		size_t k = 0;
+		while ((q[1 + k] >= 'a' && q[1 + k] <= 'z') || (q[1 + k] >= 'A' && q[1 + k] <= 'Z') ||
+		       (q[1 + k] >= '0' && q[1 + k] <= '9') || q[1 + k] == '_')
+			k++;
+		if (k == 0 || q[1 + k] != '}' || k >= n)
+			continue;
+		memcpy(name, q + 1, k);
+		name[k] = '\0';
+		*p = q + k + 2;
+		return true;
+	}
+	return false;
+}
+
+/* Whether every placeholder of a is in b: the code fills the same names in
+ * every language, so one the other lacks shows as written, "{name}". */
+static bool placeholders_in(const char *a, const char *b, char *missing, size_t n)
+{
+	char name[64], want[66];
+	for (const char *p = a; next_placeholder(&p, name, sizeof name);) {
+		snprintf(want, sizeof want, "{%s}", name);
+		if (!strstr(b, want)) {
+			snprintf(missing, n, "%s", want);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int missing_keys(const char *dir, lang l, const strings *s, const strings *other,
 			kerr *err)
 {
@@ -135,6 +170,10 @@ static int missing_keys(const char *dir, lang l, const strings *s, const strings
 		if (!strings_get(s, k))
 			return kerr_set(err, path, "missing string key '%s', which the other "
 					"language has; add its translation", k);
+		char ph[66];
+		if (!placeholders_in(strings_get(other, k), strings_get(s, k), ph, sizeof ph))
+			return kerr_set(err, path, "'%s' lacks the placeholder %s that the other "
+					"language has; the code fills the same names in both", k, ph);
 	}
 	return 0;
 }

@@ -182,15 +182,25 @@ const char *strings_render(const strings *s, const char *key, const str_var *var
 {
 	if (!buf || n == 0)
 		return buf;
+	const char *text = strings_get(s, key);
+	if (text)
+		return strings_render_text(text, vars, buf, n);
 	outbuf o = { buf, n, 0, false };
 	buf[0] = '\0';
-	const char *text = strings_get(s, key);
-	if (!text) {
-		put(&o, "[", 1);
-		put(&o, key ? key : "(null)", strlen(key ? key : "(null)"));
-		put(&o, "]", 1);
+	put(&o, "[", 1);
+	put(&o, key ? key : "(null)", strlen(key ? key : "(null)"));
+	put(&o, "]", 1);
+	return buf;
+}
+
+const char *strings_render_text(const char *text, const str_var *vars, char *buf, size_t n)
+{
+	if (!buf || n == 0)
 		return buf;
-	}
+	outbuf o = { buf, n, 0, false };
+	buf[0] = '\0';
+	if (!text)
+		return buf;
 	const char *lit = text;
 	const char *p = text;
 	while (*p) {

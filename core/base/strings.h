@@ -42,5 +42,8 @@ typedef struct str_var {
  * Returns buf. */
 const char *strings_render(const strings *s, const char *key, const str_var *vars,
 			   char *buf, size_t n);
+/* The same for a text that is not in a table (kioskctl's built-in English,
+ * for when the strings files cannot be loaded); NULL text renders as "". */
+const char *strings_render_text(const char *text, const str_var *vars, char *buf, size_t n);
 
 #endif

@@ -8,6 +8,9 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export KIOSK_CONFIG="$PWD/kiosk-config"
 export LANG=C.UTF-8
+# kioskctl speaks English to the tests, which grep its words (test_ctl_lang.sh
+# checks the Chinese)
+export KIOSKCTL_LANG=en
 
 # expect NAME STATUS PATTERN CMD... : exit status STATUS and output (stdout and
 # stderr) matching the grep -E PATTERN ("" for none).

@@ -27,7 +27,7 @@ once() {
 }
 
 # kioskctl: the release build answers by the real date, and warns once
-KIOSK_NOW=$FAR "$REL_CTL" validate id "$ID" >"$T/rel.out" 2>"$T/rel.err"
+KIOSK_NOW=$FAR "$REL_CTL" validate id "$ID" --lang zh_CN >"$T/rel.out" 2>"$T/rel.err"
 rc=$?
 if [ "$rc" = 1 ] && grep -q "2090-01-01晚于今天" "$T/rel.out"; then
 	echo "PASS release kioskctl: KIOSK_NOW ignored (born 2090 is still in the future)"

@@ -26,7 +26,7 @@ missing "config check: the word check" "config check" $K config
 # ---- validate ----
 missing "validate: the value" "validate uscc\|id\|orgcode\|mobile VALUE" $K validate uscc
 invalid "validate: a wrong USCC" "invalid" $K validate uscc 91110000600037341N
-invalid "validate: --lang" "--lang 'fr'" $K validate uscc 91110000600037341L --lang fr
+missing "validate: --lang (a usage error, as for every command)" "--lang 'fr'" $K validate uscc 91110000600037341L --lang fr
 # ---- fee ----
 missing "fee: --years" "--holder and --years" $K fee --holder unit
 invalid "fee: --years not a number" "--years 'one'" $K fee --holder unit --years one

@@ -26,7 +26,7 @@ expect "orgcode wrong check" 1 "invalid" $K validate orgcode 600037342
 expect "mobile normalised" 0 "valid: 13800138000" $K validate mobile "+86 138-0013-8000"
 expect "mobile bad prefix" 1 "invalid" $K validate mobile 12800138000
 expect "validate unknown kind" 2 "uscc, id, orgcode, mobile" $K validate passport X
-expect "validate bad language" 1 "zh_CN or en" $K validate uscc 91110000600037341L --lang fr
+expect "validate bad language" 2 "zh_CN or en" $K validate uscc 91110000600037341L --lang fr
 
 # fee: every example in domain.md
 expect "fee unit 1y 1 seal = 400" 0 "total 400.00 yuan \(40000 fen\)" $K fee --holder unit --years 1 --seals 1

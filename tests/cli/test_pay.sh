@@ -75,7 +75,7 @@ knob '{"bill_extra":1}'
 expect "pay reconcile: a payment nobody booked is a difference (exit 1)" 1 \
 	"#1 unbooked +open +case - order SIMX" \
 	sh -c "echo 975310 | $K pay reconcile $C --date $TODAY --by s001"
-expect "pay reconcile: what to do is said" 1 "to do: money moved at the gateway" \
+expect "pay reconcile: what to do is said" 1 "to do: Money moved at the gateway that the kiosk has not booked" \
 	sh -c "echo 975310 | $K pay reconcile $C --date $TODAY --by s001"
 expect "pay reconcile: the bill's SHA-1 was checked" 1 "SHA-1 [0-9a-f]{40} \(checked\)" \
 	sh -c "echo 975310 | $K pay reconcile $C --date $TODAY --by s001"

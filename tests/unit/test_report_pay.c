@@ -357,9 +357,10 @@ static void kioskctl_prints_it(void **state)
 	f->db = NULL;
 	char bin[1024], cmd[2600];
 	assert_non_null(tu_bin_dir(bin, sizeof bin));
-	/* the report is a supervisor's: --by and the PIN on stdin */
+	/* the report is a supervisor's: --by and the PIN on stdin; its words in
+	 * English (--lang en), which this test reads */
 	snprintf(cmd, sizeof cmd, "echo 975310 | '%.1000s/../kioskctl' report daily --date 2024-03-01 "
-		 "--db '%s' --by sup1 2>&1", bin, f->path);
+		 "--db '%s' --by sup1 --lang en 2>&1", bin, f->path);
 	char *out = run(cmd);
 	assert_non_null(strstr(out, "payments: 9, flagged 2"));
 	assert_true(line_with(out, x.b.case_no, "NO-VERIFIED-SUCCESS"));

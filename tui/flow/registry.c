@@ -208,7 +208,8 @@ registry *registry_for(const kiosk_config *cfg, bool demo)
 	if (!slash || (size_t)(slash - exe) + sizeof "/kioskctl" > sizeof exe)
 		return NULL;
 	strcpy(slash, "/kioskctl");
-	const char *argv[] = { exe, "hall", "lookup", "--config", cfg->config_dir, NULL };
+	/* its lines are read here: asked for in English whatever the counter's language */
+	const char *argv[] = { exe, "hall", "lookup", "--config", cfg->config_dir, "--lang", "en", NULL };
 	return registry_child_new(argv, REGISTRY_TIMEOUT_S);
 }
 

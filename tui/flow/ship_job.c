@@ -3,7 +3,8 @@
  * /dev/null (it must never read the clerk's terminal), reads the output,
  * waits for it and keeps what it said under a mutex; the loop reads that at
  * its ticks. The acknowledgement is read from the child's words ("the
- * centre holds rows 1 to N"): the kiosk keeps no shipping state of its own,
+ * centre holds rows 1 to N", asked for in English with --lang en whatever
+ * the counter's language): the kiosk keeps no shipping state of its own,
  * as kioskctl keeps none. */
 #include "tui/flow/ship_job.h"
 
@@ -202,7 +203,7 @@ ship_job *ship_job_for(const kiosk_config *cfg, const char *db_path, bool demo)
 		return NULL;
 	strcpy(slash, "/kioskctl");
 	const char *argv[] = { exe, "hall", "ship", "--db", db_path, "--config", cfg->config_dir,
-			       NULL };
+			       "--lang", "en", NULL };
 	return ship_job_start(argv, SHIP_JOB_EVERY_S);
 }
 
