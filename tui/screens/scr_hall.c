@@ -476,8 +476,8 @@ static void hall_draw(app *a)
 	int y = 4;
 	if (h->asking) {
 		str_var w[] = { { "id", a->k.user.id }, { NULL, NULL } };
-		draw_wrapped(y, 2, COLS - 4, 2, app_str(a, "hall.pin_why"));
-		y += 3;
+		draw_wrapped(y, 2, COLS - 4, 3, app_str(a, "hall.pin_why"));
+		y += 4;
 		int wd = draw_text(y, 2, app_render(a, "hall.pin_prompt", w, buf, sizeof buf), 40);
 		draw_field(y, 3 + wd, 24, &h->pin_field, !h->jumping);
 		y += 2;
