@@ -12,12 +12,16 @@
 #include "tui/flow/child.h"
 
 #define MAX_ARGS 12
-#define OUT_MAX (1024 * 1024) /* a province's hall: some thousand rows */
+#define OUT_MAX (8 * 1024 * 1024) /* a big hall's day: tens of thousands of rows */
+
+static int index_rows(hallday *d);
 
 void hallday_free(hallday *d)
 {
 	free(d->win);
 	free(d->rows);
+	free(d->pairs);
+	free(d->svcs);
 	memset(d, 0, sizeof *d);
 }
 
@@ -26,6 +30,7 @@ int hallday_copy(hallday *dst, const hallday *src)
 	*dst = *src;
 	dst->win = NULL;
 	dst->rows = NULL;
+	dst->pairs = dst->svcs = NULL;
 	if (src->n_win && !(dst->win = malloc(src->n_win * sizeof *dst->win)))
 		goto fail;
 	if (src->n_rows && !(dst->rows = malloc(src->n_rows * sizeof *dst->rows)))
@@ -34,6 +39,8 @@ int hallday_copy(hallday *dst, const hallday *src)
 		memcpy(dst->win, src->win, src->n_win * sizeof *dst->win);
 	if (src->n_rows)
 		memcpy(dst->rows, src->rows, src->n_rows * sizeof *dst->rows);
+	if (index_rows(dst) != 0)
+		goto fail;
 	return 0;
 fail:
 	hallday_free(dst);
@@ -66,58 +73,61 @@ void hallday_sum_service(const hallday *d, const char *svc, hallday_figs *f)
 			add(f, &d->rows[i]);
 }
 
-/* Whether row i is the first of its (window, clerk) pair; the rows come by
- * window, clerk (hall.day_report()'s order), but a pair is found anywhere. */
-static bool first_pair(const hallday *d, size_t i)
+/* The distinct (window, clerk) pairs and services, as the index of the
+ * first row of each, in the rows' order (by window, clerk: hall.day_report()'s),
+ * made once when the day is read: a hall's day may have thousands of rows
+ * and the screen asks for them at every draw. */
+static int index_rows(hallday *d)
 {
-	for (size_t j = 0; j < i; j++)
-		if (strcmp(d->rows[j].kiosk_id, d->rows[i].kiosk_id) == 0 &&
-		    strcmp(d->rows[j].clerk, d->rows[i].clerk) == 0)
-			return false;
-	return true;
-}
-
-static bool first_service(const hallday *d, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (strcmp(d->rows[j].service, d->rows[i].service) == 0)
-			return false;
-	return true;
+	free(d->pairs);
+	free(d->svcs);
+	d->pairs = d->svcs = NULL;
+	d->n_pairs = d->n_svcs = 0;
+	if (!d->n_rows)
+		return 0;
+	d->pairs = malloc(d->n_rows * sizeof *d->pairs);
+	d->svcs = malloc(d->n_rows * sizeof *d->svcs);
+	if (!d->pairs || !d->svcs)
+		return -1;
+	for (size_t i = 0; i < d->n_rows; i++) {
+		const hallday_row *r = &d->rows[i];
+		bool seen = false;
+		for (size_t j = d->n_pairs; j-- > 0 && !seen;)
+			seen = strcmp(d->rows[d->pairs[j]].kiosk_id, r->kiosk_id) == 0 &&
+			       strcmp(d->rows[d->pairs[j]].clerk, r->clerk) == 0;
+		if (!seen)
+			d->pairs[d->n_pairs++] = i;
+		seen = false;
+		for (size_t j = 0; j < d->n_svcs && !seen; j++)
+			seen = strcmp(d->rows[d->svcs[j]].service, r->service) == 0;
+		if (!seen)
+			d->svcs[d->n_svcs++] = i;
+	}
+	return 0;
 }
 
 size_t hallday_clerks(const hallday *d)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < d->n_rows; i++)
-		n += first_pair(d, i);
-	return n;
+	return d->n_pairs;
 }
 
 void hallday_clerk_at(const hallday *d, size_t k, const char **kiosk, const char **clerk)
 {
 	*kiosk = *clerk = "";
-	for (size_t i = 0; i < d->n_rows; i++)
-		if (first_pair(d, i) && k-- == 0) {
-			*kiosk = d->rows[i].kiosk_id;
-			*clerk = d->rows[i].clerk;
-			return;
-		}
+	if (k < d->n_pairs) {
+		*kiosk = d->rows[d->pairs[k]].kiosk_id;
+		*clerk = d->rows[d->pairs[k]].clerk;
+	}
 }
 
 size_t hallday_services(const hallday *d)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < d->n_rows; i++)
-		n += first_service(d, i);
-	return n;
+	return d->n_svcs;
 }
 
 const char *hallday_service_at(const hallday *d, size_t k)
 {
-	for (size_t i = 0; i < d->n_rows; i++)
-		if (first_service(d, i) && k-- == 0)
-			return d->rows[i].service;
-	return "";
+	return k < d->n_svcs ? d->rows[d->svcs[k]].service : "";
 }
 
 void hallday_by_service(const hallday *d, const char *kiosk_id, const char *clerk,
@@ -126,18 +136,17 @@ void hallday_by_service(const hallday *d, const char *kiosk_id, const char *cler
 {
 	size_t len = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < d->n_rows && len < n; i++) {
-		if (!first_service(d, i))
-			continue;
+	for (size_t k = 0; k < d->n_svcs && len < n; k++) {
+		const char *svc = d->rows[d->svcs[k]].service;
 		int64_t c = 0;
-		for (size_t j = i; j < d->n_rows; j++)
-			if (strcmp(d->rows[j].service, d->rows[i].service) == 0 &&
+		for (size_t j = d->svcs[k]; j < d->n_rows; j++)
+			if (strcmp(d->rows[j].service, svc) == 0 &&
 			    (!kiosk_id || strcmp(d->rows[j].kiosk_id, kiosk_id) == 0) &&
 			    (!clerk || strcmp(d->rows[j].clerk, clerk) == 0))
 				c += d->rows[j].cases;
 		if (c)
 			len += (size_t)snprintf(buf + len, n - len, "%s%s %lld", len ? "  " : "",
-						label(ctx, d->rows[i].service), (long long)c);
+						label(ctx, svc), (long long)c);
 	}
 }
 
@@ -274,6 +283,8 @@ int hallday_parse(const char *text, hallday *d)
 		line = nl ? nl + 1 : NULL;
 	}
 	free(copy);
+	if (rc == 0 && end && index_rows(d) != 0)
+		rc = -1;
 	if (rc != 0 || !end) {
 		hallday_free(d);
 		return -1;

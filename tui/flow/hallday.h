@@ -55,6 +55,8 @@ typedef struct hallday {
 	size_t n_win;
 	hallday_row *rows;
 	size_t n_rows;
+	size_t *pairs, n_pairs;       /* the first row of each (window, clerk) */
+	size_t *svcs, n_svcs;         /* the first row of each service */
 	int64_t fetched_ms;           /* when the centre gave it (the kiosk's clock) */
 	char fetched_by[40];          /* the supervisor whose login read it */
 } hallday;
