@@ -18,8 +18,10 @@
  *                                  the kiosk's seals and its own head
  *   day.c       (pg.h)             the hall's day: supervisors (a login role
  *                                  each, the PIN its password), the report,
- *                                  the windows' closes, the hall's close,
- *                                  the central verify
+ *                                  the windows' closes and shipping, the
+ *                                  hall's close, the central verify; a
+ *                                  bounded supervisor's login (the kiosk's
+ *                                  hall view, kioskctl hall day)
  *
  * The embedded default is untouched: a kiosk with no [hall] section never
  * links or calls any of this (the kiosk itself does not; kioskctl hall does).
