@@ -13,6 +13,9 @@
  *   hall close --date D --hall H --key FILE --by ID
  *   hall conflicts [--hall H] --by ID      the hall's day: a supervisor's, the
  *                                          PIN checked by the centre (day.c)
+ *   hall day --date D [--hall H] [--timeout S] --by ID
+ *                                          the same day for the kiosk's hall
+ *                                          view, in records (cmd_hall_day.c)
  *   hall lookup --uscc U | --key SERIAL [--timeout S]
  *                                          the central registry as the kiosk's
  *                                          role, within S seconds or "offline"
@@ -824,10 +827,11 @@ int cmd_hall(const args *a)
 		     { "verify", hall_cmd_verify },
 		     { "close", hall_cmd_close },
 		     { "lookup", hall_cmd_lookup },
-		     { "conflicts", hall_cmd_conflicts } };
+		     { "conflicts", hall_cmd_conflicts },
+		     { "day", hall_cmd_day } };
 	for (size_t i = 0; a->n_words >= 2 && i < sizeof subs / sizeof *subs; i++)
 		if (strcmp(a->words[1], subs[i].word) == 0)
 			return subs[i].run(a);
 	return ctl_usage_of("kioskctl hall init|kiosk-add|supervisor-add|kiosks|ship|report|verify|close|lookup|"
-			    "conflicts ...", NULL);
+			    "conflicts|day ...", NULL);
 }

@@ -18,6 +18,8 @@
  *   cmd_hall.c             hall init, kiosk-add, supervisor-add, kiosks, ship,
  *                          report, verify, close: the hall's
  *                          central store (db/pg; links libpq)
+ *   cmd_hall_day.c         hall day: the hall's day in records, for the
+ *                          kiosk's hall view (tui/flow/hallday.c)
  */
 
 /* kioskctl, the operator's command line, is split by command: kioskctl.c holds
@@ -126,6 +128,8 @@ int cmd_staff(const args *a);
 int cmd_pay(const args *a);
 int cmd_rating(const args *a);
 int cmd_hall(const args *a);
+/* kioskctl hall day (cmd_hall_day.c), dispatched by cmd_hall. */
+int hall_cmd_day(const args *a);
 
 /* cmd_seal.c: audit seal-init (--by), audit seal, and verify --seal-key's
  * half (ctl_seal_verify: EXIT_OK, EXIT_FINDING or EXIT_USAGE; prints nothing

@@ -405,7 +405,7 @@ static int cmd_help(const args *a);
 	X("pay",      cmd_pay,       "pay reconcile --date YYYY-MM-DD --by ID | pay diffs --date D --by ID | pay resolve --id N --note TEXT --by ID | pay refund-duplicate --id N --reason TEXT --by ID --approver ID") \
 	X("rating",   cmd_rating,    "rating list --date YYYY-MM-DD --by ID | rating resolve CASE_NO --note TEXT --by ID") \
 	X("db",       cmd_db,        "db backup FILE") \
-	X("hall",     cmd_hall,      "hall init --central CONNINFO | hall kiosk-add ID [--hall HALL] --central CONNINFO | hall supervisor-add ID --hall HALL --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS] | hall report --date YYYY-MM-DD [--hall HALL] [--csv] --by ID | hall verify [--hall HALL] [--seal-key DIR] --by ID | hall close --date YYYY-MM-DD --hall HALL --key FILE --by ID | hall conflicts [--hall HALL] --by ID | hall lookup --uscc USCC | --key SERIAL [--timeout S]") \
+	X("hall",     cmd_hall,      "hall init --central CONNINFO | hall kiosk-add ID [--hall HALL] --central CONNINFO | hall supervisor-add ID --hall HALL --central CONNINFO | hall kiosks [--central CONNINFO] | hall ship [--central CONNINFO] [--batch ROWS] [--max ROWS] | hall report --date YYYY-MM-DD [--hall HALL] [--csv] --by ID | hall verify [--hall HALL] [--seal-key DIR] --by ID | hall close --date YYYY-MM-DD --hall HALL --key FILE --by ID | hall conflicts [--hall HALL] --by ID | hall lookup --uscc USCC | --key SERIAL [--timeout S] | hall day --date YYYY-MM-DD [--hall HALL] [--timeout S] --by ID") \
 	X("ca",       cmd_ca,        "ca sync|publish [--ca DIR]") \
 	X("token",    cmd_token,     "token list | token info [--reader NAME]") \
 	X("help",     cmd_help,      "help")

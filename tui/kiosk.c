@@ -232,11 +232,13 @@ int main(int argc, char **argv)
 	/* With a hall: its shipper, on a thread of its own (docs/deployment.md). */
 	a.ship = ship_job_for(a.k.cfg, a.db_path, demo);
 	a.k.reg = registry_for(a.k.cfg, demo);
+	a.k.hallday = hallday_for(a.k.cfg, demo);
 	rc = app_run(&a);
 	term_close();
 out:
 	ship_job_stop(a.ship);
 	registry_free(a.k.reg);
+	hallday_src_free(a.k.hallday);
 	a.k.reg = NULL;
 	if (rc == 2 && (err.msg[0] || err.where[0]))
 		fprintf(stderr, "kiosk: %s\n", kerr_text(&err, msg, sizeof msg));

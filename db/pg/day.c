@@ -124,8 +124,10 @@ fail:
 	return -1;
 }
 
-hall *hall_connect_supervisor(const char *conninfo, const char *sup_id, const char *pin,
-			      bool *refused, kerr *err)
+/* The supervisor's login; timeout_s > 0 bounds the connection and each
+ * statement (a caller at the counter), 0 waits as libpq does. */
+static hall *connect_sup(const char *conninfo, const char *sup_id, const char *pin,
+			 int timeout_s, bool *refused, kerr *err)
 {
 	*refused = false;
 	if (!conninfo || !*conninfo)
@@ -141,8 +143,13 @@ hall *hall_connect_supervisor(const char *conninfo, const char *sup_id, const ch
 	hall *h = calloc(1, sizeof *h);
 	if (!h)
 		return kerr_set(err, "hall", "out of memory"), NULL;
-	const char *keys[] = { "dbname", "user", "password", NULL };
-	const char *vals[] = { conninfo, role, pin, NULL };
+	char t[16], stmt[64];
+	snprintf(t, sizeof t, "%d", timeout_s);
+	snprintf(stmt, sizeof stmt, "-c statement_timeout=%d", timeout_s * 1000);
+	const char *keys[] = { "dbname", "user", "password", "connect_timeout", "options", NULL };
+	const char *vals[] = { conninfo, role, pin, t, stmt, NULL };
+	if (timeout_s <= 0)
+		keys[3] = NULL; /* the connection string's own, or none */
 	h->c = PQconnectdbParams(keys, vals, 1);
 	if (!h->c || PQstatus(h->c) != CONNECTION_OK) {
 		char msg[400] = "out of memory";
@@ -172,6 +179,18 @@ hall *hall_connect_supervisor(const char *conninfo, const char *sup_id, const ch
 	PQclear(PQexec(h->c, "SET lc_messages TO 'C'; SET client_min_messages TO warning;"
 			     " SET client_encoding TO 'UTF8'"));
 	return h;
+}
+
+hall *hall_connect_supervisor(const char *conninfo, const char *sup_id, const char *pin,
+			      bool *refused, kerr *err)
+{
+	return connect_sup(conninfo, sup_id, pin, 0, refused, err);
+}
+
+hall *hall_connect_supervisor_bounded(const char *conninfo, const char *sup_id, const char *pin,
+				      int timeout_s, bool *refused, kerr *err)
+{
+	return connect_sup(conninfo, sup_id, pin, timeout_s > 0 ? timeout_s : 1, refused, err);
 }
 
 int hall_supervisor_check(hall *h, const char *sup_id, const char *hall_id, char *halls,
@@ -243,6 +262,9 @@ static void fill_window(void *item, const PGresult *r, int i)
 	GET(w->close_hash, r, i, 4);
 	GET(w->counts, r, i, 5);
 	w->head_seq = get64(r, i, 6);
+	w->shipped_ms = PQgetisnull(r, i, 7) ? -1 : get64(r, i, 7);
+	w->local_head = PQgetisnull(r, i, 8) ? -1 : get64(r, i, 8);
+	w->reported_ms = PQgetisnull(r, i, 9) ? -1 : get64(r, i, 9);
 }
 
 int hall_windows(hall *h, const char *date, const char *hall_id, hall_window **out, size_t *n,
@@ -251,15 +273,38 @@ int hall_windows(hall *h, const char *date, const char *hall_id, hall_window **o
 	const char *p[2] = { date, hall_id };
 	return collect(h,
 		       "SELECT k.hall_id, k.kiosk_id, c.closed_by, c.seq, encode(a.hash, 'hex'),"
-		       " c.counts, k.head_seq FROM hall.kiosks k"
+		       " c.counts, k.head_seq,"
+		       " (extract(epoch FROM k.shipped_at) * 1000)::bigint, s.local_head,"
+		       " (extract(epoch FROM s.at) * 1000)::bigint FROM hall.kiosks k"
 		       " LEFT JOIN LATERAL (SELECT * FROM hall.window_closes w"
 		       "  WHERE w.kiosk_id = k.kiosk_id AND w.day = $1::date"
 		       "  ORDER BY w.seq LIMIT 1) c ON true"
 		       /* its hall and time: the probe reads one partition */
 		       " LEFT JOIN hall.audit a ON a.kiosk_id = c.kiosk_id AND a.seq = c.seq"
 		       "  AND a.hall_id = k.hall_id AND a.at_ms = c.at_ms"
+		       /* its last shipment's report: in its own hall's partitions */
+		       " LEFT JOIN LATERAL (SELECT r.local_head, r.at FROM hall.ship_reports r"
+		       "  WHERE r.hall_id = k.hall_id AND r.kiosk_id = k.kiosk_id"
+		       "  ORDER BY r.at DESC LIMIT 1) s ON true"
 		       " WHERE $2::text IS NULL OR k.hall_id = $2 ORDER BY k.hall_id, k.kiosk_id",
 		       2, p, sizeof **out, fill_window, (void **)out, n, "reading the windows", err);
+}
+
+int hall_of_kiosk(hall *h, const char *kiosk_id, char *hall_id, size_t n, kerr *err)
+{
+	const char *p[1] = { kiosk_id };
+	PGresult *r = hall_execp(h, "SELECT hall_id FROM hall.kiosks WHERE kiosk_id = $1", 1, p,
+				 PGRES_TUPLES_OK, "reading the kiosk's hall", err);
+	if (!r)
+		return -1;
+	int found = PQntuples(r) == 1;
+	if (found)
+		snprintf(hall_id, n, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (!found)
+		return kerr_set(err, "hall", "kiosk %s is not registered at the centre (kioskctl hall "
+				"kiosk-add)", kiosk_id), 1;
+	return 0;
 }
 
 /* ---- the hall's close ---- */
@@ -302,6 +347,7 @@ static void fill_close(void *item, const PGresult *r, int i)
 	GET(c->message, r, i, 6);
 	GET(c->key_id, r, i, 7);
 	GET(c->signature, r, i, 8);
+	c->closed_ms = get64(r, i, 9);
 }
 
 int hall_close_get(hall *h, const char *hall_id, const char *date, hall_close_rec *c, kerr *err)
@@ -311,8 +357,8 @@ int hall_close_get(hall *h, const char *hall_id, const char *date, hall_close_re
 	size_t n;
 	if (collect(h,
 		    "SELECT hall_id, day::text, closed_by, to_char(closed_at AT TIME ZONE 'UTC',"
-		    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), windows, totals, message, key_id, signature"
-		    " FROM hall.hall_closes WHERE hall_id = $1 AND day = $2::date",
+		    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), windows, totals, message, key_id, signature,"
+		    " (extract(epoch FROM closed_at) * 1000)::bigint FROM hall.hall_closes WHERE hall_id = $1 AND day = $2::date",
 		    2, p, sizeof *v, fill_close, (void **)&v, &n, "reading the hall's close", err))
 		return -1;
 	if (n)

@@ -18,8 +18,10 @@
  *                                  the kiosk's seals and its own head
  *   day.c       (pg.h)             the hall's day: supervisors (a login role
  *                                  each, the PIN its password), the report,
- *                                  the windows' closes, the hall's close,
- *                                  the central verify
+ *                                  the windows' closes and shipping, the
+ *                                  hall's close, the central verify; a
+ *                                  bounded supervisor's login (the kiosk's
+ *                                  hall view, kioskctl hall day)
  *
  * The embedded default is untouched: a kiosk with no [hall] section never
  * links or calls any of this (the kiosk itself does not; kioskctl hall does).
@@ -130,6 +132,10 @@ int hall_supervisor_add(hall *h, const char *sup_id, const char *hall_id, const 
  * anyone act as one): authority is the server's check of the PIN. */
 hall *hall_connect_supervisor(const char *conninfo, const char *sup_id, const char *pin,
 			      bool *refused, kerr *err);
+/* The same within a bound: at most timeout_s seconds to connect, and each
+ * statement then at most timeout_s seconds (the kiosk's hall view). */
+hall *hall_connect_supervisor_bounded(const char *conninfo, const char *sup_id, const char *pin,
+				      int timeout_s, bool *refused, kerr *err);
 /* Whether the connected supervisor supervises hall_id (NULL: any hall):
  * 0 yes, 1 no (err says so), -1 with err. *halls (may be NULL): its halls,
  * comma-separated. */
@@ -162,6 +168,9 @@ typedef struct hall_window {
 	char close_hash[2 * AUDIT_HASH_LEN + 1];
 	char counts[320];              /* the anchor's counts text */
 	int64_t head_seq;              /* the centre's head */
+	int64_t shipped_ms;            /* its last shipment that added rows, -1 never */
+	int64_t local_head;            /* the kiosk's own head at its last shipment, -1 never said */
+	int64_t reported_ms;           /* when it said so, -1 never */
 } hall_window;
 
 /* Every window of hall_id (NULL: every hall) and its close of date, by hall
@@ -169,10 +178,15 @@ typedef struct hall_window {
 int hall_windows(hall *h, const char *date, const char *hall_id, hall_window **out, size_t *n,
 		 kerr *err);
 
+/* The hall kiosk_id is a window of: 0, 1 not registered (err says so), -1
+ * with err. */
+int hall_of_kiosk(hall *h, const char *kiosk_id, char *hall_id, size_t n, kerr *err);
+
 /* The hall's day close as stored. */
 typedef struct hall_close_rec {
 	char hall_id[25], day[16], closed_by[40], closed_at[40];
 	char windows[2048], totals[400], message[3072], key_id[80], signature[300];
+	int64_t closed_ms;             /* closed_at in ms (read back only) */
 } hall_close_rec;
 
 /* Record a hall's close: the centre refuses it (1, err naming the windows

@@ -50,6 +50,9 @@ bool action_offered_on(const app *a, action_id id, screen_id s)
 	/* a service picked by mistake is withdrawn before anything is confirmed */
 	if ((need & NEED_FRESH) && !(a->cs && case_flow_withdrawable(a->cs)))
 		return false;
+	/* the hall's day: a hall configured, outside trainer mode */
+	if ((need & NEED_HALL) && !a->k.hallday)
+		return false;
 	/* the trainer's controls, while a scenario is played */
 	if ((need & NEED_SCENARIO) && (!a->banner || a->banner(a)[0] == '\0'))
 		return false;

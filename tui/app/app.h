@@ -54,6 +54,7 @@
 	X(SCR_SUPPLY,    "screen.supply")            \
 	X(SCR_SUPP_SLIP, "screen.supp_slip")         \
 	X(SCR_RATING,    "screen.rating")            \
+	X(SCR_HALL,      "screen.hall")              \
 	X(SCR_LOCK,      "screen.lock")              \
 	X(SCR_HELP,      "screen.help")
 
@@ -65,12 +66,13 @@ ENUM_DECLARE_KEY(screen_id, SCREENS, SCR_COUNT);
 		 ON(SCR_TOKEN) | ON(SCR_PAYMENT))
 #define ON_SIGNED_IN (ON(SCR_HOME) | ON(SCR_SERVICE) | ON_CASE | ON(SCR_SLIP) | ON(SCR_DAY) | \
 		      ON(SCR_TIMELINE) | ON(SCR_REFUND) | ON(SCR_STAFF) | ON(SCR_TRAIN) | ON(SCR_STOP) | ON(SCR_SCORE) | \
-		      ON(SCR_PAPER) | ON(SCR_SUPPLY) | ON(SCR_SUPP_SLIP) | ON(SCR_RATING))
+		      ON(SCR_PAPER) | ON(SCR_SUPPLY) | ON(SCR_SUPP_SLIP) | ON(SCR_RATING) | ON(SCR_HALL))
 #define ON_ALL 0xffffffffu
 
 /* What an action needs to be offered (NEED_* may be or-ed): trainer mode, a
  * real kiosk, a supervisor signed in, a reissue case, a scenario being
- * played, a case with nothing confirmed yet. NO_FOOT: offered and listed by F1 help, but left out of the footer,
+ * played, a case with nothing confirmed yet, a hall (its day readable here:
+ * [hall] central, not trainer mode). NO_FOOT: offered and listed by F1 help, but left out of the footer,
  * with the reason in FOOT_HIDDEN below. One function checks the column
  * (action_offered_on). */
 enum {
@@ -81,6 +83,7 @@ enum {
 	NEED_REISSUE = 1 << 3,
 	NEED_SCENARIO = 1 << 4,
 	NEED_FRESH = 1 << 5,      /* a case with no step confirmed yet */
+	NEED_HALL = 1 << 6,       /* the hall's day can be read (counter.hallday) */
 	NO_FOOT = 1 << 8
 };
 
@@ -92,9 +95,11 @@ enum {
 	X(ACT_NEXT,      KEY_ENTER, "Enter", "act.next",      ON_ALL & ~ON(SCR_HELP), NEED_NONE)      \
 	X(ACT_FIELD,     K_TAB,     "Tab",   "act.field",     ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND) | ON(SCR_SUPPLY), NEED_NONE) \
 	X(ACT_FIELD_BACK, KEY_BTAB, "S-Tab", "act.field_back", ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND) | ON(SCR_SUPPLY), NO_FOOT) \
-	X(ACT_TAB,       K_TAB,     "Tab",   "act.tab",       ON(SCR_DAY), NEED_NONE)  \
+	X(ACT_TAB,       K_TAB,     "Tab",   "act.tab",       ON(SCR_DAY) | ON(SCR_HALL), NEED_NONE)  \
 	X(ACT_NEW_CASE,  KEY_F(2),  "F2",    "act.new_case",  ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_FIND,      KEY_F(3),  "F3",    "act.find",      ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)  \
+	X(ACT_HALL_DAY,  KEY_F(4),  "F4",    "act.hall_day",  ON(SCR_DAY), NEED_SUPERVISOR | NEED_HALL) \
+	X(ACT_WINDOW_DAY, KEY_F(4), "F4",    "act.window_day", ON(SCR_HALL), NEED_NONE)             \
 	X(ACT_SUPP_FIND, KEY_F(3),  "F3",    "act.find",      ON(SCR_SUPPLY), NEED_NONE)  \
 	X(ACT_SUPERVISE, KEY_F(4),  "F4",    "act.supervise", ON(SCR_HOME), NEED_SUPERVISOR)            \
 	X(ACT_STAFF,     KEY_F(5),  "F5",    "act.staff",     ON(SCR_HOME), NEED_SUPERVISOR)            \
@@ -104,10 +109,11 @@ enum {
 	X(ACT_STAFF_DISABLE, KEY_F(7), "F7", "act.staff_disable", ON(SCR_STAFF), NEED_SUPERVISOR)       \
 	X(ACT_TRAIN,     KEY_F(6),  "F6",    "act.train",     ON(SCR_HOME), NEED_DEMO)           \
 	X(ACT_SUPPLY,    KEY_F(7),  "F7",    "act.supply",    ON(SCR_HOME), NEED_NONE)                \
-	X(ACT_GO_DATE,   KEY_F(2),  "F2",    "act.go_date",   ON(SCR_DAY), NEED_NONE)             \
+	X(ACT_GO_DATE,   KEY_F(2),  "F2",    "act.go_date",   ON(SCR_DAY) | ON(SCR_HALL), NEED_NONE) \
 	X(ACT_DAY_CLOSE, KEY_F(12), "F12",   "act.day_close", ON(SCR_DAY), NEED_NONE)             \
-	X(ACT_PREV_DAY,  KEY_PPAGE, "PgUp/Dn", "act.prev_day", ON(SCR_DAY), NEED_NONE)            \
-	X(ACT_NEXT_DAY,  KEY_NPAGE, "PgDn",  "act.next_day",  ON(SCR_DAY), NO_FOOT)  \
+	X(ACT_PREV_DAY,  KEY_PPAGE, "PgUp/Dn", "act.prev_day", ON(SCR_DAY) | ON(SCR_HALL), NEED_NONE) \
+	X(ACT_NEXT_DAY,  KEY_NPAGE, "PgDn",  "act.next_day",  ON(SCR_DAY) | ON(SCR_HALL), NO_FOOT)  \
+	X(ACT_HALL_REFRESH, KEY_F(5), "F5",  "act.hall_refresh", ON(SCR_HALL), NEED_NONE)          \
 	X(ACT_F_CLERK,   KEY_F(5),  "F5",    "act.f_clerk",   ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_F_SERVICE, KEY_F(6),  "F6",    "act.f_service", ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_F_OUTCOME, KEY_F(7),  "F7",    "act.f_outcome", ON(SCR_DAY), NEED_NONE)             \
@@ -252,6 +258,9 @@ struct app {
 	/* With go_case for the refund screen: the order of a duplicate payment
 	 * to refund (重复支付退款), "" for the case's own refund. */
 	char go_order[33];
+	/* The day the day view and its hall mode hand each other (F4), 0 none:
+	 * set by the one left, taken by the one entered. */
+	long go_day;
 	/* the trainer's session: scenarios, the one being played, the results
 	 * (tui/screens/scr_train.c owns it; NULL outside a session) */
 	train_session *train;

@@ -33,6 +33,9 @@ typedef struct counter {
 	/* The hall's registry (tui/flow/registry.h), NULL without a hall: the
 	 * unit's keys at other windows and halls, looked up with a bound. */
 	struct registry *reg;
+	/* The hall's day for the supervisor's hall view (tui/flow/hallday.h),
+	 * NULL without a hall or in trainer mode. */
+	struct hallday_src *hallday;
 	bool demo;
 	const char *data_dir;
 	bool signed_in;

@@ -25,6 +25,8 @@
  * | seal_flow.[ch]  | forward-secure sealing at the tick and the day close     | yes    |
  * | ship_job.[ch]   | the hall's shipper: kioskctl hall ship on a thread, every few seconds; the status line's 在线 / 离线 N 条待同步 | yes |
  * | registry.[ch]   | the hall's registry at the counter, behind an interface: kioskctl hall lookup in a child with a bound | yes |
+ * | hallday.[ch]    | the hall's day for the supervisor's hall view: kioskctl hall day in a child with a bound, the PIN on its stdin; sums by window, clerk, service | yes |
+ * | child.[ch]      | a program run with a deadline, input on its stdin, output read back | (hallday) |
  * | demo.[ch]       | trainer mode's staff, demo key and demo gateway          | yes    |
  *
  * Layering: flow → core, forms, db; nothing here includes tui/app,
@@ -35,6 +37,7 @@
 #include "tui/flow/case_flow.h"
 #include "tui/flow/counter.h"
 #include "tui/flow/demo.h"
+#include "tui/flow/hallday.h"
 #include "tui/flow/paper_flow.h"
 #include "tui/flow/pay_flow.h"
 #include "tui/flow/refund_flow.h"

@@ -182,6 +182,12 @@ static void day_enter(app *a)
 	if (!d)
 		return;
 	d->finding = d->jumping = false;
+	if (a->go_day > 0) { /* back from the hall's day (F4): its date */
+		if (a->go_day != d->day)
+			d->clerk_ix = d->service_ix = -1;
+		d->day = a->go_day;
+		a->go_day = 0;
+	}
 	load_choices(a, d);
 	load(a, d);
 	/* back from a case's paper or timeline: the row of that case again */
@@ -908,6 +914,10 @@ static bool day_act(app *a, action_id act)
 		d->jumping = true;
 		d->finding = false;
 		edit_clear(&d->jump);
+		return true;
+	case ACT_HALL_DAY: /* the hall's day, the same date (scr_hall.c) */
+		a->go_day = d->day;
+		app_go(a, SCR_HALL);
 		return true;
 	case ACT_TAB:
 		d->tab = (day_tab)((d->tab + 1) % TAB_COUNT);

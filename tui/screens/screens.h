@@ -13,6 +13,7 @@
  * | scr_payment.c   | the payment (QR, countdown, state)                       |
  * | scr_slip.c      | the slip or the notice; any case's paper, reprinted (F11) |
  * | scr_super.c     | the supervisor's day view, timeline, day close, refund   |
+ * | scr_hall.c      | the day view in hall mode (全厅): every window and clerk of the hall, from the centre |
  * | scr_supp.c      | 容缺补交 (find, mark, complete), its slip; the rating; a 差评's follow-up |
  * | scr_staff.c     | the supervisor's staff: list, add, unlock, new PIN, disable |
  * | scr_train.c     | the trainer's scenarios, stop reasons, score sheet       |
