@@ -74,8 +74,12 @@ static hall *connect_centre(const args *a, bool from_config, kiosk_config **cfg,
 
 static int hall_cmd_init(const args *a)
 {
-	if (a->n_words != 2 || check_opts(a, "central config"))
-		return usage_error("%s", "usage: kioskctl hall init --central CONNINFO");
+	if (a->n_words != 2 || check_opts(a, "central config to"))
+		return usage_error("%s", "usage: kioskctl hall init --central CONNINFO [--to MIGRATION]");
+	long long target = HALL_SCHEMA_VERSION;
+	if (opt(a, "to") && parse_count(opt(a, "to"), 1, HALL_SCHEMA_VERSION, &target))
+		return usage_error("--to '%s' is not a central migration (1 to %d)", opt(a, "to"),
+				   HALL_SCHEMA_VERSION);
 	kiosk_config *cfg;
 	int rc = EXIT_OK;
 	hall *h = connect_centre(a, false, &cfg, &rc);
@@ -83,7 +87,7 @@ static int hall_cmd_init(const args *a)
 		return rc;
 	kerr err = { 0 };
 	int from, to;
-	if (hall_init(h, &from, &to, &err))
+	if (hall_init_to(h, (int)target, &from, &to, &err))
 		rc = fail_env(&err);
 	else if (from == to)
 		printf("central schema: version %d, up to date\n", to);
@@ -760,7 +764,13 @@ static int hall_cmd_lookup(const args *a)
 		if (f[i].cert_serial[0])
 			printf("; certificate %s to %s%s%s", f[i].cert_serial, f[i].not_after,
 			       f[i].revoked[0] ? ", revoked: " : ", valid", f[i].revoked);
+		if (f[i].cert_serial[0] && f[i].app[0] && strcmp(f[i].app, "kiosk") != 0)
+			printf(" (%s)", f[i].app);
 		printf("\n");
+		/* once a key: its binding, wherever it was made */
+		if (f[i].bound_agent[0] && (i == 0 || strcmp(f[i - 1].key_serial, f[i].key_serial) != 0))
+			printf("  bound %s to %s, agent %s, at %s (hall %s)\n", f[i].key_serial,
+			       f[i].bound_uscc, f[i].bound_agent, f[i].bound_at_kiosk, f[i].bound_in_hall);
 		if (key && strcmp(f[i].key_serial, key) == 0 && hall_state_retired(f[i].state) &&
 		    rc == EXIT_OK) {
 			printf("refused: key %s was retired (%s, %s) at %s in hall %s; it cannot be "

@@ -772,7 +772,213 @@ static const char v3_sql[] =
 	"GRANT SELECT ON hall.audit TO hall_reader;"
 	"GRANT EXECUTE ON FUNCTION hall.my_hall() TO hall_kiosk;";
 
-static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql };
+/* The registry's facts v4 adds, from a batch (new_rows), J parsing a
+ * detail: the key's PIV certificates (the "apps" of an enrolment: piv.9a
+ * and piv.9c, issued with the kiosk application's certificate for the same
+ * term, so its validity), and the case's later events: a correction (its
+ * new values: the unit, USCC and fee of corrected details, a corrected
+ * decision, "none" for a decision taken back), a 容缺 supplement and the
+ * customer's rating. */
+#define REGISTRY_FILL_V4(J) \
+	"  WITH f AS MATERIALIZED (SELECT n.kiosk_id, n.seq, n.at_ms, n.actor, n.action," \
+	"    n.case_no, CASE WHEN left(n.detail, 1) = '{' THEN " J " END AS j" \
+	"    FROM new_rows n WHERE n.action IN ('token.enrolled', 'token.renewed'," \
+	"     'token.reenrolled', 'case.correct', 'case.supplement', 'case.rating'))," \
+	"   piv AS (INSERT INTO hall.cert_issued (kiosk_id, seq, at_ms, cert_serial, key_serial," \
+	"    unit_name, uscc, not_before, not_after, case_no, app)" \
+	"    SELECT f.kiosk_id, f.seq, f.at_ms, a.e->>'cert', f.j->>'serial', f.j->>'unit_name'," \
+	"    f.j->>'uscc', f.j->>'not_before', f.j->>'not_after', f.case_no, a.e->>'app'" \
+	"    FROM f, jsonb_array_elements(CASE WHEN jsonb_typeof(f.j->'apps') = 'array'" \
+	"     THEN f.j->'apps' END) AS a(e)" \
+	"    WHERE f.action LIKE 'token.%' AND jsonb_typeof(f.j->'serial') = 'string'" \
+	"    AND jsonb_typeof(a.e->'cert') = 'string' AND jsonb_typeof(a.e->'app') = 'string')," \
+	"   cx AS (SELECT f.*, (SELECT jsonb_object_agg(c.e->>'field', c.e->'new')" \
+	"     FROM jsonb_array_elements(CASE WHEN jsonb_typeof(f.j->'changes') = 'array'" \
+	"      THEN f.j->'changes' END) AS c(e) WHERE jsonb_typeof(c.e->'field') = 'string') AS ch," \
+	"     CASE WHEN jsonb_typeof(f.j->'undone') = 'array' THEN f.j->'undone' @> '[\"decision\"]'" \
+	"      ELSE false END AS undone_decision" \
+	"    FROM f WHERE f.action = 'case.correct')" \
+	"  INSERT INTO hall.case_events (kiosk_id, seq, at_ms, case_no, step, actor, service," \
+	"   unit_name, uscc, decision, fee_fen, rating)" \
+	"  SELECT f.kiosk_id, f.seq, f.at_ms, f.case_no, substr(f.action, 6), f.actor, NULL," \
+	"   CASE WHEN f.j->>'step' = 'details' THEN cx.ch->>'unit_name' END," \
+	"   CASE WHEN f.j->>'step' = 'details' THEN cx.ch->>'uscc' END," \
+	"   CASE WHEN f.j->>'step' = 'decision' THEN cx.ch->>'decision'" \
+	"    WHEN cx.undone_decision THEN 'none' END," \
+	"   CASE WHEN f.j->>'step' = 'details' AND cx.ch->>'fee_fen' ~ '^[0-9]{1,15}$'" \
+	"    THEN (cx.ch->>'fee_fen')::bigint END," \
+	"   CASE WHEN f.action = 'case.rating' THEN f.j->>'level' END" \
+	"  FROM f LEFT JOIN cx ON cx.kiosk_id = f.kiosk_id AND cx.seq = f.seq" \
+	"  WHERE f.action LIKE 'case.%' AND f.case_no <> '';" \
+	/* a corrected unit, USCC or agent moves the case's keys (those it \
+	 * enrolled or bound) with it: a binding fact of source 'correct', the \
+	 * corrected values over the key's last ones; run after the statements \
+	 * above, so it sees the same batch's enrolments and bindings */ \
+	"  INSERT INTO hall.key_bindings (kiosk_id, seq, at_ms, key_serial, uscc, unit_name," \
+	"   agent_name, agent_id_no, case_no, source)" \
+	"  SELECT e.kiosk_id, e.seq, e.at_ms, k.key_serial, coalesce(e.uscc, k.uscc)," \
+	"   coalesce(e.unit_name, k.unit_name), coalesce(e.agent_name, k.agent_name)," \
+	"   coalesce(e.agent_id_no, k.agent_id_no), e.case_no, 'correct'" \
+	"  FROM (SELECT n.kiosk_id, n.seq, n.at_ms, n.case_no, x.ch->>'uscc' AS uscc," \
+	"    x.ch->>'unit_name' AS unit_name, x.ch->>'agent_name' AS agent_name," \
+	"    x.ch->>'agent_id_no' AS agent_id_no" \
+	"    FROM new_rows n CROSS JOIN LATERAL (SELECT (SELECT jsonb_object_agg(c.e->>'field'," \
+	"     c.e->'new') FROM jsonb_array_elements(CASE WHEN jsonb_typeof(j.j->'changes') = 'array'" \
+	"     THEN j.j->'changes' END) AS c(e) WHERE jsonb_typeof(c.e->'field') = 'string') AS ch" \
+	"     FROM (SELECT " J " AS j) j WHERE j.j->>'step' = 'details') x" \
+	"    WHERE n.action = 'case.correct' AND left(n.detail, 1) = '{' AND n.case_no <> ''" \
+	"    AND x.ch ?| array['uscc', 'unit_name', 'agent_name', 'agent_id_no']) e" \
+	"  CROSS JOIN LATERAL (SELECT DISTINCT ON (y.key_serial) y.key_serial, y.uscc, y.unit_name," \
+	"    y.agent_name, y.agent_id_no FROM (" \
+	"    SELECT b.key_serial, b.uscc, b.unit_name, b.agent_name, b.agent_id_no, b.seq" \
+	"     FROM hall.key_bindings b WHERE b.case_no = e.case_no AND b.kiosk_id = e.kiosk_id" \
+	"     AND b.seq < e.seq" \
+	"    UNION ALL SELECT i.key_serial, i.uscc, i.unit_name, NULL, NULL, i.seq" \
+	"     FROM hall.cert_issued i WHERE i.case_no = e.case_no AND i.kiosk_id = e.kiosk_id" \
+	"     AND i.app = 'kiosk' AND i.seq < e.seq) y" \
+	"   ORDER BY y.key_serial, y.seq DESC) k;"
+
+/* v4: the registry takes in what it ignored (issue 15 point 4;
+ * docs/deployment.md "The registry"): the keys' PIV certificates beside
+ * the kiosk application's (cert_issued.app), a certificate revoked when its
+ * key is retired (lost, broken, revoked) at any window even where the
+ * certificate is not on record, a case's correction moving its keys to the
+ * corrected unit (key_bindings.source = 'correct'), and a case's
+ * corrections, supplement and rating among its events (case_events.rating)
+ * so the hall's view of a case is whole; the day report replays a corrected
+ * decision and a supplement as the kiosk's own report counts them. The
+ * rows shipped before are derived again for the new facts (only those: the
+ * facts v1 took from them are there already). */
+static const char v4_sql[] =
+	"ALTER TABLE hall.cert_issued ADD COLUMN app text NOT NULL DEFAULT 'kiosk';"
+	"ALTER TABLE hall.key_bindings ADD COLUMN source text NOT NULL DEFAULT 'bind';"
+	"ALTER TABLE hall.case_events ADD COLUMN rating text;"
+	"CREATE INDEX cert_issued_by_key ON hall.cert_issued (key_serial);"
+	"CREATE INDEX cert_issued_by_case ON hall.cert_issued (case_no);"
+	"CREATE INDEX key_bindings_by_case ON hall.key_bindings (case_no);"
+	"CREATE INDEX key_bindings_by_uscc ON hall.key_bindings (uscc);"
+
+	"CREATE OR REPLACE FUNCTION hall.registry_fill() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  BEGIN"
+	REGISTRY_FILL("n.detail::jsonb")
+	REGISTRY_FILL_V4("n.detail::jsonb")
+	"  EXCEPTION WHEN others THEN"
+	REGISTRY_FILL("hall.json_or_null(n.detail)")
+	REGISTRY_FILL_V4("hall.json_or_null(n.detail)")
+	"  END;"
+	"  RETURN NULL;"
+	" END $$;"
+	/* The rows shipped before this migration give their new facts once. */
+	"CREATE TEMP VIEW new_rows AS SELECT * FROM hall.audit WHERE action IN ('token.enrolled',"
+	" 'token.renewed', 'token.reenrolled', 'case.correct', 'case.supplement', 'case.rating');"
+	REGISTRY_FILL_V4("hall.json_or_null(n.detail)")
+	"DROP VIEW new_rows;"
+
+	/* A certificate's revocation: its own (a revoked list), or its key
+	 * retired after it was issued, wherever that happened first. */
+	"CREATE OR REPLACE VIEW hall.certificates AS SELECT i.cert_serial, i.key_serial,"
+	" i.unit_name, i.uscc, i.not_before, i.not_after, i.kiosk_id, i.case_no,"
+	" i.at_ms AS issued_ms, r.reason AS revoke_reason, r.at_ms AS revoked_ms,"
+	" r.kiosk_id AS revoked_at_kiosk, i.app"
+	" FROM hall.cert_issued i LEFT JOIN LATERAL (SELECT x.reason, x.at_ms, x.kiosk_id FROM ("
+	"  SELECT c.reason, c.at_ms, c.kiosk_id, c.seq FROM hall.cert_revoked c"
+	"   WHERE c.cert_serial = i.cert_serial"
+	"  UNION ALL SELECT m.reason, m.at_ms, m.kiosk_id, m.seq FROM hall.key_moves m"
+	"   WHERE m.key_serial = i.key_serial AND m.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')"
+	"   AND m.at_ms >= i.at_ms) x"
+	"  ORDER BY x.at_ms, x.kiosk_id, x.seq LIMIT 1) r ON true;"
+	/* A key's unit: the last of its kiosk certificate's holder and its
+	 * bindings (a binding, a corrected case), by the kiosks' time. */
+	"CREATE VIEW hall.key_units AS SELECT DISTINCT ON (u.key_serial) u.key_serial, u.uscc,"
+	" u.unit_name, u.kiosk_id, u.case_no, u.at_ms FROM ("
+	"  SELECT i.key_serial, i.uscc, i.unit_name, i.kiosk_id, i.case_no, i.at_ms, i.seq"
+	"   FROM hall.cert_issued i WHERE i.app = 'kiosk'"
+	"  UNION ALL SELECT b.key_serial, b.uscc, b.unit_name, b.kiosk_id, b.case_no, b.at_ms, b.seq"
+	"   FROM hall.key_bindings b WHERE b.uscc IS NOT NULL) u"
+	" ORDER BY u.key_serial, u.at_ms DESC, u.kiosk_id, u.seq DESC;"
+	"CREATE OR REPLACE VIEW hall.cases AS SELECT e.case_no, min(e.kiosk_id) AS kiosk_id,"
+	" (array_agg(e.service ORDER BY e.at_ms) FILTER (WHERE e.step = 'open'))[1] AS service,"
+	" (array_agg(e.unit_name ORDER BY e.at_ms DESC, e.seq DESC)"
+	"  FILTER (WHERE e.step IN ('details', 'correct') AND e.unit_name IS NOT NULL))[1]"
+	"  AS unit_name,"
+	" (array_agg(e.uscc ORDER BY e.at_ms DESC, e.seq DESC)"
+	"  FILTER (WHERE e.step IN ('details', 'correct') AND e.uscc IS NOT NULL))[1] AS uscc,"
+	" (array_agg(e.step ORDER BY e.at_ms DESC, e.seq DESC))[1] AS last_step,"
+	" min(e.at_ms) AS opened_ms, max(e.at_ms) AS updated_ms,"
+	" count(*) FILTER (WHERE e.step = 'correct') AS corrections,"
+	" bool_or(e.step = 'supplement') AS supplemented,"
+	" (array_agg(e.rating ORDER BY e.at_ms DESC, e.seq DESC)"
+	"  FILTER (WHERE e.step = 'rating'))[1] AS rating"
+	" FROM hall.case_events e GROUP BY e.case_no;"
+	/* The day's cases as the kiosk's own report counts them (db/report):
+	 * a decision corrected or taken back, a 容缺 case completed by its
+	 * supplement. */
+	"CREATE OR REPLACE FUNCTION hall.day_case_rows(d date, h text) RETURNS TABLE (hall_id text,"
+	"  kiosk_id text, case_no text, clerk text, service text, status text, due_fen bigint,"
+	"  paid_fen bigint, refunded_fen bigint)"
+	" LANGUAGE sql STABLE AS $$"
+	" WITH o AS MATERIALIZED (SELECT k.hall_id, c.kiosk_id, c.case_no, c.clerk,"
+	"   coalesce(c.service, '') AS service FROM hall.day_cases c"
+	"   JOIN hall.kiosks k ON k.kiosk_id = c.kiosk_id"
+	"   WHERE c.day = d AND (h IS NULL OR k.hall_id = h)),"
+	"  px AS MATERIALIZED (SELECT DISTINCT o.kiosk_id,"
+	"   regexp_replace(o.case_no, '[0-9]+$', '') AS lo FROM o),"
+	/* a case's decision and fee: the last recorded, a correction's
+	 * included ("none": a decision taken back by a correction) */
+	"  ev AS (SELECT x.case_no, bool_or(x.step = 'cancel') AS cancelled,"
+	"   nullif((array_agg(x.decision ORDER BY x.seq DESC) FILTER (WHERE x.decision IS NOT NULL"
+	"    AND x.step IN ('decision', 'correct')))[1], 'none') AS decision,"
+	"   bool_or(x.step = 'slip') AS slipped, bool_or(x.step = 'supplement') AS supplemented,"
+	"   (array_agg(x.fee_fen ORDER BY x.seq DESC) FILTER (WHERE x.fee_fen IS NOT NULL"
+	"    AND x.step IN ('details', 'correct')))[1] AS fee_fen"
+	"   FROM px CROSS JOIN LATERAL (SELECT e.case_no, e.seq, e.step, e.decision, e.fee_fen"
+	"    FROM hall.case_events e"
+	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
+	"    AND e.kiosk_id = px.kiosk_id OFFSET 0) x"
+	"   GROUP BY x.case_no),"
+	"  rf AS (SELECT DISTINCT ON (z.kiosk_id, z.out_refund_no) z.kiosk_id, z.case_no,"
+	"    z.out_refund_no, z.state"
+	"   FROM px CROSS JOIN LATERAL (SELECT * FROM hall.refund_events e"
+	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
+	"    AND e.kiosk_id = px.kiosk_id OFFSET 0) z"
+	"   ORDER BY z.kiosk_id, z.out_refund_no, z.seq DESC),"
+	/* a refund done: its last state SUCCESS, its order and amount as
+	 * approved */
+	"  refd AS (SELECT a.kiosk_id, a.case_no, a.out_trade_no, a.amount_fen FROM rf"
+	"   JOIN hall.refund_events a ON a.case_no = rf.case_no AND a.kiosk_id = rf.kiosk_id"
+	"    AND a.out_refund_no = rf.out_refund_no AND a.amount_fen IS NOT NULL"
+	"   WHERE rf.state = 'SUCCESS'),"
+	"  pay AS (SELECT q.case_no, sum(q.amount_fen) AS paid FROM (SELECT DISTINCT ON"
+	"    (y.kiosk_id, y.out_trade_no) y.kiosk_id, y.case_no, y.out_trade_no, y.amount_fen,"
+	"    y.state, y.verified"
+	"   FROM px CROSS JOIN LATERAL (SELECT e.kiosk_id, e.seq, e.case_no, e.out_trade_no,"
+	"    e.amount_fen, e.state, e.verified FROM hall.pay_events e"
+	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
+	"    AND e.kiosk_id = px.kiosk_id OFFSET 0) y"
+	"   ORDER BY y.kiosk_id, y.out_trade_no, y.seq DESC) q"
+	"   WHERE q.state = 'SUCCESS' AND q.verified AND (q.kiosk_id, q.out_trade_no) NOT IN"
+	"    (SELECT refd.kiosk_id, refd.out_trade_no FROM refd"
+	"     WHERE refd.out_trade_no IS NOT NULL)"
+	"   GROUP BY q.case_no),"
+	"  rsum AS (SELECT refd.case_no, sum(refd.amount_fen) AS refunded FROM refd"
+	"   GROUP BY refd.case_no)"
+	" SELECT o.hall_id, o.kiosk_id, o.case_no, o.clerk, o.service,"
+	"  CASE WHEN ev.cancelled THEN 'cancelled' WHEN ev.decision = 'refuse' THEN 'refused'"
+	"   WHEN ev.decision = 'rongque' AND ev.supplemented THEN 'completed'"
+	"   WHEN ev.decision = 'rongque' THEN 'rongque'"
+	"   WHEN ev.decision = 'accept' AND ev.slipped THEN 'completed'"
+	"   WHEN ev.decision = 'accept' THEN 'accepted' ELSE 'open' END,"
+	"  CASE WHEN NOT coalesce(ev.cancelled, false) AND ev.decision IN ('accept', 'rongque')"
+	"   THEN coalesce(ev.fee_fen, 0) ELSE 0 END,"
+	"  coalesce(pay.paid, 0)::bigint, coalesce(rsum.refunded, 0)::bigint"
+	" FROM o LEFT JOIN ev ON ev.case_no = o.case_no"
+	" LEFT JOIN pay ON pay.case_no = o.case_no"
+	" LEFT JOIN rsum ON rsum.case_no = o.case_no $$;"
+	"GRANT SELECT ON hall.key_units TO hall_kiosk, hall_reader;";
+
+static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql, v4_sql };
 
 /* The version recorded, inside the caller's transaction (the table exists). */
 static int version_now(hall *h, kerr *err)
@@ -821,7 +1027,15 @@ static int check_server(hall *h, kerr *err)
 
 int hall_init(hall *h, int *from, int *to, kerr *err)
 {
+	return hall_init_to(h, HALL_SCHEMA_VERSION, from, to, err);
+}
+
+int hall_init_to(hall *h, int target, int *from, int *to, kerr *err)
+{
 	*from = *to = -1;
+	if (target < 1 || target > HALL_SCHEMA_VERSION)
+		return kerr_set(err, "hall", "there is no central migration %d (1 to %d)", target,
+				HALL_SCHEMA_VERSION);
 	if (check_server(h, err))
 		return -1;
 	if (hall_run(h, "BEGIN", "starting the central schema", err) ||
@@ -836,7 +1050,7 @@ int hall_init(hall *h, int *from, int *to, kerr *err)
 		return kerr_set(err, "hall", "the central schema is at version %d, newer than this "
 				"program's %d: upgrade kioskctl", v, HALL_SCHEMA_VERSION);
 	*from = v;
-	for (int next = v + 1; next <= HALL_SCHEMA_VERSION; next++) {
+	for (int next = v + 1; next <= target; next++) {
 		char what[64];
 		snprintf(what, sizeof what, "central migration %d", next);
 		if (hall_run(h, "BEGIN", what, err) ||
@@ -856,7 +1070,9 @@ int hall_init(hall *h, int *from, int *to, kerr *err)
 		if (hall_run(h, "COMMIT", what, err))
 			goto fail;
 	}
-	*to = HALL_SCHEMA_VERSION;
+	*to = v > target ? v : target;
+	if (*to < 3) /* hall.halls and the partitions come with migration 3 */
+		return 0;
 	/* Every hall's months from a year back to a year ahead (run init monthly). */
 	if (hall_run(h, "SELECT hall.ensure_partitions(hall_id, current_date - 365, current_date + 365)"
 		     " FROM hall.halls", "making the months' partitions", err))
@@ -904,7 +1120,8 @@ int hall_kiosk_add_to(hall *h, const char *kiosk_id, const char *hall_id, kerr *
 	const char *params[3] = { kiosk_id, role, hall_id };
 	int added = 0;
 	PGresult *r = NULL;
-	if (hall_version(h, err) < HALL_SCHEMA_VERSION) {
+	/* the halls and their partitions (migration 3) are what it needs */
+	if (hall_version(h, err) < 3) {
 		if (!err->msg[0])
 			kerr_set(err, "hall", "the central store has no hall schema yet: run kioskctl "
 				 "hall init --central CONNINFO first");
