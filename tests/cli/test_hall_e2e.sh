@@ -201,3 +201,86 @@ stop_sim k2
 ship A2
 is "registry: SC-K-0001 lost at A2 of hall HA, its three certificates revoked with it" "PERM_LOST A2 lost,lost,lost" \
 	"$(pg_psql -c "SELECT k.state || ' ' || k.kiosk_id || ' ' || (SELECT string_agg(revoke_reason, ',') FROM hall.certificates c WHERE c.key_serial = k.key_serial) FROM hall.keys k WHERE key_serial = 'SC-K-0001'")"
+
+# ---- 绑定 at B1 (hall HB): the unit's keys and bindings from hall HA ----
+start_sim k1 SC-K-0001
+{ clerk; pick 5; party "$UNIT" $USCC; printf "$MATS"; printf 'dump\nkey Enter\ndump\n'; } >"$T/b1lost.keys"
+krun B1 b1lost
+seen b1lost "B1 绑定: the binding made in hall HA is visible" \
+	"SC-K-0001 .*已绑定：经办人 张三，单位 $USCC，于 A1（大厅 HA）|已绑定：经办人 张三，单位 $USCC，于 A1（大厅 HA）"
+seen b1lost "B1 绑定: the key lost in hall HA, brought here, is refused" "据大厅记录，Key SC-K-0001 状态为「已遗失」"
+is "B1 绑定: nothing bound" 0 "$(q B1 "SELECT count(*) FROM token_bindings")"
+stop_sim k1
+start_sim k2 SC-K-0002
+{ clerk; pick 5; party "$UNIT" $USCC; printf "$MATS"; printf 'key Enter\ndump\n'; } >"$T/b1bind.keys"
+krun B1 b1bind
+is "B1 绑定: the reissued key bound here" "SC-K-0002 张三" \
+	"$(q B1 "SELECT t.serial || ' ' || b.agent_name FROM token_bindings b JOIN tokens t ON t.id = b.token_id WHERE b.unbound_ms IS NULL")"
+stop_sim k2
+ship B1
+expect "registry: the binding made in hall HB, as any kiosk reads it" 0 \
+	"bound SC-K-0002 to $USCC, agent 张三, at B1 \(hall HB\)" \
+	"$KIOSKCTL" hall lookup --uscc $USCC --config "$T/cfgA1"
+
+# ---- 注销 at B1 of the reissued key, found through the hall ----
+{ clerk; pick 11; party "$UNIT" $USCC; printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  printf 'type sup1\nkey Enter\ntype 975310\nkey Enter\n'
+  printf 'dump\nkey Enter\nkey Enter\ndump\nkey Down\nkey Enter\nkey Enter\ndump\n'; } >"$T/b1revoke.keys"
+krun B1 b1revoke
+seen b1revoke "B1 注销: the unit's keys from the hall listed" "SC-K-0002 "
+seen b1revoke "B1 注销: the key lost in hall HA is refused" "据大厅记录，Key SC-K-0001 状态为「已遗失」"
+is "B1 注销: the reissued key revoked here" TERMINATED "$(q B1 "SELECT state FROM tokens WHERE serial = 'SC-K-0002'")"
+ship B1
+is "registry: SC-K-0002 revoked at B1 of hall HB" "TERMINATED B1 HB" \
+	"$(pg_psql -c "SELECT state || ' ' || kiosk_id || ' ' || hall.hall_of(kiosk_id) FROM hall.keys WHERE key_serial = 'SC-K-0002'")"
+expect "registry: hall lookup refuses the retired key" 1 "refused: key SC-K-0002 was retired \(TERMINATED, revoked\) at B1 in hall HB" \
+	"$KIOSKCTL" hall lookup --key SC-K-0002 --config "$T/cfgA2"
+
+# ---- a further act on a retired key, in either hall, is refused ----
+{ clerk; pick 11; party "$UNIT" $USCC; printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  printf 'type sup1\nkey Enter\ntype 975310\nkey Enter\n'
+  printf 'dump\nkey Down\nkey Enter\nkey Enter\ndump\n'; } >"$T/a1again.keys"
+krun A1 a1again
+seen a1again "A1 注销 again: the key revoked in hall HB is refused in hall HA" "据大厅记录，Key SC-K-0002 状态为「已吊销」"
+{ clerk; pick 10; party "$UNIT" $USCC; printf 'key Enter\ntype 2028-11-21\nkey Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  printf 'dump\nkey Down\nkey Enter\nkey Enter\ndump\n'; } >"$T/b1again.keys"
+krun B1 b1again
+seen b1again "B1 补办 again: the key lost in hall HA is refused in hall HB" "据大厅记录，Key SC-K-0001 状态为「已遗失」"
+is "a retired key's refusal records nothing" "0 0" \
+	"$(q A1 "SELECT count(*) FROM tokens WHERE serial = 'SC-K-0002'") $(q B1 "SELECT count(*) FROM token_events e JOIN tokens t ON t.id = e.token_id WHERE t.serial = 'SC-K-0001'")"
+
+# ---- the centre unreachable: the screens say they looked locally only ----
+{ clerk; pick 11; party "$UNIT" $USCC; printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  printf 'type sup1\nkey Enter\ntype 975310\nkey Enter\ndump\n'; } >"$T/a2off.keys"
+krun A2 a2off "$T/offA2"
+seen a2off "offline: the token step says it looked at this window only" "大厅未能及时响应：仅查询了本窗口的 Key 记录。"
+seen a2off "offline: the keys on record here still listed" "SC-K-0002 .*使用中"
+unseen a2off "offline: nothing from the hall" "已联网查询"
+
+# ---- the same key revoked in both halls while both were offline ----
+start_sim k3 SC-K-0003
+{ clerk; pick 7; party "$UNIT2" $USCC2
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\nkey Enter\n'; } >"$T/a1new3.keys"
+krun A1 a1new3
+ship A1
+REV2="key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\ntype sup1\nkey Enter\ntype 975310\nkey Enter\n"
+{ clerk; pick 11; party "$UNIT2" $USCC2; printf "$REV2"; printf 'dump\nkey Enter\nkey Enter\ndump\n'; } >"$T/b1off.keys"
+krun B1 b1off "$T/offB1"
+seen b1off "offline at B1: looked at this window only" "大厅未能及时响应"
+is "offline at B1: the key brought is revoked and erased" "TERMINATED" \
+	"$(q B1 "SELECT to_state FROM token_events e JOIN tokens t ON t.id = e.token_id WHERE t.serial = 'SC-K-0003' AND e.to_state = 'TERMINATED'")"
+stop_sim k3
+{ clerk; pick 11; party "$UNIT2" $USCC2; printf "$REV2"; printf 'dump\nkey Enter\nkey Enter\ndump\n'; } >"$T/a1off.keys"
+krun A1 a1off "$T/offA1"
+seen a1off "offline at A1: looked at this window only" "大厅未能及时响应"
+is "offline at A1: the key (not brought) revoked from this window's record" TERMINATED \
+	"$(q A1 "SELECT state FROM tokens WHERE serial = 'SC-K-0003'")"
+ship A1
+ship B1
+expect "conflicts: the key revoked in both halls while offline is listed" 1 \
+	"CONFLICT key SC-K-0003: erased -> UNFORMATTED at B1 \(hall HB, .*\), then revoked ACTIVE -> TERMINATED at A1 \(hall HA, .*without seeing it" \
+	sh -c "echo hallpin-1 | '$KIOSKCTL' hall conflicts --by sup1 --central 'host=$PG_SOCK dbname=hall'"
+expect "conflicts: a supervisor of the other hall sees it too" 1 "CONFLICT key SC-K-0003" \
+	sh -c "echo hallpin-2 | '$KIOSKCTL' hall conflicts --by sup2 --hall HB --central 'host=$PG_SOCK dbname=hall'"
+expect "conflicts: the keys acted on in turn, online, are not conflicts" 1 "^1 conflicts" \
+	sh -c "echo hallpin-1 | '$KIOSKCTL' hall conflicts --by sup1 --central 'host=$PG_SOCK dbname=hall'"
