@@ -976,6 +976,44 @@ static const char v4_sql[] =
 	" FROM o LEFT JOIN ev ON ev.case_no = o.case_no"
 	" LEFT JOIN pay ON pay.case_no = o.case_no"
 	" LEFT JOIN rsum ON rsum.case_no = o.case_no $$;"
+	/* The conflicts: as before, and a key's act that moves no state done
+	 * after another kiosk retired it (a binding of a key revoked in a hall
+	 * that was offline). */
+	"CREATE OR REPLACE VIEW hall.conflicts AS"
+	" WITH m AS (SELECT x.*, k.hall_id,"
+	"   lag(x.kiosk_id) OVER w AS p_kiosk, lag(x.to_state) OVER w AS p_to,"
+	"   lag(x.seq) OVER w AS p_seq, lag(x.at_ms) OVER w AS p_ms, lag(x.reason) OVER w AS p_reason"
+	"   FROM hall.key_moves x JOIN hall.kiosks k ON k.kiosk_id = x.kiosk_id"
+	"   WHERE x.to_state IS NOT NULL AND x.to_state <> ''"
+	"   WINDOW w AS (PARTITION BY x.key_serial ORDER BY x.at_ms, x.kiosk_id, x.seq))"
+	" SELECT 'key'::text AS kind, m.key_serial AS serial, pk.hall_id AS first_hall,"
+	"  m.p_kiosk AS first_kiosk, m.p_seq AS first_seq, m.p_ms AS first_ms,"
+	"  m.p_reason || ' -> ' || m.p_to AS first_act, m.hall_id AS second_hall,"
+	"  m.kiosk_id AS second_kiosk, m.seq AS second_seq, m.at_ms AS second_ms,"
+	"  m.reason || ' ' || coalesce(m.from_state, '?') || ' -> ' || m.to_state AS second_act"
+	" FROM m JOIN hall.kiosks pk ON pk.kiosk_id = m.p_kiosk"
+	" WHERE m.kiosk_id <> m.p_kiosk AND m.from_state IS DISTINCT FROM m.p_to"
+	" UNION ALL"
+	" SELECT 'certificate', a.cert_serial, ka.hall_id, a.kiosk_id, a.seq, a.at_ms,"
+	"  'revoked (' || a.reason || ')', kb.hall_id, b.kiosk_id, b.seq, b.at_ms,"
+	"  'revoked (' || b.reason || ')'"
+	" FROM hall.cert_revoked a JOIN hall.cert_revoked b ON b.cert_serial = a.cert_serial"
+	"  AND b.kiosk_id <> a.kiosk_id AND (a.at_ms, a.kiosk_id, a.seq) < (b.at_ms, b.kiosk_id, b.seq)"
+	" JOIN hall.kiosks ka ON ka.kiosk_id = a.kiosk_id JOIN hall.kiosks kb"
+	"  ON kb.kiosk_id = b.kiosk_id"
+	/* an act that moves no state (a binding, a seal, a PIN reset) on a
+	 * key another kiosk had retired before it */
+	" UNION ALL"
+	" SELECT 'key', a.key_serial, kr.hall_id, r.kiosk_id, r.seq, r.at_ms,"
+	"  r.reason || ' -> ' || r.to_state, ka.hall_id, a.kiosk_id, a.seq, a.at_ms,"
+	"  a.reason || ' of a retired key'"
+	" FROM hall.key_moves a CROSS JOIN LATERAL (SELECT x.kiosk_id, x.seq, x.at_ms, x.reason,"
+	"  x.to_state FROM hall.key_moves x WHERE x.key_serial = a.key_serial"
+	"  AND x.kiosk_id <> a.kiosk_id AND x.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')"
+	"  AND x.at_ms <= a.at_ms ORDER BY x.at_ms DESC, x.kiosk_id, x.seq DESC LIMIT 1) r"
+	" JOIN hall.kiosks ka ON ka.kiosk_id = a.kiosk_id"
+	" JOIN hall.kiosks kr ON kr.kiosk_id = r.kiosk_id"
+	" WHERE a.to_state IS NULL OR a.to_state = '';"
 	"GRANT SELECT ON hall.key_units TO hall_kiosk, hall_reader;";
 
 static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql, v4_sql };

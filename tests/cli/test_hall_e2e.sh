@@ -284,3 +284,11 @@ expect "conflicts: a supervisor of the other hall sees it too" 1 "CONFLICT key S
 	sh -c "echo hallpin-2 | '$KIOSKCTL' hall conflicts --by sup2 --hall HB --central 'host=$PG_SOCK dbname=hall'"
 expect "conflicts: the keys acted on in turn, online, are not conflicts" 1 "^1 conflicts" \
 	sh -c "echo hallpin-1 | '$KIOSKCTL' hall conflicts --by sup1 --central 'host=$PG_SOCK dbname=hall'"
+
+# A binding (an act that moves no state) of a key another hall had retired,
+# by a kiosk that did not see it (K9's rows, written two hours later):
+T0=$(date -d 2026-11-21T12:00:00+08:00 +%s)000
+chain token.bind K9-20261121-0003 "{\"serial\":\"SC-K-0001\",\"entered\":\"adopted\",\"uscc\":\"$USCC\",\"unit_name\":\"$UNIT\",\"agent_name\":\"王五\",\"agent_id_no\":\"110102199101010078\"}"
+expect "conflicts: a binding of a key retired in another hall is listed" 1 \
+	"CONFLICT key SC-K-0001: lost -> PERM_LOST at A2 \(hall HA, .*\), then bind of a retired key at K9 \(hall HB" \
+	sh -c "echo hallpin-2 | '$KIOSKCTL' hall conflicts --by sup2 --hall HB --central 'host=$PG_SOCK dbname=hall'"
