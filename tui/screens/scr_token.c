@@ -1,6 +1,7 @@
 /* The token screen: the service's key operations, the reader and the key as
  * last seen, for a reissue or a revocation the unit's keys on record (the old
- * key picked, lost or broken); asked once before anything is written, each
+ * key picked, lost or broken), for a binding the unit's keys and where each
+ * is bound (with a hall: as the hall knows them); asked once before anything is written, each
  * failure explained (tui/flow/token_flow.c does the work). */
 #include <curses.h>
 #include <stdio.h>
