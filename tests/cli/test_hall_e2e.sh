@@ -202,8 +202,15 @@ ship A2
 is "registry: SC-K-0001 lost at A2 of hall HA, its three certificates revoked with it" "PERM_LOST A2 lost,lost,lost" \
 	"$(pg_psql -c "SELECT k.state || ' ' || k.kiosk_id || ' ' || (SELECT string_agg(revoke_reason, ',') FROM hall.certificates c WHERE c.key_serial = k.key_serial) FROM hall.keys k WHERE key_serial = 'SC-K-0001'")"
 
-# ---- 绑定 at B1 (hall HB): the unit's keys and bindings from hall HA ----
+# A1 still has SC-K-0001 as ACTIVE with its valid certificate: a PIN reset
+# (解锁) of it there, the key brought, is refused by the hall's word
 start_sim k1 SC-K-0001
+{ clerk; pick 12; party "$UNIT" $USCC; printf "$MATS"; printf 'key Enter\nkey Enter\ndump\n'; } >"$T/a1unlock.keys"
+krun A1 a1unlock
+seen a1unlock "A1 解锁: a key lost at window A2 is refused at window A1" "据大厅记录，Key SC-K-0001 状态为「已遗失」"
+is "A1 解锁: no PIN reset recorded" 0 "$(q A1 "SELECT count(*) FROM audit WHERE action = 'token.pin_reset'")"
+
+# ---- 绑定 at B1 (hall HB): the unit's keys and bindings from hall HA ----
 { clerk; pick 5; party "$UNIT" $USCC; printf "$MATS"; printf 'dump\nkey Enter\ndump\n'; } >"$T/b1lost.keys"
 krun B1 b1lost
 seen b1lost "B1 绑定: the binding made in hall HA is visible" \

@@ -669,7 +669,10 @@ bool tokstep_run(counter *k, case_flow *cs)
 	return run_done(&r, true);
 }
 
-/* The unit's keys on record, for a reissue, a revocation or a binding. */
+/* The unit's keys on record, for every service on a key the unit already
+ * holds (all but a new one): the old key of a reissue or a revocation is
+ * picked among them, a binding shows them; for the others they serve only
+ * to refuse a key brought that the hall says is retired. */
 void tokstep_load_old_keys(counter *k, case_flow *cs)
 {
 	free(cs->old_keys);
@@ -679,7 +682,7 @@ void tokstep_load_old_keys(counter *k, case_flow *cs)
 	free(cs->hall_keys);
 	cs->hall_keys = NULL;
 	cs->n_hall_keys = 0;
-	if (cs->svc->kind != SVC_REISSUE && cs->svc->kind != SVC_REVOKE && cs->svc->kind != SVC_BIND)
+	if (cs->svc->kind == SVC_NEW)
 		return;
 	kerr err = { 0 };
 	if (db_token_by_uscc(k->db, cs->rec.party.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0) {
