@@ -763,7 +763,19 @@ static int hall_cmd_lookup(const args *a)
 		if (f[i].cert_serial[0])
 			SAYP(stdout, f[i].revoked[0] ? "ctl.hall.cert_revoked" : "ctl.hall.cert_valid",
 			     V("serial", f[i].cert_serial), V("to", f[i].not_after), V("revoked", f[i].revoked));
+		if (f[i].cert_serial[0] && f[i].app[0] && strcmp(f[i].app, "kiosk") != 0)
+		{
+			putchar(' '); /* the line's words are read back by the kiosk (registry.c) */
+			SAYP(stdout, "ctl.hall.cert_app", V("app", f[i].app));
+		}
 		printf("\n");
+		/* once a key: its binding, wherever it was made */
+		if (f[i].bound_agent[0] && (i == 0 || strcmp(f[i - 1].key_serial, f[i].key_serial) != 0)) {
+			fputs("  ", stdout);
+			SAY(stdout, "ctl.hall.bound", V("serial", f[i].key_serial), V("uscc", f[i].bound_uscc),
+			    V("agent", f[i].bound_agent), V("kiosk", f[i].bound_at_kiosk),
+			    V("hall", f[i].bound_in_hall));
+		}
 		if (key && strcmp(f[i].key_serial, key) == 0 && hall_state_retired(f[i].state) &&
 		    rc == EXIT_OK) {
 			SAY(stdout, "ctl.hall.retired", V("serial", key), V("state", f[i].state),

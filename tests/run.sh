@@ -50,7 +50,7 @@ for s in tests/cli/*.sh; do
 	# them take a lock so that checks in other checkouts can run beside.
 	case "$s" in
 	*/test_pcsc.sh | */test_kiosk_pcsc.sh | */test_piv.sh | */test_piv_only.sh | */test_ca.sh | \
-	*/test_sm2.sh)
+	*/test_sm2.sh | */test_hall_e2e.sh)
 		BUILD="$BUILD" flock "${KIOSK_PCSC_LOCK:-/tmp/kiosk-pcsc.lock}" sh "$s" >"$log" 2>&1 ;;
 	*)
 		BUILD="$BUILD" sh "$s" >"$log" 2>&1 ;;

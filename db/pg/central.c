@@ -1048,7 +1048,187 @@ static const char v4_sql[] =
 	"GRANT SELECT ON hall.day_cases, hall.pay_events, hall.refund_events, hall.ship_reports"
 	" TO hall_reader;";
 
-static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql, v4_sql };
+/* v5: the registry takes in what it ignored (issue 15 point 4;
+ * docs/deployment.md "The registry"): the keys' PIV certificates beside
+ * the kiosk application's (cert_issued.app), a certificate revoked when its
+ * key is retired (lost, broken, revoked) at any window even where the
+ * certificate is not on record, a case's correction moving its keys to the
+ * corrected unit (key_bindings.source = 'correct'), and a case's
+ * corrections, supplement and rating among its events (case_events.rating)
+ * so the hall's view of a case is whole; the day report replays a corrected
+ * decision and a supplement as the kiosk's own report counts them. The
+ * rows shipped before are derived again for the new facts (only those: the
+ * facts v1 took from them are there already). */
+static const char v5_sql[] =
+	"ALTER TABLE hall.cert_issued ADD COLUMN app text NOT NULL DEFAULT 'kiosk';"
+	"ALTER TABLE hall.key_bindings ADD COLUMN source text NOT NULL DEFAULT 'bind';"
+	"ALTER TABLE hall.case_events ADD COLUMN rating text;"
+	"CREATE INDEX cert_issued_by_key ON hall.cert_issued (key_serial);"
+	"CREATE INDEX cert_issued_by_case ON hall.cert_issued (case_no);"
+	"CREATE INDEX key_bindings_by_case ON hall.key_bindings (case_no);"
+	"CREATE INDEX key_bindings_by_uscc ON hall.key_bindings (uscc);"
+
+	"CREATE OR REPLACE FUNCTION hall.registry_fill() RETURNS trigger LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+	" BEGIN"
+	"  BEGIN"
+	REGISTRY_FILL("n.detail::jsonb")
+	REGISTRY_FILL_V4("n.detail::jsonb")
+	"  EXCEPTION WHEN others THEN"
+	REGISTRY_FILL("hall.json_or_null(n.detail)")
+	REGISTRY_FILL_V4("hall.json_or_null(n.detail)")
+	"  END;"
+	"  RETURN NULL;"
+	" END $$;"
+	/* The rows shipped before this migration give their new facts once. */
+	"CREATE TEMP VIEW new_rows AS SELECT * FROM hall.audit WHERE action IN ('token.enrolled',"
+	" 'token.renewed', 'token.reenrolled', 'case.correct', 'case.supplement', 'case.rating');"
+	REGISTRY_FILL_V4("hall.json_or_null(n.detail)")
+	"DROP VIEW new_rows;"
+
+	/* A certificate's revocation: its own (a revoked list), or its key
+	 * retired after it was issued, wherever that happened first. */
+	"CREATE OR REPLACE VIEW hall.certificates AS SELECT i.cert_serial, i.key_serial,"
+	" i.unit_name, i.uscc, i.not_before, i.not_after, i.kiosk_id, i.case_no,"
+	" i.at_ms AS issued_ms, r.reason AS revoke_reason, r.at_ms AS revoked_ms,"
+	" r.kiosk_id AS revoked_at_kiosk, i.app"
+	" FROM hall.cert_issued i LEFT JOIN LATERAL (SELECT x.reason, x.at_ms, x.kiosk_id FROM ("
+	"  SELECT c.reason, c.at_ms, c.kiosk_id, c.seq FROM hall.cert_revoked c"
+	"   WHERE c.cert_serial = i.cert_serial"
+	"  UNION ALL SELECT m.reason, m.at_ms, m.kiosk_id, m.seq FROM hall.key_moves m"
+	"   WHERE m.key_serial = i.key_serial AND m.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')"
+	"   AND m.at_ms >= i.at_ms) x"
+	"  ORDER BY x.at_ms, x.kiosk_id, x.seq LIMIT 1) r ON true;"
+	/* A key's unit: the last of its kiosk certificate's holder and its
+	 * bindings (a binding, a corrected case), by the kiosks' time. */
+	"CREATE VIEW hall.key_units AS SELECT DISTINCT ON (u.key_serial) u.key_serial, u.uscc,"
+	" u.unit_name, u.kiosk_id, u.case_no, u.at_ms FROM ("
+	"  SELECT i.key_serial, i.uscc, i.unit_name, i.kiosk_id, i.case_no, i.at_ms, i.seq"
+	"   FROM hall.cert_issued i WHERE i.app = 'kiosk'"
+	"  UNION ALL SELECT b.key_serial, b.uscc, b.unit_name, b.kiosk_id, b.case_no, b.at_ms, b.seq"
+	"   FROM hall.key_bindings b WHERE b.uscc IS NOT NULL) u"
+	" ORDER BY u.key_serial, u.at_ms DESC, u.kiosk_id, u.seq DESC;"
+	"CREATE OR REPLACE VIEW hall.cases AS SELECT e.case_no, min(e.kiosk_id) AS kiosk_id,"
+	" (array_agg(e.service ORDER BY e.at_ms) FILTER (WHERE e.step = 'open'))[1] AS service,"
+	" (array_agg(e.unit_name ORDER BY e.at_ms DESC, e.seq DESC)"
+	"  FILTER (WHERE e.step IN ('details', 'correct') AND e.unit_name IS NOT NULL))[1]"
+	"  AS unit_name,"
+	" (array_agg(e.uscc ORDER BY e.at_ms DESC, e.seq DESC)"
+	"  FILTER (WHERE e.step IN ('details', 'correct') AND e.uscc IS NOT NULL))[1] AS uscc,"
+	" (array_agg(e.step ORDER BY e.at_ms DESC, e.seq DESC))[1] AS last_step,"
+	" min(e.at_ms) AS opened_ms, max(e.at_ms) AS updated_ms,"
+	" count(*) FILTER (WHERE e.step = 'correct') AS corrections,"
+	" bool_or(e.step = 'supplement') AS supplemented,"
+	" (array_agg(e.rating ORDER BY e.at_ms DESC, e.seq DESC)"
+	"  FILTER (WHERE e.step = 'rating'))[1] AS rating"
+	" FROM hall.case_events e GROUP BY e.case_no;"
+	/* The day's cases as the kiosk's own report counts them (db/report):
+	 * a decision corrected or taken back, a 容缺 case completed by its
+	 * supplement. */
+	"CREATE OR REPLACE FUNCTION hall.day_case_rows(d date, h text) RETURNS TABLE (hall_id text,"
+	"  kiosk_id text, case_no text, clerk text, service text, status text, due_fen bigint,"
+	"  paid_fen bigint, refunded_fen bigint)"
+	" LANGUAGE sql STABLE AS $$"
+	" WITH o AS MATERIALIZED (SELECT c.hall_id, c.kiosk_id, c.case_no, c.clerk,"
+	"   coalesce(c.service, '') AS service FROM hall.day_cases c"
+	"   WHERE c.day = d AND (h IS NULL OR c.hall_id = h)),"
+	"  px AS MATERIALIZED (SELECT DISTINCT o.hall_id, o.kiosk_id,"
+	"   regexp_replace(o.case_no, '[0-9]+$', '') AS lo FROM o),"
+	"  ev AS (SELECT x.case_no, bool_or(x.step = 'cancel') AS cancelled,"
+	/* a case's decision and fee: the last recorded, a correction's
+	 * included ("none": a decision taken back by a correction) */
+	"   nullif((array_agg(x.decision ORDER BY x.seq DESC) FILTER (WHERE x.decision IS NOT NULL"
+	"    AND x.step IN ('decision', 'correct')))[1], 'none') AS decision,"
+	"   bool_or(x.step = 'slip') AS slipped, bool_or(x.step = 'supplement') AS supplemented,"
+	"   (array_agg(x.fee_fen ORDER BY x.seq DESC) FILTER (WHERE x.fee_fen IS NOT NULL"
+	"    AND x.step IN ('details', 'correct')))[1] AS fee_fen"
+	"   FROM px CROSS JOIN LATERAL (SELECT e.case_no, e.seq, e.step, e.decision, e.fee_fen"
+	"    FROM hall.case_events e"
+	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
+	"    AND e.kiosk_id = px.kiosk_id OFFSET 0) x"
+	"   GROUP BY x.case_no),"
+	"  rf AS (SELECT DISTINCT ON (z.kiosk_id, z.out_refund_no) z.hall_id, z.kiosk_id,"
+	"    z.case_no, z.out_refund_no, z.state"
+	"   FROM px CROSS JOIN LATERAL (SELECT * FROM hall.refund_events e"
+	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
+	"    AND e.kiosk_id = px.kiosk_id AND e.case_day = d AND e.hall_id = px.hall_id"
+	"    AND (h IS NULL OR e.hall_id = h)"
+	"    OFFSET 0) z"
+	"   ORDER BY z.kiosk_id, z.out_refund_no, z.seq DESC),"
+	"  refd AS (SELECT a.kiosk_id, a.case_no, a.out_trade_no, a.amount_fen FROM rf"
+	"   JOIN hall.refund_events a ON a.case_no = rf.case_no AND a.kiosk_id = rf.kiosk_id"
+	"    AND a.out_refund_no = rf.out_refund_no AND a.amount_fen IS NOT NULL"
+	"    AND a.case_day = d AND a.hall_id = rf.hall_id AND (h IS NULL OR a.hall_id = h)"
+	"   WHERE rf.state = 'SUCCESS'),"
+	"  pay AS (SELECT q.case_no, sum(q.amount_fen) AS paid FROM (SELECT DISTINCT ON"
+	"    (y.kiosk_id, y.out_trade_no) y.kiosk_id, y.case_no, y.out_trade_no, y.amount_fen,"
+	"    y.state, y.verified"
+	"   FROM px CROSS JOIN LATERAL (SELECT e.kiosk_id, e.seq, e.case_no, e.out_trade_no,"
+	"    e.amount_fen, e.state, e.verified FROM hall.pay_events e"
+	"    WHERE e.case_no ~>=~ px.lo AND e.case_no ~<~ (px.lo || '~')"
+	"    AND e.kiosk_id = px.kiosk_id AND e.case_day = d AND e.hall_id = px.hall_id"
+	"    AND (h IS NULL OR e.hall_id = h)"
+	"    OFFSET 0) y"
+	"   ORDER BY y.kiosk_id, y.out_trade_no, y.seq DESC) q"
+	"   WHERE q.state = 'SUCCESS' AND q.verified AND (q.kiosk_id, q.out_trade_no) NOT IN"
+	"    (SELECT refd.kiosk_id, refd.out_trade_no FROM refd"
+	"     WHERE refd.out_trade_no IS NOT NULL)"
+	"   GROUP BY q.case_no),"
+	"  rsum AS (SELECT refd.case_no, sum(refd.amount_fen) AS refunded FROM refd"
+	"   GROUP BY refd.case_no)"
+	" SELECT o.hall_id, o.kiosk_id, o.case_no, o.clerk, o.service,"
+	"  CASE WHEN ev.cancelled THEN 'cancelled' WHEN ev.decision = 'refuse' THEN 'refused'"
+	"   WHEN ev.decision = 'rongque' AND ev.supplemented THEN 'completed'"
+	"   WHEN ev.decision = 'rongque' THEN 'rongque'"
+	"   WHEN ev.decision = 'accept' AND ev.slipped THEN 'completed'"
+	"   WHEN ev.decision = 'accept' THEN 'accepted' ELSE 'open' END,"
+	"  CASE WHEN NOT coalesce(ev.cancelled, false) AND ev.decision IN ('accept', 'rongque')"
+	"   THEN coalesce(ev.fee_fen, 0) ELSE 0 END,"
+	"  coalesce(pay.paid, 0)::bigint, coalesce(rsum.refunded, 0)::bigint"
+	" FROM o LEFT JOIN ev ON ev.case_no = o.case_no"
+	" LEFT JOIN pay ON pay.case_no = o.case_no"
+	" LEFT JOIN rsum ON rsum.case_no = o.case_no $$;"
+	/* The conflicts: as before, and a key's act that moves no state done
+	 * after another kiosk retired it (a binding of a key revoked in a hall
+	 * that was offline). */
+	"CREATE OR REPLACE VIEW hall.conflicts AS"
+	" WITH m AS (SELECT x.*, k.hall_id,"
+	"   lag(x.kiosk_id) OVER w AS p_kiosk, lag(x.to_state) OVER w AS p_to,"
+	"   lag(x.seq) OVER w AS p_seq, lag(x.at_ms) OVER w AS p_ms, lag(x.reason) OVER w AS p_reason"
+	"   FROM hall.key_moves x JOIN hall.kiosks k ON k.kiosk_id = x.kiosk_id"
+	"   WHERE x.to_state IS NOT NULL AND x.to_state <> ''"
+	"   WINDOW w AS (PARTITION BY x.key_serial ORDER BY x.at_ms, x.kiosk_id, x.seq))"
+	" SELECT 'key'::text AS kind, m.key_serial AS serial, pk.hall_id AS first_hall,"
+	"  m.p_kiosk AS first_kiosk, m.p_seq AS first_seq, m.p_ms AS first_ms,"
+	"  m.p_reason || ' -> ' || m.p_to AS first_act, m.hall_id AS second_hall,"
+	"  m.kiosk_id AS second_kiosk, m.seq AS second_seq, m.at_ms AS second_ms,"
+	"  m.reason || ' ' || coalesce(m.from_state, '?') || ' -> ' || m.to_state AS second_act"
+	" FROM m JOIN hall.kiosks pk ON pk.kiosk_id = m.p_kiosk"
+	" WHERE m.kiosk_id <> m.p_kiosk AND m.from_state IS DISTINCT FROM m.p_to"
+	" UNION ALL"
+	" SELECT 'certificate', a.cert_serial, ka.hall_id, a.kiosk_id, a.seq, a.at_ms,"
+	"  'revoked (' || a.reason || ')', kb.hall_id, b.kiosk_id, b.seq, b.at_ms,"
+	"  'revoked (' || b.reason || ')'"
+	" FROM hall.cert_revoked a JOIN hall.cert_revoked b ON b.cert_serial = a.cert_serial"
+	"  AND b.kiosk_id <> a.kiosk_id AND (a.at_ms, a.kiosk_id, a.seq) < (b.at_ms, b.kiosk_id, b.seq)"
+	" JOIN hall.kiosks ka ON ka.kiosk_id = a.kiosk_id JOIN hall.kiosks kb"
+	"  ON kb.kiosk_id = b.kiosk_id"
+	/* an act that moves no state (a binding, a seal, a PIN reset) on a
+	 * key another kiosk had retired before it */
+	" UNION ALL"
+	" SELECT 'key', a.key_serial, kr.hall_id, r.kiosk_id, r.seq, r.at_ms,"
+	"  r.reason || ' -> ' || r.to_state, ka.hall_id, a.kiosk_id, a.seq, a.at_ms,"
+	"  a.reason || ' of a retired key'"
+	" FROM hall.key_moves a CROSS JOIN LATERAL (SELECT x.kiosk_id, x.seq, x.at_ms, x.reason,"
+	"  x.to_state FROM hall.key_moves x WHERE x.key_serial = a.key_serial"
+	"  AND x.kiosk_id <> a.kiosk_id AND x.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')"
+	"  AND x.at_ms <= a.at_ms ORDER BY x.at_ms DESC, x.kiosk_id, x.seq DESC LIMIT 1) r"
+	" JOIN hall.kiosks ka ON ka.kiosk_id = a.kiosk_id"
+	" JOIN hall.kiosks kr ON kr.kiosk_id = r.kiosk_id"
+	" WHERE a.to_state IS NULL OR a.to_state = '';"
+	"GRANT SELECT ON hall.key_units TO hall_kiosk, hall_reader;";
+
+static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql, v4_sql, v5_sql };
 
 /* The version recorded, inside the caller's transaction (the table exists). */
 static int version_now(hall *h, kerr *err)
@@ -1192,7 +1372,9 @@ int hall_kiosk_add_to(hall *h, const char *kiosk_id, const char *hall_id, kerr *
 	const char *params[3] = { kiosk_id, role, hall_id };
 	int added = 0;
 	PGresult *r = NULL;
-	if (hall_version(h, err) < HALL_SCHEMA_VERSION) {
+	/* the halls and their partitions (migration 3) are what it needs: a
+	 * centre upgraded in stages takes its kiosks from there */
+	if (hall_version(h, err) < 3) {
 		if (!err->msg[0])
 			kerr_set(err, "hall", "the central store has no hall schema yet: run kioskctl "
 				 "hall init --central CONNINFO first");

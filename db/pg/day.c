@@ -548,27 +548,51 @@ static void fill_fact(void *item, const PGresult *r, int i)
 	GET(f->revoked, r, i, 7);
 	GET(f->uscc, r, i, 8);
 	GET(f->unit_name, r, i, 9);
+	GET(f->app, r, i, 10);
+	GET(f->bound_agent, r, i, 11);
+	GET(f->bound_uscc, r, i, 12);
+	GET(f->bound_at_kiosk, r, i, 13);
+	GET(f->bound_in_hall, r, i, 14);
 }
 
+/* Candidate keys by an index each (certificates and bindings naming the
+ * unit), kept when their unit now is the one asked (hall.key_units, per
+ * key); then each key's last move, last binding and certificates, each a
+ * probe by key: no view over the whole registry is scanned. */
 int hall_lookup(hall *h, const char *uscc, const char *key_serial, hall_key_fact **out,
 		size_t *n, kerr *err)
 {
 	const char *p[2] = { uscc && *uscc ? uscc : NULL, key_serial && *key_serial ? key_serial : NULL };
 	return collect(h,
-		       "WITH ks AS (SELECT c.key_serial FROM hall.certificates c WHERE c.uscc = $1"
-		       "  UNION SELECT b.key_serial FROM hall.bindings b WHERE b.uscc = $1"
-		       "  UNION SELECT $2::text WHERE $2::text IS NOT NULL)"
-		       " SELECT ks.key_serial, coalesce(k.state, ''), coalesce(k.reason, ''),"
+		       "WITH cand AS (SELECT i.key_serial FROM hall.cert_issued i WHERE i.uscc = $1"
+		       "  UNION SELECT b.key_serial FROM hall.key_bindings b WHERE b.uscc = $1"
+		       "  UNION SELECT $2::text WHERE $2::text IS NOT NULL),"
+		       " ks AS (SELECT c.key_serial, u.uscc, u.unit_name FROM cand c"
+		       "  LEFT JOIN LATERAL (SELECT x.uscc, x.unit_name FROM ("
+		       "   SELECT i.uscc, i.unit_name, i.at_ms, i.kiosk_id, i.seq FROM hall.cert_issued i"
+		       "    WHERE i.key_serial = c.key_serial AND i.app = 'kiosk'"
+		       "   UNION ALL SELECT b.uscc, b.unit_name, b.at_ms, b.kiosk_id, b.seq"
+		       "    FROM hall.key_bindings b WHERE b.key_serial = c.key_serial AND b.uscc IS NOT NULL) x"
+		       "   ORDER BY x.at_ms DESC, x.kiosk_id, x.seq DESC LIMIT 1) u ON true"
+		       "  WHERE $1::text IS NULL OR u.uscc = $1)"
+		       " SELECT ks.key_serial, coalesce(k.to_state, ''), coalesce(k.reason, ''),"
 		       "  coalesce(k.kiosk_id, ''), coalesce(hall.hall_of(k.kiosk_id), ''),"
-		       "  coalesce(c.cert_serial, ''),"
-		       "  coalesce(c.not_after, ''), coalesce(c.revoke_reason, ''),"
-		       "  coalesce(c.uscc, b.uscc, ''), coalesce(c.unit_name, b.unit_name, '')"
-		       " FROM ks LEFT JOIN hall.keys k ON k.key_serial = ks.key_serial"
+		       "  coalesce(c.cert_serial, ''), coalesce(c.not_after, ''),"
+		       "  coalesce(c.revoke_reason, ''), coalesce(ks.uscc, ''), coalesce(ks.unit_name, ''),"
+		       "  coalesce(c.app, ''), coalesce(b.agent_name, ''), coalesce(b.uscc, ''),"
+		       "  coalesce(b.kiosk_id, ''), coalesce(hall.hall_of(b.kiosk_id), '')"
+		       " FROM ks"
+		       " LEFT JOIN LATERAL (SELECT m.to_state, m.reason, m.kiosk_id, m.at_ms"
+		       "  FROM hall.key_moves m WHERE m.key_serial = ks.key_serial"
+		       "  AND m.to_state IS NOT NULL AND m.to_state <> ''"
+		       "  ORDER BY m.at_ms DESC, m.kiosk_id, m.seq DESC LIMIT 1) k ON true"
+		       " LEFT JOIN LATERAL (SELECT x.agent_name, x.uscc, x.kiosk_id FROM hall.key_bindings x"
+		       "  WHERE x.key_serial = ks.key_serial"
+		       "  ORDER BY x.at_ms DESC, x.kiosk_id, x.seq DESC LIMIT 1) b ON true"
 		       " LEFT JOIN hall.certificates c ON c.key_serial = ks.key_serial"
-		       " LEFT JOIN hall.bindings b ON b.key_serial = ks.key_serial"
-		       " WHERE k.key_serial IS NOT NULL OR c.cert_serial IS NOT NULL"
+		       " WHERE k.to_state IS NOT NULL OR c.cert_serial IS NOT NULL"
 		       " ORDER BY coalesce(k.at_ms, c.issued_ms) DESC NULLS LAST, ks.key_serial,"
-		       "  c.issued_ms DESC",
+		       "  c.issued_ms DESC, c.app",
 		       2, p, sizeof **out, fill_fact, (void **)out, n, "looking up the registry", err);
 }
 

@@ -40,7 +40,7 @@
 #include "db/db.h"
 
 /* The central schema this program writes: the number of migrations. */
-#define HALL_SCHEMA_VERSION 4
+#define HALL_SCHEMA_VERSION 5
 
 typedef struct hall hall;
 
@@ -235,12 +235,19 @@ typedef struct hall_key_fact {
 	char cert_serial[64];          /* "" none */
 	char not_after[16];
 	char revoked[24];              /* its revocation reason, "" valid */
-	char uscc[24];
+	char uscc[24];                 /* the key's unit (its last binding or certificate) */
 	char unit_name[256];
+	char app[16];                  /* the certificate's application: kiosk, piv.9a, piv.9c */
+	char bound_agent[100];         /* the key's last binding: its agent, "" none */
+	char bound_uscc[24];
+	char bound_at_kiosk[DB_KIOSK_ID_MAX + 1], bound_in_hall[25];
 } hall_key_fact;
 
-/* The keys (and their certificates) of unit uscc, or the key key_serial,
- * in the central registry, newest first. *out malloc'd. 0 or -1 with err. */
+/* The keys (and their certificates, one fact each) of unit uscc, or the
+ * key key_serial, in the central registry, newest first. A key is the
+ * unit's when its last binding or certificate (a correction's included)
+ * names the unit: a key moved to another unit by a correction is that
+ * unit's. *out malloc'd. 0 or -1 with err. */
 int hall_lookup(hall *h, const char *uscc, const char *key_serial, hall_key_fact **out,
 		size_t *n, kerr *err);
 /* Whether a state is a retired key's (PERM_LOST, DAMAGED, TERMINATED). */

@@ -44,7 +44,8 @@ static void child_reads_the_lookup(void **state)
 			       "key SC-A-1 TERMINATED (revoked) last moved at K3 (hall HB); certificate 0A to "
 			       "2027-01-01, revoked: revoked\\n"
 			       "key SC-B-2 ACTIVE (enrolled) last moved at K1 (hall HA)\\n"
-			       "key SC-B-2 ACTIVE (enrolled) last moved at K1 (hall HA); certificate 0B\\n' \"$2\"",
+			       "key SC-B-2 ACTIVE (enrolled) last moved at K1 (hall HA); certificate 0B\\n"
+			       "  bound SC-B-2 to 91510100MA61XY3K4K, agent 张三, at K3 (hall HB)\\n' \"$2\"",
 			       "lookup", NULL };
 	registry *r = registry_child_new(argv, 2);
 	assert_non_null(r);
@@ -58,6 +59,11 @@ static void child_reads_the_lookup(void **state)
 	assert_string_equal(k[0].kiosk, "K3");
 	assert_string_equal(k[0].hall, "HB");
 	assert_string_equal(k[1].serial, "SC-B-2");
+	assert_string_equal(k[0].bound_agent, ""); /* no binding line: none */
+	assert_string_equal(k[1].bound_agent, "张三");
+	assert_string_equal(k[1].bound_uscc, "91510100MA61XY3K4K");
+	assert_string_equal(k[1].bound_kiosk, "K3");
+	assert_string_equal(k[1].bound_hall, "HB");
 	free(k);
 	registry_free(r);
 }
@@ -101,6 +107,8 @@ static int fake_lookup(registry *r, const char *uscc, reg_key **out, size_t *n)
 	*out = calloc(1, sizeof **out);
 	snprintf((*out)[0].serial, sizeof (*out)[0].serial, "SC-ELSEWHERE-%.4s", uscc);
 	snprintf((*out)[0].state, sizeof (*out)[0].state, "PERM_LOST");
+	snprintf((*out)[0].bound_agent, sizeof (*out)[0].bound_agent, "李四");
+	snprintf((*out)[0].bound_hall, sizeof (*out)[0].bound_hall, "HB");
 	*n = 1;
 	return 0;
 }
@@ -143,7 +151,36 @@ static void old_keys_from_the_hall(void **state)
 	tokstep_load_old_keys(&f->k, &cs);
 	assert_int_equal(cs.n_old_keys, here);
 	assert_non_null(strstr(f->said, "at this window only"));
+	assert_null(cs.hall_keys); /* offline: nothing of the hall kept */
 	free(cs.old_keys);
+	f->k.reg = NULL;
+}
+
+/* A binding asks the hall too: the unit's keys there, each with the
+ * binding the hall knows, kept for the screen; a key the hall says is
+ * retired takes that state (refused when brought). */
+static void bind_asks_the_hall(void **state)
+{
+	tf_fx *f = *state;
+	fake_reg fr = { .ops = { fake_lookup, fake_free }, .online = true };
+	case_flow cs;
+	memset(&cs, 0, sizeof cs);
+	for (size_t i = 0; i < f->k.cat->n_services && !cs.svc; i++)
+		if (f->k.cat->services[i].kind == SVC_BIND)
+			cs.svc = &f->k.cat->services[i];
+	assert_non_null(cs.svc);
+	snprintf(cs.rec.party.uscc, sizeof cs.rec.party.uscc, "%s", TF_USCC);
+	f->k.reg = &fr.ops;
+	tokstep_load_old_keys(&f->k, &cs);
+	assert_int_equal(fr.calls, 1);
+	assert_int_equal(cs.n_hall_keys, 1);
+	const reg_key *h = registry_find(cs.hall_keys, cs.n_hall_keys, "SC-ELSEWHERE-9151");
+	assert_non_null(h);
+	assert_string_equal(h->bound_agent, "李四");
+	assert_string_equal(h->bound_hall, "HB");
+	assert_null(registry_find(cs.hall_keys, cs.n_hall_keys, "SC-NOWHERE"));
+	free(cs.old_keys);
+	free(cs.hall_keys);
 	f->k.reg = NULL;
 }
 
@@ -183,6 +220,7 @@ int main(void)
 		cmocka_unit_test(child_reads_the_lookup),
 		cmocka_unit_test(child_offline_and_bounded),
 		cmocka_unit_test_setup_teardown(old_keys_from_the_hall, tf_setup, tf_teardown),
+		cmocka_unit_test_setup_teardown(bind_asks_the_hall, tf_setup, tf_teardown),
 		cmocka_unit_test_setup_teardown(retired_elsewhere_refused, tf_setup, tf_teardown),
 	};
 	return cmocka_run_group_tests(tests, tf_group_setup, tf_group_teardown);

@@ -62,6 +62,7 @@ void case_flow_free(case_flow *cs)
 	checklist_free(cs->cl);
 	free(cs->slip_text);
 	free(cs->old_keys);
+	free(cs->hall_keys);
 	free(cs);
 }
 

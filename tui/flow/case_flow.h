@@ -79,8 +79,10 @@ typedef struct case_flow {
 	char confirm_serial[TOKEN_SERIAL_MAX + 1]; /* the key the clerk agreed to write */
 	bool token_resume;                /* a key pulled mid-write: finish when it is back */
 	char replaced_cert[TOKEN_CERT_SERIAL_MAX + 1]; /* renewed / changed away */
-	token_rec *old_keys;              /* the unit's keys on record (reissue, revoke) */
+	token_rec *old_keys;              /* the unit's keys on record (all but a new key's service) */
 	size_t n_old_keys;
+	struct reg_key *hall_keys;        /* the hall's word on them, NULL offline or no hall */
+	size_t n_hall_keys;
 	size_t old_sel;
 	bool old_broken;                  /* reissue: broken (DAMAGED), else lost */
 	/* past the point of no return, the agent's details being corrected

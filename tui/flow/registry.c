@@ -125,6 +125,31 @@ static bool parse_key(const char *line, reg_key *k)
 	return true;
 }
 
+/* One "  bound SERIAL to USCC, agent NAME, at KIOSK (hall H)" line, into
+ * the key of that serial already read. */
+static void parse_bound(const char *line, reg_key *keys, size_t n)
+{
+	char serial[64], uscc[24], agent[100], kiosk[25], hall[25];
+	if (sscanf(line, "  bound %63s to %23[^,], agent %99[^,], at %24s (hall %24[^)])", serial,
+		   uscc, agent, kiosk, hall) != 5)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i].serial, serial) == 0) {
+			snprintf(keys[i].bound_uscc, sizeof keys[i].bound_uscc, "%s", uscc);
+			snprintf(keys[i].bound_agent, sizeof keys[i].bound_agent, "%s", agent);
+			snprintf(keys[i].bound_kiosk, sizeof keys[i].bound_kiosk, "%s", kiosk);
+			snprintf(keys[i].bound_hall, sizeof keys[i].bound_hall, "%s", hall);
+		}
+}
+
+const reg_key *registry_find(const reg_key *c, size_t n, const char *serial)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(c[i].serial, serial) == 0)
+			return &c[i];
+	return NULL;
+}
+
 static int child_lookup(registry *r, const char *uscc, reg_key **out, size_t *n)
 {
 	child_reg *c = (child_reg *)r;
@@ -149,7 +174,9 @@ static int child_lookup(registry *r, const char *uscc, reg_key **out, size_t *n)
 		if (nl)
 			*nl = '\0';
 		reg_key k;
-		if (parse_key(line, &k)) {
+		if (strncmp(line, "  bound ", 8) == 0) {
+			parse_bound(line, *out, *n);
+		} else if (parse_key(line, &k)) {
 			bool seen = false;
 			for (size_t j = 0; j < *n && !seen; j++)
 				seen = strcmp((*out)[j].serial, k.serial) == 0;

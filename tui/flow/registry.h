@@ -21,6 +21,10 @@ typedef struct reg_key {
 	char reason[24];
 	char kiosk[25];    /* the kiosk that moved it last */
 	char hall[25];     /* and that kiosk's hall */
+	/* its last binding, wherever made: the agent, "" none */
+	char bound_agent[100];
+	char bound_uscc[24];
+	char bound_kiosk[25], bound_hall[25];
 } reg_key;
 
 typedef struct registry registry;
@@ -33,6 +37,9 @@ struct registry {
 
 int registry_lookup(registry *r, const char *uscc, reg_key **out, size_t *n);
 void registry_free(registry *r);
+
+/* The centre's word on a key in a list of it, NULL when it is not there. */
+const reg_key *registry_find(const reg_key *c, size_t n, const char *serial);
 
 /* The hall's registry: argv (copied; NULL-terminated) and then "--uscc U
  * --timeout S" run as a child, its output read, killed after timeout_s + 1

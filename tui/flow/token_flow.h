@@ -48,7 +48,10 @@ bool token_flow_resume_due(const case_flow *cs, const char *serial);
 
 /* The real key part (tui/flow/tokstep.c): true when committed. */
 bool tokstep_run(counter *k, case_flow *cs);
-/* The unit's keys on record into cs->old_keys (reissue, revoke). */
+/* The unit's keys on record into cs->old_keys (every service but a new
+ * key's: listed for a reissue, a revocation and a binding), with
+ * a hall the centre's keys of the unit too (cs->hall_keys: their state and
+ * binding there), or the word that only this window was asked. */
 void tokstep_load_old_keys(counter *k, case_flow *cs);
 
 #endif

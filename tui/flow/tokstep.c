@@ -792,14 +792,20 @@ bool tokstep_run(counter *k, case_flow *cs)
 	return run_done(&r, true);
 }
 
-/* The unit's keys on record, for a reissue or a revocation. */
+/* The unit's keys on record, for every service on a key the unit already
+ * holds (all but a new one): the old key of a reissue or a revocation is
+ * picked among them, a binding shows them; for the others they serve only
+ * to refuse a key brought that the hall says is retired. */
 void tokstep_load_old_keys(counter *k, case_flow *cs)
 {
 	free(cs->old_keys);
 	cs->old_keys = NULL;
 	cs->n_old_keys = 0;
 	cs->old_sel = 0;
-	if (cs->svc->kind != SVC_REISSUE && cs->svc->kind != SVC_REVOKE)
+	free(cs->hall_keys);
+	cs->hall_keys = NULL;
+	cs->n_hall_keys = 0;
+	if (cs->svc->kind == SVC_NEW)
 		return;
 	kerr err = { 0 };
 	if (db_token_by_uscc(k->db, cs->rec.party.uscc, &cs->old_keys, &cs->n_old_keys, &err) != 0) {
@@ -807,7 +813,8 @@ void tokstep_load_old_keys(counter *k, case_flow *cs)
 		return;
 	}
 	/* With a hall: the keys of the unit at other windows and halls too, and
-	 * their state there (a key retired elsewhere is refused below). */
+	 * their state there (a key retired elsewhere is refused below), and
+	 * for a binding each key's binding wherever it was made. */
 	if (!k->reg)
 		return;
 	reg_key *c = NULL;
@@ -818,7 +825,8 @@ void tokstep_load_old_keys(counter *k, case_flow *cs)
 		return;
 	}
 	int added = registry_merge(c, n, &cs->old_keys, &cs->n_old_keys);
-	free(c);
+	cs->hall_keys = c;
+	cs->n_hall_keys = n;
 	snprintf(num, sizeof num, "%d", added > 0 ? added : 0);
 	str_var v[] = { { "n", num }, { NULL, NULL } };
 	counter_say(k, counter_render(k, "tokstep.hall_online", v, buf, sizeof buf));

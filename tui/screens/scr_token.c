@@ -1,6 +1,7 @@
 /* The token screen: the service's key operations, the reader and the key as
  * last seen, for a reissue or a revocation the unit's keys on record (the old
- * key picked, lost or broken); asked once before anything is written, each
+ * key picked, lost or broken), for a binding the unit's keys and where each
+ * is bound (with a hall: as the hall knows them); asked once before anything is written, each
  * failure explained (tui/flow/token_flow.c does the work). */
 #include <curses.h>
 #include <stdio.h>
@@ -16,11 +17,37 @@ static void token_enter(app *a)
 	a->key_dirty = true;
 }
 
+/* A binding: the unit's keys on record here and at the hall, each with its
+ * binding as the hall knows it (made at any window or hall). */
+static int draw_bind_keys(app *a, int y)
+{
+	case_flow *cs = a->cs;
+	if (!cs->n_old_keys)
+		return y;
+	draw_text(y++, 4, app_str(a, "tokstep.bind_keys"), COLS - 8);
+	for (size_t i = 0; i < cs->n_old_keys && y < LINES - 9; i++) {
+		const token_rec *k = &cs->old_keys[i];
+		char line[512];
+		snprintf(line, sizeof line, "%s  %s", k->serial, app_str(a, token_state_key(k->state)));
+		draw_text(y++, 6, line, COLS - 10);
+		const reg_key *h = registry_find(cs->hall_keys, cs->n_hall_keys, k->serial);
+		if (h && h->bound_agent[0]) {
+			str_var v[] = { { "agent", h->bound_agent }, { "uscc", h->bound_uscc },
+					{ "kiosk", h->bound_kiosk }, { "hall", h->bound_hall },
+					{ NULL, NULL } };
+			draw_text(y++, 8, app_render(a, "tokstep.bound_at", v, line, sizeof line), COLS - 12);
+		}
+	}
+	return y + 1;
+}
+
 /* Reissue and revocation: the unit's keys on record, the one picked marked,
  * and for a reissue whether it was lost or broken. */
 static int draw_old_keys(app *a, int y)
 {
 	case_flow *cs = a->cs;
+	if (!a->k.demo && cs->svc->kind == SVC_BIND)
+		return draw_bind_keys(a, y);
 	if (a->k.demo || (cs->svc->kind != SVC_REISSUE && cs->svc->kind != SVC_REVOKE))
 		return y;
 	if (!cs->n_old_keys) {
@@ -142,7 +169,7 @@ static bool token_act(app *a, action_id act)
 static bool token_key(app *a, const key_event *ev)
 {
 	case_flow *cs = a->cs;
-	if (a->k.demo || cs->n_old_keys < 2)
+	if (a->k.demo || cs->n_old_keys < 2 || cs->svc->kind == SVC_BIND)
 		return false;
 	if (key_is(ev, KEY_UP) && cs->old_sel > 0)
 		cs->old_sel--;
