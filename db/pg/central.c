@@ -1048,6 +1048,72 @@ static const char v4_sql[] =
 	"GRANT SELECT ON hall.day_cases, hall.pay_events, hall.refund_events, hall.ship_reports"
 	" TO hall_reader;";
 
+/* The registry's facts v5 adds, from a batch (new_rows), J parsing a
+ * detail: the key's PIV certificates (the "apps" of an enrolment: piv.9a
+ * and piv.9c, issued with the kiosk application's certificate for the same
+ * term, so its validity), and the case's later events: a correction (its
+ * new values: the unit, USCC and fee of corrected details, a corrected
+ * decision, "none" for a decision taken back), a 容缺 supplement and the
+ * customer's rating. */
+#define REGISTRY_FILL_V5(J) \
+	"  WITH f AS MATERIALIZED (SELECT n.kiosk_id, n.seq, n.at_ms, n.actor, n.action," \
+	"    n.case_no, CASE WHEN left(n.detail, 1) = '{' THEN " J " END AS j" \
+	"    FROM new_rows n WHERE n.action IN ('token.enrolled', 'token.renewed'," \
+	"     'token.reenrolled', 'case.correct', 'case.supplement', 'case.rating'))," \
+	"   piv AS (INSERT INTO hall.cert_issued (kiosk_id, seq, at_ms, cert_serial, key_serial," \
+	"    unit_name, uscc, not_before, not_after, case_no, app)" \
+	"    SELECT f.kiosk_id, f.seq, f.at_ms, a.e->>'cert', f.j->>'serial', f.j->>'unit_name'," \
+	"    f.j->>'uscc', f.j->>'not_before', f.j->>'not_after', f.case_no, a.e->>'app'" \
+	"    FROM f, jsonb_array_elements(CASE WHEN jsonb_typeof(f.j->'apps') = 'array'" \
+	"     THEN f.j->'apps' END) AS a(e)" \
+	"    WHERE f.action LIKE 'token.%' AND jsonb_typeof(f.j->'serial') = 'string'" \
+	"    AND jsonb_typeof(a.e->'cert') = 'string' AND jsonb_typeof(a.e->'app') = 'string')," \
+	"   cx AS (SELECT f.*, (SELECT jsonb_object_agg(c.e->>'field', c.e->'new')" \
+	"     FROM jsonb_array_elements(CASE WHEN jsonb_typeof(f.j->'changes') = 'array'" \
+	"      THEN f.j->'changes' END) AS c(e) WHERE jsonb_typeof(c.e->'field') = 'string') AS ch," \
+	"     CASE WHEN jsonb_typeof(f.j->'undone') = 'array' THEN f.j->'undone' @> '[\"decision\"]'" \
+	"      ELSE false END AS undone_decision" \
+	"    FROM f WHERE f.action = 'case.correct')" \
+	"  INSERT INTO hall.case_events (kiosk_id, seq, at_ms, case_no, step, actor, service," \
+	"   unit_name, uscc, decision, fee_fen, rating)" \
+	"  SELECT f.kiosk_id, f.seq, f.at_ms, f.case_no, substr(f.action, 6), f.actor, NULL," \
+	"   CASE WHEN f.j->>'step' = 'details' THEN cx.ch->>'unit_name' END," \
+	"   CASE WHEN f.j->>'step' = 'details' THEN cx.ch->>'uscc' END," \
+	"   CASE WHEN f.j->>'step' = 'decision' THEN cx.ch->>'decision'" \
+	"    WHEN cx.undone_decision THEN 'none' END," \
+	"   CASE WHEN f.j->>'step' = 'details' AND cx.ch->>'fee_fen' ~ '^[0-9]{1,15}$'" \
+	"    THEN (cx.ch->>'fee_fen')::bigint END," \
+	"   CASE WHEN f.action = 'case.rating' THEN f.j->>'level' END" \
+	"  FROM f LEFT JOIN cx ON cx.kiosk_id = f.kiosk_id AND cx.seq = f.seq" \
+	"  WHERE f.action LIKE 'case.%' AND f.case_no <> '';" \
+	/* a corrected unit, USCC or agent moves the case's keys (those it \
+	 * enrolled or bound) with it: a binding fact of source 'correct', the \
+	 * corrected values over the key's last ones; run after the statements \
+	 * above, so it sees the same batch's enrolments and bindings */ \
+	"  INSERT INTO hall.key_bindings (kiosk_id, seq, at_ms, key_serial, uscc, unit_name," \
+	"   agent_name, agent_id_no, case_no, source)" \
+	"  SELECT e.kiosk_id, e.seq, e.at_ms, k.key_serial, coalesce(e.uscc, k.uscc)," \
+	"   coalesce(e.unit_name, k.unit_name), coalesce(e.agent_name, k.agent_name)," \
+	"   coalesce(e.agent_id_no, k.agent_id_no), e.case_no, 'correct'" \
+	"  FROM (SELECT n.kiosk_id, n.seq, n.at_ms, n.case_no, x.ch->>'uscc' AS uscc," \
+	"    x.ch->>'unit_name' AS unit_name, x.ch->>'agent_name' AS agent_name," \
+	"    x.ch->>'agent_id_no' AS agent_id_no" \
+	"    FROM new_rows n CROSS JOIN LATERAL (SELECT (SELECT jsonb_object_agg(c.e->>'field'," \
+	"     c.e->'new') FROM jsonb_array_elements(CASE WHEN jsonb_typeof(j.j->'changes') = 'array'" \
+	"     THEN j.j->'changes' END) AS c(e) WHERE jsonb_typeof(c.e->'field') = 'string') AS ch" \
+	"     FROM (SELECT " J " AS j) j WHERE j.j->>'step' = 'details') x" \
+	"    WHERE n.action = 'case.correct' AND left(n.detail, 1) = '{' AND n.case_no <> ''" \
+	"    AND x.ch ?| array['uscc', 'unit_name', 'agent_name', 'agent_id_no']) e" \
+	"  CROSS JOIN LATERAL (SELECT DISTINCT ON (y.key_serial) y.key_serial, y.uscc, y.unit_name," \
+	"    y.agent_name, y.agent_id_no FROM (" \
+	"    SELECT b.key_serial, b.uscc, b.unit_name, b.agent_name, b.agent_id_no, b.seq" \
+	"     FROM hall.key_bindings b WHERE b.case_no = e.case_no AND b.kiosk_id = e.kiosk_id" \
+	"     AND b.seq < e.seq" \
+	"    UNION ALL SELECT i.key_serial, i.uscc, i.unit_name, NULL, NULL, i.seq" \
+	"     FROM hall.cert_issued i WHERE i.case_no = e.case_no AND i.kiosk_id = e.kiosk_id" \
+	"     AND i.app = 'kiosk' AND i.seq < e.seq) y" \
+	"   ORDER BY y.key_serial, y.seq DESC) k;"
+
 /* v5: the registry takes in what it ignored (issue 15 point 4;
  * docs/deployment.md "The registry"): the keys' PIV certificates beside
  * the kiosk application's (cert_issued.app), a certificate revoked when its
@@ -1073,17 +1139,17 @@ static const char v5_sql[] =
 	" BEGIN"
 	"  BEGIN"
 	REGISTRY_FILL("n.detail::jsonb")
-	REGISTRY_FILL_V4("n.detail::jsonb")
+	REGISTRY_FILL_V5("n.detail::jsonb")
 	"  EXCEPTION WHEN others THEN"
 	REGISTRY_FILL("hall.json_or_null(n.detail)")
-	REGISTRY_FILL_V4("hall.json_or_null(n.detail)")
+	REGISTRY_FILL_V5("hall.json_or_null(n.detail)")
 	"  END;"
 	"  RETURN NULL;"
 	" END $$;"
 	/* The rows shipped before this migration give their new facts once. */
 	"CREATE TEMP VIEW new_rows AS SELECT * FROM hall.audit WHERE action IN ('token.enrolled',"
 	" 'token.renewed', 'token.reenrolled', 'case.correct', 'case.supplement', 'case.rating');"
-	REGISTRY_FILL_V4("hall.json_or_null(n.detail)")
+	REGISTRY_FILL_V5("hall.json_or_null(n.detail)")
 	"DROP VIEW new_rows;"
 
 	/* A certificate's revocation: its own (a revoked list), or its key
