@@ -90,7 +90,7 @@ sed -i "s|^kiosk_id =.*|kiosk_id = K1|; s|^central =.*|central = $(pg_kiosk K1) 
 	s|^reader =.*|reader = hall view test, no reader|" "$T/cfg/kiosk.ini"
 # k1run NAME [CONFIG]: K1 on the script $T/NAME.keys.
 k1run() {
-	KIOSK_CONFIG="${2:-$T/cfg}" KIOSK_SCRIPT="$T/$1.keys" timeout 40 "$KIOSK" --data-dir "$T/k1d" \
+	KIOSK_CONFIG="${2:-$T/cfg}" KIOSK_SCRIPT="$T/$1.keys" timeout 90 "$KIOSK" --data-dir "$T/k1d" \
 		>"$T/$1.out" 2>"$T/$1.err"
 	rc=$?
 	if [ $rc = 0 ] && [ ! -s "$T/$1.err" ]; then echo "PASS $1: kiosk exited cleanly"; else
@@ -225,10 +225,10 @@ sed -i "s|^central =.*|central = host=$T/pass dbname=hall user=kiosk_K1 connect_
 k1run p "$T/cfgp" &
 kpid=$!
 i=0
-until grep -q "数据读取于" "$T/first.dump" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+until grep -q "数据读取于" "$T/first.dump" 2>/dev/null || [ $i -ge 600 ]; do sleep 0.1; i=$((i + 1)); done
 kill $ppid; wait $ppid 2>/dev/null
 rm -f "$T/pass/.s.PGSQL.5432"
-[ $i -ge 300 ] && echo "FAIL hall view: the first read did not come within 30 s"
+[ $i -ge 600 ] && echo "FAIL hall view: the first read did not come within 60 s"
 wait $kpid
 grep -q "未能连上全厅中心：以下是 $DAY [0-9:]* 读取的数据" "$T/p.out" && grep -Eq '^[ ▶] K2 ' "$T/p.out" &&
 	echo "PASS hall view: offline after a read: the figures read, and when" ||
