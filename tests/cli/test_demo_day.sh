@@ -1,0 +1,37 @@
+#!/bin/sh
+# A fresh training day (issue 13 point 7): make demo-reset archives the
+# day's papers with its database, and a paper saved under a case number is
+# taken up only by the case it belongs to (case numbers start again at 0001,
+# the demo gateway's transaction ids never repeat).
+. tests/cli/screens.sh
+PAID='key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\n'
+SLIP="SCCA-CD-01-20261121-0001-slip.txt"
+# day NAME UNIT USCC: a 新办 from login to slip in the demo dir $T/day.d
+day() {
+	{ login; pick 7; party "$2" "$3"; printf "$PAID"; keyin 6
+	  printf 'key Enter Enter\nkey F5\ndump\nkey Enter\n'; } >"$T/$1.keys"
+	KIOSK_SCRIPT="$T/$1.keys" timeout 20 "$KIOSK" --demo --data-dir "$T/day.d" >"$T/$1.out" 2>"$T/$1.err"
+	equal "$1: kiosk exited cleanly" "$?$(cat "$T/$1.err")" 0
+}
+day first 成都测试科技有限公司 91310115MA1K3BTP2B
+truth "first: its slip is saved" test -s "$T/day.d/slips/2026-11-21/$SLIP"
+tx1=$(sed -n 's/.*支付交易号：\([0-9]*\).*/\1/p' "$T/day.d/slips/2026-11-21/$SLIP")
+cp -r "$T/day.d" "$T/copy.d"
+
+expect "demo-reset: done" 0 "fresh training day" make -s demo-reset DEMO_DIR="$T/day.d"
+truth "demo-reset: the papers archived with the database" \
+	sh -c "ls '$T'/day.d/archive/demo-*.slips/2026-11-21/$SLIP && test ! -e '$T/day.d/slips'"
+day second 成都锦城示例科技有限公司 91510100MA61XY3K4K
+seen second "after demo-reset: the new 0001's slip is its own" "单位名称：成都锦城示例科技有限公司"
+unseen second "after demo-reset: no paper taken from before" "中断前保存"
+tx2=$(sed -n 's/.*支付交易号：\([0-9]*\).*/\1/p' "$T/day.d/slips/2026-11-21/$SLIP")
+truth "after demo-reset: another transaction id for the same trade number" \
+	sh -c "[ -n '$tx1' ] && [ -n '$tx2' ] && [ '$tx1' != '$tx2' ]"
+
+# The database moved aside by hand, the papers (and the gateway's orders)
+# left: the old 0001's slip is another unit's, never this case's.
+mkdir -p "$T/copy.d/old" && mv "$T/copy.d/demo.db" "$T/copy.d/old/"
+mv "$T/day.d" "$T/day2.d" && mv "$T/copy.d" "$T/day.d"
+day third 成都锦城示例科技有限公司 91510100MA61XY3K4K
+seen third "papers left behind: the new 0001's slip is its own" "单位名称：成都锦城示例科技有限公司"
+unseen third "papers left behind: the old 0001's slip is not taken up" "中断前保存|成都测试科技有限公司"
