@@ -260,10 +260,21 @@ late late_ok demosup 975310
 seen late_ok "F3 at the payment: the agent's details to correct" "更正经办人信息"
 seen late_ok "the supervisor sees old and new" "经办人手机号码: 13800138000 → 13900139000"
 seen late_ok "approved: back at the payment, said" "已更正，改动前后的内容已记入日志"
+# ...with the case it changes, as every approval screen shows it (issue 13 point 1)
+seen late_ok "the late correction's approval: the unit and its USCC" "单位：成都测试科技有限公司（统一社会信用代码 91310115MA1K3BTP2B）"
+seen late_ok "the late correction's approval: the service and the case" "业务：证书及印章新办（SCCA-CD-01-20261121-0001）"
+seen late_ok "the late correction's approval: the money" "应收 400.00 元"
 equal "late_ok: approved by the supervisor, with the reason" \
 	"$(sql late_ok "SELECT json_extract(detail, '\$.approved_by') || '|' || json_extract(detail, '\$.reason') || '|' || json_extract(detail, '\$.changes[0].new') FROM audit WHERE action = 'case.correct'")" \
 	"demosup|客户报错手机号|13900139000"
 late late_self demo01 246810
+# F3, nothing changed, Enter: said, and no supervisor asked for
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter\nkey Enter Enter\n'
+  keyin 6; printf 'key Enter Enter\nkey F3\nkey Enter Enter Enter Enter Enter Enter Enter Enter\ndump\n'; } > "$T/late_same.keys"
+run late_same
+seen late_same "F3 with nothing changed: said, no approval needed" "内容未改动，无须主管审批"
+unseen late_same "F3 with nothing changed: no supervisor asked for" "主管审批 *$|请主管核对"
 seen late_self "the clerk cannot approve the correction" "不能审批|本人"
 equal "late_self: nothing corrected" "$(sql late_self "SELECT count(*) || '|' || (SELECT agent_mobile FROM cases) FROM audit WHERE action = 'case.correct'")" "0|13800138000"
 

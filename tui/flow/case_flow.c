@@ -308,6 +308,12 @@ const char *case_late_changes(counter *k, case_flow *cs, char *buf, size_t n)
 	return buf;
 }
 
+bool case_late_changed(counter *k, case_flow *cs)
+{
+	char buf[1024];
+	return strcmp(case_late_changes(k, cs, buf, sizeof buf), counter_str(k, "correct.unchanged")) != 0;
+}
+
 void case_late_abandon(counter *k, case_flow *cs)
 {
 	texts_from_record(k, cs);

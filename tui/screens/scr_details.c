@@ -247,6 +247,11 @@ static bool late_act(app *a, action_id act)
 			st->focus = i;
 			return true;
 		}
+	/* nothing changed: nothing for a supervisor to approve */
+	if (!case_late_changed(&a->k, cs)) {
+		app_flash(a, app_str(a, "correct.unchanged_no_approval"));
+		return true;
+	}
 	app_go(a, SCR_APPROVAL);
 	return true;
 }
