@@ -23,9 +23,13 @@ equal "new, a blank key: the token step done" "$(sql new_blank "SELECT count(*) 
 
 # ---- 政采吊销 for 成都锦城 with 绵阳涪城's key (demo key 0002) ----
 { login; pick 11; party 成都锦城示例科技有限公司 91510100MA61XY3K4K; keyin 2
-  printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'; printf "$SUP"
+  printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\ndump\n'; printf "$SUP"
   printf 'key Enter\ndump\nkey Enter\ndump\nkey F5\ndump\n'; } >"$T/rev_foreign.keys"
 run rev_foreign
+# the supervisor's approval (issue 13 point 1): the key in the reader is
+# named as another unit's, never as the key approved
+seen rev_foreign "revoke approval, a foreign key: a warning names it another unit's" "注意：读卡器中的 Key SC-DEMO-0002 属于其他单位"
+unseen rev_foreign "revoke approval, a foreign key: not shown as the key approved" "USB Key：[^-]*SC-DEMO-0002"
 seen rev_foreign "revoke, a foreign key: told it is another unit's" "属于其他单位（绵阳涪城示例建设工程有限公司"
 unseen rev_foreign "revoke, a foreign key: not asked to erase it" "即将写入客户的 USB Key"
 equal "revoke, a foreign key: no token step" "$(sql rev_foreign "SELECT count(*) FROM case_steps WHERE step='token'")" 0

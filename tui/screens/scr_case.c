@@ -271,20 +271,28 @@ static void approval_draw(app *a)
 	attron(A_BOLD);
 	draw_wrapped(5, 4, COLS - 6, 4, case_subject_text(&a->k, &st->subj, subj, sizeof subj));
 	attroff(A_BOLD);
-	/* a late correction: the changes under the case they change, the
-	 * fields two rows lower */
-	int top = 10;
+	/* another unit's key in the reader, said apart; a late correction:
+	 * the changes under the case they change; the fields below them */
+	int y = 9, top = 10;
+	char warn[512];
+	if (case_subject_warning(&a->k, &st->subj, warn, sizeof warn)[0]) {
+		attron(term_attr(ST_ERROR));
+		draw_wrapped(y, 4, COLS - 6, 2, warn);
+		y += 2;
+		attroff(term_attr(ST_ERROR));
+		top = y + 1;
+	}
 	if (cs->late_fix) {
 		attron(A_BOLD);
-		draw_wrapped(9, 4, COLS - 6, 2, st->changes);
+		draw_wrapped(y, 4, COLS - 6, 2, st->changes);
 		attroff(A_BOLD);
-		top = 12;
+		top = y + 3;
 	}
 	draw_text(top, 4, app_str(a, "login.id"), 20);
 	draw_field(top, 24, 24, &st->id, st->focus == 0);
 	draw_text(top + 2, 4, app_str(a, "login.pin"), 20);
 	draw_field(top + 2, 24, 24, &st->pin, st->focus == 1);
-	int y = top + 4;
+	y = top + 4;
 	if (cs->late_fix) {
 		draw_text(y, 4, app_str(a, "correct.reason"), 20);
 		draw_field(y, 24, COLS - 30, &st->reason, st->focus == 2);
