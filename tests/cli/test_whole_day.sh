@@ -61,7 +61,7 @@ MAT='key Enter Enter Enter Enter\n'
 run why
 seen why "cancel: F8 lists the configured reasons" "▶ 客户申请撤销"
 seen why "cancel: the list has the reasons of kiosk.ini" "其他原因（须填写说明）"
-seen why "cancel: a line for words under the list" "说明"
+seen why "cancel: a line for words under the list" "^ +说明( .*)?$"
 seen why "cancel: back home, the cancelled case selected" "▶ SCCA-CD-01-20261121-0001 .*已撤销"
 seen why "cancel: 'other' without words refused" "请填写撤销原因的说明"
 n1=SCCA-CD-01-20261121-0001 n2=SCCA-CD-01-20261121-0002 n3=SCCA-CD-01-20261121-0003
