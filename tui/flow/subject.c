@@ -72,6 +72,17 @@ int case_subject_get(counter *k, const char *case_no, const token_info *key_read
 		}
 	}
 	free(t);
+	/* trainer mode keeps no key register: the demo's keys as they are now
+	 * (keys.ini and what this session wrote) stand for it, the unit's own */
+	if (k->demo && k->tok && !out->keys[0] && out->uscc[0]) {
+		token_demo_entry e[32];
+		long m = token_demo_list(k->tok, e, sizeof e / sizeof *e, &err);
+		for (long i = 0; i < m && i < (long)(sizeof e / sizeof *e); i++)
+			if (e[i].personalised && strcmp(e[i].uscc, out->uscc) == 0) {
+				list_add(out->keys, sizeof out->keys, e[i].serial);
+				list_add(out->certs, sizeof out->certs, e[i].cert_serial);
+			}
+	}
 	return 0;
 }
 
