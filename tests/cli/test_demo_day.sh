@@ -35,3 +35,32 @@ mv "$T/day.d" "$T/day2.d" && mv "$T/copy.d" "$T/day.d"
 day third 成都锦城示例科技有限公司 91510100MA61XY3K4K
 seen third "papers left behind: the new 0001's slip is its own" "单位名称：成都锦城示例科技有限公司"
 unseen third "papers left behind: the old 0001's slip is not taken up" "中断前保存|成都测试科技有限公司"
+
+# ---- after a demo day close: a fresh training day from the kiosk ----
+D="$T/close.d"
+krun() {
+	KIOSK_SCRIPT="$T/$1.keys" timeout 20 "$KIOSK" --demo --data-dir "$D" >"$T/$1.out" 2>"$T/$1.err"
+	equal "$1: kiosk exited cleanly" "$?$(cat "$T/$1.err")" 0
+}
+{ login demosup 975310; printf 'key F4\nkey F12\nkey Enter\ndump\n'; } >"$T/close.keys"
+krun close
+seen close "demo day close: closed" "已日结"
+{ login; pick 7; printf 'dump\n'; } >"$T/closed.keys"
+krun closed
+seen closed "after the close: no new case" "今日已由 demosup 日结，不能再开始新业务。"
+seen closed "after the close: the remedy named" "培训要继续：请培训师或主管在首页按|^ F12 开始新的培训日"
+{ login; printf 'key F12\ndump\n'; } >"$T/clerk12.keys"
+krun clerk12
+unseen clerk12 "a clerk is not offered a fresh training day" "F12 新培训日"
+{ login trainer 864209; printf 'dump\nkey F12\ndump\nkey Enter\ndump\n'; pick 7; printf 'dump\n'; } >"$T/newday.keys"
+krun newday
+seen newday "trainer: F12 offered at home" "F12 新培训日"
+seen newday "trainer: asked first" "开始新的培训日吗？"
+seen newday "trainer: done, the archive named" "已开始新的培训日；原数据已存档：.*/archive/demo-"
+seen newday "a fresh day: a new case opens, numbered 0001 again" "业务 SCCA-CD-01-20261121-0001"
+equal "a fresh day: no day close in the new database" "$(sqlite3 "$D/demo.db" "SELECT count(*) FROM day_anchors")" 0
+truth "a fresh day: the old database archived with its papers" \
+	sh -c "ls '$D'/archive/demo-*.db && ls -d '$D'/archive/demo-*.slips"
+equal "a fresh day: the old database holds the close" \
+	"$(sqlite3 "$(ls "$D"/archive/demo-*.db | head -1)" "SELECT count(*) FROM day_anchors")" 1
+expect "a fresh day: the new database's audit chain verifies" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/demo.db"

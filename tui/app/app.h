@@ -81,6 +81,7 @@ enum {
 	NEED_REISSUE = 1 << 3,
 	NEED_SCENARIO = 1 << 4,
 	NEED_FRESH = 1 << 5,      /* a case with no step confirmed yet */
+	NEED_TRAINER = 1 << 6,    /* a trainer or a supervisor signed in */
 	NO_FOOT = 1 << 8
 };
 
@@ -103,6 +104,7 @@ enum {
 	X(ACT_STAFF_PIN, KEY_F(6),  "F6",    "act.staff_pin", ON(SCR_STAFF), NEED_SUPERVISOR)           \
 	X(ACT_STAFF_DISABLE, KEY_F(7), "F7", "act.staff_disable", ON(SCR_STAFF), NEED_SUPERVISOR)       \
 	X(ACT_TRAIN,     KEY_F(6),  "F6",    "act.train",     ON(SCR_HOME), NEED_DEMO)           \
+	X(ACT_NEW_DAY,   KEY_F(12), "F12",   "act.new_day",   ON(SCR_HOME), NEED_DEMO | NEED_TRAINER) \
 	X(ACT_SUPPLY,    KEY_F(7),  "F7",    "act.supply",    ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_GO_DATE,   KEY_F(2),  "F2",    "act.go_date",   ON(SCR_DAY), NEED_NONE)             \
 	X(ACT_DAY_CLOSE, KEY_F(12), "F12",   "act.day_close", ON(SCR_DAY), NEED_NONE)             \
@@ -186,6 +188,7 @@ struct app {
 	token_status key_st;      /* how reading the key went */
 	token_info key_info;
 	char db_path[1024];
+	const char *config_dir;   /* the configuration read at start (a fresh training day reads it again) */
 	input *in;
 
 	screen_id screen;

@@ -80,7 +80,9 @@ case_flow *case_flow_open(counter *k, const service *svc)
 	if (db_anchor_get(k->db, clock_today(), &closed, &cerr) == 0) {
 		str_var v[] = { { "by", closed.closed_by }, { NULL, NULL } };
 		char buf[256];
-		counter_say(k, counter_render(k, "case.day_closed", v, buf, sizeof buf));
+		/* in trainer mode, with the remedy: a fresh training day */
+		counter_say(k, counter_render(k, k->demo ? "case.day_closed_demo" : "case.day_closed", v, buf,
+					      sizeof buf));
 		return NULL;
 	}
 	case_flow *cs = flow_new(k, svc);
