@@ -49,12 +49,13 @@ seen close "demo day close: closed" "已日结"
 krun closed
 seen closed "after the close: no new case" "今日已由 demosup 日结，不能再开始新业务。"
 seen closed "after the close: the remedy named" "培训要继续：请培训师或主管在首页按|^ F12 开始新的培训日"
-{ login; printf 'key F12\ndump\n'; } >"$T/clerk12.keys"
+{ login; printf 'key F1\ndump\nkey Esc\nkey F12\ndump\n'; } >"$T/clerk12.keys"
 krun clerk12
-unseen clerk12 "a clerk is not offered a fresh training day" "F12 新培训日"
-{ login trainer 864209; printf 'dump\nkey F12\ndump\nkey Enter\ndump\n'; pick 7; printf 'dump\n'; } >"$T/newday.keys"
+unseen clerk12 "a clerk is not offered a fresh training day (F1 lists no F12)" "F12 +新培训日"
+unseen clerk12 "a clerk's F12 asks nothing" "开始新的培训日吗"
+{ login trainer 864209; printf 'key F1\ndump\nkey Esc\nkey F12\ndump\nkey Enter\ndump\n'; pick 7; printf 'dump\n'; } >"$T/newday.keys"
 krun newday
-seen newday "trainer: F12 offered at home" "F12 新培训日"
+seen newday "trainer: F12 offered at home (F1 lists it)" "F12 +新培训日 +新培训日：今日演示数据与回执存档"
 seen newday "trainer: asked first" "开始新的培训日吗？"
 seen newday "trainer: done, the archive named" "已开始新的培训日；原数据已存档：.*/archive/demo-"
 seen newday "a fresh day: a new case opens, numbered 0001 again" "业务 SCCA-CD-01-20261121-0001"
