@@ -220,7 +220,8 @@ demo: demo-deps $(BUILD)/kiosk
 
 # A fresh training day: the demo database (closed day, scores and all) is
 # moved, whole, into $(DEMO_DIR)/archive/, with the demo gateway's orders
-# (their trade numbers come from the case numbers, which start again), and
+# (their trade numbers come from the case numbers, which start again) and the
+# day's papers (slips/: a new case 0001 must not find the old 0001's), and
 # the next make demo starts a new one. Run it with the demo kiosk stopped.
 demo-reset:
 	@db=$(DEMO_DIR)/demo.db; \
@@ -230,6 +231,7 @@ demo-reset:
 	  if [ -e "$$db$$s" ]; then mv "$$db$$s" "$(DEMO_DIR)/archive/demo-$$ts.db$$s" || exit 1; fi; \
 	done; \
 	if [ -e $(DEMO_DIR)/demo-pay.orders ]; then mv $(DEMO_DIR)/demo-pay.orders "$(DEMO_DIR)/archive/demo-$$ts.pay.orders" || exit 1; fi; \
+	if [ -e $(DEMO_DIR)/slips ]; then mv $(DEMO_DIR)/slips "$(DEMO_DIR)/archive/demo-$$ts.slips" || exit 1; fi; \
 	echo "the demo database is now $(DEMO_DIR)/archive/demo-$$ts.db; make demo starts a fresh training day"
 
 clean:

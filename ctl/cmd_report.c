@@ -212,7 +212,7 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 	for (size_t i = 0; i < v->n_refusals; i++) {
 		const dayview_refusal *x = &v->refusals[i];
 		/* a notice not printed is due within notice_days of the application */
-		long by = clock_local_day(r->cases[x->row].created_ms) + (cat ? cat->rules.notice_days : 5);
+		long by = clock_local_day(r->cases[x->row].created_ms) + cat->rules.notice_days;
 		char byd[16];
 		civil_format(by, byd, sizeof byd);
 		printf("  %-24s ", x->case_no);

@@ -530,7 +530,8 @@ static void fees(writer *w)
 					{ NULL, NULL } };
 			/* each item says what its figure is per: a year, a seal a year, a key */
 			snprintf(key, sizeof key, "slip.fee_line.%s", fee_item_name(l->item));
-			left_right(w, tr(w, w->t1, l->waived ? "slip.fee_waived" : key, v),
+			left_right(w, tr(w, w->t1, l->current ? "slip.fee_seal_current"
+						   : l->waived ? "slip.fee_waived" : key, v),
 				   tr(w, w->t2, "slip.fee_amount", v), 2);
 		}
 		char total[32];
@@ -858,7 +859,7 @@ static const char *const slip_keys[] = {
 	"slip.case_no_box", "slip.platform", "slip.service", "slip.decision", "slip.unit",
 	"slip.uscc", "slip.agent", "slip.agent_id", "slip.mobile", "slip.received",
 	"slip.none", "slip.rongque_items", "slip.promise", "slip.sign", "slip.sign_date",
-	"slip.fee", "slip.fee_waived", "slip.fee_amount", "slip.fee_total",
+	"slip.fee", "slip.fee_waived", "slip.fee_seal_current", "slip.fee_amount", "slip.fee_total",
 	"slip.fee_none", "slip.txn", "slip.clerk", "slip.time", "slip.next",
 	"slip.next_rongque", "slip.next_invoice", "slip.next_keep",
 #define X(e, name) "slip.next." name,

@@ -161,6 +161,7 @@ int main(int argc, char **argv)
 	a.k.say = say;
 	a.k.progress = progress;
 	a.k.ui = &a;
+	a.config_dir = dir;
 	a.banner = train_banner;
 	int rc = 2;
 	if (config_check_dir(dir, &sum, &err) != 0 || !(a.k.cfg = config_load(dir, &err)) ||

@@ -459,7 +459,8 @@ static int load_rules(catalog *c, const kini_doc *d, const kini_section *s, kerr
 	if (!(c->rules.initial_pin = kini_strdup(e->value)))
 		return oom(d, err);
 
-	/* the optional keys: the model rule and Sichuan's practice by default */
+	/* the optional keys: the model rule and Sichuan's practice by default
+	 * (documented in docs/config.md and beside the keys in services.ini) */
 	c->rules.notice_days = 5;
 	c->rules.rating_followup_days = 15;
 	if ((kini_find(s, "notice_days") &&

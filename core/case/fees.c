@@ -19,6 +19,7 @@ static int add_line(fee_quote *q, fee_item item, int64_t unit, int qty, bool wai
 	l->unit_fen = unit;
 	l->qty = qty;
 	l->waived = waived;
+	l->current = 0;
 	l->total_fen = 0;
 	if (!waived && __builtin_mul_overflow(unit, (int64_t)qty, &l->total_fen))
 		return kerr_set(err, svc->id, "fee %s overflows: %lld x %d", fee_item_name(item),
@@ -79,6 +80,18 @@ int fees_quote(const catalog *c, const service *svc, const fee_request *req,
 			return rc;
 	}
 	return 0;
+}
+
+void fees_seal_current(fee_quote *q)
+{
+	for (int i = 0; i < q->n_lines; i++) {
+		fee_line *l = &q->lines[i];
+		if (l->item != FEE_SEAL || l->current)
+			continue;
+		q->total_fen -= l->total_fen;
+		l->total_fen = 0;
+		l->current = 1;
+	}
 }
 
 const char *fees_format_yuan(int64_t fen, char *buf, unsigned long n)

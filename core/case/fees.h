@@ -4,6 +4,7 @@
 #ifndef CORE_FEES_H
 #define CORE_FEES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/case/catalog.h"
@@ -14,6 +15,8 @@ typedef struct fee_line {
 	int qty;            /* years, seal-years or keys */
 	int64_t total_fen;  /* unit_fen * qty, 0 when waived */
 	int waived;         /* opening fee waived for a long term */
+	int current;        /* seal renewal: the seal already runs to the
+			     * certificate's end, nothing to renew (total 0) */
 } fee_line;
 
 typedef struct fee_quote {
@@ -32,6 +35,11 @@ typedef struct fee_request {
  * the rules, negative seals, overflow). */
 int fees_quote(const catalog *c, const service *svc, const fee_request *req,
 	       fee_quote *out, kerr *err);
+
+/* A seal renewal whose seal already runs to the certificate's end
+ * (rules_seal_current): its seal line stays, marked current, at 0, and the
+ * total drops by it. Nothing else changes. */
+void fees_seal_current(fee_quote *q);
 
 /* "400.00" from 40000 分 into buf (at least 24 bytes). */
 const char *fees_format_yuan(int64_t fen, char *buf, unsigned long n);

@@ -39,6 +39,12 @@ rule_verdict rules_check(const catalog *c, const service *svc, long today,
 	}
 }
 
+bool rules_seal_current(const service *svc, long seal_not_after, long not_after)
+{
+	return svc->kind == SVC_SEAL_RENEW && seal_not_after >= 0 && not_after >= 0 &&
+	       seal_not_after >= not_after;
+}
+
 void rules_new_validity(const service *svc, long today, long old_nb, long old_na,
 			int years, long *nb, long *na)
 {

@@ -33,6 +33,11 @@ long rules_days_left(long today, long not_after);
 rule_verdict rules_check(const catalog *c, const service *svc, long today,
 			 long not_after, bool key_present);
 
+/* A seal renewal whose seal already runs to the certificate's end (政采
+ * guide 一（四）2: 续期的印章有效期与 CA 证书一致): nothing to renew, so
+ * nothing is charged. Dates are civil days, -1 unknown (never current). */
+bool rules_seal_current(const service *svc, long seal_not_after, long not_after);
+
 /* The validity the new certificate gets: [*nb, *na] as civil days.
  * NEW: today .. today + years (same day-of-year; 02-29 -> 02-28);
  * EXTEND: today .. old expiry + years if not expired, else like NEW;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "core/base/clock.h"
 #include "core/base/civil.h"
@@ -106,12 +107,22 @@ static int make_code_url(const char *no, char *out, size_t n)
 	return 0;
 }
 
-/* "4200000" + YYYYMMDD (today) + 13 digits from the trade number: 28 digits,
- * the shape of WeChat's transaction ids. */
+/* "4200000" + YYYYMMDD (today) + 13 digits from the trade number and a
+ * random nonce: 28 digits, the shape of WeChat's transaction ids. The
+ * nonce keeps them unique when case numbers (and so trade numbers) start
+ * again: a new training day (make demo-reset) or the next day's 0001; the
+ * id is kept with its order, so a query answers the same one. */
 static int make_transaction_id(const char *no, char *out, size_t n)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	if (digest("demo transaction:", no, md) < 0)
+	unsigned char md[EVP_MAX_MD_SIZE], nonce[8];
+	char salted[PAY_TRADE_NO_MAX + 2 * sizeof nonce + 2];
+	if (RAND_bytes(nonce, sizeof nonce) != 1)
+		return -1;
+	size_t o = 0;
+	for (size_t i = 0; i < sizeof nonce; i++, o += 2)
+		snprintf(salted + o, 3, "%02x", nonce[i]);
+	snprintf(salted + o, sizeof salted - o, ":%s", no);
+	if (digest("demo transaction:", salted, md) < 0)
 		return -1;
 	unsigned long long v = 0;
 	for (int i = 0; i < 8; i++)

@@ -259,6 +259,8 @@ token_dev *token_demo_new(const char *keys_file, kerr *err);
 typedef struct token_demo_entry {
 	char serial[TOKEN_SERIAL_MAX + 1];
 	char unit_name[TOKEN_UNIT_MAX + 1];        /* "" for a blank key */
+	char uscc[19];                             /* "" for a blank key */
+	char cert_serial[TOKEN_CERT_SERIAL_MAX + 1]; /* "" for a blank key */
 	char note[TOKEN_UNIT_MAX + 1];             /* the scenario it is for; may be "" */
 	bool personalised;
 	bool in_slot;

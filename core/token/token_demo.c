@@ -593,6 +593,8 @@ long token_demo_list(const token_dev *dev, token_demo_entry *out, size_t max, ke
 		token_demo_entry *o = &out[i];
 		copy_str(o->serial, sizeof o->serial, k->serial);
 		copy_str(o->unit_name, sizeof o->unit_name, k->personalised ? k->unit_name : "");
+		copy_str(o->uscc, sizeof o->uscc, k->personalised ? k->uscc : "");
+		copy_str(o->cert_serial, sizeof o->cert_serial, k->personalised ? k->cert_serial : "");
 		copy_str(o->note, sizeof o->note, k->note);
 		o->personalised = k->personalised;
 		o->in_slot = (long)i == d->slot;

@@ -266,6 +266,23 @@ expect "revoke: the key reads blank" 0 "blank" "$KIOSKCTL" token info --reader "
 expect "services: audit chain intact" 0 "^OK" $K audit verify
 stop_sim k2
 
+start_sim k4 SC-K-0004
+# another unit's key is refused before the clerk is asked to write it
+# (issue 13 point 8): a new certificate, then a revocation
+OTHER='成都锦城示例科技有限公司' OTHER_USCC=91510100MA61XY3K4K
+{ clerk; pick 7; party "$OTHER" $OTHER_USCC
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter Enter Enter\nkey Enter\ndump\n'; } >"$T/foreign_new.keys"
+krun foreign_new
+seen foreign_new "foreign key, new: told it holds a certificate" "Key SC-K-0004 已有证书"
+unseen foreign_new "foreign key, new: not asked to write it" "即将写入客户的 USB Key"
+{ clerk; pick 11; party "$OTHER" $OTHER_USCC; printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
+  printf 'type sup1\nkey Enter\ntype 975310\nkey Enter\nkey Enter\ndump\n'; } >"$T/foreign_rev.keys"
+krun foreign_rev
+seen foreign_rev "foreign key, revoke: told it is another unit's" "属于其他单位"
+unseen foreign_rev "foreign key, revoke: not asked to erase it" "即将写入客户的 USB Key"
+expect "foreign key: the key still holds its unit's certificate" 0 "$UNIT2" "$KIOSKCTL" token info --reader "$R0"
+stop_sim k4
+
 # ---- WeChat Pay against paysim: kill -9 while waiting for the customer,
 # restart, the same order is resumed and paid once ----
 WX="$T/wx"

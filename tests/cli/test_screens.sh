@@ -81,12 +81,28 @@ finish zc_unlock "密码解锁"
 run zc_seal_upgrade
 finish zc_seal_upgrade "印章升级"
 
-# 政采 seal renew: paid by WeChat scan
-{ login; pick 14; party 成都锦城示例科技有限公司 91510100MA61XY3K4K; keyin 1
+# 政采 seal renew: paid by WeChat scan (demo key 0009: the seal ends 200
+# days before the certificate)
+{ login; pick 14; party 成都锦江示例贸易有限公司 91510104MA6E5T7L3W; keyin 9
   printf 'key Enter Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter Enter\ndump\nkey F5\ndump\n'; } > "$T/zc_seal_renew.keys"
 run zc_seal_renew
 seen zc_seal_renew "zc.seal_renew: QR code shown" "▀▀▀▀▀▀▀"
 finish zc_seal_renew "印章续期"
+expect "zc.seal_renew: the seal now runs to the certificate's end" 0 "印章有效期至：2027-09-17" cat "$T/zc_seal_renew.d/slips/2026-11-21/SCCA-CD-01-20261121-0001-slip.txt"
+
+# 政采 seal renew whose seal already runs to the certificate's end (demo key
+# 0001, both 2027-09-17): nothing charged, said on the form and the slip, no QR
+{ login; pick 14; party 成都锦城示例科技有限公司 91510100MA61XY3K4K; keyin 1
+  printf 'dump\nkey Enter Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\nkey Enter Enter\ndump\n'; } > "$T/zc_seal_free.keys"
+run zc_seal_free
+seen zc_seal_free "seal current: the form says nothing is due" "应收费用：0.00 元"
+seen zc_seal_free "seal current: and why" "印章有效期已与证书一致，无须续期"
+unseen zc_seal_free "seal current: no QR code" "▀▀▀▀▀▀▀"
+finish zc_seal_free "印章续期"
+FREE_SLIP="$T/zc_seal_free.d/slips/2026-11-21/SCCA-CD-01-20261121-0001-slip.txt"
+expect "seal current: the slip's fee line says not charged" 0 "印章费 *100.00元/枚/年 免收（印章已与证" cat "$FREE_SLIP"
+expect "seal current: the slip's total is 0" 0 "合计 +0.00 元" cat "$FREE_SLIP"
+equal "seal current: the case recorded at 0, no payment" "$(sql zc_seal_free "SELECT fee_fen || '/' || (SELECT count(*) FROM payments) FROM cases")" "0/0"
 
 # Refusal: the form original missing and the ID copy unstamped → one-time notice
 { login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
@@ -260,10 +276,21 @@ late late_ok demosup 975310
 seen late_ok "F3 at the payment: the agent's details to correct" "更正经办人信息"
 seen late_ok "the supervisor sees old and new" "经办人手机号码：13800138000 → 13900139000"
 seen late_ok "approved: back at the payment, said" "已更正，改动前后的内容已记入日志"
+# ...with the case it changes, as every approval screen shows it (issue 13 point 1)
+seen late_ok "the late correction's approval: the unit and its USCC" "单位：成都测试科技有限公司（统一社会信用代码 91310115MA1K3BTP2B）"
+seen late_ok "the late correction's approval: the service and the case" "业务：证书及印章新办（SCCA-CD-01-20261121-0001）"
+seen late_ok "the late correction's approval: the money" "应收 400.00 元"
 equal "late_ok: approved by the supervisor, with the reason" \
 	"$(sql late_ok "SELECT json_extract(detail, '\$.approved_by') || '|' || json_extract(detail, '\$.reason') || '|' || json_extract(detail, '\$.changes[0].new') FROM audit WHERE action = 'case.correct'")" \
 	"demosup|客户报错手机号|13900139000"
 late late_self demo01 246810
+# F3, nothing changed, Enter: said, and no supervisor asked for
+{ login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B
+  printf 'key Enter Enter Enter Enter\nkey F5 F5 F5\nkey Enter\nkey Enter Enter\n'
+  keyin 6; printf 'key Enter Enter\nkey F3\nkey Enter Enter Enter Enter Enter Enter Enter Enter\ndump\n'; } > "$T/late_same.keys"
+run late_same
+seen late_same "F3 with nothing changed: said, no approval needed" "内容未改动，无须主管审批"
+unseen late_same "F3 with nothing changed: no supervisor asked for" "主管审批 *$|请主管核对"
 seen late_self "the clerk cannot approve the correction" "不能审批|本人"
 equal "late_self: nothing corrected" "$(sql late_self "SELECT count(*) || '|' || (SELECT agent_mobile FROM cases) FROM audit WHERE action = 'case.correct'")" "0|13800138000"
 

@@ -49,7 +49,7 @@ seen seed1 "rating: F6 offers the five levels and none" "▶ 非常满意"
 seen seed1 "rating: … 非常不满意 …" "非常不满意"
 seen seed1 "rating: a 差评 says its follow-up day" "已记录客户评价：不满意。这是差评，值班主管须于 2026-12-11 前回访处理。"
 seen seed1 "rating: the slip shows it" "客户评价：不满意（差评，须于 2026-12-11 前回访处理）"
-seen seed1 "rating: once per case (F6 again says so)" "客户评价：不满意（差评"
+seen seed1 "rating: once per case (F6 again says so)" "一次一评：本业务已评价，不能再评。客户评价：不满意（差评"
 equal "rating: stored with the customer's words and its due day (15 working days)" \
 	"$(q "SELECT r.level || '/' || r.comment || '/' || date(r.due_day * 86400, 'unixepoch') FROM ratings r JOIN cases c ON c.id = r.case_id WHERE c.case_no = '$NO1'")" \
 	"dissatisfied/等候时间太长/2026-12-11"
@@ -89,6 +89,16 @@ truth "supplement slip: what was received" grep -q "单位证照复印件" "$sli
 truth "supplement slip: when" grep -q "补交时间：2026-11-21 10:00" "$slip"
 truth "supplement slip: the case number" grep -q "$NO1" "$slip"
 truth "supplement slip: completed" grep -q "业务状态：已办结" "$slip"
+
+# ---- every paper of the case, found again and reprinted (F11 at home) ----
+{ login; printf 'key F3\ntype 成都测试\nkey Enter\nkey F11\ndump\nkey Tab\ndump\nkey F5\ndump\n'; } >"$T/papers.keys"
+krun papers
+seen papers "F11: the case's first paper, the 受理回执" "业务 $NO1 的受理回执（存档原样"
+seen papers "F11: the case has two papers, Tab for the next" "本业务共 2 张凭证，这是第 1 张：按 Tab 看下一张"
+seen papers "F11, Tab: the 容缺补交回执" "业务 $NO1 的容缺补交回执（存档原样"
+equal "F11, F5: the supplement's receipt reprinted, audited" \
+	"$(q "SELECT count(*) FROM audit WHERE case_no = '$NO1' AND action = 'case.reprint' AND json_extract(detail, '\$.paper') = 'supplement'")" "1"
+truth "F11, F5: the copy is marked 补打" grep -q "补打" "$D/slips/2026-11-21/$NO1-supplement-reprint.txt"
 
 # ---- the supervisor's 容缺 list after: the received one has left it ----
 { login demosup 975310; printf 'key F4\ndump\nkey Right Right Right\ndump\n'; } >"$T/view2.keys"

@@ -22,6 +22,8 @@ seen follow "refund: F8 is about the finished case" "撤销业务 SCCA-CD-01-202
 seen follow "refund approval: shows the unit and its USCC" "单位：成都测试科技有限公司（统一社会信用代码 91310115MA1K3BTP2B）"
 seen follow "refund approval: shows the service" "业务：证书及印章新办（SCCA-CD-01-20261121-0003）"
 seen follow "refund approval: shows the money" "应收 400.00 元；已收（验签）400.00 元"
+# (trainer mode keeps no register: the demo key the case wrote stands for it)
+seen follow "refund approval: shows the key the case wrote and its certificate" "USB Key：SC-DEMO-0006 +证书：[0-9A-Fa-f]+"
 
 # A case cancelled from its materials screen is selected at home too.
 { login; pick 7; printf 'key Esc\n'; pick 7; printf 'key Esc\nkey Down\n'
@@ -37,6 +39,11 @@ run revapp
 seen revapp "revocation approval: the unit and its USCC" "单位：成都锦城示例科技有限公司（统一社会信用代码 91510100MA61XY3K4K）"
 seen revapp "revocation approval: the service" "业务：证书及印章吊销"
 seen revapp "revocation approval: the key and its certificate" "USB Key：SC-DEMO-0001 +证书：[0-9A-Fa-f]+"
+# without the key: the unit's key as the demo knows it (keys.ini)
+{ login; pick 11; party 成都锦城示例科技有限公司 91510100MA61XY3K4K
+  printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\ndump\n'; } >"$T/revnokey.keys"
+run revnokey
+seen revnokey "revocation approval without the key: the unit's key and its certificate" "USB Key：SC-DEMO-0001 +证书：[0-9A-Fa-f]+"
 
 # ---- keys do nothing while the terminal is too small ----
 # F8 Enter would cancel the case, X would be typed into the mobile number.
@@ -61,7 +68,7 @@ MAT='key Enter Enter Enter Enter\n'
 run why
 seen why "cancel: F8 lists the configured reasons" "▶ 客户申请撤销"
 seen why "cancel: the list has the reasons of kiosk.ini" "其他原因（须填写说明）"
-seen why "cancel: a line for words under the list" "说明"
+seen why "cancel: a line for words under the list" "^ +说明( .*)?$"
 seen why "cancel: back home, the cancelled case selected" "▶ SCCA-CD-01-20261121-0001 .*已撤销"
 seen why "cancel: 'other' without words refused" "请填写撤销原因的说明"
 n1=SCCA-CD-01-20261121-0001 n2=SCCA-CD-01-20261121-0002 n3=SCCA-CD-01-20261121-0003

@@ -10,6 +10,7 @@
 
 #include "core/case/catalog.h"
 #include "core/case/fees.h"
+#include "core/case/rules.h"
 
 static catalog *cat;
 
@@ -159,6 +160,33 @@ static void yuan_formatting_and_parsing(void **state)
 	assert_int_equal(fees_parse_fen("9999999999999999999999"), -1);
 }
 
+/* A seal renewal whose seal already runs to the certificate's end renews
+ * nothing: its seal line stays (said on the slip), at 0, and so the total. */
+static void seal_current_costs_nothing(void **state)
+{
+	(void)state;
+	const service *s = catalog_service(cat, "zc.seal_renew");
+	assert_non_null(s);
+	fee_request r = { platform_holder(s->platform, "unit"), 1, 1 };
+	fee_quote q;
+	kerr err = { 0 };
+	assert_int_equal(fees_quote(cat, s, &r, &q, &err), 0);
+	assert_int_equal(q.total_fen, 10000);
+	fees_seal_current(&q);
+	assert_int_equal(q.total_fen, 0);
+	assert_int_equal(q.n_lines, 1);
+	assert_int_equal(q.lines[0].item, FEE_SEAL);
+	assert_int_equal(q.lines[0].unit_fen, 10000);
+	assert_int_equal(q.lines[0].total_fen, 0);
+	assert_true(q.lines[0].current);
+	/* the rule: a seal to the certificate's day or beyond is current */
+	assert_true(rules_seal_current(s, 20000, 20000));
+	assert_true(rules_seal_current(s, 20001, 20000));
+	assert_false(rules_seal_current(s, 19999, 20000));
+	assert_false(rules_seal_current(s, -1, 20000));  /* no seal on the key */
+	assert_false(rules_seal_current(catalog_service(cat, "zc.seal_upgrade"), 20000, 20000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +199,7 @@ int main(void)
 		cmocka_unit_test(included_services_cost_nothing),
 		cmocka_unit_test(bad_requests_are_refused),
 		cmocka_unit_test(yuan_formatting_and_parsing),
+		cmocka_unit_test(seal_current_costs_nothing),
 	};
 	return cmocka_run_group_tests_name("fees", tests, setup, teardown);
 }

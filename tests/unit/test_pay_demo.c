@@ -546,6 +546,27 @@ static void not_a_demo_device(void **state)
 	pay_dev_free(NULL);
 }
 
+/* A fresh training day (or a restart with a new orders' file) numbers its
+ * cases from 0001 again: the same trade number paid again is another
+ * payment, with a transaction id of its own. */
+static void transaction_id_unique(void **state)
+{
+	(void)state;
+	char tx[2][40];
+	for (int i = 0; i < 2; i++) {
+		pay_dev *dev = demo();
+		pay_order o = created(dev, "SCCA-20261121-0001", 40000);
+		kerr err = { { 0 }, { 0 } };
+		assert_int_equal(pay_demo_settle(dev, o.out_trade_no, &err), PR_OK);
+		pay_order q;
+		assert_int_equal(pay_query(dev, o.out_trade_no, &q, &err), PR_OK);
+		assert_int_equal(strlen(q.transaction_id), 28);
+		snprintf(tx[i], sizeof tx[i], "%s", q.transaction_id);
+		pay_dev_free(dev);
+	}
+	assert_string_not_equal(tx[0], tx[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +582,7 @@ int main(void)
 		cmocka_unit_test(gateway_faults),
 		cmocka_unit_test(trainer_states),
 		cmocka_unit_test(not_a_demo_device),
+		cmocka_unit_test(transaction_id_unique),
 	};
 	return cmocka_run_group_tests(tests, pin_clock, unpin_clock);
 }

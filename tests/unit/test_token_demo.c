@@ -121,7 +121,7 @@ static void shipped_keys(void **state)
 	token_demo_entry e[16];
 	kerr err = { { 0 }, { 0 } };
 	long n = token_demo_list(dev, e, 16, &err);
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 9);
 	for (long i = 0; i < n; i++) {
 		assert_false(e[i].in_slot);
 		assert_true(e[i].note[0] != '\0');
@@ -133,6 +133,9 @@ static void shipped_keys(void **state)
 		val_result r;
 		assert_true(validate_uscc(in.uscc, &r));
 		assert_string_equal(in.unit_name, e[i].unit_name);
+		/* the list says whose key it is and its certificate, as read */
+		assert_string_equal(in.uscc, e[i].uscc);
+		assert_string_equal(in.cert_serial, e[i].cert_serial);
 		assert_true(in.not_before <= in.not_after);
 	}
 
@@ -202,10 +205,10 @@ static void empty_slot(void **state)
 	/* a second key replaces the first: one slot */
 	insert(dev, "SC-DEMO-0003");
 	assert_string_equal(read_ok(dev).serial, "SC-DEMO-0003");
-	token_demo_entry e[8];
+	token_demo_entry e[9];
 	kerr err = { { 0 }, { 0 } };
-	assert_int_equal(token_demo_list(dev, e, 8, &err), 8);
-	for (int k = 0; k < 8; k++)
+	assert_int_equal(token_demo_list(dev, e, 9, &err), 9);
+	for (int k = 0; k < 9; k++)
 		assert_int_equal(e[k].in_slot, strcmp(e[k].serial, "SC-DEMO-0003") == 0);
 	assert_int_equal(token_demo_pull(dev, &err), 0);
 	assert_int_equal(token_read_info(dev, &i), TOK_NO_KEY);
@@ -576,10 +579,10 @@ static void list_truncates(void **state)
 	token_dev *dev = shipped();
 	kerr err = { { 0 }, { 0 } };
 	token_demo_entry e[3];
-	assert_int_equal(token_demo_list(dev, e, 3, &err), 8);
+	assert_int_equal(token_demo_list(dev, e, 3, &err), 9);
 	assert_string_equal(e[0].serial, "SC-DEMO-0001");
 	assert_string_equal(e[2].serial, "SC-DEMO-0003");
-	assert_int_equal(token_demo_list(dev, NULL, 0, &err), 8);
+	assert_int_equal(token_demo_list(dev, NULL, 0, &err), 9);
 	token_dev_free(dev);
 }
 

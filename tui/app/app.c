@@ -44,6 +44,10 @@ bool action_offered_on(const app *a, action_id id, screen_id s)
 	/* the day view and day close are the supervisor's */
 	if ((need & NEED_SUPERVISOR) && !(a->k.signed_in && a->k.user.role == ROLE_SUPERVISOR))
 		return false;
+	/* a fresh training day is the trainer's or the supervisor's */
+	if ((need & NEED_TRAINER) && !(a->k.signed_in && (a->k.user.role == ROLE_TRAINER ||
+							  a->k.user.role == ROLE_SUPERVISOR)))
+		return false;
 	/* lost or broken is asked of a reissue only */
 	if ((need & NEED_REISSUE) && !(a->cs && a->cs->svc->kind == SVC_REISSUE))
 		return false;

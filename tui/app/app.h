@@ -84,6 +84,7 @@ enum {
 	NEED_SCENARIO = 1 << 4,
 	NEED_FRESH = 1 << 5,      /* a case with no step confirmed yet */
 	NEED_HALL = 1 << 6,       /* the hall's day can be read (counter.hallday) */
+	NEED_TRAINER = 1 << 7,    /* a trainer or a supervisor signed in */
 	NO_FOOT = 1 << 8
 };
 
@@ -95,7 +96,7 @@ enum {
 	X(ACT_NEXT,      KEY_ENTER, "Enter", "act.next",      ON_ALL & ~ON(SCR_HELP), NEED_NONE)      \
 	X(ACT_FIELD,     K_TAB,     "Tab",   "act.field",     ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND) | ON(SCR_SUPPLY), NEED_NONE) \
 	X(ACT_FIELD_BACK, KEY_BTAB, "S-Tab", "act.field_back", ON(SCR_LOGIN) | ON(SCR_DETAILS) | ON(SCR_LOCK) | ON(SCR_APPROVAL) | ON(SCR_REFUND) | ON(SCR_SUPPLY), NO_FOOT) \
-	X(ACT_TAB,       K_TAB,     "Tab",   "act.tab",       ON(SCR_DAY) | ON(SCR_HALL), NEED_NONE)  \
+	X(ACT_TAB,       K_TAB,     "Tab",   "act.tab",       ON(SCR_DAY) | ON(SCR_HALL) | ON(SCR_PAPER), NEED_NONE)  \
 	X(ACT_NEW_CASE,  KEY_F(2),  "F2",    "act.new_case",  ON(SCR_HOME), NEED_NONE)                \
 	X(ACT_FIND,      KEY_F(3),  "F3",    "act.find",      ON(SCR_HOME) | ON(SCR_DAY), NEED_NONE)  \
 	X(ACT_HALL_DAY,  KEY_F(4),  "F4",    "act.hall_day",  ON(SCR_DAY), NEED_SUPERVISOR | NEED_HALL) \
@@ -135,6 +136,7 @@ enum {
 	X(ACT_PAPER,     KEY_F(11), "F11",   "act.paper",     ON(SCR_HOME) | ON(SCR_DAY) | ON(SCR_TIMELINE), NEED_NONE) \
 	X(ACT_T_GATEWAY, KEY_F(11), "F11",   "act.t_gateway", ON_CASE, NEED_DEMO | NEED_SCENARIO)                 \
 	X(ACT_T_PIN_LOCK, KEY_F(12), "F12",  "act.t_pin_lock", ON_CASE, NEED_DEMO | NEED_SCENARIO)                \
+	X(ACT_NEW_DAY,   KEY_F(12), "F12",   "act.new_day",   ON(SCR_HOME), NEED_DEMO | NEED_TRAINER) \
 	X(ACT_LOCK,      KEY_F(9),  "F9",    "act.lock",      ON_SIGNED_IN, NEED_NONE)                 \
 	X(ACT_QUIT,      KEY_F(10), "F10",   "act.quit",      ON_ALL & ~ON(SCR_HELP), NEED_NONE)
 
@@ -217,6 +219,7 @@ struct app {
 	token_status key_st;      /* how reading the key went */
 	token_info key_info;
 	char db_path[1024];
+	const char *config_dir;   /* the configuration read at start (a fresh training day reads it again) */
 	input *in;
 
 	screen_id screen;

@@ -7,6 +7,7 @@
 #include "core/base/civil.h"
 #include "core/base/clock.h"
 #include "core/base/utf8.h"
+#include "core/case/rules.h"
 #include "db/repo/anchor_repo.h"
 #include "tui/flow/poll_job.h"
 #include "tui/flow/session.h"
@@ -80,7 +81,9 @@ case_flow *case_flow_open(counter *k, const service *svc)
 	if (db_anchor_get(k->db, clock_today(), &closed, &cerr) == 0) {
 		str_var v[] = { { "by", closed.closed_by }, { NULL, NULL } };
 		char buf[256];
-		counter_say(k, counter_render(k, "case.day_closed", v, buf, sizeof buf));
+		/* in trainer mode, with the remedy: a fresh training day */
+		counter_say(k, counter_render(k, k->demo ? "case.day_closed_demo" : "case.day_closed", v, buf,
+					      sizeof buf));
 		return NULL;
 	}
 	case_flow *cs = flow_new(k, svc);
@@ -151,6 +154,10 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 		fee_request fr = { NULL, 0, 0 };
 		fees_quote(k->cat, svc, &fr, &cs->quote, &err);
 	}
+	/* a seal renewal recorded at 0: its seal was current (the key not read yet) */
+	if (svc->kind == SVC_SEAL_RENEW && rec.last_step >= STEP_DETAILS && rec.fee_fen == 0 &&
+	    cs->quote.total_fen > 0)
+		fees_seal_current(&cs->quote);
 	marks_from_store(k, cs);
 	cs->decision = rec.decision;
 	cs->rongque_deadline = rec.rongque_deadline;
@@ -312,6 +319,12 @@ const char *case_late_changes(counter *k, case_flow *cs, char *buf, size_t n)
 	if (!buf[0])
 		snprintf(buf, n, "%s", counter_str(k, "correct.unchanged"));
 	return buf;
+}
+
+bool case_late_changed(counter *k, case_flow *cs)
+{
+	char buf[1024];
+	return strcmp(case_late_changes(k, cs, buf, sizeof buf), counter_str(k, "correct.unchanged")) != 0;
 }
 
 void case_late_abandon(counter *k, case_flow *cs)
@@ -490,6 +503,10 @@ void case_requote(counter *k, case_flow *cs)
 			   cs->years, cs->seals };
 	if (cs->svc->fee_items && fees_quote(k->cat, cs->svc, &fr, &cs->quote, &err) != 0)
 		memset(&cs->quote, 0, sizeof cs->quote);
+	/* a seal renewal whose seal already runs to the certificate's end
+	 * renews nothing and is charged nothing (known once the key is read) */
+	if (cs->key_read && rules_seal_current(cs->svc, cs->key.seal_not_after, cs->key.not_after))
+		fees_seal_current(&cs->quote);
 }
 
 void case_field_cycle(counter *k, case_flow *cs, int i, int dir)
@@ -549,6 +566,7 @@ void case_read_key(counter *k, case_flow *cs)
 	cs->key_read = true;
 	cs->old_not_after = cs->key.not_after;
 	cs->old_not_before = cs->key.not_before;
+	case_requote(k, cs);
 }
 
 /* The guides' rules for this case, now that the certificate's expiry is known. */

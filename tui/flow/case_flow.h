@@ -142,6 +142,8 @@ flow_outcome case_correct_late(counter *k, case_flow *cs, const char *id, char *
 /* What the late correction changes, for the supervisor: "label: old → new; ..."
  * (or that nothing changes), into buf. */
 const char *case_late_changes(counter *k, case_flow *cs, char *buf, size_t n);
+/* Whether the late correction changes anything (nothing: no approval asked). */
+bool case_late_changed(counter *k, case_flow *cs);
 /* The late correction given up: the typed fields back to what is stored. */
 void case_late_abandon(counter *k, case_flow *cs);
 

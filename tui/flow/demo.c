@@ -1,7 +1,10 @@
 #include "tui/flow/demo.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "core/base/kini.h"
 #include "core/case/staff.h"
@@ -70,4 +73,75 @@ const char *demo_pay_file(const counter *k, char *buf, size_t n)
 		return NULL; /* no data directory (tests): memory only */
 	snprintf(buf, n, "%s/demo-pay.orders", k->data_dir);
 	return buf;
+}
+
+/* Move from into the archive as to when from exists; 0, or -1 with err. */
+static int archive_move(const char *from, const char *to, kerr *err)
+{
+	struct stat st;
+	if (lstat(from, &st) != 0)
+		return errno == ENOENT ? 0 : kerr_set(err, from, "%s", strerror(errno));
+	if (rename(from, to) != 0)
+		return kerr_set(err, from, "cannot move it to %s: %s", to, strerror(errno));
+	return 0;
+}
+
+int demo_new_day(counter *k, const char *config_dir, const char *db_path, char *archived, size_t n,
+		 kerr *err)
+{
+	if (!k->demo)
+		return kerr_set(err, NULL, "a fresh training day is for trainer mode only");
+	char dir[1100];
+	snprintf(dir, sizeof dir, "%s/archive", k->data_dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return kerr_set(err, dir, "cannot make the archive: %s", strerror(errno));
+	if (chmod(dir, 0700) != 0)
+		return kerr_set(err, dir, "%s", strerror(errno));
+	/* the wall clock names it (as make demo-reset does); a second reset in
+	 * the same second gets a number */
+	char stamp[32], base[1200];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	struct stat st;
+	snprintf(base, sizeof base, "%s/demo-%s", dir, stamp);
+	for (int i = 2; i < 100; i++) {
+		char db[1300];
+		snprintf(db, sizeof db, "%s.db", base);
+		if (lstat(db, &st) != 0)
+			break;
+		snprintf(base, sizeof base, "%s/demo-%s-%d", dir, stamp, i);
+	}
+	/* the day's database closed, its devices let go, then everything moved */
+	db_close(k->db);
+	k->db = NULL;
+	token_dev_free(k->tok);
+	k->tok = NULL;
+	pay_dev_free(k->pay);
+	k->pay = NULL;
+	char from[1300], to[1300], orders[1100];
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	int rc = 0;
+	for (size_t i = 0; i < 3 && rc == 0; i++) {
+		snprintf(from, sizeof from, "%s%s", db_path, sfx[i]);
+		snprintf(to, sizeof to, "%s.db%s", base, sfx[i]);
+		rc = archive_move(from, to, err);
+	}
+	if (rc == 0 && demo_pay_file(k, orders, sizeof orders)) {
+		snprintf(to, sizeof to, "%s.pay.orders", base);
+		rc = archive_move(orders, to, err);
+	}
+	if (rc == 0) {
+		snprintf(from, sizeof from, "%s/slips", k->data_dir);
+		snprintf(to, sizeof to, "%s.slips", base);
+		rc = archive_move(from, to, err);
+	}
+	kerr e2 = { 0 };
+	if (!(k->db = db_open(db_path, k->cfg->kiosk_id, DB_OPEN_CREATE, rc == 0 ? err : &e2)))
+		return -1;
+	if (demo_prepare(k, config_dir, rc == 0 ? err : &e2) != 0 || rc != 0)
+		return -1;
+	snprintf(archived, n, "%s", base);
+	return 0;
 }

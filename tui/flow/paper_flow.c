@@ -14,32 +14,45 @@ int paper_flow_load(counter *k, const char *case_no, paper *out)
 {
 	memset(out, 0, sizeof *out);
 	snprintf(out->case_no, sizeof out->case_no, "%s", case_no);
-	/* a case ends with one of the two: the receipt, or the notice of a refusal */
-	static const char *const kinds[] = { "slip", "notice" };
-	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-		int rc = printout_find(k->data_dir, case_no, kinds[i], out->path, sizeof out->path,
-				       &out->text);
-		if (rc == 0 && out->text) {
-			snprintf(out->kind, sizeof out->kind, "%s", kinds[i]);
-			return 0;
+	/* a case ends with one of the first two, the receipt or the notice of a
+	 * refusal; a 容缺 case brought back has its supplement's receipt too */
+	static const char *const kinds[PAPER_KINDS_MAX] = { "slip", "notice", "supplement" };
+	for (size_t i = 0; i < PAPER_KINDS_MAX; i++) {
+		paper_one *p = &out->all[out->n];
+		int rc = printout_find(k->data_dir, case_no, kinds[i], p->path, sizeof p->path, &p->text);
+		if (rc == 0 && p->text) {
+			snprintf(p->kind, sizeof p->kind, "%s", kinds[i]);
+			out->n++;
+			continue;
 		}
 		if (rc < 0) {
+			paper_free(out);
 			str_var v[] = { { "case", case_no }, { NULL, NULL } };
 			char buf[512];
 			counter_say(k, counter_render(k, "paper.unreadable", v, buf, sizeof buf));
 			return -1;
 		}
 	}
+	if (out->n)
+		return 0;
 	str_var v[] = { { "case", case_no }, { NULL, NULL } };
 	char buf[512];
 	counter_say(k, counter_render(k, "paper.none", v, buf, sizeof buf));
 	return 1;
 }
 
+const paper_one *paper_current(const paper *p)
+{
+	return p->cur < p->n ? &p->all[p->cur] : NULL;
+}
+
 void paper_free(paper *p)
 {
-	free(p->text);
-	p->text = NULL;
+	for (size_t i = 0; i < PAPER_KINDS_MAX; i++) {
+		free(p->all[i].text);
+		p->all[i].text = NULL;
+	}
+	p->n = p->cur = 0;
 }
 
 bool paper_flow_reprint(counter *k, const char *case_no, const char *kind, const char *text)

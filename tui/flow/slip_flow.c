@@ -57,6 +57,18 @@ static void failed(case_flow *cs, const kerr *err)
 	cs->step_failed = true;
 }
 
+/* Whether a paper saved under the case's number is this case's: the same
+ * number may have been another case's (a fresh training day numbers from
+ * 0001 again), so it must name the case's USCC (the unit's name may be
+ * wrapped on the paper), and a slip that acknowledges money the case's own
+ * payment (transaction ids are unique, the demo gateway's too). */
+static bool paper_of_case(const char *saved, const case_flow *cs, const char *tx)
+{
+	if (tx[0] && !strstr(saved, tx))
+		return false;
+	return strstr(saved, cs->rec.party.uscc) != NULL;
+}
+
 void slip_flow_make(counter *k, case_flow *cs)
 {
 	if (cs->slip_text)
@@ -81,7 +93,7 @@ void slip_flow_make(counter *k, case_flow *cs)
 	char *saved = NULL;
 	if (printout_find(k->data_dir, cs->rec.case_no, kind, cs->slip_text_path, sizeof cs->slip_text_path,
 			  &saved) == 0 && saved) {
-		if (!tx[0] || strstr(saved, tx)) {
+		if (paper_of_case(saved, cs, tx)) {
 			cs->slip_text = saved;
 			cs->slip_resumed = true;
 			if (case_flow_next(cs) == STEP_SLIP)
@@ -90,7 +102,9 @@ void slip_flow_make(counter *k, case_flow *cs)
 				snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, "slip.resumed"));
 			return;
 		}
-		free(saved); /* a paper without the transaction (an older kiosk's): made again */
+		/* a paper without the transaction (an older kiosk's), or another
+		 * case's under the same number: made again (this case's replaces it) */
+		free(saved);
 	}
 	cs->slip_text_path[0] = '\0';
 	checklist_result r;

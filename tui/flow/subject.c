@@ -46,9 +46,17 @@ int case_subject_get(counter *k, const char *case_no, const token_info *key_read
 	/* the key read at the counter, then the unit's keys on record: the one
 	 * this case moved first (a refund), else every one (a revocation whose
 	 * key was not brought: the supervisor sees which keys the unit holds) */
+	/* only the case unit's key is shown as the one approved: another
+	 * unit's key (or a blank one) in the reader is named apart, as such */
 	if (key_read && key_read->serial[0]) {
-		list_add(out->keys, sizeof out->keys, key_read->serial);
-		list_add(out->certs, sizeof out->certs, key_read->cert_serial);
+		if (out->uscc[0] && strcmp(key_read->uscc, out->uscc) == 0) {
+			list_add(out->keys, sizeof out->keys, key_read->serial);
+			list_add(out->certs, sizeof out->certs, key_read->cert_serial);
+		} else {
+			snprintf(out->foreign_key, sizeof out->foreign_key, "%s", key_read->serial);
+			utf8_copy(out->foreign_unit, sizeof out->foreign_unit, key_read->unit_name);
+			snprintf(out->foreign_uscc, sizeof out->foreign_uscc, "%s", key_read->uscc);
+		}
 	}
 	token_rec *t = NULL;
 	size_t n = 0;
@@ -64,6 +72,17 @@ int case_subject_get(counter *k, const char *case_no, const token_info *key_read
 		}
 	}
 	free(t);
+	/* trainer mode keeps no key register: the demo's keys as they are now
+	 * (keys.ini and what this session wrote) stand for it, the unit's own */
+	if (k->demo && k->tok && !out->keys[0] && out->uscc[0]) {
+		token_demo_entry e[32];
+		long m = token_demo_list(k->tok, e, sizeof e / sizeof *e, &err);
+		for (long i = 0; i < m && i < (long)(sizeof e / sizeof *e); i++)
+			if (e[i].personalised && strcmp(e[i].uscc, out->uscc) == 0) {
+				list_add(out->keys, sizeof out->keys, e[i].serial);
+				list_add(out->certs, sizeof out->certs, e[i].cert_serial);
+			}
+	}
 	return 0;
 }
 
@@ -98,4 +117,17 @@ const char *case_subject_text(const counter *k, const case_subject *s, char *buf
 		used += (size_t)w < n - used ? (size_t)w : n - used - 1;
 	}
 	return buf;
+}
+
+const char *case_subject_warning(const counter *k, const case_subject *s, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (!s->foreign_key[0])
+		return buf;
+	const char *none = counter_str(k, "subject.none");
+	str_var v[] = { { "serial", s->foreign_key },
+			{ "unit", s->foreign_unit[0] ? s->foreign_unit : none },
+			{ "uscc", s->foreign_uscc[0] ? s->foreign_uscc : none },
+			{ NULL, NULL } };
+	return counter_render(k, s->foreign_unit[0] ? "subject.foreign_key" : "subject.blank_key", v, buf, n);
 }

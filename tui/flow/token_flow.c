@@ -6,6 +6,7 @@
 #include "core/base/civil.h"
 #include "core/base/clock.h"
 #include "core/token/cert.h"
+#include "db/repo/token_repo.h"
 
 ENUM_DEFINE_KEY(tokstep_refusal, TOKSTEP_REFUSALS, "tokstep.store_failed")
 
@@ -127,12 +128,66 @@ static flow_outcome demo_refuse(counter *k, case_flow *cs, const char *key, cons
 	return FLOW_FAILED;
 }
 
+/* The key in the reader (ki) against the service before anything is
+ * written: a new certificate goes on a key without one; a revocation erases
+ * only the case unit's key; the customer's own key must be the unit's
+ * (所属机构与key信息不一致), and in the demo a locked user PIN stops every
+ * service that leaves the key in use but the unlock (as the trainer's
+ * scenarios expect). The real key part (tokstep.c) makes the same checks on
+ * the certificate itself; here, on a key of the case's unit, it may still
+ * find this case's own earlier write (a resumed run), so a real key is
+ * refused only where no resume can explain it. FLOW_NEXT: go on. */
+static flow_outcome check_info(counter *k, case_flow *cs, const token_info *ki)
+{
+	str_var sv[] = { { "serial", ki->serial }, { NULL, NULL } };
+	cert_info ci;
+	memset(&ci, 0, sizeof ci);
+	snprintf(ci.unit_name, sizeof ci.unit_name, "%s", ki->unit_name);
+	snprintf(ci.uscc, sizeof ci.uscc, "%s", ki->uscc);
+	cert_match m = cert_compare(&ci, cs->rec.party.unit_name, cs->rec.party.uscc);
+	str_var mv[] = { { "cert_unit", ki->unit_name }, { "cert_uscc", ki->uscc },
+			 { "case_unit", cs->rec.party.unit_name }, { "case_uscc", cs->rec.party.uscc },
+			 { NULL, NULL } };
+	bool cert = token_info_has_cert(ki);
+	switch (cs->svc->kind) {
+	case SVC_NEW:
+	case SVC_REISSUE:
+		if (cert && (k->demo || m != CERT_MATCH))
+			return demo_refuse(k, cs, tokstep_refusal_key(TSR_KEY_IN_USE), sv);
+		return FLOW_NEXT;
+	case SVC_REVOKE:
+		if (!cert) {
+			/* a real key of this unit on record, erased by an earlier
+			 * run that did not get to record it, is recorded by the run */
+			token_rec r;
+			kerr err = { 0 };
+			if (!k->demo && k->db && db_token_get(k->db, ki->serial, &r, &err) == 0 &&
+			    (r.state == TS_ACTIVE || r.state == TS_SUSPENDED) &&
+			    strcmp(r.uscc, cs->rec.party.uscc) == 0)
+				return FLOW_NEXT;
+			return demo_refuse(k, cs, tokstep_refusal_key(TSR_NO_CERT_ON_KEY), sv);
+		}
+		if (m != CERT_MATCH)
+			return demo_refuse(k, cs, cert_match_key(m), mv);
+		return FLOW_NEXT;
+	default:
+		break;
+	}
+	if (!ki->personalised) {
+		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, token_status_key(TOK_NOT_PERSONALISED)));
+		cs->step_failed = true;
+		return FLOW_FAILED;
+	}
+	if (cert && ((cs->svc->kind != SVC_CHANGE && m != CERT_MATCH) ||
+		     (cs->svc->kind == SVC_CHANGE && m == CERT_BOTH_DIFFER)))
+		return demo_refuse(k, cs, cert_match_key(m), mv);
+	if (k->demo && ki->blocked && cs->svc->kind != SVC_UNLOCK)
+		return demo_refuse(k, cs, "tokstep.demo_pin_locked", sv);
+	return FLOW_NEXT;
+}
+
 /* The demo key gets the checks the real key part makes (tokstep.c) before
- * anything is written: the key the clerk agreed to; a new certificate on a
- * key without one; a revocation erases only the case unit's key; the
- * customer's own key must be the unit's (所属机构与key信息不一致), and a
- * locked user PIN stops every service that leaves the key in use but the
- * unlock (as the trainer's scenarios expect). FLOW_NEXT: go on. */
+ * anything is written: the key the clerk agreed to, then check_info. */
 static flow_outcome demo_checks(counter *k, case_flow *cs)
 {
 	bool present = false;
@@ -149,42 +204,16 @@ static flow_outcome demo_checks(counter *k, case_flow *cs)
 		str_var v[] = { { "serial", ki.serial }, { "confirmed", cs->confirm_serial }, { NULL, NULL } };
 		return demo_refuse(k, cs, tokstep_refusal_key(TSR_OTHER_KEY), v);
 	}
-	str_var sv[] = { { "serial", ki.serial }, { NULL, NULL } };
-	cert_info ci;
-	memset(&ci, 0, sizeof ci);
-	snprintf(ci.unit_name, sizeof ci.unit_name, "%s", ki.unit_name);
-	snprintf(ci.uscc, sizeof ci.uscc, "%s", ki.uscc);
-	cert_match m = cert_compare(&ci, cs->rec.party.unit_name, cs->rec.party.uscc);
-	str_var mv[] = { { "cert_unit", ki.unit_name }, { "cert_uscc", ki.uscc },
-			 { "case_unit", cs->rec.party.unit_name }, { "case_uscc", cs->rec.party.uscc },
-			 { NULL, NULL } };
-	switch (cs->svc->kind) {
-	case SVC_NEW:
-	case SVC_REISSUE:
-		if (token_info_has_cert(&ki))
-			return demo_refuse(k, cs, tokstep_refusal_key(TSR_KEY_IN_USE), sv);
+	return check_info(k, cs, &ki);
+}
+
+flow_outcome token_flow_precheck(counter *k, case_flow *cs, const token_info *ki)
+{
+	if (k->demo)
+		return cs->token_op_ix == 0 ? demo_checks(k, cs) : FLOW_NEXT;
+	if (!ki)
 		return FLOW_NEXT;
-	case SVC_REVOKE:
-		/* only this unit's key is erased */
-		if (!token_info_has_cert(&ki))
-			return demo_refuse(k, cs, tokstep_refusal_key(TSR_NO_CERT_ON_KEY), sv);
-		if (m != CERT_MATCH)
-			return demo_refuse(k, cs, cert_match_key(m), mv);
-		return FLOW_NEXT;
-	default:
-		break;
-	}
-	if (!ki.personalised) {
-		snprintf(cs->step_msg, sizeof cs->step_msg, "%s", counter_str(k, token_status_key(TOK_NOT_PERSONALISED)));
-		cs->step_failed = true;
-		return FLOW_FAILED;
-	}
-	if (token_info_has_cert(&ki) && ((cs->svc->kind != SVC_CHANGE && m != CERT_MATCH) ||
-					 (cs->svc->kind == SVC_CHANGE && m == CERT_BOTH_DIFFER)))
-		return demo_refuse(k, cs, cert_match_key(m), mv);
-	if (ki.blocked && cs->svc->kind != SVC_UNLOCK)
-		return demo_refuse(k, cs, "tokstep.demo_pin_locked", sv);
-	return FLOW_NEXT;
+	return check_info(k, cs, ki);
 }
 
 static flow_outcome run_demo(counter *k, case_flow *cs)

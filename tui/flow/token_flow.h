@@ -39,6 +39,12 @@ bool token_flow_writes(const counter *k, const case_flow *cs);
 /* Enter: the key the clerk agreed to (serial, "" none in the reader) is
  * remembered and the step's message cleared. */
 void token_flow_confirm(case_flow *cs, const char *serial);
+/* Before the clerk is asked to write: the key in the reader (ki, as last
+ * read; NULL none; the demo reads its key itself) passes the checks the run
+ * makes first (blank for a new certificate, the case unit's for the others,
+ * in the demo not PIN-locked). FLOW_FAILED: cs->step_msg says why, and the
+ * clerk is not asked. */
+flow_outcome token_flow_precheck(counter *k, case_flow *cs, const token_info *ki);
 /* Run what is left: FLOW_NEXT when the step is committed, else FLOW_FAILED
  * with cs->step_msg (cs->token_resume: the key was pulled, run again when
  * it is back). */

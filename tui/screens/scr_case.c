@@ -260,9 +260,9 @@ static bool decision_act(app *a, action_id act)
 
 /* ---- approval (maker-checker) ---- */
 
-/* The supervisor's id and PIN; for a correction past the point of no
- * return (cs->late_fix) a third field, the reason, and what changes is
- * shown instead of the case's subject. */
+/* The supervisor's id and PIN under the case's subject; for a correction
+ * past the point of no return (cs->late_fix) what changes below the subject
+ * and a third field, the reason. */
 typedef struct approval_state {
 	edit_field id, pin, reason;
 	int focus;
@@ -290,17 +290,34 @@ static void approval_draw(app *a)
 	char subj[1024];
 	draw_wrapped(3, 2, COLS - 4, 2, app_str(a, cs->late_fix ? "correct.approval_heading" : "approval.heading"));
 	attron(A_BOLD);
-	draw_wrapped(5, 4, COLS - 6, 4, cs->late_fix ? st->changes : case_subject_text(&a->k, &st->subj, subj, sizeof subj));
+	draw_wrapped(5, 4, COLS - 6, 4, case_subject_text(&a->k, &st->subj, subj, sizeof subj));
 	attroff(A_BOLD);
-	draw_text(10, 4, app_str(a, "login.id"), 20);
-	draw_field(10, 24, 24, &st->id, st->focus == 0);
-	draw_text(12, 4, app_str(a, "login.pin"), 20);
-	draw_field(12, 24, 24, &st->pin, st->focus == 1);
-	int y = 14;
+	/* another unit's key in the reader, said apart; a late correction:
+	 * the changes under the case they change; the fields below them */
+	int y = 9, top = 10;
+	char warn[512];
+	if (case_subject_warning(&a->k, &st->subj, warn, sizeof warn)[0]) {
+		attron(term_attr(ST_ERROR));
+		draw_wrapped(y, 4, COLS - 6, 2, warn);
+		y += 2;
+		attroff(term_attr(ST_ERROR));
+		top = y + 1;
+	}
 	if (cs->late_fix) {
-		draw_text(14, 4, app_str(a, "correct.reason"), 20);
-		draw_field(14, 24, COLS - 30, &st->reason, st->focus == 2);
-		y = 16;
+		attron(A_BOLD);
+		draw_wrapped(y, 4, COLS - 6, 2, st->changes);
+		attroff(A_BOLD);
+		top = y + 3;
+	}
+	draw_text(top, 4, app_str(a, "login.id"), 20);
+	draw_field(top, 24, 24, &st->id, st->focus == 0);
+	draw_text(top + 2, 4, app_str(a, "login.pin"), 20);
+	draw_field(top + 2, 24, 24, &st->pin, st->focus == 1);
+	y = top + 4;
+	if (cs->late_fix) {
+		draw_text(y, 4, app_str(a, "correct.reason"), 20);
+		draw_field(y, 24, COLS - 30, &st->reason, st->focus == 2);
+		y += 2;
 	}
 	if (cs->step_msg[0]) {
 		attron(term_attr(ST_ERROR));

@@ -125,6 +125,10 @@ static void details_draw(app *a)
 		char yuan[32], buf[128];
 		str_var v[] = { { "amount", fees_format_yuan(cs->quote.total_fen, yuan, sizeof yuan) }, { NULL, NULL } };
 		draw_text(++y, 4, app_render(a, "details.fee", v, buf, sizeof buf), COLS - 8);
+		/* a seal renewal with nothing to renew: why nothing is due */
+		for (int i = 0; i < cs->quote.n_lines; i++)
+			if (cs->quote.lines[i].current)
+				draw_wrapped(++y, 4, COLS - 8, 2, app_str(a, "details.fee_seal_current"));
 	}
 	attron(term_attr(ST_ERROR));
 	const char *why = cs->rule_msg[0] ? cs->rule_msg : cs->step_msg;
@@ -247,6 +251,11 @@ static bool late_act(app *a, action_id act)
 			st->focus = i;
 			return true;
 		}
+	/* nothing changed: nothing for a supervisor to approve */
+	if (!case_late_changed(&a->k, cs)) {
+		app_flash(a, app_str(a, "correct.unchanged_no_approval"));
+		return true;
+	}
 	app_go(a, SCR_APPROVAL);
 	return true;
 }

@@ -154,6 +154,29 @@ static bool home_key(app *a, const key_event *ev)
 	return false;
 }
 
+/* A fresh training day (trainer mode): the day's database and papers
+ * archived, a new one made, and on at home with an empty list. */
+static void new_day(app *a)
+{
+	char archived[1200], buf[1600];
+	kerr err = { 0 };
+	/* what the screens kept of the old day goes with it */
+	train_free(a);
+	app_release(a, SCR_TRAIN);
+	app_release(a, SCR_DAY);
+	memset(&a->seal, 0, sizeof a->seal);
+	if (demo_new_day(&a->k, a->config_dir, a->db_path, archived, sizeof archived, &err) != 0) {
+		app_flash_err(a, &err);
+		return;
+	}
+	a->key_dirty = true;
+	home_state *h = app_private(a);
+	h->sel = 0;
+	load_today(a);
+	str_var v[] = { { "archive", archived }, { NULL, NULL } };
+	app_flash(a, app_render(a, "demo.new_day_done", v, buf, sizeof buf));
+}
+
 static bool home_act(app *a, action_id act)
 {
 	home_state *h = app_private(a);
@@ -176,6 +199,14 @@ static bool home_act(app *a, action_id act)
 		return true;
 	case ACT_TRAIN:
 		app_go(a, SCR_TRAIN);
+		return true;
+	case ACT_NEW_DAY:
+		/* a case in progress is finished or left first (it would be lost) */
+		if (a->cs) {
+			app_flash(a, app_str(a, "demo.new_day_case_open"));
+			return true;
+		}
+		app_ask(a, app_str(a, "demo.new_day_ask"), new_day);
 		return true;
 	case ACT_REFUND:
 		if (h->n_cases)

@@ -117,31 +117,54 @@ static void paper_leave(app *a)
 	paper_free(&st->p);
 }
 
+/* The paper's rows: under its heading, and under "第 i 张 / 共 n 张" when the
+ * case has more than one. */
+static pager_area paper_rows(const paper_state *st)
+{
+	return paper_area(st->p.n > 1 ? 4 : 3, LINES - 3);
+}
+
 static void paper_draw(app *a)
 {
 	paper_state *st = app_private(a);
+	const paper_one *p = paper_current(&st->p);
 	char key[48], buf[512];
-	snprintf(key, sizeof key, "paper.heading.%s", st->p.kind[0] ? st->p.kind : "slip");
+	snprintf(key, sizeof key, "paper.heading.%s", p ? p->kind : "slip");
 	str_var v[] = { { "case", st->p.case_no }, { NULL, NULL } };
 	attron(A_BOLD);
 	draw_text(2, 2, app_render(a, key, v, buf, sizeof buf), COLS - 4);
 	attroff(A_BOLD);
-	draw_paper(a, &st->pg, paper_area(3, LINES - 3), st->p.text);
+	if (st->p.n > 1) { /* which of the case's papers, and how to see the others */
+		char i[16], n[16];
+		snprintf(i, sizeof i, "%zu", st->p.cur + 1);
+		snprintf(n, sizeof n, "%zu", st->p.n);
+		str_var w[] = { { "i", i }, { "n", n }, { NULL, NULL } };
+		draw_text(3, 2, app_render(a, "paper.which", w, buf, sizeof buf), COLS - 4);
+	}
+	draw_paper(a, &st->pg, paper_rows(st), p ? p->text : "");
 }
 
 static bool paper_key(app *a, const key_event *ev)
 {
 	paper_state *st = app_private(a);
-	return pager_key(&st->pg, paper_area(3, LINES - 3), st->p.text, ev);
+	const paper_one *p = paper_current(&st->p);
+	return pager_key(&st->pg, paper_rows(st), p ? p->text : "", ev);
 }
 
 static bool paper_act(app *a, action_id act)
 {
 	paper_state *st = app_private(a);
+	const paper_one *p = paper_current(&st->p);
 	switch (act) {
 	case ACT_PRINT:
-		if (st->p.text)
-			paper_flow_reprint(&a->k, st->p.case_no, st->p.kind, st->p.text);
+		if (p)
+			paper_flow_reprint(&a->k, st->p.case_no, p->kind, p->text);
+		return true;
+	case ACT_TAB: /* the case's next paper */
+		if (st->p.n > 1) {
+			st->p.cur = (st->p.cur + 1) % st->p.n;
+			st->pg.top = 0; /* the next paper from its first line */
+		}
 		return true;
 	case ACT_NEXT:
 	case ACT_BACK:

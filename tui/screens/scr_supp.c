@@ -40,8 +40,11 @@ void rating_ask(app *a, const char *case_no, bool (*on_choose)(app *a, int ix, c
 	kerr err = { 0 };
 	rating_rec r;
 	if (db_rating_get(a->k.db, case_no, &r, &err) == 0) {
-		char buf[512];
-		app_flash(a, rating_flow_text(&a->k, case_no, buf, sizeof buf));
+		/* 一次一评: said as such, with the rating given */
+		char given[512], buf[640];
+		str_var v[] = { { "rating", rating_flow_text(&a->k, case_no, given, sizeof given) },
+				{ NULL, NULL } };
+		app_flash(a, app_render(a, "rating.once", v, buf, sizeof buf));
 		return;
 	}
 	const char *items[RATE_COUNT];

@@ -157,10 +157,13 @@ static bool token_act(app *a, action_id act)
 	/* a real kiosk writes the key the clerk sees in the reader, no other */
 	bool key_in = a->key_seen && a->key_st == TOK_OK;
 	token_flow_confirm(cs, !a->k.demo && key_in ? a->key_info.serial : "");
-	/* asked only once there is a key to write: with none the run stops at
-	 * once and says so (a revocation goes on without the key, so it asks) */
-	if (token_flow_writes(&a->k, cs) && (key_in || cs->svc->kind == SVC_REVOKE))
-		app_ask(a, app_str(a, "token.ask_write"), run);
+	/* asked only once there is a key to write and it passed the checks:
+	 * with none the run stops at once and says so (a revocation goes on
+	 * without the key, so it asks); a key that fails is told, not asked */
+	if (token_flow_writes(&a->k, cs) && (key_in || cs->svc->kind == SVC_REVOKE)) {
+		if (token_flow_precheck(&a->k, cs, key_in ? &a->key_info : NULL) == FLOW_NEXT)
+			app_ask(a, app_str(a, "token.ask_write"), run);
+	}
 	else
 		run(a);
 	return true;
