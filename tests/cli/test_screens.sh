@@ -311,7 +311,7 @@ unseen picker "demo key picker: no line of words under the list" "^ +说明"
 { printf 'type demosup\nkey Enter\ntype 975310\nkey Enter\n'; pick 0; printf 'key Esc\ndump\nkey F4\ndump\n'; } >"$T/footer.keys"
 run footer
 seen footer "home footer: Enter and F11 beside the others" "^ F1 帮助  Enter 确认  F2 新业务  F3 查找  F4 主管  F5 员工  F6 培训  F7 补交$"
-seen footer "home footer: second row, F8 F11 F9 and F10 last" "^ F8 撤销退款  F11 回执  F9 锁屏  F10 退出$"
+seen footer "home footer: second row, F8 F11 F12 (a trainer's fresh day) F9 and F10 last" "^ F8 撤销退款  F11 回执  F12 新培训日  F9 锁屏  F10 退出$"
 # the day view's keys, the most of any screen, one column apart
 seen footer "day view footer: Tab among them" "^ F1 帮助 Esc 返回 Enter 确认 Tab 分页 F3 查找 F2 日期 F12 日结 PgUp/Dn 换日$"
 seen footer "day view footer: the filters, F11 and F9 too" "^ F5 经办 F6 业务 F7 结果 F8 撤销退款 F11 回执 F9 锁屏 F10 退出$"

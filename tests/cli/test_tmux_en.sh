@@ -22,7 +22,7 @@ keys en Enter
 shows en "home: the screen's name whole in the title" "Window 1  Today's cases *$"
 # every key that acts at home in its footer, on two rows at 80 columns
 shows en "home: the footer's first row, Enter among the keys" "^ F1 Help  Enter OK  F2 New case  F3 Find  F4 Supervisor  F5 Staff  F6 Training *$"
-shows en "home: the footer's second row, F11 and F9 too" "^ F7 Supplement  F8 Cancel \\+ refund  F11 Slip  F9 Lock  F10 Quit *$"
+shows en "home: the footer's second row, F11, F12 and F9 too" "^ F7 Supplement  F8 Cancel \\+ refund  F11 Slip  F12 New day  F9 Lock  F10 Quit *$"
 
 # F1 help: the long lines go on to a second row, the labels whole
 keys en F1
