@@ -203,11 +203,12 @@ int ctl_supervisor(const args *a, kdb *db, const char *act_key)
 	case LOGIN_UNKNOWN:
 		ERR("ctl.sup.unknown", V("id", who));
 		return EXIT_FINDING;
-	case LOGIN_WRONG_ROLE:
+	case LOGIN_WRONG_ROLE: {
 		char role[48];
 		snprintf(role, sizeof role, "ctl.role.%s", staff_role_name(st.role));
 		ERR("ctl.sup.wrong_role", V("id", who), V("role", ctl_word(role)), V("act", act));
 		return EXIT_FINDING;
+	}
 	case LOGIN_ERROR:
 		break;
 	}
