@@ -156,6 +156,10 @@ run qr
 decoded=$(zbarimg -q --raw "$T/qr.pbm" 2>/dev/null)
 equal "QR on screen decodes to the order's code URL" "$decoded" "$(sql qr "SELECT detail FROM audit WHERE action = 'payment.qr'")"
 truth "QR code URL is a WeChat Native one" sh -c "echo '$decoded' | grep -q '^weixin://wxpay/bizpayurl?pr='"
+# each figure of the fee as the slip says it (issue 13 point 12)
+seen qr "fee screen: the opening fee once" "开户费 100.00元（一次性） = 100.00"
+seen qr "fee screen: the annual fee per year" "年服务费 200.00元/年×1年 = 200.00"
+seen qr "fee screen: the seal fee per seal per year" "印章费100.00元/枚/年×1枚×1年 = 100.00"
 
 # The idle lock over a payable order keeps its code on screen, payable (issue
 # 12 point 4): the locked screen's QR decodes to the same URL; the PIN unlocks

@@ -54,13 +54,23 @@ static void payment_draw(app *a)
 	attron(A_BOLD);
 	y += draw_wrapped(y, x, COLS - x - 1, 3, app_render(a, shown ? "pay.amount" : "pay.amount_due", v, buf, sizeof buf));
 	attroff(A_BOLD);
+	/* each figure as the slip says it: what it is per (a year, a seal a
+	 * year, a key), a waived one as 免收 */
+	char years[16], seals[16];
+	snprintf(years, sizeof years, "%d", cs->years);
+	snprintf(seals, sizeof seals, "%d", cs->seals);
 	for (int i = 0; i < cs->quote.n_lines; i++, y++) {
 		const fee_line *l = &cs->quote.lines[i];
-		char fee[64], u[32], t[32];
+		char fee[64], key[64], u[32], t[32], qty[16], line[200];
 		snprintf(fee, sizeof fee, "fee.%s", fee_item_name(l->item));
-		snprintf(buf, sizeof buf, "%s %s×%d = %s%s", app_str(a, fee),
-			 fees_format_yuan(l->unit_fen, u, sizeof u), l->qty,
-			 fees_format_yuan(l->total_fen, t, sizeof t), l->waived ? " *" : "");
+		snprintf(key, sizeof key, "slip.fee_line.%s", fee_item_name(l->item));
+		snprintf(qty, sizeof qty, "%d", l->qty);
+		str_var fv[] = { { "item", app_str(a, fee) }, { "unit", fees_format_yuan(l->unit_fen, u, sizeof u) },
+				 { "qty", qty }, { "years", years }, { "seals", seals },
+				 { "amount", fees_format_yuan(l->total_fen, t, sizeof t) }, { NULL, NULL } };
+		app_render(a, l->current ? "slip.fee_seal_current" : l->waived ? "slip.fee_waived" : key, fv,
+			   line, sizeof line);
+		snprintf(buf, sizeof buf, "%s = %s", line, t);
 		draw_text(y, x, buf, COLS - x - 1);
 	}
 	y++;
