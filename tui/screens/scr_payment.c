@@ -71,7 +71,7 @@ static void payment_draw(app *a)
 		app_render(a, l->current ? "slip.fee_seal_current" : l->waived ? "slip.fee_waived" : key, fv,
 			   line, sizeof line);
 		snprintf(buf, sizeof buf, "%s = %s", line, t);
-		draw_text(y, x, buf, COLS - x - 1);
+		y += draw_wrapped(y, x, COLS - x - 1, 2, buf) - 1; /* a long one on two rows */
 	}
 	y++;
 	/* no code: what to do next instead */
