@@ -1,5 +1,6 @@
 /* child: a program run with a deadline, its output read back, for the
- * counter's reads that need the hall (tui/flow/hallday.c: kioskctl hall day).
+ * counter's reads that need the hall (tui/flow/hallday.c: kioskctl hall day;
+ * tui/flow/registry.c: kioskctl hall lookup).
  * The child gets `input` on its stdin (a PIN: written into the pipe before
  * the child starts, so the kiosk never blocks on it nor takes a SIGPIPE),
  * its stdout is read into a buffer and its stderr goes to /dev/null; at the

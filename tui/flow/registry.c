@@ -2,20 +2,12 @@
  * child process with a deadline (the kiosk never links libpq). */
 #include "tui/flow/registry.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-extern char **environ;
+#include "tui/flow/child.h"
 
 #define MAX_ARGS 12
 
@@ -42,70 +34,6 @@ bool registry_retired(const char *state)
 {
 	return strcmp(state, "PERM_LOST") == 0 || strcmp(state, "DAMAGED") == 0 ||
 	       strcmp(state, "TERMINATED") == 0;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* Run argv, its output into buf, killed at the deadline. The exit status,
- * -1 when it could not run or was killed. */
-static int run_bounded(char *const *argv, int timeout_s, char *buf, size_t n)
-{
-	buf[0] = '\0';
-	int fd[2];
-	if (pipe2(fd, O_CLOEXEC) != 0)
-		return -1;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	if (rc != 0) {
-		close(fd[0]);
-		return -1;
-	}
-	int64_t deadline = now_ms() + (int64_t)(timeout_s + 1) * 1000;
-	size_t len = 0;
-	bool killed = false;
-	for (;;) {
-		int64_t left = deadline - now_ms();
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			killed = true;
-			break;
-		}
-		struct pollfd p = { .fd = fd[0], .events = POLLIN };
-		int got = poll(&p, 1, (int)left);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			continue;
-		char chunk[512];
-		ssize_t r = read(fd[0], chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		size_t take = (size_t)r < n - 1 - len ? (size_t)r : n - 1 - len;
-		memcpy(buf + len, chunk, take);
-		len += take;
-	}
-	buf[len] = '\0';
-	close(fd[0]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (killed || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 /* One "key SERIAL STATE (reason) last moved at KIOSK (hall H)..." line. */
@@ -165,7 +93,8 @@ static int child_lookup(registry *r, const char *uscc, reg_key **out, size_t *n)
 	argv[i++] = t;
 	argv[i] = NULL;
 	char buf[16384];
-	int rc = run_bounded(argv, c->timeout_s, buf, sizeof buf);
+	/* a second more than the child's own bound, then it is killed */
+	int rc = child_run(argv, NULL, (c->timeout_s + 1) * 1000, buf, sizeof buf);
 	if ((rc != 0 && rc != 1) || strncmp(buf, "hall: online", 12) != 0)
 		return 1;
 	size_t cap = 0;
@@ -227,14 +156,8 @@ registry *registry_for(const kiosk_config *cfg, bool demo)
 	if (demo || !cfg->hall_central || !cfg->hall_central[0])
 		return NULL;
 	char exe[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (len <= 0)
+	if (child_beside("kioskctl", exe, sizeof exe) != 0)
 		return NULL;
-	exe[len] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash || (size_t)(slash - exe) + sizeof "/kioskctl" > sizeof exe)
-		return NULL;
-	strcpy(slash, "/kioskctl");
 	/* its lines are read here: asked for in English whatever the counter's language */
 	const char *argv[] = { exe, "hall", "lookup", "--config", cfg->config_dir, "--lang", "en", NULL };
 	return registry_child_new(argv, REGISTRY_TIMEOUT_S);
