@@ -47,27 +47,6 @@ pg_start
 
 is() { if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: '$3', wanted '$2'"; fi; }
 
-start_sim() { # NAME SERIAL
-	"$SIM" --state "$T/$1.state" --serial "$2" --log "$T/$1.log" &
-	sim_pids="$sim_pids $!"
-	eval "pid_$1=$!"
-	i=0
-	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$R0: key present"; do
-		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
-	done
-	until "$KIOSKCTL" token info --reader "$R0" >/dev/null 2>&1 || [ $? = 1 ]; do
-		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
-	done
-}
-stop_sim() {
-	eval "p=\$pid_$1"
-	kill "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	i=0
-	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$R0: no key"; do
-		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
-	done
-}
 
 # ---- the centre, still at the migration before the registry's v4 ----
 V=$(sed -n 's/^#define HALL_SCHEMA_VERSION \([0-9]*\).*/\1/p' db/pg/pg.h)

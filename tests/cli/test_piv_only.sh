@@ -46,29 +46,6 @@ K="$KIOSKCTL --config $T/cfg --db $DB"
 echo 975310 | $K staff add --id sup1 --name 赵六 --role supervisor >/dev/null
 printf '975310\n246810\n' | $K staff add --id clerk1 --name 王五 --role clerk --by sup1 >/dev/null
 
-start_sim() {  # NAME SERIAL [cardsim options]
-	name=$1 serial=$2
-	shift 2
-	"$SIM" --state "$T/$name.state" --serial "$serial" --log "$T/$name.log" "$@" &
-	sim_pids="$sim_pids $!"
-	eval "pid_$name=$!"
-	i=0
-	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$R0: key present"; do
-		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
-	done
-	until "$KIOSKCTL" token info --reader "$R0" >/dev/null 2>&1 || [ $? = 1 ]; do
-		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
-	done
-}
-stop_sim() {
-	eval "p=\$pid_$1"
-	kill "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	i=0
-	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$R0: no key"; do
-		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
-	done
-}
 krun() {  # NAME [KIOSK_NOW]
 	KIOSK_NOW=${2:-$KIOSK_NOW} KIOSK_SCRIPT="$T/$1.keys" timeout 60 "$KIOSK" --config "$T/cfg" \
 		--data-dir "$T/d" >"$T/$1.out" 2>"$T/$1.err"

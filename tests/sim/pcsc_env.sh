@@ -4,6 +4,7 @@
 #                      start one (pcscd --foreground --auto-exit) and wait for
 #                      them; 0 ready, 1 with a message on stderr
 #   pcsc_down          stop the pcscd that pcsc_up started (nothing otherwise)
+#   start_sim, stop_sim  a simulated key in reader 0 (below)
 # CI runs as root without systemd, so pcscd is started directly.
 PCSC_READER0='Virtual PCD 00 00'
 PCSC_STARTED=
@@ -36,4 +37,35 @@ pcsc_down() {
 		wait "$PCSC_STARTED" 2>/dev/null
 		PCSC_STARTED=
 	fi
+}
+
+# The card simulator as the key in reader 0 (the caller sets SIM, T and
+# KIOSKCTL, and kills $sim_pids at its end):
+#   start_sim NAME SERIAL [cardsim options]   insert key NAME (its state in
+#                      $T/NAME.state), then wait until it is present and
+#                      answers (pcscd may still settle after the last key left)
+#   stop_sim NAME      pull it out and wait until the reader is empty
+start_sim() {
+	_name=$1 _serial=$2
+	shift 2
+	"$SIM" --state "$T/$_name.state" --serial "$_serial" --log "$T/$_name.log" "$@" &
+	sim_pids="$sim_pids $!"
+	eval "pid_$_name=$!"
+	i=0
+	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$PCSC_READER0: key present"; do
+		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
+	until "$KIOSKCTL" token info --reader "$PCSC_READER0" >/dev/null 2>&1 || [ $? = 1 ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+	done
+}
+
+stop_sim() {
+	eval "_p=\$pid_$1"
+	kill "$_p" 2>/dev/null
+	wait "$_p" 2>/dev/null
+	i=0
+	until "$KIOSKCTL" token list 2>/dev/null | grep -q "^$PCSC_READER0: no key"; do
+		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
 }
