@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -118,4 +119,25 @@ int child_beside(const char *name, char *path, size_t n)
 	*slash = '\0';
 	int m = snprintf(path, n, "%s/%s", exe, name);
 	return m < 0 || (size_t)m >= n ? -1 : 0;
+}
+
+int child_argv_copy(char **dst, int max, const char *const *argv)
+{
+	int i = 0;
+	for (; argv[i]; i++)
+		if (i == max || !(dst[i] = strdup(argv[i]))) {
+			dst[i] = NULL;
+			child_argv_free(dst);
+			return -1;
+		}
+	dst[i] = NULL;
+	return 0;
+}
+
+void child_argv_free(char **argv)
+{
+	for (int i = 0; argv[i]; i++) {
+		free(argv[i]);
+		argv[i] = NULL;
+	}
 }

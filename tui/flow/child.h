@@ -17,6 +17,12 @@
  * was killed at the deadline or died of a signal. */
 int child_run(char *const *argv, const char *input, int timeout_ms, char *out, size_t n);
 
+/* A NULL-ended copy of argv into dst (room for max + 1 pointers): 0, or -1
+ * with nothing kept when argv has more than max words or memory ran out.
+ * child_argv_free() frees the copy's words. */
+int child_argv_copy(char **dst, int max, const char *const *argv);
+void child_argv_free(char **argv);
+
 /* The path of a program beside this one (/proc/self/exe's directory), e.g.
  * "kioskctl": 0, or -1 when it cannot be said. */
 int child_beside(const char *name, char *path, size_t n);

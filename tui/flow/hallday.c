@@ -361,8 +361,7 @@ static hallday_result child_fetch(hallday_src *s, const char *date, const char *
 static void child_free(hallday_src *s)
 {
 	child_src *c = (child_src *)s;
-	for (int i = 0; c->argv[i]; i++)
-		free(c->argv[i]);
+	child_argv_free(c->argv);
 	free(c);
 }
 
@@ -374,11 +373,9 @@ hallday_src *hallday_child_new(const char *const *argv, int timeout_s)
 	c->ops.fetch = child_fetch;
 	c->ops.free = child_free;
 	c->timeout_s = timeout_s > 0 ? timeout_s : 1;
-	for (int i = 0; argv[i]; i++) {
-		if (i == MAX_ARGS || !(c->argv[i] = strdup(argv[i]))) {
-			child_free(&c->ops);
-			return NULL;
-		}
+	if (child_argv_copy(c->argv, MAX_ARGS, argv) != 0) {
+		free(c);
+		return NULL;
 	}
 	return &c->ops;
 }

@@ -129,8 +129,7 @@ static int child_lookup(registry *r, const char *uscc, reg_key **out, size_t *n)
 static void child_free(registry *r)
 {
 	child_reg *c = (child_reg *)r;
-	for (int i = 0; c->argv[i]; i++)
-		free(c->argv[i]);
+	child_argv_free(c->argv);
 	free(c);
 }
 
@@ -142,11 +141,9 @@ registry *registry_child_new(const char *const *argv, int timeout_s)
 	c->ops.lookup = child_lookup;
 	c->ops.free = child_free;
 	c->timeout_s = timeout_s > 0 ? timeout_s : 1;
-	for (int i = 0; argv[i]; i++) {
-		if (i == MAX_ARGS || !(c->argv[i] = strdup(argv[i]))) {
-			child_free(&c->ops);
-			return NULL;
-		}
+	if (child_argv_copy(c->argv, MAX_ARGS, argv) != 0) {
+		free(c);
+		return NULL;
 	}
 	return &c->ops;
 }
