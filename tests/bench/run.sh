@@ -44,12 +44,15 @@ run "$BUILD/tests/bench_pay" 50 200
 echo "== reconciling a day of 500 payments with the simulator's bill"
 run "$BUILD/tests/bench_recon" 500 7
 echo "== a full personalisation through pcscd and vpcd"
-BUILD="$BUILD" sh tests/bench/bench_token.sh 20 | tee -a "$out"
+# the machine's one pcscd and virtual reader, shared with the tests (tests/run.sh)
+BUILD="$BUILD" flock "${KIOSK_PCSC_LOCK:-/tmp/kiosk-pcsc.lock}" sh tests/bench/bench_token.sh 20 | tee -a "$out"
 echo "== the audit log shipped to the hall's PostgreSQL"
 BUILD="$BUILD" sh tests/bench/bench_hall.sh 9000 10000 | tee -a "$out"
 BUILD="$BUILD" sh tests/bench/bench_hall_day.sh 100 365 100 | tee -a "$out"
 v() { sed -n "s/^$1=//p" "$out"; }
-verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == ">=") ? (a >= b) : (a < b); print ok ? "met" : "NOT MET" }'; }
+# a figure that is missing (its benchmark did not run) is never "met"
+verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (a == "" || b == "") { print "NOT MEASURED"; exit }
+	ok = (op == ">=") ? (a >= b) : (a < b); print ok ? "met" : "NOT MET" }'; }
 cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)
 cat > docs/performance.md <<MD
 # Performance
@@ -80,7 +83,7 @@ $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, ${cpu:-unknown CPU}, compile
 | full personalisation of both applications (PIV: PUK, PIN, CHUID, CCC, management key, two pairs and certificates; the kiosk's: key generation, certificate, info with the seal; final check) through pcscd + vpcd + cardsim, median of $(v token_runs) | — | $(v token_full_median_ms) ms (best $(v token_full_best_ms), worst $(v token_full_worst_ms)) | |
 | \`kioskctl hall ship\` of a kiosk's $(v hall_ship_rows) audit rows ($(v hall_ship_detail_mib) MiB of details) to a local PostgreSQL 15 (fsync on), $(v hall_ship_batch) rows a transaction, every row re-verified at the centre and the registry filled; whole command, median of 3 | ≥ 50,000 rows/s | $(v hall_ship_rows_per_s) rows/s ($(v hall_ship_median_ms) ms; best $(v hall_ship_best_ms) ms) | $(verdict "$(v hall_ship_rows_per_s)" ">=" 50000) |
 | the hall's day report over $(v hall_day_windows) windows × $(v hall_day_days) days ($(v hall_day_cases_total) cases, $(v hall_day_events_total) derived facts, seeded with generate_series in $(v hall_day_seed_s) s: see below): one day of the hall, $(v hall_day_cases_per_day) cases, \`hall.day_report()\` timed by psql in one session (median of 20; best, worst) | < 100 ms | $(v hall_day_query_median_ms) ms (best $(v hall_day_query_best_ms), worst $(v hall_day_query_max_ms)); whole \`kioskctl hall report\` with the supervisor's SCRAM login $(v hall_day_command_median_ms) ms | $(verdict "$(v hall_day_query_median_ms)" "<" 100) |
-| command APDUs for that personalisation (counted in the reader transport) | ≤ 1.5 × the minimums' sum $(v token_apdus_min) (kiosk $(v token_apdus_min_kiosk) + PIV $(v token_apdus_min_piv)) = $(v token_apdus_max) | $(v token_apdus_total) (personalise $(v token_apdus_personalise), public key $(v token_apdus_pubkey), certificates with the seal $(v token_apdus_write_cert), final check $(v token_apdus_check)) | $(verdict "$(v token_apdus_total)" "<" "$(( $(v token_apdus_max) + 1 ))") |
+| command APDUs for that personalisation (counted in the reader transport) | ≤ 1.5 × the minimums' sum $(v token_apdus_min) (kiosk $(v token_apdus_min_kiosk) + PIV $(v token_apdus_min_piv)) = $(v token_apdus_max) | $(v token_apdus_total) (personalise $(v token_apdus_personalise), public key $(v token_apdus_pubkey), certificates with the seal $(v token_apdus_write_cert), final check $(v token_apdus_check)) | $(verdict "$(v token_apdus_total)" "<" "$( [ -n "$(v token_apdus_max)" ] && echo $(( $(v token_apdus_max) + 1 )) )") |
 
 How the data is made: \`bench_audit\` appends the rows through \`db_audit_append()\`
 in transactions of 20,000 ($(v audit_fill_s) s); \`bench_report\` carries every case

@@ -7,6 +7,8 @@
 #   start_sim, stop_sim  a simulated key in reader 0 (below)
 # CI runs as root without systemd, so pcscd is started directly.
 PCSC_READER0='Virtual PCD 00 00'
+# kioskctl's lines are read here: in English, whatever kiosk.ini's language
+export KIOSKCTL_LANG=en
 PCSC_STARTED=
 
 pcsc_readers_up() { "$1" token list 2>/dev/null | grep -q "^$PCSC_READER0:"; }
