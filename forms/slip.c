@@ -721,6 +721,12 @@ char *slip_render_receipt(const slip_data *d, kerr *err)
 		 d->key.piv_only && (d->svc->kind == SVC_UNLOCK || d->svc->kind == SVC_NEW)
 			 ? "_piv"
 			 : "");
+	/* a seal renewal with nothing to renew says so, not "renewed" */
+	bool seal_current = false;
+	for (int i = 0; d->fee && i < d->fee->n_lines && i < FEE_ITEM_COUNT; i++)
+		seal_current = seal_current || d->fee->lines[i].current;
+	if (d->svc->kind == SVC_SEAL_RENEW && seal_current)
+		snprintf(key, sizeof key, "slip.next.seal_renew_current");
 	numbered(&w, ++n, tr(&w, w.t1, key, NULL));
 	if (d->decision == DEC_RONGQUE) {
 		str_var v[] = { { "date", date }, { NULL, NULL } };
@@ -874,7 +880,7 @@ static const char *const slip_keys[] = {
 	"slip.key_serial", "slip.holder", "slip.term", "slip.seals", "slip.name_change",
 	"slip.name_old", "slip.name_new",
 	"slip.validity", "slip.expiry_change", "slip.seal_until", "slip.initial_pin",
-	"slip.key_type_piv", "slip.initial_pin_piv", "slip.next.unlock_piv",
+	"slip.key_type_piv", "slip.initial_pin_piv", "slip.next.unlock_piv", "slip.next.seal_renew_current",
 	"slip.next.new_piv",
 #define X(e, name, key) key,
 	CASE_DECISIONS(X)

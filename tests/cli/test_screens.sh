@@ -102,6 +102,9 @@ finish zc_seal_free "印章续期"
 FREE_SLIP="$T/zc_seal_free.d/slips/2026-11-21/SCCA-CD-01-20261121-0001-slip.txt"
 expect "seal current: the slip's fee line says not charged" 0 "印章费 *100.00元/枚/年 免收（印章已与证" cat "$FREE_SLIP"
 expect "seal current: the slip's total is 0" 0 "合计 +0.00 元" cat "$FREE_SLIP"
+expect "seal current: the slip's next step says nothing was renewed" 0 "本次无须续期，印章未改动" \
+	sh -c "tr -d '\n ' <'$FREE_SLIP'" # (the paper wraps at 40 columns)
+expect "seal current: not that the seal was renewed" 1 "" grep -q "印章已续期" "$FREE_SLIP"
 equal "seal current: the case recorded at 0, no payment" "$(sql zc_seal_free "SELECT fee_fen || '/' || (SELECT count(*) FROM payments) FROM cases")" "0/0"
 
 # Refusal: the form original missing and the ID copy unstamped → one-time notice
