@@ -109,6 +109,7 @@ int main(int argc, char **argv)
 			p[1 + 2 * i] = (struct pollfd){ .fd = cli[i], .events = stalled ? 0 : POLLIN };
 			p[2 + 2 * i] = (struct pollfd){ .fd = srv[i], .events = POLLIN };
 		}
+		int np = n; /* only these have poll results; one accepted below waits a turn */
 		int r = poll(p, (nfds_t)(1 + 2 * n), 200);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -130,7 +131,7 @@ int main(int argc, char **argv)
 					close(s);
 			}
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < np; i++) {
 			int gone = 0;
 			short cr = p[1 + 2 * i].revents, sr = p[2 + 2 * i].revents;
 			if (!stalled && (cr & (POLLIN | POLLHUP))) {
@@ -159,12 +160,21 @@ int main(int argc, char **argv)
 			if (gone) {
 				close(cli[i]);
 				close(srv[i]);
-				cli[i] = cli[n - 1];
-				srv[i] = srv[n - 1];
-				n--;
-				i--;
+				cli[i] = srv[i] = -1;
 			}
 		}
+		/* Compacted only after the pass: moving a live connection into a
+		 * closed one's slot mid-pass would hand it the closed one's poll
+		 * results, and a blocking read on a client with nothing to send
+		 * hangs every connection (the hall view's read never came). */
+		int m = 0;
+		for (int i = 0; i < n; i++)
+			if (cli[i] >= 0) {
+				cli[m] = cli[i];
+				srv[m] = srv[i];
+				m++;
+			}
+		n = m;
 	}
 	unlink(argv[1]);
 	return 0;
