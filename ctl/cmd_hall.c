@@ -149,10 +149,48 @@ static int hall_cmd_kiosks(const args *a)
 	return rc;
 }
 
+/* What comes back with a shipment: the revocations other windows made of
+ * this kiosk's certificates, taken into its record and, when this kiosk's
+ * CA is here, into its index and CRL at once (docs/ca.md "Revocations from
+ * the hall"). A failure is said and changes nothing; the next run asks
+ * again. 0 or -1. */
+static int ship_ca_feed(const args *a, hall *h, kdb *db)
+{
+	kerr err = { 0 };
+	token_revoked_elsewhere *v = NULL;
+	size_t n = 0, applied = 0;
+	int rc = hall_ca_feed(h, db_kiosk_id(db), &v, &n, &err);
+	if (rc == 0)
+		rc = db_token_hall_revoked(db, v, n, &applied, &err);
+	free(v);
+	if (rc == 0 && applied) {
+		SAY(stdout, "ctl.hall.ca_revoked", V("n", NUM((long long)applied)));
+		kiosk_config *cfg = load_config(a, &err);
+		bool absent = false;
+		const char *dir = NULL;
+		issuer *is = cfg ? ctl_open_ca(a, cfg, &absent, &dir, &err) : NULL;
+		size_t changed = 0;
+		if (absent)
+			SAY(stdout, "ctl.hall.ca_revoked_later", V("dir", dir));
+		else if (!is || db_token_ca_sync(db, is, &changed, &err) != 0)
+			rc = -1;
+		else
+			SAY(stdout, "ctl.ca.synced", V("dir", dir), V("n", NUM((long long)changed)));
+		issuer_free(is);
+		config_free(cfg);
+	}
+	if (rc != 0) {
+		char buf[1024];
+		ERR("ctl.hall.ca_feed_failed", V("problem", kerr_text(&err, buf, sizeof buf)));
+	}
+	return rc;
+}
+
 static int hall_cmd_ship(const args *a)
 {
-	if (a->n_words != 2 || check_opts(a, "central config db batch max"))
-		return ctl_usage_of("kioskctl hall ship [--central CONNINFO] [--db FILE] [--batch ROWS] [--max ROWS]",
+	if (a->n_words != 2 || check_opts(a, "central config db batch max ca"))
+		return ctl_usage_of("kioskctl hall ship [--central CONNINFO] [--db FILE] [--batch ROWS] [--max ROWS] "
+				    "[--ca DIR]",
 				    NULL);
 	long long batch = 0, max = 0;
 	if (parse_count(opt(a, "batch"), 1, 1000000, &batch))
@@ -185,6 +223,9 @@ static int hall_cmd_ship(const args *a)
 	} else {
 		SAY(stdout, "ctl.hall.shipped", V("rows", NUM(r.sent)), V("batches", NUM(r.batches)),
 		    V("acked", NUM(r.acked)), V("kiosk", db_kiosk_id(db)), V("left", NUM(r.local_head - r.acked)));
+		/* the shipment stands whatever this says: the status line shows
+		 * the link, and the next run asks again */
+		ship_ca_feed(a, h, db);
 	}
 	db_close(db);
 	hall_close(h);

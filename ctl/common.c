@@ -11,6 +11,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/protect.h"
+#include "core/ca/ca.h"
 #include "core/case/staff.h"
 #include "ctl/ctl.h"
 #include "db/repo/staff_repo.h"
@@ -96,6 +97,30 @@ kiosk_config *load_config(const args *a, kerr *err)
 		return NULL;
 	}
 	return cfg;
+}
+
+issuer *ctl_open_ca(const args *a, const kiosk_config *cfg, bool *absent, const char **dir,
+		    kerr *err)
+{
+	if (absent)
+		*absent = false;
+	*dir = opt(a, "ca") && *opt(a, "ca") ? opt(a, "ca") : cfg->ca_dir;
+	/* never a new CA made here: the kiosk makes it on its first start */
+	char key[4200];
+	snprintf(key, sizeof key, "%s/ca.key", *dir);
+	if (access(key, F_OK) != 0) {
+		if (absent) {
+			*absent = true;
+			return NULL;
+		}
+		kerr_set(err, *dir, "no local CA here (no ca.key); give its directory with --ca DIR, "
+			 "or start the kiosk once to make it");
+		return NULL;
+	}
+	ca_profile prof;
+	if (ca_profile_load(cfg->config_dir, &prof, err) != 0)
+		return NULL;
+	return issuer_local_open(*dir, &prof, err);
 }
 
 /* Open the database named by --db, else the configured one. */

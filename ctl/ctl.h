@@ -36,6 +36,7 @@
 #include "core/base/config.h"
 #include "core/base/err.h"
 #include "core/base/strings.h"
+#include "core/token/issuer.h"
 #include "db/db.h"
 
 enum { EXIT_OK = 0, EXIT_FINDING = 1, EXIT_USAGE = 2 };
@@ -65,6 +66,12 @@ int check_opts(const args *a, const char *allowed);
 kiosk_config *load_config(const args *a, kerr *err);
 /* The database named by --db, else the configured one. Caller closes. */
 kdb *open_db(const args *a, db_open_mode mode, kerr *err);
+/* The kiosk's local CA (--ca DIR, else kiosk.ini's ca_dir; *dir says which),
+ * never made here. NULL with err when it cannot be opened or, with absent
+ * NULL, when there is none; with absent given, a directory holding no CA
+ * is *absent = true and NULL with err untouched. issuer_free() it. */
+issuer *ctl_open_ca(const args *a, const kiosk_config *cfg, bool *absent, const char **dir,
+		    kerr *err);
 
 /* One line of PIN: from the terminal without echo (after prompt), or from
  * stdin; 0, or -1 when none came. */

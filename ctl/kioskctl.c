@@ -243,25 +243,11 @@ static int cmd_ca(const args *a)
 		return EXIT_USAGE;
 	kerr err = { 0 };
 	kiosk_config *cfg = load_config(a, &err);
-	ca_profile prof;
-	if (!cfg || ca_profile_load(cfg->config_dir, &prof, &err) != 0) {
-		config_free(cfg);
-		return fail_env(&err);
-	}
-	const char *dir = opt(a, "ca") && *opt(a, "ca") ? opt(a, "ca") : cfg->ca_dir;
-	/* never a new CA made here: the kiosk makes it on its first start */
-	char key[4200];
-	snprintf(key, sizeof key, "%s/ca.key", dir);
-	if (access(key, F_OK) != 0) {
-		kerr_set(&err, dir, "no local CA here (no ca.key); give its directory with --ca DIR, "
-			 "or start the kiosk once to make it");
-		config_free(cfg);
-		return fail_env(&err);
-	}
-	kdb *db = open_db(a, DB_OPEN_EXISTING, &err);
-	issuer *is = db ? issuer_local_open(dir, &prof, &err) : NULL;
+	const char *dir = NULL;
+	issuer *is = cfg ? ctl_open_ca(a, cfg, NULL, &dir, &err) : NULL;
+	kdb *db = is ? open_db(a, DB_OPEN_EXISTING, &err) : NULL;
 	size_t changed = 0;
-	int rc = is ? db_token_ca_sync(db, is, &changed, &err) : -1;
+	int rc = db ? db_token_ca_sync(db, is, &changed, &err) : -1;
 	if (rc == 0)
 		SAY(stdout, "ctl.ca.synced", V("dir", dir), V("n", NUM(changed)));
 	issuer_free(is);

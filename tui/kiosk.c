@@ -231,7 +231,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* With a hall: its shipper, on a thread of its own (docs/deployment.md). */
-	a.ship = ship_job_for(a.k.cfg, a.db_path, demo);
+	a.ship = ship_job_for(a.k.cfg, a.db_path, ca_dir, demo);
 	a.k.reg = registry_for(a.k.cfg, demo);
 	a.k.hallday = hallday_for(a.k.cfg, demo);
 	rc = app_run(&a);

@@ -61,7 +61,8 @@
 	X(AUD_REFUND_DUPLICATE,   "refund.duplicate")   /* a duplicate payment's refund approved */ \
 	X(AUD_CASE_SUPPLEMENT,    "case.supplement")    /* 容缺补交: the owed material received */ \
 	X(AUD_CASE_RATING,        "case.rating")        /* 好差评: the customer's rating */ \
-	X(AUD_RATING_RESOLVE,     "rating.resolve")     /* a 差评 followed up, by whom, what */
+	X(AUD_RATING_RESOLVE,     "rating.resolve")     /* a 差评 followed up, by whom, what */ \
+	X(AUD_CA_HALL_REVOKED,    "ca.hall_revoked")    /* certificates issued here, revoked at another window */
 
 typedef enum audit_action {
 #define X(e, word) e,

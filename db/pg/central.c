@@ -1294,7 +1294,80 @@ static const char v5_sql[] =
 	" WHERE a.to_state IS NULL OR a.to_state = '';"
 	"GRANT SELECT ON hall.key_units TO hall_kiosk, hall_reader;";
 
-static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql, v4_sql, v5_sql };
+/* The revocations a kiosk's CA must learn from the hall (one feed row per
+ * event): a certificate one kiosk issued, revoked by another (its revoked
+ * list), or on a key another kiosk retired (lost, broken, revoked, a case
+ * cancelled), changed (reenrolled: superseded) or erased (superseded) after
+ * the certificate was issued. Events of the same kiosk are its own CA's
+ * already. */
+#define CA_FEED_PAIRS(I_WHERE, M_WHERE, R_WHERE) \
+	" SELECT i.kiosk_id, i.cert_serial, CASE WHEN m.reason IN ('reenrolled', 'erased')" \
+	"  THEN 'superseded' ELSE m.reason END, m.at_ms, m.kiosk_id, m.seq" \
+	" FROM hall.cert_issued i JOIN hall.key_moves m ON m.key_serial = i.key_serial" \
+	"  AND m.kiosk_id <> i.kiosk_id AND m.at_ms >= i.at_ms" \
+	"  AND (m.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')" \
+	"   OR m.reason IN ('reenrolled', 'erased'))" \
+	" WHERE " I_WHERE " AND " M_WHERE \
+	" UNION ALL SELECT i.kiosk_id, i.cert_serial, r.reason, r.at_ms, r.kiosk_id, r.seq" \
+	" FROM hall.cert_issued i JOIN hall.cert_revoked r ON r.cert_serial = i.cert_serial" \
+	"  AND r.kiosk_id <> i.kiosk_id" \
+	" WHERE " I_WHERE " AND " R_WHERE
+
+#define CA_FEED_FUNCTION(NAME, I_WHERE, M_WHERE, R_WHERE) \
+	"CREATE FUNCTION hall." NAME "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER" \
+	" SET search_path = pg_catalog, pg_temp AS $$" \
+	" BEGIN" \
+	/* Two kiosks' batches committing at once would each miss the other's \
+	 * half of a pair: the feed's writers take turns, and each reads after \
+	 * the one before it committed (READ COMMITTED: a snapshot per \
+	 * statement). */ \
+	"  PERFORM pg_advisory_xact_lock(hashtext('hall.ca_feed'));" \
+	"  INSERT INTO hall.ca_feed (issuer_kiosk, cert_serial, reason, at_ms, by_kiosk, by_seq)" \
+	CA_FEED_PAIRS(I_WHERE, M_WHERE, R_WHERE) ";" \
+	"  RETURN NULL;" \
+	" END $$;"
+
+/* v6: the hall tells each window's CA of the revocations made elsewhere
+ * (issue 15, docs/ca.md "Revocations from the hall"): hall.ca_feed, filled
+ * as the rows arrive (whichever half of a pair arrives second makes it)
+ * and from what the centre holds, read by each kiosk for its own
+ * certificates only (row-level security). */
+static const char v6_sql[] =
+	"CREATE TABLE hall.ca_feed ("
+	" id bigserial PRIMARY KEY, issuer_kiosk text NOT NULL, cert_serial text NOT NULL,"
+	" reason text NOT NULL, at_ms bigint NOT NULL, by_kiosk text NOT NULL,"
+	" by_seq bigint NOT NULL);"
+	"CREATE INDEX ca_feed_by_issuer ON hall.ca_feed (issuer_kiosk, at_ms);"
+	"CREATE TRIGGER ca_feed_no_change BEFORE UPDATE OR DELETE ON hall.ca_feed"
+	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
+	CA_FEED_FUNCTION("ca_feed_issued", "i.cert_serial IN (SELECT n.cert_serial FROM new_issued n)",
+			 "true", "true")
+	CA_FEED_FUNCTION("ca_feed_moved", "true",
+			 "(m.kiosk_id, m.seq) IN (SELECT n.kiosk_id, n.seq FROM new_moves n)", "false")
+	CA_FEED_FUNCTION("ca_feed_revoked", "true", "false",
+			 "(r.kiosk_id, r.seq, r.cert_serial) IN"
+			 " (SELECT n.kiosk_id, n.seq, n.cert_serial FROM new_revoked n)")
+	"CREATE TRIGGER ca_feed_issued AFTER INSERT ON hall.cert_issued"
+	" REFERENCING NEW TABLE AS new_issued FOR EACH STATEMENT"
+	" EXECUTE FUNCTION hall.ca_feed_issued();"
+	"CREATE TRIGGER ca_feed_moved AFTER INSERT ON hall.key_moves"
+	" REFERENCING NEW TABLE AS new_moves FOR EACH STATEMENT"
+	" EXECUTE FUNCTION hall.ca_feed_moved();"
+	"CREATE TRIGGER ca_feed_revoked AFTER INSERT ON hall.cert_revoked"
+	" REFERENCING NEW TABLE AS new_revoked FOR EACH STATEMENT"
+	" EXECUTE FUNCTION hall.ca_feed_revoked();"
+	/* what the centre holds already */
+	"INSERT INTO hall.ca_feed (issuer_kiosk, cert_serial, reason, at_ms, by_kiosk, by_seq)"
+	CA_FEED_PAIRS("true", "true", "true") ";"
+	"ALTER TABLE hall.ca_feed ENABLE ROW LEVEL SECURITY;"
+	"CREATE POLICY ca_feed_own_read ON hall.ca_feed FOR SELECT TO hall_kiosk"
+	" USING (issuer_kiosk = (SELECT k.kiosk_id FROM hall.kiosks k"
+	"  WHERE k.role_name = current_user));"
+	"CREATE POLICY ca_feed_all ON hall.ca_feed FOR SELECT TO hall_reader USING (true);"
+	"GRANT SELECT ON hall.ca_feed TO hall_kiosk, hall_reader;";
+
+static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql, v4_sql, v5_sql,
+							      v6_sql };
 
 /* The version recorded, inside the caller's transaction (the table exists). */
 static int version_now(hall *h, kerr *err)

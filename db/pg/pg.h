@@ -15,7 +15,9 @@
  *                                  recomputed (core/audit/audit.c) as it goes
  *   ship.c      (pg.h)             hall_ship(): from the row the centre
  *                                  acknowledged, in batches, once each; then
- *                                  the kiosk's seals and its own head
+ *                                  the kiosk's seals and its own head; and
+ *                                  what comes back: the revocations other
+ *                                  windows made of its certificates
  *   day.c       (pg.h)             the hall's day: supervisors (a login role
  *                                  each, the PIN its password), the report,
  *                                  the windows' closes and shipping, the
@@ -38,9 +40,10 @@
 #include "core/audit/audit.h"
 #include "core/base/err.h"
 #include "db/db.h"
+#include "db/repo/token_repo.h"
 
 /* The central schema this program writes: the number of migrations. */
-#define HALL_SCHEMA_VERSION 5
+#define HALL_SCHEMA_VERSION 6
 
 typedef struct hall hall;
 
@@ -110,6 +113,14 @@ typedef struct hall_ship_result {
  * recorded at the centre when it can be), -1 with err (the centre unreachable,
  * the connection lost: nothing half-sent stays, run it again). */
 int hall_ship(hall *h, kdb *db, const hall_ship_opts *o, hall_ship_result *r, kerr *err);
+
+/* The revocations made at other windows of certificates kiosk_id issued
+ * (hall.ca_feed, central migration 6; docs/ca.md "Revocations from the
+ * hall"): for each certificate the first, by the windows' time. The
+ * kiosk's own role reads only its own (row-level security). *out malloc'd.
+ * 0, or -1 with err (a centre older than 6 says to upgrade it). */
+int hall_ca_feed(hall *h, const char *kiosk_id, token_revoked_elsewhere **out, size_t *n,
+		 kerr *err);
 
 /* ---- the hall's day (day.c; docs/deployment.md "The hall's day") ---- */
 

@@ -482,3 +482,42 @@ done:
 	PQfreemem(lit);
 	return out;
 }
+
+/* ---- what comes back: revocations made elsewhere ---- */
+
+int hall_ca_feed(hall *h, const char *kiosk_id, token_revoked_elsewhere **out, size_t *n,
+		 kerr *err)
+{
+	*out = NULL;
+	*n = 0;
+	const char *p[1] = { kiosk_id };
+	PGresult *r = hall_execp(h,
+				 "SELECT DISTINCT ON (f.cert_serial) f.cert_serial, f.reason, f.at_ms,"
+				 " f.by_kiosk, f.by_seq FROM hall.ca_feed f WHERE f.issuer_kiosk = $1"
+				 " ORDER BY f.cert_serial, f.at_ms, f.by_kiosk, f.by_seq",
+				 1, p, PGRES_TUPLES_OK, "reading the revocations made at other windows",
+				 err);
+	if (!r) {
+		if (strcmp(h->sqlstate, "42P01") == 0)
+			kerr_set(err, "hall", "the centre's schema is older than this kioskctl's (no "
+				 "hall.ca_feed): upgrade it with kioskctl hall init");
+		return -1;
+	}
+	int rows = PQntuples(r);
+	token_revoked_elsewhere *v = calloc(rows ? (size_t)rows : 1, sizeof *v);
+	if (!v) {
+		PQclear(r);
+		return kerr_set(err, "hall", "out of memory reading the revocations");
+	}
+	for (int i = 0; i < rows; i++) {
+		snprintf(v[i].cert_serial, sizeof v[i].cert_serial, "%s", PQgetvalue(r, i, 0));
+		snprintf(v[i].reason, sizeof v[i].reason, "%s", PQgetvalue(r, i, 1));
+		v[i].at_ms = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		snprintf(v[i].by_kiosk, sizeof v[i].by_kiosk, "%s", PQgetvalue(r, i, 3));
+		v[i].by_seq = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+	}
+	PQclear(r);
+	*out = v;
+	*n = (size_t)rows;
+	return 0;
+}

@@ -1110,6 +1110,99 @@ int db_token_ca_sync(kdb *db, issuer *is, size_t *changed, kerr *err)
 	return rc;
 }
 
+/* A reason word as the centre gives it: a-z and _, at most 15. */
+static bool reason_word_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n < 16 && strspn(s, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
+/* 1 when serial is on record here and valid (its recording time in *created),
+ * 0 not, -1 with err. */
+static int cert_valid_here(kdb *db, const char *serial, int64_t *created, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT created_ms FROM certs WHERE serial = ?1"
+				    " AND status = 'valid'", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*created = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dbi_sqlerr(db, err, "reading a certificate");
+	return rc == SQLITE_ROW;
+}
+
+int db_token_hall_revoked(kdb *db, const token_revoked_elsewhere *v, size_t n, size_t *applied,
+			  kerr *err)
+{
+	if (applied)
+		*applied = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].cert_serial[0] || !reason_word_ok(v[i].reason) || !v[i].by_kiosk[0])
+			return kerr_set(err, "hall", "the hall's revocation of certificate '%s' is not "
+					"one this kiosk can take (reason '%s', window '%s')",
+					v[i].cert_serial, v[i].reason, v[i].by_kiosk);
+	/* Read first: most runs find nothing new and write nothing. */
+	size_t fresh = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t created;
+		int rc = cert_valid_here(db, v[i].cert_serial, &created, err);
+		if (rc < 0)
+			return -1;
+		fresh += (size_t)rc;
+	}
+	if (!fresh)
+		return 0;
+	if (dbi_op_begin(db, err))
+		return -1;
+	dbuf d = { 0 };
+	dbuf_add(&d, "{\"certs\":[");
+	size_t done = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t created;
+		int rc = cert_valid_here(db, v[i].cert_serial, &created, err);
+		if (rc < 0)
+			goto fail;
+		if (rc == 0)
+			continue; /* revoked twice: the first stands */
+		int64_t at = v[i].at_ms > created ? v[i].at_ms : created;
+		sqlite3_stmt *st = dbi_stmt(db,
+					    "UPDATE certs SET status = 'revoked', revoke_reason = ?2,"
+					    " revoked_ms = ?3 WHERE serial = ?1 AND status = 'valid'",
+					    err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_text(st, 1, v[i].cert_serial, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, v[i].reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, at);
+		if (dbi_step_done(db, st, "revoking a certificate revoked at another window", err))
+			goto fail;
+		dbuf_add(&d, done++ ? ",{" : "{");
+		dbuf_kv(&d, "cert", v[i].cert_serial);
+		dbuf_kv(&d, "reason", v[i].reason);
+		dbuf_ki(&d, "at_ms", at);
+		dbuf_kv(&d, "kiosk", v[i].by_kiosk);
+		dbuf_ki(&d, "seq", v[i].by_seq);
+		dbuf_add(&d, "}");
+	}
+	dbuf_add(&d, "]}");
+	const char *detail = dbuf_done(&d, err);
+	if (!detail || dbi_audit_append(db, "system", AUD_CA_HALL_REVOKED, "", detail, err))
+		goto fail;
+	dbuf_free(&d);
+	if (dbi_op_commit(db, err))
+		return -1;
+	if (applied)
+		*applied = done;
+	return 0;
+fail:
+	dbuf_free(&d);
+	dbi_op_rollback(db);
+	return -1;
+}
+
 int db_token_ca_moved_since(kdb *db, int64_t seq, const uint8_t hash[AUDIT_HASH_LEN], bool *moved,
 			    kerr *err)
 {
@@ -1117,12 +1210,13 @@ int db_token_ca_moved_since(kdb *db, int64_t seq, const uint8_t hash[AUDIT_HASH_
 	sqlite3_stmt *st = dbi_stmt(db,
 				    "SELECT (SELECT hash FROM audit WHERE seq = ?1),"
 				    " EXISTS (SELECT 1 FROM audit WHERE seq > ?1 AND"
-				    "  (action LIKE 'token.%' OR action = ?2))",
+				    "  (action LIKE 'token.%' OR action IN (?2, ?3)))",
 				    err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_text(st, 2, audit_action_name(AUD_CASE_STEP_TOKEN), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, audit_action_name(AUD_CA_HALL_REVOKED), -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*moved = sqlite3_column_bytes(st, 0) != AUDIT_HASH_LEN ||

@@ -201,10 +201,33 @@ int db_case_key(kdb *db, const char *case_no, case_key_rec *out, kerr *err);
  * kiosk that died between the commit and the CA's files loses nothing.
  * *changed (may be NULL): the CA's lines added or revoked. 0 or -1 with err. */
 int db_token_ca_sync(kdb *db, issuer *is, size_t *changed, kerr *err);
+/* A certificate this kiosk issued, revoked at another window of the hall
+ * (hall_ca_feed(), db/pg): by the other window's revocation, or its key
+ * retired, changed or erased there. */
+typedef struct token_revoked_elsewhere {
+	char cert_serial[TOKEN_CERT_SERIAL_MAX + 1];
+	char reason[16];                 /* lost, broken, revoked, superseded, cancelled */
+	int64_t at_ms;                   /* when, by the other window's clock */
+	char by_kiosk[DB_KIOSK_ID_MAX + 1];
+	int64_t by_seq;                  /* the other window's audit row */
+} token_revoked_elsewhere;
+
+/* Take in revocations made at other windows: each of v whose certificate is
+ * on record here and still valid is revoked with the other window's reason
+ * and time (never before the certificate was recorded), all in one
+ * operation with one audit row "ca.hall_revoked" listing each certificate
+ * and where and when it was revoked. The rest (revoked here already, not on
+ * record) change nothing, and when nothing changes nothing is written: the
+ * shipper asks every run. A revocation is never taken back. *applied (may
+ * be NULL): the certificates revoked. The CA's files follow with
+ * db_token_ca_sync(). 0, or -1 with err (nothing written). */
+int db_token_hall_revoked(kdb *db, const token_revoked_elsewhere *v, size_t n, size_t *applied,
+			  kerr *err);
 /* Has anything the CA's files are derived from been written since audit row
  * seq, whose hash was hash? *moved: that row is gone or has another hash (a
  * database restored or rewritten), or a key or certificate row was written
- * after it (every such write has its token.* or case.token audit row). A
+ * after it (every such write has its token.*, case.token or
+ * ca.hall_revoked audit row). A
  * range of the log from seq: cheap when seq is near the head. 0 or -1. */
 int db_token_ca_moved_since(kdb *db, int64_t seq, const uint8_t hash[AUDIT_HASH_LEN], bool *moved,
 			    kerr *err);

@@ -48,10 +48,10 @@ pg_start
 is() { if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: '$3', wanted '$2'"; fi; }
 
 
-# ---- the centre, still at the migration before the registry's v4 ----
+# ---- the centre, still at the migration before the registry's v5 ----
 V=$(sed -n 's/^#define HALL_SCHEMA_VERSION \([0-9]*\).*/\1/p' db/pg/pg.h)
-expect "hall e2e: a centre made at the migration before" 0 "version 0 -> $((V - 1))" \
-	"$KIOSKCTL" hall init --central "$PG_ADMIN" --to $((V - 1))
+expect "hall e2e: a centre made at the migration before" 0 "version 0 -> 4" \
+	"$KIOSKCTL" hall init --central "$PG_ADMIN" --to 4
 for k in A1:HA A2:HA B1:HB; do
 	"$KIOSKCTL" hall kiosk-add "${k%%:*}" --hall "${k#*:}" --central "$PG_ADMIN" >/dev/null ||
 		echo "FAIL hall e2e: kiosk-add $k"
@@ -85,7 +85,7 @@ krun() {
 	if [ $rc = 0 ] && [ ! -s "$T/$2.err" ]; then echo "PASS $2: kiosk exited cleanly"; else
 		echo "FAIL $2: kiosk exit $rc"; sed 's/^/    ! /' "$T/$2.err" | head -20; fi
 }
-ship() { "$KIOSKCTL" hall ship --config "$T/cfg$1" --db "$T/$1/kiosk.db" >"$T/ship.out" 2>&1 ||
+ship() { "$KIOSKCTL" hall ship --config "$T/cfg$1" --data-dir "$T/$1" >"$T/ship.out" 2>&1 ||
 	{ echo "FAIL hall e2e: ship $1"; sed 's/^/    | /' "$T/ship.out"; }; }
 q() { sqlite3 "$T/$1/kiosk.db" "$2"; }
 clerk() { login clerk1 246810; }
@@ -144,7 +144,7 @@ is "v3 centre: the day report missed the supplement and the corrected decision" 
 	"$C1 rongque, $C2 accepted" "$(dayrows)"
 
 # ---- the centre upgraded: the rows it holds give the new facts once ----
-expect "hall e2e: the upgrade" 0 "version $((V - 1)) -> $V" "$KIOSKCTL" hall init --central "$PG_ADMIN"
+expect "hall e2e: the upgrade" 0 "version 4 -> $V" "$KIOSKCTL" hall init --central "$PG_ADMIN"
 is "upgrade: A1's PIV certificates derived from the rows held, the kiosk's not doubled" \
 	"kiosk piv.9a piv.9c" \
 	"$(pg_psql -c "SELECT string_agg(app, ' ' ORDER BY app) FROM hall.cert_issued WHERE key_serial = 'SC-K-0001'")"
@@ -180,6 +180,41 @@ stop_sim k2
 ship A2
 is "registry: SC-K-0001 lost at A2 of hall HA, its three certificates revoked with it" "PERM_LOST A2 lost,lost,lost" \
 	"$(pg_psql -c "SELECT k.state || ' ' || k.kiosk_id || ' ' || (SELECT string_agg(revoke_reason, ',') FROM hall.certificates c WHERE c.key_serial = k.key_serial) FROM hall.keys k WHERE key_serial = 'SC-K-0001'")"
+
+# The issuing window's CA learns it with its next shipment: A1's record,
+# index.txt and CRL (openssl's own reading) revoke the three certificates
+# it issued, as lost (keyCompromise), once.
+a1certs() { q A1 "SELECT c.serial FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = '$1' ORDER BY c.serial"; }
+crl_has() { # KIOSK SERIALS...: each serial in KIOSK's CRL, as openssl lists it
+	k=$1; shift
+	openssl crl -inform DER -in "$T/$k/ca/crl.der" -noout -text >"$T/crl.txt" 2>&1 || return 1
+	for s in "$@"; do grep -q "Serial Number: $s\$" "$T/crl.txt" || return 1; done
+}
+S1=$(a1certs SC-K-0001)
+is "A1's CRL before: none of SC-K-0001's certificates" "" \
+	"$(for s in $S1; do grep -q "Serial Number: $s" "$T/A1/ca/crl.pem" 2>/dev/null && echo "$s"; done)"
+ship A1
+grep -q "3 certificate(s) issued here were revoked at other windows" "$T/ship.out" &&
+	grep -q "CRL published: $T/A1/ca/crl.der" "$T/ship.out" &&
+	echo "PASS hall CA: A1's shipment takes in the 3 revocations made at A2, and publishes its CRL" ||
+	{ echo "FAIL hall CA: A1's shipment"; sed 's/^/    | /' "$T/ship.out"; }
+is "hall CA: A1's record: SC-K-0001's certificates revoked as lost" "lost lost lost" \
+	"$(q A1 "SELECT group_concat(c.status || ':' || c.revoke_reason, ' ') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0001'" | sed 's/revoked://g')"
+is "hall CA: A1's index.txt: the three R, keyCompromise" 3 \
+	"$(for s in $S1; do awk -F'\t' -v s="$s" '$4 == s && $1 == "R" && $3 ~ /,keyCompromise$/' "$T/A1/ca/index.txt"; done | wc -l)"
+truth "hall CA: A1's CRL, verified by openssl against the CA, lists the three" \
+	sh -c "openssl crl -inform DER -in '$T/A1/ca/crl.der' -CAfile '$T/A1/ca/ca.crt' -noout 2>&1 | grep -q 'verify OK'"
+crl_has A1 $S1 && echo "PASS hall CA: openssl lists SC-K-0001's three certificates in A1's CRL" ||
+	{ echo "FAIL hall CA: A1's CRL"; sed 's/^/    | /' "$T/crl.txt" | head -30; }
+ship A1
+is "hall CA: asked again, nothing new is written" 1 \
+	"$(q A1 "SELECT count(*) FROM audit WHERE action = 'ca.hall_revoked'")"
+grep -q "revoked at other windows" "$T/ship.out" && echo "FAIL hall CA: the second shipment took them in again" ||
+	echo "PASS hall CA: the second shipment says nothing of them"
+expect "hall CA: A1's chain verifies with the revocations taken in" 0 "" \
+	"$KIOSKCTL" audit verify --config "$T/cfgA1" --db "$T/A1/kiosk.db"
+is "hall CA: the centre keeps A2's revocation as the only one (A1 ships none of its own)" "A2 0" \
+	"$(pg_psql -c "SELECT string_agg(DISTINCT revoked_at_kiosk, ',') || ' ' || (SELECT count(*) FROM hall.cert_revoked WHERE kiosk_id = 'A1') FROM hall.certificates WHERE key_serial = 'SC-K-0001'")"
 
 # A1 still has SC-K-0001 as ACTIVE with its valid certificate: a PIN reset
 # (解锁) of it there, the key brought, is refused by the hall's word
@@ -221,11 +256,24 @@ is "registry: SC-K-0002 revoked at B1 of hall HB" "TERMINATED B1 HB" \
 	"$(pg_psql -c "SELECT state || ' ' || kiosk_id || ' ' || hall.hall_of(kiosk_id) FROM hall.keys WHERE key_serial = 'SC-K-0002'")"
 expect "registry: hall lookup refuses the retired key" 1 "refused: key SC-K-0002 was retired \(TERMINATED, revoked\) at B1 in hall HB" \
 	"$KIOSKCTL" hall lookup --key SC-K-0002 --config "$T/cfgA2"
+# the window that issued it (A2, hall HA) revokes it at its CA: another
+# hall's act, brought by the kiosk's own shipper (its first run, at start)
+S2=$(q A2 "SELECT group_concat(c.serial, ' ') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0002'")
+printf 'wait 8\n' >"$T/a2ship.keys"
+krun A2 a2ship
+is "hall CA: A2's record: SC-K-0002's certificates revoked (B1, hall HB)" "revoked revoked revoked" \
+	"$(q A2 "SELECT group_concat(c.revoke_reason, ' ') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0002' AND c.status = 'revoked'")"
+is "hall CA: A2's audit row says where and when" "B1" \
+	"$(q A2 "SELECT DISTINCT json_extract(e.value, '$.kiosk') FROM audit a, json_each(a.detail, '$.certs') e WHERE a.action = 'ca.hall_revoked'")"
+crl_has A2 $S2 && echo "PASS hall CA: openssl lists SC-K-0002's certificates in A2's CRL" ||
+	{ echo "FAIL hall CA: A2's CRL"; sed 's/^/    | /' "$T/crl.txt" | head -30; }
+is "hall CA: A2's index.txt: cessationOfOperation" "$(echo $S2 | wc -w)" \
+	"$(for s in $S2; do awk -F'\t' -v s="$s" '$4 == s && $1 == "R" && $3 ~ /,cessationOfOperation$/' "$T/A2/ca/index.txt"; done | wc -l)"
 
 # ---- a further act on a retired key, in either hall, is refused ----
 { clerk; pick 11; party "$UNIT" $USCC; printf 'key Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
   printf 'type sup1\nkey Enter\ntype 975310\nkey Enter\n'
-  printf 'dump\nkey Down\nkey Enter\nkey Enter\ndump\n'; } >"$T/a1again.keys"
+  printf 'dump\nkey Enter\nkey Enter\ndump\n'; } >"$T/a1again.keys" # SC-K-0002 first: A1 holds no valid certificate
 krun A1 a1again
 seen a1again "A1 注销 again: the key revoked in hall HB is refused in hall HA" "据大厅记录，Key SC-K-0002 状态为「已吊销」"
 { clerk; pick 10; party "$UNIT" $USCC; printf 'key Enter\ntype 2028-11-21\nkey Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
@@ -240,7 +288,8 @@ is "a retired key's refusal records nothing" "0 0" \
   printf 'type sup1\nkey Enter\ntype 975310\nkey Enter\ndump\n'; } >"$T/a2off.keys"
 krun A2 a2off "$T/offA2"
 seen a2off "offline: the token step says it looked at this window only" "大厅未能及时响应：仅查询了本窗口的 Key 记录。"
-seen a2off "offline: the keys on record here still listed" "SC-K-0002 .*使用中"
+seen a2off "offline: what A2 took in from the hall stands (SC-K-0002's certificates revoked at B1)" \
+	"本窗口没有该单位持有有效证书的 Key 记录"
 unseen a2off "offline: nothing from the hall" "已联网查询"
 
 # ---- the same key revoked in both halls while both were offline ----

@@ -350,7 +350,7 @@ static void action_words_pinned(void **state)
 		"token.pin_reset", "token.issued", "day.close", "training.start",
 		"training.result", "ledger.bind", "ledger.seal", "seal.init", "payment.duplicate",
 		"pay.reconcile", "pay.diff", "pay.resolve", "case.reprint", "refund.duplicate",
-		"case.supplement", "case.rating", "rating.resolve",
+		"case.supplement", "case.rating", "rating.resolve", "ca.hall_revoked",
 		"case.details", "case.materials", "case.decision", "case.approval", "case.token",
 		"case.payment", "case.slip",
 		"token.registered", "token.adopted", "token.personalised", "token.enrolled",

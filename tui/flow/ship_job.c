@@ -189,7 +189,7 @@ const char *ship_job_text(const ship_state *s, int64_t local_head, const strings
 	return buf;
 }
 
-ship_job *ship_job_for(const kiosk_config *cfg, const char *db_path, bool demo)
+ship_job *ship_job_for(const kiosk_config *cfg, const char *db_path, const char *ca_dir, bool demo)
 {
 	if (demo || !cfg->hall_central || !cfg->hall_central[0])
 		return NULL;
@@ -202,8 +202,10 @@ ship_job *ship_job_for(const kiosk_config *cfg, const char *db_path, bool demo)
 	if (!slash || (size_t)(slash - exe) + sizeof "/kioskctl" > sizeof exe)
 		return NULL;
 	strcpy(slash, "/kioskctl");
+	/* --ca: the revocations other windows made of this kiosk's
+	 * certificates reach its own CA's files (docs/ca.md) */
 	const char *argv[] = { exe, "hall", "ship", "--db", db_path, "--config", cfg->config_dir,
-			       "--lang", "en", NULL };
+			       "--ca", ca_dir, "--lang", "en", NULL };
 	return ship_job_start(argv, SHIP_JOB_EVERY_S);
 }
 

@@ -25,12 +25,14 @@ ship_job *ship_job_start(const char *const *argv, int every_s);
  * only whole batches), the thread joined, the job freed. NULL: nothing. */
 void ship_job_stop(ship_job *j);
 
-/* The kiosk's shipper: `kioskctl hall ship --db DB_PATH --config DIR` every
+/* The kiosk's shipper: `kioskctl hall ship --db DB_PATH --config DIR --ca
+ * CA_DIR` (its own CA: the revocations made of its certificates at other
+ * windows come back with each shipment) every
  * SHIP_JOB_EVERY_S seconds, with the kioskctl that sits beside this
  * program's own executable. NULL when kiosk.ini has no [hall] central, in
  * demo mode, or when no thread could be had (the kiosk works on as alone). */
 #define SHIP_JOB_EVERY_S 15
-ship_job *ship_job_for(const kiosk_config *cfg, const char *db_path, bool demo);
+ship_job *ship_job_for(const kiosk_config *cfg, const char *db_path, const char *ca_dir, bool demo);
 
 /* The last shipment's outcome. */
 typedef struct ship_state {
