@@ -7,6 +7,7 @@
 
 #include "core/base/kini.h"
 #include "core/base/names.h"
+#include "core/base/utf8.h"
 
 ENUM_DEFINE_WORD(lang, LANGS, "?")
 
@@ -231,5 +232,29 @@ const char *strings_render_text(const char *text, const str_var *vars, char *buf
 		lit = p;
 	}
 	put(&o, lit, (size_t)(p - lit));
+	return buf;
+}
+
+/* Whether text ends with a character of the CJK blocks or full-width forms
+ * (U+2E80..U+9FFF, U+F900..U+FAFF, U+FE30..U+FE4F, U+FF00..U+FFEF). */
+static bool ends_wide(const char *text)
+{
+	long last = 0;
+	for (size_t i = 0, len = strlen(text); i < len;) {
+		long cp;
+		size_t k = utf8_next(text + i, len - i, &cp);
+		last = cp;
+		i += k ? k : 1;
+	}
+	return (last >= 0x2E80 && last <= 0x9FFF) || (last >= 0xF900 && last <= 0xFAFF) ||
+	       (last >= 0xFE30 && last <= 0xFE4F) || (last >= 0xFF00 && last <= 0xFFEF);
+}
+
+const char *strings_join(const char *a, const char *b, char *buf, size_t n)
+{
+	a = a ? a : "";
+	b = b ? b : "";
+	const char *sep = *a && *b && !ends_wide(a) ? " " : "";
+	snprintf(buf, n, "%s%s%s", a, sep, b);
 	return buf;
 }

@@ -45,5 +45,10 @@ const char *strings_render(const strings *s, const char *key, const str_var *var
 /* The same for a text that is not in a table (kioskctl's built-in English,
  * for when the strings files cannot be loaded); NULL text renders as "". */
 const char *strings_render_text(const char *text, const str_var *vars, char *buf, size_t n);
+/* Two sentences as one message: a space between them, except after a
+ * full-width (Chinese) one, whose closing punctuation already separates
+ * ("……过期。转为新办……", "... expired. Convert ..."). a or b may be NULL or
+ * "". Returns buf (n > 0). */
+const char *strings_join(const char *a, const char *b, char *buf, size_t n);
 
 #endif

@@ -36,7 +36,7 @@ seen sup "staff screen: PINs that differ refused" "两次输入的 PIN 不一致
 seen sup "staff screen: a member added" "已新增员工 clerk9"
 seen sup "staff screen: the new member listed" "clerk9 +王五 +窗口经办 +在用"
 seen sup "staff screen: an id taken refused in words" "工号 demo02 已存在"
-seen sup "staff screen: a weak PIN refused with the reason" "密码不能是依次递增或递减的数字"
+seen sup "staff screen: a weak PIN refused with the reason" "PIN 不能是依次递增或递减的数字"
 seen sup "staff screen: a new PIN set" "已为 clerk9 设置新 PIN"
 seen sup "staff screen: disabling asks first" "停用 clerk9（王五）？"
 seen sup "staff screen: disabled" "clerk9 +王五 +窗口经办 +已停用"

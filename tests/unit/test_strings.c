@@ -241,10 +241,27 @@ static void missing_file(void **state)
 	assert_null(strings_load("/nonexistent", (lang)5, &err));
 }
 
+/* Two sentences: a space after an English one, none after a Chinese one
+ * (its 。 separates), nothing around an empty one. */
+static void join_sentences(void **state)
+{
+	(void)state;
+	char buf[128];
+	assert_string_equal(strings_join("证书已过期。", "转为新办吗？", buf, sizeof buf),
+			    "证书已过期。转为新办吗？");
+	assert_string_equal(strings_join("Expired.", "Convert?", buf, sizeof buf), "Expired. Convert?");
+	assert_string_equal(strings_join("订单未记录：", "disk full", buf, sizeof buf), "订单未记录：disk full");
+	assert_string_equal(strings_join("单位 ABC", "x", buf, sizeof buf), "单位 ABC x");
+	assert_string_equal(strings_join("", "b", buf, sizeof buf), "b");
+	assert_string_equal(strings_join("a", NULL, buf, sizeof buf), "a");
+	assert_string_equal(strings_join(NULL, NULL, buf, sizeof buf), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lang_names),
+		cmocka_unit_test(join_sentences),
 		cmocka_unit_test(shipped_render),
 		cmocka_unit_test(render_placeholders),
 		cmocka_unit_test(render_truncates_on_utf8_boundary),

@@ -21,8 +21,7 @@
 
 static void fail(counter *k, case_flow *cs, pay_result r, const char *detail)
 {
-	snprintf(cs->step_msg, sizeof cs->step_msg, detail ? "%s %s" : "%s", counter_str(k, pay_result_key(r)),
-		 detail ? detail : "");
+	strings_join(counter_str(k, pay_result_key(r)), detail, cs->step_msg, sizeof cs->step_msg);
 	cs->step_failed = true;
 }
 
@@ -31,7 +30,7 @@ static void fail_record(counter *k, case_flow *cs, const kerr *err)
 {
 	char why[600];
 	kerr_text(err, why, sizeof why);
-	snprintf(cs->step_msg, sizeof cs->step_msg, "%s %s", counter_str(k, "pay.not_recorded"), why);
+	strings_join(counter_str(k, "pay.not_recorded"), why, cs->step_msg, sizeof cs->step_msg);
 	cs->step_failed = true;
 }
 

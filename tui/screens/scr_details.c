@@ -220,7 +220,7 @@ static bool details_next(app *a)
 	}
 	if (out == FLOW_ASK_AS_NEW) {
 		char q[640];
-		snprintf(q, sizeof q, "%s %s", cs->rule_msg, app_str(a, "details.ask_as_new"));
+		strings_join(cs->rule_msg, app_str(a, "details.ask_as_new"), q, sizeof q);
 		app_ask(a, q, renew_as_new);
 		return true;
 	}

@@ -3,6 +3,7 @@
  * line with the case number and the key's state, footer generated from the
  * action table), fields and wrapped paragraphs. */
 #include <curses.h>
+#include <wchar.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,18 @@ static bool word_char(wchar_t c)
 	return c > L' ' && c < 0x2E80;
 }
 
+/* Chinese line-breaking (禁则): a row never starts with closing punctuation
+ * nor ends with opening punctuation; the character before goes down with it. */
+static bool no_row_start(wchar_t c)
+{
+	return c && wcschr(L"，。、；：！？）」』》〉】〕…～”’,.;:!?)", c) != NULL;
+}
+
+static bool no_row_end(wchar_t c)
+{
+	return c && wcschr(L"（「『《〈【〔“‘", c) != NULL;
+}
+
 /* The rows of utf8 wrapped into width columns, at most max_rows; drawn at
  * (y, x) when draw. */
 static int wrap(int y, int x, int width, int max_rows, const char *utf8, bool draw)
@@ -113,6 +126,14 @@ static int wrap(int y, int x, int width, int max_rows, const char *utf8, bool dr
 				end = space;
 				next = space + 1;
 			}
+		}
+		if (end == j && next == j && j < n && !more) {
+			/* 禁则: closing punctuation takes the character before it to
+			 * the next row; opening punctuation goes down with what it opens */
+			if (no_row_start(t[j]) && !no_row_start(t[j - 1]) && j - 1 > i)
+				end = next = j - 1;
+			else if (no_row_end(t[j - 1]) && j - 1 > i)
+				end = next = j - 1;
 		}
 		if (end == i && next == i)
 			next = i + 1; /* a character wider than the row: skip it */
