@@ -74,6 +74,10 @@ unseen view1 "day view: a 满意 is no 差评" "$NO2 +满意"
 krun supp1
 seen supp1 "find: the home finder finds the 容缺 case" "▶ $NO1"
 seen supp1 "supplement: Enter on it opens the supplement" "容缺受理于 2026-11-21，补交期限 2026-12-21"
+# a long line wraps whole words: "F6" is not cut into "F" and "6", and no
+# row starts with a comma (draw_wrapped's 禁则)
+seen supp1 "wrapping: the row ends before a key name, not inside it" "核验客户补交的资料（F5 已收取，$"
+seen supp1 "wrapping: the key name starts the next row whole" "^  F6 缺失，F7 有缺陷），全部收齐后按 Enter 办结。"
 seen supp1 "supplement: what was received at acceptance is not asked again" "受理时已收 +《企业机构数字证书及印章业务申请表》原件"
 seen supp1 "supplement: the owed material to check" "未核验 +单位证照复印件 （容缺）"
 seen supp1 "supplement: still missing: said, nothing recorded" "仍缺或不符合要求：单位证照复印件。须全部补齐才能办结"

@@ -81,7 +81,7 @@ static bool no_row_end(wchar_t c)
  * (y, x) when draw. */
 static int wrap(int y, int x, int width, int max_rows, const char *utf8, bool draw)
 {
-	enum { MAXC = 4096, NONE = -1 };
+	enum { MAXC = 4096 };
 	wchar_t *t = malloc(MAXC * sizeof *t);
 	if (!t)
 		return 0;
@@ -100,14 +100,12 @@ static int wrap(int y, int x, int width, int max_rows, const char *utf8, bool dr
 		bool more = last && rest > width;
 		int room = more ? width - 1 : width;
 		/* as much of the row as fits, from i */
-		int col = 0, j = i, space = NONE;
+		int col = 0, j = i;
 		while (j < n && t[j] != L'\n') {
 			int w = wcwidth(t[j]);
 			w = w < 0 ? 0 : w;
 			if (col + w > room)
 				break;
-			if (t[j] == L' ')
-				space = j;
 			col += w;
 			j++;
 		}
@@ -116,18 +114,21 @@ static int wrap(int y, int x, int width, int max_rows, const char *utf8, bool dr
 			next = j + 1;
 		} else if (j < n && t[j] == L' ') {
 			next = j + 1; /* the row ends at a space: it is not carried over */
-		} else if (j < n && space > i && word_char(t[j]) && word_char(t[j - 1])) {
-			/* a Latin word would be cut: it goes to the next row whole,
-			 * when everything after the last space is part of it */
-			bool word = true;
-			for (int k = space + 1; k < j; k++)
-				word = word && word_char(t[k]);
-			if (word) {
-				end = space;
-				next = space + 1;
+		} else if (j < n && row < max_rows - 1 && word_char(t[j]) && word_char(t[j - 1])) {
+			/* a Latin word (a key name as "F6", a number) would be cut:
+			 * it goes to the next row whole, after a space or a Chinese
+			 * character, unless it is longer than a row (a serial in hex) */
+			int k = j - 1, e = j;
+			while (k > i && word_char(t[k - 1]))
+				k--;
+			while (e < n && word_char(t[e]))
+				e++;
+			if (k > i && e - k <= width) {
+				end = t[k - 1] == L' ' ? k - 1 : k;
+				next = k;
 			}
 		}
-		if (end == j && next == j && j < n && !more) {
+		if (end == j && next == j && j < n && row < max_rows - 1) {
 			/* 禁则: closing punctuation takes the character before it to
 			 * the next row; opening punctuation goes down with what it opens */
 			if (no_row_start(t[j]) && !no_row_start(t[j - 1]) && j - 1 > i)
