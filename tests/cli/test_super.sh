@@ -105,7 +105,8 @@ equal "revoke: no approval recorded" "$(q "SELECT count(*) FROM case_steps WHERE
 { login; pick 7; party 成都测试科技有限公司 91310115MA1K3BTP2B; printf "$NEW"; keyin 6
   printf 'key Enter Enter\nkey F5\nkey Enter\n'
   # at home the newest case is first: F8 asks for a supervisor
-  printf 'key F8\ndump\ntype 客户申请撤销\nkey Enter\ntype demo01\nkey Enter\ntype 246810\nkey Enter\ndump\n'
+  # the reason from kiosk.ini's [cancel] reasons (↑↓: the second is 选错业务), with words added
+  printf 'key F8\ndump\nkey Down Down Down Up\ntype （客户当场提出）\nkey Enter\ntype demo01\nkey Enter\ntype 246810\nkey Enter\ndump\n'
   printf 'key Home\nkey Delete Delete Delete Delete Delete Delete\ntype demosup\nkey Tab\ntype 975310\nkey Enter\ndump\n'; } >"$T/refund.keys"
 krun refund
 rcase=$(q "SELECT case_no FROM cases ORDER BY id DESC LIMIT 1")
@@ -113,6 +114,8 @@ seen refund "refund: asks for a supervisor's approval" "撤销业务 $rcase 并�
 seen refund "refund: a clerk cannot approve" "该工号不是值班主管"
 seen refund "refund: approved and sent" "已发起退款 400.00 元"
 equal "refund: recorded, approved by the supervisor" "$(q "SELECT requested_by || ' ' || approved_by || ' ' || state FROM refunds")" "demo01 demosup SUCCESS"
+seen refund "refund: the reason field offers the configured reasons" "原因 .*↑↓ 常用原因"
+equal "refund: the reason picked with ↑↓ and the words added" "$(q "SELECT reason FROM refunds")" "选错业务（客户当场提出）"
 equal "refund: the case cancelled" "$(q "SELECT status FROM cases WHERE case_no = '$rcase'")" cancelled
 equal "refund: the order is REFUND" "$(q "SELECT state FROM payments p JOIN cases c ON c.id = p.case_id WHERE c.case_no = '$rcase'")" REFUND
 expect "refund: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/demo.db"

@@ -1137,6 +1137,7 @@ typedef struct refund_state {
 	bool dup;                 /* a duplicate payment refunded (重复支付退款), not the case */
 	dup_target t;             /* that duplicate */
 	screen_id back;           /* home, or the day view it was asked from */
+	int why;                  /* the [cancel] reason ↑↓ put in the field, -1 none */
 } refund_state;
 
 /* Ask the gateway for the approved refund and show its answer. */
@@ -1187,6 +1188,7 @@ static void refund_enter(app *a)
 	snprintf(st->case_no, sizeof st->case_no, "%s", a->go_case);
 	st->back = a->came_from == SCR_DAY ? SCR_DAY : SCR_HOME;
 	st->pin.secret = true;
+	st->why = -1;
 	case_subject_get(&a->k, st->case_no, NULL, &st->subj);
 	refund_rec had;
 	bool pending;
@@ -1224,6 +1226,8 @@ static void refund_draw(app *a)
 	attroff(A_BOLD);
 	draw_text(11, 2, app_str(a, "refund.reason"), 20);
 	draw_field(11, 24, 40, &st->reason, st->focus == 0 && !st->done);
+	if (!st->dup && !st->done && a->k.cfg->n_cancel_reasons > 0)
+		draw_text(11, 66, app_str(a, "refund.reason_pick"), COLS - 67);
 	draw_text(13, 2, app_str(a, "refund.supervisor_id"), 20);
 	draw_field(13, 24, 24, &st->id, st->focus == 1 && !st->done);
 	draw_text(15, 2, app_str(a, "refund.pin"), 20);
@@ -1240,6 +1244,19 @@ static bool refund_key(app *a, const key_event *ev)
 	refund_state *st = app_private(a);
 	if (st->done)
 		return false;
+	/* the case's cancel: ↑↓ puts one of kiosk.ini's [cancel] reasons in the
+	 * field, which the clerk may then change or add to (as F8 in a case) */
+	int n = a->k.cfg->n_cancel_reasons;
+	bool up = key_is(ev, KEY_UP), down = key_is(ev, KEY_DOWN);
+	if (st->focus == 0 && !st->dup && n > 0 && (up || down)) {
+		st->why = st->why < 0 ? (down ? 0 : n - 1) : (st->why + (down ? 1 : n - 1)) % n;
+		const char *code = a->k.cfg->cancel_reasons[st->why];
+		char key[64];
+		snprintf(key, sizeof key, "cancel.reason.%s", code);
+		/* "other" is the clerk's own words */
+		edit_set(&st->reason, strcmp(code, "other") == 0 ? "" : app_str(a, key));
+		return true;
+	}
 	edit_field *f = st->focus == 0 ? &st->reason : st->focus == 1 ? &st->id : &st->pin;
 	return edit_key(f, ev);
 }
