@@ -36,6 +36,15 @@ run rs_renew
 finish rs_renew "证书更新"
 equal "rs.renew: validity extended by a year" "$(sql rs_renew "SELECT count(*) FROM case_steps WHERE step='token' AND detail LIKE '%2026-11-21..2027-12-21%'")" "1"
 
+# A key already in the reader when a case that needs it starts (put in for a
+# case withdrawn): the details screen reads it, it never asks for it while
+# the status line says it is there.
+{ login; pick 0; keyin 2; printf 'key F7\nkey Enter\n'; pick 1; printf 'dump\n'; } >"$T/key_already.keys"
+run key_already
+seen key_already "a key already in the reader: read at once on the details screen" \
+	"Key SC-DEMO-0002：绵阳涪城示例建设工程有限公司（91510700MA62Q8TU37）"
+unseen key_already "a key already in the reader: not asked for" "请客户插入 USB Key"
+
 # 政采 change: the key carries the unit's former name; same key, validity kept
 # (the end kept; the new certificate starts today, never backdated: docs/ca.md)
 { login; pick 9; party 成都高新示例软件集团有限公司 91510104MA6DJ9QG4K; keyin 8

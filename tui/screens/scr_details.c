@@ -46,6 +46,12 @@ static void details_enter(app *a)
 	st->focus = 0;
 	/* the fee is there from the start (the holder and term have defaults) */
 	case_requote(&a->k, cs);
+	/* a key already in the reader is read, not asked for: the status line
+	 * says it is there, so the screen must not ask to insert it */
+	bool present = false;
+	if (cs->svc->key_required && !cs->key_read && a->k.tok &&
+	    token_present(a->k.tok, &present) == TOK_OK && present)
+		case_read_key(&a->k, cs);
 }
 
 static void draw_key_info(app *a, case_flow *cs, int y)
