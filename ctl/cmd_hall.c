@@ -150,7 +150,8 @@ static int hall_cmd_kiosks(const args *a)
 }
 
 /* What comes back with a shipment: the revocations other windows made of
- * this kiosk's certificates, taken into its record and, when this kiosk's
+ * this kiosk's certificates (and the keys they retired), taken into its
+ * record and, when this kiosk's
  * CA is here, into its index and CRL at once (docs/ca.md "Revocations from
  * the hall"). A failure is said and changes nothing; the next run asks
  * again. 0 or -1. */
@@ -158,11 +159,13 @@ static int ship_ca_feed(const args *a, hall *h, kdb *db)
 {
 	kerr err = { 0 };
 	token_revoked_elsewhere *v = NULL;
-	size_t n = 0, applied = 0;
+	size_t n = 0, applied = 0, keys = 0;
 	int rc = hall_ca_feed(h, db_kiosk_id(db), &v, &n, &err);
 	if (rc == 0)
-		rc = db_token_hall_revoked(db, v, n, &applied, &err);
+		rc = db_token_hall_revoked(db, v, n, &applied, &keys, &err);
 	free(v);
+	if (rc == 0 && keys)
+		SAY(stdout, "ctl.hall.keys_retired", V("n", NUM((long long)keys)));
 	if (rc == 0 && applied) {
 		SAY(stdout, "ctl.hall.ca_revoked", V("n", NUM((long long)applied)));
 		kiosk_config *cfg = load_config(a, &err);

@@ -1298,17 +1298,19 @@ static const char v5_sql[] =
  * event): a certificate one kiosk issued, revoked by another (its revoked
  * list), or on a key another kiosk retired (lost, broken, revoked, a case
  * cancelled), changed (reenrolled: superseded) or erased (superseded) after
- * the certificate was issued. Events of the same kiosk are its own CA's
- * already. */
+ * the certificate was issued; with the key and, when the event retired it,
+ * the state it left it in. Events of the same kiosk are its own already. */
 #define CA_FEED_PAIRS(I_WHERE, M_WHERE, R_WHERE) \
 	" SELECT i.kiosk_id, i.cert_serial, CASE WHEN m.reason IN ('reenrolled', 'erased')" \
-	"  THEN 'superseded' ELSE m.reason END, m.at_ms, m.kiosk_id, m.seq" \
+	"  THEN 'superseded' ELSE m.reason END, m.at_ms, m.kiosk_id, m.seq, i.key_serial," \
+	"  CASE WHEN m.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED') THEN m.to_state END" \
 	" FROM hall.cert_issued i JOIN hall.key_moves m ON m.key_serial = i.key_serial" \
 	"  AND m.kiosk_id <> i.kiosk_id AND m.at_ms >= i.at_ms" \
 	"  AND (m.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')" \
 	"   OR m.reason IN ('reenrolled', 'erased'))" \
 	" WHERE " I_WHERE " AND " M_WHERE \
-	" UNION ALL SELECT i.kiosk_id, i.cert_serial, r.reason, r.at_ms, r.kiosk_id, r.seq" \
+	" UNION ALL SELECT i.kiosk_id, i.cert_serial, r.reason, r.at_ms, r.kiosk_id, r.seq," \
+	"  i.key_serial, NULL" \
 	" FROM hall.cert_issued i JOIN hall.cert_revoked r ON r.cert_serial = i.cert_serial" \
 	"  AND r.kiosk_id <> i.kiosk_id" \
 	" WHERE " I_WHERE " AND " R_WHERE
@@ -1322,7 +1324,8 @@ static const char v5_sql[] =
 	 * the one before it committed (READ COMMITTED: a snapshot per \
 	 * statement). */ \
 	"  PERFORM pg_advisory_xact_lock(hashtext('hall.ca_feed'));" \
-	"  INSERT INTO hall.ca_feed (issuer_kiosk, cert_serial, reason, at_ms, by_kiosk, by_seq)" \
+	"  INSERT INTO hall.ca_feed (issuer_kiosk, cert_serial, reason, at_ms, by_kiosk, by_seq," \
+	"   key_serial, key_state)" \
 	CA_FEED_PAIRS(I_WHERE, M_WHERE, R_WHERE) ";" \
 	"  RETURN NULL;" \
 	" END $$;"
@@ -1336,7 +1339,7 @@ static const char v6_sql[] =
 	"CREATE TABLE hall.ca_feed ("
 	" id bigserial PRIMARY KEY, issuer_kiosk text NOT NULL, cert_serial text NOT NULL,"
 	" reason text NOT NULL, at_ms bigint NOT NULL, by_kiosk text NOT NULL,"
-	" by_seq bigint NOT NULL);"
+	" by_seq bigint NOT NULL, key_serial text NOT NULL, key_state text);"
 	"CREATE INDEX ca_feed_by_issuer ON hall.ca_feed (issuer_kiosk, at_ms);"
 	"CREATE TRIGGER ca_feed_no_change BEFORE UPDATE OR DELETE ON hall.ca_feed"
 	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
@@ -1357,7 +1360,8 @@ static const char v6_sql[] =
 	" REFERENCING NEW TABLE AS new_revoked FOR EACH STATEMENT"
 	" EXECUTE FUNCTION hall.ca_feed_revoked();"
 	/* what the centre holds already */
-	"INSERT INTO hall.ca_feed (issuer_kiosk, cert_serial, reason, at_ms, by_kiosk, by_seq)"
+	"INSERT INTO hall.ca_feed (issuer_kiosk, cert_serial, reason, at_ms, by_kiosk, by_seq,"
+	" key_serial, key_state)"
 	CA_FEED_PAIRS("true", "true", "true") ";"
 	"ALTER TABLE hall.ca_feed ENABLE ROW LEVEL SECURITY;"
 	"CREATE POLICY ca_feed_own_read ON hall.ca_feed FOR SELECT TO hall_kiosk"

@@ -116,7 +116,7 @@ int hall_ship(hall *h, kdb *db, const hall_ship_opts *o, hall_ship_result *r, ke
 
 /* The revocations made at other windows of certificates kiosk_id issued
  * (hall.ca_feed, central migration 6; docs/ca.md "Revocations from the
- * hall"): for each certificate the first, by the windows' time. The
+ * hall"), each event with its key, by the windows' time. The
  * kiosk's own role reads only its own (row-level security). *out malloc'd.
  * 0, or -1 with err (a centre older than 6 says to upgrade it). */
 int hall_ca_feed(hall *h, const char *kiosk_id, token_revoked_elsewhere **out, size_t *n,

@@ -492,9 +492,9 @@ int hall_ca_feed(hall *h, const char *kiosk_id, token_revoked_elsewhere **out, s
 	*n = 0;
 	const char *p[1] = { kiosk_id };
 	PGresult *r = hall_execp(h,
-				 "SELECT DISTINCT ON (f.cert_serial) f.cert_serial, f.reason, f.at_ms,"
-				 " f.by_kiosk, f.by_seq FROM hall.ca_feed f WHERE f.issuer_kiosk = $1"
-				 " ORDER BY f.cert_serial, f.at_ms, f.by_kiosk, f.by_seq",
+				 "SELECT f.cert_serial, f.reason, f.at_ms, f.by_kiosk, f.by_seq,"
+				 " f.key_serial, coalesce(f.key_state, '') FROM hall.ca_feed f"
+				 " WHERE f.issuer_kiosk = $1 ORDER BY f.at_ms, f.by_kiosk, f.by_seq, f.id",
 				 1, p, PGRES_TUPLES_OK, "reading the revocations made at other windows",
 				 err);
 	if (!r) {
@@ -515,6 +515,8 @@ int hall_ca_feed(hall *h, const char *kiosk_id, token_revoked_elsewhere **out, s
 		v[i].at_ms = strtoll(PQgetvalue(r, i, 2), NULL, 10);
 		snprintf(v[i].by_kiosk, sizeof v[i].by_kiosk, "%s", PQgetvalue(r, i, 3));
 		v[i].by_seq = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+		snprintf(v[i].key_serial, sizeof v[i].key_serial, "%s", PQgetvalue(r, i, 5));
+		snprintf(v[i].key_state, sizeof v[i].key_state, "%s", PQgetvalue(r, i, 6));
 	}
 	PQclear(r);
 	*out = v;

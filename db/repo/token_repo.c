@@ -1134,71 +1134,129 @@ static int cert_valid_here(kdb *db, const char *serial, int64_t *created, kerr *
 	return rc == SQLITE_ROW;
 }
 
-int db_token_hall_revoked(kdb *db, const token_revoked_elsewhere *v, size_t n, size_t *applied,
-			  kerr *err)
+/* The retirement v[i] brings to the key on record here, if it moves it:
+ * 1 with *cur and *to, *why; 0 none; -1 with err. */
+static int key_move_due(kdb *db, const token_revoked_elsewhere *v, token_rec *cur, token_state *to,
+			token_reason *why, kerr *err)
 {
-	if (applied)
-		*applied = 0;
+	int s = token_state_from_name(v->key_state), r = token_reason_from_name(v->reason);
+	if (s < 0 || r < 0 || !v->key_serial[0])
+		return 0;
+	int rc = read_token(db, v->key_serial, cur, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	/* an act recorded here after the other window's stands (both are
+	 * listed centrally as a conflict) */
+	if (cur->updated_ms > v->at_ms || !token_life_allowed(cur->state, (token_state)s, (token_reason)r))
+		return 0;
+	*to = (token_state)s;
+	*why = (token_reason)r;
+	return 1;
+}
+
+int db_token_hall_revoked(kdb *db, const token_revoked_elsewhere *v, size_t n, size_t *certs,
+			  size_t *keys, kerr *err)
+{
+	if (certs)
+		*certs = 0;
+	if (keys)
+		*keys = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!v[i].cert_serial[0] || !reason_word_ok(v[i].reason) || !v[i].by_kiosk[0])
+		if (!v[i].cert_serial[0] || !reason_word_ok(v[i].reason) || !v[i].by_kiosk[0] ||
+		    (v[i].key_serial[0] && !token_serial_valid(v[i].key_serial)))
 			return kerr_set(err, "hall", "the hall's revocation of certificate '%s' is not "
-					"one this kiosk can take (reason '%s', window '%s')",
-					v[i].cert_serial, v[i].reason, v[i].by_kiosk);
+					"one this kiosk can take (reason '%s', window '%s', key '%s')",
+					v[i].cert_serial, v[i].reason, v[i].by_kiosk, v[i].key_serial);
 	/* Read first: most runs find nothing new and write nothing. */
 	size_t fresh = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !fresh; i++) {
 		int64_t created;
+		token_rec cur;
+		token_state to;
+		token_reason why;
 		int rc = cert_valid_here(db, v[i].cert_serial, &created, err);
-		if (rc < 0)
+		int mv = rc >= 0 ? key_move_due(db, &v[i], &cur, &to, &why, err) : 0;
+		if (rc < 0 || mv < 0)
 			return -1;
-		fresh += (size_t)rc;
+		fresh += (size_t)rc + (size_t)mv;
 	}
 	if (!fresh)
 		return 0;
 	if (dbi_op_begin(db, err))
 		return -1;
-	dbuf d = { 0 };
+	dbuf d = { 0 }, dk = { 0 };
 	dbuf_add(&d, "{\"certs\":[");
-	size_t done = 0;
+	size_t done = 0, moved = 0;
 	for (size_t i = 0; i < n; i++) {
 		int64_t created;
 		int rc = cert_valid_here(db, v[i].cert_serial, &created, err);
 		if (rc < 0)
 			goto fail;
-		if (rc == 0)
-			continue; /* revoked twice: the first stands */
-		int64_t at = v[i].at_ms > created ? v[i].at_ms : created;
-		sqlite3_stmt *st = dbi_stmt(db,
-					    "UPDATE certs SET status = 'revoked', revoke_reason = ?2,"
-					    " revoked_ms = ?3 WHERE serial = ?1 AND status = 'valid'",
-					    err);
-		if (!st)
+		if (rc == 1) { /* else revoked twice: the first stands */
+			int64_t at = v[i].at_ms > created ? v[i].at_ms : created;
+			sqlite3_stmt *st = dbi_stmt(db,
+						    "UPDATE certs SET status = 'revoked', revoke_reason = ?2,"
+						    " revoked_ms = ?3 WHERE serial = ?1 AND status = 'valid'",
+						    err);
+			if (!st)
+				goto fail;
+			sqlite3_bind_text(st, 1, v[i].cert_serial, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, v[i].reason, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, at);
+			if (dbi_step_done(db, st, "revoking a certificate revoked at another window", err))
+				goto fail;
+			dbuf_add(&d, done++ ? ",{" : "{");
+			dbuf_kv(&d, "cert", v[i].cert_serial);
+			dbuf_kv(&d, "reason", v[i].reason);
+			dbuf_ki(&d, "at_ms", at);
+			dbuf_kv(&d, "kiosk", v[i].by_kiosk);
+			dbuf_ki(&d, "seq", v[i].by_seq);
+			dbuf_add(&d, "}");
+		}
+		token_rec cur;
+		token_state to;
+		token_reason why;
+		int mv = key_move_due(db, &v[i], &cur, &to, &why, err);
+		if (mv < 0)
 			goto fail;
-		sqlite3_bind_text(st, 1, v[i].cert_serial, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, v[i].reason, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, at);
-		if (dbi_step_done(db, st, "revoking a certificate revoked at another window", err))
+		if (mv == 1) {
+			token_state from = cur.state;
+			if (move(db, "system", 0, &cur, to, why, token_reason_name(why), err))
+				goto fail;
+			dbuf_add(&dk, moved++ ? ",{" : "{");
+			dbuf_kv(&dk, "serial", cur.serial);
+			dbuf_kv(&dk, "from", token_state_name(from));
+			dbuf_kv(&dk, "to", token_state_name(to));
+			dbuf_kv(&dk, "reason", token_reason_name(why));
+			dbuf_ki(&dk, "at_ms", v[i].at_ms);
+			dbuf_kv(&dk, "kiosk", v[i].by_kiosk);
+			dbuf_ki(&dk, "seq", v[i].by_seq);
+			dbuf_add(&dk, "}");
+		}
+	}
+	dbuf_add(&d, "],\"keys\":[");
+	if (moved) {
+		const char *keys_json = dbuf_done(&dk, err);
+		if (!keys_json)
 			goto fail;
-		dbuf_add(&d, done++ ? ",{" : "{");
-		dbuf_kv(&d, "cert", v[i].cert_serial);
-		dbuf_kv(&d, "reason", v[i].reason);
-		dbuf_ki(&d, "at_ms", at);
-		dbuf_kv(&d, "kiosk", v[i].by_kiosk);
-		dbuf_ki(&d, "seq", v[i].by_seq);
-		dbuf_add(&d, "}");
+		dbuf_add(&d, keys_json);
 	}
 	dbuf_add(&d, "]}");
 	const char *detail = dbuf_done(&d, err);
 	if (!detail || dbi_audit_append(db, "system", AUD_CA_HALL_REVOKED, "", detail, err))
 		goto fail;
 	dbuf_free(&d);
+	dbuf_free(&dk);
 	if (dbi_op_commit(db, err))
 		return -1;
-	if (applied)
-		*applied = done;
+	if (certs)
+		*certs = done;
+	if (keys)
+		*keys = moved;
 	return 0;
 fail:
 	dbuf_free(&d);
+	dbuf_free(&dk);
 	dbi_op_rollback(db);
 	return -1;
 }

@@ -210,19 +210,26 @@ typedef struct token_revoked_elsewhere {
 	int64_t at_ms;                   /* when, by the other window's clock */
 	char by_kiosk[DB_KIOSK_ID_MAX + 1];
 	int64_t by_seq;                  /* the other window's audit row */
+	char key_serial[TOKEN_SERIAL_MAX + 1];
+	char key_state[16];              /* the state the event left the key in when it
+					  * retired it (PERM_LOST, DAMAGED, TERMINATED), "" */
 } token_revoked_elsewhere;
 
-/* Take in revocations made at other windows: each of v whose certificate is
- * on record here and still valid is revoked with the other window's reason
- * and time (never before the certificate was recorded), all in one
- * operation with one audit row "ca.hall_revoked" listing each certificate
- * and where and when it was revoked. The rest (revoked here already, not on
- * record) change nothing, and when nothing changes nothing is written: the
- * shipper asks every run. A revocation is never taken back. *applied (may
- * be NULL): the certificates revoked. The CA's files follow with
+/* Take in revocations made at other windows, in v's order: each of v whose
+ * certificate is on record here and still valid is revoked with the other
+ * window's reason and time (never before the certificate was recorded);
+ * each that retired the key moves the key on record here to that state
+ * (its move recorded with the reason, by "system") when the lifecycle
+ * allows it and nothing was recorded of the key here after the other
+ * window's act (the newer act stands; the centre lists the two as a
+ * conflict). All in one operation with one audit row "ca.hall_revoked"
+ * listing each certificate and key and where and when. The rest change
+ * nothing, and when nothing changes nothing is written: the shipper asks
+ * every run. A revocation is never taken back. *certs, *keys (may be NULL):
+ * how many were revoked, moved. The CA's files follow with
  * db_token_ca_sync(). 0, or -1 with err (nothing written). */
-int db_token_hall_revoked(kdb *db, const token_revoked_elsewhere *v, size_t n, size_t *applied,
-			  kerr *err);
+int db_token_hall_revoked(kdb *db, const token_revoked_elsewhere *v, size_t n, size_t *certs,
+			  size_t *keys, kerr *err);
 /* Has anything the CA's files are derived from been written since audit row
  * seq, whose hash was hash? *moved: that row is gone or has another hash (a
  * database restored or rewritten), or a key or certificate row was written

@@ -200,6 +200,10 @@ grep -q "3 certificate(s) issued here were revoked at other windows" "$T/ship.ou
 	{ echo "FAIL hall CA: A1's shipment"; sed 's/^/    | /' "$T/ship.out"; }
 is "hall CA: A1's record: SC-K-0001's certificates revoked as lost" "lost lost lost" \
 	"$(q A1 "SELECT group_concat(c.status || ':' || c.revoke_reason, ' ') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0001'" | sed 's/revoked://g')"
+is "hall CA: A1's record of the key: lost too (moved by the hall's word, reason lost)" "PERM_LOST system lost" \
+	"$(q A1 "SELECT t.state || ' ' || e.actor || ' ' || e.reason FROM tokens t JOIN token_events e ON e.token_id = t.id WHERE t.serial = 'SC-K-0001' ORDER BY e.id DESC LIMIT 1")"
+grep -q "1 key(s) on record here were retired at other windows" "$T/ship.out" &&
+	echo "PASS hall CA: A1's shipment says the key was retired" || echo "FAIL hall CA: A1's shipment says the key was retired"
 is "hall CA: A1's index.txt: the three R, keyCompromise" 3 \
 	"$(for s in $S1; do awk -F'\t' -v s="$s" '$4 == s && $1 == "R" && $3 ~ /,keyCompromise$/' "$T/A1/ca/index.txt"; done | wc -l)"
 truth "hall CA: A1's CRL, verified by openssl against the CA, lists the three" \
@@ -263,6 +267,8 @@ printf 'wait 8\n' >"$T/a2ship.keys"
 krun A2 a2ship
 is "hall CA: A2's record: SC-K-0002's certificates revoked (B1, hall HB)" "revoked revoked revoked" \
 	"$(q A2 "SELECT group_concat(c.revoke_reason, ' ') FROM certs c JOIN tokens t ON t.id = c.token_id WHERE t.serial = 'SC-K-0002' AND c.status = 'revoked'")"
+is "hall CA: A2's record of SC-K-0002: terminated (revoked at B1)" TERMINATED \
+	"$(q A2 "SELECT state FROM tokens WHERE serial = 'SC-K-0002'")"
 is "hall CA: A2's audit row says where and when" "B1" \
 	"$(q A2 "SELECT DISTINCT json_extract(e.value, '$.kiosk') FROM audit a, json_each(a.detail, '$.certs') e WHERE a.action = 'ca.hall_revoked'")"
 crl_has A2 $S2 && echo "PASS hall CA: openssl lists SC-K-0002's certificates in A2's CRL" ||

@@ -609,6 +609,75 @@ static void test_piv_only_key(void **state)
 	chain_ok(f);
 }
 
+/* Revocations made at other windows of the hall, taken in by the window
+ * that issued the certificates (db_token_hall_revoked, docs/ca.md): the
+ * certificates revoked with the other window's reason and time, a key the
+ * other window retired retired here too, once; an act recorded here after
+ * the other window's keeps the key; nothing written when nothing is new. */
+static void test_hall_revoked(void **state)
+{
+	fx *f = *state;
+	kerr err = { 0 };
+	long nb = clock_today(), na = civil_add_years(nb, 1);
+	cert_new c1 = cert("DD01", UNIT, USCC, nb, na), c2 = cert("DD02", UNIT, USCC, nb, na),
+		 c3 = cert("DD03", UNIT, USCC, nb, na), c4 = cert("DD04", UNIT, USCC, nb, civil_add_years(na, 1));
+	const char *keys[] = { "SC-H1", "SC-H2", "SC-H3" };
+	const cert_new *cs[] = { &c1, &c2, &c3 };
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(db_token_transition(f->db, "clerk1", NULL, keys[i], TS_FORMATTED,
+						     TR_PERSONALISED, NULL, &err), 0);
+		assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, keys[i], cs[i], TR_ENROLLED, &err), 0);
+	}
+	/* SC-H3 renewed here at T0 + 400 s, after the other window's act at 200 s */
+	clock_set_fixed(T0 + 400000);
+	assert_int_equal(db_token_enroll(f->db, "clerk1", NULL, "SC-H3", &c4, TR_RENEWED, &err), 0);
+	long long audit0 = count(f, "SELECT count(*) FROM audit");
+	token_revoked_elsewhere v[] = {
+		{ "DD01", "lost", T0 + 60000, "K2", 9, "SC-H1", "PERM_LOST" },
+		{ "DD01", "revoked", T0 + 120000, "K3", 4, "SC-H1", "TERMINATED" }, /* the first stands */
+		{ "DD02", "superseded", T0 + 60000, "K2", 10, "SC-H2", "" },       /* changed there */
+		{ "ZZ99", "lost", T0 + 60000, "K2", 11, "SC-ZZ", "PERM_LOST" },     /* not on record */
+		{ "DD03", "revoked", T0 + 200000, "K3", 5, "SC-H3", "TERMINATED" },
+	};
+	size_t nc = 9, nk = 9;
+	assert_int_equal(db_token_hall_revoked(f->db, v, 5, &nc, &nk, &err), 0);
+	assert_int_equal(nc, 3);
+	assert_int_equal(nk, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE serial = 'DD01' AND status = 'revoked'"
+			      " AND revoke_reason = 'lost' AND revoked_ms = 1763712060000"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE serial = 'DD02' AND revoke_reason = 'superseded'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE serial = 'DD03' AND status = 'revoked'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE serial = 'DD04' AND status = 'valid'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM tokens WHERE serial = 'SC-H1' AND state = 'PERM_LOST'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM token_events e JOIN tokens t ON t.id = e.token_id"
+			      " WHERE t.serial = 'SC-H1' AND e.to_state = 'PERM_LOST' AND e.reason = 'lost'"
+			      " AND e.actor = 'system'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM tokens WHERE serial = 'SC-H2' AND state = 'ACTIVE'"), 1);
+	/* renewed here after the other window's revocation: the key stays as it is */
+	assert_int_equal(count(f, "SELECT count(*) FROM tokens WHERE serial = 'SC-H3' AND state = 'ACTIVE'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM tokens WHERE serial = 'SC-ZZ'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'ca.hall_revoked'"
+			      " AND json_array_length(detail, '$.certs') = 3"
+			      " AND json_extract(detail, '$.keys[0].serial') = 'SC-H1'"
+			      " AND json_extract(detail, '$.certs[0].kiosk') = 'K2'"), 1);
+	chain_ok(f);
+	/* asked again: nothing new, nothing written */
+	long long audit1 = count(f, "SELECT count(*) FROM audit");
+	assert_true(audit1 > audit0);
+	assert_int_equal(db_token_hall_revoked(f->db, v, 5, &nc, &nk, &err), 0);
+	assert_int_equal(nc, 0);
+	assert_int_equal(nk, 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), audit1);
+	/* what the centre sent that this kiosk cannot take: refused, nothing written */
+	token_revoked_elsewhere bad[] = { { "DD04", "Lost!", T0, "K2", 1, "SC-H3", "" } };
+	assert_int_equal(db_token_hall_revoked(f->db, bad, 1, &nc, &nk, &err), -1);
+	assert_non_null(strstr(err.msg, "DD04"));
+	assert_int_equal(count(f, "SELECT count(*) FROM certs WHERE serial = 'DD04' AND status = 'valid'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit"), audit1);
+	/* a start re-syncs the CA after such a row */
+	chain_ok(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +691,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inside_case_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app_certs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_takes_back_certificates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hall_revoked, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
