@@ -373,13 +373,28 @@ static void detail_materials(dbuf *d, const service *svc, const case_step_data *
 	}
 }
 
-static int write_materials(kdb *db, int64_t case_id, const service *svc,
-			   const case_step_data *data, const size_t *order, kerr *err)
+/* How a materials step reaches material_decisions: intake inserts a row per
+ * material with the service's essential flag; a correction changes only the
+ * mark and the reason, so the flag stays what intake recorded. */
+typedef enum { MATERIALS_INSERT, MATERIALS_UPDATE } materials_write;
+
+/* One row per material of svc, in the service's order, within the caller's
+ * db operation (so the ledger binds every row). The statements are static
+ * literals: the statement cache is keyed by their address. */
+static int put_materials(kdb *db, materials_write how, int64_t case_id, const service *svc,
+			 const case_step_data *data, const size_t *order, kerr *err)
 {
-	sqlite3_stmt *st = dbi_stmt(db,
-				    "INSERT INTO material_decisions (case_id, material_id, mark,"
-				    " reason, essential) VALUES (?1, ?2, ?3, ?4, ?5)",
-				    err);
+	static const char *const sql[] = {
+		[MATERIALS_INSERT] = "INSERT INTO material_decisions (case_id, material_id, mark,"
+				     " reason, essential) VALUES (?1, ?2, ?3, ?4, ?5)",
+		[MATERIALS_UPDATE] = "UPDATE material_decisions SET mark = ?3, reason = ?4"
+				     " WHERE case_id = ?1 AND material_id = ?2",
+	};
+	static const char *const doing[] = {
+		[MATERIALS_INSERT] = "recording the materials",
+		[MATERIALS_UPDATE] = "correcting the materials",
+	};
+	sqlite3_stmt *st = dbi_stmt(db, sql[how], err);
 	if (!st)
 		return -1;
 	for (size_t i = 0; i < svc->n_materials; i++) {
@@ -389,8 +404,9 @@ static int write_materials(kdb *db, int64_t case_id, const service *svc,
 		sqlite3_bind_text(st, 2, md->material_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, material_mark_name(md->mark), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, md->reason ? md->reason : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 5, svc->materials[i].essential ? 1 : 0);
-		if (dbi_step_done(db, st, "recording the materials", err))
+		if (how == MATERIALS_INSERT)
+			sqlite3_bind_int(st, 5, svc->materials[i].essential ? 1 : 0);
+		if (dbi_step_done(db, st, doing[how], err))
 			return -1;
 	}
 	return 0;
@@ -625,7 +641,7 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 		break;
 	}
 	case STEP_MATERIALS:
-		if (write_materials(db, c.id, svc, data, order, err))
+		if (put_materials(db, MATERIALS_INSERT, c.id, svc, data, order, err))
 			goto fail;
 		break;
 	case STEP_DECISION:
@@ -1011,28 +1027,6 @@ static int materials_changes(kdb *db, const case_rec *c, const service *svc,
 	return 0;
 }
 
-static int update_materials(kdb *db, int64_t case_id, const service *svc,
-			    const case_step_data *data, const size_t *order, kerr *err)
-{
-	sqlite3_stmt *st = dbi_stmt(db,
-				    "UPDATE material_decisions SET mark = ?3, reason = ?4"
-				    " WHERE case_id = ?1 AND material_id = ?2",
-				    err);
-	if (!st)
-		return -1;
-	for (size_t i = 0; i < svc->n_materials; i++) {
-		const material_decision *md = &data->materials[order[i]];
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, case_id);
-		sqlite3_bind_text(st, 2, md->material_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, material_mark_name(md->mark), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, md->reason ? md->reason : "", -1, SQLITE_STATIC);
-		if (dbi_step_done(db, st, "correcting the materials", err))
-			return -1;
-	}
-	return 0;
-}
-
 static int update_details(kdb *db, int64_t case_id, const case_rec *x, kerr *err)
 {
 #define PARTY_SET(e, word, col, size, type) #col " = ?, "
@@ -1264,7 +1258,7 @@ int db_case_correct(kdb *db, const service *svc, const case_correction *cc, kerr
 			goto fail;
 		break;
 	case STEP_MATERIALS:
-		if (update_materials(db, c.id, svc, data, order, err))
+		if (put_materials(db, MATERIALS_UPDATE, c.id, svc, data, order, err))
 			goto fail;
 		break;
 	default: {
