@@ -348,6 +348,33 @@ static int check_materials(const service *svc, const case_step_data *data, size_
 	return 0;
 }
 
+/* How a step reaches the store: recorded (db_case_step) or corrected
+ * (db_case_correct). The writes both share take it. */
+typedef enum { WRITE_RECORD, WRITE_CORRECT } step_write;
+
+/* The checks of a step's data that need no database, the same for recording
+ * and correcting it: the details' fields, or the materials' marks, whose
+ * places in the service's list go to *order (the caller frees it; NULL for
+ * the other steps). */
+static int check_step_input(const service *svc, const char *case_no, case_step step,
+			    const case_step_data *data, size_t **order, kerr *err)
+{
+	*order = NULL;
+	if (step == STEP_DETAILS)
+		return check_details(svc, data->details, err) ? -1 : 0;
+	if (step != STEP_MATERIALS)
+		return 0;
+	*order = calloc(svc->n_materials ? svc->n_materials : 1, sizeof **order);
+	if (!*order)
+		return kerr_set(err, case_no, "out of memory");
+	if (check_materials(svc, data, *order, err)) {
+		free(*order);
+		*order = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static void detail_materials(dbuf *d, const service *svc, const case_step_data *data,
 			     const size_t *order)
 {
@@ -373,13 +400,26 @@ static void detail_materials(dbuf *d, const service *svc, const case_step_data *
 	}
 }
 
-static int write_materials(kdb *db, int64_t case_id, const service *svc,
-			   const case_step_data *data, const size_t *order, kerr *err)
+
+/* One row per material of svc, in the service's order, within the caller's
+ * db operation (so the ledger binds every row): recording inserts each with
+ * the service's essential flag; a correction changes only the mark and the
+ * reason, so the flag stays what intake recorded. The statements are static
+ * literals: the statement cache is keyed by their address. */
+static int put_materials(kdb *db, step_write how, int64_t case_id, const service *svc,
+			 const case_step_data *data, const size_t *order, kerr *err)
 {
-	sqlite3_stmt *st = dbi_stmt(db,
-				    "INSERT INTO material_decisions (case_id, material_id, mark,"
-				    " reason, essential) VALUES (?1, ?2, ?3, ?4, ?5)",
-				    err);
+	static const char *const sql[] = {
+		[WRITE_RECORD] = "INSERT INTO material_decisions (case_id, material_id, mark,"
+				 " reason, essential) VALUES (?1, ?2, ?3, ?4, ?5)",
+		[WRITE_CORRECT] = "UPDATE material_decisions SET mark = ?3, reason = ?4"
+				  " WHERE case_id = ?1 AND material_id = ?2",
+	};
+	static const char *const doing[] = {
+		[WRITE_RECORD] = "recording the materials",
+		[WRITE_CORRECT] = "correcting the materials",
+	};
+	sqlite3_stmt *st = dbi_stmt(db, sql[how], err);
 	if (!st)
 		return -1;
 	for (size_t i = 0; i < svc->n_materials; i++) {
@@ -389,8 +429,9 @@ static int write_materials(kdb *db, int64_t case_id, const service *svc,
 		sqlite3_bind_text(st, 2, md->material_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, material_mark_name(md->mark), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, md->reason ? md->reason : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 5, svc->materials[i].essential ? 1 : 0);
-		if (dbi_step_done(db, st, "recording the materials", err))
+		if (how == WRITE_RECORD)
+			sqlite3_bind_int(st, 5, svc->materials[i].essential ? 1 : 0);
+		if (dbi_step_done(db, st, doing[how], err))
 			return -1;
 	}
 	return 0;
@@ -445,6 +486,44 @@ static int check_decision(kdb *db, const service *svc, int64_t case_id,
 					"the deadline to supplement the material must be today or "
 					"later");
 	}
+	return 0;
+}
+
+/* The decision and its 容缺 deadline on the case c, once check_decision
+ * passes, within the caller's db operation. A correction also sets the
+ * status the decision gives; recording leaves that to the step's advance.
+ * c follows what is written. */
+static int put_decision(kdb *db, step_write how, const service *svc, case_rec *c,
+			const case_step_data *data, kerr *err)
+{
+	static const char *const sql[] = {
+		[WRITE_RECORD] = "UPDATE cases SET decision = ?2, rongque_deadline = ?3 WHERE id = ?1",
+		[WRITE_CORRECT] = "UPDATE cases SET decision = ?2, rongque_deadline = ?3,"
+				  " status = ?4 WHERE id = ?1",
+	};
+	static const char *const doing[] = {
+		[WRITE_RECORD] = "recording the decision",
+		[WRITE_CORRECT] = "correcting the decision",
+	};
+	if (check_decision(db, svc, c->id, data, err))
+		return -1;
+	sqlite3_stmt *st = dbi_stmt(db, sql[how], err);
+	if (!st)
+		return -1;
+	case_status status = case_status_after(STEP_DECISION, data->decision, CS_OPEN);
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_text(st, 2, case_decision_name(data->decision), -1, SQLITE_STATIC);
+	if (data->decision == DEC_RONGQUE)
+		sqlite3_bind_int64(st, 3, data->rongque_deadline);
+	else
+		sqlite3_bind_null(st, 3);
+	if (how == WRITE_CORRECT)
+		sqlite3_bind_text(st, 4, case_status_name(status), -1, SQLITE_STATIC);
+	if (dbi_step_done(db, st, doing[how], err))
+		return -1;
+	c->decision = data->decision;
+	if (how == WRITE_CORRECT)
+		c->status = status;
 	return 0;
 }
 
@@ -546,17 +625,8 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 	dbuf d = { 0 };
 
 	/* Input checks first: they need no database. */
-	if (step == STEP_DETAILS && check_details(svc, data->details, err))
+	if (check_step_input(svc, case_no, step, data, &order, err))
 		return -1;
-	if (step == STEP_MATERIALS) {
-		order = calloc(svc->n_materials ? svc->n_materials : 1, sizeof *order);
-		if (!order)
-			return kerr_set(err, case_no, "out of memory");
-		if (check_materials(svc, data, order, err)) {
-			free(order);
-			return -1;
-		}
-	}
 	step_text(&d, svc, step, data, order);
 	const char *detail = dbuf_done(&d, err);
 	if (!detail) {
@@ -625,25 +695,12 @@ int db_case_step(kdb *db, const service *svc, const char *actor, const char *cas
 		break;
 	}
 	case STEP_MATERIALS:
-		if (write_materials(db, c.id, svc, data, order, err))
+		if (put_materials(db, WRITE_RECORD, c.id, svc, data, order, err))
 			goto fail;
 		break;
 	case STEP_DECISION:
-		if (check_decision(db, svc, c.id, data, err))
+		if (put_decision(db, WRITE_RECORD, svc, &c, data, err))
 			goto fail;
-		st = dbi_stmt(db, "UPDATE cases SET decision = ?2, rongque_deadline = ?3 WHERE id = ?1",
-			      err);
-		if (!st)
-			goto fail;
-		sqlite3_bind_int64(st, 1, c.id);
-		sqlite3_bind_text(st, 2, case_decision_name(data->decision), -1, SQLITE_STATIC);
-		if (data->decision == DEC_RONGQUE)
-			sqlite3_bind_int64(st, 3, data->rongque_deadline);
-		else
-			sqlite3_bind_null(st, 3);
-		if (dbi_step_done(db, st, "recording the decision", err))
-			goto fail;
-		c.decision = data->decision;
 		break;
 	default:
 		break;
@@ -1011,28 +1068,6 @@ static int materials_changes(kdb *db, const case_rec *c, const service *svc,
 	return 0;
 }
 
-static int update_materials(kdb *db, int64_t case_id, const service *svc,
-			    const case_step_data *data, const size_t *order, kerr *err)
-{
-	sqlite3_stmt *st = dbi_stmt(db,
-				    "UPDATE material_decisions SET mark = ?3, reason = ?4"
-				    " WHERE case_id = ?1 AND material_id = ?2",
-				    err);
-	if (!st)
-		return -1;
-	for (size_t i = 0; i < svc->n_materials; i++) {
-		const material_decision *md = &data->materials[order[i]];
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, case_id);
-		sqlite3_bind_text(st, 2, md->material_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, material_mark_name(md->mark), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, md->reason ? md->reason : "", -1, SQLITE_STATIC);
-		if (dbi_step_done(db, st, "correcting the materials", err))
-			return -1;
-	}
-	return 0;
-}
-
 static int update_details(kdb *db, int64_t case_id, const case_rec *x, kerr *err)
 {
 #define PARTY_SET(e, word, col, size, type) #col " = ?, "
@@ -1136,17 +1171,8 @@ int db_case_correct(kdb *db, const service *svc, const case_correction *cc, kerr
 		return kerr_set(err, case_no, "step %s cannot be corrected: only the details, the "
 				"materials and the decision can", case_step_name(step));
 	size_t *order = NULL;
-	if (step == STEP_DETAILS && check_details(svc, data->details, err))
+	if (check_step_input(svc, case_no, step, data, &order, err))
 		return -1;
-	if (step == STEP_MATERIALS) {
-		order = calloc(svc->n_materials ? svc->n_materials : 1, sizeof *order);
-		if (!order)
-			return kerr_set(err, case_no, "out of memory");
-		if (check_materials(svc, data, order, err)) {
-			free(order);
-			return -1;
-		}
-	}
 	dbuf text = { 0 }, d = { 0 };
 	step_text(&text, svc, step, data, order);
 	const char *stext = dbuf_done(&text, err);
@@ -1264,30 +1290,13 @@ int db_case_correct(kdb *db, const service *svc, const case_correction *cc, kerr
 			goto fail;
 		break;
 	case STEP_MATERIALS:
-		if (update_materials(db, c.id, svc, data, order, err))
+		if (put_materials(db, WRITE_CORRECT, c.id, svc, data, order, err))
 			goto fail;
 		break;
-	default: {
-		if (check_decision(db, svc, c.id, data, err))
+	default:
+		if (put_decision(db, WRITE_CORRECT, svc, &c, data, err))
 			goto fail;
-		sqlite3_stmt *st = dbi_stmt(db, "UPDATE cases SET decision = ?2, rongque_deadline = ?3,"
-					    " status = ?4 WHERE id = ?1", err);
-		if (!st)
-			goto fail;
-		sqlite3_bind_int64(st, 1, c.id);
-		sqlite3_bind_text(st, 2, case_decision_name(data->decision), -1, SQLITE_STATIC);
-		if (data->decision == DEC_RONGQUE)
-			sqlite3_bind_int64(st, 3, data->rongque_deadline);
-		else
-			sqlite3_bind_null(st, 3);
-		sqlite3_bind_text(st, 4, case_status_name(case_status_after(STEP_DECISION, data->decision, CS_OPEN)),
-				  -1, SQLITE_STATIC);
-		if (dbi_step_done(db, st, "correcting the decision", err))
-			goto fail;
-		c.decision = data->decision;
-		c.status = case_status_after(STEP_DECISION, data->decision, CS_OPEN);
 		break;
-	}
 	}
 	/* the step's own record says what it holds now */
 	sqlite3_stmt *st = dbi_stmt(db, "UPDATE case_steps SET detail = ?3 WHERE case_id = ?1 AND step = ?2",

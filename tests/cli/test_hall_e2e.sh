@@ -24,25 +24,14 @@
 . tests/cli/screens.sh
 . tests/cli/pg_env.sh
 . tests/sim/pcsc_env.sh
-SIM="$PWD/$BUILD/tests/sim/cardsim"
 R0='Virtual PCD 00 00'
 UNIT='成都测试科技有限公司'
 USCC=91310115MA1K3BTP2B
 UNIT2='成都锦城示例科技有限公司'
 USCC2=91510100MA61XY3K4K
-sim_pids=
 
-e2e_cleanup() {
-	for p in $sim_pids; do kill "$p" 2>/dev/null; done
-	for p in $sim_pids; do wait "$p" 2>/dev/null; done
-	pcsc_down
-	pg_cleanup
-}
-trap e2e_cleanup EXIT
-
-command -v pcscd >/dev/null 2>&1 || { echo "FAIL hall e2e: pcscd is not installed (make deps)"; exit 1; }
-[ -x "$SIM" ] || { echo "FAIL hall e2e: build $SIM first (make check builds it)"; exit 1; }
-pcsc_up "$KIOSKCTL" 2>"$T/pcsc_up.err" || { echo "FAIL hall e2e: $(cat "$T/pcsc_up.err")"; exit 1; }
+# pg_cleanup (pg_env.sh) after the keys and pcscd: it stops the server and removes $T
+pcsc_test_setup --then pg_cleanup "hall e2e"
 pg_start
 
 is() { if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: '$3', wanted '$2'"; fi; }

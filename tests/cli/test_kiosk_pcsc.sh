@@ -5,53 +5,16 @@
 # checked from outside. A pcscd is started when none answers and stopped at
 # the end.
 . tests/cli/screens.sh
-SIM="$PWD/$BUILD/tests/sim/cardsim"
 R0='Virtual PCD 00 00'
 UNIT='成都测试科技有限公司'
 UNIT2='成都测试科技股份有限公司'
 USCC=91310115MA1K3BTP2B
-sim_pids=
 . tests/sim/pcsc_env.sh
 
-cleanup() {
-	for p in $sim_pids; do kill "$p" 2>/dev/null; done
-	for p in $sim_pids; do wait "$p" 2>/dev/null; done
-	pcsc_down
-	[ -n "$KEEP" ] && cp -r "$T" "$KEEP"
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-for tool in pcscd yubico-piv-tool pkcs11-tool openssl; do
-	command -v $tool >/dev/null 2>&1 || { echo "FAIL kiosk pcsc: $tool is not installed (make deps)"; exit 1; }
-done
-[ -x "$SIM" ] || { echo "FAIL kiosk pcsc: build $SIM first (make check builds it)"; exit 1; }
-pcsc_up "$KIOSKCTL" 2>"$T/pcsc_up.err" || { echo "FAIL kiosk pcsc: $(cat "$T/pcsc_up.err")"; exit 1; }
+pcsc_test_setup "kiosk pcsc" yubico-piv-tool pkcs11-tool openssl
 
 # A real kiosk's configuration: the keys' admin secret set, data in $T/d.
-cp -r kiosk-config "$T/cfg"
-head -c 32 /dev/urandom >"$T/secret"
-chmod 600 "$T/secret"
-sed -i "s|^token_admin_secret_file =.*|token_admin_secret_file = $T/secret|" "$T/cfg/kiosk.ini"
-DB="$T/d/kiosk.db"
-K="$KIOSKCTL --config $T/cfg --db $DB"
-echo 975310 | $K staff add --id sup1 --name 赵六 --role supervisor >/dev/null
-printf '975310\n246810\n' | $K staff add --id clerk1 --name 王五 --role clerk --by sup1 >/dev/null
-
-# krun NAME [KIOSK_NOW]: the real kiosk on $T/NAME.keys
-krun() {
-	KIOSK_NOW=${2:-$KIOSK_NOW} KIOSK_SCRIPT="$T/$1.keys" timeout 60 "$KIOSK" --config "$T/cfg" \
-		--data-dir "$T/d" >"$T/$1.out" 2>"$T/$1.err"
-	rc=$?
-	if [ $rc = 0 ] && [ ! -s "$T/$1.err" ]; then
-		echo "PASS $1: kiosk exited cleanly"
-	else
-		echo "FAIL $1: kiosk exit $rc"
-		sed 's/^/    ! /' "$T/$1.err" | head -20
-	fi
-}
-q() { sqlite3 "$DB" "$1"; }
-clerk() { login clerk1 246810; }
+pcsc_kiosk_setup
 
 # ---- 政采 new certificate on a blank key ----
 start_sim k1 SC-K-0001

@@ -8,69 +8,17 @@
 # OpenSC no certificate. A key pulled while its PIV part is written finishes
 # when it is back. A pcscd is started when none answers and stopped at the end.
 . tests/cli/screens.sh
-SIM="$PWD/$BUILD/tests/sim/cardsim"
 R0='Virtual PCD 00 00'
 UNIT='成都派孚测试科技有限公司'
 USCC=91310115MA1K3BTP2B
-P11=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 LATER=2027-10-21T10:00:00+08:00
-sim_pids=
 . tests/sim/pcsc_env.sh
 
-cleanup() {
-	for p in $sim_pids; do kill "$p" 2>/dev/null; done
-	for p in $sim_pids; do wait "$p" 2>/dev/null; done
-	pcsc_down
-	[ -n "$KEEP" ] && cp -r "$T" "$KEEP"
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-for tool in pcscd yubico-piv-tool pkcs11-tool openssl; do
-	command -v $tool >/dev/null 2>&1 || { echo "FAIL piv: $tool is not installed (make deps)"; exit 1; }
-done
+pcsc_test_setup "piv" yubico-piv-tool pkcs11-tool openssl
 [ -f "$P11" ] || { echo "FAIL piv: $P11 missing (make deps: opensc)"; exit 1; }
-[ -x "$SIM" ] || { echo "FAIL piv: build $SIM first (make check builds it)"; exit 1; }
-pcsc_up "$KIOSKCTL" 2>"$T/pcsc_up.err" || { echo "FAIL piv: $(cat "$T/pcsc_up.err")"; exit 1; }
+pcsc_kiosk_setup
 
-cp -r kiosk-config "$T/cfg"
-head -c 32 /dev/urandom >"$T/secret"
-chmod 600 "$T/secret"
-sed -i "s|^token_admin_secret_file =.*|token_admin_secret_file = $T/secret|" "$T/cfg/kiosk.ini"
-DB="$T/d/kiosk.db"
-K="$KIOSKCTL --config $T/cfg --db $DB"
-echo 975310 | $K staff add --id sup1 --name 赵六 --role supervisor >/dev/null
-printf '975310\n246810\n' | $K staff add --id clerk1 --name 王五 --role clerk --by sup1 >/dev/null
-
-krun() {  # NAME [KIOSK_NOW]
-	KIOSK_NOW=${2:-$KIOSK_NOW} KIOSK_SCRIPT="$T/$1.keys" timeout 60 "$KIOSK" --config "$T/cfg" \
-		--data-dir "$T/d" >"$T/$1.out" 2>"$T/$1.err"
-	rc=$?
-	if [ $rc = 0 ] && [ ! -s "$T/$1.err" ]; then
-		echo "PASS $1: kiosk exited cleanly"
-	else
-		echo "FAIL $1: kiosk exit $rc"
-		sed 's/^/    ! /' "$T/$1.err" | head -20
-	fi
-}
-q() { sqlite3 "$DB" "$1"; }
-clerk() { login clerk1 246810; }
 MATS='key Enter Enter Enter Enter\nkey F5 F5 F5 F5\nkey Enter Enter Enter\n'
-# the middleware's views of the key in reader 0
-ykstatus() { yubico-piv-tool -r Virtual -a status >"$T/$1.yk" 2>&1; }
-p11objects() { pkcs11-tool --module "$P11" -O >"$T/$1.p11" 2>&1; }
-# p11sign NAME PIN: sign NAME.in with the PIV authentication key (9A) on the key
-p11sign() {
-	echo "signed at the counter: $1" >"$T/$1.in"
-	pkcs11-tool --module "$P11" -l -p "$2" -s --id 01 -m ECDSA-SHA256 --signature-format openssl \
-		-i "$T/$1.in" -o "$T/$1.sig" >"$T/$1.signlog" 2>&1
-}
-# the 9A certificate as OpenSC reads it, and its public key
-p11cert() {
-	pkcs11-tool --module "$P11" -r -y cert --id 01 -o "$T/$1.der" >/dev/null 2>&1 &&
-		openssl x509 -inform der -in "$T/$1.der" -out "$T/$1.pem" &&
-		openssl x509 -in "$T/$1.pem" -pubkey -noout >"$T/$1.pub"
-}
 
 # ---- 新办 at the kiosk: both applications written ----
 start_sim p1 SC-PIV-0001

@@ -105,9 +105,7 @@ static void wrong_uscc(void **state)
 static void materials_and_decision(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "rs.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.new", STEP_DETAILS);
 	const char *no = cs->rec.case_no;
 
 	/* nothing marked: the step stays, how many are left is said */
@@ -160,9 +158,7 @@ static void materials_and_decision(void **state)
 static void refusal(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "rs.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.new", STEP_DETAILS);
 	assert_true(case_mark(&f->k, cs, 0, MARK_MISSING, NULL)); /* the form: essential */
 	assert_true(case_mark(&f->k, cs, 1, MARK_RECEIVED, NULL));
 	assert_true(case_mark(&f->k, cs, 2, MARK_DEFECTIVE, "复印件不清晰"));
@@ -233,9 +229,7 @@ static void resume(void **state)
 static void cancel(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "rs.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.new", STEP_DETAILS);
 	char no[40];
 	snprintf(no, sizeof no, "%s", cs->rec.case_no);
 	assert_int_equal(case_flow_cancel(&f->k, cs, NULL), FLOW_HOME);
@@ -335,11 +329,7 @@ static void expired_renewal_as_new(void **state)
 static void approval(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "rs.revoke");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
-	tf_materials(f, cs);
-	tf_accept(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.revoke", STEP_DECISION);
 	assert_int_equal(case_flow_next(cs), STEP_APPROVAL);
 	char pin[16];
 	/* the clerk cannot approve their own case; the PIN is wiped either way */

@@ -28,11 +28,7 @@ static const char *last_correct(tf_fx *f, const char *case_no, char *out, size_t
 static void back_steps_and_correct_details(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "rs.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
-	tf_materials(f, cs);
-	tf_accept(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.new", STEP_DECISION);
 	const char *no = cs->rec.case_no;
 	/* Esc from each step goes to the one before; from the first, home */
 	assert_int_equal(case_flow_back(&f->k, cs, STEP_TOKEN), STEP_DECISION);
@@ -65,11 +61,7 @@ static void back_steps_and_correct_details(void **state)
 static void correct_materials_redecides(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "zc.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
-	tf_materials(f, cs);
-	tf_accept(f, cs);
+	case_flow *cs = tf_case_to(f, "zc.new", STEP_DECISION);
 	const char *no = cs->rec.case_no;
 	assert_int_equal(case_flow_back(&f->k, cs, STEP_TOKEN), STEP_DECISION);
 	assert_int_equal(case_flow_back(&f->k, cs, STEP_DECISION), STEP_MATERIALS);
@@ -116,10 +108,7 @@ static void correct_materials_redecides(void **state)
 static void correct_term_recomputes_fee(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "zc.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
-	tf_materials(f, cs);
+	case_flow *cs = tf_case_to(f, "zc.new", STEP_MATERIALS);
 	const char *no = cs->rec.case_no;
 	assert_int_equal(cs->rec.fee_fen, 40000); /* 100 + 200 + 100 */
 	assert_int_equal(case_flow_back(&f->k, cs, STEP_DECISION), STEP_MATERIALS);
@@ -210,14 +199,8 @@ static void correction_after_payment(void **state)
 static void correction_takes_back_approval(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "rs.revoke");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
-	tf_materials(f, cs);
-	tf_accept(f, cs);
-	char pin[16];
-	snprintf(pin, sizeof pin, TF_PIN_SUP);
-	assert_int_equal(case_approve(&f->k, cs, "demosup", pin), FLOW_NEXT);
+	case_flow *cs = tf_case_to(f, "rs.revoke", STEP_DECISION);
+	tf_approve(f, cs);
 	const char *no = cs->rec.case_no;
 	/* from the key step Esc skips the approval: the decision */
 	assert_int_equal(case_flow_back(&f->k, cs, STEP_TOKEN), STEP_DECISION);
@@ -234,8 +217,7 @@ static void correction_takes_back_approval(void **state)
 	assert_int_equal(tf_int(f, "SELECT count(*) FROM case_steps s JOIN cases c ON c.id = s.case_id"
 				   " WHERE c.case_no = ?1 AND s.step = 'approval'", no), 0);
 	assert_int_equal(case_flow_next(cs), STEP_APPROVAL);
-	snprintf(pin, sizeof pin, TF_PIN_SUP);
-	assert_int_equal(case_approve(&f->k, cs, "demosup", pin), FLOW_NEXT);
+	tf_approve(f, cs);
 	assert_int_equal(case_flow_next(cs), STEP_TOKEN);
 	case_flow_free(cs);
 }
@@ -245,14 +227,8 @@ static void correction_takes_back_approval(void **state)
 static void demo_revocation_foreign_key(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "rs.revoke");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
-	tf_materials(f, cs);
-	tf_accept(f, cs);
-	char pin[16];
-	snprintf(pin, sizeof pin, TF_PIN_SUP);
-	assert_int_equal(case_approve(&f->k, cs, "demosup", pin), FLOW_NEXT);
+	case_flow *cs = tf_case_to(f, "rs.revoke", STEP_DECISION);
+	tf_approve(f, cs);
 	/* another unit's key in the reader: refused, the key untouched */
 	kerr err = { 0 };
 	assert_int_equal(token_demo_insert(f->k.tok, "SC-DEMO-0002", &err), 0);
@@ -292,9 +268,7 @@ static void demo_pin_locked(void **state)
 	n = token_demo_list(f->k.tok, keys, 16, &err);
 	assert_true(keys[0].pin_locked && keys[0].in_slot);
 	/* a binding on it stops before anything is touched */
-	case_flow *cs = tf_open(f, "rs.bind");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.bind", STEP_DETAILS);
 	assert_true(cs->key_read && cs->key.blocked);
 	tf_materials(f, cs);
 	tf_accept(f, cs);

@@ -91,6 +91,18 @@ static flow_outcome take_answer(tf_fx *f, case_flow *cs)
 	return out;
 }
 
+/* A 新办 at the payment step with its first order made (the code on screen):
+ * the case number into no (n bytes) and the order's trade number into t1,
+ * copies that outlive the case_flow. */
+static case_flow *order_made(tf_fx *f, char *no, size_t n, char t1[PAY_TRADE_NO_MAX + 1])
+{
+	case_flow *cs = tf_new_to_payment(f, "rs.new");
+	snprintf(no, n, "%s", cs->rec.case_no);
+	trade_no(cs, 1, t1);
+	assert_int_equal(pay_flow_enter(&f->k, cs), FLOW_STAY);
+	return cs;
+}
+
 static void order_then_paid(void **state)
 {
 	tf_fx *f = *state;
@@ -210,11 +222,9 @@ static void code_url_two_hours(void **state)
 static void restart_same_gateway(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_new_to_payment(f, "rs.new");
-	char no[40], t1[PAY_TRADE_NO_MAX + 1], url[sizeof cs->order.code_url], want[200];
-	snprintf(no, sizeof no, "%s", cs->rec.case_no);
-	trade_no(cs, 1, t1);
-	assert_int_equal(pay_flow_enter(&f->k, cs), FLOW_STAY);
+	char no[40], t1[PAY_TRADE_NO_MAX + 1], want[200];
+	case_flow *cs = order_made(f, no, sizeof no, t1);
+	char url[sizeof cs->order.code_url];
 	snprintf(url, sizeof url, "%s", cs->order.code_url);
 	pay_flow_wait(cs);
 	case_flow_free(cs);
@@ -254,11 +264,8 @@ static void restart_same_gateway(void **state)
 static void restart_new_gateway(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_new_to_payment(f, "rs.new");
 	char no[40], t1[PAY_TRADE_NO_MAX + 1], want[200];
-	snprintf(no, sizeof no, "%s", cs->rec.case_no);
-	trade_no(cs, 1, t1);
-	assert_int_equal(pay_flow_enter(&f->k, cs), FLOW_STAY);
+	case_flow *cs = order_made(f, no, sizeof no, t1);
 	pay_flow_wait(cs);
 	case_flow_free(cs);
 
@@ -301,11 +308,8 @@ static void restart_new_gateway(void **state)
 static void cancel_unpaid(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_new_to_payment(f, "rs.new");
 	char no[40], t1[PAY_TRADE_NO_MAX + 1], want[200];
-	snprintf(no, sizeof no, "%s", cs->rec.case_no);
-	trade_no(cs, 1, t1);
-	assert_int_equal(pay_flow_enter(&f->k, cs), FLOW_STAY);
+	case_flow *cs = order_made(f, no, sizeof no, t1);
 	assert_int_equal(pay_flow_cancel(&f->k, cs), FLOW_HOME);
 	case_flow_free(cs);
 	tf_expect_case(f, no, "cancelled", "token");
@@ -322,11 +326,8 @@ static void cancel_unpaid(void **state)
 static void cancel_paid_meanwhile(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_new_to_payment(f, "rs.new");
-	const char *no = cs->rec.case_no;
-	char t1[PAY_TRADE_NO_MAX + 1], want[200];
-	trade_no(cs, 1, t1);
-	assert_int_equal(pay_flow_enter(&f->k, cs), FLOW_STAY);
+	char no[40], t1[PAY_TRADE_NO_MAX + 1], want[200];
+	case_flow *cs = order_made(f, no, sizeof no, t1);
 	/* the customer pays as the clerk cancels, before the kiosk asked */
 	kerr err = { 0 };
 	assert_int_equal(pay_demo_settle(f->k.pay, t1, &err), PR_OK);
@@ -346,11 +347,8 @@ static void cancel_paid_meanwhile(void **state)
 static void cancel_gateway_silent(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_new_to_payment(f, "rs.new");
-	const char *no = cs->rec.case_no;
-	char t1[PAY_TRADE_NO_MAX + 1], want[200];
-	trade_no(cs, 1, t1);
-	assert_int_equal(pay_flow_enter(&f->k, cs), FLOW_STAY);
+	char no[40], t1[PAY_TRADE_NO_MAX + 1], want[200];
+	case_flow *cs = order_made(f, no, sizeof no, t1);
 	kerr err = { 0 };
 	assert_int_equal(pay_demo_fail_next(f->k.pay, PR_NETWORK, &err), 0);
 	/* the order may still be payable: the case is kept, the reason shown */

@@ -119,9 +119,7 @@ static void printed(void **state)
 static void notice_after_refusal(void **state)
 {
 	tf_fx *f = *state;
-	case_flow *cs = tf_open(f, "rs.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.new", STEP_DETAILS);
 	assert_true(case_mark(&f->k, cs, 0, MARK_MISSING, NULL));
 	assert_true(case_mark(&f->k, cs, 1, MARK_RECEIVED, NULL));
 	assert_true(case_mark(&f->k, cs, 2, MARK_DEFECTIVE, "复印件不清晰"));

@@ -43,9 +43,7 @@ static size_t item_of(const checklist *cl, const char *id)
  * written, paid and its slip printed: its case number into no. */
 static void rongque_case(tf_fx *f, char *no, size_t n)
 {
-	case_flow *cs = tf_open(f, "rs.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.new", STEP_DETAILS);
 	for (size_t i = 0; i < cs->cl->n_items; i++) {
 		bool lic = strcmp(cs->cl->items[i].sm->material->id, "licence_copy") == 0;
 		assert_true(case_mark(&f->k, cs, i, lic ? MARK_MISSING : MARK_RECEIVED, NULL));
@@ -183,9 +181,7 @@ static void supplement_in_time(void **state)
 	daily_report_free(&r);
 
 	/* a case that owes nothing is not taken up */
-	case_flow *cs = tf_open(f, "rs.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.new", STEP_DETAILS);
 	f->said[0] = '\0';
 	assert_null(supp_flow_open(&f->k, cs->rec.case_no));
 	assert_non_null(strstr(f->said, "not a case with a material still to follow"));
@@ -323,9 +319,7 @@ static void rating_and_followup(void **state)
 	/* a refused case is rated too (一次一评: every case); a 满意 has no
 	 * follow-up; the report carries both */
 	tf_sign_in(f, "demo01");
-	cs = tf_open(f, "rs.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
+	cs = tf_case_to(f, "rs.new", STEP_DETAILS);
 	for (size_t i = 0; i < cs->cl->n_items; i++)
 		assert_true(case_mark(&f->k, cs, i, i ? MARK_RECEIVED : MARK_MISSING, NULL));
 	assert_int_equal(case_materials_submit(&f->k, cs), FLOW_NEXT);

@@ -19,11 +19,7 @@
 /* A 证书新办 accepted, at the token step. */
 static case_flow *new_at_token(tf_fx *f)
 {
-	case_flow *cs = tf_open(f, "rs.new");
-	tf_fill(f, cs, TF_UNIT, TF_USCC);
-	tf_details(f, cs);
-	tf_materials(f, cs);
-	tf_accept(f, cs);
+	case_flow *cs = tf_case_to(f, "rs.new", STEP_DECISION);
 	assert_int_equal(case_flow_next(cs), STEP_TOKEN);
 	return cs;
 }
