@@ -227,22 +227,24 @@ static void say_note(const casewords *w, out *o, step_note id, char args[ARG_MAX
 	say(w, o, notes[id].key, v);
 }
 
-/* A file the kiosk wrote a paper to: ".../<case>-<kind>.txt". */
+/* A file the kiosk wrote a paper to (core/print/printout.h):
+ * ".../<case>-<kind>.txt", a reprint's ".../<case>-<kind>-reprint.txt". */
 static bool say_paper_file(const casewords *w, out *o, const char *path)
 {
 	static const char *const kinds[] = { "slip", "notice", "supplement" };
 	size_t l = strlen(path);
 	if (!strchr(path, '/'))
 		return false;
-	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-		char tail[32], key[48];
-		int t = snprintf(tail, sizeof tail, "-%s.txt", kinds[i]);
-		if (l > (size_t)t && strcmp(path + l - (size_t)t, tail) == 0) {
-			snprintf(key, sizeof key, "timeline.paper.%s", kinds[i]);
-			put(o, word(w, key));
-			return true;
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		for (int copy = 0; copy < 2; copy++) {
+			char tail[40], key[48];
+			int t = snprintf(tail, sizeof tail, "-%s%s.txt", kinds[i], copy ? "-reprint" : "");
+			if (l > (size_t)t && strcmp(path + l - (size_t)t, tail) == 0) {
+				snprintf(key, sizeof key, "timeline.paper.%s", kinds[i]);
+				put(o, word(w, key));
+				return true;
+			}
 		}
-	}
 	return false;
 }
 
@@ -531,10 +533,16 @@ static void say_value(const casewords *w, out *o, detail_value how, const cJSON 
 			return;
 		}
 		break;
-	case DV_PATH:
-		if (s && say_paper_file(w, o, s))
+	case DV_PATH: {
+		/* a paper's file: kept (where, the record says; the paper is
+		 * named beside it, or F11 shows it) */
+		PIECE(kind);
+		if (s && say_paper_file(w, &kind, s)) {
+			put(o, word(w, "timeline.v.kept"));
 			return;
+		}
 		break;
+	}
 	default:
 		break;
 	}
@@ -570,9 +578,10 @@ static void say_object(const casewords *w, out *o, const cJSON *obj)
 		PIECE(one);
 		say_value(w, &value, i >= 0 ? dkeys[i].how : DV_TEXT, e);
 		/* received / missing / defective: the mark's word is the label */
-		if (i >= 0 && dkeys[i].how == DV_DECISION && cJSON_IsString(e) &&
-		    case_decision_from_name(e->valuestring) >= 0)
-			put(&one, value_buf); /* 受理 says what it is */
+		if (i >= 0 && cJSON_IsString(e) &&
+		    ((dkeys[i].how == DV_DECISION && case_decision_from_name(e->valuestring) >= 0) ||
+		     (dkeys[i].how == DV_PAPER && strcmp(value_buf, e->valuestring) != 0)))
+			put(&one, value_buf); /* 受理, 受理回执: the word says what it is */
 		else
 			kv(w, &one, i >= 0 && m >= 0 ? word(w, material_mark_key((material_mark)m))
 						     : key_label(w, e->string, lab, sizeof lab), value_buf);
@@ -665,7 +674,7 @@ static const char *const fixed_keys[] = {
 	"timeline.paper.slip", "timeline.paper.notice", "timeline.paper.supplement",
 	"timeline.next", "timeline.list_next", "timeline.kv", "timeline.v.none", "timeline.v.yes",
 	"timeline.v.no", "timeline.v.yuan", "timeline.v.defective", "timeline.v.change",
-	"timeline.v.mark", "timeline.v.mark_why", "timeline.line.audit", "timeline.line.audit_bare",
+	"timeline.v.mark", "timeline.v.mark_why", "timeline.v.kept", "timeline.line.audit", "timeline.line.audit_bare",
 };
 
 enum { N_DKEYS = sizeof dkeys / sizeof *dkeys, N_AUDIT = sizeof audit_keys / sizeof *audit_keys,
