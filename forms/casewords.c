@@ -12,6 +12,7 @@
 #include "core/case/casefsm.h"
 #include "core/case/fees.h"
 #include "core/case/marks.h"
+#include "core/case/party.h"
 #include "core/case/rating.h"
 #include "core/pay/pay.h"
 #include "core/token/token_life.h"
@@ -308,12 +309,13 @@ static void say_text(const casewords *w, out *o, const char *detail)
 
 /* ---- JSON details ---- */
 
-static int dkey_of(const char *key)
+/* How a key's value reads: DETAIL_KEYS', or a party field's; -1 unknown. */
+static int how_of(const char *key)
 {
 	for (size_t i = 0; i < sizeof dkeys / sizeof *dkeys; i++)
 		if (strcmp(dkeys[i].key, key) == 0)
-			return (int)i;
-	return -1;
+			return (int)dkeys[i].how;
+	return party_field_from_name(key) >= 0 ? DV_PARTY : -1;
 }
 
 static const char *field_label(const casewords *w, const char *key)
@@ -325,10 +327,10 @@ static const char *field_label(const casewords *w, const char *key)
 /* A key's label: the party's from forms.ini, the others "timeline.k.<key>". */
 static const char *key_label(const casewords *w, const char *key, char *buf, size_t n)
 {
-	int i = dkey_of(key);
-	if (i < 0)
+	int how = how_of(key);
+	if (how < 0)
 		return key;
-	if (dkeys[i].how == DV_PARTY)
+	if (how == DV_PARTY)
 		return field_label(w, key);
 	snprintf(buf, n, "timeline.k.%s", key);
 	return strings_get(w->str, buf) ? strings_get(w->str, buf) : key;
@@ -389,7 +391,7 @@ static void say_changed(const casewords *w, out *o, const char *field, const cha
 		put(o, yuan_of(v, buf, sizeof buf));
 	} else if (strcmp(field, "holder") == 0) {
 		put(o, holder_word(w, v));
-	} else if (dkey_of(field) < 0 && w->cat && catalog_material(w->cat, field)) {
+	} else if (how_of(field) < 0 && w->cat && catalog_material(w->cat, field)) {
 		/* "<mark>" or "<mark>: <what is wrong>" */
 		const char *colon = strstr(v, ": ");
 		char mark[24];
@@ -491,7 +493,7 @@ static void say_value(const casewords *w, out *o, detail_value how, const cJSON 
 				PIECE(now);
 				say_changed(w, &was, fs, a->valuestring);
 				say_changed(w, &now, fs, b->valuestring);
-				str_var c[] = { { "field", dkey_of(fs) >= 0 ? key_label(w, fs, lab, sizeof lab)
+				str_var c[] = { { "field", how_of(fs) >= 0 ? key_label(w, fs, lab, sizeof lab)
 							   : material_word(w, fs) },
 						{ "old", was_buf }, { "new", now_buf }, { NULL, NULL } };
 				say(w, &one, "timeline.v.change", c);
@@ -572,18 +574,18 @@ static void say_object(const casewords *w, out *o, const cJSON *obj)
 	cJSON_ArrayForEach(e, obj) {
 		if (empty(e))
 			continue;
-		int i = dkey_of(e->string), m = material_mark_from_name(e->string);
+		int how = how_of(e->string), m = material_mark_from_name(e->string);
 		char lab[64];
 		PIECE(value);
 		PIECE(one);
-		say_value(w, &value, i >= 0 ? dkeys[i].how : DV_TEXT, e);
+		say_value(w, &value, how >= 0 ? (detail_value)how : DV_TEXT, e);
 		/* received / missing / defective: the mark's word is the label */
-		if (i >= 0 && cJSON_IsString(e) &&
-		    ((dkeys[i].how == DV_DECISION && case_decision_from_name(e->valuestring) >= 0) ||
-		     (dkeys[i].how == DV_PAPER && strcmp(value_buf, e->valuestring) != 0)))
+		if (cJSON_IsString(e) &&
+		    ((how == DV_DECISION && case_decision_from_name(e->valuestring) >= 0) ||
+		     (how == DV_PAPER && strcmp(value_buf, e->valuestring) != 0)))
 			put(&one, value_buf); /* 受理, 受理回执: the word says what it is */
 		else
-			kv(w, &one, i >= 0 && m >= 0 ? word(w, material_mark_key((material_mark)m))
+			kv(w, &one, how >= 0 && m >= 0 ? word(w, material_mark_key((material_mark)m))
 						     : key_label(w, e->string, lab, sizeof lab), value_buf);
 		add(w, o, start, "timeline.next", one_buf);
 	}
@@ -658,44 +660,27 @@ const char *casewords_audit(const casewords *w, const char *action, const char *
 
 /* ---- the keys, for config check ---- */
 
-static const char *const audit_keys[] = {
+static const char *const all_keys[] = {
 #define X(e, word) "timeline.audit." word,
 	AUDIT_ACTIONS(X)
 #undef X
-};
-
-static const char *const fixed_keys[] = {
 #define X(e, text, key) key,
 	STEP_NOTES(X)
 #undef X
-#define WORDS(w) "timeline.v." w,
-	DETAIL_WORDS(WORDS)
-#undef WORDS
+#define X(key, how) "timeline.k." key,
+	DETAIL_KEYS(X)
+#undef X
+#define X(w) "timeline.v." w,
+	DETAIL_WORDS(X)
+#undef X
 	"timeline.paper.slip", "timeline.paper.notice", "timeline.paper.supplement",
 	"timeline.next", "timeline.list_next", "timeline.kv", "timeline.v.none", "timeline.v.yes",
 	"timeline.v.no", "timeline.v.yuan", "timeline.v.defective", "timeline.v.change",
-	"timeline.v.mark", "timeline.v.mark_why", "timeline.v.kept", "timeline.line.audit", "timeline.line.audit_bare",
+	"timeline.v.mark", "timeline.v.mark_why", "timeline.v.kept", "timeline.line.audit",
+	"timeline.line.audit_bare", NULL
 };
-
-enum { N_DKEYS = sizeof dkeys / sizeof *dkeys, N_AUDIT = sizeof audit_keys / sizeof *audit_keys,
-       N_FIXED = sizeof fixed_keys / sizeof *fixed_keys };
 
 const char *const *casewords_string_keys(void)
 {
-	static char labels[N_DKEYS][40];
-	static const char *all[N_AUDIT + N_FIXED + N_DKEYS + 1];
-	if (all[0])
-		return all;
-	size_t k = 0;
-	for (size_t i = 0; i < N_AUDIT; i++)
-		all[k++] = audit_keys[i];
-	for (size_t i = 0; i < N_FIXED; i++)
-		all[k++] = fixed_keys[i];
-	for (size_t i = 0; i < N_DKEYS; i++)
-		if (dkeys[i].how != DV_PARTY) {
-			snprintf(labels[i], sizeof labels[i], "timeline.k.%s", dkeys[i].key);
-			all[k++] = labels[i];
-		}
-	all[k] = NULL;
-	return all;
+	return all_keys;
 }

@@ -8,7 +8,7 @@
  * once, in STEP_NOTES: the writers (tui/flow: the key step, the payment, the
  * approval, a resumed case, a lock) put them with casewords_note(), and the
  * reader matches them back, so a new phrase cannot ship without its words
- * (config check and tests/unit/test_casewords.c loop over the tables). The
+ * (config check and tests/unit/test_flow_casewords.c loop over the tables). The
  * JSON details' keys are listed in DETAIL_KEYS with how their values read.
  * Whatever the reader does not know shows as recorded, never dropped.
  * Plain functions over static tables; the caller owns every buffer. */
@@ -97,11 +97,10 @@ typedef enum detail_value { DETAIL_VALUES(X) DV_COUNT } detail_value;
 #undef X
 
 /* The keys of the JSON details a case's steps and audit rows hold (db/repo),
- * and how each value reads. Each has its label "timeline.k.<key>", except
- * the party's fields, labelled by forms.ini. */
+ * and how each value reads. Each has its label "timeline.k.<key>"; the
+ * party's fields (PARTY_FIELDS, core/case/party.h) are read as DV_PARTY,
+ * labelled by forms.ini. */
 #define DETAIL_KEYS(X)                                                          \
-	X("unit_name", DV_PARTY) X("uscc", DV_PARTY) X("agent_name", DV_PARTY)          \
-	X("agent_id_no", DV_PARTY) X("agent_mobile", DV_PARTY)                          \
 	X("holder", DV_HOLDER) X("years", DV_TEXT) X("seals", DV_TEXT)                  \
 	X("fee_fen", DV_FEN) X("note", DV_TEXT)                                         \
 	X("received", DV_MATERIALS) X("missing", DV_MATERIALS)                          \

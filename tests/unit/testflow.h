@@ -295,15 +295,22 @@ static inline void tf_token(tf_fx *f, case_flow *cs, const char *serial)
 		fail_msg("token step with %s: %s", serial, cs->step_msg);
 }
 
-/* A 证书新办 of svc_id (rs.new or zc.new) for TF_UNIT, accepted, its key
- * written on the blank demo key: at the payment step. */
-static inline case_flow *tf_new_to_payment(tf_fx *f, const char *svc_id)
+/* A case of svc_id for TF_UNIT, every material received, accepted (受理). */
+static inline case_flow *tf_accepted(tf_fx *f, const char *svc_id)
 {
 	case_flow *cs = tf_open(f, svc_id);
 	tf_fill(f, cs, TF_UNIT, TF_USCC);
 	tf_details(f, cs);
 	tf_materials(f, cs);
 	tf_accept(f, cs);
+	return cs;
+}
+
+/* A 证书新办 of svc_id (rs.new or zc.new) for TF_UNIT, accepted, its key
+ * written on the blank demo key: at the payment step. */
+static inline case_flow *tf_new_to_payment(tf_fx *f, const char *svc_id)
+{
+	case_flow *cs = tf_accepted(f, svc_id);
 	assert_int_equal(case_flow_next(cs), STEP_TOKEN);
 	tf_token(f, cs, "SC-DEMO-0006");
 	assert_int_equal(case_flow_next(cs), STEP_PAYMENT);
