@@ -121,8 +121,11 @@ typedef struct out {
 static void put(out *o, const char *s)
 {
 	size_t l = strlen(s);
-	if (o->len + l >= o->n)
+	if (o->len + l >= o->n) { /* cut at a character's start */
 		l = o->n - 1 - o->len;
+		while (l > 0 && ((unsigned char)s[l] & 0xC0) == 0x80)
+			l--;
+	}
 	for (size_t i = 0; i < l; i++) /* a recorded newline or tab is a space here */
 		o->buf[o->len + i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
 	o->len += l;
@@ -196,11 +199,14 @@ static const char *lower_key(char *key, size_t n, const char *what, const char *
 	return key;
 }
 
-/* A state of a payment, a refund or a key, a key move's reason, or a word of
+/* A state of a payment, a refund (first, in a refund's row: SUCCESS and
+ * CLOSED are words of both) or a key, a key move's reason, or a word of
  * DETAIL_WORDS; the word itself otherwise. */
-static const char *state_word(const casewords *w, const char *v, char *key, size_t n)
+static const char *state_word(const casewords *w, const char *v, bool refund, char *key, size_t n)
 {
 	int i;
+	if (refund && pay_refund_state_from_name(v) >= 0)
+		return word(w, lower_key(key, n, "refund", v));
 	if (pay_state_from_name(v) >= 0)
 		return word(w, lower_key(key, n, "pay", v));
 	if (pay_refund_state_from_name(v) >= 0)
@@ -409,7 +415,8 @@ static void say_changed(const casewords *w, out *o, const char *field, const cha
 	}
 }
 
-static void say_value(const casewords *w, out *o, detail_value how, const cJSON *v)
+/* v, the value of a key of obj, as it reads */
+static void say_value(const casewords *w, out *o, detail_value how, const cJSON *v, const cJSON *obj)
 {
 	char buf[64], key[64];
 	size_t start = o->len;
@@ -504,7 +511,8 @@ static void say_value(const casewords *w, out *o, detail_value how, const cJSON 
 		break;
 	case DV_STATE:
 		if (s) {
-			put(o, state_word(w, s, key, sizeof key));
+			put(o, state_word(w, s, cJSON_GetObjectItemCaseSensitive(obj, "out_refund_no") != NULL,
+					  key, sizeof key));
 			return;
 		}
 		break;
@@ -578,7 +586,7 @@ static void say_object(const casewords *w, out *o, const cJSON *obj)
 		char lab[64];
 		PIECE(value);
 		PIECE(one);
-		say_value(w, &value, how >= 0 ? (detail_value)how : DV_TEXT, e);
+		say_value(w, &value, how >= 0 ? (detail_value)how : DV_TEXT, e, obj);
 		/* received / missing / defective: the mark's word is the label */
 		if (cJSON_IsString(e) &&
 		    ((how == DV_DECISION && case_decision_from_name(e->valuestring) >= 0) ||

@@ -247,6 +247,12 @@ static void every_key_and_value(void **state)
 #undef SAYS
 	/* money in yuan, a correction old -> new, a defective material's reason */
 	assert_string_equal(casewords_step(&cw, "x", "{\"fee_fen\":40000}", said, sizeof said), "费用：400.00 元");
+	/* SUCCESS: an order paid, a refund made */
+	assert_string_equal(casewords_step(&cw, "x", "{\"out_trade_no\":\"K1\",\"state\":\"SUCCESS\"}", said, sizeof said),
+			    "订单号：K1；状态：已付款");
+	assert_string_equal(casewords_audit(&cw, "refund.state", "{\"out_refund_no\":\"K1-R1\",\"from\":\"PENDING\","
+					    "\"state\":\"SUCCESS\",\"refund_id\":\"\"}", said, sizeof said),
+			    "退款单号：K1-R1；原状态：已批准，待答复；状态：退款成功");
 	assert_string_equal(casewords_step(&cw, "x", "{\"step\":\"details\",\"changes\":[{\"field\":\"agent_mobile\","
 					   "\"old\":\"13800138000\",\"new\":\"13900139000\"}]}", said, sizeof said),
 			    "更正步骤：单位及经办人信息；改动：经办人手机号码：13800138000 → 13900139000");
@@ -301,6 +307,9 @@ static void unknown_as_recorded(void **state)
 	assert_string_equal(casewords_step(&cw, "x", "", said, sizeof said), "");
 	assert_string_equal(casewords_audit(&cw, "payment.qr", "weixin://wxpay/bizpayurl?pr=abc", said, sizeof said),
 			    "weixin://wxpay/bizpayurl?pr=abc");
+	/* a line too long for its buffer is cut between characters */
+	char small[11];
+	assert_string_equal(casewords_step(&cw, "x", "{\"note\":\"一二三\"}", small, sizeof small), "备注：");
 	/* a newline recorded in free text is a space on the screen */
 	assert_string_equal(casewords_step(&cw, "x", "{\"note\":\"a\\nb\"}", said, sizeof said), "备注：a b");
 }
