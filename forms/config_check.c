@@ -20,6 +20,7 @@
 #include "core/token/token.h"
 #include "core/token/token_life.h"
 #include "core/case/validate.h"
+#include "forms/casewords.h"
 #include "forms/checklist.h"
 #include "forms/form.h"
 #include "forms/slip.h"
@@ -148,7 +149,7 @@ static int missing_keys(const char *dir, lang l, const strings *s, const strings
 	list[0] = '\0';
 	/* The code's tables, and the words the slip and the notice print. */
 	const char *const *tables[] = { required_keys, slip_string_keys(),
-					slip_supplement_string_keys() };
+					slip_supplement_string_keys(), casewords_string_keys() };
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 		for (const char *const *k = tables[t]; *k; k++) {
 			if (strings_get(s, *k))

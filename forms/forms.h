@@ -11,12 +11,16 @@
  *   checklist.[ch]   public  received / missing / defective marks → verdict
  *                            and the notice list
  *   slip.[ch]        public  the 受理回执 and the 一次性告知单 as text
+ *   casewords.[ch]   public  a case's recorded details (steps, audit rows) in
+ *                            the counter's language; STEP_NOTES, the phrases
+ *                            the flows write into them
  *   config_check.[ch] public kioskctl config check: every file, every string
  *                            key the code's tables use, in both languages
  */
 #ifndef FORMS_FORMS_H
 #define FORMS_FORMS_H
 
+#include "forms/casewords.h"
 #include "forms/checklist.h"
 #include "forms/config_check.h"
 #include "forms/form.h"

@@ -119,6 +119,7 @@ static int step_row(tl *t, sqlite3_stmt *st)
 	tl_text(e, "%s%s%s", col_text(st, 1), *detail ? ": " : "", detail);
 	tl_say(e, *detail ? "timeline.line.step_detail" : "timeline.line.step", "step", col_text(st, 1),
 	       "detail", detail, NULL);
+	dbi_copy(e->detail, sizeof e->detail, detail);
 	return 0;
 }
 
@@ -283,8 +284,12 @@ static int audit_entry_row(tl *t, sqlite3_stmt *st)
 	if (!e)
 		return -1;
 	const char *detail = col_text(st, 4);
-	tl_text(e, "#%lld %s%s%s", (long long)sqlite3_column_int64(st, 0), col_text(st, 3),
-		*detail ? " " : "", detail);
+	char seq[24];
+	snprintf(seq, sizeof seq, "%lld", (long long)sqlite3_column_int64(st, 0));
+	tl_text(e, "#%s %s%s%s", seq, col_text(st, 3), *detail ? " " : "", detail);
+	tl_say(e, *detail ? "timeline.line.audit" : "timeline.line.audit_bare", "seq", seq, "action",
+	       col_text(st, 3), "detail", detail, NULL);
+	dbi_copy(e->detail, sizeof e->detail, detail);
 	return 0;
 }
 

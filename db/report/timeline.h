@@ -50,10 +50,15 @@ typedef struct timeline_entry {
 	 * values of closed sets are the stored words, translated by the screen:
 	 * step, mark, material (an id), tfrom/tto (key states), treason (a key
 	 * move's or a revocation's reason), state (an order's), refund_state,
-	 * rating. NULL key: show text. */
+	 * rating; a step's or audit row's detail and action are said by
+	 * forms/casewords.h. NULL key: show text. */
 	const char *key;
 	const char *var_name[TL_VARS];
 	char var[TL_VARS][160];
+	/* A step's or an audit row's detail, whole ("detail" among the vars
+	 * is its first 160 bytes): the screen says it in words
+	 * (forms/casewords.h), which a cut JSON would defeat. "" for others. */
+	char detail[2048];
 } timeline_entry;
 
 /* The case's entries by time, then kind, then row and part. 0 with *out

@@ -127,8 +127,8 @@ second=$(q "SELECT case_no FROM cases WHERE service_id = 'rs.renew'")
 seen reprint_sup "day view F11: the picked row's paper" "业务 $second 的受理回执"
 seen reprint_sup "back on the day view, the same row picked" "▶ $second"
 seen reprint_sup "back on the day view's cases" "\\[业务\\]"
-seen reprint_sup "a reprint from the timeline lists on it" "审计 demosup .*case.reprint"
-seen reprint_sup "the reprint's record names the paper" "\\{\"paper\":\"slip\""
+seen reprint_sup "a reprint from the timeline lists on it" "审计 demosup .*补打"
+seen reprint_sup "the reprint's record names the paper" "补打：受理回执；文件：已存档"
 equal "reprint_sup: two reprints by the supervisor, audited" \
 	"$(q "SELECT count(*) FROM audit WHERE action = 'case.reprint' AND actor = 'demosup'")" 2
 expect "reprints: audit chain intact" 0 "^OK" "$KIOSKCTL" audit verify --db "$D/demo.db"

@@ -88,7 +88,7 @@ seen parts "timeline: the case's steps in order, named in Chinese" "步骤 demo0
 seen parts "timeline: its payment, in Chinese" "收费 demo01 +创建订单 $first，金额 [0-9.]+ 元"
 seen parts "timeline: the order's state in words" "收费 demo01 +订单 $first：已付款，已核实"
 unseen parts "timeline: no English state words" "SUCCESS|NOTPAY|verified"
-seen parts "timeline: its audit rows" "审计 demo01 +#[0-9]+ case.open"
+seen parts "timeline: its audit rows, in words" "审计 demo01 +#[0-9]+ 开立业务：业务："
 seen parts "search by USCC: one case" "查找：91510100MA61XY3K4K"
 seen parts "refusals part: the notice with its reason" "未加盖单位公章"
 

@@ -93,7 +93,7 @@ truth "CSV: the withdrawn case" grep -q "^$n3,.*,withdrawn," "$T/why.csv"
 # The screen's timeline shows the reason too.
 { login demosup 975310; printf 'key F4\nkey Tab\nkey Enter\ndump\n'; } >"$T/why_tl.keys"
 KIOSK_SCRIPT="$T/why_tl.keys" timeout 20 "$KIOSK" --demo --data-dir "$T/why.d" >"$T/why_tl.out" 2>&1
-seen why_tl "timeline screen: the cancel's reason" "case.cancel \{\"reason\":\"选错业务：客户改日再来"
+seen why_tl "timeline screen: the cancel's reason" "撤销业务：原因：选错业务：客户改日再来"
 
 # config check: every reason has its words in every language; ids are checked.
 cp -R kiosk-config "$T/cfg_why"

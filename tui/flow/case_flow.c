@@ -6,6 +6,7 @@
 
 #include "core/base/civil.h"
 #include "core/base/clock.h"
+#include "forms/casewords.h"
 #include "core/base/utf8.h"
 #include "core/case/rules.h"
 #include "db/repo/anchor_repo.h"
@@ -162,7 +163,7 @@ case_flow *case_flow_resume(counter *k, const char *case_no)
 	cs->decision = rec.decision;
 	cs->rongque_deadline = rec.rongque_deadline;
 	char detail[160];
-	snprintf(detail, sizeof detail, "resumed at %s", case_step_name(case_flow_next(cs)));
+	casewords_note(detail, sizeof detail, SN_RESUMED_AT, case_step_name(case_flow_next(cs)), NULL, NULL);
 	db_audit_append(k->db, k->user.id, AUD_CASE_RESUME, case_no, detail, &err);
 	return cs;
 }
@@ -771,6 +772,6 @@ flow_outcome case_approve(counter *k, case_flow *cs, const char *id, char *pin)
 	}
 	db_staff_logout(k->db, who.id, &err);
 	char detail[96];
-	snprintf(detail, sizeof detail, "approved by %s", who.id);
+	casewords_note(detail, sizeof detail, SN_APPROVED_BY, who.id, NULL, NULL);
 	return case_flow_commit(k, cs, STEP_APPROVAL, detail) ? FLOW_NEXT : FLOW_FAILED;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/base/clock.h"
+#include "forms/casewords.h"
 #include "db/repo/payment_repo.h"
 #include "tui/flow/poll_job.h"
 
@@ -90,9 +91,9 @@ static flow_outcome commit_paid(counter *k, case_flow *cs)
 		snprintf(cs->order.transaction_id, sizeof cs->order.transaction_id, "%s", first.transaction_id);
 		cs->order.amount_fen = first.amount_fen;
 	}
-	char detail[96];
-	snprintf(detail, sizeof detail, "paid %lld fen, transaction %s", (long long)cs->order.amount_fen,
-		 cs->order.transaction_id);
+	char detail[160], fen[24];
+	snprintf(fen, sizeof fen, "%lld", (long long)cs->order.amount_fen);
+	casewords_note(detail, sizeof detail, SN_PAID, fen, cs->order.transaction_id, NULL);
 	return case_flow_commit(k, cs, STEP_PAYMENT, detail) ? FLOW_NEXT : FLOW_FAILED;
 }
 
@@ -347,7 +348,8 @@ flow_outcome pay_flow_enter(counter *k, case_flow *cs)
 {
 	if (cs->rec.fee_fen <= 0) {
 		/* Nothing to charge (no seal bought, say): the step is recorded as such. */
-		return case_flow_commit(k, cs, STEP_PAYMENT, "nothing to pay") ? FLOW_NEXT : FLOW_FAILED;
+		return case_flow_commit(k, cs, STEP_PAYMENT, step_note_text(SN_NOTHING_TO_PAY)) ? FLOW_NEXT
+												 : FLOW_FAILED;
 	}
 	if (cs->order_made)
 		return pay_flow_tick(k, cs) == FLOW_NEXT ? FLOW_NEXT : FLOW_STAY;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/base/clock.h"
+#include "forms/casewords.h"
 
 static void say(const counter *k, const char *key, const char *name, const char *value, char *msg,
 		size_t n)
@@ -61,7 +62,7 @@ void session_wait_text(const counter *k, const staff_rec *who, char *msg, size_t
 void session_lock(counter *k, const char *case_no)
 {
 	kerr err = { 0 };
-	db_audit_append(k->db, k->user.id, AUD_STAFF_LOCK, case_no, "idle or F9", &err);
+	db_audit_append(k->db, k->user.id, AUD_STAFF_LOCK, case_no, step_note_text(SN_LOCKED), &err);
 }
 
 bool session_unlock(counter *k, const staff_rec *who, const char *case_no, char *msg, size_t n)
@@ -71,7 +72,7 @@ bool session_unlock(counter *k, const staff_rec *who, const char *case_no, char 
 		/* The window's own clerk takes it back from the supervisor who
 		 * took it over (the supervisor locked it on leaving). */
 		char detail[128];
-		snprintf(detail, sizeof detail, "took the window back from %s", k->user.id);
+		casewords_note(detail, sizeof detail, SN_TOOK_BACK, k->user.id, NULL, NULL);
 		db_audit_append(k->db, who->id, AUD_STAFF_TAKEOVER, case_no, detail, &err);
 		k->user = *who;
 		k->taken_over = false;
@@ -83,7 +84,7 @@ bool session_unlock(counter *k, const staff_rec *who, const char *case_no, char 
 			return false;
 		}
 		char detail[128];
-		snprintf(detail, sizeof detail, "took over from %s", k->user.id);
+		casewords_note(detail, sizeof detail, SN_TOOK_OVER, k->user.id, NULL, NULL);
 		db_audit_append(k->db, who->id, AUD_STAFF_TAKEOVER, case_no, detail, &err);
 		/* the window stays its first clerk's: a second takeover keeps it */
 		if (!k->taken_over)

@@ -5,6 +5,7 @@
 
 #include "core/base/civil.h"
 #include "core/base/clock.h"
+#include "forms/casewords.h"
 #include "core/token/cert.h"
 #include "db/repo/token_repo.h"
 
@@ -57,11 +58,11 @@ static token_status run_op(counter *k, case_flow *cs, token_op op, char *note, s
 	note[0] = '\0';
 	switch (op) {
 	case TOP_REVOKE_OLD:
-		snprintf(note, n, "old certificate revoked");
+		casewords_note(note, n, SN_OLD_REVOKED, NULL, NULL, NULL);
 		return TOK_OK;
 	case TOP_ERASE:
 		if (!present) {
-			snprintf(note, n, "key not brought: nothing erased");
+			casewords_note(note, n, SN_NOTHING_ERASED, NULL, NULL, NULL);
 			return TOK_OK;
 		}
 		return token_erase(k->tok);
@@ -77,7 +78,7 @@ static token_status run_op(counter *k, case_flow *cs, token_op op, char *note, s
 		token_info ki;
 		token_status st = token_read_info(k->tok, &ki);
 		if (st == TOK_OK)
-			snprintf(note, n, "read key %s", ki.serial);
+			casewords_note(note, n, SN_READ_KEY, ki.serial, NULL, NULL);
 		return st;
 	}
 	case TOP_PERSONALISE:
@@ -101,8 +102,8 @@ static token_status run_op(counter *k, case_flow *cs, token_op op, char *note, s
 		token_status st = token_write_cert(k->tok, &c);
 		char d1[16], d2[16];
 		if (st == TOK_OK)
-			snprintf(note, n, "certificate %s..%s", civil_format(nb, d1, sizeof d1),
-				 civil_format(na, d2, sizeof d2));
+			casewords_note(note, n, SN_CERT_DAYS, civil_format(nb, d1, sizeof d1),
+				       civil_format(na, d2, sizeof d2), NULL);
 		cs->old_not_after = na;
 		cs->old_not_before = nb;
 		return st;

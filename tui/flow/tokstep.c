@@ -32,6 +32,7 @@
 #include "core/base/civil.h"
 #include "core/token/cert.h"
 #include "core/base/clock.h"
+#include "forms/casewords.h"
 #include "core/token/issuer.h"
 #include "core/case/rules.h"
 #include "db/repo/token_repo.h"
@@ -105,11 +106,14 @@ static bool refuse_match(run *r, cert_match m)
 	return false;
 }
 
-/* Append "what arg rest" to the step's detail (the audit row's text). */
-static void note(run *r, const char *what, const char *arg, const char *rest)
+/* Append a phrase (forms/casewords.h STEP_NOTES: the timeline says it in
+ * words) to the step's detail (the audit row's text), "; " between. */
+static void note(run *r, step_note id, const char *a, const char *b, const char *c)
 {
+	char one[256];
 	size_t len = strlen(r->detail);
-	snprintf(r->detail + len, sizeof r->detail - len, "%s%s%s%s", len ? "; " : "", what, arg, rest);
+	snprintf(r->detail + len, sizeof r->detail - len, "%s%s", len ? "; " : "",
+		 casewords_note(one, sizeof one, id, a, b, c));
 }
 
 /* Say what is being done, on screen now (the key takes its time). */
@@ -166,7 +170,8 @@ static bool read_app_certs(run *r)
 	}
 	r->n_apps = keep;
 	for (size_t i = 0; i < keep; i++)
-		note(r, r->apps[i].app, " ", r->app_ci[i].serial);
+		note(r, SN_PIV_CERT, strncmp(r->apps[i].app, "piv.", 4) == 0 ? r->apps[i].app + 4 : r->apps[i].app,
+		     r->app_ci[i].serial, NULL);
 	return true;
 }
 
@@ -256,10 +261,9 @@ static bool piv_issue_and_write(run *r, long nb, long na, int64_t end_s)
 		return fail_status(r, st, -1);
 	if (!read_cert(r))
 		return false;
-	char v[64], d1[16], d2[16];
-	snprintf(v, sizeof v, " %s..%s", civil_format(r->ci.not_before, d1, sizeof d1),
-		 civil_format(r->ci.not_after, d2, sizeof d2));
-	note(r, "certificate ", r->ci.serial, v);
+	char d1[16], d2[16];
+	note(r, SN_CERT, r->ci.serial, civil_format(r->ci.not_before, d1, sizeof d1),
+	     civil_format(r->ci.not_after, d2, sizeof d2));
 	return true;
 }
 
@@ -299,10 +303,9 @@ static bool issue_and_write(run *r, long nb, long na, int64_t end_s)
 	/* what is now on the key is what gets recorded */
 	if (!read_cert(r))
 		return false;
-	char v[64], d1[16], d2[16];
-	snprintf(v, sizeof v, " %s..%s", civil_format(r->ci.not_before, d1, sizeof d1),
-		 civil_format(r->ci.not_after, d2, sizeof d2));
-	note(r, "certificate ", r->ci.serial, v);
+	char d1[16], d2[16];
+	note(r, SN_CERT, r->ci.serial, civil_format(r->ci.not_before, d1, sizeof d1),
+	     civil_format(r->ci.not_after, d2, sizeof d2));
 	return true;
 }
 
@@ -370,7 +373,7 @@ static bool key_new(run *r, long old_nb, long old_na, int64_t old_end_s)
 			return fail_status(r, st, -1);
 		if (!read_info(r))
 			return false;
-		note(r, "personalised (PIV)", "", "");
+		note(r, SN_PERSO_PIV, NULL, NULL, NULL);
 	} else if (!r->ki.personalised) {
 		progress(r, "personalise");
 		/* the pair the platform's certificates are for (p256 or sm2) */
@@ -381,7 +384,7 @@ static bool key_new(run *r, long old_nb, long old_na, int64_t old_end_s)
 		if (!read_info(r))
 			return false;
 		/* the record says an SM2 pair (a P-256 one as it always did) */
-		note(r, "personalised", r->ki.key_alg == KEY_ALG_SM2 ? " with an SM2 key pair" : "", "");
+		note(r, r->ki.key_alg == KEY_ALG_SM2 ? SN_PERSO_SM2 : SN_PERSO, NULL, NULL, NULL);
 	}
 	if (token_info_has_cert(&r->ki)) {
 		if (!read_cert(r))
@@ -390,7 +393,7 @@ static bool key_new(run *r, long old_nb, long old_na, int64_t old_end_s)
 			str_var v[] = { { "serial", r->ki.serial }, { NULL, NULL } };
 			return refuse(r, TSR_KEY_IN_USE, v);
 		}
-		note(r, "certificate ", r->ci.serial, " found written, recorded now");
+		note(r, SN_CERT_FOUND, r->ci.serial, NULL, NULL);
 		return true;
 	}
 	long nb, na;
@@ -470,7 +473,7 @@ static bool key_part(run *r)
 	if (svc->kind == SVC_REVOKE && !present && !cs->confirm_serial[0]) {
 		if (!old_serial(cs)[0])
 			return refuse(r, TSR_NO_KEY_ON_RECORD, NULL);
-		note(r, "key ", old_serial(cs), " not brought");
+		note(r, SN_KEY_ABSENT, old_serial(cs), NULL, NULL);
 		return true;
 	}
 	if (!present)
@@ -478,7 +481,7 @@ static bool key_part(run *r)
 	progress(r, "read");
 	if (!read_info(r))
 		return false;
-	note(r, "key ", r->ki.serial, r->piv_only ? " (PIV only)" : "");
+	note(r, r->piv_only ? SN_KEY_PIV : SN_KEY, r->ki.serial, NULL, NULL);
 	if (retired_elsewhere(r, r->ki.serial))
 		return false;
 	if (r->piv_only && !piv_service(r))
@@ -525,7 +528,7 @@ static bool key_part(run *r)
 			if (db_token_get(ctr->db, r->ki.serial, &k, &err) == 0 &&
 			    (k.state == TS_ACTIVE || k.state == TS_SUSPENDED) &&
 			    strcmp(k.uscc, cs->rec.party.uscc) == 0) {
-				note(r, "found erased, recorded now", "", "");
+				note(r, SN_ERASED_FOUND, NULL, NULL, NULL);
 				return true;
 			}
 			str_var v[] = { { "serial", r->ki.serial }, { NULL, NULL } };
@@ -540,7 +543,7 @@ static bool key_part(run *r)
 		token_status st = token_erase(ctr->tok);
 		if (st != TOK_OK)
 			return fail_status(r, st, -1);
-		note(r, "erased", "", "");
+		note(r, SN_ERASED, NULL, NULL, NULL);
 		return true;
 	}
 	default:
@@ -566,7 +569,7 @@ static bool key_part(run *r)
 	case SVC_RENEW:
 	case SVC_CHANGE: {
 		if (resumed) {
-			note(r, "certificate ", r->ci.serial, " found written, recorded now");
+			note(r, SN_CERT_FOUND, r->ci.serial, NULL, NULL);
 			break;
 		}
 		snprintf(cs->replaced_cert, sizeof cs->replaced_cert, "%s", r->ci.serial);
@@ -584,7 +587,7 @@ static bool key_part(run *r)
 		token_status st = token_reset_pin(ctr->tok, ctr->cat->rules.initial_pin);
 		if (st != TOK_OK)
 			return fail_status(r, st, -1);
-		note(r, "PIN reset to the initial PIN", "", "");
+		note(r, SN_PIN_RESET, NULL, NULL, NULL);
 		break;
 	}
 	default:  /* bind, seal upgrade and renewal: the certificate stays */
@@ -630,14 +633,14 @@ static bool check_part(run *r)
 			return false;
 		if (strcmp(issued, r->ci.serial) != 0)
 			return fail_status(r, TOK_CHECK_FAILED, -1);
-		note(r, "checked: certificate read back", "", "");
+		note(r, SN_CHECK_READ, NULL, NULL, NULL);
 		return true;
 	}
 	token_status st = token_final_check(r->k->tok, pin_known ? r->k->cat->rules.initial_pin : NULL,
 					    &tries, &err);
 	if (st != TOK_OK)
 		return fail_status(r, st, tries);
-	note(r, pin_known ? "checked: signature verified" : "checked: key pair matches", "", "");
+	note(r, pin_known ? SN_CHECK_SIGNED : SN_CHECK_PAIR, NULL, NULL, NULL);
 	return true;
 }
 
@@ -775,7 +778,7 @@ bool tokstep_run(counter *k, case_flow *cs)
 		refuse_err(&r, TSR_STORE, &err);
 		return run_done(&r, false);
 	}
-	if (!case_flow_commit(k, cs, STEP_TOKEN, r.detail[0] ? r.detail : "done")) {
+	if (!case_flow_commit(k, cs, STEP_TOKEN, r.detail[0] ? r.detail : step_note_text(SN_DONE))) {
 		db_tx_rollback(k->db);
 		return run_done(&r, false);
 	}

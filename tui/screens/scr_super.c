@@ -27,6 +27,7 @@
 #include "db/report/paydiffs.h"
 #include "db/report/dayview.h"
 #include "db/report/timeline.h"
+#include "forms/casewords.h"
 #include "core/pay/recon.h"
 #include "core/case/rating.h"
 #include "core/case/marks.h"
@@ -995,6 +996,7 @@ typedef struct timeline_state {
 	size_t n;
 	int top;
 	int shown; /* entries on the screen (one or two rows each): PgDn's step */
+	const service *svc; /* the case's (its holder types' words), NULL unknown */
 } timeline_state;
 
 static void timeline_enter(app *a)
@@ -1005,6 +1007,10 @@ static void timeline_enter(app *a)
 	kerr err = { 0 };
 	if (db_case_timeline(a->k.db, t->case_no, &t->tl, &t->n, &err) < 0)
 		app_flash_err(a, &err);
+	case_rec rec;
+	kerr e2 = { 0 };
+	if (db_case_get(a->k.db, t->case_no, &rec, &e2) == 0)
+		t->svc = catalog_service(a->k.cat, rec.service_id);
 }
 
 static void timeline_leave(app *a)
@@ -1052,14 +1058,35 @@ static const char *tl_word(app *a, const char *name, const char *v)
 
 /* A timeline entry's line in the screen's language (its recorded text when
  * it has no key). */
-static const char *tl_line(app *a, const timeline_entry *e, char *buf, size_t n)
+static const char *tl_line(app *a, const timeline_entry *e, const service *t_svc, char *buf, size_t n)
 {
 	if (!e->key)
 		return e->text;
 	str_var v[TL_VARS + 1];
+	char detail[1200];
+	const char *step = "", *action = NULL;
 	int k = 0;
-	for (; k < TL_VARS && e->var_name[k]; k++)
-		v[k] = (str_var){ e->var_name[k], tl_word(a, e->var_name[k], e->var[k]) };
+	for (; k < TL_VARS && e->var_name[k]; k++) {
+		if (strcmp(e->var_name[k], "step") == 0)
+			step = e->var[k];
+		if (strcmp(e->var_name[k], "action") == 0)
+			action = e->var[k];
+	}
+	for (k = 0; k < TL_VARS && e->var_name[k]; k++) {
+		const char *w = tl_word(a, e->var_name[k], e->var[k]);
+		/* a step's or audit row's own record, said in words (the
+		 * record's English stays kioskctl's) */
+		if (strcmp(e->var_name[k], "detail") == 0 && (e->kind == TL_STEP || e->kind == TL_AUDIT)) {
+			casewords cw = { a->k.str, a->k.cat, t_svc, a->k.form, a->k.lg };
+			w = e->kind == TL_STEP ? casewords_step(&cw, step, e->detail, detail, sizeof detail)
+					       : casewords_audit(&cw, action, e->detail, detail, sizeof detail);
+		} else if (strcmp(e->var_name[k], "action") == 0) {
+			casewords cw = { a->k.str, a->k.cat, NULL, a->k.form, a->k.lg };
+			const char *said = casewords_action(&cw, e->var[k]);
+			w = said ? said : e->var[k];
+		}
+		v[k] = (str_var){ e->var_name[k], w };
+	}
 	v[k] = (str_var){ NULL, NULL };
 	return app_render(a, e->key, v, buf, n);
 }
@@ -1080,7 +1107,7 @@ static void timeline_draw(app *a)
 		clock_format_local(e->at_ms, when, sizeof when);
 		snprintf(line, sizeof line, "%.8s %-6s %-8.8s %s", when + 11,
 			 app_str(a, timeline_kind_key(e->kind)), e->actor[0] ? e->actor : "-",
-			 tl_line(a, e, said, sizeof said));
+			 tl_line(a, e, t->svc, said, sizeof said));
 		/* a long entry goes on to a second row (then ends in "…") */
 		int room = LINES - 3 - y;
 		y += draw_wrapped(y, 2, COLS - 4, room < 2 ? room : 2, line) - 1;
