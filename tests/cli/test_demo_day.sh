@@ -57,7 +57,8 @@ unseen clerk12 "a clerk's F12 asks nothing" "开始新的培训日吗"
 krun newday
 seen newday "trainer: F12 offered at home (F1 lists it)" "F12 +新培训日 +新培训日：今日演示数据与回执存档"
 seen newday "trainer: asked first" "开始新的培训日吗？"
-seen newday "trainer: done, the archive named" "已开始新的培训日；原数据已存档：.*/archive/demo-"
+seen newday "trainer: done" "已开始新的培训日；原数据已存档："
+seen newday "trainer: the archive named (a path goes whole to its own row)" "/archive/demo-[0-9]{8}-[0-9]{6}$"
 seen newday "a fresh day: a new case opens, numbered 0001 again" "业务 SCCA-CD-01-20261121-0001"
 equal "a fresh day: no day close in the new database" "$(sqlite3 "$D/demo.db" "SELECT count(*) FROM day_anchors")" 0
 truth "a fresh day: the old database archived with its papers" \

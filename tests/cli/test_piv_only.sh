@@ -183,7 +183,7 @@ truth "not factory: the customer sets a management key of their own" \
 	yubico-piv-tool -r Virtual -a set-mgm-key -n 080706050403020108070605040302010807060504030201
 cp "$T/y2.state" "$T/y2.before"
 krun own
-seen own "not factory: another management key is refused" "管理密钥或 PUK 不是出厂设置"
+seen own "not factory: another management key is refused" "不是出厂状态：其 PIV 管理密钥或 PUK"
 same "not factory: nothing written on that key either" "$T/y2.before" "$T/y2.state"
 stop_sim y2
 

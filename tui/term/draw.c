@@ -131,10 +131,16 @@ static int wrap(int y, int x, int width, int max_rows, const char *utf8, bool dr
 		if (end == j && next == j && j < n && row < max_rows - 1) {
 			/* 禁则: closing punctuation takes the character before it to
 			 * the next row; opening punctuation goes down with what it opens */
-			if (no_row_start(t[j]) && !no_row_start(t[j - 1]) && j - 1 > i)
-				end = next = j - 1;
-			else if (no_row_end(t[j - 1]) && j - 1 > i)
-				end = next = j - 1;
+			int k = j - 1;
+			if (no_row_start(t[j])) {
+				/* back over closing punctuation to the character it closes */
+				while (k > i && no_row_start(t[k]))
+					k--;
+				if (k > i)
+					end = next = k;
+			} else if (no_row_end(t[k]) && k > i) {
+				end = next = k;
+			}
 		}
 		if (end == i && next == i)
 			next = i + 1; /* a character wider than the row: skip it */
