@@ -460,8 +460,9 @@ static const char v10_sql[] =
  * with every write of cases, whoever makes it. cases_by_tail finds a case
  * number by its last four characters. The index is derived from cases and
  * its tables are not bound by the ledger (LEDGER_UNBOUND_SQL): a case is
- * found only through its own row, which is. A migration that rebuilds cases
- * must keep its ids and recreate the three triggers. */
+ * found only through its own row, which is. Each write adds a small segment
+ * to the index; the day close merges them (db_case_find_tidy). A migration
+ * that rebuilds cases must keep its ids and recreate the three triggers. */
 static const char v11_sql[] =
 	"CREATE VIRTUAL TABLE cases_find USING fts5(unit, agent, content='',"
 	" tokenize='trigram case_sensitive 1', columnsize=0);"
@@ -473,13 +474,16 @@ static const char v11_sql[] =
 	"CREATE TRIGGER cases_find_delete AFTER DELETE ON cases BEGIN"
 	" INSERT INTO cases_find(cases_find, rowid, unit, agent) VALUES ('delete', old.id,"
 	"  old.unit_name || char(31, 31), old.agent_name || char(31, 31)); END;"
-	"CREATE TRIGGER cases_find_update AFTER UPDATE OF id, unit_name, agent_name ON cases BEGIN"
+	"CREATE TRIGGER cases_find_update AFTER UPDATE OF id, unit_name, agent_name ON cases"
+	" WHEN old.id IS NOT new.id OR old.unit_name IS NOT new.unit_name"
+	"  OR old.agent_name IS NOT new.agent_name BEGIN"
 	" INSERT INTO cases_find(cases_find, rowid, unit, agent) VALUES ('delete', old.id,"
 	"  old.unit_name || char(31, 31), old.agent_name || char(31, 31));"
 	" INSERT INTO cases_find(rowid, unit, agent) VALUES (new.id,"
 	"  new.unit_name || char(31, 31), new.agent_name || char(31, 31)); END;"
 	"INSERT INTO cases_find(rowid, unit, agent)"
-	" SELECT id, unit_name || char(31, 31), agent_name || char(31, 31) FROM cases;";
+	" SELECT id, unit_name || char(31, 31), agent_name || char(31, 31) FROM cases;"
+	"INSERT INTO cases_find(cases_find) VALUES ('optimize');";
 
 typedef struct migration {
 	int version;

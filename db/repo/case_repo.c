@@ -923,7 +923,26 @@ static int find_indexed(kdb *db, kerr *err)
 	return has < 0 ? dbi_sqlerr(db, err, "looking for the search index") : has;
 }
 
-enum { FIND_TERMS_MAX = 200 }; /* index terms OR'd for a short fragment */
+enum {
+	FIND_TERMS_MAX = 200,    /* index terms OR'd for a short fragment */
+	FIND_SCAN_STEPS = 50000, /* SQLite VM steps of the first look at the newest cases */
+};
+
+/* Characters in s (UTF-8), as SQLite's length() counts them. */
+static size_t find_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* SQLite's progress handler: the statement stops at its first call. */
+static int find_stop(void *stopped)
+{
+	*(bool *)stopped = true;
+	return 1;
+}
 
 /* s as an FTS5 string: in double quotes, each one inside doubled. */
 static void fts_quote(dbuf *d, const char *s)
@@ -946,11 +965,8 @@ static void fts_quote(dbuf *d, const char *s)
 static int find_match(kdb *db, const char *q, char **m, kerr *err)
 {
 	*m = NULL;
-	size_t chars = 0;
-	for (const char *c = q; *c; c++)
-		chars += ((unsigned char)*c & 0xC0) != 0x80;
 	dbuf d = { 0 };
-	if (chars >= 3) {
+	if (find_chars(q) >= 3) {
 		fts_quote(&d, q);
 	} else {
 		sqlite3_stmt *st = dbi_stmt(db,
@@ -1005,6 +1021,21 @@ static int find_match(kdb *db, const char *q, char **m, kerr *err)
 	" ORDER BY id DESC LIMIT 50)"                                                          \
 	" UNION SELECT id FROM cases WHERE case_no = ?1 ORDER BY 1 DESC LIMIT 50"
 
+int db_case_find_tidy(kdb *db, kerr *err)
+{
+	int has = find_indexed(db, err);
+	if (has <= 0)
+		return has;
+	if (dbi_op_begin(db, err))
+		return -1;
+	/* the index's tables are not bound: nothing for the ledger to record */
+	if (dbi_exec(db, "INSERT INTO cases_find(cases_find) VALUES ('optimize')", err)) {
+		dbi_op_rollback(db);
+		return -1;
+	}
+	return dbi_op_commit(db, err);
+}
+
 int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err)
 {
 	char q[256];
@@ -1020,6 +1051,20 @@ int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *er
 	int has = *q ? find_indexed(db, err) : 0;
 	if (has <= 0)
 		return has < 0 ? -1 : find_scan(db, q, out, n, err);
+	if (find_chars(q) < 3) {
+		/* A fragment of 1-2 characters is mostly one many names hold,
+		 * found among the newest cases at once; its index terms are then
+		 * many and long to read. The newest cases are read first, for a
+		 * while (about a thousand); only when that is not enough is the
+		 * index asked, which is quick for the rare fragment this leaves. */
+		bool stopped = false;
+		sqlite3_progress_handler(db->h, FIND_SCAN_STEPS, find_stop, &stopped);
+		int rc = find_scan(db, q, out, n, err);
+		sqlite3_progress_handler(db->h, 0, NULL, NULL);
+		if (rc == 0 || !stopped)
+			return rc;
+		memset(err, 0, sizeof *err);
+	}
 	char *m = NULL;
 	int rc = find_match(db, q, &m, err);
 	if (rc != 0)

@@ -27,6 +27,7 @@
 #include "tests/unit/testutil.h"
 
 #define T0 1709251200000LL /* 2024-03-01 08:00 Asia/Shanghai */
+#define F 1500              /* the older cases before those of units[] */
 
 typedef struct fx {
 	char dir[256];
@@ -66,7 +67,8 @@ static void add_case(fx *f, const char *unit, const char *agent, char *case_no, 
 /* The cases of the file: names that start, hold and end alike, one and two
  * characters long, ASCII in both cases, the characters FTS5 and LIKE treat
  * apart (" % _ *), spaces, full-width brackets; more than 50 that share a
- * fragment; one character followed by more than 200 others. */
+ * fragment; one character followed by more than 200 others, in 210 cases
+ * and in 5. */
 static const char *const units[][2] = {
 	{ "成都锦城示例科技有限公司", "张三" },
 	{ "成都测试科技有限公司", "李四" },
@@ -101,6 +103,15 @@ static int group_setup(void **state)
 	if (sqlite3_open_v2(f->path, &f->raw, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		return -1;
 	*state = f;
+	/* 1,500 older cases first, in one transaction: a fragment fewer than 50
+	 * cases hold is then past what the find reads of the newest cases
+	 * before it asks the index (FIND_SCAN_STEPS), so both ways are checked */
+	if (db_tx_begin(f->db, &err))
+		return -1;
+	for (int i = 0; i < 1500; i++)
+		add_case(f, "填充用的商行", "填充", NULL, 0);
+	if (db_tx_commit(f->db, &err))
+		return -1;
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
 		add_case(f, units[i][0], units[i][1], NULL, 0);
 	add_case(f, NULL, NULL, NULL, 0); /* no details: found by its number only */
@@ -120,6 +131,20 @@ static int group_setup(void **state)
 		u[k++] = (char)(0x80 | (cp & 0x3F));
 		snprintf(u + k, sizeof u - k, "公司");
 		add_case(f, u, "丁", NULL, 0);
+	}
+	for (int k = 0; k < 5; k++) { /* 戊 then 210 characters, in 5 names of 42 */
+		char u[256];
+		size_t at = 0;
+		for (int j = 0; j < 42; j++) {
+			long cp = 0x5000 + k * 42 + j;
+			memcpy(u + at, "戊", 3);
+			at += 3;
+			u[at++] = (char)(0xE0 | (cp >> 12));
+			u[at++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			u[at++] = (char)(0x80 | (cp & 0x3F));
+		}
+		u[at] = '\0';
+		add_case(f, u, "戊", NULL, 0);
 	}
 	return 0;
 }
@@ -284,7 +309,9 @@ static void test_every_fragment_as_the_rule(void **state)
 		fragments(f, units[i][1]);
 	}
 	fragments(f, "成都某某科技有限公司59"); /* 50 of 60 and more: the newest 50 */
-	for (size_t i = n_rows - 210; i < n_rows; i += 30) /* 丁 and its 210 */
+	for (size_t i = n_rows - 215; i < n_rows - 5; i += 30) /* 丁 and its 210 */
+		fragments(f, rows[i].unit);
+	for (size_t i = n_rows - 5; i < n_rows; i++) /* 戊 and its 210, in 5 cases */
 		fragments(f, rows[i].unit);
 	static const char *const odd[] = {
 		"", " ", "  锦城 ", "\t甲\t", "没", "没有", "没有这", "没有这个单位", "ABC", "abc", "Abc",
@@ -313,25 +340,25 @@ static void test_fragments_spelt_out(void **state)
 	char got[50 * 40 + 1], want[50 * 40 + 1];
 	load_rows(f);
 	found(f, "锦城", got, sizeof got); /* middle, 2 characters */
-	assert_string_equal(got, rows[0].case_no);
+	assert_string_equal(got, rows[F].case_no);
 	found(f, "成都锦", got, sizeof got); /* start, 3 */
-	assert_string_equal(got, rows[0].case_no);
+	assert_string_equal(got, rows[F].case_no);
 	found(f, "科技有限公司59", got, sizeof got); /* end, 8 */
 	assert_non_null(strstr(got, "-"));
 	assert_null(strchr(got, ' '));
 	found(f, "甲", got, sizeof got); /* a whole name of 1 character, and a middle one */
-	snprintf(want, sizeof want, "%s %s", rows[8].case_no, rows[2].case_no);
+	snprintf(want, sizeof want, "%s %s", rows[F + 8].case_no, rows[F + 2].case_no);
 	assert_string_equal(got, want);
 	found(f, "乙丙", got, sizeof got); /* a whole name of 2 */
-	assert_string_equal(got, rows[9].case_no);
+	assert_string_equal(got, rows[F + 9].case_no);
 	found(f, "Tom", got, sizeof got);
-	assert_string_equal(got, rows[4].case_no);
+	assert_string_equal(got, rows[F + 4].case_no);
 	found(f, "tom", got, sizeof got); /* names compare as typed */
 	assert_string_equal(got, "");
 	found(f, "\"公司", got, sizeof got);
-	assert_string_equal(got, rows[5].case_no);
+	assert_string_equal(got, rows[F + 5].case_no);
 	found(f, "%下划线_", got, sizeof got);
-	assert_string_equal(got, rows[6].case_no);
+	assert_string_equal(got, rows[F + 6].case_no);
 	found(f, "某某", got, sizeof got); /* 60 hold it: the newest 50 */
 	size_t words = 1;
 	for (const char *c = got; *c; c++)
@@ -340,8 +367,8 @@ static void test_fragments_spelt_out(void **state)
 	found(f, "没有", got, sizeof got);
 	assert_string_equal(got, "");
 	/* a case with no details yet is found by its number alone */
-	found(f, rows[13].case_no, got, sizeof got);
-	assert_string_equal(got, rows[13].case_no);
+	found(f, rows[F + 13].case_no, got, sizeof got);
+	assert_string_equal(got, rows[F + 13].case_no);
 }
 
 /* As the screens pass it: what a Chinese input method types full-width
@@ -424,6 +451,12 @@ static void test_index_follows_a_correction(void **state)
 	load_rows(f);
 	same(f, "名字");
 	same(f, "商行");
+	/* merged into one piece (the day close does it), the same rows */
+	assert_int_equal(db_case_find_tidy(f->db, &err), 0);
+	same(f, "名字");
+	same(f, "某某");
+	same(f, "司");
+	same(f, "科技有限公司5");
 	audit_verify_result res;
 	assert_int_equal(db_audit_verify(f->db, &res, &err), 0);
 	assert_int_equal(res.n_found, 0);
