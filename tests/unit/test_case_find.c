@@ -491,6 +491,50 @@ static void test_index_in_the_schema_not_in_the_ledger(void **state)
 	sqlite3_finalize(st);
 }
 
+/* A file from before the index, with its cases, upgraded: the cases it held
+ * are found through the index the migration filled, as the rule finds them,
+ * and the file verifies whole. */
+static void test_upgraded_file_indexed(void **state)
+{
+	fx *f = *state;
+	char path[400];
+	snprintf(path, sizeof path, "%s/old.db", f->dir);
+	kerr err = { 0 };
+	kdb *old = db_open_version(path, "K01", DB_SCHEMA_VERSION - 1, &err);
+	assert_non_null(old);
+	assert_int_equal(db_staff_add_first(old, "s1", "主管", "975310", &err), 0);
+	assert_int_equal(db_staff_add(old, "s1", "c1", "张三", ROLE_CLERK, "864209", &err), 0);
+	kdb *keep = f->db;
+	f->db = old;
+	char a[40], b[40];
+	add_case(f, "升级前的单位甲", "老张", a, sizeof a);
+	add_case(f, "升级前的单位乙", "老李", b, sizeof b);
+	f->db = keep;
+	db_close(old);
+	kdb *db = db_open(path, "K01", DB_OPEN_EXISTING, &err);
+	assert_non_null(db);
+	assert_int_equal(db_schema_version(db), DB_SCHEMA_VERSION);
+	static const char *const qs[][2] = {
+		{ "升级前", "b a" }, { "单位甲", "a" }, { "乙", "b" }, { "老张", "a" }, { "老", "b a" },
+		{ "没有", "" },
+	};
+	for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+		case_rec *v = NULL;
+		size_t n = 0;
+		assert_int_equal(db_case_find(db, qs[i][0], &v, &n, &err), 0);
+		char got[100] = "";
+		for (size_t k = 0; k < n; k++)
+			strcat(got, strcmp(v[k].case_no, a) == 0 ? (k ? " a" : "a") : (k ? " b" : "b"));
+		free(v);
+		if (strcmp(got, qs[i][1]) != 0)
+			fail_msg("find '%s' in the upgraded file: %s, not %s", qs[i][0], got, qs[i][1]);
+	}
+	audit_verify_result res;
+	assert_int_equal(db_audit_verify(db, &res, &err), 0);
+	assert_int_equal(res.n_found, 0);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_full_width_folded_as_the_screens_do),
 		cmocka_unit_test(test_index_follows_a_correction),
 		cmocka_unit_test(test_index_in_the_schema_not_in_the_ledger),
+		cmocka_unit_test(test_upgraded_file_indexed),
 	};
 	int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
 	free(rows);
