@@ -162,6 +162,18 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* One integer from the raw connection. */
+static int raw_int(fx *f, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(f->raw));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 /* ---- the rule, in C ---- */
 
 typedef struct row {
@@ -441,13 +453,8 @@ static void test_index_follows_a_correction(void **state)
 	found(f, "新经", got, sizeof got);
 	assert_string_equal(got, no);
 	/* the index itself holds the new names, by the case's id */
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(f->raw, "SELECT count(*) FROM cases_find WHERE cases_find"
-					    " MATCH '\"新名字\" AND \"新经办\"'", -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	sqlite3_finalize(st);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM cases_find WHERE cases_find"
+				 " MATCH '\"新名字\" AND \"新经办\"'"), 1);
 	load_rows(f);
 	same(f, "名字");
 	same(f, "商行");
@@ -474,21 +481,12 @@ static void test_index_in_the_schema_not_in_the_ledger(void **state)
 	for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++) {
 		char sql[160];
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_schema WHERE name = '%s'", objects[i]);
-		sqlite3_stmt *st = NULL;
-		assert_int_equal(sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL), SQLITE_OK);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		if (sqlite3_column_int(st, 0) != 1)
+		if (raw_int(f, sql) != 1)
 			fail_msg("%s missing", objects[i]);
-		sqlite3_finalize(st);
 	}
 	assert_int_equal(db_schema_version(f->db), DB_SCHEMA_VERSION);
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(f->raw, "SELECT count(*) FROM audit WHERE action = 'ledger.bind'"
-					    " AND detail LIKE '%cases\\_find%' ESCAPE '\\'", -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM audit WHERE action = 'ledger.bind'"
+				 " AND detail LIKE '%cases\\_find%' ESCAPE '\\'"), 0);
 }
 
 /* A file from before the index, with its cases, upgraded: the cases it held
