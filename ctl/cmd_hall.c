@@ -818,7 +818,7 @@ static int hall_cmd_lookup(const args *a)
 			fputs("  ", stdout);
 			SAY(stdout, "ctl.hall.bound", V("serial", f[i].key_serial), V("uscc", f[i].bound_uscc),
 			    V("agent", f[i].bound_agent), V("kiosk", f[i].bound_at_kiosk),
-			    V("hall", f[i].bound_in_hall));
+			    V("hall", f[i].bound_in_hall), V("seq", NUM(f[i].bound_seq)));
 		}
 		if (key && strcmp(f[i].key_serial, key) == 0 && hall_state_retired(f[i].state) &&
 		    rc == EXIT_OK) {
@@ -858,6 +858,13 @@ static int hall_cmd_conflicts(const args *a)
 			    V("seq1", NUM(c[i].first_seq)), V("at1", clock_format_local(c[i].first_ms, t1, sizeof t1)),
 			    V("act2", c[i].second_act), V("kiosk2", c[i].second_kiosk), V("hall2", c[i].second_hall),
 			    V("seq2", NUM(c[i].second_seq)), V("at2", clock_format_local(c[i].second_ms, t2, sizeof t2)));
+			/* a binding made blind: what it means and what to do, in words */
+			if (strcmp(c[i].kind, "binding") == 0) {
+				fputs("  ", stdout);
+				SAY(stdout, "ctl.hall.conflict_binding", V("kiosk1", c[i].first_kiosk),
+				    V("hall1", c[i].first_hall), V("kiosk2", c[i].second_kiosk),
+				    V("hall2", c[i].second_hall));
+			}
 			shown++;
 		}
 		SAY(stdout, "ctl.hall.conflicts", V("n", NUM(shown)));

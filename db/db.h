@@ -65,7 +65,7 @@
 #include "core/base/err.h"
 
 /* The schema this program writes: the number of migrations in migrate.c. */
-#define DB_SCHEMA_VERSION 10
+#define DB_SCHEMA_VERSION 11
 
 typedef struct kdb kdb;
 

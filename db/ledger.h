@@ -9,7 +9,10 @@
  * Bound: every ordinary table of the file except the chain itself (audit,
  * audit_head) and its seals (seal_setup, seals: they carry their own HMAC
  * tags, follow one another by trigger, and a seal that wrote an audit row
- * would itself need sealing, every epoch); and the schema's own rows (sqlite_schema: type, name, table
+ * would itself need sealing, every epoch) and the tables of the search
+ * index (cases_find_*, v11: derived from cases by trigger, rewritten in
+ * blocks as FTS5 merges them; a case is found through its own bound row,
+ * db_case_find); and the schema's own rows (sqlite_schema: type, name, table
  * and SQL of every table, index and trigger), so a trigger added, dropped or
  * changed outside the kiosk is seen too. A table a later migration creates is
  * bound without a line here.
@@ -61,7 +64,9 @@
 #define LEDGER_PRE_LEN 16        /* bytes of the "before" hash kept */
 #define LEDGER_CHUNK 1000        /* entries per audit row */
 /* the tables not bound, as an SQL list (see above) */
-#define LEDGER_UNBOUND_SQL "('audit', 'audit_head', 'seal_setup', 'seals')"
+#define LEDGER_UNBOUND_SQL                                                   \
+	"('audit', 'audit_head', 'seal_setup', 'seals', 'cases_find_data',"  \
+	" 'cases_find_idx', 'cases_find_config')"
 #define LEDGER_SCHEMA_TABLE "sqlite_schema" /* the schema's rows, as bound */
 #define LEDGER_META_DIGEST "schema_digest"  /* meta key of the schema's digest */
 

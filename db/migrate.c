@@ -452,6 +452,39 @@ static const char v10_sql[] =
 	"CREATE TRIGGER ratings_no_delete BEFORE DELETE ON ratings"
 	" BEGIN SELECT RAISE(ABORT, 'a rating is never removed'); END;";
 
+/* v11: finding a case fast (issue 13 point 11, docs/schema.md "Finding a
+ * case"). cases_find is a contentless FTS5 trigram index of the unit's and
+ * the agent's names, each with two U+001F after it so that every character
+ * starts a trigram (a fragment of one or two characters is found through
+ * cases_find_terms, the index's terms, by prefix); triggers keep it in step
+ * with every write of cases, whoever makes it. cases_by_tail finds a case
+ * number by its last four characters. The index is derived from cases and
+ * its tables are not bound by the ledger (LEDGER_UNBOUND_SQL): a case is
+ * found only through its own row, which is. Each write adds a small segment
+ * to the index; the day close merges them (db_case_find_tidy). A migration
+ * that rebuilds cases must keep its ids and recreate the three triggers. */
+static const char v11_sql[] =
+	"CREATE VIRTUAL TABLE cases_find USING fts5(unit, agent, content='',"
+	" tokenize='trigram case_sensitive 1', columnsize=0);"
+	"CREATE VIRTUAL TABLE cases_find_terms USING fts5vocab(cases_find, row);"
+	"CREATE INDEX cases_by_tail ON cases(substr(case_no, -4));"
+	"CREATE TRIGGER cases_find_insert AFTER INSERT ON cases BEGIN"
+	" INSERT INTO cases_find(rowid, unit, agent) VALUES (new.id,"
+	"  new.unit_name || char(31, 31), new.agent_name || char(31, 31)); END;"
+	"CREATE TRIGGER cases_find_delete AFTER DELETE ON cases BEGIN"
+	" INSERT INTO cases_find(cases_find, rowid, unit, agent) VALUES ('delete', old.id,"
+	"  old.unit_name || char(31, 31), old.agent_name || char(31, 31)); END;"
+	"CREATE TRIGGER cases_find_update AFTER UPDATE OF id, unit_name, agent_name ON cases"
+	" WHEN old.id IS NOT new.id OR old.unit_name IS NOT new.unit_name"
+	"  OR old.agent_name IS NOT new.agent_name BEGIN"
+	" INSERT INTO cases_find(cases_find, rowid, unit, agent) VALUES ('delete', old.id,"
+	"  old.unit_name || char(31, 31), old.agent_name || char(31, 31));"
+	" INSERT INTO cases_find(rowid, unit, agent) VALUES (new.id,"
+	"  new.unit_name || char(31, 31), new.agent_name || char(31, 31)); END;"
+	"INSERT INTO cases_find(rowid, unit, agent)"
+	" SELECT id, unit_name || char(31, 31), agent_name || char(31, 31) FROM cases;"
+	"INSERT INTO cases_find(cases_find) VALUES ('optimize');";
+
 typedef struct migration {
 	int version;
 	const char *sql;
@@ -468,6 +501,7 @@ static const migration migrations[] = {
 	{ 8, v8_sql },
 	{ 9, v9_sql },
 	{ 10, v10_sql },
+	{ 11, v11_sql },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,

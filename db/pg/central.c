@@ -38,7 +38,10 @@ static const char bootstrap_sql[] =
 /* The registry's facts from a batch (new_rows), J parsing a detail. Only the
  * details that hold facts are parsed: every token.* row, and the case's
  * steps but its materials (a long list the registry does not keep). */
-#define REGISTRY_FILL(J) \
+#define REGISTRY_FILL(J) REGISTRY_FILL_SEEN(J, "")
+/* The same, with SEEN the values of key_bindings' columns after case_no
+ * ("" none: v1's table). */
+#define REGISTRY_FILL_SEEN(J, SEEN) \
 	"  WITH f AS MATERIALIZED (SELECT n.kiosk_id, n.seq, n.at_ms, n.actor, n.action," \
 	"    n.case_no, CASE WHEN left(n.detail, 1) = '{' THEN " J " END AS j" \
 	"    FROM new_rows n" \
@@ -60,7 +63,7 @@ static const char bootstrap_sql[] =
 	"    WHERE f.action LIKE 'token.%' AND jsonb_typeof(f.j->'revoked') = 'array')," \
 	"   bound AS (INSERT INTO hall.key_bindings SELECT f.kiosk_id, f.seq, f.at_ms," \
 	"    f.j->>'serial', f.j->>'uscc', f.j->>'unit_name', f.j->>'agent_name'," \
-	"    f.j->>'agent_id_no', f.case_no FROM f WHERE f.action = 'token.bind'" \
+	"    f.j->>'agent_id_no', f.case_no" SEEN " FROM f WHERE f.action = 'token.bind'" \
 	"    AND jsonb_typeof(f.j->'serial') = 'string')" \
 	"  INSERT INTO hall.case_events SELECT f.kiosk_id, f.seq, f.at_ms, f.case_no," \
 	"   substr(f.action, 6), f.actor, f.j->>'service', f.j->>'unit_name', f.j->>'uscc'," \
@@ -1114,6 +1117,22 @@ static const char v4_sql[] =
 	"     AND i.app = 'kiosk' AND i.seq < e.seq) y" \
 	"   ORDER BY y.key_serial, y.seq DESC) k;"
 
+/* The registry's trigger function from FILL(J), a migration's facts of a
+ * batch: the whole batch's details parsed at once, or, when one of them is
+ * not JSON, row by row (as v1's). */
+#define REGISTRY_FN(FILL) \
+	"CREATE OR REPLACE FUNCTION hall.registry_fill() RETURNS trigger LANGUAGE plpgsql" \
+	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$" \
+	" BEGIN" \
+	"  BEGIN" \
+	FILL("n.detail::jsonb") \
+	"  EXCEPTION WHEN others THEN" \
+	FILL("hall.json_or_null(n.detail)") \
+	"  END;" \
+	"  RETURN NULL;" \
+	" END $$;"
+#define REGISTRY_FILL_5(J) REGISTRY_FILL(J) REGISTRY_FILL_V5(J)
+
 /* v5: the registry takes in what it ignored (issue 15 point 4;
  * docs/deployment.md "The registry"): the keys' PIV certificates beside
  * the kiosk application's (cert_issued.app), a certificate revoked when its
@@ -1134,18 +1153,7 @@ static const char v5_sql[] =
 	"CREATE INDEX key_bindings_by_case ON hall.key_bindings (case_no);"
 	"CREATE INDEX key_bindings_by_uscc ON hall.key_bindings (uscc);"
 
-	"CREATE OR REPLACE FUNCTION hall.registry_fill() RETURNS trigger LANGUAGE plpgsql"
-	" SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
-	" BEGIN"
-	"  BEGIN"
-	REGISTRY_FILL("n.detail::jsonb")
-	REGISTRY_FILL_V5("n.detail::jsonb")
-	"  EXCEPTION WHEN others THEN"
-	REGISTRY_FILL("hall.json_or_null(n.detail)")
-	REGISTRY_FILL_V5("hall.json_or_null(n.detail)")
-	"  END;"
-	"  RETURN NULL;"
-	" END $$;"
+	REGISTRY_FN(REGISTRY_FILL_5)
 	/* The rows shipped before this migration give their new facts once. */
 	"CREATE TEMP VIEW new_rows AS SELECT * FROM hall.audit WHERE action IN ('token.enrolled',"
 	" 'token.renewed', 'token.reenrolled', 'case.correct', 'case.supplement', 'case.rating');"
@@ -1370,8 +1378,61 @@ static const char v6_sql[] =
 	"CREATE POLICY ca_feed_all ON hall.ca_feed FOR SELECT TO hall_reader USING (true);"
 	"GRANT SELECT ON hall.ca_feed TO hall_kiosk, hall_reader;";
 
+/* What a token.bind row says it saw (db/repo/token_repo.h, token_seen):
+ * key_bindings' source, seen and seen_from, from the detail f.j. */
+#define REGISTRY_SEEN \
+	", 'bind', CASE WHEN jsonb_typeof(f.j->'seen') = 'string' THEN f.j->>'seen' END," \
+	" CASE WHEN jsonb_typeof(f.j->'seen_from') = 'string' THEN f.j->>'seen_from' END"
+#define REGISTRY_FILL_7(J) REGISTRY_FILL_SEEN(J, REGISTRY_SEEN) REGISTRY_FILL_V5(J)
+
+/* v7: a binding made blind (issue 15 point 4; docs/deployment.md,
+ * "Conflicts"). A kiosk's token.bind row says which binding the clerk saw
+ * as the key's current one ("seen": "KIOSK:SEQ", the row that made it, or
+ * "none"; "seen_from": "hall" or "local"); the registry keeps it in
+ * key_bindings (NULL: a row of a kiosk from before, or a correction's), the
+ * rows already shipped give it once, and hall.conflicts lists a binding
+ * whose seen is not the binding the centre holds just before it, made at
+ * another kiosk: two halls that bound the same key offline, the later
+ * without knowing the earlier. A row that says nothing is never judged
+ * (it may well have been made online); it is still the binding before the
+ * next one. The conflicts the view listed stay as they were: the view is
+ * kept, renamed hall.conflicts_acts, and hall.conflicts is it and the
+ * bindings' kind. */
+static const char v7_sql[] =
+	"ALTER TABLE hall.key_bindings ADD COLUMN seen text, ADD COLUMN seen_from text;"
+	REGISTRY_FN(REGISTRY_FILL_7)
+	/* the bindings shipped before this migration: what they say they saw */
+	"UPDATE hall.key_bindings b SET"
+	" seen = CASE WHEN jsonb_typeof(x.j->'seen') = 'string' THEN x.j->>'seen' END,"
+	" seen_from = CASE WHEN jsonb_typeof(x.j->'seen_from') = 'string' THEN x.j->>'seen_from' END"
+	" FROM (SELECT a.kiosk_id, a.seq, hall.json_or_null(a.detail) AS j FROM hall.audit a"
+	"  WHERE a.action = 'token.bind' AND left(a.detail, 1) = '{'"
+	"  AND strpos(a.detail, '\"seen\"') > 0) x"
+	" WHERE b.source = 'bind' AND b.kiosk_id = x.kiosk_id AND b.seq = x.seq;"
+	"ALTER VIEW hall.conflicts RENAME TO conflicts_acts;"
+	"CREATE VIEW hall.conflicts AS SELECT * FROM hall.conflicts_acts"
+	" UNION ALL"
+	" SELECT 'binding', b.key_serial, kp.hall_id, b.p_kiosk, b.p_seq, b.p_ms,"
+	"  CASE b.p_source WHEN 'correct' THEN 'corrected to ' ELSE 'bound to ' END"
+	"  || coalesce(b.p_uscc, '?') || ' (' || coalesce(nullif(b.p_agent, ''), '-') || ')',"
+	"  kb.hall_id, b.kiosk_id, b.seq, b.at_ms,"
+	"  'bound to ' || coalesce(b.uscc, '?') || ' (' || coalesce(nullif(b.agent_name, ''), '-')"
+	"  || '), having seen ' || CASE b.seen WHEN 'none' THEN 'no binding' ELSE b.seen END"
+	"  || ' (' || coalesce(b.seen_from, '?') || ')'"
+	" FROM (SELECT x.*, lag(x.kiosk_id) OVER w AS p_kiosk, lag(x.seq) OVER w AS p_seq,"
+	"   lag(x.at_ms) OVER w AS p_ms, lag(x.uscc) OVER w AS p_uscc,"
+	"   lag(x.agent_name) OVER w AS p_agent, lag(x.source) OVER w AS p_source"
+	"   FROM hall.key_bindings x"
+	"   WINDOW w AS (PARTITION BY x.key_serial ORDER BY x.at_ms, x.kiosk_id, x.seq)) b"
+	" JOIN hall.kiosks kp ON kp.kiosk_id = b.p_kiosk"
+	" JOIN hall.kiosks kb ON kb.kiosk_id = b.kiosk_id"
+	" WHERE b.source = 'bind' AND b.seen IS NOT NULL AND b.kiosk_id <> b.p_kiosk"
+	" AND b.seen <> b.p_kiosk || ':' || b.p_seq;"
+	"REVOKE ALL ON hall.conflicts FROM PUBLIC;"
+	"GRANT SELECT ON hall.conflicts TO hall_reader;";
+
 static const char *const migrations[HALL_SCHEMA_VERSION] = { v1_sql, v2_sql, v3_sql, v4_sql, v5_sql,
-							      v6_sql };
+							      v6_sql, v7_sql };
 
 /* The version recorded, inside the caller's transaction (the table exists). */
 static int version_now(hall *h, kerr *err)

@@ -553,12 +553,15 @@ static void fill_fact(void *item, const PGresult *r, int i)
 	GET(f->bound_uscc, r, i, 12);
 	GET(f->bound_at_kiosk, r, i, 13);
 	GET(f->bound_in_hall, r, i, 14);
+	f->bound_seq = get64(r, i, 15);
 }
 
 /* Candidate keys by an index each (certificates and bindings naming the
  * unit), kept when their unit now is the one asked (hall.key_units, per
  * key); then each key's last move, last binding and certificates, each a
- * probe by key: no view over the whole registry is scanned. */
+ * probe by key: no view over the whole registry is scanned. A key known
+ * only by its bindings (adopted by a binding: no state moved, no
+ * certificate on record) is listed too, so a binding online sees them. */
 int hall_lookup(hall *h, const char *uscc, const char *key_serial, hall_key_fact **out,
 		size_t *n, kerr *err)
 {
@@ -580,18 +583,20 @@ int hall_lookup(hall *h, const char *uscc, const char *key_serial, hall_key_fact
 		       "  coalesce(c.cert_serial, ''), coalesce(c.not_after, ''),"
 		       "  coalesce(c.revoke_reason, ''), coalesce(ks.uscc, ''), coalesce(ks.unit_name, ''),"
 		       "  coalesce(c.app, ''), coalesce(b.agent_name, ''), coalesce(b.uscc, ''),"
-		       "  coalesce(b.kiosk_id, ''), coalesce(hall.hall_of(b.kiosk_id), '')"
+		       "  coalesce(b.kiosk_id, ''), coalesce(hall.hall_of(b.kiosk_id), ''),"
+		       "  coalesce(b.seq, 0)"
 		       " FROM ks"
 		       " LEFT JOIN LATERAL (SELECT m.to_state, m.reason, m.kiosk_id, m.at_ms"
 		       "  FROM hall.key_moves m WHERE m.key_serial = ks.key_serial"
 		       "  AND m.to_state IS NOT NULL AND m.to_state <> ''"
 		       "  ORDER BY m.at_ms DESC, m.kiosk_id, m.seq DESC LIMIT 1) k ON true"
-		       " LEFT JOIN LATERAL (SELECT x.agent_name, x.uscc, x.kiosk_id FROM hall.key_bindings x"
+		       " LEFT JOIN LATERAL (SELECT x.agent_name, x.uscc, x.kiosk_id, x.seq, x.at_ms"
+		       "  FROM hall.key_bindings x"
 		       "  WHERE x.key_serial = ks.key_serial"
 		       "  ORDER BY x.at_ms DESC, x.kiosk_id, x.seq DESC LIMIT 1) b ON true"
 		       " LEFT JOIN hall.certificates c ON c.key_serial = ks.key_serial"
-		       " WHERE k.to_state IS NOT NULL OR c.cert_serial IS NOT NULL"
-		       " ORDER BY coalesce(k.at_ms, c.issued_ms) DESC NULLS LAST, ks.key_serial,"
+		       " WHERE k.to_state IS NOT NULL OR c.cert_serial IS NOT NULL OR b.kiosk_id IS NOT NULL"
+		       " ORDER BY coalesce(k.at_ms, c.issued_ms, b.at_ms) DESC NULLS LAST, ks.key_serial,"
 		       "  c.issued_ms DESC, c.app",
 		       2, p, sizeof **out, fill_fact, (void **)out, n, "looking up the registry", err);
 }

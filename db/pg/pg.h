@@ -43,7 +43,7 @@
 #include "db/repo/token_repo.h"
 
 /* The central schema this program writes: the number of migrations. */
-#define HALL_SCHEMA_VERSION 6
+#define HALL_SCHEMA_VERSION 7
 
 typedef struct hall hall;
 
@@ -252,6 +252,7 @@ typedef struct hall_key_fact {
 	char bound_agent[100];         /* the key's last binding: its agent, "" none */
 	char bound_uscc[24];
 	char bound_at_kiosk[DB_KIOSK_ID_MAX + 1], bound_in_hall[25];
+	int64_t bound_seq;             /* that binding's audit row at bound_at_kiosk, 0 none */
 } hall_key_fact;
 
 /* The keys (and their certificates, one fact each) of unit uscc, or the
@@ -268,9 +269,9 @@ bool hall_state_retired(const char *state);
  * not see each other's act (hall.conflicts). */
 typedef struct hall_conflict {
 	char kind[16], serial[64];
-	char first_hall[25], first_kiosk[DB_KIOSK_ID_MAX + 1], first_act[64];
+	char first_hall[25], first_kiosk[DB_KIOSK_ID_MAX + 1], first_act[192];
 	int64_t first_seq, first_ms;
-	char second_hall[25], second_kiosk[DB_KIOSK_ID_MAX + 1], second_act[64];
+	char second_hall[25], second_kiosk[DB_KIOSK_ID_MAX + 1], second_act[192];
 	int64_t second_seq, second_ms;
 } hall_conflict;
 

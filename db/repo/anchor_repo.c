@@ -19,6 +19,7 @@
 #include "core/case/staff.h"
 #include "db/audit_log.h"
 #include "db/store.h"
+#include "db/repo/case_repo.h"
 #include "db/repo/staff_repo.h"
 
 #define ANCHOR_COLS                                                                    \
@@ -637,6 +638,11 @@ int db_day_close(kdb *db, long day, const char *supervisor_id, const kioskkey *k
 	if (dbi_op_commit(db, err))
 		return -1;
 	*out = a;
+	/* the day's writes left the search index in small pieces: merged now,
+	 * once a day; the day is closed whatever this does (a find reads
+	 * through the pieces, only slower) */
+	kerr tidy = { 0 };
+	(void)db_case_find_tidy(db, &tidy);
 	return 0;
 fail:
 	free(detail);

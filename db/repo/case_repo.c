@@ -946,6 +946,153 @@ int db_case_list_day(kdb *db, const char *clerk_id, long civil_day, case_rec **o
 			 p, 3, out, n, err);
 }
 
+/* What db_case_find matches, on the cases row c: the rule itself, which
+ * every way of finding applies last so that the rows found are the same
+ * whichever index led to them. */
+#define FIND_RULE(c)                                                                  \
+	"(" c "case_no = ?1 OR " c "uscc = upper(?1)"                                  \
+	" OR (length(?1) >= 4 AND substr(" c "case_no, -length(?1)) = ?1)"             \
+	" OR instr(" c "unit_name, ?1) > 0 OR instr(" c "agent_name, ?1) > 0)"
+
+/* A file without the search index (older than v11, opened at its version). */
+static int find_scan(kdb *db, const char *q, case_rec **out, size_t *n, kerr *err)
+{
+	const char *p[] = { q };
+	/* the newest 50 that match, by id (cases are numbered as they open and
+	 * never deleted): the table read backwards, stopping at the 50th */
+	return case_list(db,
+			 "SELECT " CASE_COLS " FROM cases WHERE id IN (SELECT id FROM cases WHERE ?1 <> ''"
+			 " AND " FIND_RULE("") " ORDER BY id DESC LIMIT 50)"
+			 " ORDER BY created_ms DESC, id DESC",
+			 p, 1, out, n, err);
+}
+
+/* 1 when the file has the search index (v11), 0 not, -1 error. */
+static int find_indexed(kdb *db, kerr *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT count(*) FROM main.sqlite_schema"
+				    " WHERE type = 'table' AND name = 'cases_find_terms'", err);
+	if (!st)
+		return -1;
+	int rc = sqlite3_step(st);
+	int has = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) > 0 : -1;
+	sqlite3_reset(st);
+	return has < 0 ? dbi_sqlerr(db, err, "looking for the search index") : has;
+}
+
+enum {
+	FIND_TERMS_MAX = 200,    /* index terms OR'd for a short fragment */
+	FIND_SCAN_STEPS = 50000, /* SQLite VM steps of the first look at the newest cases */
+};
+
+/* Characters in s (UTF-8), as SQLite's length() counts them. */
+static size_t find_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* SQLite's progress handler: the statement stops at its first call. */
+static int find_stop(void *stopped)
+{
+	*(bool *)stopped = true;
+	return 1;
+}
+
+/* s as an FTS5 string: in double quotes, each one inside doubled. */
+static void fts_quote(dbuf *d, const char *s)
+{
+	dbuf_add(d, "\"");
+	for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+		dbuf_addn(d, s, (size_t)(q - s));
+		dbuf_add(d, "\"\"");
+	}
+	dbuf_add(d, s);
+	dbuf_add(d, "\"");
+}
+
+/* The FTS5 query that finds every name holding q, into *m (owned, free()):
+ * for 3 characters or more the phrase of its trigrams; for 1 or 2, any of
+ * the index's trigrams that start with it (every character of a name starts
+ * one: cases_find holds each name with two U+001F after it). *m is NULL when
+ * no name can hold q. 0, 1 when too many trigrams start with q (the caller
+ * reads the table instead), -1 error. */
+static int find_match(kdb *db, const char *q, char **m, kerr *err)
+{
+	*m = NULL;
+	dbuf d = { 0 };
+	if (find_chars(q) >= 3) {
+		fts_quote(&d, q);
+	} else {
+		sqlite3_stmt *st = dbi_stmt(db,
+					    "SELECT term FROM cases_find_terms"
+					    " WHERE term >= ?1 AND term <= ?1 || char(1114111)",
+					    err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+		int rc, terms = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && terms < FIND_TERMS_MAX) {
+			const char *t = (const char *)sqlite3_column_text(st, 0);
+			if (terms++)
+				dbuf_add(&d, " OR ");
+			fts_quote(&d, t ? t : "");
+		}
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW) {
+			dbuf_free(&d);
+			return 1;
+		}
+		if (rc != SQLITE_DONE) {
+			dbuf_free(&d);
+			return dbi_sqlerr(db, err, "reading the search index");
+		}
+		if (!terms)
+			return 0;
+	}
+	if (!dbuf_done(&d, err)) {
+		dbuf_free(&d);
+		return -1;
+	}
+	*m = d.p;
+	return 0;
+}
+
+/* The newest 50 of each way a case can match, each read from its index
+ * newest first and stopping at its 50th: the names (cases_find, with ?2 the
+ * FTS5 query of find_match), the number's tail (cases_by_tail), the USCC,
+ * the number; then the newest 50 of them all, which are the newest 50 that
+ * match (each way's own newest 50 hold every one of them). The rule is
+ * checked on each row the names' index gives, so the index only ever
+ * narrows. A fragment nobody holds, or one every case holds, costs well
+ * under a millisecond over a year of cases (docs/performance.md). */
+#define FIND_BY_NAME                                                                 \
+	"SELECT id FROM (SELECT c.id FROM cases_find f JOIN cases c ON c.id = f.rowid" \
+	" WHERE cases_find MATCH ?2 AND " FIND_RULE("c.") " ORDER BY f.rowid DESC LIMIT 50)"
+#define FIND_BY_REST                                                                       \
+	"SELECT id FROM (SELECT id FROM cases WHERE substr(case_no, -4) = substr(?1, -4)"     \
+	" AND length(?1) >= 4 AND substr(case_no, -length(?1)) = ?1 ORDER BY id DESC LIMIT 50)" \
+	" UNION SELECT id FROM (SELECT id FROM cases WHERE uscc = upper(?1)"                   \
+	" ORDER BY id DESC LIMIT 50)"                                                          \
+	" UNION SELECT id FROM cases WHERE case_no = ?1 ORDER BY 1 DESC LIMIT 50"
+
+int db_case_find_tidy(kdb *db, kerr *err)
+{
+	int has = find_indexed(db, err);
+	if (has <= 0)
+		return has;
+	if (dbi_op_begin(db, err))
+		return -1;
+	/* the index's tables are not bound: nothing for the ledger to record */
+	if (dbi_exec(db, "INSERT INTO cases_find(cases_find) VALUES ('optimize')", err)) {
+		dbi_op_rollback(db);
+		return -1;
+	}
+	return dbi_op_commit(db, err);
+}
+
 int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err)
 {
 	char q[256];
@@ -958,20 +1105,35 @@ int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *er
 		len = sizeof q - 1;
 	memcpy(q, query ? query : "", len);
 	q[len] = '\0';
-	const char *p[] = { q };
-	/* The newest 50 that match, by id (cases are numbered as they open and
-	 * never deleted): the table is read backwards and the read stops at
-	 * the 50th, so a fragment many cases hold costs little, and one nobody
-	 * holds one pass over a year (36,500 cases) within 20 ms
-	 * (docs/performance.md). Only then are the 50 rows read whole. */
-	return case_list(db,
-			 "SELECT " CASE_COLS " FROM cases WHERE id IN (SELECT id FROM cases WHERE ?1 <> ''"
-			 " AND (case_no = ?1 OR uscc = upper(?1)"
-			 " OR (length(?1) >= 4 AND substr(case_no, -length(?1)) = ?1)"
-			 " OR instr(unit_name, ?1) > 0 OR instr(agent_name, ?1) > 0)"
-			 " ORDER BY id DESC LIMIT 50)"
-			 " ORDER BY created_ms DESC, id DESC",
-			 p, 1, out, n, err);
+	int has = *q ? find_indexed(db, err) : 0;
+	if (has <= 0)
+		return has < 0 ? -1 : find_scan(db, q, out, n, err);
+	if (find_chars(q) < 3) {
+		/* A fragment of 1-2 characters is mostly one many names hold,
+		 * found among the newest cases at once; its index terms are then
+		 * many and long to read. The newest cases are read first, for a
+		 * while (about a thousand); only when that is not enough is the
+		 * index asked, which is quick for the rare fragment this leaves. */
+		bool stopped = false;
+		sqlite3_progress_handler(db->h, FIND_SCAN_STEPS, find_stop, &stopped);
+		int rc = find_scan(db, q, out, n, err);
+		sqlite3_progress_handler(db->h, 0, NULL, NULL);
+		if (rc == 0 || !stopped)
+			return rc;
+		memset(err, 0, sizeof *err);
+	}
+	char *m = NULL;
+	int rc = find_match(db, q, &m, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : find_scan(db, q, out, n, err);
+	const char *p[] = { q, m };
+	rc = case_list(db, m ? "SELECT " CASE_COLS " FROM cases WHERE id IN (" FIND_BY_NAME " UNION " FIND_BY_REST ")"
+			     " ORDER BY created_ms DESC, id DESC"
+			   : "SELECT " CASE_COLS " FROM cases WHERE id IN (" FIND_BY_REST ")"
+			     " ORDER BY created_ms DESC, id DESC",
+		       p, m ? 2 : 1, out, n, err);
+	free(m);
+	return rc;
 }
 
 /* ---- corrections (docs/corrections.md) ---- */

@@ -118,7 +118,13 @@ int db_case_list_day(kdb *db, const char *clerk_id, long civil_day, case_rec **o
  * USCC (any letter case), or a fragment of the unit's or the agent's name.
  * Blanks around query are ignored; an empty query finds nothing. Text is
  * compared as typed (instr, substr): '%' and '_' are plain characters.
+ * Through the search index of schema 11 (cases_find, cases_by_tail), the
+ * rows and their order the same as a read of every case would give.
  * *out owned (free()). */
 int db_case_find(kdb *db, const char *query, case_rec **out, size_t *n, kerr *err);
+/* The search index (schema 11) merged into one piece: each write of a case
+ * adds a small one, which a find reads through; the day close calls this
+ * (db_day_close). 0 (also for a file without the index), -1 error. */
+int db_case_find_tidy(kdb *db, kerr *err);
 
 #endif

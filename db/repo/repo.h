@@ -29,7 +29,8 @@
  * audit_log, db.h) and report/ (anchor_repo signs the day's counts that
  * db_report_daily() reads); nothing in report/ or at db/'s top level includes
  * repo/. Inside: anchor_repo, refund_repo, recon_repo, seal_repo and supp_repo read
- * staff_repo; supp_repo reads case_repo; refund_repo reads case_repo and resolves
+ * staff_repo; anchor_repo merges case_repo's search index after a day close;
+ * supp_repo reads case_repo; refund_repo reads case_repo and resolves
  * through recon_repo; a cancel (case_repo, refund_repo) revokes the case's
  * certificates through token_repo inside its own operation; refund_send calls
  * the payment device (core/pay) and writes through payment_repo and

@@ -711,9 +711,51 @@ int token_cancel_case_in_op(kdb *db, const char *actor, int64_t case_id, const c
 	return 0;
 }
 
+/* This file's record of the key's current binding, as token_seen: the
+ * token.bind row that made it (by its case through the case index; a
+ * binding without a case, rare, by a scan of the key's token.bind rows). */
+static int local_seen(kdb *db, const char *serial, token_seen *out, kerr *err)
+{
+	memset(out, 0, sizeof *out);
+	token_binding b;
+	int rc = db_token_binding(db, serial, &b, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	sqlite3_stmt *st = dbi_stmt(db,
+				    b.case_no[0] ? "SELECT max(seq) FROM audit WHERE case_no = ?2"
+						   " AND action = 'token.bind'"
+						   " AND json_extract(detail, '$.serial') = ?1"
+						 : "SELECT max(seq) FROM audit WHERE action = 'token.bind'"
+						   " AND json_extract(detail, '$.serial') = ?1",
+				    err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+	if (b.case_no[0])
+		sqlite3_bind_text(st, 2, b.case_no, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	int64_t seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return dbi_sqlerr(db, err, "reading the key's binding row");
+	if (seq > 0) {
+		snprintf(out->kiosk, sizeof out->kiosk, "%s", db_kiosk_id(db) ? db_kiosk_id(db) : "");
+		out->seq = seq;
+	}
+	return 0;
+}
+
 int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *serial,
 		  const char *uscc, const char *unit_name, const char *agent_name,
 		  const char *agent_id_no, kerr *err)
+{
+	return db_token_bind_seen(db, actor, case_no, serial, uscc, unit_name, agent_name,
+				  agent_id_no, NULL, err);
+}
+
+int db_token_bind_seen(kdb *db, const char *actor, const char *case_no, const char *serial,
+		       const char *uscc, const char *unit_name, const char *agent_name,
+		       const char *agent_id_no, const token_seen *seen, kerr *err)
 {
 	if (common_args(actor, serial, case_no, err))
 		return -1;
@@ -724,6 +766,8 @@ int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *s
 	if (!text_ok(agent_name, 96, false) || !text_ok(agent_id_no, 18, false))
 		return kerr_set(err, "agent", "the agent's name (up to 96 bytes) and ID number (up "
 				"to 18) must be plain text");
+	if (seen && seen->kiosk[0] && (!db_kiosk_id_valid(seen->kiosk) || seen->seq < 1))
+		return kerr_set(err, "seen", "the binding seen is a kiosk's id and audit row");
 	if (dbi_op_begin(db, err))
 		return -1;
 	dbuf d = { 0 };
@@ -734,6 +778,12 @@ int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *s
 	    usable(db, actor, case_id, serial, 1u << TS_ACTIVE, &cur, &entered,
 		   "only an active key is bound", err))
 		goto fail;
+	token_seen here;
+	if (!seen) { /* before this binding ends the one seen */
+		if (local_seen(db, serial, &here, err))
+			goto fail;
+		seen = &here;
+	}
 	int64_t now = clock_now_ms();
 	sqlite3_stmt *st = dbi_stmt(db,
 				    "UPDATE token_bindings SET unbound_ms = ?2 WHERE token_id = ?1"
@@ -765,6 +815,13 @@ int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *s
 	dbuf_kv(&d, "unit_name", unit_name);
 	dbuf_kv(&d, "agent_name", agent_name ? agent_name : "");
 	dbuf_kv(&d, "agent_id_no", agent_id_no ? agent_id_no : "");
+	char seen_id[DB_KIOSK_ID_MAX + 24];
+	if (seen->kiosk[0])
+		snprintf(seen_id, sizeof seen_id, "%s:%lld", seen->kiosk, (long long)seen->seq);
+	else
+		snprintf(seen_id, sizeof seen_id, "none");
+	dbuf_kv(&d, "seen", seen_id);
+	dbuf_kv(&d, "seen_from", seen->from_hall ? "hall" : "local");
 	if (audit(db, actor, case_no, AUD_TOKEN_BIND, &d, err))
 		goto fail;
 	dbuf_free(&d);

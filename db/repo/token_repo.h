@@ -140,10 +140,28 @@ int db_token_retire(kdb *db, const char *actor, const char *case_no, const char 
 int token_cancel_case_in_op(kdb *db, const char *actor, int64_t case_id, const char *case_no,
 			    kerr *err);
 
-/* Bind an ACTIVE key to a unit and agent; the key's previous binding ends. */
+/* The binding the clerk saw as the key's current one when binding it, so
+ * that the hall's centre can tell a binding made knowing the one before it
+ * from one made blind (two halls offline: docs/deployment.md, "Conflicts").
+ * Said in the token.bind row as "seen":"KIOSK:SEQ" (the audit row that made
+ * that binding, at whichever kiosk) or "none", and "seen_from":"hall" (the
+ * hall's registry answered) or "local" (this file's record). */
+typedef struct token_seen {
+	bool from_hall;
+	char kiosk[DB_KIOSK_ID_MAX + 1];            /* "" none seen */
+	int64_t seq;
+} token_seen;
+
+/* Bind an ACTIVE key to a unit and agent; the key's previous binding ends.
+ * The binding seen is this file's own current one (db_token_bind_seen). */
 int db_token_bind(kdb *db, const char *actor, const char *case_no, const char *serial,
 		  const char *uscc, const char *unit_name, const char *agent_name,
 		  const char *agent_id_no, kerr *err);
+/* The same, saying which binding was seen: the hall's word (seen, borrowed)
+ * or, with seen NULL, this file's record (its last token.bind of the key). */
+int db_token_bind_seen(kdb *db, const char *actor, const char *case_no, const char *serial,
+		       const char *uscc, const char *unit_name, const char *agent_name,
+		       const char *agent_id_no, const token_seen *seen, kerr *err);
 /* The key's current binding: 0 bound, 1 none, -1 error. */
 int db_token_binding(kdb *db, const char *serial, token_binding *out, kerr *err);
 

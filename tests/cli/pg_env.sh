@@ -123,3 +123,11 @@ pg_psql() {
 	if [ "$1" = -U ]; then role=$2; shift 2; fi
 	psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCK" -U "$role" -d hall "$@"
 }
+
+# pg_windows KIOSK:HALL...: each kiosk registered at the centre, a window of its hall.
+pg_windows() {
+	for w in "$@"; do
+		"$KIOSKCTL" hall kiosk-add "${w%%:*}" --hall "${w#*:}" --central "$PG_ADMIN" >/dev/null ||
+			echo "FAIL pg_env: kiosk-add $w"
+	done
+}

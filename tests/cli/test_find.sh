@@ -44,6 +44,15 @@ unseen h_tail "home: the tail finds that case only" "$n0|$n1"
 krun h_tail4 2026-11-21
 seen h_tail4 "home: four last digits find each day's case, newest first" "▶ $n1"
 seen h_tail4 "home: four last digits, the older day's too" "  $n0"
+{ login; find_ ０００２; } >"$T/h_wide.keys"
+krun h_wide 2026-11-21
+seen h_wide "home: a tail typed full-width is folded and finds its case" "▶ $n2"
+unseen h_wide "home: and only it" "$n0|$n1"
+{ login; find_ 锦城示例科技有限公司; } >"$T/h_long.keys"
+krun h_long 2026-11-21
+seen h_long "home: a long fragment of the unit's name, newest first" "▶ $n2"
+seen h_long "home: and the older case of that unit" "  $n1"
+unseen h_long "home: not the other unit's" "$n0"
 { login; find_ 李四; } >"$T/h_agent.keys"
 krun h_agent 2026-11-21
 seen h_agent "home: the agent's name" "▶ $n0"

@@ -37,7 +37,7 @@ pg_start
 is() { if [ "$2" = "$3" ]; then echo "PASS $1"; else echo "FAIL $1: '$3', wanted '$2'"; fi; }
 
 
-# ---- the centre, still at the migration before the registry's v5 ----
+# ---- the centre, still at migration 4, before the registry's v5 ----
 V=$(sed -n 's/^#define HALL_SCHEMA_VERSION \([0-9]*\).*/\1/p' db/pg/pg.h)
 expect "hall e2e: a centre made at the migration before" 0 "version 0 -> 4" \
 	"$KIOSKCTL" hall init --central "$PG_ADMIN" --to 4
@@ -230,6 +230,8 @@ start_sim k2 SC-K-0002
 krun B1 b1bind
 is "B1 绑定: the reissued key bound here" "SC-K-0002 张三" \
 	"$(q B1 "SELECT t.serial || ' ' || b.agent_name FROM token_bindings b JOIN tokens t ON t.id = b.token_id WHERE b.unbound_ms IS NULL")"
+is "B1 绑定: its row says the hall answered, with no binding of the key" "none hall" \
+	"$(q B1 "SELECT json_extract(detail, '\$.seen') || ' ' || json_extract(detail, '\$.seen_from') FROM audit WHERE action = 'token.bind'")"
 stop_sim k2
 ship B1
 expect "registry: the binding made in hall HB, as any kiosk reads it" 0 \

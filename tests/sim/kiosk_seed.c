@@ -9,10 +9,15 @@
  *
  *   kiosk_seed DB KIOSK_ID CASES [DAY]
  *   kiosk_seed DB KIOSK_ID retire SERIAL lost|revoked DAY
+ *   kiosk_seed DB KIOSK_ID bind SERIAL USCC AGENT DAY HH:MM [hall:KIOSK:SEQ|hall:none]
  *
  * The second form retires one key, known here or not (a key brought from
  * another hall), in a case of its own on DAY at 10:00: what a window does
- * when it cannot ask the hall.
+ * when it cannot ask the hall. The third binds one key (known here or not:
+ * adopted) to unit USCC and agent AGENT in a case of its own on DAY at
+ * HH:MM, as the token step records it: having seen the binding the hall
+ * named (its kiosk and audit row, or none) when the hall answered, else
+ * this file's own record (offline).
  *
  * A new DB gets the supervisor s001 and the clerk c001; an existing one is
  * added to (its kiosk id is its own). Exit 0, or 2 with the error. */
@@ -122,9 +127,37 @@ static int retire_one(kdb *db, const catalog *cat, char **argv, kerr *err)
 	return db_token_retire(db, "c001", c.case_no, argv[4], why, "", err);
 }
 
+/* kiosk_seed DB KIOSK_ID bind SERIAL USCC AGENT DAY HH:MM [SEEN]: one binding. */
+static int bind_one(kdb *db, const catalog *cat, int argc, char **argv, kerr *err)
+{
+	int y, m, d, hh, mm;
+	if (sscanf(argv[7], "%d-%d-%d", &y, &m, &d) != 3 || sscanf(argv[8], "%d:%d", &hh, &mm) != 2)
+		return kerr_set(err, argv[7], "not YYYY-MM-DD HH:MM");
+	clock_set_fixed(clock_day_start_ms(civil_from_ymd(y, m, d)) + (hh * 60 + mm) * 60000LL);
+	token_seen seen = { .from_hall = true };
+	if (argc == 10) {
+		char *colon = strchr(argv[9] + 5, ':');
+		if (strncmp(argv[9], "hall:", 5) != 0 ||
+		    (strcmp(argv[9], "hall:none") != 0 &&
+		     (!colon || (size_t)(colon - argv[9] - 5) >= sizeof seen.kiosk)))
+			return kerr_set(err, argv[9], "not hall:KIOSK:SEQ or hall:none");
+		if (colon) {
+			snprintf(seen.kiosk, sizeof seen.kiosk, "%.*s", (int)(colon - argv[9] - 5),
+				 argv[9] + 5);
+			seen.seq = strtoll(colon + 1, NULL, 10);
+		}
+	}
+	case_rec c;
+	if (db_case_open(db, &cat->services[0], "c001", &c, err) != 0)
+		return -1;
+	return db_token_bind_seen(db, "c001", c.case_no, argv[4], argv[5], "成都某某科技有限公司",
+				  argv[6], "", argc == 10 ? &seen : NULL, err);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc == 7 && strcmp(argv[3], "retire") == 0) {
+	if ((argc == 7 && strcmp(argv[3], "retire") == 0) ||
+	    ((argc == 9 || argc == 10) && strcmp(argv[3], "bind") == 0)) {
 		kerr err = { 0 };
 		catalog *cat = catalog_load(KIOSK_CONFIG_DIR, &err);
 		kdb *db = cat ? db_open(argv[1], argv[2], DB_OPEN_CREATE, &err) : NULL;
@@ -132,7 +165,8 @@ int main(int argc, char **argv)
 		int rc = !db || (db_staff_get(db, "c001", &s, &err) == 1 &&
 				 (db_staff_add_first(db, "s001", "主管", "975310", &err) != 0 ||
 				  db_staff_add(db, "s001", "c001", "张三", ROLE_CLERK, "864209", &err) != 0)) ||
-			 retire_one(db, cat, argv, &err);
+			 (argc == 7 ? retire_one(db, cat, argv, &err)
+				    : bind_one(db, cat, argc, argv, &err));
 		if (rc)
 			fprintf(stderr, "kiosk_seed: %s: %s\n", err.where, err.msg);
 		db_close(db);

@@ -45,7 +45,7 @@ static void child_reads_the_lookup(void **state)
 			       "2027-01-01, revoked: revoked\\n"
 			       "key SC-B-2 ACTIVE (enrolled) last moved at K1 (hall HA)\\n"
 			       "key SC-B-2 ACTIVE (enrolled) last moved at K1 (hall HA); certificate 0B\\n"
-			       "  bound SC-B-2 to 91510100MA61XY3K4K, agent 张三, at K3 (hall HB)\\n' \"$2\"",
+			       "  bound SC-B-2 to 91510100MA61XY3K4K, agent 张三, at K3 (hall HB), row 42\\n' \"$2\"",
 			       "lookup", NULL };
 	registry *r = registry_child_new(argv, 2);
 	assert_non_null(r);
@@ -64,6 +64,22 @@ static void child_reads_the_lookup(void **state)
 	assert_string_equal(k[1].bound_uscc, "91510100MA61XY3K4K");
 	assert_string_equal(k[1].bound_kiosk, "K3");
 	assert_string_equal(k[1].bound_hall, "HB");
+	/* a binding at the counter sees what the hall named: that binding (its
+	 * kiosk and row), none for a key it lists no binding of, and nothing
+	 * of the hall's when it named a binding without its row */
+	assert_int_equal(k[1].bound_seq, 42);
+	token_seen seen;
+	assert_true(registry_seen(k, n, "SC-B-2", &seen));
+	assert_true(seen.from_hall);
+	assert_string_equal(seen.kiosk, "K3");
+	assert_int_equal(seen.seq, 42);
+	assert_true(registry_seen(k, n, "SC-A-1", &seen));
+	assert_true(seen.from_hall);
+	assert_string_equal(seen.kiosk, "");
+	assert_true(registry_seen(k, n, "SC-NOWHERE", &seen));
+	assert_string_equal(seen.kiosk, "");
+	k[1].bound_seq = 0;
+	assert_false(registry_seen(k, n, "SC-B-2", &seen));
 	free(k);
 	registry_free(r);
 }
@@ -146,12 +162,14 @@ static void old_keys_from_the_hall(void **state)
 	assert_string_equal(cs.old_keys[here].serial, "SC-ELSEWHERE-9151");
 	assert_int_equal(cs.old_keys[here].state, TS_PERM_LOST);
 	assert_non_null(strstr(f->said, "looked up at the hall too (1 only on record elsewhere)"));
+	assert_true(cs.hall_answered);
 
 	fr.online = false;
 	tokstep_load_old_keys(&f->k, &cs);
 	assert_int_equal(cs.n_old_keys, here);
 	assert_non_null(strstr(f->said, "at this window only"));
 	assert_null(cs.hall_keys); /* offline: nothing of the hall kept */
+	assert_false(cs.hall_answered);
 	free(cs.old_keys);
 	f->k.reg = NULL;
 }

@@ -120,6 +120,11 @@ static const char *const v10_objects[] = {
 	"supplements", "supplements_no_update", "supplements_no_delete", "cases_rongque_owed",
 	"ratings", "ratings_by_day", "ratings_open", "ratings_once", "ratings_no_delete",
 };
+/* the search index (db_case_find) */
+static const char *const v11_objects[] = {
+	"cases_find", "cases_find_terms", "cases_by_tail", "cases_find_insert", "cases_find_delete",
+	"cases_find_update",
+};
 
 /* The chain's rows that migrations 2 .. DB_SCHEMA_VERSION append to a v1
  * file: a schema.migrate each, and one ledger.seal for 7 (the rows as found)
@@ -137,6 +142,8 @@ static void test_from_empty(void **state)
 	/* v9: the application a certificate is in */
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_table_info('certs') WHERE name"
 				 " = 'app' AND dflt_value = '''kiosk'''"), 1);
+	for (size_t i = 0; i < sizeof v11_objects / sizeof v11_objects[0]; i++)
+		assert_int_equal(has_table(f->path, v11_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v10_objects / sizeof v10_objects[0]; i++)
 		assert_int_equal(has_table(f->path, v10_objects[i]), 1);
 	for (size_t i = 0; i < sizeof v8_objects / sizeof v8_objects[0]; i++)

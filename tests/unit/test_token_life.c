@@ -338,6 +338,36 @@ static void test_adopt_bind_unlock(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM token_bindings"), 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM token_bindings WHERE unbound_ms IS NULL"), 1);
 	assert_int_equal(db_token_bind(f->db, "clerk1", NULL, k, "9131", UNIT, "", "", &err), -1);
+	/* each binding says which binding it saw: the first none, the second
+	 * this file's first (its token.bind row), as the local record */
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.bind' AND"
+				  " json_extract(detail, '$.seen') = 'none' AND"
+				  " json_extract(detail, '$.seen_from') = 'local'"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit b WHERE b.action = 'token.bind' AND"
+				  " json_extract(b.detail, '$.seen') = 'K01:' || (SELECT min(seq)"
+				  " FROM audit WHERE action = 'token.bind') AND b.case_no = ''"),
+			 1);
+	/* the hall's word, when it answered, is what was seen */
+	clock_set_fixed(T0 + 120000);
+	token_seen hall = { .from_hall = true, .kiosk = "B1", .seq = 77 };
+	assert_int_equal(db_token_bind_seen(f->db, "clerk1", NULL, k, USCC, UNIT, "赵六", "", &hall,
+					    &err), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.bind' AND"
+				  " json_extract(detail, '$.seen') = 'B1:77' AND"
+				  " json_extract(detail, '$.seen_from') = 'hall'"),
+			 1);
+	token_seen none = { .from_hall = true };
+	clock_set_fixed(T0 + 180000);
+	assert_int_equal(db_token_bind_seen(f->db, "clerk1", NULL, k, USCC, UNIT, "赵六", "", &none,
+					    &err), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'token.bind' AND"
+				  " json_extract(detail, '$.seen') = 'none' AND"
+				  " json_extract(detail, '$.seen_from') = 'hall'"),
+			 1);
+	token_seen bad = { .from_hall = true, .kiosk = "B 1", .seq = 3 };
+	assert_int_equal(db_token_bind_seen(f->db, "clerk1", NULL, k, USCC, UNIT, "赵六", "", &bad,
+					    &err), -1);
 	/* PIN reset: audited, no move */
 	assert_int_equal(db_token_pin_reset(f->db, "clerk1", f->case_no, k, &err), 0);
 	assert_int_equal(db_token_pin_reset(f->db, "clerk1", NULL, "NEW-ONE", &err), 0);

@@ -83,6 +83,7 @@ typedef struct case_flow {
 	size_t n_old_keys;
 	struct reg_key *hall_keys;        /* the hall's word on them, NULL offline or no hall */
 	size_t n_hall_keys;
+	bool hall_answered;               /* the hall answered (hall_keys may still be empty) */
 	size_t old_sel;
 	bool old_broken;                  /* reissue: broken (DAMAGED), else lost */
 	/* past the point of no return, the agent's details being corrected

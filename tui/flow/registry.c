@@ -53,16 +53,19 @@ static bool parse_key(const char *line, reg_key *k)
 	return true;
 }
 
-/* One "  bound SERIAL to USCC, agent NAME, at KIOSK (hall H)" line, into
- * the key of that serial already read. */
+/* One "  bound SERIAL to USCC, agent NAME, at KIOSK (hall H), row SEQ"
+ * line, into the key of that serial already read. */
 static void parse_bound(const char *line, reg_key *keys, size_t n)
 {
 	char serial[64], uscc[24], agent[100], kiosk[25], hall[25];
-	if (sscanf(line, "  bound %63s to %23[^,], agent %99[^,], at %24s (hall %24[^)])", serial,
-		   uscc, agent, kiosk, hall) != 5)
+	long long seq = 0;
+	int got = sscanf(line, "  bound %63s to %23[^,], agent %99[^,], at %24s (hall %24[^)]), row %lld",
+			 serial, uscc, agent, kiosk, hall, &seq);
+	if (got < 5)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(keys[i].serial, serial) == 0) {
+			keys[i].bound_seq = got == 6 && seq > 0 ? seq : 0;
 			snprintf(keys[i].bound_uscc, sizeof keys[i].bound_uscc, "%s", uscc);
 			snprintf(keys[i].bound_agent, sizeof keys[i].bound_agent, "%s", agent);
 			snprintf(keys[i].bound_kiosk, sizeof keys[i].bound_kiosk, "%s", kiosk);
@@ -76,6 +79,20 @@ const reg_key *registry_find(const reg_key *c, size_t n, const char *serial)
 		if (strcmp(c[i].serial, serial) == 0)
 			return &c[i];
 	return NULL;
+}
+
+bool registry_seen(const reg_key *c, size_t n, const char *serial, token_seen *out)
+{
+	memset(out, 0, sizeof *out);
+	out->from_hall = true;
+	const reg_key *k = registry_find(c, n, serial);
+	if (!k || !k->bound_kiosk[0])
+		return true;
+	if (k->bound_seq < 1)
+		return false;
+	snprintf(out->kiosk, sizeof out->kiosk, "%s", k->bound_kiosk);
+	out->seq = k->bound_seq;
+	return true;
 }
 
 static int child_lookup(registry *r, const char *uscc, reg_key **out, size_t *n)

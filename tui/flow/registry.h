@@ -25,6 +25,7 @@ typedef struct reg_key {
 	char bound_agent[100];
 	char bound_uscc[24];
 	char bound_kiosk[25], bound_hall[25];
+	long long bound_seq;  /* that binding's audit row at bound_kiosk, 0 not said */
 } reg_key;
 
 typedef struct registry registry;
@@ -50,6 +51,13 @@ registry *registry_child_new(const char *const *argv, int timeout_s);
  * (the trainer's cases never reach the hall). */
 #define REGISTRY_TIMEOUT_S 2
 registry *registry_for(const kiosk_config *cfg, bool demo);
+
+/* The binding a binding of key serial sees when the hall answered with the
+ * keys c (online): the key's last binding as the hall holds it (its kiosk
+ * and row), or none when the hall lists no binding of it (the key is not
+ * among the unit's keys, or was never bound). False when the hall named a
+ * binding without its row: then only this file's record can be said. */
+bool registry_seen(const reg_key *c, size_t n, const char *serial, token_seen *out);
 
 /* Whether a state's name is a retired key's (lost, broken, revoked). */
 bool registry_retired(const char *state);

@@ -704,11 +704,18 @@ static int record(run *r, kerr *err)
 			return -1;
 		break;
 	}
-	case SVC_BIND:
-		if (db_token_bind(ctr->db, who, case_no, serial, cs->rec.party.uscc, cs->rec.party.unit_name,
-				  cs->rec.party.agent_name, cs->rec.party.agent_id_no, err) != 0)
+	case SVC_BIND: {
+		/* the binding the clerk was shown: the hall's when it answered,
+		 * else this file's own (seen NULL) */
+		token_seen seen;
+		bool hall = cs->hall_answered &&
+			    registry_seen(cs->hall_keys, cs->n_hall_keys, serial, &seen);
+		if (db_token_bind_seen(ctr->db, who, case_no, serial, cs->rec.party.uscc,
+				       cs->rec.party.unit_name, cs->rec.party.agent_name,
+				       cs->rec.party.agent_id_no, hall ? &seen : NULL, err) != 0)
 			return -1;
 		break;
+	}
 	case SVC_UNLOCK:
 		if (db_token_pin_reset(ctr->db, who, case_no, serial, err) != 0)
 			return -1;
@@ -808,6 +815,7 @@ void tokstep_load_old_keys(counter *k, case_flow *cs)
 	free(cs->hall_keys);
 	cs->hall_keys = NULL;
 	cs->n_hall_keys = 0;
+	cs->hall_answered = false;
 	if (cs->svc->kind == SVC_NEW)
 		return;
 	kerr err = { 0 };
@@ -830,6 +838,7 @@ void tokstep_load_old_keys(counter *k, case_flow *cs)
 	int added = registry_merge(c, n, &cs->old_keys, &cs->n_old_keys);
 	cs->hall_keys = c;
 	cs->n_hall_keys = n;
+	cs->hall_answered = true;
 	snprintf(num, sizeof num, "%d", added > 0 ? added : 0);
 	str_var v[] = { { "n", num }, { NULL, NULL } };
 	counter_say(k, counter_render(k, "tokstep.hall_online", v, buf, sizeof buf));
