@@ -107,8 +107,9 @@ static int print_open(kdb *db, long day)
 	for (size_t i = 0; i < c.n_open; i++) {
 		const close_item *it = &c.open[i];
 		fputs("  ", stdout);
-		SAY(stdout, "ctl.day.case_open", V("case", it->case_no), V("status", case_status_name(it->status)),
-		    V("step", it->last_step == STEP_NONE ? "opened" : case_step_name(it->last_step)),
+		SAY(stdout, "ctl.day.case_open", V("case", it->case_no), V("status", ctl_term(case_status_key(it->status), case_status_name(it->status))),
+		    V("step", it->last_step == STEP_NONE ? ctl_term("ctl.day.step_opened", "opened")
+			      : ctl_term(case_step_key(it->last_step), case_step_name(it->last_step))),
 		    V("service", it->service_id), V("unit", it->unit_name));
 	}
 	SAY(stdout, c.n_unpaid == 1 ? "ctl.day.unpaid_one" : "ctl.day.unpaid", V("n", NUM(c.n_unpaid)),

@@ -32,6 +32,7 @@
 #include "core/audit/seal.h"
 #include "core/base/civil.h"
 #include "core/base/clock.h"
+#include "core/case/catalog.h"
 #include "core/case/fees.h"
 #include "ctl/ctl.h"
 #include "db/pg/pg.h"
@@ -344,6 +345,14 @@ static const char *const statuses[] = { "open",      "accepted",  "rongque",
 					"refused",   "completed", "cancelled" };
 #define N_STATUS (sizeof statuses / sizeof *statuses)
 
+/* A status in lines of the configured language (English: the word). */
+static const char *status_term(size_t s)
+{
+	char key[32];
+	snprintf(key, sizeof key, "status.%s", statuses[s]);
+	return ctl_term(key, statuses[s]);
+}
+
 /* Figures summed over some of the day's rows. */
 typedef struct figs {
 	int64_t cases, by_status[N_STATUS], due, paid, refunded;
@@ -418,6 +427,7 @@ static int hall_cmd_report(const args *a)
 	kerr err = { 0 };
 	hall_day_row *rows = NULL;
 	hall_window *wins = NULL;
+	catalog *cat = NULL;
 	size_t n_rows = 0, n_wins = 0;
 	if (read_day(h, date, hall_id, halls, &rows, &n_rows, &wins, &n_wins, &err)) {
 		rc = fail_env(&err);
@@ -442,6 +452,9 @@ static int hall_cmd_report(const args *a)
 		}
 		goto out;
 	}
+	/* services by their names in Chinese lines (English: the ids) */
+	kerr cerr = { 0 };
+	cat = ctl_lang() != LANG_EN ? catalog_load(config_default_dir(opt(a, "config")), &cerr) : NULL;
 	figs all = { 0 };
 	for (size_t i = 0; i < n_rows; i++)
 		figs_add(&all, &rows[i]);
@@ -452,7 +465,7 @@ static int hall_cmd_report(const args *a)
 	    V("windows", NUM(n_wins)), V("closed", NUM(n_wins - open_w)), V("n", NUM(all.cases)));
 	SAYP(stdout, "ctl.report.by_status");
 	for (size_t s = 0; s < N_STATUS; s++)
-		printf(" %s %lld", statuses[s], (long long)all.by_status[s]);
+		printf(" %s %lld", status_term(s), (long long)all.by_status[s]);
 	printf("\n");
 	print_money(&all);
 	/* by service: the rows come sorted by window, so gather per service */
@@ -467,7 +480,9 @@ static int hall_cmd_report(const args *a)
 		for (size_t j = i; j < n_rows; j++)
 			if (strcmp(rows[j].service, rows[i].service) == 0)
 				c += rows[j].cases;
-		printf(" %s %lld", rows[i].service, (long long)c);
+		const service *svc = cat ? catalog_service(cat, rows[i].service) : NULL;
+		printf(" %s %lld", svc && svc->label[ctl_lang()] ? svc->label[ctl_lang()] : rows[i].service,
+		       (long long)c);
 	}
 	printf("\n");
 	SAY(stdout, "ctl.hall.by_window");
@@ -479,8 +494,8 @@ static int hall_cmd_report(const args *a)
 		printf("  %s %s: ", wins[w].hall_id, wins[w].kiosk_id);
 		SAYP(stdout, "ctl.hall.cases", V("n", NUM(f.cases)));
 		for (size_t s = 0; s < N_STATUS; s++)
-			printf(" %s %lld", statuses[s], (long long)f.by_status[s]);
-		printf("; ");
+			printf(" %s %lld", status_term(s), (long long)f.by_status[s]);
+		fputs(ctl_term("ctl.hall.then", "; "), stdout);
 		print_money(&f);
 		if (wins[w].closed) {
 			fputs("    ", stdout);
@@ -506,6 +521,7 @@ static int hall_cmd_report(const args *a)
 		print_money(&f);
 	}
 out:
+	catalog_free(cat);
 	free(rows);
 	free(wins);
 	hall_close(h);

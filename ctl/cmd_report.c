@@ -103,6 +103,14 @@ static const char *material_label(const catalog *cat, lang lg, const char *id)
 	return m && m->label[lg] ? m->label[lg] : "?";
 }
 
+/* A service in lines of the configured language: its name, or in English
+ * its id (as the English lines have always said it). */
+static const char *service_term(const catalog *cat, lang lg, const char *id)
+{
+	const service *svc = cat && lg != LANG_EN ? catalog_service(cat, id) : NULL;
+	return svc && svc->label[lg] ? svc->label[lg] : id;
+}
+
 static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 			  const report_filter *f, const catalog *cat, lang lg)
 {
@@ -129,17 +137,19 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 	}
 	SAYP(stdout, "ctl.report.by_status");
 	for (int s = 0; s < CS_COUNT; s++)
-		printf(" %s %ld", case_status_name((case_status)s), r->by_status[s]);
+		printf(" %s %ld", ctl_term(case_status_key((case_status)s), case_status_name((case_status)s)),
+		       r->by_status[s]);
 	printf("\n");
 	SAYP(stdout, "ctl.report.by_outcome");
 	for (int o = 0; o < OUTCOME_COUNT; o++)
-		printf(" %s %ld", case_outcome_name((case_outcome)o), r->by_outcome[o]);
+		printf(" %s %ld", ctl_term(case_outcome_key((case_outcome)o), case_outcome_name((case_outcome)o)),
+		       r->by_outcome[o]);
 	printf("\n");
 	SAY(stdout, "ctl.report.fees", V("due", fees_format_yuan(r->due_fen, due, sizeof due)),
 	    V("paid", fees_format_yuan(r->paid_fen, paid, sizeof paid)), V("flagged", NUM(r->n_flagged)));
 	SAYP(stdout, "ctl.report.by_service");
 	for (size_t i = 0; i < r->n_by_service; i++)
-		printf(" %s %ld", r->by_service[i].key, r->by_service[i].n);
+		printf(" %s %ld", service_term(cat, lg, r->by_service[i].key), r->by_service[i].n);
 	printf("\n");
 	SAYP(stdout, "ctl.report.by_clerk");
 	for (size_t i = 0; i < r->n_by_clerk; i++)
@@ -157,9 +167,12 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 		if (c->dup_refund_state[0])
 			snprintf(dup, sizeof dup, " DUP-REFUND(重复支付退款) %s %s", c->dup_refund_state,
 				 fees_format_yuan(c->dup_refund_fen, paid, sizeof paid));
-		printf("%-24s %-16s %-10s %-10s %-11s %-10s %10s %10s %-8s %s%s%s%s%s\n", c->case_no,
-		       c->service_id, c->clerk_id, case_status_name(c->status),
-		       case_outcome_name(c->outcome), case_step_name(c->last_step),
+		printf("%-24s %s %-10s %s %s %s %10s %10s %-8s %s%s%s%s%s\n", c->case_no,
+		       ctl_pad(service_term(cat, lg, c->service_id), 16), c->clerk_id,
+		       ctl_pad(ctl_term(case_status_key(c->status), case_status_name(c->status)), 10),
+		       ctl_pad(ctl_term(case_outcome_key(c->outcome), case_outcome_name(c->outcome)), 11),
+		       ctl_pad(c->last_step == STEP_NONE ? ctl_term("ctl.report.no_step", "none")
+			       : ctl_term(case_step_key(c->last_step), case_step_name(c->last_step)), 10),
 		       fees_format_yuan(c->fee_fen, due, sizeof due),
 		       fees_format_yuan(c->paid_fen, paid, sizeof paid),
 		       c->pay_state[0] ? c->pay_state : "-",
@@ -178,10 +191,10 @@ static void print_dayview(const dayview *v, const char *date, const char *kiosk,
 		       ctl_word("ctl.col.flags"));
 	for (size_t i = 0; i < r->n_payments; i++) {
 		const report_payment *p = &r->payments[i];
-		printf("%-24s %-32s %10s %-10s %-8s %-28s %-10s %s\n", p->case_no, p->out_trade_no,
+		printf("%-24s %-32s %10s %-10s %-8s %-28s %s %s\n", p->case_no, p->out_trade_no,
 		       fees_format_yuan(p->amount_fen, due, sizeof due), p->state,
 		       ctl_word(p->verified ? "ctl.report.verified_yes" : "ctl.report.verified_no"), p->transaction_id[0] ? p->transaction_id : "-",
-		       case_status_name(p->case_status),
+		       ctl_pad(ctl_term(case_status_key(p->case_status), case_status_name(p->case_status)), 10),
 		       p->flag_no_case ? "SUCCESS-WITHOUT-CASE" : "");
 	}
 	SAY(stdout, "ctl.report.mismatches", V("n", NUM(r->n_mismatches)));
@@ -334,7 +347,7 @@ static void print_range(const range_report *r, const char *kiosk)
 	    V("n", NUM(r->total.cases)));
 	printf("%s %s", ctl_col("ctl.col.day", 10), ctl_col("ctl.col.cases", -6));
 	for (int o = 0; o < OUTCOME_COUNT; o++)
-		printf(" %11s", case_outcome_name((case_outcome)o));
+		printf(" %s", ctl_pad(ctl_term(case_outcome_key((case_outcome)o), case_outcome_name((case_outcome)o)), -11));
 	printf(" %s %s %s\n", ctl_col("ctl.col.due", -12), ctl_col("ctl.col.paid", -12),
 	       ctl_col("ctl.col.mismatches", -10));
 	for (size_t i = 0; i <= r->n_days; i++) {

@@ -138,7 +138,9 @@ static int staff_add(const args *a)
 static void print_member(const staff_rec *s)
 {
 	char when[32];
-	printf("%-12s %-10s ", s->id, staff_role_name(s->role));
+	char rkey[48];
+	snprintf(rkey, sizeof rkey, "ctl.role.%s", staff_role_name(s->role));
+	printf("%-12s %s ", s->id, ctl_pad(ctl_term(rkey, staff_role_name(s->role)), 10));
 	printf("%-8s", ctl_word(s->active ? "ctl.staff.active" : "ctl.staff.disabled"));
 	if (s->failures) {
 		fputs("  ", stdout);

@@ -113,10 +113,16 @@ const strings *ctl_strings(void);
 const char *ctl_text(char *buf, size_t n, const char *key, const str_var *vars);
 /* A key's text without variables (a word for a table); the key itself when missing. */
 const char *ctl_word(const char *key);
+/* A stored word (a case's status, an outcome) in lines of the configured
+ * language: the strings' text for key when it is not English, else the word
+ * itself, which English lines and their readers (scripts, the tests) use. */
+const char *ctl_term(const char *key, const char *word);
 const char *ctl_num(long long v);
 /* A table heading: the key's word padded with spaces to width display
  * columns (a Chinese character takes two), right-aligned when width < 0. */
 const char *ctl_col(const char *key, int width);
+/* text padded to width columns (a CJK character is two; negative: right-aligned). */
+const char *ctl_pad(const char *text, int width);
 #define NUM(v) ctl_num((long long)(v))
 void ctl_say(FILE *f, const char *key, const str_var *vars);
 void ctl_say_part(FILE *f, const char *key, const str_var *vars);

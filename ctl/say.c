@@ -62,6 +62,14 @@ const char *ctl_word(const char *key)
 	return t ? t : key;
 }
 
+const char *ctl_term(const char *key, const char *word)
+{
+	if (said_lang == LANG_EN || !key)
+		return word;
+	const char *t = text_of(key);
+	return t ? t : word;
+}
+
 const char *ctl_num(long long v)
 {
 	/* a ring, so that several numbers fit in one message */
@@ -174,18 +182,22 @@ static int columns(const char *s)
 	return w;
 }
 
-const char *ctl_col(const char *key, int width)
+const char *ctl_pad(const char *text, int width)
 {
-	static char ring[16][128];
+	static char ring[16][192];
 	static unsigned next;
 	char *b = ring[next++ % 16];
-	const char *t = ctl_word(key);
-	int w = columns(t), pad = (width < 0 ? -width : width) - w;
+	int w = columns(text), pad = (width < 0 ? -width : width) - w;
 	if (pad < 0)
 		pad = 0;
 	if (width < 0)
-		snprintf(b, sizeof ring[0], "%*s%s", pad, "", t);
+		snprintf(b, sizeof ring[0], "%*s%s", pad, "", text);
 	else
-		snprintf(b, sizeof ring[0], "%s%*s", t, pad, "");
+		snprintf(b, sizeof ring[0], "%s%*s", text, pad, "");
 	return b;
+}
+
+const char *ctl_col(const char *key, int width)
+{
+	return ctl_pad(ctl_word(key), width);
 }

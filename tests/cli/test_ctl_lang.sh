@@ -65,13 +65,17 @@ expect "zh: help" 0 "退出码：0 成功" $K help
 expect "zh: the first supervisor" 0 "已添加工作人员 s001（李四，值班主管），为本数据库的第一位值班主管" \
 	sh -c "echo $SUP | $K staff add --id s001 --name 李四 --role supervisor --data-dir $D"
 expect "zh: staff list" 0 "工号 +角色 +状态 +姓名" sh -c "echo $SUP | $K staff list --by s001 --data-dir $D"
-expect "zh: staff list: the state" 0 "s001 +supervisor +在用" sh -c "echo $SUP | $K staff list --by s001 --data-dir $D"
+expect "zh: staff list: the role and state in words" 0 "s001 +值班主管 +在用" sh -c "echo $SUP | $K staff list --by s001 --data-dir $D"
 expect "zh: a wrong PIN" 1 "工号 s001 的 PIN 不正确" sh -c "echo 000000 | $K staff list --by s001 --data-dir $D"
 expect "zh: no --by" 2 "须由值班主管办理" $K staff list --data-dir "$D"
 expect "zh: report daily" 0 "2026-11-21 当日业务（窗口 .*）：共 0 笔" \
 	sh -c "echo $SUP | $K report daily --date 2026-11-21 --by s001 --data-dir $D"
 expect "zh: report daily: 容缺 and 不予受理" 0 "不予受理：0 笔" \
 	sh -c "echo $SUP | $K report daily --date 2026-11-21 --by s001 --data-dir $D"
+expect "zh: report daily: the states in words" 0 "^状态： 办理中 0 已受理 0 容缺受理 0 不予受理 0 已办结 0 已撤销 0$" \
+	sh -c "echo $SUP | $K report daily --date 2026-11-21 --by s001 --data-dir $D"
+truth "zh: report daily: no English state words" \
+	sh -c "echo $SUP | $K report daily --date 2026-11-21 --by s001 --data-dir $D >'$T/zhdaily' && ! grep -Eq 'open|accepted|rongque|completed|cancelled|interrupted' '$T/zhdaily'"
 expect "zh: report daily: a bad date" 1 "--date “2026-13-01”不是 YYYY-MM-DD 格式的真实日期" \
 	sh -c "echo $SUP | $K report daily --date 2026-13-01 --by s001 --data-dir $D"
 expect "zh: report range: the heading" 0 "日期 +业务" \
