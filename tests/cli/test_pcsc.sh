@@ -143,7 +143,9 @@ stop_sim alien
 foreign() {
 	label=$1
 	shift
-	start_sim foreign SC-FOREIGN --sw-ins CA:6D00
+	# every GET DATA answered 6D00: a driver that retries after a reset
+	# (the card just inserted) must see the same card the second time
+	start_sim foreign SC-FOREIGN --sw-ins CA:6D00:0
 	wait_key in
 	expect "a foreign card: $label says wrong_card" 1 "status=wrong_card" $D "$@"
 	stop_sim foreign

@@ -26,7 +26,8 @@
  *   --sw N:XXXX      answer the Nth command APDU (from 1, over the process's
  *                    life) with status word XXXX without doing it (repeatable)
  *   --sw-ins II:XXXX[:K]  answer the K-th (default first) command APDU with
- *                    instruction byte II (hex) with status word XXXX instead
+ *                    instruction byte II (hex) with status word XXXX instead;
+ *                    K 0: every one (a card without that command)
  *   --delay-ms D     answer every command APDU D ms late
  *   --no-extended    no extended lengths (ATR says so; such APDUs get 6700)
  *   --log FILE       one line per writing command: "W <ins> <start> <weight>"
@@ -1429,6 +1430,10 @@ static void process(const uint8_t *cmd, size_t n, out *o, bool *torn)
 			sw = O.sw[i].sw;
 			goto answer;
 		}
+	if (O.sw_ins >= 0 && n >= 2 && cmd[1] == O.sw_ins && O.sw_ins_k == 0) {
+		sw = O.sw_ins_sw; /* K 0: every time (a card that has no such command) */
+		goto answer;
+	}
 	if (O.sw_ins >= 0 && n >= 2 && cmd[1] == O.sw_ins && --O.sw_ins_k == 0) {
 		O.sw_ins = -1;
 		sw = O.sw_ins_sw;
@@ -1746,7 +1751,7 @@ int main(int argc, char **argv)
 			unsigned ins = 0, sw = 0;
 			long k = 1;
 			int got = sscanf(v, "%2x:%4x:%ld", &ins, &sw, &k);
-			if (got < 2 || k < 1)
+			if (got < 2 || k < 0)
 				usage();
 			O.sw_ins = (int)ins;
 			O.sw_ins_sw = (uint16_t)sw;
