@@ -1308,33 +1308,57 @@ static const char v5_sql[] =
  * cancelled), changed (reenrolled: superseded) or erased (superseded) after
  * the certificate was issued; with the key and, when the event retired it,
  * the state it left it in. Events of the same kiosk are its own already. */
-#define CA_FEED_PAIRS(I_WHERE, M_WHERE, R_WHERE) \
+/* The pairs from the certificates I, the key moves M and the revocations R
+ * (the whole tables, or a trigger's new rows and the tables): each side is
+ * read by index from the other (LATERAL), so a batch costs its own rows,
+ * never a scan of what the centre holds. */
+#define CA_FEED_ISSUED_SIDE(I, M, R) \
 	" SELECT i.kiosk_id, i.cert_serial, CASE WHEN m.reason IN ('reenrolled', 'erased')" \
 	"  THEN 'superseded' ELSE m.reason END, m.at_ms, m.kiosk_id, m.seq, i.key_serial," \
 	"  CASE WHEN m.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED') THEN m.to_state END" \
-	" FROM hall.cert_issued i JOIN hall.key_moves m ON m.key_serial = i.key_serial" \
-	"  AND m.kiosk_id <> i.kiosk_id AND m.at_ms >= i.at_ms" \
-	"  AND (m.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')" \
-	"   OR m.reason IN ('reenrolled', 'erased'))" \
-	" WHERE " I_WHERE " AND " M_WHERE \
+	" FROM " I " i CROSS JOIN LATERAL (SELECT x.* FROM " M " x" \
+	"  WHERE x.key_serial = i.key_serial AND x.kiosk_id <> i.kiosk_id AND x.at_ms >= i.at_ms" \
+	"  AND (x.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')" \
+	"   OR x.reason IN ('reenrolled', 'erased'))) m" \
 	" UNION ALL SELECT i.kiosk_id, i.cert_serial, r.reason, r.at_ms, r.kiosk_id, r.seq," \
 	"  i.key_serial, NULL" \
-	" FROM hall.cert_issued i JOIN hall.cert_revoked r ON r.cert_serial = i.cert_serial" \
-	"  AND r.kiosk_id <> i.kiosk_id" \
-	" WHERE " I_WHERE " AND " R_WHERE
+	" FROM " I " i CROSS JOIN LATERAL (SELECT x.* FROM " R " x" \
+	"  WHERE x.cert_serial = i.cert_serial AND x.kiosk_id <> i.kiosk_id) r"
+/* the same pairs found from new key moves (only those that retire, change
+ * or erase a key: a few in a batch) */
+#define CA_FEED_MOVED_SIDE \
+	" SELECT i.kiosk_id, i.cert_serial, CASE WHEN m.reason IN ('reenrolled', 'erased')" \
+	"  THEN 'superseded' ELSE m.reason END, m.at_ms, m.kiosk_id, m.seq, i.key_serial," \
+	"  CASE WHEN m.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED') THEN m.to_state END" \
+	" FROM new_moves m CROSS JOIN LATERAL (SELECT x.* FROM hall.cert_issued x" \
+	"  WHERE x.key_serial = m.key_serial AND x.kiosk_id <> m.kiosk_id AND x.at_ms <= m.at_ms) i" \
+	" WHERE m.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')" \
+	"  OR m.reason IN ('reenrolled', 'erased')"
+/* ... and from new revocations */
+#define CA_FEED_REVOKED_SIDE \
+	" SELECT i.kiosk_id, i.cert_serial, r.reason, r.at_ms, r.kiosk_id, r.seq, i.key_serial, NULL" \
+	" FROM new_revoked r CROSS JOIN LATERAL (SELECT x.* FROM hall.cert_issued x" \
+	"  WHERE x.cert_serial = r.cert_serial AND x.kiosk_id <> r.kiosk_id) i"
 
-#define CA_FEED_FUNCTION(NAME, I_WHERE, M_WHERE, R_WHERE) \
+#define CA_FEED_INSERT \
+	"INSERT INTO hall.ca_feed (issuer_kiosk, cert_serial, reason, at_ms, by_kiosk, by_seq," \
+	" key_serial, key_state)"
+
+/* Two kiosks' batches committing at once would each miss the other's half
+ * of a pair. So the new certificates' side holds the feed's lock shared
+ * (batches of certificates never wait for each other) and the rare side,
+ * new retirements and revocations, holds it exclusive: whichever comes
+ * second waits for the first to commit, then reads it (READ COMMITTED: a
+ * snapshot per statement). WHEN, read after the lock: whether the new rows
+ * can make a pair at all (most batches cannot: no insert). */
+#define CA_FEED_FUNCTION(NAME, LOCK, WHEN, PAIRS) \
 	"CREATE FUNCTION hall." NAME "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER" \
 	" SET search_path = pg_catalog, pg_temp AS $$" \
 	" BEGIN" \
-	/* Two kiosks' batches committing at once would each miss the other's \
-	 * half of a pair: the feed's writers take turns, and each reads after \
-	 * the one before it committed (READ COMMITTED: a snapshot per \
-	 * statement). */ \
-	"  PERFORM pg_advisory_xact_lock(hashtext('hall.ca_feed'));" \
-	"  INSERT INTO hall.ca_feed (issuer_kiosk, cert_serial, reason, at_ms, by_kiosk, by_seq," \
-	"   key_serial, key_state)" \
-	CA_FEED_PAIRS(I_WHERE, M_WHERE, R_WHERE) ";" \
+	"  PERFORM " LOCK "(hashtext('hall.ca_feed'));" \
+	"  IF " WHEN " THEN" \
+	"   " CA_FEED_INSERT PAIRS ";" \
+	"  END IF;" \
 	"  RETURN NULL;" \
 	" END $$;"
 
@@ -1351,13 +1375,22 @@ static const char v6_sql[] =
 	"CREATE INDEX ca_feed_by_issuer ON hall.ca_feed (issuer_kiosk, at_ms);"
 	"CREATE TRIGGER ca_feed_no_change BEFORE UPDATE OR DELETE ON hall.ca_feed"
 	" FOR EACH ROW EXECUTE FUNCTION hall.refuse_change();"
-	CA_FEED_FUNCTION("ca_feed_issued", "i.cert_serial IN (SELECT n.cert_serial FROM new_issued n)",
-			 "true", "true")
-	CA_FEED_FUNCTION("ca_feed_moved", "true",
-			 "(m.kiosk_id, m.seq) IN (SELECT n.kiosk_id, n.seq FROM new_moves n)", "false")
-	CA_FEED_FUNCTION("ca_feed_revoked", "true", "false",
-			 "(r.kiosk_id, r.seq, r.cert_serial) IN"
-			 " (SELECT n.kiosk_id, n.seq, n.cert_serial FROM new_revoked n)")
+	/* a certificate arriving after its key was retired elsewhere (both
+	 * offline): only when such a move or revocation exists at all */
+	CA_FEED_FUNCTION("ca_feed_issued", "pg_advisory_xact_lock_shared",
+			 "EXISTS (SELECT FROM new_issued n WHERE EXISTS (SELECT FROM hall.key_moves x"
+			 " WHERE x.key_serial = n.key_serial AND x.kiosk_id <> n.kiosk_id"
+			 " AND x.at_ms >= n.at_ms AND (x.to_state IN ('PERM_LOST', 'DAMAGED', 'TERMINATED')"
+			 " OR x.reason IN ('reenrolled', 'erased')))"
+			 " OR EXISTS (SELECT FROM hall.cert_revoked x WHERE x.cert_serial = n.cert_serial"
+			 " AND x.kiosk_id <> n.kiosk_id))",
+			 CA_FEED_ISSUED_SIDE("new_issued", "hall.key_moves", "hall.cert_revoked"))
+	CA_FEED_FUNCTION("ca_feed_moved", "pg_advisory_xact_lock",
+			 "EXISTS (SELECT FROM new_moves m WHERE m.to_state IN ('PERM_LOST', 'DAMAGED',"
+			 " 'TERMINATED') OR m.reason IN ('reenrolled', 'erased'))",
+			 CA_FEED_MOVED_SIDE)
+	CA_FEED_FUNCTION("ca_feed_revoked", "pg_advisory_xact_lock", "EXISTS (SELECT FROM new_revoked)",
+			 CA_FEED_REVOKED_SIDE)
 	"CREATE TRIGGER ca_feed_issued AFTER INSERT ON hall.cert_issued"
 	" REFERENCING NEW TABLE AS new_issued FOR EACH STATEMENT"
 	" EXECUTE FUNCTION hall.ca_feed_issued();"
@@ -1368,9 +1401,7 @@ static const char v6_sql[] =
 	" REFERENCING NEW TABLE AS new_revoked FOR EACH STATEMENT"
 	" EXECUTE FUNCTION hall.ca_feed_revoked();"
 	/* what the centre holds already */
-	"INSERT INTO hall.ca_feed (issuer_kiosk, cert_serial, reason, at_ms, by_kiosk, by_seq,"
-	" key_serial, key_state)"
-	CA_FEED_PAIRS("true", "true", "true") ";"
+	CA_FEED_INSERT CA_FEED_ISSUED_SIDE("hall.cert_issued", "hall.key_moves", "hall.cert_revoked") ";"
 	"ALTER TABLE hall.ca_feed ENABLE ROW LEVEL SECURITY;"
 	"CREATE POLICY ca_feed_own_read ON hall.ca_feed FOR SELECT TO hall_kiosk"
 	" USING (issuer_kiosk = (SELECT k.kiosk_id FROM hall.kiosks k"

@@ -343,3 +343,24 @@ sed -i 's|^central =.*|central =|' "$T/cfgo/kiosk.ini"
 KIOSK_CONFIG="$T/cfgo" KIOSK_SCRIPT="$T/k.keys" timeout 20 "$KIOSK" --data-dir "$T/ko" >"$T/k.out" 2>"$T/k.err"
 if sed -n 2p "$T/k.out" | grep -Eq '在线|离线'; then echo "FAIL hall: no [hall], nothing on the status line"; else
 	echo "PASS hall: no [hall], nothing on the status line"; fi
+
+# ---- the CA feed (central migration 6): both halves of a pair, in either order ----
+# Registry facts written as the centre's own derivation writes them: a
+# retirement arriving after the certificate (the moves' side) and a
+# certificate arriving after its key was retired elsewhere (the
+# certificates' side, both kiosks offline), each read by its issuer only.
+pg_psql -c "INSERT INTO hall.cert_issued (kiosk_id, seq, at_ms, cert_serial, key_serial, case_no)
+            VALUES ('K1', 900001, 1000, 'FEEDC1', 'FEED-K1', 'c1');
+            INSERT INTO hall.key_moves VALUES ('K2', 900001, 2000, 'FEED-K1', 'lost', 'ACTIVE', 'PERM_LOST', 'c2', 'x');
+            INSERT INTO hall.key_moves VALUES ('K2', 900002, 3000, 'FEED-K2', 'revoked', 'ACTIVE', 'TERMINATED', 'c3', 'x');
+            INSERT INTO hall.cert_issued (kiosk_id, seq, at_ms, cert_serial, key_serial, case_no)
+            VALUES ('K1', 900002, 2500, 'FEEDC2', 'FEED-K2', 'c4');
+            INSERT INTO hall.cert_revoked VALUES ('K2', 900003, 4000, 'FEEDC1', 'lost');" >/dev/null ||
+	echo "FAIL ca feed: writing the facts"
+is "ca feed: a retirement after the certificate, and a certificate after its key's retirement, and a revocation" \
+	"FEEDC1 K1 lost K2 PERM_LOST|FEEDC1 K1 lost K2 |FEEDC2 K1 revoked K2 TERMINATED" \
+	"$(pg_psql -c "SELECT string_agg(cert_serial || ' ' || issuer_kiosk || ' ' || reason || ' ' || by_kiosk || ' ' || coalesce(key_state, ''), '|' ORDER BY cert_serial, at_ms) FROM hall.ca_feed WHERE cert_serial LIKE 'FEEDC%'")"
+is "ca feed: the issuing kiosk's role reads its rows" 3 \
+	"$(pg_psql -U kiosk_K1 -c "SELECT count(*) FROM hall.ca_feed WHERE cert_serial LIKE 'FEEDC%'")"
+is "ca feed: another kiosk's role reads none of them" 0 \
+	"$(pg_psql -U kiosk_K2 -c "SELECT count(*) FROM hall.ca_feed WHERE cert_serial LIKE 'FEEDC%'")"
