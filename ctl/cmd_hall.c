@@ -341,16 +341,13 @@ static bool in_list(const char *list, const char *id)
 	return false;
 }
 
-static const char *const statuses[] = { "open",      "accepted",  "rongque",
-					"refused",   "completed", "cancelled" };
-#define N_STATUS (sizeof statuses / sizeof *statuses)
+/* The day's rows carry a case's status as its stored word (CASE_STATUSES). */
+#define N_STATUS ((size_t)CS_COUNT)
 
 /* A status in lines of the configured language (English: the word). */
 static const char *status_term(size_t s)
 {
-	char key[32];
-	snprintf(key, sizeof key, "status.%s", statuses[s]);
-	return ctl_term(key, statuses[s]);
+	return ctl_term(case_status_key((case_status)s), case_status_name((case_status)s));
 }
 
 /* Figures summed over some of the day's rows. */
@@ -362,7 +359,7 @@ static void figs_add(figs *f, const hall_day_row *r)
 {
 	f->cases += r->cases;
 	for (size_t s = 0; s < N_STATUS; s++)
-		if (strcmp(r->status, statuses[s]) == 0)
+		if (strcmp(r->status, case_status_name((case_status)s)) == 0)
 			f->by_status[s] += r->cases;
 	f->due += r->due_fen;
 	f->paid += r->paid_fen;

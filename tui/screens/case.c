@@ -82,6 +82,13 @@ int case_resume(app *a, const char *case_no)
 	return 0;
 }
 
+const char *cancel_reason_words(app *a, int ix)
+{
+	char key[64];
+	snprintf(key, sizeof key, "cancel.reason.%s", a->k.cfg->cancel_reasons[ix]);
+	return app_str(a, key);
+}
+
 /* The reason picked from kiosk.ini's [cancel] reasons, in words with what
  * the clerk added ("other" needs words); at the payment the order is closed
  * first. False keeps the list up. */
@@ -95,9 +102,8 @@ static bool cancel_with_reason(app *a, int ix, const char *text)
 		app_flash(a, app_str(a, "cancel.note_needed"));
 		return false;
 	}
-	char key[64], why[768];
-	snprintf(key, sizeof key, "cancel.reason.%s", code);
-	snprintf(why, sizeof why, "%s%s%s", app_str(a, key), text[0] ? "：" : "", text);
+	char why[768];
+	snprintf(why, sizeof why, "%s%s%s", cancel_reason_words(a, ix), text[0] ? "：" : "", text);
 	if (a->screen == SCR_PAYMENT)
 		case_react(a, pay_flow_cancel_why(&a->k, a->cs, code, why));
 	else
@@ -111,11 +117,8 @@ void case_ask_cancel(app *a)
 	const kiosk_config *cfg = a->k.cfg;
 	const char *items[APP_CHOICES_MAX];
 	int n = 0;
-	for (int i = 0; i < cfg->n_cancel_reasons && n < APP_CHOICES_MAX; i++) {
-		char key[64];
-		snprintf(key, sizeof key, "cancel.reason.%s", cfg->cancel_reasons[i]);
-		items[n++] = app_str(a, key);
-	}
+	for (int i = 0; i < cfg->n_cancel_reasons && n < APP_CHOICES_MAX; i++)
+		items[n++] = cancel_reason_words(a, i);
 	app_choose(a, app_str(a, a->screen == SCR_PAYMENT ? "pay.ask_cancel" : "cancel.title"), items, n,
 		   cancel_with_reason);
 }

@@ -1277,11 +1277,9 @@ static bool refund_key(app *a, const key_event *ev)
 	bool up = key_is(ev, KEY_UP), down = key_is(ev, KEY_DOWN);
 	if (st->focus == 0 && !st->dup && n > 0 && (up || down)) {
 		st->why = st->why < 0 ? (down ? 0 : n - 1) : (st->why + (down ? 1 : n - 1)) % n;
-		const char *code = a->k.cfg->cancel_reasons[st->why];
-		char key[64];
-		snprintf(key, sizeof key, "cancel.reason.%s", code);
 		/* "other" is the clerk's own words */
-		edit_set(&st->reason, strcmp(code, "other") == 0 ? "" : app_str(a, key));
+		edit_set(&st->reason, strcmp(a->k.cfg->cancel_reasons[st->why], "other") == 0
+					      ? "" : cancel_reason_words(a, st->why));
 		return true;
 	}
 	edit_field *f = st->focus == 0 ? &st->reason : st->focus == 1 ? &st->id : &st->pin;

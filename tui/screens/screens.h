@@ -85,6 +85,9 @@ void case_react(app *a, flow_outcome out);
 /* F8: ask why the case is cancelled (kiosk.ini [cancel] reasons, or words),
  * then cancel it (at the payment, the order is closed first). */
 void case_ask_cancel(app *a);
+/* The words of kiosk.ini's [cancel] reason ix (0 <= ix < n_cancel_reasons),
+ * as F8 in a case and the refund's reason offer them. */
+const char *cancel_reason_words(app *a, int ix);
 /* F8 cancel, F7 withdraw (details, nothing confirmed yet), Esc a step back
  * (home from the first step, the case kept), F3 the supervised correction
  * past the point of no return, demo key picked from a list / out: shared
